@@ -1,0 +1,65 @@
+package io.roadseg.cli;
+
+import io.roadseg.engine.InferenceException;
+import io.roadseg.sink.SinkException;
+import io.roadseg.source.Ffmpeg;
+import io.roadseg.source.SourceException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+
+/**
+ * {@code roadseg}: real-time road-scene segmentation and depth. Entry point of the launcher script and the jar.
+ */
+@Command(name = "roadseg", mixinStandardHelpOptions = true, version = "roadseg 0.1.0",
+        description = "Real-time road-scene segmentation and depth: replay a drive or a camera through the ring, "
+                + "write an annotated video, per-frame results and latency statistics.",
+        subcommands = {RunCommand.class, BenchCommand.class, ExportModelCommand.class,
+                CommandLine.HelpCommand.class})
+public final class RoadsegCommand {
+    static final int EXIT_ERROR = 1;
+    static final int EXIT_USAGE = 2;
+
+    @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+            description = "Print stack traces and FFmpeg's own log.")
+    void verbose(boolean on) {
+        verbose = on;
+        Ffmpeg.setVerbose(on);
+    }
+
+    static boolean verbose;
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line and returns the exit code (tests call this rather than {@link #main}). */
+    public static int execute(String... args) {
+        verbose = false;
+        CommandLine cli = new CommandLine(new RoadsegCommand());
+        cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            PrintWriter err = cmd.getErr();
+            err.println("roadseg: " + oneLine(ex));
+            if (verbose) {
+                ex.printStackTrace(err);
+            }
+            err.flush();
+            return EXIT_ERROR;
+        });
+        return cli.execute(args);
+    }
+
+    static String oneLine(Throwable ex) {
+        boolean known = ex instanceof UserError || ex instanceof SourceException || ex instanceof SinkException
+                || ex instanceof InferenceException || ex instanceof IOException;
+        String msg = ex.getMessage();
+        if (!known || msg == null) {
+            msg = ex.getClass().getSimpleName() + (msg == null ? "" : ": " + msg) + " (run with --verbose for details)";
+        }
+        int nl = msg.indexOf('\n');
+        return nl < 0 ? msg : msg.substring(0, nl);
+    }
+}

@@ -1,0 +1,277 @@
+package io.roadseg.cli;
+
+import io.roadseg.engine.EngineOptions;
+import io.roadseg.engine.InferenceEngine;
+import io.roadseg.engine.InferenceEngines;
+import io.roadseg.pipeline.FrameSink;
+import io.roadseg.pipeline.Pipeline;
+import io.roadseg.pipeline.PipelineConfig;
+import io.roadseg.pipeline.PipelineMode;
+import io.roadseg.pipeline.RunResult;
+import io.roadseg.pipeline.WaitKind;
+import io.roadseg.sink.JsonLinesSink;
+import io.roadseg.sink.VideoWriter;
+import io.roadseg.source.FrameSource;
+import io.roadseg.source.FrameSources;
+import io.roadseg.source.SourceInfo;
+import io.roadseg.source.SourceOptions;
+import io.roadseg.stats.LatencyStats;
+import io.roadseg.stats.StatsReport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import sun.misc.Signal;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code roadseg run SOURCE}: the product's main job.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Run a recording, camera or stream through the pipeline.",
+                "SOURCE: a video file or file://, a folder of images, v4l2:///dev/video0, rtsp://, udp://, "
+                        + "tcp://, srt://, rtmp://, http(s)://."},
+        footer = {"", "Examples:",
+                "  roadseg run recordings/town-drive.mp4 --out out/annotated.mp4 --stats out/stats.json",
+                "  roadseg run v4l2:///dev/video0 --out udp://127.0.0.1:5000",
+                "  roadseg run rtsp://host/cam --results out/frames.jsonl"})
+final class RunCommand implements Callable<Integer> {
+    static final String DEFAULT_MODEL = "engines/roadseg.onnx";
+
+    @Parameters(index = "0", paramLabel = "SOURCE", description = "What to read (see above).")
+    String source;
+
+    @Option(names = {"-o", "--out"}, paramLabel = "FILE|URL",
+            description = "Annotated video: .mp4/.mkv/.ts file, or udp://, rtp://, rtmp://, srt:// stream.")
+    String out;
+
+    @Option(names = "--results", paramLabel = "FILE", description = "Per-frame results as JSON lines ('-' = stdout).")
+    String results;
+
+    @Option(names = "--stats", paramLabel = "FILE", description = "Latency summary as JSON (written at the end).")
+    Path statsJson;
+
+    @Option(names = "--hlog", paramLabel = "FILE", description = "HdrHistogram interval log, one interval a second.")
+    Path hlog;
+
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE", defaultValue = DEFAULT_MODEL,
+            description = "ONNX model (default: ${DEFAULT-VALUE}).")
+    Path model;
+
+    @Option(names = "--engine", defaultValue = "auto",
+            description = "Inference backend: auto, cpu, or another installed backend (default: ${DEFAULT-VALUE}).")
+    String engine;
+
+    @Option(names = "--threads", defaultValue = "2", description = "CPU inference threads (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--pace", description = "Replay at the recording's own frame rate and behave like a live "
+            + "camera (drop stale frames) instead of processing every frame as fast as possible.")
+    boolean pace;
+
+    @Option(names = "--loop", description = "Restart a recording at its end (with --frames for soak runs).")
+    boolean loop;
+
+    @Option(names = "--frames", paramLabel = "N", defaultValue = "0", description = "Stop after N frames.")
+    long frames;
+
+    @Option(names = "--codec", defaultValue = "auto",
+            description = "H.264 encoder: auto (libx264 if this FFmpeg has it, else libopenh264) or a name.")
+    String codec;
+
+    @Option(names = "--bitrate", paramLabel = "BPS", defaultValue = "0",
+            description = "Video bit rate in bit/s (default: about 0.15 bit per pixel per frame).")
+    long bitrate;
+
+    @Option(names = "--ring", paramLabel = "SLOTS", description = "Ring size, a power of 2 (default 8 replay, 4 live).")
+    Integer ring;
+
+    @Option(names = "--wait", defaultValue = "BLOCKING",
+            description = "Ring wait strategy: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    WaitKind waitKind;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "5",
+            description = "Bound on connecting to / waiting for a stream or camera (default: ${DEFAULT-VALUE} s).")
+    double timeoutSeconds;
+
+    @Option(names = "--folder-fps", defaultValue = "10", description = "Frame rate of a folder of images.")
+    double folderFps;
+
+    @Option(names = "--no-hud", description = "Do not draw the heads-up display.")
+    boolean noHud;
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress line.")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+        if (timeoutSeconds <= 0) {
+            throw new UserError("--timeout must be positive, got " + timeoutSeconds);
+        }
+        if (frames < 0) {
+            throw new UserError("--frames must be ≥ 0, got " + frames);
+        }
+        PrintStream err = System.err;
+        SourceOptions sourceOptions = new SourceOptions(loop, Duration.ofMillis(Math.round(timeoutSeconds * 1000)),
+                folderFps);
+        List<AutoCloseable> owned = new ArrayList<>();
+        Throwable failure = null;
+        Integer exit = null;
+        try {
+            InferenceEngine inference = InferenceEngines.open(engine, model, new EngineOptions(threads), err::println);
+            owned.add(inference);
+            FrameSource src = FrameSources.open(source, sourceOptions);
+            owned.add(src);
+            SourceInfo info = src.info();
+            err.println("source " + info.uri() + ": " + info.width() + "x" + info.height() + " "
+                    + String.format("%.2f", info.fps()) + " fps " + info.codec()
+                    + (info.live() ? " (live)" : info.frameCount() > 0 ? ", " + info.frameCount() + " frames" : ""));
+            PipelineMode mode = info.live() ? PipelineMode.LIVE : pace ? PipelineMode.PACED : PipelineMode.EVERY_FRAME;
+            PipelineConfig config = PipelineConfig.defaults(mode).withWait(waitKind).withMaxFrames(frames);
+            if (ring != null) {
+                config = config.withRingSize(ring);
+            }
+            config = new PipelineConfig(config.mode(), config.ringSize(), config.waitKind(), config.maxFrames(),
+                    !noHud);
+            List<FrameSink> sinks = new ArrayList<>();
+            VideoWriter video = null;
+            if (out != null) {
+                video = new VideoWriter(out, inference.model().inputWidth() * 2, inference.model().inputHeight(),
+                        info.fps(), codec, bitrate);
+                owned.add(video);
+                sinks.add(video);
+            }
+            if (results != null) {
+                JsonLinesSink jsonl = new JsonLinesSink(results, inference.model().classNames());
+                owned.add(jsonl);
+                sinks.add(jsonl);
+            }
+            for (FrameSink s : sinks) {
+                err.println("sink " + s.describe());
+            }
+            long expected = frames > 0 ? frames : (loop || info.live()) ? -1 : info.frameCount();
+            LatencyStats stats = new LatencyStats(expected, quiet ? null : err, hlog);
+            owned.add(stats);
+            Pipeline pipeline = new Pipeline(src, inference, sinks, config, stats);
+            owned.add(pipeline);
+            RunResult result;
+            try (StopSignals ignored = new StopSignals(pipeline, err)) {
+                stats.start();
+                result = pipeline.run();
+            }
+            stats.finish();
+            // Finalise outputs before reporting, so that whatever happens next the files are complete.
+            closeAll(owned.subList(owned.indexOf(pipeline), owned.size()));
+            for (int i = sinks.size() - 1; i >= 0; i--) {
+                sinks.get(i).close();
+            }
+            err.println(StatsReport.table(stats));
+            if (video != null) {
+                err.println("wrote " + video.framesWritten() + " frames to " + video.target() + " with "
+                        + video.openedEncoder() + (video.sendFailures() > 0 ? " (" + video.sendFailures()
+                        + " failed sends)" : ""));
+            }
+            if (statsJson != null) {
+                Map<String, Object> header = new LinkedHashMap<>();
+                header.put("source", info.uri());
+                header.put("mode", mode.name().toLowerCase());
+                header.put("engine", inference.describe());
+                header.put("interrupted", result.interrupted() && frames == 0);
+                header.put("corrupt_frames", src.corruptFrames());
+                StatsReport.writeAtomically(statsJson, StatsReport.json(stats, header));
+                err.println("wrote statistics to " + statsJson);
+            }
+            if (result.failure() != null) {
+                throw result.failure();
+            }
+            if (result.interrupted() && (frames == 0 || stats.processed() < frames)) {
+                err.println("interrupted: outputs finalised after " + stats.processed() + " frames");
+            }
+            if (result.endOfStream() && !info.live() && !loop && info.frameCount() > 10
+                    && result.framesEntered() < info.frameCount() * 9 / 10) {
+                throw new UserError("input " + info.uri() + ": truncated or damaged: decoded " + result.framesEntered()
+                        + " of " + info.frameCount() + " frames (outputs hold what was decoded)");
+            }
+            if (src.corruptFrames() > 0) {
+                err.println("warning: input " + info.uri() + ": " + src.corruptFrames() + " damaged packets skipped");
+            }
+            exit = 0;
+        } catch (Throwable t) {
+            failure = t;
+        } finally {
+            Throwable closing = closeAll(owned);
+            if (failure == null && closing != null) {
+                failure = closing;
+            }
+        }
+        if (failure != null) {
+            if (failure instanceof Exception e) {
+                throw e;
+            }
+            throw (Error) failure;
+        }
+        return exit;
+    }
+
+    /** Closes in reverse order; returns the first failure with later ones suppressed into it. */
+    static Throwable closeAll(List<AutoCloseable> resources) {
+        Throwable first = null;
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        return first;
+    }
+
+    /**
+     * SIGINT / SIGTERM during a run: the first asks the pipeline to stop (frames in flight finish, outputs are
+     * finalised, statistics written); a second one exits at once.
+     */
+    static final class StopSignals implements AutoCloseable {
+        private final List<Signal> signals = new ArrayList<>();
+        private final List<sun.misc.SignalHandler> previous = new ArrayList<>();
+        private volatile boolean stopping;
+
+        StopSignals(Pipeline pipeline, PrintStream err) {
+            for (String name : new String[]{"INT", "TERM"}) {
+                try {
+                    Signal s = new Signal(name);
+                    previous.add(Signal.handle(s, sig -> {
+                        if (stopping) {
+                            Runtime.getRuntime().halt(130);
+                        }
+                        stopping = true;
+                        err.println();
+                        err.println("SIG" + sig.getName() + ": stopping; finishing frames in flight and finalising "
+                                + "outputs (again to abort)");
+                        pipeline.requestStop();
+                    }));
+                    signals.add(s);
+                } catch (IllegalArgumentException e) {
+                    // signal not available on this platform
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            for (int i = 0; i < signals.size(); i++) {
+                Signal.handle(signals.get(i), previous.get(i));
+            }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package io.roadseg.engine;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the runtime knows of a model: its tensor contract and the metadata it carries (the model is
+ * self-describing; no side file). Immutable; safe to share between threads.
+ *
+ * @param file          the model file it was read from
+ * @param inputWidth    input tensor width W of {@code [N,3,H,W]}
+ * @param inputHeight   input tensor height H
+ * @param classNames    class names, index = class id
+ * @param classColors   one packed {@code 0xRRGGBB} colour per class
+ * @param voidId        the label id that means "unlabelled" (not a model output class)
+ * @param mean          per-channel mean, in the model's pixel order, applied to pixel/255
+ * @param std           per-channel standard deviation
+ * @param rgb           true when the model expects RGB channel order (false: BGR)
+ * @param segmentation  whether segmentation comes as logits or class ids
+ * @param maxDepth      the largest depth the model can output, metres
+ * @param focalPx       focal length in pixels (at the input size) of the camera the model was trained for; NaN unknown
+ * @param description   free text describing the weights (e.g. how they were trained)
+ * @param metadata      all metadata properties of the file, as read
+ */
+public record ModelInfo(Path file, int inputWidth, int inputHeight, List<String> classNames, int[] classColors,
+                        int voidId, float[] mean, float[] std, boolean rgb, SegmentationOutput segmentation,
+                        float maxDepth, double focalPx, String description, Map<String, String> metadata) {
+
+    public int classCount() {
+        return classNames.size();
+    }
+
+    public int inputPixels() {
+        return inputWidth * inputHeight;
+    }
+
+    @Override
+    public String toString() {
+        return file.getFileName() + " (" + inputWidth + "x" + inputHeight + ", " + classCount() + " classes, "
+                + segmentation.name().toLowerCase() + ", depth ≤ " + maxDepth + " m, mean "
+                + Arrays.toString(mean) + ", " + description + ")";
+    }
+}

@@ -1,0 +1,58 @@
+package io.roadseg.pipeline;
+
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
+
+/**
+ * One processed frame as sinks and embedding code see it. Every buffer is a read-only view of the ring slot's
+ * pooled memory: <b>valid only until the sink or callback that received it returns</b>; copy what you keep.
+ *
+ * <p>Threading: handed to sinks on the pipeline's sink thread; do not pass it to other threads.
+ */
+public interface FrameResult {
+    /** Index of the frame in source order, counting frames dropped before it. */
+    long frameIndex();
+
+    /** Presentation time in the source, microseconds from its start. */
+    long sourceTimeMicros();
+
+    /** Width of the class and depth maps (the model's input width). */
+    int mapWidth();
+
+    int mapHeight();
+
+    /** One class id per pixel, row-major, {@code mapWidth*mapHeight} bytes from index 0. */
+    ByteBuffer classIds();
+
+    /** Depth in metres per pixel, row-major. */
+    FloatBuffer depth();
+
+    /** Pixels of class {@code classId} in this frame's map. */
+    int classPixels(int classId);
+
+    /** Free distance along the road ahead in metres, NaN when no road is seen under the camera. */
+    float roadAheadMetres();
+
+    /** The annotated picture, packed BGR24, {@code annotatedWidth*annotatedHeight*3} bytes. */
+    ByteBuffer annotatedBgr();
+
+    int annotatedWidth();
+
+    int annotatedHeight();
+
+    /** Nanoseconds spent in the source's read (decode). */
+    long captureNanos();
+
+    long preprocessNanos();
+
+    /** The engine's own time for this frame. */
+    long inferenceNanos();
+
+    long postprocessNanos();
+
+    /** {@link System#nanoTime()} when the frame was captured; end-to-end latency is measured from here. */
+    long capturedAtNanos();
+
+    /** Frames dropped or skipped as stale since the previous frame delivered to sinks. */
+    long droppedBefore();
+}

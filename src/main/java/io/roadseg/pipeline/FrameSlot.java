@@ -1,0 +1,211 @@
+package io.roadseg.pipeline;
+
+import io.roadseg.engine.ModelInfo;
+import io.roadseg.engine.TensorBinding;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Rect;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+
+import static org.bytedeco.opencv.global.opencv_core.CV_32FC1;
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
+
+/**
+ * One frame in flight: every buffer a frame needs from capture to the last sink, allocated once when the ring is
+ * built and reused for every frame the slot carries. The slot owns its native images ({@link Mat}s) and its
+ * {@link TensorBinding} and frees them in {@link #close()}.
+ *
+ * <p>Threading: a slot is written by one stage at a time; the ring's sequence barriers order the hand-offs, so the
+ * plain fields need no further synchronisation.
+ */
+public final class FrameSlot implements FrameResult, AutoCloseable {
+    enum State { FRAME, END, STALE }
+
+    // ---- identity and timing (System.nanoTime) -----------------------------------------------------------------
+    State state = State.FRAME;
+    long frameIndex;
+    long sourceMicros;
+    long droppedBefore;
+    long grabStartNanos;
+    long capturedNanos;
+    long publishedNanos;
+    long preStartNanos;
+    long preEndNanos;
+    long inferStartNanos;
+    long inferEndNanos;
+    long inferEngineNanos;
+    long postStartNanos;
+    long postEndNanos;
+    long sinkStartNanos;
+    /** Ring hand-off delays: handler start minus the later of (work available, handler free). */
+    long hopPreNanos;
+    long hopInferNanos;
+    long hopPostNanos;
+    long hopSinkNanos;
+
+    // ---- pixels and tensors --------------------------------------------------------------------------------------
+    /** Decoded frame at the source's size, BGR24. */
+    final Mat sourceMat;
+    final ByteBuffer sourceBgr;
+    /** The frame at the model's input size, BGR24 (what the model saw; the overlay is drawn on it). */
+    final Mat modelBgr;
+    final ByteBuffer modelBgrView;
+    final TensorBinding tensors;
+    final Mat classMat;
+    final ByteBuffer classIds;
+    private final FloatPointer depthPointer;
+    final Mat depthMat;
+    final Mat canvas;
+    private final Rect leftRect;
+    private final Rect rightRect;
+    final Mat overlayPane;
+    final Mat depthPane;
+    final ByteBuffer canvasView;
+    final int[] classCounts;
+    float roadAhead = Float.NaN;
+
+    private final int mapWidth;
+    private final int mapHeight;
+    private final ByteBuffer classIdsView;
+    private final FloatBuffer depthView;
+    private final ByteBuffer canvasReadOnly;
+    private boolean closed;
+
+    FrameSlot(int sourceWidth, int sourceHeight, ModelInfo model, TensorBinding tensors) {
+        this.tensors = tensors;
+        mapWidth = model.inputWidth();
+        mapHeight = model.inputHeight();
+        int hw = mapWidth * mapHeight;
+        sourceMat = new Mat(sourceHeight, sourceWidth, CV_8UC3);
+        sourceBgr = view(sourceMat, (long) sourceWidth * sourceHeight * 3);
+        modelBgr = new Mat(mapHeight, mapWidth, CV_8UC3);
+        modelBgrView = view(modelBgr, hw * 3L);
+        classMat = new Mat(mapHeight, mapWidth, CV_8UC1);
+        classIds = view(classMat, hw);
+        depthPointer = new FloatPointer(tensors.depth);
+        depthMat = new Mat(mapHeight, mapWidth, CV_32FC1, depthPointer);
+        canvas = new Mat(mapHeight, mapWidth * 2, CV_8UC3);
+        leftRect = new Rect(0, 0, mapWidth, mapHeight);
+        rightRect = new Rect(mapWidth, 0, mapWidth, mapHeight);
+        overlayPane = canvas.apply(leftRect);
+        depthPane = canvas.apply(rightRect);
+        canvasView = view(canvas, hw * 6L);
+        classCounts = new int[Math.max(model.classCount(), 1)];
+        classIdsView = classIds.asReadOnlyBuffer();
+        depthView = tensors.depth.asReadOnlyBuffer();
+        canvasReadOnly = canvasView.asReadOnlyBuffer();
+    }
+
+    private static ByteBuffer view(Mat mat, long bytes) {
+        return mat.data().capacity(bytes).asByteBuffer().order(ByteOrder.nativeOrder());
+    }
+
+    @Override
+    public long frameIndex() {
+        return frameIndex;
+    }
+
+    @Override
+    public long sourceTimeMicros() {
+        return sourceMicros;
+    }
+
+    @Override
+    public int mapWidth() {
+        return mapWidth;
+    }
+
+    @Override
+    public int mapHeight() {
+        return mapHeight;
+    }
+
+    @Override
+    public ByteBuffer classIds() {
+        return classIdsView;
+    }
+
+    @Override
+    public FloatBuffer depth() {
+        return depthView;
+    }
+
+    @Override
+    public int classPixels(int classId) {
+        return classId >= 0 && classId < classCounts.length ? classCounts[classId] : 0;
+    }
+
+    @Override
+    public float roadAheadMetres() {
+        return roadAhead;
+    }
+
+    @Override
+    public ByteBuffer annotatedBgr() {
+        return canvasReadOnly;
+    }
+
+    @Override
+    public int annotatedWidth() {
+        return mapWidth * 2;
+    }
+
+    @Override
+    public int annotatedHeight() {
+        return mapHeight;
+    }
+
+    @Override
+    public long captureNanos() {
+        return capturedNanos - grabStartNanos;
+    }
+
+    @Override
+    public long preprocessNanos() {
+        return preEndNanos - preStartNanos;
+    }
+
+    @Override
+    public long inferenceNanos() {
+        return inferEngineNanos;
+    }
+
+    @Override
+    public long postprocessNanos() {
+        return postEndNanos - postStartNanos;
+    }
+
+    @Override
+    public long capturedAtNanos() {
+        return capturedNanos;
+    }
+
+    @Override
+    public long droppedBefore() {
+        return droppedBefore;
+    }
+
+    /** Frees the slot's native images and its tensor binding, in reverse order of creation. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        depthPane.close();
+        overlayPane.close();
+        rightRect.close();
+        leftRect.close();
+        canvas.close();
+        depthMat.close();
+        depthPointer.close();
+        classMat.close();
+        modelBgr.close();
+        sourceMat.close();
+        tensors.close();
+    }
+}

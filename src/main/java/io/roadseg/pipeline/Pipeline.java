@@ -1,0 +1,275 @@
+package io.roadseg.pipeline;
+
+import com.lmax.disruptor.ExceptionHandler;
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.TimeoutException;
+import com.lmax.disruptor.dsl.Disruptor;
+import com.lmax.disruptor.dsl.ProducerType;
+import io.roadseg.engine.InferenceEngine;
+import io.roadseg.engine.InferenceException;
+import io.roadseg.engine.ModelInfo;
+import io.roadseg.preprocess.Preprocessor;
+import io.roadseg.source.FrameSource;
+import io.roadseg.source.SourceException;
+import io.roadseg.source.SourceInfo;
+import io.roadseg.stats.LatencyStats;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Wires a source, an engine and sinks through the ring and runs it. The thread that calls {@link #run()} is the
+ * capture stage; each other stage has its own thread, started by {@link #run()} and stopped when the ring has
+ * drained.
+ *
+ * <p>Ownership: the pipeline owns its slots (pixels, tensors) and stage helpers and frees them in
+ * {@link #close()}; the caller owns and closes the source, the engine, the sinks and the statistics, after the
+ * pipeline.
+ *
+ * <p>Threading: {@link #run()} once, from one thread; {@link #requestStop()} from any thread (signal handlers).
+ */
+public final class Pipeline implements AutoCloseable {
+    private static final String[] STAGE_NAMES = {"preprocess", "inference", "postprocess", "sinks", "stage"};
+    private final FrameSource source;
+    private final SourceInfo sourceInfo;
+    private final PipelineConfig config;
+    private final LatencyStats stats;
+    private final FrameSlot[] slots;
+    private final Preprocessor preprocessor;
+    private final Stages.Postprocess postprocess;
+    private final Disruptor<FrameSlot> disruptor;
+    private final List<Thread> threads = Collections.synchronizedList(new ArrayList<>());
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private volatile boolean stopRequested;
+    volatile Thread captureWaiter;
+    private boolean closed;
+
+    public Pipeline(FrameSource source, InferenceEngine engine, List<FrameSink> sinks, PipelineConfig config,
+                    LatencyStats stats) throws InferenceException {
+        this.source = source;
+        this.sourceInfo = source.info();
+        this.config = config;
+        this.stats = stats;
+        ModelInfo model = engine.model();
+        slots = new FrameSlot[config.ringSize()];
+        try {
+            for (int i = 0; i < slots.length; i++) {
+                slots[i] = new FrameSlot(sourceInfo.width(), sourceInfo.height(), model, engine.allocate());
+            }
+        } catch (InferenceException | RuntimeException e) {
+            closeSlots();
+            throw e;
+        }
+        preprocessor = new Preprocessor(model);
+        postprocess = new Stages.Postprocess(model, stats, config.hud());
+        int[] next = {0};
+        disruptor = new Disruptor<>(() -> slots[next[0]++], slots.length, r -> {
+            Thread t = new Thread(r, "roadseg-" + STAGE_NAMES[Math.min(threads.size(), STAGE_NAMES.length - 1)]);
+            t.setDaemon(true);
+            threads.add(t);
+            return t;
+        }, ProducerType.SINGLE, config.waitKind().create());
+        disruptor.setDefaultExceptionHandler(new StageErrors());
+        boolean fresh = config.mode().dropsFrames();
+        long interval = config.mode().dropsFrames() ? Math.round(1e9 / sourceInfo.fps()) : 0;
+        disruptor.handleEventsWith(new Stages.Preprocess(preprocessor, fresh, stats))
+                .then(new Stages.Inference(engine, fresh, stats))
+                .then(postprocess)
+                .then(new Stages.Sinks(sinks.toArray(new FrameSink[0]), stats, interval, this));
+    }
+
+    /** The stage threads and (once running) the capture thread: what allocation and CPU are measured over. */
+    public List<Thread> threads() {
+        synchronized (threads) {
+            return List.copyOf(threads);
+        }
+    }
+
+    /** Asks the run to stop: capture ends, frames already in the ring are finished, outputs finalised. */
+    public void requestStop() {
+        stopRequested = true;
+        source.interrupt();
+    }
+
+    /** Runs until the source ends, {@code maxFrames} is reached, a stop is requested or a stage fails. */
+    public RunResult run() throws SourceException {
+        RingBuffer<FrameSlot> ring = disruptor.start();
+        threads.add(Thread.currentThread());
+        long entered = 0;
+        boolean endOfStream = false;
+        SourceException sourceError = null;
+        try {
+            if (config.mode() == PipelineMode.EVERY_FRAME) {
+                while (!stopped(entered)) {
+                    if (!awaitFreeSlot(ring)) {
+                        break;
+                    }
+                    long seq = ring.next();
+                    FrameSlot slot = ring.get(seq);
+                    slot.grabStartNanos = System.nanoTime();
+                    long pts;
+                    try {
+                        pts = source.read(slot.sourceBgr);
+                    } catch (SourceException e) {
+                        slot.state = FrameSlot.State.END;
+                        ring.publish(seq);
+                        throw e;
+                    }
+                    if (pts == FrameSource.END_OF_STREAM) {
+                        slot.state = FrameSlot.State.END;
+                        ring.publish(seq);
+                        endOfStream = !stopRequested;
+                        break;
+                    }
+                    slot.capturedNanos = System.nanoTime();
+                    stats.countCaptured();
+                    fill(slot, entered++, pts, 0);
+                    slot.publishedNanos = System.nanoTime();
+                    ring.publish(seq);
+                }
+            } else {
+                endOfStream = captureDropping(ring);
+                entered = stats.captured() - stats.droppedAtCapture();
+            }
+        } catch (SourceException e) {
+            sourceError = e;
+        } finally {
+            drain();
+        }
+        if (sourceError != null) {
+            throw sourceError;
+        }
+        return new RunResult(entered, endOfStream, stopRequested, failure.get());
+    }
+
+    private boolean stopped(long entered) {
+        return stopRequested || failure.get() != null || (config.maxFrames() > 0 && entered >= config.maxFrames());
+    }
+
+    private boolean awaitFreeSlot(RingBuffer<FrameSlot> ring) {
+        while (!ring.hasAvailableCapacity(1)) {
+            if (stopRequested || failure.get() != null) {
+                return false;
+            }
+            captureWaiter = Thread.currentThread();
+            if (!ring.hasAvailableCapacity(1)) {
+                LockSupport.parkNanos(1_000_000);
+            }
+            captureWaiter = null;
+        }
+        return true;
+    }
+
+    /** Live and paced capture: drain the source continuously, drop what finds the ring full. */
+    private boolean captureDropping(RingBuffer<FrameSlot> ring) throws SourceException {
+        ByteBuffer scratch = ByteBuffer.allocateDirect(sourceInfo.frameBytes());
+        boolean paced = config.mode() == PipelineMode.PACED;
+        long index = 0;
+        long entered = 0;
+        long droppedSinceEntered = 0;
+        long firstPts = Long.MIN_VALUE;
+        long startNanos = 0;
+        while (!stopped(entered)) {
+            long grabStart = System.nanoTime();
+            long pts = source.read(scratch);
+            if (pts == FrameSource.END_OF_STREAM) {
+                return !stopRequested;
+            }
+            long captured = System.nanoTime();
+            if (paced) {
+                if (firstPts == Long.MIN_VALUE) {
+                    firstPts = pts;
+                    startNanos = captured;
+                }
+                long due = startNanos + (pts - firstPts) * 1000;
+                for (long now = System.nanoTime(); now < due && !stopRequested; now = System.nanoTime()) {
+                    LockSupport.parkNanos(due - now);
+                }
+                long decode = captured - grabStart;
+                captured = System.nanoTime();
+                grabStart = captured - decode;
+            }
+            stats.countCaptured();
+            long frameIndex = index++;
+            if (!ring.hasAvailableCapacity(1)) {
+                stats.countDroppedAtCapture();
+                droppedSinceEntered++;
+                continue;
+            }
+            long seq = ring.next();
+            FrameSlot slot = ring.get(seq);
+            slot.sourceBgr.put(0, scratch, 0, sourceInfo.frameBytes());
+            slot.grabStartNanos = grabStart;
+            slot.capturedNanos = captured;
+            fill(slot, frameIndex, pts, droppedSinceEntered);
+            droppedSinceEntered = 0;
+            entered++;
+            slot.publishedNanos = System.nanoTime();
+            ring.publish(seq);
+        }
+        return false;
+    }
+
+    private static void fill(FrameSlot slot, long index, long pts, long dropped) {
+        slot.state = FrameSlot.State.FRAME;
+        slot.frameIndex = index;
+        slot.sourceMicros = pts;
+        slot.droppedBefore = dropped;
+    }
+
+    /** Lets every published frame finish its stages, then stops the stage threads. */
+    private void drain() {
+        try {
+            disruptor.shutdown(60, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            failure.compareAndSet(null, new IllegalStateException("pipeline did not drain within 60 s; halted"));
+            disruptor.halt();
+        }
+    }
+
+    /** Frees slots and stage helpers. Call after {@link #run()} returned. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        postprocess.close();
+        preprocessor.close();
+        closeSlots();
+    }
+
+    private void closeSlots() {
+        for (int i = slots.length - 1; i >= 0; i--) {
+            if (slots[i] != null) {
+                slots[i].close();
+            }
+        }
+    }
+
+    /** A stage error is kept (the first one wins), the run is asked to stop, and the ring keeps draining. */
+    private final class StageErrors implements ExceptionHandler<FrameSlot> {
+        @Override
+        public void handleEventException(Throwable ex, long sequence, FrameSlot slot) {
+            failure.compareAndSet(null, ex);
+            stopRequested = true;
+            source.interrupt();
+        }
+
+        @Override
+        public void handleOnStartException(Throwable ex) {
+            failure.compareAndSet(null, ex);
+            stopRequested = true;
+        }
+
+        @Override
+        public void handleOnShutdownException(Throwable ex) {
+            failure.compareAndSet(null, ex);
+        }
+    }
+}

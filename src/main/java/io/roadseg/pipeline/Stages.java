@@ -1,0 +1,206 @@
+package io.roadseg.pipeline;
+
+import com.lmax.disruptor.EventHandler;
+import io.roadseg.engine.InferenceEngine;
+import io.roadseg.engine.ModelInfo;
+import io.roadseg.engine.SegmentationOutput;
+import io.roadseg.engine.TensorBinding;
+import io.roadseg.postprocess.AnnotationRenderer;
+import io.roadseg.postprocess.ClassMaps;
+import io.roadseg.postprocess.RoadAheadProbe;
+import io.roadseg.preprocess.Preprocessor;
+import io.roadseg.stats.AsciiText;
+import io.roadseg.stats.LatencyStats;
+import io.roadseg.stats.Stage;
+
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The four ring stages. Each is an {@link EventHandler} run by its own thread; none allocates per frame.
+ * Package-private: {@link Pipeline} wires them.
+ */
+final class Stages {
+    private Stages() {
+    }
+
+    /** Resize, normalise, HWC→CHW into the slot's input tensor. In a dropping mode, skips all but the newest. */
+    static final class Preprocess implements EventHandler<FrameSlot> {
+        private final Preprocessor preprocessor;
+        private final boolean freshestOnly;
+        private final LatencyStats stats;
+        private long lastEnd;
+
+        Preprocess(Preprocessor preprocessor, boolean freshestOnly, LatencyStats stats) {
+            this.preprocessor = preprocessor;
+            this.freshestOnly = freshestOnly;
+            this.stats = stats;
+        }
+
+        @Override
+        public void onEvent(FrameSlot slot, long sequence, boolean endOfBatch) {
+            long start = System.nanoTime();
+            if (slot.state != FrameSlot.State.FRAME) {
+                return;
+            }
+            if (freshestOnly && !endOfBatch) {
+                slot.state = FrameSlot.State.STALE;
+                stats.countSkippedStale();
+                return;
+            }
+            slot.preStartNanos = start;
+            slot.hopPreNanos = start - Math.max(slot.publishedNanos, lastEnd);
+            preprocessor.resizeToModel(slot.sourceMat, slot.modelBgr);
+            preprocessor.toTensor(slot.modelBgrView, slot.tensors.input);
+            slot.preEndNanos = lastEnd = System.nanoTime();
+        }
+    }
+
+    /** Runs the engine on the slot's binding. In a dropping mode, skips all but the newest preprocessed slot. */
+    static final class Inference implements EventHandler<FrameSlot> {
+        private final InferenceEngine engine;
+        private final boolean freshestOnly;
+        private final LatencyStats stats;
+        private long lastEnd;
+
+        Inference(InferenceEngine engine, boolean freshestOnly, LatencyStats stats) {
+            this.engine = engine;
+            this.freshestOnly = freshestOnly;
+            this.stats = stats;
+        }
+
+        @Override
+        public void onEvent(FrameSlot slot, long sequence, boolean endOfBatch) throws Exception {
+            long start = System.nanoTime();
+            if (slot.state != FrameSlot.State.FRAME) {
+                return;
+            }
+            if (freshestOnly && !endOfBatch) {
+                slot.state = FrameSlot.State.STALE;
+                stats.countSkippedStale();
+                return;
+            }
+            slot.inferStartNanos = start;
+            slot.hopInferNanos = start - Math.max(slot.preEndNanos, lastEnd);
+            slot.inferEngineNanos = engine.infer(slot.tensors);
+            slot.inferEndNanos = lastEnd = System.nanoTime();
+        }
+    }
+
+    /** Class map, class shares, road ahead, annotated picture with HUD. */
+    static final class Postprocess implements EventHandler<FrameSlot>, AutoCloseable {
+        private final ModelInfo model;
+        private final AnnotationRenderer renderer;
+        private final RoadAheadProbe roadAhead;
+        private final LatencyStats stats;
+        private final boolean hud;
+        private final AsciiText line = new AsciiText(160);
+        private final int pixels;
+        private long lastEnd;
+
+        Postprocess(ModelInfo model, LatencyStats stats, boolean hud) {
+            this.model = model;
+            this.renderer = new AnnotationRenderer(model);
+            this.roadAhead = new RoadAheadProbe(model.inputWidth(), model.inputHeight(),
+                    model.classNames().indexOf("road"));
+            this.stats = stats;
+            this.hud = hud;
+            this.pixels = model.inputPixels();
+        }
+
+        @Override
+        public void onEvent(FrameSlot slot, long sequence, boolean endOfBatch) {
+            long start = System.nanoTime();
+            if (slot.state != FrameSlot.State.FRAME) {
+                return;
+            }
+            slot.postStartNanos = start;
+            slot.hopPostNanos = start - Math.max(slot.inferEndNanos, lastEnd);
+            TensorBinding t = slot.tensors;
+            if (model.segmentation() == SegmentationOutput.LOGITS) {
+                ClassMaps.argmax(t.logits, model.classCount(), pixels, slot.classIds);
+            } else {
+                ClassMaps.narrow(t.classIds, t.classIdBytes, pixels, model.classCount(), model.voidId(),
+                        slot.classIds);
+            }
+            ClassMaps.histogram(slot.classIds, pixels, slot.classCounts);
+            slot.roadAhead = roadAhead.measure(slot.classIds, t.depth);
+            renderer.render(slot.modelBgr, slot.classMat, slot.depthMat, slot.overlayPane, slot.depthPane);
+            if (hud) {
+                line.clear().append('#').append(slot.frameIndex).append(' ').append(' ')
+                        .append(stats.recentFps(), 1).append(FPS)
+                        .append(stats.recentEndToEndMillis(), 1).append(MS_INFER)
+                        .append(slot.inferEngineNanos / 1e6, 1).append(MS);
+                renderer.hudLine(slot.canvas, 0, line);
+                line.clear().append(ROAD).append(slot.roadAhead, 1).append(M_DROPPED)
+                        .append(stats.droppedAtCapture() + stats.skippedStale());
+                renderer.hudLine(slot.canvas, 1, line);
+            }
+            slot.postEndNanos = lastEnd = System.nanoTime();
+        }
+
+        private static final byte[] FPS = AsciiText.ascii(" fps  e2e p50 ");
+        private static final byte[] MS_INFER = AsciiText.ascii(" ms  infer ");
+        private static final byte[] MS = AsciiText.ascii(" ms");
+        private static final byte[] ROAD = AsciiText.ascii("road ahead ");
+        private static final byte[] M_DROPPED = AsciiText.ascii(" m  dropped ");
+
+        @Override
+        public void close() {
+            renderer.close();
+        }
+    }
+
+    /** Hands each frame to the sinks, records its latencies, releases the slot to capture. */
+    static final class Sinks implements EventHandler<FrameSlot> {
+        private final FrameSink[] sinks;
+        private final LatencyStats stats;
+        private final long expectedIntervalNanos;
+        private final Pipeline pipeline;
+        private long staleSinceDelivered;
+        private long lastEnd;
+
+        Sinks(FrameSink[] sinks, LatencyStats stats, long expectedIntervalNanos, Pipeline pipeline) {
+            this.sinks = sinks;
+            this.stats = stats;
+            this.expectedIntervalNanos = expectedIntervalNanos;
+            this.pipeline = pipeline;
+        }
+
+        @Override
+        public void onEvent(FrameSlot slot, long sequence, boolean endOfBatch) throws Exception {
+            try {
+                long start = System.nanoTime();
+                if (slot.state == FrameSlot.State.STALE) {
+                    staleSinceDelivered++;
+                    return;
+                }
+                if (slot.state != FrameSlot.State.FRAME) {
+                    return;
+                }
+                slot.sinkStartNanos = start;
+                slot.hopSinkNanos = start - Math.max(slot.postEndNanos, lastEnd);
+                slot.droppedBefore += staleSinceDelivered;
+                staleSinceDelivered = 0;
+                for (FrameSink sink : sinks) {
+                    sink.accept(slot);
+                }
+                long end = lastEnd = System.nanoTime();
+                stats.record(Stage.CAPTURE, slot.capturedNanos - slot.grabStartNanos);
+                stats.record(Stage.PREPROCESS, slot.preEndNanos - slot.preStartNanos);
+                stats.record(Stage.INFERENCE, slot.inferEngineNanos);
+                stats.record(Stage.POSTPROCESS, slot.postEndNanos - slot.postStartNanos);
+                stats.record(Stage.SINK, end - start);
+                stats.record(Stage.HOP_PREPROCESS, slot.hopPreNanos);
+                stats.record(Stage.HOP_INFERENCE, slot.hopInferNanos);
+                stats.record(Stage.HOP_POSTPROCESS, slot.hopPostNanos);
+                stats.record(Stage.HOP_SINK, slot.hopSinkNanos);
+                stats.recordEndToEnd(end - slot.capturedNanos, expectedIntervalNanos);
+            } finally {
+                Thread waiter = pipeline.captureWaiter;
+                if (waiter != null) {
+                    LockSupport.unpark(waiter);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,11 @@
+/**
+ * From the model's raw outputs to what people and programs see: argmax of logits into a class-id map, class pixel
+ * shares and the free distance along the road ahead, and the annotated picture — class overlay on the frame the
+ * model saw, a depth colour map beside it, and a heads-up display of frame rate and latency.
+ *
+ * <pre>
+ *   logits [C,H,W] ──argmax──► class ids [H,W] ──LUT──► colour mask ──blend with model-size frame──► overlay ┐
+ *   depth  [1,H,W] ──────────────────────────────────► near-bright 8-bit ──TURBO colour map──────► depth panel ┴► canvas [H, 2W]
+ * </pre>
+ */
+package io.roadseg.postprocess;

@@ -1,0 +1,349 @@
+package io.roadseg.sink;
+
+import io.roadseg.pipeline.FrameResult;
+import io.roadseg.pipeline.FrameSink;
+import io.roadseg.source.Ffmpeg;
+import org.bytedeco.ffmpeg.avcodec.AVCodec;
+import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
+import org.bytedeco.ffmpeg.avcodec.AVPacket;
+import org.bytedeco.ffmpeg.avformat.AVFormatContext;
+import org.bytedeco.ffmpeg.avformat.AVIOContext;
+import org.bytedeco.ffmpeg.avformat.AVStream;
+import org.bytedeco.ffmpeg.avutil.AVDictionary;
+import org.bytedeco.ffmpeg.avutil.AVFrame;
+import org.bytedeco.ffmpeg.avutil.AVRational;
+import org.bytedeco.ffmpeg.swscale.SwsContext;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.DoublePointer;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+import static org.bytedeco.ffmpeg.global.avcodec.*;
+import static org.bytedeco.ffmpeg.global.avformat.*;
+import static org.bytedeco.ffmpeg.global.avutil.*;
+import static org.bytedeco.ffmpeg.global.swscale.SWS_BILINEAR;
+import static org.bytedeco.ffmpeg.global.swscale.sws_freeContext;
+import static org.bytedeco.ffmpeg.global.swscale.sws_getContext;
+import static org.bytedeco.ffmpeg.global.swscale.sws_scale_frame;
+
+/**
+ * Encodes BGR frames to H.264 and muxes them to a file or a network URL with FFmpeg's own API. All native objects
+ * are allocated when the writer opens and freed in {@link #close()}; {@link #write} allocates nothing.
+ *
+ * <p>Files: {@code .mp4}/{@code .mov} are written as fragmented MP4 (a fragment per key frame, one key frame a
+ * second), so a run that is killed still leaves a playable file; {@code .mkv} and {@code .ts} are playable when cut
+ * by design. Streams: {@code udp://}, {@code srt://} and {@code tcp://} carry MPEG-TS, {@code rtp://} RTP/MPEG-TS,
+ * {@code rtmp://} FLV; encoders are tuned for latency (no B-frames; x264 {@code zerolatency}). A stream whose
+ * receiver is absent does not stop the run: failed sends are counted.
+ *
+ * <p>Threading: one writer thread; {@link #close()} from the owning thread after the last write.
+ */
+public final class VideoWriter implements FrameSink {
+    private static final int EAGAIN = -11;
+
+    private final String target;
+    private final boolean network;
+    private final int width;
+    private final int height;
+    private final String encoderName;
+    private AVFormatContext format;
+    private AVCodecContext encoder;
+    private AVStream stream;
+    private AVFrame bgr;
+    private AVFrame yuv;
+    private SwsContext sws;
+    private AVPacket packet;
+    private final ByteBuffer[] knownBuffers = new ByteBuffer[32];
+    private final BytePointer[] knownPointers = new BytePointer[32];
+    private int knownCount;
+    private final AVRational micros = new AVRational().num(1).den(1_000_000);
+    private AVRational timeBase;
+    private long lastPts = -1;
+    private String openedEncoder;
+    private long bitRate;
+    private long frames;
+    private long sendFailures;
+    private boolean headerWritten;
+    private boolean closed;
+
+    /**
+     * @param target  file path or network URL
+     * @param codec   {@code auto} or an H.264 encoder name (see {@link H264Encoders})
+     * @param bitRate bits per second, or ≤ 0 for about 0.15 bit per pixel per frame
+     */
+    public VideoWriter(String target, int width, int height, double fps, String codec, long bitRate)
+            throws SinkException {
+        Ffmpeg.quietUnlessVerbose();
+        this.target = target;
+        this.width = width;
+        this.height = height;
+        String scheme = target.contains("://") ? target.substring(0, target.indexOf("://")).toLowerCase(Locale.ROOT)
+                : "file";
+        this.network = !scheme.equals("file");
+        String muxer = switch (scheme) {
+            case "udp", "srt", "tcp" -> "mpegts";
+            case "rtp" -> "rtp_mpegts";
+            case "rtmp", "rtmps" -> "flv";
+            case "file" -> null;
+            default -> throw new SinkException("output " + target + ": unsupported scheme '" + scheme
+                    + "' (use a file path, udp://, rtp://, rtmp://, srt:// or tcp://)");
+        };
+        String url = target;
+        if (!network) {
+            Path path = Path.of(target.startsWith("file://") ? target.substring(7) : target);
+            String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
+            if (!(name.endsWith(".mp4") || name.endsWith(".mov") || name.endsWith(".mkv") || name.endsWith(".ts"))) {
+                throw new SinkException("output " + target + ": unsupported file type (use .mp4, .mov, .mkv or .ts)");
+            }
+            try {
+                Path parent = path.toAbsolutePath().getParent();
+                Files.createDirectories(parent);
+            } catch (IOException | SecurityException e) {
+                throw new SinkException("output " + target + ": cannot create its folder (" + e.getMessage() + ")");
+            }
+            if (Files.isDirectory(path)) {
+                throw new SinkException("output " + target + ": is a folder");
+            }
+            url = path.toString();
+        }
+        this.encoderName = H264Encoders.choose(codec);
+        try {
+            open(url, muxer, fps, bitRate);
+        } catch (SinkException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private void open(String url, String muxer, double fps, long bitRate) throws SinkException {
+        if (network) {
+            avformat_network_init();
+        }
+        format = new AVFormatContext(null);
+        int ret = avformat_alloc_output_context2(format, null, muxer, url);
+        if (ret < 0 || format.isNull()) {
+            format = null;
+            throw new SinkException("output " + target + ": no muxer for it (" + Ffmpeg.errorText(ret) + ")");
+        }
+        AVCodec codec = avcodec_find_encoder_by_name(encoderName);
+        stream = avformat_new_stream(format, null);
+        encoder = avcodec_alloc_context3(codec);
+        AVRational rate = av_d2q(fps, 1001000);
+        timeBase = av_make_q(rate.den(), rate.num());
+        encoder.width(width).height(height).pix_fmt(AV_PIX_FMT_YUV420P).time_base(timeBase).framerate(rate);
+        encoder.gop_size(Math.max(1, (int) Math.round(fps))).max_b_frames(0);
+        this.bitRate = bitRate > 0 ? bitRate : Math.max(500_000L, Math.round(0.15 * width * height * fps));
+        encoder.bit_rate(this.bitRate);
+        if ((format.oformat().flags() & AVFMT_GLOBALHEADER) != 0) {
+            encoder.flags(encoder.flags() | AV_CODEC_FLAG_GLOBAL_HEADER);
+        }
+        AVDictionary codecOptions = new AVDictionary(null);
+        if (encoderName.equals("libx264")) {
+            av_dict_set(codecOptions, "preset", "veryfast", 0);
+            if (network) {
+                av_dict_set(codecOptions, "tune", "zerolatency", 0);
+            }
+        }
+        ret = avcodec_open2(encoder, codec, codecOptions);
+        av_dict_free(codecOptions);
+        if (ret < 0) {
+            throw new SinkException("output " + target + ": encoder " + encoderName + " does not open at " + width
+                    + "x" + height + " (" + Ffmpeg.errorText(ret) + ")");
+        }
+        openedEncoder = encoder.codec().name().getString();
+        if (!openedEncoder.equals(encoderName)) {
+            throw new SinkException("output " + target + ": asked for encoder " + encoderName + " but FFmpeg opened "
+                    + openedEncoder);
+        }
+        avcodec_parameters_from_context(stream.codecpar(), encoder);
+        stream.time_base(encoder.time_base());
+        if ((format.oformat().flags() & AVFMT_NOFILE) == 0) {
+            AVIOContext pb = new AVIOContext(null);
+            ret = avio_open2(pb, url, AVIO_FLAG_WRITE, null, null);
+            if (ret < 0) {
+                throw new SinkException("output " + target + ": cannot open for writing (" + Ffmpeg.errorText(ret)
+                        + ")");
+            }
+            format.pb(pb);
+        }
+        AVDictionary muxOptions = new AVDictionary(null);
+        String name = url.toLowerCase(Locale.ROOT);
+        if (!network && (name.endsWith(".mp4") || name.endsWith(".mov"))) {
+            av_dict_set(muxOptions, "movflags", "+frag_keyframe+empty_moov+default_base_moof", 0);
+        }
+        ret = avformat_write_header(format, muxOptions);
+        av_dict_free(muxOptions);
+        if (ret < 0) {
+            throw new SinkException("output " + target + ": cannot write header (" + Ffmpeg.errorText(ret) + ")");
+        }
+        headerWritten = true;
+        yuv = av_frame_alloc();
+        yuv.format(AV_PIX_FMT_YUV420P).width(width).height(height);
+        if ((ret = av_frame_get_buffer(yuv, 0)) < 0) {
+            throw new SinkException("output " + target + ": cannot allocate frame (" + Ffmpeg.errorText(ret) + ")");
+        }
+        bgr = av_frame_alloc();
+        bgr.format(AV_PIX_FMT_BGR24).width(width).height(height);
+        bgr.linesize(0, width * 3);
+        sws = sws_getContext(width, height, AV_PIX_FMT_BGR24, width, height, AV_PIX_FMT_YUV420P, SWS_BILINEAR,
+                null, null, (DoublePointer) null);
+        packet = av_packet_alloc();
+    }
+
+    /** Name of the encoder that really opened, read back from the codec context (e.g. {@code libopenh264}). */
+    public String openedEncoder() {
+        return openedEncoder;
+    }
+
+    public String target() {
+        return target;
+    }
+
+    public long framesWritten() {
+        return frames;
+    }
+
+    /** Failed sends to a network receiver (counted, not fatal). */
+    public long sendFailures() {
+        return sendFailures;
+    }
+
+    @Override
+    public String describe() {
+        return "video " + target + " (" + openedEncoder + " " + width + "x" + height + ", "
+                + bitRate / 1000 + " kb/s" + (network ? ", stream" : "") + ")";
+    }
+
+    @Override
+    public void accept(FrameResult frame) throws SinkException {
+        write(frame.annotatedBgr(), frame.sourceTimeMicros());
+    }
+
+    /**
+     * Encodes one packed BGR24 picture of the writer's size.
+     *
+     * @param bgrPixels  direct buffer, {@code width*height*3} bytes from index 0
+     * @param timeMicros presentation time; frames are timed by it (gaps from dropped frames are kept)
+     */
+    public void write(ByteBuffer bgrPixels, long timeMicros) throws SinkException {
+        bgr.data(0, pointerTo(bgrPixels));
+        int ret = av_frame_make_writable(yuv);
+        if (ret < 0) {
+            throw new SinkException("output " + target + ": frame not writable (" + Ffmpeg.errorText(ret) + ")");
+        }
+        sws_scale_frame(sws, yuv, bgr);
+        long pts = av_rescale_q(timeMicros, micros, timeBase);
+        if (pts <= lastPts) {
+            pts = lastPts + 1;
+        }
+        lastPts = pts;
+        yuv.pts(pts);
+        ret = avcodec_send_frame(encoder, yuv);
+        if (ret < 0) {
+            throw new SinkException("output " + target + ": encoder " + encoderName + " refused frame "
+                    + frames + " (" + Ffmpeg.errorText(ret) + ")");
+        }
+        drainPackets();
+        frames++;
+    }
+
+    /** Native pointers to the callers' pooled buffers (one per ring slot), made once each and reused. */
+    private BytePointer pointerTo(ByteBuffer pixels) {
+        for (int i = 0; i < knownCount; i++) {
+            if (knownBuffers[i] == pixels) {
+                return knownPointers[i];
+            }
+        }
+        BytePointer p = new BytePointer(pixels);
+        if (knownCount < knownBuffers.length) {
+            knownBuffers[knownCount] = pixels;
+            knownPointers[knownCount++] = p;
+        } else {
+            knownPointers[knownBuffers.length - 1].close();
+            knownBuffers[knownBuffers.length - 1] = pixels;
+            knownPointers[knownBuffers.length - 1] = p;
+        }
+        return p;
+    }
+
+    private void drainPackets() throws SinkException {
+        while (true) {
+            int ret = avcodec_receive_packet(encoder, packet);
+            if (ret == EAGAIN || ret == AVERROR_EOF) {
+                return;
+            }
+            if (ret < 0) {
+                throw new SinkException("output " + target + ": encoding failed (" + Ffmpeg.errorText(ret) + ")");
+            }
+            av_packet_rescale_ts(packet, encoder.time_base(), stream.time_base());
+            packet.stream_index(stream.index());
+            ret = av_interleaved_write_frame(format, packet);
+            if (ret < 0) {
+                if (network) {
+                    sendFailures++;
+                } else {
+                    throw new SinkException("output " + target + ": write failed (" + Ffmpeg.errorText(ret) + ")");
+                }
+            }
+        }
+    }
+
+    /** Flushes the encoder, writes the trailer and frees everything. Idempotent. */
+    @Override
+    public void close() throws SinkException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        SinkException error = null;
+        try {
+            if (headerWritten) {
+                avcodec_send_frame(encoder, null);
+                try {
+                    drainPackets();
+                } catch (SinkException e) {
+                    error = e;
+                }
+                int ret = av_write_trailer(format);
+                if (ret < 0 && error == null && !network) {
+                    error = new SinkException("output " + target + ": cannot finalise (" + Ffmpeg.errorText(ret)
+                            + ")");
+                }
+            }
+        } finally {
+            if (packet != null) {
+                av_packet_free(packet);
+            }
+            if (sws != null) {
+                sws_freeContext(sws);
+            }
+            if (bgr != null) {
+                bgr.data(0, null);
+                av_frame_free(bgr);
+            }
+            if (yuv != null) {
+                av_frame_free(yuv);
+            }
+            for (int i = 0; i < knownCount; i++) {
+                knownPointers[i].close();
+            }
+            if (encoder != null) {
+                avcodec_free_context(encoder);
+            }
+            if (format != null) {
+                if (format.pb() != null && (format.oformat().flags() & AVFMT_NOFILE) == 0) {
+                    avio_closep(format.pb());
+                }
+                avformat_free_context(format);
+            }
+            micros.close();
+        }
+        if (error != null) {
+            throw error;
+        }
+    }
+}

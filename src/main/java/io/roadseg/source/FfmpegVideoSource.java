@@ -1,0 +1,316 @@
+package io.roadseg.source;
+
+import org.bytedeco.ffmpeg.avcodec.AVCodec;
+import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
+import org.bytedeco.ffmpeg.avcodec.AVPacket;
+import org.bytedeco.ffmpeg.avformat.AVFormatContext;
+import org.bytedeco.ffmpeg.avformat.AVInputFormat;
+import org.bytedeco.ffmpeg.avformat.AVStream;
+import org.bytedeco.ffmpeg.avutil.AVDictionary;
+import org.bytedeco.ffmpeg.avutil.AVFrame;
+import org.bytedeco.ffmpeg.avutil.AVRational;
+import org.bytedeco.ffmpeg.swscale.SwsContext;
+import org.bytedeco.javacpp.DoublePointer;
+
+import java.nio.ByteBuffer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import static org.bytedeco.ffmpeg.global.avcodec.*;
+import static org.bytedeco.ffmpeg.global.avdevice.avdevice_register_all;
+import static org.bytedeco.ffmpeg.global.avformat.*;
+import static org.bytedeco.ffmpeg.global.avutil.*;
+import static org.bytedeco.ffmpeg.global.swscale.SWS_BILINEAR;
+import static org.bytedeco.ffmpeg.global.swscale.sws_freeContext;
+import static org.bytedeco.ffmpeg.global.swscale.sws_getCachedContext;
+import static org.bytedeco.ffmpeg.global.swscale.sws_scale_frame;
+
+/**
+ * Decodes a recording, camera or network stream with FFmpeg's own API (demux → decode → swscale to BGR24).
+ * Every native object is allocated in {@link #open} and freed in {@link #close}; {@link #read} allocates nothing.
+ *
+ * <p>Live sources open with low-latency settings — no demuxer buffering ({@code fflags nobuffer}), low-delay
+ * decoding on one thread, short probing — and bounded timeouts ({@code timeout}/{@code rw_timeout}), so a stalled
+ * or unreachable stream fails within {@link SourceOptions#timeout()} instead of hanging, and frames are not held
+ * back seconds behind real time (javacv#1575, jetson-inference#822).
+ *
+ * <p>Threading: one reader thread; {@link #interrupt()} from any thread.
+ */
+public final class FfmpegVideoSource implements FrameSource {
+    private static final int EAGAIN = -11;
+
+    private final SourceInfo info;
+    private final boolean loop;
+    private AVFormatContext format;
+    private AVCodecContext decoder;
+    private AVPacket packet;
+    private AVFrame decoded;
+    private AVFrame bgr;
+    private SwsContext sws;
+    private final int streamIndex;
+    private final AVRational streamTimeBase;
+    private final AVRational micros;
+    private final long startPts;
+    private final ByteBuffer bgrView;
+    private final long frameMicros;
+    private volatile boolean interrupted;
+    private boolean draining;
+    private boolean ended;
+    private long corrupt;
+    private long loopOffsetMicros;
+    private long lastMicros = -1;
+    private long frames;
+
+    private FfmpegVideoSource(String uri, String url, String inputFormat, boolean live, SourceOptions options)
+            throws SourceException {
+        Ffmpeg.quietUnlessVerbose();
+        this.loop = options.loop() && !live;
+        String name = (live ? (inputFormat != null ? "camera " : "stream ") : "input ") + uri;
+        AVInputFormat inFmt = null;
+        if (inputFormat != null) {
+            avdevice_register_all();
+            inFmt = av_find_input_format(inputFormat);
+            if (inFmt == null) {
+                throw new SourceException(name + ": this FFmpeg build has no '" + inputFormat + "' input");
+            }
+        }
+        Map<String, String> opts = new LinkedHashMap<>();
+        long timeoutMicros = options.timeout().toNanos() / 1000;
+        if (live) {
+            opts.put("fflags", "nobuffer");
+            opts.put("flags", "low_delay");
+            opts.put("probesize", "500000");
+            opts.put("analyzeduration", "1000000");
+            if (inputFormat == null) {
+                opts.put("rw_timeout", Long.toString(timeoutMicros));
+                opts.put("timeout", Long.toString(timeoutMicros));
+            }
+            if (url.startsWith("rtsp")) {
+                opts.put("rtsp_transport", "tcp");
+                opts.put("max_delay", "200000");
+            }
+            if (url.startsWith("udp") || url.startsWith("rtp")) {
+                opts.put("overrun_nonfatal", "1");
+                opts.put("fifo_size", "100000");
+            }
+        }
+        AVDictionary dict = new AVDictionary(null);
+        for (Map.Entry<String, String> e : opts.entrySet()) {
+            av_dict_set(dict, e.getKey(), e.getValue(), 0);
+        }
+        format = avformat_alloc_context();
+        int ret = avformat_open_input(format, url, inFmt, dict);
+        av_dict_free(dict);
+        if (ret < 0) {
+            format = null; // avformat_open_input frees the context on failure
+            throw new SourceException(name + ": cannot open (" + explain(ret, live) + ")");
+        }
+        try {
+            if ((ret = avformat_find_stream_info(format, (AVDictionary) null)) < 0) {
+                throw new SourceException(name + ": cannot read stream information (" + explain(ret, live) + ")");
+            }
+            streamIndex = av_find_best_stream(format, AVMEDIA_TYPE_VIDEO, -1, -1, (AVCodec) null, 0);
+            if (streamIndex < 0) {
+                throw new SourceException(name + ": not a video (no video stream found; format "
+                        + format.iformat().name().getString() + ")");
+            }
+            AVStream stream = format.streams(streamIndex);
+            AVCodec codec = avcodec_find_decoder(stream.codecpar().codec_id());
+            if (codec == null) {
+                throw new SourceException(name + ": no decoder in this FFmpeg build for codec id "
+                        + stream.codecpar().codec_id());
+            }
+            decoder = avcodec_alloc_context3(codec);
+            avcodec_parameters_to_context(decoder, stream.codecpar());
+            decoder.thread_count(live ? 1 : 2);
+            if (live) {
+                decoder.flags(decoder.flags() | AV_CODEC_FLAG_LOW_DELAY);
+            }
+            if ((ret = avcodec_open2(decoder, codec, (AVDictionary) null)) < 0) {
+                throw new SourceException(name + ": cannot open decoder " + codec.name().getString() + " ("
+                        + Ffmpeg.errorText(ret) + ")");
+            }
+            int w = decoder.width();
+            int h = decoder.height();
+            if (w <= 0 || h <= 0) {
+                throw new SourceException(name + ": video stream has no frame size (" + w + "x" + h + ")");
+            }
+            streamTimeBase = new AVRational().num(stream.time_base().num()).den(stream.time_base().den());
+            micros = new AVRational().num(1).den(1_000_000);
+            startPts = stream.start_time() == AV_NOPTS_VALUE ? 0 : stream.start_time();
+            double fps = rate(stream.avg_frame_rate());
+            if (!(fps > 0 && fps < 1000)) {
+                fps = rate(stream.r_frame_rate());
+            }
+            if (!(fps > 0 && fps < 1000)) {
+                fps = 30;
+            }
+            frameMicros = Math.round(1e6 / fps);
+            long count = live ? -1 : stream.nb_frames() > 0 ? stream.nb_frames()
+                    : format.duration() > 0 ? Math.round(format.duration() / 1e6 * fps) : -1;
+            packet = av_packet_alloc();
+            decoded = av_frame_alloc();
+            bgr = av_frame_alloc();
+            bgr.format(AV_PIX_FMT_BGR24).width(w).height(h);
+            if ((ret = av_frame_get_buffer(bgr, 1)) < 0) {
+                throw new SourceException(name + ": cannot allocate a " + w + "x" + h + " frame ("
+                        + Ffmpeg.errorText(ret) + ")");
+            }
+            if (bgr.linesize(0) != w * 3) {
+                throw new SourceException(name + ": unexpected BGR row stride " + bgr.linesize(0));
+            }
+            bgrView = bgr.data(0).capacity((long) w * h * 3).asByteBuffer();
+            info = new SourceInfo(uri, w, h, fps, live, count, codec.name().getString());
+        } catch (SourceException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    static FfmpegVideoSource open(String uri, String url, String inputFormat, boolean live, SourceOptions options)
+            throws SourceException {
+        return new FfmpegVideoSource(uri, url, inputFormat, live, options);
+    }
+
+    private static double rate(AVRational r) {
+        return r == null || r.den() == 0 ? 0 : (double) r.num() / r.den();
+    }
+
+    private static String explain(int ret, boolean live) {
+        String text = Ffmpeg.errorText(ret);
+        if (live && (ret == -110 || text.toLowerCase().contains("timed out"))) {
+            return "no answer within the timeout: " + text;
+        }
+        return text;
+    }
+
+    @Override
+    public SourceInfo info() {
+        return info;
+    }
+
+    @Override
+    public long read(ByteBuffer dst) throws SourceException {
+        while (!interrupted && !ended) {
+            int ret = avcodec_receive_frame(decoder, decoded);
+            if (ret >= 0) {
+                long micros = timestamp();
+                scale(dst);
+                av_frame_unref(decoded);
+                frames++;
+                return micros;
+            }
+            if (ret == AVERROR_EOF) {
+                if (loop && frames > 0) {
+                    restart();
+                    continue;
+                }
+                ended = true;
+                break;
+            }
+            if (ret != EAGAIN) {
+                corrupt++;
+            }
+            if (draining) {
+                continue;
+            }
+            ret = av_read_frame(format, packet);
+            if (ret < 0) {
+                if (ret != AVERROR_EOF && info.live()) {
+                    throw new SourceException("stream " + info.uri() + ": read failed after " + frames
+                            + " frames (" + explain(ret, true) + ")");
+                }
+                draining = true;
+                avcodec_send_packet(decoder, null);
+                continue;
+            }
+            if (packet.stream_index() == streamIndex) {
+                ret = avcodec_send_packet(decoder, packet);
+                if (ret < 0 && ret != EAGAIN) {
+                    corrupt++;
+                }
+            }
+            av_packet_unref(packet);
+        }
+        return END_OF_STREAM;
+    }
+
+    private long timestamp() {
+        long pts = decoded.best_effort_timestamp();
+        long t;
+        if (pts == AV_NOPTS_VALUE) {
+            t = lastMicros < 0 ? 0 : lastMicros + frameMicros;
+        } else {
+            t = av_rescale_q(pts - startPts, streamTimeBase, micros) + loopOffsetMicros;
+        }
+        if (t <= lastMicros) {
+            t = lastMicros + 1;
+        }
+        lastMicros = t;
+        return t;
+    }
+
+    private void scale(ByteBuffer dst) throws SourceException {
+        sws = sws_getCachedContext(sws, decoded.width(), decoded.height(), decoded.format(),
+                info.width(), info.height(), AV_PIX_FMT_BGR24, SWS_BILINEAR, null, null, (DoublePointer) null);
+        if (sws == null) {
+            throw new SourceException("input " + info.uri() + ": cannot convert pixel format " + decoded.format()
+                    + " to BGR24");
+        }
+        int ret = sws_scale_frame(sws, bgr, decoded);
+        if (ret < 0) {
+            throw new SourceException("input " + info.uri() + ": pixel conversion failed ("
+                    + Ffmpeg.errorText(ret) + ")");
+        }
+        dst.put(0, bgrView, 0, info.frameBytes());
+    }
+
+    private void restart() throws SourceException {
+        int ret = av_seek_frame(format, streamIndex, startPts, AVSEEK_FLAG_BACKWARD);
+        if (ret < 0) {
+            throw new SourceException("input " + info.uri() + ": cannot seek back to loop ("
+                    + Ffmpeg.errorText(ret) + ")");
+        }
+        avcodec_flush_buffers(decoder);
+        draining = false;
+        loopOffsetMicros = lastMicros + frameMicros;
+    }
+
+    @Override
+    public void interrupt() {
+        interrupted = true;
+    }
+
+    @Override
+    public long corruptFrames() {
+        return corrupt;
+    }
+
+    @Override
+    public void close() {
+        if (sws != null) {
+            sws_freeContext(sws);
+            sws = null;
+        }
+        if (bgr != null) {
+            av_frame_free(bgr);
+            bgr = null;
+        }
+        if (decoded != null) {
+            av_frame_free(decoded);
+            decoded = null;
+        }
+        if (packet != null) {
+            av_packet_free(packet);
+            packet = null;
+        }
+        if (decoder != null) {
+            avcodec_free_context(decoder);
+            decoder = null;
+        }
+        if (format != null) {
+            avformat_close_input(format);
+            format = null;
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package io.roadseg.source;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Opens a {@link FrameSource} from the URI a user typed. Stateless.
+ */
+public final class FrameSources {
+    /** Network schemes handed to FFmpeg as live streams. */
+    public static final Set<String> NETWORK_SCHEMES = Set.of("rtsp", "rtsps", "rtmp", "udp", "rtp", "tcp", "srt",
+            "http", "https");
+
+    private FrameSources() {
+    }
+
+    public static FrameSource open(String uri, SourceOptions options) throws SourceException {
+        if (uri == null || uri.isBlank()) {
+            throw new SourceException("input: empty source name");
+        }
+        String scheme = scheme(uri);
+        if (scheme == null || scheme.equals("file")) {
+            Path path = scheme == null ? Path.of(uri) : Path.of(URI.create(uri));
+            if (Files.isDirectory(path)) {
+                return new ImageFolderSource(uri, path, options.folderFps());
+            }
+            if (path.toString().startsWith("/dev/video")) {
+                return camera(uri, path, options);
+            }
+            if (!Files.exists(path)) {
+                throw new SourceException("input " + uri + ": no such file or folder");
+            }
+            if (!Files.isReadable(path)) {
+                throw new SourceException("input " + uri + ": not readable (permission denied)");
+            }
+            return FfmpegVideoSource.open(uri, path.toString(), null, false, options);
+        }
+        if (scheme.equals("v4l2")) {
+            String device = uri.substring("v4l2://".length());
+            if (device.isEmpty()) {
+                device = "/dev/video0";
+            }
+            return camera(uri, Path.of(device), options);
+        }
+        if (NETWORK_SCHEMES.contains(scheme)) {
+            return FfmpegVideoSource.open(uri, uri, null, true, options);
+        }
+        throw new SourceException("input " + uri + ": unknown scheme '" + scheme
+                + "' (use a file or folder path, file://, v4l2://, " + String.join("://, ",
+                NETWORK_SCHEMES.stream().sorted().toList()) + "://)");
+    }
+
+    private static FrameSource camera(String uri, Path device, SourceOptions options) throws SourceException {
+        if (!Files.exists(device)) {
+            throw new SourceException("camera " + uri + ": no such device " + device);
+        }
+        return FfmpegVideoSource.open(uri, device.toString(), "video4linux2", true, options);
+    }
+
+    /** The URI's scheme in lower case, or null for a plain path (Windows drive letters count as paths). */
+    static String scheme(String uri) {
+        int colon = uri.indexOf("://");
+        if (colon <= 1) {
+            return null;
+        }
+        String s = uri.substring(0, colon);
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!(Character.isLetterOrDigit(c) || c == '+' || c == '-' || c == '.')) {
+                return null;
+            }
+        }
+        return s.toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,33 @@
+package io.roadseg.source;
+
+import java.time.Duration;
+
+/**
+ * How to open a source.
+ *
+ * @param loop      restart a recording at its end (soak tests); ignored for live sources
+ * @param timeout   bound on connecting to and waiting for a network or camera source
+ * @param folderFps frame rate assigned to a folder of images
+ */
+public record SourceOptions(boolean loop, Duration timeout, double folderFps) {
+    public SourceOptions {
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout must be positive, got " + timeout);
+        }
+        if (!(folderFps > 0)) {
+            throw new IllegalArgumentException("folderFps must be positive, got " + folderFps);
+        }
+    }
+
+    public static SourceOptions defaults() {
+        return new SourceOptions(false, Duration.ofSeconds(5), 10);
+    }
+
+    public SourceOptions withLoop(boolean loop) {
+        return new SourceOptions(loop, timeout, folderFps);
+    }
+
+    public SourceOptions withTimeout(Duration timeout) {
+        return new SourceOptions(loop, timeout, folderFps);
+    }
+}

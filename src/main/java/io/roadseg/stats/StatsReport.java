@@ -1,0 +1,112 @@
+package io.roadseg.stats;
+
+import org.HdrHistogram.Histogram;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The end-of-run summary: a table for people and a JSON document for programs. Stateless.
+ */
+public final class StatsReport {
+    private StatsReport() {
+    }
+
+    /** Fixed-width table of every stage that saw values: count, mean, p50, p90, p99, p99.9, max (ms). */
+    public static String table(LatencyStats stats) {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format(Locale.ROOT, "%-20s %8s %9s %9s %9s %9s %9s %9s%n", "stage (ms)", "count", "mean",
+                "p50", "p90", "p99", "p99.9", "max"));
+        for (Stage s : Stage.values()) {
+            Histogram h = stats.total(s);
+            if (h.getTotalCount() == 0) {
+                continue;
+            }
+            b.append(String.format(Locale.ROOT, "%-20s %8d %9.3f %9.3f %9.3f %9.3f %9.3f %9.3f%n", s.key,
+                    h.getTotalCount(), h.getMean() / 1e6, ms(h, 50), ms(h, 90), ms(h, 99), ms(h, 99.9),
+                    h.getMaxValue() / 1e6));
+        }
+        b.append(String.format(Locale.ROOT, "frames: captured %d, processed %d, dropped at capture %d, skipped stale "
+                        + "%d; %.1f s, %.2f fps", stats.captured(), stats.processed(), stats.droppedAtCapture(),
+                stats.skippedStale(), stats.wallSeconds(), stats.processed() / Math.max(1e-9, stats.wallSeconds())));
+        return b.toString();
+    }
+
+    private static double ms(Histogram h, double percentile) {
+        return h.getValueAtPercentile(percentile) / 1e6;
+    }
+
+    /** JSON summary; {@code header} entries (strings or numbers or booleans) come first. */
+    public static String json(LatencyStats stats, Map<String, Object> header) {
+        StringBuilder b = new StringBuilder("{\n");
+        for (Map.Entry<String, Object> e : header.entrySet()) {
+            b.append("  ").append(quote(e.getKey())).append(": ").append(value(e.getValue())).append(",\n");
+        }
+        b.append(String.format(Locale.ROOT, "  \"wall_s\": %.3f,%n  \"fps\": %.3f,%n", stats.wallSeconds(),
+                stats.processed() / Math.max(1e-9, stats.wallSeconds())));
+        b.append(String.format(Locale.ROOT, "  \"frames\": {\"captured\": %d, \"processed\": %d, "
+                        + "\"dropped_at_capture\": %d, \"skipped_stale\": %d},%n", stats.captured(),
+                stats.processed(), stats.droppedAtCapture(), stats.skippedStale()));
+        b.append("  \"latency_ms\": {");
+        boolean first = true;
+        for (Stage s : Stage.values()) {
+            Histogram h = stats.total(s);
+            if (h.getTotalCount() == 0) {
+                continue;
+            }
+            b.append(first ? "\n" : ",\n");
+            first = false;
+            b.append(String.format(Locale.ROOT, "    \"%s\": {\"count\": %d, \"mean\": %.4f, \"p50\": %.4f, "
+                            + "\"p90\": %.4f, \"p99\": %.4f, \"p99_9\": %.4f, \"max\": %.4f}", s.key,
+                    h.getTotalCount(), h.getMean() / 1e6, ms(h, 50), ms(h, 90), ms(h, 99), ms(h, 99.9),
+                    h.getMaxValue() / 1e6));
+        }
+        b.append("\n  }\n}\n");
+        return b.toString();
+    }
+
+    /** Writes text atomically: a temporary file beside the target, then a rename. */
+    public static void writeAtomically(Path target, String text) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+        try {
+            Files.writeString(tmp, text, StandardCharsets.UTF_8);
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    static String quote(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                default -> {
+                    if (c < 0x20) {
+                        b.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        return b.append('"').toString();
+    }
+
+    private static String value(Object v) {
+        if (v instanceof Number || v instanceof Boolean) {
+            return v.toString();
+        }
+        return quote(String.valueOf(v));
+    }
+}
