@@ -159,6 +159,7 @@ final class Stages {
         private long staleSinceDelivered;
         private long lastEnd;
 
+        /** @param pipeline whose capture thread to wake when a slot frees, or null outside a ring */
         Sinks(FrameSink[] sinks, LatencyStats stats, long expectedIntervalNanos, Pipeline pipeline) {
             this.sinks = sinks;
             this.stats = stats;
@@ -196,7 +197,7 @@ final class Stages {
                 stats.record(Stage.HOP_SINK, slot.hopSinkNanos);
                 stats.recordEndToEnd(end - slot.capturedNanos, expectedIntervalNanos);
             } finally {
-                Thread waiter = pipeline.captureWaiter;
+                Thread waiter = pipeline == null ? null : pipeline.captureWaiter;
                 if (waiter != null) {
                     LockSupport.unpark(waiter);
                 }
