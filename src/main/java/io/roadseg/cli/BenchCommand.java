@@ -1,13 +1,407 @@
 package io.roadseg.cli;
 
+import io.roadseg.engine.EngineOptions;
+import io.roadseg.engine.InferenceEngine;
+import io.roadseg.engine.InferenceEngines;
+import io.roadseg.engine.TensorBinding;
+import io.roadseg.pipeline.FrameResult;
+import io.roadseg.pipeline.FrameSink;
+import io.roadseg.pipeline.Pipeline;
+import io.roadseg.pipeline.PipelineConfig;
+import io.roadseg.pipeline.PipelineMode;
+import io.roadseg.pipeline.RingHopProbe;
+import io.roadseg.pipeline.SequentialLoop;
+import io.roadseg.pipeline.WaitKind;
+import io.roadseg.preprocess.Preprocessor;
+import io.roadseg.sink.CallbackSink;
+import io.roadseg.sink.VideoWriter;
+import io.roadseg.source.FrameSource;
+import io.roadseg.source.FrameSources;
+import io.roadseg.source.SourceInfo;
+import io.roadseg.source.SourceOptions;
+import io.roadseg.stats.LatencyStats;
+import io.roadseg.stats.Stage;
+import org.HdrHistogram.Histogram;
+import org.bytedeco.opencv.opencv_core.Mat;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Latency profile (being written).")
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
+
+/**
+ * {@code roadseg bench}: one run, one input, one model, four measurements side by side — (a) decode only,
+ * (b) inference only, (c) the same stages in a plain sequential loop, (d) the pipeline — with their ratios, the
+ * pipeline's CPU use and heap allocation per frame, and the ring's hand-off latency per wait strategy. Ratios, not
+ * absolute times, are what to trust on a shared machine.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Latency and throughput profile: decode only, inference only, sequential loop, pipeline.",
+                "Prints ratios measured side by side in one run, heap bytes allocated per frame in the pipeline "
+                        + "threads, CPU use, and the ring's added latency per hop."})
 final class BenchCommand implements Callable<Integer> {
+    @Parameters(index = "0", arity = "0..1", paramLabel = "SOURCE", defaultValue = "recordings/town-drive.mp4",
+            description = "Recording to measure on (looped as needed; default: ${DEFAULT-VALUE}).")
+    String source;
+
+    @Option(names = {"-m", "--model"}, defaultValue = RunCommand.DEFAULT_MODEL, description = "ONNX model.")
+    Path model;
+
+    @Option(names = "--engine", defaultValue = "auto", description = "Inference backend (default: ${DEFAULT-VALUE}).")
+    String engine;
+
+    @Option(names = "--threads", defaultValue = "2", description = "CPU inference threads (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--frames", defaultValue = "300", description = "Frames per measurement (default: ${DEFAULT-VALUE}).")
+    int frames;
+
+    @Option(names = "--warmup", defaultValue = "30", description = "Frames before steady state (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--rounds", defaultValue = "1",
+            description = "Repeat (a)–(d) this many times, interleaved; medians are reported (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(names = "--wait", defaultValue = "PARKING", description = "Pipeline wait strategy (default: ${DEFAULT-VALUE}).")
+    WaitKind waitKind;
+
+    @Option(names = "--hop-waits", split = ",", defaultValue = "PARKING,BLOCKING,SLEEPING,YIELDING",
+            description = "Wait strategies for the isolated ring hop probe (default: ${DEFAULT-VALUE}; NONE to skip).")
+    List<String> hopWaits;
+
+    @Option(names = "--soak", paramLabel = "FRAMES", defaultValue = "0",
+            description = "Also run the pipeline this many frames (looping the recording) and report resident "
+                    + "memory over the run.")
+    long soak;
+
+    @Option(names = "--no-video", description = "Leave the video encoder out of (c) and (d).")
+    boolean noVideo;
+
+    private final PrintStream out = System.out;
+    private final PrintStream err = System.err;
+
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
+        if (frames <= warmup) {
+            throw new UserError("--frames " + frames + " must exceed --warmup " + warmup);
+        }
+        if (rounds < 1) {
+            throw new UserError("--rounds must be ≥ 1");
+        }
+        Path scratch = Files.createTempDirectory("roadseg-bench");
+        try (InferenceEngine inference = InferenceEngines.open(engine, model, new EngineOptions(threads),
+                err::println)) {
+            SourceInfo info;
+            try (FrameSource probe = openSource()) {
+                info = probe.info();
+            }
+            out.printf(Locale.ROOT, "bench: %s (%dx%d %.2f fps), %s, %d frames per measurement, %d warm-up, %d "
+                            + "round(s), %d cores, wait %s%n", source, info.width(), info.height(), info.fps(),
+                    inference.describe(), frames, warmup, rounds, Runtime.getRuntime().availableProcessors(),
+                    waitKind);
+            List<Measurement> decode = new ArrayList<>();
+            List<Measurement> infer = new ArrayList<>();
+            List<Measurement> sequential = new ArrayList<>();
+            List<Measurement> pipeline = new ArrayList<>();
+            for (int r = 0; r < rounds; r++) {
+                decode.add(decodeOnly());
+                infer.add(inferenceOnly(inference, info));
+                sequential.add(sequential(inference, info, scratch));
+                pipeline.add(pipeline(inference, info, scratch, frames, false));
+            }
+            Measurement a = median(decode);
+            Measurement b = median(infer);
+            Measurement c = median(sequential);
+            Measurement d = median(pipeline);
+            out.println();
+            out.printf(Locale.ROOT, "%-26s %10s %10s %10s %10s %10s%n", "measurement", "frames/s", "p50 ms",
+                    "p90 ms", "p99 ms", "max ms");
+            for (Measurement m : List.of(a, b, c, d)) {
+                out.printf(Locale.ROOT, "%-26s %10.2f %10.3f %10.3f %10.3f %10.3f%n", m.name, m.fps, ms(m.latency, 50),
+                        ms(m.latency, 90), ms(m.latency, 99), m.latency.getMaxValue() / 1e6);
+            }
+            out.println("(latency: per frame for (a)-(c); capture → last sink for (d))");
+            out.println();
+            out.printf(Locale.ROOT, "ratio (d)/(c) pipeline / sequential      = %.2f%n", d.fps / c.fps);
+            out.printf(Locale.ROOT, "ratio (d)/min(a,b) pipeline / bottleneck = %.2f%n", d.fps / Math.min(a.fps, b.fps));
+            out.printf(Locale.ROOT, "pipeline CPU use: %.0f%% of %d cores (sequential: %.0f%%)%n",
+                    100 * d.coresBusy / Runtime.getRuntime().availableProcessors(),
+                    Runtime.getRuntime().availableProcessors(),
+                    100 * c.coresBusy / Runtime.getRuntime().availableProcessors());
+            out.printf(Locale.ROOT, "heap allocated per frame, steady state, pipeline threads: %.0f bytes "
+                    + "(sequential loop thread: %.0f bytes)%n", d.allocPerFrame, c.allocPerFrame);
+            out.println("per-thread allocation in the pipeline (bytes/frame): " + d.allocDetail);
+            out.println();
+            out.println("ring hand-off in the pipeline (includes waiting for a core on this machine):");
+            for (Stage s : new Stage[]{Stage.HOP_PREPROCESS, Stage.HOP_INFERENCE, Stage.HOP_POSTPROCESS,
+                    Stage.HOP_SINK}) {
+                Histogram h = d.stats.total(s);
+                out.printf(Locale.ROOT, "  %-20s p50 %8.1f µs   p99 %9.1f µs%n", s.key,
+                        h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3);
+            }
+            if (!(hopWaits.size() == 1 && hopWaits.get(0).equalsIgnoreCase("NONE"))) {
+                out.println("ring hand-off alone (4 chained handlers, 500 frames at 200/s, per hop):");
+                for (String w : hopWaits) {
+                    WaitKind kind;
+                    try {
+                        kind = WaitKind.valueOf(w.trim().toUpperCase(Locale.ROOT));
+                    } catch (IllegalArgumentException e) {
+                        throw new UserError("--hop-waits: unknown wait strategy '" + w + "' (known: "
+                                + Arrays.toString(WaitKind.values()) + ")");
+                    }
+                    RingHopProbe.Result r = RingHopProbe.measure(kind, 4, 500, 5_000_000);
+                    out.printf(Locale.ROOT, "  %-14s p50 %8.1f µs   p99 %8.1f µs   max %9.1f µs   CPU %5.1f%% of "
+                                    + "a core%n", kind, r.hopNanos().getValueAtPercentile(50) / 1e3,
+                            r.hopNanos().getValueAtPercentile(99) / 1e3, r.hopNanos().getMaxValue() / 1e3,
+                            100 * r.coresBusy());
+                }
+            }
+            if (soak > 0) {
+                out.println();
+                Measurement s = pipeline(inference, info, scratch, soak, true);
+                out.printf(Locale.ROOT, "soak: %d frames at %.2f fps; resident memory after warm-up min %.1f MB, "
+                                + "max %.1f MB, first %.1f MB, last %.1f MB (spread %.1f MB)%n", soak, s.fps,
+                        s.rssMin / 1e6, s.rssMax / 1e6, s.rssFirst / 1e6, s.rssLast / 1e6,
+                        (s.rssMax - s.rssMin) / 1e6);
+            }
+        } finally {
+            deleteTree(scratch);
+        }
         return 0;
+    }
+
+    private FrameSource openSource() throws Exception {
+        return FrameSources.open(source, SourceOptions.defaults().withLoop(true));
+    }
+
+    /** One measurement's outcome. */
+    private static final class Measurement {
+        final String name;
+        double fps;
+        Histogram latency;
+        double coresBusy;
+        double allocPerFrame = Double.NaN;
+        String allocDetail = "";
+        LatencyStats stats;
+        long rssMin = Long.MAX_VALUE;
+        long rssMax;
+        long rssFirst;
+        long rssLast;
+
+        Measurement(String name) {
+            this.name = name;
+        }
+    }
+
+    private static Measurement median(List<Measurement> runs) {
+        List<Measurement> sorted = new ArrayList<>(runs);
+        sorted.sort((x, y) -> Double.compare(x.fps, y.fps));
+        return sorted.get(sorted.size() / 2);
+    }
+
+    private static double ms(Histogram h, double p) {
+        return h.getValueAtPercentile(p) / 1e6;
+    }
+
+    private static Histogram histogram() {
+        return new Histogram(1, LatencyStats.HIGHEST_NANOS, 3);
+    }
+
+    private Measurement decodeOnly() throws Exception {
+        Measurement m = new Measurement("(a) decode only");
+        m.latency = histogram();
+        try (FrameSource src = openSource()) {
+            ByteBuffer buf = ByteBuffer.allocateDirect(src.info().frameBytes());
+            for (int i = 0; i < warmup; i++) {
+                src.read(buf);
+            }
+            long t0 = System.nanoTime();
+            for (int i = 0; i < frames; i++) {
+                long s = System.nanoTime();
+                src.read(buf);
+                m.latency.recordValue(Math.max(1, System.nanoTime() - s));
+            }
+            m.fps = frames / ((System.nanoTime() - t0) / 1e9);
+        }
+        err.printf(Locale.ROOT, "  (a) decode only: %.1f fps%n", m.fps);
+        return m;
+    }
+
+    private Measurement inferenceOnly(InferenceEngine inference, SourceInfo info) throws Exception {
+        Measurement m = new Measurement("(b) inference only");
+        m.latency = histogram();
+        try (FrameSource src = openSource();
+             TensorBinding binding = inference.allocate();
+             Preprocessor pre = new Preprocessor(inference.model());
+             Mat frame = new Mat(info.height(), info.width(), CV_8UC3);
+             Mat small = new Mat(inference.model().inputHeight(), inference.model().inputWidth(), CV_8UC3)) {
+            ByteBuffer pixels = frame.data().capacity(info.frameBytes()).asByteBuffer();
+            src.read(pixels);
+            pre.resizeToModel(frame, small);
+            pre.toTensor(small.data().capacity(3L * inference.model().inputPixels()).asByteBuffer(), binding.input);
+            for (int i = 0; i < warmup; i++) {
+                inference.infer(binding);
+            }
+            long t0 = System.nanoTime();
+            for (int i = 0; i < frames; i++) {
+                m.latency.recordValue(Math.max(1, inference.infer(binding)));
+            }
+            m.fps = frames / ((System.nanoTime() - t0) / 1e9);
+        }
+        err.printf(Locale.ROOT, "  (b) inference only: %.1f fps%n", m.fps);
+        return m;
+    }
+
+    private List<FrameSink> sinks(InferenceEngine inference, SourceInfo info, Path scratch, String name)
+            throws Exception {
+        List<FrameSink> sinks = new ArrayList<>();
+        if (!noVideo) {
+            sinks.add(new VideoWriter(scratch.resolve(name + ".mp4").toString(), inference.model().inputWidth() * 2,
+                    inference.model().inputHeight(), info.fps(), "auto", 0));
+        }
+        return sinks;
+    }
+
+    private Measurement sequential(InferenceEngine inference, SourceInfo info, Path scratch) throws Exception {
+        Measurement m = new Measurement("(c) sequential loop");
+        List<FrameSink> sinks = sinks(inference, info, scratch, "sequential");
+        var threadsBean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        try (FrameSource src = openSource();
+             LatencyStats stats = new LatencyStats(-1, null, null);
+             SequentialLoop loop = new SequentialLoop(src, inference, sinks, true, stats)) {
+            loop.run(warmup);
+            long tid = Thread.currentThread().getId();
+            long alloc0 = threadsBean.getThreadAllocatedBytes(tid);
+            long cpu0 = os.getProcessCpuTime();
+            long t0 = System.nanoTime();
+            loop.run(frames);
+            long wall = System.nanoTime() - t0;
+            m.allocPerFrame = (threadsBean.getThreadAllocatedBytes(tid) - alloc0) / (double) frames;
+            m.coresBusy = (os.getProcessCpuTime() - cpu0) / (double) wall;
+            m.fps = frames / (wall / 1e9);
+            stats.finish();
+            m.latency = stats.total(Stage.END_TO_END);
+        } finally {
+            RunCommand.closeAll(new ArrayList<>(sinks));
+        }
+        err.printf(Locale.ROOT, "  (c) sequential: %.1f fps%n", m.fps);
+        return m;
+    }
+
+    /**
+     * The pipeline over {@code count} frames. Allocation and CPU are sampled from the sink thread at the end of the
+     * warm-up and at the last frame, so the ring's start and drain are excluded.
+     */
+    private Measurement pipeline(InferenceEngine inference, SourceInfo info, Path scratch, long count, boolean rss)
+            throws Exception {
+        Measurement m = new Measurement("(d) pipeline");
+        List<FrameSink> sinks = sinks(inference, info, scratch, "pipeline");
+        var threadsBean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        long[][] ids = new long[1][];
+        long[] alloc0 = new long[1];
+        long[] alloc1 = new long[1];
+        long[][] perThread = new long[2][];
+        long[] cpu = new long[2];
+        long[] wall = new long[2];
+        long rssEvery = Math.max(1, count / 50);
+        Pipeline[] holder = new Pipeline[1];
+        FrameSink probe = new CallbackSink("bench-probe", (FrameResult f) -> {
+            long i = f.frameIndex();
+            if (i == warmup || i == count - 1) {
+                int k = i == warmup ? 0 : 1;
+                if (ids[0] == null) {
+                    ids[0] = holder[0].threads().stream().mapToLong(Thread::getId).toArray();
+                }
+                perThread[k] = threadsBean.getThreadAllocatedBytes(ids[0]);
+                long sum = 0;
+                for (long v : perThread[k]) {
+                    sum += v;
+                }
+                (k == 0 ? alloc0 : alloc1)[0] = sum;
+                cpu[k] = os.getProcessCpuTime();
+                wall[k] = System.nanoTime();
+            }
+            if (rss && i >= warmup && i % rssEvery == 0) {
+                long r = residentBytes();
+                if (m.rssFirst == 0) {
+                    m.rssFirst = r;
+                }
+                m.rssLast = r;
+                m.rssMin = Math.min(m.rssMin, r);
+                m.rssMax = Math.max(m.rssMax, r);
+            }
+        });
+        sinks.add(probe);
+        PipelineConfig config = PipelineConfig.defaults(PipelineMode.EVERY_FRAME).withWait(waitKind)
+                .withMaxFrames(count);
+        try (FrameSource src = openSource();
+             LatencyStats stats = new LatencyStats(count, rss ? err : null, null);
+             Pipeline p = new Pipeline(src, inference, sinks, config, stats)) {
+            holder[0] = p;
+            stats.start();
+            var result = p.run();
+            stats.finish();
+            if (result.failure() != null) {
+                throw new UserError("pipeline failed: " + RoadsegCommand.oneLine(result.failure()),
+                        result.failure());
+            }
+            long frames = count - 1 - warmup;
+            double seconds = (wall[1] - wall[0]) / 1e9;
+            m.fps = frames / seconds;
+            m.coresBusy = (cpu[1] - cpu[0]) / (seconds * 1e9);
+            m.allocPerFrame = (alloc1[0] - alloc0[0]) / (double) frames;
+            List<Thread> threads = p.threads();
+            StringBuilder detail = new StringBuilder();
+            for (int t = 0; t < ids[0].length && t < threads.size(); t++) {
+                detail.append(t == 0 ? "" : ", ").append(threads.get(t).getName().replace("roadseg-", ""))
+                        .append(' ').append(Math.round((perThread[1][t] - perThread[0][t]) / (double) frames));
+            }
+            m.allocDetail = detail.toString().toString();
+            m.latency = stats.total(Stage.END_TO_END);
+            m.stats = stats;
+        } finally {
+            RunCommand.closeAll(new ArrayList<>(sinks));
+        }
+        if (!rss) {
+            err.printf(Locale.ROOT, "  (d) pipeline: %.1f fps%n", m.fps);
+        }
+        return m;
+    }
+
+    /** Resident set size from /proc (Linux); 0 where unavailable. */
+    static long residentBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+        return 0;
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var s = Files.walk(dir)) {
+            s.sorted((x, y) -> y.getNameCount() - x.getNameCount()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort on a temporary folder
+        }
     }
 }

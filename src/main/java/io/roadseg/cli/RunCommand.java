@@ -93,7 +93,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--ring", paramLabel = "SLOTS", description = "Ring size, a power of 2 (default 8 replay, 4 live).")
     Integer ring;
 
-    @Option(names = "--wait", defaultValue = "BLOCKING",
+    @Option(names = "--wait", defaultValue = "PARKING",
             description = "Ring wait strategy: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     WaitKind waitKind;
 

@@ -23,7 +23,7 @@ import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
  * plain fields need no further synchronisation.
  */
 public final class FrameSlot implements FrameResult, AutoCloseable {
-    enum State { FRAME, END, STALE }
+    enum State { FRAME, END, STALE, FAILED }
 
     // ---- identity and timing (System.nanoTime) -----------------------------------------------------------------
     State state = State.FRAME;

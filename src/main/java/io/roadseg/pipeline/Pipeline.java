@@ -3,6 +3,7 @@ package io.roadseg.pipeline;
 import com.lmax.disruptor.ExceptionHandler;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.TimeoutException;
+import com.lmax.disruptor.WaitStrategy;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
 import io.roadseg.engine.InferenceEngine;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 
 /**
  * Wires a source, an engine and sinks through the ring and runs it. The thread that calls {@link #run()} is the
@@ -34,7 +36,6 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Threading: {@link #run()} once, from one thread; {@link #requestStop()} from any thread (signal handlers).
  */
 public final class Pipeline implements AutoCloseable {
-    private static final String[] STAGE_NAMES = {"preprocess", "inference", "postprocess", "sinks", "stage"};
     private final FrameSource source;
     private final SourceInfo sourceInfo;
     private final PipelineConfig config;
@@ -66,21 +67,23 @@ public final class Pipeline implements AutoCloseable {
             throw e;
         }
         preprocessor = new Preprocessor(model);
-        postprocess = new Stages.Postprocess(model, stats, config.hud());
+        WaitStrategy waitStrategy = config.waitKind().create();
+        Consumer<Throwable> errors = this::fail;
+        postprocess = new Stages.Postprocess(model, stats, config.hud(), waitStrategy, errors);
         int[] next = {0};
         disruptor = new Disruptor<>(() -> slots[next[0]++], slots.length, r -> {
-            Thread t = new Thread(r, "roadseg-" + STAGE_NAMES[Math.min(threads.size(), STAGE_NAMES.length - 1)]);
+            Thread t = new Thread(r, "roadseg-stage"); // renamed by its handler on start
             t.setDaemon(true);
             threads.add(t);
             return t;
-        }, ProducerType.SINGLE, config.waitKind().create());
+        }, ProducerType.SINGLE, waitStrategy);
         disruptor.setDefaultExceptionHandler(new StageErrors());
         boolean fresh = config.mode().dropsFrames();
         long interval = config.mode().dropsFrames() ? Math.round(1e9 / sourceInfo.fps()) : 0;
-        disruptor.handleEventsWith(new Stages.Preprocess(preprocessor, fresh, stats))
-                .then(new Stages.Inference(engine, fresh, stats))
+        disruptor.handleEventsWith(new Stages.Preprocess(preprocessor, fresh, stats, waitStrategy, errors))
+                .then(new Stages.Inference(engine, fresh, stats, waitStrategy, errors))
                 .then(postprocess)
-                .then(new Stages.Sinks(sinks.toArray(new FrameSink[0]), stats, interval, this));
+                .then(new Stages.Sinks(sinks.toArray(new FrameSink[0]), stats, interval, this, waitStrategy, errors));
     }
 
     /** The stage threads and (once running) the capture thread: what allocation and CPU are measured over. */
@@ -100,6 +103,16 @@ public final class Pipeline implements AutoCloseable {
     public RunResult run() throws SourceException {
         RingBuffer<FrameSlot> ring = disruptor.start();
         threads.add(Thread.currentThread());
+        String callerName = Thread.currentThread().getName();
+        Thread.currentThread().setName("roadseg-capture");
+        try {
+            return capture(ring);
+        } finally {
+            Thread.currentThread().setName(callerName);
+        }
+    }
+
+    private RunResult capture(RingBuffer<FrameSlot> ring) throws SourceException {
         long entered = 0;
         boolean endOfStream = false;
         SourceException sourceError = null;
@@ -139,7 +152,7 @@ public final class Pipeline implements AutoCloseable {
         } catch (SourceException e) {
             sourceError = e;
         } finally {
-            drain();
+            drain(ring);
         }
         if (sourceError != null) {
             throw sourceError;
@@ -222,8 +235,20 @@ public final class Pipeline implements AutoCloseable {
         slot.droppedBefore = dropped;
     }
 
-    /** Lets every published frame finish its stages, then stops the stage threads. */
-    private void drain() {
+    /**
+     * Lets every published frame finish its stages, then stops the stage threads. Waits parked (woken by the sink
+     * stage), not in the Disruptor's own busy loop, so the last frames keep both cores.
+     */
+    private void drain(RingBuffer<FrameSlot> ring) {
+        long last = ring.getCursor();
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (ring.getMinimumGatingSequence() < last && System.nanoTime() < deadline) {
+            captureWaiter = Thread.currentThread();
+            if (ring.getMinimumGatingSequence() < last) {
+                LockSupport.parkNanos(1_000_000);
+            }
+            captureWaiter = null;
+        }
         try {
             disruptor.shutdown(60, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
@@ -253,12 +278,17 @@ public final class Pipeline implements AutoCloseable {
     }
 
     /** A stage error is kept (the first one wins), the run is asked to stop, and the ring keeps draining. */
+    private void fail(Throwable ex) {
+        failure.compareAndSet(null, ex);
+        stopRequested = true;
+        source.interrupt();
+    }
+
+    /** Errors that escape a stage's own handling (start-up, shutdown) end the run the same way. */
     private final class StageErrors implements ExceptionHandler<FrameSlot> {
         @Override
         public void handleEventException(Throwable ex, long sequence, FrameSlot slot) {
-            failure.compareAndSet(null, ex);
-            stopRequested = true;
-            source.interrupt();
+            fail(ex);
         }
 
         @Override

@@ -16,9 +16,9 @@ public record PipelineConfig(PipelineMode mode, int ringSize, WaitKind waitKind,
         }
     }
 
-    /** Replay defaults: every frame, 8 slots, blocking waits, HUD on. */
+    /** Replay defaults: every frame, 8 slots, parking waits, HUD on. */
     public static PipelineConfig defaults(PipelineMode mode) {
-        return new PipelineConfig(mode, mode == PipelineMode.EVERY_FRAME ? 8 : 4, WaitKind.BLOCKING, 0, true);
+        return new PipelineConfig(mode, mode == PipelineMode.EVERY_FRAME ? 8 : 4, WaitKind.PARKING, 0, true);
     }
 
     public PipelineConfig withMaxFrames(long n) {

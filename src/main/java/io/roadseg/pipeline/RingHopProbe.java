@@ -2,6 +2,7 @@ package io.roadseg.pipeline;
 
 import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.WaitStrategy;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
 import org.HdrHistogram.Histogram;
@@ -40,20 +41,21 @@ public final class RingHopProbe {
 
     public static Result measure(WaitKind kind, int stages, int events, long intervalNanos) {
         Histogram hops = new Histogram(1, 10_000_000_000L, 3);
+        WaitStrategy waitStrategy = kind.create();
         Disruptor<Probe> disruptor = new Disruptor<>(() -> new Probe(stages), 8, r -> {
             Thread t = new Thread(r, "roadseg-hop-probe");
             t.setDaemon(true);
             return t;
-        }, ProducerType.SINGLE, kind.create());
+        }, ProducerType.SINGLE, waitStrategy);
         @SuppressWarnings("unchecked")
         EventHandler<Probe>[] handlers = new EventHandler[stages];
         for (int k = 0; k < stages; k++) {
             final int stage = k;
-            handlers[k] = new EventHandler<>() {
+            handlers[k] = new RingStage<>("hop-probe-" + k, waitStrategy, e -> { }) {
                 private long lastStart;
 
                 @Override
-                public void onEvent(Probe p, long sequence, boolean endOfBatch) {
+                void process(Probe p, long sequence, boolean endOfBatch) {
                     long now = System.nanoTime();
                     p.start[stage] = now;
                     long available = stage == 0 ? p.published : p.start[stage - 1];

@@ -6,7 +6,10 @@ import io.roadseg.preprocess.Preprocessor;
 import io.roadseg.source.FrameSource;
 import io.roadseg.stats.LatencyStats;
 
+import com.lmax.disruptor.WaitStrategy;
+
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The same stages as {@link Pipeline}, run one after another on the calling thread with a single slot and no
@@ -25,6 +28,7 @@ public final class SequentialLoop implements AutoCloseable {
     private final Stages.Postprocess postprocess;
     private final Stages.Sinks sinks;
     private boolean closed;
+    private Throwable failure;
 
     public SequentialLoop(FrameSource source, InferenceEngine engine, List<FrameSink> sinks, boolean hud,
                           LatencyStats stats) throws InferenceException {
@@ -32,10 +36,12 @@ public final class SequentialLoop implements AutoCloseable {
         this.stats = stats;
         this.slot = new FrameSlot(source.info().width(), source.info().height(), engine.model(), engine.allocate());
         this.preprocessor = new Preprocessor(engine.model());
-        this.preprocess = new Stages.Preprocess(preprocessor, false, stats);
-        this.inference = new Stages.Inference(engine, false, stats);
-        this.postprocess = new Stages.Postprocess(engine.model(), stats, hud);
-        this.sinks = new Stages.Sinks(sinks.toArray(new FrameSink[0]), stats, 0, null);
+        WaitStrategy none = new ParkingWaitStrategy(); // never waited on: no ring
+        Consumer<Throwable> errors = e -> failure = e;
+        this.preprocess = new Stages.Preprocess(preprocessor, false, stats, none, errors);
+        this.inference = new Stages.Inference(engine, false, stats, none, errors);
+        this.postprocess = new Stages.Postprocess(engine.model(), stats, hud, none, errors);
+        this.sinks = new Stages.Sinks(sinks.toArray(new FrameSink[0]), stats, 0, null, none, errors);
     }
 
     /** Processes up to {@code maxFrames} frames (≤ 0: until the source ends); returns how many. */
@@ -58,6 +64,14 @@ public final class SequentialLoop implements AutoCloseable {
             inference.onEvent(slot, n, true);
             postprocess.onEvent(slot, n, true);
             sinks.onEvent(slot, n, true);
+            if (failure != null) {
+                Throwable t = failure;
+                failure = null;
+                if (t instanceof Exception e) {
+                    throw e;
+                }
+                throw (Error) t;
+            }
             n++;
         }
         return n;

@@ -1,6 +1,6 @@
 package io.roadseg.pipeline;
 
-import com.lmax.disruptor.EventHandler;
+import com.lmax.disruptor.WaitStrategy;
 import io.roadseg.engine.InferenceEngine;
 import io.roadseg.engine.ModelInfo;
 import io.roadseg.engine.SegmentationOutput;
@@ -14,30 +14,45 @@ import io.roadseg.stats.LatencyStats;
 import io.roadseg.stats.Stage;
 
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 
 /**
- * The four ring stages. Each is an {@link EventHandler} run by its own thread; none allocates per frame.
+ * The four ring stages. Each is a {@link RingStage} run by its own thread; none allocates per frame.
  * Package-private: {@link Pipeline} wires them.
  */
 final class Stages {
     private Stages() {
     }
 
+    /** A ring stage over frame slots: a failed slot is skipped by the stages after it. */
+    abstract static class SlotStage extends RingStage<FrameSlot> {
+        SlotStage(String name, WaitStrategy wait, Consumer<Throwable> errors) {
+            super(name, wait, errors);
+        }
+
+        @Override
+        void failed(FrameSlot slot) {
+            slot.state = FrameSlot.State.FAILED;
+        }
+    }
+
     /** Resize, normalise, HWC→CHW into the slot's input tensor. In a dropping mode, skips all but the newest. */
-    static final class Preprocess implements EventHandler<FrameSlot> {
+    static final class Preprocess extends SlotStage {
         private final Preprocessor preprocessor;
         private final boolean freshestOnly;
         private final LatencyStats stats;
         private long lastEnd;
 
-        Preprocess(Preprocessor preprocessor, boolean freshestOnly, LatencyStats stats) {
+        Preprocess(Preprocessor preprocessor, boolean freshestOnly, LatencyStats stats, WaitStrategy wait,
+                   Consumer<Throwable> errors) {
+            super("preprocess", wait, errors);
             this.preprocessor = preprocessor;
             this.freshestOnly = freshestOnly;
             this.stats = stats;
         }
 
         @Override
-        public void onEvent(FrameSlot slot, long sequence, boolean endOfBatch) {
+        void process(FrameSlot slot, long sequence, boolean endOfBatch) {
             long start = System.nanoTime();
             if (slot.state != FrameSlot.State.FRAME) {
                 return;
@@ -56,20 +71,22 @@ final class Stages {
     }
 
     /** Runs the engine on the slot's binding. In a dropping mode, skips all but the newest preprocessed slot. */
-    static final class Inference implements EventHandler<FrameSlot> {
+    static final class Inference extends SlotStage {
         private final InferenceEngine engine;
         private final boolean freshestOnly;
         private final LatencyStats stats;
         private long lastEnd;
 
-        Inference(InferenceEngine engine, boolean freshestOnly, LatencyStats stats) {
+        Inference(InferenceEngine engine, boolean freshestOnly, LatencyStats stats, WaitStrategy wait,
+                  Consumer<Throwable> errors) {
+            super("inference", wait, errors);
             this.engine = engine;
             this.freshestOnly = freshestOnly;
             this.stats = stats;
         }
 
         @Override
-        public void onEvent(FrameSlot slot, long sequence, boolean endOfBatch) throws Exception {
+        void process(FrameSlot slot, long sequence, boolean endOfBatch) throws Exception {
             long start = System.nanoTime();
             if (slot.state != FrameSlot.State.FRAME) {
                 return;
@@ -87,7 +104,7 @@ final class Stages {
     }
 
     /** Class map, class shares, road ahead, annotated picture with HUD. */
-    static final class Postprocess implements EventHandler<FrameSlot>, AutoCloseable {
+    static final class Postprocess extends SlotStage implements AutoCloseable {
         private final ModelInfo model;
         private final AnnotationRenderer renderer;
         private final RoadAheadProbe roadAhead;
@@ -97,7 +114,9 @@ final class Stages {
         private final int pixels;
         private long lastEnd;
 
-        Postprocess(ModelInfo model, LatencyStats stats, boolean hud) {
+        Postprocess(ModelInfo model, LatencyStats stats, boolean hud, WaitStrategy wait,
+                    Consumer<Throwable> errors) {
+            super("postprocess", wait, errors);
             this.model = model;
             this.renderer = new AnnotationRenderer(model);
             this.roadAhead = new RoadAheadProbe(model.inputWidth(), model.inputHeight(),
@@ -108,7 +127,7 @@ final class Stages {
         }
 
         @Override
-        public void onEvent(FrameSlot slot, long sequence, boolean endOfBatch) {
+        void process(FrameSlot slot, long sequence, boolean endOfBatch) {
             long start = System.nanoTime();
             if (slot.state != FrameSlot.State.FRAME) {
                 return;
@@ -151,7 +170,7 @@ final class Stages {
     }
 
     /** Hands each frame to the sinks, records its latencies, releases the slot to capture. */
-    static final class Sinks implements EventHandler<FrameSlot> {
+    static final class Sinks extends SlotStage {
         private final FrameSink[] sinks;
         private final LatencyStats stats;
         private final long expectedIntervalNanos;
@@ -160,7 +179,9 @@ final class Stages {
         private long lastEnd;
 
         /** @param pipeline whose capture thread to wake when a slot frees, or null outside a ring */
-        Sinks(FrameSink[] sinks, LatencyStats stats, long expectedIntervalNanos, Pipeline pipeline) {
+        Sinks(FrameSink[] sinks, LatencyStats stats, long expectedIntervalNanos, Pipeline pipeline,
+              WaitStrategy wait, Consumer<Throwable> errors) {
+            super("sinks", wait, errors);
             this.sinks = sinks;
             this.stats = stats;
             this.expectedIntervalNanos = expectedIntervalNanos;
@@ -168,8 +189,8 @@ final class Stages {
         }
 
         @Override
-        public void onEvent(FrameSlot slot, long sequence, boolean endOfBatch) throws Exception {
-            try {
+        void process(FrameSlot slot, long sequence, boolean endOfBatch) throws Exception {
+            {
                 long start = System.nanoTime();
                 if (slot.state == FrameSlot.State.STALE) {
                     staleSinceDelivered++;
@@ -196,11 +217,14 @@ final class Stages {
                 stats.record(Stage.HOP_POSTPROCESS, slot.hopPostNanos);
                 stats.record(Stage.HOP_SINK, slot.hopSinkNanos);
                 stats.recordEndToEnd(end - slot.capturedNanos, expectedIntervalNanos);
-            } finally {
-                Thread waiter = pipeline == null ? null : pipeline.captureWaiter;
-                if (waiter != null) {
-                    LockSupport.unpark(waiter);
-                }
+            }
+        }
+
+        @Override
+        void afterRelease() {
+            Thread waiter = pipeline == null ? null : pipeline.captureWaiter;
+            if (waiter != null) {
+                LockSupport.unpark(waiter);
             }
         }
     }

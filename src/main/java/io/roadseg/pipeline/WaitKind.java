@@ -12,9 +12,13 @@ import com.lmax.disruptor.YieldingWaitStrategy;
  * default is {@link #BLOCKING} (see README, "Choosing the wait strategy").
  */
 public enum WaitKind {
-    /** Lock + condition: idle stages cost no CPU; a hand-off costs one futex wake (tens of µs). */
-    BLOCKING,
-    /** Blocking, but skips the wake-up when nobody waits: cheaper hand-offs under load, same idle cost. */
+    /** Parks on the producer and on upstream stages alike; woken by each release. Idle stages cost no CPU. */
+    PARKING,
+    /**
+     * The Disruptor's lock + condition: blocks on the producer but busy-spins while an upstream stage works, so
+     * in a chain behind slow inference it burns the cores the other stages need.
+     */    BLOCKING,
+    /** As {@link #BLOCKING} (spins on upstream stages too), but skips the wake-up when nobody waits. */
     LITE_BLOCKING,
     /** Spin, then yield, then park 100 µs at a time: low CPU, hand-off up to the park granularity. */
     SLEEPING,
@@ -25,6 +29,7 @@ public enum WaitKind {
 
     public WaitStrategy create() {
         return switch (this) {
+            case PARKING -> new ParkingWaitStrategy();
             case BLOCKING -> new BlockingWaitStrategy();
             case LITE_BLOCKING -> new LiteBlockingWaitStrategy();
             case SLEEPING -> new SleepingWaitStrategy();

@@ -62,6 +62,8 @@ public final class VideoWriter implements FrameSink {
     private int knownCount;
     private final AVRational micros = new AVRational().num(1).den(1_000_000);
     private AVRational timeBase;
+    private AVRational streamTimeBase;
+    private int streamIndex;
     private long lastPts = -1;
     private String openedEncoder;
     private long bitRate;
@@ -181,6 +183,9 @@ public final class VideoWriter implements FrameSink {
             throw new SinkException("output " + target + ": cannot write header (" + Ffmpeg.errorText(ret) + ")");
         }
         headerWritten = true;
+        // The muxer may change the stream's time base in write_header; read it (and the index) once, here.
+        streamTimeBase = av_make_q(stream.time_base().num(), stream.time_base().den());
+        streamIndex = stream.index();
         yuv = av_frame_alloc();
         yuv.format(AV_PIX_FMT_YUV420P).width(width).height(height);
         if ((ret = av_frame_get_buffer(yuv, 0)) < 0) {
@@ -279,8 +284,8 @@ public final class VideoWriter implements FrameSink {
             if (ret < 0) {
                 throw new SinkException("output " + target + ": encoding failed (" + Ffmpeg.errorText(ret) + ")");
             }
-            av_packet_rescale_ts(packet, encoder.time_base(), stream.time_base());
-            packet.stream_index(stream.index());
+            av_packet_rescale_ts(packet, timeBase, streamTimeBase);
+            packet.stream_index(streamIndex);
             ret = av_interleaved_write_frame(format, packet);
             if (ret < 0) {
                 if (network) {
@@ -341,6 +346,12 @@ public final class VideoWriter implements FrameSink {
                 avformat_free_context(format);
             }
             micros.close();
+            if (timeBase != null) {
+                timeBase.close();
+            }
+            if (streamTimeBase != null) {
+                streamTimeBase.close();
+            }
         }
         if (error != null) {
             throw error;

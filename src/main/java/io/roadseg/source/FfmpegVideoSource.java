@@ -47,6 +47,9 @@ public final class FfmpegVideoSource implements FrameSource {
     private AVFrame decoded;
     private AVFrame bgr;
     private SwsContext sws;
+    private int swsWidth;
+    private int swsHeight;
+    private int swsFormat = -1;
     private final int streamIndex;
     private final AVRational streamTimeBase;
     private final AVRational micros;
@@ -251,8 +254,17 @@ public final class FfmpegVideoSource implements FrameSource {
     }
 
     private void scale(ByteBuffer dst) throws SourceException {
-        sws = sws_getCachedContext(sws, decoded.width(), decoded.height(), decoded.format(),
-                info.width(), info.height(), AV_PIX_FMT_BGR24, SWS_BILINEAR, null, null, (DoublePointer) null);
+        int w = decoded.width();
+        int h = decoded.height();
+        int fmt = decoded.format();
+        if (sws == null || w != swsWidth || h != swsHeight || fmt != swsFormat) {
+            // Only when the stream's size or pixel format changes: the returned Java object is an allocation.
+            sws = sws_getCachedContext(sws, w, h, fmt, info.width(), info.height(), AV_PIX_FMT_BGR24, SWS_BILINEAR,
+                    null, null, (DoublePointer) null);
+            swsWidth = w;
+            swsHeight = h;
+            swsFormat = fmt;
+        }
         if (sws == null) {
             throw new SourceException("input " + info.uri() + ": cannot convert pixel format " + decoded.format()
                     + " to BGR24");
@@ -311,6 +323,12 @@ public final class FfmpegVideoSource implements FrameSource {
         if (format != null) {
             avformat_close_input(format);
             format = null;
+        }
+        if (streamTimeBase != null) {
+            streamTimeBase.close();
+        }
+        if (micros != null) {
+            micros.close();
         }
     }
 }
