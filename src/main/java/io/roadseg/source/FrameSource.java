@@ -25,6 +25,26 @@ public interface FrameSource extends AutoCloseable {
      */
     long read(ByteBuffer bgr) throws SourceException;
 
+    /**
+     * True when this source knows, for every frame, each pixel's true class and metric depth (synthetic drives,
+     * recordings made from them): the pipeline then scores the model live.
+     */
+    default boolean hasGroundTruth() {
+        return false;
+    }
+
+    /**
+     * Copies the ground truth of the frame the last {@link #read} returned, at the source's size, row-major:
+     * one class id per pixel (the model contract's ids; {@code 255} = unlabelled) and the depth along the optical
+     * axis in metres ({@code 0} = unknown, e.g. sky). Allocation-free. Only valid when {@link #hasGroundTruth()}.
+     *
+     * @param classIds destination of {@code width*height} bytes from index 0, owned by the caller
+     * @param depth    destination of {@code width*height} floats from index 0, owned by the caller
+     */
+    default void readGroundTruth(ByteBuffer classIds, java.nio.FloatBuffer depth) throws SourceException {
+        throw new SourceException("input " + info().uri() + ": has no ground truth");
+    }
+
     /** Makes a blocked {@link #read} return {@link #END_OF_STREAM} soon. Safe from any thread. */
     default void interrupt() {
     }
