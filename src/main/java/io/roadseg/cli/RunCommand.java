@@ -3,7 +3,9 @@ package io.roadseg.cli;
 import io.roadseg.engine.EngineOptions;
 import io.roadseg.engine.InferenceEngine;
 import io.roadseg.engine.InferenceEngines;
+import io.roadseg.metrics.AccuracyReport;
 import io.roadseg.pipeline.FrameSink;
+import io.roadseg.pipeline.LiveAccuracy;
 import io.roadseg.pipeline.Pipeline;
 import io.roadseg.pipeline.PipelineConfig;
 import io.roadseg.pipeline.PipelineMode;
@@ -173,6 +175,12 @@ final class RunCommand implements Callable<Integer> {
                 sinks.get(i).close();
             }
             err.println(StatsReport.table(stats));
+            LiveAccuracy accuracy = pipeline.accuracy();
+            if (accuracy != null) {
+                err.println("accuracy against the source's ground truth (model input size):");
+                err.print(AccuracyReport.table(inference.model().classNames(), accuracy.segmentation(),
+                        accuracy.depth()));
+            }
             if (video != null) {
                 err.println("wrote " + video.framesWritten() + " frames to " + video.target() + " with "
                         + video.openedEncoder() + (video.sendFailures() > 0 ? " (" + video.sendFailures()
@@ -185,6 +193,10 @@ final class RunCommand implements Callable<Integer> {
                 header.put("engine", inference.describe());
                 header.put("interrupted", result.interrupted() && frames == 0);
                 header.put("corrupt_frames", src.corruptFrames());
+                if (accuracy != null) {
+                    header.put("accuracy", new StatsReport.RawJson(AccuracyReport.json(
+                            inference.model().classNames(), accuracy.segmentation(), accuracy.depth())));
+                }
                 StatsReport.writeAtomically(statsJson, StatsReport.json(stats, header));
                 err.println("wrote statistics to " + statsJson);
             }

@@ -68,6 +68,16 @@ public final class FrameSlot implements FrameResult, AutoCloseable {
     final int[] classCounts;
     float roadAhead = Float.NaN;
 
+    // ---- ground truth, when the source has it (else null) ----------------------------------------------------------
+    final Mat truthClassSource;
+    final ByteBuffer truthClassSourceView;
+    final Mat truthDepthSource;
+    final FloatBuffer truthDepthSourceView;
+    final Mat truthClassModel;
+    final ByteBuffer truthClassModelView;
+    final Mat truthDepthModel;
+    final FloatBuffer truthDepthModelView;
+
     private final int mapWidth;
     private final int mapHeight;
     private final ByteBuffer classIdsView;
@@ -75,7 +85,7 @@ public final class FrameSlot implements FrameResult, AutoCloseable {
     private final ByteBuffer canvasReadOnly;
     private boolean closed;
 
-    FrameSlot(int sourceWidth, int sourceHeight, ModelInfo model, TensorBinding tensors) {
+    FrameSlot(int sourceWidth, int sourceHeight, ModelInfo model, TensorBinding tensors, boolean truth) {
         this.tensors = tensors;
         mapWidth = model.inputWidth();
         mapHeight = model.inputHeight();
@@ -98,6 +108,25 @@ public final class FrameSlot implements FrameResult, AutoCloseable {
         classIdsView = classIds.asReadOnlyBuffer();
         depthView = tensors.depth.asReadOnlyBuffer();
         canvasReadOnly = canvasView.asReadOnlyBuffer();
+        if (truth) {
+            truthClassSource = new Mat(sourceHeight, sourceWidth, CV_8UC1);
+            truthClassSourceView = view(truthClassSource, (long) sourceWidth * sourceHeight);
+            truthDepthSource = new Mat(sourceHeight, sourceWidth, CV_32FC1);
+            truthDepthSourceView = view(truthDepthSource, 4L * sourceWidth * sourceHeight).asFloatBuffer();
+            truthClassModel = new Mat(mapHeight, mapWidth, CV_8UC1);
+            truthClassModelView = view(truthClassModel, hw);
+            truthDepthModel = new Mat(mapHeight, mapWidth, CV_32FC1);
+            truthDepthModelView = view(truthDepthModel, 4L * hw).asFloatBuffer();
+        } else {
+            truthClassSource = null;
+            truthClassSourceView = null;
+            truthDepthSource = null;
+            truthDepthSourceView = null;
+            truthClassModel = null;
+            truthClassModelView = null;
+            truthDepthModel = null;
+            truthDepthModelView = null;
+        }
     }
 
     private static ByteBuffer view(Mat mat, long bytes) {
@@ -196,6 +225,12 @@ public final class FrameSlot implements FrameResult, AutoCloseable {
             return;
         }
         closed = true;
+        if (truthClassSource != null) {
+            truthDepthModel.close();
+            truthClassModel.close();
+            truthDepthSource.close();
+            truthClassSource.close();
+        }
         depthPane.close();
         overlayPane.close();
         rightRect.close();

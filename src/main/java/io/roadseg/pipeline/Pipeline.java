@@ -43,6 +43,7 @@ public final class Pipeline implements AutoCloseable {
     private final FrameSlot[] slots;
     private final Preprocessor preprocessor;
     private final Stages.Postprocess postprocess;
+    private final LiveAccuracy accuracy;
     private final Disruptor<FrameSlot> disruptor;
     private final List<Thread> threads = Collections.synchronizedList(new ArrayList<>());
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -60,7 +61,8 @@ public final class Pipeline implements AutoCloseable {
         slots = new FrameSlot[config.ringSize()];
         try {
             for (int i = 0; i < slots.length; i++) {
-                slots[i] = new FrameSlot(sourceInfo.width(), sourceInfo.height(), model, engine.allocate());
+                slots[i] = new FrameSlot(sourceInfo.width(), sourceInfo.height(), model, engine.allocate(),
+                        source.hasGroundTruth());
             }
         } catch (InferenceException | RuntimeException e) {
             closeSlots();
@@ -69,7 +71,9 @@ public final class Pipeline implements AutoCloseable {
         preprocessor = new Preprocessor(model);
         WaitStrategy waitStrategy = config.waitKind().create();
         Consumer<Throwable> errors = this::fail;
-        postprocess = new Stages.Postprocess(model, stats, config.hud(), waitStrategy, errors);
+        accuracy = source.hasGroundTruth()
+                ? new LiveAccuracy(model.classCount(), model.inputWidth(), model.inputHeight()) : null;
+        postprocess = new Stages.Postprocess(model, stats, config.hud(), accuracy, waitStrategy, errors);
         int[] next = {0};
         disruptor = new Disruptor<>(() -> slots[next[0]++], slots.length, r -> {
             Thread t = new Thread(r, "roadseg-stage"); // renamed by its handler on start
@@ -91,6 +95,14 @@ public final class Pipeline implements AutoCloseable {
         synchronized (threads) {
             return List.copyOf(threads);
         }
+    }
+
+    /**
+     * The live score against the source's ground truth, or null when the source has none. Its full scores are
+     * complete once {@link #run()} has returned.
+     */
+    public LiveAccuracy accuracy() {
+        return accuracy;
     }
 
     /** Asks the run to stop: capture ends, frames already in the ring are finished, outputs finalised. */
@@ -139,6 +151,9 @@ public final class Pipeline implements AutoCloseable {
                         endOfStream = !stopRequested;
                         break;
                     }
+                    if (slot.truthClassSource != null) {
+                        source.readGroundTruth(slot.truthClassSourceView, slot.truthDepthSourceView);
+                    }
                     slot.capturedNanos = System.nanoTime();
                     stats.countCaptured();
                     fill(slot, entered++, pts, 0);
@@ -181,6 +196,11 @@ public final class Pipeline implements AutoCloseable {
     /** Live and paced capture: drain the source continuously, drop what finds the ring full. */
     private boolean captureDropping(RingBuffer<FrameSlot> ring) throws SourceException {
         ByteBuffer scratch = ByteBuffer.allocateDirect(sourceInfo.frameBytes());
+        boolean truth = source.hasGroundTruth();
+        int pixels = sourceInfo.width() * sourceInfo.height();
+        ByteBuffer truthClasses = truth ? ByteBuffer.allocateDirect(pixels) : null;
+        java.nio.FloatBuffer truthDepth = truth
+                ? ByteBuffer.allocateDirect(4 * pixels).order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer() : null;
         boolean paced = config.mode() == PipelineMode.PACED;
         long index = 0;
         long entered = 0;
@@ -192,6 +212,9 @@ public final class Pipeline implements AutoCloseable {
             long pts = source.read(scratch);
             if (pts == FrameSource.END_OF_STREAM) {
                 return !stopRequested;
+            }
+            if (truth) {
+                source.readGroundTruth(truthClasses, truthDepth);
             }
             long captured = System.nanoTime();
             if (paced) {
@@ -217,6 +240,10 @@ public final class Pipeline implements AutoCloseable {
             long seq = ring.next();
             FrameSlot slot = ring.get(seq);
             slot.sourceBgr.put(0, scratch, 0, sourceInfo.frameBytes());
+            if (truth) {
+                slot.truthClassSourceView.put(0, truthClasses, 0, pixels);
+                slot.truthDepthSourceView.put(0, truthDepth, 0, pixels);
+            }
             slot.grabStartNanos = grabStart;
             slot.capturedNanos = captured;
             fill(slot, frameIndex, pts, droppedSinceEntered);
@@ -265,6 +292,9 @@ public final class Pipeline implements AutoCloseable {
         }
         closed = true;
         postprocess.close();
+        if (accuracy != null) {
+            accuracy.close();
+        }
         preprocessor.close();
         closeSlots();
     }

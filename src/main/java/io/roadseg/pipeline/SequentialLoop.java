@@ -34,13 +34,14 @@ public final class SequentialLoop implements AutoCloseable {
                           LatencyStats stats) throws InferenceException {
         this.source = source;
         this.stats = stats;
-        this.slot = new FrameSlot(source.info().width(), source.info().height(), engine.model(), engine.allocate());
+        this.slot = new FrameSlot(source.info().width(), source.info().height(), engine.model(), engine.allocate(),
+                false);
         this.preprocessor = new Preprocessor(engine.model());
         WaitStrategy none = new ParkingWaitStrategy(); // never waited on: no ring
         Consumer<Throwable> errors = e -> failure = e;
         this.preprocess = new Stages.Preprocess(preprocessor, false, stats, none, errors);
         this.inference = new Stages.Inference(engine, false, stats, none, errors);
-        this.postprocess = new Stages.Postprocess(engine.model(), stats, hud, none, errors);
+        this.postprocess = new Stages.Postprocess(engine.model(), stats, hud, null, none, errors);
         this.sinks = new Stages.Sinks(sinks.toArray(new FrameSink[0]), stats, 0, null, none, errors);
     }
 

@@ -111,12 +111,14 @@ final class Stages {
         private final LatencyStats stats;
         private final boolean hud;
         private final AsciiText line = new AsciiText(160);
+        private final LiveAccuracy accuracy;
         private final int pixels;
         private long lastEnd;
 
-        Postprocess(ModelInfo model, LatencyStats stats, boolean hud, WaitStrategy wait,
+        Postprocess(ModelInfo model, LatencyStats stats, boolean hud, LiveAccuracy accuracy, WaitStrategy wait,
                     Consumer<Throwable> errors) {
             super("postprocess", wait, errors);
+            this.accuracy = accuracy;
             this.model = model;
             this.renderer = new AnnotationRenderer(model);
             this.roadAhead = new RoadAheadProbe(model.inputWidth(), model.inputHeight(),
@@ -143,6 +145,9 @@ final class Stages {
             }
             ClassMaps.histogram(slot.classIds, pixels, slot.classCounts);
             slot.roadAhead = roadAhead.measure(slot.classIds, t.depth);
+            if (accuracy != null) {
+                accuracy.score(slot);
+            }
             renderer.render(slot.modelBgr, slot.classMat, slot.depthMat, slot.overlayPane, slot.depthPane);
             if (hud) {
                 line.clear().append('#').append(slot.frameIndex).append(' ').append(' ')
@@ -153,6 +158,12 @@ final class Stages {
                 line.clear().append(ROAD).append(slot.roadAhead, 1).append(M_DROPPED)
                         .append(stats.droppedAtCapture() + stats.skippedStale());
                 renderer.hudLine(slot.canvas, 1, line);
+                if (accuracy != null) {
+                    line.clear().append(MIOU).append(100 * accuracy.meanIou(), 1).append(ABSREL)
+                            .append(accuracy.absRel(), 3).append(DELTA).append(100 * accuracy.delta1(), 1)
+                            .append('%');
+                    renderer.hudLine(slot.canvas, 2, line);
+                }
             }
             slot.postEndNanos = lastEnd = System.nanoTime();
         }
@@ -162,6 +173,9 @@ final class Stages {
         private static final byte[] MS = AsciiText.ascii(" ms");
         private static final byte[] ROAD = AsciiText.ascii("road ahead ");
         private static final byte[] M_DROPPED = AsciiText.ascii(" m  dropped ");
+        private static final byte[] MIOU = AsciiText.ascii("live mIoU ");
+        private static final byte[] ABSREL = AsciiText.ascii("%  AbsRel ");
+        private static final byte[] DELTA = AsciiText.ascii("  d<1.25 ");
 
         @Override
         public void close() {

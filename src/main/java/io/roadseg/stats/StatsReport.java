@@ -41,7 +41,7 @@ public final class StatsReport {
         return h.getValueAtPercentile(percentile) / 1e6;
     }
 
-    /** JSON summary; {@code header} entries (strings or numbers or booleans) come first. */
+    /** JSON summary; {@code header} entries (strings, numbers, booleans, {@link RawJson}) come first. */
     public static String json(LatencyStats stats, Map<String, Object> header) {
         StringBuilder b = new StringBuilder("{\n");
         for (Map.Entry<String, Object> e : header.entrySet()) {
@@ -103,7 +103,14 @@ public final class StatsReport {
         return b.append('"').toString();
     }
 
+    /** A header value that is already JSON (an object or array) and is written as is. */
+    public record RawJson(String json) {
+    }
+
     private static String value(Object v) {
+        if (v instanceof RawJson raw) {
+            return raw.json();
+        }
         if (v instanceof Number || v instanceof Boolean) {
             return v.toString();
         }

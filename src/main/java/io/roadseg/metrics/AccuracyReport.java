@@ -1,0 +1,56 @@
+package io.roadseg.metrics;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Per-class IoU table and depth errors as text for people and JSON for programs. Stateless.
+ */
+public final class AccuracyReport {
+    private AccuracyReport() {
+    }
+
+    public static String table(List<String> classNames, SegmentationScore seg, DepthScore depth) {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format(Locale.ROOT, "%-14s %8s %14s %14s%n", "class", "IoU %", "truth pixels",
+                "predicted"));
+        for (int c = 0; c < seg.classes(); c++) {
+            b.append(String.format(Locale.ROOT, "%-14s %8s %14d %14d%n", classNames.get(c), percent(seg.iou(c)),
+                    seg.truthPixels(c), seg.predictedPixels(c)));
+        }
+        b.append(String.format(Locale.ROOT, "mean IoU %s %%  pixel accuracy %s %%  (%d pixels)%n",
+                percent(seg.meanIou()), percent(seg.pixelAccuracy()), seg.evaluatedPixels()));
+        if (depth != null && depth.pixels() > 0) {
+            b.append(String.format(Locale.ROOT, "depth: AbsRel %.4f  RMSE %.3f m  δ<1.25 %s %%  (%d pixels)%n",
+                    depth.absRel(), depth.rmse(), percent(depth.delta1()), depth.pixels()));
+        }
+        return b.toString();
+    }
+
+    private static String percent(double v) {
+        return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.2f", 100 * v);
+    }
+
+    private static String number(double v) {
+        return Double.isNaN(v) ? "null" : String.format(Locale.ROOT, "%.6f", v);
+    }
+
+    /** A JSON object: {"iou": {class: value|null…}, "mean_iou", "pixel_accuracy", "depth": {…}}. */
+    public static String json(List<String> classNames, SegmentationScore seg, DepthScore depth) {
+        StringBuilder b = new StringBuilder("{\"iou\": {");
+        for (int c = 0; c < seg.classes(); c++) {
+            b.append(c == 0 ? "" : ", ").append('"').append(classNames.get(c).replace("\"", "\\\"")).append("\": ")
+                    .append(number(seg.iou(c)));
+        }
+        b.append("}, \"mean_iou\": ").append(number(seg.meanIou()))
+                .append(", \"pixel_accuracy\": ").append(number(seg.pixelAccuracy()))
+                .append(", \"evaluated_pixels\": ").append(seg.evaluatedPixels());
+        if (depth != null) {
+            b.append(", \"depth\": {\"abs_rel\": ").append(number(depth.absRel()))
+                    .append(", \"rmse_m\": ").append(number(depth.rmse()))
+                    .append(", \"delta_1_25\": ").append(number(depth.delta1()))
+                    .append(", \"pixels\": ").append(depth.pixels()).append('}');
+        }
+        return b.append('}').toString();
+    }
+}

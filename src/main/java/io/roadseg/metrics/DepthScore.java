@@ -1,0 +1,74 @@
+package io.roadseg.metrics;
+
+import java.nio.FloatBuffer;
+
+/**
+ * Accumulates the standard depth errors over pixels whose true depth is known (finite and {@code > 0}) and whose
+ * prediction is positive.
+ *
+ * <p>Threading: not thread-safe; one writer.
+ */
+public final class DepthScore {
+    private long pixels;
+    private double absRelSum;
+    private double squaredSum;
+    private long withinDelta;
+
+    /** Adds {@code n} pixels of predicted and true depth (metres, from index 0). */
+    public void add(FloatBuffer predicted, FloatBuffer truth, int n) {
+        for (int i = 0; i < n; i++) {
+            add(predicted.get(i), truth.get(i));
+        }
+    }
+
+    public void add(float predicted, float truth) {
+        if (!(truth > 0) || Float.isInfinite(truth) || !(predicted > 0)) {
+            return;
+        }
+        double diff = predicted - truth;
+        absRelSum += Math.abs(diff) / truth;
+        squaredSum += diff * diff;
+        if (Math.max(predicted / truth, truth / predicted) < 1.25f) {
+            withinDelta++;
+        }
+        pixels++;
+    }
+
+    public void clear() {
+        pixels = 0;
+        absRelSum = 0;
+        squaredSum = 0;
+        withinDelta = 0;
+    }
+
+    public void copyFrom(DepthScore other) {
+        pixels = other.pixels;
+        absRelSum = other.absRelSum;
+        squaredSum = other.squaredSum;
+        withinDelta = other.withinDelta;
+    }
+
+    public void addAll(DepthScore other) {
+        pixels += other.pixels;
+        absRelSum += other.absRelSum;
+        squaredSum += other.squaredSum;
+        withinDelta += other.withinDelta;
+    }
+
+    public long pixels() {
+        return pixels;
+    }
+
+    public double absRel() {
+        return pixels == 0 ? Double.NaN : absRelSum / pixels;
+    }
+
+    public double rmse() {
+        return pixels == 0 ? Double.NaN : Math.sqrt(squaredSum / pixels);
+    }
+
+    /** Share of pixels with max(d / t, t / d), t the true depth &lt; 1.25. */
+    public double delta1() {
+        return pixels == 0 ? Double.NaN : (double) withinDelta / pixels;
+    }
+}

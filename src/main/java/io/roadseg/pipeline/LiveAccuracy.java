@@ -1,0 +1,68 @@
+package io.roadseg.pipeline;
+
+import io.roadseg.metrics.DepthScore;
+import io.roadseg.metrics.SegmentationScore;
+import org.bytedeco.opencv.opencv_core.Size;
+
+import static org.bytedeco.opencv.global.opencv_imgproc.INTER_NEAREST;
+import static org.bytedeco.opencv.global.opencv_imgproc.resize;
+
+/**
+ * The pipeline scoring itself against a source's ground truth, frame by frame: the truth is brought to the model's
+ * size (nearest neighbour, so ids and depths stay exact values) and added to running per-class IoU and depth
+ * errors.
+ *
+ * <p>Threading: {@link #score} on the postprocess thread only; the running headline figures
+ * ({@link #meanIou()}, {@link #absRel()}, {@link #delta1()}) are volatile and safe from any thread; the full
+ * scores ({@link #segmentation()}, {@link #depth()}) are for the run's owner after the ring has drained.
+ */
+public final class LiveAccuracy implements AutoCloseable {
+    private final SegmentationScore segmentation;
+    private final DepthScore depth = new DepthScore();
+    private final Size modelSize;
+    private final int pixels;
+    private volatile double meanIou = Double.NaN;
+    private volatile double absRel = Double.NaN;
+    private volatile double delta1 = Double.NaN;
+
+    LiveAccuracy(int classes, int modelWidth, int modelHeight) {
+        segmentation = new SegmentationScore(classes);
+        modelSize = new Size(modelWidth, modelHeight);
+        pixels = modelWidth * modelHeight;
+    }
+
+    void score(FrameSlot slot) {
+        resize(slot.truthClassSource, slot.truthClassModel, modelSize, 0, 0, INTER_NEAREST);
+        resize(slot.truthDepthSource, slot.truthDepthModel, modelSize, 0, 0, INTER_NEAREST);
+        segmentation.add(slot.classIds, slot.truthClassModelView, pixels);
+        depth.add(slot.tensors.depth, slot.truthDepthModelView, pixels);
+        meanIou = segmentation.meanIou();
+        absRel = depth.absRel();
+        delta1 = depth.delta1();
+    }
+
+    public double meanIou() {
+        return meanIou;
+    }
+
+    public double absRel() {
+        return absRel;
+    }
+
+    public double delta1() {
+        return delta1;
+    }
+
+    public SegmentationScore segmentation() {
+        return segmentation;
+    }
+
+    public DepthScore depth() {
+        return depth;
+    }
+
+    @Override
+    public void close() {
+        modelSize.close();
+    }
+}
