@@ -28,6 +28,9 @@ public final class ParkingWaitStrategy implements WaitStrategy {
     private static final long PARK_NANOS = 5_000_000;
 
     private final AtomicReferenceArray<Thread> waiters = new AtomicReferenceArray<>(MAX_WAITERS);
+    /** What each registered waiter waits for: its sequence reaching a value. Written before the thread is. */
+    private final Sequence[] awaited = new Sequence[MAX_WAITERS];
+    private final long[] needed = new long[MAX_WAITERS];
 
     @Override
     public long waitFor(long sequence, Sequence cursor, Sequence dependentSequence, SequenceBarrier barrier)
@@ -45,7 +48,7 @@ public final class ParkingWaitStrategy implements WaitStrategy {
             while ((available = dependentSequence.get()) < sequence) {
                 barrier.checkAlert();
                 if (slot < 0) {
-                    slot = register(Thread.currentThread());
+                    slot = register(Thread.currentThread(), dependentSequence, sequence);
                     continue; // re-check after registering, so a release in between is not missed
                 }
                 LockSupport.parkNanos(this, PARK_NANOS);
@@ -58,10 +61,13 @@ public final class ParkingWaitStrategy implements WaitStrategy {
         return available;
     }
 
-    private int register(Thread me) {
+    private int register(Thread me, Sequence dependent, long sequence) {
         while (true) {
             for (int i = 0; i < MAX_WAITERS; i++) {
-                if (waiters.get(i) == null && waiters.compareAndSet(i, null, me)) {
+                if (waiters.get(i) == null && waiters.compareAndSet(i, null, RESERVED)) {
+                    awaited[i] = dependent;
+                    needed[i] = sequence;
+                    waiters.set(i, me); // volatile write publishes awaited/needed to signalling threads
                     return i;
                 }
             }
@@ -69,15 +75,23 @@ public final class ParkingWaitStrategy implements WaitStrategy {
         }
     }
 
+    /**
+     * Wakes the waiters whose awaited sequence has now been reached — not the others, whose spurious wake-ups would
+     * only cost context switches on a machine with few cores. (An alert on shutdown wakes nobody here; a halted
+     * stage notices within one bounded park.)
+     */
     @Override
     public void signalAllWhenBlocking() {
         for (int i = 0; i < MAX_WAITERS; i++) {
             Thread t = waiters.get(i);
-            if (t != null) {
+            if (t != null && t != RESERVED && awaited[i].get() >= needed[i]) {
                 LockSupport.unpark(t);
             }
         }
     }
+
+    /** Marks a waiter slot taken while its fields are being written. */
+    private static final Thread RESERVED = new Thread("roadseg-wait-slot-reserved");
 
     @Override
     public String toString() {
