@@ -21,6 +21,11 @@ public record PipelineConfig(PipelineMode mode, int ringSize, WaitKind waitKind,
         return new PipelineConfig(mode, mode == PipelineMode.EVERY_FRAME ? 8 : 4, WaitKind.PARKING, 0, true);
     }
 
+    /** Defaults for a source: {@link PipelineMode#LIVE} when it is live, else paced or every frame. */
+    public static PipelineConfig forSource(io.roadseg.source.SourceInfo source, boolean pace) {
+        return defaults(source.live() ? PipelineMode.LIVE : pace ? PipelineMode.PACED : PipelineMode.EVERY_FRAME);
+    }
+
     public PipelineConfig withMaxFrames(long n) {
         return new PipelineConfig(mode, ringSize, waitKind, n, hud);
     }
