@@ -170,7 +170,7 @@ final class RunCommand implements Callable<Integer> {
             }
             stats.finish();
             // Finalise outputs before reporting, so that whatever happens next the files are complete.
-            closeAll(owned.subList(owned.indexOf(pipeline), owned.size()));
+            pipeline.close();
             for (int i = sinks.size() - 1; i >= 0; i--) {
                 sinks.get(i).close();
             }
@@ -191,7 +191,7 @@ final class RunCommand implements Callable<Integer> {
                 header.put("source", info.uri());
                 header.put("mode", mode.name().toLowerCase());
                 header.put("engine", inference.describe());
-                header.put("interrupted", result.interrupted() && frames == 0);
+                header.put("interrupted", result.interrupted() && result.failure() == null);
                 header.put("corrupt_frames", src.corruptFrames());
                 if (accuracy != null) {
                     header.put("accuracy", new StatsReport.RawJson(AccuracyReport.json(
@@ -203,7 +203,7 @@ final class RunCommand implements Callable<Integer> {
             if (result.failure() != null) {
                 throw result.failure();
             }
-            if (result.interrupted() && (frames == 0 || stats.processed() < frames)) {
+            if (result.interrupted()) {
                 err.println("interrupted: outputs finalised after " + stats.processed() + " frames");
             }
             if (result.endOfStream() && !info.live() && !loop && info.frameCount() > 10
