@@ -1,0 +1,166 @@
+package io.roadseg.cli;
+
+import io.roadseg.engine.EngineOptions;
+import io.roadseg.engine.InferenceEngine;
+import io.roadseg.engine.InferenceEngines;
+import io.roadseg.engine.ModelInfo;
+import io.roadseg.engine.SegmentationOutput;
+import io.roadseg.engine.TensorBinding;
+import io.roadseg.metrics.AccuracyReport;
+import io.roadseg.metrics.DepthScore;
+import io.roadseg.metrics.SegmentationScore;
+import io.roadseg.postprocess.ClassMaps;
+import io.roadseg.preprocess.Preprocessor;
+import io.roadseg.source.FrameSource;
+import io.roadseg.source.FrameSources;
+import io.roadseg.source.SourceOptions;
+import io.roadseg.stats.StatsReport;
+import io.roadseg.train.LabelledFolder;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Size;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+import static org.bytedeco.opencv.global.opencv_core.CV_32FC1;
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
+import static org.bytedeco.opencv.global.opencv_imgproc.INTER_NEAREST;
+import static org.bytedeco.opencv.global.opencv_imgproc.resize;
+
+/**
+ * {@code roadseg eval}: the exported ONNX model through the same CPU engine and preprocessing the pipeline uses,
+ * over a labelled set, scored at the model's input size (labels resized nearest-neighbour).
+ */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = {"Per-class IoU, mean IoU, pixel accuracy (and depth AbsRel, RMSE, δ<1.25 where the data has "
+                + "depth) of a model over CamVid-style folders or a drive with ground truth."},
+        footer = {"", "Examples:", "  roadseg eval --camvid ../shared/data/camvid --split val",
+                "  roadseg eval --drive recordings/town-drive --json out/eval.json"})
+final class EvalCommand implements Callable<Integer> {
+    static final class Data {
+        @Option(names = "--camvid", paramLabel = "DIR", description = "CamVid root with SPLIT/ and SPLITannot/.")
+        Path camvid;
+
+        @Option(names = "--drive", paramLabel = "SOURCE",
+                description = "A source with ground truth: a recording folder or a sim:// URI.")
+        String drive;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Data data;
+
+    @Option(names = "--split", defaultValue = "val", description = "CamVid split (default: ${DEFAULT-VALUE}).")
+    String split;
+
+    @Option(names = {"-m", "--model"}, defaultValue = RunCommand.DEFAULT_MODEL, description = "ONNX model.")
+    Path model;
+
+    @Option(names = "--engine", defaultValue = "cpu", description = "Backend (default: ${DEFAULT-VALUE}).")
+    String engine;
+
+    @Option(names = "--threads", defaultValue = "2", description = "Inference threads (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--limit", defaultValue = "0", description = "Evaluate at most N samples (0 = all).")
+    int limit;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the result as JSON ('-' = stdout).")
+    String json;
+
+    @Override
+    public Integer call() throws Exception {
+        try (InferenceEngine inference = InferenceEngines.open(engine, model, new EngineOptions(threads),
+                System.err::println);
+             TensorBinding binding = inference.allocate();
+             Preprocessor pre = new Preprocessor(inference.model())) {
+            ModelInfo m = inference.model();
+            int w = m.inputWidth();
+            int h = m.inputHeight();
+            SegmentationScore seg = new SegmentationScore(m.classCount());
+            DepthScore depth = new DepthScore();
+            try (Mat small = new Mat(h, w, CV_8UC3);
+                 Mat predicted = new Mat(h, w, CV_8UC1);
+                 Mat truth = new Mat(h, w, CV_8UC1);
+                 Mat truthDepth = new Mat(h, w, CV_32FC1);
+                 Size size = new Size(w, h)) {
+                ByteBuffer smallView = small.data().capacity(3L * w * h).asByteBuffer();
+                ByteBuffer predictedView = predicted.data().capacity((long) w * h).asByteBuffer();
+                ByteBuffer truthView = truth.data().capacity((long) w * h).asByteBuffer();
+                FloatBuffer truthDepthView = truthDepth.data().capacity(4L * w * h).asByteBuffer()
+                        .order(ByteOrder.nativeOrder()).asFloatBuffer();
+                int n = 0;
+                if (data.camvid != null) {
+                    LabelledFolder folder = LabelledFolder.camvid(data.camvid, split);
+                    int count = limit > 0 ? Math.min(limit, folder.size()) : folder.size();
+                    for (int i = 0; i < count; i++) {
+                        try (LabelledFolder.Sample s = folder.read(i)) {
+                            pre.resizeToModel(s.image(), small);
+                            resize(s.labels(), truth, size, 0, 0, INTER_NEAREST);
+                        }
+                        infer(inference, pre, binding, smallView, predictedView);
+                        seg.add(predictedView, truthView, w * h);
+                        n++;
+                    }
+                } else {
+                    try (FrameSource src = FrameSources.open(data.drive, SourceOptions.defaults())) {
+                        if (!src.hasGroundTruth()) {
+                            throw new UserError("data " + data.drive + ": has no ground truth to score against");
+                        }
+                        int sw = src.info().width();
+                        int sh = src.info().height();
+                        try (Mat frame = new Mat(sh, sw, CV_8UC3);
+                             Mat gtIds = new Mat(sh, sw, CV_8UC1);
+                             Mat gtDepth = new Mat(sh, sw, CV_32FC1)) {
+                            ByteBuffer frameView = frame.data().capacity(3L * sw * sh).asByteBuffer();
+                            ByteBuffer idsView = gtIds.data().capacity((long) sw * sh).asByteBuffer();
+                            FloatBuffer depthView = gtDepth.data().capacity(4L * sw * sh).asByteBuffer()
+                                    .order(ByteOrder.nativeOrder()).asFloatBuffer();
+                            while ((limit <= 0 || n < limit) && src.read(frameView) != FrameSource.END_OF_STREAM) {
+                                src.readGroundTruth(idsView, depthView);
+                                pre.resizeToModel(frame, small);
+                                resize(gtIds, truth, size, 0, 0, INTER_NEAREST);
+                                resize(gtDepth, truthDepth, size, 0, 0, INTER_NEAREST);
+                                infer(inference, pre, binding, smallView, predictedView);
+                                seg.add(predictedView, truthView, w * h);
+                                depth.add(binding.depth, truthDepthView, w * h);
+                                n++;
+                            }
+                        }
+                    }
+                }
+                System.out.printf(Locale.ROOT, "eval %s on %s: %d samples at %dx%d%n", model,
+                        data.camvid != null ? data.camvid.resolve(split) : data.drive, n, w, h);
+                System.out.print(AccuracyReport.table(m.classNames(), seg, depth.pixels() > 0 ? depth : null));
+                if (json != null) {
+                    String text = AccuracyReport.json(m.classNames(), seg, depth.pixels() > 0 ? depth : null) + "\n";
+                    if (json.equals("-")) {
+                        System.out.print(text);
+                    } else {
+                        StatsReport.writeAtomically(Path.of(json), text);
+                    }
+                }
+            }
+        }
+        return 0;
+    }
+
+    private static void infer(InferenceEngine inference, Preprocessor pre, TensorBinding b, ByteBuffer small,
+                              ByteBuffer predicted) throws Exception {
+        ModelInfo m = inference.model();
+        pre.toTensor(small, b.input);
+        inference.infer(b);
+        if (m.segmentation() == SegmentationOutput.LOGITS) {
+            ClassMaps.argmax(b.logits, m.classCount(), m.inputPixels(), predicted);
+        } else {
+            ClassMaps.narrow(b.classIds, b.classIdBytes, m.inputPixels(), m.classCount(), m.voidId(), predicted);
+        }
+    }
+}
