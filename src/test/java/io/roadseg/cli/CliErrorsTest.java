@@ -1,0 +1,116 @@
+package io.roadseg.cli;
+
+import io.roadseg.TestData;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Bad input gets one clear line naming the input and the problem, a non-zero exit, and no stack trace. */
+class CliErrorsTest {
+    @TempDir
+    Path dir;
+
+    private static void assertOneLineError(Cli.Outcome o, String... mustContain) {
+        assertEquals(1, o.exit(), o.stderr());
+        String[] lines = o.stderr().strip().split("\n");
+        String last = lines[lines.length - 1];
+        assertTrue(last.startsWith("roadseg: "), o.stderr());
+        for (String s : mustContain) {
+            assertTrue(last.contains(s), "'" + last + "' should contain '" + s + "'");
+        }
+        assertFalse(o.stderr().contains("\tat "), "no stack trace: " + o.stderr());
+        assertFalse(o.stderr().contains("Exception"), "no exception names: " + o.stderr());
+    }
+
+    @Test
+    void missingInputFileIsNamed() throws Exception {
+        Path model = TestData.smallModel(dir);
+        assertOneLineError(Cli.run("run", "nope/missing.mp4", "--model", model.toString()), "nope/missing.mp4",
+                "no such file");
+    }
+
+    @Test
+    void aFileThatIsNotAVideoIsNamed() throws Exception {
+        Path model = TestData.smallModel(dir);
+        Path text = Files.writeString(dir.resolve("notes.mp4"), "this is not a video\n".repeat(100));
+        assertOneLineError(Cli.run("run", text.toString(), "--model", model.toString()), "notes.mp4", "cannot open");
+    }
+
+    @Test
+    void aCameraThatDoesNotExistIsNamed() throws Exception {
+        Path model = TestData.smallModel(dir);
+        assertOneLineError(Cli.run("run", "v4l2:///dev/video97", "--model", model.toString()), "/dev/video97");
+    }
+
+    @Test
+    void anUnreachableStreamFailsWithinItsTimeout() throws Exception {
+        Path model = TestData.smallModel(dir);
+        long t0 = System.nanoTime();
+        Cli.Outcome o = Cli.run("run", "tcp://127.0.0.1:9", "--model", model.toString(), "--timeout", "2");
+        assertOneLineError(o, "tcp://127.0.0.1:9");
+        assertTrue(System.nanoTime() - t0 < 10_000_000_000L, "bounded by the timeout");
+    }
+
+    @Test
+    void missingModelIsNamed() {
+        assertOneLineError(Cli.run("run", "x.mp4", "--model", dir.resolve("none.onnx").toString()), "none.onnx",
+                "not found");
+    }
+
+    @Test
+    void aModelFileThatIsNotOnnxIsNamed() throws Exception {
+        Path junk = Files.write(dir.resolve("junk.onnx"), new byte[]{1, 2, 3, 4, 5, 6, 7, 8, 9});
+        assertOneLineError(Cli.run("run", "x.mp4", "--model", junk.toString()), "junk.onnx");
+    }
+
+    @Test
+    void anOutputThatCannotBeWrittenIsNamed() throws Exception {
+        Path drive = TestData.drive();
+        Path model = TestData.smallModel(dir);
+        Path file = Files.writeString(dir.resolve("plain-file"), "x");
+        assertOneLineError(Cli.run("run", drive.toString(), "--model", model.toString(), "--out",
+                file.resolve("out.mp4").toString()), "plain-file/out.mp4");
+        assertOneLineError(Cli.run("run", drive.toString(), "--model", model.toString(), "--results",
+                file.resolve("frames.jsonl").toString()), "plain-file/frames.jsonl");
+    }
+
+    @Test
+    void anUnsupportedOutputTypeIsNamed() throws Exception {
+        Path drive = TestData.drive();
+        Path model = TestData.smallModel(dir);
+        assertOneLineError(Cli.run("run", drive.toString(), "--model", model.toString(), "--out",
+                dir.resolve("x.avi").toString()), "x.avi", "unsupported");
+    }
+
+    @Test
+    void anUnknownEngineListsTheKnownOnes() throws Exception {
+        Path model = TestData.smallModel(dir);
+        assertOneLineError(Cli.run("run", "x.mp4", "--model", model.toString(), "--engine", "warp"), "warp", "cpu");
+    }
+
+    @Test
+    void verboseAddsTheStackTrace() {
+        Cli.Outcome o = Cli.run("--verbose", "run", "nope.mp4", "--model", dir.resolve("none.onnx").toString());
+        assertEquals(1, o.exit());
+        assertTrue(o.stderr().contains("\tat "), o.stderr());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"run", "bench", "eval", "export-model"})
+    void everyCommandHasHelp(String command) {
+        assertEquals(0, io.roadseg.cli.RoadsegCommand.execute(command, "--help"));
+    }
+
+    @Test
+    void aMissingArgumentIsAUsageError() {
+        assertEquals(2, Cli.run("run").exit());
+    }
+}

@@ -1,0 +1,89 @@
+package io.roadseg.cli;
+
+import io.roadseg.TestData;
+import io.roadseg.source.FrameSource;
+import io.roadseg.source.FrameSources;
+import io.roadseg.source.SourceOptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Ctrl-C, SIGTERM and even SIGKILL mid-run leave a playable video; the polite signals also keep the statistics. */
+@EnabledOnOs(OS.LINUX)
+class InterruptTest {
+    @TempDir
+    Path dir;
+
+    private Process start(Path video, Path stats) throws Exception {
+        Path drive = TestData.drive();
+        Path model = TestData.smallModel(dir);
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+                RoadsegCommand.class.getName(), "run", drive.toString(), "--loop", "--model", model.toString(),
+                "--out", video.toString(), "--stats", stats.toString(), "-q");
+        pb.redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile());
+        Process p = pb.start();
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!(Files.exists(video) && Files.size(video) > 100_000)) {
+            assertTrue(p.isAlive(), "child ended early: " + Files.readString(dir.resolve("child.log")));
+            assertTrue(System.nanoTime() < deadline, "no video after 60 s");
+            Thread.sleep(100);
+        }
+        return p;
+    }
+
+    private static int decodedFrames(Path video) throws Exception {
+        try (FrameSource back = FrameSources.open(video.toString(), SourceOptions.defaults())) {
+            ByteBuffer buf = ByteBuffer.allocateDirect(back.info().frameBytes());
+            int n = 0;
+            while (back.read(buf) != FrameSource.END_OF_STREAM) {
+                n++;
+            }
+            return n;
+        }
+    }
+
+    @Test
+    void ctrlCFinalisesTheVideoAndWritesTheStatistics() throws Exception {
+        Path video = dir.resolve("a.mp4");
+        Path stats = dir.resolve("a.json");
+        Process p = start(video, stats);
+        new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "child did not stop after SIGINT");
+        assertEquals(0, p.exitValue(), Files.readString(dir.resolve("child.log")));
+        String json = Files.readString(stats);
+        assertTrue(json.contains("\"interrupted\": true"), json);
+        assertTrue(decodedFrames(video) > 10);
+    }
+
+    @Test
+    void sigtermIsHandledLikeCtrlC() throws Exception {
+        Path video = dir.resolve("b.mp4");
+        Path stats = dir.resolve("b.json");
+        Process p = start(video, stats);
+        p.destroy(); // SIGTERM
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "child did not stop after SIGTERM");
+        assertEquals(0, p.exitValue(), Files.readString(dir.resolve("child.log")));
+        assertTrue(Files.exists(stats));
+        assertTrue(decodedFrames(video) > 10);
+    }
+
+    @Test
+    void evenAKilledRunLeavesAPlayableFragmentedMp4() throws Exception {
+        Path video = dir.resolve("c.mp4");
+        Process p = start(video, dir.resolve("c.json"));
+        Thread.sleep(1500);
+        p.destroyForcibly();
+        p.waitFor(30, TimeUnit.SECONDS);
+        assertTrue(decodedFrames(video) > 10, "frames decodable from the killed run's file");
+    }
+}

@@ -1,0 +1,118 @@
+package io.roadseg.pipeline;
+
+import io.roadseg.TestData;
+import io.roadseg.engine.EngineOptions;
+import io.roadseg.engine.InferenceEngine;
+import io.roadseg.engine.InferenceEngines;
+import io.roadseg.engine.InferenceException;
+import io.roadseg.engine.ModelInfo;
+import io.roadseg.engine.TensorBinding;
+import io.roadseg.source.FrameSource;
+import io.roadseg.source.FrameSources;
+import io.roadseg.source.SourceOptions;
+import io.roadseg.stats.LatencyStats;
+import io.roadseg.stats.Stage;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The real-time policy under an artificially slow inference stage (the real engine plus a sleep): a camera-like
+ * source drops and counts frames instead of queueing them, so latency stays bounded; replay loses nothing.
+ */
+class DropPolicyTest {
+    @TempDir
+    Path dir;
+
+    /** The real ONNX Runtime engine, slowed down by a fixed delay per frame. */
+    private static final class SlowEngine implements InferenceEngine {
+        private final InferenceEngine inner;
+        private final long delayMillis;
+
+        SlowEngine(InferenceEngine inner, long delayMillis) {
+            this.inner = inner;
+            this.delayMillis = delayMillis;
+        }
+
+        @Override
+        public String backend() {
+            return "slow-" + inner.backend();
+        }
+
+        @Override
+        public String describe() {
+            return inner.describe() + " + " + delayMillis + " ms";
+        }
+
+        @Override
+        public ModelInfo model() {
+            return inner.model();
+        }
+
+        @Override
+        public TensorBinding allocate() throws InferenceException {
+            return inner.allocate();
+        }
+
+        @Override
+        public long infer(TensorBinding binding) throws InferenceException {
+            long t = inner.infer(binding);
+            try {
+                Thread.sleep(delayMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return t + delayMillis * 1_000_000;
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+        }
+    }
+
+    @Test
+    void pacedSourceDropsStaleFramesAndKeepsLatencyBoundedBehindASlowStage() throws Exception {
+        Path drive = TestData.drive();
+        try (InferenceEngine engine = new SlowEngine(InferenceEngines.open("cpu", TestData.smallModel(dir),
+                new EngineOptions(1), s -> { }), 120);
+             FrameSource source = FrameSources.open(drive.toString(), SourceOptions.defaults());
+             LatencyStats stats = new LatencyStats(-1, null, null)) {
+            PipelineConfig config = PipelineConfig.defaults(PipelineMode.PACED).withMaxFrames(100);
+            try (Pipeline pipeline = new Pipeline(source, engine, List.of(), config, stats)) {
+                RunResult result = pipeline.run();
+                assertNull(result.failure());
+            }
+            stats.finish();
+            long lost = stats.droppedAtCapture() + stats.skippedStale();
+            assertTrue(lost > 30, "frames dropped or skipped: " + lost);
+            assertTrue(stats.processed() < 60, "processed " + stats.processed() + " of ~100 at ~8 fps inference");
+            assertEquals(stats.captured(), stats.processed() + lost, "every captured frame is processed or counted");
+            // Without dropping, 100 frames at 25 fps behind a 120 ms stage would queue for seconds.
+            long max = stats.total(Stage.END_TO_END).getMaxValue();
+            assertTrue(max < 1_000_000_000L, "end-to-end max " + max / 1e6 + " ms");
+        }
+    }
+
+    @Test
+    void everyFrameReplayProcessesAllFramesBehindASlowStage() throws Exception {
+        Path drive = TestData.drive();
+        try (InferenceEngine engine = new SlowEngine(InferenceEngines.open("cpu", TestData.smallModel(dir),
+                new EngineOptions(1), s -> { }), 30);
+             FrameSource source = FrameSources.open(drive.toString(), SourceOptions.defaults());
+             LatencyStats stats = new LatencyStats(-1, null, null)) {
+            PipelineConfig config = PipelineConfig.defaults(PipelineMode.EVERY_FRAME).withMaxFrames(40);
+            try (Pipeline pipeline = new Pipeline(source, engine, List.of(), config, stats)) {
+                assertNull(pipeline.run().failure());
+            }
+            assertEquals(40, stats.processed());
+            assertEquals(0, stats.droppedAtCapture() + stats.skippedStale());
+        }
+    }
+}

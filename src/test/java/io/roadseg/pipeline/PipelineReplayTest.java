@@ -1,0 +1,109 @@
+package io.roadseg.pipeline;
+
+import io.roadseg.TestData;
+import io.roadseg.cli.Cli;
+import io.roadseg.engine.EngineOptions;
+import io.roadseg.engine.InferenceEngine;
+import io.roadseg.engine.InferenceEngines;
+import io.roadseg.sink.CallbackSink;
+import io.roadseg.source.FrameSource;
+import io.roadseg.source.FrameSources;
+import io.roadseg.source.SourceOptions;
+import io.roadseg.stats.LatencyStats;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Replays the real dash-camera clip end to end, every frame, through the real FFmpeg, ONNX Runtime and encoder. */
+class PipelineReplayTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyFrameReplayWritesAPlayableVideoAndOneResultLinePerFrameInOrder() throws Exception {
+        Path drive = TestData.drive();
+        Path model = TestData.smallModel(dir);
+        Path video = dir.resolve("out/annotated.mp4");
+        Path results = dir.resolve("out/frames.jsonl");
+        Path stats = dir.resolve("out/stats.json");
+        Path hlog = dir.resolve("out/latency.hlog");
+        Cli.Outcome run = Cli.run("run", drive.toString(), "--model", model.toString(), "--out", video.toString(),
+                "--results", results.toString(), "--stats", stats.toString(), "--hlog", hlog.toString(), "-q");
+        assertEquals(0, run.exit(), run.stderr());
+        assertTrue(run.stderr().contains("libopenh264") || run.stderr().contains("libx264"), run.stderr());
+
+        try (FrameSource back = FrameSources.open(video.toString(), SourceOptions.defaults())) {
+            assertEquals("h264", back.info().codec());
+            assertEquals(480, back.info().width());
+            assertEquals(176, back.info().height());
+            ByteBuffer buf = ByteBuffer.allocateDirect(back.info().frameBytes());
+            int frames = 0;
+            while (back.read(buf) != FrameSource.END_OF_STREAM) {
+                frames++;
+            }
+            assertEquals(221, frames, "decoded frames of the annotated video");
+        }
+
+        List<String> lines = Files.readAllLines(results);
+        assertEquals(221, lines.size());
+        Pattern frame = Pattern.compile("^\\{\"frame\":(\\d+),");
+        Pattern share = Pattern.compile("\"class_share\":\\{([^}]*)}");
+        for (int i = 0; i < lines.size(); i++) {
+            Matcher m = frame.matcher(lines.get(i));
+            assertTrue(m.find(), lines.get(i));
+            assertEquals(i, Integer.parseInt(m.group(1)));
+            Matcher s = share.matcher(lines.get(i));
+            assertTrue(s.find(), lines.get(i));
+            double sum = 0;
+            for (String kv : s.group(1).split(",")) {
+                sum += Double.parseDouble(kv.substring(kv.indexOf(':') + 1));
+            }
+            assertEquals(1.0, sum, 0.002, "class shares of frame " + i);
+        }
+        String json = Files.readString(stats);
+        assertTrue(json.contains("\"processed\": 221"), json);
+        assertTrue(json.contains("\"end_to_end\""), json);
+        assertTrue(Files.size(hlog) > 0);
+    }
+
+    @Test
+    void callbackSeesEveryFrameInOrderThroughReadOnlyBuffersOfTheMapSize() throws Exception {
+        Path drive = TestData.drive();
+        Path model = TestData.smallModel(dir);
+        List<Long> seen = new ArrayList<>();
+        int[] checked = new int[1];
+        try (InferenceEngine engine = InferenceEngines.open("cpu", model, new EngineOptions(2), s -> { });
+             FrameSource source = FrameSources.open(drive.toString(), SourceOptions.defaults());
+             LatencyStats stats = new LatencyStats(-1, null, null)) {
+            CallbackSink sink = new CallbackSink("test", frame -> {
+                seen.add(frame.frameIndex());
+                assertEquals(240 * 176, frame.classIds().remaining());
+                assertEquals(240 * 176, frame.depth().remaining());
+                assertTrue(frame.classIds().isReadOnly());
+                assertThrows(java.nio.ReadOnlyBufferException.class, () -> frame.classIds().put(0, (byte) 1));
+                checked[0]++;
+            });
+            PipelineConfig config = PipelineConfig.forSource(source.info(), false).withMaxFrames(60);
+            try (Pipeline pipeline = new Pipeline(source, engine, List.of(sink), config, stats)) {
+                RunResult result = pipeline.run();
+                assertEquals(null, result.failure());
+            }
+        }
+        assertEquals(60, seen.size());
+        for (int i = 0; i < seen.size(); i++) {
+            assertEquals(i, seen.get(i));
+        }
+        assertEquals(60, checked[0]);
+    }
+}
