@@ -155,7 +155,13 @@ final class Stages {
                         .append(stats.recentEndToEndMillis(), 1).append(MS_INFER)
                         .append(slot.inferEngineNanos / 1e6, 1).append(MS);
                 renderer.hudLine(slot.canvas, 0, line);
-                line.clear().append(ROAD).append(slot.roadAhead, 1).append(M_DROPPED)
+                line.clear().append(ROAD);
+                if (Float.isNaN(slot.roadAhead)) {
+                    line.append(NA);
+                } else {
+                    line.append(slot.roadAhead, 1);
+                }
+                line.append(M_DROPPED)
                         .append(stats.droppedAtCapture() + stats.skippedStale());
                 renderer.hudLine(slot.canvas, 1, line);
                 if (accuracy != null) {
@@ -172,6 +178,7 @@ final class Stages {
         private static final byte[] MS_INFER = AsciiText.ascii(" ms  infer ");
         private static final byte[] MS = AsciiText.ascii(" ms");
         private static final byte[] ROAD = AsciiText.ascii("road ahead ");
+        private static final byte[] NA = AsciiText.ascii("n/a");
         private static final byte[] M_DROPPED = AsciiText.ascii(" m  dropped ");
         private static final byte[] MIOU = AsciiText.ascii("live mIoU ");
         private static final byte[] ABSREL = AsciiText.ascii("%  AbsRel ");

@@ -25,6 +25,10 @@ public final class FrameSources {
         if (scheme == null || scheme.equals("file")) {
             Path path = scheme == null ? Path.of(uri) : Path.of(URI.create(uri));
             if (Files.isDirectory(path)) {
+                if (Files.isRegularFile(path.resolve(io.roadseg.sim.DriveRecording.MANIFEST))) {
+                    return new io.roadseg.sim.RecordingSource(uri, path,
+                            video -> FfmpegVideoSource.open(video, video, null, false, options));
+                }
                 return new ImageFolderSource(uri, path, options.folderFps());
             }
             if (path.toString().startsWith("/dev/video")) {
@@ -45,11 +49,14 @@ public final class FrameSources {
             }
             return camera(uri, Path.of(device), options);
         }
+        if (scheme.equals("sim")) {
+            return new io.roadseg.sim.SimSource(uri, io.roadseg.sim.SimSource.parse(uri));
+        }
         if (NETWORK_SCHEMES.contains(scheme)) {
             return FfmpegVideoSource.open(uri, uri, null, true, options);
         }
         throw new SourceException("input " + uri + ": unknown scheme '" + scheme
-                + "' (use a file or folder path, file://, v4l2://, " + String.join("://, ",
+                + "' (use a file or folder path, file://, v4l2://, sim://, " + String.join("://, ",
                 NETWORK_SCHEMES.stream().sorted().toList()) + "://)");
     }
 

@@ -1,0 +1,111 @@
+package io.roadseg.sim;
+
+import io.roadseg.sink.SinkException;
+import io.roadseg.sink.VideoWriter;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.opencv.opencv_core.Mat;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.ShortBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+import static org.bytedeco.opencv.global.opencv_core.CV_16UC1;
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMWRITE_PNG_COMPRESSION;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.imwrite;
+
+/**
+ * Writes a synthetic drive as a replayable recording folder (format: {@code recordings/FORMAT.md}):
+ * <pre>
+ *   video.mp4            H.264, the rendered frames
+ *   labels/000000.png    8-bit class ids, one per pixel (0..10)
+ *   depth/000000.png     16-bit depth along the optical axis in millimetres (0 = unknown: sky)
+ *   calibration.yaml     the camera it was rendered with
+ *   drive.json           scene, seed, frames, fps, speed, calibration name
+ * </pre>
+ *
+ * <p>Threading: one thread.
+ */
+public final class DriveRecording {
+    public static final String VIDEO = "video.mp4";
+    public static final String LABELS = "labels";
+    public static final String DEPTH = "depth";
+    public static final String CALIBRATION = "calibration.yaml";
+    public static final String MANIFEST = "drive.json";
+
+    private DriveRecording() {
+    }
+
+    /** Renders and writes every frame of {@code drive} into {@code folder} (created; must be empty or absent). */
+    public static void write(SimDrive drive, Path folder, long bitRate, java.util.function.IntConsumer progress)
+            throws IOException, SinkException {
+        if (Files.exists(folder) && !(Files.isDirectory(folder) && isEmpty(folder))) {
+            throw new IOException("output " + folder + ": exists and is not an empty folder");
+        }
+        Files.createDirectories(folder.resolve(LABELS));
+        Files.createDirectories(folder.resolve(DEPTH));
+        CameraCalibration cam = drive.camera();
+        int w = cam.width();
+        int h = cam.height();
+        int n = w * h;
+        TownScene town = drive.buildScene();
+        RoadSceneRenderer renderer = new RoadSceneRenderer(cam);
+        byte[] bgr = new byte[n * 3];
+        byte[] ids = new byte[n];
+        float[] depth = new float[n];
+        ByteBuffer pixels = ByteBuffer.allocateDirect(n * 3);
+        short[] mm = new short[n];
+        try (VideoWriter video = new VideoWriter(folder.resolve(VIDEO).toString(), w, h, drive.fps(), "auto",
+                bitRate);
+             Mat labels = new Mat(h, w, CV_8UC1);
+             Mat depthMm = new Mat(h, w, CV_16UC1);
+             IntPointer pngParams = new IntPointer(IMWRITE_PNG_COMPRESSION, 9)) {
+            ByteBuffer labelView = labels.data().capacity(n).asByteBuffer();
+            ShortBuffer depthView = depthMm.data().capacity(2L * n).asByteBuffer().order(ByteOrder.nativeOrder())
+                    .asShortBuffer();
+            for (int i = 0; i < drive.frames(); i++) {
+                drive.render(town, renderer, i, bgr, ids, depth);
+                pixels.put(0, bgr);
+                video.write(pixels, Math.round(i * 1e6 / drive.fps()));
+                labelView.put(0, ids);
+                for (int p = 0; p < n; p++) {
+                    mm[p] = (short) Math.min(65535, Math.round(depth[p] * 1000));
+                }
+                depthView.put(0, mm);
+                String name = String.format(Locale.ROOT, "%06d.png", i);
+                if (!imwrite(folder.resolve(LABELS).resolve(name).toString(), labels, pngParams)
+                        || !imwrite(folder.resolve(DEPTH).resolve(name).toString(), depthMm, pngParams)) {
+                    throw new IOException("output " + folder + ": cannot write ground truth " + name);
+                }
+                progress.accept(i + 1);
+            }
+        }
+        Files.writeString(folder.resolve(CALIBRATION), cam.toText());
+        Files.writeString(folder.resolve(MANIFEST), String.format(Locale.ROOT, """
+                {
+                  "format": "roadseg-drive-1",
+                  "scene": "%s",
+                  "seed": %d,
+                  "frames": %d,
+                  "fps": %s,
+                  "speed_kmh": %s,
+                  "calibration": "%s",
+                  "width": %d,
+                  "height": %d,
+                  "labels": "labels/NNNNNN.png, 8-bit class ids (CamVid order: sky, building, pole, road, pavement, \
+                tree, sign, fence, car, pedestrian, bicyclist)",
+                  "depth": "depth/NNNNNN.png, 16-bit millimetres along the optical axis, 0 = unknown (sky)"
+                }
+                """, drive.scene(), drive.seed(), drive.frames(), drive.fps(), drive.speedKmh(), cam.name(), w, h));
+    }
+
+    private static boolean isEmpty(Path dir) throws IOException {
+        try (var s = Files.list(dir)) {
+            return s.findAny().isEmpty();
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package io.roadseg.sim;
+
+import java.util.Locale;
+
+/**
+ * A synthetic drive: a {@link TownScene} from a seed, driven through at a constant speed with a calibrated camera,
+ * frame by frame. Frame {@code i} depends only on the parameters and {@code i}: the same seed and parameters give
+ * bit-identical images, labels and depth on any machine.
+ *
+ * <p>Threading: one thread per instance (it owns its renderer's scratch buffers).
+ *
+ * @param scene    scene name (only {@code town} exists)
+ * @param seed     scene and look
+ * @param frames   frames in the drive
+ * @param fps      frames per second
+ * @param speedKmh camera car speed
+ */
+public record SimDrive(String scene, long seed, int frames, double fps, double speedKmh,
+                       CameraCalibration camera) {
+    public SimDrive {
+        if (!scene.equals("town")) {
+            throw new IllegalArgumentException("scene '" + scene + "' is unknown (known: town)");
+        }
+        if (frames < 1 || frames > 1_000_000) {
+            throw new IllegalArgumentException("frames must be in 1..1000000, got " + frames);
+        }
+        if (!(fps >= 1 && fps <= 240)) {
+            throw new IllegalArgumentException("fps must be in 1..240, got " + fps);
+        }
+        if (!(speedKmh >= 0 && speedKmh <= 200)) {
+            throw new IllegalArgumentException("speed must be in 0..200 km/h, got " + speedKmh);
+        }
+    }
+
+    public double speed() {
+        return speedKmh / 3.6;
+    }
+
+    public TownScene buildScene() {
+        return new TownScene(seed, speed(), speed() * frames / fps + 50);
+    }
+
+    /** Renders frame {@code index} into the given arrays (sizes as for {@link RoadSceneRenderer#render}). */
+    public void render(TownScene town, RoadSceneRenderer renderer, int index, byte[] bgr, byte[] classIds,
+                       float[] depth) {
+        double t = index / fps;
+        renderer.render(town, 5 + speed() * t, t, index, bgr, classIds, depth);
+    }
+
+    public String describe() {
+        return String.format(Locale.ROOT, "sim://%s?seed=%d&frames=%d&fps=%s&speed=%s (%s %dx%d)", scene, seed, frames,
+                trim(fps), trim(speedKmh), camera.name(), camera.width(), camera.height());
+    }
+
+    private static String trim(double v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+    }
+}
