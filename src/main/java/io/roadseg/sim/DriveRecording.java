@@ -23,7 +23,7 @@ import static org.bytedeco.opencv.global.opencv_imgcodecs.imwrite;
  * <pre>
  *   video.mp4            H.264, the rendered frames
  *   labels/000000.png    8-bit class ids, one per pixel (0..10)
- *   depth/000000.png     16-bit depth along the optical axis in millimetres (0 = unknown: sky)
+ *   depth/000000.png     16-bit depth along the optical axis in millimetres (0 = unknown: sky, beyond 65.5 m)
  *   calibration.yaml     the camera it was rendered with
  *   drive.json           scene, seed, frames, fps, speed, calibration name
  * </pre>
@@ -73,7 +73,8 @@ public final class DriveRecording {
                 video.write(pixels, Math.round(i * 1e6 / drive.fps()));
                 labelView.put(0, ids);
                 for (int p = 0; p < n; p++) {
-                    mm[p] = (short) Math.min(65535, Math.round(depth[p] * 1000));
+                    long v = Math.round(depth[p] * 1000);
+                    mm[p] = (short) (v > 65535 ? 0 : v); // beyond 65.535 m: unknown rather than wrong
                 }
                 depthView.put(0, mm);
                 String name = String.format(Locale.ROOT, "%06d.png", i);
@@ -98,7 +99,7 @@ public final class DriveRecording {
                   "height": %d,
                   "labels": "labels/NNNNNN.png, 8-bit class ids (CamVid order: sky, building, pole, road, pavement, \
                 tree, sign, fence, car, pedestrian, bicyclist)",
-                  "depth": "depth/NNNNNN.png, 16-bit millimetres along the optical axis, 0 = unknown (sky)"
+                  "depth": "depth/NNNNNN.png, 16-bit millimetres along the optical axis, 0 = unknown (sky, beyond 65.535 m)"
                 }
                 """, drive.scene(), drive.seed(), drive.frames(), drive.fps(), drive.speedKmh(), cam.name(), w, h));
     }
