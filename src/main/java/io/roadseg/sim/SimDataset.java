@@ -1,0 +1,133 @@
+package io.roadseg.sim;
+
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An endless stream of synthetic training samples — image, class ids and metric depth at a chosen resolution —
+ * rendered ahead of use on a background thread into a bounded queue. Sample {@code i} depends only on
+ * {@code (seed, i)}: every block of {@value #FRAMES_PER_DRIVE} samples is a fresh drive (its own town and look,
+ * seeded from the dataset seed and the block), sampled every {@value #FRAME_STRIDE}th frame, so a data set is
+ * reproducible and varied. The camera is the given calibration scaled to the requested size, so labels are exact at
+ * that size (no resampling).
+ *
+ * <p>Threading: {@link #next()} from one consumer thread; the producer is internal. {@link #close()} stops it.
+ */
+public final class SimDataset implements Iterator<SimDataset.Sample>, AutoCloseable {
+    static final int FRAMES_PER_DRIVE = 64;
+    static final int FRAME_STRIDE = 4;
+
+    /** One sample; its arrays belong to the consumer. {@code depth} is 0 where unknown (sky). */
+    public record Sample(long index, int width, int height, byte[] bgr, byte[] classIds, float[] depth) {
+    }
+
+    private final long seed;
+    private final CameraCalibration camera;
+    private final BlockingQueue<Sample> queue;
+    private final Thread producer;
+    private volatile boolean closed;
+    private volatile RuntimeException failure;
+
+    /**
+     * @param base     camera to scale (its field of view and mounting are kept)
+     * @param width    sample width in pixels
+     * @param height   sample height in pixels
+     * @param prefetch samples rendered ahead (≥ 1)
+     * @param first    index of the first sample (to resume a run)
+     */
+    public SimDataset(long seed, CameraCalibration base, int width, int height, int prefetch, long first) {
+        if (prefetch < 1) {
+            throw new IllegalArgumentException("prefetch must be ≥ 1, got " + prefetch);
+        }
+        this.seed = seed;
+        double sx = (double) width / base.width();
+        double sy = (double) height / base.height();
+        this.camera = new CameraCalibration(base.name() + "@" + width + "x" + height, width, height, base.fx() * sx,
+                base.fy() * sy, base.cx() * sx, base.cy() * sy, base.k1(), base.k2(), base.p1(), base.p2(),
+                base.mountHeightM(), base.pitchDeg(), base.rollDeg());
+        this.queue = new ArrayBlockingQueue<>(prefetch);
+        this.producer = new Thread(() -> produce(first), "roadseg-sim-dataset");
+        this.producer.setDaemon(true);
+        this.producer.start();
+    }
+
+    public CameraCalibration camera() {
+        return camera;
+    }
+
+    /** Renders sample {@code index} on the calling thread (what the background thread does). */
+    public Sample render(long index, RoadSceneRenderer renderer, TownScene[] cache) {
+        long drive = index / FRAMES_PER_DRIVE;
+        long driveSeed = TownScene.hash(seed, 90, drive, 0);
+        SimDrive d = new SimDrive("town", driveSeed, FRAMES_PER_DRIVE * FRAME_STRIDE, 30,
+                20 + TownScene.hash(seed, 91, drive, 0) % 40, camera);
+        if (cache[0] == null || cache[0].seed != driveSeed) {
+            cache[0] = d.buildScene();
+        }
+        int n = camera.width() * camera.height();
+        byte[] bgr = new byte[n * 3];
+        byte[] ids = new byte[n];
+        float[] depth = new float[n];
+        d.render(cache[0], renderer, (int) (index % FRAMES_PER_DRIVE) * FRAME_STRIDE, bgr, ids, depth);
+        return new Sample(index, camera.width(), camera.height(), bgr, ids, depth);
+    }
+
+    private void produce(long first) {
+        RoadSceneRenderer renderer = new RoadSceneRenderer(camera);
+        TownScene[] cache = new TownScene[1];
+        try {
+            for (long i = first; !closed; i++) {
+                Sample s = render(i, renderer, cache);
+                while (!closed && !queue.offer(s, 100, TimeUnit.MILLISECONDS)) {
+                    Thread.onSpinWait();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+    }
+
+    @Override
+    public boolean hasNext() {
+        return !closed;
+    }
+
+    /** The next sample, waiting for the background thread if it is behind. */
+    @Override
+    public Sample next() {
+        if (closed) {
+            throw new NoSuchElementException("dataset closed");
+        }
+        try {
+            while (true) {
+                Sample s = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (s != null) {
+                    return s;
+                }
+                if (failure != null) {
+                    throw new IllegalStateException("synthetic dataset: rendering failed: " + failure.getMessage(),
+                            failure);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new NoSuchElementException("interrupted");
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        producer.interrupt();
+        try {
+            producer.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
