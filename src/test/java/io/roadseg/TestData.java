@@ -27,6 +27,15 @@ public final class TestData {
         return p;
     }
 
+    /**
+     * A drive that is always there: the real clip when the shared data is present, else the repository's own
+     * synthetic recording (so tests of the pipeline's mechanics run on a fresh clone too).
+     */
+    public static Path anyDrive() {
+        Path real = root().resolve("drives/solidWhiteRight.mp4");
+        return Files.isRegularFile(real) ? real : Path.of("recordings/town-drive/video.mp4");
+    }
+
     /** A random-weight roadseg model with a small input (240x176), written into {@code dir}. */
     public static Path smallModel(Path dir) throws IOException {
         FcnArchitecture arch = FcnArchitecture.defaults().withInputSize(176, 240);

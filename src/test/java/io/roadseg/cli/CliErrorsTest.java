@@ -73,7 +73,7 @@ class CliErrorsTest {
 
     @Test
     void anOutputThatCannotBeWrittenIsNamed() throws Exception {
-        Path drive = TestData.drive();
+        Path drive = TestData.anyDrive();
         Path model = TestData.smallModel(dir);
         Path file = Files.writeString(dir.resolve("plain-file"), "x");
         assertOneLineError(Cli.run("run", drive.toString(), "--model", model.toString(), "--out",
@@ -84,7 +84,7 @@ class CliErrorsTest {
 
     @Test
     void anUnsupportedOutputTypeIsNamed() throws Exception {
-        Path drive = TestData.drive();
+        Path drive = TestData.anyDrive();
         Path model = TestData.smallModel(dir);
         assertOneLineError(Cli.run("run", drive.toString(), "--model", model.toString(), "--out",
                 dir.resolve("x.avi").toString()), "x.avi", "unsupported");

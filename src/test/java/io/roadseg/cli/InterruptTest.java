@@ -24,7 +24,7 @@ class InterruptTest {
     Path dir;
 
     private Process start(Path video, Path stats) throws Exception {
-        Path drive = TestData.drive();
+        Path drive = TestData.anyDrive();
         Path model = TestData.smallModel(dir);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),

@@ -79,7 +79,7 @@ class DropPolicyTest {
 
     @Test
     void pacedSourceDropsStaleFramesAndKeepsLatencyBoundedBehindASlowStage() throws Exception {
-        Path drive = TestData.drive();
+        Path drive = TestData.anyDrive();
         try (InferenceEngine engine = new SlowEngine(InferenceEngines.open("cpu", TestData.smallModel(dir),
                 new EngineOptions(1), s -> { }), 120);
              FrameSource source = FrameSources.open(drive.toString(), SourceOptions.defaults());
@@ -102,7 +102,7 @@ class DropPolicyTest {
 
     @Test
     void everyFrameReplayProcessesAllFramesBehindASlowStage() throws Exception {
-        Path drive = TestData.drive();
+        Path drive = TestData.anyDrive();
         try (InferenceEngine engine = new SlowEngine(InferenceEngines.open("cpu", TestData.smallModel(dir),
                 new EngineOptions(1), s -> { }), 30);
              FrameSource source = FrameSources.open(drive.toString(), SourceOptions.defaults());
