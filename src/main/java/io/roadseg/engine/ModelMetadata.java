@@ -1,29 +1,31 @@
 package io.roadseg.engine;
 
+import io.roadseg.model.ModelContract;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Reads {@link ModelInfo} from a model file's metadata properties ({@code roadseg.*} keys written by the project's
- * exporter) and its tensor shapes. Every error names the file and the key.
+ * Reads {@link ModelInfo} from a model file's metadata properties (the {@link ModelContract} keys the project's
+ * exporter writes) and its tensor shapes. Every error names the file and the key.
  *
  * <p>Threading: stateless.
  */
 public final class ModelMetadata {
-    public static final String FORMAT = "roadseg.format";
-    public static final String CLASSES = "roadseg.classes";
-    public static final String COLORS = "roadseg.colors";
-    public static final String VOID_ID = "roadseg.void_id";
-    public static final String INPUT = "roadseg.input";
-    public static final String PIXEL_ORDER = "roadseg.pixel_order";
-    public static final String MEAN = "roadseg.mean";
-    public static final String STD = "roadseg.std";
-    public static final String DEPTH_UNITS = "roadseg.depth_units";
-    public static final String MAX_DEPTH = "roadseg.max_depth";
-    public static final String FOCAL_PX = "roadseg.focal_px";
-    public static final String WEIGHTS = "roadseg.weights";
+    public static final String FORMAT = ModelContract.FORMAT;
+    public static final String CLASSES = ModelContract.CLASSES;
+    public static final String COLORS = ModelContract.COLORS;
+    public static final String VOID_ID = ModelContract.VOID_ID;
+    public static final String INPUT = ModelContract.INPUT;
+    public static final String PIXEL_ORDER = ModelContract.PIXEL_ORDER;
+    public static final String MEAN = ModelContract.MEAN;
+    public static final String STD = ModelContract.STD;
+    public static final String DEPTH_UNITS = ModelContract.DEPTH_UNITS;
+    public static final String MAX_DEPTH = ModelContract.MAX_DEPTH;
+    public static final String FOCAL_PX = ModelContract.FOCAL_PX;
+    public static final String WEIGHTS = ModelContract.WEIGHTS;
 
     private ModelMetadata() {
     }

@@ -24,6 +24,35 @@ final class Stages {
     private Stages() {
     }
 
+    /**
+     * A stage that, in a dropping mode, works only on the newest slot available to it: any slot with a fresher one
+     * already waiting behind it is marked stale (and counted) instead — the freshest-frame policy.
+     */
+    abstract static class FreshestStage extends SlotStage {
+        private final boolean freshestOnly;
+        private final LatencyStats stats;
+
+        FreshestStage(String name, boolean freshestOnly, LatencyStats stats, WaitStrategy wait,
+                      Consumer<Throwable> errors) {
+            super(name, wait, errors);
+            this.freshestOnly = freshestOnly;
+            this.stats = stats;
+        }
+
+        /** True when this stage should work on the slot. */
+        final boolean takes(FrameSlot slot, boolean endOfBatch) {
+            if (slot.state != FrameSlot.State.FRAME) {
+                return false;
+            }
+            if (freshestOnly && !endOfBatch) {
+                slot.state = FrameSlot.State.STALE;
+                stats.countSkippedStale();
+                return false;
+            }
+            return true;
+        }
+    }
+
     /** A ring stage over frame slots: a failed slot is skipped by the stages after it. */
     abstract static class SlotStage extends RingStage<FrameSlot> {
         SlotStage(String name, WaitStrategy wait, Consumer<Throwable> errors) {
@@ -37,29 +66,20 @@ final class Stages {
     }
 
     /** Resize, normalise, HWC→CHW into the slot's input tensor. In a dropping mode, skips all but the newest. */
-    static final class Preprocess extends SlotStage {
+    static final class Preprocess extends FreshestStage {
         private final Preprocessor preprocessor;
-        private final boolean freshestOnly;
-        private final LatencyStats stats;
         private long lastEnd;
 
         Preprocess(Preprocessor preprocessor, boolean freshestOnly, LatencyStats stats, WaitStrategy wait,
                    Consumer<Throwable> errors) {
-            super("preprocess", wait, errors);
+            super("preprocess", freshestOnly, stats, wait, errors);
             this.preprocessor = preprocessor;
-            this.freshestOnly = freshestOnly;
-            this.stats = stats;
         }
 
         @Override
         void process(FrameSlot slot, long sequence, boolean endOfBatch) {
             long start = System.nanoTime();
-            if (slot.state != FrameSlot.State.FRAME) {
-                return;
-            }
-            if (freshestOnly && !endOfBatch) {
-                slot.state = FrameSlot.State.STALE;
-                stats.countSkippedStale();
+            if (!takes(slot, endOfBatch)) {
                 return;
             }
             slot.preStartNanos = start;
@@ -71,29 +91,20 @@ final class Stages {
     }
 
     /** Runs the engine on the slot's binding. In a dropping mode, skips all but the newest preprocessed slot. */
-    static final class Inference extends SlotStage {
+    static final class Inference extends FreshestStage {
         private final InferenceEngine engine;
-        private final boolean freshestOnly;
-        private final LatencyStats stats;
         private long lastEnd;
 
         Inference(InferenceEngine engine, boolean freshestOnly, LatencyStats stats, WaitStrategy wait,
                   Consumer<Throwable> errors) {
-            super("inference", wait, errors);
+            super("inference", freshestOnly, stats, wait, errors);
             this.engine = engine;
-            this.freshestOnly = freshestOnly;
-            this.stats = stats;
         }
 
         @Override
         void process(FrameSlot slot, long sequence, boolean endOfBatch) throws Exception {
             long start = System.nanoTime();
-            if (slot.state != FrameSlot.State.FRAME) {
-                return;
-            }
-            if (freshestOnly && !endOfBatch) {
-                slot.state = FrameSlot.State.STALE;
-                stats.countSkippedStale();
+            if (!takes(slot, endOfBatch)) {
                 return;
             }
             slot.inferStartNanos = start;
