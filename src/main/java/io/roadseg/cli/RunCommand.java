@@ -206,9 +206,10 @@ final class RunCommand implements Callable<Integer> {
             if (result.interrupted()) {
                 err.println("interrupted: outputs finalised after " + stats.processed() + " frames");
             }
+            // Frames decoded = captured (entered + dropped on purpose by the real-time policy).
             if (result.endOfStream() && !info.live() && !loop && info.frameCount() > 10
-                    && result.framesEntered() < info.frameCount() * 9 / 10) {
-                throw new UserError("input " + info.uri() + ": truncated or damaged: decoded " + result.framesEntered()
+                    && stats.captured() < info.frameCount() * 9 / 10) {
+                throw new UserError("input " + info.uri() + ": truncated or damaged: decoded " + stats.captured()
                         + " of " + info.frameCount() + " frames (outputs hold what was decoded)");
             }
             if (src.corruptFrames() > 0) {

@@ -60,7 +60,7 @@ public final class VideoWriter implements FrameSink {
     private final ByteBuffer[] knownBuffers = new ByteBuffer[32];
     private final BytePointer[] knownPointers = new BytePointer[32];
     private int knownCount;
-    private final AVRational micros = new AVRational().num(1).den(1_000_000);
+    private AVRational micros;
     private AVRational timeBase;
     private AVRational streamTimeBase;
     private int streamIndex;
@@ -122,6 +122,7 @@ public final class VideoWriter implements FrameSink {
     }
 
     private void open(String url, String muxer, double fps, long bitRate) throws SinkException {
+        micros = av_make_q(1, 1_000_000);
         if (network) {
             avformat_network_init();
         }
@@ -176,6 +177,11 @@ public final class VideoWriter implements FrameSink {
         String name = url.toLowerCase(Locale.ROOT);
         if (!network && (name.endsWith(".mp4") || name.endsWith(".mov"))) {
             av_dict_set(muxOptions, "movflags", "+frag_keyframe+empty_moov+default_base_moof", 0);
+        }
+        if (!network) {
+            // Hand every packet to the file at once: otherwise FFmpeg's 256 KiB write buffer holds back the header
+            // and the first fragments, and a run killed in its first seconds leaves an unplayable file.
+            av_dict_set(muxOptions, "flush_packets", "1", 0);
         }
         ret = avformat_write_header(format, muxOptions);
         av_dict_free(muxOptions);
@@ -345,7 +351,9 @@ public final class VideoWriter implements FrameSink {
                 }
                 avformat_free_context(format);
             }
-            micros.close();
+            if (micros != null) {
+                micros.close();
+            }
             if (timeBase != null) {
                 timeBase.close();
             }

@@ -23,13 +23,19 @@ public final class FrameSources {
         }
         String scheme = scheme(uri);
         if (scheme == null || scheme.equals("file")) {
-            Path path = scheme == null ? Path.of(uri) : Path.of(URI.create(uri));
+            Path path;
+            try {
+                path = scheme == null ? Path.of(uri) : Path.of(URI.create(uri));
+            } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+                throw new SourceException("input " + uri + ": not a valid " + (scheme == null ? "path" : "file URI")
+                        + " (" + e.getMessage() + "; a file URI is file:///absolute/path, spaces as %20)");
+            }
             if (Files.isDirectory(path)) {
                 if (Files.isRegularFile(path.resolve(io.roadseg.sim.DriveRecording.MANIFEST))) {
                     return new io.roadseg.sim.RecordingSource(uri, path,
                             video -> FfmpegVideoSource.open(video, video, null, false, options));
                 }
-                return new ImageFolderSource(uri, path, options.folderFps());
+                return new ImageFolderSource(uri, path, options.folderFps(), options.loop());
             }
             if (path.toString().startsWith("/dev/video")) {
                 return camera(uri, path, options);

@@ -18,7 +18,8 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 
 /**
  * A folder of still images (png, jpg, jpeg, bmp) played in file-name order at a fixed frame rate; every image is
- * scaled to the first image's size. Each decoded image is a native {@link Mat} freed as soon as its pixels are
+ * scaled to the first image's size; with {@code loop} the folder starts again after its last image (timestamps keep
+ * rising). Each decoded image is a native {@link Mat} freed as soon as its pixels are
  * copied out. Not live.
  *
  * <p>Threading: one reader thread.
@@ -28,10 +29,12 @@ public final class ImageFolderSource implements FrameSource {
     private final SourceInfo info;
     private final Mat scaled;
     private final Size size;
-    private int next;
+    private final boolean loop;
+    private long next;
     private volatile boolean interrupted;
 
-    ImageFolderSource(String uri, Path folder, double fps) throws SourceException {
+    ImageFolderSource(String uri, Path folder, double fps, boolean loop) throws SourceException {
+        this.loop = loop;
         try (Stream<Path> s = Files.list(folder)) {
             images = s.filter(p -> {
                 String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
@@ -71,11 +74,11 @@ public final class ImageFolderSource implements FrameSource {
 
     @Override
     public long read(ByteBuffer bgr) throws SourceException {
-        if (interrupted || next >= images.size()) {
+        if (interrupted || (!loop && next >= images.size())) {
             return END_OF_STREAM;
         }
-        int index = next++;
-        Mat m = load(info.uri(), images.get(index));
+        long index = next++;
+        Mat m = load(info.uri(), images.get((int) (index % images.size())));
         try {
             Mat src = m;
             if (m.cols() != info.width() || m.rows() != info.height()) {

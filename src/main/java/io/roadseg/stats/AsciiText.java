@@ -52,15 +52,13 @@ public final class AsciiText {
             append('-');
             v = -v;
         }
-        int start = length;
-        do {
-            append((char) ('0' + (v % 10)));
-            v /= 10;
-        } while (v > 0);
-        for (int i = start, j = length - 1; i < j; i++, j--) {
-            byte t = bytes[i];
-            bytes[i] = bytes[j];
-            bytes[j] = t;
+        long divisor = 1;
+        while (v / divisor >= 10) {
+            divisor *= 10;
+        }
+        // most significant digit first, so a number cut by the capacity keeps its leading digits
+        for (; divisor > 0; divisor /= 10) {
+            append((char) ('0' + (v / divisor) % 10));
         }
         return this;
     }

@@ -6,8 +6,12 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -21,12 +25,15 @@ class CliErrorsTest {
     private static void assertOneLineError(Cli.Outcome o, String... mustContain) {
         assertEquals(1, o.exit(), o.stderr());
         String[] lines = o.stderr().strip().split("\n");
+        long errorLines = Arrays.stream(lines).filter(l -> l.startsWith("roadseg: ")).count();
+        assertEquals(1, errorLines, "exactly one error line: " + o.stderr());
         String last = lines[lines.length - 1];
         assertTrue(last.startsWith("roadseg: "), o.stderr());
         for (String s : mustContain) {
             assertTrue(last.contains(s), "'" + last + "' should contain '" + s + "'");
         }
-        assertFalse(o.stderr().contains("\tat "), "no stack trace: " + o.stderr());
+        assertFalse(o.stderr().contains("\tat ") || o.stderr().contains("at io.roadseg"), "no stack trace: "
+                + o.stderr());
         assertFalse(o.stderr().contains("Exception"), "no exception names: " + o.stderr());
     }
 
@@ -104,13 +111,35 @@ class CliErrorsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"run", "bench", "eval", "export-model"})
+    @ValueSource(strings = {"run", "bench", "eval", "sim", "export-model"})
     void everyCommandHasHelp(String command) {
-        assertEquals(0, io.roadseg.cli.RoadsegCommand.execute(command, "--help"));
+        PrintStream saved = System.out;
+        ByteArrayOutputStream help = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(help, true, StandardCharsets.UTF_8));
+        try {
+            assertEquals(0, RoadsegCommand.execute(command, "--help"));
+        } finally {
+            System.setOut(saved);
+        }
+        String text = help.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("Usage: roadseg " + command), text);
     }
 
     @Test
     void aMissingArgumentIsAUsageError() {
         assertEquals(2, Cli.run("run").exit());
+    }
+
+    @Test
+    void aBadOptionValueIsAUsageErrorNamingTheOption() {
+        Cli.Outcome o = Cli.run("run", "x.mp4", "--wait", "sometimes");
+        assertEquals(2, o.exit(), o.stderr());
+        assertTrue(o.stderr().contains("--wait"), o.stderr());
+        assertFalse(o.stderr().contains("\tat "), o.stderr());
+    }
+
+    @Test
+    void aNonPositiveTimeoutIsRefusedInOneLine() {
+        assertOneLineError(Cli.run("run", "x.mp4", "--timeout", "0"), "--timeout");
     }
 }

@@ -12,6 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,15 +25,21 @@ class InterruptTest {
     @TempDir
     Path dir;
 
-    private Process start(Path video, Path stats) throws Exception {
+    private Process launch(Path video, Path stats, String... more) throws Exception {
         Path drive = TestData.anyDrive();
         Path model = TestData.smallModel(dir);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
                 RoadsegCommand.class.getName(), "run", drive.toString(), "--loop", "--model", model.toString(),
-                "--out", video.toString(), "--stats", stats.toString(), "-q");
+                "--out", video.toString(), "--stats", stats.toString(), "-q"));
+        command.addAll(List.of(more));
+        ProcessBuilder pb = new ProcessBuilder(command);
         pb.redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile());
-        Process p = pb.start();
+        return pb.start();
+    }
+
+    private Process start(Path video, Path stats) throws Exception {
+        Process p = launch(video, stats);
         long deadline = System.nanoTime() + 60_000_000_000L;
         while (!(Files.exists(video) && Files.size(video) > 100_000)) {
             assertTrue(p.isAlive(), "child ended early: " + Files.readString(dir.resolve("child.log")));
@@ -85,5 +93,34 @@ class InterruptTest {
         p.destroyForcibly();
         p.waitFor(30, TimeUnit.SECONDS);
         assertTrue(decodedFrames(video) > 10, "frames decodable from the killed run's file");
+    }
+
+    /**
+     * Killed a few seconds in, before much video exists: the header and every fragment completed so far (a fragment
+     * per second of video) must already be on disk.
+     */
+    @Test
+    void aRunKilledEarlyLeavesAPlayableFragmentedMp4() throws Exception {
+        Path video = dir.resolve("d.mp4");
+        Path results = dir.resolve("d.jsonl");
+        Process p = launch(video, dir.resolve("d.json"), "--results", results.toString());
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        // 60 frames processed: the fragments of frames 0-24 and 25-49 are complete.
+        while (!(Files.exists(results) && Files.readAllLines(results).size() >= 60)) {
+            assertTrue(p.isAlive(), "child ended early: " + Files.readString(dir.resolve("child.log")));
+            assertTrue(System.nanoTime() < deadline, "not 60 frames after 60 s");
+            Thread.sleep(50);
+        }
+        p.destroyForcibly();
+        p.waitFor(30, TimeUnit.SECONDS);
+        long size = Files.size(video);
+        int frames;
+        try {
+            frames = decodedFrames(video);
+        } catch (io.roadseg.source.SourceException e) {
+            throw new AssertionError("the " + size + " bytes left by a run killed after 60 frames do not play: "
+                    + e.getMessage(), e);
+        }
+        assertTrue(frames >= 25, "decoded " + frames + " frames of the killed run's " + size + " bytes");
     }
 }

@@ -7,8 +7,8 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
+/** Class-id maps from model outputs: argmax of logits, narrowing of model-written ids, per-class pixel counts. */
 class ClassMapsTest {
     @Test
     void argmaxPicksTheHighestLogitAndBreaksTiesTowardsTheLowerId() {
@@ -47,22 +47,27 @@ class ClassMapsTest {
     }
 
     @Test
-    void roadAheadIsTheDepthAtTheHighestRoadPixelOfTheCentreBand() {
-        int w = 50;
-        int h = 40;
-        ByteBuffer ids = ByteBuffer.allocate(w * h);
-        FloatBuffer depth = FloatBuffer.allocate(w * h);
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                ids.put(y * w + x, (byte) (y >= 25 ? 3 : 1));
-                depth.put(y * w + x, 100f / (y + 1));
-            }
-        }
-        RoadAheadProbe probe = new RoadAheadProbe(w, h, 3);
-        assertEquals(100f / 26, probe.measure(ids, depth), 1e-5);
-        for (int i = 0; i < w * h; i++) {
-            ids.put(i, (byte) 1);
-        }
-        assertTrue(Float.isNaN(probe.measure(ids, depth)));
+    void narrowReadsThirtyTwoBitAndEightBitIdsToo() {
+        ByteBuffer ints = ByteBuffer.allocate(3 * 4).order(ByteOrder.LITTLE_ENDIAN);
+        ints.putInt(0, 10).putInt(4, 11).putInt(8, Integer.MIN_VALUE);
+        ByteBuffer out = ByteBuffer.allocate(3);
+        ClassMaps.narrow(ints, 4, 3, 11, 255, out);
+        assertEquals(10, out.get(0) & 0xff);
+        assertEquals(255, out.get(1) & 0xff, "id == classes is out of range");
+        assertEquals(255, out.get(2) & 0xff);
+
+        ByteBuffer bytes = ByteBuffer.wrap(new byte[]{0, 7, (byte) 200});
+        ClassMaps.narrow(bytes, 1, 3, 11, 11, out);
+        assertEquals(0, out.get(0));
+        assertEquals(7, out.get(1));
+        assertEquals(11, out.get(2), "an unsigned byte id of 200 is out of range");
+    }
+
+    @Test
+    void histogramClearsThePreviousCounts() {
+        int[] counts = {5, 5};
+        ClassMaps.histogram(ByteBuffer.wrap(new byte[]{1}), 1, counts);
+        assertEquals(0, counts[0]);
+        assertEquals(1, counts[1]);
     }
 }

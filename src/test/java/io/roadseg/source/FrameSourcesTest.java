@@ -1,6 +1,7 @@
 package io.roadseg.source;
 
 import io.roadseg.TestData;
+import io.roadseg.cli.Cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -11,9 +12,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+/**
+ * Sources named by URI: recordings deliver every frame in order, folders of stills play as a recording, and every
+ * input that cannot be read fails fast with one line naming it and what is wrong.
+ */
 class FrameSourcesTest {
     @TempDir
     Path dir;
@@ -57,6 +63,9 @@ class FrameSourcesTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(stills), stills + " not present");
         try (FrameSource s = FrameSources.open(stills.toString(), SourceOptions.defaults())) {
             assertEquals(960, s.info().width());
+            assertEquals(540, s.info().height());
+            assertEquals(6, s.info().frameCount());
+            assertFalse(s.info().live());
             ByteBuffer buf = ByteBuffer.allocateDirect(s.info().frameBytes());
             int n = 0;
             while (s.read(buf) != FrameSource.END_OF_STREAM) {
@@ -64,6 +73,78 @@ class FrameSourcesTest {
             }
             assertEquals(6, n);
         }
+    }
+
+    @Test
+    void aFileUriOpensTheSameRecordingAsItsPath() throws Exception {
+        Path drive = TestData.drive().toAbsolutePath().normalize();
+        try (FrameSource s = FrameSources.open(drive.toUri().toString(), SourceOptions.defaults())) {
+            assertEquals(960, s.info().width());
+            assertEquals(221, s.info().frameCount());
+        }
+    }
+
+    @Test
+    void aMalformedFileUriIsRefusedNamingIt() {
+        for (String uri : new String[]{"file://relative/drive.mp4", "file:///tmp/my drive.mp4"}) {
+            SourceException e = assertThrows(SourceException.class,
+                    () -> FrameSources.open(uri, SourceOptions.defaults()), uri);
+            assertTrue(e.getMessage().contains(uri), e.getMessage());
+        }
+    }
+
+    @Test
+    void loopingAFolderOfImagesStartsAgainAfterTheLastImage() throws Exception {
+        Path stills = TestData.root().resolve("drives/stills");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(stills), stills + " not present");
+        try (FrameSource s = FrameSources.open(stills.toString(), SourceOptions.defaults().withLoop(true))) {
+            ByteBuffer buf = ByteBuffer.allocateDirect(s.info().frameBytes());
+            long last = -1;
+            for (int i = 0; i < 15; i++) {
+                long t = s.read(buf);
+                assertTrue(t != FrameSource.END_OF_STREAM, "frame " + i + " of a looped folder of 6 images");
+                assertTrue(t > last, "frame " + i + ": " + t + " after " + last);
+                last = t;
+            }
+        }
+    }
+
+    @Test
+    void aMissingFileIsNamedAsNoSuchFile() {
+        Path missing = dir.resolve("nowhere/drive.mp4");
+        SourceException e = assertThrows(SourceException.class,
+                () -> FrameSources.open(missing.toString(), SourceOptions.defaults()));
+        assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
+        assertTrue(e.getMessage().contains("no such file"), e.getMessage());
+    }
+
+    @Test
+    void aTextFileNamedLikeAVideoCannotBeOpened() throws Exception {
+        Path text = Files.writeString(dir.resolve("notes.mp4"), "this is not a video\n".repeat(100));
+        SourceException e = assertThrows(SourceException.class,
+                () -> FrameSources.open(text.toString(), SourceOptions.defaults()));
+        assertTrue(e.getMessage().startsWith("input " + text + ": "), e.getMessage());
+        assertTrue(e.getMessage().contains("cannot open") || e.getMessage().contains("not a video"), e.getMessage());
+    }
+
+    @Test
+    void aCameraThatDoesNotExistNamesTheDevice() {
+        SourceException e = assertThrows(SourceException.class,
+                () -> FrameSources.open("v4l2:///dev/video99", SourceOptions.defaults()));
+        assertTrue(e.getMessage().contains("/dev/video99"), e.getMessage());
+        assertTrue(e.getMessage().contains("no such device"), e.getMessage());
+    }
+
+    @Test
+    void aTruncatedRecordingMakesTheRunFailWithOneLineNamingIt() throws Exception {
+        byte[] all = Files.readAllBytes(TestData.drive());
+        Path cut = Files.write(dir.resolve("cut.mp4"), java.util.Arrays.copyOf(all, all.length * 4 / 10));
+        Cli.Outcome run = Cli.run("run", cut.toString(), "--model", TestData.smallModel(dir).toString(), "-q");
+        assertEquals(1, run.exit(), run.stderr());
+        String[] lines = run.stderr().strip().split("\n");
+        String last = lines[lines.length - 1];
+        assertTrue(last.startsWith("roadseg: "), run.stderr());
+        assertTrue(last.contains("truncated") || last.contains("cut.mp4"), last);
     }
 
     @Test
@@ -100,15 +181,20 @@ class FrameSourcesTest {
                 SourceOptions.defaults().withTimeout(Duration.ofSeconds(1))));
         long elapsed = System.nanoTime() - t0;
         assertTrue(e.getMessage().contains("udp://127.0.0.1:" + port), e.getMessage());
-        assertTrue(elapsed < 6_000_000_000L, "took " + elapsed / 1e9 + " s");
+        assertTrue(elapsed < 5_000_000_000L, "took " + elapsed / 1e9 + " s with a 1 s timeout");
     }
 
     @Test
     void aRefusedRtspConnectionFailsQuickly() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort(); // closed again: nothing listens there
+        }
+        String url = "rtsp://127.0.0.1:" + port + "/cam";
         long t0 = System.nanoTime();
-        SourceException e = assertThrows(SourceException.class, () -> FrameSources.open("rtsp://127.0.0.1:9/cam",
+        SourceException e = assertThrows(SourceException.class, () -> FrameSources.open(url,
                 SourceOptions.defaults().withTimeout(Duration.ofSeconds(2))));
-        assertTrue(e.getMessage().startsWith("stream rtsp://127.0.0.1:9/cam"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("stream " + url), e.getMessage());
         assertTrue(System.nanoTime() - t0 < 5_000_000_000L);
     }
 }

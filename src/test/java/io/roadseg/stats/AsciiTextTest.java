@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+/** Allocation-free ASCII numbers for JSON lines and the HUD: exact integers, fixed-point, NaN as null. */
 class AsciiTextTest {
     @Test
     void integersIncludingTheExtremes() {
@@ -25,9 +26,31 @@ class AsciiTextTest {
     }
 
     @Test
+    void infinitiesAreJsonNullToo() {
+        AsciiText t = new AsciiText(16);
+        t.append(Double.POSITIVE_INFINITY, 1).append(' ').append(Double.NEGATIVE_INFINITY, 1);
+        assertEquals("null null", t.toString());
+    }
+
+    @Test
+    void theLargestLongAndTheReuseOfAClearedLine() {
+        AsciiText t = new AsciiText(32);
+        t.append(Long.MAX_VALUE);
+        assertEquals("9223372036854775807", t.toString());
+        assertEquals("7", t.clear().append(7L).toString());
+    }
+
+    @Test
     void overflowIsDroppedNotThrown() {
         AsciiText t = new AsciiText(4);
         t.append(123456L);
         assertEquals(4, t.length());
+    }
+
+    @Test
+    void aNumberCutByTheCapacityKeepsItsLeadingDigits() {
+        // What is dropped is what did not fit: the tail. "3456" would be a different, wrong number.
+        assertEquals("ab12", new AsciiText(4).append('a').append('b').append(123456L).toString());
+        assertEquals("-12", new AsciiText(3).append(-12345L).toString());
     }
 }

@@ -112,26 +112,50 @@ public final class OnnxRuntimeEngine implements InferenceEngine {
         SegmentationOutput kind = null;
         int classes = -1;
         OnnxJavaType idType = null;
-        for (NodeInfo out : session.getOutputInfo().values()) {
+        Map<String, NodeInfo> outputs = session.getOutputInfo();
+        String expected = ", expected depth FLOAT [N,1," + h + "," + w + "], logits FLOAT [N,C," + h + "," + w
+                + "] or class ids INT [N," + h + "," + w + "]";
+        // The depth output is found by name when the model has one called "depth", else by shape; a depth output
+        // of the wrong shape is reported as such rather than mistaken for segmentation.
+        NodeInfo named = outputs.get("depth");
+        if (named != null) {
+            TensorInfo t = tensor(file, named);
+            long[] s = t.getShape();
+            if (!(s.length == 4 && s[1] == 1 && s[2] == h && s[3] == w && t.type == OnnxJavaType.FLOAT)) {
+                throw new InferenceException("model " + file + ": output 'depth' is " + t.type + " "
+                        + Arrays.toString(s) + ", expected FLOAT [N,1," + h + "," + w + "]");
+            }
+            depthName = "depth";
+        }
+        for (NodeInfo out : outputs.values()) {
+            if (out.getName().equals(depthName)) {
+                continue;
+            }
             TensorInfo t = tensor(file, out);
             long[] s = t.getShape();
             boolean spatial = s.length >= 3 && s[s.length - 2] == h && s[s.length - 1] == w;
-            if (s.length == 4 && s[1] == 1 && spatial && t.type == OnnxJavaType.FLOAT
-                    && (depthName == null || out.getName().equals("depth"))) {
+            boolean seg = false;
+            if (depthName == null && s.length == 4 && s[1] == 1 && spatial && t.type == OnnxJavaType.FLOAT) {
                 depthName = out.getName();
             } else if (s.length == 4 && s[1] > 1 && spatial && t.type == OnnxJavaType.FLOAT) {
-                segName = out.getName();
+                seg = true;
                 kind = SegmentationOutput.LOGITS;
                 classes = (int) s[1];
             } else if (s.length == 3 && spatial && (t.type == OnnxJavaType.INT64 || t.type == OnnxJavaType.INT32
                     || t.type == OnnxJavaType.UINT8)) {
-                segName = out.getName();
+                seg = true;
                 kind = SegmentationOutput.CLASS_IDS;
                 idType = t.type;
             } else {
                 throw new InferenceException("model " + file + ": output '" + out.getName() + "' is " + t.type + " "
-                        + Arrays.toString(s) + ", expected depth FLOAT [N,1," + h + "," + w
-                        + "], logits FLOAT [N,C," + h + "," + w + "] or class ids INT [N," + h + "," + w + "]");
+                        + Arrays.toString(s) + expected);
+            }
+            if (seg) {
+                if (segName != null) {
+                    throw new InferenceException("model " + file + ": two segmentation outputs ('" + segName
+                            + "' and '" + out.getName() + "'); expected one");
+                }
+                segName = out.getName();
             }
         }
         if (depthName == null) {
