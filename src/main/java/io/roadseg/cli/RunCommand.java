@@ -15,6 +15,7 @@ import io.roadseg.sink.JsonLinesSink;
 import io.roadseg.sink.VideoWriter;
 import io.roadseg.source.FrameSource;
 import io.roadseg.source.FrameSources;
+import io.roadseg.source.SourceException;
 import io.roadseg.source.SourceInfo;
 import io.roadseg.source.SourceOptions;
 import io.roadseg.stats.LatencyStats;
@@ -167,6 +168,10 @@ final class RunCommand implements Callable<Integer> {
             try (StopSignals ignored = new StopSignals(pipeline, err)) {
                 stats.start();
                 result = pipeline.run();
+            } catch (SourceException e) {
+                // The source failed mid-run (a stream that stalled, a decode error): what was processed is
+                // finalised and its statistics written below, then the error is reported.
+                result = new RunResult(stats.captured(), false, true, e);
             }
             stats.finish();
             // Finalise outputs before reporting, so that whatever happens next the files are complete.
