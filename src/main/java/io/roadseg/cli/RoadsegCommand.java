@@ -18,6 +18,7 @@ import java.io.PrintWriter;
         description = "Real-time road-scene segmentation and depth: replay a drive or a camera through the ring, "
                 + "write an annotated video, per-frame results and latency statistics.",
         subcommands = {RunCommand.class, BenchCommand.class, EvalCommand.class, SimCommand.class, ExportModelCommand.class,
+                BuildEngineCommand.class,
                 CommandLine.HelpCommand.class})
 public final class RoadsegCommand {
     static final int EXIT_ERROR = 1;
