@@ -2,10 +2,9 @@ package io.roadseg.cli;
 
 import io.roadseg.sim.CameraCalibration;
 import io.roadseg.sim.DriveRecording;
-import io.roadseg.sim.RoadSceneRenderer;
+import io.roadseg.sim.RenderBenchmark;
 import io.roadseg.sim.SimDrive;
 import io.roadseg.sim.SimSource;
-import io.roadseg.sim.TownScene;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -50,7 +49,8 @@ final class SimCommand implements Callable<Integer> {
     @Option(names = "--bitrate", defaultValue = "900000", description = "Video bit rate (default: ${DEFAULT-VALUE}).")
     long bitrate;
 
-    @Option(names = "--bench", description = "Measure render speed (image + labels + depth) instead of recording.")
+    @Option(names = "--bench", description = "Measure render speed (image + labels + depth, one thread) and how it "
+            + "scales with pixels and objects, instead of recording.")
     boolean bench;
 
     @Override
@@ -65,10 +65,10 @@ final class SimCommand implements Callable<Integer> {
         try {
             drive = new SimDrive(scene, seed, frames, fps, speed, camera);
         } catch (IllegalArgumentException e) {
-            throw new UserError("sim: " + e.getMessage());
+            throw new UserError("sim: --" + e.getMessage());
         }
         if (bench) {
-            benchmark(drive);
+            System.out.print(RenderBenchmark.report(drive));
             return 0;
         }
         if (out == null) {
@@ -83,38 +83,5 @@ final class SimCommand implements Callable<Integer> {
         System.err.printf(Locale.ROOT, "%nwrote %s: %s in %.1f s%n", out, drive.describe(),
                 (System.nanoTime() - t0) / 1e9);
         return 0;
-    }
-
-    /** Frames per second of rendering alone, single thread, after a warm-up; also at twice the pixels. */
-    private static void benchmark(SimDrive drive) {
-        CameraCalibration c = drive.camera();
-        double one = rate(drive);
-        CameraCalibration big = new CameraCalibration(c.name() + "-x2", c.width() * 2, c.height() * 2, c.fx() * 2,
-                c.fy() * 2, c.cx() * 2, c.cy() * 2, c.k1(), c.k2(), c.p1(), c.p2(), c.mountHeightM(), c.pitchDeg(),
-                c.rollDeg());
-        double four = rate(new SimDrive(drive.scene(), drive.seed(), drive.frames(), drive.fps(), drive.speedKmh(),
-                big));
-        System.out.printf(Locale.ROOT, "sim render (image + labels + depth, one thread): %dx%d %.1f frames/s; "
-                        + "%dx%d %.1f frames/s (4x the pixels: %.2fx the time)%n", c.width(), c.height(), one,
-                big.width(), big.height(), four, one / four);
-    }
-
-    private static double rate(SimDrive drive) {
-        CameraCalibration c = drive.camera();
-        int n = c.width() * c.height();
-        byte[] bgr = new byte[n * 3];
-        byte[] ids = new byte[n];
-        float[] depth = new float[n];
-        TownScene town = drive.buildScene();
-        RoadSceneRenderer r = new RoadSceneRenderer(c);
-        int frames = Math.min(drive.frames(), 200);
-        for (int i = 0; i < 20; i++) {
-            drive.render(town, r, i, bgr, ids, depth);
-        }
-        long t0 = System.nanoTime();
-        for (int i = 0; i < frames; i++) {
-            drive.render(town, r, i, bgr, ids, depth);
-        }
-        return frames / ((System.nanoTime() - t0) / 1e9);
     }
 }

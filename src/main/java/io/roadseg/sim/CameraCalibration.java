@@ -98,8 +98,8 @@ public record CameraCalibration(String name, int width, int height, double fx, d
         }
         String name = values.getOrDefault("name", file.getFileName().toString().replaceFirst("\\.ya?ml$", ""));
         try {
-            return new CameraCalibration(name, (int) integer(file, values, "width"), (int) integer(file, values,
-                    "height"), number(file, values, "fx", 0), number(file, values, "fy", 0),
+            return new CameraCalibration(name, size(file, values, "width"), size(file, values, "height"),
+                    number(file, values, "fx", 0), number(file, values, "fy", 0),
                     number(file, values, "cx", 0), number(file, values, "cy", 0), number(file, values, "k1", 0),
                     number(file, values, "k2", 0), number(file, values, "p1", 0), number(file, values, "p2", 0),
                     number(file, values, "mount_height_m", 0), number(file, values, "pitch_deg", 0),
@@ -127,12 +127,17 @@ public record CameraCalibration(String name, int width, int height, double fx, d
         }
     }
 
-    private static long integer(Path file, Map<String, String> values, String key) throws IOException {
+    /** A width or height: a whole number in 16..8192 (checked here, before narrowing, so huge values are named). */
+    private static int size(Path file, Map<String, String> values, String key) throws IOException {
         double d = number(file, values, key, 0);
         if (d != Math.rint(d)) {
-            throw new IOException("calibration " + file + ": field '" + key + "' must be a whole number, got " + d);
+            throw new IOException("calibration " + file + ": field '" + key + "' must be a whole number, got "
+                    + values.get(key));
         }
-        return (long) d;
+        if (d < 16 || d > 8192) {
+            throw new IOException("calibration " + file + ": " + key + " must be in 16..8192, got " + values.get(key));
+        }
+        return (int) d;
     }
 
     /** The calibration as file text, readable by {@link #read}. */
@@ -166,8 +171,9 @@ public record CameraCalibration(String name, int width, int height, double fx, d
     }
 
     /**
-     * Normalised image coordinates (x/z, y/z of the ray in camera coordinates) of pixel centre (u, v), with the
-     * distortion removed by fixed-point iteration. Writes into {@code out[0..1]}.
+     * Pixel to ray in the camera frame: the normalised image coordinates (x/z, y/z of the ray in camera coordinates,
+     * x right, y down, z forward) of image point (u, v), with the distortion removed by fixed-point iteration.
+     * Pixel (u, v)'s centre is at (u + 0.5, v + 0.5). Writes into {@code out[0..1]}.
      */
     public void undistort(double u, double v, double[] out) {
         double xd = (u - cx) / fx;
@@ -186,5 +192,30 @@ public record CameraCalibration(String name, int width, int height, double fx, d
         }
         out[0] = x;
         out[1] = y;
+    }
+
+    /**
+     * Pixel to ray in the road frame under the camera (X right, Y up, Z forward along the road; the camera's
+     * optical centre at height {@link #mountHeightM()} above the origin), with lens distortion, roll and pitch
+     * applied. The direction is scaled so that its component along the optical axis is 1: the point at ray
+     * parameter t lies at depth t. Writes (X, Y, Z) into {@code out[0..2]}.
+     *
+     * @param u image x, pixels from the left edge (a pixel's centre is at its index + 0.5)
+     * @param v image y, pixels from the top edge
+     */
+    public void rayInRoadFrame(double u, double v, double[] out) {
+        undistort(u, v, out);
+        double pitch = StrictMath.toRadians(pitchDeg);
+        double roll = StrictMath.toRadians(rollDeg);
+        double sinPitch = StrictMath.sin(pitch);
+        double cosPitch = StrictMath.cos(pitch);
+        double sinRoll = StrictMath.sin(roll);
+        double cosRoll = StrictMath.cos(roll);
+        // undo roll in the image plane, then pitch: camera (x right, y down, z forward) -> road (X, Y up, Z)
+        double xr = out[0] * cosRoll - out[1] * sinRoll;
+        double yr = out[0] * sinRoll + out[1] * cosRoll;
+        out[0] = xr;
+        out[1] = -yr * cosPitch - sinPitch;
+        out[2] = -yr * sinPitch + cosPitch;
     }
 }

@@ -6,12 +6,14 @@ import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.opencv.opencv_core.Mat;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.ShortBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Properties;
 
 import static org.bytedeco.opencv.global.opencv_core.CV_16UC1;
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
@@ -25,8 +27,9 @@ import static org.bytedeco.opencv.global.opencv_imgcodecs.imwrite;
  *   labels/000000.png    8-bit class ids, one per pixel (0..10)
  *   depth/000000.png     16-bit depth along the optical axis in millimetres (0 = unknown: sky, beyond 65.5 m)
  *   calibration.yaml     the camera it was rendered with
- *   drive.json           scene, seed, frames, fps, speed, calibration name
+ *   drive.json           scene, seed, frames, fps, speed, calibration name, size, roadseg and renderer versions
  * </pre>
+ * {@code drive.json} is written last: a folder without it is an unfinished recording and is not replayed as one.
  *
  * <p>Threading: one thread.
  */
@@ -97,11 +100,48 @@ public final class DriveRecording {
                   "calibration": "%s",
                   "width": %d,
                   "height": %d,
+                  "roadseg_version": "%s",
+                  "renderer": "%s",
                   "labels": "labels/NNNNNN.png, 8-bit class ids (CamVid order: sky, building, pole, road, pavement, \
                 tree, sign, fence, car, pedestrian, bicyclist)",
                   "depth": "depth/NNNNNN.png, 16-bit millimetres along the optical axis, 0 = unknown (sky, beyond 65.535 m)"
                 }
-                """, drive.scene(), drive.seed(), drive.frames(), drive.fps(), drive.speedKmh(), cam.name(), w, h));
+                """, drive.scene(), drive.seed(), drive.frames(), drive.fps(), drive.speedKmh(), jsonText(cam.name()),
+                w, h, jsonText(roadsegVersion()), RoadSceneRenderer.VERSION));
+    }
+
+    /** {@code text} escaped for use inside a JSON string. */
+    private static String jsonText(String text) {
+        StringBuilder b = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '"' || c == '\\') {
+                b.append('\\').append(c);
+            } else if (c < 0x20) {
+                b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
+    /** The version of the roadseg build writing the recording ({@code dev} when run from classes, not the jar). */
+    static String roadsegVersion() {
+        try (InputStream in = DriveRecording.class.getResourceAsStream(
+                "/META-INF/maven/io.roadseg/roadseg/pom.properties")) {
+            if (in != null) {
+                Properties p = new Properties();
+                p.load(in);
+                String v = p.getProperty("version");
+                if (v != null && !v.isBlank()) {
+                    return v.strip();
+                }
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            // fall through: the version is informative only
+        }
+        return "dev";
     }
 
     private static boolean isEmpty(Path dir) throws IOException {

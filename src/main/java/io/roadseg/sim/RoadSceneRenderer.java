@@ -19,6 +19,12 @@ import static io.roadseg.sim.SceneClasses.*;
  * <p>Threading: one instance per thread (it owns scratch buffers).
  */
 public final class RoadSceneRenderer {
+    /**
+     * Generation of the rendering: it changes whenever the same drive parameters would render differently (the
+     * determinism test pins a hash of it). Recorded in {@code drive.json}, so a recording can tell whether it can be
+     * regenerated bit for bit from its parameters.
+     */
+    public static final String VERSION = "town-1";
     private static final int MAX_OBJECTS = 1024;
     private static final double MAX_DEPTH = 250;
     /** Haze table resolution: entries per unit of depth/hazeDistance. */
@@ -84,17 +90,14 @@ public final class RoadSceneRenderer {
         coordB = new float[n];
         object = new short[n];
         rgb = new int[n];
-        double[] xy = new double[2];
+        double[] ray = new double[3];
         for (int v = 0; v < height; v++) {
             for (int u = 0; u < width; u++) {
-                camera.undistort(u + 0.5, v + 0.5, xy);
-                // undo roll in the image plane, then pitch: camera (x right, y down, z fwd) → world (X, Y up, Z)
-                double xr = xy[0] * cosRoll - xy[1] * sinRoll;
-                double yr = xy[0] * sinRoll + xy[1] * cosRoll;
+                camera.rayInRoadFrame(u + 0.5, v + 0.5, ray);
                 int i = v * width + u;
-                rayX[i] = (float) xr;
-                rayY[i] = (float) (-yr * cosPitch - sinPitch);
-                rayZ[i] = (float) (-yr * sinPitch + cosPitch);
+                rayX[i] = (float) ray[0];
+                rayY[i] = (float) ray[1];
+                rayZ[i] = (float) ray[2];
             }
         }
         for (int i = 0; i < hazeTable.length; i++) {
@@ -104,6 +107,11 @@ public final class RoadSceneRenderer {
 
     public CameraCalibration camera() {
         return camera;
+    }
+
+    /** Objects (boxes and spheres: furniture and movers) within range in the last frame rendered. */
+    int objectsInLastFrame() {
+        return objects;
     }
 
     /**

@@ -1,6 +1,9 @@
 package io.roadseg.sim;
 
-/** The 11 CamVid class ids the renderer labels pixels with (same ids as the model contract). */
+/**
+ * The 11 CamVid class ids the renderer labels pixels with (same ids as the model contract). Every pixel of a
+ * rendered frame gets one of them; there is no void. Constants only; no state.
+ */
 public final class SceneClasses {
     public static final int SKY = 0;
     public static final int BUILDING = 1;

@@ -29,7 +29,7 @@ public final class SimDataset implements Iterator<SimDataset.Sample>, AutoClosea
     private final BlockingQueue<Sample> queue;
     private final Thread producer;
     private volatile boolean closed;
-    private volatile RuntimeException failure;
+    private volatile Throwable failure;
 
     /**
      * @param base     camera to scale (its field of view and mounting are kept)
@@ -87,8 +87,8 @@ public final class SimDataset implements Iterator<SimDataset.Sample>, AutoClosea
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            failure = e;
+        } catch (RuntimeException | Error e) {
+            failure = e; // handed to the consumer by next(); without it next() would wait forever
         }
     }
 

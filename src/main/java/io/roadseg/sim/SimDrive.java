@@ -7,7 +7,8 @@ import java.util.Locale;
  * frame by frame. Frame {@code i} depends only on the parameters and {@code i}: the same seed and parameters give
  * bit-identical images, labels and depth on any machine.
  *
- * <p>Threading: one thread per instance (it owns its renderer's scratch buffers).
+ * <p>Threading: immutable and safe to share; {@link #render} runs on the calling thread with the caller's renderer,
+ * which belongs to one thread.
  *
  * @param scene    scene name (only {@code town} exists)
  * @param seed     scene and look

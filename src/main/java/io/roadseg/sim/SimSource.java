@@ -47,7 +47,12 @@ public final class SimSource implements FrameSource {
                 drive.frames(), "roadseg sim");
     }
 
-    /** Parses a {@code sim://} URI; errors name the parameter and the rule. */
+    /**
+     * Parses a {@code sim://SCENE?name=value&…} URI. Parameters (all optional): {@code seed} (default 1),
+     * {@code frames} (1..1000000, default 300), {@code fps} (1..240, default 30), {@code speed} in km/h (0..200,
+     * default 36), {@code calib} (a calibration file, default {@value #DEFAULT_CALIBRATION}); the scene defaults to
+     * {@code town}. Errors name the parameter and the rule.
+     */
     public static SimDrive parse(String uri) throws SourceException {
         String rest = uri.substring("sim://".length());
         int q = rest.indexOf('?');
@@ -64,7 +69,16 @@ public final class SimSource implements FrameSource {
                     throw new SourceException("input " + uri + ": unknown parameter '" + key + "' (known: "
                             + String.join(", ", PARAMETERS.stream().sorted().toList()) + ")");
                 }
-                params.put(key, URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8));
+                String value;
+                try {
+                    value = URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8);
+                } catch (IllegalArgumentException e) {
+                    throw new SourceException("input " + uri + ": parameter '" + key + "' has a broken %-escape ("
+                            + e.getMessage() + ")");
+                }
+                if (params.put(key, value) != null) {
+                    throw new SourceException("input " + uri + ": parameter '" + key + "' given twice");
+                }
             }
         }
         if (scene.isEmpty()) {
@@ -78,8 +92,11 @@ public final class SimSource implements FrameSource {
             throw new SourceException("input " + uri + ": " + e.getMessage());
         }
         try {
-            return new SimDrive(scene, number(uri, params, "seed", 1, true).longValue(),
-                    number(uri, params, "frames", 300, true).intValue(),
+            long frames = number(uri, params, "frames", 300, true).longValue();
+            if (frames < 1 || frames > 1_000_000) { // checked before narrowing to int
+                throw new IllegalArgumentException("frames must be in 1..1000000, got " + frames);
+            }
+            return new SimDrive(scene, number(uri, params, "seed", 1, true).longValue(), (int) frames,
                     number(uri, params, "fps", 30, false).doubleValue(),
                     number(uri, params, "speed", 36, false).doubleValue(), camera);
         } catch (IllegalArgumentException e) {

@@ -133,6 +133,14 @@ public final class TownScene {
      * @param length   metres of road the drive covers (movers are spread over it)
      */
     public TownScene(long seed, double egoSpeed, double length) {
+        this(seed, egoSpeed, length, 1);
+    }
+
+    /**
+     * @param moverDensity how many times the usual number of cars, pedestrians and bicyclists (1 = the usual town;
+     *                     the renderer benchmark raises it to show that cost follows screen area, not object count)
+     */
+    TownScene(long seed, double egoSpeed, double length, double moverDensity) {
         this.seed = seed;
         SplittableRandom r = new SplittableRandom(seed);
         lanes = 2 + 2 * r.nextInt(0, 2); // 2 or 4 lanes, half each way
@@ -150,7 +158,7 @@ public final class TownScene {
             s += r.nextDouble(60, 180);
         }
         double span = length + 300;
-        int cars = (int) (span / 25);
+        int cars = (int) (span / 25 * moverDensity);
         for (int i = 0; i < cars; i++) {
             int lane = r.nextInt(0, lanes);
             boolean forward = lane >= lanes / 2;
@@ -166,14 +174,14 @@ public final class TownScene {
             movers.add(new Mover(CAR, s0, speed, l, r.nextDouble(0.85, 1.0), r.nextDouble(1.35, 1.75),
                     r.nextDouble(2.0, 2.5), r.nextInt(0, 8)));
         }
-        int walkers = (int) (span / 18);
+        int walkers = (int) (span / 18 * moverDensity);
         for (int i = 0; i < walkers; i++) {
             double side = r.nextBoolean() ? 1 : -1;
             movers.add(new Mover(PEDESTRIAN, r.nextDouble(-50, span), r.nextDouble(-1.6, 1.6),
                     side * (roadHalf + r.nextDouble(0.4, pavement - 0.3)), r.nextDouble(0.22, 0.3),
                     r.nextDouble(1.55, 1.9), r.nextDouble(0.15, 0.25), r.nextInt(0, 8)));
         }
-        int riders = (int) (span / 60);
+        int riders = (int) (span / 60 * moverDensity);
         for (int i = 0; i < riders; i++) {
             movers.add(new Mover(BICYCLIST, r.nextDouble(0, span), r.nextDouble(3, 7),
                     roadHalf - r.nextDouble(0.5, 0.9), 0.3, r.nextDouble(1.6, 1.8), 0.85, r.nextInt(0, 8)));

@@ -32,7 +32,7 @@ public final class FrameSources {
             }
             if (Files.isDirectory(path)) {
                 if (Files.isRegularFile(path.resolve(io.roadseg.sim.DriveRecording.MANIFEST))) {
-                    return new io.roadseg.sim.RecordingSource(uri, path,
+                    return new io.roadseg.sim.RecordingSource(uri, path, options.loop(),
                             video -> FfmpegVideoSource.open(video, video, null, false, options));
                 }
                 return new ImageFolderSource(uri, path, options.folderFps(), options.loop());

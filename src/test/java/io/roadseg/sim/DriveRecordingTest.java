@@ -9,8 +9,10 @@ import io.roadseg.pipeline.PipelineConfig;
 import io.roadseg.pipeline.PipelineMode;
 import io.roadseg.source.FrameSource;
 import io.roadseg.source.FrameSources;
+import io.roadseg.source.SourceException;
 import io.roadseg.source.SourceOptions;
 import io.roadseg.stats.LatencyStats;
+import org.bytedeco.opencv.opencv_core.Mat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,8 +24,12 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.imwrite;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A drive written to disk replays with its exact ground truth, through the pipeline's own file source. */
@@ -74,6 +80,103 @@ class DriveRecordingTest {
             assertEquals(30, frames);
         }
         assertTrue(Files.readString(folder.resolve("drive.json")).contains("\"seed\": 4"));
+    }
+
+    private static final CameraCalibration SMALL =
+            new CameraCalibration("small", 96, 64, 80, 80, 48, 32, 0, 0, 0, 0, 1.4, 2, 0);
+    private static final SimDrive SHORT = new SimDrive("town", 5, 6, 10, 36, SMALL);
+
+    private Path shortRecording() throws Exception {
+        Path folder = dir.resolve("short");
+        DriveRecording.write(SHORT, folder, 200_000, i -> { });
+        return folder;
+    }
+
+    private static String openError(Path folder) {
+        SourceException e = assertThrows(SourceException.class,
+                () -> FrameSources.open(folder.toString(), SourceOptions.defaults()).close());
+        return e.getMessage();
+    }
+
+    @Test
+    void theManifestNamesTheDriveAndTheVersions() throws Exception {
+        Path folder = shortRecording();
+        String manifest = Files.readString(folder.resolve("drive.json"));
+        for (String field : List.of("\"seed\": 5", "\"frames\": 6", "\"fps\": 10.0", "\"speed_kmh\": 36.0",
+                "\"scene\": \"town\"", "\"calibration\": \"small\"", "\"roadseg_version\": \"",
+                "\"renderer\": \"" + RoadSceneRenderer.VERSION + "\"")) {
+            assertTrue(manifest.contains(field), field + " in " + manifest);
+        }
+        assertEquals(SMALL, CameraCalibration.read(folder.resolve("calibration.yaml")));
+    }
+
+    @Test
+    void aRecordingMissingADepthFileIsRefusedWhenOpened() throws Exception {
+        Path folder = shortRecording();
+        Files.delete(folder.resolve("depth/000003.png"));
+        String message = openError(folder);
+        assertTrue(message.contains("6 label PNGs but 5 depth PNGs"), message);
+    }
+
+    @Test
+    void aManifestThatDisagreesWithTheGroundTruthIsRefused() throws Exception {
+        Path folder = shortRecording();
+        Files.writeString(folder.resolve("drive.json"), Files.readString(folder.resolve("drive.json"))
+                .replace("\"frames\": 6", "\"frames\": 60"));
+        String message = openError(folder);
+        assertTrue(message.contains("drive.json declares 60 frames but the recording holds ground truth for 6"),
+                message);
+    }
+
+    @Test
+    void groundTruthOfTheWrongSizeIsNamed() throws Exception {
+        Path folder = shortRecording();
+        try (Mat small = new Mat(32, 48, CV_8UC1)) {
+            assertTrue(imwrite(folder.resolve("labels/000000.png").toString(), small));
+        }
+        String message = openError(folder);
+        assertTrue(message.contains("labels/000000.png is 48x32 8-bit grey, expected 96x64 8-bit grey"), message);
+    }
+
+    @Test
+    void moreVideoFramesThanGroundTruthIsAnError() throws Exception {
+        Path folder = shortRecording();
+        for (String sub : List.of("labels", "depth")) {
+            Files.delete(folder.resolve(sub).resolve("000005.png"));
+        }
+        Files.writeString(folder.resolve("drive.json"), Files.readString(folder.resolve("drive.json"))
+                .replace("\"frames\": 6", "\"frames\": 5"));
+        try (FrameSource s = FrameSources.open(folder.toString(), SourceOptions.defaults())) {
+            ByteBuffer pixels = ByteBuffer.allocateDirect(s.info().frameBytes());
+            for (int i = 0; i < 5; i++) {
+                s.read(pixels);
+            }
+            SourceException e = assertThrows(SourceException.class, () -> s.read(pixels));
+            assertTrue(e.getMessage().contains("video has more frames than ground truth (5)"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aLoopedRecordingRestartsItsGroundTruthWithTheVideo() throws Exception {
+        Path folder = shortRecording();
+        int n = SMALL.width() * SMALL.height();
+        try (FrameSource s = FrameSources.open(folder.toString(), SourceOptions.defaults().withLoop(true))) {
+            ByteBuffer pixels = ByteBuffer.allocateDirect(n * 3);
+            ByteBuffer ids = ByteBuffer.allocateDirect(n);
+            FloatBuffer depth = ByteBuffer.allocateDirect(4 * n).order(ByteOrder.nativeOrder()).asFloatBuffer();
+            byte[][] firstPass = new byte[6][n];
+            for (int i = 0; i < 15; i++) {
+                assertTrue(s.read(pixels) != FrameSource.END_OF_STREAM, "frame " + i);
+                s.readGroundTruth(ids, depth);
+                byte[] labels = new byte[n];
+                ids.get(0, labels);
+                if (i < 6) {
+                    firstPass[i] = labels;
+                } else {
+                    assertArrayEquals(firstPass[i % 6], labels, "labels of frame " + i);
+                }
+            }
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.roadseg.sim;
 
+import io.roadseg.source.FrameSource;
 import io.roadseg.source.FrameSources;
 import io.roadseg.source.SourceException;
 import io.roadseg.source.SourceOptions;
@@ -9,9 +10,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -58,9 +63,20 @@ class SimInputsTest {
             "width: 480|width: wide|field 'width' is not a number",
             "fy: 400|lens: 3|unknown field 'lens'",
             "cy: 180|cy 180|line 8 is not 'key: value'",
-            "height: 360|# no height|required field 'height' is missing"})
+            "height: 360|# no height|required field 'height' is missing",
+            "width: 480|width: 8|width must be in 16..8192, got 8",
+            "height: 360|height: 9000|height must be in 16..8192, got 9000",
+            "width: 480|width: 1e12|width must be in 16..8192, got 1e12",
+            "width: 480|width: 480.5|field 'width' must be a whole number",
+            "fy: 400|fy: 0|fy focal length must be positive",
+            "cy: 180|cy: 361|cy principal point must lie inside the image (0..360)",
+            "mount_height_m: 1.4|mount_height_m: 0|mount_height_m camera must be above the road",
+            "pitch_deg: 2|pitch_deg: -45|pitch_deg must be within ±45°",
+            "pitch_deg: 2|pitch_deg: 2\\nroll_deg: 45.5|roll_deg must be within ±45°",
+            "fx: 400|fx: 400\\nfx: 500|field 'fx' given twice",
+            "fx: 400|fx: NaN|field 'fx' is not a number"})
     void aBrokenRuleIsNamed(String good, String bad, String message) throws IOException {
-        Path file = Files.writeString(dir.resolve("bad.yaml"), GOOD.replace(good, bad));
+        Path file = Files.writeString(dir.resolve("bad.yaml"), GOOD.replace(good, bad.replace("\\n", "\n")));
         IOException e = assertThrows(IOException.class, () -> CameraCalibration.read(file));
         assertTrue(e.getMessage().startsWith("calibration " + file), e.getMessage());
         assertTrue(e.getMessage().contains(message), e.getMessage());
@@ -72,8 +88,44 @@ class SimInputsTest {
         assertTrue(e.getMessage().contains("none.yaml") && e.getMessage().contains("not found"), e.getMessage());
     }
 
+    @Test
+    void anUnreadableCalibrationIsNamed() throws IOException {
+        Path folder = Files.createDirectory(dir.resolve("calib.yaml"));
+        IOException e = assertThrows(IOException.class, () -> CameraCalibration.read(folder));
+        assertTrue(e.getMessage().startsWith("calibration " + folder + ": cannot read"), e.getMessage());
+    }
+
+    @Test
+    void theHorizonRowFollowsThePitch() {
+        CameraCalibration level = new CameraCalibration("t", 480, 360, 400, 400, 240, 180, 0, 0, 0, 0, 1.4, 0, 0);
+        assertEquals(180, level.horizonRow(), 1e-12);
+        CameraCalibration down = new CameraCalibration("t", 480, 360, 400, 400, 240, 180, 0, 0, 0, 0, 1.4, 5, 0);
+        assertEquals(180 - 400 * Math.tan(Math.toRadians(5)), down.horizonRow(), 1e-9);
+        // the ray through the horizon row is level: it never meets the road
+        double[] ray = new double[3];
+        down.rayInRoadFrame(100, down.horizonRow(), ray);
+        assertEquals(0, ray[1], 1e-12);
+        assertEquals(1, ray[2] * Math.cos(Math.toRadians(5)), 1e-12, "depth component");
+    }
+
+    @Test
+    void aRayHasUnitDepthAlongTheOpticalAxis() {
+        CameraCalibration c = new CameraCalibration("t", 480, 360, 400, 380, 250, 170, 0, 0, 0, 0, 1.4, 3, 7);
+        double[] ray = new double[3];
+        c.rayInRoadFrame(400.5, 20.5, ray);
+        // the optical axis in the road frame: pitched down by 3° (roll does not move it)
+        double p = Math.toRadians(3);
+        assertEquals(1, ray[1] * -Math.sin(p) + ray[2] * Math.cos(p), 1e-12);
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
+            "sim://town?frames=4294967297|frames must be in 1..1000000, got 4294967297",
+            "sim://town?fps=fast|parameter 'fps' must be a number, got 'fast'",
+            "sim://town?fps=NaN|fps must be in 1..240",
+            "sim://town?seed=1&seed=2|parameter 'seed' given twice",
+            "sim://town?seed|parameter 'seed' is not name=value",
+            "sim://town?calib=%zz|parameter 'calib' has a broken %-escape",
             "sim://town?seed=1&colour=red|unknown parameter 'colour'",
             "sim://town?frames=0|frames must be in 1..1000000",
             "sim://town?fps=1000|fps must be in 1..240",
@@ -89,11 +141,38 @@ class SimInputsTest {
     }
 
     @Test
-    void aSimUriIsASourceWithGroundTruth() throws Exception {
-        try (var s = FrameSources.open("sim://town?seed=2&frames=5&fps=10", SourceOptions.defaults())) {
+    void aSimUriIsASourceWithTheRenderersFramesAndGroundTruth() throws Exception {
+        try (var s = FrameSources.open("sim://town?seed=2&frames=5&fps=10&speed=50", SourceOptions.defaults())) {
             assertTrue(s.hasGroundTruth());
             assertEquals(5, s.info().frameCount());
             assertEquals(10, s.info().fps());
+            assertEquals(false, s.info().live());
+            SimDrive drive = new SimDrive("town", 2, 5, 10, 50,
+                    CameraCalibration.read(Path.of(SimSource.DEFAULT_CALIBRATION)));
+            TownScene town = drive.buildScene();
+            RoadSceneRenderer renderer = new RoadSceneRenderer(drive.camera());
+            int n = drive.camera().width() * drive.camera().height();
+            byte[] bgr = new byte[3 * n];
+            byte[] ids = new byte[n];
+            float[] depth = new float[n];
+            ByteBuffer pixels = ByteBuffer.allocateDirect(3 * n);
+            ByteBuffer truthIds = ByteBuffer.allocateDirect(n);
+            FloatBuffer truthDepth = ByteBuffer.allocateDirect(4 * n).order(ByteOrder.nativeOrder()).asFloatBuffer();
+            for (int f = 0; f < 5; f++) {
+                assertEquals(f * 100_000L, s.read(pixels), "timestamp of frame " + f);
+                s.readGroundTruth(truthIds, truthDepth);
+                drive.render(town, renderer, f, bgr, ids, depth);
+                byte[] got = new byte[3 * n];
+                pixels.get(0, got);
+                assertArrayEquals(bgr, got, "image of frame " + f);
+                byte[] gotIds = new byte[n];
+                truthIds.get(0, gotIds);
+                assertArrayEquals(ids, gotIds, "labels of frame " + f);
+                float[] gotDepth = new float[n];
+                truthDepth.get(0, gotDepth);
+                assertArrayEquals(depth, gotDepth, "depth of frame " + f);
+            }
+            assertEquals(FrameSource.END_OF_STREAM, s.read(pixels));
         }
     }
 }
