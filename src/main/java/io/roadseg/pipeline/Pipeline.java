@@ -140,8 +140,11 @@ public final class Pipeline implements AutoCloseable {
                     long pts;
                     try {
                         pts = source.read(slot.sourceBgr);
+                        if (pts != FrameSource.END_OF_STREAM && slot.truthClassSource != null) {
+                            source.readGroundTruth(slot.truthClassSourceView, slot.truthDepthSourceView);
+                        }
                     } catch (SourceException e) {
-                        slot.state = FrameSlot.State.END;
+                        slot.state = FrameSlot.State.END; // the claimed slot is published, empty, so the ring drains
                         ring.publish(seq);
                         throw e;
                     }
@@ -150,9 +153,6 @@ public final class Pipeline implements AutoCloseable {
                         ring.publish(seq);
                         endOfStream = !stopRequested;
                         break;
-                    }
-                    if (slot.truthClassSource != null) {
-                        source.readGroundTruth(slot.truthClassSourceView, slot.truthDepthSourceView);
                     }
                     slot.capturedNanos = System.nanoTime();
                     stats.countCaptured();
