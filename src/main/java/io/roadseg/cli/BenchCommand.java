@@ -153,7 +153,9 @@ final class BenchCommand implements Callable<Integer> {
                         h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3);
             }
             if (!(hopWaits.size() == 1 && hopWaits.get(0).equalsIgnoreCase("NONE"))) {
-                out.println("ring hand-off alone (4 chained handlers, 500 frames at 200/s, per hop):");
+                out.println("ring hand-off alone (4 chained handlers, 500 frames at 200/s, per hop; after a discarded "
+                        + "warm-up run):");
+                RingHopProbe.measure(WaitKind.PARKING, 4, 200, 5_000_000); // JIT warm-up of the probe's handlers
                 for (String w : hopWaits) {
                     WaitKind kind;
                     try {
