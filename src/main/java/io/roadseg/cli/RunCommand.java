@@ -3,6 +3,7 @@ package io.roadseg.cli;
 import io.roadseg.engine.EngineOptions;
 import io.roadseg.engine.InferenceEngine;
 import io.roadseg.engine.InferenceEngines;
+import io.roadseg.engine.ModelInfo;
 import io.roadseg.metrics.AccuracyReport;
 import io.roadseg.pipeline.FrameSink;
 import io.roadseg.pipeline.LiveAccuracy;
@@ -11,6 +12,7 @@ import io.roadseg.pipeline.PipelineConfig;
 import io.roadseg.pipeline.PipelineMode;
 import io.roadseg.pipeline.RunResult;
 import io.roadseg.pipeline.WaitKind;
+import io.roadseg.sim.CameraCalibration;
 import io.roadseg.sink.JsonLinesSink;
 import io.roadseg.sink.VideoWriter;
 import io.roadseg.source.FrameSource;
@@ -107,6 +109,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--folder-fps", defaultValue = "10", description = "Frame rate of a folder of images.")
     double folderFps;
 
+    @Option(names = "--calib", paramLabel = "FILE", description = "The camera's calibration (calibration/README.md): "
+            + "depth is scaled by its focal length over the one the model was trained for.")
+    Path calib;
+
     @Option(names = "--no-hud", description = "Do not draw the heads-up display.")
     boolean noHud;
 
@@ -141,8 +147,7 @@ final class RunCommand implements Callable<Integer> {
             if (ring != null) {
                 config = config.withRingSize(ring);
             }
-            config = new PipelineConfig(config.mode(), config.ringSize(), config.waitKind(), config.maxFrames(),
-                    !noHud);
+            config = config.withHud(!noHud).withDepthScale(depthScale(inference.model(), info, err));
             List<FrameSink> sinks = new ArrayList<>();
             VideoWriter video = null;
             if (out != null) {
@@ -236,6 +241,35 @@ final class RunCommand implements Callable<Integer> {
             throw (Error) failure;
         }
         return exit;
+    }
+
+    /**
+     * Depth scale for the camera given with {@code --calib}: its focal length, brought to the model's input width,
+     * over the focal length the model was trained for (metadata {@code roadseg.focal_px}); 1 without {@code --calib}.
+     */
+    private double depthScale(ModelInfo model, SourceInfo source, PrintStream err) throws Exception {
+        if (calib == null) {
+            return 1.0;
+        }
+        CameraCalibration camera;
+        try {
+            camera = CameraCalibration.read(calib);
+        } catch (java.io.IOException e) {
+            throw new UserError(e.getMessage());
+        }
+        if (Double.isNaN(model.focalPx())) {
+            throw new UserError("--calib " + calib + ": model " + model.file() + " does not say the focal length it "
+                    + "was trained for (metadata roadseg.focal_px), so depth cannot be scaled");
+        }
+        if (camera.width() * source.height() != camera.height() * source.width()) {
+            err.println("warning: calibration " + calib + " is " + camera.width() + "x" + camera.height()
+                    + " but the source is " + source.width() + "x" + source.height());
+        }
+        double focalAtModel = camera.fx() * model.inputWidth() / camera.width();
+        double scale = focalAtModel / model.focalPx();
+        err.printf(java.util.Locale.ROOT, "depth scaled by %.4f: camera focal %.1f px at the model's %d px width, "
+                + "model trained at %.1f px%n", scale, focalAtModel, model.inputWidth(), model.focalPx());
+        return scale;
     }
 
     /** Closes in reverse order; returns the first failure with later ones suppressed into it. */

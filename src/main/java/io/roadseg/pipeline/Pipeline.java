@@ -73,7 +73,8 @@ public final class Pipeline implements AutoCloseable {
         Consumer<Throwable> errors = this::fail;
         accuracy = source.hasGroundTruth()
                 ? new LiveAccuracy(model.classCount(), model.inputWidth(), model.inputHeight()) : null;
-        postprocess = new Stages.Postprocess(model, stats, config.hud(), accuracy, waitStrategy, errors);
+        postprocess = new Stages.Postprocess(model, stats, config.hud(), (float) config.depthScale(), accuracy,
+                waitStrategy, errors);
         int[] next = {0};
         disruptor = new Disruptor<>(() -> slots[next[0]++], slots.length, r -> {
             Thread t = new Thread(r, "roadseg-stage"); // renamed by its handler on start

@@ -7,18 +7,24 @@ package io.roadseg.pipeline;
  * @param ringSize  slots in the ring, a power of 2 (frames in flight at most)
  * @param waitKind  how idle stages wait for work
  * @param maxFrames stop after this many frames have entered the ring (≤ 0: until the source ends)
- * @param hud       draw the heads-up display on the annotated picture
+ * @param hud        draw the heads-up display on the annotated picture
+ * @param depthScale factor applied to the model's depth: the camera's focal length (at the model's input size)
+ *                   over the one the model was trained for; 1 when they agree
  */
-public record PipelineConfig(PipelineMode mode, int ringSize, WaitKind waitKind, long maxFrames, boolean hud) {
+public record PipelineConfig(PipelineMode mode, int ringSize, WaitKind waitKind, long maxFrames, boolean hud,
+                             double depthScale) {
     public PipelineConfig {
         if (ringSize < 2 || Integer.bitCount(ringSize) != 1) {
             throw new IllegalArgumentException("ringSize must be a power of 2 and at least 2, got " + ringSize);
+        }
+        if (!(depthScale > 0) || Double.isInfinite(depthScale)) {
+            throw new IllegalArgumentException("depthScale must be positive and finite, got " + depthScale);
         }
     }
 
     /** Replay defaults: every frame, 8 slots, parking waits, HUD on. */
     public static PipelineConfig defaults(PipelineMode mode) {
-        return new PipelineConfig(mode, mode == PipelineMode.EVERY_FRAME ? 8 : 4, WaitKind.PARKING, 0, true);
+        return new PipelineConfig(mode, mode == PipelineMode.EVERY_FRAME ? 8 : 4, WaitKind.PARKING, 0, true, 1.0);
     }
 
     /** Defaults for a source: {@link PipelineMode#LIVE} when it is live, else paced or every frame. */
@@ -27,14 +33,22 @@ public record PipelineConfig(PipelineMode mode, int ringSize, WaitKind waitKind,
     }
 
     public PipelineConfig withMaxFrames(long n) {
-        return new PipelineConfig(mode, ringSize, waitKind, n, hud);
+        return new PipelineConfig(mode, ringSize, waitKind, n, hud, depthScale);
     }
 
     public PipelineConfig withWait(WaitKind w) {
-        return new PipelineConfig(mode, ringSize, w, maxFrames, hud);
+        return new PipelineConfig(mode, ringSize, w, maxFrames, hud, depthScale);
+    }
+
+    public PipelineConfig withHud(boolean on) {
+        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, on, depthScale);
+    }
+
+    public PipelineConfig withDepthScale(double scale) {
+        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, hud, scale);
     }
 
     public PipelineConfig withRingSize(int n) {
-        return new PipelineConfig(mode, n, waitKind, maxFrames, hud);
+        return new PipelineConfig(mode, n, waitKind, maxFrames, hud, depthScale);
     }
 }

@@ -123,12 +123,14 @@ final class Stages {
         private final boolean hud;
         private final AsciiText line = new AsciiText(160);
         private final LiveAccuracy accuracy;
+        private final float depthScale;
         private final int pixels;
         private long lastEnd;
 
-        Postprocess(ModelInfo model, LatencyStats stats, boolean hud, LiveAccuracy accuracy, WaitStrategy wait,
-                    Consumer<Throwable> errors) {
+        Postprocess(ModelInfo model, LatencyStats stats, boolean hud, float depthScale, LiveAccuracy accuracy,
+                    WaitStrategy wait, Consumer<Throwable> errors) {
             super("postprocess", wait, errors);
+            this.depthScale = depthScale;
             this.accuracy = accuracy;
             this.model = model;
             this.renderer = new AnnotationRenderer(model);
@@ -153,6 +155,12 @@ final class Stages {
             } else {
                 ClassMaps.narrow(t.classIds, t.classIdBytes, pixels, model.classCount(), model.voidId(),
                         slot.classIds);
+            }
+            if (depthScale != 1f) {
+                // a camera with another focal length than the training one sees sizes scaled: so is depth
+                for (int i = 0; i < pixels; i++) {
+                    t.depth.put(i, t.depth.get(i) * depthScale);
+                }
             }
             ClassMaps.histogram(slot.classIds, pixels, slot.classCounts);
             slot.roadAhead = roadAhead.measure(slot.classIds, t.depth);
