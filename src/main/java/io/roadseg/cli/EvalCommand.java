@@ -41,7 +41,8 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Per-class IoU, mean IoU, pixel accuracy (and depth AbsRel, RMSE, δ<1.25 where the data has "
-                + "depth) of a model over CamVid-style folders or a drive with ground truth."},
+                + "depth, over pixels up to the model's maximum depth) of a model over CamVid-style folders or a drive "
+                + "with ground truth."},
         footer = {"", "Examples:", "  roadseg eval --camvid ../shared/data/camvid --split val",
                 "  roadseg eval --drive recordings/town-drive --json out/eval.json"})
 final class EvalCommand implements Callable<Integer> {
@@ -130,7 +131,7 @@ final class EvalCommand implements Callable<Integer> {
                                 resize(gtDepth, truthDepth, size, 0, 0, INTER_NEAREST);
                                 infer(inference, pre, binding, smallView, predictedView);
                                 seg.add(predictedView, truthView, w * h);
-                                depth.add(binding.depth, truthDepthView, w * h);
+                                depth.add(binding.depth, truthDepthView, w * h, m.maxDepth());
                                 n++;
                             }
                         }

@@ -16,8 +16,20 @@ public final class DepthScore {
 
     /** Adds {@code n} pixels of predicted and true depth (metres, from index 0). */
     public void add(FloatBuffer predicted, FloatBuffer truth, int n) {
+        add(predicted, truth, n, Float.POSITIVE_INFINITY);
+    }
+
+    /**
+     * As {@link #add(FloatBuffer, FloatBuffer, int)}, evaluating only pixels whose true depth is at most
+     * {@code cap} metres — the standard protocol of capping at the model's range (e.g. 80 m), since a model that
+     * cannot output more cannot be judged beyond it.
+     */
+    public void add(FloatBuffer predicted, FloatBuffer truth, int n, float cap) {
         for (int i = 0; i < n; i++) {
-            add(predicted.get(i), truth.get(i));
+            float t = truth.get(i);
+            if (t <= cap) {
+                add(predicted.get(i), t);
+            }
         }
     }
 

@@ -10,7 +10,7 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 /**
  * The pipeline scoring itself against a source's ground truth, frame by frame: the truth is brought to the model's
  * size (nearest neighbour, so ids and depths stay exact values) and added to running per-class IoU and depth
- * errors.
+ * errors (depth evaluated up to the model's maximum depth).
  *
  * <p>Threading: {@link #score} on the postprocess thread only; the running headline figures
  * ({@link #meanIou()}, {@link #absRel()}, {@link #delta1()}) are volatile and safe from any thread; the full
@@ -25,7 +25,10 @@ public final class LiveAccuracy implements AutoCloseable {
     private volatile double absRel = Double.NaN;
     private volatile double delta1 = Double.NaN;
 
-    LiveAccuracy(int classes, int modelWidth, int modelHeight) {
+    private final float depthCap;
+
+    LiveAccuracy(int classes, int modelWidth, int modelHeight, float depthCap) {
+        this.depthCap = depthCap;
         segmentation = new SegmentationScore(classes);
         modelSize = new Size(modelWidth, modelHeight);
         pixels = modelWidth * modelHeight;
@@ -35,7 +38,7 @@ public final class LiveAccuracy implements AutoCloseable {
         resize(slot.truthClassSource, slot.truthClassModel, modelSize, 0, 0, INTER_NEAREST);
         resize(slot.truthDepthSource, slot.truthDepthModel, modelSize, 0, 0, INTER_NEAREST);
         segmentation.add(slot.classIds, slot.truthClassModelView, pixels);
-        depth.add(slot.tensors.depth, slot.truthDepthModelView, pixels);
+        depth.add(slot.tensors.depth, slot.truthDepthModelView, pixels, depthCap);
         meanIou = segmentation.meanIou();
         absRel = depth.absRel();
         delta1 = depth.delta1();

@@ -72,7 +72,8 @@ public final class Pipeline implements AutoCloseable {
         WaitStrategy waitStrategy = config.waitKind().create();
         Consumer<Throwable> errors = this::fail;
         accuracy = source.hasGroundTruth()
-                ? new LiveAccuracy(model.classCount(), model.inputWidth(), model.inputHeight()) : null;
+                ? new LiveAccuracy(model.classCount(), model.inputWidth(), model.inputHeight(), model.maxDepth())
+                : null;
         postprocess = new Stages.Postprocess(model, stats, config.hud(), (float) config.depthScale(), accuracy,
                 waitStrategy, errors);
         int[] next = {0};

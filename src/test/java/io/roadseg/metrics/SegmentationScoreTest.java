@@ -46,4 +46,12 @@ class SegmentationScoreTest {
         assertEquals(Math.sqrt((0 + 4 + 100) / 3.0), d.rmse(), 1e-9);
         assertEquals(2.0 / 3, d.delta1(), 1e-12);
     }
+
+    @Test
+    void depthBeyondTheCapIsNotEvaluated() {
+        DepthScore d = new DepthScore();
+        d.add(FloatBuffer.wrap(new float[]{10, 80, 80}), FloatBuffer.wrap(new float[]{10, 80, 200}), 3, 80f);
+        assertEquals(2, d.pixels());
+        assertEquals(0, d.absRel(), 1e-12);
+    }
 }
