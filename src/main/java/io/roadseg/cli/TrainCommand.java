@@ -2,6 +2,7 @@ package io.roadseg.cli;
 
 import io.roadseg.model.FcnArchitecture;
 import io.roadseg.model.FcnWeights;
+import io.roadseg.model.OnnxWeightsReader;
 import io.roadseg.train.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -41,7 +42,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "2", description = "libtorch threads (default: ${DEFAULT-VALUE}).")
     int threads;
 
-    @Option(names = "--from", paramLabel = "ONNX", description = "Start from this roadseg model's weights (resume).")
+    @Option(names = {"--from", "--resume"}, paramLabel = "ONNX",
+            description = "Start from this roadseg model's weights (a checkpoint the trainer wrote); the optimiser's "
+                    + "moments and the step count start afresh.")
     Path from;
 
     @Option(names = {"-o", "--out"}, defaultValue = "engines/roadseg-trained.onnx",
@@ -59,10 +62,16 @@ final class TrainCommand implements Callable<Integer> {
         if (!Files.isDirectory(camvid)) {
             throw new UserError("data " + camvid + ": CamVid folder not found");
         }
+        FcnWeights start;
         if (from != null) {
-            throw new UserError("--from: resuming from an ONNX model is not implemented yet");
+            try {
+                start = OnnxWeightsReader.read(from, FcnArchitecture.defaults());
+            } catch (java.io.IOException e) {
+                throw new UserError(e.getMessage());
+            }
+        } else {
+            start = FcnWeights.random(FcnArchitecture.defaults(), seed);
         }
-        FcnWeights start = FcnWeights.random(FcnArchitecture.defaults(), seed);
         Trainer.Result r = new Trainer(new Trainer.Settings(camvid, steps, camvidBatch, simBatch, w, h, lr, seed,
                 threads), System.err).train(start, out);
         System.err.printf(java.util.Locale.ROOT, "losses: segmentation %.4f → %.4f, depth %.4f → %.4f%n",
