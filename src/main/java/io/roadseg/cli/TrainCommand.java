@@ -39,6 +39,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--no-augment", description = "Crops and flips only: no random scale or colour jitter.")
+    boolean noAugment;
+
     @Option(names = "--threads", defaultValue = "2", description = "libtorch threads (default: ${DEFAULT-VALUE}).")
     int threads;
 
@@ -73,7 +76,7 @@ final class TrainCommand implements Callable<Integer> {
             start = FcnWeights.random(FcnArchitecture.defaults(), seed);
         }
         Trainer.Result r = new Trainer(new Trainer.Settings(camvid, steps, camvidBatch, simBatch, w, h, lr, seed,
-                threads), System.err).train(start, out);
+                threads, !noAugment), System.err).train(start, out);
         System.err.printf(java.util.Locale.ROOT, "losses: segmentation %.4f → %.4f, depth %.4f → %.4f%n",
                 r.firstSegLoss(), r.lastSegLoss(), r.firstDepthLoss(), r.lastDepthLoss());
         System.err.println("wrote " + out);

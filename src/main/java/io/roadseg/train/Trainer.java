@@ -35,15 +35,17 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 /**
  * Trains the FCN with libtorch on mixed batches — CamVid crops (classes only) and synthetic crops (classes and
  * exact depth) — with the asymmetric loss: class-weighted cross-entropy where classes exist (void ignored), a
- * scale-aware log-depth L1 only where depth exists. Augmentation: random crops and horizontal flips. Inputs are
+ * scale-aware log-depth L1 only where depth exists. Augmentation: random scale, crops, horizontal flips and colour
+ * jitter (brightness, contrast). Inputs are
  * normalised by the pipeline's own {@link Preprocessor}, so training sees what inference sees.
  *
  * <p>Threading: one thread; the synthetic samples come from {@link SimDataset}'s background thread.
  */
 public final class Trainer {
     /** Training settings. */
+    /** @param augment random scale (0.8–1.25×) and colour jitter on top of the crops and flips */
     public record Settings(Path camvid, int steps, int camvidPerBatch, int simPerBatch, int cropWidth,
-                           int cropHeight, double learningRate, long seed, int threads) {
+                           int cropHeight, double learningRate, long seed, int threads, boolean augment) {
     }
 
     private final Settings settings;
@@ -173,19 +175,32 @@ public final class Trainer {
                         ids = s.classIds();
                         depth = s.depth();
                     }
-                    int x0 = random.nextInt(mw - cw + 1);
-                    int y0 = random.nextInt(mh - ch + 1);
+                    // random scale (nearest-neighbour resampling; depth divided by the zoom, as a longer focal
+                    // length would see it), random crop, horizontal flip, colour jitter
+                    double zoom = settings.augment() ? 0.8 + 0.45 * random.nextDouble() : 1.0;
+                    int regionW = Math.min(mw, (int) Math.round(cw / zoom));
+                    int regionH = Math.min(mh, (int) Math.round(ch / zoom));
+                    double sx = (double) regionW / cw;
+                    double sy = (double) regionH / ch;
+                    int x0 = random.nextInt(mw - regionW + 1);
+                    int y0 = random.nextInt(mh - regionH + 1);
                     boolean flip = random.nextBoolean();
+                    double gain = settings.augment() ? 0.75 + 0.5 * random.nextDouble() : 1.0;
+                    double contrast = settings.augment() ? 0.75 + 0.5 * random.nextDouble() : 1.0;
+                    float depthFactor = (float) (cw / (regionW * 1.0));
                     for (int y = 0; y < ch; y++) {
+                        int srcY = y0 + Math.min(regionH - 1, (int) (y * sy));
                         for (int x = 0; x < cw; x++) {
-                            int sx = x0 + (flip ? cw - 1 - x : x);
-                            int src = (y0 + y) * mw + sx;
+                            int xx = flip ? cw - 1 - x : x;
+                            int srcX = x0 + Math.min(regionW - 1, (int) (xx * sx));
+                            int src = srcY * mw + srcX;
                             int dst = y * cw + x;
-                            crop.put(dst * 3, bgr[src * 3]);
-                            crop.put(dst * 3 + 1, bgr[src * 3 + 1]);
-                            crop.put(dst * 3 + 2, bgr[src * 3 + 2]);
+                            for (int k = 0; k < 3; k++) {
+                                double v = ((bgr[src * 3 + k] & 0xff) - 128) * contrast + 128;
+                                crop.put(dst * 3 + k, (byte) Math.max(0, Math.min(255, (int) (v * gain))));
+                            }
                             targets[b * cropPixels + dst] = ids[src] & 0xff;
-                            depths[b * cropPixels + dst] = depth == null ? 0f : depth[src];
+                            depths[b * cropPixels + dst] = depth == null ? 0f : depth[src] / depthFactor;
                         }
                     }
                     pre.toTensor(crop, planes);
@@ -224,7 +239,8 @@ public final class Trainer {
                 }
                 if (step % 10 == 0 || step == settings.steps()) {
                     double seconds = (System.nanoTime() - started) / 1e9;
-                    log.printf(Locale.ROOT, "step %d/%d  seg %.4f  depth %.4f  %.1f images/s  ETA %.0f s%n", step,
+                    log.printf(Locale.ROOT, "epoch %.1f  step %d/%d  seg %.4f  depth %.4f  %.1f images/s  ETA %.0f s%n",
+                            step * (double) settings.camvidPerBatch() / camvid.count, step,
                             settings.steps(), emaSeg, emaDepth, step * batch / seconds,
                             seconds / step * (settings.steps() - step));
                 }

@@ -37,7 +37,7 @@ class TrainerTest {
 
     @Test
     void aFewStepsOnRealCamVidCropsMakeTheLossFall() throws Exception {
-        Trainer.Settings s = new Trainer.Settings(camvid(), 40, 3, 1, 96, 64, 0.003, 5, 2);
+        Trainer.Settings s = new Trainer.Settings(camvid(), 40, 3, 1, 96, 64, 0.003, 5, 2, true);
         Trainer.Result r = new Trainer(s, System.err).train(FcnWeights.random(FcnArchitecture.defaults(), 5),
                 dir.resolve("m.onnx"));
         assertTrue(r.lastSegLoss() < 0.8 * r.firstSegLoss(), "segmentation loss " + r.firstSegLoss() + " → "
