@@ -24,6 +24,11 @@ final class TorchFcn {
     private final Map<String, Tensor> parameters = new LinkedHashMap<>();
 
     TorchFcn(FcnWeights weights) {
+        this(weights, null);
+    }
+
+    /** @param device where to keep the parameters (CUDA when libtorch finds it), or null for the CPU */
+    TorchFcn(FcnWeights weights, org.bytedeco.pytorch.Device device) {
         this.architecture = weights.architecture();
         for (String name : weights.names()) {
             int[] shape = weights.shape(name);
@@ -32,6 +37,9 @@ final class TorchFcn {
                 dims[i] = shape[i];
             }
             Tensor t = Tensor.create(weights.values(name), dims);
+            if (device != null && device.is_cuda()) {
+                t = t.to(device, torch.ScalarType.Float).detach(); // a leaf on the device
+            }
             t.set_requires_grad(true);
             parameters.put(name, t);
         }
@@ -77,7 +85,7 @@ final class TorchFcn {
     FcnWeights weights(FcnArchitecture target) {
         Map<String, FcnWeights.Tensor> out = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : parameters.entrySet()) {
-            Tensor t = e.getValue().detach().contiguous();
+            Tensor t = e.getValue().detach().cpu().contiguous();
             float[] values = new float[(int) t.numel()];
             t.data_ptr_float().get(values);
             long[] sizes = t.sizes().vec().get();

@@ -133,7 +133,12 @@ public final class Trainer {
         CameraCalibration camvidCamera = new CameraCalibration("camvid", 480, 360, 400, 400, 240, 180, 0, 0, 0, 0,
                 1.4, 2, 0);
         FcnArchitecture cropArchitecture = FcnArchitecture.defaults().withInputSize(ch, cw);
-        TorchFcn net = new TorchFcn(FcnWeights.of(cropArchitecture, start.tensors()));
+        boolean cuda = torch.cuda_is_available();
+        org.bytedeco.pytorch.Device device = new org.bytedeco.pytorch.Device(
+                cuda ? torch.DeviceType.CUDA : torch.DeviceType.CPU);
+        log.println("train: libtorch on " + (cuda ? "CUDA (" + torch.cuda_device_count() + " device(s))"
+                : "the CPU, " + settings.threads() + " threads (no CUDA device found)"));
+        TorchFcn net = new TorchFcn(FcnWeights.of(cropArchitecture, start.tensors()), device);
         Preprocessor pre = new Preprocessor(cw, ch, ModelContract.imagenetMean(), ModelContract.imagenetStd(), true,
                 false);
         int batch = settings.camvidPerBatch() + settings.simPerBatch();
@@ -146,7 +151,7 @@ public final class Trainer {
         float[] depths = new float[batch * cropPixels];
         float[] tmp = new float[3 * cropPixels];
         SplittableRandom random = new SplittableRandom(settings.seed());
-        Tensor classWeight = Tensor.create(weights, classes);
+        Tensor classWeight = Tensor.create(weights, classes).to(device, torch.ScalarType.Float);
         Adam adam = new Adam(net.parameterVector(), new AdamOptions(settings.learningRate()));
         double emaSeg = Double.NaN;
         double emaDepth = Double.NaN;
@@ -210,9 +215,9 @@ public final class Trainer {
                 double seg;
                 double dep;
                 try (PointerScope scope = new PointerScope()) {
-                    Tensor x = Tensor.create(images, batch, 3, ch, cw);
-                    Tensor y = Tensor.create(targets, batch, ch, cw);
-                    Tensor d = Tensor.create(depths, batch, 1, ch, cw);
+                    Tensor x = Tensor.create(images, batch, 3, ch, cw).to(device, torch.ScalarType.Float);
+                    Tensor y = Tensor.create(targets, batch, ch, cw).to(device, torch.ScalarType.Long);
+                    Tensor d = Tensor.create(depths, batch, 1, ch, cw).to(device, torch.ScalarType.Float);
                     Tensor[] outputs = net.forward(x);
                     CrossEntropyLossOptions ce = new CrossEntropyLossOptions();
                     ce.ignore_index().put(ModelContract.CAMVID_CLASSES.size());
