@@ -162,6 +162,7 @@ public final class Trainer {
             for (int step = 1; step <= settings.steps(); step++) {
                 if (step == (int) (settings.steps() * 0.6) || step == (int) (settings.steps() * 0.85)) {
                     // step schedule: the learning rate drops to 1/5 at 60 % and again at 85 % of the run
+                    adam.close();
                     adam = new Adam(net.parameterVector(), new AdamOptions(settings.learningRate()
                             * (step == (int) (settings.steps() * 0.6) ? 0.2 : 0.04)));
                 }
@@ -258,6 +259,8 @@ public final class Trainer {
                 }
             }
         } finally {
+            adam.close();
+            classWeight.close();
             pre.close();
         }
         return new Result(net.weights(modelArchitecture), firstSeg, emaSeg, firstDepth, emaDepth);
