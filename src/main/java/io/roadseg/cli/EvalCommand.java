@@ -53,6 +53,11 @@ final class EvalCommand implements Callable<Integer> {
         @Option(names = "--drive", paramLabel = "SOURCE",
                 description = "A source with ground truth: a recording folder or a sim:// URI.")
         String drive;
+
+        @Option(names = "--depth", paramLabel = "DIR",
+                description = "Real images with depth ground truth: scene folders with camera.json, image/ and "
+                        + "depth/ (16-bit PNG, metres = value/256), e.g. ../shared/data/depth.")
+        Path depth;
     }
 
     @ArgGroup(exclusive = true, multiplicity = "1")
@@ -60,6 +65,22 @@ final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--split", defaultValue = "val", description = "CamVid split (default: ${DEFAULT-VALUE}).")
     String split;
+
+    @Option(names = "--sequence", paramLabel = "PREFIX",
+            description = "Only CamVid frames whose names start with PREFIX (a sequence, e.g. 0006R0).")
+    String sequence;
+
+    @Option(names = "--input-size", paramLabel = "auto|model|WxH", defaultValue = "auto",
+            description = "Network input size (default: ${DEFAULT-VALUE}: each image's own aspect).")
+    String inputSize;
+
+    @Option(names = "--cap", defaultValue = "80", description = "--depth: largest true depth scored, metres "
+            + "(default: ${DEFAULT-VALUE}, the KITTI convention).")
+    float cap;
+
+    @Option(names = "--no-focal-scale", description = "--depth: do not rescale depth by the camera's focal length "
+            + "over the model's training one.")
+    boolean noFocalScale;
 
     @Option(names = {"-m", "--model"}, defaultValue = RunCommand.DEFAULT_MODEL, description = "ONNX model.")
     Path model;
@@ -78,8 +99,13 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (InferenceEngine inference = InferenceEngines.open(engine, model, new EngineOptions(threads),
-                System.err::println);
+        if (data.depth != null) {
+            return new RealDepthEvaluation(data.depth, model, engine, threads, inputSize, cap, !noFocalScale,
+                    limit, json).run();
+        }
+        EngineOptions options = InputSizeOption.apply(inputSize, new EngineOptions(threads),
+                data.camvid != null ? 480 : 0, data.camvid != null ? 360 : 0);
+        try (InferenceEngine inference = InferenceEngines.open(engine, model, options, System.err::println);
              TensorBinding binding = inference.allocate();
              Preprocessor pre = new Preprocessor(inference.model())) {
             ModelInfo m = inference.model();
@@ -100,8 +126,10 @@ final class EvalCommand implements Callable<Integer> {
                 int n = 0;
                 if (data.camvid != null) {
                     LabelledFolder folder = LabelledFolder.camvid(data.camvid, split);
-                    int count = limit > 0 ? Math.min(limit, folder.size()) : folder.size();
-                    for (int i = 0; i < count; i++) {
+                    for (int i = 0; i < folder.size() && (limit <= 0 || n < limit); i++) {
+                        if (sequence != null && !folder.name(i).startsWith(sequence)) {
+                            continue;
+                        }
                         try (LabelledFolder.Sample s = folder.read(i)) {
                             pre.resizeToModel(s.image(), small);
                             resize(s.labels(), truth, size, 0, 0, INTER_NEAREST);
@@ -137,8 +165,13 @@ final class EvalCommand implements Callable<Integer> {
                         }
                     }
                 }
-                System.out.printf(Locale.ROOT, "eval %s on %s: %d samples at %dx%d%n", model,
-                        data.camvid != null ? data.camvid.resolve(split) : data.drive, n, w, h);
+                if (n == 0) {
+                    throw new UserError("data " + (data.camvid != null ? data.camvid.resolve(split) : data.drive)
+                            + ": no samples" + (sequence != null ? " of sequence " + sequence : ""));
+                }
+                System.out.printf(Locale.ROOT, "eval %s on %s%s: %d samples at %dx%d%n", model,
+                        data.camvid != null ? data.camvid.resolve(split) : data.drive,
+                        sequence != null ? " (sequence " + sequence + ")" : "", n, w, h);
                 System.out.print(AccuracyReport.table(m.classNames(), seg, depth.pixels() > 0 ? depth : null));
                 if (json != null) {
                     String text = AccuracyReport.json(m.classNames(), seg, depth.pixels() > 0 ? depth : null) + "\n";

@@ -48,13 +48,13 @@ public final class RoadsegCommand {
                 ex.printStackTrace(err);
             }
             err.flush();
-            return EXIT_ERROR;
+            return ex instanceof UsageError ? cmd.getCommandSpec().exitCodeOnInvalidInput() : EXIT_ERROR;
         });
         return cli.execute(args);
     }
 
     static String oneLine(Throwable ex) {
-        boolean known = ex instanceof UserError || ex instanceof SourceException || ex instanceof SinkException
+        boolean known = ex instanceof UserError || ex instanceof UsageError || ex instanceof SourceException || ex instanceof SinkException
                 || ex instanceof InferenceException || ex instanceof IOException;
         String msg = ex.getMessage();
         if (!known || msg == null) {

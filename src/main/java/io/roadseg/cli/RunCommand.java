@@ -70,6 +70,11 @@ final class RunCommand implements Callable<Integer> {
             description = "ONNX model (default: ${DEFAULT-VALUE}).")
     Path model;
 
+    @Option(names = "--input-size", paramLabel = "auto|model|WxH", defaultValue = "auto",
+            description = "Network input size: auto = the source's aspect at the model's trained pixel count "
+                    + "(e.g. 544x304 for 16:9), model = the size in the model's metadata, or WxH (multiples of 16).")
+    String inputSize;
+
     @Option(names = "--engine", defaultValue = "auto",
             description = "Inference backend: auto, cpu, or another installed backend (default: ${DEFAULT-VALUE}).")
     String engine;
@@ -113,6 +118,10 @@ final class RunCommand implements Callable<Integer> {
             + "depth is scaled by its focal length over the one the model was trained for.")
     Path calib;
 
+    @Option(names = "--no-ground-plane", description = "With --calib: scale depth by the focal length only, without "
+            + "fusing it with the road geometry of the calibrated camera (height, pitch).")
+    boolean noGroundPlane;
+
     @Option(names = "--no-hud", description = "Do not draw the heads-up display.")
     boolean noHud;
 
@@ -134,11 +143,18 @@ final class RunCommand implements Callable<Integer> {
         Throwable failure = null;
         Integer exit = null;
         try {
-            InferenceEngine inference = InferenceEngines.open(engine, model, new EngineOptions(threads), err::println);
+            InferenceEngine inference = InputSizeOption.openBeforeSource(inputSize, engine, model,
+                    new EngineOptions(threads), err::println);
             owned.add(inference);
             FrameSource src = FrameSources.open(source, sourceOptions);
             owned.add(src);
             SourceInfo info = src.info();
+            InferenceEngine fitted = InputSizeOption.fitToSource(inputSize, inference, engine, model,
+                    new EngineOptions(threads), info.width(), info.height(), err::println);
+            if (fitted != inference) {
+                owned.set(owned.indexOf(inference), fitted);
+                inference = fitted;
+            }
             err.println("source " + info.uri() + ": " + info.width() + "x" + info.height() + " "
                     + String.format("%.2f", info.fps()) + " fps " + info.codec()
                     + (info.live() ? " (live)" : info.frameCount() > 0 ? ", " + info.frameCount() + " frames" : ""));
@@ -147,7 +163,8 @@ final class RunCommand implements Callable<Integer> {
             if (ring != null) {
                 config = config.withRingSize(ring);
             }
-            config = config.withHud(!noHud).withDepthScale(depthScale(inference.model(), info, err));
+            config = config.withHud(!noHud).withDepthScale(depthScale(inference.model(), info, err))
+                    .withGroundPlane(groundPlane(inference.model(), err));
             List<FrameSink> sinks = new ArrayList<>();
             VideoWriter video = null;
             if (out != null) {
@@ -270,6 +287,29 @@ final class RunCommand implements Callable<Integer> {
         err.printf(java.util.Locale.ROOT, "depth scaled by %.4f: camera focal %.1f px at the model's %d px width, "
                 + "model trained at %.1f px%n", scale, focalAtModel, model.inputWidth(), model.focalPx());
         return scale;
+    }
+
+    /**
+     * The road geometry of the camera given with {@code --calib} (mount height, pitch, focal length and principal
+     * row brought to the model's input height), fused with the network's depth; null without {@code --calib} or
+     * with {@code --no-ground-plane}.
+     */
+    private PipelineConfig.GroundPlane groundPlane(ModelInfo model, PrintStream err) throws Exception {
+        if (calib == null || noGroundPlane) {
+            return null;
+        }
+        CameraCalibration camera;
+        try {
+            camera = CameraCalibration.read(calib);
+        } catch (java.io.IOException e) {
+            throw new UserError(e.getMessage());
+        }
+        double sy = (double) model.inputHeight() / camera.height();
+        err.printf(java.util.Locale.ROOT, "depth fused with the ground plane: camera %.2f m above the road, pitched "
+                + "%.2f° down%n", camera.mountHeightM(), camera.pitchDeg());
+        // calibration files put pixel centres at +0.5 (calibration/README.md); GroundPlaneDepth at integers
+        return new PipelineConfig.GroundPlane(camera.fy() * sy, camera.cy() * sy - 0.5,
+                camera.mountHeightM(), camera.pitchDeg());
     }
 
     /** Closes in reverse order; returns the first failure with later ones suppressed into it. */

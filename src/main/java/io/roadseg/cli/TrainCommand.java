@@ -4,25 +4,39 @@ import io.roadseg.model.FcnArchitecture;
 import io.roadseg.model.FcnWeights;
 import io.roadseg.model.OnnxWeightsReader;
 import io.roadseg.train.Trainer;
+import io.roadseg.train.TrainingCheckpoint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
  * {@code roadseg train}: trains the multi-decoder FCN with libtorch on CamVid + synthetic drives and writes the
- * ONNX model (every 200 steps and at the end, atomically).
+ * ONNX model and its training checkpoint (every {@code --checkpoint-every} steps and at the end, atomically).
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Train the FCN (libtorch, CPU) on CamVid train + synthetic drives; write the ONNX model.")
+        description = {"Train the FCN (libtorch; CUDA when present, else the CPU) on CamVid + synthetic drives.",
+                "Writes OUT (ONNX) and OUT with .ckpt (weights, BatchNorm statistics, optimiser moments, step):",
+                "--resume OUT.ckpt continues that run exactly, with the same settings."})
 final class TrainCommand implements Callable<Integer> {
-    @Option(names = "--camvid", defaultValue = "../shared/data/camvid", description = "CamVid root (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--camvid", description = "CamVid root (default: ../shared/data/camvid beside the project).")
     Path camvid;
 
-    @Option(names = "--steps", defaultValue = "2000", description = "Optimiser steps (default: ${DEFAULT-VALUE}).")
-    int steps;
+    @Option(names = "--splits", defaultValue = "train,val", split = ",",
+            description = "CamVid splits to train on (default: ${DEFAULT-VALUE}).")
+    List<String> splits;
+
+    @Option(names = "--hold-out", defaultValue = "0006R0",
+            description = "CamVid sequence never trained on, scored during training (default: ${DEFAULT-VALUE}; "
+                    + "'none' trains on everything).")
+    String holdOut;
+
+    @Option(names = "--steps", defaultValue = "20000", description = "Optimiser steps of the whole run (default: ${DEFAULT-VALUE}).")
+    long steps;
 
     @Option(names = "--camvid-batch", defaultValue = "6", description = "CamVid crops per batch (default: ${DEFAULT-VALUE}).")
     int camvidBatch;
@@ -30,56 +44,117 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--sim-batch", defaultValue = "2", description = "Synthetic crops per batch (default: ${DEFAULT-VALUE}).")
     int simBatch;
 
-    @Option(names = "--crop", defaultValue = "240x176", description = "Crop WIDTHxHEIGHT, multiples of 16 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--crop", defaultValue = "320x240", description = "Crop WIDTHxHEIGHT, multiples of 16 (default: ${DEFAULT-VALUE}).")
     String crop;
 
-    @Option(names = "--lr", defaultValue = "0.002", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", defaultValue = "0.004", description = "Peak AdamW learning rate (default: ${DEFAULT-VALUE}).")
     double lr;
+
+    @Option(names = "--weight-decay", defaultValue = "0.0001", description = "Decoupled weight decay (default: ${DEFAULT-VALUE}).")
+    double weightDecay;
+
+    @Option(names = "--warmup", defaultValue = "500", description = "Warm-up steps (default: ${DEFAULT-VALUE}).")
+    long warmup;
+
+    @Option(names = "--scale", defaultValue = "0.5..2.0", description = "Random zoom range MIN..MAX (default: ${DEFAULT-VALUE}).")
+    String scale;
+
+    @Option(names = "--no-colour-jitter", description = "No brightness/contrast/gamma/saturation jitter.")
+    boolean noJitter;
+
+    @Option(names = "--class-weight-c", defaultValue = "1.10", description = "c of the class weights 1/ln(c + p) (default: ${DEFAULT-VALUE}).")
+    double classWeightC;
+
+    @Option(names = "--pseudo-depth-weight", defaultValue = "0.5",
+            description = "Weight of the real frames' sky/road depth from geometry (default: ${DEFAULT-VALUE}).")
+    double pseudoDepthWeight;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--no-augment", description = "Crops and flips only: no random scale or colour jitter.")
-    boolean noAugment;
-
     @Option(names = "--threads", defaultValue = "2", description = "libtorch threads (default: ${DEFAULT-VALUE}).")
     int threads;
 
-    @Option(names = {"--from", "--resume"}, paramLabel = "ONNX",
-            description = "Start from this roadseg model's weights (a checkpoint the trainer wrote); the optimiser's "
-                    + "moments and the step count start afresh.")
+    @Option(names = "--eval-every", defaultValue = "500", description = "Steps between held-out scores (default: ${DEFAULT-VALUE}).")
+    int evalEvery;
+
+    @Option(names = "--checkpoint-every", defaultValue = "250", description = "Steps between checkpoints (default: ${DEFAULT-VALUE}).")
+    int checkpointEvery;
+
+    @Option(names = "--resume", paramLabel = "CKPT",
+            description = "Continue the run this training checkpoint (.ckpt) was written by, exactly.")
+    Path resume;
+
+    @Option(names = "--from", paramLabel = "ONNX",
+            description = "Start a new run from this roadseg model's weights (optimiser and schedule start afresh).")
     Path from;
 
     @Option(names = {"-o", "--out"}, defaultValue = "engines/roadseg-trained.onnx",
-            description = "Model to write (default: ${DEFAULT-VALUE}).")
+            description = "Model to write; its checkpoint goes beside it as .ckpt (default: ${DEFAULT-VALUE}).")
     Path out;
 
     @Override
     public Integer call() throws Exception {
         String[] wh = crop.split("x");
-        int w = Integer.parseInt(wh[0]);
-        int h = Integer.parseInt(wh[1]);
-        if (w % 16 != 0 || h % 16 != 0 || w > 480 || h > 352) {
-            throw new UserError("--crop " + crop + ": width and height must be multiples of 16, at most 480x352");
+        int w;
+        int h;
+        try {
+            w = Integer.parseInt(wh[0]);
+            h = Integer.parseInt(wh[1]);
+        } catch (RuntimeException e) {
+            throw new UsageError("--crop " + crop + ": expected WIDTHxHEIGHT, e.g. 320x240");
         }
-        if (!Files.isDirectory(camvid)) {
-            throw new UserError("data " + camvid + ": CamVid folder not found");
+        if (w % 16 != 0 || h % 16 != 0 || w <= 0 || h <= 0) {
+            throw new UsageError("--crop " + crop + ": width and height must be positive multiples of 16");
         }
-        FcnWeights start;
-        if (from != null) {
-            try {
-                start = OnnxWeightsReader.read(from, FcnArchitecture.defaults());
-            } catch (java.io.IOException e) {
-                throw new UserError(e.getMessage());
+        String[] range = scale.split("\\.\\.");
+        double scaleMin;
+        double scaleMax;
+        try {
+            scaleMin = Double.parseDouble(range[0]);
+            scaleMax = Double.parseDouble(range[1]);
+        } catch (RuntimeException e) {
+            throw new UsageError("--scale " + scale + ": expected MIN..MAX, e.g. 0.5..2.0");
+        }
+        if (!(scaleMin > 0) || !(scaleMax >= scaleMin)) {
+            throw new UsageError("--scale " + scale + ": need 0 < MIN <= MAX");
+        }
+        if (steps < 1 || warmup < 0 || warmup >= steps) {
+            throw new UsageError("--steps " + steps + " must be >= 1 and above --warmup " + warmup);
+        }
+        if (!(lr > 0) || weightDecay < 0 || threads < 1 || evalEvery < 1 || checkpointEvery < 1
+                || camvidBatch < 0 || simBatch < 0 || camvidBatch + simBatch < 1 || !(classWeightC > 1)) {
+            throw new UsageError("train: --lr and --class-weight-c - 1 must be > 0, --threads, --eval-every and "
+                    + "--checkpoint-every >= 1, batches >= 0 with at least one crop");
+        }
+        Path root = camvid != null ? camvid : Path.of("../shared/data/camvid");
+        if (!Files.isDirectory(root)) {
+            throw new UserError("data " + root + ": CamVid folder not found");
+        }
+        String heldOut = "none".equals(holdOut) ? "" : holdOut;
+        Trainer.Settings settings = new Trainer.Settings(root, splits, heldOut, steps, camvidBatch, simBatch, w, h,
+                lr, weightDecay, warmup, scaleMin, scaleMax, !noJitter, classWeightC, pseudoDepthWeight, seed,
+                threads, evalEvery, checkpointEvery);
+        FcnWeights start = FcnWeights.random(FcnArchitecture.defaults(), seed);
+        TrainingCheckpoint checkpoint = null;
+        try {
+            if (resume != null && from != null) {
+                throw new UsageError("--resume continues a run, --from starts one: give one of them");
             }
-        } else {
-            start = FcnWeights.random(FcnArchitecture.defaults(), seed);
+            if (resume != null) {
+                checkpoint = TrainingCheckpoint.read(resume);
+            } else if (from != null) {
+                start = OnnxWeightsReader.read(from, FcnArchitecture.defaults());
+            }
+            Trainer.Result r = new Trainer(settings, System.err).train(start,
+                    checkpoint, out);
+            System.err.printf(java.util.Locale.ROOT, "losses: segmentation %.4f → %.4f, depth %.4f → %.4f;"
+                            + " held-out mIoU %.2f %%%n", r.firstSegLoss(), r.lastSegLoss(), r.firstDepthLoss(),
+                    r.lastDepthLoss(), 100 * r.heldOutMeanIou());
+        } catch (IOException e) {
+            throw new UserError(e.getMessage());
         }
-        Trainer.Result r = new Trainer(new Trainer.Settings(camvid, steps, camvidBatch, simBatch, w, h, lr, seed,
-                threads, !noAugment), System.err).train(start, out);
-        System.err.printf(java.util.Locale.ROOT, "losses: segmentation %.4f → %.4f, depth %.4f → %.4f%n",
-                r.firstSegLoss(), r.lastSegLoss(), r.firstDepthLoss(), r.lastDepthLoss());
-        System.err.println("wrote " + out);
+        System.err.println("wrote " + out + " and " + Trainer.checkpointFor(out));
         return 0;
     }
 }

@@ -32,6 +32,19 @@ public record ModelInfo(Path file, int inputWidth, int inputHeight, List<String>
         return classNames.size();
     }
 
+    /** @return the ids of the named classes this model has, in the order given (absent names are left out) */
+    public int[] classIds(String... names) {
+        int[] found = new int[names.length];
+        int n = 0;
+        for (String name : names) {
+            int i = classNames.indexOf(name);
+            if (i >= 0) {
+                found[n++] = i;
+            }
+        }
+        return java.util.Arrays.copyOf(found, n);
+    }
+
     public int inputPixels() {
         return inputWidth * inputHeight;
     }

@@ -26,6 +26,7 @@ public final class ModelMetadata {
     public static final String MAX_DEPTH = ModelContract.MAX_DEPTH;
     public static final String FOCAL_PX = ModelContract.FOCAL_PX;
     public static final String WEIGHTS = ModelContract.WEIGHTS;
+    public static final String INPUT_STRIDE = ModelContract.INPUT_STRIDE;
 
     private ModelMetadata() {
     }
@@ -35,11 +36,8 @@ public final class ModelMetadata {
      */
     public static ModelInfo read(Path file, Map<String, String> meta, int width, int height, int classesFromShape,
                                  SegmentationOutput segmentation) throws InferenceException {
+        requireRoadsegModel(file, meta);
         String format = meta.get(FORMAT);
-        if (format == null) {
-            throw new InferenceException("model " + file + ": not a roadseg model (no '" + FORMAT
-                    + "' metadata; export it with 'roadseg export-model')");
-        }
         if (!"1".equals(format)) {
             throw new InferenceException("model " + file + ": metadata " + FORMAT + "=" + format
                     + " is not supported (this build reads format 1)");
@@ -64,7 +62,7 @@ public final class ModelMetadata {
             colors[i] = Integer.parseInt(c.substring(1), 16);
         }
         String input = meta.get(INPUT);
-        if (input != null && !input.equals(width + "x" + height)) {
+        if (input != null && !input.equals(width + "x" + height) && !meta.containsKey(INPUT_STRIDE)) {
             throw new InferenceException("model " + file + ": metadata " + INPUT + "=" + input
                     + " disagrees with the input tensor " + width + "x" + height);
         }
@@ -90,6 +88,61 @@ public final class ModelMetadata {
         int voidId = (int) floats(file, VOID_ID, meta.getOrDefault(VOID_ID, String.valueOf(names.size())), 1)[0];
         return new ModelInfo(file, width, height, names, colors, voidId, mean, std, order.equals("RGB"),
                 segmentation, maxDepth, focal, meta.getOrDefault(WEIGHTS, "unknown weights"), Map.copyOf(meta));
+    }
+
+    /**
+     * The size a model runs at: a model with a fixed input ({@code fixedWidth > 0}) runs at that size only; a fully
+     * convolutional one (symbolic H and W) at {@code requested}, else at the {@link InputSize#forSource size fitted}
+     * to the {@code source} frames, else at its metadata's {@link #INPUT} size.
+     *
+     * @throws InferenceException naming the file and the value: a requested size that is not a multiple of the
+     *                            model's {@link #INPUT_STRIDE}, a fixed model asked for another size, a dynamic
+     *                            model without a usable size
+     */
+    public static InputSize inputSize(Path file, Map<String, String> meta, int fixedWidth, int fixedHeight,
+                                      InputSize requested, InputSize source) throws InferenceException {
+        if (fixedWidth > 0 && fixedHeight > 0) {
+            if (requested != null && (requested.width() != fixedWidth || requested.height() != fixedHeight)) {
+                throw new InferenceException("model " + file + ": its input is fixed at " + fixedWidth + "x"
+                        + fixedHeight + "; it cannot run at " + requested + " (export it with symbolic H and W)");
+            }
+            return new InputSize(fixedWidth, fixedHeight);
+        }
+        int stride = (int) floats(file, INPUT_STRIDE, meta.getOrDefault(INPUT_STRIDE, "1"), 1)[0];
+        if (stride < 1) {
+            throw new InferenceException("model " + file + ": metadata " + INPUT_STRIDE + " must be >= 1");
+        }
+        InputSize size = requested;
+        if (size == null) {
+            String text = meta.get(INPUT);
+            if (text == null) {
+                throw new InferenceException("model " + file + ": input has symbolic H and W and the metadata gives"
+                        + " no '" + INPUT + "' size; give one (--input-size WxH)");
+            }
+            try {
+                size = InputSize.parse(text, 1);
+            } catch (IllegalArgumentException e) {
+                throw new InferenceException("model " + file + ": metadata " + INPUT + "=" + text
+                        + " is not WIDTHxHEIGHT");
+            }
+        }
+        if (requested == null && source != null) {
+            size = InputSize.forSource(source.width(), source.height(), size, stride);
+        }
+        if (size.width() % stride != 0 || size.height() % stride != 0) {
+            throw new InferenceException("model " + file + ": input size " + size + " is not a multiple of the "
+                    + "network's stride " + stride + " (try " + (size.width() / stride * stride) + "x"
+                    + (size.height() / stride * stride) + ")");
+        }
+        return size;
+    }
+
+    /** @throws InferenceException naming the file when its metadata does not make it a roadseg model */
+    public static void requireRoadsegModel(Path file, Map<String, String> meta) throws InferenceException {
+        if (meta.get(FORMAT) == null) {
+            throw new InferenceException("model " + file + ": not a roadseg model (no '" + FORMAT
+                    + "' metadata; export it with 'roadseg export-model')");
+        }
     }
 
     private static String require(Path file, Map<String, String> meta, String key) throws InferenceException {

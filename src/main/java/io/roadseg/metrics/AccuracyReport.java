@@ -12,11 +12,13 @@ public final class AccuracyReport {
 
     public static String table(List<String> classNames, SegmentationScore seg, DepthScore depth) {
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "%-14s %8s %14s %14s%n", "class", "IoU %", "truth pixels",
-                "predicted"));
+        b.append(String.format(Locale.ROOT, "%-14s %8s %14s %14s %10s%n", "class", "IoU %", "truth pixels",
+                "predicted", "pred/true"));
         for (int c = 0; c < seg.classes(); c++) {
-            b.append(String.format(Locale.ROOT, "%-14s %8s %14d %14d%n", classNames.get(c), percent(seg.iou(c)),
-                    seg.truthPixels(c), seg.predictedPixels(c)));
+            long truth = seg.truthPixels(c);
+            b.append(String.format(Locale.ROOT, "%-14s %8s %14d %14d %10s%n", classNames.get(c), percent(seg.iou(c)),
+                    truth, seg.predictedPixels(c), truth == 0 ? "n/a"
+                            : String.format(Locale.ROOT, "%.2fx", seg.predictedPixels(c) / (double) truth)));
         }
         b.append(String.format(Locale.ROOT, "mean IoU %s %%  pixel accuracy %s %%  (%d pixels)%n",
                 percent(seg.meanIou()), percent(seg.pixelAccuracy()), seg.evaluatedPixels()));

@@ -9,27 +9,37 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The multi-decoder FCN {@code fcn-md-v1}: its hyper-parameters, its layer graph and its named parameters.
+ * The multi-decoder FCN {@code fcn-md-v2}: its hyper-parameters, its layer graph and its named parameters.
  * See the {@linkplain io.roadseg.model package documentation} for the diagram.
  *
+ * <p>Every convolution but the heads and the gate's is followed by BatchNorm in training (folded into the
+ * convolution for export) and, where an activation follows, a PReLU.
  * <ul>
- *   <li>{@code DS(a→b, s, d)}: depthwise 3x3 conv (groups a, stride s, dilation d, padding d) + ReLU, then pointwise
- *       1x1 conv a→b + ReLU; residual ({@code x + DS(x)}) when a == b and s == 1.</li>
- *   <li>Encoder: e0 = conv3x3/2 3→c1 + ReLU; e1 = DS(c1→c2,/2) = skip4; e2 = DS(c2→c2); e3 = DS(c2→c3,/2) = skip8;
- *       e4 = DS(c3→c3); e5 = DS(c3→c4,/2); e6 = DS(c4→c4, dilation 2); e7 = DS(c4→c4, dilation 4).</li>
- *   <li>Two decoders, {@code seg.} and {@code depth.}, same structure, separate weights: d0 = up x2, concat skip8,
- *       conv1x1 (c4+c3)→c3 + ReLU, DS(c3→c3); d1 = up x2, concat skip4, conv1x1 (c3+c2)→c2 + ReLU, DS(c2→c2);
- *       head = conv1x1 c2→K; up x4 to the input size.</li>
+ *   <li>{@code CB(C, d)}, the context block (after CGNet and DABNet): 1x1 C→C/2; two depthwise 3x3 branches on the
+ *       halves — local (dilation 1) and surrounding context (dilation d) — summed; 1x1 C/2→C; a squeeze-style global
+ *       context gate (global average pool → 1x1 C→C/4 → ReLU → 1x1 C/4→C → sigmoid, multiplied per channel);
+ *       residual {@code x + …} and PReLU.</li>
+ *   <li>{@code down(a→b)}: depthwise 3x3 stride 2, then (optionally) the input image average-pooled to this level
+ *       concatenated, then 1x1 to b.</li>
+ *   <li>Encoder: stem = 3x3/2 conv 3→c1 (1/2); down(c1→c2) + image (1/4), {@value #BLOCKS_4} x CB(c2, 2) = skip4;
+ *       down(c2→c3) + image (1/8), CB(c3, 2, 4, 2, 4) = skip8; down(c3→c4) (1/16), CB(c4, 2, 4, 8, 2, 4, 8).</li>
+ *   <li>Two decoders, {@code seg.} and {@code depth.}, same structure, separate weights: 1x1 c4→c3/2 at 1/16; up
+ *       x2, concat skip8, 1x1 → c3/2, separable block; up x2, concat skip4, 1x1 → 3·c2/4, separable block;
+ *       head = 1x1 → K; up x4 to the input size.</li>
  *   <li>Outputs: {@value #SEG_OUTPUT} [N,classes,H,W] raw logits; {@value #DEPTH_OUTPUT} [N,1,H,W] =
  *       maxDepth * sigmoid(depth head), metres.</li>
  * </ul>
+ *
+ * <p>The graph has no fixed size: any H and W that are multiples of {@value #STRIDE} run (the exported ONNX file
+ * has symbolic height and width); {@link #inputHeight()} and {@link #inputWidth()} are the size it is trained and
+ * benchmarked at.
  *
  * <p>Immutable and safe to share between threads; the {@code with…} methods return new instances.
  */
 public final class FcnArchitecture {
 
     /** Name of the network, as written into the model's metadata. */
-    public static final String NAME = "fcn-md-v1";
+    public static final String NAME = "fcn-md-v2";
     /** Name of the graph input, float [N,3,H,W]. */
     public static final String INPUT = "image";
     /** Name of the segmentation output, float [N,classes,H,W], raw logits. */
@@ -41,7 +51,14 @@ public final class FcnArchitecture {
     /** Channels of the input image (RGB). */
     public static final int INPUT_CHANNELS = 3;
 
-    private static final FcnArchitecture DEFAULTS = new FcnArchitecture(352, 480, 11, 16, 32, 64, 128, 80f);
+    /** Context blocks at 1/4 resolution. */
+    static final int BLOCKS_4 = 2;
+    /** Dilations of the context blocks at 1/8 resolution. */
+    private static final int[] DILATIONS_8 = {2, 4, 2, 4};
+    /** Dilations of the context blocks at 1/16 resolution. */
+    private static final int[] DILATIONS_16 = {2, 4, 8, 2, 4, 8};
+
+    private static final FcnArchitecture DEFAULTS = new FcnArchitecture(352, 480, 11, 16, 32, 96, 192, 80f);
 
     private final int inputHeight;
     private final int inputWidth;
@@ -92,7 +109,7 @@ public final class FcnArchitecture {
     }
 
     /**
-     * @return the defaults: input 352x480 (height x width), 11 classes, channel widths 16/32/64/128, max depth 80 m
+     * @return the defaults: input 352x480 (height x width), 11 classes, channel widths 16/32/96/192, max depth 80 m
      */
     public static FcnArchitecture defaults() {
         return DEFAULTS;
@@ -254,6 +271,20 @@ public final class FcnArchitecture {
                 out = in.clone();
             } else if (layer instanceof FcnLayer.Upsample up) {
                 out = new int[] {in[0], in[1] * up.factor(), in[2] * up.factor()};
+            } else if (layer instanceof FcnLayer.AveragePool pool) {
+                out = new int[] {in[0], in[1] / pool.factor(), in[2] / pool.factor()};
+            } else if (layer instanceof FcnLayer.GlobalAveragePool) {
+                out = new int[] {in[0], 1, 1};
+            } else if (layer instanceof FcnLayer.ChannelGate gate) {
+                int[] g = shapes.get(gate.gate());
+                if (g[0] != in[0] || g[1] != 1 || g[2] != 1) {
+                    throw new IllegalStateException("gate " + gate.output() + ": " + Arrays.toString(g)
+                            + " is not [" + in[0] + ",1,1]");
+                }
+                out = in.clone();
+            } else if (layer instanceof FcnLayer.PRelu p && p.channels() != in[0]) {
+                throw new IllegalStateException("prelu " + p.name() + " expects " + p.channels() + " channels, input "
+                        + p.input() + " has " + in[0]);
             } else {
                 out = in.clone();
             }
@@ -266,15 +297,22 @@ public final class FcnArchitecture {
 
     private List<FcnLayer> buildLayers() {
         List<FcnLayer> g = new ArrayList<>();
-        g.add(new FcnLayer.Conv("enc.e0.conv", INPUT, INPUT_CHANNELS, c1, 3, 2, 1, 1, 1));
-        g.add(new FcnLayer.Relu("enc.e0.conv", "enc.e0"));
-        String skip4 = separable(g, "enc.e1", "enc.e0", c1, c2, 2, 1);
-        String x = separable(g, "enc.e2", skip4, c2, c2, 1, 1);
-        String skip8 = separable(g, "enc.e3", x, c2, c3, 2, 1);
-        x = separable(g, "enc.e4", skip8, c3, c3, 1, 1);
-        x = separable(g, "enc.e5", x, c3, c4, 2, 1);
-        x = separable(g, "enc.e6", x, c4, c4, 1, 2);
-        String encoded = separable(g, "enc.e7", x, c4, c4, 1, 4);
+        String x = convBnAct(g, "enc.stem", INPUT, INPUT_CHANNELS, c1, 3, 2, 1, 1);
+        x = down(g, "enc.down4", x, c1, c2, 4);
+        for (int i = 0; i < BLOCKS_4; i++) {
+            x = contextBlock(g, "enc.s4.b" + i, x, c2, 2);
+        }
+        String skip4 = x;
+        x = down(g, "enc.down8", x, c2, c3, 8);
+        for (int i = 0; i < DILATIONS_8.length; i++) {
+            x = contextBlock(g, "enc.s8.b" + i, x, c3, DILATIONS_8[i]);
+        }
+        String skip8 = x;
+        x = down(g, "enc.down16", x, c3, c4, 0);
+        for (int i = 0; i < DILATIONS_16.length; i++) {
+            x = contextBlock(g, "enc.s16.b" + i, x, c4, DILATIONS_16[i]);
+        }
+        String encoded = x;
 
         String segHead = decoder(g, "seg", encoded, skip8, skip4, classes);
         g.add(new FcnLayer.Upsample(segHead, SEG_OUTPUT, 4));
@@ -286,38 +324,87 @@ public final class FcnArchitecture {
         return g;
     }
 
-    /** Appends d0, d1 and the head of one decoder; returns the head's output (at 1/4 resolution). */
+    /** Decoder widths at 1/8 and 1/4 resolution. */
+    private int decoderWidth8() {
+        return Math.max(1, c3 / 2);
+    }
+
+    private int decoderWidth4() {
+        return Math.max(1, c2 * 3 / 4);
+    }
+
+    /** Appends one decoder; returns the head's output (at 1/4 resolution). */
     private String decoder(List<FcnLayer> g, String prefix, String encoded, String skip8, String skip4, int outputs) {
-        String x = fuse(g, prefix + ".d0", encoded, skip8, c4 + c3, c3);
-        x = separable(g, prefix + ".d0", x, c3, c3, 1, 1);
-        x = fuse(g, prefix + ".d1", x, skip4, c3 + c2, c2);
-        x = separable(g, prefix + ".d1", x, c2, c2, 1, 1);
-        g.add(new FcnLayer.Conv(prefix + ".head", x, c2, outputs, 1, 1, 0, 1, 1));
+        int w8 = decoderWidth8();
+        int w4 = decoderWidth4();
+        String x = convBnAct(g, prefix + ".proj", encoded, c4, w8, 1, 1, 1, 1);
+        x = fuse(g, prefix + ".d8", x, skip8, w8 + c3, w8);
+        x = separable(g, prefix + ".d8.ds", x, w8);
+        x = fuse(g, prefix + ".d4", x, skip4, w8 + c2, w4);
+        x = separable(g, prefix + ".d4.ds", x, w4);
+        g.add(new FcnLayer.Conv(prefix + ".head", x, w4, outputs, 1, 1, 0, 1, 1));
         return prefix + ".head";
     }
 
-    /** Upsample x2, concat the skip, conv1x1 + ReLU; parameters {@code prefix.fuse.*}. */
+    /** Upsample x2, concat the skip, conv1x1 + BN + PReLU; parameters {@code prefix.fuse.*}. */
     private static String fuse(List<FcnLayer> g, String prefix, String x, String skip, int in, int out) {
         g.add(new FcnLayer.Upsample(x, prefix + ".up", 2));
         g.add(new FcnLayer.Concat(prefix + ".up", skip, prefix + ".cat"));
-        g.add(new FcnLayer.Conv(prefix + ".fuse", prefix + ".cat", in, out, 1, 1, 0, 1, 1));
-        g.add(new FcnLayer.Relu(prefix + ".fuse", prefix + ".fused"));
-        return prefix + ".fused";
+        return convBnAct(g, prefix + ".fuse", prefix + ".cat", in, out, 1, 1, 1, 1);
     }
 
-    /** DS block; parameters {@code prefix.dw.*} and {@code prefix.pw.*}; returns the block's output name. */
-    private static String separable(List<FcnLayer> g, String prefix, String x, int in, int out, int stride,
-                                    int dilation) {
-        g.add(new FcnLayer.Conv(prefix + ".dw", x, in, in, 3, stride, dilation, dilation, in));
-        g.add(new FcnLayer.Relu(prefix + ".dw", prefix + ".dw.relu"));
-        g.add(new FcnLayer.Conv(prefix + ".pw", prefix + ".dw.relu", in, out, 1, 1, 0, 1, 1));
-        if (in == out && stride == 1) {
-            g.add(new FcnLayer.Relu(prefix + ".pw", prefix + ".pw.relu"));
-            g.add(new FcnLayer.Add(x, prefix + ".pw.relu", prefix));
-        } else {
-            g.add(new FcnLayer.Relu(prefix + ".pw", prefix));
-        }
+    /** Residual depthwise-separable block: dw3x3 + BN + PReLU, pw + BN, x + …; returns the sum. */
+    private static String separable(List<FcnLayer> g, String prefix, String x, int c) {
+        String y = convBnAct(g, prefix + ".dw", x, c, c, 3, 1, 1, c);
+        g.add(new FcnLayer.Conv(prefix + ".pw", y, c, c, 1, 1, 0, 1, 1, true));
+        g.add(new FcnLayer.Add(x, prefix + ".pw", prefix));
         return prefix;
+    }
+
+    /**
+     * Downsampling: depthwise 3x3 stride 2 + BN + PReLU; the input image pooled by {@code imageFactor} concatenated
+     * (0 = none); 1x1 to {@code out} + BN + PReLU.
+     */
+    private static String down(List<FcnLayer> g, String prefix, String x, int in, int out, int imageFactor) {
+        String y = convBnAct(g, prefix + ".dw", x, in, in, 3, 2, 1, in);
+        int channels = in;
+        if (imageFactor > 0) {
+            String pooled = prefix + ".image";
+            g.add(new FcnLayer.AveragePool(INPUT, pooled, imageFactor));
+            g.add(new FcnLayer.Concat(y, pooled, prefix + ".cat"));
+            y = prefix + ".cat";
+            channels += INPUT_CHANNELS;
+        }
+        return convBnAct(g, prefix + ".pw", y, channels, out, 1, 1, 1, 1);
+    }
+
+    /** The context block {@code CB(c, dilation)}; returns its output. */
+    private static String contextBlock(List<FcnLayer> g, String prefix, String x, int c, int dilation) {
+        int half = Math.max(1, c / 2);
+        String reduced = convBnAct(g, prefix + ".reduce", x, c, half, 1, 1, 1, 1);
+        String local = convBnAct(g, prefix + ".local", reduced, half, half, 3, 1, 1, half);
+        String context = convBnAct(g, prefix + ".context", reduced, half, half, 3, 1, dilation, half);
+        g.add(new FcnLayer.Add(local, context, prefix + ".joint"));
+        g.add(new FcnLayer.Conv(prefix + ".expand", prefix + ".joint", half, c, 1, 1, 0, 1, 1, true));
+        int squeezed = Math.max(1, c / 4);
+        g.add(new FcnLayer.GlobalAveragePool(prefix + ".expand", prefix + ".gate.pool"));
+        g.add(new FcnLayer.Conv(prefix + ".gate.fc1", prefix + ".gate.pool", c, squeezed, 1, 1, 0, 1, 1));
+        g.add(new FcnLayer.Relu(prefix + ".gate.fc1", prefix + ".gate.relu"));
+        g.add(new FcnLayer.Conv(prefix + ".gate.fc2", prefix + ".gate.relu", squeezed, c, 1, 1, 0, 1, 1));
+        g.add(new FcnLayer.Sigmoid(prefix + ".gate.fc2", prefix + ".gate"));
+        g.add(new FcnLayer.ChannelGate(prefix + ".expand", prefix + ".gate", prefix + ".gated"));
+        g.add(new FcnLayer.Add(x, prefix + ".gated", prefix + ".sum"));
+        g.add(new FcnLayer.PRelu(prefix, prefix + ".sum", c));
+        return prefix;
+    }
+
+    /** Conv (stride, padding = dilation for 3x3, groups) + BN + PReLU; returns the activation's name. */
+    private static String convBnAct(List<FcnLayer> g, String name, String x, int in, int out, int kernel, int stride,
+                                    int dilation, int groups) {
+        int padding = kernel == 1 ? 0 : dilation;
+        g.add(new FcnLayer.Conv(name, x, in, out, kernel, stride, padding, dilation, groups, true));
+        g.add(new FcnLayer.PRelu(name + ".act", name, out));
+        return name + ".act";
     }
 
     private static List<Parameter> listParameters(List<FcnLayer> layers) {
@@ -326,6 +413,8 @@ public final class FcnArchitecture {
             if (layer instanceof FcnLayer.Conv conv) {
                 params.add(new Parameter(conv.weightName(), conv.weightShape()));
                 params.add(new Parameter(conv.biasName(), new int[] {conv.outChannels()}));
+            } else if (layer instanceof FcnLayer.PRelu p) {
+                params.add(new Parameter(p.slopeName(), new int[] {p.channels(), 1, 1}));
             }
         }
         return params;

@@ -32,9 +32,19 @@ public sealed interface FcnLayer {
      * @param padding     zero padding on every side
      * @param dilation    dilation in both directions
      * @param groups      channel groups: 1 for a dense conv, {@code inChannels} for a depthwise one
+     * @param batchNorm   whether a BatchNorm follows in training ({@code name.bn.*}, with running statistics); the
+     *                    exported weights have it folded into {@code weight} and {@code bias}, so inference and the
+     *                    ONNX graph see a plain convolution
      */
     record Conv(String name, String input, int inChannels, int outChannels, int kernel, int stride, int padding,
-                int dilation, int groups) implements FcnLayer {
+                int dilation, int groups, boolean batchNorm) implements FcnLayer {
+
+        /** A convolution without BatchNorm. */
+        public Conv(String name, String input, int inChannels, int outChannels, int kernel, int stride, int padding,
+                    int dilation, int groups) {
+            this(name, input, inChannels, outChannels, kernel, stride, padding, dilation, groups, false);
+        }
+
         public Conv {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(input, "input");
@@ -114,6 +124,74 @@ public sealed interface FcnLayer {
         public Upsample {
             if (factor < 1) {
                 throw new IllegalArgumentException("upsample " + output + ": factor " + factor + " must be >= 1");
+            }
+        }
+
+        @Override
+        public List<String> inputs() {
+            return List.of(input);
+        }
+    }
+
+    /**
+     * Parametric ReLU with one learned slope per channel: {@code x} where {@code x >= 0}, else {@code slope[c] * x}.
+     * Its parameter is {@code name + ".slope"} shaped {@code [channels, 1, 1]} (ONNX {@code PRelu} broadcasting).
+     *
+     * @param name     parameter prefix and output activation
+     * @param input    activation read
+     * @param channels channels of {@code input}
+     */
+    record PRelu(String name, String input, int channels) implements FcnLayer {
+        public PRelu {
+            Objects.requireNonNull(name, "name");
+            if (channels < 1) {
+                throw new IllegalArgumentException("prelu " + name + ": channels " + channels + " must be >= 1");
+            }
+        }
+
+        /** @return the slope parameter's name, {@code name + ".slope"} */
+        public String slopeName() {
+            return name + ".slope";
+        }
+
+        @Override
+        public List<String> inputs() {
+            return List.of(input);
+        }
+
+        @Override
+        public String output() {
+            return name;
+        }
+    }
+
+    /** Mean over height and width per channel: {@code [N,C,H,W] → [N,C,1,1]} (ONNX {@code GlobalAveragePool}). */
+    record GlobalAveragePool(String input, String output) implements FcnLayer {
+        @Override
+        public List<String> inputs() {
+            return List.of(input);
+        }
+    }
+
+    /**
+     * Element-wise product with per-channel broadcasting: {@code left [N,C,H,W] * gate [N,C,1,1]} — the squeeze-style
+     * context gate.
+     */
+    record ChannelGate(String left, String gate, String output) implements FcnLayer {
+        @Override
+        public List<String> inputs() {
+            return List.of(left, gate);
+        }
+    }
+
+    /**
+     * Average pooling with kernel and stride {@code factor}, no padding (sizes are multiples of the factor): the
+     * input image brought down to a coarser level to be injected again there.
+     */
+    record AveragePool(String input, String output, int factor) implements FcnLayer {
+        public AveragePool {
+            if (factor < 1) {
+                throw new IllegalArgumentException("average pool " + output + ": factor " + factor + " must be >= 1");
             }
         }
 

@@ -19,6 +19,8 @@ public final class FcnWeights {
 
     /** Half-width of the uniform distribution that {@link #random} draws biases from. */
     public static final float RANDOM_BIAS_RANGE = 0.01f;
+    /** Initial PReLU slope, as PyTorch's {@code nn.PReLU}. */
+    public static final float PRELU_INITIAL_SLOPE = 0.25f;
 
     private final FcnArchitecture architecture;
     private final Map<String, Tensor> tensors;
@@ -69,7 +71,7 @@ public final class FcnWeights {
     /**
      * Random initial weights, bit-identical on every machine and JVM for the same architecture and seed: conv weights
      * He-normal (standard deviation {@code sqrt(2 / fanIn)}, {@code fanIn = in / groups * k * k}), biases uniform in
-     * {@code ±RANDOM_BIAS_RANGE}. Drawn in parameter order from one {@link SplittableRandom}; normal deviates by
+     * {@code ±RANDOM_BIAS_RANGE}, PReLU slopes {@value #PRELU_INITIAL_SLOPE}. Drawn in parameter order from one {@link SplittableRandom}; normal deviates by
      * Box–Muller with {@link StrictMath}.
      *
      * @param architecture the network
@@ -82,7 +84,9 @@ public final class FcnWeights {
         for (FcnArchitecture.Parameter p : architecture.parameters()) {
             int[] shape = p.shape();
             float[] values = new float[p.size()];
-            if (shape.length == 1) {
+            if (p.name().endsWith(".slope")) {
+                java.util.Arrays.fill(values, PRELU_INITIAL_SLOPE);
+            } else if (shape.length == 1) {
                 for (int i = 0; i < values.length; i++) {
                     values[i] = (float) ((2 * random.nextDouble() - 1) * RANDOM_BIAS_RANGE);
                 }

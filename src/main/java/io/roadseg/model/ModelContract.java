@@ -26,7 +26,9 @@ import java.util.Objects;
  *   <tr><td>{@value #DEPTH_UNITS}</td><td>unit of the depth output</td><td>{@code m}</td></tr>
  *   <tr><td>{@value #MAX_DEPTH}</td><td>depth at sigmoid saturation</td><td>{@code 80}</td></tr>
  *   <tr><td>{@value #FOCAL_PX}</td><td>training focal length in pixels at the input size</td><td>{@code 380}</td></tr>
+ *   <tr><td>{@value #INPUT_STRIDE}</td><td>any input height and width that are multiples of this run</td><td>{@code 16}</td></tr>
  *   <tr><td>{@value #WEIGHTS}</td><td>free text: where the weights came from</td><td>{@code random seed 1}</td></tr>
+ *   <tr><td>{@value #TRAINING_DATA}, {@value #HELD_OUT}</td><td>free text: data trained on; data held out and its score</td><td></td></tr>
  * </table>
  *
  * <p>Constants and pure functions only; safe to use from any thread.
@@ -59,6 +61,15 @@ public final class ModelContract {
     public static final String FOCAL_PX = "roadseg.focal_px";
     /** Key: free-text provenance of the weights. */
     public static final String WEIGHTS = "roadseg.weights";
+    /** Key: free text, what the weights were trained on (data sets, splits, sequences left out). */
+    public static final String TRAINING_DATA = "roadseg.training_data";
+    /** Key: free text, the data held out for choosing settings and its score. */
+    public static final String HELD_OUT = "roadseg.held_out";
+    /**
+     * Key: the network is fully convolutional and takes any input height and width that are multiples of this
+     * stride (the ONNX input has symbolic H and W); {@link #INPUT} is then the size it was trained and measured at.
+     */
+    public static final String INPUT_STRIDE = "roadseg.input_stride";
 
     /** The contract version this class writes. */
     public static final String FORMAT_VERSION = "1";
@@ -145,6 +156,7 @@ public final class ModelContract {
         m.put(COLORS, String.join(",", colors));
         m.put(VOID_ID, Integer.toString(classes.size()));
         m.put(INPUT, architecture.inputWidth() + "x" + architecture.inputHeight());
+        m.put(INPUT_STRIDE, Integer.toString(FcnArchitecture.STRIDE));
         m.put(PIXEL_ORDER, PIXEL_ORDER_RGB);
         m.put(MEAN, IMAGENET_MEAN);
         m.put(STD, IMAGENET_STD);

@@ -18,9 +18,10 @@ import java.util.Objects;
 /**
  * Writes an {@link FcnArchitecture} with its {@link FcnWeights} as an ONNX model, encoding the protobuf by hand (see
  * {@link ProtoWriter}): IR version {@value #IR_VERSION}, default-domain opset {@value #OPSET}, one node per
- * {@link FcnLayer} using only Conv, Relu, Add, Concat, Resize, Sigmoid and Mul. The graph input {@code image} is
- * float {@code [N,3,H,W]} with a symbolic batch {@code N}; the outputs are {@code seg_logits} {@code [N,K,H,W]} and
- * {@code depth} {@code [N,1,H,W]}. Parameters are initializers stored as little-endian float32 {@code raw_data};
+ * {@link FcnLayer} using only Conv, Relu, PRelu, Add, Concat, Resize, AveragePool, GlobalAveragePool, Sigmoid and
+ * Mul. The graph input {@code image} is float {@code [N,3,H,W]} with symbolic batch {@code N}, height {@code H} and
+ * width {@code W} (any multiples of {@link FcnArchitecture#STRIDE}: the network is fully convolutional); the outputs
+ * are {@code seg_logits} {@code [N,K,H,W]} and {@code depth} {@code [N,1,H,W]}. Parameters are initializers stored as little-endian float32 {@code raw_data};
  * metadata goes to {@code metadata_props} (see {@link ModelContract}).
  *
  * <p>Stateless; safe to call from several threads, though two writes to the same path race (the last move wins,
@@ -38,6 +39,10 @@ public final class OnnxModelWriter {
     public static final String GRAPH_NAME = "roadseg-" + FcnArchitecture.NAME;
     /** Symbolic name of the batch dimension. */
     public static final String BATCH_DIM = "N";
+    /** Symbolic name of the height dimension. */
+    public static final String HEIGHT_DIM = "H";
+    /** Symbolic name of the width dimension. */
+    public static final String WIDTH_DIM = "W";
 
     // onnx.proto field numbers
     private static final int MODEL_IR_VERSION = 1;
@@ -175,11 +180,9 @@ public final class OnnxModelWriter {
         for (ProtoWriter constant : constants.values()) {
             graph.message(GRAPH_INITIALIZER, constant);
         }
-        int h = arch.inputHeight();
-        int w = arch.inputWidth();
-        graph.message(GRAPH_INPUT, valueInfo(FcnArchitecture.INPUT, FcnArchitecture.INPUT_CHANNELS, h, w));
-        graph.message(GRAPH_OUTPUT, valueInfo(FcnArchitecture.SEG_OUTPUT, arch.classes(), h, w));
-        graph.message(GRAPH_OUTPUT, valueInfo(FcnArchitecture.DEPTH_OUTPUT, 1, h, w));
+        graph.message(GRAPH_INPUT, valueInfo(FcnArchitecture.INPUT, FcnArchitecture.INPUT_CHANNELS));
+        graph.message(GRAPH_OUTPUT, valueInfo(FcnArchitecture.SEG_OUTPUT, arch.classes()));
+        graph.message(GRAPH_OUTPUT, valueInfo(FcnArchitecture.DEPTH_OUTPUT, 1));
         return graph;
     }
 
@@ -214,6 +217,16 @@ public final class OnnxModelWriter {
             constants.computeIfAbsent(s.factorName(), name -> floatTensor(name, new int[0],
                     new float[] {s.factor()}));
             io(node, List.of(s.input(), s.factorName()), s.output(), "Mul");
+        } else if (layer instanceof FcnLayer.PRelu p) {
+            io(node, List.of(p.input(), p.slopeName()), p.output(), "PRelu");
+        } else if (layer instanceof FcnLayer.GlobalAveragePool g) {
+            io(node, g.inputs(), g.output(), "GlobalAveragePool");
+        } else if (layer instanceof FcnLayer.ChannelGate g) {
+            io(node, g.inputs(), g.output(), "Mul");
+        } else if (layer instanceof FcnLayer.AveragePool a) {
+            io(node, a.inputs(), a.output(), "AveragePool");
+            node.message(NODE_ATTRIBUTE, ints("kernel_shape", a.factor(), a.factor()));
+            node.message(NODE_ATTRIBUTE, ints("strides", a.factor(), a.factor()));
         } else {
             throw new IllegalStateException("ONNX export: no mapping for layer " + layer);
         }
@@ -258,13 +271,13 @@ public final class OnnxModelWriter {
         return tensor;
     }
 
-    /** A float tensor ValueInfoProto of shape [N, channels, height, width] with symbolic N. */
-    private static ProtoWriter valueInfo(String name, int channels, int height, int width) {
+    /** A float tensor ValueInfoProto of shape [N, channels, H, W] with symbolic N, H and W. */
+    private static ProtoWriter valueInfo(String name, int channels) {
         ProtoWriter shape = new ProtoWriter();
         shape.message(SHAPE_DIM, new ProtoWriter().string(DIM_PARAM, BATCH_DIM));
-        for (int d : new int[] {channels, height, width}) {
-            shape.message(SHAPE_DIM, new ProtoWriter().int64(DIM_VALUE, d));
-        }
+        shape.message(SHAPE_DIM, new ProtoWriter().int64(DIM_VALUE, channels));
+        shape.message(SHAPE_DIM, new ProtoWriter().string(DIM_PARAM, HEIGHT_DIM));
+        shape.message(SHAPE_DIM, new ProtoWriter().string(DIM_PARAM, WIDTH_DIM));
         ProtoWriter tensorType = new ProtoWriter().int64(TENSOR_TYPE_ELEM_TYPE, DATA_TYPE_FLOAT)
                 .message(TENSOR_TYPE_SHAPE, shape);
         ProtoWriter type = new ProtoWriter().message(TYPE_TENSOR_TYPE, tensorType);

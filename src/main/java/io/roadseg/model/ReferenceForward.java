@@ -64,6 +64,14 @@ public final class ReferenceForward {
             return sigmoid(x);
         } else if (layer instanceof FcnLayer.Scale s) {
             return scale(x, s.factor());
+        } else if (layer instanceof FcnLayer.PRelu p) {
+            return prelu(x, weights.values(p.slopeName()));
+        } else if (layer instanceof FcnLayer.GlobalAveragePool) {
+            return globalAveragePool(x);
+        } else if (layer instanceof FcnLayer.ChannelGate g) {
+            return channelGate(x, activations.get(g.gate()));
+        } else if (layer instanceof FcnLayer.AveragePool a) {
+            return averagePool(x, a.factor());
         }
         throw new IllegalStateException("reference forward: no implementation for " + layer);
     }
@@ -184,6 +192,62 @@ public final class ReferenceForward {
         Activation y = new Activation(x.n, x.c, x.h, x.w);
         for (int i = 0; i < x.data.length; i++) {
             y.data[i] = x.data[i] * factor;
+        }
+        return y;
+    }
+
+    /** Per-channel PReLU: {@code x >= 0 ? x : slope[c] * x}. */
+    static Activation prelu(Activation x, float[] slope) {
+        Activation y = new Activation(x.n, x.c, x.h, x.w);
+        int plane = x.h * x.w;
+        for (int i = 0; i < x.data.length; i++) {
+            float v = x.data[i];
+            y.data[i] = v >= 0 ? v : slope[(i / plane) % x.c] * v;
+        }
+        return y;
+    }
+
+    /** Mean over each channel's plane, {@code [N,C,H,W] → [N,C,1,1]}. */
+    static Activation globalAveragePool(Activation x) {
+        Activation y = new Activation(x.n, x.c, 1, 1);
+        int plane = x.h * x.w;
+        for (int nc = 0; nc < x.n * x.c; nc++) {
+            double sum = 0;
+            for (int i = 0; i < plane; i++) {
+                sum += x.data[nc * plane + i];
+            }
+            y.data[nc] = (float) (sum / plane);
+        }
+        return y;
+    }
+
+    /** {@code x [N,C,H,W] * gate [N,C,1,1]}. */
+    static Activation channelGate(Activation x, Activation gate) {
+        Activation y = new Activation(x.n, x.c, x.h, x.w);
+        int plane = x.h * x.w;
+        for (int i = 0; i < x.data.length; i++) {
+            y.data[i] = x.data[i] * gate.data[i / plane];
+        }
+        return y;
+    }
+
+    /** Average over non-overlapping {@code factor x factor} windows. */
+    static Activation averagePool(Activation x, int factor) {
+        Activation y = new Activation(x.n, x.c, x.h / factor, x.w / factor);
+        for (int n = 0; n < x.n; n++) {
+            for (int c = 0; c < x.c; c++) {
+                for (int oy = 0; oy < y.h; oy++) {
+                    for (int ox = 0; ox < y.w; ox++) {
+                        double sum = 0;
+                        for (int ky = 0; ky < factor; ky++) {
+                            for (int kx = 0; kx < factor; kx++) {
+                                sum += x.get(n, c, oy * factor + ky, ox * factor + kx);
+                            }
+                        }
+                        y.set(n, c, oy, ox, (float) (sum / (factor * factor)));
+                    }
+                }
+            }
         }
         return y;
     }

@@ -74,7 +74,8 @@ public final class Pipeline implements AutoCloseable {
         accuracy = source.hasGroundTruth()
                 ? new LiveAccuracy(model.classCount(), model.inputWidth(), model.inputHeight(), model.maxDepth())
                 : null;
-        postprocess = new Stages.Postprocess(model, stats, config.hud(), (float) config.depthScale(), accuracy,
+        postprocess = new Stages.Postprocess(model, stats, config.hud(), (float) config.depthScale(),
+                config.groundPlane(), accuracy,
                 waitStrategy, errors);
         int[] next = {0};
         disruptor = new Disruptor<>(() -> slots[next[0]++], slots.length, r -> {

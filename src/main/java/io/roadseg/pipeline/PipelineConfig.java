@@ -10,9 +10,22 @@ package io.roadseg.pipeline;
  * @param hud        draw the heads-up display on the annotated picture
  * @param depthScale factor applied to the model's depth: the camera's focal length (at the model's input size)
  *                   over the one the model was trained for; 1 when they agree
+ * @param groundPlane the calibrated camera's road geometry at the model's input size, to fuse with the network's
+ *                    depth ({@link io.roadseg.postprocess.GroundPlaneDepth}); null for the network's depth alone
  */
 public record PipelineConfig(PipelineMode mode, int ringSize, WaitKind waitKind, long maxFrames, boolean hud,
-                             double depthScale) {
+                             double depthScale, GroundPlane groundPlane) {
+
+    /**
+     * A camera's road geometry at the model's input size.
+     *
+     * @param fy           vertical focal length, pixels at the input size
+     * @param cy           principal point row, pixels at the input size
+     * @param cameraHeight metres above the road
+     * @param pitchDownDeg downward pitch of the optical axis, degrees
+     */
+    public record GroundPlane(double fy, double cy, double cameraHeight, double pitchDownDeg) {
+    }
     public PipelineConfig {
         if (ringSize < 2 || Integer.bitCount(ringSize) != 1) {
             throw new IllegalArgumentException("ringSize must be a power of 2 and at least 2, got " + ringSize);
@@ -24,7 +37,8 @@ public record PipelineConfig(PipelineMode mode, int ringSize, WaitKind waitKind,
 
     /** Replay defaults: every frame, 8 slots, parking waits, HUD on. */
     public static PipelineConfig defaults(PipelineMode mode) {
-        return new PipelineConfig(mode, mode == PipelineMode.EVERY_FRAME ? 8 : 4, WaitKind.PARKING, 0, true, 1.0);
+        return new PipelineConfig(mode, mode == PipelineMode.EVERY_FRAME ? 8 : 4, WaitKind.PARKING, 0, true, 1.0,
+                null);
     }
 
     /** Defaults for a source: {@link PipelineMode#LIVE} when it is live, else paced or every frame. */
@@ -33,22 +47,27 @@ public record PipelineConfig(PipelineMode mode, int ringSize, WaitKind waitKind,
     }
 
     public PipelineConfig withMaxFrames(long n) {
-        return new PipelineConfig(mode, ringSize, waitKind, n, hud, depthScale);
+        return new PipelineConfig(mode, ringSize, waitKind, n, hud, depthScale, groundPlane);
     }
 
     public PipelineConfig withWait(WaitKind w) {
-        return new PipelineConfig(mode, ringSize, w, maxFrames, hud, depthScale);
+        return new PipelineConfig(mode, ringSize, w, maxFrames, hud, depthScale, groundPlane);
     }
 
     public PipelineConfig withHud(boolean on) {
-        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, on, depthScale);
+        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, on, depthScale, groundPlane);
     }
 
     public PipelineConfig withDepthScale(double scale) {
-        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, hud, scale);
+        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, hud, scale, groundPlane);
+    }
+
+    /** @return a copy fusing depth with this ground plane (null: none) */
+    public PipelineConfig withGroundPlane(GroundPlane plane) {
+        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, hud, depthScale, plane);
     }
 
     public PipelineConfig withRingSize(int n) {
-        return new PipelineConfig(mode, n, waitKind, maxFrames, hud, depthScale);
+        return new PipelineConfig(mode, n, waitKind, maxFrames, hud, depthScale, groundPlane);
     }
 }

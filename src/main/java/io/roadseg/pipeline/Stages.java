@@ -7,6 +7,7 @@ import io.roadseg.engine.SegmentationOutput;
 import io.roadseg.engine.TensorBinding;
 import io.roadseg.postprocess.AnnotationRenderer;
 import io.roadseg.postprocess.ClassMaps;
+import io.roadseg.postprocess.GroundPlaneDepth;
 import io.roadseg.postprocess.RoadAheadProbe;
 import io.roadseg.preprocess.Preprocessor;
 import io.roadseg.stats.AsciiText;
@@ -124,13 +125,18 @@ final class Stages {
         private final AsciiText line = new AsciiText(160);
         private final LiveAccuracy accuracy;
         private final float depthScale;
+        private final GroundPlaneDepth groundPlane;
         private final int pixels;
         private long lastEnd;
 
-        Postprocess(ModelInfo model, LatencyStats stats, boolean hud, float depthScale, LiveAccuracy accuracy,
-                    WaitStrategy wait, Consumer<Throwable> errors) {
+        Postprocess(ModelInfo model, LatencyStats stats, boolean hud, float depthScale,
+                    PipelineConfig.GroundPlane plane, LiveAccuracy accuracy, WaitStrategy wait,
+                    Consumer<Throwable> errors) {
             super("postprocess", wait, errors);
             this.depthScale = depthScale;
+            this.groundPlane = plane == null ? null : new GroundPlaneDepth(model.inputWidth(), model.inputHeight(),
+                    plane.fy(), plane.cy(), plane.cameraHeight(), plane.pitchDownDeg(), model.maxDepth(),
+                    model.classIds("road", "pavement"), model.classIds("sky"));
             this.accuracy = accuracy;
             this.model = model;
             this.renderer = new AnnotationRenderer(model);
@@ -161,6 +167,9 @@ final class Stages {
                 for (int i = 0; i < pixels; i++) {
                     t.depth.put(i, t.depth.get(i) * depthScale);
                 }
+            }
+            if (groundPlane != null) {
+                groundPlane.apply(slot.classIds, t.depth);
             }
             ClassMaps.histogram(slot.classIds, pixels, slot.classCounts);
             slot.roadAhead = roadAhead.measure(slot.classIds, t.depth);

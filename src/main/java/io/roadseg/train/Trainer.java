@@ -1,5 +1,6 @@
 package io.roadseg.train;
 
+import io.roadseg.metrics.SegmentationScore;
 import io.roadseg.model.FcnArchitecture;
 import io.roadseg.model.FcnWeights;
 import io.roadseg.model.ModelContract;
@@ -9,11 +10,11 @@ import io.roadseg.sim.CameraCalibration;
 import io.roadseg.sim.SimDataset;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Scalar;
 import org.bytedeco.opencv.opencv_core.Size;
-import org.bytedeco.pytorch.Adam;
-import org.bytedeco.pytorch.AdamOptions;
 import org.bytedeco.pytorch.CrossEntropyLossOptions;
-import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -23,29 +24,126 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
 
+import static org.bytedeco.opencv.global.opencv_core.BORDER_CONSTANT;
+import static org.bytedeco.opencv.global.opencv_core.CV_32FC1;
+import static org.bytedeco.opencv.global.opencv_core.CV_64FC1;
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 import static org.bytedeco.opencv.global.opencv_imgproc.INTER_AREA;
+import static org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR;
 import static org.bytedeco.opencv.global.opencv_imgproc.INTER_NEAREST;
 import static org.bytedeco.opencv.global.opencv_imgproc.resize;
+import static org.bytedeco.opencv.global.opencv_imgproc.warpAffine;
 
 /**
- * Trains the FCN with libtorch on mixed batches — CamVid crops (classes only) and synthetic crops (classes and
- * exact depth) — with the asymmetric loss: class-weighted cross-entropy where classes exist (void ignored), a
- * scale-aware log-depth L1 only where depth exists. Augmentation: random scale, crops, horizontal flips and colour
- * jitter (brightness, contrast). Inputs are
- * normalised by the pipeline's own {@link Preprocessor}, so training sees what inference sees.
+ * Trains the FCN with libtorch on mixed batches — real CamVid frames (classes; depth only where geometry gives it)
+ * and synthetic drives (classes and exact depth) — and writes, every {@code checkpointEvery} steps and at the end,
+ * the ONNX model and a {@link TrainingCheckpoint} from which {@code --resume} continues exactly.
+ *
+ * <p>The recipe (see the model card for why):
+ * <ul>
+ *   <li><b>Data.</b> CamVid frames of the chosen splits minus the held-out sequence, which is scored every
+ *       {@code evalEvery} steps and never trained on. Synthetic samples from {@link SimDataset} with the CamVid
+ *       camera.</li>
+ *   <li><b>Augmentation.</b> Random scale (log-uniform in [scaleMin, scaleMax]; depth divided by the zoom, as a
+ *       longer focal length would see it), random crop (void/unknown outside the frame), horizontal flip; colour:
+ *       brightness, contrast, gamma (dusk), saturation and per-channel gain.</li>
+ *   <li><b>Segmentation loss.</b> Cross-entropy, void ignored, class weights {@code 1 / ln(c + p_class)} (ENet's
+ *       rule) from the training labels' class frequencies.</li>
+ *   <li><b>Depth loss.</b> L1 of log-depth, capped at the model's maximum depth, where depth is known: everywhere
+ *       on synthetic frames (sky = maximum depth), and on real frames the sky (maximum depth) and the road, whose
+ *       depth the flat-ground geometry of the camera gives (Z = h / (y cos θ + sin θ), y = (v − c<sub>y</sub>) /
+ *       f<sub>y</sub>), weighted by {@code pseudoDepthWeight}.</li>
+ *   <li><b>Optimiser.</b> {@link AdamW} with linear warm-up and poly decay ({@link LearningRateSchedule}).</li>
+ * </ul>
+ *
+ * <p>Data order is a function of (seed, step): sample choice, augmentation and the synthetic sample index, so a run
+ * resumed from a checkpoint sees exactly the batches the uninterrupted run would have seen.
  *
  * <p>Threading: one thread; the synthetic samples come from {@link SimDataset}'s background thread.
  */
 public final class Trainer {
-    /** Training settings. */
-    /** @param augment random scale (0.8–1.25×) and colour jitter on top of the crops and flips */
-    public record Settings(Path camvid, int steps, int camvidPerBatch, int simPerBatch, int cropWidth,
-                           int cropHeight, double learningRate, long seed, int threads, boolean augment) {
+    /** The CamVid camera as the synthetic drives render it and the road pseudo-depth assumes it (480x360). */
+    public static final CameraCalibration CAMVID_CAMERA = new CameraCalibration("camvid", 480, 360, 400, 400, 240,
+            180, 0, 0, 0, 0, 1.4, 2, 0);
+    private static final int SKY = 0;
+    private static final int ROAD = 3;
+
+    /**
+     * Training settings; all of them are written into the checkpoint, and a resumed run must use the same.
+     *
+     * @param camvid            CamVid root (train/, trainannot/, val/, valannot/)
+     * @param splits            CamVid splits trained on, e.g. {@code [train, val]}
+     * @param heldOut           sequence prefix never trained on and scored during training (e.g. {@code 0006R0});
+     *                          empty for none
+     * @param steps             total optimiser steps of the run (the schedule's length)
+     * @param camvidPerBatch    real crops per batch
+     * @param simPerBatch       synthetic crops per batch
+     * @param cropWidth         crop width, a multiple of 16
+     * @param cropHeight        crop height, a multiple of 16
+     * @param learningRate      peak learning rate
+     * @param weightDecay       decoupled weight decay (conv weights)
+     * @param warmup            warm-up steps
+     * @param scaleMin          smallest zoom
+     * @param scaleMax          largest zoom
+     * @param colourJitter      whether to jitter colours
+     * @param classWeightC      the c of {@code 1 / ln(c + p)}
+     * @param pseudoDepthWeight weight of the real frames' sky and road depth against the synthetic exact depth
+     * @param seed              seed of everything random
+     * @param threads           libtorch threads
+     * @param evalEvery         steps between held-out scores
+     * @param checkpointEvery   steps between checkpoints (ONNX + .ckpt)
+     */
+    public record Settings(Path camvid, List<String> splits, String heldOut, long steps, int camvidPerBatch,
+                           int simPerBatch, int cropWidth, int cropHeight, double learningRate, double weightDecay,
+                           long warmup, double scaleMin, double scaleMax, boolean colourJitter, double classWeightC,
+                           double pseudoDepthWeight, long seed, int threads, int evalEvery, int checkpointEvery) {
+        public Settings {
+            splits = List.copyOf(splits);
+            if (cropWidth % FcnArchitecture.STRIDE != 0 || cropHeight % FcnArchitecture.STRIDE != 0) {
+                throw new IllegalArgumentException("crop " + cropWidth + "x" + cropHeight + " must be multiples of "
+                        + FcnArchitecture.STRIDE);
+            }
+            if (camvidPerBatch < 0 || simPerBatch < 0 || camvidPerBatch + simPerBatch < 1) {
+                throw new IllegalArgumentException("batch: at least one crop per batch");
+            }
+            if (!(scaleMin > 0) || scaleMax < scaleMin) {
+                throw new IllegalArgumentException("scale range " + scaleMin + ".." + scaleMax + " is empty");
+            }
+        }
+
+        /** @return the settings as checkpoint properties (everything that defines the run's batches) */
+        Map<String, String> properties() {
+            Map<String, String> p = new LinkedHashMap<>();
+            p.put("splits", String.join(",", splits));
+            p.put("held_out", heldOut);
+            p.put("steps", Long.toString(steps));
+            p.put("camvid_per_batch", Integer.toString(camvidPerBatch));
+            p.put("sim_per_batch", Integer.toString(simPerBatch));
+            p.put("crop", cropWidth + "x" + cropHeight);
+            p.put("lr", Double.toString(learningRate));
+            p.put("weight_decay", Double.toString(weightDecay));
+            p.put("warmup", Long.toString(warmup));
+            p.put("scale", scaleMin + ".." + scaleMax);
+            p.put("colour_jitter", Boolean.toString(colourJitter));
+            p.put("class_weight_c", Double.toString(classWeightC));
+            p.put("pseudo_depth_weight", Double.toString(pseudoDepthWeight));
+            p.put("seed", Long.toString(seed));
+            return p;
+        }
+    }
+
+    /** What a run ends with: the weights, the smoothed losses at its start and end, the last held-out score. */
+    public record Result(FcnWeights weights, double firstSegLoss, double lastSegLoss, double firstDepthLoss,
+                         double lastDepthLoss, double heldOutMeanIou) {
     }
 
     private final Settings settings;
@@ -57,213 +155,493 @@ public final class Trainer {
         this.log = log;
     }
 
-    /** CamVid train images and labels at the model's input size, held in memory. */
-    private static final class CamVid {
-        final int count;
-        final byte[][] bgr;
-        final byte[][] labels;
-
-        CamVid(LabelledFolder folder, int w, int h) throws IOException {
-            count = folder.size();
-            bgr = new byte[count][];
-            labels = new byte[count][];
-            try (Mat image = new Mat(h, w, CV_8UC3); Mat label = new Mat(h, w, CV_8UC1); Size size = new Size(w, h)) {
-                for (int i = 0; i < count; i++) {
-                    try (LabelledFolder.Sample s = folder.read(i)) {
-                        resize(s.image(), image, size, 0, 0, INTER_AREA);
-                        resize(s.labels(), label, size, 0, 0, INTER_NEAREST);
-                    }
-                    bgr[i] = new byte[w * h * 3];
-                    labels[i] = new byte[w * h];
-                    image.data().get(bgr[i]);
-                    label.data().get(labels[i]);
-                }
-            }
-        }
+    /** @return the checkpoint file that goes with an ONNX output: {@code x.onnx → x.ckpt} */
+    public static Path checkpointFor(Path onnx) {
+        String name = onnx.getFileName().toString();
+        String stem = name.endsWith(".onnx") ? name.substring(0, name.length() - 5) : name;
+        return onnx.resolveSibling(stem + ".ckpt");
     }
 
-    /** Median-frequency class weights from the CamVid labels (rare classes weigh more); void excluded. */
-    static float[] classWeights(byte[][] labels, int classes) {
+    /** ENet's class weights {@code 1 / ln(c + p)} from the labels' class frequencies; void excluded. */
+    static float[] classWeights(List<byte[]> labels, int classes, double c) {
         long[] counts = new long[classes];
+        long total = 0;
         for (byte[] l : labels) {
             for (byte b : l) {
-                int c = b & 0xff;
-                if (c < classes) {
-                    counts[c]++;
+                int k = b & 0xff;
+                if (k < classes) {
+                    counts[k]++;
+                    total++;
                 }
             }
         }
-        double[] freq = new double[classes];
-        long total = 0;
-        for (long c : counts) {
-            total += c;
-        }
-        for (int c = 0; c < classes; c++) {
-            freq[c] = counts[c] / (double) Math.max(1, total);
-        }
-        double[] sorted = freq.clone();
-        java.util.Arrays.sort(sorted);
-        double median = sorted[classes / 2];
         float[] w = new float[classes];
-        for (int c = 0; c < classes; c++) {
-            w[c] = (float) Math.min(10, median / Math.max(freq[c], 1e-6));
+        for (int k = 0; k < classes; k++) {
+            w[k] = (float) (1.0 / Math.log(c + counts[k] / (double) Math.max(1, total)));
         }
         return w;
     }
 
-    /** What a run ends with: the weights and the smoothed losses at its start and end. */
-    public record Result(FcnWeights weights, double firstSegLoss, double lastSegLoss, double firstDepthLoss,
-                         double lastDepthLoss) {
+    /** Frames held in memory at their stored size (CamVid: 480x360), BGR and class ids. */
+    private static final class Frames {
+        final List<String> names = new ArrayList<>();
+        final List<byte[]> bgr = new ArrayList<>();
+        final List<byte[]> labels = new ArrayList<>();
+        final int width;
+        final int height;
+
+        Frames(int width, int height) {
+            this.width = width;
+            this.height = height;
+        }
+
+        void add(LabelledFolder folder, int index) throws IOException {
+            try (LabelledFolder.Sample s = folder.read(index); Mat image = new Mat(height, width, CV_8UC3);
+                 Mat label = new Mat(height, width, CV_8UC1); Size size = new Size(width, height)) {
+                resize(s.image(), image, size, 0, 0, INTER_AREA);
+                resize(s.labels(), label, size, 0, 0, INTER_NEAREST);
+                byte[] b = new byte[width * height * 3];
+                byte[] l = new byte[width * height];
+                image.data().get(b);
+                label.data().get(l);
+                names.add(s.name());
+                bgr.add(b);
+                labels.add(l);
+            }
+        }
+
+        int size() {
+            return names.size();
+        }
     }
 
-    /** Runs the training and writes the model (every 200 steps and at the end). */
-    public Result train(FcnWeights start, Path out) throws IOException {
+    /** Depth of the flat road seen at each row of a 480x360 CamVid frame, metres; 0 above the horizon. */
+    static float[] roadDepthByRow(CameraCalibration camera, float maxDepth) {
+        float[] depth = new float[camera.height()];
+        double pitch = Math.toRadians(camera.pitchDeg());
+        for (int v = 0; v < depth.length; v++) {
+            double y = (v + 0.5 - camera.cy()) / camera.fy();
+            double down = y * Math.cos(pitch) + Math.sin(pitch);
+            double z = down > 0 ? camera.mountHeightM() / down : Double.POSITIVE_INFINITY;
+            depth[v] = z <= maxDepth ? (float) z : 0f;
+        }
+        return depth;
+    }
+
+    /**
+     * Runs (or continues) the training; writes the model and its checkpoint as it goes.
+     *
+     * @param start  initial weights (ignored when resuming)
+     * @param resume a checkpoint of this run to continue from, or null
+     * @param out    the ONNX model to write; the checkpoint goes beside it ({@link #checkpointFor})
+     */
+    public Result train(FcnWeights start, TrainingCheckpoint resume, Path out) throws IOException {
+        return trainUntil(start, resume, out, settings.steps());
+    }
+
+    /**
+     * As {@link #train}, but stops after step {@code stopAfter} with a checkpoint written there, as a run whose
+     * process ends at that point would leave it (the schedule still spans {@code settings.steps()}).
+     */
+    public Result trainUntil(FcnWeights start, TrainingCheckpoint resume, Path out, long stopAfter)
+            throws IOException {
         torch.set_num_threads(settings.threads());
-        torch.manual_seed(settings.seed());
-        int mw = modelArchitecture.inputWidth();
-        int mh = modelArchitecture.inputHeight();
+        int classes = modelArchitecture.classes();
+        float maxDepth = modelArchitecture.maxDepth();
         int cw = settings.cropWidth();
         int ch = settings.cropHeight();
-        int classes = modelArchitecture.classes();
+        int fw = CAMVID_CAMERA.width();
+        int fh = CAMVID_CAMERA.height();
         long t0 = System.nanoTime();
-        CamVid camvid = new CamVid(LabelledFolder.camvid(settings.camvid(), "train"), mw, mh);
-        float[] weights = classWeights(camvid.labels, classes);
-        log.printf(Locale.ROOT, "train: %d CamVid images in memory (%.1f s); class weights %s%n", camvid.count,
-                (System.nanoTime() - t0) / 1e9, java.util.Arrays.toString(weights));
-        CameraCalibration camvidCamera = new CameraCalibration("camvid", 480, 360, 400, 400, 240, 180, 0, 0, 0, 0,
-                1.4, 2, 0);
-        FcnArchitecture cropArchitecture = FcnArchitecture.defaults().withInputSize(ch, cw);
+
+        Frames train = new Frames(fw, fh);
+        Frames heldOut = new Frames(modelArchitecture.inputWidth(), modelArchitecture.inputHeight());
+        for (String split : settings.splits()) {
+            LabelledFolder folder = LabelledFolder.camvid(settings.camvid(), split);
+            for (int i = 0; i < folder.size(); i++) {
+                boolean held = !settings.heldOut().isEmpty() && folder.name(i).startsWith(settings.heldOut());
+                (held ? heldOut : train).add(folder, i);
+            }
+        }
+        if (train.size() == 0 && settings.camvidPerBatch() > 0) {
+            throw new IOException("data " + settings.camvid() + ": no CamVid frames left to train on after holding"
+                    + " out '" + settings.heldOut() + "'");
+        }
+        float[] weights = classWeights(train.labels, classes, settings.classWeightC());
+        log.printf(Locale.ROOT, "train: %d CamVid frames of %s in memory, %d held out (%s) (%.1f s); class weights"
+                        + " %s%n", train.size(), settings.splits(), heldOut.size(), settings.heldOut(),
+                (System.nanoTime() - t0) / 1e9, Arrays.toString(weights));
+        float[] roadDepth = roadDepthByRow(CAMVID_CAMERA, maxDepth);
+
         boolean cuda = torch.cuda_is_available();
-        org.bytedeco.pytorch.Device device = new org.bytedeco.pytorch.Device(
-                cuda ? torch.DeviceType.CUDA : torch.DeviceType.CPU);
+        Device device = new Device(cuda ? torch.DeviceType.CUDA : torch.DeviceType.CPU);
         log.println("train: libtorch on " + (cuda ? "CUDA (" + torch.cuda_device_count() + " device(s))"
                 : "the CPU, " + settings.threads() + " threads (no CUDA device found)"));
-        TorchFcn net = new TorchFcn(FcnWeights.of(cropArchitecture, start.tensors()), device);
-        Preprocessor pre = new Preprocessor(cw, ch, ModelContract.imagenetMean(), ModelContract.imagenetStd(), true,
-                false);
+        FcnArchitecture cropArchitecture = modelArchitecture.withInputSize(ch, cw);
+        LearningRateSchedule schedule = new LearningRateSchedule(settings.learningRate(), settings.warmup(),
+                settings.steps());
         int batch = settings.camvidPerBatch() + settings.simPerBatch();
         int cropPixels = cw * ch;
-        ByteBuffer crop = ByteBuffer.allocateDirect(cropPixels * 3);
-        FloatBuffer planes = ByteBuffer.allocateDirect(4 * 3 * cropPixels).order(ByteOrder.nativeOrder())
-                .asFloatBuffer();
         float[] images = new float[batch * 3 * cropPixels];
         long[] targets = new long[batch * cropPixels];
         float[] depths = new float[batch * cropPixels];
+        float[] depthWeights = new float[batch * cropPixels];
         float[] tmp = new float[3 * cropPixels];
-        SplittableRandom random = new SplittableRandom(settings.seed());
-        Tensor classWeight = Tensor.create(weights, classes).to(device, torch.ScalarType.Float);
-        Adam adam = new Adam(net.parameterVector(), new AdamOptions(settings.learningRate()));
+        byte[] cropBgr = new byte[cropPixels * 3];
+        byte[] cropIds = new byte[cropPixels];
+        float[] cropDepth = new float[cropPixels];
         double emaSeg = Double.NaN;
         double emaDepth = Double.NaN;
         double firstSeg = Double.NaN;
         double firstDepth = Double.NaN;
-        long started = System.nanoTime();
-        try (SimDataset sim = new SimDataset(settings.seed(), camvidCamera, mw, mh, 8, 0)) {
-            for (int step = 1; step <= settings.steps(); step++) {
-                if (step == (int) (settings.steps() * 0.6) || step == (int) (settings.steps() * 0.85)) {
-                    // step schedule: the learning rate drops to 1/5 at 60 % and again at 85 % of the run
-                    adam.close();
-                    adam = new Adam(net.parameterVector(), new AdamOptions(settings.learningRate()
-                            * (step == (int) (settings.steps() * 0.6) ? 0.2 : 0.04)));
-                }
-                for (int b = 0; b < batch; b++) {
-                    byte[] bgr;
-                    byte[] ids;
-                    float[] depth;
-                    if (b < settings.camvidPerBatch()) {
-                        int i = random.nextInt(camvid.count);
-                        bgr = camvid.bgr[i];
-                        ids = camvid.labels[i];
-                        depth = null;
-                    } else {
-                        SimDataset.Sample s = sim.next();
-                        bgr = s.bgr();
-                        ids = s.classIds();
-                        depth = s.depth();
-                    }
-                    // random scale (nearest-neighbour resampling; depth divided by the zoom, as a longer focal
-                    // length would see it), random crop, horizontal flip, colour jitter
-                    double zoom = settings.augment() ? 0.8 + 0.45 * random.nextDouble() : 1.0;
-                    int regionW = Math.min(mw, (int) Math.round(cw / zoom));
-                    int regionH = Math.min(mh, (int) Math.round(ch / zoom));
-                    double sx = (double) regionW / cw;
-                    double sy = (double) regionH / ch;
-                    int x0 = random.nextInt(mw - regionW + 1);
-                    int y0 = random.nextInt(mh - regionH + 1);
-                    boolean flip = random.nextBoolean();
-                    double gain = settings.augment() ? 0.75 + 0.5 * random.nextDouble() : 1.0;
-                    double contrast = settings.augment() ? 0.75 + 0.5 * random.nextDouble() : 1.0;
-                    float depthFactor = (float) (cw / (regionW * 1.0));
-                    for (int y = 0; y < ch; y++) {
-                        int srcY = y0 + Math.min(regionH - 1, (int) (y * sy));
-                        for (int x = 0; x < cw; x++) {
-                            int xx = flip ? cw - 1 - x : x;
-                            int srcX = x0 + Math.min(regionW - 1, (int) (xx * sx));
-                            int src = srcY * mw + srcX;
-                            int dst = y * cw + x;
-                            for (int k = 0; k < 3; k++) {
-                                double v = ((bgr[src * 3 + k] & 0xff) - 128) * contrast + 128;
-                                crop.put(dst * 3 + k, (byte) Math.max(0, Math.min(255, (int) (v * gain))));
-                            }
-                            targets[b * cropPixels + dst] = ids[src] & 0xff;
-                            depths[b * cropPixels + dst] = depth == null ? 0f : depth[src] / depthFactor;
+        double heldOutIou = Double.NaN;
+        long firstStep = 1;
+
+        try (TorchFcn net = new TorchFcn(FcnWeights.of(cropArchitecture, start.tensors()), device);
+             AdamW adam = new AdamW(net, settings.weightDecay());
+             Tensor classWeight = Tensor.create(weights, classes).to(device, torch.ScalarType.Float);
+             Preprocessor pre = new Preprocessor(cw, ch, ModelContract.imagenetMean(), ModelContract.imagenetStd(),
+                     true, false);
+             Augmenter augment = new Augmenter(cw, ch, fw, fh);
+             CrossEntropyLossOptions ce = new CrossEntropyLossOptions()) {
+            ce.ignore_index().put(classes);
+            ce.weight().put(classWeight);
+            if (resume != null) {
+                firstStep = restore(resume, net, adam) + 1;
+                log.println("train: resumed at step " + (firstStep - 1) + " of " + settings.steps());
+            }
+            ByteBuffer crop = ByteBuffer.allocateDirect(cropPixels * 3);
+            FloatBuffer planes = ByteBuffer.allocateDirect(4 * 3 * cropPixels).order(ByteOrder.nativeOrder())
+                    .asFloatBuffer();
+            long started = System.nanoTime();
+            try (SimDataset sim = new SimDataset(settings.seed(), CAMVID_CAMERA, fw, fh, 8,
+                    (firstStep - 1) * settings.simPerBatch())) {
+                long lastStep = Math.min(settings.steps(), stopAfter);
+                for (long step = firstStep; step <= lastStep; step++) {
+                    SplittableRandom random = new SplittableRandom(settings.seed() * 0x9E3779B97F4A7C15L + step);
+                    for (int b = 0; b < batch; b++) {
+                        byte[] bgr;
+                        byte[] ids;
+                        float[] depth = null;
+                        boolean real = b < settings.camvidPerBatch();
+                        if (real) {
+                            int i = random.nextInt(train.size());
+                            bgr = train.bgr.get(i);
+                            ids = train.labels.get(i);
+                        } else {
+                            SimDataset.Sample s = sim.next();
+                            bgr = s.bgr();
+                            ids = s.classIds();
+                            depth = s.depth();
                         }
+                        double zoom = Math.exp(Math.log(settings.scaleMin())
+                                + random.nextDouble() * Math.log(settings.scaleMax() / settings.scaleMin()));
+                        augment.warp(random, zoom, bgr, ids, depth, cropBgr, cropIds, cropDepth);
+                        if (settings.colourJitter()) {
+                            augment.jitter(random, cropBgr);
+                        }
+                        int base = b * cropPixels;
+                        for (int p = 0; p < cropPixels; p++) {
+                            int id = cropIds[p] & 0xff;
+                            targets[base + p] = id;
+                            float d;
+                            float w;
+                            if (real) {
+                                // pseudo-depth on real frames: the sky is far, the road follows the ground plane
+                                if (id == SKY) {
+                                    d = maxDepth;
+                                } else if (id == ROAD) {
+                                    int row = augment.sourceRow(p / cw);
+                                    d = row >= 0 ? roadDepth[row] / (float) zoom : 0f;
+                                } else {
+                                    d = 0f;
+                                }
+                                w = (float) settings.pseudoDepthWeight();
+                            } else {
+                                d = id == SKY ? maxDepth : cropDepth[p] / (float) zoom;
+                                w = 1f;
+                            }
+                            boolean known = d > 0.5f;
+                            depths[base + p] = known ? Math.min(d, maxDepth) : 1f;
+                            depthWeights[base + p] = known ? w : 0f;
+                        }
+                        crop.position(0);
+                        crop.put(cropBgr).position(0);
+                        pre.toTensor(crop, planes);
+                        planes.get(0, tmp);
+                        System.arraycopy(tmp, 0, images, b * 3 * cropPixels, 3 * cropPixels);
                     }
-                    pre.toTensor(crop, planes);
-                    planes.get(0, tmp);
-                    System.arraycopy(tmp, 0, images, b * 3 * cropPixels, 3 * cropPixels);
-                }
-                double seg;
-                double dep;
-                try (PointerScope scope = new PointerScope()) {
-                    Tensor x = Tensor.create(images, batch, 3, ch, cw).to(device, torch.ScalarType.Float);
-                    Tensor y = Tensor.create(targets, batch, ch, cw).to(device, torch.ScalarType.Long);
-                    Tensor d = Tensor.create(depths, batch, 1, ch, cw).to(device, torch.ScalarType.Float);
-                    Tensor[] outputs = net.forward(x);
-                    CrossEntropyLossOptions ce = new CrossEntropyLossOptions();
-                    ce.ignore_index().put(ModelContract.CAMVID_CLASSES.size());
-                    ce.weight().put(classWeight);
-                    Tensor segLoss = torch.cross_entropy(outputs[0], y, ce);
-                    // log-depth L1 where depth is known (synthetic samples; CamVid has none)
-                    Tensor mask = d.gt(new Scalar(0.5)).logical_and(d.lt(new Scalar(79.0)));
-                    Tensor maskF = mask.to(torch.ScalarType.Float);
-                    Tensor logDiff = outputs[1].clamp_min(new Scalar(1e-3)).log()
-                            .sub(d.clamp_min(new Scalar(1e-3)).log()).abs();
-                    Tensor depthLoss = logDiff.mul(maskF).sum().div(maskF.sum().clamp_min(new Scalar(1.0)));
-                    Tensor loss = segLoss.add(depthLoss);
-                    adam.zero_grad();
-                    loss.backward();
-                    adam.step();
-                    seg = segLoss.item_float();
-                    dep = depthLoss.item_float();
-                }
-                emaSeg = Double.isNaN(emaSeg) ? seg : 0.95 * emaSeg + 0.05 * seg;
-                emaDepth = Double.isNaN(emaDepth) ? dep : 0.95 * emaDepth + 0.05 * dep;
-                if (step == 1) {
-                    firstSeg = seg;
-                    firstDepth = dep;
-                }
-                if (step % 10 == 0 || step == settings.steps()) {
-                    double seconds = (System.nanoTime() - started) / 1e9;
-                    log.printf(Locale.ROOT, "epoch %.1f  step %d/%d  seg %.4f  depth %.4f  %.1f images/s  ETA %.0f s%n",
-                            step * (double) settings.camvidPerBatch() / camvid.count, step,
-                            settings.steps(), emaSeg, emaDepth, step * batch / seconds,
-                            seconds / step * (settings.steps() - step));
-                }
-                if (step % 200 == 0 || step == settings.steps()) {
-                    FcnWeights w = net.weights(modelArchitecture);
-                    OnnxModelWriter.write(w, ModelContract.metadata(modelArchitecture, ModelContract.CAMVID_CLASSES,
-                            400.0, String.format(Locale.ROOT, "trained: %d steps of %d CamVid + %d synthetic "
-                                    + "%dx%d crops, seed %d", step, settings.camvidPerBatch(),
-                                    settings.simPerBatch(), cw, ch, settings.seed())), out);
+                    double seg;
+                    double dep;
+                    double lr = schedule.at(step);
+                    try (PointerScope scope = new PointerScope()) {
+                        Tensor x = Tensor.create(images, batch, 3, ch, cw).to(device, torch.ScalarType.Float);
+                        Tensor y = Tensor.create(targets, batch, ch, cw).to(device, torch.ScalarType.Long);
+                        Tensor d = Tensor.create(depths, batch, 1, ch, cw).to(device, torch.ScalarType.Float);
+                        Tensor dw = Tensor.create(depthWeights, batch, 1, ch, cw).to(device, torch.ScalarType.Float);
+                        Tensor[] outputs = net.forward(x, true);
+                        Tensor segLoss = torch.cross_entropy(outputs[0], y, ce);
+                        Tensor logDiff = outputs[1].clamp_min(new org.bytedeco.pytorch.Scalar(1e-3)).log()
+                                .sub(d.log()).abs();
+                        Tensor depthLoss = logDiff.mul(dw).sum()
+                                .div(dw.sum().clamp_min(new org.bytedeco.pytorch.Scalar(1.0)));
+                        Tensor loss = segLoss.add(depthLoss);
+                        loss.backward();
+                        adam.step(lr);
+                        seg = segLoss.item_float();
+                        dep = depthLoss.item_float();
+                    }
+                    if (!Double.isFinite(seg) || !Double.isFinite(dep)) {
+                        throw new IllegalStateException("train: loss is not finite at step " + step + " (segmentation "
+                                + seg + ", depth " + dep + "); lower --lr");
+                    }
+                    // smoothing over about a fiftieth of the run (at least the last 8 steps' worth)
+                    double a = Math.min(0.125, Math.max(0.02, 5.0 / settings.steps()));
+                    emaSeg = Double.isNaN(emaSeg) ? seg : (1 - a) * emaSeg + a * seg;
+                    emaDepth = Double.isNaN(emaDepth) ? dep : (1 - a) * emaDepth + a * dep;
+                    if (step == firstStep) {
+                        firstSeg = seg;
+                        firstDepth = dep;
+                    }
+                    if (step % 20 == 0 || step == settings.steps()) {
+                        double seconds = (System.nanoTime() - started) / 1e9;
+                        long done = step - firstStep + 1;
+                        log.printf(Locale.ROOT, "epoch %.1f  step %d/%d  lr %.2e  seg %.4f  depth %.4f  %.1f images/s"
+                                        + "  ETA %.0f min%n",
+                                step * (double) settings.camvidPerBatch() / Math.max(1, train.size()), step,
+                                settings.steps(), lr, emaSeg, emaDepth, done * batch / seconds,
+                                seconds / done * (settings.steps() - step) / 60);
+                    }
+                    boolean last = step == lastStep;
+                    if (heldOut.size() > 0 && (step % settings.evalEvery() == 0 || last)) {
+                        heldOutIou = scoreHeldOut(net, heldOut, device, step);
+                    }
+                    if (step % settings.checkpointEvery() == 0 || last) {
+                        save(net, adam, step, out, heldOutIou);
+                    }
                 }
             }
-        } finally {
-            adam.close();
-            classWeight.close();
-            pre.close();
+            return new Result(net.weights(modelArchitecture), firstSeg, emaSeg, firstDepth, emaDepth, heldOutIou);
         }
-        return new Result(net.weights(modelArchitecture), firstSeg, emaSeg, firstDepth, emaDepth);
     }
 
+    /** Scores the held-out frames with the eval-mode network at the model's input size; logs and returns mIoU. */
+    private double scoreHeldOut(TorchFcn net, Frames frames, Device device, long step) {
+        int w = frames.width;
+        int h = frames.height;
+        SegmentationScore score = new SegmentationScore(modelArchitecture.classes());
+        float[] input = new float[3 * w * h];
+        try (Preprocessor pre = new Preprocessor(w, h, ModelContract.imagenetMean(), ModelContract.imagenetStd(),
+                true, false); NoGradGuard guard = new NoGradGuard()) {
+            ByteBuffer bgr = ByteBuffer.allocateDirect(w * h * 3);
+            FloatBuffer planes = ByteBuffer.allocateDirect(4 * 3 * w * h).order(ByteOrder.nativeOrder())
+                    .asFloatBuffer();
+            ByteBuffer predicted = ByteBuffer.allocate(w * h);
+            for (int i = 0; i < frames.size(); i++) {
+                bgr.position(0);
+                bgr.put(frames.bgr.get(i)).position(0);
+                pre.toTensor(bgr, planes);
+                planes.get(0, input);
+                try (PointerScope scope = new PointerScope()) {
+                    Tensor x = Tensor.create(input, 1, 3, h, w).to(device, torch.ScalarType.Float);
+                    Tensor ids = net.forward(x, false)[0].argmax(new org.bytedeco.pytorch.LongOptional(1),
+                            false).to(torch.ScalarType.Byte).cpu().contiguous();
+                    byte[] out = new byte[w * h];
+                    ids.data_ptr_byte().get(out);
+                    predicted.position(0);
+                    predicted.put(out).position(0);
+                }
+                score.add(predicted, ByteBuffer.wrap(frames.labels.get(i)), w * h);
+            }
+        }
+        StringBuilder worst = new StringBuilder();
+        double maxRatio = 0;
+        for (int c = 0; c < score.classes(); c++) {
+            double ratio = score.predictedPixels(c) / (double) Math.max(1, score.truthPixels(c));
+            maxRatio = Math.max(maxRatio, ratio);
+            worst.append(String.format(Locale.ROOT, " %s %.1f/%.2fx", ModelContract.CAMVID_CLASSES.get(c).name(),
+                    100 * score.iou(c), ratio));
+        }
+        log.printf(Locale.ROOT, "held-out %s at step %d: mIoU %.2f %%, pixel accuracy %.2f %%, largest"
+                        + " predicted/true %.2fx;%s%n", settings.heldOut(), step, 100 * score.meanIou(),
+                100 * score.pixelAccuracy(), maxRatio, worst);
+        return score.meanIou();
+    }
+
+    private void save(TorchFcn net, AdamW adam, long step, Path out, double heldOutIou) throws IOException {
+        Map<String, String> properties = new LinkedHashMap<>(settings.properties());
+        properties.put("step", Long.toString(step));
+        properties.put("architecture", FcnArchitecture.NAME);
+        Map<String, TrainingCheckpoint.Tensor> tensors = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : net.parameters().entrySet()) {
+            tensors.put("param/" + e.getKey(), tensor(e.getValue()));
+        }
+        for (Map.Entry<String, Tensor> e : net.buffers().entrySet()) {
+            tensors.put("buffer/" + e.getKey(), tensor(e.getValue()));
+        }
+        for (Map.Entry<String, Tensor> e : adam.firstMoments().entrySet()) {
+            tensors.put("adam.m/" + e.getKey(), tensor(e.getValue()));
+        }
+        for (Map.Entry<String, Tensor> e : adam.secondMoments().entrySet()) {
+            tensors.put("adam.v/" + e.getKey(), tensor(e.getValue()));
+        }
+        properties.put("adam_steps", Long.toString(adam.steps()));
+        new TrainingCheckpoint(properties, tensors).write(checkpointFor(out));
+        Map<String, String> metadata = ModelContract.metadata(modelArchitecture, ModelContract.CAMVID_CLASSES,
+                CAMVID_CAMERA.fx() * modelArchitecture.inputWidth() / CAMVID_CAMERA.width(),
+                String.format(Locale.ROOT, "trained by roadseg train: step %d of %d, %d CamVid + %d synthetic %dx%d"
+                                + " crops per batch, seed %d", step, settings.steps(), settings.camvidPerBatch(),
+                        settings.simPerBatch(), settings.cropWidth(), settings.cropHeight(), settings.seed()));
+        metadata.put(ModelContract.TRAINING_DATA, "CamVid " + String.join("+", settings.splits())
+                + (settings.heldOut().isEmpty() ? "" : " without sequence " + settings.heldOut())
+                + "; synthetic town drives (roadseg sim, seed " + settings.seed() + ")");
+        metadata.put(ModelContract.HELD_OUT, settings.heldOut().isEmpty() ? "none" : "CamVid sequence "
+                + settings.heldOut() + (Double.isNaN(heldOutIou) ? "" : String.format(Locale.ROOT,
+                ", mIoU %.2f %% at step %d", 100 * heldOutIou, step)));
+        OnnxModelWriter.write(net.weights(modelArchitecture), metadata, out);
+    }
+
+    private static TrainingCheckpoint.Tensor tensor(Tensor t) {
+        FcnWeights.Tensor copy = TorchFcn.copy(t);
+        long[] shape = new long[copy.shape().length];
+        for (int i = 0; i < shape.length; i++) {
+            shape[i] = copy.shape()[i];
+        }
+        return new TrainingCheckpoint.Tensor(shape, copy.values());
+    }
+
+    /** Restores network, BatchNorm statistics and optimiser; returns the step the checkpoint was taken at. */
+    private long restore(TrainingCheckpoint checkpoint, TorchFcn net, AdamW adam) throws IOException {
+        Map<String, String> expected = settings.properties();
+        for (Map.Entry<String, String> e : expected.entrySet()) {
+            String found = checkpoint.properties().get(e.getKey());
+            if (!e.getValue().equals(found)) {
+                throw new IOException("--resume: the checkpoint was trained with " + e.getKey() + " = " + found
+                        + ", this run has " + e.getValue() + "; resume with the same settings");
+            }
+        }
+        if (!FcnArchitecture.NAME.equals(checkpoint.properties().get("architecture"))) {
+            throw new IOException("--resume: checkpoint of architecture " + checkpoint.properties().get("architecture")
+                    + ", expected " + FcnArchitecture.NAME);
+        }
+        load(checkpoint, "param/", net.parameters());
+        load(checkpoint, "buffer/", net.buffers());
+        load(checkpoint, "adam.m/", adam.firstMoments());
+        load(checkpoint, "adam.v/", adam.secondMoments());
+        adam.restore(Long.parseLong(checkpoint.property("adam_steps")));
+        return Long.parseLong(checkpoint.property("step"));
+    }
+
+    private static void load(TrainingCheckpoint checkpoint, String prefix, Map<String, Tensor> into)
+            throws IOException {
+        for (Map.Entry<String, Tensor> e : into.entrySet()) {
+            TrainingCheckpoint.Tensor t = checkpoint.tensors().get(prefix + e.getKey());
+            if (t == null || t.values().length != e.getValue().numel()) {
+                throw new IOException("--resume: checkpoint lacks " + prefix + e.getKey() + " or its size differs");
+            }
+            TorchFcn.load(e.getValue(), t.values());
+        }
+    }
+
+    /** Random scale, crop and flip by one affine warp (OpenCV), and colour jitter; buffers reused. */
+    private static final class Augmenter implements AutoCloseable {
+        private final int cw;
+        private final int ch;
+        private final int fw;
+        private final int fh;
+        private final Mat srcBgr;
+        private final Mat srcIds;
+        private final Mat srcDepth;
+        private final Mat dstBgr;
+        private final Mat dstIds;
+        private final Mat dstDepth;
+        private final Mat matrix = new Mat(2, 3, CV_64FC1);
+        private final Size size;
+        private final Scalar black = new Scalar(0.0);
+        private final Scalar voidId = new Scalar(ModelContract.CAMVID_CLASSES.size());
+        private final int[] lut = new int[3 * 256];
+        private double scale;
+        private double offsetY;
+
+        Augmenter(int cw, int ch, int fw, int fh) {
+            this.cw = cw;
+            this.ch = ch;
+            this.fw = fw;
+            this.fh = fh;
+            srcBgr = new Mat(fh, fw, CV_8UC3);
+            srcIds = new Mat(fh, fw, CV_8UC1);
+            srcDepth = new Mat(fh, fw, CV_32FC1);
+            dstBgr = new Mat(ch, cw, CV_8UC3);
+            dstIds = new Mat(ch, cw, CV_8UC1);
+            dstDepth = new Mat(ch, cw, CV_32FC1);
+            size = new Size(cw, ch);
+        }
+
+        /** Scales the frame by {@code zoom}, takes a random {@code cw x ch} window (padding outside), maybe flips. */
+        void warp(SplittableRandom random, double zoom, byte[] bgr, byte[] ids, float[] depth, byte[] outBgr,
+                  byte[] outIds, float[] outDepth) {
+            double sw = fw * zoom;
+            double sh = fh * zoom;
+            double ox = sw > cw ? random.nextDouble() * (sw - cw) : -random.nextDouble() * (cw - sw);
+            double oy = sh > ch ? random.nextDouble() * (sh - ch) : -random.nextDouble() * (ch - sh);
+            boolean flip = random.nextBoolean();
+            scale = zoom;
+            offsetY = oy;
+            java.nio.DoubleBuffer m = matrix.createBuffer();
+            m.put(0, flip ? -zoom : zoom).put(1, 0).put(2, flip ? cw - 1 + ox : -ox);
+            m.put(3, 0).put(4, zoom).put(5, -oy);
+            srcBgr.data().put(bgr);
+            srcIds.data().put(ids);
+            warpAffine(srcBgr, dstBgr, matrix, size, INTER_LINEAR, BORDER_CONSTANT, black);
+            warpAffine(srcIds, dstIds, matrix, size, INTER_NEAREST, BORDER_CONSTANT, voidId);
+            dstBgr.data().get(outBgr);
+            dstIds.data().get(outIds);
+            if (depth != null) {
+                ((FloatBuffer) srcDepth.createBuffer()).put(0, depth);
+                warpAffine(srcDepth, dstDepth, matrix, size, INTER_NEAREST, BORDER_CONSTANT, black);
+                ((FloatBuffer) dstDepth.createBuffer()).get(0, outDepth);
+            }
+        }
+
+        /** @return the source frame's row that crop row {@code y} came from, or -1 outside the frame */
+        int sourceRow(int y) {
+            int row = (int) Math.floor((y + offsetY) / scale);
+            return row >= 0 && row < fh ? row : -1;
+        }
+
+        /** Brightness, contrast, gamma, per-channel gain (one lookup table per channel) and saturation. */
+        void jitter(SplittableRandom random, byte[] bgr) {
+            double gamma = Math.exp((random.nextDouble() * 2 - 1) * Math.log(1.6));
+            double contrast = 0.7 + 0.6 * random.nextDouble();
+            double brightness = (random.nextDouble() * 2 - 1) * 0.15;
+            double saturation = 0.6 + 0.8 * random.nextDouble();
+            for (int c = 0; c < 3; c++) {
+                double gain = 0.9 + 0.2 * random.nextDouble();
+                for (int v = 0; v < 256; v++) {
+                    double x = Math.pow(v / 255.0, gamma);
+                    x = ((x - 0.5) * contrast + 0.5 + brightness) * gain;
+                    lut[c * 256 + v] = (int) Math.max(0, Math.min(255, Math.round(x * 255)));
+                }
+            }
+            for (int i = 0; i < bgr.length; i += 3) {
+                int b = lut[bgr[i] & 0xff];
+                int g = lut[256 + (bgr[i + 1] & 0xff)];
+                int r = lut[512 + (bgr[i + 2] & 0xff)];
+                double grey = 0.114 * b + 0.587 * g + 0.299 * r;
+                bgr[i] = (byte) Math.max(0, Math.min(255, (int) Math.round(grey + saturation * (b - grey))));
+                bgr[i + 1] = (byte) Math.max(0, Math.min(255, (int) Math.round(grey + saturation * (g - grey))));
+                bgr[i + 2] = (byte) Math.max(0, Math.min(255, (int) Math.round(grey + saturation * (r - grey))));
+            }
+        }
+
+        @Override
+        public void close() {
+            for (Mat mat : new Mat[] {srcBgr, srcIds, srcDepth, dstBgr, dstIds, dstDepth, matrix}) {
+                mat.close();
+            }
+            size.close();
+            black.close();
+            voidId.close();
+        }
+    }
 }

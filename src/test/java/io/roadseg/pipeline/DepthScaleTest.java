@@ -58,7 +58,7 @@ class DepthScaleTest {
     void theRunCommandDerivesTheScaleFromTheCalibration() throws Exception {
         Path model = TestData.smallModel(dir);
         Cli.Outcome o = Cli.run("run", TestData.anyDrive().toString(), "--model", model.toString(), "--frames", "2",
-                "--calib", "calibration/camvid-480x360.yaml", "-q");
+                "--calib", "calibration/camvid-480x360.yaml", "--input-size", "model", "-q");
         assertEquals(0, o.exit(), o.stderr());
         // fx 400 at 480 px brought to the model's 240 px is 200 px; the model was trained at 380 px
         assertTrue(o.stderr().contains("depth scaled by 0.5263"), o.stderr());

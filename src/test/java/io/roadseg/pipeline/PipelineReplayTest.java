@@ -45,8 +45,12 @@ class PipelineReplayTest {
 
         try (FrameSource back = FrameSources.open(video.toString(), SourceOptions.defaults())) {
             assertEquals("h264", back.info().codec());
-            assertEquals(480, back.info().width());
-            assertEquals(176, back.info().height());
+            // the model (trained at 240x176) runs at the clip's 16:9 aspect: overlay and depth panel side by side
+            io.roadseg.engine.InputSize fitted = io.roadseg.engine.InputSize.forSource(960, 540,
+                    new io.roadseg.engine.InputSize(240, 176), 16);
+            assertEquals(new io.roadseg.engine.InputSize(256, 144), fitted);
+            assertEquals(2 * fitted.width(), back.info().width());
+            assertEquals(fitted.height(), back.info().height());
             ByteBuffer buf = ByteBuffer.allocateDirect(back.info().frameBytes());
             int frames = 0;
             while (back.read(buf) != FrameSource.END_OF_STREAM) {

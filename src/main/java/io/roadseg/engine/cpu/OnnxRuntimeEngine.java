@@ -12,6 +12,7 @@ import ai.onnxruntime.ValueInfo;
 import io.roadseg.engine.EngineOptions;
 import io.roadseg.engine.InferenceEngine;
 import io.roadseg.engine.InferenceException;
+import io.roadseg.engine.InputSize;
 import io.roadseg.engine.ModelInfo;
 import io.roadseg.engine.ModelMetadata;
 import io.roadseg.engine.SegmentationOutput;
@@ -80,7 +81,7 @@ public final class OnnxRuntimeEngine implements InferenceEngine {
                     + firstLine(e.getMessage()) + ")", e);
         }
         try {
-            return validate(file, env, session, options.threads());
+            return validate(file, env, session, options);
         } catch (InferenceException | RuntimeException e) {
             closeQuietly(session);
             throw e;
@@ -90,8 +91,9 @@ public final class OnnxRuntimeEngine implements InferenceEngine {
         }
     }
 
-    private static OnnxRuntimeEngine validate(Path file, OrtEnvironment env, OrtSession session, int threads)
-            throws OrtException, InferenceException {
+    private static OnnxRuntimeEngine validate(Path file, OrtEnvironment env, OrtSession session,
+                                              EngineOptions options) throws OrtException, InferenceException {
+        int threads = options.threads();
         Map<String, NodeInfo> inputs = session.getInputInfo();
         if (inputs.size() != 1) {
             throw new InferenceException("model " + file + ": has " + inputs.size()
@@ -100,13 +102,17 @@ public final class OnnxRuntimeEngine implements InferenceEngine {
         NodeInfo in = inputs.values().iterator().next();
         TensorInfo inInfo = tensor(file, in);
         long[] inShape = inInfo.getShape();
-        if (inInfo.type != OnnxJavaType.FLOAT || inShape.length != 4 || inShape[1] != 3 || inShape[2] <= 0
-                || inShape[3] <= 0) {
+        if (inInfo.type != OnnxJavaType.FLOAT || inShape.length != 4 || inShape[1] != 3) {
             throw new InferenceException("model " + file + ": input '" + in.getName() + "' is " + inInfo.type + " "
-                    + Arrays.toString(inShape) + ", expected FLOAT [N,3,H,W] with fixed H and W");
+                    + Arrays.toString(inShape) + ", expected FLOAT [N,3,H,W]");
         }
-        int h = (int) inShape[2];
-        int w = (int) inShape[3];
+        Map<String, String> metadata = session.getMetadata().getCustomMetadata();
+        ModelMetadata.requireRoadsegModel(file, metadata);
+        boolean dynamic = inShape[2] <= 0 || inShape[3] <= 0;
+        InputSize size = ModelMetadata.inputSize(file, metadata, dynamic ? -1 : (int) inShape[3],
+                dynamic ? -1 : (int) inShape[2], options.inputSize(), options.sourceSize());
+        int h = size.height();
+        int w = size.width();
         String depthName = null;
         String segName = null;
         SegmentationOutput kind = null;
@@ -121,7 +127,7 @@ public final class OnnxRuntimeEngine implements InferenceEngine {
         if (named != null) {
             TensorInfo t = tensor(file, named);
             long[] s = t.getShape();
-            if (!(s.length == 4 && s[1] == 1 && s[2] == h && s[3] == w && t.type == OnnxJavaType.FLOAT)) {
+            if (!(s.length == 4 && s[1] == 1 && fits(s[2], h) && fits(s[3], w) && t.type == OnnxJavaType.FLOAT)) {
                 throw new InferenceException("model " + file + ": output 'depth' is " + t.type + " "
                         + Arrays.toString(s) + ", expected FLOAT [N,1," + h + "," + w + "]");
             }
@@ -133,7 +139,7 @@ public final class OnnxRuntimeEngine implements InferenceEngine {
             }
             TensorInfo t = tensor(file, out);
             long[] s = t.getShape();
-            boolean spatial = s.length >= 3 && s[s.length - 2] == h && s[s.length - 1] == w;
+            boolean spatial = s.length >= 3 && fits(s[s.length - 2], h) && fits(s[s.length - 1], w);
             boolean seg = false;
             if (depthName == null && s.length == 4 && s[1] == 1 && spatial && t.type == OnnxJavaType.FLOAT) {
                 depthName = out.getName();
@@ -165,8 +171,13 @@ public final class OnnxRuntimeEngine implements InferenceEngine {
             throw new InferenceException("model " + file + ": no segmentation output (logits [N,C," + h + "," + w
                     + "] or class ids [N," + h + "," + w + "])");
         }
-        ModelInfo info = ModelMetadata.read(file, session.getMetadata().getCustomMetadata(), w, h, classes, kind);
+        ModelInfo info = ModelMetadata.read(file, metadata, w, h, classes, kind);
         return new OnnxRuntimeEngine(env, session, info, in.getName(), segName, depthName, idType, threads);
+    }
+
+    /** A dimension of the model's outputs matches a size when it is that size or symbolic. */
+    private static boolean fits(long dim, int size) {
+        return dim == size || dim < 0;
     }
 
     private static TensorInfo tensor(Path file, NodeInfo node) throws InferenceException {

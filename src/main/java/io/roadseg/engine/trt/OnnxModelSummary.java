@@ -50,7 +50,9 @@ record OnnxModelSummary(Map<String, String> metadata, List<Tensor> inputs, List<
         String shapeText() {
             StringBuilder b = new StringBuilder("[");
             for (int i = 0; i < dims.length; i++) {
-                b.append(i == 0 ? "" : ",").append(dims[i] < 0 ? "N" : Long.toString(dims[i]));
+                // symbolic dimensions: the batch first, then height and width of an NCHW tensor
+                String symbol = i == 0 ? "N" : i == dims.length - 2 ? "H" : i == dims.length - 1 ? "W" : "?";
+                b.append(i == 0 ? "" : ",").append(dims[i] < 0 ? symbol : Long.toString(dims[i]));
             }
             return b.append(']').toString();
         }

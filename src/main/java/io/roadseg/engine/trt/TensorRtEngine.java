@@ -144,10 +144,13 @@ final class TensorRtEngine implements InferenceEngine {
      * Opens {@code file} on the GPU: finds or builds its plan ({@link TensorRtPlans}), deserializes it, creates the
      * execution context.
      */
-    static TensorRtEngine open(Path file, TrtOptions options, Consumer<String> log) throws InferenceException {
+    static TensorRtEngine open(Path file, TrtOptions options, io.roadseg.engine.InputSize inputSize,
+                               io.roadseg.engine.InputSize sourceSize, Consumer<String> log)
+            throws InferenceException {
         TensorRtPlans.requireAvailable();
         byte[] onnx = TensorRtPlans.readModel(file);
-        TrtModelContract contract = TrtModelContract.of(file, OnnxModelSummary.read(file, onnx), options.gpuArgmax());
+        TrtModelContract contract = TrtModelContract.of(file, OnnxModelSummary.read(file, onnx), options.gpuArgmax(),
+                inputSize, sourceSize);
         TensorRtPlans.Resolved resolved = TensorRtPlans.resolve(file, onnx, contract, options, false, log);
         Loaded loaded = load(file, onnx, contract, options, resolved, log);
         try {

@@ -1,6 +1,7 @@
 package io.roadseg.engine.trt;
 
 import io.roadseg.engine.InferenceException;
+import io.roadseg.engine.InputSize;
 import io.roadseg.engine.ModelInfo;
 import io.roadseg.engine.ModelMetadata;
 import io.roadseg.engine.SegmentationOutput;
@@ -9,7 +10,8 @@ import java.nio.file.Path;
 
 /**
  * The roadseg tensor contract as the TensorRT backend reads it from the ONNX file, checked with the same rules and
- * messages as the CPU backend: one float input {@code [N,3,H,W]} with fixed H and W; a float depth output
+ * messages as the CPU backend: one float input {@code [N,3,H,W]} (symbolic H and W are fixed here, at the size the
+ * engine is built for, as the CPU backend chooses it); a float depth output
  * {@code [N,1,H,W]}; a segmentation output, float logits {@code [N,C,H,W]} or integer class ids {@code [N,H,W]}.
  * Pure Java (no GPU needed).
  *
@@ -37,25 +39,38 @@ record TrtModelContract(String input, int width, int height, long fixedBatch, St
      * @throws InferenceException naming the file and the tensor that breaks the contract, or the metadata problem
      */
     static TrtModelContract of(Path file, OnnxModelSummary onnx, boolean gpuArgmax) throws InferenceException {
+        return of(file, onnx, gpuArgmax, null, null);
+    }
+
+    /**
+     * @param requested the input size to build for, or null (then {@code source}'s fitted size, else the metadata's)
+     * @param source    the camera's frame size, or null
+     */
+    static TrtModelContract of(Path file, OnnxModelSummary onnx, boolean gpuArgmax, InputSize requested,
+                               InputSize source) throws InferenceException {
         if (onnx.inputs().size() != 1) {
             throw new InferenceException("model " + file + ": has " + onnx.inputs().size()
                     + " inputs, expected one image input [N,3,H,W]");
         }
         OnnxModelSummary.Tensor in = onnx.inputs().get(0);
         long[] s = in.dims();
-        if (in.elemType() != OnnxModelSummary.FLOAT || s.length != 4 || s[1] != 3 || s[2] <= 0 || s[3] <= 0) {
+        if (in.elemType() != OnnxModelSummary.FLOAT || s.length != 4 || s[1] != 3) {
             throw new InferenceException("model " + file + ": input '" + in.name() + "' is " + in.typeName() + " "
-                    + in.shapeText() + ", expected FLOAT [N,3,H,W] with fixed H and W");
+                    + in.shapeText() + ", expected FLOAT [N,3,H,W]");
         }
-        int h = (int) s[2];
-        int w = (int) s[3];
+        ModelMetadata.requireRoadsegModel(file, onnx.metadata());
+        boolean dynamic = s[2] <= 0 || s[3] <= 0;
+        InputSize size = ModelMetadata.inputSize(file, onnx.metadata(), dynamic ? -1 : (int) s[3],
+                dynamic ? -1 : (int) s[2], requested, source);
+        int h = size.height();
+        int w = size.width();
         String depth = null;
         String seg = null;
         boolean logits = false;
         int classes = -1;
         for (OnnxModelSummary.Tensor out : onnx.outputs()) {
             long[] d = out.dims();
-            boolean spatial = d.length >= 3 && d[d.length - 2] == h && d[d.length - 1] == w;
+            boolean spatial = d.length >= 3 && fits(d[d.length - 2], h) && fits(d[d.length - 1], w);
             boolean isFloat = out.elemType() == OnnxModelSummary.FLOAT;
             if (d.length == 4 && d[1] == 1 && spatial && isFloat && (depth == null || out.name().equals("depth"))) {
                 depth = out.name();
@@ -83,6 +98,11 @@ record TrtModelContract(String input, int width, int height, long fixedBatch, St
         SegmentationOutput kind = logits && !gpuArgmax ? SegmentationOutput.LOGITS : SegmentationOutput.CLASS_IDS;
         ModelInfo info = ModelMetadata.read(file, onnx.metadata(), w, h, classes, kind);
         return new TrtModelContract(in.name(), w, h, s[0], seg, logits, info.classCount(), depth, info);
+    }
+
+    /** A dimension of an output matches a size when it is that size or symbolic. */
+    private static boolean fits(long dim, int size) {
+        return dim == size || dim <= 0;
     }
 
     /** Whether the engine appends an arg-max to this model's logits. */

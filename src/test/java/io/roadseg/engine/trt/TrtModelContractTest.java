@@ -30,8 +30,8 @@ class TrtModelContractTest {
         assertEquals(1, s.inputs().size());
         assertEquals("image", s.inputs().get(0).name());
         assertEquals(OnnxModelSummary.FLOAT, s.inputs().get(0).elemType());
-        assertArrayEquals(new long[]{-1, 3, 176, 240}, s.inputs().get(0).dims());
-        assertEquals("[N,3,176,240]", s.inputs().get(0).shapeText());
+        assertArrayEquals(new long[]{-1, 3, -1, -1}, s.inputs().get(0).dims());
+        assertEquals("[N,3,H,W]", s.inputs().get(0).shapeText());
         assertEquals(2, s.outputs().size());
         assertEquals("1", s.metadata().get("roadseg.format"));
     }
@@ -62,6 +62,20 @@ class TrtModelContractTest {
         assertEquals(-1, c.fixedBatch());
         assertEquals("3x176x240", c.inputShape());
         assertFalse(c.appendsArgmax());
+    }
+
+    @Test
+    void aFullyConvolutionalModelIsBuiltAtTheSizeTheCpuBackendWouldChoose() throws Exception {
+        Path model = TestData.smallModel(dir);
+        OnnxModelSummary s = OnnxModelSummary.read(model, Files.readAllBytes(model));
+        TrtModelContract fitted = TrtModelContract.of(model, s, false, null,
+                new io.roadseg.engine.InputSize(960, 540));
+        assertEquals("3x144x256", fitted.inputShape(), "16:9 at the trained 240x176 pixel count");
+        TrtModelContract asked = TrtModelContract.of(model, s, false, new io.roadseg.engine.InputSize(320, 96), null);
+        assertEquals("3x96x320", asked.inputShape());
+        InferenceException e = assertThrows(InferenceException.class, () -> TrtModelContract.of(model, s, false,
+                new io.roadseg.engine.InputSize(330, 96), null));
+        assertTrue(e.getMessage().contains("330x96 is not a multiple of the network's stride 16"), e.getMessage());
     }
 
     @Test

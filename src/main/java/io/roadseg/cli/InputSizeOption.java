@@ -1,0 +1,71 @@
+package io.roadseg.cli;
+
+import io.roadseg.engine.EngineOptions;
+import io.roadseg.engine.InferenceEngine;
+import io.roadseg.engine.InferenceEngines;
+import io.roadseg.engine.InputSize;
+import io.roadseg.engine.ModelInfo;
+import io.roadseg.model.ModelContract;
+
+import java.nio.file.Path;
+import java.util.function.Consumer;
+
+/** The {@code --input-size auto|model|WxH} option of the commands that open a model. Stateless. */
+final class InputSizeOption {
+    private InputSizeOption() {
+    }
+
+    /**
+     * Opens the model before the source is known — so that a bad model or engine is reported before a camera is
+     * touched — at an explicit {@code WxH}, or at the model's own size.
+     */
+    static InferenceEngine openBeforeSource(String value, String engine, Path model, EngineOptions options,
+                                            Consumer<String> log) throws Exception {
+        return InferenceEngines.open(engine, model, apply(value, options, 0, 0), log);
+    }
+
+    /**
+     * Once the source is open: with {@code auto} and a fully convolutional model, the engine is reopened at the
+     * {@link InputSize#forSource size fitted} to the source's frames when that differs from the one it has.
+     *
+     * @return the engine to use (the same one, or a new one with the old one closed)
+     */
+    static InferenceEngine fitToSource(String value, InferenceEngine opened, String engine, Path model,
+                                       EngineOptions options, int sourceWidth, int sourceHeight,
+                                       Consumer<String> log) throws Exception {
+        ModelInfo m = opened.model();
+        String stride = m.metadata().get(ModelContract.INPUT_STRIDE);
+        if (!"auto".equals(value) || stride == null || sourceWidth <= 0 || sourceHeight <= 0) {
+            return opened;
+        }
+        InputSize fitted = InputSize.forSource(sourceWidth, sourceHeight,
+                new InputSize(m.inputWidth(), m.inputHeight()), Integer.parseInt(stride.trim()));
+        if (fitted.width() == m.inputWidth() && fitted.height() == m.inputHeight()) {
+            return opened;
+        }
+        opened.close();
+        return InferenceEngines.open(engine, model, options.withInputSize(fitted), log);
+    }
+
+    /**
+     * @param value        {@code auto} (fit the source's aspect), {@code model} (the metadata's size) or {@code WxH}
+     * @param sourceWidth  the source's frame width, or 0 when unknown
+     * @param sourceHeight the source's frame height, or 0 when unknown
+     * @throws UsageError when the value is none of these
+     */
+    static EngineOptions apply(String value, EngineOptions options, int sourceWidth, int sourceHeight)
+            throws UsageError {
+        if ("auto".equals(value)) {
+            return sourceWidth > 0 && sourceHeight > 0
+                    ? options.withSourceSize(new InputSize(sourceWidth, sourceHeight)) : options;
+        }
+        if ("model".equals(value)) {
+            return options;
+        }
+        try {
+            return options.withInputSize(InputSize.parse(value, 1));
+        } catch (IllegalArgumentException e) {
+            throw new UsageError("--input-size " + value + ": expected auto, model or WIDTHxHEIGHT (e.g. 544x304)");
+        }
+    }
+}

@@ -1,0 +1,293 @@
+package io.roadseg.cli;
+
+import io.roadseg.engine.EngineOptions;
+import io.roadseg.engine.InferenceEngine;
+import io.roadseg.engine.InferenceEngines;
+import io.roadseg.engine.ModelInfo;
+import io.roadseg.engine.TensorBinding;
+import io.roadseg.metrics.DepthBenchmark;
+import io.roadseg.metrics.DepthScenes;
+import io.roadseg.postprocess.ClassMaps;
+import io.roadseg.postprocess.GroundPlaneDepth;
+import io.roadseg.preprocess.Preprocessor;
+import io.roadseg.stats.StatsReport;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.indexer.UShortIndexer;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Size;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import static org.bytedeco.opencv.global.opencv_core.CV_16UC1;
+import static org.bytedeco.opencv.global.opencv_core.CV_32FC1;
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_UNCHANGED;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.imread;
+import static org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR;
+import static org.bytedeco.opencv.global.opencv_imgproc.resize;
+
+/**
+ * {@code roadseg eval --depth DIR}: the model's depth on real frames against LiDAR/stereo ground truth
+ * ({@link DepthScenes}), scored with {@link DepthBenchmark} per scene and overall — metric (as the runtime would
+ * output it, focal-corrected like {@code run --calib}), median-scaled, and the constant-median baseline.
+ *
+ * <p>Protocol: each image runs at its own aspect ({@code --input-size auto}); the predicted depth is resized
+ * bilinearly to the ground truth's resolution and multiplied by the camera's focal length at the input width over
+ * the model's training focal length; true depth is capped (80 m); KITTI scenes are scored inside the Garg/Eigen crop
+ * (rows 40.8–99.2 %, columns 3.6–96.4 %).
+ *
+ * <p>Threading: one thread.
+ */
+final class RealDepthEvaluation {
+    private final Path root;
+    private final Path model;
+    private final String engine;
+    private final int threads;
+    private final String inputSize;
+    private final float cap;
+    private final boolean focalScale;
+    private final int limit;
+    private final String json;
+
+    RealDepthEvaluation(Path root, Path model, String engine, int threads, String inputSize, float cap,
+                        boolean focalScale, int limit, String json) {
+        this.root = root;
+        this.model = model;
+        this.engine = engine;
+        this.threads = threads;
+        this.inputSize = inputSize;
+        this.cap = cap;
+        this.focalScale = focalScale;
+        this.limit = limit;
+        this.json = json;
+    }
+
+    /** An engine opened at one input size with its buffers. */
+    private record Opened(InferenceEngine engine, TensorBinding binding, Preprocessor pre, Mat small, Mat depth) {
+        void close() throws Exception {
+            depth.close();
+            small.close();
+            pre.close();
+            binding.close();
+            engine.close();
+        }
+    }
+
+    int run() throws Exception {
+        if (!(cap > 1)) {
+            throw new UsageError("--cap " + cap + ": must be a depth in metres > 1");
+        }
+        List<DepthScenes.Frame> frames;
+        try {
+            frames = DepthScenes.list(root);
+        } catch (IOException e) {
+            throw new UserError(e.getMessage());
+        }
+        Map<String, Opened> engines = new LinkedHashMap<>();
+        Map<String, DepthBenchmark> scenes = new LinkedHashMap<>();
+        DepthBenchmark all = new DepthBenchmark(cap);
+        Map<String, DepthBenchmark> fusedScenes = new LinkedHashMap<>();
+        DepthBenchmark fusedAll = new DepthBenchmark(cap);
+        List<String> sizes = new ArrayList<>();
+        int n = 0;
+        try {
+            for (DepthScenes.Frame f : frames) {
+                if (limit > 0 && n >= limit) {
+                    break;
+                }
+                DepthScenes.Camera cam = f.camera();
+                try (Mat image = imread(f.image().toString(), IMREAD_COLOR);
+                     Mat truth16 = imread(f.depth().toString(), IMREAD_UNCHANGED)) {
+                    if (image.empty()) {
+                        throw new UserError("depth data " + f.image() + ": not a readable image");
+                    }
+                    if (truth16.empty() || truth16.type() != CV_16UC1) {
+                        throw new UserError("depth data " + f.depth() + ": not a 16-bit single-channel PNG"
+                                + (truth16.empty() ? "" : " (OpenCV type " + truth16.type() + ")"));
+                    }
+                    int w = image.cols();
+                    int h = image.rows();
+                    if (truth16.cols() != w || truth16.rows() != h) {
+                        throw new UserError("depth data " + f.depth() + ": " + truth16.cols() + "x" + truth16.rows()
+                                + ", its image is " + w + "x" + h);
+                    }
+                    if (cam.width() != w || cam.height() != h) {
+                        throw new UserError("camera " + f.image().getParent().resolveSibling("camera.json") + ": "
+                                + cam.width() + "x" + cam.height() + ", its images are " + w + "x" + h);
+                    }
+                    EngineOptions options = InputSizeOption.apply(inputSize, new EngineOptions(threads), w, h);
+                    String key = options.inputSize() + "/" + options.sourceSize();
+                    Opened o = engines.get(key);
+                    if (o == null) {
+                        o = open(options);
+                        engines.put(key, o);
+                        sizes.add(o.engine.model().inputWidth() + "x" + o.engine.model().inputHeight());
+                    }
+                    ModelInfo m = o.engine.model();
+                    o.pre.resizeToModel(image, o.small);
+                    o.pre.toTensor(o.small.data().capacity(3L * m.inputPixels()).asByteBuffer(), o.binding.input);
+                    o.engine.infer(o.binding);
+                    double scale = 1.0;
+                    if (focalScale && !Double.isNaN(m.focalPx())) {
+                        scale = cam.fx() * m.inputWidth() / w / m.focalPx();
+                    }
+                    int mp = m.inputPixels();
+                    float[] network = new float[mp];
+                    byte[] ids = new byte[mp];
+                    for (int i = 0; i < mp; i++) {
+                        network[i] = (float) (o.binding.depth.get(i) * scale);
+                    }
+                    ClassMaps.argmax(o.binding.logits, m.classCount(), mp, java.nio.ByteBuffer.wrap(ids));
+                    float[] predicted = upsample(o.depth, network, w, h);
+                    float[] fusedFull = null;
+                    if (!Double.isNaN(cam.cameraHeight())) {
+                        double sy = (double) m.inputHeight() / h;
+                        GroundPlaneDepth plane = new GroundPlaneDepth(m.inputWidth(), m.inputHeight(), cam.fy() * sy,
+                                (cam.cy() + 0.5) * sy - 0.5, cam.cameraHeight(), cam.pitchDownDeg(), m.maxDepth(),
+                                m.classIds("road", "pavement"), m.classIds("sky"));
+                        float[] fused = network.clone();
+                        plane.apply(java.nio.ByteBuffer.wrap(ids), java.nio.FloatBuffer.wrap(fused));
+                        fusedFull = upsample(o.depth, fused, w, h);
+                    }
+                    float[] truth = new float[w * h];
+                    UShortIndexer idx = truth16.createIndexer();
+                    int x0 = 0;
+                    int x1 = w;
+                    int y0 = 0;
+                    int y1 = h;
+                    if (f.kitti()) {
+                        y0 = (int) (0.40810811 * h);
+                        y1 = (int) (0.99189189 * h);
+                        x0 = (int) (0.03594771 * w);
+                        x1 = (int) (0.96405229 * w);
+                    }
+                    for (int y = y0; y < y1; y++) {
+                        for (int x = x0; x < x1; x++) {
+                            truth[y * w + x] = (float) (idx.get(y, x) / DepthScenes.KITTI_DEPTH_SCALE);
+                        }
+                    }
+                    idx.close();
+                    scenes.computeIfAbsent(f.scene(), s -> new DepthBenchmark(cap)).addFrame(predicted, truth,
+                            w * h);
+                    all.addFrame(predicted, truth, w * h);
+                    if (fusedFull != null) {
+                        fusedScenes.computeIfAbsent(f.scene(), s -> new DepthBenchmark(cap)).addFrame(fusedFull,
+                                truth, w * h);
+                        fusedAll.addFrame(fusedFull, truth, w * h);
+                    }
+                    n++;
+                }
+            }
+        } finally {
+            for (Opened o : engines.values()) {
+                o.close();
+            }
+        }
+        System.out.println("network depth" + (focalScale ? ", focal-corrected" : "") + ":");
+        System.out.print(table(scenes, all, n, sizes));
+        if (fusedAll.metric().frames() > 0) {
+            System.out.println();
+            System.out.println("fused with the ground plane of the calibrated camera (camera_height_m; "
+                    + "postprocess.GroundPlaneDepth, as run --calib does):");
+            System.out.print(table(fusedScenes, fusedAll, fusedAll.metric().frames(), sizes));
+        }
+        if (json != null) {
+            String text = "{\"network\": " + json(scenes, all) + ", \"fused\": "
+                    + (fusedAll.metric().frames() > 0 ? json(fusedScenes, fusedAll) : "null") + "}\n";
+            if (json.equals("-")) {
+                System.out.print(text);
+            } else {
+                StatsReport.writeAtomically(Path.of(json), text);
+            }
+        }
+        return 0;
+    }
+
+    private static float[] upsample(Mat modelSize, float[] values, int w, int h) {
+        new FloatPointer(modelSize.data()).put(values);
+        float[] out = new float[w * h];
+        try (Mat full = new Mat(h, w, CV_32FC1); Size size = new Size(w, h)) {
+            resize(modelSize, full, size, 0, 0, INTER_LINEAR);
+            new FloatPointer(full.data()).get(out);
+        }
+        return out;
+    }
+
+    private Opened open(EngineOptions options) throws Exception {
+        InferenceEngine e = InferenceEngines.open(engine, model, options, System.err::println);
+        try {
+            ModelInfo m = e.model();
+            TensorBinding b = e.allocate();
+            return new Opened(e, b, new Preprocessor(m), new Mat(m.inputHeight(), m.inputWidth(), CV_8UC3),
+                    new Mat(m.inputHeight(), m.inputWidth(), CV_32FC1));
+        } catch (Exception ex) {
+            e.close();
+            throw ex;
+        }
+    }
+
+    private String table(Map<String, DepthBenchmark> scenes, DepthBenchmark all, int frames, List<String> sizes) {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format(Locale.ROOT, "eval %s on %s: %d frames in %d scenes, input %s, depth capped at %.0f m,"
+                        + " %s%n", model, root, frames, scenes.size(), String.join("/", sizes), cap,
+                focalScale ? "focal-corrected (camera fx at the input width / model focal_px)" : "no focal scaling"));
+        b.append(String.format(Locale.ROOT, "%-28s %6s | %7s %7s %7s %7s %6s %6s %6s | %7s %6s | %-12s | %7s %6s%n",
+                "scene", "frames", "AbsRel", "SqRel", "RMSE", "RMSElog", "δ1 %", "δ2 %", "δ3 %", "ms.Abs", "ms.δ1",
+                "scale±spread", "c.AbsRel", "c.δ1"));
+        for (Map.Entry<String, DepthBenchmark> e : scenes.entrySet()) {
+            row(b, e.getKey(), e.getValue());
+        }
+        row(b, "ALL (per-frame mean)", all);
+        DepthBenchmark.Errors ms = all.medianScaled();
+        DepthBenchmark.Errors c = all.constantBaseline();
+        b.append(String.format(Locale.ROOT, "median-scaled: AbsRel %.3f  SqRel %.3f  RMSE %.3f  RMSElog %.3f  "
+                        + "δ1 %.1f %%  δ2 %.1f %%  δ3 %.1f %%  (scale truth/prediction %.3f ± %.0f %%)%n",
+                ms.absRel(), ms.sqRel(), ms.rmse(), ms.rmseLog(), 100 * ms.delta1(), 100 * ms.delta2(),
+                100 * ms.delta3(), all.scaleMean(), 100 * all.scaleRelativeSpread()));
+        b.append(String.format(Locale.ROOT, "constant baseline (each frame's median true depth everywhere): AbsRel "
+                        + "%.3f  RMSE %.3f  δ1 %.1f %%%n", c.absRel(), c.rmse(), 100 * c.delta1()));
+        return b.toString();
+    }
+
+    private static void row(StringBuilder b, String name, DepthBenchmark d) {
+        DepthBenchmark.Errors e = d.metric();
+        DepthBenchmark.Errors ms = d.medianScaled();
+        DepthBenchmark.Errors c = d.constantBaseline();
+        b.append(String.format(Locale.ROOT,
+                "%-28s %6d | %7.3f %7.3f %7.3f %7.3f %6.1f %6.1f %6.1f | %7.3f %6.1f | %5.2f ± %3.0f%% | %7.3f %6.1f%n",
+                name, e.frames(), e.absRel(), e.sqRel(), e.rmse(), e.rmseLog(), 100 * e.delta1(), 100 * e.delta2(),
+                100 * e.delta3(), ms.absRel(), 100 * ms.delta1(), d.scaleMean(), 100 * d.scaleRelativeSpread(),
+                c.absRel(), 100 * c.delta1()));
+    }
+
+    private static String json(Map<String, DepthBenchmark> scenes, DepthBenchmark all) {
+        StringBuilder b = new StringBuilder("{\"all\": ").append(json(all)).append(", \"scenes\": {");
+        boolean first = true;
+        for (Map.Entry<String, DepthBenchmark> e : scenes.entrySet()) {
+            b.append(first ? "" : ", ").append('"').append(e.getKey().replace("\"", "\\\"")).append("\": ")
+                    .append(json(e.getValue()));
+            first = false;
+        }
+        return b.append("}}").toString();
+    }
+
+    private static String json(DepthBenchmark d) {
+        return String.format(Locale.ROOT, "{\"frames\": %d, \"cap_m\": %.1f, \"metric\": %s, \"median_scaled\": %s, "
+                        + "\"scale_mean\": %.4f, \"scale_relative_spread\": %.4f, \"constant_baseline\": %s}",
+                d.metric().frames(), d.cap(), json(d.metric()), json(d.medianScaled()), d.scaleMean(),
+                d.scaleRelativeSpread(), json(d.constantBaseline()));
+    }
+
+    private static String json(DepthBenchmark.Errors e) {
+        return String.format(Locale.ROOT, "{\"abs_rel\": %.4f, \"sq_rel\": %.4f, \"rmse\": %.4f, \"rmse_log\": %.4f, "
+                        + "\"delta1\": %.4f, \"delta2\": %.4f, \"delta3\": %.4f}", e.absRel(), e.sqRel(), e.rmse(),
+                e.rmseLog(), e.delta1(), e.delta2(), e.delta3());
+    }
+}

@@ -1,0 +1,137 @@
+package io.roadseg.postprocess;
+
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+
+/**
+ * Metric depth from the geometry of a calibrated camera over a flat road, fused with the network's depth. A
+ * monocular network's depth scale is only as right as the focal length and mounting it was trained for; a camera
+ * whose height above the road and pitch are known measures the road itself: a road pixel at row {@code v} lies at
+ * {@code Z = h / (y cos θ + sin θ)}, {@code y = (v − c_y) / f_y} (θ = downward pitch; Z along the optical axis).
+ *
+ * <p>Per frame, in place on the model-size maps:
+ * <ol>
+ *   <li>the network's depth is rescaled by the median of {@code Z_ground / Z_network} over the ground pixels (road
+ *       and pavement below the horizon and within range) — ground-plane scale recovery, as monocular odometry
+ *       recovers scale from the camera height;</li>
+ *   <li>ground pixels take the ground-plane depth;</li>
+ *   <li>objects standing on the ground (the run of non-ground, non-sky pixels right above the ground in a column:
+ *       the car ahead, a pedestrian, a wall's foot) take the depth of the ground where they touch it, as a vertical
+ *       surface would (the "stixel" model); pixels above that run keep the rescaled network depth, never nearer than
+ *       the contact;</li>
+ *   <li>the sky is at the maximum depth.</li>
+ * </ol>
+ * With too few ground pixels (fewer than {@value #MIN_GROUND_SHARE} of the frame) the frame is left to the network.
+ *
+ * <p>Threading: not thread-safe; one instance per stage thread. {@link #apply} allocates nothing.
+ */
+public final class GroundPlaneDepth {
+    /** Smallest share of the frame that must be ground for the geometry to be trusted. */
+    public static final double MIN_GROUND_SHARE = 0.01;
+
+    private final int width;
+    private final int height;
+    private final boolean[] ground;
+    private final boolean[] sky;
+    private final float maxDepth;
+    private final float[] groundDepthByRow;
+    private final float[] ratios;
+
+    /**
+     * @param width        map width (the model's input width)
+     * @param height       map height
+     * @param fy           vertical focal length at this size, pixels
+     * @param cy           principal point row at this size, pixels (pixel centres at integers)
+     * @param cameraHeight camera centre above the road, metres
+     * @param pitchDownDeg downward pitch of the optical axis, degrees
+     * @param maxDepth     the model's maximum depth (the sky's depth, and the range of the geometry)
+     * @param groundIds    class ids that are the road surface (e.g. road, pavement)
+     * @param skyIds       class ids that are sky
+     */
+    public GroundPlaneDepth(int width, int height, double fy, double cy, double cameraHeight, double pitchDownDeg,
+                            float maxDepth, int[] groundIds, int[] skyIds) {
+        if (width < 1 || height < 1 || !(fy > 0) || !(cameraHeight > 0) || !(maxDepth > 0)
+                || !Double.isFinite(cy) || !Double.isFinite(pitchDownDeg)) {
+            throw new IllegalArgumentException("ground plane: size " + width + "x" + height + ", fy " + fy
+                    + ", camera height " + cameraHeight + " m and max depth must be positive; cy and pitch finite");
+        }
+        this.width = width;
+        this.height = height;
+        this.maxDepth = maxDepth;
+        this.ground = mask(groundIds);
+        this.sky = mask(skyIds);
+        this.groundDepthByRow = new float[height];
+        double pitch = Math.toRadians(pitchDownDeg);
+        for (int v = 0; v < height; v++) {
+            double y = (v - cy) / fy;
+            double down = y * Math.cos(pitch) + Math.sin(pitch);
+            double z = down > 0 ? cameraHeight / down : Double.POSITIVE_INFINITY;
+            groundDepthByRow[v] = z <= maxDepth ? (float) z : 0f;
+        }
+        this.ratios = new float[width * height];
+    }
+
+    private static boolean[] mask(int[] ids) {
+        boolean[] m = new boolean[256];
+        for (int id : ids) {
+            m[id & 0xff] = true;
+        }
+        return m;
+    }
+
+    /** @return the ground-plane depth of row {@code v}, metres, or 0 above the horizon or beyond the range */
+    public float groundDepth(int v) {
+        return groundDepthByRow[v];
+    }
+
+    /**
+     * Fuses in place.
+     *
+     * @param classIds per-pixel class ids, row-major {@code width x height}, from index 0 (absolute reads)
+     * @param depth    the network's metric depth, replaced by the fused depth (absolute reads and writes)
+     * @return the scale applied to the network's depth, or NaN when the frame had too little ground (depth untouched)
+     */
+    public double apply(ByteBuffer classIds, FloatBuffer depth) {
+        int n = 0;
+        int pixels = width * height;
+        for (int i = 0; i < pixels; i++) {
+            float g = groundDepthByRow[i / width];
+            if (g > 0 && ground[classIds.get(i) & 0xff] && depth.get(i) > 0) {
+                ratios[n++] = g / depth.get(i);
+            }
+        }
+        if (n < MIN_GROUND_SHARE * pixels) {
+            return Double.NaN;
+        }
+        Arrays.sort(ratios, 0, n);
+        float scale = ratios[n / 2];
+        for (int x = 0; x < width; x++) {
+            float contact = 0f;
+            boolean onContactRun = false;
+            for (int v = height - 1; v >= 0; v--) {
+                int i = v * width + x;
+                int id = classIds.get(i) & 0xff;
+                float g = groundDepthByRow[v];
+                if (sky[id]) {
+                    depth.put(i, maxDepth);
+                    onContactRun = false;
+                } else if (ground[id] && g > 0) {
+                    depth.put(i, g);
+                    contact = g;
+                    onContactRun = true;
+                } else {
+                    float d = Math.min(maxDepth, depth.get(i) * scale);
+                    if (contact > 0) {
+                        d = onContactRun ? contact : Math.max(d, contact);
+                    }
+                    depth.put(i, d);
+                    if (onContactRun && v > 0 && (classIds.get(i - width) & 0xff) != id) {
+                        onContactRun = false; // the run of the object standing on the ground ends here
+                    }
+                }
+            }
+        }
+        return scale;
+    }
+}

@@ -1,0 +1,100 @@
+package io.roadseg.cli;
+
+import io.roadseg.TestData;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code eval --depth} on bad data: one line naming the file or value and the problem, a non-zero exit. */
+class EvalDepthErrorsTest {
+    private static final String CAMERA = "{\"fx\": 100, \"fy\": 100, \"cx\": 31.5, \"cy\": 23.5, \"width\": 64, "
+            + "\"height\": 48, \"camera_height_m\": 1.5, \"depth_scale\": 256}";
+
+    @TempDir
+    Path dir;
+
+    /** A scene with one 64x48 frame: an RGB image and a 16-bit depth map of a flat wall at 10 m. */
+    private Path scene(String cameraJson, boolean sixteenBit) throws IOException {
+        Path scene = dir.resolve("data/scene-a");
+        Files.createDirectories(scene.resolve("image"));
+        Files.createDirectories(scene.resolve("depth"));
+        Files.writeString(scene.resolve("camera.json"), cameraJson);
+        BufferedImage rgb = new BufferedImage(64, 48, BufferedImage.TYPE_3BYTE_BGR);
+        ImageIO.write(rgb, "png", scene.resolve("image/f1.png").toFile());
+        BufferedImage depth = new BufferedImage(64, 48, sixteenBit ? BufferedImage.TYPE_USHORT_GRAY
+                : BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < 48; y++) {
+            for (int x = 0; x < 64; x++) {
+                depth.getRaster().setSample(x, y, 0, sixteenBit ? 2560 : 10);
+            }
+        }
+        ImageIO.write(depth, "png", scene.resolve("depth/f1.png").toFile());
+        return dir.resolve("data");
+    }
+
+    private static void assertOneLineError(Cli.Outcome o, int exit, String... mustContain) {
+        assertEquals(exit, o.exit(), o.stderr());
+        String[] lines = o.stderr().strip().split("\n");
+        assertEquals(1, Arrays.stream(lines).filter(l -> l.startsWith("roadseg: ")).count(), o.stderr());
+        String last = lines[lines.length - 1];
+        for (String s : mustContain) {
+            assertTrue(last.contains(s), "'" + last + "' should contain '" + s + "'");
+        }
+        assertFalse(o.stderr().contains("\tat "), "no stack trace: " + o.stderr());
+    }
+
+    @Test
+    void aWellFormedSceneIsScored() throws Exception {
+        Path model = TestData.smallModel(dir);
+        Cli.Outcome o = Cli.run("eval", "--depth", scene(CAMERA, true).toString(), "--model", model.toString());
+        assertEquals(0, o.exit(), o.stderr());
+    }
+
+    @Test
+    void anImageWithoutItsDepthFileIsNamed() throws Exception {
+        Path model = TestData.smallModel(dir);
+        Path data = scene(CAMERA, true);
+        Files.delete(data.resolve("scene-a/depth/f1.png"));
+        Files.writeString(data.resolve("scene-a/depth/other.png"), "x");
+        assertOneLineError(Cli.run("eval", "--depth", data.toString(), "--model", model.toString()), 1, "f1.png",
+                "no depth file");
+    }
+
+    @Test
+    void aDepthPngThatIsNot16BitIsNamed() throws Exception {
+        Path model = TestData.smallModel(dir);
+        assertOneLineError(Cli.run("eval", "--depth", scene(CAMERA, false).toString(), "--model",
+                model.toString()), 1, "f1.png", "not a 16-bit");
+    }
+
+    @Test
+    void aCameraFileMissingAFieldIsNamed() throws Exception {
+        Path model = TestData.smallModel(dir);
+        assertOneLineError(Cli.run("eval", "--depth", scene(CAMERA.replace("\"fx\": 100, ", ""), true).toString(),
+                "--model", model.toString()), 1, "camera.json", "missing 'fx'");
+    }
+
+    @Test
+    void aNonPositiveFocalLengthIsNamed() throws Exception {
+        Path model = TestData.smallModel(dir);
+        assertOneLineError(Cli.run("eval", "--depth", scene(CAMERA.replace("\"fy\": 100", "\"fy\": -5"), true)
+                .toString(), "--model", model.toString()), 1, "camera.json", "fy = -5.0 must be positive");
+    }
+
+    @Test
+    void anInputSizeTheNetworkCannotTakeIsNamedWithItsStride() throws Exception {
+        Path model = TestData.smallModel(dir);
+        assertOneLineError(Cli.run("eval", "--depth", scene(CAMERA, true).toString(), "--model", model.toString(),
+                "--input-size", "100x50"), 1, "100x50", "stride 16");
+    }
+}
