@@ -29,23 +29,53 @@ public final class InferenceEngines {
         return all;
     }
 
+    /**
+     * Opens {@code model} with the named backend, or with {@code auto} the best one that can run here. Under
+     * {@code auto} a backend that is present but fails to open the model (a TensorRT parser, build or out-of-memory
+     * error, say) is passed over with its reason logged, and the next one is tried: a GPU problem never turns a
+     * working CPU run into a failure. A backend named explicitly fails loudly.
+     *
+     * @throws InferenceException the named backend's failure; under {@code auto}, the last backend's failure when
+     *                            none opens (with the others' reasons)
+     */
     public static InferenceEngine open(String name, Path model, EngineOptions options, Consumer<String> log)
             throws InferenceException {
+        return open(name, model, options, log, providers());
+    }
+
+    /** As {@link #open(String, Path, EngineOptions, Consumer)}, choosing among the given providers (best first). */
+    static InferenceEngine open(String name, Path model, EngineOptions options, Consumer<String> log,
+                                List<EngineProvider> providers) throws InferenceException {
         if (!Files.isRegularFile(model)) {
             throw new InferenceException("model " + model + ": file not found");
         }
-        List<EngineProvider> providers = providers();
         if (AUTO.equals(name)) {
             StringJoiner passed = new StringJoiner("; ");
+            InferenceException last = null;
             for (EngineProvider p : providers) {
                 String reason = p.unavailableReason();
-                if (reason == null) {
-                    InferenceEngine engine = p.open(model, options);
-                    log.accept("engine auto: " + engine.describe()
-                            + (passed.length() > 0 ? " (passed over: " + passed + ")" : ""));
-                    return engine;
+                if (reason != null) {
+                    passed.add(p.name() + ": " + reason);
+                    continue;
                 }
-                passed.add(p.name() + ": " + reason);
+                InferenceEngine engine;
+                try {
+                    engine = p.open(model, options);
+                } catch (InferenceException | RuntimeException | LinkageError e) {
+                    String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+                    log.accept("engine auto: " + p.name() + " failed to open " + model + " (" + why
+                            + "); trying the next backend");
+                    passed.add(p.name() + ": failed to open (" + why + ")");
+                    last = e instanceof InferenceException ie ? ie
+                            : new InferenceException("engine " + p.name() + ": " + why, e);
+                    continue;
+                }
+                log.accept("engine auto: " + engine.describe()
+                        + (passed.length() > 0 ? " (passed over: " + passed + ")" : ""));
+                return engine;
+            }
+            if (last != null) {
+                throw last;
             }
             throw new InferenceException("engine auto: no backend can run here (" + passed + ")");
         }

@@ -29,12 +29,28 @@ import java.util.Objects;
  * @param maxBatch          the largest batch of the optimization profile
  * @param outputs           {@code logits} or {@code class_ids} (arg-max on the GPU)
  * @param calibration       SHA-256 of the INT8 calibration table; empty for FP32 and FP16
+ * @param recipe            version of the project's own plan-building code ({@link #RECIPE}): a plan built with
+ *                          other flags, layers or profiles is not reused
  */
 public record PlanCacheKey(String modelName, String modelSha256, String gpuName, String computeCapability,
                            String tensorRtVersion, TrtPrecision precision, String inputShape, int maxBatch,
-                           String outputs, String calibration) {
+                           String outputs, String calibration, String recipe) {
     /** Format of the sidecar written next to each plan. */
     static final String FORMAT = "1";
+    /**
+     * Version of {@link TrtPlanBuilder}'s recipe (precision flags, appended arg-max, optimization and calibration
+     * profiles). Raise it whenever the builder changes what it builds. 2: typed TopK arg-max, INT8 calibration
+     * batch fitted to a fixed model batch, symbolic H and W fixed at the chosen input size.
+     */
+    public static final String RECIPE = "2";
+
+    /** A key for plans built by this build's recipe. */
+    public PlanCacheKey(String modelName, String modelSha256, String gpuName, String computeCapability,
+                        String tensorRtVersion, TrtPrecision precision, String inputShape, int maxBatch,
+                        String outputs, String calibration) {
+        this(modelName, modelSha256, gpuName, computeCapability, tensorRtVersion, precision, inputShape, maxBatch,
+                outputs, calibration, RECIPE);
+    }
 
     public PlanCacheKey {
         Objects.requireNonNull(modelName, "modelName");
@@ -46,6 +62,7 @@ public record PlanCacheKey(String modelName, String modelSha256, String gpuName,
         Objects.requireNonNull(inputShape, "inputShape");
         Objects.requireNonNull(outputs, "outputs");
         Objects.requireNonNull(calibration, "calibration");
+        Objects.requireNonNull(recipe, "recipe");
         if (!modelSha256.matches("[0-9a-f]{64}")) {
             throw new IllegalArgumentException("model SHA-256 must be 64 lower-case hex digits, got '" + modelSha256
                     + "'");
@@ -85,7 +102,7 @@ public record PlanCacheKey(String modelName, String modelSha256, String gpuName,
     /** The same key for another calibration table (or none). */
     public PlanCacheKey withCalibration(String calibrationSha256) {
         return new PlanCacheKey(modelName, modelSha256, gpuName, computeCapability, tensorRtVersion, precision,
-                inputShape, maxBatch, outputs, calibrationSha256);
+                inputShape, maxBatch, outputs, calibrationSha256, recipe);
     }
 
     /** True when {@code other} differs from this key in the calibration table at most. */
@@ -110,6 +127,7 @@ public record PlanCacheKey(String modelName, String modelSha256, String gpuName,
         m.put("max_batch", Integer.toString(maxBatch));
         m.put("outputs", outputs);
         m.put("calibration.sha256", calibration);
+        m.put("builder.recipe", recipe);
         return m;
     }
 
@@ -123,7 +141,8 @@ public record PlanCacheKey(String modelName, String modelSha256, String gpuName,
             return new PlanCacheKey(need(f, "model.name"), need(f, "model.sha256"), need(f, "gpu.name"),
                     need(f, "gpu.compute_capability"), need(f, "tensorrt.version"),
                     TrtPrecision.parse(need(f, "precision")), need(f, "input.shape"),
-                    Integer.parseInt(need(f, "max_batch")), need(f, "outputs"), need(f, "calibration.sha256"));
+                    Integer.parseInt(need(f, "max_batch")), need(f, "outputs"), need(f, "calibration.sha256"),
+                    f.getOrDefault("builder.recipe", "1")); // sidecars written before the recipe was keyed: 1
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("max_batch '" + f.get("max_batch") + "' is not a number");
         }

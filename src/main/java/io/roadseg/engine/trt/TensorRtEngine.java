@@ -95,7 +95,7 @@ final class TensorRtEngine implements InferenceEngine {
                     ? 1 : -1;
             if (idBytes < 0) {
                 throw new InferenceException("engine tensorrt: plan " + plan.cache().planFile(plan.key())
-                        + ": output '" + seg + "' has type " + engine.getTensorDataType(seg)
+                        + ": output '" + seg + "' has type " + TrtNatives.dataTypeName(t)
                         + ", expected INT32, INT64 or UINT8 class ids");
             }
         }
@@ -202,7 +202,8 @@ final class TensorRtEngine implements InferenceEngine {
     private void requireType(String name, DataType type) throws InferenceException {
         if (engine.getTensorDataType(name).value != type.value) {
             throw new InferenceException("engine tensorrt: plan " + plan.cache().planFile(plan.key()) + ": '" + name
-                    + "' has type " + engine.getTensorDataType(name) + ", expected " + type);
+                    + "' has type " + TrtNatives.dataTypeName(engine.getTensorDataType(name).value) + ", expected "
+                    + TrtNatives.dataTypeName(type.value));
         }
     }
 
@@ -289,10 +290,11 @@ final class TensorRtEngine implements InferenceEngine {
             return;
         }
         closed = true;
+        // the context uses its device memory until it is gone: context first, then its memory, then the engine
+        context.close();
         if (contextMemory != null) {
             cudart.cudaFree(contextMemory);
         }
-        context.close();
         engine.close();
         depthName.close();
         segName.close();

@@ -135,7 +135,8 @@ public final class TensorRtPlans {
             }
         }
         try (Preprocessor pre = new Preprocessor(contract.model());
-             CalibrationBatches batches = new CalibrationBatches(source, pre, CALIBRATION_BATCH)) {
+             CalibrationBatches batches = new CalibrationBatches(source, pre,
+                     calibrationBatch(contract.fixedBatch()))) {
             String fingerprint = batches.fingerprint();
             Path table = batches.tableFile(name, sha, fingerprint);
             if (!rebuild && Files.isRegularFile(table)) {
@@ -164,6 +165,18 @@ public final class TensorRtPlans {
             return stored(plan, base.withCalibration(tableSha), contract, device, (System.nanoTime() - t0) / 1e9,
                     cache, log);
         }
+    }
+
+    /**
+     * The INT8 calibration batch: {@value #CALIBRATION_BATCH} images, but never more than the model's input takes —
+     * a model that fixes its batch at 1 (or any size) is calibrated in batches of that size, since TensorRT's
+     * calibration profile must fit the network's input. A dynamic batch is calibrated at its own profile of
+     * {@value #CALIBRATION_BATCH}.
+     *
+     * @param fixedBatch the model's fixed batch size, or -1 when its batch is dynamic
+     */
+    static int calibrationBatch(long fixedBatch) {
+        return fixedBatch > 0 ? (int) fixedBatch : CALIBRATION_BATCH;
     }
 
     private static void announce(Path model, TrtOptions options, TrtNatives.Device device, PlanCache cache,

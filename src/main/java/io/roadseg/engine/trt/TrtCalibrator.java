@@ -141,8 +141,8 @@ final class TrtCalibrator extends IInt8EntropyCalibrator2 implements AutoCloseab
             Files.write(tmp, bytes);
             Files.move(tmp, tableFile, StandardCopyOption.REPLACE_EXISTING);
             log.accept("engine tensorrt: INT8 calibration table written to " + tableFile);
-        } catch (IOException | RuntimeException e) {
-            log.accept("warning: INT8 calibration table cannot be written to " + tableFile + " (" + e.getMessage()
+        } catch (Throwable e) { // nothing may unwind through TensorRT: an Error there aborts the JVM
+            log.accept("warning: INT8 calibration table cannot be written to " + tableFile + " (" + e
                     + "); the next INT8 build calibrates again");
         }
     }

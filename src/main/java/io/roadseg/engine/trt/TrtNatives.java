@@ -26,6 +26,12 @@ import java.util.regex.Pattern;
 final class TrtNatives {
     /** The TensorRT major version these JavaCPP presets were generated for. */
     static final int PRESET_MAJOR = 10;
+    /**
+     * The TensorRT minor version the presets' JNI wrappers were compiled against (10.15 headers): an older 10.x
+     * library lacks calls they make ({@code setDeviceMemoryV2}, the typed {@code addTopK}), which would be undefined
+     * behaviour rather than an error, so it is refused up front.
+     */
+    static final int PRESET_MINOR = 15;
 
     private static final Pattern MISSING_LIBRARY =
             Pattern.compile("(lib[A-Za-z0-9_+\\-]+\\.so[0-9.]*): cannot open shared object file");
@@ -78,12 +84,27 @@ final class TrtNatives {
         if (rc != cudart.cudaSuccess) {
             return "cudaGetDeviceCount failed: " + errorText(rc);
         }
-        int version = nvinfer.getInferLibVersion();
-        if (version / 10000 != PRESET_MAJOR) {
-            return "libnvinfer is TensorRT " + versionText(version) + " but this build needs TensorRT "
-                    + PRESET_MAJOR + ".x";
+        return versionProblem(nvinfer.getInferLibVersion(), nvonnxparser.getNvOnnxParserVersion());
+    }
+
+    /**
+     * The version rule: libnvinfer and libnvonnxparser must both be TensorRT {@value #PRESET_MAJOR}.x, at least
+     * {@value #PRESET_MAJOR}.{@value #PRESET_MINOR} (what the wrappers were compiled against).
+     *
+     * @param library the loaded libnvinfer's {@code getInferLibVersion()} (major·10000 + minor·100 + patch)
+     * @param parser  the loaded parser's {@code getNvOnnxParserVersion()}, same encoding
+     * @return null when both fit, else one line naming both versions and the one required
+     */
+    static String versionProblem(int library, int parser) {
+        int needed = PRESET_MAJOR * 10000 + PRESET_MINOR * 100;
+        boolean libraryOk = library / 10000 == PRESET_MAJOR && library >= needed;
+        boolean parserOk = parser / 10000 == PRESET_MAJOR && parser >= needed;
+        if (libraryOk && parserOk) {
+            return null;
         }
-        return null;
+        return "TensorRT " + versionText(library) + " (libnvinfer) with ONNX parser " + versionText(parser)
+                + " is installed, but this build's wrappers need TensorRT " + PRESET_MAJOR + "." + PRESET_MINOR
+                + " or a later " + PRESET_MAJOR + ".x for both";
     }
 
     /**
@@ -158,6 +179,35 @@ final class TrtNatives {
         if (code != cudart.cudaSuccess) {
             throw new InferenceException("engine tensorrt: " + call + " (" + subject + ") failed: " + errorText(code));
         }
+    }
+
+    /**
+     * A TensorRT data type's name from its value. Enums built from a native value that the Java enum does not list
+     * print as {@code null}; this names every listed one and shows the number otherwise.
+     */
+    static String dataTypeName(int value) {
+        for (org.bytedeco.tensorrt.global.nvinfer.DataType t : org.bytedeco.tensorrt.global.nvinfer.DataType.values()) {
+            if (t.value == value) {
+                return t.name().substring(1); // kFLOAT → FLOAT
+            }
+        }
+        return "DataType(" + value + ")";
+    }
+
+    private static org.bytedeco.tensorrt.nvinfer.IBuilder builder;
+
+    /**
+     * The process's one TensorRT builder, created on first use. A builder holds TensorRT's kernel library (hundreds
+     * of MB on the GPU and host); the 1.5.13 presets cannot delete one (javacpp-presets#1699), so creating one per
+     * build — the GPU check builds several plans in one process — would pile them up.
+     *
+     * @return the builder, or null when TensorRT cannot create one (the logger has its errors)
+     */
+    static synchronized org.bytedeco.tensorrt.nvinfer.IBuilder builder(TrtLogger logger) {
+        if (builder == null || builder.isNull()) {
+            builder = nvinfer.createInferBuilder(logger);
+        }
+        return builder;
     }
 
     /** Version of the loaded libnvinfer, {@code major.minor.patch}. */

@@ -31,9 +31,10 @@ import static org.bytedeco.tensorrt.global.nvinfer.TopKOperation;
  * set the precision flags, the optimization profile (batch 1..max, tuned for 1) and the workspace limit, calibrate
  * for INT8, build. Every failure is one line naming the model and, for the parser, the node and operator it rejects.
  *
- * <p>Ownership: every TensorRT object made here is closed before returning, in reverse order of creation. With the
- * 1.5.13 presets closing an object TensorRT returned does not delete it (javacpp-presets#1699); the host memory
- * that stays allocated per build is the builder's, a few MB.
+ * <p>Ownership: every TensorRT object made here is closed before returning, in reverse order of creation, except the
+ * builder, which is the process's one ({@link TrtNatives#builder}). With the 1.5.13 presets closing an object
+ * TensorRT returned does not delete it (javacpp-presets#1699), so the config is detached from the calibrator before
+ * the caller deletes the calibrator.
  *
  * <p>Threading: one build at a time per thread; TensorRT's builder is not shared.
  */
@@ -50,12 +51,12 @@ final class TrtPlanBuilder {
         TrtLogger logger = TrtLogger.get();
         logger.clearErrors();
         List<Pointer> owned = new ArrayList<>();
+        IBuilderConfig config = null;
         try {
-            IBuilder builder = nvinfer.createInferBuilder(logger);
+            IBuilder builder = TrtNatives.builder(logger); // one per process, never closed here
             if (builder == null || builder.isNull()) {
                 throw new InferenceException("engine tensorrt: createInferBuilder failed" + logger.recentErrors());
             }
-            owned.add(builder);
             INetworkDefinition network = builder.createNetworkV2(0);
             owned.add(network);
             IParser parser = nvonnxparser.createParser(network, logger);
@@ -102,7 +103,7 @@ final class TrtPlanBuilder {
                 network.unmarkOutput(logits);
                 network.markOutput(ids);
             }
-            IBuilderConfig config = builder.createBuilderConfig();
+            config = builder.createBuilderConfig();
             owned.add(config);
             config.setMemoryPoolLimit(MemoryPoolType.kWORKSPACE, (long) options.workspaceMb() << 20);
             configurePrecision(config, options.precision(), calibrator);
@@ -134,10 +135,20 @@ final class TrtPlanBuilder {
             new BytePointer(plan.data()).get(bytes);
             return bytes;
         } finally {
+            if (calibrator != null && config != null && !config.isNull()) {
+                // the config outlives this call (the presets cannot delete it): it must not keep pointing at the
+                // calibrator, whose native object the caller deletes next
+                setCalibrator(config, null);
+            }
             for (int i = owned.size() - 1; i >= 0; i--) {
                 owned.get(i).close();
             }
         }
+    }
+
+    @SuppressWarnings("deprecation") // the implicit-quantization calibrator is deprecated in 10.x, not gone
+    private static void setCalibrator(IBuilderConfig config, TrtCalibrator calibrator) {
+        config.setInt8Calibrator(calibrator);
     }
 
     /** Implicit-quantization INT8 needs its own profile at the calibrator's batch size. */

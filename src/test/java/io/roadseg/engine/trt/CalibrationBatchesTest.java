@@ -208,4 +208,11 @@ class CalibrationBatchesTest {
         assertEquals(many.resolve("f0000.png"), picked.get(0));
         assertTrue(picked.get(picked.size() - 1).getFileName().toString().compareTo("f0600.png") > 0);
     }
+
+    @Test
+    void aModelWithItsBatchFixedAtOneIsCalibratedInBatchesOfOne() {
+        org.junit.jupiter.api.Assertions.assertEquals(1, TensorRtPlans.calibrationBatch(1));
+        org.junit.jupiter.api.Assertions.assertEquals(4, TensorRtPlans.calibrationBatch(4));
+        org.junit.jupiter.api.Assertions.assertEquals(TensorRtPlans.CALIBRATION_BATCH, TensorRtPlans.calibrationBatch(-1));
+    }
 }

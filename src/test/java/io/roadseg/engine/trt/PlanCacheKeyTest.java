@@ -45,6 +45,9 @@ class PlanCacheKeyTest {
                 k.tensorRtVersion(), k.precision(), k.inputShape(), 1, k.outputs(), k.calibration()));
         v.add(new PlanCacheKey(k.modelName(), k.modelSha256(), k.gpuName(), k.computeCapability(),
                 k.tensorRtVersion(), k.precision(), k.inputShape(), k.maxBatch(), "logits", k.calibration()));
+        v.add(new PlanCacheKey(k.modelName(), k.modelSha256(), k.gpuName(), k.computeCapability(),
+                k.tensorRtVersion(), k.precision(), k.inputShape(), k.maxBatch(), k.outputs(), k.calibration(),
+                "1"));
         return v;
     }
 
@@ -66,14 +69,15 @@ class PlanCacheKeyTest {
             assertTrue(digests.add(v.digest()), "digest repeated for " + v);
             assertTrue(stems.add(v.fileStem()), "file name repeated for " + v);
         }
-        assertEquals(11, digests.size());
+        assertEquals(12, digests.size());
     }
 
     @Test
     void fileNameIsStableAcrossRunsAndReadable() {
-        // Pinned: a change here orphans every cached plan on every vehicle.
+        // Pinned: a change here orphans every cached plan on every vehicle — as recipe 2 did on purpose (plans built
+        // by recipe 1 had another arg-max and INT8 profile and must not be reused).
         assertEquals("roadseg-fp16-b4-" + key().digest().substring(0, 16), key().fileStem());
-        assertEquals("22a710ce36a971bb", key().digest().substring(0, 16));
+        assertEquals("9077e0a588e5aead", key().digest().substring(0, 16));
     }
 
     @Test
@@ -113,5 +117,16 @@ class PlanCacheKeyTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new PlanCacheKey("m",
                 "XYZ", "g", "9.0", "10", TrtPrecision.FP32, "3x8x8", 1, "logits", ""));
         assertTrue(e.getMessage().contains("'XYZ'"), e.getMessage());
+    }
+
+    @Test
+    void aPlanFromAnOlderBuildRecipeIsNotTheSamePlan() {
+        PlanCacheKey now = key();
+        java.util.Map<String, String> oldSidecar = now.fields();
+        oldSidecar.remove("builder.recipe"); // sidecars written before the recipe was part of the key
+        PlanCacheKey old = PlanCacheKey.fromFields(oldSidecar);
+        org.junit.jupiter.api.Assertions.assertNotEquals(now, old);
+        org.junit.jupiter.api.Assertions.assertNotEquals(now.digest(), old.digest());
+        org.junit.jupiter.api.Assertions.assertEquals(PlanCacheKey.RECIPE, now.recipe());
     }
 }
