@@ -8,8 +8,14 @@
 #   3. runs the pipeline once with --engine tensorrt, the way a user does.
 # Arguments go to GpuCheck: --model FILE --source PATH --frames N --iterations N --calibration DIR|LIST
 # --cache-dir DIR --out FILE.md (default target/gpu-check/report.md).
+#
+# --cuda-only: the CUDA side of the backend alone (io.roadseg.engine.trt.CudaCheck: TensorRT probe, pinned memory,
+# device buffers, stream, events, timed async copies both ways, round trip, memory returned), for a bare GPU machine
+# without TensorRT. Run from the slim bundle of scripts/gpu-bundle.sh (target/gpu-bundle/gpu-check.sh --cuda-only),
+# which needs no build, no JDK and no network. Options after --cuda-only go to CudaCheck: --size WxH --rounds N.
+# Environment: SKIP_BUILD=1 uses target/roadseg.jar as it is; JAVA=/path/to/java picks the Java runtime.
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 if ! command -v nvidia-smi >/dev/null 2>&1; then
   echo "gpu-check: nvidia-smi not found: no NVIDIA driver on this machine, nothing to measure" >&2
@@ -17,15 +23,37 @@ if ! command -v nvidia-smi >/dev/null 2>&1; then
 fi
 nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap --format=csv,noheader >&2 || true
 
+if [ "${1:-}" = "--cuda-only" ]; then
+  shift
+  if [ -d "$here/jre" ] && [ -d "$here/lib" ]; then   # the slim bundle
+    java="${JAVA:-$here/jre/bin/java}"
+    cp="$here/lib/*"
+    # the machine's own CUDA runtime first; the bundle's copy of libcudart.so.13 only when there is none
+    export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}/usr/local/cuda/lib64:$here/native"
+  else
+    cd "$here/.."
+    [ "${SKIP_BUILD:-0}" = 1 ] || mvn -q -DskipTests package >&2
+    java="${JAVA:-java}"
+    cp="target/roadseg.jar"
+  fi
+  echo "gpu-check: CUDA-only mode ($("$java" -version 2>&1 | head -1))" >&2
+  exec "$java" -XX:+UseSerialGC -Xmx512m -cp "$cp" io.roadseg.engine.trt.CudaCheck "$@"
+fi
+
+cd "$here/.."
+java="${JAVA:-java}"
+
 profile=()
 if [ "${REDIST:-0}" = 1 ]; then
   profile=(-Ptensorrt-redist)
 fi
-echo "gpu-check: building (mvn -q -DskipTests ${profile[*]:-} package)…" >&2
-mvn -q -DskipTests "${profile[@]}" package >&2
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  echo "gpu-check: building (mvn -q -DskipTests ${profile[*]:-} package)…" >&2
+  mvn -q -DskipTests "${profile[@]}" package >&2
+fi
 
 java_opts=(-XX:+UseSerialGC -Xmx4g)
-roadseg() { java "${java_opts[@]}" -jar target/roadseg.jar "$@"; }
+roadseg() { "$java" "${java_opts[@]}" -jar target/roadseg.jar "$@"; }
 
 model=engines/roadseg.onnx
 if [ ! -f "$model" ]; then
@@ -42,7 +70,7 @@ has_out=0
 for a in "$@"; do [ "$a" = "--out" ] && has_out=1; done
 extra=()
 [ "$has_out" = 1 ] || extra=(--out target/gpu-check/report.md)
-java "${java_opts[@]}" -cp target/roadseg.jar io.roadseg.engine.trt.GpuCheck --model "$model" "${extra[@]}" "$@"
+"$java" "${java_opts[@]}" -cp target/roadseg.jar io.roadseg.engine.trt.GpuCheck --model "$model" "${extra[@]}" "$@"
 
 echo "gpu-check: roadseg run recordings/town-drive --engine tensorrt (FP16 plan from the cache)" >&2
 ROADSEG_TRT_PRECISION=fp16 roadseg run recordings/town-drive --engine tensorrt --frames 200 --quiet \
