@@ -151,7 +151,7 @@ final class RealDepthEvaluation {
                         double sy = (double) m.inputHeight() / h;
                         GroundPlaneDepth plane = new GroundPlaneDepth(m.inputWidth(), m.inputHeight(), cam.fy() * sy,
                                 (cam.cy() + 0.5) * sy - 0.5, cam.cameraHeight(), cam.pitchDownDeg(), m.maxDepth(),
-                                m.classIds("road", "pavement"), m.classIds("sky"));
+                                m.classIds("road", "pavement"), m.classIds("sky"), GroundPlaneDepth.standingIds(m));
                         float[] fused = network.clone();
                         plane.apply(java.nio.ByteBuffer.wrap(ids), java.nio.FloatBuffer.wrap(fused));
                         fusedFull = upsample(o.depth, fused, w, h);

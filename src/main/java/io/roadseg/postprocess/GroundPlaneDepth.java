@@ -34,6 +34,7 @@ public final class GroundPlaneDepth {
     private final int height;
     private final boolean[] ground;
     private final boolean[] sky;
+    private final boolean[] standing;
     private final float maxDepth;
     private final float[] groundDepthByRow;
     private final float[] ratios;
@@ -48,9 +49,13 @@ public final class GroundPlaneDepth {
      * @param maxDepth     the model's maximum depth (the sky's depth, and the range of the geometry)
      * @param groundIds    class ids that are the road surface (e.g. road, pavement)
      * @param skyIds       class ids that are sky
+     * @param standingIds  class ids of objects that stand on the road as near-vertical surfaces (vehicles, people,
+     *                     poles, signs, fences): their run above the ground takes the contact depth; other classes
+     *                     (buildings, trees, whose visible part is often far behind what they seem to touch) keep the
+     *                     rescaled network depth, never nearer than the contact
      */
     public GroundPlaneDepth(int width, int height, double fy, double cy, double cameraHeight, double pitchDownDeg,
-                            float maxDepth, int[] groundIds, int[] skyIds) {
+                            float maxDepth, int[] groundIds, int[] skyIds, int[] standingIds) {
         if (width < 1 || height < 1 || !(fy > 0) || !(cameraHeight > 0) || !(maxDepth > 0)
                 || !Double.isFinite(cy) || !Double.isFinite(pitchDownDeg)) {
             throw new IllegalArgumentException("ground plane: size " + width + "x" + height + ", fy " + fy
@@ -61,6 +66,7 @@ public final class GroundPlaneDepth {
         this.maxDepth = maxDepth;
         this.ground = mask(groundIds);
         this.sky = mask(skyIds);
+        this.standing = mask(standingIds);
         this.groundDepthByRow = new float[height];
         double pitch = Math.toRadians(pitchDownDeg);
         for (int v = 0; v < height; v++) {
@@ -123,7 +129,7 @@ public final class GroundPlaneDepth {
                 } else {
                     float d = Math.min(maxDepth, depth.get(i) * scale);
                     if (contact > 0) {
-                        d = onContactRun ? contact : Math.max(d, contact);
+                        d = onContactRun && standing[id] ? contact : Math.max(d, contact);
                     }
                     depth.put(i, d);
                     if (onContactRun && v > 0 && (classIds.get(i - width) & 0xff) != id) {
@@ -133,5 +139,10 @@ public final class GroundPlaneDepth {
             }
         }
         return scale;
+    }
+
+    /** @return the model's classes that stand on the road as near-vertical surfaces (CamVid names) */
+    public static int[] standingIds(io.roadseg.engine.ModelInfo model) {
+        return model.classIds("car", "pedestrian", "bicyclist", "pole", "sign", "fence");
     }
 }

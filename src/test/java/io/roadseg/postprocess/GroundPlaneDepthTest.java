@@ -25,7 +25,7 @@ class GroundPlaneDepthTest {
 
     private static GroundPlaneDepth plane(int w, int h) {
         return new GroundPlaneDepth(w, h, CAMERA.fy(), CAMERA.cy() - 0.5, CAMERA.mountHeightM(), CAMERA.pitchDeg(),
-                80f, new int[] {ROAD, PAVEMENT}, new int[] {SKY});
+                80f, new int[] {ROAD, PAVEMENT}, new int[] {SKY}, new int[] {CAR, 9, 10, 2, 6, 7});
     }
 
     @Test
