@@ -95,11 +95,12 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        model = InstallPaths.resolve(model);
         if (frames <= warmup) {
-            throw new UserError("--frames " + frames + " must exceed --warmup " + warmup);
+            throw new UsageError("--frames " + frames + " must exceed --warmup " + warmup);
         }
         if (rounds < 1) {
-            throw new UserError("--rounds must be ≥ 1");
+            throw new UsageError("--rounds must be ≥ 1");
         }
         Path scratch = Files.createTempDirectory("roadseg-bench");
         try (InferenceEngine inference = InferenceEngines.open(engine, model, new EngineOptions(threads),
@@ -161,7 +162,7 @@ final class BenchCommand implements Callable<Integer> {
                     try {
                         kind = WaitKind.valueOf(w.trim().toUpperCase(Locale.ROOT));
                     } catch (IllegalArgumentException e) {
-                        throw new UserError("--hop-waits: unknown wait strategy '" + w + "' (known: "
+                        throw new UsageError("--hop-waits: unknown wait strategy '" + w + "' (known: "
                                 + Arrays.toString(WaitKind.values()) + ")");
                     }
                     RingHopProbe.Result r = RingHopProbe.measure(kind, 4, 500, 5_000_000);

@@ -68,6 +68,7 @@ final class BuildEngineCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        model = InstallPaths.resolve(model);
         TrtOptions options;
         try {
             options = TrtOptions.fromEnvironment();
@@ -79,21 +80,21 @@ final class BuildEngineCommand implements Callable<Integer> {
                 options = options.withPrecision(TrtPrecision.parse(precision));
             }
         } catch (IllegalArgumentException e) {
-            throw new UserError("--precision " + precision + ": expected fp32, fp16 or int8");
+            throw new UsageError("--precision " + precision + ": expected fp32, fp16 or int8");
         }
         try {
             if (maxBatch != null) {
                 options = options.withMaxBatch(maxBatch);
             }
         } catch (IllegalArgumentException e) {
-            throw new UserError("--max-batch: " + e.getMessage());
+            throw new UsageError("--max-batch: " + e.getMessage());
         }
         try {
             if (workspaceMb != null) {
                 options = options.withWorkspaceMb(workspaceMb);
             }
         } catch (IllegalArgumentException e) {
-            throw new UserError("--workspace-mb: " + e.getMessage());
+            throw new UsageError("--workspace-mb: " + e.getMessage());
         }
         if (calibration != null) {
             options = options.withCalibration(calibration);
@@ -104,7 +105,7 @@ final class BuildEngineCommand implements Callable<Integer> {
         if (argmax != null) {
             String a = argmax.toLowerCase(Locale.ROOT);
             if (!a.equals("gpu") && !a.equals("host")) {
-                throw new UserError("--argmax " + argmax + ": expected gpu or host");
+                throw new UsageError("--argmax " + argmax + ": expected gpu or host");
             }
             options = options.withGpuArgmax(a.equals("gpu"));
         }

@@ -99,6 +99,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        model = InstallPaths.resolve(model);
         if (data.depth != null) {
             return new RealDepthEvaluation(data.depth, model, engine, threads, inputSize, cap, !noFocalScale,
                     limit, json).run();

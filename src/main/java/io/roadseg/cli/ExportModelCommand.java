@@ -18,8 +18,9 @@ import java.util.concurrent.Callable;
 @Command(name = "export-model", mixinStandardHelpOptions = true,
         description = "Write the multi-decoder FCN (seeded random weights) as an ONNX model with roadseg metadata.")
 final class ExportModelCommand implements Callable<Integer> {
-    @Option(names = {"-o", "--out"}, defaultValue = RunCommand.DEFAULT_MODEL,
-            description = "Destination (default: ${DEFAULT-VALUE}); written atomically.")
+    @Option(names = {"-o", "--out"}, required = true,
+            description = "Destination, written atomically. Required: random weights must never replace the shipped "
+                    + "trained model by default.")
     Path out;
 
     @Option(names = "--seed", defaultValue = "1", description = "Weight seed (default: ${DEFAULT-VALUE}).")
@@ -38,13 +39,13 @@ final class ExportModelCommand implements Callable<Integer> {
             w = Integer.parseInt(wh[0]);
             h = Integer.parseInt(wh[1]);
         } catch (RuntimeException e) {
-            throw new UserError("--size " + size + ": expected WIDTHxHEIGHT, e.g. 480x352");
+            throw new UsageError("--size " + size + ": expected WIDTHxHEIGHT, e.g. 480x352");
         }
         FcnArchitecture arch;
         try {
             arch = FcnArchitecture.defaults().withInputSize(h, w);
         } catch (IllegalArgumentException e) {
-            throw new UserError("--size " + size + ": " + e.getMessage());
+            throw new UsageError("--size " + size + ": " + e.getMessage());
         }
         FcnWeights weights = FcnWeights.random(arch, seed);
         OnnxModelWriter.write(weights, ModelContract.defaultMetadata(arch, "random (seed " + seed

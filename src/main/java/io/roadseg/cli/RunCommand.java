@@ -60,7 +60,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--results", paramLabel = "FILE", description = "Per-frame results as JSON lines ('-' = stdout).")
     String results;
 
-    @Option(names = "--stats", paramLabel = "FILE", description = "Latency summary as JSON (written at the end).")
+    @Option(names = "--stats", paramLabel = "FILE", description = "Latency summary as JSON (written at the end; '-' = "
+            + "stdout).")
     Path statsJson;
 
     @Option(names = "--hlog", paramLabel = "FILE", description = "HdrHistogram interval log, one interval a second.")
@@ -130,12 +131,9 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (timeoutSeconds <= 0) {
-            throw new UserError("--timeout must be positive, got " + timeoutSeconds);
-        }
-        if (frames < 0) {
-            throw new UserError("--frames must be ≥ 0, got " + frames);
-        }
+        validate();
+        model = InstallPaths.resolve(model);
+        calib = InstallPaths.resolve(calib);
         PrintStream err = System.err;
         SourceOptions sourceOptions = new SourceOptions(loop, Duration.ofMillis(Math.round(timeoutSeconds * 1000)),
                 folderFps);
@@ -224,8 +222,12 @@ final class RunCommand implements Callable<Integer> {
                     header.put("accuracy", new StatsReport.RawJson(AccuracyReport.json(
                             inference.model().classNames(), accuracy.segmentation(), accuracy.depth())));
                 }
-                StatsReport.writeAtomically(statsJson, StatsReport.json(stats, header));
-                err.println("wrote statistics to " + statsJson);
+                if (statsJson.toString().equals("-")) {
+                    System.out.println(StatsReport.json(stats, header));
+                } else {
+                    StatsReport.writeAtomically(statsJson, StatsReport.json(stats, header));
+                    err.println("wrote statistics to " + statsJson);
+                }
             }
             if (result.failure() != null) {
                 throw result.failure();
@@ -258,6 +260,36 @@ final class RunCommand implements Callable<Integer> {
             throw (Error) failure;
         }
         return exit;
+    }
+
+    /**
+     * Every option value and output path, before anything is opened or written: usage errors (exit 2) naming the
+     * option, the value and the rule.
+     */
+    private void validate() throws UsageError {
+        if (!(timeoutSeconds > 0) || Double.isInfinite(timeoutSeconds)) {
+            throw new UsageError("--timeout " + timeoutSeconds + ": must be a positive number of seconds");
+        }
+        if (frames < 0) {
+            throw new UsageError("--frames " + frames + ": must be >= 0 (0 = until the source ends)");
+        }
+        if (threads < 1 || threads > 256) {
+            throw new UsageError("--threads " + threads + ": must be in 1..256");
+        }
+        if (bitrate < 0) {
+            throw new UsageError("--bitrate " + bitrate + ": must be >= 0 bit/s (0 = automatic)");
+        }
+        if (!(folderFps > 0) || folderFps > 1000) {
+            throw new UsageError("--folder-fps " + folderFps + ": must be a frame rate in (0, 1000]");
+        }
+        if (ring != null) {
+            if (ring < 2 || Integer.bitCount(ring) != 1 || ring > 64) {
+                throw new UsageError("--ring " + ring + ": must be a power of 2 from 2 to 64");
+            }
+        }
+        new OutputPaths().input(source).output("--out", out).output("--results", results)
+                .output("--stats", statsJson == null ? null : statsJson.toString())
+                .output("--hlog", hlog == null ? null : hlog.toString());
     }
 
     /**

@@ -55,6 +55,18 @@ final class SimCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (!(fps > 0) || Double.isInfinite(fps) || fps > 1000) {
+            throw new UsageError("--fps " + fps + ": must be a frame rate in (0, 1000]");
+        }
+        if (frames < 1) {
+            throw new UsageError("--frames " + frames + ": must be >= 1");
+        }
+        if (!(speed >= 0) || speed > 300) {
+            throw new UsageError("--speed " + speed + ": must be in [0, 300] km/h");
+        }
+        if (bitrate <= 0) {
+            throw new UsageError("--bitrate " + bitrate + ": must be positive (bit/s)");
+        }
         CameraCalibration camera;
         try {
             camera = CameraCalibration.read(calib);

@@ -23,7 +23,12 @@ class CliErrorsTest {
     Path dir;
 
     private static void assertOneLineError(Cli.Outcome o, String... mustContain) {
-        assertEquals(1, o.exit(), o.stderr());
+        assertOneLineError(o, 1, mustContain);
+    }
+
+    /** As above with the exit code: 1 for a failing input or output, 2 for a bad option value (usage). */
+    private static void assertOneLineError(Cli.Outcome o, int exit, String... mustContain) {
+        assertEquals(exit, o.exit(), o.stderr());
         String[] lines = o.stderr().strip().split("\n");
         long errorLines = Arrays.stream(lines).filter(l -> l.startsWith("roadseg: ")).count();
         assertEquals(1, errorLines, "exactly one error line: " + o.stderr());
@@ -83,10 +88,11 @@ class CliErrorsTest {
         Path drive = TestData.anyDrive();
         Path model = TestData.smallModel(dir);
         Path file = Files.writeString(dir.resolve("plain-file"), "x");
+        // found before anything is opened: a usage error naming the option and the path
         assertOneLineError(Cli.run("run", drive.toString(), "--model", model.toString(), "--out",
-                file.resolve("out.mp4").toString()), "plain-file/out.mp4");
+                file.resolve("out.mp4").toString()), 2, "--out", "plain-file/out.mp4");
         assertOneLineError(Cli.run("run", drive.toString(), "--model", model.toString(), "--results",
-                file.resolve("frames.jsonl").toString()), "plain-file/frames.jsonl");
+                file.resolve("frames.jsonl").toString()), 2, "--results", "plain-file/frames.jsonl");
     }
 
     @Test
@@ -140,6 +146,6 @@ class CliErrorsTest {
 
     @Test
     void aNonPositiveTimeoutIsRefusedInOneLine() {
-        assertOneLineError(Cli.run("run", "x.mp4", "--timeout", "0"), "--timeout");
+        assertOneLineError(Cli.run("run", "x.mp4", "--timeout", "0"), 2, "--timeout");
     }
 }

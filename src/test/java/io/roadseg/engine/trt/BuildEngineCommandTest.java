@@ -43,14 +43,14 @@ class BuildEngineCommandTest {
     @Test
     void anUnknownPrecisionIsOneLine() {
         Cli.Outcome o = Cli.run("build-engine", "--precision", "fp8");
-        assertEquals(1, o.exit());
+        assertEquals(2, o.exit(), "a bad option value is a usage error");
         assertEquals("roadseg: --precision fp8: expected fp32, fp16 or int8", o.stderr().strip());
     }
 
     @Test
     void aBadBatchNamesTheOption() {
         Cli.Outcome o = Cli.run("build-engine", "--max-batch", "0");
-        assertEquals(1, o.exit());
+        assertEquals(2, o.exit(), "a bad option value is a usage error");
         assertEquals("roadseg: --max-batch: max batch must be in 1..256, got 0", o.stderr().strip());
     }
 

@@ -1,0 +1,123 @@
+package io.roadseg.cli;
+
+import io.roadseg.TestData;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Bad option values and clashing outputs are usage errors (exit 2) found before anything is opened or written: no
+ * file is created, every pre-existing file is byte-identical afterwards.
+ */
+class NothingLostTest {
+    @TempDir
+    Path dir;
+
+    private static List<Path> files(Path d) throws Exception {
+        try (Stream<Path> s = Files.walk(d)) {
+            return s.filter(Files::isRegularFile).sorted().toList();
+        }
+    }
+
+    @ParameterizedTest(name = "run {0} {1}")
+    @CsvSource({"--threads, 0", "--threads, -3", "--ring, 3", "--ring, 1", "--ring, 128", "--frames, -5",
+            "--timeout, 0", "--bitrate, -5", "--folder-fps, 0", "--input-size, wide"})
+    void anOutOfRangeRunOptionIsAUsageErrorAndCreatesNothing(String option, String value) throws Exception {
+        Path model = TestData.smallModel(dir);
+        Path out = dir.resolve("out/annotated.mp4");
+        Path stats = dir.resolve("out/stats.json");
+        List<Path> before = files(dir);
+        Cli.Outcome o = Cli.run("run", "recordings/town-drive/video.mp4", "--model", model.toString(), "--out",
+                out.toString(), "--stats", stats.toString(), option, value);
+        assertEquals(2, o.exit(), o.stderr());
+        assertTrue(o.stderr().contains(option), o.stderr());
+        assertEquals(before, files(dir), "no file created");
+    }
+
+    @ParameterizedTest(name = "sim {0} {1}")
+    @CsvSource({"--fps, 0", "--fps, -1", "--frames, 0", "--speed, -4", "--bitrate, -5"})
+    void anOutOfRangeSimOptionIsAUsageError(String option, String value) throws Exception {
+        Cli.Outcome o = Cli.run("sim", "--out", dir.resolve("drive").toString(), option, value);
+        assertEquals(2, o.exit(), o.stderr());
+        assertTrue(o.stderr().contains(option), o.stderr());
+        assertEquals(List.of(), files(dir));
+    }
+
+    @Test
+    void anOutputThatIsTheInputIsRefusedAndTheInputIsUntouched() throws Exception {
+        Path model = TestData.smallModel(dir);
+        Path input = Files.copy(Path.of("recordings/town-drive/video.mp4"), dir.resolve("clip.mp4"));
+        byte[] original = Files.readAllBytes(input);
+        Cli.Outcome o = Cli.run("run", input.toString(), "--model", model.toString(), "--out",
+                dir.resolve("sub/../clip.mp4").toString());
+        assertEquals(2, o.exit(), o.stderr());
+        assertTrue(o.stderr().contains("is the same file as the input"), o.stderr());
+        assertArrayEquals(original, Files.readAllBytes(input));
+    }
+
+    @Test
+    void statisticsOrResultsOnTheVideoAreRefusedAndTheExistingVideoIsUntouched() throws Exception {
+        Path model = TestData.smallModel(dir);
+        Path video = Files.writeString(dir.resolve("kept.mp4"), "a video a user cares about");
+        for (String option : new String[] {"--stats", "--results", "--hlog"}) {
+            Cli.Outcome o = Cli.run("run", "recordings/town-drive/video.mp4", "--model", model.toString(), "--out",
+                    video.toString(), option, video.toString());
+            assertEquals(2, o.exit(), option + ": " + o.stderr());
+            assertTrue(o.stderr().contains(option) && o.stderr().contains("--out"), o.stderr());
+            assertEquals("a video a user cares about", Files.readString(video));
+        }
+    }
+
+    @Test
+    void exportModelWithoutOutIsAUsageErrorAndTheShippedModelIsUntouched() throws Exception {
+        byte[] shipped = Files.readAllBytes(Path.of("engines/roadseg.onnx"));
+        Cli.Outcome o = Cli.run("export-model");
+        assertEquals(2, o.exit(), o.stderr());
+        assertTrue(o.stderr().contains("--out"), o.stderr());
+        assertArrayEquals(shipped, Files.readAllBytes(Path.of("engines/roadseg.onnx")));
+    }
+
+    @Test
+    void statisticsGoToStandardOutputWithADash() throws Exception {
+        Path model = TestData.smallModel(dir);
+        java.io.ByteArrayOutputStream stdout = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream saved = System.out;
+        System.setOut(new java.io.PrintStream(stdout, true, java.nio.charset.StandardCharsets.UTF_8));
+        Cli.Outcome o;
+        try {
+            o = Cli.run("run", "recordings/town-drive/video.mp4", "--model", model.toString(), "--frames", "3",
+                    "--stats", "-", "-q");
+        } finally {
+            System.setOut(saved);
+        }
+        assertEquals(0, o.exit(), o.stderr());
+        assertTrue(stdout.toString(java.nio.charset.StandardCharsets.UTF_8).contains("\"frames\""), stdout.toString());
+        assertTrue(Files.notExists(Path.of("-")), "no file named '-'");
+    }
+
+    @Test
+    void theShippedModelIsFoundFromAnotherFolder() throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-cp", System.getProperty("java.class.path"), "io.roadseg.cli.RoadsegCommand", "run",
+                Path.of("recordings/town-drive/video.mp4").toAbsolutePath().toString(), "--frames", "2", "-q"));
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("log.txt").toFile()).start();
+        assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "finished");
+        String log = Files.readString(dir.resolve("log.txt"));
+        assertEquals(0, p.exitValue(), log);
+        assertTrue(log.contains("roadseg.onnx"), log);
+        assertTrue(new File(dir.toFile(), "engines").exists() == false, "nothing created in the current folder");
+    }
+}
