@@ -128,6 +128,22 @@ class FrameSourcesTest {
     }
 
     @Test
+    void aRecordingCutAtNinetyPercentOfItsBytesIsReportedTruncated() throws Exception {
+        byte[] all = Files.readAllBytes(TestData.drive());
+        Path cut = Files.write(dir.resolve("cut90.mp4"), java.util.Arrays.copyOf(all, all.length * 9 / 10));
+        Cli.Outcome run = Cli.run("run", cut.toString(), "--model", TestData.smallModel(dir).toString(), "-q");
+        assertEquals(1, run.exit(), run.stderr());
+        assertTrue(run.stderr().contains("truncated or damaged"), run.stderr());
+    }
+
+    @Test
+    void anIntactRecordingIsNotReportedTruncated() throws Exception {
+        Cli.Outcome run = Cli.run("run", TestData.drive().toString(), "--model", TestData.smallModel(dir).toString(),
+                "-q");
+        assertEquals(0, run.exit(), run.stderr());
+    }
+
+    @Test
     void aCameraThatDoesNotExistNamesTheDevice() {
         SourceException e = assertThrows(SourceException.class,
                 () -> FrameSources.open("v4l2:///dev/video99", SourceOptions.defaults()));
