@@ -65,6 +65,7 @@ public final class OnnxRuntimeEngine implements InferenceEngine {
         } catch (IOException e) {
             throw new InferenceException("model " + file + ": cannot read (" + e.getMessage() + ")", e);
         }
+        OrtNativeLibraries.install();
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         OrtSession session;
         try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {

@@ -22,6 +22,7 @@ public final class OnnxRuntimeProvider implements EngineProvider {
     @Override
     public String unavailableReason() {
         try {
+            OrtNativeLibraries.install();
             ai.onnxruntime.OrtEnvironment.getEnvironment();
             return null;
         } catch (UnsatisfiedLinkError | ExceptionInInitializerError | NoClassDefFoundError e) {
