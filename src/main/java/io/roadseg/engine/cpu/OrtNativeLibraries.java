@@ -8,9 +8,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 /**
- * Where ONNX Runtime's native libraries are loaded from. Left to itself, ONNX Runtime's Java API extracts them into a
- * new {@code /tmp/onnxruntime-java*} folder on every start and leaves the folder behind; on a vehicle or a fleet node
- * that runs thousands of times that litters {@code /tmp}. Instead they are extracted once per version into
+ * Where ONNX Runtime's native libraries are loaded from. Left to itself, ONNX Runtime's Java API extracts them (22 MB)
+ * into a new {@code /tmp/onnxruntime-java*} folder on every start, and a process that is killed leaves them there; on
+ * a vehicle or a fleet node that runs thousands of times that fills {@code /tmp}. Instead they are extracted once per version into
  * {@code ~/.cache/roadseg/onnxruntime-<version>-linux-x64/} and ONNX Runtime is pointed there through its documented
  * {@code onnxruntime.native.path} property. A user who sets that property keeps control; other platforms keep ONNX
  * Runtime's own behaviour.
@@ -61,8 +61,37 @@ final class OrtNativeLibraries {
                 }
             }
             System.setProperty(PROPERTY, dir.toString());
+            removeStaleTemporaryFolders();
         } catch (IOException | RuntimeException e) {
             // an unwritable home: ONNX Runtime extracts to /tmp as it always did
+        }
+    }
+
+    /**
+     * ONNX Runtime still makes an (empty) {@code onnxruntime-java*} folder per start and deletes it when the JVM
+     * exits; a process that was killed leaves it, and older versions left their extracted libraries in it. Such
+     * folders older than an hour are removed here, on the next start.
+     */
+    private static void removeStaleTemporaryFolders() {
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        long cutoff = System.currentTimeMillis() - 3_600_000L;
+        try (java.util.stream.Stream<Path> folders = Files.list(tmp)) {
+            for (Path f : folders.filter(p -> p.getFileName().toString().startsWith("onnxruntime-java")).toList()) {
+                try {
+                    if (Files.isDirectory(f) && Files.getLastModifiedTime(f).toMillis() < cutoff) {
+                        try (java.util.stream.Stream<Path> inside = Files.list(f)) {
+                            for (Path lib : inside.toList()) {
+                                Files.deleteIfExists(lib);
+                            }
+                        }
+                        Files.deleteIfExists(f);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // another user's folder, or in use: leave it
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // no readable temporary folder: nothing to tidy
         }
     }
 
