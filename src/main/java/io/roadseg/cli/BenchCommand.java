@@ -59,6 +59,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-m", "--model"}, defaultValue = RunCommand.DEFAULT_MODEL, description = "ONNX model.")
     Path model;
 
+    @Option(names = "--input-size", paramLabel = "auto|model|WxH", defaultValue = "auto",
+            description = "Network input size, as for run (default: ${DEFAULT-VALUE}: the source's aspect).")
+    String inputSize;
+
     @Option(names = "--engine", defaultValue = "auto", description = "Inference backend (default: ${DEFAULT-VALUE}).")
     String engine;
 
@@ -102,13 +106,14 @@ final class BenchCommand implements Callable<Integer> {
         if (rounds < 1) {
             throw new UsageError("--rounds must be ≥ 1");
         }
+        SourceInfo info;
+        try (FrameSource probe = openSource()) {
+            info = probe.info();
+        }
         Path scratch = Files.createTempDirectory("roadseg-bench");
-        try (InferenceEngine inference = InferenceEngines.open(engine, model, new EngineOptions(threads),
+        try (InferenceEngine inference = InferenceEngines.open(engine, model,
+                InputSizeOption.apply(inputSize, new EngineOptions(threads), info.width(), info.height()),
                 err::println)) {
-            SourceInfo info;
-            try (FrameSource probe = openSource()) {
-                info = probe.info();
-            }
             out.printf(Locale.ROOT, "bench: %s (%dx%d %.2f fps), %s, %d frames per measurement, %d warm-up, %d "
                             + "round(s), %d cores, wait %s%n", source, info.width(), info.height(), info.fps(),
                     inference.describe(), frames, warmup, rounds, Runtime.getRuntime().availableProcessors(),
