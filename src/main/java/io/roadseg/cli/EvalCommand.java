@@ -82,6 +82,11 @@ final class EvalCommand implements Callable<Integer> {
             + "over the model's training one.")
     boolean noFocalScale;
 
+    @Option(names = "--pitch-window", paramLabel = "DEG", defaultValue = "0",
+            description = "--depth: let the ground plane's pitch move this far from the camera's, estimated per frame "
+                    + "from the network's road depth (default: ${DEFAULT-VALUE}, the calibrated pitch).")
+    double pitchWindow;
+
     @Option(names = {"-m", "--model"}, defaultValue = RunCommand.DEFAULT_MODEL, description = "ONNX model.")
     Path model;
 
@@ -101,8 +106,11 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         model = InstallPaths.resolve(model);
         if (data.depth != null) {
+            if (!(pitchWindow >= 0) || pitchWindow > 10) {
+                throw new UsageError("--pitch-window " + pitchWindow + ": must be in [0, 10] degrees");
+            }
             return new RealDepthEvaluation(data.depth, model, engine, threads, inputSize, cap, !noFocalScale,
-                    limit, json).run();
+                    limit, json, pitchWindow).run();
         }
         EngineOptions options = InputSizeOption.apply(inputSize, new EngineOptions(threads),
                 data.camvid != null ? 480 : 0, data.camvid != null ? 360 : 0);

@@ -55,9 +55,11 @@ final class RealDepthEvaluation {
     private final boolean focalScale;
     private final int limit;
     private final String json;
+    private final double pitchWindowDeg;
 
     RealDepthEvaluation(Path root, Path model, String engine, int threads, String inputSize, float cap,
-                        boolean focalScale, int limit, String json) {
+                        boolean focalScale, int limit, String json, double pitchWindowDeg) {
+        this.pitchWindowDeg = pitchWindowDeg;
         this.root = root;
         this.model = model;
         this.engine = engine;
@@ -151,7 +153,8 @@ final class RealDepthEvaluation {
                         double sy = (double) m.inputHeight() / h;
                         GroundPlaneDepth plane = new GroundPlaneDepth(m.inputWidth(), m.inputHeight(), cam.fy() * sy,
                                 (cam.cy() + 0.5) * sy - 0.5, cam.cameraHeight(), cam.pitchDownDeg(), m.maxDepth(),
-                                m.classIds("road", "pavement"), m.classIds("sky"), GroundPlaneDepth.standingIds(m));
+                                m.classIds("road", "pavement"), m.classIds("sky"), GroundPlaneDepth.standingIds(m),
+                                pitchWindowDeg);
                         float[] fused = network.clone();
                         plane.apply(java.nio.ByteBuffer.wrap(ids), java.nio.FloatBuffer.wrap(fused));
                         fusedFull = upsample(o.depth, fused, w, h);

@@ -136,7 +136,8 @@ final class Stages {
             this.depthScale = depthScale;
             this.groundPlane = plane == null ? null : new GroundPlaneDepth(model.inputWidth(), model.inputHeight(),
                     plane.fy(), plane.cy(), plane.cameraHeight(), plane.pitchDownDeg(), model.maxDepth(),
-                    model.classIds("road", "pavement"), model.classIds("sky"), GroundPlaneDepth.standingIds(model));
+                    model.classIds("road", "pavement"), model.classIds("sky"), GroundPlaneDepth.standingIds(model),
+                    GroundPlaneDepth.PITCH_WINDOW_DEG);
             this.accuracy = accuracy;
             this.model = model;
             this.renderer = new AnnotationRenderer(model);

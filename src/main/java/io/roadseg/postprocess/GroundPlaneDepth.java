@@ -27,6 +27,14 @@ import java.util.Arrays;
  * <p>Threading: not thread-safe; one instance per stage thread. {@link #apply} allocates nothing.
  */
 public final class GroundPlaneDepth {
+    /**
+     * How far (degrees) the per-frame pitch estimate may move from the calibrated pitch, as the pipeline uses it: 0,
+     * the calibration's pitch. The estimator recovers a wrong pitch on synthetic frames (tested), but on the real
+     * frames of {@code ../shared/data/depth} the network's road depth is not straight enough in 1/Z: with a 3° window
+     * metric AbsRel went from 0.50 to 0.59 (KITTI 0.15 to 0.26), so it stays off until the depth decoder is better.
+     * {@code roadseg eval --depth … --pitch-window 3} measures it again.
+     */
+    public static final double PITCH_WINDOW_DEG = 0.0;
     /** Smallest share of the frame that must be ground for the geometry to be trusted. */
     public static final double MIN_GROUND_SHARE = 0.01;
 
@@ -56,6 +64,21 @@ public final class GroundPlaneDepth {
      */
     public GroundPlaneDepth(int width, int height, double fy, double cy, double cameraHeight, double pitchDownDeg,
                             float maxDepth, int[] groundIds, int[] skyIds, int[] standingIds) {
+        this(width, height, fy, cy, cameraHeight, pitchDownDeg, maxDepth, groundIds, skyIds, standingIds, 0);
+    }
+
+    /**
+     * As above, estimating each frame's pitch from the network's road depth within {@code pitchWindowDeg} of the
+     * calibrated one. The calibration's pitch is the mount's against the vehicle; the road's slope and the car's pitch
+     * on its springs move the horizon by a degree or more, which at 20 m is 15 % of depth. The network's depth on the
+     * road, whatever its scale, satisfies {@code 1/Z = (s/h)·(y cos θ + sin θ)}: a straight line in {@code y} whose
+     * intercept over slope is {@code tan θ}, independent of the scale {@code s}; it is fitted by least squares
+     * (twice, the second time without the points more than twice the mean residual off the first line).
+     *
+     * @param pitchWindowDeg how far the estimate may move from the calibrated pitch, degrees; 0 = use the calibration
+     */
+    public GroundPlaneDepth(int width, int height, double fy, double cy, double cameraHeight, double pitchDownDeg,
+                            float maxDepth, int[] groundIds, int[] skyIds, int[] standingIds, double pitchWindowDeg) {
         if (width < 1 || height < 1 || !(fy > 0) || !(cameraHeight > 0) || !(maxDepth > 0)
                 || !Double.isFinite(cy) || !Double.isFinite(pitchDownDeg)) {
             throw new IllegalArgumentException("ground plane: size " + width + "x" + height + ", fy " + fy
@@ -68,14 +91,107 @@ public final class GroundPlaneDepth {
         this.sky = mask(skyIds);
         this.standing = mask(standingIds);
         this.groundDepthByRow = new float[height];
-        double pitch = Math.toRadians(pitchDownDeg);
+        this.fy = fy;
+        this.cy = cy;
+        this.cameraHeight = cameraHeight;
+        this.calibratedPitch = Math.toRadians(pitchDownDeg);
+        this.pitchWindow = Math.toRadians(Math.max(0, pitchWindowDeg));
+        this.ratios = new float[width * height];
+        setPitch(calibratedPitch);
+    }
+
+    private final double fy;
+    private final double cy;
+    private final double cameraHeight;
+    private final double calibratedPitch;
+    private final double pitchWindow;
+    private double pitch;
+
+    private void setPitch(double radians) {
+        pitch = radians;
+        double cos = Math.cos(radians);
+        double sin = Math.sin(radians);
         for (int v = 0; v < height; v++) {
             double y = (v - cy) / fy;
-            double down = y * Math.cos(pitch) + Math.sin(pitch);
+            double down = y * cos + sin;
             double z = down > 0 ? cameraHeight / down : Double.POSITIVE_INFINITY;
             groundDepthByRow[v] = z <= maxDepth ? (float) z : 0f;
         }
-        this.ratios = new float[width * height];
+    }
+
+    /** @return the pitch used for the last frame (the calibrated one, or the estimate), degrees down */
+    public double pitchDownDeg() {
+        return Math.toDegrees(pitch);
+    }
+
+    /**
+     * Fits {@code 1/Z = a·y + b} to the ground pixels below the lowest horizon the window allows; sets the pitch to
+     * {@code atan2(b, a)} clamped to the window, or keeps the calibrated one when the fit is not usable.
+     */
+    private void estimatePitch(ByteBuffer classIds, FloatBuffer depth) {
+        double highest = Math.tan(calibratedPitch + pitchWindow); // rows above y = -highest may be sky
+        int firstRow = (int) Math.max(0, Math.ceil(cy - fy * highest + 0.02 * fy)); // a margin below the horizon
+        double a = Double.NaN;
+        double b = Double.NaN;
+        double meanResidual = Double.POSITIVE_INFINITY;
+        for (int pass = 0; pass < 2; pass++) {
+            double sy = 0;
+            double si = 0;
+            double syy = 0;
+            double syi = 0;
+            long n = 0;
+            double residuals = 0;
+            for (int v = firstRow; v < height; v++) {
+                double y = (v - cy) / fy;
+                for (int x = 0; x < width; x++) {
+                    int i = v * width + x;
+                    float d = depth.get(i);
+                    if (!ground[classIds.get(i) & 0xff] || !(d > 0.5f) || d >= 0.95f * maxDepth) {
+                        continue;
+                    }
+                    double inv = 1.0 / d;
+                    if (pass == 1) {
+                        double r = Math.abs(inv - (a * y + b));
+                        if (r > 2 * meanResidual) {
+                            continue;
+                        }
+                    }
+                    sy += y;
+                    si += inv;
+                    syy += y * y;
+                    syi += y * inv;
+                    n++;
+                }
+            }
+            double det = n * syy - sy * sy;
+            if (n < MIN_GROUND_SHARE * width * height || !(det > 0)) {
+                setPitch(calibratedPitch);
+                return;
+            }
+            a = (n * syi - sy * si) / det;
+            b = (si - a * sy) / n;
+            if (!(a > 0)) {
+                setPitch(calibratedPitch);
+                return;
+            }
+            if (pass == 0) {
+                long m = 0;
+                for (int v = firstRow; v < height; v++) {
+                    double y = (v - cy) / fy;
+                    for (int x = 0; x < width; x++) {
+                        int i = v * width + x;
+                        float d = depth.get(i);
+                        if (ground[classIds.get(i) & 0xff] && d > 0.5f && d < 0.95f * maxDepth) {
+                            residuals += Math.abs(1.0 / d - (a * y + b));
+                            m++;
+                        }
+                    }
+                }
+                meanResidual = residuals / Math.max(1, m);
+            }
+        }
+        double estimate = Math.atan2(b, a);
+        setPitch(Math.max(calibratedPitch - pitchWindow, Math.min(calibratedPitch + pitchWindow, estimate)));
     }
 
     private static boolean[] mask(int[] ids) {
@@ -99,6 +215,9 @@ public final class GroundPlaneDepth {
      * @return the scale applied to the network's depth, or NaN when the frame had too little ground (depth untouched)
      */
     public double apply(ByteBuffer classIds, FloatBuffer depth) {
+        if (pitchWindow > 0) {
+            estimatePitch(classIds, depth);
+        }
         int n = 0;
         int pixels = width * height;
         for (int i = 0; i < pixels; i++) {

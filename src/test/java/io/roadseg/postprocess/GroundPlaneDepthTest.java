@@ -65,6 +65,33 @@ class GroundPlaneDepthTest {
     }
 
     @Test
+    void aWrongCalibratedPitchIsCorrectedFromTheNetworksRoadDepth() throws Exception {
+        SimDataset.Sample s;
+        try (SimDataset data = new SimDataset(5, CAMERA, 480, 360, 1, 3)) {
+            s = data.next();
+        }
+        int n = 480 * 360;
+        float[] network = new float[n];
+        for (int i = 0; i < n; i++) {
+            network[i] = (s.depth()[i] > 0 ? s.depth()[i] : 80f) * 1.7f; // right shape, wrong scale
+        }
+        // the calibration says level (0°); the camera is pitched 2° down
+        GroundPlaneDepth fixedPitch = new GroundPlaneDepth(480, 360, CAMERA.fy(), CAMERA.cy() - 0.5,
+                CAMERA.mountHeightM(), 0, 80f, new int[] {ROAD, PAVEMENT}, new int[] {SKY}, new int[] {CAR}, 0);
+        GroundPlaneDepth estimated = new GroundPlaneDepth(480, 360, CAMERA.fy(), CAMERA.cy() - 0.5,
+                CAMERA.mountHeightM(), 0, 80f, new int[] {ROAD, PAVEMENT}, new int[] {SKY}, new int[] {CAR}, 3);
+        FloatBuffer a = FloatBuffer.wrap(network.clone());
+        FloatBuffer b = FloatBuffer.wrap(network.clone());
+        fixedPitch.apply(ByteBuffer.wrap(s.classIds()), a);
+        estimated.apply(ByteBuffer.wrap(s.classIds()), b);
+        assertEquals(2.0, estimated.pitchDownDeg(), 0.2, "the estimated pitch");
+        double wrong = absRel(a.array(), s.depth(), s.classIds(), ROAD);
+        double right = absRel(b.array(), s.depth(), s.classIds(), ROAD);
+        assertTrue(wrong > 0.1, "with the wrong pitch, road " + wrong);
+        assertTrue(right < 0.03, "with the estimated pitch, road " + right);
+    }
+
+    @Test
     void aFrameWithoutRoadIsLeftToTheNetwork() {
         byte[] ids = new byte[64 * 48];
         Arrays.fill(ids, (byte) 1);
