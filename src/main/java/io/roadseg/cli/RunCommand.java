@@ -76,6 +76,11 @@ final class RunCommand implements Callable<Integer> {
                     + "(e.g. 544x304 for 16:9), model = the size in the model's metadata, or WxH (multiples of 16).")
     String inputSize;
 
+    @Option(names = "--video-size", paramLabel = "model|source|WxH", defaultValue = "model",
+            description = "Size of the annotated video (overlay and depth panel side by side): model = the network's "
+                    + "input size (default), source = each panel at the source's resolution, or WxH for the whole.")
+    String videoSize;
+
     @Option(names = "--engine", defaultValue = "auto",
             description = "Inference backend: auto, cpu, or another installed backend (default: ${DEFAULT-VALUE}).")
     String engine;
@@ -158,7 +163,11 @@ final class RunCommand implements Callable<Integer> {
                     + (info.live() ? " (live)" : info.frameCount() > 0 ? ", " + info.frameCount() + " frames" : ""));
             PipelineMode mode = info.live() ? PipelineMode.LIVE : pace ? PipelineMode.PACED : PipelineMode.EVERY_FRAME;
             PipelineConfig config = PipelineConfig.defaults(mode).withWait(waitKind).withMaxFrames(frames);
-            if (ring != null) {
+            if (!videoSize.equals("model") && !videoSize.equals("source")
+                && !videoSize.matches("[1-9][0-9]{0,4}x[1-9][0-9]{0,4}")) {
+            throw new UsageError("--video-size " + videoSize + ": expected model, source or WIDTHxHEIGHT");
+        }
+        if (ring != null) {
                 config = config.withRingSize(ring);
             }
             config = config.withHud(!noHud).withDepthScale(depthScale(inference.model(), info, err))
@@ -166,7 +175,9 @@ final class RunCommand implements Callable<Integer> {
             List<FrameSink> sinks = new ArrayList<>();
             VideoWriter video = null;
             if (out != null) {
+                int[] size = videoSize(inference.model(), info);
                 video = new VideoWriter(out, inference.model().inputWidth() * 2, inference.model().inputHeight(),
+                        size[0], size[1],
                         info.fps(), codec, bitrate);
                 owned.add(video);
                 sinks.add(video);
@@ -262,6 +273,24 @@ final class RunCommand implements Callable<Integer> {
             throw (Error) failure;
         }
         return exit;
+    }
+
+    /** The encoded size of the annotated video for {@code --video-size}; both even. */
+    private int[] videoSize(ModelInfo model, SourceInfo source) {
+        int w;
+        int h;
+        if (videoSize.equals("source") && source.width() > 0 && source.height() > 0) {
+            w = 2 * source.width();
+            h = source.height();
+        } else if (videoSize.equals("model") || videoSize.equals("source")) {
+            w = 2 * model.inputWidth();
+            h = model.inputHeight();
+        } else {
+            String[] wh = videoSize.split("x");
+            w = Integer.parseInt(wh[0]);
+            h = Integer.parseInt(wh[1]);
+        }
+        return new int[] {w & ~1, h & ~1};
     }
 
     /** Frames an intact recording may fall short of its announced count by: 2, or 1 % of a long one. */

@@ -48,6 +48,8 @@ public final class VideoWriter implements FrameSink {
     private final String target;
     private final boolean network;
     private final int width;
+    private final int pictureWidth;
+    private final int pictureHeight;
     private final int height;
     private final String encoderName;
     private AVFormatContext format;
@@ -79,10 +81,28 @@ public final class VideoWriter implements FrameSink {
      */
     public VideoWriter(String target, int width, int height, double fps, String codec, long bitRate)
             throws SinkException {
+        this(target, width, height, width, height, fps, codec, bitRate);
+    }
+
+    /**
+     * A writer that takes pictures of {@code pictureWidth x pictureHeight} and encodes them at {@code width x height}:
+     * the scaling happens in the same libswscale pass as the colour conversion (no extra copy).
+     *
+     * @param width  encoded width, even
+     * @param height encoded height, even
+     */
+    public VideoWriter(String target, int pictureWidth, int pictureHeight, int width, int height, double fps,
+                       String codec, long bitRate) throws SinkException {
         Ffmpeg.quietUnlessVerbose();
+        if (width < 2 || height < 2 || width % 2 != 0 || height % 2 != 0 || pictureWidth < 1 || pictureHeight < 1) {
+            throw new SinkException("output " + target + ": video size " + width + "x" + height
+                    + " must be even and positive (H.264 4:2:0)");
+        }
         this.target = target;
         this.width = width;
         this.height = height;
+        this.pictureWidth = pictureWidth;
+        this.pictureHeight = pictureHeight;
         String scheme = target.contains("://") ? target.substring(0, target.indexOf("://")).toLowerCase(Locale.ROOT)
                 : "file";
         this.network = !scheme.equals("file");
@@ -198,10 +218,10 @@ public final class VideoWriter implements FrameSink {
             throw new SinkException("output " + target + ": cannot allocate frame (" + Ffmpeg.errorText(ret) + ")");
         }
         bgr = av_frame_alloc();
-        bgr.format(AV_PIX_FMT_BGR24).width(width).height(height);
-        bgr.linesize(0, width * 3);
-        sws = sws_getContext(width, height, AV_PIX_FMT_BGR24, width, height, AV_PIX_FMT_YUV420P, SWS_BILINEAR,
-                null, null, (DoublePointer) null);
+        bgr.format(AV_PIX_FMT_BGR24).width(pictureWidth).height(pictureHeight);
+        bgr.linesize(0, pictureWidth * 3);
+        sws = sws_getContext(pictureWidth, pictureHeight, AV_PIX_FMT_BGR24, width, height, AV_PIX_FMT_YUV420P,
+                SWS_BILINEAR, null, null, (DoublePointer) null);
         packet = av_packet_alloc();
     }
 
@@ -235,9 +255,9 @@ public final class VideoWriter implements FrameSink {
     }
 
     /**
-     * Encodes one packed BGR24 picture of the writer's size.
+     * Encodes one packed BGR24 picture of the writer's picture size.
      *
-     * @param bgrPixels  direct buffer, {@code width*height*3} bytes from index 0
+     * @param bgrPixels  direct buffer, {@code pictureWidth*pictureHeight*3} bytes from index 0
      * @param timeMicros presentation time; frames are timed by it (gaps from dropped frames are kept)
      */
     public void write(ByteBuffer bgrPixels, long timeMicros) throws SinkException {
