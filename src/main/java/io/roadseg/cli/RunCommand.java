@@ -254,6 +254,12 @@ final class RunCommand implements Callable<Integer> {
                 throw new UserError("input " + info.uri() + ": truncated or damaged: decoded " + stats.captured()
                         + " of " + info.frameCount() + " frames (outputs hold what was decoded)");
             }
+            if (video != null && video.framesNotSent() > 0) {
+                throw new UserError("output " + video.target() + ": " + video.framesNotSent() + " of "
+                        + video.framesWritten() + " frames could not be sent (" + video.sendFailures()
+                        + " failed sends: receiver gone or refusing); " + (video.framesWritten()
+                        - video.framesNotSent()) + " frames were sent");
+            }
             if (src.corruptFrames() > 0) {
                 err.println("warning: input " + info.uri() + ": " + src.corruptFrames() + " damaged packets skipped");
             }

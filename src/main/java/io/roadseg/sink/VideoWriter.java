@@ -38,7 +38,8 @@ import static org.bytedeco.ffmpeg.global.swscale.sws_scale_frame;
  * second), so a run that is killed still leaves a playable file; {@code .mkv} and {@code .ts} are playable when cut
  * by design. Streams: {@code udp://}, {@code srt://} and {@code tcp://} carry MPEG-TS, {@code rtp://} RTP/MPEG-TS,
  * {@code rtmp://} FLV; encoders are tuned for latency (no B-frames; x264 {@code zerolatency}). A stream whose
- * receiver is absent does not stop the run: failed sends are counted.
+ * receiver is absent or goes away does not stop the pipeline (the other sinks and the statistics go on): failed
+ * sends are counted, and the run reports how many frames did not reach the receiver and ends non-zero.
  *
  * <p>Threading: one writer thread; {@link #close()} from the owning thread after the last write.
  */
@@ -71,6 +72,7 @@ public final class VideoWriter implements FrameSink {
     private long bitRate;
     private long frames;
     private long sendFailures;
+    private long framesNotSent;
     private boolean headerWritten;
     private boolean closed;
 
@@ -238,9 +240,14 @@ public final class VideoWriter implements FrameSink {
         return frames;
     }
 
-    /** Failed sends to a network receiver (counted, not fatal). */
+    /** Failed sends to a network receiver (counted, not fatal while running; the run ends non-zero). */
     public long sendFailures() {
         return sendFailures;
+    }
+
+    /** Frames of which at least one packet could not be sent to the network receiver. */
+    public long framesNotSent() {
+        return framesNotSent;
     }
 
     @Override
@@ -278,8 +285,12 @@ public final class VideoWriter implements FrameSink {
             throw new SinkException("output " + target + ": encoder " + encoderName + " refused frame "
                     + frames + " (" + Ffmpeg.errorText(ret) + ")");
         }
+        long failedBefore = sendFailures;
         drainPackets();
         frames++;
+        if (sendFailures > failedBefore) {
+            framesNotSent++;
+        }
     }
 
     /** Native pointers to the callers' pooled buffers (one per ring slot), made once each and reused. */
