@@ -19,6 +19,7 @@ import java.util.Map;
 import static org.bytedeco.ffmpeg.global.avcodec.*;
 import static org.bytedeco.ffmpeg.global.avdevice.avdevice_register_all;
 import static org.bytedeco.ffmpeg.global.avformat.*;
+import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EXIT;
 import static org.bytedeco.ffmpeg.global.avutil.*;
 import static org.bytedeco.ffmpeg.global.swscale.SWS_BILINEAR;
 import static org.bytedeco.ffmpeg.global.swscale.sws_freeContext;
@@ -41,6 +42,7 @@ public final class FfmpegVideoSource implements FrameSource {
 
     private final SourceInfo info;
     private final boolean loop;
+    private final double timeoutSeconds;
     private AVFormatContext format;
     private AVCodecContext decoder;
     private AVPacket packet;
@@ -79,22 +81,14 @@ public final class FfmpegVideoSource implements FrameSource {
         }
         Map<String, String> opts = new LinkedHashMap<>();
         long timeoutMicros = options.timeout().toNanos() / 1000;
+        this.timeoutSeconds = timeoutMicros / 1e6;
         if (live) {
             opts.put("fflags", "nobuffer");
             opts.put("flags", "low_delay");
             opts.put("probesize", "500000");
             opts.put("analyzeduration", "1000000");
             if (inputFormat == null) {
-                opts.put("rw_timeout", Long.toString(timeoutMicros));
-                opts.put("timeout", Long.toString(timeoutMicros));
-            }
-            if (url.startsWith("rtsp")) {
-                opts.put("rtsp_transport", "tcp");
-                opts.put("max_delay", "200000");
-            }
-            if (url.startsWith("udp") || url.startsWith("rtp")) {
-                opts.put("overrun_nonfatal", "1");
-                opts.put("fifo_size", "100000");
+                opts.putAll(StreamProtocols.clientOptions(url, timeoutMicros));
             }
         }
         AVDictionary dict = new AVDictionary(null);
@@ -102,15 +96,17 @@ public final class FfmpegVideoSource implements FrameSource {
             av_dict_set(dict, e.getKey(), e.getValue(), 0);
         }
         format = avformat_alloc_context();
+        long openedAt = System.nanoTime();
         int ret = avformat_open_input(format, url, inFmt, dict);
         av_dict_free(dict);
         if (ret < 0) {
             format = null; // avformat_open_input frees the context on failure
-            throw new SourceException(name + ": cannot open (" + explain(ret, live) + ")");
+            throw new SourceException(name + ": cannot open (" + explain(ret, live && waitedOut(openedAt)) + ")");
         }
         try {
             if ((ret = avformat_find_stream_info(format, (AVDictionary) null)) < 0) {
-                throw new SourceException(name + ": cannot read stream information (" + explain(ret, live) + ")");
+                throw new SourceException(name + ": cannot read stream information ("
+                        + explain(ret, live && waitedOut(openedAt)) + ")");
             }
             streamIndex = av_find_best_stream(format, AVMEDIA_TYPE_VIDEO, -1, -1, (AVCodec) null, 0);
             if (streamIndex < 0) {
@@ -179,10 +175,16 @@ public final class FfmpegVideoSource implements FrameSource {
         return r == null || r.den() == 0 ? 0 : (double) r.num() / r.den();
     }
 
-    private static String explain(int ret, boolean live) {
+    /** Whether an operation started at {@code startNanos} ran into the timeout (what FFmpeg reports may not say so). */
+    private boolean waitedOut(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1e9 >= 0.9 * timeoutSeconds;
+    }
+
+    private String explain(int ret, boolean timedOut) {
         String text = Ffmpeg.errorText(ret);
-        if (live && (ret == -110 || text.toLowerCase().contains("timed out"))) {
-            return "no answer within the timeout: " + text;
+        if (timedOut || ret == -110 || text.toLowerCase().contains("timed out")) {
+            return String.format(java.util.Locale.ROOT, "timed out after %.0f s: nothing answered (%s)",
+                    timeoutSeconds, text);
         }
         return text;
     }
@@ -221,7 +223,7 @@ public final class FfmpegVideoSource implements FrameSource {
             if (ret < 0) {
                 if (ret != AVERROR_EOF && info.live()) {
                     throw new SourceException("stream " + info.uri() + ": read failed after " + frames
-                            + " frames (" + explain(ret, true) + ")");
+                            + " frames (" + explain(ret, false) + ")");
                 }
                 draining = true;
                 avcodec_send_packet(decoder, null);
