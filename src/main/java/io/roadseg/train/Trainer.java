@@ -317,7 +317,9 @@ public final class Trainer {
             try (SimDataset sim = new SimDataset(settings.seed(), CAMVID_CAMERA, fw, fh, 8,
                     (firstStep - 1) * settings.simPerBatch())) {
                 long lastStep = Math.min(settings.steps(), stopAfter);
+                long dataNanos = 0;
                 for (long step = firstStep; step <= lastStep; step++) {
+                    long dataStart = System.nanoTime();
                     SplittableRandom random = new SplittableRandom(settings.seed() * 0x9E3779B97F4A7C15L + step);
                     for (int b = 0; b < batch; b++) {
                         byte[] bgr;
@@ -371,6 +373,7 @@ public final class Trainer {
                         planes.get(0, tmp);
                         System.arraycopy(tmp, 0, images, b * 3 * cropPixels, 3 * cropPixels);
                     }
+                    dataNanos += System.nanoTime() - dataStart;
                     double seg;
                     double dep;
                     double lr = schedule.at(step);
@@ -407,10 +410,10 @@ public final class Trainer {
                         double seconds = (System.nanoTime() - started) / 1e9;
                         long done = step - firstStep + 1;
                         log.printf(Locale.ROOT, "epoch %.1f  step %d/%d  lr %.2e  seg %.4f  depth %.4f  %.1f images/s"
-                                        + "  ETA %.0f min%n",
+                                        + "  data %.0f %% of the time  ETA %.0f min%n",
                                 step * (double) settings.camvidPerBatch() / Math.max(1, train.size()), step,
                                 settings.steps(), lr, emaSeg, emaDepth, done * batch / seconds,
-                                seconds / done * (settings.steps() - step) / 60);
+                                100 * dataNanos / 1e9 / seconds, seconds / done * (settings.steps() - step) / 60);
                     }
                     boolean last = step == lastStep;
                     if (heldOut.size() > 0 && (step % settings.evalEvery() == 0 || last)) {
