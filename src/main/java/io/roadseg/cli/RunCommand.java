@@ -152,6 +152,12 @@ final class RunCommand implements Callable<Integer> {
             FrameSource src = FrameSources.open(source, sourceOptions);
             owned.add(src);
             SourceInfo info = src.info();
+            if (src.displayRotation() != 0) {
+                err.println("warning: input " + info.uri() + ": the video asks to be shown rotated by "
+                        + src.displayRotation() + "° (phone orientation metadata); its frames go to the model as "
+                        + "stored, turned by that much against the road scenes it was trained on — rotate the video "
+                        + "first for meaningful results");
+            }
             InferenceEngine fitted = InputSizeOption.fitToSource(inputSize, inference, engine, model,
                     new EngineOptions(threads), info.width(), info.height(), err::println);
             if (fitted != inference) {

@@ -42,6 +42,7 @@ public final class FfmpegVideoSource implements FrameSource {
 
     private final SourceInfo info;
     private final boolean loop;
+    private int displayRotation;
     private final double timeoutSeconds;
     private AVFormatContext format;
     private AVCodecContext decoder;
@@ -160,6 +161,7 @@ public final class FfmpegVideoSource implements FrameSource {
             }
             bgrView = bgr.data(0).capacity((long) w * h * 3).asByteBuffer();
             info = new SourceInfo(uri, w, h, fps, live, count, codec.name().getString());
+            displayRotation = displayRotation(stream);
         } catch (SourceException | RuntimeException e) {
             close();
             throw e;
@@ -173,6 +175,29 @@ public final class FfmpegVideoSource implements FrameSource {
 
     private static double rate(AVRational r) {
         return r == null || r.den() == 0 ? 0 : (double) r.num() / r.den();
+    }
+
+    /** The stream's display-matrix rotation, clockwise degrees rounded to a quarter turn; 0 without one. */
+    private static int displayRotation(AVStream stream) {
+        org.bytedeco.ffmpeg.avcodec.AVCodecParameters par = stream.codecpar();
+        org.bytedeco.ffmpeg.avcodec.AVPacketSideData sd = org.bytedeco.ffmpeg.global.avcodec.av_packet_side_data_get(
+                par.coded_side_data(), par.nb_coded_side_data(),
+                org.bytedeco.ffmpeg.global.avcodec.AV_PKT_DATA_DISPLAYMATRIX);
+        if (sd == null || sd.isNull() || sd.size() < 36) {
+            return 0;
+        }
+        double counterClockwise = org.bytedeco.ffmpeg.global.avutil.av_display_rotation_get(
+                new org.bytedeco.javacpp.IntPointer(sd.data()));
+        if (Double.isNaN(counterClockwise)) {
+            return 0;
+        }
+        long quarter = Math.round(-counterClockwise / 90.0);
+        return (int) (((quarter % 4) + 4) % 4) * 90;
+    }
+
+    @Override
+    public int displayRotation() {
+        return displayRotation;
     }
 
     /** Whether an operation started at {@code startNanos} ran into the timeout (what FFmpeg reports may not say so). */

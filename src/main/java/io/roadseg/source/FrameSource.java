@@ -50,6 +50,14 @@ public interface FrameSource extends AutoCloseable {
     }
 
     /** Frames decoded so far that turned out damaged or undecodable and were skipped. */
+    /**
+     * @return the clockwise rotation, in degrees (0, 90, 180 or 270), at which the recording asks to be displayed
+     *     (phones store portrait video as landscape frames with a display matrix); frames are delivered as stored
+     */
+    default int displayRotation() {
+        return 0;
+    }
+
     default long corruptFrames() {
         return 0;
     }
