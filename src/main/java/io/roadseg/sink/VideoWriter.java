@@ -50,6 +50,10 @@ public final class VideoWriter implements FrameSink {
     private final boolean network;
     private final int width;
     private final int pictureWidth;
+    /** The exclusive lock on an output file, held from before FFmpeg opens it until {@link #close()}. */
+    private java.nio.channels.FileChannel lockChannel;
+    private java.nio.channels.FileLock lock;
+    private Path createdFile;
     private final int pictureHeight;
     private final int height;
     private final String encoderName;
@@ -132,12 +136,22 @@ public final class VideoWriter implements FrameSink {
             if (Files.isDirectory(path)) {
                 throw new SinkException("output " + target + ": is a folder");
             }
+            createdFile = Files.notExists(path) ? path : null;
+            lock = lock(path, target);
             url = path.toString();
         }
         this.encoderName = H264Encoders.choose(codec);
         try {
             open(url, muxer, fps, bitRate);
         } catch (SinkException | RuntimeException e) {
+            releaseLock();
+            if (createdFile != null) {
+                try {
+                    Files.deleteIfExists(createdFile); // nothing of value was written: leave no stub behind
+                } catch (IOException ignored) {
+                    // the error being thrown says what went wrong
+                }
+            }
             close();
             throw e;
         }
@@ -334,6 +348,48 @@ public final class VideoWriter implements FrameSink {
         }
     }
 
+    /**
+     * Takes an exclusive lock on the output file before anything truncates it, so that a second run writing the same
+     * file at the same time is refused instead of interleaving its fragments with this one's (a hybrid, corrupt file).
+     * The file keeps its name while it is written: a fragmented MP4 is playable at that name even after a crash.
+     */
+    private java.nio.channels.FileLock lock(Path path, String target) throws SinkException {
+        try {
+            lockChannel = java.nio.channels.FileChannel.open(path, java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.WRITE);
+            java.nio.channels.FileLock l;
+            try {
+                l = lockChannel.tryLock();
+            } catch (java.nio.channels.OverlappingFileLockException e) {
+                l = null;
+            }
+            if (l == null) {
+                lockChannel.close();
+                lockChannel = null;
+                throw new SinkException("output " + target + ": another run is writing this file (it is locked); "
+                        + "choose another --out");
+            }
+            return l;
+        } catch (IOException e) {
+            throw new SinkException("output " + target + ": cannot be opened for writing (" + e.getMessage() + ")");
+        }
+    }
+
+    private void releaseLock() {
+        try {
+            if (lock != null) {
+                lock.release();
+            }
+            if (lockChannel != null) {
+                lockChannel.close();
+            }
+        } catch (IOException ignored) {
+            // the process is letting go of the file anyway
+        }
+        lock = null;
+        lockChannel = null;
+    }
+
     /** Flushes the encoder, writes the trailer and frees everything. Idempotent. */
     @Override
     public void close() throws SinkException {
@@ -391,6 +447,7 @@ public final class VideoWriter implements FrameSink {
             if (streamTimeBase != null) {
                 streamTimeBase.close();
             }
+            releaseLock();
         }
         if (error != null) {
             throw error;

@@ -136,6 +136,27 @@ class VideoWriterTest {
     }
 
     @Test
+    void aSecondWriterOfTheSameFileIsRefusedAndTheFirstFileStaysIntact() throws Exception {
+        Path file = dir.resolve("shared.mp4");
+        try (VideoWriter first = new VideoWriter(file.toString(), W, H, FPS, "auto", 0)) {
+            writeFrames(first, 0, 10);
+            SinkException e = assertThrows(SinkException.class,
+                    () -> new VideoWriter(file.toString(), W, H, FPS, "auto", 0).close());
+            assertTrue(e.getMessage().contains("another run is writing this file"), e.getMessage());
+            writeFrames(first, 10, 20);
+        }
+        try (FrameSource back = FrameSources.open(file.toString(), SourceOptions.defaults())) {
+            ByteBuffer buf = ByteBuffer.allocateDirect(back.info().frameBytes());
+            int frames = 0;
+            while (back.read(buf) != FrameSource.END_OF_STREAM) {
+                frames++;
+            }
+            assertEquals(20, frames, "the first writer's file is whole");
+        }
+        new VideoWriter(file.toString(), W, H, FPS, "auto", 0).close(); // free again once the first has closed
+    }
+
+    @Test
     void anUnsupportedFileTypeIsRefusedNamingIt() {
         Path avi = dir.resolve("clip.avi");
         SinkException e = assertThrows(SinkException.class,
