@@ -78,6 +78,7 @@ public final class VideoWriter implements FrameSink {
     private long sendFailures;
     private long framesNotSent;
     private boolean headerWritten;
+    private String outputUrl;
     private boolean closed;
 
     /**
@@ -200,6 +201,30 @@ public final class VideoWriter implements FrameSink {
         }
         avcodec_parameters_from_context(stream.codecpar(), encoder);
         stream.time_base(encoder.time_base());
+        this.outputUrl = url;
+        if (network) {
+            startOutput(); // connect now: an unreachable receiver is reported at start
+        }
+        yuv = av_frame_alloc();
+        yuv.format(AV_PIX_FMT_YUV420P).width(width).height(height);
+        if ((ret = av_frame_get_buffer(yuv, 0)) < 0) {
+            throw new SinkException("output " + target + ": cannot allocate frame (" + Ffmpeg.errorText(ret) + ")");
+        }
+        bgr = av_frame_alloc();
+        bgr.format(AV_PIX_FMT_BGR24).width(pictureWidth).height(pictureHeight);
+        bgr.linesize(0, pictureWidth * 3);
+        sws = sws_getContext(pictureWidth, pictureHeight, AV_PIX_FMT_BGR24, width, height, AV_PIX_FMT_YUV420P,
+                SWS_BILINEAR, null, null, (DoublePointer) null);
+        packet = av_packet_alloc();
+    }
+
+    /**
+     * Opens the output and writes the header. A file is only opened (and an existing one truncated) when the first
+     * frame arrives: a run that fails while starting leaves the file that was there untouched.
+     */
+    private void startOutput() throws SinkException {
+        int ret;
+        String url = outputUrl;
         if ((format.oformat().flags() & AVFMT_NOFILE) == 0) {
             AVIOContext pb = new AVIOContext(null);
             ret = avio_open2(pb, url, AVIO_FLAG_WRITE, null, null);
@@ -228,17 +253,6 @@ public final class VideoWriter implements FrameSink {
         // The muxer may change the stream's time base in write_header; read it (and the index) once, here.
         streamTimeBase = av_make_q(stream.time_base().num(), stream.time_base().den());
         streamIndex = stream.index();
-        yuv = av_frame_alloc();
-        yuv.format(AV_PIX_FMT_YUV420P).width(width).height(height);
-        if ((ret = av_frame_get_buffer(yuv, 0)) < 0) {
-            throw new SinkException("output " + target + ": cannot allocate frame (" + Ffmpeg.errorText(ret) + ")");
-        }
-        bgr = av_frame_alloc();
-        bgr.format(AV_PIX_FMT_BGR24).width(pictureWidth).height(pictureHeight);
-        bgr.linesize(0, pictureWidth * 3);
-        sws = sws_getContext(pictureWidth, pictureHeight, AV_PIX_FMT_BGR24, width, height, AV_PIX_FMT_YUV420P,
-                SWS_BILINEAR, null, null, (DoublePointer) null);
-        packet = av_packet_alloc();
     }
 
     /** Name of the encoder that really opened, read back from the codec context (e.g. {@code libopenh264}). */
@@ -282,6 +296,10 @@ public final class VideoWriter implements FrameSink {
      * @param timeMicros presentation time; frames are timed by it (gaps from dropped frames are kept)
      */
     public void write(ByteBuffer bgrPixels, long timeMicros) throws SinkException {
+        if (!headerWritten) {
+            startOutput();
+            createdFile = null; // the file now holds this run's video
+        }
         bgr.data(0, pointerTo(bgrPixels));
         int ret = av_frame_make_writable(yuv);
         if (ret < 0) {
@@ -448,6 +466,13 @@ public final class VideoWriter implements FrameSink {
                 streamTimeBase.close();
             }
             releaseLock();
+            if (!headerWritten && createdFile != null) {
+                try {
+                    Files.deleteIfExists(createdFile); // no frame came: no empty file left behind
+                } catch (IOException ignored) {
+                    // nothing to report: the run wrote no video
+                }
+            }
         }
         if (error != null) {
             throw error;

@@ -157,6 +157,16 @@ class VideoWriterTest {
     }
 
     @Test
+    void aWriterClosedBeforeItsFirstFrameLeavesAnExistingFileUntouchedAndCreatesNone() throws Exception {
+        Path existing = Files.writeString(dir.resolve("precious.mp4"), "yesterday's drive");
+        new VideoWriter(existing.toString(), W, H, FPS, "auto", 0).close(); // e.g. a run that failed while starting
+        assertEquals("yesterday's drive", Files.readString(existing));
+        Path fresh = dir.resolve("fresh.mp4");
+        new VideoWriter(fresh.toString(), W, H, FPS, "auto", 0).close();
+        assertFalse(Files.exists(fresh), "no empty file");
+    }
+
+    @Test
     void anUnsupportedFileTypeIsRefusedNamingIt() {
         Path avi = dir.resolve("clip.avi");
         SinkException e = assertThrows(SinkException.class,
