@@ -38,14 +38,17 @@ public record CameraCalibration(String name, int width, int height, double fx, d
                                  double mountHeightM, double pitchDeg, double rollDeg) {
         rule(where, "width", width >= 16 && width <= 8192, "must be in 16..8192, got " + width);
         rule(where, "height", height >= 16 && height <= 8192, "must be in 16..8192, got " + height);
-        rule(where, "fx", fx > 0, "focal length must be positive, got " + fx);
-        rule(where, "fy", fy > 0, "focal length must be positive, got " + fy);
+        // 0.05·width is a 170° fisheye, 50·width a 1° telephoto: outside that the value is a typo, not a lens
+        rule(where, "fx", fx >= 0.05 * width && fx <= 50.0 * width, "focal length must be in "
+                + 0.05 * width + ".." + 50.0 * width + " px for a " + width + " px wide image, got " + fx);
+        rule(where, "fy", fy >= 0.05 * height && fy <= 50.0 * width, "focal length must be in "
+                + 0.05 * height + ".." + 50.0 * width + " px for this image, got " + fy);
         rule(where, "cx", cx >= 0 && cx <= width, "principal point must lie inside the image (0.." + width
                 + "), got " + cx);
         rule(where, "cy", cy >= 0 && cy <= height, "principal point must lie inside the image (0.." + height
                 + "), got " + cy);
-        rule(where, "mount_height_m", mountHeightM > 0, "camera must be above the road (> 0 m), got "
-                + mountHeightM);
+        rule(where, "mount_height_m", mountHeightM > 0 && mountHeightM <= 50, "camera must be above the road, at "
+                + "most 50 m, got " + mountHeightM);
         rule(where, "pitch_deg", Math.abs(pitchDeg) < 45, "must be within ±45°, got " + pitchDeg);
         rule(where, "roll_deg", Math.abs(rollDeg) < 45, "must be within ±45°, got " + rollDeg);
     }

@@ -56,7 +56,9 @@ class SimInputsTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-            "fx: 400|fx: -400|fx focal length must be positive",
+            "fx: 400|fx: -400|fx focal length must be in 24.0..24000.0 px for a 480 px wide image, got -400",
+            "fx: 400|fx: 1e30|fx focal length must be in 24.0..24000.0 px for a 480 px wide image, got 1.0E30",
+            "mount_height_m: 1.4|mount_height_m: 500|mount_height_m camera must be above the road, at most 50 m",
             "mount_height_m: 1.4|mount_height_m: -0.5|mount_height_m camera must be above the road",
             "cx: 240|cx: 900|cx principal point must lie inside the image",
             "pitch_deg: 2|pitch_deg: 60|pitch_deg must be within ±45°",
@@ -68,7 +70,7 @@ class SimInputsTest {
             "height: 360|height: 9000|height must be in 16..8192, got 9000",
             "width: 480|width: 1e12|width must be in 16..8192, got 1e12",
             "width: 480|width: 480.5|field 'width' must be a whole number",
-            "fy: 400|fy: 0|fy focal length must be positive",
+            "fy: 400|fy: 0|fy focal length must be in 18.0..24000.0 px for this image, got 0",
             "cy: 180|cy: 361|cy principal point must lie inside the image (0..360)",
             "mount_height_m: 1.4|mount_height_m: 0|mount_height_m camera must be above the road",
             "pitch_deg: 2|pitch_deg: -45|pitch_deg must be within ±45°",
