@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Every figure of the model card (engines/roadseg.md) in one run, from the shared data beside the project:
+#   held-out CamVid sequence, CamVid val, a synthetic drive never trained on, real LiDAR/stereo depth.
+# Usage: scripts/evaluate-model.sh [MODEL] [OUT_DIR]   (defaults: engines/roadseg.onnx, out/model-eval)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+model="${1:-engines/roadseg.onnx}"
+out="${2:-out/model-eval}"
+data="${ROADSEG_DATA:-../shared/data}"
+held_out="${HELD_OUT:-0006R0}"
+mkdir -p "$out"
+rs() { ./roadseg "$@"; }
+echo "== held-out CamVid sequence $held_out (never trained on)"
+rs eval --camvid "$data/camvid" --split train --sequence "$held_out" --model "$model" --json "$out/held-out.json" \
+  | tee "$out/held-out.txt"
+echo "== CamVid val (sequence 0016E5, also in training)"
+rs eval --camvid "$data/camvid" --split val --model "$model" --json "$out/val.json" | tee "$out/val.txt"
+echo "== synthetic drive, seed 999 (never trained on)"
+rs eval --drive "sim://town?seed=999&frames=60" --model "$model" --json "$out/sim-999.json" | tee "$out/sim-999.txt"
+echo "== real depth: $data/depth"
+rs eval --depth "$data/depth" --model "$model" --json "$out/depth.json" | tee "$out/depth.txt"
+echo "results in $out"
