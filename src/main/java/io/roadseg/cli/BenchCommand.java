@@ -106,6 +106,12 @@ final class BenchCommand implements Callable<Integer> {
         if (rounds < 1) {
             throw new UsageError("--rounds must be ≥ 1");
         }
+        if (threads < 1 || threads > 256) {
+            throw new UsageError("--threads " + threads + ": must be in 1..256");
+        }
+        if (soak < 0) {
+            throw new UsageError("--soak " + soak + ": must be >= 0");
+        }
         SourceInfo info;
         try (FrameSource probe = openSource()) {
             info = probe.info();

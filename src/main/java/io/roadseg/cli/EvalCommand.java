@@ -105,6 +105,13 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         model = InstallPaths.resolve(model);
+        if (threads < 1 || threads > 256) {
+            throw new UsageError("--threads " + threads + ": must be in 1..256");
+        }
+        if (limit < 0) {
+            throw new UsageError("--limit " + limit + ": must be >= 0 (0 = all)");
+        }
+        new OutputPaths().output("--json", json);
         if (data.depth != null) {
             if (!(pitchWindow >= 0) || pitchWindow > 10) {
                 throw new UsageError("--pitch-window " + pitchWindow + ": must be in [0, 10] degrees");

@@ -127,6 +127,13 @@ final class TrainCommand implements Callable<Integer> {
             throw new UsageError("train: --lr and --class-weight-c - 1 must be > 0, --threads, --eval-every and "
                     + "--checkpoint-every >= 1, batches >= 0 with at least one crop");
         }
+        new OutputPaths().output("--out", out.toString())
+                .output("--out (its checkpoint)", Trainer.checkpointFor(out).toString());
+        if (out.toAbsolutePath().normalize().equals(InstallPaths.resolve(Path.of(RunCommand.DEFAULT_MODEL))
+                .toAbsolutePath().normalize()) && resume == null && from == null) {
+            throw new UsageError("--out " + out + ": is the shipped model; train into another file and copy it over "
+                    + "once it is measured");
+        }
         Path root = camvid != null ? camvid : Path.of("../shared/data/camvid");
         if (!Files.isDirectory(root)) {
             throw new UserError("data " + root + ": CamVid folder not found");

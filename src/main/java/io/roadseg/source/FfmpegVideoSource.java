@@ -44,6 +44,7 @@ public final class FfmpegVideoSource implements FrameSource {
     private final boolean loop;
     private int displayRotation;
     private final double timeoutSeconds;
+    private long previousReadNanos;
     private AVFormatContext format;
     private AVCodecContext decoder;
     private AVPacket packet;
@@ -244,16 +245,22 @@ public final class FfmpegVideoSource implements FrameSource {
             if (draining) {
                 continue;
             }
+            long readAt = System.nanoTime();
             ret = av_read_frame(format, packet);
+            long took = System.nanoTime() - readAt;
             if (ret < 0) {
                 if (ret != AVERROR_EOF && info.live()) {
+                    // a stall may surface one call late, as damaged data after the packets that were buffered:
+                    // this call or the one before it waiting out the timeout tells
+                    boolean stalled = Math.max(took, previousReadNanos) / 1e9 >= 0.9 * timeoutSeconds;
                     throw new SourceException("stream " + info.uri() + ": read failed after " + frames
-                            + " frames (" + explain(ret, false) + ")");
+                            + " frames (" + explain(ret, stalled) + ")");
                 }
                 draining = true;
                 avcodec_send_packet(decoder, null);
                 continue;
             }
+            previousReadNanos = took;
             if (packet.stream_index() == streamIndex) {
                 ret = avcodec_send_packet(decoder, packet);
                 if (ret < 0 && ret != EAGAIN) {

@@ -55,6 +55,26 @@ class NothingLostTest {
         assertEquals(List.of(), files(dir));
     }
 
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @CsvSource({"eval, --threads, 0", "eval, --limit, -1", "eval, --input-size, huge", "bench, --threads, 0",
+            "bench, --rounds, 0", "bench, --soak, -1", "train, --steps, 0", "train, --crop, 100x50",
+            "train, --scale, 2..1", "train, --lr, -1", "train, --threads, 0", "export-model, --size, 100x50"})
+    void anOutOfRangeOptionOfAnyCommandIsAUsageErrorAndCreatesNothing(String command, String option, String value)
+            throws Exception {
+        Path out = dir.resolve("out/result");
+        List<String> args = new ArrayList<>(List.of(command, option, value));
+        switch (command) {
+            case "eval" -> args.addAll(List.of("--drive", "recordings/town-drive", "--json", out + ".json"));
+            case "train", "export-model" -> args.addAll(List.of("--out", out + ".onnx"));
+            default -> args.add("recordings/town-drive/video.mp4");
+        }
+        List<Path> before = files(dir);
+        Cli.Outcome o = Cli.run(args.toArray(new String[0]));
+        assertEquals(2, o.exit(), o.stderr());
+        assertTrue(o.stderr().contains(option), o.stderr());
+        assertEquals(before, files(dir), "no file created");
+    }
+
     @Test
     void anOutputThatIsTheInputIsRefusedAndTheInputIsUntouched() throws Exception {
         Path model = TestData.smallModel(dir);

@@ -78,4 +78,53 @@ class StreamTimeoutsTest {
             }
         }
     }
+
+    @ParameterizedTest(name = "{0}: a server that sends part of a stream and then stalls")
+    @ValueSource(strings = {"tcp", "http"})
+    void aStreamThatStopsMidwayEndsTheReadWithinTheTimeout(String scheme) throws Exception {
+        byte[] video = java.nio.file.Files.readAllBytes(java.nio.file.Path.of("recordings/town-drive/video.mp4"));
+        List<Socket> held = new ArrayList<>();
+        try (ServerSocket server = new ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
+            Thread sender = new Thread(() -> {
+                try {
+                    Socket s = server.accept();
+                    held.add(s);
+                    java.io.OutputStream out = s.getOutputStream();
+                    if (scheme.equals("http")) {
+                        s.getInputStream().read(new byte[4096]); // the request
+                        out.write(("HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nContent-Length: " + video.length
+                                + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    }
+                    out.write(video, 0, video.length / 2); // half the recording, then silence
+                    out.flush();
+                } catch (Exception ignored) {
+                    // closed by the test
+                }
+            });
+            sender.setDaemon(true);
+            sender.start();
+            String url = scheme.equals("http") ? "http://127.0.0.1:" + server.getLocalPort() + "/video.mp4"
+                    : "tcp://127.0.0.1:" + server.getLocalPort();
+            assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+                try (FrameSource src = FrameSources.open(url, ONE_SECOND)) {
+                    java.nio.ByteBuffer frame = java.nio.ByteBuffer.allocateDirect(src.info().frameBytes());
+                    int frames = 0;
+                    SourceException e = null;
+                    try {
+                        while (src.read(frame) != FrameSource.END_OF_STREAM) {
+                            frames++;
+                        }
+                    } catch (SourceException stalled) {
+                        e = stalled;
+                    }
+                    assertTrue(frames > 10, "frames before the stall: " + frames);
+                    assertTrue(e != null && e.getMessage().contains("timed out"), "the stall is reported: " + e);
+                }
+            });
+        } finally {
+            for (Socket s : held) {
+                s.close();
+            }
+        }
+    }
 }
