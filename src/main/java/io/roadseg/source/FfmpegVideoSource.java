@@ -61,6 +61,25 @@ public final class FfmpegVideoSource implements FrameSource {
     private final ByteBuffer bgrView;
     private final long frameMicros;
     private volatile boolean interrupted;
+    private final Deadline deadline = new Deadline();
+
+    /**
+     * FFmpeg's interrupt callback, polled by every blocking call of every protocol (some, like {@code rtp}, loop on
+     * their own poll and honour no timeout option): it aborts the call once the deadline set before it has passed, or
+     * when the source is interrupted. One per source; it outlives the format context and is freed in close().
+     */
+    private final class Deadline extends org.bytedeco.ffmpeg.avformat.AVIOInterruptCB.Callback_Pointer {
+        private volatile long atNanos = Long.MAX_VALUE;
+
+        @Override
+        public int call(org.bytedeco.javacpp.Pointer opaque) {
+            return interrupted || System.nanoTime() - atNanos > 0 ? 1 : 0;
+        }
+
+        void arm(double seconds) {
+            atNanos = System.nanoTime() + (long) (seconds * 1e9);
+        }
+    }
     private boolean draining;
     private boolean ended;
     private long corrupt;
@@ -98,14 +117,20 @@ public final class FfmpegVideoSource implements FrameSource {
             av_dict_set(dict, e.getKey(), e.getValue(), 0);
         }
         format = avformat_alloc_context();
+        if (live && inputFormat == null) {
+            format.interrupt_callback().callback(deadline);
+            deadline.arm(timeoutSeconds + 0.5); // a little after the protocol's own timeout, which names the cause
+        }
         long openedAt = System.nanoTime();
         int ret = avformat_open_input(format, url, inFmt, dict);
         av_dict_free(dict);
         if (ret < 0) {
             format = null; // avformat_open_input frees the context on failure
+            deadline.close();
             throw new SourceException(name + ": cannot open (" + explain(ret, live && waitedOut(openedAt)) + ")");
         }
         try {
+            deadline.arm(timeoutSeconds + 0.5);
             if ((ret = avformat_find_stream_info(format, (AVDictionary) null)) < 0) {
                 throw new SourceException(name + ": cannot read stream information ("
                         + explain(ret, live && waitedOut(openedAt)) + ")");
@@ -246,6 +271,7 @@ public final class FfmpegVideoSource implements FrameSource {
                 continue;
             }
             long readAt = System.nanoTime();
+            deadline.arm(timeoutSeconds + 0.5);
             ret = av_read_frame(format, packet);
             long took = System.nanoTime() - readAt;
             if (ret < 0) {
@@ -358,6 +384,7 @@ public final class FfmpegVideoSource implements FrameSource {
             avformat_close_input(format);
             format = null;
         }
+        deadline.close(); // after the format context that called it is gone
         if (streamTimeBase != null) {
             streamTimeBase.close();
         }

@@ -54,6 +54,7 @@ public final class StreamProtocols {
                 o.put("fifo_size", "100000");
             }
             case "rtp" -> {
+                o.put("timeout", t);                // socket I/O of the RTP and RTCP UDP sockets
                 o.put("rw_timeout", t);
                 o.put("overrun_nonfatal", "1");
                 o.put("fifo_size", "100000");

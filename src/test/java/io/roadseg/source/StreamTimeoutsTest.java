@@ -16,7 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Every network scheme opens as a client and gives up within the timeout: against a port where nothing listens, and
- * against a server that accepts the connection and then says nothing (real sockets on 127.0.0.1).
+ * against a server that accepts the connection and then says nothing (real sockets on 127.0.0.1); {@code udp} and
+ * {@code rtp}, which receive on a local port, give up when nothing arrives there.
  */
 class StreamTimeoutsTest {
     private static final SourceOptions ONE_SECOND = new SourceOptions(false, Duration.ofSeconds(1), 10);
@@ -48,7 +49,7 @@ class StreamTimeoutsTest {
     }
 
     @ParameterizedTest(name = "{0} against a silent server")
-    @ValueSource(strings = {"rtmp", "rtsp", "http", "tcp"})
+    @ValueSource(strings = {"rtmp", "rtsp", "http", "tcp", "udp", "rtp"})
     void aServerThatAcceptsAndStaysSilentTimesOut(String scheme) throws Exception {
         List<Socket> held = new ArrayList<>();
         try (ServerSocket server = new ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
