@@ -5,41 +5,41 @@
  * exporter) and {@link io.roadseg.model.ModelContract} (the metadata a model carries so the runtime needs no side
  * file).
  *
- * <h2>fcn-md-v1: one encoder, two decoders</h2>
+ * <h2>fcn-md-v2: one encoder, two decoders</h2>
  * <pre>
- *  image [N,3,H,W]  (RGB, (pixel/255 - mean)/std)
+ *  image [N,3,H,W]  (RGB, (pixel/255 - mean)/std; H, W any multiples of 16)
  *    │
- *    ▼  ENCODER "enc."                                   resolution  channels
- *  e0  conv3x3 /2 + ReLU                                   H/2        c1 (16)
- *  e1  DS /2 ───────────────────────────── skip4 ──┐       H/4        c2 (32)
- *  e2  DS (residual)                               │       H/4        c2
- *  e3  DS /2 ───────────────────────── skip8 ──┐   │       H/8        c3 (64)
- *  e4  DS (residual)                           │   │       H/8        c3
- *  e5  DS /2                                   │   │       H/16       c4 (128)
- *  e6  DS dilation 2 (residual)                │   │       H/16       c4
- *  e7  DS dilation 4 (residual)                │   │       H/16       c4
- *    │                                         │   │
- *    ├──────────────────────┐                  │   │
- *    ▼ DECODER "seg."       ▼ DECODER "depth." │   │     (same structure, separate weights)
- *  d0  up x2 ─ concat ◄─────────────────────── skip8 │       H/8   c4+c3
- *      fuse conv1x1 + ReLU → c3, DS (residual)       │       H/8   c3
- *  d1  up x2 ─ concat ◄─────────────────────────── skip4     H/4   c3+c2
- *      fuse conv1x1 + ReLU → c2, DS (residual)               H/4   c2
- *  head conv1x1 → K (seg: classes, depth: 1)                 H/4   K
- *      up x4                                                 H     K
+ *    ▼  ENCODER "enc."                                          resolution  channels
+ *  stem    conv3x3 /2 + BN + PReLU                                 H/2        c1 (16)
+ *  down4   dw3x3 /2 ─ concat avgpool4(image) ─ conv1x1             H/4        c2 (32)
+ *  s4.b0-1 CB(c2, d=2) x2 ──────────────────────── skip4 ──┐       H/4        c2
+ *  down8   dw3x3 /2 ─ concat avgpool8(image) ─ conv1x1     │       H/8        c3 (96)
+ *  s8.b0-3 CB(c3, d=2,4,2,4) ──────────────── skip8 ──┐    │       H/8        c3
+ *  down16  dw3x3 /2 ─ conv1x1                         │    │       H/16       c4 (192)
+ *  s16.b0-5 CB(c4, d=2,4,8,2,4,8)                     │    │       H/16       c4
+ *    │                                                │    │
+ *    ├──────────────────────┐                         │    │
+ *    ▼ DECODER "seg."       ▼ DECODER "depth."        │    │     (same structure, separate weights)
+ *  proj  conv1x1 → c3/2                                        H/16  48
+ *  d8    up x2 ─ concat ◄─────────────────────────── skip8     H/8   48+c3
+ *        fuse conv1x1 → c3/2, separable residual block         H/8   48
+ *  d4    up x2 ─ concat ◄──────────────────────────────── skip4 H/4  48+c2
+ *        fuse conv1x1 → 3c2/4, separable residual block        H/4   24
+ *  head  conv1x1 → K (seg: classes, depth: 1), up x4           H     K
  *    │                      │
  *    ▼                      ▼ sigmoid × maxDepth
  *  seg_logits [N,K,H,W]   depth [N,1,H,W] (metres)
  *
- *  DS(a→b, stride s, dilation d) = depthwise conv3x3 (groups a, stride s, dilation d, padding d) + ReLU
- *                                → pointwise conv1x1 a→b + ReLU;   out = x + DS(x) when a == b and s == 1
- *  up xF = bilinear, half-pixel centres (ONNX Resize linear/half_pixel = PyTorch align_corners=False)
+ *  CB(C, d): x → conv1x1 C→C/2 → { dw3x3 dilation 1 , dw3x3 dilation d } summed → conv1x1 C/2→C → y;
+ *            gate = sigmoid(conv1x1(ReLU(conv1x1 C→C/4 (globalAvgPool(y))))); out = PReLU(x + y * gate)
+ *  Every conv but the heads and the gate's: + BatchNorm (training; folded at export) + PReLU where an activation
+ *  follows.  up xF = bilinear, half-pixel centres (ONNX Resize linear/half_pixel = PyTorch align_corners=False)
  * </pre>
  *
- * <p>Parameter names follow the graph: {@code enc.e0.conv.*}, {@code enc.e1.dw.*}, {@code enc.e1.pw.*},
- * {@code seg.d0.fuse.*}, {@code seg.d0.dw.*}, {@code seg.d0.pw.*}, {@code seg.head.*}, and the same under
- * {@code depth.}; each conv has a {@code .weight} {@code [out, in/groups, k, k]} and a {@code .bias} {@code [out]}.
- * Training uses BatchNorm after each conv; it is folded into the conv at export
+ * <p>Parameter names follow the graph: {@code enc.stem.*}, {@code enc.s8.b2.context.*}, {@code enc.s16.b5.gate.fc1.*},
+ * {@code seg.d8.fuse.*}, {@code seg.d4.ds.pw.*}, {@code seg.head.*}, and the same under {@code depth.}; each conv has
+ * a {@code .weight} {@code [out, in/groups, k, k]} and a {@code .bias} {@code [out]}, each PReLU a {@code .slope}
+ * {@code [C,1,1]}. Training uses BatchNorm after each marked conv; it is folded into the conv at export
  * ({@link io.roadseg.model.FcnWeights#foldBatchNorm}), so the exported graph has none.
  *
  * <p>Nothing here touches native code: the exporter writes protobuf by hand and tests check the file in ONNX Runtime.
