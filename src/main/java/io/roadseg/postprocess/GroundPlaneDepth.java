@@ -20,7 +20,10 @@ import java.util.Arrays;
  *       the car ahead, a pedestrian, a wall's foot) take the depth of the ground where they touch it, as a vertical
  *       surface would (the "stixel" model); pixels above that run keep the rescaled network depth, never nearer than
  *       the contact;</li>
- *   <li>the sky is at the maximum depth.</li>
+ *   <li>nothing below the horizon is farther than the road its ray would meet (the row's ground depth): a hedge, a
+ *       lawn or a wall the network puts too far is brought back to that bound;</li>
+ *   <li>the sky is at the maximum depth — above the horizon; below it the camera cannot see sky, and a pixel
+ *       classified so (sun-bleached concrete, a wet road mirroring the sky) is taken for road.</li>
  * </ol>
  * With too few ground pixels (fewer than {@value #MIN_GROUND_SHARE} of the frame) the frame is left to the network.
  *
@@ -238,10 +241,12 @@ public final class GroundPlaneDepth {
                 int i = v * width + x;
                 int id = classIds.get(i) & 0xff;
                 float g = groundDepthByRow[v];
-                if (sky[id]) {
+                if (sky[id] && g == 0) {
                     depth.put(i, maxDepth);
                     onContactRun = false;
-                } else if (ground[id] && g > 0) {
+                } else if ((ground[id] || sky[id]) && g > 0) {
+                    // "sky" below the horizon is a bright road surface (sun-bleached concrete, a wet road mirroring
+                    // the sky): the camera cannot see the sky there, so it is taken for the road it must be
                     depth.put(i, g);
                     contact = g;
                     onContactRun = true;
@@ -249,6 +254,9 @@ public final class GroundPlaneDepth {
                     float d = Math.min(maxDepth, depth.get(i) * scale);
                     if (contact > 0) {
                         d = onContactRun && standing[id] ? contact : Math.max(d, contact);
+                    }
+                    if (g > 0) {
+                        d = Math.min(d, g); // a ray below the horizon meets the road at g: nothing it sees is farther
                     }
                     depth.put(i, d);
                     if (onContactRun && v > 0 && (classIds.get(i - width) & 0xff) != id) {
