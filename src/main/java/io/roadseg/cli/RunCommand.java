@@ -146,10 +146,18 @@ final class RunCommand implements Callable<Integer> {
         Throwable failure = null;
         Integer exit = null;
         try {
+            // the engine's own lines wait until it is known whether it is reopened at the source's aspect
+            List<String> engineLog = new ArrayList<>();
             InferenceEngine inference = InputSizeOption.openBeforeSource(inputSize, engine, model,
-                    new EngineOptions(threads), err::println);
+                    new EngineOptions(threads), engineLog::add);
             owned.add(inference);
-            FrameSource src = FrameSources.open(source, sourceOptions);
+            FrameSource src;
+            try {
+                src = FrameSources.open(source, sourceOptions);
+            } catch (Exception e) {
+                engineLog.forEach(err::println);
+                throw e;
+            }
             owned.add(src);
             SourceInfo info = src.info();
             if (src.displayRotation() != 0) {
@@ -163,6 +171,8 @@ final class RunCommand implements Callable<Integer> {
             if (fitted != inference) {
                 owned.set(owned.indexOf(inference), fitted);
                 inference = fitted;
+            } else {
+                engineLog.forEach(err::println);
             }
             err.println("source " + info.uri() + ": " + info.width() + "x" + info.height() + " "
                     + String.format("%.2f", info.fps()) + " fps " + info.codec()

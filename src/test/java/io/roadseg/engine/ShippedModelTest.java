@@ -15,27 +15,58 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The model in engines/ really segments: on the first 10 CamVid val frames, through the CPU engine, its mean IoU
- * stays above a floor derived from the full-val figure in engines/roadseg.md (a broken or swapped model fails).
+ * The model in engines/ really segments and measures depth: on 10 frames of the held-out CamVid sequence and on the
+ * real LiDAR/stereo frames, through the CPU engine, it stays above floors derived from the full figures in
+ * engines/roadseg.md (a broken, swapped or regressed model fails).
  */
 class ShippedModelTest {
-    /** mIoU of the shipped model on the first 10 val frames when it was shipped (55.90 %), less about 4 points. */
-    static final double FLOOR_PERCENT = 52.0; // 55.90 % measured when shipped
+    /** mIoU on the first 10 frames of the held-out sequence 0006R0 when shipped (2026-11-25), in %. */
+    static final double HELD_OUT_SHIPPED = 35.12;
+    /** The floor: the shipped figure less 4 points. */
+    static final double HELD_OUT_FLOOR_PERCENT = HELD_OUT_SHIPPED - 4;
+    /** Metric AbsRel of the ground-plane-fused depth over the 31 real frames: 0.354 when shipped, plus 0.04. */
+    static final double FUSED_ABS_REL_CEILING = 0.39;
+    /** δ<1.25 of the fused depth: 0.504 when shipped, less 0.05. */
+    static final double FUSED_DELTA1_FLOOR = 0.45;
 
     @TempDir
     Path dir;
 
+    private static double number(String json, String pattern) {
+        Matcher m = Pattern.compile(pattern).matcher(json);
+        assertTrue(m.find(), pattern + " in " + json);
+        return Double.parseDouble(m.group(1));
+    }
+
     @Test
-    void theShippedModelSegmentsCamVidAboveItsFloor() throws Exception {
+    void theShippedModelSegmentsTheHeldOutSequenceAboveItsFloor() throws Exception {
         Path camvid = TestData.root().resolve("camvid");
-        Assumptions.assumeTrue(Files.isDirectory(camvid.resolve("val")), camvid + " not present");
+        Assumptions.assumeTrue(Files.isDirectory(camvid.resolve("train")), camvid + " not present");
         Path json = dir.resolve("eval.json");
-        Cli.Outcome o = Cli.run("eval", "--camvid", camvid.toString(), "--limit", "10", "--model",
-                "engines/roadseg.onnx", "--json", json.toString());
+        Cli.Outcome o = Cli.run("eval", "--camvid", camvid.toString(), "--split", "train", "--sequence", "0006R0",
+                "--limit", "10", "--model", "engines/roadseg.onnx", "--json", json.toString());
         assertEquals(0, o.exit(), o.stderr());
-        Matcher m = Pattern.compile("\"mean_iou\": ([0-9.]+)").matcher(Files.readString(json));
-        assertTrue(m.find());
-        double miou = 100 * Double.parseDouble(m.group(1));
-        assertTrue(miou >= FLOOR_PERCENT, "mIoU on 10 val frames " + miou + " % < floor " + FLOOR_PERCENT + " %");
+        double miou = 100 * number(Files.readString(json), "\"mean_iou\": ([0-9.]+)");
+        assertTrue(miou >= HELD_OUT_FLOOR_PERCENT, "mIoU on 10 held-out frames " + miou + " % < floor "
+                + HELD_OUT_FLOOR_PERCENT + " %");
+    }
+
+    @Test
+    void theShippedModelsDepthOnRealFramesBeatsItsFloorAndTheConstantBaseline() throws Exception {
+        Path depth = TestData.root().resolve("depth");
+        Assumptions.assumeTrue(Files.isDirectory(depth), depth + " not present");
+        Path json = dir.resolve("depth.json");
+        Cli.Outcome o = Cli.run("eval", "--depth", depth.toString(), "--model", "engines/roadseg.onnx", "--json",
+                json.toString());
+        assertEquals(0, o.exit(), o.stderr());
+        String text = Files.readString(json);
+        String fused = text.substring(text.indexOf("\"fused\""));
+        String fusedAll = fused.substring(fused.indexOf("\"all\""));
+        double absRel = number(fusedAll, "\"metric\": \\{\"abs_rel\": ([0-9.]+)");
+        double delta1 = number(fusedAll, "\"metric\": \\{[^}]*\"delta1\": ([0-9.]+)");
+        double baseline = number(fusedAll, "\"constant_baseline\": \\{\"abs_rel\": ([0-9.]+)");
+        assertTrue(absRel <= FUSED_ABS_REL_CEILING, "fused AbsRel " + absRel + " > " + FUSED_ABS_REL_CEILING);
+        assertTrue(delta1 >= FUSED_DELTA1_FLOOR, "fused δ<1.25 " + delta1 + " < " + FUSED_DELTA1_FLOOR);
+        assertTrue(absRel < baseline, "fused AbsRel " + absRel + " does not beat the constant baseline " + baseline);
     }
 }
