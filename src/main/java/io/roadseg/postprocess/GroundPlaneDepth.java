@@ -48,7 +48,9 @@ public final class GroundPlaneDepth {
     private final boolean[] standing;
     private final float maxDepth;
     private final float[] groundDepthByRow;
-    private final float[] ratios;
+    private static final double LOG_RATIO_MIN = -Math.log(64);
+    private static final double BINS_PER_LOG = 500; // bins of 0.2 % in ratio
+    private final int[] ratioHistogram = new int[(int) (2 * Math.log(64) * BINS_PER_LOG) + 1];
 
     /**
      * @param width        map width (the model's input width)
@@ -99,7 +101,6 @@ public final class GroundPlaneDepth {
         this.cameraHeight = cameraHeight;
         this.calibratedPitch = Math.toRadians(pitchDownDeg);
         this.pitchWindow = Math.toRadians(Math.max(0, pitchWindowDeg));
-        this.ratios = new float[width * height];
         setPitch(calibratedPitch);
     }
 
@@ -221,19 +222,31 @@ public final class GroundPlaneDepth {
         if (pitchWindow > 0) {
             estimatePitch(classIds, depth);
         }
+        // the median of ground / network over the ground pixels, from a histogram of log ratios (0.2 % bins over
+        // 1/64..64): linear time and no allocation, where sorting 100k ratios per frame cost milliseconds
+        Arrays.fill(ratioHistogram, 0);
         int n = 0;
         int pixels = width * height;
         for (int i = 0; i < pixels; i++) {
             float g = groundDepthByRow[i / width];
-            if (g > 0 && ground[classIds.get(i) & 0xff] && depth.get(i) > 0) {
-                ratios[n++] = g / depth.get(i);
+            float d = depth.get(i);
+            if (g > 0 && d > 0 && ground[classIds.get(i) & 0xff]) {
+                int bin = (int) ((Math.log(g / d) - LOG_RATIO_MIN) * BINS_PER_LOG);
+                ratioHistogram[Math.max(0, Math.min(ratioHistogram.length - 1, bin))]++;
+                n++;
             }
         }
         if (n < MIN_GROUND_SHARE * pixels) {
             return Double.NaN;
         }
-        Arrays.sort(ratios, 0, n);
-        float scale = ratios[n / 2];
+        int bin = 0;
+        for (int below = 0; bin < ratioHistogram.length; bin++) {
+            below += ratioHistogram[bin];
+            if (below > n / 2) {
+                break;
+            }
+        }
+        float scale = (float) Math.exp(LOG_RATIO_MIN + (bin + 0.5) / BINS_PER_LOG);
         for (int x = 0; x < width; x++) {
             float contact = 0f;
             boolean onContactRun = false;
