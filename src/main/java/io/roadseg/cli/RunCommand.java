@@ -179,11 +179,7 @@ final class RunCommand implements Callable<Integer> {
                     + (info.live() ? " (live)" : info.frameCount() > 0 ? ", " + info.frameCount() + " frames" : ""));
             PipelineMode mode = info.live() ? PipelineMode.LIVE : pace ? PipelineMode.PACED : PipelineMode.EVERY_FRAME;
             PipelineConfig config = PipelineConfig.defaults(mode).withWait(waitKind).withMaxFrames(frames);
-            if (!videoSize.equals("model") && !videoSize.equals("source")
-                && !videoSize.matches("[1-9][0-9]{0,4}x[1-9][0-9]{0,4}")) {
-            throw new UsageError("--video-size " + videoSize + ": expected model, source or WIDTHxHEIGHT");
-        }
-        if (ring != null) {
+            if (ring != null) {
                 config = config.withRingSize(ring);
             }
             config = config.withHud(!noHud).withDepthScale(depthScale(inference.model(), info, err))
@@ -336,6 +332,10 @@ final class RunCommand implements Callable<Integer> {
         }
         if (bitrate < 0) {
             throw new UsageError("--bitrate " + bitrate + ": must be >= 0 bit/s (0 = automatic)");
+        }
+        if (!videoSize.equals("model") && !videoSize.equals("source")
+                && !videoSize.matches("[1-9][0-9]{0,4}x[1-9][0-9]{0,4}")) {
+            throw new UsageError("--video-size " + videoSize + ": expected model, source or WIDTHxHEIGHT");
         }
         if (!(folderFps > 0) || folderFps > 1000) {
             throw new UsageError("--folder-fps " + folderFps + ": must be a frame rate in (0, 1000]");

@@ -33,7 +33,7 @@ class NothingLostTest {
 
     @ParameterizedTest(name = "run {0} {1}")
     @CsvSource({"--threads, 0", "--threads, -3", "--ring, 3", "--ring, 1", "--ring, 128", "--frames, -5",
-            "--timeout, 0", "--bitrate, -5", "--folder-fps, 0", "--input-size, wide"})
+            "--timeout, 0", "--bitrate, -5", "--folder-fps, 0", "--input-size, wide", "--video-size, huge"})
     void anOutOfRangeRunOptionIsAUsageErrorAndCreatesNothing(String option, String value) throws Exception {
         Path model = TestData.smallModel(dir);
         Path out = dir.resolve("out/annotated.mp4");
