@@ -20,14 +20,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * engines/roadseg.md (a broken, swapped or regressed model fails).
  */
 class ShippedModelTest {
-    /** mIoU on the first 10 frames of the held-out sequence 0006R0 when shipped (2026-11-25), in %. */
-    static final double HELD_OUT_SHIPPED = 35.12;
+    /**
+     * mIoU on the first 10 frames of sequence 0006R0 when shipped (2026-11-25), in %. The recipe was chosen with
+     * 0006R0 held out (35.1 % on these frames); the shipped weights were then trained on it too (engines/roadseg.md).
+     */
+    static final double HELD_OUT_SHIPPED = 51.62;
     /** The floor: the shipped figure less 4 points. */
     static final double HELD_OUT_FLOOR_PERCENT = HELD_OUT_SHIPPED - 4;
-    /** Metric AbsRel of the ground-plane-fused depth over the 31 real frames: 0.354 when shipped, plus 0.04. */
+    /** Metric AbsRel of the ground-plane-fused depth over the 31 real frames: 0.349 when shipped, plus 0.04. */
     static final double FUSED_ABS_REL_CEILING = 0.39;
-    /** δ<1.25 of the fused depth: 0.504 when shipped, less 0.05. */
-    static final double FUSED_DELTA1_FLOOR = 0.45;
+    /** δ<1.25 of the fused depth: 0.542 when shipped, less 0.05. */
+    static final double FUSED_DELTA1_FLOOR = 0.49;
 
     @TempDir
     Path dir;
