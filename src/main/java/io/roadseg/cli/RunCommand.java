@@ -13,10 +13,13 @@ import io.roadseg.pipeline.PipelineMode;
 import io.roadseg.pipeline.RunResult;
 import io.roadseg.pipeline.WaitKind;
 import io.roadseg.sim.CameraCalibration;
+import io.roadseg.mcap.McapFormat;
 import io.roadseg.sink.JsonLinesSink;
+import io.roadseg.sink.McapSink;
 import io.roadseg.sink.VideoWriter;
 import io.roadseg.source.FrameSource;
 import io.roadseg.source.FrameSources;
+import io.roadseg.source.McapSource;
 import io.roadseg.source.SourceException;
 import io.roadseg.source.SourceInfo;
 import io.roadseg.source.SourceOptions;
@@ -54,8 +57,18 @@ final class RunCommand implements Callable<Integer> {
     String source;
 
     @Option(names = {"-o", "--out"}, paramLabel = "FILE|URL",
-            description = "Annotated video: .mp4/.mkv/.ts file, or udp://, rtp://, rtmp://, srt:// stream.")
+            description = {"Annotated video: .mp4/.mkv/.ts file, or udp://, rtp://, rtmp://, srt:// stream;",
+                    "or a .mcap file of ROS 2 messages (annotated JPEG, class ids, depth, camera info, JSON)."})
     String out;
+
+    @Option(names = "--topic", paramLabel = "TOPIC",
+            description = "The camera topic of an MCAP source (default: its only camera topic; 'roadseg info' lists"
+                    + " them).")
+    String topic;
+
+    @Option(names = "--mcap-compression", paramLabel = "zstd|lz4|none", defaultValue = "zstd",
+            description = "Chunk compression of an .mcap --out (default: ${DEFAULT-VALUE}).")
+    String mcapCompression;
 
     @Option(names = "--results", paramLabel = "FILE", description = "Per-frame results as JSON lines ('-' = stdout).")
     String results;
@@ -141,7 +154,7 @@ final class RunCommand implements Callable<Integer> {
         calib = InstallPaths.resolve(calib);
         PrintStream err = System.err;
         SourceOptions sourceOptions = new SourceOptions(loop, Duration.ofMillis(Math.round(timeoutSeconds * 1000)),
-                folderFps);
+                folderFps, topic);
         List<AutoCloseable> owned = new ArrayList<>();
         Throwable failure = null;
         Integer exit = null;
@@ -186,7 +199,14 @@ final class RunCommand implements Callable<Integer> {
                     .withGroundPlane(groundPlane(inference.model(), err));
             List<FrameSink> sinks = new ArrayList<>();
             VideoWriter video = null;
-            if (out != null) {
+            McapSink mcap = null;
+            if (out != null && isMcap(out)) {
+                mcap = new McapSink(out, inference.model().inputWidth(), inference.model().inputHeight(),
+                        intrinsics(inference.model()), src.frameId().isEmpty() ? "camera" : src.frameId(),
+                        inference.model().classNames(), McapFormat.Compression.parse(mcapCompression));
+                owned.add(mcap);
+                sinks.add(mcap);
+            } else if (out != null) {
                 int[] size = videoSize(inference.model(), info);
                 video = new VideoWriter(out, inference.model().inputWidth() * 2, inference.model().inputHeight(),
                         size[0], size[1],
@@ -234,6 +254,9 @@ final class RunCommand implements Callable<Integer> {
                         + video.openedEncoder() + (video.sendFailures() > 0 ? " (" + video.sendFailures()
                         + " failed sends)" : ""));
             }
+            if (mcap != null) {
+                err.println("wrote " + mcap.framesWritten() + " frames to " + mcap.target() + " (MCAP, ros2)");
+            }
             if (statsJson != null) {
                 Map<String, Object> header = new LinkedHashMap<>();
                 header.put("source", info.uri());
@@ -273,7 +296,9 @@ final class RunCommand implements Callable<Integer> {
                         - video.framesNotSent()) + " frames were sent");
             }
             if (src.corruptFrames() > 0) {
-                err.println("warning: input " + info.uri() + ": " + src.corruptFrames() + " damaged packets skipped");
+                err.println("warning: input " + info.uri() + ": " + src.corruptFrames() + " damaged "
+                        + (src instanceof McapSource m ? "messages skipped (last: " + m.lastError() + ")"
+                        : "packets skipped"));
             }
             exit = 0;
         } catch (Throwable t) {
@@ -311,6 +336,38 @@ final class RunCommand implements Callable<Integer> {
         return new int[] {w & ~1, h & ~1};
     }
 
+    static boolean isMcap(String out) {
+        return out.toLowerCase(java.util.Locale.ROOT).endsWith(".mcap") 
+                && !out.contains("://");
+    }
+
+    /**
+     * Intrinsics of the class-id and depth maps for MCAP's CameraInfo: the {@code --calib} camera brought to the
+     * model's input size, else the focal length the model was trained at with the principal point at the centre
+     * (zeros, ROS's "uncalibrated", when the model does not say).
+     */
+    private McapSink.Intrinsics intrinsics(ModelInfo model) throws Exception {
+        int w = model.inputWidth();
+        int h = model.inputHeight();
+        if (calib != null) {
+            CameraCalibration camera;
+            try {
+                camera = CameraCalibration.read(calib);
+            } catch (java.io.IOException e) {
+                throw new UserError(e.getMessage());
+            }
+            double sx = (double) w / camera.width();
+            double sy = (double) h / camera.height();
+            // calibration files put pixel centres at +0.5 (calibration/README.md); ROS's K at integers
+            return new McapSink.Intrinsics(camera.fx() * sx, camera.fy() * sy, camera.cx() * sx - 0.5,
+                    camera.cy() * sy - 0.5);
+        }
+        if (Double.isNaN(model.focalPx())) {
+            return new McapSink.Intrinsics(0, 0, 0, 0);
+        }
+        return new McapSink.Intrinsics(model.focalPx(), model.focalPx(), (w - 1) / 2.0, (h - 1) / 2.0);
+    }
+
     /** Frames an intact recording may fall short of its announced count by: 2, or 1 % of a long one. */
     static long truncationTolerance(long announced) {
         return Math.max(2, announced / 100);
@@ -332,6 +389,14 @@ final class RunCommand implements Callable<Integer> {
         }
         if (bitrate < 0) {
             throw new UsageError("--bitrate " + bitrate + ": must be >= 0 bit/s (0 = automatic)");
+        }
+        try {
+            McapFormat.Compression.parse(mcapCompression);
+        } catch (IllegalArgumentException e) {
+            throw new UsageError("--mcap-compression " + mcapCompression + ": expected zstd, lz4 or none");
+        }
+        if (topic != null && topic.isBlank()) {
+            throw new UsageError("--topic: empty topic name");
         }
         if (!videoSize.equals("model") && !videoSize.equals("source")
                 && !videoSize.matches("[1-9][0-9]{0,4}x[1-9][0-9]{0,4}")) {

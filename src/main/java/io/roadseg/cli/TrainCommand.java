@@ -86,7 +86,8 @@ final class TrainCommand implements Callable<Integer> {
     Path resume;
 
     @Option(names = "--from", paramLabel = "ONNX",
-            description = "Start a new run from this roadseg model's weights (optimiser and schedule start afresh).")
+            description = {"Start a new run from this roadseg model (.onnx) or from a run's checkpoint (.ckpt, which also",
+                    "carries the BatchNorm statistics): a warm restart; optimiser and schedule start afresh."})
     Path from;
 
     @Option(names = {"-o", "--out"}, defaultValue = "engines/roadseg-trained.onnx",
@@ -150,11 +151,16 @@ final class TrainCommand implements Callable<Integer> {
             }
             if (resume != null) {
                 checkpoint = TrainingCheckpoint.read(resume);
-            } else if (from != null) {
-                start = OnnxWeightsReader.read(from, FcnArchitecture.defaults());
             }
-            Trainer.Result r = new Trainer(settings, System.err).train(start,
-                    checkpoint, out);
+            Trainer trainer = new Trainer(settings, System.err);
+            if (checkpoint == null && from != null) {
+                if (from.getFileName().toString().endsWith(".ckpt")) {
+                    trainer.warmStart(TrainingCheckpoint.read(from), from.getFileName().toString());
+                } else {
+                    start = OnnxWeightsReader.read(from, FcnArchitecture.defaults());
+                }
+            }
+            Trainer.Result r = trainer.train(start, checkpoint, out);
             System.err.printf(java.util.Locale.ROOT, "losses: segmentation %.4f → %.4f, depth %.4f → %.4f;"
                             + " held-out mIoU %.2f %%%n", r.firstSegLoss(), r.lastSegLoss(), r.firstDepthLoss(),
                     r.lastDepthLoss(), 100 * r.heldOutMeanIou());

@@ -16,6 +16,13 @@ public interface FrameResult {
     /** Presentation time in the source, microseconds from its start. */
     long sourceTimeMicros();
 
+    /**
+     * The frame's timestamp in nanoseconds since the Unix epoch, for message headers: the source's own when it has
+     * one (MCAP header stamps); for a live source without one, the wall clock when it was captured; for a recording
+     * without one (a video file), its presentation time, i.e. time since the recording's start.
+     */
+    long stampNanos();
+
     /** Width of the class and depth maps (the model's input width). */
     int mapWidth();
 

@@ -29,6 +29,7 @@ public final class FrameSlot implements FrameResult, AutoCloseable {
     State state = State.FRAME;
     long frameIndex;
     long sourceMicros;
+    long stampNanos;
     long droppedBefore;
     long grabStartNanos;
     long capturedNanos;
@@ -141,6 +142,11 @@ public final class FrameSlot implements FrameResult, AutoCloseable {
     @Override
     public long sourceTimeMicros() {
         return sourceMicros;
+    }
+
+    @Override
+    public long stampNanos() {
+        return stampNanos;
     }
 
     @Override

@@ -160,6 +160,7 @@ public final class Pipeline implements AutoCloseable {
                     slot.capturedNanos = System.nanoTime();
                     stats.countCaptured();
                     fill(slot, entered++, pts, 0);
+                    slot.stampNanos = stamp(source, pts, false);
                     slot.publishedNanos = System.nanoTime();
                     ring.publish(seq);
                 }
@@ -250,12 +251,34 @@ public final class Pipeline implements AutoCloseable {
             slot.grabStartNanos = grabStart;
             slot.capturedNanos = captured;
             fill(slot, frameIndex, pts, droppedSinceEntered);
+            slot.stampNanos = stamp(source, pts, sourceInfo.live());
             droppedSinceEntered = 0;
             entered++;
             slot.publishedNanos = System.nanoTime();
             ring.publish(seq);
         }
         return false;
+    }
+
+    /** {@link FrameResult#stampNanos}: the source's own stamp, else wall clock (live) or presentation time. */
+    static long stamp(FrameSource source, long pts, boolean live) {
+        long own = source.frameStampNanos();
+        if (own != FrameSource.NO_STAMP) {
+            return own;
+        }
+        if (live) {
+            return EPOCH_NANOS_AT_ORIGIN + (System.nanoTime() - NANO_TIME_ORIGIN);
+        }
+        return pts * 1000;
+    }
+
+    // the wall clock read once, then advanced by the monotonic clock: no allocation, no jumps within a run
+    private static final long NANO_TIME_ORIGIN = System.nanoTime();
+    private static final long EPOCH_NANOS_AT_ORIGIN;
+
+    static {
+        java.time.Instant now = java.time.Instant.now();
+        EPOCH_NANOS_AT_ORIGIN = now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 
     private static void fill(FrameSlot slot, long index, long pts, long dropped) {

@@ -59,6 +59,7 @@ public final class SequentialLoop implements AutoCloseable {
             slot.state = FrameSlot.State.FRAME;
             slot.frameIndex = n;
             slot.sourceMicros = pts;
+            slot.stampNanos = Pipeline.stamp(source, pts, source.info().live());
             slot.droppedBefore = 0;
             slot.publishedNanos = slot.capturedNanos;
             preprocess.onEvent(slot, n, true);

@@ -52,7 +52,6 @@ public final class VideoWriter implements FrameSink {
     private final int pictureWidth;
     /** The exclusive lock on an output file, held from before FFmpeg opens it until {@link #close()}. */
     private java.nio.channels.FileChannel lockChannel;
-    private java.nio.channels.FileLock lock;
     private Path createdFile;
     private final int pictureHeight;
     private final int height;
@@ -138,7 +137,7 @@ public final class VideoWriter implements FrameSink {
                 throw new SinkException("output " + target + ": is a folder");
             }
             createdFile = Files.notExists(path) ? path : null;
-            lock = lock(path, target);
+            lock(path, target);
             url = path.toString();
         }
         this.encoderName = H264Encoders.choose(codec);
@@ -371,40 +370,18 @@ public final class VideoWriter implements FrameSink {
      * file at the same time is refused instead of interleaving its fragments with this one's (a hybrid, corrupt file).
      * The file keeps its name while it is written: a fragmented MP4 is playable at that name even after a crash.
      */
-    private java.nio.channels.FileLock lock(Path path, String target) throws SinkException {
-        try {
-            lockChannel = java.nio.channels.FileChannel.open(path, java.nio.file.StandardOpenOption.CREATE,
-                    java.nio.file.StandardOpenOption.WRITE);
-            java.nio.channels.FileLock l;
-            try {
-                l = lockChannel.tryLock();
-            } catch (java.nio.channels.OverlappingFileLockException e) {
-                l = null;
-            }
-            if (l == null) {
-                lockChannel.close();
-                lockChannel = null;
-                throw new SinkException("output " + target + ": another run is writing this file (it is locked); "
-                        + "choose another --out");
-            }
-            return l;
-        } catch (IOException e) {
-            throw new SinkException("output " + target + ": cannot be opened for writing (" + e.getMessage() + ")");
-        }
+    private void lock(Path path, String target) throws SinkException {
+        lockChannel = OutputLock.open(path, target);
     }
 
     private void releaseLock() {
         try {
-            if (lock != null) {
-                lock.release();
-            }
             if (lockChannel != null) {
                 lockChannel.close();
             }
         } catch (IOException ignored) {
             // the process is letting go of the file anyway
         }
-        lock = null;
         lockChannel = null;
     }
 

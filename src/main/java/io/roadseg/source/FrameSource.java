@@ -45,6 +45,23 @@ public interface FrameSource extends AutoCloseable {
         throw new SourceException("input " + info().uri() + ": has no ground truth");
     }
 
+    /**
+     * The timestamp the recording itself gives the frame the last {@link #read} returned, in nanoseconds since the
+     * Unix epoch (MCAP: the message's header stamp), or {@link #NO_STAMP} when the source has none (video files,
+     * cameras): the pipeline then stamps frames itself (see {@code FrameResult#stampNanos}).
+     */
+    default long frameStampNanos() {
+        return NO_STAMP;
+    }
+
+    /** Returned by {@link #frameStampNanos} by sources whose frames carry no timestamp of their own. */
+    long NO_STAMP = Long.MIN_VALUE;
+
+    /** The frame id (ROS {@code header.frame_id}) of the last frame read, or {@code ""} when the source has none. */
+    default String frameId() {
+        return "";
+    }
+
     /** Makes a blocked {@link #read} return {@link #END_OF_STREAM} soon. Safe from any thread. */
     default void interrupt() {
     }

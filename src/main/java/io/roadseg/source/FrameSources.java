@@ -46,6 +46,14 @@ public final class FrameSources {
             if (!Files.isReadable(path)) {
                 throw new SourceException("input " + uri + ": not readable (permission denied)");
             }
+            if (path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".mcap")
+                    || io.roadseg.mcap.McapReader.isMcap(path)) {
+                return McapSource.open(uri, path, options);
+            }
+            if (options.topic() != null) {
+                throw new SourceException("input " + uri + ": --topic " + options.topic() + " applies to MCAP"
+                        + " recordings only");
+            }
             return FfmpegVideoSource.open(uri, path.toString(), null, false, options);
         }
         if (scheme.equals("v4l2")) {

@@ -8,8 +8,13 @@ import java.time.Duration;
  * @param loop      restart a recording at its end (soak tests); ignored for live sources
  * @param timeout   bound on connecting to and waiting for a network or camera source
  * @param folderFps frame rate assigned to a folder of images
+ * @param topic     the camera topic of an MCAP recording, or null to take its only camera topic
  */
-public record SourceOptions(boolean loop, Duration timeout, double folderFps) {
+public record SourceOptions(boolean loop, Duration timeout, double folderFps, String topic) {
+    public SourceOptions(boolean loop, Duration timeout, double folderFps) {
+        this(loop, timeout, folderFps, null);
+    }
+
     public SourceOptions {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("timeout must be positive, got " + timeout);
@@ -24,10 +29,14 @@ public record SourceOptions(boolean loop, Duration timeout, double folderFps) {
     }
 
     public SourceOptions withLoop(boolean loop) {
-        return new SourceOptions(loop, timeout, folderFps);
+        return new SourceOptions(loop, timeout, folderFps, topic);
     }
 
     public SourceOptions withTimeout(Duration timeout) {
-        return new SourceOptions(loop, timeout, folderFps);
+        return new SourceOptions(loop, timeout, folderFps, topic);
+    }
+
+    public SourceOptions withTopic(String topic) {
+        return new SourceOptions(loop, timeout, folderFps, topic);
     }
 }

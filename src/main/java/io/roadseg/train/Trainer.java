@@ -150,9 +150,23 @@ public final class Trainer {
     private final PrintStream log;
     private final FcnArchitecture modelArchitecture = FcnArchitecture.defaults();
 
+    /** A finished run's checkpoint this run starts its weights and BatchNorm statistics from, or null. */
+    private TrainingCheckpoint warmStart;
+    private String warmStartName = "";
+
     public Trainer(Settings settings, PrintStream log) {
         this.settings = settings;
         this.log = log;
+    }
+
+    /**
+     * Starts this run from another run's checkpoint: its weights and BatchNorm statistics, not its optimiser moments,
+     * schedule or data order (a warm restart). The name is written into the checkpoint and the model's metadata.
+     */
+    public Trainer warmStart(TrainingCheckpoint checkpoint, String name) {
+        this.warmStart = checkpoint;
+        this.warmStartName = name;
+        return this;
     }
 
     /** @return the checkpoint file that goes with an ONNX output: {@code x.onnx → x.ckpt} */
@@ -309,6 +323,12 @@ public final class Trainer {
             if (resume != null) {
                 firstStep = restore(resume, net, adam) + 1;
                 log.println("train: resumed at step " + (firstStep - 1) + " of " + settings.steps());
+            } else if (warmStart != null) {
+                requireArchitecture(warmStart, "--from");
+                load(warmStart, "param/", net.parameters());
+                load(warmStart, "buffer/", net.buffers());
+                log.println("train: weights and BatchNorm statistics from " + warmStartName + " (its step "
+                        + warmStart.properties().get("step") + "); optimiser and schedule start afresh");
             }
             ByteBuffer crop = ByteBuffer.allocateDirect(cropPixels * 3);
             FloatBuffer planes = ByteBuffer.allocateDirect(4 * 3 * cropPixels).order(ByteOrder.nativeOrder())
@@ -475,6 +495,9 @@ public final class Trainer {
         Map<String, String> properties = new LinkedHashMap<>(settings.properties());
         properties.put("step", Long.toString(step));
         properties.put("architecture", FcnArchitecture.NAME);
+        if (!warmStartName.isEmpty()) {
+            properties.put("warm_start", warmStartName);
+        }
         Map<String, TrainingCheckpoint.Tensor> tensors = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : net.parameters().entrySet()) {
             tensors.put("param/" + e.getKey(), tensor(e.getValue()));
@@ -497,7 +520,8 @@ public final class Trainer {
                         settings.simPerBatch(), settings.cropWidth(), settings.cropHeight(), settings.seed()));
         metadata.put(ModelContract.TRAINING_DATA, "CamVid " + String.join("+", settings.splits())
                 + (settings.heldOut().isEmpty() ? "" : " without sequence " + settings.heldOut())
-                + "; synthetic town drives (roadseg sim, seed " + settings.seed() + ")");
+                + "; synthetic town drives (roadseg sim, seed " + settings.seed() + ")"
+                + (warmStartName.isEmpty() ? "" : "; warm restart from " + warmStartName));
         metadata.put(ModelContract.HELD_OUT, settings.heldOut().isEmpty() ? "none" : "CamVid sequence "
                 + settings.heldOut() + (Double.isNaN(heldOutIou) ? "" : String.format(Locale.ROOT,
                 ", mIoU %.2f %% at step %d", 100 * heldOutIou, step)));
@@ -523,9 +547,9 @@ public final class Trainer {
                         + ", this run has " + e.getValue() + "; resume with the same settings");
             }
         }
-        if (!FcnArchitecture.NAME.equals(checkpoint.properties().get("architecture"))) {
-            throw new IOException("--resume: checkpoint of architecture " + checkpoint.properties().get("architecture")
-                    + ", expected " + FcnArchitecture.NAME);
+        requireArchitecture(checkpoint, "--resume");
+        if (checkpoint.properties().containsKey("warm_start")) {
+            warmStartName = checkpoint.properties().get("warm_start");
         }
         load(checkpoint, "param/", net.parameters());
         load(checkpoint, "buffer/", net.buffers());
@@ -535,12 +559,19 @@ public final class Trainer {
         return Long.parseLong(checkpoint.property("step"));
     }
 
+    private static void requireArchitecture(TrainingCheckpoint checkpoint, String option) throws IOException {
+        if (!FcnArchitecture.NAME.equals(checkpoint.properties().get("architecture"))) {
+            throw new IOException(option + ": checkpoint of architecture "
+                    + checkpoint.properties().get("architecture") + ", expected " + FcnArchitecture.NAME);
+        }
+    }
+
     private static void load(TrainingCheckpoint checkpoint, String prefix, Map<String, Tensor> into)
             throws IOException {
         for (Map.Entry<String, Tensor> e : into.entrySet()) {
             TrainingCheckpoint.Tensor t = checkpoint.tensors().get(prefix + e.getKey());
             if (t == null || t.values().length != e.getValue().numel()) {
-                throw new IOException("--resume: checkpoint lacks " + prefix + e.getKey() + " or its size differs");
+                throw new IOException("checkpoint lacks " + prefix + e.getKey() + " or its size differs");
             }
             TorchFcn.load(e.getValue(), t.values());
         }

@@ -1,0 +1,82 @@
+package io.roadseg.cli;
+
+import io.roadseg.mcap.McapReader;
+import io.roadseg.ros.CameraMessages;
+import io.roadseg.source.FrameSource;
+import io.roadseg.source.FrameSources;
+import io.roadseg.source.SourceInfo;
+import io.roadseg.source.SourceOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code roadseg info SOURCE}: what a recording holds. For an MCAP file every channel (topic, type, encodings,
+ * message count, time span and rate) with the camera topics roadseg can replay marked; for anything else the source
+ * as {@code run} would open it.
+ */
+@Command(name = "info", mixinStandardHelpOptions = true,
+        description = {"What a recording holds: for an MCAP file its channels (topic, type, messages, rate) with the "
+                + "camera topics roadseg replays marked '*'; for a video, folder or stream its size, rate and frames."})
+final class InfoCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "SOURCE", description = "An MCAP file, a video file, a folder or a URL.")
+    String source;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintStream out = System.out;
+        Path path = source.contains("://") ? null : Path.of(source);
+        if (path != null && Files.isRegularFile(path) && (source.toLowerCase(Locale.ROOT).endsWith(".mcap")
+                || McapReader.isMcap(path))) {
+            try (McapReader r = McapReader.open(path)) {
+                print(r, out);
+            } catch (IOException e) {
+                throw new UserError(e.getMessage());
+            }
+            return 0;
+        }
+        if (path != null && !Files.exists(path)) {
+            throw new UserError("input " + source + ": no such file or folder");
+        }
+        try (FrameSource s = FrameSources.open(source, SourceOptions.defaults())) {
+            SourceInfo i = s.info();
+            out.printf(Locale.ROOT, "%s: %dx%d, %.2f fps, %s%s%n", i.uri(), i.width(), i.height(), i.fps(), i.codec(),
+                    i.live() ? ", live" : i.frameCount() > 0 ? ", " + i.frameCount() + " frames" : "");
+        }
+        return 0;
+    }
+
+    static void print(McapReader r, PrintStream out) {
+        out.printf(Locale.ROOT, "%s: MCAP, profile '%s', written by '%s', %s%n", r.file(), r.profile(), r.library(),
+                r.indexed() ? "indexed (summary read)" : "no usable index (data section scanned)");
+        if (r.truncation() != null) {
+            out.println("  cut short: " + r.truncation());
+        }
+        out.printf(Locale.ROOT, "  %-1s %-36s %-34s %-9s %9s %9s %8s%n", "", "topic", "type", "encoding", "messages",
+                "seconds", "rate Hz");
+        for (McapReader.Channel c : r.channels().values()) {
+            McapReader.Schema s = r.schemaOf(c);
+            String type = s == null ? "(schemaless)" : s.name();
+            boolean camera;
+            try {
+                camera = s != null && CameraMessages.forChannel(s.name(), s.encoding(), s.data(),
+                        c.messageEncoding()) != null;
+            } catch (CameraMessages.DecodeException e) {
+                camera = false;
+            }
+            int n = r.messageCount(c.id());
+            long[] range = r.timeRange(c.id());
+            double seconds = (range[1] - range[0]) / 1e9;
+            out.printf(Locale.ROOT, "  %-1s %-36s %-34s %-9s %9d %9.2f %8s%n", camera ? "*" : "", c.topic(), type,
+                    c.messageEncoding(), n, seconds, n > 1 && seconds > 0
+                            ? String.format(Locale.ROOT, "%.2f", (n - 1) / seconds) : "-");
+        }
+        out.println("  * camera topic roadseg replays: roadseg run " + r.file() + " --topic TOPIC");
+    }
+}

@@ -1,0 +1,329 @@
+package io.roadseg.ros;
+
+import com.google.protobuf.DescriptorProtos;
+import com.google.protobuf.Descriptors;
+import com.google.protobuf.InvalidProtocolBufferException;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Decodes camera frames from the message types robotics recordings carry them in, without copying the pixels:
+ * ROS 2 {@code sensor_msgs/msg/CompressedImage} and {@code sensor_msgs/msg/Image} in CDR, and Foxglove's
+ * {@code foxglove.CompressedImage} in protobuf, whose field numbers are looked up by name in the
+ * {@code FileDescriptorSet} the recording stores in its schema record (no generated code).
+ *
+ * <p>One decoder per channel; {@link #decode} fills the reused {@link Frame} and allocates nothing.
+ *
+ * <p>Threading: one thread.
+ */
+public final class CameraMessages {
+    /** What one message holds: a view into the payload's array, valid until the next decode. */
+    public static final class Frame {
+        /** True for an encoded image (JPEG, PNG); false for raw pixels ({@link #width} etc. set). */
+        public boolean compressed;
+        /** Header stamp, nanoseconds since the epoch; 0 when the message has none. */
+        public long stampNanos;
+        public byte[] array;
+        public int frameIdOffset;
+        public int frameIdLength;
+        /** CompressedImage: format ({@code jpeg}, {@code png}); Image: encoding ({@code rgb8}, …). */
+        public int formatOffset;
+        public int formatLength;
+        public int dataOffset;
+        public int dataLength;
+        public int width;
+        public int height;
+        public int step;
+        public boolean bigEndian;
+
+        /** @return the format (compressed) or encoding (raw) as text, for messages to people */
+        public String format() {
+            return new String(array, formatOffset, formatLength, StandardCharsets.UTF_8);
+        }
+
+        public String frameId() {
+            return new String(array, frameIdOffset, frameIdLength, StandardCharsets.UTF_8);
+        }
+
+        /** @return true when the format/encoding equals {@code s} (ASCII), without allocating */
+        public boolean formatIs(String s) {
+            if (s.length() != formatLength) {
+                return false;
+            }
+            for (int i = 0; i < formatLength; i++) {
+                if (array[formatOffset + i] != s.charAt(i)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    /** A message that cannot be decoded as its schema says. */
+    public static final class DecodeException extends Exception {
+        public DecodeException(String message) {
+            super(message);
+        }
+    }
+
+    private enum Kind { ROS_COMPRESSED, ROS_IMAGE, FOXGLOVE_COMPRESSED }
+
+    private final Kind kind;
+    private final CdrReader cdr = new CdrReader();
+    // protobuf field numbers of foxglove.CompressedImage and google.protobuf.Timestamp
+    private int pbTimestamp;
+    private int pbFrameId;
+    private int pbData;
+    private int pbFormat;
+    private int pbSeconds;
+    private int pbNanos;
+
+    private CameraMessages(Kind kind) {
+        this.kind = kind;
+    }
+
+    /**
+     * @param schemaName      the channel's schema name
+     * @param schemaEncoding  the schema's encoding ({@code ros2msg}, {@code ros2idl}, {@code protobuf})
+     * @param schemaData      the schema record's data (the FileDescriptorSet for protobuf)
+     * @param messageEncoding the channel's message encoding ({@code cdr}, {@code protobuf})
+     * @return a decoder, or null when this is not a camera type roadseg reads (see {@link #unsupported})
+     */
+    public static CameraMessages forChannel(String schemaName, String schemaEncoding, byte[] schemaData,
+                                            String messageEncoding) throws DecodeException {
+        if (messageEncoding.equals("cdr")) {
+            if (schemaName.equals(RosMessages.COMPRESSED_IMAGE)) {
+                return new CameraMessages(Kind.ROS_COMPRESSED);
+            }
+            if (schemaName.equals(RosMessages.IMAGE)) {
+                return new CameraMessages(Kind.ROS_IMAGE);
+            }
+        }
+        if (messageEncoding.equals("protobuf") && schemaEncoding.equals("protobuf")
+                && schemaName.equals(RosMessages.FOXGLOVE_COMPRESSED_IMAGE)) {
+            CameraMessages m = new CameraMessages(Kind.FOXGLOVE_COMPRESSED);
+            m.resolveProtobuf(schemaName, schemaData);
+            return m;
+        }
+        return null;
+    }
+
+    /** @return true when a channel looks like a camera (an image type), whether or not it can be read */
+    public static boolean looksLikeCamera(String schemaName) {
+        return RosMessages.CAMERA_TYPES.contains(schemaName) || schemaName.endsWith("Image")
+                || schemaName.endsWith("/Image") || schemaName.endsWith(".RawImage");
+    }
+
+    private void resolveProtobuf(String typeName, byte[] data) throws DecodeException {
+        Descriptors.Descriptor type;
+        try {
+            DescriptorProtos.FileDescriptorSet set = DescriptorProtos.FileDescriptorSet.parseFrom(data);
+            Map<String, DescriptorProtos.FileDescriptorProto> protos = new HashMap<>();
+            for (DescriptorProtos.FileDescriptorProto p : set.getFileList()) {
+                protos.put(p.getName(), p);
+            }
+            Map<String, Descriptors.FileDescriptor> built = new HashMap<>();
+            type = null;
+            for (DescriptorProtos.FileDescriptorProto p : set.getFileList()) {
+                Descriptors.FileDescriptor f = build(p.getName(), protos, built, 0);
+                String pkg = f.getPackage();
+                for (Descriptors.Descriptor d : f.getMessageTypes()) {
+                    if ((pkg.isEmpty() ? d.getName() : pkg + "." + d.getName()).equals(typeName)) {
+                        type = d;
+                    }
+                }
+            }
+        } catch (InvalidProtocolBufferException | Descriptors.DescriptorValidationException e) {
+            throw new DecodeException("schema " + typeName + ": its protobuf FileDescriptorSet does not parse ("
+                    + e.getMessage() + ")");
+        }
+        if (type == null) {
+            throw new DecodeException("schema " + typeName + ": its FileDescriptorSet does not define " + typeName);
+        }
+        pbData = field(type, "data", Descriptors.FieldDescriptor.Type.BYTES);
+        pbFormat = field(type, "format", Descriptors.FieldDescriptor.Type.STRING);
+        pbFrameId = optionalField(type, "frame_id");
+        Descriptors.FieldDescriptor ts = type.findFieldByName("timestamp");
+        if (ts != null && ts.getType() == Descriptors.FieldDescriptor.Type.MESSAGE) {
+            pbTimestamp = ts.getNumber();
+            pbSeconds = optionalField(ts.getMessageType(), "seconds");
+            pbNanos = optionalField(ts.getMessageType(), "nanos");
+        }
+    }
+
+    private static Descriptors.FileDescriptor build(String name, Map<String, DescriptorProtos.FileDescriptorProto> protos,
+                                                    Map<String, Descriptors.FileDescriptor> built, int depth)
+            throws Descriptors.DescriptorValidationException, InvalidProtocolBufferException {
+        Descriptors.FileDescriptor done = built.get(name);
+        if (done != null) {
+            return done;
+        }
+        DescriptorProtos.FileDescriptorProto p = protos.get(name);
+        if (p == null || depth > 64) {
+            throw new InvalidProtocolBufferException("dependency " + name + " missing from the set");
+        }
+        Descriptors.FileDescriptor[] deps = new Descriptors.FileDescriptor[p.getDependencyCount()];
+        for (int i = 0; i < deps.length; i++) {
+            deps[i] = build(p.getDependency(i), protos, built, depth + 1);
+        }
+        Descriptors.FileDescriptor f = Descriptors.FileDescriptor.buildFrom(p, deps);
+        built.put(name, f);
+        return f;
+    }
+
+    private static int field(Descriptors.Descriptor type, String name, Descriptors.FieldDescriptor.Type want)
+            throws DecodeException {
+        Descriptors.FieldDescriptor f = type.findFieldByName(name);
+        if (f == null || f.getType() != want) {
+            throw new DecodeException("schema " + type.getFullName() + ": no " + want.name().toLowerCase()
+                    + " field '" + name + "'");
+        }
+        return f.getNumber();
+    }
+
+    private static int optionalField(Descriptors.Descriptor type, String name) {
+        Descriptors.FieldDescriptor f = type.findFieldByName(name);
+        return f == null ? -1 : f.getNumber();
+    }
+
+    /** Decodes one message payload into {@code out}. */
+    public void decode(byte[] b, int offset, int length, Frame out) throws DecodeException {
+        out.array = b;
+        out.stampNanos = 0;
+        out.frameIdLength = 0;
+        out.formatLength = 0;
+        out.width = 0;
+        out.height = 0;
+        out.step = 0;
+        out.bigEndian = false;
+        try {
+            switch (kind) {
+                case ROS_COMPRESSED -> {
+                    rosHeader(b, offset, length, out);
+                    out.formatOffset = cdr.stringOffset();
+                    out.formatLength = cdr.lastLength;
+                    out.dataOffset = cdr.bytesOffset();
+                    out.dataLength = cdr.lastLength;
+                    out.compressed = true;
+                }
+                case ROS_IMAGE -> {
+                    rosHeader(b, offset, length, out);
+                    out.height = (int) Math.min(Integer.MAX_VALUE, cdr.uint32());
+                    out.width = (int) Math.min(Integer.MAX_VALUE, cdr.uint32());
+                    out.formatOffset = cdr.stringOffset();
+                    out.formatLength = cdr.lastLength;
+                    out.bigEndian = cdr.uint8() != 0;
+                    out.step = (int) Math.min(Integer.MAX_VALUE, cdr.uint32());
+                    out.dataOffset = cdr.bytesOffset();
+                    out.dataLength = cdr.lastLength;
+                    out.compressed = false;
+                }
+                case FOXGLOVE_COMPRESSED -> protobuf(b, offset, offset + length, out);
+            }
+        } catch (CdrReader.CdrException e) {
+            throw new DecodeException(e.getMessage());
+        }
+    }
+
+    private void rosHeader(byte[] b, int offset, int length, Frame out) throws CdrReader.CdrException {
+        cdr.begin(b, offset, length);
+        long sec = cdr.int32();
+        long nsec = cdr.uint32();
+        out.stampNanos = sec * 1_000_000_000L + nsec;
+        out.frameIdOffset = cdr.stringOffset();
+        out.frameIdLength = cdr.lastLength;
+    }
+
+    // ------------------------------------------------------------------ protobuf wire format, the fields we need
+
+    private int pos;
+
+    private void protobuf(byte[] b, int start, int end, Frame out) throws DecodeException {
+        out.compressed = true;
+        out.dataLength = 0;
+        pos = start;
+        boolean data = false;
+        while (pos < end) {
+            long key = varint(b, end);
+            int number = (int) (key >>> 3);
+            int wire = (int) (key & 7);
+            if (wire == 2) {
+                int n = (int) varint(b, end);
+                if (n < 0 || pos + n > end) {
+                    throw new DecodeException("protobuf field " + number + " runs past the message's end");
+                }
+                if (number == pbData) {
+                    out.dataOffset = pos;
+                    out.dataLength = n;
+                    data = true;
+                } else if (number == pbFormat) {
+                    out.formatOffset = pos;
+                    out.formatLength = n;
+                } else if (number == pbFrameId) {
+                    out.frameIdOffset = pos;
+                    out.frameIdLength = n;
+                } else if (number == pbTimestamp) {
+                    out.stampNanos = timestamp(b, pos, pos + n);
+                }
+                pos += n;
+            } else {
+                skip(b, wire, end, number);
+            }
+        }
+        if (!data) {
+            out.dataOffset = start;
+        }
+    }
+
+    private long timestamp(byte[] b, int start, int end) throws DecodeException {
+        int saved = pos;
+        pos = start;
+        long seconds = 0;
+        long nanos = 0;
+        while (pos < end) {
+            long key = varint(b, end);
+            int number = (int) (key >>> 3);
+            int wire = (int) (key & 7);
+            if (wire == 0 && number == pbSeconds) {
+                seconds = varint(b, end);
+            } else if (wire == 0 && number == pbNanos) {
+                nanos = (int) varint(b, end);
+            } else {
+                skip(b, wire, end, number);
+            }
+        }
+        pos = saved;
+        return seconds * 1_000_000_000L + nanos;
+    }
+
+    private void skip(byte[] b, int wire, int end, int number) throws DecodeException {
+        switch (wire) {
+            case 0 -> varint(b, end);
+            case 1 -> pos += 8;
+            case 2 -> pos += (int) varint(b, end);
+            case 5 -> pos += 4;
+            default -> throw new DecodeException("protobuf field " + number + " has wire type " + wire
+                    + ", which is not valid here");
+        }
+        if (pos > end) {
+            throw new DecodeException("protobuf field " + number + " runs past the message's end");
+        }
+    }
+
+    private long varint(byte[] b, int end) throws DecodeException {
+        long v = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            if (pos >= end) {
+                throw new DecodeException("protobuf message ends inside a varint");
+            }
+            int x = b[pos++];
+            v |= (long) (x & 0x7f) << shift;
+            if (x >= 0) {
+                return v;
+            }
+        }
+        throw new DecodeException("protobuf varint longer than 10 bytes");
+    }
+}

@@ -1,0 +1,123 @@
+package io.roadseg.ros;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Decodes CDR-encoded ROS 2 messages (little- or big-endian encapsulation, XCDR1 alignment) from a byte range
+ * without copying: strings are returned as offsets where the caller can avoid allocation.
+ *
+ * <p>Threading: one thread; reset with {@link #begin} per message.
+ */
+public final class CdrReader {
+    private byte[] b;
+    private int origin;
+    private int at;
+    private int end;
+    private boolean little;
+
+    /**
+     * Starts reading a message from {@code b[offset, offset+length)}.
+     *
+     * @throws CdrException when the encapsulation header is not plain CDR
+     */
+    public CdrReader begin(byte[] b, int offset, int length) throws CdrException {
+        if (length < 4) {
+            throw new CdrException("CDR message shorter than its 4-byte header");
+        }
+        int kind = (b[offset] & 0xff) << 8 | (b[offset + 1] & 0xff);
+        if (kind != 0 && kind != 1) {
+            throw new CdrException("CDR encapsulation 0x" + Integer.toHexString(kind) + " not supported (plain CDR"
+                    + " big- or little-endian, 0x0000/0x0001, is)");
+        }
+        this.b = b;
+        this.little = kind == 1;
+        this.origin = offset + 4;
+        this.at = origin;
+        this.end = offset + length;
+        return this;
+    }
+
+    private void align(int n) {
+        at += (n - (at - origin) % n) % n;
+    }
+
+    private void need(int n) throws CdrException {
+        if (at + n > end || n < 0) {
+            throw new CdrException("CDR message ends early (needs " + n + " bytes at offset " + (at - origin) + ")");
+        }
+    }
+
+    public int uint8() throws CdrException {
+        need(1);
+        return b[at++] & 0xff;
+    }
+
+    public int int32() throws CdrException {
+        align(4);
+        need(4);
+        int v = little
+                ? (b[at] & 0xff) | (b[at + 1] & 0xff) << 8 | (b[at + 2] & 0xff) << 16 | (b[at + 3] & 0xff) << 24
+                : (b[at + 3] & 0xff) | (b[at + 2] & 0xff) << 8 | (b[at + 1] & 0xff) << 16 | (b[at] & 0xff) << 24;
+        at += 4;
+        return v;
+    }
+
+    public long uint32() throws CdrException {
+        return int32() & 0xffffffffL;
+    }
+
+    public double float64() throws CdrException {
+        align(8);
+        need(8);
+        long v = 0;
+        for (int i = 0; i < 8; i++) {
+            int k = little ? 7 - i : i;
+            v = (v << 8) | (b[at + k] & 0xffL);
+        }
+        at += 8;
+        return Double.longBitsToDouble(v);
+    }
+
+    /** Reads a string's length and skips it; returns its offset in the array (its length: {@link #lastLength}). */
+    public int stringOffset() throws CdrException {
+        long n = uint32();
+        if (n > end - at) {
+            throw new CdrException("CDR string of " + n + " bytes runs past the message's end");
+        }
+        int start = at;
+        at += (int) n;
+        lastLength = n == 0 ? 0 : (int) n - 1; // without the NUL
+        return start;
+    }
+
+    public String string() throws CdrException {
+        int o = stringOffset();
+        return new String(b, o, lastLength, StandardCharsets.UTF_8);
+    }
+
+    /** Reads a {@code uint8[]} sequence's count and skips it; returns its offset (length: {@link #lastLength}). */
+    public int bytesOffset() throws CdrException {
+        long n = uint32();
+        if (n > end - at) {
+            throw new CdrException("CDR byte sequence of " + n + " bytes runs past the message's end");
+        }
+        int start = at;
+        at += (int) n;
+        lastLength = (int) n;
+        return start;
+    }
+
+    /** Length of the last string (without NUL) or byte sequence. */
+    public int lastLength;
+
+    public byte[] array() {
+        return b;
+    }
+
+    /** A failure to decode a CDR message. */
+    public static final class CdrException extends Exception {
+        public CdrException(String message) {
+            super(message);
+        }
+    }
+}

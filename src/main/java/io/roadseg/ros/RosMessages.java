@@ -1,0 +1,72 @@
+package io.roadseg.ros;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * The few ROS 2 message types roadseg reads and writes, with their {@code ros2msg} definitions as rosbag2 stores
+ * them in MCAP schema records: the type's own definition, then each dependency after a line of 80 {@code =} and a
+ * {@code MSG: package/Type} line.
+ *
+ * <p>Layouts (CDR, see {@link CdrWriter}):
+ * <ul>
+ *   <li>{@code std_msgs/Header}: {@code builtin_interfaces/Time stamp} (int32 sec, uint32 nanosec), string frame_id</li>
+ *   <li>{@code sensor_msgs/msg/CompressedImage}: header, string format ({@code jpeg}, {@code png}), uint8[] data</li>
+ *   <li>{@code sensor_msgs/msg/Image}: header, uint32 height, uint32 width, string encoding, uint8 is_bigendian,
+ *       uint32 step, uint8[] data (encodings read: rgb8, bgr8, mono8, rgba8, bgra8; written: mono8, 32FC1)</li>
+ *   <li>{@code sensor_msgs/msg/CameraInfo}: header, height, width, distortion_model, float64[] d, float64[9] k,
+ *       float64[9] r, float64[12] p, binning_x, binning_y, {@code sensor_msgs/RegionOfInterest} roi</li>
+ * </ul>
+ */
+public final class RosMessages {
+    public static final String COMPRESSED_IMAGE = "sensor_msgs/msg/CompressedImage";
+    public static final String IMAGE = "sensor_msgs/msg/Image";
+    public static final String CAMERA_INFO = "sensor_msgs/msg/CameraInfo";
+    /** Foxglove's protobuf image message, read through the descriptor in the file's schema record. */
+    public static final String FOXGLOVE_COMPRESSED_IMAGE = "foxglove.CompressedImage";
+
+    /** Camera image types a recording can be replayed from. */
+    public static final List<String> CAMERA_TYPES = List.of(COMPRESSED_IMAGE, IMAGE, FOXGLOVE_COMPRESSED_IMAGE);
+
+    private static final String TIME = "int32 sec\nuint32 nanosec\n";
+    private static final String HEADER = "builtin_interfaces/Time stamp\nstring frame_id\n";
+    private static final String ROI = "uint32 x_offset\nuint32 y_offset\nuint32 height\nuint32 width\nbool do_rectify\n";
+    private static final String SEPARATOR = "=".repeat(80) + "\n";
+
+    private RosMessages() {
+    }
+
+    /** @return the {@code ros2msg} schema text of one of the types above, dependencies included */
+    public static String definition(String type) {
+        String headerDeps = dependency("std_msgs/Header", HEADER) + dependency("builtin_interfaces/Time", TIME);
+        return switch (type) {
+            case COMPRESSED_IMAGE -> "std_msgs/Header header\nstring format\nuint8[] data\n" + headerDeps;
+            case IMAGE -> "std_msgs/Header header\nuint32 height\nuint32 width\nstring encoding\nuint8 is_bigendian\n"
+                    + "uint32 step\nuint8[] data\n" + headerDeps;
+            case CAMERA_INFO -> "std_msgs/Header header\nuint32 height\nuint32 width\nstring distortion_model\n"
+                    + "float64[] d\nfloat64[9] k\nfloat64[9] r\nfloat64[12] p\nuint32 binning_x\nuint32 binning_y\n"
+                    + "sensor_msgs/RegionOfInterest roi\n" + headerDeps
+                    + dependency("sensor_msgs/RegionOfInterest", ROI);
+            default -> throw new IllegalArgumentException("no ros2msg definition for " + type);
+        };
+    }
+
+    public static byte[] definitionBytes(String type) {
+        return definition(type).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String dependency(String name, String text) {
+        return SEPARATOR + "MSG: " + name + "\n" + text;
+    }
+
+    /**
+     * rosbag2's {@code offered_qos_profiles} channel metadata for a plain publisher: reliable, volatile, keep last
+     * 10, infinite deadline, lifespan and lease (the values rosbag2 itself writes for such a publisher).
+     */
+    public static String offeredQosProfiles() {
+        String forever = "    sec: 2147483647\n    nsec: 4294967295\n";
+        return "- history: 1\n  depth: 10\n  reliability: 1\n  durability: 2\n  deadline:\n" + forever
+                + "  lifespan:\n" + forever + "  liveliness: 1\n  liveliness_lease_duration:\n" + forever
+                + "  avoid_ros_namespace_conventions: false";
+    }
+}

@@ -1,0 +1,69 @@
+package io.roadseg.sink;
+
+import io.roadseg.pipeline.FrameResult;
+import io.roadseg.stats.AsciiText;
+
+import java.util.List;
+
+/**
+ * One frame's results as a JSON object, the form shared by the JSON-lines file, the MCAP {@code json} channel and
+ * live viewers:
+ * <pre>
+ * {"frame":12,"t_us":480000,"stamp_ns":1700000000400000000,"dropped_before":0,
+ *  "latency_ms":{"capture":1.2,"preprocess":0.9,"inference":21.4,"postprocess":3.1,"to_sink":27.0},
+ *  "class_share":{"sky":0.2134,…},"road_ahead_m":18.4}
+ * </pre>
+ * {@code t_us} is the time since the source's first frame, {@code stamp_ns} the frame's timestamp
+ * ({@link FrameResult#stampNanos}), {@code to_sink} capture → the sink that wrote it; {@code road_ahead_m} is null
+ * when no road is seen under the camera.
+ *
+ * <p>Built in one reused byte array: no allocation per frame. Threading: one thread.
+ */
+public final class FrameJson {
+    private static final byte[] FRAME = AsciiText.ascii("{\"frame\":");
+    private static final byte[] T_US = AsciiText.ascii(",\"t_us\":");
+    private static final byte[] STAMP = AsciiText.ascii(",\"stamp_ns\":");
+    private static final byte[] DROPPED = AsciiText.ascii(",\"dropped_before\":");
+    private static final byte[] CAPTURE = AsciiText.ascii(",\"latency_ms\":{\"capture\":");
+    private static final byte[] PRE = AsciiText.ascii(",\"preprocess\":");
+    private static final byte[] INFER = AsciiText.ascii(",\"inference\":");
+    private static final byte[] POST = AsciiText.ascii(",\"postprocess\":");
+    private static final byte[] TO_SINK = AsciiText.ascii(",\"to_sink\":");
+    private static final byte[] SHARE = AsciiText.ascii("},\"class_share\":{");
+    private static final byte[] ROAD = AsciiText.ascii("},\"road_ahead_m\":");
+
+    private final byte[][] classKeys;
+    private final AsciiText line;
+
+    public FrameJson(List<String> classNames) {
+        classKeys = new byte[classNames.size()][];
+        for (int i = 0; i < classKeys.length; i++) {
+            String name = classNames.get(i).replace("\\", "\\\\").replace("\"", "\\\"");
+            classKeys[i] = AsciiText.ascii((i == 0 ? "\"" : ",\"") + name + "\":");
+        }
+        line = new AsciiText(512 + 32 * classKeys.length);
+    }
+
+    /** Encodes {@code f} (the sink's clock reading {@code nowNanos} gives {@code to_sink}); returns the text. */
+    public AsciiText encode(FrameResult f, long nowNanos) {
+        double pixels = (double) f.mapWidth() * f.mapHeight();
+        line.clear().append(FRAME).append(f.frameIndex()).append(T_US).append(f.sourceTimeMicros())
+                .append(STAMP).append(f.stampNanos())
+                .append(DROPPED).append(f.droppedBefore())
+                .append(CAPTURE).append(f.captureNanos() / 1e6, 3)
+                .append(PRE).append(f.preprocessNanos() / 1e6, 3)
+                .append(INFER).append(f.inferenceNanos() / 1e6, 3)
+                .append(POST).append(f.postprocessNanos() / 1e6, 3)
+                .append(TO_SINK).append((nowNanos - f.capturedAtNanos()) / 1e6, 3)
+                .append(SHARE);
+        for (int c = 0; c < classKeys.length; c++) {
+            line.append(classKeys[c]).append(f.classPixels(c) / pixels, 4);
+        }
+        return line.append(ROAD).append(f.roadAheadMetres(), 2).append('}');
+    }
+
+    /** @return the text of the last {@link #encode} */
+    public AsciiText text() {
+        return line;
+    }
+}

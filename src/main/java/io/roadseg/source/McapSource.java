@@ -1,0 +1,390 @@
+package io.roadseg.source;
+
+import io.roadseg.mcap.McapReader;
+import io.roadseg.ros.CameraMessages;
+import io.roadseg.ros.RosMessages;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Size;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC4;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
+import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_BGRA2BGR;
+import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_GRAY2BGR;
+import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_RGB2BGR;
+import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_RGBA2BGR;
+import static org.bytedeco.opencv.global.opencv_imgproc.cvtColor;
+import static org.bytedeco.opencv.global.opencv_imgproc.resize;
+
+/**
+ * Replays the camera frames of an MCAP recording (ROS 2 bags, Foxglove recordings): one camera topic, its messages
+ * in log-time order, JPEG/PNG decoded by OpenCV and raw images converted to BGR.
+ *
+ * <p><b>Topics.</b> With {@code --topic} that topic; without it the file's only camera topic
+ * ({@code sensor_msgs/msg/CompressedImage}, {@code sensor_msgs/msg/Image} or {@code foxglove.CompressedImage}); a
+ * file with several, or none, is refused with the list ({@code roadseg info FILE} prints it too).
+ *
+ * <p><b>Time.</b> Frames are ordered and paced ({@code --pace}) by the messages' log time, the recorder's clock,
+ * which every MCAP message has; the presentation time is log time since the first frame. The frame's header stamp
+ * (the camera driver's acquisition time; log time when the header's stamp is zero) is handed on as
+ * {@link #frameStampNanos()}, so results written to MCAP carry the stamp of the image they belong to, as ROS
+ * consumers match them.
+ *
+ * <p><b>Damage.</b> A message that does not decode (bad CDR, an image codec that fails) is skipped and counted
+ * ({@link #corruptFrames()}; the run warns once at its end). A file cut short (a recorder killed mid-write) is
+ * replayed up to its last complete record, then {@link #read} fails with where it was cut, so the run finalises its
+ * outputs and exits non-zero.
+ *
+ * <p>Native memory: one growing input buffer and the decoded/converted {@code Mat}s, reused and freed by
+ * {@link #close()}; a {@code Mat} header over each compressed message is freed at once.
+ *
+ * <p>Threading: one reader thread.
+ */
+public final class McapSource implements FrameSource {
+    private final McapReader reader;
+    private final McapReader.Channel channel;
+    private final String schemaName;
+    private final CameraMessages decoder;
+    private final CameraMessages.Frame message = new CameraMessages.Frame();
+    private final boolean loop;
+    private McapReader.Cursor cursor;
+    private final SourceInfo info;
+    private final long firstLogTime;
+    private long loopOffsetNanos;
+    private long lastPts;
+    private long stampNanos = NO_STAMP;
+    private String frameId = "";
+    private byte[] frameIdBytes = new byte[0];
+    private long corrupt;
+    private boolean pendingFirst;
+    private volatile boolean interrupted;
+
+    private BytePointer input = new BytePointer(1L << 16);
+    private final Mat decoded = new Mat();
+    private final Mat converted = new Mat();
+    private final Mat scaled;
+    private final Size size;
+
+    private McapSource(String uri, McapReader reader, McapReader.Channel channel, CameraMessages decoder,
+                       boolean loop) throws SourceException, IOException {
+        this.reader = reader;
+        this.channel = channel;
+        this.decoder = decoder;
+        this.loop = loop;
+        this.schemaName = reader.schemaOf(channel).name();
+        this.cursor = reader.messages(channel.id());
+        long[] range = reader.timeRange(channel.id());
+        firstLogTime = range[0];
+        int count = cursor.size();
+        // the first decodable frame gives the size
+        Mat first = null;
+        while (cursor.next()) {
+            first = decodeCurrent();
+            if (first != null) {
+                break;
+            }
+        }
+        if (first == null) {
+            throw new SourceException("input " + uri + ": topic " + channel.topic() + " has no decodable frame"
+                    + " among its " + count + " messages" + (lastError == null ? "" : " (" + lastError + ")"));
+        }
+        pendingFirst = true;
+        rememberFrameId(); // known before the first read, for sinks made at start-up
+        double fps = count > 1 && range[1] > range[0] ? (count - 1) * 1e9 / (range[1] - range[0]) : 30;
+        String what = schemaName + (message.compressed ? " (" + message.format() + ")" : " " + message.format());
+        info = new SourceInfo(uri, first.cols(), first.rows(), fps, false, count,
+                "mcap " + channel.topic() + " " + what + (reader.indexed() ? ", indexed" : ", scanned")
+                        + (reader.truncation() != null ? ", cut short" : ""));
+        scaled = new Mat(info.height(), info.width(), CV_8UC3);
+        size = new Size(info.width(), info.height());
+    }
+
+    /** Opens {@code file}, picks the camera topic ({@link SourceOptions#topic()} or the only one). */
+    public static McapSource open(String uri, Path file, SourceOptions options) throws SourceException {
+        McapReader reader;
+        try {
+            reader = McapReader.open(file);
+        } catch (IOException e) {
+            throw new SourceException(e.getMessage().startsWith("input ") ? e.getMessage()
+                    : "input " + uri + ": " + e.getMessage());
+        }
+        try {
+            McapReader.Channel chosen = choose(uri, reader, options.topic());
+            McapReader.Schema schema = reader.schemaOf(chosen);
+            CameraMessages decoder;
+            try {
+                decoder = CameraMessages.forChannel(schema.name(), schema.encoding(), schema.data(),
+                        chosen.messageEncoding());
+            } catch (CameraMessages.DecodeException e) {
+                throw new SourceException("input " + uri + ": topic " + chosen.topic() + ": " + e.getMessage());
+            }
+            if (decoder == null) {
+                throw new SourceException("input " + uri + ": topic " + chosen.topic() + " is " + schema.name()
+                        + " in " + chosen.messageEncoding() + ", which roadseg cannot replay (it reads "
+                        + RosMessages.COMPRESSED_IMAGE + " and " + RosMessages.IMAGE + " in cdr, and "
+                        + RosMessages.FOXGLOVE_COMPRESSED_IMAGE + " in protobuf)");
+            }
+            return new McapSource(uri, reader, chosen, decoder, options.loop());
+        } catch (SourceException e) {
+            closeQuietly(reader);
+            throw e;
+        } catch (IOException e) {
+            closeQuietly(reader);
+            throw new SourceException(e.getMessage());
+        }
+    }
+
+    /** The channel to replay: {@code topic}, or the only camera channel; otherwise a message with the list. */
+    static McapReader.Channel choose(String uri, McapReader reader, String topic) throws SourceException {
+        List<McapReader.Channel> cameras = new ArrayList<>();
+        for (McapReader.Channel c : reader.channels().values()) {
+            McapReader.Schema s = reader.schemaOf(c);
+            if (s != null && CameraMessages.looksLikeCamera(s.name())) {
+                cameras.add(c);
+            }
+        }
+        if (topic != null) {
+            for (McapReader.Channel c : reader.channels().values()) {
+                if (c.topic().equals(topic)) {
+                    McapReader.Schema s = reader.schemaOf(c);
+                    if (s == null || !CameraMessages.looksLikeCamera(s.name())) {
+                        throw new SourceException("input " + uri + ": topic " + topic + " is "
+                                + (s == null ? "schemaless" : s.name()) + ", not a camera image; camera topics: "
+                                + list(reader, cameras));
+                    }
+                    return c;
+                }
+            }
+            throw new SourceException("input " + uri + ": no topic " + topic + "; camera topics: "
+                    + list(reader, cameras));
+        }
+        if (cameras.size() == 1) {
+            return cameras.get(0);
+        }
+        if (cameras.isEmpty()) {
+            throw new SourceException("input " + uri + ": no camera topic (" + String.join(", ",
+                    RosMessages.CAMERA_TYPES) + ") among its " + reader.channels().size() + " channels"
+                    + (reader.channels().isEmpty() ? "" : ": " + list(reader, new ArrayList<>(
+                    reader.channels().values()))));
+        }
+        throw new SourceException("input " + uri + ": " + cameras.size() + " camera topics, choose one with"
+                + " --topic: " + list(reader, cameras));
+    }
+
+    private static String list(McapReader reader, List<McapReader.Channel> channels) {
+        if (channels.isEmpty()) {
+            return "none";
+        }
+        StringBuilder b = new StringBuilder();
+        for (McapReader.Channel c : channels) {
+            McapReader.Schema s = reader.schemaOf(c);
+            b.append(b.length() == 0 ? "" : ", ").append(c.topic()).append(" (")
+                    .append(s == null ? "schemaless" : s.name()).append(", ")
+                    .append(reader.messageCount(c.id())).append(" messages)");
+        }
+        return b.toString();
+    }
+
+    private String lastError;
+
+    /** Decodes the cursor's message into a BGR {@code Mat} (not yet at the source's size); null when damaged. */
+    private Mat decodeCurrent() {
+        try {
+            decoder.decode(cursor.payloadArray(), cursor.payloadOffset(), cursor.payloadLength(), message);
+        } catch (CameraMessages.DecodeException e) {
+            return damaged(e.getMessage());
+        }
+        if (message.compressed) {
+            if (message.dataLength == 0) {
+                return damaged("empty image data");
+            }
+            if (input.capacity() < message.dataLength) {
+                input.close();
+                input = new BytePointer(Math.max(message.dataLength, 2 * input.capacity()));
+            }
+            input.position(0).put(message.array, message.dataOffset, message.dataLength);
+            try (Mat buffer = new Mat(1, message.dataLength, CV_8UC1, input)) {
+                imdecode(buffer, IMREAD_COLOR, decoded);
+            } catch (RuntimeException e) {
+                return damaged("image does not decode (" + e.getMessage() + ")");
+            }
+            if (decoded.empty()) {
+                return damaged("a " + message.format() + " image that OpenCV cannot decode");
+            }
+            return decoded;
+        }
+        return raw();
+    }
+
+    /** Raw {@code sensor_msgs/msg/Image} pixels to BGR. */
+    private Mat raw() {
+        int w = message.width;
+        int h = message.height;
+        int channels;
+        int conversion;
+        if (message.formatIs("bgr8") || message.formatIs("8UC3")) {
+            channels = 3;
+            conversion = -1;
+        } else if (message.formatIs("rgb8")) {
+            channels = 3;
+            conversion = COLOR_RGB2BGR;
+        } else if (message.formatIs("mono8") || message.formatIs("8UC1")) {
+            channels = 1;
+            conversion = COLOR_GRAY2BGR;
+        } else if (message.formatIs("bgra8") || message.formatIs("8UC4")) {
+            channels = 4;
+            conversion = COLOR_BGRA2BGR;
+        } else if (message.formatIs("rgba8")) {
+            channels = 4;
+            conversion = COLOR_RGBA2BGR;
+        } else {
+            return damaged("image encoding '" + message.format() + "' not supported (rgb8, bgr8, mono8, rgba8,"
+                    + " bgra8 are)");
+        }
+        if (w <= 0 || h <= 0 || message.step < w * channels || (long) message.step * h > message.dataLength) {
+            return damaged("image " + w + "x" + h + " step " + message.step + " does not fit its "
+                    + message.dataLength + " bytes");
+        }
+        Mat target = conversion < 0 ? converted : decoded;
+        int type = channels == 1 ? CV_8UC1 : channels == 3 ? CV_8UC3 : CV_8UC4;
+        if (target.rows() != h || target.cols() != w || target.type() != type) {
+            target.create(h, w, type);
+        }
+        BytePointer data = target.data();
+        int row = w * channels;
+        for (int y = 0; y < h; y++) {
+            data.position((long) y * row).put(message.array, message.dataOffset + y * message.step, row);
+        }
+        data.position(0);
+        if (conversion < 0) {
+            return converted;
+        }
+        cvtColor(decoded, converted, conversion);
+        return converted;
+    }
+
+    private Mat damaged(String why) {
+        corrupt++;
+        lastError = why;
+        return null;
+    }
+
+    @Override
+    public SourceInfo info() {
+        return info;
+    }
+
+    @Override
+    public long read(ByteBuffer bgr) throws SourceException {
+        while (!interrupted) {
+            Mat frame;
+            if (pendingFirst) {
+                pendingFirst = false;
+                frame = decoded.empty() && converted.empty() ? null : current();
+            } else {
+                try {
+                    if (!cursor.next()) {
+                        if (reader.truncation() != null) {
+                            throw new SourceException("input " + info.uri() + ": MCAP file cut short ("
+                                    + reader.truncation() + "); the " + cursor.size() + " complete messages of "
+                                    + channel.topic() + " before the cut were replayed");
+                        }
+                        if (!loop) {
+                            return END_OF_STREAM;
+                        }
+                        loopOffsetNanos = lastPts * 1000 + Math.round(1e9 / info.fps());
+                        cursor = reader.messages(channel.id());
+                        continue;
+                    }
+                } catch (IOException e) {
+                    throw new SourceException("input " + info.uri() + ": " + e.getMessage());
+                }
+                frame = decodeCurrent();
+            }
+            if (frame == null) {
+                continue;
+            }
+            Mat src = frame;
+            if (frame.cols() != info.width() || frame.rows() != info.height()) {
+                resize(frame, scaled, size);
+                src = scaled;
+            }
+            bgr.put(0, src.data().capacity((long) info.frameBytes()).asByteBuffer(), 0, info.frameBytes());
+            stampNanos = message.stampNanos != 0 ? message.stampNanos : cursor.logTime();
+            rememberFrameId();
+            lastPts = (cursor.logTime() - firstLogTime + loopOffsetNanos) / 1000;
+            return lastPts;
+        }
+        return END_OF_STREAM;
+    }
+
+    /** The Mat the first message decoded into (kept from the constructor). */
+    private Mat current() {
+        return message.compressed ? decoded : converted;
+    }
+
+    private void rememberFrameId() {
+        int n = message.frameIdLength;
+        boolean same = n == frameIdBytes.length;
+        for (int i = 0; same && i < n; i++) {
+            same = frameIdBytes[i] == message.array[message.frameIdOffset + i];
+        }
+        if (!same) {
+            frameIdBytes = java.util.Arrays.copyOfRange(message.array, message.frameIdOffset,
+                    message.frameIdOffset + n);
+            frameId = new String(frameIdBytes, java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    @Override
+    public long frameStampNanos() {
+        return stampNanos;
+    }
+
+    @Override
+    public String frameId() {
+        return frameId;
+    }
+
+    @Override
+    public long corruptFrames() {
+        return corrupt;
+    }
+
+    /** @return the last decode failure, for the end-of-run warning, or null */
+    public String lastError() {
+        return lastError;
+    }
+
+    @Override
+    public void interrupt() {
+        interrupted = true;
+    }
+
+    @Override
+    public void close() {
+        input.close();
+        decoded.close();
+        converted.close();
+        scaled.close();
+        size.close();
+        closeQuietly(reader);
+    }
+
+    private static void closeQuietly(McapReader r) {
+        try {
+            r.close();
+        } catch (IOException ignored) {
+            // read-only file
+        }
+    }
+}

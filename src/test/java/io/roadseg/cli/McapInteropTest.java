@@ -1,0 +1,304 @@
+package io.roadseg.cli;
+
+import io.roadseg.Json;
+import io.roadseg.NodeReference;
+import io.roadseg.TestData;
+import io.roadseg.mcap.McapReader;
+import io.roadseg.ros.CdrReader;
+import io.roadseg.sink.McapSink;
+import io.roadseg.source.FrameSource;
+import io.roadseg.source.FrameSources;
+import io.roadseg.source.McapSource;
+import io.roadseg.source.SourceException;
+import io.roadseg.source.SourceOptions;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.imread;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.imwrite;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * MCAP in and out against the official implementations: fixtures written by {@code @mcap/core} (ROS 2 CDR and
+ * Foxglove protobuf, zstd/lz4/none, with and without index) replayed by roadseg; what roadseg writes read back by
+ * {@code @mcap/core} and decoded by {@code @foxglove/rosmsg2-serialization} against the schema text roadseg wrote.
+ */
+class McapInteropTest {
+    static final int FRAMES = 12;
+    static final long START = 1_700_000_000_123_000_000L;
+    static final long PERIOD = 33_333_333L;
+
+    @TempDir
+    static Path shared;
+    static Path jpegs;
+    static Path raw;
+    static int width;
+    static int height;
+
+    @TempDir
+    Path dir;
+
+    /** The first frames of the shipped recording as JPEG files and raw BGR files. */
+    @BeforeAll
+    static void frames() throws Exception {
+        NodeReference.assume();
+        jpegs = Files.createDirectories(shared.resolve("jpegs"));
+        raw = Files.createDirectories(shared.resolve("raw"));
+        try (FrameSource s = FrameSources.open("recordings/town-drive/video.mp4", SourceOptions.defaults())) {
+            width = s.info().width();
+            height = s.info().height();
+            ByteBuffer bgr = ByteBuffer.allocateDirect(s.info().frameBytes());
+            for (int i = 0; i < FRAMES; i++) {
+                assertTrue(s.read(bgr) != FrameSource.END_OF_STREAM);
+                byte[] b = new byte[s.info().frameBytes()];
+                bgr.get(0, b);
+                Files.write(raw.resolve(String.format("%03d.bgr", i)), b);
+                try (BytePointer p = new BytePointer(bgr); Mat m = new Mat(height, width,
+                        org.bytedeco.opencv.global.opencv_core.CV_8UC3, p)) {
+                    assertTrue(imwrite(jpegs.resolve(String.format("%03d.jpg", i)).toString(), m));
+                }
+            }
+        }
+        Files.writeString(raw.resolve("size.txt"), width + " " + height);
+    }
+
+    private Path fixture(String name, String... args) throws Exception {
+        Path out = dir.resolve(name);
+        List<String> a = new ArrayList<>(List.of("--out", out.toString(), "--jpegs", jpegs.toString(), "--raw",
+                raw.toString(), "--start-ns", Long.toString(START), "--period-ns", Long.toString(PERIOD)));
+        a.addAll(List.of(args));
+        NodeReference.run("make-fixture.mjs", a.toArray(new String[0]));
+        return out;
+    }
+
+    /** What OpenCV decodes frame i's file to (the source decodes the same bytes with the same codec). */
+    private static byte[] expected(int i, boolean compressed) throws IOException {
+        if (!compressed) {
+            return Files.readAllBytes(raw.resolve(String.format("%03d.bgr", i)));
+        }
+        try (Mat m = imread(jpegs.resolve(String.format("%03d.jpg", i)).toString(), IMREAD_COLOR)) {
+            byte[] b = new byte[width * height * 3];
+            m.data().capacity(b.length).get(b);
+            return b;
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {1} index={2}")
+    @CsvSource({"ros2-compressed,zstd,yes", "ros2-compressed,lz4,no", "ros2-compressed,none,yes",
+            "foxglove,zstd,yes", "foxglove,lz4,no", "ros2-image,zstd,no", "ros2-image,lz4,yes"})
+    void replaysWhatTheReferenceWriterWrote(String encoding, String compression, String index) throws Exception {
+        Path file = fixture("f.mcap", "--encoding", encoding, "--compression", compression, "--index", index);
+        try (FrameSource s = FrameSources.open(file.toString(), SourceOptions.defaults())) {
+            assertTrue(s instanceof McapSource);
+            assertEquals(width, s.info().width());
+            assertEquals(height, s.info().height());
+            assertEquals(FRAMES, s.info().frameCount());
+            assertEquals(30.0, s.info().fps(), 0.01);
+            ByteBuffer bgr = ByteBuffer.allocateDirect(s.info().frameBytes());
+            byte[] got = new byte[s.info().frameBytes()];
+            int n = 0;
+            long pts;
+            while ((pts = s.read(bgr)) != FrameSource.END_OF_STREAM) {
+                assertEquals(n * PERIOD / 1000, pts, "presentation time of frame " + n);
+                assertEquals(START + n * PERIOD, s.frameStampNanos(), "header stamp of frame " + n);
+                assertEquals("camera_front", s.frameId());
+                bgr.get(0, got);
+                assertTrue(java.util.Arrays.equals(expected(n, !encoding.equals("ros2-image")), got),
+                        "pixels of frame " + n);
+                n++;
+            }
+            assertEquals(FRAMES, n);
+            assertEquals(0, s.corruptFrames());
+        }
+    }
+
+    @Test
+    void severalCameraTopicsAreListedAndOneIsChosenByName() throws Exception {
+        Path file = fixture("two.mcap", "--encoding", "ros2-compressed", "--compression", "zstd", "--index", "yes",
+                "--topic", "/camera/front/compressed", "--extra-topic", "/camera/rear/compressed");
+        SourceException e = assertThrows(SourceException.class,
+                () -> FrameSources.open(file.toString(), SourceOptions.defaults()).close());
+        assertTrue(e.getMessage().contains("2 camera topics, choose one with --topic: /camera/front/compressed "
+                + "(sensor_msgs/msg/CompressedImage, 12 messages), /camera/rear/compressed"), e.getMessage());
+        e = assertThrows(SourceException.class, () -> FrameSources.open(file.toString(),
+                SourceOptions.defaults().withTopic("/camera/left")).close());
+        assertTrue(e.getMessage().contains("no topic /camera/left; camera topics: /camera/front/compressed"),
+                e.getMessage());
+        try (FrameSource s = FrameSources.open(file.toString(),
+                SourceOptions.defaults().withTopic("/camera/rear/compressed"))) {
+            assertEquals(FRAMES, s.info().frameCount());
+            assertTrue(s.info().codec().contains("/camera/rear/compressed"), s.info().codec());
+        }
+        Cli.Outcome out = Cli.run("run", file.toString(), "-q");
+        assertEquals(1, out.exit());
+        assertTrue(out.stderr().strip().lines().count() <= 2 && out.stderr().contains("choose one with --topic"),
+                out.stderr());
+    }
+
+    @Test
+    void runWritesMcapThatTheReferenceReaderDecodes() throws Exception {
+        Path in = fixture("in.mcap", "--encoding", "foxglove", "--compression", "lz4", "--index", "yes");
+        Path out = dir.resolve("out.mcap");
+        Cli.Outcome run = Cli.run("run", in.toString(), "--model", TestData.smallModel(dir).toString(),
+                "--out", out.toString(), "-q");
+        assertEquals(0, run.exit(), run.stderr());
+        Object doc = Json.parse(NodeReference.run("read-mcap.mjs", out.toString()));
+        assertEquals("indexed", Json.at(doc, "reader"));
+        assertEquals("ros2", Json.at(doc, "profile"));
+        assertEquals(null, Json.at(doc, "error"));
+        List<Object> channels = Json.array(Json.at(doc, "channels"));
+        assertEquals(5, channels.size());
+        try (McapReader ours = McapReader.open(out)) {
+            for (Object ch : channels) {
+                Map<String, Object> c = Json.object(ch);
+                String topic = (String) c.get("topic");
+                assertEquals(FRAMES, ((Double) c.get("count")).intValue(), topic);
+                assertEquals(null, c.get("decoderError"), topic);
+                Map<String, Object> first = Json.object(Json.at(c, "messages", 0, "fields"));
+                Map<String, Object> last = Json.object(Json.at(c, "messages", 3, "fields"));
+                if (!topic.equals(McapSink.RESULTS_TOPIC)) {
+                    assertEquals("ros2msg", c.get("schemaEncoding"));
+                    assertTrue(Json.object(c.get("metadata")).containsKey("offered_qos_profiles"));
+                    // the input frames' own header stamps and frame id carried through
+                    assertEquals((double) (START / 1_000_000_000L), Json.at(first, "header", "stamp", "sec"));
+                    assertEquals((double) (START % 1_000_000_000L), Json.at(first, "header", "stamp", "nanosec"));
+                    long lastStamp = START + (FRAMES - 1) * PERIOD;
+                    assertEquals((double) (lastStamp % 1_000_000_000L), Json.at(last, "header", "stamp", "nanosec"));
+                    assertEquals("camera_front", Json.at(first, "header", "frame_id"));
+                    assertEquals(String.valueOf(START), Json.at(c, "messages", 0, "logTime"));
+                } else {
+                    assertEquals(0.0, first.get("frame"));
+                    assertEquals((double) START, (Double) first.get("stamp_ns"), 1e3);
+                    assertEquals(11.0, last.get("frame"));
+                }
+                McapReader.Channel mine = ours.channels().values().stream()
+                        .filter(x -> x.topic().equals(topic)).findFirst().orElseThrow();
+                switch (topic) {
+                    case McapSink.CLASS_IDS_TOPIC, McapSink.DEPTH_TOPIC -> {
+                        boolean depth = topic.equals(McapSink.DEPTH_TOPIC);
+                        assertEquals(depth ? "32FC1" : "mono8", first.get("encoding"));
+                        double w = (Double) first.get("width");
+                        double h = (Double) first.get("height");
+                        assertEquals(w * (depth ? 4 : 1), first.get("step"));
+                        assertEquals(w * h * (depth ? 4 : 1), Json.at(first, "data", "length"));
+                        // the pixels the reference decoded are the pixels roadseg wrote
+                        assertEquals(dataSum(ours, mine), (Double) Json.at(first, "data", "sum"), 0.0, topic);
+                    }
+                    case McapSink.CAMERA_INFO_TOPIC -> {
+                        List<Object> k = Json.array(first.get("k"));
+                        assertEquals(9, k.size());
+                        assertTrue((Double) k.get(0) > 0, "focal length");
+                        assertEquals(1.0, k.get(8));
+                        assertEquals(12, Json.array(first.get("p")).size());
+                        assertEquals("plumb_bob", first.get("distortion_model"));
+                    }
+                    case McapSink.ANNOTATED_TOPIC -> {
+                        assertEquals("jpeg", first.get("format"));
+                        assertEquals(List.of(255.0, 216.0, 255.0), Json.array(Json.at(first, "data", "first"))
+                                .subList(0, 3));
+                    }
+                    default -> {
+                    }
+                }
+            }
+        }
+        // and roadseg replays its own output
+        try (FrameSource s = FrameSources.open(out.toString(),
+                SourceOptions.defaults().withTopic(McapSink.ANNOTATED_TOPIC))) {
+            assertEquals(FRAMES, s.info().frameCount());
+        }
+    }
+
+    /** Sum (mod 2^32) of the first message's image bytes, decoded by the project's own reader and CDR decoder. */
+    private static double dataSum(McapReader r, McapReader.Channel c) throws Exception {
+        McapReader.Cursor cursor = r.messages(c.id());
+        assertTrue(cursor.next());
+        CdrReader cdr = new CdrReader().begin(cursor.payloadArray(), cursor.payloadOffset(), cursor.payloadLength());
+        cdr.int32();
+        cdr.uint32();
+        cdr.string();
+        cdr.uint32();
+        cdr.uint32();
+        cdr.string();
+        cdr.uint8();
+        cdr.uint32();
+        int at = cdr.bytesOffset();
+        long sum = 0;
+        for (int i = 0; i < cdr.lastLength; i++) {
+            sum += cursor.payloadArray()[at + i] & 0xff;
+        }
+        return sum % (1L << 32);
+    }
+
+    @Test
+    void aRecordingKilledMidWriteIsReadableUpToItsLastChunk() throws Exception {
+        Path out = dir.resolve("killed.mcap");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+                RoadsegCommand.class.getName(), "run", "recordings/town-drive/video.mp4", "--loop", "--model",
+                TestData.smallModel(dir).toString(), "--out", out.toString(), "--mcap-compression", "lz4", "-q")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile()).start();
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!(Files.exists(out) && Files.size(out) > 12_000_000)) {
+            assertTrue(p.isAlive(), "child ended early: " + Files.readString(dir.resolve("child.log")));
+            assertTrue(System.nanoTime() < deadline, "no MCAP after 60 s");
+            Thread.sleep(50);
+        }
+        p.destroyForcibly();
+        assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+        int ours;
+        try (McapReader r = McapReader.open(out)) {
+            assertNotNull(r.truncation());
+            ours = r.messageCount(0);
+            assertTrue(ours >= 5, ours + " annotated frames");
+            for (int c = 1; c < 5; c++) {
+                assertTrue(Math.abs(r.messageCount(c) - ours) <= 1, "channels written frame by frame");
+            }
+        }
+        Object doc = Json.parse(NodeReference.run("read-mcap.mjs", out.toString()));
+        assertEquals("stream", Json.at(doc, "reader"));
+        assertEquals((double) ours, Json.at(doc, "channels", 0, "count"));
+        // roadseg replays it, finalises what it made and says the input was cut short
+        Cli.Outcome replay = Cli.run("run", out.toString(), "--topic", McapSink.ANNOTATED_TOPIC, "--model",
+                TestData.smallModel(dir).toString(), "--results", dir.resolve("r.jsonl").toString(), "-q");
+        assertEquals(1, replay.exit(), replay.stderr());
+        assertTrue(replay.stderr().contains("MCAP file cut short"), replay.stderr());
+        assertEquals(ours, Files.readAllLines(dir.resolve("r.jsonl")).size());
+    }
+
+    @Test
+    void badInputGetsOneLine() throws Exception {
+        Path notMcap = dir.resolve("drive.mcap");
+        Files.writeString(notMcap, "not a recording");
+        Cli.Outcome out = Cli.run("run", notMcap.toString(), "-q");
+        assertEquals(1, out.exit());
+        assertTrue(out.stderr().contains("not an MCAP file"), out.stderr());
+        assertTrue(out.stderr().lines().noneMatch(l -> l.startsWith("\tat ")), out.stderr());
+
+        Path fixture = fixture("t.mcap", "--encoding", "ros2-compressed", "--compression", "zstd", "--index", "yes");
+        out = Cli.run("run", fixture.toString(), "--topic", "/nope", "-q");
+        assertEquals(1, out.exit());
+        assertTrue(out.stderr().contains("no topic /nope; camera topics: /camera/front/compressed"), out.stderr());
+
+        out = Cli.run("info", fixture.toString());
+        assertEquals(0, out.exit(), out.stderr());
+    }
+}

@@ -1,0 +1,388 @@
+#!/usr/bin/env node
+// Writes an MCAP fixture with the official @mcap/core McapWriter (reference side of roadseg's MCAP tests).
+//
+// node make-fixture.mjs --out FILE --encoding ros2-compressed|ros2-image|foxglove
+//     --compression zstd|lz4|none --index yes|no
+//     [--jpegs DIR]            (ros2-compressed, foxglove: every *.jpg in DIR, sorted by name)
+//     [--raw DIR]              (ros2-image: every *.bgr in DIR, sorted by name, plus DIR/size.txt "WIDTH HEIGHT")
+//     [--pixel bgr8|rgb8]      (ros2-image only, default bgr8; rgb8 swaps the B and R bytes of each pixel)
+//     [--topic /camera/front/compressed] [--extra-topic T]
+//     [--start-ns 1700000000000000000] [--period-ns 33333333] [--chunk-size 65536]
+//
+// Prints one JSON line: {"messages":N,"topics":[...]}
+import { open, readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { parseArgs } from "node:util";
+
+import { McapWriter, LIBRARY_IDENTIFIER } from "@mcap/core";
+import { MessageWriter } from "@foxglove/rosmsg2-serialization";
+import { parse as parseRosMsg } from "@foxglove/rosmsg";
+import zstd from "@foxglove/wasm-zstd";
+import lz4 from "lz4js";
+import protobuf from "protobufjs";
+import descriptor from "protobufjs/ext/descriptor/index.js";
+
+// ---------------------------------------------------------------------------------------------
+// ROS 2 .msg texts (verbatim from ros2/common_interfaces and ros2/rcl_interfaces)
+
+const TIME_MSG = `# This message communicates ROS Time defined here:
+# https://design.ros2.org/articles/clock_and_time.html
+
+# The seconds component, valid over all int32 values.
+int32 sec
+
+# The nanoseconds component, valid in the range [0, 1e9), to be added to the seconds component.
+# e.g.
+# The time -1.7 seconds is represented as {sec: -2, nanosec: 3e8}
+# The time 1.7 seconds is represented as {sec: 1, nanosec: 7e8}
+uint32 nanosec
+`;
+
+const HEADER_MSG = `# Standard metadata for higher-level stamped data types.
+# This is generally used to communicate timestamped data
+# in a particular coordinate frame.
+
+# Two-integer timestamp that is expressed as seconds and nanoseconds.
+builtin_interfaces/Time stamp
+
+# Transform frame with which this data is associated.
+string frame_id
+`;
+
+const COMPRESSED_IMAGE_MSG = `# This message contains a compressed image.
+
+std_msgs/Header header # Header timestamp should be acquisition time of image
+                             # Header frame_id should be optical frame of camera
+                             # origin of frame should be optical center of cameara
+                             # +x should point to the right in the image
+                             # +y should point down in the image
+                             # +z should point into to plane of the image
+
+string format                # Specifies the format of the data
+                             # Acceptable values differ by the image transport used:
+                             # - compressed_image_transport:
+                             #     ORIG_PIXFMT; CODEC compressed [COMPRESSED_PIXFMT]
+                             #   where:
+                             #   - ORIG_PIXFMT is pixel format of the raw image, i.e.
+                             #     the content of sensor_msgs/Image/encoding with
+                             #     values from include/sensor_msgs/image_encodings.h
+                             #   - CODEC is one of [jpeg, png, tiff]
+                             #   - COMPRESSED_PIXFMT is only appended for color images
+                             #     and is the pixel format used by the compression
+                             #     algorithm. Valid values for jpeg encoding are:
+                             #     [bgr8, rgb8]. Valid values for png encoding are:
+                             #     [bgr8, rgb8, bgr16, rgb16].
+                             #   If the field is empty or does not correspond to the
+                             #   above pattern, the image is treated as bgr8 or mono8
+                             #   jpeg image (depending on the number of channels).
+                             # - compressed_depth_image_transport:
+                             #     ORIG_PIXFMT; compressedDepth CODEC
+                             #   where:
+                             #   - ORIG_PIXFMT is pixel format of the raw image, i.e.
+                             #     the content of sensor_msgs/Image/encoding with
+                             #     values from include/sensor_msgs/image_encodings.h
+                             #     It is usually one of [16UC1, 32FC1].
+                             #   - CODEC is one of [png, rvl]
+                             #   If the field is empty or does not correspond to the
+                             #   above pattern, the image is treated as png image.
+                             # - Other image transports can store whatever values they
+                             #   need for successful decoding of the image. Refer to
+                             #   documentation of the other transports for details.
+
+uint8[] data                 # Compressed image buffer
+`;
+
+const IMAGE_MSG = `# This message contains an uncompressed image
+# (0, 0) is at top-left corner of image
+
+std_msgs/Header header # Header timestamp should be acquisition time of image
+                             # Header frame_id should be optical frame of camera
+                             # origin of frame should be optical center of cameara
+                             # +x should point to the right in the image
+                             # +y should point down in the image
+                             # +z should point into to plane of the image
+                             # If the frame_id here and the frame_id of the CameraInfo
+                             # message associated with the image conflict
+                             # the behavior is undefined
+
+uint32 height                # image height, that is, number of rows
+uint32 width                 # image width, that is, number of columns
+
+# The legal values for encoding are in file include/sensor_msgs/image_encodings.hpp
+# If you want to standardize a new string format, join
+# ros-users@lists.ros.org and send an email proposing a new encoding.
+
+string encoding       # Encoding of pixels -- channel meaning, ordering, size
+                      # taken from the list of strings in include/sensor_msgs/image_encodings.hpp
+
+uint8 is_bigendian    # is this data bigendian?
+uint32 step           # Full row length in bytes
+uint8[] data          # actual matrix data, size is (step * rows)
+`;
+
+// rosbag2 (rosbag2_cpp LocalMessageDefinitionSource::get_full_text) concatenation: the root
+// definition, then depth-first for each not-yet-seen dependency: "\n", a line of 80 '=', a line
+// "MSG: <type as written in the field>", then the dependency's own text.
+const DELIMITER = "=".repeat(80) + "\n";
+function ros2msgWithDependencies(rootText) {
+  return (
+    rootText +
+    "\n" + DELIMITER + "MSG: std_msgs/Header\n" + HEADER_MSG +
+    "\n" + DELIMITER + "MSG: builtin_interfaces/Time\n" + TIME_MSG
+  );
+}
+
+// rosbag2 (Humble) writes each channel's offered QoS profiles as YAML metadata.
+const OFFERED_QOS = `- history: 3
+  depth: 0
+  reliability: 1
+  durability: 2
+  deadline:
+    sec: 9223372036
+    nsec: 854775807
+  lifespan:
+    sec: 9223372036
+    nsec: 854775807
+  liveliness: 1
+  liveliness_lease_duration:
+    sec: 9223372036
+    nsec: 854775807
+  avoid_ros_namespace_conventions: false`;
+
+// ---------------------------------------------------------------------------------------------
+// foxglove.CompressedImage protobuf schema as a FileDescriptorSet (dependency first, like protoc
+// --include_imports and the Foxglove SDKs do).
+
+function foxgloveCompressedImageDescriptorSet() {
+  return descriptor.FileDescriptorSet.fromObject({
+    file: [
+      {
+        name: "google/protobuf/timestamp.proto",
+        package: "google.protobuf",
+        messageType: [
+          {
+            name: "Timestamp",
+            field: [
+              { name: "seconds", number: 1, label: "LABEL_OPTIONAL", type: "TYPE_INT64", jsonName: "seconds" },
+              { name: "nanos", number: 2, label: "LABEL_OPTIONAL", type: "TYPE_INT32", jsonName: "nanos" },
+            ],
+          },
+        ],
+        syntax: "proto3",
+      },
+      {
+        name: "foxglove/CompressedImage.proto",
+        package: "foxglove",
+        dependency: ["google/protobuf/timestamp.proto"],
+        messageType: [
+          {
+            name: "CompressedImage",
+            field: [
+              { name: "timestamp", number: 1, label: "LABEL_OPTIONAL", type: "TYPE_MESSAGE", typeName: ".google.protobuf.Timestamp", jsonName: "timestamp" },
+              { name: "frame_id", number: 4, label: "LABEL_OPTIONAL", type: "TYPE_STRING", jsonName: "frameId" },
+              { name: "data", number: 2, label: "LABEL_OPTIONAL", type: "TYPE_BYTES", jsonName: "data" },
+              { name: "format", number: 3, label: "LABEL_OPTIONAL", type: "TYPE_STRING", jsonName: "format" },
+            ],
+          },
+        ],
+        syntax: "proto3",
+      },
+    ],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function fail(message) {
+  process.stderr.write(`make-fixture: ${message}\n`);
+  process.exit(2);
+}
+
+const { values: args } = parseArgs({
+  options: {
+    out: { type: "string" },
+    jpegs: { type: "string" },
+    raw: { type: "string" },
+    pixel: { type: "string", default: "bgr8" },
+    encoding: { type: "string" },
+    compression: { type: "string", default: "zstd" },
+    index: { type: "string", default: "yes" },
+    topic: { type: "string", default: "/camera/front/compressed" },
+    "extra-topic": { type: "string" },
+    "start-ns": { type: "string", default: "1700000000000000000" },
+    "period-ns": { type: "string", default: "33333333" },
+    "chunk-size": { type: "string", default: "65536" },
+    "frame-id": { type: "string", default: "camera_front" },
+  },
+  strict: true,
+});
+
+if (!args.out) fail("--out is required");
+if (!["ros2-compressed", "ros2-image", "foxglove"].includes(args.encoding)) {
+  fail("--encoding must be ros2-compressed, ros2-image or foxglove");
+}
+if (!["zstd", "lz4", "none"].includes(args.compression)) fail("--compression must be zstd, lz4 or none");
+if (!["yes", "no"].includes(args.index)) fail("--index must be yes or no");
+if (!["bgr8", "rgb8"].includes(args.pixel)) fail("--pixel must be bgr8 or rgb8");
+
+const startNs = BigInt(args["start-ns"]);
+const periodNs = BigInt(args["period-ns"]);
+const chunkSize = Number(args["chunk-size"]);
+const frameId = args["frame-id"];
+const indexed = args.index === "yes";
+
+async function listFiles(dir, ext) {
+  const names = (await readdir(dir)).filter((n) => n.toLowerCase().endsWith(ext)).sort();
+  if (names.length === 0) fail(`no *${ext} files in ${dir}`);
+  return names.map((n) => path.join(dir, n));
+}
+
+// --- frames -> payload encoder -----------------------------------------------------------------
+
+let schema; // { name, encoding, data }
+let messageEncoding;
+let profile;
+let channelMetadata;
+let frames; // array of file paths
+let encodeFrame; // (fileBytes, timeNs) => Uint8Array
+
+function rosTime(timeNs) {
+  return { sec: Number(timeNs / 1_000_000_000n), nanosec: Number(timeNs % 1_000_000_000n) };
+}
+
+if (args.encoding === "ros2-compressed" || args.encoding === "ros2-image") {
+  const isCompressed = args.encoding === "ros2-compressed";
+  const text = ros2msgWithDependencies(isCompressed ? COMPRESSED_IMAGE_MSG : IMAGE_MSG);
+  schema = {
+    name: isCompressed ? "sensor_msgs/msg/CompressedImage" : "sensor_msgs/msg/Image",
+    encoding: "ros2msg",
+    data: new TextEncoder().encode(text),
+  };
+  messageEncoding = "cdr";
+  profile = "ros2";
+  channelMetadata = new Map([["offered_qos_profiles", OFFERED_QOS]]);
+  const writer = new MessageWriter(parseRosMsg(text, { ros2: true }));
+  if (isCompressed) {
+    if (!args.jpegs) fail("--jpegs DIR is required for ros2-compressed");
+    frames = await listFiles(args.jpegs, ".jpg");
+    encodeFrame = (bytes, timeNs) =>
+      writer.writeMessage({ header: { stamp: rosTime(timeNs), frame_id: frameId }, format: "jpeg", data: bytes });
+  } else {
+    if (!args.raw) fail("--raw DIR (with *.bgr files and size.txt) is required for ros2-image");
+    const [width, height] = (await readFile(path.join(args.raw, "size.txt"), "utf8")).trim().split(/\s+/).map(Number);
+    if (!(width > 0 && height > 0)) fail(`bad size.txt in ${args.raw}`);
+    frames = await listFiles(args.raw, ".bgr");
+    encodeFrame = (bytes, timeNs) => {
+      if (bytes.length !== width * height * 3) fail(`raw frame is ${bytes.length} bytes, expected ${width * height * 3}`);
+      let data = bytes;
+      if (args.pixel === "rgb8") {
+        data = Uint8Array.from(bytes);
+        for (let i = 0; i < data.length; i += 3) {
+          data[i] = bytes[i + 2];
+          data[i + 2] = bytes[i];
+        }
+      }
+      return writer.writeMessage({
+        header: { stamp: rosTime(timeNs), frame_id: frameId },
+        height,
+        width,
+        encoding: args.pixel,
+        is_bigendian: 0,
+        step: width * 3,
+        data,
+      });
+    };
+  }
+} else {
+  if (!args.jpegs) fail("--jpegs DIR is required for foxglove");
+  frames = await listFiles(args.jpegs, ".jpg");
+  const descriptorSet = foxgloveCompressedImageDescriptorSet();
+  schema = {
+    name: "foxglove.CompressedImage",
+    encoding: "protobuf",
+    data: descriptor.FileDescriptorSet.encode(descriptorSet).finish(),
+  };
+  messageEncoding = "protobuf";
+  profile = "";
+  channelMetadata = new Map();
+  const root = protobuf.Root.fromDescriptor(descriptorSet, { keepCase: true });
+  const type = root.lookupType("foxglove.CompressedImage");
+  for (const name of ["timestamp", "frame_id", "data", "format"]) {
+    if (!type.fields[name]) fail(`protobufjs reflected foxglove.CompressedImage without field ${name}`);
+  }
+  encodeFrame = (bytes, timeNs) => {
+    const { sec, nanosec } = rosTime(timeNs);
+    const message = type.fromObject({
+      timestamp: { seconds: sec, nanos: nanosec },
+      frame_id: frameId,
+      data: bytes,
+      format: "jpeg",
+    });
+    return type.encode(message).finish();
+  };
+}
+
+// --- compression ----------------------------------------------------------------------------
+
+let compressChunk;
+if (args.compression === "zstd") {
+  await zstd.isLoaded;
+  compressChunk = (data) => ({ compression: "zstd", compressedData: new Uint8Array(zstd.compress(data, 3)) });
+} else if (args.compression === "lz4") {
+  // lz4js writes the LZ4 *frame* format (magic 0x184D2204), which is what MCAP's "lz4" means.
+  compressChunk = (data) => ({ compression: "lz4", compressedData: Uint8Array.from(lz4.compress(data)) });
+}
+
+// --- write -----------------------------------------------------------------------------------
+
+const fh = await open(args.out, "w");
+let position = 0n;
+const writable = {
+  async write(buffer) {
+    await fh.write(buffer);
+    position += BigInt(buffer.byteLength);
+  },
+  position() {
+    return position;
+  },
+};
+
+const writer = new McapWriter({
+  writable,
+  chunkSize,
+  compressChunk,
+  useChunks: true,
+  useStatistics: indexed,
+  useSummaryOffsets: indexed,
+  repeatSchemas: indexed,
+  repeatChannels: indexed,
+  useAttachmentIndex: indexed,
+  useMetadataIndex: indexed,
+  useMessageIndex: indexed,
+  useChunkIndex: indexed,
+});
+
+await writer.start({ profile, library: LIBRARY_IDENTIFIER });
+const schemaId = await writer.registerSchema(schema);
+const topics = [args.topic];
+if (args["extra-topic"]) topics.push(args["extra-topic"]);
+const channelIds = [];
+for (const topic of topics) {
+  channelIds.push(
+    await writer.registerChannel({ topic, schemaId, messageEncoding, metadata: channelMetadata }),
+  );
+}
+
+let messages = 0;
+for (let i = 0; i < frames.length; i++) {
+  const timeNs = startNs + BigInt(i) * periodNs;
+  const payload = encodeFrame(new Uint8Array(await readFile(frames[i])), timeNs);
+  for (const channelId of channelIds) {
+    await writer.addMessage({ channelId, sequence: i, logTime: timeNs, publishTime: timeNs, data: payload });
+    messages++;
+  }
+}
+await writer.end();
+await fh.close();
+
+process.stdout.write(JSON.stringify({ messages, topics }) + "\n");
