@@ -3,7 +3,9 @@ package io.roadseg.cli;
 import io.roadseg.engine.EngineOptions;
 import io.roadseg.engine.InferenceEngine;
 import io.roadseg.engine.InferenceEngines;
+import io.roadseg.engine.ModelInfo;
 import io.roadseg.engine.TensorBinding;
+import io.roadseg.mcap.McapFormat;
 import io.roadseg.pipeline.FrameResult;
 import io.roadseg.pipeline.FrameSink;
 import io.roadseg.pipeline.Pipeline;
@@ -14,6 +16,10 @@ import io.roadseg.pipeline.SequentialLoop;
 import io.roadseg.pipeline.WaitKind;
 import io.roadseg.preprocess.Preprocessor;
 import io.roadseg.sink.CallbackSink;
+import io.roadseg.sink.FoxgloveServerSink;
+import io.roadseg.sink.McapSink;
+import io.roadseg.sink.ResultMessages;
+import io.roadseg.sink.StalledViewer;
 import io.roadseg.sink.VideoWriter;
 import io.roadseg.source.FrameSource;
 import io.roadseg.source.FrameSources;
@@ -37,6 +43,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
@@ -93,6 +100,20 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--no-video", description = "Leave the video encoder out of (c) and (d).")
     boolean noVideo;
+
+    @Option(names = "--mcap", description = {"Also measure MCAP, side by side in interleaved rounds: (e) replaying "
+            + "JPEG frames from an MCAP file against decoding the same JPEG files from a folder, (f) the pipeline "
+            + "writing MCAP (--out x.mcap) against writing the MP4."})
+    boolean mcap;
+
+    @Option(names = "--ws", description = {"Also measure (g), in interleaved rounds: the pipeline serving Foxglove "
+            + "(--serve, with the MP4) with no viewer against the same with one stalled viewer (subscribed to "
+            + "everything, never reading)."})
+    boolean ws;
+
+    /** What (c) and (d) write: the annotated MP4, an MCAP file of results, or the MP4 and a Foxglove server. */
+    private String sinkKind = "mp4";
+    private final List<AutoCloseable> viewers = new ArrayList<>();
 
     private final PrintStream out = System.out;
     private final PrintStream err = System.err;
@@ -182,6 +203,48 @@ final class BenchCommand implements Callable<Integer> {
                             r.hopNanos().getValueAtPercentile(99) / 1e3, r.hopNanos().getMaxValue() / 1e3,
                             100 * r.coresBusy());
                 }
+            }
+            if (mcap) {
+                out.println();
+                McapBench.replay(source, frames, warmup, rounds, scratch, out, err);
+                List<Measurement> mp4 = new ArrayList<>();
+                List<Measurement> mcapOut = new ArrayList<>();
+                for (int r = 0; r < rounds; r++) {
+                    sinkKind = "mp4";
+                    mp4.add(pipeline(inference, info, scratch, frames, false));
+                    sinkKind = "mcap";
+                    mcapOut.add(pipeline(inference, info, scratch, frames, false));
+                }
+                sinkKind = "mp4";
+                Measurement v = median(mp4);
+                Measurement w = median(mcapOut);
+                out.printf(Locale.ROOT, "(f) pipeline writing MP4 %.2f fps, writing MCAP %.2f fps (zstd chunks): "
+                                + "ratio MCAP/MP4 = %.3f; end-to-end p50 %.2f ms vs %.2f ms; CPU %.0f%% vs %.0f%%%n",
+                        v.fps, w.fps, w.fps / v.fps, ms(v.latency, 50), ms(w.latency, 50),
+                        100 * v.coresBusy / Runtime.getRuntime().availableProcessors(),
+                        100 * w.coresBusy / Runtime.getRuntime().availableProcessors());
+            }
+            if (ws) {
+                out.println();
+                List<Measurement> alone = new ArrayList<>();
+                List<Measurement> stalled = new ArrayList<>();
+                for (int r = 0; r < rounds; r++) {
+                    sinkKind = "ws";
+                    alone.add(pipeline(inference, info, scratch, frames, false));
+                    sinkKind = "ws-stalled";
+                    try {
+                        stalled.add(pipeline(inference, info, scratch, frames, false));
+                    } finally {
+                        RunCommand.closeAll(viewers);
+                        viewers.clear();
+                    }
+                }
+                sinkKind = "mp4";
+                Measurement v = median(alone);
+                Measurement w = median(stalled);
+                out.printf(Locale.ROOT, "(g) pipeline with MP4 + Foxglove server, no viewer %.2f fps, one stalled "
+                                + "viewer %.2f fps: ratio %.3f; end-to-end p50 %.2f ms vs %.2f ms%n",
+                        v.fps, w.fps, w.fps / v.fps, ms(v.latency, 50), ms(w.latency, 50));
             }
             if (soak > 0) {
                 out.println();
@@ -282,7 +345,25 @@ final class BenchCommand implements Callable<Integer> {
     private List<FrameSink> sinks(InferenceEngine inference, SourceInfo info, Path scratch, String name)
             throws Exception {
         List<FrameSink> sinks = new ArrayList<>();
-        if (!noVideo) {
+        if (sinkKind.equals("mcap")) {
+            ModelInfo model = inference.model();
+            sinks.add(new McapSink(scratch.resolve(name + ".mcap").toString(), new ResultMessages(
+                    model.inputWidth(), model.inputHeight(), new ResultMessages.Intrinsics(model.focalPx(),
+                    model.focalPx(), (model.inputWidth() - 1) / 2.0, (model.inputHeight() - 1) / 2.0), "camera",
+                    model.classNames()), McapFormat.Compression.ZSTD));
+        } else if (sinkKind.startsWith("ws")) {
+            ModelInfo model = inference.model();
+            sinks.add(new VideoWriter(scratch.resolve(name + ".mp4").toString(), model.inputWidth() * 2,
+                    model.inputHeight(), info.fps(), "auto", 0));
+            FoxgloveServerSink server = new FoxgloveServerSink("ws://127.0.0.1:0", new ResultMessages(
+                    model.inputWidth(), model.inputHeight(), new ResultMessages.Intrinsics(model.focalPx(),
+                    model.focalPx(), (model.inputWidth() - 1) / 2.0, (model.inputHeight() - 1) / 2.0), "camera",
+                    model.classNames()), Map.of());
+            sinks.add(server);
+            if (sinkKind.equals("ws-stalled")) {
+                viewers.add(new StalledViewer("127.0.0.1", server.port(), ResultMessages.COUNT, 16 << 10));
+            }
+        } else if (!noVideo) {
             sinks.add(new VideoWriter(scratch.resolve(name + ".mp4").toString(), inference.model().inputWidth() * 2,
                     inference.model().inputHeight(), info.fps(), "auto", 0));
         }

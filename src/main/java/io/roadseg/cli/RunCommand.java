@@ -14,8 +14,11 @@ import io.roadseg.pipeline.RunResult;
 import io.roadseg.pipeline.WaitKind;
 import io.roadseg.sim.CameraCalibration;
 import io.roadseg.mcap.McapFormat;
+import io.roadseg.sink.FoxglovePublishSink;
+import io.roadseg.sink.FoxgloveServerSink;
 import io.roadseg.sink.JsonLinesSink;
 import io.roadseg.sink.McapSink;
+import io.roadseg.sink.ResultMessages;
 import io.roadseg.sink.VideoWriter;
 import io.roadseg.source.FrameSource;
 import io.roadseg.source.FrameSources;
@@ -65,6 +68,15 @@ final class RunCommand implements Callable<Integer> {
             description = "The camera topic of an MCAP source (default: its only camera topic; 'roadseg info' lists"
                     + " them).")
     String topic;
+
+    @Option(names = "--serve", paramLabel = "ws://HOST:PORT",
+            description = {"Serve the results live to Foxglove (Foxglove WebSocket protocol), e.g. ws://127.0.0.1:8765;",
+                    "bind another address than 127.0.0.1 only on purpose."})
+    String serve;
+
+    @Option(names = "--publish", paramLabel = "ws://HOST:PORT",
+            description = "Publish the results into a running foxglove_bridge (client publish), onto ROS 2 topics.")
+    String publish;
 
     @Option(names = "--mcap-compression", paramLabel = "zstd|lz4|none", defaultValue = "zstd",
             description = "Chunk compression of an .mcap --out (default: ${DEFAULT-VALUE}).")
@@ -201,9 +213,8 @@ final class RunCommand implements Callable<Integer> {
             VideoWriter video = null;
             McapSink mcap = null;
             if (out != null && isMcap(out)) {
-                mcap = new McapSink(out, inference.model().inputWidth(), inference.model().inputHeight(),
-                        intrinsics(inference.model()), src.frameId().isEmpty() ? "camera" : src.frameId(),
-                        inference.model().classNames(), McapFormat.Compression.parse(mcapCompression));
+                mcap = new McapSink(out, resultMessages(inference.model(), src),
+                        McapFormat.Compression.parse(mcapCompression));
                 owned.add(mcap);
                 sinks.add(mcap);
             } else if (out != null) {
@@ -213,6 +224,20 @@ final class RunCommand implements Callable<Integer> {
                         info.fps(), codec, bitrate);
                 owned.add(video);
                 sinks.add(video);
+            }
+            FoxgloveServerSink server = null;
+            if (serve != null) {
+                server = new FoxgloveServerSink(serve, resultMessages(inference.model(), src),
+                        Map.of("model", inference.model().file().getFileName().toString(), "engine",
+                                inference.describe(), "source", info.uri()));
+                owned.add(server);
+                sinks.add(server);
+            }
+            FoxglovePublishSink publisher = null;
+            if (publish != null) {
+                publisher = new FoxglovePublishSink(publish, resultMessages(inference.model(), src), timeoutSeconds);
+                owned.add(publisher);
+                sinks.add(publisher);
             }
             if (results != null) {
                 JsonLinesSink jsonl = new JsonLinesSink(results, inference.model().classNames());
@@ -257,6 +282,16 @@ final class RunCommand implements Callable<Integer> {
             if (mcap != null) {
                 err.println("wrote " + mcap.framesWritten() + " frames to " + mcap.target() + " (MCAP, ros2)");
             }
+            if (server != null) {
+                err.println("served " + server.messagesSent() + " messages to " + server.viewersSeen() + " viewer(s); "
+                        + server.framesDropped() + " frames dropped for slow viewers"
+                        + (server.viewersRefused() > 0 ? ", " + server.viewersRefused() + " viewers refused (more than "
+                        + FoxgloveServerSink.MAX_CLIENTS + " at once)" : ""));
+            }
+            if (publisher != null) {
+                err.println("published " + publisher.messagesSent() + " messages to " + publisher.url() + "; "
+                        + publisher.framesDropped() + " frames dropped while the server was behind");
+            }
             if (statsJson != null) {
                 Map<String, Object> header = new LinkedHashMap<>();
                 header.put("source", info.uri());
@@ -294,6 +329,10 @@ final class RunCommand implements Callable<Integer> {
                         + video.framesWritten() + " frames could not be sent (" + video.sendFailures()
                         + " failed sends: receiver gone or refusing); " + (video.framesWritten()
                         - video.framesNotSent()) + " frames were sent");
+            }
+            if (publisher != null && publisher.lostReason() != null) {
+                throw new UserError("--publish " + publisher.url() + ": " + publisher.lostReason() + " after "
+                        + publisher.messagesSent() + " messages");
             }
             if (src.corruptFrames() > 0) {
                 err.println("warning: input " + info.uri() + ": " + src.corruptFrames() + " damaged "
@@ -336,9 +375,18 @@ final class RunCommand implements Callable<Integer> {
         return new int[] {w & ~1, h & ~1};
     }
 
+    /** {@code ws://HOST:PORT[/path]}, HOST a name, an IPv4 address or a bracketed IPv6 address. */
+    private static final String WS_URL = "ws://([^/:\\[\\]]+|\\[[0-9a-fA-F:.]+\\]):[0-9]{1,5}(/.*)?";
+
     static boolean isMcap(String out) {
         return out.toLowerCase(java.util.Locale.ROOT).endsWith(".mcap") 
                 && !out.contains("://");
+    }
+
+    /** The ROS messages of each frame's results, for the MCAP and Foxglove outputs (one encoder per output). */
+    private ResultMessages resultMessages(ModelInfo model, FrameSource src) throws Exception {
+        return new ResultMessages(model.inputWidth(), model.inputHeight(), intrinsics(model),
+                src.frameId().isEmpty() ? "camera" : src.frameId(), model.classNames());
     }
 
     /**
@@ -346,7 +394,7 @@ final class RunCommand implements Callable<Integer> {
      * model's input size, else the focal length the model was trained at with the principal point at the centre
      * (zeros, ROS's "uncalibrated", when the model does not say).
      */
-    private McapSink.Intrinsics intrinsics(ModelInfo model) throws Exception {
+    private ResultMessages.Intrinsics intrinsics(ModelInfo model) throws Exception {
         int w = model.inputWidth();
         int h = model.inputHeight();
         if (calib != null) {
@@ -359,13 +407,13 @@ final class RunCommand implements Callable<Integer> {
             double sx = (double) w / camera.width();
             double sy = (double) h / camera.height();
             // calibration files put pixel centres at +0.5 (calibration/README.md); ROS's K at integers
-            return new McapSink.Intrinsics(camera.fx() * sx, camera.fy() * sy, camera.cx() * sx - 0.5,
+            return new ResultMessages.Intrinsics(camera.fx() * sx, camera.fy() * sy, camera.cx() * sx - 0.5,
                     camera.cy() * sy - 0.5);
         }
         if (Double.isNaN(model.focalPx())) {
-            return new McapSink.Intrinsics(0, 0, 0, 0);
+            return new ResultMessages.Intrinsics(0, 0, 0, 0);
         }
-        return new McapSink.Intrinsics(model.focalPx(), model.focalPx(), (w - 1) / 2.0, (h - 1) / 2.0);
+        return new ResultMessages.Intrinsics(model.focalPx(), model.focalPx(), (w - 1) / 2.0, (h - 1) / 2.0);
     }
 
     /** Frames an intact recording may fall short of its announced count by: 2, or 1 % of a long one. */
@@ -394,6 +442,11 @@ final class RunCommand implements Callable<Integer> {
             McapFormat.Compression.parse(mcapCompression);
         } catch (IllegalArgumentException e) {
             throw new UsageError("--mcap-compression " + mcapCompression + ": expected zstd, lz4 or none");
+        }
+        for (String[] ws : new String[][] {{"--serve", serve}, {"--publish", publish}}) {
+            if (ws[1] != null && !ws[1].matches(WS_URL)) {
+                throw new UsageError(ws[0] + " " + ws[1] + ": expected ws://HOST:PORT, e.g. ws://127.0.0.1:8765");
+            }
         }
         if (topic != null && topic.isBlank()) {
             throw new UsageError("--topic: empty topic name");

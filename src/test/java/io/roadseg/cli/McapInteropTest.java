@@ -1,11 +1,11 @@
 package io.roadseg.cli;
 
-import io.roadseg.Json;
+import io.roadseg.ros.Json;
 import io.roadseg.NodeReference;
 import io.roadseg.TestData;
 import io.roadseg.mcap.McapReader;
 import io.roadseg.ros.CdrReader;
-import io.roadseg.sink.McapSink;
+import io.roadseg.sink.ResultMessages;
 import io.roadseg.source.FrameSource;
 import io.roadseg.source.FrameSources;
 import io.roadseg.source.McapSource;
@@ -174,7 +174,7 @@ class McapInteropTest {
                 assertEquals(null, c.get("decoderError"), topic);
                 Map<String, Object> first = Json.object(Json.at(c, "messages", 0, "fields"));
                 Map<String, Object> last = Json.object(Json.at(c, "messages", 3, "fields"));
-                if (!topic.equals(McapSink.RESULTS_TOPIC)) {
+                if (!topic.equals(ResultMessages.RESULTS_TOPIC)) {
                     assertEquals("ros2msg", c.get("schemaEncoding"));
                     assertTrue(Json.object(c.get("metadata")).containsKey("offered_qos_profiles"));
                     // the input frames' own header stamps and frame id carried through
@@ -192,8 +192,8 @@ class McapInteropTest {
                 McapReader.Channel mine = ours.channels().values().stream()
                         .filter(x -> x.topic().equals(topic)).findFirst().orElseThrow();
                 switch (topic) {
-                    case McapSink.CLASS_IDS_TOPIC, McapSink.DEPTH_TOPIC -> {
-                        boolean depth = topic.equals(McapSink.DEPTH_TOPIC);
+                    case ResultMessages.CLASS_IDS_TOPIC, ResultMessages.DEPTH_TOPIC -> {
+                        boolean depth = topic.equals(ResultMessages.DEPTH_TOPIC);
                         assertEquals(depth ? "32FC1" : "mono8", first.get("encoding"));
                         double w = (Double) first.get("width");
                         double h = (Double) first.get("height");
@@ -202,7 +202,7 @@ class McapInteropTest {
                         // the pixels the reference decoded are the pixels roadseg wrote
                         assertEquals(dataSum(ours, mine), (Double) Json.at(first, "data", "sum"), 0.0, topic);
                     }
-                    case McapSink.CAMERA_INFO_TOPIC -> {
+                    case ResultMessages.CAMERA_INFO_TOPIC -> {
                         List<Object> k = Json.array(first.get("k"));
                         assertEquals(9, k.size());
                         assertTrue((Double) k.get(0) > 0, "focal length");
@@ -210,7 +210,7 @@ class McapInteropTest {
                         assertEquals(12, Json.array(first.get("p")).size());
                         assertEquals("plumb_bob", first.get("distortion_model"));
                     }
-                    case McapSink.ANNOTATED_TOPIC -> {
+                    case ResultMessages.ANNOTATED_TOPIC -> {
                         assertEquals("jpeg", first.get("format"));
                         assertEquals(List.of(255.0, 216.0, 255.0), Json.array(Json.at(first, "data", "first"))
                                 .subList(0, 3));
@@ -222,7 +222,7 @@ class McapInteropTest {
         }
         // and roadseg replays its own output
         try (FrameSource s = FrameSources.open(out.toString(),
-                SourceOptions.defaults().withTopic(McapSink.ANNOTATED_TOPIC))) {
+                SourceOptions.defaults().withTopic(ResultMessages.ANNOTATED_TOPIC))) {
             assertEquals(FRAMES, s.info().frameCount());
         }
     }
@@ -277,7 +277,7 @@ class McapInteropTest {
         assertEquals("stream", Json.at(doc, "reader"));
         assertEquals((double) ours, Json.at(doc, "channels", 0, "count"));
         // roadseg replays it, finalises what it made and says the input was cut short
-        Cli.Outcome replay = Cli.run("run", out.toString(), "--topic", McapSink.ANNOTATED_TOPIC, "--model",
+        Cli.Outcome replay = Cli.run("run", out.toString(), "--topic", ResultMessages.ANNOTATED_TOPIC, "--model",
                 TestData.smallModel(dir).toString(), "--results", dir.resolve("r.jsonl").toString(), "-q");
         assertEquals(1, replay.exit(), replay.stderr());
         assertTrue(replay.stderr().contains("MCAP file cut short"), replay.stderr());

@@ -1,11 +1,15 @@
-package io.roadseg;
+package io.roadseg.ros;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** A small JSON parser for tests that read what reference tools print: objects, arrays, strings, numbers. */
+/**
+ * A small JSON reader for the few JSON texts roadseg reads (Foxglove WebSocket protocol messages; what reference
+ * tools print in tests): objects as maps, arrays as lists, numbers as doubles. Malformed text throws
+ * {@link IllegalArgumentException}. Also escapes strings for writing.
+ */
 public final class Json {
     private final String s;
     private int at;
@@ -16,12 +20,39 @@ public final class Json {
 
     public static Object parse(String text) {
         Json j = new Json(text.strip());
-        Object v = j.value();
-        j.space();
-        if (j.at != j.s.length()) {
-            throw new IllegalArgumentException("trailing text at " + j.at);
+        try {
+            Object v = j.value();
+            j.space();
+            if (j.at != j.s.length()) {
+                throw new IllegalArgumentException("trailing text at " + j.at);
+            }
+            return v;
+        } catch (StringIndexOutOfBoundsException | NumberFormatException | ClassCastException e) {
+            throw new IllegalArgumentException("malformed JSON near character " + j.at);
         }
-        return v;
+    }
+
+    /** @return {@code s} as a JSON string literal, quotes included */
+    public static String quote(String s) {
+        StringBuilder b = new StringBuilder(s.length() + 16).append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        b.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        return b.append('"').toString();
     }
 
     @SuppressWarnings("unchecked")

@@ -1,0 +1,219 @@
+package io.roadseg.sink;
+
+import io.roadseg.pipeline.FrameResult;
+import io.roadseg.pipeline.FrameSink;
+import io.roadseg.ros.Json;
+import org.java_websocket.client.WebSocketClient;
+import org.java_websocket.drafts.Draft_6455;
+import org.java_websocket.handshake.ServerHandshake;
+import org.java_websocket.protocols.IProtocol;
+import org.java_websocket.protocols.Protocol;
+
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Publishes each frame's ROS 2 messages into a running Foxglove WebSocket server that accepts client publishing
+ * ({@code run --publish ws://HOST:8765}), as {@code foxglove_bridge} does: it then puts them on real ROS 2 topics
+ * ({@code /roadseg/annotated/compressed}, {@code /roadseg/class_ids}, {@code /roadseg/depth},
+ * {@code /roadseg/camera_info}) for RViz and the rest of the stack. The JSON results have no ROS type and are not
+ * published this way.
+ *
+ * <p>Protocol ({@code foxglove.websocket.v1}): wait for the server's {@code serverInfo}, require its
+ * {@code clientPublish} capability, {@code advertise} the four CDR channels with their {@code ros2msg} schemas, then
+ * send each message as binary {@code clientMessageData} (opcode 1, channel id, CDR payload).
+ *
+ * <p>A slow server never slows the pipeline: while the previous frame is still unsent this frame is dropped and
+ * counted. A server that goes away mid-run ends publishing; the run finishes and exits non-zero saying so
+ * ({@link #lostReason()}).
+ *
+ * <p>Threading: {@link #accept} on the pipeline's sink thread; the client's own I/O thread.
+ */
+public final class FoxglovePublishSink implements FrameSink {
+    private static final int[] PUBLISHED = {ResultMessages.ANNOTATED, ResultMessages.CLASS_IDS, ResultMessages.DEPTH,
+            ResultMessages.CAMERA_INFO};
+
+    private final String url;
+    private final ResultMessages messages;
+    private final Client client;
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong sent = new AtomicLong();
+    private final AtomicReference<String> lost = new AtomicReference<>();
+    private boolean closed;
+
+    /**
+     * Connects, checks the server accepts client publishing and advertises the channels.
+     *
+     * @throws SinkException when the server cannot be reached, does not speak the protocol or refuses publishing
+     */
+    public FoxglovePublishSink(String url, ResultMessages messages, double timeoutSeconds) throws SinkException {
+        this.url = url;
+        this.messages = messages;
+        FoxgloveServerSink.address(url, "--publish");
+        client = new Client(URI.create(url));
+        long timeoutMs = Math.max(1, Math.round(timeoutSeconds * 1000));
+        boolean connected;
+        try {
+            connected = client.connectBlocking(timeoutMs, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SinkException("--publish " + url + ": interrupted while connecting");
+        }
+        if (!connected) {
+            String why = client.failure.get();
+            client.close();
+            throw new SinkException("--publish " + url + ": cannot connect (" + (why != null ? why
+                    : "no answer within " + timeoutSeconds + " s") + "); is foxglove_bridge running there?");
+        }
+        try {
+            if (!client.serverInfo.await(timeoutMs, TimeUnit.MILLISECONDS)) {
+                client.close();
+                throw new SinkException("--publish " + url + ": connected, but no serverInfo within " + timeoutSeconds
+                        + " s: not a Foxglove WebSocket server");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            client.close();
+            throw new SinkException("--publish " + url + ": interrupted while connecting");
+        }
+        if (!client.canPublish) {
+            client.close();
+            throw new SinkException("--publish " + url + ": the server does not accept client publishing (no "
+                    + "clientPublish capability; for foxglove_bridge set capabilities to include clientPublish)");
+        }
+        StringBuilder adv = new StringBuilder("{\"op\":\"advertise\",\"channels\":[");
+        for (int i = 0; i < PUBLISHED.length; i++) {
+            int m = PUBLISHED[i];
+            adv.append(i == 0 ? "" : ",").append("{\"id\":").append(m + 1).append(",\"topic\":")
+                    .append(Json.quote(ResultMessages.topic(m))).append(",\"encoding\":\"cdr\",\"schemaName\":")
+                    .append(Json.quote(ResultMessages.schemaName(m))).append(",\"schema\":")
+                    .append(Json.quote(ResultMessages.schema(m))).append(",\"schemaEncoding\":\"ros2msg\"}");
+        }
+        client.send(adv.append("]}").toString());
+    }
+
+    @Override
+    public void accept(FrameResult f) throws Exception {
+        if (lost.get() != null || closed) {
+            return;
+        }
+        if (client.hasBufferedData()) {
+            dropped.incrementAndGet();
+            return;
+        }
+        for (int m : PUBLISHED) {
+            int n = messages.encode(m, f);
+            ByteBuffer b = ByteBuffer.allocate(5 + n).order(ByteOrder.LITTLE_ENDIAN);
+            b.put((byte) 0x01).putInt(m + 1).put(messages.array(m), 0, n);
+            b.flip();
+            try {
+                client.send(b);
+                sent.incrementAndGet();
+            } catch (RuntimeException e) {
+                lost.compareAndSet(null, "connection lost (" + e.getMessage() + ")");
+                return;
+            }
+        }
+    }
+
+    /** @return frames skipped because the previous frame was still on its way */
+    public long framesDropped() {
+        return dropped.get();
+    }
+
+    public long messagesSent() {
+        return sent.get();
+    }
+
+    /** @return null while the server is there, else why publishing stopped */
+    public String lostReason() {
+        return lost.get();
+    }
+
+    public String url() {
+        return url;
+    }
+
+    @Override
+    public String describe() {
+        return "foxglove client publish to " + url + " (" + PUBLISHED.length + " ROS 2 topics, CDR)";
+    }
+
+    @Override
+    public void close() throws SinkException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            client.closeBlocking();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            messages.close();
+        }
+    }
+
+    private final class Client extends WebSocketClient {
+        final CountDownLatch serverInfo = new CountDownLatch(1);
+        final AtomicReference<String> failure = new AtomicReference<>();
+        volatile boolean canPublish;
+
+        Client(URI uri) {
+            super(uri, new Draft_6455(Collections.emptyList(), protocols()));
+            setConnectionLostTimeout(10);
+        }
+
+        private static List<IProtocol> protocols() {
+            List<IProtocol> p = new ArrayList<>();
+            for (String s : FoxgloveServerSink.SUBPROTOCOLS) {
+                p.add(new Protocol(s));
+            }
+            return p;
+        }
+
+        @Override
+        public void onOpen(ServerHandshake handshake) {
+        }
+
+        @Override
+        public void onMessage(String text) {
+            try {
+                Map<String, Object> msg = Json.object(Json.parse(text));
+                if ("serverInfo".equals(msg.get("op"))) {
+                    Object caps = msg.get("capabilities");
+                    canPublish = caps instanceof List<?> l && l.contains("clientPublish");
+                    serverInfo.countDown();
+                }
+            } catch (RuntimeException ignored) {
+                // other ops (advertise of the server's own channels, status): not needed to publish
+            }
+        }
+
+        @Override
+        public void onMessage(ByteBuffer bytes) {
+        }
+
+        @Override
+        public void onClose(int code, String reason, boolean remote) {
+            if (remote && !closed) {
+                lost.compareAndSet(null, "the server closed the connection (" + code
+                        + (reason == null || reason.isEmpty() ? "" : " " + reason) + ")");
+            }
+        }
+
+        @Override
+        public void onError(Exception ex) {
+            failure.compareAndSet(null, ex.getMessage() == null ? ex.toString() : ex.getMessage());
+        }
+    }
+}

@@ -1,0 +1,222 @@
+package io.roadseg.sink;
+
+import io.roadseg.pipeline.FrameResult;
+import io.roadseg.ros.CdrWriter;
+import io.roadseg.ros.RosMessages;
+import io.roadseg.stats.AsciiText;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.opencv.opencv_core.Mat;
+
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMWRITE_JPEG_QUALITY;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.imencode;
+
+/**
+ * One frame's results as the messages a vehicle stack consumes, encoded once here and shared by the MCAP file
+ * ({@link McapSink}) and the live Foxglove WebSocket server and client ({@link FoxgloveServerSink},
+ * {@link FoxglovePublishSink}). Topics (prefix {@code /roadseg}), every message stamped with the source frame's
+ * timestamp ({@link FrameResult#stampNanos}) and frame id:
+ * <ol start="0">
+ *   <li>{@code /roadseg/annotated/compressed}: {@code sensor_msgs/msg/CompressedImage}, the annotated picture (overlay,
+ *       depth panel, HUD) as JPEG</li>
+ *   <li>{@code /roadseg/class_ids}: {@code sensor_msgs/msg/Image} {@code mono8}, one CamVid class id per pixel
+ *       (255 = none), at the model's input size</li>
+ *   <li>{@code /roadseg/depth}: {@code sensor_msgs/msg/Image} {@code 32FC1}, metres along the optical axis (REP 118),
+ *       same size</li>
+ *   <li>{@code /roadseg/camera_info}: {@code sensor_msgs/msg/CameraInfo} of those two images</li>
+ *   <li>{@code /roadseg/results}: the per-frame JSON ({@link FrameJson}), encoding {@code json}</li>
+ * </ol>
+ * The first four are CDR with {@code ros2msg} schemas ({@link RosMessages}).
+ *
+ * <p>Each topic has its own reused buffer, so a viewer subscribed to one topic costs only that topic's encoding.
+ * Per frame: the JPEG encode (OpenCV, into a buffer freed at once) and copies; nothing else is allocated.
+ *
+ * <p>Threading: one thread (the sink's).
+ */
+public final class ResultMessages implements AutoCloseable {
+    public static final int ANNOTATED = 0;
+    public static final int CLASS_IDS = 1;
+    public static final int DEPTH = 2;
+    public static final int CAMERA_INFO = 3;
+    public static final int RESULTS = 4;
+    public static final int COUNT = 5;
+
+    public static final String ANNOTATED_TOPIC = "/roadseg/annotated/compressed";
+    public static final String CLASS_IDS_TOPIC = "/roadseg/class_ids";
+    public static final String DEPTH_TOPIC = "/roadseg/depth";
+    public static final String CAMERA_INFO_TOPIC = "/roadseg/camera_info";
+    public static final String RESULTS_TOPIC = "/roadseg/results";
+
+    private static final String[] TOPICS = {ANNOTATED_TOPIC, CLASS_IDS_TOPIC, DEPTH_TOPIC, CAMERA_INFO_TOPIC,
+            RESULTS_TOPIC};
+    private static final String[] TYPES = {RosMessages.COMPRESSED_IMAGE, RosMessages.IMAGE, RosMessages.IMAGE,
+            RosMessages.CAMERA_INFO, "roadseg/FrameResult"};
+
+    /** Intrinsics of the class-id and depth images (pixel centres at integers, as ROS's K matrix). */
+    public record Intrinsics(double fx, double fy, double cx, double cy) {
+    }
+
+    /** JSON schema of the results topic (draft 2020-12), as Foxglove reads it. */
+    static final String RESULTS_SCHEMA = "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\","
+            + "\"title\":\"roadseg frame result\",\"type\":\"object\",\"properties\":{"
+            + "\"frame\":{\"type\":\"integer\"},\"t_us\":{\"type\":\"integer\"},\"stamp_ns\":{\"type\":\"integer\"},"
+            + "\"dropped_before\":{\"type\":\"integer\"},\"latency_ms\":{\"type\":\"object\"},"
+            + "\"class_share\":{\"type\":\"object\"},\"road_ahead_m\":{\"type\":[\"number\",\"null\"]}}}";
+
+    private static final byte[] JPEG = ascii("jpeg");
+    private static final byte[] MONO8 = ascii("mono8");
+    private static final byte[] FLOAT32 = ascii("32FC1");
+    private static final byte[] PLUMB_BOB = ascii("plumb_bob");
+
+    private final int mapWidth;
+    private final int mapHeight;
+    private final byte[] frameId;
+    private final FrameJson json;
+    private final CdrWriter[] cdr = new CdrWriter[4];
+    private final double[] noDistortion = new double[5];
+    private final double[] k;
+    private final double[] r = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+    private final double[] p;
+    private Mat annotated;
+    private final IntPointer jpegParams;
+
+    /**
+     * @param mapWidth   width of the class and depth maps (the model's input width)
+     * @param intrinsics camera intrinsics at the map size
+     * @param frameId    the header frame id (the source's, or {@code camera})
+     */
+    public ResultMessages(int mapWidth, int mapHeight, Intrinsics intrinsics, String frameId,
+                          List<String> classNames) {
+        this.mapWidth = mapWidth;
+        this.mapHeight = mapHeight;
+        this.frameId = frameId.getBytes(StandardCharsets.UTF_8);
+        this.json = new FrameJson(classNames);
+        cdr[ANNOTATED] = new CdrWriter(1 << 18);
+        cdr[CLASS_IDS] = new CdrWriter(mapWidth * mapHeight + 256);
+        cdr[DEPTH] = new CdrWriter(4 * mapWidth * mapHeight + 256);
+        cdr[CAMERA_INFO] = new CdrWriter(1024);
+        Intrinsics i = intrinsics;
+        k = new double[] {i.fx(), 0, i.cx(), 0, i.fy(), i.cy(), 0, 0, 1};
+        p = new double[] {i.fx(), 0, i.cx(), 0, 0, i.fy(), i.cy(), 0, 0, 0, 1, 0};
+        jpegParams = new IntPointer(IMWRITE_JPEG_QUALITY, 90);
+    }
+
+    public static String topic(int message) {
+        return TOPICS[message];
+    }
+
+    /** @return the schema name (the ROS type) of a topic */
+    public static String schemaName(int message) {
+        return TYPES[message];
+    }
+
+    /** @return {@code ros2msg} for the CDR topics, {@code jsonschema} for the results */
+    public static String schemaEncoding(int message) {
+        return message == RESULTS ? "jsonschema" : "ros2msg";
+    }
+
+    /** @return the schema text: the ros2msg definition with dependencies, or the JSON schema */
+    public static String schema(int message) {
+        return message == RESULTS ? RESULTS_SCHEMA : RosMessages.definition(TYPES[message]);
+    }
+
+    /** @return {@code cdr} or {@code json} */
+    public static String messageEncoding(int message) {
+        return message == RESULTS ? "json" : "cdr";
+    }
+
+    /**
+     * Encodes one topic's message for frame {@code f}; the bytes are then {@code array(message)[0, length)}.
+     *
+     * @return the message's length in bytes
+     */
+    public int encode(int message, FrameResult f) throws SinkException {
+        long stamp = f.stampNanos();
+        switch (message) {
+            case ANNOTATED -> {
+                int bytes = f.annotatedWidth() * f.annotatedHeight() * 3;
+                if (annotated == null || annotated.cols() != f.annotatedWidth()
+                        || annotated.rows() != f.annotatedHeight()) {
+                    if (annotated != null) {
+                        annotated.close();
+                    }
+                    annotated = new Mat(f.annotatedHeight(), f.annotatedWidth(), CV_8UC3);
+                }
+                ByteBuffer src = f.annotatedBgr();
+                annotated.data().capacity(bytes).asByteBuffer().put(0, src, 0, bytes);
+                CdrWriter w = cdr[ANNOTATED].begin().header(stamp, frameId).string(JPEG, 0, JPEG.length);
+                try (BytePointer jpeg = new BytePointer()) {
+                    if (!imencode(".jpg", annotated, jpeg, jpegParams)) {
+                        throw new SinkException("JPEG encoding of the annotated frame failed");
+                    }
+                    int n = (int) jpeg.limit();
+                    int at = w.uint8SequenceInPlace(n);
+                    jpeg.position(0).get(w.array(), at, n);
+                }
+                return w.size();
+            }
+            case CLASS_IDS -> {
+                int pixels = mapWidth * mapHeight;
+                CdrWriter w = imageHeader(cdr[CLASS_IDS], stamp, MONO8, 1);
+                int at = w.uint8SequenceInPlace(pixels);
+                f.classIds().get(0, w.array(), at, pixels);
+                return w.size();
+            }
+            case DEPTH -> {
+                int pixels = mapWidth * mapHeight;
+                CdrWriter w = imageHeader(cdr[DEPTH], stamp, FLOAT32, 4);
+                int at = w.uint8SequenceInPlace(4 * pixels);
+                FloatBuffer depth = f.depth();
+                byte[] a = w.array();
+                for (int i = 0; i < pixels; i++) {
+                    int bits = Float.floatToRawIntBits(depth.get(i));
+                    a[at++] = (byte) bits;
+                    a[at++] = (byte) (bits >>> 8);
+                    a[at++] = (byte) (bits >>> 16);
+                    a[at++] = (byte) (bits >>> 24);
+                }
+                return w.size();
+            }
+            case CAMERA_INFO -> {
+                CdrWriter w = cdr[CAMERA_INFO].begin().header(stamp, frameId).uint32(mapHeight).uint32(mapWidth)
+                        .string(PLUMB_BOB, 0, PLUMB_BOB.length).float64s(noDistortion, true).float64s(k, false)
+                        .float64s(r, false).float64s(p, false).uint32(0).uint32(0)
+                        .uint32(0).uint32(0).uint32(0).uint32(0).bool(false);
+                return w.size();
+            }
+            case RESULTS -> {
+                return json.encode(f, System.nanoTime()).length();
+            }
+            default -> throw new IllegalArgumentException("message " + message);
+        }
+    }
+
+    /** @return the buffer the last {@link #encode} of {@code message} wrote (from index 0) */
+    public byte[] array(int message) {
+        return message == RESULTS ? json.text().bytes() : cdr[message].array();
+    }
+
+    private CdrWriter imageHeader(CdrWriter w, long stamp, byte[] encoding, int bytesPerPixel) {
+        return w.begin().header(stamp, frameId).uint32(mapHeight).uint32(mapWidth)
+                .string(encoding, 0, encoding.length).uint8(0).uint32((long) mapWidth * bytesPerPixel);
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    @Override
+    public void close() {
+        if (annotated != null) {
+            annotated.close();
+            annotated = null;
+        }
+        jpegParams.close();
+    }
+}

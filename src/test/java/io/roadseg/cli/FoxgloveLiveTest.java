@@ -1,0 +1,257 @@
+package io.roadseg.cli;
+
+import io.roadseg.NodeReference;
+import io.roadseg.TestData;
+import io.roadseg.ros.Json;
+import io.roadseg.sink.ResultMessages;
+import io.roadseg.sink.StalledViewer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The live outputs against real clients and servers: the official {@code @foxglove/ws-protocol} client viewing
+ * {@code run --serve}, its server taking {@code run --publish}, the JDK's WebSocket client for the newer subprotocol
+ * and the viewer cap, and a viewer that stalls.
+ */
+class FoxgloveLiveTest {
+    @TempDir
+    Path dir;
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Runs the CLI on another thread; the future holds its outcome. */
+    private static Future<Cli.Outcome> background(String... args) {
+        CompletableFuture<Cli.Outcome> f = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                f.complete(Cli.run(args));
+            } catch (Throwable e) {
+                f.completeExceptionally(e);
+            }
+        }, "cli");
+        t.setDaemon(true);
+        t.start();
+        return f;
+    }
+
+    private static void awaitListening(int port, Future<Cli.Outcome> run) throws Exception {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            if (run.isDone()) {
+                throw new AssertionError("run ended before serving: " + run.get().stderr());
+            }
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                return;
+            } catch (java.io.IOException notYet) {
+                Thread.sleep(50);
+            }
+        }
+        throw new AssertionError("nothing listening on " + port + " after 30 s");
+    }
+
+    private String[] paced(int port, int frames, String... more) throws Exception {
+        List<String> a = new ArrayList<>(List.of("run", "recordings/town-drive/video.mp4", "--pace", "--frames",
+                Integer.toString(frames), "--model", TestData.smallModel(dir).toString(), "--serve",
+                "ws://127.0.0.1:" + port, "--results", dir.resolve("r.jsonl").toString(), "-q"));
+        a.addAll(List.of(more));
+        return a.toArray(new String[0]);
+    }
+
+    @Test
+    void theReferenceClientSeesEveryChannelLive() throws Exception {
+        NodeReference.assume();
+        int port = freePort();
+        Future<Cli.Outcome> run = background(paced(port, 150));
+        awaitListening(port, run);
+        Object doc = Json.parse(NodeReference.run("ws-client.mjs", "ws://127.0.0.1:" + port, "--count", "5",
+                "--timeout", "30"));
+        assertEquals(false, Json.at(doc, "timedOut"));
+        assertEquals("foxglove.websocket.v1", Json.at(doc, "subprotocol"));
+        assertEquals("roadseg", Json.at(doc, "serverInfo", "name"));
+        List<Object> channels = Json.array(Json.at(doc, "channels"));
+        assertEquals(ResultMessages.COUNT, channels.size());
+        for (Object o : channels) {
+            Map<String, Object> c = Json.object(o);
+            assertEquals(null, c.get("decodeError"), String.valueOf(c.get("topic")));
+            assertTrue((Double) c.get("count") >= 5, c.get("topic") + " " + c.get("count"));
+            List<Object> stamps = Json.array(c.get("timestamps"));
+            assertTrue(Long.parseLong((String) stamps.get(1)) > Long.parseLong((String) stamps.get(0)),
+                    "stamps advance");
+        }
+        Map<String, Object> classIds = Json.object(Json.at(doc, "channels", ResultMessages.CLASS_IDS, "first"));
+        assertEquals("mono8", classIds.get("encoding"));
+        assertEquals((Double) classIds.get("width") * (Double) classIds.get("height"),
+                Json.at(classIds, "data", "length"));
+        Map<String, Object> depth = Json.object(Json.at(doc, "channels", ResultMessages.DEPTH, "first"));
+        assertEquals("32FC1", depth.get("encoding"));
+        assertEquals(0.0 + (Double) Json.at(classIds, "header", "stamp", "nanosec"),
+                Json.at(depth, "header", "stamp", "nanosec"), "one frame's messages share its stamp");
+        Cli.Outcome out = run.get(60, TimeUnit.SECONDS);
+        assertEquals(0, out.exit(), out.stderr());
+        assertTrue(out.stderr().contains("to 1 viewer(s)"), out.stderr());
+    }
+
+    @Test
+    void theNewerSubprotocolIsSpokenAndViewersAreCapped() throws Exception {
+        int port = freePort();
+        Future<Cli.Outcome> run = background(paced(port, 125));
+        awaitListening(port, run);
+        HttpClient http = HttpClient.newHttpClient();
+        List<WebSocket> open = new ArrayList<>();
+        AtomicInteger refused = new AtomicInteger();
+        CompletableFuture<String> firstText = new CompletableFuture<>();
+        for (int i = 0; i < 18; i++) {
+            WebSocket ws = http.newWebSocketBuilder().subprotocols("foxglove.sdk.v1")
+                    .buildAsync(URI.create("ws://127.0.0.1:" + port), new WebSocket.Listener() {
+                        @Override
+                        public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
+                            firstText.complete(data.toString());
+                            w.request(1);
+                            return null;
+                        }
+
+                        @Override
+                        public CompletionStage<?> onClose(WebSocket w, int code, String reason) {
+                            if (code == 1013) {
+                                refused.incrementAndGet();
+                            }
+                            return null;
+                        }
+                    }).get(10, TimeUnit.SECONDS);
+            open.add(ws);
+        }
+        assertEquals("foxglove.sdk.v1", open.get(0).getSubprotocol());
+        assertTrue(firstText.get(10, TimeUnit.SECONDS).contains("\"op\":\"serverInfo\""));
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (refused.get() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(2, refused.get(), "16 viewers at most");
+        Cli.Outcome out = run.get(60, TimeUnit.SECONDS);
+        assertEquals(0, out.exit(), out.stderr());
+        assertTrue(out.stderr().contains("2 viewers refused (more than 16 at once)"), out.stderr());
+    }
+
+    @Test
+    void aStalledViewerCostsNoFramesAndDoesNotHoldUpShutdown() throws Exception {
+        int port = freePort();
+        Future<Cli.Outcome> run = background(paced(port, 100));
+        awaitListening(port, run);
+        long start = System.nanoTime();
+        try (StalledViewer stalled = new StalledViewer("127.0.0.1", port, ResultMessages.COUNT, 4096)) {
+            Cli.Outcome out = run.get(60, TimeUnit.SECONDS);
+            assertEquals(0, out.exit(), out.stderr());
+            assertEquals(100, Files.readAllLines(dir.resolve("r.jsonl")).size(), "every frame processed");
+            Matcher m = Pattern.compile("(\\d+) frames dropped for slow viewers").matcher(out.stderr());
+            assertTrue(m.find(), out.stderr());
+            assertTrue(Integer.parseInt(m.group(1)) > 50, out.stderr());
+        }
+        assertTrue(System.nanoTime() - start < 20_000_000_000L, "100 frames at 25 fps and a prompt shutdown");
+    }
+
+    @Test
+    void publishesIntoTheReferenceServer() throws Exception {
+        NodeReference.assume();
+        Process server = new ProcessBuilder("node", "ws-server.mjs", "--port", "0", "--timeout", "60")
+                .directory(NodeReference.DIR.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try {
+            BufferedReader lines = new BufferedReader(new InputStreamReader(server.getInputStream(),
+                    StandardCharsets.UTF_8));
+            int port = ((Double) Json.at(Json.parse(lines.readLine()), "listening")).intValue();
+            Cli.Outcome out = Cli.run("run", "recordings/town-drive/video.mp4", "--frames", "12", "--model",
+                    TestData.smallModel(dir).toString(), "--publish", "ws://127.0.0.1:" + port, "-q");
+            assertEquals(0, out.exit(), out.stderr());
+            Matcher m = Pattern.compile("published (\\d+) messages").matcher(out.stderr());
+            assertTrue(m.find(), out.stderr());
+            int published = Integer.parseInt(m.group(1));
+            String summary = lines.readLine();
+            assertNotNull(summary, "the server printed nothing");
+            Object doc = Json.parse(summary);
+            List<Object> channels = Json.array(Json.at(doc, "channels"));
+            assertEquals(4, channels.size());
+            int received = 0;
+            for (Object o : channels) {
+                Map<String, Object> c = Json.object(o);
+                assertEquals(null, c.get("decodeError"), String.valueOf(c.get("topic")));
+                assertEquals("cdr", c.get("encoding"));
+                received += ((Double) c.get("count")).intValue();
+                assertNotNull(c.get("first"), "decoded " + c.get("topic"));
+            }
+            assertEquals(published, received, "every published message arrived");
+            assertTrue(published >= 4, "at least the first frame");
+        } finally {
+            server.destroyForcibly();
+            server.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void badAddressesGetOneLine() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0)) {
+            Cli.Outcome out = Cli.run("run", "recordings/town-drive/video.mp4", "--frames", "3", "--model",
+                    TestData.smallModel(dir).toString(), "--serve", "ws://127.0.0.1:" + taken.getLocalPort(), "-q");
+            assertEquals(1, out.exit());
+            assertTrue(out.stderr().contains("cannot listen there"), out.stderr());
+        }
+        int closed = freePort();
+        Cli.Outcome out = Cli.run("run", "recordings/town-drive/video.mp4", "--frames", "3", "--model",
+                TestData.smallModel(dir).toString(), "--publish", "ws://127.0.0.1:" + closed, "--timeout", "2", "-q");
+        assertEquals(1, out.exit());
+        assertTrue(out.stderr().contains("cannot connect"), out.stderr());
+        out = Cli.run("run", "recordings/town-drive/video.mp4", "--serve", "http://127.0.0.1:8765");
+        assertEquals(2, out.exit());
+        assertTrue(out.stderr().contains("expected ws://HOST:PORT"), out.stderr());
+        for (String line : out.stderr().strip().split("\n")) {
+            assertTrue(!line.startsWith("\tat "), out.stderr());
+        }
+    }
+
+    @Test
+    void aServerThatRefusesPublishingIsNamed() throws Exception {
+        NodeReference.assume();
+        Process server = new ProcessBuilder("node", "ws-server.mjs", "--port", "0", "--no-publish", "--timeout",
+                "30").directory(NodeReference.DIR.toFile()).start();
+        try {
+            BufferedReader lines = new BufferedReader(new InputStreamReader(server.getInputStream(),
+                    StandardCharsets.UTF_8));
+            int port = ((Double) Json.at(Json.parse(lines.readLine()), "listening")).intValue();
+            Cli.Outcome out = Cli.run("run", "recordings/town-drive/video.mp4", "--frames", "3", "--model",
+                    TestData.smallModel(dir).toString(), "--publish", "ws://127.0.0.1:" + port, "-q");
+            assertEquals(1, out.exit());
+            assertTrue(out.stderr().contains("does not accept client publishing"), out.stderr());
+        } finally {
+            server.destroyForcibly();
+            server.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+}

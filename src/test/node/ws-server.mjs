@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// A Foxglove WebSocket server that accepts client publishing (the role foxglove_bridge plays for roadseg's
+// --publish), with the official @foxglove/ws-protocol FoxgloveServer over `ws`. Decodes each published CDR message
+// with @foxglove/rosmsg2-serialization against the schema the client advertised.
+//
+// node ws-server.mjs [--port 0] [--timeout 60] [--no-publish]
+//
+// Prints {"listening": PORT} first, then, when the publishing client disconnects (or at the timeout), one JSON
+// object: {"channels":[{"topic","encoding","schemaName","count","first","decodeError"}], "timedOut"}.
+import { parseArgs } from "node:util";
+import wsProtocol from "@foxglove/ws-protocol";
+const { FoxgloveServer } = wsProtocol;
+import { parse as parseRosMsg } from "@foxglove/rosmsg";
+import { MessageReader } from "@foxglove/rosmsg2-serialization";
+import { WebSocketServer } from "ws";
+
+const { values } = parseArgs({
+  options: {
+    port: { type: "string", default: "0" },
+    timeout: { type: "string", default: "60" },
+    "no-publish": { type: "boolean", default: false },
+  },
+});
+const server = new FoxgloveServer({
+  name: "reference-bridge",
+  capabilities: values["no-publish"] ? [] : ["clientPublish"],
+  supportedEncodings: ["cdr"],
+});
+const channels = new Map();
+let done = false;
+
+function summarise(value) {
+  if (value instanceof Uint8Array || ArrayBuffer.isView(value)) {
+    const bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+    let sum = 0;
+    for (const b of bytes) sum = (sum + b) >>> 0;
+    return { length: value.length, sum, first: Array.from(value.slice(0, 8), Number) };
+  }
+  if (Array.isArray(value)) return value.length > 16 ? { length: value.length } : value.map(summarise);
+  if (typeof value === "bigint") return value.toString();
+  if (value && typeof value === "object") {
+    const out = {};
+    for (const [k, v] of Object.entries(value)) out[k] = summarise(v);
+    return out;
+  }
+  return value;
+}
+
+function finish(timedOut) {
+  if (done) return;
+  done = true;
+  const out = {
+    timedOut,
+    channels: [...channels.values()].map((c) => ({
+      topic: c.topic, encoding: c.encoding, schemaName: c.schemaName, count: c.count, first: c.first,
+      decodeError: c.decodeError,
+    })),
+  };
+  process.stdout.write(JSON.stringify(out) + "\n");
+  process.exit(0);
+}
+
+server.on("advertise", (channel) => {
+  const entry = { ...channel, count: 0, first: null, decodeError: null, reader: null };
+  try {
+    entry.reader = new MessageReader(parseRosMsg(channel.schema, { ros2: true }));
+  } catch (e) {
+    entry.decodeError = String(e);
+  }
+  channels.set(`${channel.client.name}/${channel.id}`, entry);
+});
+server.on("message", ({ client, channel, data }) => {
+  const entry = channels.get(`${client.name}/${channel.id}`);
+  if (!entry) return;
+  entry.count++;
+  if (entry.first === null && entry.reader) {
+    try {
+      entry.first = summarise(entry.reader.readMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)));
+    } catch (e) {
+      entry.decodeError = String(e);
+    }
+  }
+});
+server.on("error", (e) => process.stderr.write(`ws-server: ${e}\n`));
+
+const wss = new WebSocketServer({
+  host: "127.0.0.1",
+  port: Number(values.port),
+  handleProtocols: (protocols) => server.handleProtocols(protocols),
+});
+wss.on("listening", () => {
+  process.stdout.write(JSON.stringify({ listening: wss.address().port }) + "\n");
+});
+wss.on("connection", (conn, req) => {
+  server.handleConnection(conn, `${req.socket.remoteAddress}:${req.socket.remotePort}`);
+  conn.on("close", () => finish(false));
+});
+setTimeout(() => finish(true), Number(values.timeout) * 1000);
