@@ -27,6 +27,7 @@ import io.roadseg.source.SourceInfo;
 import io.roadseg.source.SourceOptions;
 import io.roadseg.stats.LatencyStats;
 import io.roadseg.stats.Stage;
+import io.roadseg.web.LiveView;
 import org.HdrHistogram.Histogram;
 import org.bytedeco.opencv.opencv_core.Mat;
 import picocli.CommandLine.Command;
@@ -110,6 +111,13 @@ final class BenchCommand implements Callable<Integer> {
             + "(--serve, with the MP4) with no viewer against the same with one stalled viewer (subscribed to "
             + "everything, never reading)."})
     boolean ws;
+
+    @Option(names = "--http", description = {"Also measure (h), in interleaved rounds: the pipeline with the live "
+            + "view (run --http, with the MP4) and no viewer against the same with one stalled video viewer (connects, "
+            + "never reads), and the live view's JPEG encoding time per frame."})
+    boolean http;
+
+    private final List<LiveView> liveViews = new ArrayList<>();
 
     /** What (c) and (d) write: the annotated MP4, an MCAP file of results, or the MP4 and a Foxglove server. */
     private String sinkKind = "mp4";
@@ -246,6 +254,36 @@ final class BenchCommand implements Callable<Integer> {
                                 + "viewer %.2f fps: ratio %.3f; end-to-end p50 %.2f ms vs %.2f ms%n",
                         v.fps, w.fps, w.fps / v.fps, ms(v.latency, 50), ms(w.latency, 50));
             }
+            if (http) {
+                out.println();
+                List<Measurement> alone = new ArrayList<>();
+                List<Measurement> stalled = new ArrayList<>();
+                double jpegMs = Double.NaN;
+                double jpegBytes = Double.NaN;
+                long skipped = 0;
+                for (int r = 0; r < rounds; r++) {
+                    sinkKind = "http";
+                    alone.add(pipeline(inference, info, scratch, frames, false));
+                    sinkKind = "http-stalled";
+                    liveViews.clear();
+                    try {
+                        stalled.add(pipeline(inference, info, scratch, frames, false));
+                        jpegMs = liveViews.get(0).jpegMillisPerFrame();
+                        jpegBytes = liveViews.get(0).jpegBytesPerFrame();
+                        skipped = liveViews.get(0).viewerFramesDropped();
+                    } finally {
+                        RunCommand.closeAll(viewers);
+                        viewers.clear();
+                    }
+                }
+                sinkKind = "mp4";
+                Measurement v = median(alone);
+                Measurement w = median(stalled);
+                out.printf(Locale.ROOT, "(h) pipeline with MP4 + live view, no viewer %.2f fps, one stalled video "
+                                + "viewer %.2f fps: ratio %.3f (the stalled viewer skipped %d frames); end-to-end p50 "
+                                + "%.2f ms vs %.2f ms; MJPEG: %.2f ms and %.0f KB per frame%n", v.fps, w.fps,
+                        w.fps / v.fps, skipped, ms(v.latency, 50), ms(w.latency, 50), jpegMs, jpegBytes / 1024);
+            }
             if (soak > 0) {
                 out.println();
                 Measurement s = pipeline(inference, info, scratch, soak, true);
@@ -351,6 +389,22 @@ final class BenchCommand implements Callable<Integer> {
                     model.inputWidth(), model.inputHeight(), new ResultMessages.Intrinsics(model.focalPx(),
                     model.focalPx(), (model.inputWidth() - 1) / 2.0, (model.inputHeight() - 1) / 2.0), "camera",
                     model.classNames()), McapFormat.Compression.ZSTD));
+        } else if (sinkKind.startsWith("http")) {
+            ModelInfo model = inference.model();
+            sinks.add(new VideoWriter(scratch.resolve(name + ".mp4").toString(), model.inputWidth() * 2,
+                    model.inputHeight(), info.fps(), "auto", 0));
+            LiveView live = new LiveView("127.0.0.1:0", model.file().getFileName().toString(), inference.describe(),
+                    source, model.inputWidth() + "x" + model.inputHeight(), model.classNames(), model.classColors());
+            sinks.add(live);
+            liveViews.add(live);
+            if (sinkKind.equals("http-stalled")) {
+                java.net.Socket s = new java.net.Socket();
+                s.setReceiveBufferSize(4096);
+                s.connect(new java.net.InetSocketAddress("127.0.0.1", live.port()));
+                s.getOutputStream().write("GET /video.mjpg HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                viewers.add(s);
+            }
         } else if (sinkKind.startsWith("ws")) {
             ModelInfo model = inference.model();
             sinks.add(new VideoWriter(scratch.resolve(name + ".mp4").toString(), model.inputWidth() * 2,

@@ -28,6 +28,7 @@ import io.roadseg.source.SourceInfo;
 import io.roadseg.source.SourceOptions;
 import io.roadseg.stats.LatencyStats;
 import io.roadseg.stats.StatsReport;
+import io.roadseg.web.LiveView;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -73,6 +74,11 @@ final class RunCommand implements Callable<Integer> {
             description = {"Serve the results live to Foxglove (Foxglove WebSocket protocol), e.g. ws://127.0.0.1:8765;",
                     "bind another address than 127.0.0.1 only on purpose."})
     String serve;
+
+    @Option(names = "--http", paramLabel = "[HOST:]PORT",
+            description = {"Live view in a browser (video, latency charts) and Prometheus /metrics, e.g. 8080 (binds "
+                    + "127.0.0.1) or 0.0.0.0:8080 to be seen from other machines."})
+    String http;
 
     @Option(names = "--publish", paramLabel = "ws://HOST:PORT",
             description = "Publish the results into a running foxglove_bridge (client publish), onto ROS 2 topics.")
@@ -233,6 +239,15 @@ final class RunCommand implements Callable<Integer> {
                 owned.add(server);
                 sinks.add(server);
             }
+            LiveView live = null;
+            if (http != null) {
+                ModelInfo m = inference.model();
+                live = new LiveView(http.contains(":") ? http : "127.0.0.1:" + http,
+                        m.file().getFileName().toString(), inference.describe(), info.uri(),
+                        m.inputWidth() + "x" + m.inputHeight(), m.classNames(), m.classColors());
+                owned.add(live);
+                sinks.add(live);
+            }
             FoxglovePublishSink publisher = null;
             if (publish != null) {
                 publisher = new FoxglovePublishSink(publish, resultMessages(inference.model(), src), timeoutSeconds);
@@ -252,6 +267,9 @@ final class RunCommand implements Callable<Integer> {
             owned.add(stats);
             Pipeline pipeline = new Pipeline(src, inference, sinks, config, stats);
             owned.add(pipeline);
+            if (live != null) {
+                live.attach(pipeline, stats);
+            }
             RunResult result;
             try (StopSignals ignored = new StopSignals(pipeline, err)) {
                 stats.start();
@@ -287,6 +305,12 @@ final class RunCommand implements Callable<Integer> {
                         + server.framesDropped() + " frames dropped for slow viewers"
                         + (server.viewersRefused() > 0 ? ", " + server.viewersRefused() + " viewers refused (more than "
                         + FoxgloveServerSink.MAX_CLIENTS + " at once)" : ""));
+            }
+            if (live != null) {
+                err.println("live view " + live.url() + ": served " + live.framesServed() + " frames; "
+                        + live.viewerFramesDropped() + " skipped for slow viewers"
+                        + (live.viewersRefused() > 0 ? ", " + live.viewersRefused() + " connections refused (more "
+                        + "than " + LiveView.MAX_VIEWERS + " streams at once)" : ""));
             }
             if (publisher != null) {
                 err.println("published " + publisher.messagesSent() + " messages to " + publisher.url() + "; "
@@ -442,6 +466,9 @@ final class RunCommand implements Callable<Integer> {
             McapFormat.Compression.parse(mcapCompression);
         } catch (IllegalArgumentException e) {
             throw new UsageError("--mcap-compression " + mcapCompression + ": expected zstd, lz4 or none");
+        }
+        if (http != null && !http.matches("([^:\\[\\]]+:|\\[[0-9a-fA-F:.]+\\]:)?[0-9]{1,5}")) {
+            throw new UsageError("--http " + http + ": expected PORT or HOST:PORT, e.g. 8080 or 127.0.0.1:8080");
         }
         for (String[] ws : new String[][] {{"--serve", serve}, {"--publish", publish}}) {
             if (ws[1] != null && !ws[1].matches(WS_URL)) {

@@ -108,6 +108,17 @@ public final class Pipeline implements AutoCloseable {
         return accuracy;
     }
 
+    /** @return frames in the ring now (captured, not yet through the last sink): 0 to the ring size */
+    public long ringOccupancy() {
+        com.lmax.disruptor.RingBuffer<FrameSlot> ring = disruptor.getRingBuffer();
+        return Math.max(0, ring.getCursor() - ring.getMinimumGatingSequence());
+    }
+
+    /** @return slots in the ring */
+    public int ringSize() {
+        return slots.length;
+    }
+
     /** Asks the run to stop: capture ends, frames already in the ring are finished, outputs finalised. */
     public void requestStop() {
         stopRequested = true;

@@ -179,9 +179,10 @@ final class Stages {
             }
             renderer.render(slot.modelBgr, slot.classMat, slot.depthMat, slot.overlayPane, slot.depthPane);
             if (hud) {
-                line.clear().append('#').append(slot.frameIndex).append(' ').append(' ')
-                        .append(stats.recentFps(), 1).append(FPS)
-                        .append(stats.recentEndToEndMillis(), 1).append(MS_INFER)
+                // figures that do not exist yet (the first second of a run) are shown as '-'
+                line.clear().append('#').append(slot.frameIndex).append(' ').append(' ');
+                figure(stats.recentFps(), 1).append(FPS);
+                figure(stats.recentEndToEndMillis(), 1).append(MS_INFER)
                         .append(slot.inferEngineNanos / 1e6, 1).append(MS);
                 renderer.hudLine(slot.canvas, 0, line);
                 line.clear().append(ROAD);
@@ -194,13 +195,18 @@ final class Stages {
                         .append(stats.droppedAtCapture() + stats.skippedStale());
                 renderer.hudLine(slot.canvas, 1, line);
                 if (accuracy != null) {
-                    line.clear().append(MIOU).append(100 * accuracy.meanIou(), 1).append(ABSREL)
-                            .append(accuracy.absRel(), 3).append(DELTA).append(100 * accuracy.delta1(), 1)
-                            .append('%');
+                    line.clear().append(MIOU);
+                    figure(100 * accuracy.meanIou(), 1).append(ABSREL);
+                    figure(accuracy.absRel(), 3).append(DELTA);
+                    figure(100 * accuracy.delta1(), 1).append('%');
                     renderer.hudLine(slot.canvas, 2, line);
                 }
             }
             slot.postEndNanos = lastEnd = System.nanoTime();
+        }
+
+        private AsciiText figure(double v, int decimals) {
+            return Double.isNaN(v) || Double.isInfinite(v) ? line.append('-') : line.append(v, decimals);
         }
 
         private static final byte[] FPS = AsciiText.ascii(" fps  e2e p50 ");

@@ -3,6 +3,7 @@ package io.roadseg.postprocess;
 import io.roadseg.engine.ModelInfo;
 import io.roadseg.stats.AsciiText;
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Point;
 import org.bytedeco.opencv.opencv_core.Scalar;
@@ -22,8 +23,11 @@ import static org.bytedeco.opencv.global.opencv_imgproc.putText;
 
 /**
  * Draws the annotated picture for one frame: the class overlay (palette colours blended with the frame the model
- * saw) on the left, the depth panel (near = warm, far = cool, TURBO colour map) on the right, and the HUD text on
- * the overlay. Scratch images are allocated once per renderer; the canvas belongs to the slot.
+ * saw) on the left, the depth panel on the right, and the HUD text on the overlay. The depth panel maps the
+ * <i>logarithm</i> of depth from {@value #NEAR_M} m (warm) to the model's maximum depth (cool) with the TURBO colour
+ * map, so near structure keeps its contrast (a linear map spends most colours on the far half and paints the whole
+ * road one red), with a small scale bar in metres at its bottom. Scratch images are allocated once per renderer;
+ * the canvas belongs to the slot.
  *
  * <p>Threading: one instance per postprocess thread.
  */
@@ -35,7 +39,14 @@ public final class AnnotationRenderer implements AutoCloseable {
     private final Mat depth8;
     private final Mat depthColor;
     private final Mat palette;
+    /** Depth at the warm end of the colour map, metres. */
+    static final double NEAR_M = 1.0;
     private final double depthAlpha;
+    private final double depthBeta;
+    private final Mat depthLog;
+    private final Mat nearFloor;
+    private final Mat legend;
+    private final Mat legendRoi;
     private final BytePointer text = new BytePointer(256);
     private final Point origin = new Point();
     private final Scalar shadow = new Scalar(0, 0, 0, 0);
@@ -59,8 +70,16 @@ public final class AnnotationRenderer implements AutoCloseable {
             lut[i * 3 + 2] = (byte) ((rgb >> 16) & 0xff);
         }
         palette.data().put(lut);
-        depthAlpha = -255.0 / model.maxDepth();
+        double span = Math.log(model.maxDepth()) - Math.log(NEAR_M);
+        depthAlpha = -255.0 / span;
+        depthBeta = 255.0 * Math.log(model.maxDepth()) / span;
+        depthLog = new Mat(height, width, org.bytedeco.opencv.global.opencv_core.CV_32FC1);
+        nearFloor = new Mat(height, width, org.bytedeco.opencv.global.opencv_core.CV_32FC1,
+                new Scalar(NEAR_M, 0, 0, 0));
         fontScale = Math.max(0.35, width / 1100.0);
+        legend = legend(model.maxDepth());
+        legendRoi = new Mat(depthColor, new org.bytedeco.opencv.opencv_core.Rect(width - legend.cols() - 6,
+                height - legend.rows() - 6, legend.cols(), legend.rows()));
     }
 
     /**
@@ -74,9 +93,57 @@ public final class AnnotationRenderer implements AutoCloseable {
         cvtColor(classIds, class3, COLOR_GRAY2BGR);
         LUT(class3, palette, colorMask);
         addWeighted(modelBgr, 0.45, colorMask, 0.55, 0, overlay);
-        depth.convertTo(depth8, CV_8U, depthAlpha, 255);
+        org.bytedeco.opencv.global.opencv_core.max(depth, nearFloor, depthLog);
+        org.bytedeco.opencv.global.opencv_core.log(depthLog, depthLog);
+        depthLog.convertTo(depth8, CV_8U, depthAlpha, depthBeta);
         applyColorMap(depth8, depthColor, COLORMAP_TURBO);
+        legend.copyTo(legendRoi);
         depthColor.copyTo(depthPane);
+    }
+
+    /** Colour of a depth on the panel's scale, 0..255 (255 = {@link #NEAR_M} or nearer). */
+    int level(double metres) {
+        double v = depthAlpha * Math.log(Math.max(NEAR_M, metres)) + depthBeta;
+        return (int) Math.round(Math.max(0, Math.min(255, v)));
+    }
+
+    /** The scale bar: the colour map from near (left) to far (right) with ticks and labels in metres. */
+    private Mat legend(double maxDepth) {
+        int w = Math.max(120, width / 3);
+        int barH = Math.max(6, height / 40);
+        double scale = Math.max(0.3, fontScale * 0.8);
+        int textH = (int) Math.round(22 * scale) + 4;
+        Mat bar = new Mat(textH + barH, w, CV_8UC3, new Scalar(0, 0, 0, 0));
+        try (Mat levels = new Mat(1, w, CV_8UC1); Mat colours = new Mat(1, w, CV_8UC3)) {
+            byte[] row = new byte[w];
+            double logNear = Math.log(NEAR_M);
+            double logFar = Math.log(maxDepth);
+            for (int x = 0; x < w; x++) {
+                row[x] = (byte) level(Math.exp(logNear + (logFar - logNear) * x / (w - 1.0)));
+            }
+            levels.data().put(row);
+            applyColorMap(levels, colours, COLORMAP_TURBO);
+            for (int y = textH; y < textH + barH; y++) {
+                try (Mat r = bar.row(y)) {
+                    colours.copyTo(r);
+                }
+            }
+            for (double tick : new double[] {2, 5, 10, 20, maxDepth}) {
+                if (tick > maxDepth) {
+                    continue;
+                }
+                int x = (int) Math.round((Math.log(tick) - logNear) / (logFar - logNear) * (w - 1));
+                String label = tick == maxDepth ? Math.round(tick) + " m" : Long.toString(Math.round(tick));
+                try (BytePointer t = new BytePointer(label); IntPointer base = new IntPointer(1);
+                     org.bytedeco.opencv.opencv_core.Size size = org.bytedeco.opencv.global.opencv_imgproc
+                             .getTextSize(t, FONT_HERSHEY_SIMPLEX, scale, 1, base);
+                     Point at = new Point(Math.max(0, Math.min(w - size.width() - 1, x - size.width() / 2)),
+                             textH - 4)) {
+                    putText(bar, t, at, FONT_HERSHEY_SIMPLEX, scale, ink, 1, LINE_AA, false);
+                }
+            }
+        }
+        return bar;
     }
 
     /** Writes one HUD line at text row {@code row} (0 = top) with a dark outline for legibility. */
@@ -94,6 +161,10 @@ public final class AnnotationRenderer implements AutoCloseable {
         class3.close();
         colorMask.close();
         depth8.close();
+        legendRoi.close();
+        legend.close();
+        depthLog.close();
+        nearFloor.close();
         depthColor.close();
         palette.close();
         text.close();

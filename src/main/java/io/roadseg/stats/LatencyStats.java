@@ -33,7 +33,7 @@ public final class LatencyStats implements AutoCloseable {
     private volatile long captured;
     private volatile long droppedAtCapture;
     private volatile long processed;
-    private volatile double recentFps;
+    private volatile double recentFps = Double.NaN;
     private volatile double recentE2eMillis = Double.NaN;
     private final long expectedFrames;
     private final PrintStream progress;
@@ -48,6 +48,35 @@ public final class LatencyStats implements AutoCloseable {
     private long endNanos;
     private Thread reporter;
     private volatile boolean running;
+    private volatile IntervalListener listener;
+
+    /** Once a second, on the reporter thread: the last second's histograms and the run's counters. */
+    public interface IntervalListener {
+        /**
+         * @param interval the last second; its histograms (nanoseconds) are valid only during the call
+         */
+        void onInterval(Interval interval);
+    }
+
+    /**
+     * One reporting interval.
+     *
+     * @param elapsedSeconds seconds since the run started
+     * @param fps            frames through the pipeline per second over the interval
+     * @param processed      frames through the pipeline so far
+     * @param captured       frames delivered by the source so far
+     * @param dropped        frames dropped at capture so far (ring full, live sources)
+     * @param stale          frames skipped as stale so far
+     * @param histograms     per stage, the interval's latencies in nanoseconds
+     */
+    public record Interval(double elapsedSeconds, double fps, long processed, long captured, long dropped, long stale,
+                           Map<Stage, Histogram> histograms) {
+    }
+
+    /** Sets the listener called after each once-a-second sample (null: none). */
+    public void setIntervalListener(IntervalListener listener) {
+        this.listener = listener;
+    }
 
     /**
      * @param expectedFrames frames the run will process when known (for the ETA), else -1
@@ -142,10 +171,12 @@ public final class LatencyStats implements AutoCloseable {
         return skippedStale.get();
     }
 
+    /** Frames per second over the last second; NaN until the first second has been sampled. */
     public double recentFps() {
         return recentFps;
     }
 
+    /** Median end-to-end latency over the last second, ms; NaN until a frame has gone through. */
     public double recentEndToEndMillis() {
         return recentE2eMillis;
     }
@@ -202,6 +233,15 @@ public final class LatencyStats implements AutoCloseable {
         }
         lastReportNanos = now;
         lastReportProcessed = done;
+        IntervalListener l = listener;
+        if (l != null && seconds > 0) {
+            try {
+                l.onInterval(new Interval((now - startNanos) / 1e9, recentFps, done, captured, droppedAtCapture,
+                        skippedStale.get(), intervals));
+            } catch (RuntimeException ignored) {
+                // a viewer's problem must not stop the statistics
+            }
+        }
         if (progress != null && !last) {
             printProgress(now);
         }

@@ -285,6 +285,22 @@ class McapInteropTest {
     }
 
     @Test
+    void pacedReplayFollowsTheRecordedTimestamps() throws Exception {
+        // 12 frames 33.3 ms apart: paced, the last one is due 367 ms after the first
+        Path file = fixture("p.mcap", "--encoding", "ros2-compressed", "--compression", "zstd", "--index", "yes");
+        long t0 = System.nanoTime();
+        Cli.Outcome out = Cli.run("run", file.toString(), "--pace", "--model", TestData.smallModel(dir).toString(),
+                "--results", dir.resolve("p.jsonl").toString(), "-q");
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        assertEquals(0, out.exit(), out.stderr());
+        List<String> lines = Files.readAllLines(dir.resolve("p.jsonl"));
+        assertEquals(FRAMES, lines.size());
+        assertTrue(seconds > 0.36, "paced replay took " + seconds + " s");
+        assertTrue(lines.get(FRAMES - 1).contains("\"t_us\":" + (FRAMES - 1) * PERIOD / 1000 + ","), lines.get(11));
+        assertTrue(lines.get(0).contains("\"stamp_ns\":" + START + ","), lines.get(0));
+    }
+
+    @Test
     void badInputGetsOneLine() throws Exception {
         Path notMcap = dir.resolve("drive.mcap");
         Files.writeString(notMcap, "not a recording");
