@@ -212,12 +212,15 @@ public final class McapSource implements FrameSource {
                 input = new BytePointer(Math.max(message.dataLength, 2 * input.capacity()));
             }
             input.position(0).put(message.array, message.dataOffset, message.dataLength);
-            try (Mat buffer = new Mat(1, message.dataLength, CV_8UC1, input)) {
-                imdecode(buffer, IMREAD_COLOR, decoded);
+            // the returned header says whether it decoded: on failure OpenCV leaves `decoded` as it was
+            boolean ok;
+            try (Mat buffer = new Mat(1, message.dataLength, CV_8UC1, input);
+                 Mat result = imdecode(buffer, IMREAD_COLOR, decoded)) {
+                ok = result != null && !result.empty();
             } catch (RuntimeException e) {
                 return damaged("image does not decode (" + e.getMessage() + ")");
             }
-            if (decoded.empty()) {
+            if (!ok || decoded.empty()) {
                 return damaged("a " + message.format() + " image that OpenCV cannot decode");
             }
             return decoded;

@@ -21,6 +21,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -298,6 +299,61 @@ class McapInteropTest {
         assertTrue(seconds > 0.36, "paced replay took " + seconds + " s");
         assertTrue(lines.get(FRAMES - 1).contains("\"t_us\":" + (FRAMES - 1) * PERIOD / 1000 + ","), lines.get(11));
         assertTrue(lines.get(0).contains("\"stamp_ns\":" + START + ","), lines.get(0));
+    }
+
+    /**
+     * An MCAP file written by roadseg's own writer: the JPEG frames, the third replaced by bytes no codec reads (a
+     * JPEG cut short still decodes, grey where data is missing, as OpenCV does), or raw 16-bit images.
+     */
+    private Path ownFile(String name, boolean damagedThird, boolean sixteenBit) throws Exception {
+        Path file = dir.resolve(name);
+        try (java.io.OutputStream out = Files.newOutputStream(file);
+             io.roadseg.mcap.McapWriter w = new io.roadseg.mcap.McapWriter(out, "ros2", "test",
+                     io.roadseg.mcap.McapFormat.Compression.ZSTD, 1 << 20)) {
+            String type = sixteenBit ? io.roadseg.ros.RosMessages.IMAGE : io.roadseg.ros.RosMessages.COMPRESSED_IMAGE;
+            int schema = w.addSchema(type, "ros2msg", io.roadseg.ros.RosMessages.definitionBytes(type));
+            int channel = w.addChannel(schema, "/cam", "cdr", Map.of());
+            io.roadseg.ros.CdrWriter cdr = new io.roadseg.ros.CdrWriter(1 << 20);
+            byte[] frameId = "cam".getBytes(StandardCharsets.US_ASCII);
+            for (int i = 0; i < 6; i++) {
+                long t = START + i * PERIOD;
+                cdr.begin().header(t, frameId);
+                if (sixteenBit) {
+                    byte[] pixels = new byte[8 * 6 * 2];
+                    cdr.uint32(6).uint32(8).string("16UC1").uint8(0).uint32(16).uint8Sequence(pixels, 0,
+                            pixels.length);
+                } else {
+                    byte[] jpeg = Files.readAllBytes(jpegs.resolve(String.format("%03d.jpg", i)));
+                    if (damagedThird && i == 2) {
+                        jpeg = "not an image at all, just bytes".getBytes(StandardCharsets.US_ASCII);
+                    }
+                    cdr.string("jpeg").uint8Sequence(jpeg, 0, jpeg.length);
+                }
+                w.write(channel, t, t, cdr.array(), 0, cdr.size());
+            }
+        }
+        return file;
+    }
+
+    @Test
+    void aDamagedMessageIsSkippedCountedAndNamedOnce() throws Exception {
+        Path file = ownFile("damaged.mcap", true, false);
+        Cli.Outcome out = Cli.run("run", file.toString(), "--model", TestData.smallModel(dir).toString(),
+                "--results", dir.resolve("d.jsonl").toString(), "-q");
+        assertEquals(0, out.exit(), out.stderr());
+        assertEquals(5, Files.readAllLines(dir.resolve("d.jsonl")).size(), "the five good frames");
+        assertTrue(out.stderr().contains("1 damaged messages skipped (last: a jpeg image that OpenCV cannot "
+                + "decode)"), out.stderr());
+    }
+
+    @Test
+    void anUnsupportedPixelEncodingIsNamed() throws Exception {
+        Path file = ownFile("depth16.mcap", false, true);
+        Cli.Outcome out = Cli.run("run", file.toString(), "-q");
+        assertEquals(1, out.exit());
+        assertTrue(out.stderr().contains("image encoding '16UC1' not supported (rgb8, bgr8, mono8, rgba8, bgra8 are)"),
+                out.stderr());
+        assertEquals(1, out.stderr().strip().lines().filter(l -> l.startsWith("roadseg:")).count(), out.stderr());
     }
 
     @Test
