@@ -216,7 +216,12 @@ public final class LiveView implements FrameSink {
             return;
         }
         frameCounter++;
-        if (waitingViewers.get() == 0) {
+        long waiting = waitingViewers.get();
+        long busy = videoViewers.get() - waiting;
+        if (busy > 0) {
+            viewerDrops.addAndGet(busy); // viewers still sending an earlier frame miss this one
+        }
+        if (waiting == 0) {
             return; // every viewer is still sending an earlier frame: nothing to encode for
         }
         int w = f.annotatedWidth();
@@ -342,9 +347,6 @@ public final class LiveView implements FrameSink {
                         mine = new byte[n + (n >> 2)];
                     }
                     System.arraycopy(front, 0, mine, 0, n);
-                }
-                if (sent != 0 && number > sent + 1) {
-                    viewerDrops.addAndGet(number - sent - 1);
                 }
                 out.write(("--" + BOUNDARY + "\r\nContent-Type: image/jpeg\r\nContent-Length: " + n + "\r\n\r\n")
                         .getBytes(StandardCharsets.US_ASCII));

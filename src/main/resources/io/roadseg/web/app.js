@@ -72,7 +72,7 @@ function nextPart(bytes) {
 // ------------------------------------------------------------------ charts
 const STAGES = ["capture", "preprocess", "inference", "postprocess"];
 const STAGE_COLOURS = ["#8dd3c7", "#ffffb3", "#fb8072", "#80b1d3"];
-const data = { t: [], stage: STAGES.map(() => []), e2e50: [], e2e99: [], fps: [], dropped: [], stale: [],
+const data = { t: [], stage: STAGES.map(() => []), stage99: STAGES.map(() => []), e2e50: [], e2e99: [], fps: [], dropped: [], stale: [],
   viewerDrops: [], miou: [], absrel: [] };
 
 function chart(el, series, height) {
@@ -84,7 +84,8 @@ function chart(el, series, height) {
 
 let latencyChart, e2eChart, rateChart, accuracyChart;
 function charts() {
-  latencyChart = chart("latency", STAGES.map((s, i) => ({ label: s, stroke: STAGE_COLOURS[i], width: 1.5 })), 170);
+  latencyChart = chart("latency", STAGES.map((s, i) => ({ label: s + " p50", stroke: STAGE_COLOURS[i], width: 1.5 }))
+    .concat(STAGES.map((s, i) => ({ label: "p99", stroke: STAGE_COLOURS[i], width: 1, dash: [4, 3] }))), 190);
   e2eChart = chart("e2e", [{ label: "p50", stroke: "#fdb462", width: 1.5 }, { label: "p99", stroke: "#e41a1c", width: 1 }], 150);
   rateChart = chart("rate", [{ label: "fps", stroke: "#b3de69", width: 1.5 }, { label: "dropped", stroke: "#bc80bd" },
     { label: "stale", stroke: "#ccebc5" }, { label: "viewer skips", stroke: "#999" }], 150);
@@ -100,13 +101,14 @@ function push(array, value) {
 function sample(s) {
   push(data.t, s.t);
   STAGES.forEach((name, i) => push(data.stage[i], s.latency[name] ? s.latency[name].p50 : null));
+  STAGES.forEach((name, i) => push(data.stage99[i], s.latency[name] ? s.latency[name].p99 : null));
   push(data.e2e50, s.latency.end_to_end ? s.latency.end_to_end.p50 : null);
   push(data.e2e99, s.latency.end_to_end ? s.latency.end_to_end.p99 : null);
   push(data.fps, s.fps);
   push(data.dropped, s.dropped);
   push(data.stale, s.stale);
   push(data.viewerDrops, s.viewerDrops);
-  latencyChart.setData([data.t].concat(data.stage));
+  latencyChart.setData([data.t].concat(data.stage, data.stage99));
   e2eChart.setData([data.t, data.e2e50, data.e2e99]);
   rateChart.setData([data.t, data.fps, data.dropped, data.stale, data.viewerDrops]);
   if (s.accuracy) {
