@@ -14,6 +14,7 @@ import wsProtocol from "@foxglove/ws-protocol";
 const { FoxgloveClient } = wsProtocol;
 import { parse as parseRosMsg } from "@foxglove/rosmsg";
 import { MessageReader } from "@foxglove/rosmsg2-serialization";
+import { summarise } from "./summarise.mjs";
 import WebSocket from "ws";
 
 const { values, positionals } = parseArgs({
@@ -27,22 +28,6 @@ const { values, positionals } = parseArgs({
 const url = positionals[0];
 const want = Number(values.count);
 
-function summarise(value) {
-  if (value instanceof Uint8Array || ArrayBuffer.isView(value)) {
-    const bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-    let sum = 0;
-    for (const b of bytes) sum = (sum + b) >>> 0;
-    return { length: value.length, sum, first: Array.from(value.slice(0, 8), Number) };
-  }
-  if (Array.isArray(value)) return value.length > 16 ? { length: value.length } : value.map(summarise);
-  if (typeof value === "bigint") return value.toString();
-  if (value && typeof value === "object") {
-    const out = {};
-    for (const [k, v] of Object.entries(value)) out[k] = summarise(v);
-    return out;
-  }
-  return value;
-}
 
 const ws = new WebSocket(url, [values.subprotocol]);
 const client = new FoxgloveClient({ ws });

@@ -12,6 +12,7 @@ import wsProtocol from "@foxglove/ws-protocol";
 const { FoxgloveServer } = wsProtocol;
 import { parse as parseRosMsg } from "@foxglove/rosmsg";
 import { MessageReader } from "@foxglove/rosmsg2-serialization";
+import { summarise } from "./summarise.mjs";
 import { WebSocketServer } from "ws";
 
 const { values } = parseArgs({
@@ -29,22 +30,6 @@ const server = new FoxgloveServer({
 const channels = new Map();
 let done = false;
 
-function summarise(value) {
-  if (value instanceof Uint8Array || ArrayBuffer.isView(value)) {
-    const bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-    let sum = 0;
-    for (const b of bytes) sum = (sum + b) >>> 0;
-    return { length: value.length, sum, first: Array.from(value.slice(0, 8), Number) };
-  }
-  if (Array.isArray(value)) return value.length > 16 ? { length: value.length } : value.map(summarise);
-  if (typeof value === "bigint") return value.toString();
-  if (value && typeof value === "object") {
-    const out = {};
-    for (const [k, v] of Object.entries(value)) out[k] = summarise(v);
-    return out;
-  }
-  return value;
-}
 
 function finish(timedOut) {
   if (done) return;

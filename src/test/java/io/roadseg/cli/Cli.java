@@ -12,6 +12,44 @@ public final class Cli {
     private Cli() {
     }
 
+    /** Runs the command line on another thread; the future holds its outcome. */
+    public static java.util.concurrent.Future<Outcome> background(String... args) {
+        java.util.concurrent.CompletableFuture<Outcome> f = new java.util.concurrent.CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                f.complete(run(args));
+            } catch (Throwable e) {
+                f.completeExceptionally(e);
+            }
+        }, "cli");
+        t.setDaemon(true);
+        t.start();
+        return f;
+    }
+
+    /** A TCP port free a moment ago on this machine. */
+    public static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Waits until something listens on 127.0.0.1:{@code port}; fails if the run ends first or after 30 s. */
+    public static void awaitListening(int port, java.util.concurrent.Future<Outcome> run) throws Exception {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            if (run.isDone()) {
+                throw new AssertionError("run ended before serving: " + run.get().stderr());
+            }
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+                return;
+            } catch (java.io.IOException notYet) {
+                Thread.sleep(50);
+            }
+        }
+        throw new AssertionError("nothing listening on " + port + " after 30 s");
+    }
+
     public static synchronized Outcome run(String... args) {
         PrintStream saved = System.err;
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();

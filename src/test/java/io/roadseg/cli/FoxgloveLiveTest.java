@@ -42,42 +42,6 @@ class FoxgloveLiveTest {
     @TempDir
     Path dir;
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    /** Runs the CLI on another thread; the future holds its outcome. */
-    private static Future<Cli.Outcome> background(String... args) {
-        CompletableFuture<Cli.Outcome> f = new CompletableFuture<>();
-        Thread t = new Thread(() -> {
-            try {
-                f.complete(Cli.run(args));
-            } catch (Throwable e) {
-                f.completeExceptionally(e);
-            }
-        }, "cli");
-        t.setDaemon(true);
-        t.start();
-        return f;
-    }
-
-    private static void awaitListening(int port, Future<Cli.Outcome> run) throws Exception {
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            if (run.isDone()) {
-                throw new AssertionError("run ended before serving: " + run.get().stderr());
-            }
-            try (Socket s = new Socket("127.0.0.1", port)) {
-                return;
-            } catch (java.io.IOException notYet) {
-                Thread.sleep(50);
-            }
-        }
-        throw new AssertionError("nothing listening on " + port + " after 30 s");
-    }
-
     private String[] paced(int port, int frames, String... more) throws Exception {
         List<String> a = new ArrayList<>(List.of("run", "recordings/town-drive/video.mp4", "--pace", "--frames",
                 Integer.toString(frames), "--model", TestData.smallModel(dir).toString(), "--serve",
@@ -89,9 +53,9 @@ class FoxgloveLiveTest {
     @Test
     void theReferenceClientSeesEveryChannelLive() throws Exception {
         NodeReference.assume();
-        int port = freePort();
-        Future<Cli.Outcome> run = background(paced(port, 150));
-        awaitListening(port, run);
+        int port = Cli.freePort();
+        Future<Cli.Outcome> run = Cli.background(paced(port, 150));
+        Cli.awaitListening(port, run);
         Object doc = Json.parse(NodeReference.run("ws-client.mjs", "ws://127.0.0.1:" + port, "--count", "5",
                 "--timeout", "30"));
         assertEquals(false, Json.at(doc, "timedOut"));
@@ -122,9 +86,9 @@ class FoxgloveLiveTest {
 
     @Test
     void theNewerSubprotocolIsSpokenAndViewersAreCapped() throws Exception {
-        int port = freePort();
-        Future<Cli.Outcome> run = background(paced(port, 125));
-        awaitListening(port, run);
+        int port = Cli.freePort();
+        Future<Cli.Outcome> run = Cli.background(paced(port, 125));
+        Cli.awaitListening(port, run);
         HttpClient http = HttpClient.newHttpClient();
         List<WebSocket> open = new ArrayList<>();
         AtomicInteger refused = new AtomicInteger();
@@ -163,9 +127,9 @@ class FoxgloveLiveTest {
 
     @Test
     void aStalledViewerCostsNoFramesAndDoesNotHoldUpShutdown() throws Exception {
-        int port = freePort();
-        Future<Cli.Outcome> run = background(paced(port, 100));
-        awaitListening(port, run);
+        int port = Cli.freePort();
+        Future<Cli.Outcome> run = Cli.background(paced(port, 100));
+        Cli.awaitListening(port, run);
         long start = System.nanoTime();
         try (StalledViewer stalled = new StalledViewer("127.0.0.1", port, ResultMessages.COUNT, 4096)) {
             Cli.Outcome out = run.get(60, TimeUnit.SECONDS);
@@ -222,7 +186,7 @@ class FoxgloveLiveTest {
             assertEquals(1, out.exit());
             assertTrue(out.stderr().contains("cannot listen there"), out.stderr());
         }
-        int closed = freePort();
+        int closed = Cli.freePort();
         Cli.Outcome out = Cli.run("run", "recordings/town-drive/video.mp4", "--frames", "3", "--model",
                 TestData.smallModel(dir).toString(), "--publish", "ws://127.0.0.1:" + closed, "--timeout", "2", "-q");
         assertEquals(1, out.exit());

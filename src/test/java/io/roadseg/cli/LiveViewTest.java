@@ -51,48 +51,13 @@ class LiveViewTest {
     @TempDir
     Path dir;
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static Future<Cli.Outcome> background(String... args) {
-        CompletableFuture<Cli.Outcome> f = new CompletableFuture<>();
-        Thread t = new Thread(() -> {
-            try {
-                f.complete(Cli.run(args));
-            } catch (Throwable e) {
-                f.completeExceptionally(e);
-            }
-        }, "cli");
-        t.setDaemon(true);
-        t.start();
-        return f;
-    }
-
-    private static void awaitListening(int port, Future<Cli.Outcome> run) throws Exception {
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            if (run.isDone()) {
-                throw new AssertionError("run ended before serving: " + run.get().stderr());
-            }
-            try (Socket s = new Socket("127.0.0.1", port)) {
-                return;
-            } catch (java.io.IOException notYet) {
-                Thread.sleep(50);
-            }
-        }
-        throw new AssertionError("nothing listening on " + port);
-    }
-
     /** A paced run of the shipped synthetic drive (it has ground truth, so the accuracy chart shows too). */
     private Future<Cli.Outcome> paced(int port, int frames) throws Exception {
-        Future<Cli.Outcome> run = background("run", "recordings/town-drive", "--pace", "--frames",
+        Future<Cli.Outcome> run = Cli.background("run", "recordings/town-drive", "--pace", "--frames",
                 Integer.toString(frames), "--model", TestData.smallModel(dir).toString(), "--http",
                 Integer.toString(port), "--results", dir.resolve("r.jsonl").toString(), "--stats",
                 dir.resolve("s.json").toString(), "-q");
-        awaitListening(port, run);
+        Cli.awaitListening(port, run);
         return run;
     }
 
@@ -100,7 +65,7 @@ class LiveViewTest {
     void aHeadlessBrowserSeesTheVideoAdvanceAndTheChartsFill() throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
                 "chromium and chromium-driver not installed (apt-get install chromium chromium-driver)");
-        int port = freePort();
+        int port = Cli.freePort();
         Future<Cli.Outcome> run = paced(port, 250);
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
@@ -162,7 +127,7 @@ class LiveViewTest {
 
     @Test
     void metricsDuringARunAreValidPrometheusAndAddUp() throws Exception {
-        int port = freePort();
+        int port = Cli.freePort();
         Future<Cli.Outcome> run = paced(port, 100);
         HttpClient http = HttpClient.newHttpClient();
         List<String> scrapes = new ArrayList<>();
@@ -221,7 +186,7 @@ class LiveViewTest {
 
     @Test
     void aStalledViewerCostsNoFramesAndDoesNotHoldUpShutdown() throws Exception {
-        int port = freePort();
+        int port = Cli.freePort();
         Future<Cli.Outcome> run = paced(port, 100);
         long start = System.nanoTime();
         try (Socket stalled = new Socket()) {
@@ -242,7 +207,7 @@ class LiveViewTest {
 
     @Test
     void tooManyViewersAreRefusedAndCounted() throws Exception {
-        int port = freePort();
+        int port = Cli.freePort();
         Future<Cli.Outcome> run = paced(port, 100);
         List<Socket> open = new ArrayList<>();
         try {
