@@ -249,9 +249,8 @@ class McapInteropTest {
         return sum % (1L << 32);
     }
 
-    @Test
-    void aRecordingKilledMidWriteIsReadableUpToItsLastChunk() throws Exception {
-        Path out = dir.resolve("killed.mcap");
+    /** Starts a looping run writing {@code out} in a child JVM; returns once the file holds a few chunks. */
+    private Process writing(Path out) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process p = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
                 RoadsegCommand.class.getName(), "run", "recordings/town-drive/video.mp4", "--loop", "--model",
@@ -263,6 +262,33 @@ class McapInteropTest {
             assertTrue(System.nanoTime() < deadline, "no MCAP after 60 s");
             Thread.sleep(50);
         }
+        return p;
+    }
+
+    @Test
+    void sigtermFinalisesTheFileWithItsSummary() throws Exception {
+        Path out = dir.resolve("stopped.mcap");
+        Process p = writing(out);
+        new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "child did not stop after SIGTERM");
+        assertEquals(0, p.exitValue(), Files.readString(dir.resolve("child.log")));
+        try (McapReader r = McapReader.open(out)) {
+            assertTrue(r.indexed(), "summary and footer written");
+            assertEquals(null, r.truncation());
+            int n = r.messageCount(0);
+            assertTrue(n >= 5, n + " frames");
+            for (int c = 1; c < 5; c++) {
+                assertEquals(n, r.messageCount(c), "every topic has every frame");
+            }
+        }
+        Object doc = Json.parse(NodeReference.run("read-mcap.mjs", out.toString()));
+        assertEquals("indexed", Json.at(doc, "reader"));
+    }
+
+    @Test
+    void aRecordingKilledMidWriteIsReadableUpToItsLastChunk() throws Exception {
+        Path out = dir.resolve("killed.mcap");
+        Process p = writing(out);
         p.destroyForcibly();
         assertTrue(p.waitFor(20, TimeUnit.SECONDS));
         int ours;
