@@ -1,6 +1,10 @@
 package io.roadseg.cli;
 
 import io.roadseg.engine.EngineOptions;
+import io.roadseg.fleet.DriveEvaluator;
+import io.roadseg.fleet.DriveList;
+import io.roadseg.fleet.DriveResult;
+import io.roadseg.fleet.FleetReport;
 import io.roadseg.engine.InferenceEngine;
 import io.roadseg.engine.InferenceEngines;
 import io.roadseg.engine.ModelInfo;
@@ -11,9 +15,6 @@ import io.roadseg.metrics.DepthScore;
 import io.roadseg.metrics.SegmentationScore;
 import io.roadseg.postprocess.ClassMaps;
 import io.roadseg.preprocess.Preprocessor;
-import io.roadseg.source.FrameSource;
-import io.roadseg.source.FrameSources;
-import io.roadseg.source.SourceOptions;
 import io.roadseg.stats.StatsReport;
 import io.roadseg.train.LabelledFolder;
 import org.bytedeco.opencv.opencv_core.Mat;
@@ -23,13 +24,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-import static org.bytedeco.opencv.global.opencv_core.CV_32FC1;
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 import static org.bytedeco.opencv.global.opencv_imgproc.INTER_NEAREST;
@@ -53,6 +51,12 @@ final class EvalCommand implements Callable<Integer> {
         @Option(names = "--drive", paramLabel = "SOURCE",
                 description = "A source with ground truth: a recording folder or a sim:// URI.")
         String drive;
+
+        @Option(names = "--drives", paramLabel = "LIST|GLOB",
+                description = {"Many drives with ground truth: a file listing one per line, or a glob such as "
+                        + "'recordings/*'; a fleet report (per drive, all drives summed, worst drives per class).",
+                        "With --shard i/N only every N-th drive from the i-th; 'roadseg merge' adds shard reports."})
+        String drives;
 
         @Option(names = "--depth", paramLabel = "DIR",
                 description = "Real images with depth ground truth: scene folders with camera.json, image/ and "
@@ -99,6 +103,10 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--limit", defaultValue = "0", description = "Evaluate at most N samples (0 = all).")
     int limit;
 
+    @Option(names = "--shard", paramLabel = "i/N",
+            description = "--drives: evaluate shard i of N (0-based; drives i, i+N, … of the sorted list).")
+    String shard;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the result as JSON ('-' = stdout).")
     String json;
 
@@ -112,12 +120,26 @@ final class EvalCommand implements Callable<Integer> {
             throw new UsageError("--limit " + limit + ": must be >= 0 (0 = all)");
         }
         new OutputPaths().output("--json", json);
+        int[] shardOf = null;
+        if (shard != null) {
+            if (data.drives == null) {
+                throw new UsageError("--shard applies to --drives");
+            }
+            try {
+                shardOf = io.roadseg.fleet.DriveList.parseShard(shard);
+            } catch (IllegalArgumentException e) {
+                throw new UsageError(e.getMessage());
+            }
+        }
         if (data.depth != null) {
             if (!(pitchWindow >= 0) || pitchWindow > 10) {
                 throw new UsageError("--pitch-window " + pitchWindow + ": must be in [0, 10] degrees");
             }
             return new RealDepthEvaluation(data.depth, model, engine, threads, inputSize, cap, !noFocalScale,
                     limit, json, pitchWindow).run();
+        }
+        if (data.drives != null) {
+            return fleet(shardOf);
         }
         EngineOptions options = InputSizeOption.apply(inputSize, new EngineOptions(threads),
                 data.camvid != null ? 480 : 0, data.camvid != null ? 360 : 0);
@@ -132,13 +154,10 @@ final class EvalCommand implements Callable<Integer> {
             try (Mat small = new Mat(h, w, CV_8UC3);
                  Mat predicted = new Mat(h, w, CV_8UC1);
                  Mat truth = new Mat(h, w, CV_8UC1);
-                 Mat truthDepth = new Mat(h, w, CV_32FC1);
                  Size size = new Size(w, h)) {
                 ByteBuffer smallView = small.data().capacity(3L * w * h).asByteBuffer();
                 ByteBuffer predictedView = predicted.data().capacity((long) w * h).asByteBuffer();
                 ByteBuffer truthView = truth.data().capacity((long) w * h).asByteBuffer();
-                FloatBuffer truthDepthView = truthDepth.data().capacity(4L * w * h).asByteBuffer()
-                        .order(ByteOrder.nativeOrder()).asFloatBuffer();
                 int n = 0;
                 if (data.camvid != null) {
                     LabelledFolder folder = LabelledFolder.camvid(data.camvid, split);
@@ -155,30 +174,14 @@ final class EvalCommand implements Callable<Integer> {
                         n++;
                     }
                 } else {
-                    try (FrameSource src = FrameSources.open(data.drive, SourceOptions.defaults())) {
-                        if (!src.hasGroundTruth()) {
-                            throw new UserError("data " + data.drive + ": has no ground truth to score against");
+                    try (DriveEvaluator evaluator = new DriveEvaluator(inference)) {
+                        DriveResult r = evaluator.evaluate(data.drive, limit);
+                        if (!r.ok()) {
+                            throw new UserError("data " + data.drive + ": " + r.error());
                         }
-                        int sw = src.info().width();
-                        int sh = src.info().height();
-                        try (Mat frame = new Mat(sh, sw, CV_8UC3);
-                             Mat gtIds = new Mat(sh, sw, CV_8UC1);
-                             Mat gtDepth = new Mat(sh, sw, CV_32FC1)) {
-                            ByteBuffer frameView = frame.data().capacity(3L * sw * sh).asByteBuffer();
-                            ByteBuffer idsView = gtIds.data().capacity((long) sw * sh).asByteBuffer();
-                            FloatBuffer depthView = gtDepth.data().capacity(4L * sw * sh).asByteBuffer()
-                                    .order(ByteOrder.nativeOrder()).asFloatBuffer();
-                            while ((limit <= 0 || n < limit) && src.read(frameView) != FrameSource.END_OF_STREAM) {
-                                src.readGroundTruth(idsView, depthView);
-                                pre.resizeToModel(frame, small);
-                                resize(gtIds, truth, size, 0, 0, INTER_NEAREST);
-                                resize(gtDepth, truthDepth, size, 0, 0, INTER_NEAREST);
-                                infer(inference, pre, binding, smallView, predictedView);
-                                seg.add(predictedView, truthView, w * h);
-                                depth.add(binding.depth, truthDepthView, w * h, m.maxDepth());
-                                n++;
-                            }
-                        }
+                        seg.addCounts(r.confusion());
+                        depth.addSums(r.depthSums());
+                        n = (int) r.frames();
                     }
                 }
                 if (n == 0) {
@@ -191,13 +194,44 @@ final class EvalCommand implements Callable<Integer> {
                 System.out.print(AccuracyReport.table(m.classNames(), seg, depth.pixels() > 0 ? depth : null));
                 if (json != null) {
                     String text = AccuracyReport.json(m.classNames(), seg, depth.pixels() > 0 ? depth : null) + "\n";
-                    if (json.equals("-")) {
-                        System.out.print(text);
-                    } else {
-                        StatsReport.writeAtomically(Path.of(json), text);
-                    }
+                    StatsReport.writeTo(json, text);
                 }
             }
+        }
+        return 0;
+    }
+
+    /** {@code --drives}: every drive (of this shard) through one engine, then the fleet report. */
+    private int fleet(int[] shardOf) throws Exception {
+        java.util.List<String> all;
+        try {
+            all = DriveList.read(data.drives);
+        } catch (java.io.IOException e) {
+            throw new UserError(e.getMessage());
+        }
+        if (all.isEmpty()) {
+            throw new UserError("--drives " + data.drives + ": lists no drives");
+        }
+        java.util.List<String> mine = shardOf == null ? all : DriveList.shard(all, shardOf[0], shardOf[1]);
+        java.util.List<DriveResult> results = new java.util.ArrayList<>();
+        String modelName;
+        java.util.List<String> classes;
+        EngineOptions options = InputSizeOption.apply(inputSize, new EngineOptions(threads), 0, 0);
+        try (InferenceEngine inference = InferenceEngines.open(engine, model, options, System.err::println);
+             DriveEvaluator evaluator = new DriveEvaluator(inference)) {
+            modelName = model.getFileName().toString();
+            classes = inference.model().classNames();
+            for (String d : mine) {
+                DriveResult r = evaluator.evaluate(d, limit);
+                System.err.println("  " + r);
+                results.add(r);
+            }
+        }
+        FleetReport report = new FleetReport(modelName, classes, results);
+        System.out.print(report.table());
+        if (json != null) {
+            String text = report.json(shard);
+            StatsReport.writeTo(json, text);
         }
         return 0;
     }

@@ -67,6 +67,19 @@ public final class DepthScore {
         withinDelta += other.withinDelta;
     }
 
+    /** @return the sums the errors derive from: pixels, Σ|d−t|/t, Σ(d−t)², pixels within δ<1.25 */
+    public double[] sums() {
+        return new double[] {pixels, absRelSum, squaredSum, withinDelta};
+    }
+
+    /** Adds sums in the layout of {@link #sums()} (another score's, e.g. read back from JSON). */
+    public void addSums(double[] s) {
+        pixels += (long) s[0];
+        absRelSum += s[1];
+        squaredSum += s[2];
+        withinDelta += (long) s[3];
+    }
+
     public long pixels() {
         return pixels;
     }

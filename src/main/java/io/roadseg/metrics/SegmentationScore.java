@@ -62,6 +62,22 @@ public final class SegmentationScore {
         }
     }
 
+    /** @return a copy of the confusion counts, {@code [truth * (classes + 1) + predicted]} (mergeable, exact) */
+    public long[] counts() {
+        return counts.clone();
+    }
+
+    /** Adds confusion counts in the layout of {@link #counts()} (another score's, e.g. read back from JSON). */
+    public void addCounts(long[] other) {
+        if (other.length != counts.length) {
+            throw new IllegalArgumentException("confusion counts of " + other.length + " cells, expected "
+                    + counts.length);
+        }
+        for (int i = 0; i < counts.length; i++) {
+            counts[i] += other[i];
+        }
+    }
+
     private long truePositives(int c) {
         return counts[c * (classes + 1) + c];
     }

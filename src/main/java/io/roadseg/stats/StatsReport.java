@@ -84,6 +84,15 @@ public final class StatsReport {
         }
     }
 
+    /** Writes {@code text} to standard output when {@code target} is {@code -}, else atomically to that file. */
+    public static void writeTo(String target, String text) throws java.io.IOException {
+        if (target.equals("-")) {
+            System.out.print(text);
+        } else {
+            writeAtomically(Path.of(target), text);
+        }
+    }
+
     static String quote(String s) {
         return io.roadseg.ros.Json.quote(s);
     }

@@ -1,0 +1,144 @@
+package io.roadseg.fleet;
+
+import io.roadseg.engine.InferenceEngine;
+import io.roadseg.engine.ModelInfo;
+import io.roadseg.engine.SegmentationOutput;
+import io.roadseg.engine.TensorBinding;
+import io.roadseg.metrics.DepthScore;
+import io.roadseg.metrics.SegmentationScore;
+import io.roadseg.postprocess.ClassMaps;
+import io.roadseg.preprocess.Preprocessor;
+import io.roadseg.source.FrameSource;
+import io.roadseg.source.FrameSources;
+import io.roadseg.source.SourceOptions;
+import io.roadseg.stats.LatencyStats;
+import org.HdrHistogram.Histogram;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Size;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+
+import static org.bytedeco.opencv.global.opencv_core.CV_32FC1;
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
+import static org.bytedeco.opencv.global.opencv_imgproc.INTER_NEAREST;
+import static org.bytedeco.opencv.global.opencv_imgproc.resize;
+
+/**
+ * Scores a model on recorded drives that carry their own ground truth (per-pixel classes and depth: the recordings
+ * {@code roadseg sim} writes), one drive at a time, with one open engine: every frame at the model's input size, the
+ * truth resized to it (nearest), depth scored up to the model's range. What {@code eval --drive}, {@code eval
+ * --drives} and the fleet job on Spark all use, so their figures agree to the last pixel.
+ *
+ * <p>Threading: one thread; buffers at the model's size are allocated once, those at a drive's size per drive.
+ */
+public final class DriveEvaluator implements AutoCloseable {
+    private final InferenceEngine inference;
+    private final TensorBinding binding;
+    private final Preprocessor pre;
+    private final ModelInfo m;
+    private final Mat small;
+    private final Mat predicted;
+    private final Mat truth;
+    private final Mat truthDepth;
+    private final Size size;
+    private final ByteBuffer smallView;
+    private final ByteBuffer predictedView;
+    private final ByteBuffer truthView;
+    private final FloatBuffer truthDepthView;
+
+    /** @param inference an open engine, owned by the caller */
+    public DriveEvaluator(InferenceEngine inference) throws Exception {
+        this.inference = inference;
+        this.binding = inference.allocate();
+        this.pre = new Preprocessor(inference.model());
+        this.m = inference.model();
+        int w = m.inputWidth();
+        int h = m.inputHeight();
+        small = new Mat(h, w, CV_8UC3);
+        predicted = new Mat(h, w, CV_8UC1);
+        truth = new Mat(h, w, CV_8UC1);
+        truthDepth = new Mat(h, w, CV_32FC1);
+        size = new Size(w, h);
+        smallView = small.data().capacity(3L * w * h).asByteBuffer();
+        predictedView = predicted.data().capacity((long) w * h).asByteBuffer();
+        truthView = truth.data().capacity((long) w * h).asByteBuffer();
+        truthDepthView = truthDepth.data().capacity(4L * w * h).asByteBuffer().order(ByteOrder.nativeOrder())
+                .asFloatBuffer();
+    }
+
+    /**
+     * Evaluates one drive; never throws for a bad drive: a drive that does not exist, cannot be decoded or has no
+     * ground truth is a failed result naming why.
+     *
+     * @param limit at most this many frames (0 = all)
+     */
+    public DriveResult evaluate(String drive, long limit) {
+        SegmentationScore seg = new SegmentationScore(m.classCount());
+        DepthScore depth = new DepthScore();
+        Histogram latency = new Histogram(1, LatencyStats.HIGHEST_NANOS, 3);
+        long n = 0;
+        try (FrameSource src = FrameSources.open(drive, SourceOptions.defaults())) {
+            if (!src.hasGroundTruth()) {
+                return DriveResult.failed(drive, "no ground truth to score against (a recording folder written by "
+                        + "roadseg sim has it)");
+            }
+            int sw = src.info().width();
+            int sh = src.info().height();
+            int w = m.inputWidth();
+            int h = m.inputHeight();
+            try (Mat frame = new Mat(sh, sw, CV_8UC3);
+                 Mat gtIds = new Mat(sh, sw, CV_8UC1);
+                 Mat gtDepth = new Mat(sh, sw, CV_32FC1)) {
+                ByteBuffer frameView = frame.data().capacity(3L * sw * sh).asByteBuffer();
+                ByteBuffer idsView = gtIds.data().capacity((long) sw * sh).asByteBuffer();
+                FloatBuffer depthView = gtDepth.data().capacity(4L * sw * sh).asByteBuffer()
+                        .order(ByteOrder.nativeOrder()).asFloatBuffer();
+                while ((limit <= 0 || n < limit) && src.read(frameView) != FrameSource.END_OF_STREAM) {
+                    src.readGroundTruth(idsView, depthView);
+                    pre.resizeToModel(frame, small);
+                    resize(gtIds, truth, size, 0, 0, INTER_NEAREST);
+                    resize(gtDepth, truthDepth, size, 0, 0, INTER_NEAREST);
+                    latency.recordValue(Math.max(1, Math.min(LatencyStats.HIGHEST_NANOS, infer())));
+                    seg.add(predictedView, truthView, w * h);
+                    depth.add(binding.depth, truthDepthView, w * h, m.maxDepth());
+                    n++;
+                }
+            }
+        } catch (Exception e) {
+            String why = e.getMessage() == null ? e.toString() : e.getMessage();
+            return DriveResult.failed(drive, why.replaceFirst("^input " + java.util.regex.Pattern.quote(drive)
+                    + ": ", ""));
+        }
+        if (n == 0) {
+            return DriveResult.failed(drive, "no frames");
+        }
+        return new DriveResult(drive, null, n, seg.counts(), depth.sums(), latency);
+    }
+
+    /** Runs the network on {@code small}; the class map goes to {@code predicted}. Returns the engine's time. */
+    private long infer() throws Exception {
+        pre.toTensor(smallView, binding.input);
+        long t = inference.infer(binding);
+        if (m.segmentation() == SegmentationOutput.LOGITS) {
+            ClassMaps.argmax(binding.logits, m.classCount(), m.inputPixels(), predictedView);
+        } else {
+            ClassMaps.narrow(binding.classIds, binding.classIdBytes, m.inputPixels(), m.classCount(), m.voidId(),
+                    predictedView);
+        }
+        return t;
+    }
+
+    @Override
+    public void close() {
+        small.close();
+        predicted.close();
+        truth.close();
+        truthDepth.close();
+        size.close();
+        pre.close();
+        binding.close();
+    }
+}

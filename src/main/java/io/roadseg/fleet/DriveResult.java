@@ -1,0 +1,97 @@
+package io.roadseg.fleet;
+
+import io.roadseg.ros.Json;
+import org.HdrHistogram.Histogram;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What one drive's evaluation adds to a fleet report, in a form that adds up exactly: the confusion counts of the
+ * class maps (so IoU is ΣI/ΣU over any set of drives, never a mean of per-drive IoUs), the depth error sums, the frame
+ * count and the per-frame inference latency as a serialised HdrHistogram. A drive that could not be evaluated is a
+ * row with its error and nothing else.
+ *
+ * @param drive     the drive as listed
+ * @param error     null when evaluated, else why not (one line)
+ * @param frames    frames evaluated
+ * @param confusion {@code SegmentationScore.counts()} layout
+ * @param depthSums {@code DepthScore.sums()} layout
+ * @param latency   per-frame inference time, nanoseconds
+ */
+public record DriveResult(String drive, String error, long frames, long[] confusion, double[] depthSums,
+                          Histogram latency) {
+    public static DriveResult failed(String drive, String error) {
+        return new DriveResult(drive, error, 0, new long[0], new double[0], null);
+    }
+
+    public boolean ok() {
+        return error == null;
+    }
+
+    /** One JSON object; doubles written so that they read back to the same bits. */
+    public String json() {
+        StringBuilder b = new StringBuilder("{\"drive\":").append(Json.quote(drive));
+        if (error != null) {
+            return b.append(",\"status\":\"failed\",\"error\":").append(Json.quote(error)).append('}').toString();
+        }
+        b.append(",\"status\":\"ok\",\"frames\":").append(frames).append(",\"confusion\":[");
+        for (int i = 0; i < confusion.length; i++) {
+            b.append(i == 0 ? "" : ",").append(confusion[i]);
+        }
+        b.append("],\"depth_sums\":[");
+        for (int i = 0; i < depthSums.length; i++) {
+            b.append(i == 0 ? "" : ",").append(Double.toString(depthSums[i]));
+        }
+        ByteBuffer h = ByteBuffer.allocate(latency.getNeededByteBufferCapacity());
+        int n = latency.encodeIntoCompressedByteBuffer(h);
+        b.append("],\"latency_hdr\":\"").append(Base64.getEncoder().encodeToString(
+                java.util.Arrays.copyOf(h.array(), n))).append('"');
+        return b.append('}').toString();
+    }
+
+    /** Reads {@link #json()} back. */
+    public static DriveResult parse(Object o) {
+        Map<String, Object> m = Json.object(o);
+        String drive = (String) m.get("drive");
+        if ("failed".equals(m.get("status"))) {
+            return failed(drive, (String) m.get("error"));
+        }
+        List<Object> c = Json.array(m.get("confusion"));
+        long[] confusion = new long[c.size()];
+        for (int i = 0; i < confusion.length; i++) {
+            confusion[i] = ((Double) c.get(i)).longValue();
+        }
+        List<Object> d = Json.array(m.get("depth_sums"));
+        double[] sums = new double[d.size()];
+        for (int i = 0; i < sums.length; i++) {
+            sums[i] = (Double) d.get(i);
+        }
+        byte[] hdr = Base64.getDecoder().decode((String) m.get("latency_hdr"));
+        Histogram latency;
+        try {
+            latency = Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(hdr), 0);
+        } catch (java.util.zip.DataFormatException e) {
+            throw new IllegalArgumentException("drive " + drive + ": latency histogram does not decode");
+        }
+        return new DriveResult(drive, null, ((Double) m.get("frames")).longValue(), confusion, sums, latency);
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "%s: %s", drive, ok() ? frames + " frames" : "failed: " + error);
+    }
+
+    /** The drives of several results, for messages. */
+    static List<String> names(List<DriveResult> results) {
+        List<String> n = new ArrayList<>();
+        for (DriveResult r : results) {
+            n.add(r.drive());
+        }
+        return n;
+    }
+}

@@ -1,0 +1,176 @@
+package io.roadseg.fleet;
+
+import io.roadseg.metrics.AccuracyReport;
+import io.roadseg.metrics.DepthScore;
+import io.roadseg.metrics.SegmentationScore;
+import io.roadseg.ros.Json;
+import org.HdrHistogram.Histogram;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Drive results added up: per-class IoU from the summed confusion counts (ΣI/ΣU), depth errors from the summed
+ * terms, latency from the merged histograms; the drives in list order; per class the drives that score it worst,
+ * so a regression is found in minutes. The same whether the results came from one process, from {@code --shard}
+ * files merged afterwards or from Spark executors: drives are sorted and summed in that order.
+ */
+public final class FleetReport {
+    /** A class counts for a drive's worst-of list only where the drive has at least this many true pixels of it. */
+    static final long MIN_CLASS_PIXELS = 1000;
+    static final int WORST = 3;
+
+    private final String model;
+    private final List<String> classNames;
+    private final List<DriveResult> drives;
+    private final SegmentationScore seg;
+    private final DepthScore depth = new DepthScore();
+    private final Histogram latency = new Histogram(1, io.roadseg.stats.LatencyStats.HIGHEST_NANOS, 3);
+    private long frames;
+
+    /** @throws IllegalArgumentException when a drive appears twice (overlapping shards) */
+    public FleetReport(String model, List<String> classNames, List<DriveResult> results) {
+        this.model = model;
+        this.classNames = classNames;
+        this.drives = new ArrayList<>(results);
+        this.drives.sort(Comparator.comparing(DriveResult::drive));
+        Set<String> seen = new HashSet<>();
+        for (DriveResult r : drives) {
+            if (!seen.add(r.drive())) {
+                throw new IllegalArgumentException("drive " + r.drive() + " appears in more than one result "
+                        + "(overlapping shards?)");
+            }
+        }
+        seg = new SegmentationScore(classNames.size());
+        for (DriveResult r : drives) {
+            if (r.ok()) {
+                seg.addCounts(r.confusion());
+                depth.addSums(r.depthSums());
+                latency.add(r.latency());
+                frames += r.frames();
+            }
+        }
+    }
+
+    public SegmentationScore segmentation() {
+        return seg;
+    }
+
+    public DepthScore depth() {
+        return depth;
+    }
+
+    public long frames() {
+        return frames;
+    }
+
+    public List<DriveResult> drives() {
+        return drives;
+    }
+
+    public long failed() {
+        return drives.stream().filter(r -> !r.ok()).count();
+    }
+
+    private SegmentationScore score(DriveResult r) {
+        SegmentationScore s = new SegmentationScore(classNames.size());
+        s.addCounts(r.confusion());
+        return s;
+    }
+
+    /** The text report: one row per drive, the summed per-class table, the worst drives per class. */
+    public String table() {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format(Locale.ROOT, "fleet report: model %s, %d drives (%d failed), %d frames%n", model,
+                drives.size(), failed(), frames));
+        b.append(String.format(Locale.ROOT, "%-48s %8s %8s %8s %9s%n", "drive", "frames", "mIoU %", "AbsRel",
+                "p50 ms"));
+        for (DriveResult r : drives) {
+            if (!r.ok()) {
+                b.append(String.format(Locale.ROOT, "%-48s FAILED: %s%n", r.drive(), r.error()));
+                continue;
+            }
+            DepthScore d = new DepthScore();
+            d.addSums(r.depthSums());
+            b.append(String.format(Locale.ROOT, "%-48s %8d %8.2f %8.4f %9.2f%n", r.drive(), r.frames(),
+                    100 * score(r).meanIou(), d.absRel(), r.latency().getValueAtPercentile(50) / 1e6));
+        }
+        b.append("all drives (IoU = ΣI/ΣU, depth from summed terms):\n");
+        b.append(AccuracyReport.table(classNames, seg, depth.pixels() > 0 ? depth : null));
+        if (latency.getTotalCount() > 0) {
+            b.append(String.format(Locale.ROOT, "inference latency per frame: p50 %.2f ms, p99 %.2f ms, max %.2f ms "
+                            + "(%d frames)%n", latency.getValueAtPercentile(50) / 1e6,
+                    latency.getValueAtPercentile(99) / 1e6, latency.getMaxValue() / 1e6, latency.getTotalCount()));
+        }
+        b.append("worst drives per class (IoU %, where the drive has ≥ ").append(MIN_CLASS_PIXELS)
+                .append(" true pixels of it):\n");
+        for (int c = 0; c < classNames.size(); c++) {
+            List<String> worst = worst(c);
+            if (!worst.isEmpty()) {
+                b.append(String.format(Locale.ROOT, "  %-12s %s%n", classNames.get(c), String.join(", ", worst)));
+            }
+        }
+        return b.toString();
+    }
+
+    /** The drives scoring class {@code c} worst, as "drive 12.3". */
+    List<String> worst(int c) {
+        List<Object[]> scored = new ArrayList<>();
+        for (DriveResult r : drives) {
+            if (r.ok()) {
+                SegmentationScore s = score(r);
+                if (s.truthPixels(c) >= MIN_CLASS_PIXELS) {
+                    scored.add(new Object[] {r.drive(), s.iou(c)});
+                }
+            }
+        }
+        scored.sort(Comparator.comparingDouble(o -> (Double) o[1]));
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < Math.min(WORST, scored.size()); i++) {
+            out.add(String.format(Locale.ROOT, "%s %.1f", scored.get(i)[0], 100 * (Double) scored.get(i)[1]));
+        }
+        return out;
+    }
+
+    /** The report as JSON: model, classes, shard, every drive's row (mergeable), and the summary. */
+    public String json(String shard) {
+        StringBuilder b = new StringBuilder("{\"model\":").append(Json.quote(model)).append(",\"classes\":[");
+        for (int c = 0; c < classNames.size(); c++) {
+            b.append(c == 0 ? "" : ",").append(Json.quote(classNames.get(c)));
+        }
+        b.append("],\"shard\":").append(shard == null ? "null" : Json.quote(shard)).append(",\"drives\":[\n");
+        for (int i = 0; i < drives.size(); i++) {
+            b.append(drives.get(i).json()).append(i + 1 < drives.size() ? ",\n" : "\n");
+        }
+        b.append("],\"summary\":").append(AccuracyReport.json(classNames, seg, depth.pixels() > 0 ? depth : null));
+        return b.append(",\"frames\":").append(frames).append(",\"failed_drives\":").append(failed()).append("}\n")
+                .toString();
+    }
+
+    /** Reads the drive rows and the header of a report written by {@link #json}. */
+    public static FleetReport parse(String text) {
+        Map<String, Object> doc = Json.object(Json.parse(text));
+        List<String> classes = new ArrayList<>();
+        for (Object o : Json.array(doc.get("classes"))) {
+            classes.add((String) o);
+        }
+        List<DriveResult> rows = new ArrayList<>();
+        for (Object o : Json.array(doc.get("drives"))) {
+            rows.add(DriveResult.parse(o));
+        }
+        return new FleetReport((String) doc.get("model"), classes, rows);
+    }
+
+    public String model() {
+        return model;
+    }
+
+    public List<String> classNames() {
+        return classNames;
+    }
+}

@@ -1,0 +1,112 @@
+package io.roadseg.fleet;
+
+import io.roadseg.TestData;
+import io.roadseg.cli.Cli;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Fleet evaluation without a cluster: {@code eval --drives} over synthetic drives written at test time (and one that
+ * is not a drive), the same drives in 3 shards merged with {@code roadseg merge}: the report is the same to the last
+ * pixel count, and a broken drive is a failed row, not a failed run.
+ */
+class ShardAndMergeTest {
+    @TempDir
+    static Path drives;
+    static Path model;
+
+    @BeforeAll
+    static void fleet() throws Exception {
+        model = TestData.smallModel(drives);
+        for (int seed = 1; seed <= 4; seed++) {
+            Cli.Outcome o = Cli.run("sim", "--seed", Integer.toString(seed), "--frames", "4", "--out",
+                    drives.resolve("drive-" + seed).toString());
+            assertEquals(0, o.exit(), o.stderr());
+        }
+        Files.createDirectories(drives.resolve("drive-9-broken"));
+        Files.writeString(drives.resolve("drive-9-broken/video.mp4"), "not a video");
+        Files.writeString(drives.resolve("list.txt"), "# the fleet\n" + drives.resolve("drive-3") + "\n"
+                + drives.resolve("drive-1") + "\n\n" + drives.resolve("drive-9-broken") + "\n"
+                + drives.resolve("drive-2") + "\n" + drives.resolve("drive-4") + "\n");
+    }
+
+    @TempDir
+    Path dir;
+
+    private FleetReport eval(String json, String... more) throws Exception {
+        List<String> args = new java.util.ArrayList<>(List.of("eval", "--drives",
+                drives.resolve("list.txt").toString(), "--model", model.toString(), "--json", json));
+        args.addAll(List.of(more));
+        Cli.Outcome o = Cli.run(args.toArray(new String[0]));
+        assertEquals(0, o.exit(), o.stderr());
+        return FleetReport.parse(Files.readString(Path.of(json)));
+    }
+
+    @Test
+    void threeShardsMergedEqualOneRunToTheLastPixel() throws Exception {
+        FleetReport whole = eval(dir.resolve("all.json").toString());
+        assertEquals(5, whole.drives().size());
+        assertEquals(1, whole.failed(), "the broken drive is a row, not a failed run");
+        assertEquals(16, whole.frames());
+        for (int i = 0; i < 3; i++) {
+            FleetReport part = eval(dir.resolve("s" + i + ".json").toString(), "--shard", i + "/3");
+            assertTrue(part.drives().size() <= 2);
+        }
+        Cli.Outcome merged = Cli.run("merge", dir.resolve("s0.json").toString(), dir.resolve("s1.json").toString(),
+                dir.resolve("s2.json").toString(), "--json", dir.resolve("merged.json").toString());
+        assertEquals(0, merged.exit(), merged.stderr());
+        FleetReport m = FleetReport.parse(Files.readString(dir.resolve("merged.json")));
+        assertTrue(java.util.Arrays.equals(whole.segmentation().counts(), m.segmentation().counts()),
+                "confusion counts");
+        assertTrue(java.util.Arrays.equals(whole.depth().sums(), m.depth().sums()), "depth sums, bit for bit");
+        assertEquals(whole.frames(), m.frames());
+        for (int k = 0; k < 5; k++) {
+            DriveResult a = whole.drives().get(k);
+            DriveResult b = m.drives().get(k);
+            assertEquals(a.drive(), b.drive());
+            assertEquals(a.error(), b.error());
+            assertEquals(a.frames(), b.frames());
+            assertTrue(java.util.Arrays.equals(a.confusion(), b.confusion()), "drive row " + k);
+            assertTrue(java.util.Arrays.equals(a.depthSums(), b.depthSums()), "drive row " + k);
+            if (a.ok()) {
+                // latency is measured, so it differs from run to run; each row carries its frames' worth of it
+                assertEquals(a.frames(), b.latency().getTotalCount());
+            }
+        }
+        // IoU is ΣI/ΣU over the drives, not a mean of per-drive IoUs
+        String text = Files.readString(dir.resolve("merged.json"));
+        assertTrue(text.contains("\"failed_drives\":1"), text);
+    }
+
+    @Test
+    void badInputIsOneLine() throws Exception {
+        Cli.Outcome o = Cli.run("eval", "--drives", drives.resolve("list.txt").toString(), "--shard", "3/3");
+        assertEquals(2, o.exit());
+        assertTrue(o.stderr().contains("--shard 3/3: expected i/N with 0 <= i < N"), o.stderr());
+        o = Cli.run("eval", "--drives", dir.resolve("missing.txt").toString());
+        assertEquals(1, o.exit());
+        assertTrue(o.stderr().contains("no such list file"), o.stderr());
+        Files.writeString(dir.resolve("empty.txt"), "# nothing\n");
+        o = Cli.run("eval", "--drives", dir.resolve("empty.txt").toString());
+        assertEquals(1, o.exit());
+        assertTrue(o.stderr().contains("lists no drives"), o.stderr());
+        FleetReport one = eval(dir.resolve("a.json").toString(), "--shard", "0/2");
+        assertFalse(one.drives().isEmpty());
+        o = Cli.run("merge", dir.resolve("a.json").toString(), dir.resolve("a.json").toString());
+        assertEquals(1, o.exit());
+        assertTrue(o.stderr().contains("appears in more than one result"), o.stderr());
+        Files.writeString(dir.resolve("junk.json"), "{\"not\": 1}");
+        o = Cli.run("merge", dir.resolve("junk.json").toString());
+        assertEquals(1, o.exit());
+        assertTrue(o.stderr().contains("not a roadseg fleet report"), o.stderr());
+    }
+}
