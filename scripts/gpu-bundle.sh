@@ -14,8 +14,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 out="${1:-target/gpu-bundle}"
 
 if [ ! -f target/roadseg.jar ] || [ -n "$(find src/main pom.xml -newer target/roadseg.jar -print -quit)" ]; then
-  echo "gpu-bundle: building (mvn -q -DskipTests package)…" >&2
-  mvn -q -DskipTests package >&2
+  echo "gpu-bundle: building (mvn -q -DskipTests -pl core -am package)…" >&2
+  mvn -q -DskipTests -pl core -am package >&2
 fi
 rm -rf "$out"
 mkdir -p "$out/lib" "$out/native"

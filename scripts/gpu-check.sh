@@ -32,7 +32,7 @@ if [ "${1:-}" = "--cuda-only" ]; then
     export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}/usr/local/cuda/lib64:$here/native"
   else
     cd "$here/.."
-    [ "${SKIP_BUILD:-0}" = 1 ] || mvn -q -DskipTests package >&2
+    [ "${SKIP_BUILD:-0}" = 1 ] || mvn -q -DskipTests -pl core -am package >&2
     java="${JAVA:-java}"
     cp="target/roadseg.jar"
   fi
@@ -48,8 +48,8 @@ if [ "${REDIST:-0}" = 1 ]; then
   profile=(-Ptensorrt-redist)
 fi
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  echo "gpu-check: building (mvn -q -DskipTests ${profile[*]:-} package)…" >&2
-  mvn -q -DskipTests "${profile[@]}" package >&2
+  echo "gpu-check: building (mvn -q -DskipTests -pl core -am ${profile[*]:-} package)…" >&2
+  mvn -q -DskipTests -pl core -am "${profile[@]}" package >&2
 fi
 
 java_opts=(-XX:+UseSerialGC -Xmx4g)

@@ -1,0 +1,189 @@
+package io.roadseg.fleet.spark;
+
+import io.roadseg.engine.EngineOptions;
+import io.roadseg.engine.InferenceEngine;
+import io.roadseg.engine.InferenceEngines;
+import io.roadseg.fleet.DriveEvaluator;
+import io.roadseg.fleet.DriveList;
+import io.roadseg.fleet.DriveResult;
+import io.roadseg.fleet.FleetReport;
+import io.roadseg.ros.Json;
+import org.apache.spark.SparkConf;
+import org.apache.spark.SparkFiles;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code roadseg-fleet evaluate}: a model over many recorded drives on Apache Spark ({@code spark-submit} to any
+ * cluster, or {@code local[N]} on one machine). One partition per drive; each executor partition opens the engine
+ * once, evaluates its drives with the core's {@link DriveEvaluator} and returns mergeable {@link DriveResult}s; the
+ * driver adds them up into the same {@link FleetReport} that {@code roadseg eval --drives} and {@code roadseg merge}
+ * write, so the three agree to the last pixel count. A drive that fails is a row with its reason, not a failed job.
+ *
+ * <pre>
+ * roadseg-fleet evaluate --drives LIST|GLOB --model engines/roadseg.onnx --out report/ [--limit N]
+ * </pre>
+ * The report folder gets {@code report.json} (every drive's row, mergeable, and the summary), {@code drives.csv}
+ * (one row per drive) and {@code summary.txt} (the table, worst drives per class first).
+ */
+public final class FleetJob {
+    private FleetJob() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int exit;
+        try {
+            exit = run(args, null);
+        } catch (UsageException e) {
+            System.err.println("roadseg-fleet: " + e.getMessage());
+            exit = 2;
+        } catch (IOException | RuntimeException e) {
+            System.err.println("roadseg-fleet: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            exit = 1;
+        }
+        System.exit(exit);
+    }
+
+    /** A bad command line (exit 2). */
+    static final class UsageException extends Exception {
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Runs the command line; {@code master} overrides {@code --master} (tests).
+     *
+     * @return the exit code
+     */
+    static int run(String[] args, String master) throws Exception {
+        if (args.length == 0 || !args[0].equals("evaluate")) {
+            throw new UsageException("usage: roadseg-fleet evaluate --drives LIST|GLOB --model FILE --out DIR "
+                    + "[--limit N] [--master URL]");
+        }
+        String drives = null;
+        String model = null;
+        String out = null;
+        long limit = 0;
+        for (int i = 1; i < args.length; i++) {
+            String a = args[i];
+            if (i + 1 >= args.length) {
+                throw new UsageException(a + ": needs a value");
+            }
+            String v = args[++i];
+            switch (a) {
+                case "--drives" -> drives = v;
+                case "--model" -> model = v;
+                case "--out" -> out = v;
+                case "--limit" -> limit = Long.parseLong(v);
+                case "--master" -> master = master == null ? v : master;
+                default -> throw new UsageException("unknown option " + a);
+            }
+        }
+        if (drives == null || model == null || out == null) {
+            throw new UsageException("--drives, --model and --out are required");
+        }
+        List<String> list = DriveList.read(drives);
+        if (list.isEmpty()) {
+            throw new IOException("--drives " + drives + ": lists no drives");
+        }
+        Path modelPath = Path.of(model);
+        if (!Files.isRegularFile(modelPath)) {
+            throw new IOException("--model " + model + ": no such file");
+        }
+        // the driver checks the model once (a non-roadseg model stops here, in one line) and learns its classes
+        List<String> classes;
+        try (InferenceEngine probe = InferenceEngines.open("cpu", modelPath, new EngineOptions(1), m -> { })) {
+            classes = probe.model().classNames();
+        }
+        SparkConf conf = new SparkConf().setAppName("roadseg fleet evaluate");
+        if (master != null) {
+            conf.setMaster(master);
+        }
+        FleetReport report;
+        try (JavaSparkContext sc = new JavaSparkContext(conf)) {
+            report = evaluate(sc, list, modelPath, limit, classes);
+        }
+        Path dir = Path.of(out);
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("report.json"), report.json(null));
+        Files.writeString(dir.resolve("drives.csv"), csv(report));
+        Files.writeString(dir.resolve("summary.txt"), report.table());
+        System.out.print(report.table());
+        System.err.println("wrote " + dir.resolve("report.json") + ", drives.csv, summary.txt");
+        return 0;
+    }
+
+    /** The distributed part: one partition per drive, the engine opened once per partition. */
+    static FleetReport evaluate(JavaSparkContext sc, List<String> drives, Path model, long limit,
+                                List<String> classes) {
+        sc.addFile(model.toAbsolutePath().toString());
+        String name = model.getFileName().toString();
+        List<String> rows = sc.parallelize(drives, drives.size())
+                .mapPartitions(new EvaluatePartition(name, limit)).collect();
+        List<DriveResult> results = new ArrayList<>();
+        for (String row : rows) {
+            results.add(DriveResult.parse(Json.parse(row)));
+        }
+        return new FleetReport(name, classes, results);
+    }
+
+    /** Executor side: open the engine once for the partition, evaluate its drives, close the engine. */
+    static final class EvaluatePartition implements FlatMapFunction<Iterator<String>, String> {
+        private final String modelName;
+        private final long limit;
+
+        EvaluatePartition(String modelName, long limit) {
+            this.modelName = modelName;
+            this.limit = limit;
+        }
+
+        @Override
+        public Iterator<String> call(Iterator<String> drives) throws Exception {
+            List<String> out = new ArrayList<>();
+            if (!drives.hasNext()) {
+                return out.iterator();
+            }
+            Path model = Path.of(SparkFiles.get(modelName));
+            try (InferenceEngine engine = InferenceEngines.open("cpu", model, new EngineOptions(1), m -> { });
+                 DriveEvaluator evaluator = new DriveEvaluator(engine)) {
+                while (drives.hasNext()) {
+                    out.add(evaluator.evaluate(drives.next(), limit).json());
+                }
+            }
+            return out.iterator();
+        }
+    }
+
+    /** One row per drive: drive, status, frames, mean IoU, depth AbsRel, latency p50 (ms), error. */
+    static String csv(FleetReport report) {
+        StringBuilder b = new StringBuilder("drive,status,frames,mean_iou,depth_abs_rel,latency_p50_ms,error\n");
+        for (DriveResult r : report.drives()) {
+            if (!r.ok()) {
+                b.append(quote(r.drive())).append(",failed,0,,,,").append(quote(r.error())).append('\n');
+                continue;
+            }
+            io.roadseg.metrics.SegmentationScore s = new io.roadseg.metrics.SegmentationScore(
+                    report.classNames().size());
+            s.addCounts(r.confusion());
+            io.roadseg.metrics.DepthScore d = new io.roadseg.metrics.DepthScore();
+            d.addSums(r.depthSums());
+            b.append(quote(r.drive())).append(",ok,").append(r.frames()).append(',')
+                    .append(String.format(Locale.ROOT, "%.6f,%.6f,%.3f", s.meanIou(), d.absRel(),
+                            r.latency().getValueAtPercentile(50) / 1e6)).append(",\n");
+        }
+        return b.toString();
+    }
+
+    private static String quote(String s) {
+        return "\"" + s.replace("\"", "\"\"") + "\"";
+    }
+}

@@ -1,0 +1,92 @@
+package io.roadseg.fleet.spark;
+
+import io.roadseg.engine.EngineOptions;
+import io.roadseg.engine.InferenceEngine;
+import io.roadseg.engine.InferenceEngines;
+import io.roadseg.fleet.DriveEvaluator;
+import io.roadseg.fleet.DriveList;
+import io.roadseg.fleet.DriveResult;
+import io.roadseg.fleet.FleetReport;
+import io.roadseg.model.FcnArchitecture;
+import io.roadseg.model.FcnWeights;
+import io.roadseg.model.ModelContract;
+import io.roadseg.model.OnnxModelWriter;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The Spark job on {@code local[2]} (UI off, driver on 127.0.0.1) over synthetic drives made at test time and one
+ * broken drive: the aggregated report equals the single-process evaluation of the same drives to the last pixel
+ * count, and the broken drive is a failed row.
+ */
+class FleetJobTest {
+    @TempDir
+    static Path dir;
+    static Path model;
+    static List<String> drives;
+    static JavaSparkContext sc;
+
+    @BeforeAll
+    static void fleet() throws Exception {
+        FcnArchitecture arch = FcnArchitecture.defaults().withInputSize(176, 240);
+        model = dir.resolve("small.onnx");
+        OnnxModelWriter.write(FcnWeights.random(arch, 3), ModelContract.defaultMetadata(arch, "test"), model);
+        for (int seed = 1; seed <= 4; seed++) {
+            int exit = io.roadseg.cli.RoadsegCommand.execute("sim", "--seed", Integer.toString(seed), "--frames", "3",
+                    "--out", dir.resolve("drive-" + seed).toString());
+            assertEquals(0, exit);
+        }
+        Files.createDirectories(dir.resolve("drive-9-broken"));
+        Files.writeString(dir.resolve("drive-9-broken/video.mp4"), "not a video");
+        drives = DriveList.read(dir + "/drive-*");
+        assertEquals(5, drives.size());
+        sc = new JavaSparkContext(new SparkConf().setMaster("local[2]").setAppName("roadseg-fleet-test")
+                .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1")
+                .set("spark.driver.bindAddress", "127.0.0.1"));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (sc != null) {
+            sc.close();
+        }
+    }
+
+    @Test
+    void theClusterReportEqualsOneProcessToTheLastPixel() throws Exception {
+        List<String> classes;
+        List<DriveResult> local = new ArrayList<>();
+        try (InferenceEngine engine = InferenceEngines.open("cpu", model, new EngineOptions(1), m -> { });
+             DriveEvaluator evaluator = new DriveEvaluator(engine)) {
+            classes = engine.model().classNames();
+            for (String d : drives) {
+                local.add(evaluator.evaluate(d, 0));
+            }
+        }
+        FleetReport expected = new FleetReport("small.onnx", classes, local);
+        FleetReport spark = FleetJob.evaluate(sc, drives, model, 0, classes);
+        assertTrue(Arrays.equals(expected.segmentation().counts(), spark.segmentation().counts()), "confusion");
+        assertTrue(Arrays.equals(expected.depth().sums(), spark.depth().sums()), "depth sums");
+        assertEquals(expected.frames(), spark.frames());
+        assertEquals(12, spark.frames());
+        assertEquals(1, spark.failed(), "the broken drive is a failed row, the job goes on");
+        DriveResult broken = spark.drives().get(4);
+        assertTrue(broken.drive().endsWith("drive-9-broken") && !broken.ok(), broken.toString());
+        String csv = FleetJob.csv(spark);
+        assertEquals(6, csv.strip().split("\n").length, csv);
+        assertTrue(csv.contains("drive-9-broken\",failed"), csv);
+    }
+}
