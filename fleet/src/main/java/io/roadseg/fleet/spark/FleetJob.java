@@ -29,10 +29,11 @@ import java.util.Locale;
  * write, so the three agree to the last pixel count. A drive that fails is a row with its reason, not a failed job.
  *
  * <pre>
- * roadseg-fleet evaluate --drives LIST|GLOB --model engines/roadseg.onnx --out report/ [--limit N]
+ * roadseg-fleet evaluate --drives LIST|GLOB --model engines/roadseg.onnx --out report/ [--baseline old.onnx] [--limit N]
  * </pre>
  * The report folder gets {@code report.json} (every drive's row, mergeable, and the summary), {@code drives.csv}
- * (one row per drive) and {@code summary.txt} (the table, worst drives per class first).
+ * (one row per drive) and {@code summary.txt} (the table, worst drives per class first); with {@code --baseline}
+ * also {@code baseline.json} and {@code comparison.txt} ({@link io.roadseg.fleet.FleetComparison}).
  */
 public final class FleetJob {
     private FleetJob() {
@@ -67,11 +68,12 @@ public final class FleetJob {
     static int run(String[] args, String master) throws Exception {
         if (args.length == 0 || !args[0].equals("evaluate")) {
             throw new UsageException("usage: roadseg-fleet evaluate --drives LIST|GLOB --model FILE --out DIR "
-                    + "[--limit N] [--master URL]");
+                    + "[--baseline FILE] [--limit N] [--master URL]");
         }
         String drives = null;
         String model = null;
         String out = null;
+        String baseline = null;
         long limit = 0;
         for (int i = 1; i < args.length; i++) {
             String a = args[i];
@@ -84,6 +86,7 @@ public final class FleetJob {
                 case "--model" -> model = v;
                 case "--out" -> out = v;
                 case "--limit" -> limit = Long.parseLong(v);
+                case "--baseline" -> baseline = v;
                 case "--master" -> master = master == null ? v : master;
                 default -> throw new UsageException("unknown option " + a);
             }
@@ -108,9 +111,22 @@ public final class FleetJob {
         if (master != null) {
             conf.setMaster(master);
         }
+        if (conf.get("spark.master", "").startsWith("local")) {
+            // one machine: no web UI, and nothing listening beyond this machine unless asked for
+            conf.setIfMissing("spark.ui.enabled", "false");
+            conf.setIfMissing("spark.driver.host", "127.0.0.1");
+            conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+        }
         FleetReport report;
+        FleetReport base = null;
+        if (baseline != null && !Files.isRegularFile(Path.of(baseline))) {
+            throw new IOException("--baseline " + baseline + ": no such file");
+        }
         try (JavaSparkContext sc = new JavaSparkContext(conf)) {
             report = evaluate(sc, list, modelPath, limit, classes);
+            if (baseline != null) {
+                base = evaluate(sc, list, Path.of(baseline), limit, classes);
+            }
         }
         Path dir = Path.of(out);
         Files.createDirectories(dir);
@@ -118,7 +134,14 @@ public final class FleetJob {
         Files.writeString(dir.resolve("drives.csv"), csv(report));
         Files.writeString(dir.resolve("summary.txt"), report.table());
         System.out.print(report.table());
-        System.err.println("wrote " + dir.resolve("report.json") + ", drives.csv, summary.txt");
+        if (base != null) {
+            Files.writeString(dir.resolve("baseline.json"), base.json(null));
+            String comparison = io.roadseg.fleet.FleetComparison.table(report, base);
+            Files.writeString(dir.resolve("comparison.txt"), comparison);
+            System.out.print(comparison);
+        }
+        System.err.println("wrote " + dir.resolve("report.json") + ", drives.csv, summary.txt"
+                + (base != null ? ", baseline.json, comparison.txt" : ""));
         return 0;
     }
 

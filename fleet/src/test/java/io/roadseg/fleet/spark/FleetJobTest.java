@@ -13,7 +13,6 @@ import io.roadseg.model.ModelContract;
 import io.roadseg.model.OnnxModelWriter;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,7 +36,6 @@ class FleetJobTest {
     static Path dir;
     static Path model;
     static List<String> drives;
-    static JavaSparkContext sc;
 
     @BeforeAll
     static void fleet() throws Exception {
@@ -53,16 +51,13 @@ class FleetJobTest {
         Files.writeString(dir.resolve("drive-9-broken/video.mp4"), "not a video");
         drives = DriveList.read(dir + "/drive-*");
         assertEquals(5, drives.size());
-        sc = new JavaSparkContext(new SparkConf().setMaster("local[2]").setAppName("roadseg-fleet-test")
-                .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1")
-                .set("spark.driver.bindAddress", "127.0.0.1"));
     }
 
-    @AfterAll
-    static void stop() {
-        if (sc != null) {
-            sc.close();
-        }
+    /** Spark allows one context per JVM: each test makes and closes its own. */
+    static JavaSparkContext context() {
+        return new JavaSparkContext(new SparkConf().setMaster("local[2]").setAppName("roadseg-fleet-test")
+                .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1")
+                .set("spark.driver.bindAddress", "127.0.0.1"));
     }
 
     @Test
@@ -77,7 +72,10 @@ class FleetJobTest {
             }
         }
         FleetReport expected = new FleetReport("small.onnx", classes, local);
-        FleetReport spark = FleetJob.evaluate(sc, drives, model, 0, classes);
+        FleetReport spark;
+        try (JavaSparkContext sc = context()) {
+            spark = FleetJob.evaluate(sc, drives, model, 0, classes);
+        }
         assertTrue(Arrays.equals(expected.segmentation().counts(), spark.segmentation().counts()), "confusion");
         assertTrue(Arrays.equals(expected.depth().sums(), spark.depth().sums()), "depth sums");
         assertEquals(expected.frames(), spark.frames());
@@ -88,5 +86,31 @@ class FleetJobTest {
         String csv = FleetJob.csv(spark);
         assertEquals(6, csv.strip().split("\n").length, csv);
         assertTrue(csv.contains("drive-9-broken\",failed"), csv);
+    }
+
+    @Test
+    void theCommandWritesTheReportAndComparesWithABaseline() throws Exception {
+        FcnArchitecture arch = FcnArchitecture.defaults().withInputSize(176, 240);
+        Path other = dir.resolve("other.onnx");
+        OnnxModelWriter.write(FcnWeights.random(arch, 4), ModelContract.defaultMetadata(arch, "test"), other);
+        Path out = dir.resolve("report");
+        int exit = FleetJob.run(new String[] {"evaluate", "--drives", dir + "/drive-*", "--model", model.toString(),
+                "--baseline", other.toString(), "--out", out.toString()}, "local[2]");
+        assertEquals(0, exit);
+        String comparison = Files.readString(out.resolve("comparison.txt"));
+        assertTrue(comparison.contains("against the baseline other.onnx on 5 drives"), comparison);
+        assertTrue(comparison.contains("drives that regressed most"), comparison);
+        FleetReport report = FleetReport.parse(Files.readString(out.resolve("report.json")));
+        assertEquals(12, report.frames());
+        assertTrue(Files.readString(out.resolve("summary.txt")).contains("worst drives per class"));
+        FleetJob.UsageException e = org.junit.jupiter.api.Assertions.assertThrows(FleetJob.UsageException.class,
+                () -> FleetJob.run(new String[] {"evaluate", "--model", model.toString()}, "local[1]"));
+        assertTrue(e.getMessage().contains("--drives, --model and --out are required"), e.getMessage());
+        Path notModel = dir.resolve("not-a-model.onnx");
+        Files.writeString(notModel, "text");
+        Exception bad = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+                () -> FleetJob.run(new String[] {"evaluate", "--drives", dir + "/drive-*", "--model",
+                        notModel.toString(), "--out", out.toString()}, "local[1]"));
+        assertTrue(bad.getMessage() != null && bad.getMessage().contains("not-a-model.onnx"), bad.getMessage());
     }
 }
