@@ -94,7 +94,8 @@ public final class FleetJob {
         if (drives == null || model == null || out == null) {
             throw new UsageException("--drives, --model and --out are required");
         }
-        List<String> list = DriveList.read(drives);
+        List<String> list = HadoopDrives.isUri(drives)
+                ? HadoopDrives.read(drives, new org.apache.hadoop.conf.Configuration()) : DriveList.read(drives);
         if (list.isEmpty()) {
             throw new IOException("--drives " + drives + ": lists no drives");
         }
@@ -176,11 +177,34 @@ public final class FleetJob {
                 return out.iterator();
             }
             Path model = Path.of(SparkFiles.get(modelName));
+            org.apache.hadoop.conf.Configuration hadoop = new org.apache.hadoop.conf.Configuration();
+            Path tmp = Files.createTempDirectory("roadseg-drive");
             try (InferenceEngine engine = InferenceEngines.open("cpu", model, new EngineOptions(1), m -> { });
                  DriveEvaluator evaluator = new DriveEvaluator(engine)) {
                 while (drives.hasNext()) {
-                    out.add(evaluator.evaluate(drives.next(), limit).json());
+                    String drive = drives.next();
+                    if (!HadoopDrives.isUri(drive)) {
+                        out.add(evaluator.evaluate(drive, limit).json());
+                        continue;
+                    }
+                    // a drive on HDFS, S3, …: evaluated from a local copy, reported under its own name
+                    Path local = null;
+                    try {
+                        local = HadoopDrives.localCopy(drive, tmp, hadoop);
+                        DriveResult r = evaluator.evaluate(local.toString(), limit);
+                        out.add(new DriveResult(drive, r.error() == null ? null
+                                : r.error().replace(local.toString(), drive), r.frames(), r.confusion(),
+                                r.depthSums(), r.latency()).json());
+                    } catch (IOException e) {
+                        out.add(DriveResult.failed(drive, e.getMessage()).json());
+                    } finally {
+                        if (local != null) {
+                            HadoopDrives.delete(local);
+                        }
+                    }
                 }
+            } finally {
+                HadoopDrives.delete(tmp);
             }
             return out.iterator();
         }

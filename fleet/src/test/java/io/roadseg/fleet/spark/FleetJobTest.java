@@ -113,4 +113,37 @@ class FleetJobTest {
                         notModel.toString(), "--out", out.toString()}, "local[1]"));
         assertTrue(bad.getMessage() != null && bad.getMessage().contains("not-a-model.onnx"), bad.getMessage());
     }
+
+    @Test
+    void drivesOnAHadoopFileSystemAreCopiedAndNamedAsListed() throws Exception {
+        // file:// goes through Hadoop's FileSystem like hdfs:// or s3a:// would
+        Path out = dir.resolve("hadoop-report");
+        int exit = FleetJob.run(new String[] {"evaluate", "--drives", dir.toUri() + "drive-*", "--model",
+                model.toString(), "--out", out.toString()}, "local[2]");
+        assertEquals(0, exit);
+        FleetReport report = FleetReport.parse(Files.readString(out.resolve("report.json")));
+        assertEquals(5, report.drives().size());
+        assertEquals(12, report.frames());
+        assertEquals(1, report.failed());
+        for (DriveResult r : report.drives()) {
+            assertTrue(r.drive().startsWith("file:"), r.drive());
+        }
+        List<String> local = new ArrayList<>();
+        for (String d : drives) {
+            local.add(d);
+        }
+        try (InferenceEngine engine = InferenceEngines.open("cpu", model, new EngineOptions(1), m -> { });
+             DriveEvaluator evaluator = new DriveEvaluator(engine)) {
+            long[] expected = new long[report.segmentation().counts().length];
+            for (String d : local) {
+                DriveResult r = evaluator.evaluate(d, 0);
+                if (r.ok()) {
+                    for (int i = 0; i < expected.length; i++) {
+                        expected[i] += r.confusion()[i];
+                    }
+                }
+            }
+            assertTrue(Arrays.equals(expected, report.segmentation().counts()), "same pixels as the local paths");
+        }
+    }
 }
