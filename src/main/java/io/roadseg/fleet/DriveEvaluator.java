@@ -28,7 +28,8 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 
 /**
  * Scores a model on recorded drives that carry their own ground truth (per-pixel classes and depth: the recordings
- * {@code roadseg sim} writes), one drive at a time, with one open engine: every frame at the model's input size, the
+ * {@code roadseg sim} writes; or CamVid-style folders of images with their labels in a sibling {@code …annot}
+ * folder, without depth), one drive at a time, with one open engine: every frame at the model's input size, the
  * truth resized to it (nearest), depth scored up to the model's range. What {@code eval --drive}, {@code eval
  * --drives} and the fleet job on Spark all use, so their figures agree to the last pixel.
  *
@@ -80,6 +81,12 @@ public final class DriveEvaluator implements AutoCloseable {
         DepthScore depth = new DepthScore();
         Histogram latency = new Histogram(1, LatencyStats.HIGHEST_NANOS, 3);
         long n = 0;
+        java.nio.file.Path folder = java.nio.file.Path.of(drive);
+        java.nio.file.Path annot = folder.resolveSibling(folder.getFileName() + "annot");
+        if (!drive.contains("://") && java.nio.file.Files.isDirectory(folder)
+                && java.nio.file.Files.isDirectory(annot)) {
+            return camvid(drive, folder, limit, seg, latency);
+        }
         try (FrameSource src = FrameSources.open(drive, SourceOptions.defaults())) {
             if (!src.hasGroundTruth()) {
                 return DriveResult.failed(drive, "no ground truth to score against (a recording folder written by "
@@ -116,6 +123,35 @@ public final class DriveEvaluator implements AutoCloseable {
             return DriveResult.failed(drive, "no frames");
         }
         return new DriveResult(drive, null, n, seg.counts(), depth.sums(), latency);
+    }
+
+    /**
+     * A CamVid-style folder ({@code X/} with its labels in the sibling {@code Xannot/}, as CamVid's splits are): the
+     * images and class labels, no depth.
+     */
+    private DriveResult camvid(String drive, java.nio.file.Path folder, long limit, SegmentationScore seg,
+                               Histogram latency) {
+        long n = 0;
+        int pixels = m.inputWidth() * m.inputHeight();
+        try {
+            io.roadseg.train.LabelledFolder images = io.roadseg.train.LabelledFolder.camvid(folder.getParent(),
+                    folder.getFileName().toString());
+            for (int i = 0; i < images.size() && (limit <= 0 || n < limit); i++) {
+                try (io.roadseg.train.LabelledFolder.Sample s = images.read(i)) {
+                    pre.resizeToModel(s.image(), small);
+                    resize(s.labels(), truth, size, 0, 0, INTER_NEAREST);
+                }
+                latency.recordValue(Math.max(1, Math.min(LatencyStats.HIGHEST_NANOS, infer())));
+                seg.add(predictedView, truthView, pixels);
+                n++;
+            }
+        } catch (Exception e) {
+            return DriveResult.failed(drive, e.getMessage() == null ? e.toString() : e.getMessage());
+        }
+        if (n == 0) {
+            return DriveResult.failed(drive, "no labelled images");
+        }
+        return new DriveResult(drive, null, n, seg.counts(), new DepthScore().sums(), latency);
     }
 
     /** Runs the network on {@code small}; the class map goes to {@code predicted}. Returns the engine's time. */

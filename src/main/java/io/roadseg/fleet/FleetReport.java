@@ -97,8 +97,9 @@ public final class FleetReport {
             }
             DepthScore d = new DepthScore();
             d.addSums(r.depthSums());
-            b.append(String.format(Locale.ROOT, "%-48s %8d %8.2f %8.4f %9.2f%n", r.drive(), r.frames(),
-                    100 * score(r).meanIou(), d.absRel(), r.latency().getValueAtPercentile(50) / 1e6));
+            b.append(String.format(Locale.ROOT, "%-48s %8d %8.2f %8s %9.2f%n", r.drive(), r.frames(),
+                    100 * score(r).meanIou(), d.pixels() == 0 ? "-" : String.format(Locale.ROOT, "%.4f",
+                            d.absRel()), r.latency().getValueAtPercentile(50) / 1e6));
         }
         b.append("all drives (IoU = ΣI/ΣU, depth from summed terms):\n");
         b.append(AccuracyReport.table(classNames, seg, depth.pixels() > 0 ? depth : null));

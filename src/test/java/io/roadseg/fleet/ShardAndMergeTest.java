@@ -109,4 +109,25 @@ class ShardAndMergeTest {
         assertEquals(1, o.exit());
         assertTrue(o.stderr().contains("not a roadseg fleet report"), o.stderr());
     }
+
+    @Test
+    void aCamVidStyleFolderIsADriveScoredLikeEvalCamvid() throws Exception {
+        Path camvid = TestData.root().resolve("camvid");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(camvid.resolve("val")), camvid + " absent");
+        Files.writeString(dir.resolve("camvid.txt"), camvid.resolve("val") + "\n");
+        Cli.Outcome fleet = Cli.run("eval", "--drives", dir.resolve("camvid.txt").toString(), "--limit", "4",
+                "--model", model.toString(), "--json", dir.resolve("f.json").toString());
+        assertEquals(0, fleet.exit(), fleet.stderr());
+        Cli.Outcome plain = Cli.run("eval", "--camvid", camvid.toString(), "--split", "val", "--limit", "4",
+                "--model", model.toString(), "--input-size", "model", "--json", dir.resolve("p.json").toString());
+        assertEquals(0, plain.exit(), plain.stderr());
+        FleetReport f = FleetReport.parse(Files.readString(dir.resolve("f.json")));
+        String p = Files.readString(dir.resolve("p.json"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"evaluated_pixels\": (\\d+)").matcher(p);
+        assertTrue(m.find(), p);
+        assertEquals(Long.parseLong(m.group(1)), f.segmentation().evaluatedPixels(), "the same pixels scored");
+        java.util.regex.Matcher iou = java.util.regex.Pattern.compile("\"mean_iou\": ([0-9.]+)").matcher(p);
+        assertTrue(iou.find());
+        assertEquals(Double.parseDouble(iou.group(1)), f.segmentation().meanIou(), 1e-6);
+    }
 }

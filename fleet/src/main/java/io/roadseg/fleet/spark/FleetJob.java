@@ -111,6 +111,8 @@ public final class FleetJob {
         SparkConf conf = new SparkConf().setAppName("roadseg fleet evaluate");
         if (master != null) {
             conf.setMaster(master);
+        } else if (!conf.contains("spark.master")) {
+            conf.setMaster("local[*]"); // started without spark-submit: this machine's cores
         }
         if (conf.get("spark.master", "").startsWith("local")) {
             // one machine: no web UI, and nothing listening beyond this machine unless asked for
