@@ -57,13 +57,26 @@ import java.util.concurrent.Callable;
 final class RunCommand implements Callable<Integer> {
     static final String DEFAULT_MODEL = "engines/roadseg.onnx";
 
-    @Parameters(index = "0", paramLabel = "SOURCE", description = "What to read (see above).")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "SOURCE",
+            description = "What to read (see above); or --drives for many.")
     String source;
 
     @Option(names = {"-o", "--out"}, paramLabel = "FILE|URL",
             description = {"Annotated video: .mp4/.mkv/.ts file, or udp://, rtp://, rtmp://, srt:// stream;",
                     "or a .mcap file of ROS 2 messages (annotated JPEG, class ids, depth, camera info, JSON)."})
     String out;
+
+    @Option(names = "--drives", paramLabel = "LIST|GLOB",
+            description = {"Replay many recordings one after another (a file with one per line, or a glob): each gets "
+                    + "DIR/NAME/annotated.mp4, results.jsonl and stats.json under --out-dir; a drive that fails is "
+                    + "listed, the others go on. With --shard i/N only drives i, i+N, … of the sorted list."})
+    String drives;
+
+    @Option(names = "--shard", paramLabel = "i/N", description = "With --drives: replay shard i of N (0-based).")
+    String shard;
+
+    @Option(names = "--out-dir", paramLabel = "DIR", description = "With --drives: where each drive's outputs go.")
+    Path outDir;
 
     @Option(names = "--topic", paramLabel = "TOPIC",
             description = "The camera topic of an MCAP source (default: its only camera topic; 'roadseg info' lists"
@@ -167,6 +180,80 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (drives != null || shard != null || outDir != null) {
+            return replayMany();
+        }
+        if (source == null) {
+            throw new UsageError("give a SOURCE to read, or --drives LIST|GLOB");
+        }
+        return replayOne();
+    }
+
+    /**
+     * {@code --drives}: every drive of the shard through {@link #replayOne}, its outputs in its own folder; failures
+     * are listed in the shard's summary ({@code DIR/replay-shard-I-of-N.json}) and do not stop the others.
+     */
+    private Integer replayMany() throws Exception {
+        if (drives == null || outDir == null) {
+            throw new UsageError("--drives and --out-dir go together (--shard needs both)");
+        }
+        if (source != null || out != null || results != null || statsJson != null) {
+            throw new UsageError("--drives replays many recordings: give no SOURCE, --out, --results or --stats "
+                    + "(each drive's outputs go under --out-dir)");
+        }
+        int[] part = {0, 1};
+        if (shard != null) {
+            try {
+                part = io.roadseg.fleet.DriveList.parseShard(shard);
+            } catch (IllegalArgumentException e) {
+                throw new UsageError(e.getMessage());
+            }
+        }
+        List<String> all;
+        try {
+            all = io.roadseg.fleet.DriveList.read(drives);
+        } catch (java.io.IOException e) {
+            throw new UserError(e.getMessage());
+        }
+        if (all.isEmpty()) {
+            throw new UserError("--drives " + drives + ": lists no drives");
+        }
+        List<String> mine = io.roadseg.fleet.DriveList.shard(all, part[0], part[1]);
+        java.nio.file.Files.createDirectories(outDir);
+        StringBuilder rows = new StringBuilder();
+        int failed = 0;
+        for (String drive : mine) {
+            String name = drive.replaceAll("[^A-Za-z0-9._-]+", "_").replaceAll("^[._]+", "");
+            Path dir = outDir.resolve(name.isEmpty() ? "drive" : name);
+            java.nio.file.Files.createDirectories(dir);
+            source = drive;
+            out = dir.resolve("annotated.mp4").toString();
+            results = dir.resolve("results.jsonl").toString();
+            statsJson = dir.resolve("stats.json");
+            String error = null;
+            try {
+                replayOne();
+            } catch (Exception e) {
+                error = RoadsegCommand.oneLine(e);
+                failed++;
+            }
+            System.err.println("  " + drive + ": " + (error == null ? "done" : "failed: " + error));
+            rows.append(rows.length() == 0 ? "" : ",\n").append("{\"drive\":")
+                    .append(io.roadseg.ros.Json.quote(drive)).append(",\"outputs\":")
+                    .append(io.roadseg.ros.Json.quote(dir.toString())).append(",\"status\":")
+                    .append(error == null ? "\"ok\"" : "\"failed\",\"error\":" + io.roadseg.ros.Json.quote(error))
+                    .append('}');
+        }
+        Path summary = outDir.resolve("replay-shard-" + part[0] + "-of-" + part[1] + ".json");
+        StatsReport.writeAtomically(summary, "{\"shard\":\"" + part[0] + "/" + part[1] + "\",\"drives\":[\n"
+                + rows + "\n]}\n");
+        System.err.println("replayed " + (mine.size() - failed) + " of " + mine.size() + " drives of shard "
+                + part[0] + "/" + part[1] + (failed > 0 ? " (" + failed + " failed, listed in " + summary + ")"
+                : "") + "; summary " + summary);
+        return 0;
+    }
+
+    private Integer replayOne() throws Exception {
         validate();
         model = InstallPaths.resolve(model);
         calib = InstallPaths.resolve(calib);

@@ -130,4 +130,32 @@ class ShardAndMergeTest {
         assertTrue(iou.find());
         assertEquals(Double.parseDouble(iou.group(1)), f.segmentation().meanIou(), 1e-6);
     }
+
+    @Test
+    void plainReplaysShardOverTheSameList() throws Exception {
+        Path out = dir.resolve("replays");
+        for (int i = 0; i < 2; i++) {
+            Cli.Outcome o = Cli.run("run", "--drives", drives.resolve("list.txt").toString(), "--shard", i + "/2",
+                    "--out-dir", out.toString(), "--model", model.toString(), "-q");
+            assertEquals(0, o.exit(), o.stderr());
+        }
+        String s0 = Files.readString(out.resolve("replay-shard-0-of-2.json"));
+        String s1 = Files.readString(out.resolve("replay-shard-1-of-2.json"));
+        int ok = 0;
+        for (int seed = 1; seed <= 4; seed++) {
+            String drive = drives.resolve("drive-" + seed).toString();
+            assertTrue(s0.contains(drive) ^ s1.contains(drive), drive + " in exactly one shard");
+            Path results = out.resolve(drive.replaceAll("[^A-Za-z0-9._-]+", "_").replaceAll("^[._]+", ""))
+                    .resolve("results.jsonl");
+            assertEquals(4, Files.readAllLines(results).size(), results.toString());
+            ok++;
+        }
+        assertEquals(4, ok);
+        assertTrue((s0 + s1).contains("drive-9-broken\",\"outputs\"") && (s0 + s1).contains("\"failed\""),
+                s0 + s1);
+        Cli.Outcome bad = Cli.run("run", "--drives", drives.resolve("list.txt").toString(), "--out", "x.mp4",
+                "--out-dir", out.toString());
+        assertEquals(2, bad.exit());
+        assertTrue(bad.stderr().contains("each drive's outputs go under --out-dir"), bad.stderr());
+    }
 }
