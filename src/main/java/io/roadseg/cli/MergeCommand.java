@@ -2,6 +2,7 @@ package io.roadseg.cli;
 
 import io.roadseg.fleet.DriveResult;
 import io.roadseg.fleet.FleetReport;
+import io.roadseg.ros.Json;
 import io.roadseg.stats.StatsReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -21,7 +22,7 @@ import java.util.concurrent.Callable;
 @Command(name = "merge", mixinStandardHelpOptions = true,
         description = {"Adds fleet reports written by 'eval --drives … --shard i/N --json FILE' into one: per-class "
                 + "IoU from the summed counts, depth from the summed terms, latency from the merged histograms, the "
-                + "worst drives per class."})
+                + "worst drives per class. Shard summaries of 'run --drives … --shard i/N' merge into one list."})
 final class MergeCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "REPORT", description = "Shard reports (JSON).")
     List<Path> reports;
@@ -35,6 +36,9 @@ final class MergeCommand implements Callable<Integer> {
         String model = null;
         List<String> classes = null;
         List<DriveResult> rows = new ArrayList<>();
+        if (!reports.isEmpty() && isReplaySummary(reports.get(0))) {
+            return mergeReplays();
+        }
         for (Path p : reports) {
             FleetReport r;
             try {
@@ -63,6 +67,58 @@ final class MergeCommand implements Callable<Integer> {
         if (json != null) {
             String text = merged.json(null);
             StatsReport.writeTo(json, text);
+        }
+        return 0;
+    }
+
+    private static boolean isReplaySummary(Path p) {
+        try {
+            Object doc = Json.parse(Files.readString(p));
+            return Json.object(doc).containsKey("drives") && !Json.object(doc).containsKey("model");
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Shard summaries of {@code run --drives --shard}: one list of every drive with its status and outputs. */
+    private Integer mergeReplays() throws Exception {
+        java.util.TreeMap<String, java.util.Map<String, Object>> byDrive = new java.util.TreeMap<>();
+        for (Path p : reports) {
+            Object doc;
+            try {
+                doc = Json.parse(Files.readString(p));
+            } catch (IOException | RuntimeException e) {
+                throw new UserError("report " + p + ": not a roadseg replay summary (" + e.getMessage() + ")");
+            }
+            if (Json.object(doc).containsKey("model")) {
+                throw new UserError("report " + p + ": a fleet report among replay summaries; merge one kind");
+            }
+            for (Object o : Json.array(Json.object(doc).get("drives"))) {
+                java.util.Map<String, Object> row = Json.object(o);
+                if (byDrive.put((String) row.get("drive"), row) != null) {
+                    throw new UserError("drive " + row.get("drive") + " appears in more than one summary "
+                            + "(overlapping shards?)");
+                }
+            }
+        }
+        StringBuilder b = new StringBuilder("{\"drives\":[\n");
+        int failed = 0;
+        for (java.util.Map<String, Object> row : byDrive.values()) {
+            boolean ok = "ok".equals(row.get("status"));
+            failed += ok ? 0 : 1;
+            System.out.println(row.get("drive") + "  " + (ok ? "ok  " + row.get("outputs")
+                    : "FAILED: " + row.get("error")));
+            b.append(b.length() > 12 ? ",\n" : "").append("{\"drive\":").append(Json.quote((String) row.get("drive")))
+                    .append(",\"outputs\":").append(Json.quote(String.valueOf(row.get("outputs"))))
+                    .append(",\"status\":").append(Json.quote(String.valueOf(row.get("status"))));
+            if (!ok) {
+                b.append(",\"error\":").append(Json.quote(String.valueOf(row.get("error"))));
+            }
+            b.append('}');
+        }
+        System.out.println(byDrive.size() + " drives replayed, " + failed + " failed");
+        if (json != null) {
+            StatsReport.writeTo(json, b.append("\n],\"failed_drives\":").append(failed).append("}\n").toString());
         }
         return 0;
     }
