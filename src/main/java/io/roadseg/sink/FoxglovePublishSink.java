@@ -4,16 +4,11 @@ import io.roadseg.pipeline.FrameResult;
 import io.roadseg.pipeline.FrameSink;
 import io.roadseg.ros.Json;
 import org.java_websocket.client.WebSocketClient;
-import org.java_websocket.drafts.Draft_6455;
 import org.java_websocket.handshake.ServerHandshake;
-import org.java_websocket.protocols.IProtocol;
-import org.java_websocket.protocols.Protocol;
 
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -90,15 +85,7 @@ public final class FoxglovePublishSink implements FrameSink {
             throw new SinkException("--publish " + url + ": the server does not accept client publishing (no "
                     + "clientPublish capability; for foxglove_bridge set capabilities to include clientPublish)");
         }
-        StringBuilder adv = new StringBuilder("{\"op\":\"advertise\",\"channels\":[");
-        for (int i = 0; i < PUBLISHED.length; i++) {
-            int m = PUBLISHED[i];
-            adv.append(i == 0 ? "" : ",").append("{\"id\":").append(m + 1).append(",\"topic\":")
-                    .append(Json.quote(ResultMessages.topic(m))).append(",\"encoding\":\"cdr\",\"schemaName\":")
-                    .append(Json.quote(ResultMessages.schemaName(m))).append(",\"schema\":")
-                    .append(Json.quote(ResultMessages.schema(m))).append(",\"schemaEncoding\":\"ros2msg\"}");
-        }
-        client.send(adv.append("]}").toString());
+        client.send(FoxgloveServerSink.advertise(PUBLISHED, 1));
     }
 
     @Override
@@ -169,16 +156,8 @@ public final class FoxglovePublishSink implements FrameSink {
         volatile boolean canPublish;
 
         Client(URI uri) {
-            super(uri, new Draft_6455(Collections.emptyList(), protocols()));
+            super(uri, FoxgloveServerSink.draft());
             setConnectionLostTimeout(10);
-        }
-
-        private static List<IProtocol> protocols() {
-            List<IProtocol> p = new ArrayList<>();
-            for (String s : FoxgloveServerSink.SUBPROTOCOLS) {
-                p.add(new Protocol(s));
-            }
-            return p;
         }
 
         @Override

@@ -93,18 +93,40 @@ public final class FoxgloveServerSink implements FrameSink {
         }
         serverInfo = "{\"op\":\"serverInfo\",\"name\":\"roadseg\",\"capabilities\":[],\"supportedEncodings\":[],"
                 + "\"metadata\":" + meta.append('}') + ",\"sessionId\":\"" + System.currentTimeMillis() + "\"}";
+        int[] all = new int[ResultMessages.COUNT];
+        for (int m = 0; m < all.length; m++) {
+            all[m] = m;
+        }
+        advertise = advertise(all, 0);
+        server = new Server(address);
+        server.begin();
+    }
+
+    /**
+     * The protocol's {@code advertise} message for some of the {@link ResultMessages} topics, channel id = message
+     * index + {@code idOffset}; shared by the server (its channels) and the publishing client (the client's).
+     */
+    static String advertise(int[] messages, int idOffset) {
         StringBuilder adv = new StringBuilder("{\"op\":\"advertise\",\"channels\":[");
-        for (int m = 0; m < ResultMessages.COUNT; m++) {
-            adv.append(m == 0 ? "" : ",").append("{\"id\":").append(m).append(",\"topic\":")
+        for (int i = 0; i < messages.length; i++) {
+            int m = messages[i];
+            adv.append(i == 0 ? "" : ",").append("{\"id\":").append(m + idOffset).append(",\"topic\":")
                     .append(Json.quote(ResultMessages.topic(m))).append(",\"encoding\":")
                     .append(Json.quote(ResultMessages.messageEncoding(m))).append(",\"schemaName\":")
                     .append(Json.quote(ResultMessages.schemaName(m))).append(",\"schema\":")
                     .append(Json.quote(ResultMessages.schema(m))).append(",\"schemaEncoding\":")
                     .append(Json.quote(ResultMessages.schemaEncoding(m))).append('}');
         }
-        advertise = adv.append("]}").toString();
-        server = new Server(address);
-        server.begin();
+        return adv.append("]}").toString();
+    }
+
+    /** The WebSocket draft offering or accepting the Foxglove subprotocols, for the server and the client. */
+    static Draft_6455 draft() {
+        List<IProtocol> protocols = new ArrayList<>();
+        for (String p : SUBPROTOCOLS) {
+            protocols.add(new Protocol(p));
+        }
+        return new Draft_6455(Collections.emptyList(), protocols);
     }
 
     /** Parses {@code ws://HOST:PORT}; a usage-level message names the option. */
@@ -234,18 +256,10 @@ public final class FoxgloveServerSink implements FrameSink {
         volatile int boundPort;
 
         Server(InetSocketAddress address) {
-            super(address, 1, drafts());
+            super(address, 1, List.<Draft>of(draft()));
             setReuseAddr(true);
             setDaemon(true);
             setConnectionLostTimeout(10);
-        }
-
-        private static List<Draft> drafts() {
-            List<IProtocol> protocols = new ArrayList<>();
-            for (String p : SUBPROTOCOLS) {
-                protocols.add(new Protocol(p));
-            }
-            return List.of(new Draft_6455(Collections.emptyList(), protocols));
         }
 
         void begin() throws SinkException {
