@@ -91,6 +91,9 @@ final class EvalCommand implements Callable<Integer> {
                     + "from the network's road depth (default: ${DEFAULT-VALUE}, the calibrated pitch).")
     double pitchWindow;
 
+    @Option(names = "--by-class", description = "--depth: also break the depth errors down by predicted class.")
+    boolean byClass;
+
     @Option(names = {"-m", "--model"}, defaultValue = RunCommand.DEFAULT_MODEL, description = "ONNX model.")
     Path model;
 
@@ -136,7 +139,7 @@ final class EvalCommand implements Callable<Integer> {
                 throw new UsageError("--pitch-window " + pitchWindow + ": must be in [0, 10] degrees");
             }
             return new RealDepthEvaluation(data.depth, model, engine, threads, inputSize, cap, !noFocalScale,
-                    limit, json, pitchWindow).run();
+                    limit, json, pitchWindow, byClass).run();
         }
         if (data.drives != null) {
             return fleet(shardOf);

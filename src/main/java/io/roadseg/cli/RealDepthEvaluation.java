@@ -56,10 +56,12 @@ final class RealDepthEvaluation {
     private final int limit;
     private final String json;
     private final double pitchWindowDeg;
+    private final boolean byClass;
 
     RealDepthEvaluation(Path root, Path model, String engine, int threads, String inputSize, float cap,
-                        boolean focalScale, int limit, String json, double pitchWindowDeg) {
+                        boolean focalScale, int limit, String json, double pitchWindowDeg, boolean byClass) {
         this.pitchWindowDeg = pitchWindowDeg;
+        this.byClass = byClass;
         this.root = root;
         this.model = model;
         this.engine = engine;
@@ -98,6 +100,7 @@ final class RealDepthEvaluation {
         Map<String, DepthBenchmark> fusedScenes = new LinkedHashMap<>();
         DepthBenchmark fusedAll = new DepthBenchmark(cap);
         List<String> sizes = new ArrayList<>();
+        ClassErrors classErrors = null;
         int n = 0;
         try {
             for (DepthScenes.Frame f : frames) {
@@ -177,6 +180,13 @@ final class RealDepthEvaluation {
                         }
                     }
                     idx.close();
+                    if (byClass) {
+                        if (classErrors == null) {
+                            classErrors = new ClassErrors(m.classNames());
+                        }
+                        classErrors.add(f.scene(), predicted, fusedFull, truth, ids, w, h, m.inputWidth(),
+                                m.inputHeight(), cap);
+                    }
                     scenes.computeIfAbsent(f.scene(), s -> new DepthBenchmark(cap)).addFrame(predicted, truth,
                             w * h);
                     all.addFrame(predicted, truth, w * h);
@@ -201,6 +211,10 @@ final class RealDepthEvaluation {
                     + "postprocess.GroundPlaneDepth, as run --calib does):");
             System.out.print(table(fusedScenes, fusedAll, fusedAll.metric().frames(), sizes));
         }
+        if (classErrors != null) {
+            System.out.println();
+            System.out.print(classErrors.table());
+        }
         if (json != null) {
             String text = "{\"network\": " + json(scenes, all) + ", \"fused\": "
                     + (fusedAll.metric().frames() > 0 ? json(fusedScenes, fusedAll) : "null") + "}\n";
@@ -211,6 +225,98 @@ final class RealDepthEvaluation {
             }
         }
         return 0;
+    }
+
+    /**
+     * {@code --by-class}: where the depth error lies, by the predicted class of each scored pixel (the model-size
+     * class map read at the nearest position): the pixels' share, their AbsRel and δ&lt;1.25, and the median of
+     * prediction / truth (above 1: too far), for the network's depth and the fused depth. Pixel-weighted over all
+     * frames, so it says which classes carry the error, not a benchmark figure.
+     */
+    private static final class ClassErrors {
+        private final List<String> names;
+        private final long[] count;
+        private final double[][] absRel = new double[2][];
+        private final long[][] within = new long[2][];
+        private final int[][][] logRatio = new int[2][][];
+        private long total;
+
+        ClassErrors(List<String> names) {
+            this.names = names;
+            int k = names.size();
+            count = new long[k];
+            for (int j = 0; j < 2; j++) {
+                absRel[j] = new double[k];
+                within[j] = new long[k];
+                logRatio[j] = new int[k][400];
+            }
+        }
+
+        void add(String scene, float[] network, float[] fused, float[] truth, byte[] ids, int w, int h, int mw,
+                 int mh, float cap) {
+            for (int y = 0; y < h; y++) {
+                int my = Math.min(mh - 1, (int) ((y + 0.5) * mh / h));
+                for (int x = 0; x < w; x++) {
+                    int i = y * w + x;
+                    float t = truth[i];
+                    if (!(t > 0) || t > cap) {
+                        continue;
+                    }
+                    int c = ids[my * mw + Math.min(mw - 1, (int) ((x + 0.5) * mw / w))] & 0xff;
+                    if (c >= count.length) {
+                        continue;
+                    }
+                    count[c]++;
+                    total++;
+                    for (int j = 0; j < 2; j++) {
+                        float[] p = j == 0 ? network : fused;
+                        if (p == null) {
+                            continue;
+                        }
+                        double d = Math.max(DepthBenchmark.MIN_DEPTH, Math.min(cap, p[i]));
+                        absRel[j][c] += Math.abs(d - t) / t;
+                        if (Math.max(d / t, t / d) < 1.25) {
+                            within[j][c]++;
+                        }
+                        int bin = (int) Math.round(Math.log(d / t) * 50) + 200;
+                        logRatio[j][c][Math.max(0, Math.min(399, bin))]++;
+                    }
+                }
+            }
+        }
+
+        private double median(int[] hist, long n) {
+            long below = 0;
+            for (int b = 0; b < hist.length; b++) {
+                below += hist[b];
+                if (below * 2 > n) {
+                    return Math.exp((b - 200) / 50.0);
+                }
+            }
+            return Double.NaN;
+        }
+
+        String table() {
+            StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
+                    "by predicted class (pixel-weighted over all frames; ratio = median prediction/truth):%n"
+                            + "%-12s %7s | %8s %6s %6s | %8s %6s %6s | %s%n", "class", "share", "net.Abs", "δ1 %",
+                    "ratio", "fus.Abs", "δ1 %", "ratio", "share of all fused AbsRel"));
+            double allFused = 0;
+            for (double a : absRel[1]) {
+                allFused += a;
+            }
+            for (int c = 0; c < count.length; c++) {
+                if (count[c] == 0) {
+                    continue;
+                }
+                long n = count[c];
+                b.append(String.format(Locale.ROOT, "%-12s %6.1f%% | %8.3f %6.1f %6.2f | %8.3f %6.1f %6.2f | %5.1f%%%n",
+                        names.get(c), 100.0 * n / total, absRel[0][c] / n, 100.0 * within[0][c] / n,
+                        median(logRatio[0][c], n), absRel[1][c] / n, 100.0 * within[1][c] / n,
+                        median(logRatio[1][c], n), allFused > 0 ? 100 * absRel[1][c] / allFused : Double.NaN));
+            }
+            return b.toString();
+        }
     }
 
     private static float[] upsample(Mat modelSize, float[] values, int w, int h) {

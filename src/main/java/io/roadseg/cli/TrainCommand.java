@@ -69,6 +69,11 @@ final class TrainCommand implements Callable<Integer> {
             description = "Weight of the real frames' sky/road depth from geometry (default: ${DEFAULT-VALUE}).")
     double pseudoDepthWeight;
 
+    @Option(names = "--contact-depth-weight", defaultValue = "0",
+            description = {"Weight of depth pseudo-labels for the real frames' pavement and the objects standing on",
+                    "the ground (the ground's depth where they touch it); 0 = off (default: ${DEFAULT-VALUE})."})
+    double contactDepthWeight;
+
     @Option(names = "--seed", defaultValue = "1", description = "Seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -124,9 +129,10 @@ final class TrainCommand implements Callable<Integer> {
             throw new UsageError("--steps " + steps + " must be >= 1 and above --warmup " + warmup);
         }
         if (!(lr > 0) || weightDecay < 0 || threads < 1 || evalEvery < 1 || checkpointEvery < 1
-                || camvidBatch < 0 || simBatch < 0 || camvidBatch + simBatch < 1 || !(classWeightC > 1)) {
-            throw new UsageError("train: --lr and --class-weight-c - 1 must be > 0, --threads, --eval-every and "
-                    + "--checkpoint-every >= 1, batches >= 0 with at least one crop");
+                || !(contactDepthWeight >= 0) || camvidBatch < 0 || simBatch < 0 || camvidBatch + simBatch < 1
+                || !(classWeightC > 1)) {
+            throw new UsageError("train: --lr and --class-weight-c - 1 must be > 0, --contact-depth-weight >= 0, "
+                    + "--threads, --eval-every and --checkpoint-every >= 1, batches >= 0 with at least one crop");
         }
         new OutputPaths().output("--out", out.toString())
                 .output("--out (its checkpoint)", Trainer.checkpointFor(out).toString());
@@ -141,8 +147,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         String heldOut = "none".equals(holdOut) ? "" : holdOut;
         Trainer.Settings settings = new Trainer.Settings(root, splits, heldOut, steps, camvidBatch, simBatch, w, h,
-                lr, weightDecay, warmup, scaleMin, scaleMax, !noJitter, classWeightC, pseudoDepthWeight, seed,
-                threads, evalEvery, checkpointEvery);
+                lr, weightDecay, warmup, scaleMin, scaleMax, !noJitter, classWeightC, pseudoDepthWeight, contactDepthWeight,
+                seed, threads, evalEvery, checkpointEvery);
         FcnWeights start = FcnWeights.random(FcnArchitecture.defaults(), seed);
         TrainingCheckpoint checkpoint = null;
         try {

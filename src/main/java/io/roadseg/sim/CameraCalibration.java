@@ -59,7 +59,12 @@ public record CameraCalibration(String name, int width, int height, double fx, d
         }
     }
 
-    /** Reads and validates a calibration file; errors name the file, the line or field and the rule broken. */
+    /**
+     * Reads and validates a calibration file; errors name the file, the line or field and the rule broken. A file
+     * whose text starts with {@code {} is a {@code camera.json} as {@code eval --depth} reads it ({@code fx, fy, cx,
+     * cy} with pixel centres at integers, {@code width, height, camera_height_m}, optionally
+     * {@code optical_axis_pitch_down_deg}; no distortion), so a camera described for evaluation runs as it is.
+     */
     public static CameraCalibration read(Path file) throws IOException {
         List<String> lines;
         try {
@@ -68,6 +73,9 @@ public record CameraCalibration(String name, int width, int height, double fx, d
             throw new IOException("calibration " + file + ": file not found");
         } catch (IOException e) {
             throw new IOException("calibration " + file + ": cannot read (" + e.getMessage() + ")");
+        }
+        if (String.join("\n", lines).strip().startsWith("{")) {
+            return fromCameraJson(file);
         }
         Map<String, String> values = new LinkedHashMap<>();
         for (int i = 0; i < lines.size(); i++) {
@@ -110,6 +118,26 @@ public record CameraCalibration(String name, int width, int height, double fx, d
         } catch (IllegalArgumentException e) {
             throw new IOException(e.getMessage().replaceFirst("^calibration " + java.util.regex.Pattern.quote(name),
                     "calibration " + file));
+        }
+    }
+
+    private static CameraCalibration fromCameraJson(Path file) throws IOException {
+        io.roadseg.metrics.DepthScenes.Camera c = io.roadseg.metrics.DepthScenes.camera(file);
+        if (Double.isNaN(c.cameraHeight())) {
+            throw new IOException("camera " + file + ": missing 'camera_height_m' (the camera's height above the "
+                    + "road, which the ground plane needs)");
+        }
+        String name = file.getFileName().toString().replaceFirst("\\.json$", "");
+        if (name.equals("camera") && file.toAbsolutePath().getParent() != null) {
+            name = file.toAbsolutePath().getParent().getFileName().toString();
+        }
+        try {
+            // camera.json puts pixel centres at integers (OpenCV), this class at +0.5
+            return new CameraCalibration(name, c.width(), c.height(), c.fx(), c.fy(), c.cx() + 0.5, c.cy() + 0.5,
+                    0, 0, 0, 0, c.cameraHeight(), c.pitchDownDeg(), 0);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage().replaceFirst("^calibration " + java.util.regex.Pattern.quote(name),
+                    "camera " + file));
         }
     }
 

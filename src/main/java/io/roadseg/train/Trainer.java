@@ -61,7 +61,10 @@ import static org.bytedeco.opencv.global.opencv_imgproc.warpAffine;
  *   <li><b>Depth loss.</b> L1 of log-depth, capped at the model's maximum depth, where depth is known: everywhere
  *       on synthetic frames (sky = maximum depth), and on real frames the sky (maximum depth) and the road, whose
  *       depth the flat-ground geometry of the camera gives (Z = h / (y cos θ + sin θ), y = (v − c<sub>y</sub>) /
- *       f<sub>y</sub>), weighted by {@code pseudoDepthWeight}.</li>
+ *       f<sub>y</sub>), weighted by {@code pseudoDepthWeight}; with {@code contactDepthWeight > 0} also the
+ *       pavement (the same plane) and the objects standing on it ({@link #contactDepth}: the run of a vehicle,
+ *       person, pole, fence or wall right above the ground in a column takes the depth of the ground where it
+ *       stands, as a vertical surface would), weighted by {@code contactDepthWeight}.</li>
  *   <li><b>Optimiser.</b> {@link AdamW} with linear warm-up and poly decay ({@link LearningRateSchedule}).</li>
  * </ul>
  *
@@ -76,6 +79,15 @@ public final class Trainer {
             180, 0, 0, 0, 0, 1.4, 2, 0);
     private static final int SKY = 0;
     private static final int ROAD = 3;
+    private static final int PAVEMENT = 4;
+    /** Checkpoint property of the contact depth weight; checkpoints written before it existed lack it (= 0). */
+    private static final String CONTACT_DEPTH_KEY = "contact_depth_weight";
+    /**
+     * CamVid classes that stand on the ground as near-vertical surfaces, for {@link #contactDepth}: building, pole,
+     * sign, fence, car, pedestrian, bicyclist. Pole and sign form one group (a sign on its pole). Not tree: CamVid's
+     * tree class also holds lawns and verges, which lie on the ground and would be labelled far too near.
+     */
+    private static final int[] STANDING_GROUP = {-1, 1, 2, -1, -1, -1, 2, 7, 8, 9, 10, -1};
 
     /**
      * Training settings; all of them are written into the checkpoint, and a resumed run must use the same.
@@ -97,6 +109,8 @@ public final class Trainer {
      * @param colourJitter      whether to jitter colours
      * @param classWeightC      the c of {@code 1 / ln(c + p)}
      * @param pseudoDepthWeight weight of the real frames' sky and road depth against the synthetic exact depth
+     * @param contactDepthWeight weight of the real frames' pavement and standing-object depth from the ground plane
+     *                          ({@link #contactDepth}); 0 = none (the recipe of the runs before it existed)
      * @param seed              seed of everything random
      * @param threads           libtorch threads
      * @param evalEvery         steps between held-out scores
@@ -105,8 +119,22 @@ public final class Trainer {
     public record Settings(Path camvid, List<String> splits, String heldOut, long steps, int camvidPerBatch,
                            int simPerBatch, int cropWidth, int cropHeight, double learningRate, double weightDecay,
                            long warmup, double scaleMin, double scaleMax, boolean colourJitter, double classWeightC,
-                           double pseudoDepthWeight, long seed, int threads, int evalEvery, int checkpointEvery) {
+                           double pseudoDepthWeight, double contactDepthWeight, long seed, int threads, int evalEvery,
+                           int checkpointEvery) {
+        /** The settings of the runs before contact depth existed (contact depth weight 0). */
+        public Settings(Path camvid, List<String> splits, String heldOut, long steps, int camvidPerBatch,
+                        int simPerBatch, int cropWidth, int cropHeight, double learningRate, double weightDecay,
+                        long warmup, double scaleMin, double scaleMax, boolean colourJitter, double classWeightC,
+                        double pseudoDepthWeight, long seed, int threads, int evalEvery, int checkpointEvery) {
+            this(camvid, splits, heldOut, steps, camvidPerBatch, simPerBatch, cropWidth, cropHeight, learningRate,
+                    weightDecay, warmup, scaleMin, scaleMax, colourJitter, classWeightC, pseudoDepthWeight, 0, seed,
+                    threads, evalEvery, checkpointEvery);
+        }
+
         public Settings {
+            if (!(contactDepthWeight >= 0)) {
+                throw new IllegalArgumentException("contact depth weight " + contactDepthWeight + " must be >= 0");
+            }
             splits = List.copyOf(splits);
             if (cropWidth % FcnArchitecture.STRIDE != 0 || cropHeight % FcnArchitecture.STRIDE != 0) {
                 throw new IllegalArgumentException("crop " + cropWidth + "x" + cropHeight + " must be multiples of "
@@ -136,6 +164,7 @@ public final class Trainer {
             p.put("colour_jitter", Boolean.toString(colourJitter));
             p.put("class_weight_c", Double.toString(classWeightC));
             p.put("pseudo_depth_weight", Double.toString(pseudoDepthWeight));
+            p.put(CONTACT_DEPTH_KEY, Double.toString(contactDepthWeight));
             p.put("seed", Long.toString(seed));
             return p;
         }
@@ -243,6 +272,46 @@ public final class Trainer {
     }
 
     /**
+     * Depth pseudo-labels of a real frame from its class labels and the flat-ground geometry: road and pavement take
+     * the ground plane's depth of their row; scanning each column upwards, a standing object ({@link #STANDING_GROUP})
+     * whose lowest pixel sits right above a ground pixel takes that ground pixel's depth for its whole run — the depth
+     * of the vertical surface where it touches the road (the "stixel" model; a vehicle's body overhangs its wheels,
+     * so its contact is where the road is last seen under it: a little far for a near car). Everything else is 0
+     * (unknown), the sky included (the caller sets it).
+     *
+     * @param ids       class ids, row-major {@code width x height}
+     * @param roadDepth ground depth by row, 0 above the horizon or beyond range
+     * @param out       depth labels, metres; 0 = unknown
+     */
+    static void contactDepth(byte[] ids, float[] roadDepth, int width, int height, float[] out) {
+        java.util.Arrays.fill(out, 0f);
+        for (int x = 0; x < width; x++) {
+            float contact = 0f;
+            int runGroup = -1;
+            boolean belowIsGround = false;
+            for (int v = height - 1; v >= 0; v--) {
+                int i = v * width + x;
+                int id = ids[i] & 0xff;
+                int group = id < STANDING_GROUP.length ? STANDING_GROUP[id] : -1;
+                if ((id == ROAD || id == PAVEMENT) && roadDepth[v] > 0) {
+                    out[i] = roadDepth[v];
+                    contact = roadDepth[v];
+                    belowIsGround = true;
+                    runGroup = -1;
+                    continue;
+                }
+                if (group >= 0 && (group == runGroup || belowIsGround)) {
+                    runGroup = group;
+                    out[i] = contact;
+                } else {
+                    runGroup = -1;
+                }
+                belowIsGround = false;
+            }
+        }
+    }
+
+    /**
      * Runs (or continues) the training; writes the model and its checkpoint as it goes.
      *
      * @param start  initial weights (ignored when resuming)
@@ -286,6 +355,7 @@ public final class Trainer {
                         + " %s%n", train.size(), settings.splits(), heldOut.size(), settings.heldOut(),
                 (System.nanoTime() - t0) / 1e9, Arrays.toString(weights));
         float[] roadDepth = roadDepthByRow(CAMVID_CAMERA, maxDepth);
+        float[] contactLabels = settings.contactDepthWeight() > 0 ? new float[fw * fh] : null;
 
         boolean cuda = torch.cuda_is_available();
         Device device = new Device(cuda ? torch.DeviceType.CUDA : torch.DeviceType.CPU);
@@ -350,6 +420,10 @@ public final class Trainer {
                             int i = random.nextInt(train.size());
                             bgr = train.bgr.get(i);
                             ids = train.labels.get(i);
+                            if (contactLabels != null) {
+                                contactDepth(ids, roadDepth, fw, fh, contactLabels);
+                                depth = contactLabels;
+                            }
                         } else {
                             SimDataset.Sample s = sim.next();
                             bgr = s.bgr();
@@ -370,15 +444,20 @@ public final class Trainer {
                             float w;
                             if (real) {
                                 // pseudo-depth on real frames: the sky is far, the road follows the ground plane
+                                w = (float) settings.pseudoDepthWeight();
                                 if (id == SKY) {
                                     d = maxDepth;
+                                } else if (contactLabels != null) {
+                                    d = cropDepth[p] / (float) zoom;
+                                    if (id != ROAD) {
+                                        w = (float) settings.contactDepthWeight();
+                                    }
                                 } else if (id == ROAD) {
                                     int row = augment.sourceRow(p / cw);
                                     d = row >= 0 ? roadDepth[row] / (float) zoom : 0f;
                                 } else {
                                     d = 0f;
                                 }
-                                w = (float) settings.pseudoDepthWeight();
                             } else {
                                 d = id == SKY ? maxDepth : cropDepth[p] / (float) zoom;
                                 w = 1f;
@@ -521,6 +600,8 @@ public final class Trainer {
         metadata.put(ModelContract.TRAINING_DATA, "CamVid " + String.join("+", settings.splits())
                 + (settings.heldOut().isEmpty() ? "" : " without sequence " + settings.heldOut())
                 + "; synthetic town drives (roadseg sim, seed " + settings.seed() + ")"
+                + (settings.contactDepthWeight() > 0 ? "; depth pseudo-labels on CamVid: sky, road, pavement and "
+                + "standing objects' ground contact (weight " + settings.contactDepthWeight() + ")" : "")
                 + (warmStartName.isEmpty() ? "" : "; warm restart from " + warmStartName));
         metadata.put(ModelContract.HELD_OUT, settings.heldOut().isEmpty() ? "none" : "CamVid sequence "
                 + settings.heldOut() + (Double.isNaN(heldOutIou) ? "" : String.format(Locale.ROOT,
@@ -542,6 +623,9 @@ public final class Trainer {
         Map<String, String> expected = settings.properties();
         for (Map.Entry<String, String> e : expected.entrySet()) {
             String found = checkpoint.properties().get(e.getKey());
+            if (found == null && e.getKey().equals(CONTACT_DEPTH_KEY)) {
+                found = Double.toString(0.0);
+            }
             if (!e.getValue().equals(found)) {
                 throw new IOException("--resume: the checkpoint was trained with " + e.getKey() + " = " + found
                         + ", this run has " + e.getValue() + "; resume with the same settings");

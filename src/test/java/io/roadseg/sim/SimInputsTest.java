@@ -84,6 +84,26 @@ class SimInputsTest {
         assertTrue(e.getMessage().contains(message), e.getMessage());
     }
 
+    /** A camera.json as {@code eval --depth} reads it is a calibration too (pixel centres moved to +0.5). */
+    @Test
+    void aCameraJsonIsACalibration() throws IOException {
+        Path scene = Files.createDirectories(dir.resolve("kitti-scene"));
+        CameraCalibration c = CameraCalibration.read(Files.writeString(scene.resolve("camera.json"), "{\n"
+                + "  \"fx\": 721.5377, \"fy\": 721.5377, \"cx\": 609.5593, \"cy\": 172.854,\n"
+                + "  \"width\": 1242, \"height\": 375, \"camera_height_m\": 1.65,\n"
+                + "  \"optical_axis_pitch_down_deg\": 0.5, \"source\": \"KITTI\"\n}\n"));
+        assertEquals(new CameraCalibration("kitti-scene", 1242, 375, 721.5377, 721.5377, 610.0593, 173.354, 0, 0, 0,
+                0, 1.65, 0.5, 0), c);
+        Path noHeight = Files.writeString(dir.resolve("cam.json"), "{\"fx\": 700, \"fy\": 700, \"cx\": 480, "
+                + "\"cy\": 270, \"width\": 960, \"height\": 540}");
+        IOException e = assertThrows(IOException.class, () -> CameraCalibration.read(noHeight));
+        assertTrue(e.getMessage().startsWith("camera " + noHeight + ": missing 'camera_height_m'"), e.getMessage());
+        Path badFocal = Files.writeString(dir.resolve("bad.json"), "{\"fx\": -700, \"fy\": 700, \"cx\": 480, "
+                + "\"cy\": 270, \"width\": 960, \"height\": 540, \"camera_height_m\": 1.3}");
+        e = assertThrows(IOException.class, () -> CameraCalibration.read(badFocal));
+        assertEquals("camera " + badFocal + ": fx = -700.0 must be positive", e.getMessage());
+    }
+
     @Test
     void aMissingCalibrationFileIsNamed() {
         IOException e = assertThrows(IOException.class, () -> CameraCalibration.read(dir.resolve("none.yaml")));

@@ -52,10 +52,51 @@ class TrainerTest {
         return Path.of("does-not-matter-without-splits");
     }
 
+    /**
+     * Contact depth on a hand-made 5-column label map (rows top to bottom): a car standing on the road takes the
+     * road's depth where it touches it for its whole run; a sign on a pole continues the pole's run; a tree above
+     * a car (not touching the ground), a tree on the ground (lawns are CamVid trees) and an object at the bottom edge
+     * (no ground below) stay unknown.
+     */
+    @Test
+    void standingObjectsTakeTheDepthOfTheGroundWhereTheyTouchIt() {
+        int sky = 0, building = 1, pole = 2, road = 3, pave = 4, tree = 5, sign = 6, car = 8, none = 11;
+        byte[] ids = toBytes(new int[][]{
+                {sky, sign, tree, sky, sky},
+                {building, sign, car, none, tree},
+                {building, pole, car, none, tree},
+                {road, pole, car, car, tree},
+                {road, pave, road, car, road}});
+        float[] rows = {0, 0, 30, 20, 10};
+        float[] out = new float[25];
+        Trainer.contactDepth(ids, rows, 5, 5, out);
+        float[][] expected = {
+                {0, 10, 0, 0, 0},
+                {20, 10, 10, 0, 0},
+                {20, 10, 10, 0, 0},
+                {20, 10, 10, 0, 0},
+                {10, 10, 10, 0, 10}};
+        for (int v = 0; v < 5; v++) {
+            for (int x = 0; x < 5; x++) {
+                assertEquals(expected[v][x], out[v * 5 + x], 0f, "row " + v + " column " + x);
+            }
+        }
+    }
+
+    private static byte[] toBytes(int[][] rows) {
+        byte[] b = new byte[rows.length * rows[0].length];
+        for (int v = 0; v < rows.length; v++) {
+            for (int x = 0; x < rows[v].length; x++) {
+                b[v * rows[v].length + x] = (byte) rows[v][x];
+            }
+        }
+        return b;
+    }
+
     @Test
     void aFewStepsOnRealCamVidCropsMakeTheLossFall() throws Exception {
         Trainer.Settings s = new Trainer.Settings(camvid(), List.of("train"), "", 40, 3, 1, 96, 64, 0.003, 1e-4,
-                5, 0.5, 2.0, true, 1.10, 0.5, 5, 2, 1000, 1000);
+                5, 0.5, 2.0, true, 1.10, 0.5, 0.5, 5, 2, 1000, 1000);
         Trainer.Result r = new Trainer(s, System.err).train(FcnWeights.random(FcnArchitecture.defaults(), 5), null,
                 dir.resolve("m.onnx"));
         assertTrue(r.lastSegLoss() < 0.8 * r.firstSegLoss(), "segmentation loss " + r.firstSegLoss() + " → "
