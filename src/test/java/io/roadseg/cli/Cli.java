@@ -4,9 +4,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
-/** Runs the command line in-process and captures what it printed on stderr. */
+/** Runs the command line in-process and captures what it printed on stderr and stdout. */
 public final class Cli {
-    public record Outcome(int exit, String stderr) {
+    public record Outcome(int exit, String stderr, String stdout) {
     }
 
     private Cli() {
@@ -52,13 +52,19 @@ public final class Cli {
 
     public static synchronized Outcome run(String... args) {
         PrintStream saved = System.err;
+        PrintStream savedOut = System.out;
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         System.setErr(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
         try {
             int exit = RoadsegCommand.execute(args);
-            return new Outcome(exit, bytes.toString(StandardCharsets.UTF_8));
+            String printed = out.toString(StandardCharsets.UTF_8);
+            savedOut.print(printed);
+            return new Outcome(exit, bytes.toString(StandardCharsets.UTF_8), printed);
         } finally {
             System.setErr(saved);
+            System.setOut(savedOut);
         }
     }
 }

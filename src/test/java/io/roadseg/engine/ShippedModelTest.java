@@ -61,8 +61,14 @@ class ShippedModelTest {
         Assumptions.assumeTrue(Files.isDirectory(depth), depth + " not present");
         Path json = dir.resolve("depth.json");
         Cli.Outcome o = Cli.run("eval", "--depth", depth.toString(), "--model", "engines/roadseg.onnx", "--json",
-                json.toString());
+                json.toString(), "--by-class");
         assertEquals(0, o.exit(), o.stderr());
+        // --by-class: the road carries a large share of the scored pixels and the ground plane gets it right
+        java.util.regex.Matcher road = java.util.regex.Pattern.compile("\nroad +([0-9.]+)% \\| +[0-9.]+ +[0-9.]+ "
+                + "+[0-9.]+ \\| +([0-9.]+) ").matcher(o.stdout());
+        assertTrue(road.find(), o.stdout());
+        assertTrue(Double.parseDouble(road.group(1)) > 10, road.group());
+        assertTrue(Double.parseDouble(road.group(2)) < 0.15, road.group());
         String text = Files.readString(json);
         String fused = text.substring(text.indexOf("\"fused\""));
         String fusedAll = fused.substring(fused.indexOf("\"all\""));
