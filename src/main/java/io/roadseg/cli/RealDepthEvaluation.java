@@ -184,7 +184,7 @@ final class RealDepthEvaluation {
                         if (classErrors == null) {
                             classErrors = new ClassErrors(m.classNames());
                         }
-                        classErrors.add(f.scene(), predicted, fusedFull, truth, ids, w, h, m.inputWidth(),
+                        classErrors.add(cam, predicted, fusedFull, truth, ids, w, h, m.inputWidth(),
                                 m.inputHeight(), cap);
                     }
                     scenes.computeIfAbsent(f.scene(), s -> new DepthBenchmark(cap)).addFrame(predicted, truth,
@@ -230,8 +230,10 @@ final class RealDepthEvaluation {
     /**
      * {@code --by-class}: where the depth error lies, by the predicted class of each scored pixel (the model-size
      * class map read at the nearest position): the pixels' share, their AbsRel and δ&lt;1.25, and the median of
-     * prediction / truth (above 1: too far), for the network's depth and the fused depth. Pixel-weighted over all
-     * frames, so it says which classes carry the error, not a benchmark figure.
+     * prediction / truth (above 1: too far), for the network's depth and the fused depth; and, where the camera's
+     * height is known, the share of the class's pixels whose true depth is within 10 % of the flat ground's at their
+     * row (a class lying on the ground, e.g. lawns taken for trees). Pixel-weighted over all frames, so it says which
+     * classes carry the error, not a benchmark figure.
      */
     private static final class ClassErrors {
         private final List<String> names;
@@ -239,12 +241,16 @@ final class RealDepthEvaluation {
         private final double[][] absRel = new double[2][];
         private final long[][] within = new long[2][];
         private final int[][][] logRatio = new int[2][][];
+        private final long[] onGround;
+        private final long[] withGround;
         private long total;
 
         ClassErrors(List<String> names) {
             this.names = names;
             int k = names.size();
             count = new long[k];
+            onGround = new long[k];
+            withGround = new long[k];
             for (int j = 0; j < 2; j++) {
                 absRel[j] = new double[k];
                 within[j] = new long[k];
@@ -252,10 +258,13 @@ final class RealDepthEvaluation {
             }
         }
 
-        void add(String scene, float[] network, float[] fused, float[] truth, byte[] ids, int w, int h, int mw,
-                 int mh, float cap) {
+        void add(DepthScenes.Camera cam, float[] network, float[] fused, float[] truth, byte[] ids, int w, int h,
+                 int mw, int mh, float cap) {
+            double pitch = Math.toRadians(cam.pitchDownDeg());
             for (int y = 0; y < h; y++) {
                 int my = Math.min(mh - 1, (int) ((y + 0.5) * mh / h));
+                double down = (y - cam.cy()) / cam.fy() * Math.cos(pitch) + Math.sin(pitch);
+                double ground = down > 0 ? cam.cameraHeight() / down : Double.NaN; // NaN: no height, or above horizon
                 for (int x = 0; x < w; x++) {
                     int i = y * w + x;
                     float t = truth[i];
@@ -268,6 +277,12 @@ final class RealDepthEvaluation {
                     }
                     count[c]++;
                     total++;
+                    if (ground > 0) {
+                        withGround[c]++;
+                        if (Math.abs(t - ground) <= 0.1 * ground) {
+                            onGround[c]++;
+                        }
+                    }
                     for (int j = 0; j < 2; j++) {
                         float[] p = j == 0 ? network : fused;
                         if (p == null) {
@@ -298,9 +313,11 @@ final class RealDepthEvaluation {
 
         String table() {
             StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
-                    "by predicted class (pixel-weighted over all frames; ratio = median prediction/truth):%n"
-                            + "%-12s %7s | %8s %6s %6s | %8s %6s %6s | %s%n", "class", "share", "net.Abs", "δ1 %",
-                    "ratio", "fus.Abs", "δ1 %", "ratio", "share of all fused AbsRel"));
+                    "by predicted class (pixel-weighted over all frames; ratio = median prediction/truth; fus.err ="
+                            + " the class's share of all fused AbsRel; on ground = true depth within 10 %% of the"
+                            + " flat ground's at its row):%n"
+                            + "%-12s %7s | %8s %6s %6s | %8s %6s %6s | %8s | %s%n", "class", "share", "net.Abs",
+                    "δ1 %", "ratio", "fus.Abs", "δ1 %", "ratio", "fus.err", "on ground"));
             double allFused = 0;
             for (double a : absRel[1]) {
                 allFused += a;
@@ -310,10 +327,12 @@ final class RealDepthEvaluation {
                     continue;
                 }
                 long n = count[c];
-                b.append(String.format(Locale.ROOT, "%-12s %6.1f%% | %8.3f %6.1f %6.2f | %8.3f %6.1f %6.2f | %5.1f%%%n",
-                        names.get(c), 100.0 * n / total, absRel[0][c] / n, 100.0 * within[0][c] / n,
+                b.append(String.format(Locale.ROOT, "%-12s %6.1f%% | %8.3f %6.1f %6.2f | %8.3f %6.1f %6.2f | %7.1f%% | "
+                                + "%s%n", names.get(c), 100.0 * n / total, absRel[0][c] / n, 100.0 * within[0][c] / n,
                         median(logRatio[0][c], n), absRel[1][c] / n, 100.0 * within[1][c] / n,
-                        median(logRatio[1][c], n), allFused > 0 ? 100 * absRel[1][c] / allFused : Double.NaN));
+                        median(logRatio[1][c], n), allFused > 0 ? 100 * absRel[1][c] / allFused : Double.NaN,
+                        withGround[c] == 0 ? "-" : String.format(Locale.ROOT, "%.0f%%",
+                                100.0 * onGround[c] / withGround[c])));
             }
             return b.toString();
         }
