@@ -2,8 +2,10 @@ package io.roadseg.cli;
 
 import io.roadseg.model.FcnArchitecture;
 import io.roadseg.model.FcnWeights;
+import io.roadseg.model.LogitAdjustment;
 import io.roadseg.model.ModelContract;
 import io.roadseg.model.OnnxModelWriter;
+import io.roadseg.model.OnnxWeightsReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -12,11 +14,15 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * {@code roadseg export-model}: writes the project's FCN as ONNX with the project's own exporter. Until a trained
- * checkpoint exists this exports seeded random weights (deterministic on every machine).
+ * {@code roadseg export-model}: writes the project's FCN as ONNX with the project's own exporter: seeded random
+ * weights (deterministic on every machine), or a trained model again with a logit adjustment baked into its
+ * segmentation head ({@code --from MODEL --logit-adjust TAU}, {@link LogitAdjustment}).
  */
 @Command(name = "export-model", mixinStandardHelpOptions = true,
-        description = "Write the multi-decoder FCN (seeded random weights) as an ONNX model with roadseg metadata.")
+        description = {"Write the multi-decoder FCN as an ONNX model with roadseg metadata: seeded random weights, or",
+                "with --from a trained model again, its segmentation head's logits adjusted by --logit-adjust."},
+        footer = {"", "Examples:", "  roadseg export-model --seed 3 -o out/random.onnx",
+                "  roadseg export-model --from engines/training/roadseg-v2.onnx --logit-adjust 0.5 -o out/adjusted.onnx"})
 final class ExportModelCommand implements Callable<Integer> {
     @Option(names = {"-o", "--out"}, required = true,
             description = "Destination, written atomically. Required: random weights must never replace the shipped "
@@ -30,8 +36,25 @@ final class ExportModelCommand implements Callable<Integer> {
             description = "Input WIDTHxHEIGHT, multiples of 16 (default: ${DEFAULT-VALUE}).")
     String size;
 
+    @Option(names = "--from", paramLabel = "MODEL",
+            description = "A trained roadseg model (.onnx) to write again, with --logit-adjust.")
+    Path from;
+
+    @Option(names = "--logit-adjust", paramLabel = "TAU",
+            description = {"With --from: subtract TAU·ln(w_k) from class k's logit (TAU in [0, 1]; w = the class",
+                    "weights of its training loss, from its metadata or --class-weights): undoes that share of the",
+                    "loss's class weighting, which makes rare classes over-predicted."})
+    Double tau;
+
+    @Option(names = "--class-weights", paramLabel = "W1,…,WK",
+            description = "The training loss's class weights, for models whose metadata lacks them.")
+    String classWeights;
+
     @Override
     public Integer call() throws Exception {
+        if (from != null || tau != null || classWeights != null) {
+            return adjust();
+        }
         String[] wh = size.toLowerCase(Locale.ROOT).split("x");
         int w;
         int h;
@@ -52,6 +75,54 @@ final class ExportModelCommand implements Callable<Integer> {
                 + "), untrained"), out);
         System.err.printf(Locale.ROOT, "wrote %s: %s, %,d parameters, %.2f GMAC per frame%n", out, arch,
                 arch.parameterCount(), arch.multiplyAccumulates() / 1e9);
+        return 0;
+    }
+
+    private Integer adjust() throws Exception {
+        if (from == null || tau == null) {
+            throw new UsageError("--from and --logit-adjust go together (--class-weights only with them)");
+        }
+        if (!(tau >= 0 && tau <= 1)) {
+            throw new UsageError("--logit-adjust " + tau + ": must be in [0, 1]");
+        }
+        new OutputPaths().output("--out", out.toString());
+        Path model = InstallPaths.resolve(from);
+        if (!java.nio.file.Files.isRegularFile(model)) {
+            throw new UserError("model " + model + ": file not found");
+        }
+        if (out.toAbsolutePath().normalize().equals(model.toAbsolutePath().normalize())) {
+            throw new UsageError("--out " + out + ": is the --from model; write the adjusted model to another file");
+        }
+        OnnxWeightsReader.Model m;
+        try {
+            m = OnnxWeightsReader.readModel(model, FcnArchitecture.defaults());
+        } catch (java.io.IOException e) {
+            throw new UserError(e.getMessage().replaceFirst("^checkpoint ", "model "));
+        }
+        if (m.metadata().containsKey(ModelContract.LOGIT_ADJUSTMENT)) {
+            throw new UserError("model " + model + ": already logit-adjusted ("
+                    + m.metadata().get(ModelContract.LOGIT_ADJUSTMENT) + "); adjust the unadjusted model");
+        }
+        String text = classWeights != null ? classWeights : m.metadata().get(ModelContract.CLASS_WEIGHTS);
+        if (text == null) {
+            throw new UserError("model " + model + ": its metadata does not record the class weights it was trained "
+                    + "with (" + ModelContract.CLASS_WEIGHTS + "); give them with --class-weights");
+        }
+        float[] w;
+        FcnWeights adjusted;
+        try {
+            w = LogitAdjustment.parseWeights(text);
+            adjusted = LogitAdjustment.apply(m.weights(), w, tau);
+        } catch (IllegalArgumentException e) {
+            throw new UsageError((classWeights != null ? "--class-weights: " : "model " + model + ": ")
+                    + e.getMessage());
+        }
+        java.util.Map<String, String> metadata = new java.util.LinkedHashMap<>(m.metadata());
+        metadata.put(ModelContract.CLASS_WEIGHTS, LogitAdjustment.formatWeights(w));
+        metadata.put(ModelContract.LOGIT_ADJUSTMENT, LogitAdjustment.describe(tau, w));
+        OnnxModelWriter.write(adjusted, metadata, out);
+        System.err.printf(Locale.ROOT, "wrote %s: %s with the segmentation logits adjusted (%s)%n", out, model,
+                LogitAdjustment.describe(tau, w));
         return 0;
     }
 }

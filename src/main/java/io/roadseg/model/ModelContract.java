@@ -70,6 +70,13 @@ public final class ModelContract {
      * stride (the ONNX input has symbolic H and W); {@link #INPUT} is then the size it was trained and measured at.
      */
     public static final String INPUT_STRIDE = "roadseg.input_stride";
+    /**
+     * Key: the segmentation loss's class weights, comma-separated in class order (what a logit adjustment undoes);
+     * optional.
+     */
+    public static final String CLASS_WEIGHTS = "roadseg.class_weights";
+    /** Key: free text, the logit adjustment baked into the segmentation head's bias, if any (optional). */
+    public static final String LOGIT_ADJUSTMENT = "roadseg.logit_adjustment";
 
     /** The contract version this class writes. */
     public static final String FORMAT_VERSION = "1";

@@ -23,7 +23,19 @@ public final class OnnxWeightsReader {
     private OnnxWeightsReader() {
     }
 
+    /** A roadseg ONNX file's weights and its metadata. */
+    public record Model(FcnWeights weights, Map<String, String> metadata) {
+        public Model {
+            metadata = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
+        }
+    }
+
     public static FcnWeights read(Path file, FcnArchitecture architecture) throws IOException {
+        return readModel(file, architecture).weights();
+    }
+
+    /** As {@link #read}, with the file's metadata (in file order). */
+    public static Model readModel(Path file, FcnArchitecture architecture) throws IOException {
         ByteBuffer model = ByteBuffer.wrap(Files.readAllBytes(file));
         Map<String, FcnWeights.Tensor> tensors = new LinkedHashMap<>();
         Map<String, String> metadata = new LinkedHashMap<>();
@@ -71,7 +83,7 @@ public final class OnnxWeightsReader {
             }
         }
         try {
-            return FcnWeights.of(architecture, parameters);
+            return new Model(FcnWeights.of(architecture, parameters), metadata);
         } catch (IllegalArgumentException e) {
             throw new IOException("checkpoint " + file + ": " + e.getMessage());
         }

@@ -182,6 +182,8 @@ public final class Trainer {
     /** A finished run's checkpoint this run starts its weights and BatchNorm statistics from, or null. */
     private TrainingCheckpoint warmStart;
     private String warmStartName = "";
+    /** The segmentation loss's class weights as the model's metadata records them. */
+    private String classWeightsText = "";
 
     public Trainer(Settings settings, PrintStream log) {
         this.settings = settings;
@@ -351,6 +353,7 @@ public final class Trainer {
                     + " out '" + settings.heldOut() + "'");
         }
         float[] weights = classWeights(train.labels, classes, settings.classWeightC());
+        classWeightsText = io.roadseg.model.LogitAdjustment.formatWeights(weights);
         log.printf(Locale.ROOT, "train: %d CamVid frames of %s in memory, %d held out (%s) (%.1f s); class weights"
                         + " %s%n", train.size(), settings.splits(), heldOut.size(), settings.heldOut(),
                 (System.nanoTime() - t0) / 1e9, Arrays.toString(weights));
@@ -603,6 +606,7 @@ public final class Trainer {
                 + (settings.contactDepthWeight() > 0 ? "; depth pseudo-labels on CamVid: sky, road, pavement and "
                 + "standing objects' ground contact (weight " + settings.contactDepthWeight() + ")" : "")
                 + (warmStartName.isEmpty() ? "" : "; warm restart from " + warmStartName));
+        metadata.put(ModelContract.CLASS_WEIGHTS, classWeightsText);
         metadata.put(ModelContract.HELD_OUT, settings.heldOut().isEmpty() ? "none" : "CamVid sequence "
                 + settings.heldOut() + (Double.isNaN(heldOutIou) ? "" : String.format(Locale.ROOT,
                 ", mIoU %.2f %% at step %d", 100 * heldOutIou, step)));
