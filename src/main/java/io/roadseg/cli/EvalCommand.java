@@ -94,6 +94,10 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--by-class", description = "--depth: also break the depth errors down by predicted class.")
     boolean byClass;
 
+    @Option(names = "--dump", paramLabel = "DIR", description = "--depth: write one PNG per frame to DIR: classes, "
+            + "fused depth, network depth and true depth side by side.")
+    Path dump;
+
     @Option(names = {"-m", "--model"}, defaultValue = RunCommand.DEFAULT_MODEL, description = "ONNX model.")
     Path model;
 
@@ -139,7 +143,7 @@ final class EvalCommand implements Callable<Integer> {
                 throw new UsageError("--pitch-window " + pitchWindow + ": must be in [0, 10] degrees");
             }
             return new RealDepthEvaluation(data.depth, model, engine, threads, inputSize, cap, !noFocalScale,
-                    limit, json, pitchWindow, byClass).run();
+                    limit, json, pitchWindow, byClass, dump).run();
         }
         if (data.drives != null) {
             return fleet(shardOf);

@@ -57,11 +57,14 @@ final class RealDepthEvaluation {
     private final String json;
     private final double pitchWindowDeg;
     private final boolean byClass;
+    private final Path dump;
 
     RealDepthEvaluation(Path root, Path model, String engine, int threads, String inputSize, float cap,
-                        boolean focalScale, int limit, String json, double pitchWindowDeg, boolean byClass) {
+                        boolean focalScale, int limit, String json, double pitchWindowDeg, boolean byClass,
+                        Path dump) {
         this.pitchWindowDeg = pitchWindowDeg;
         this.byClass = byClass;
+        this.dump = dump;
         this.root = root;
         this.model = model;
         this.engine = engine;
@@ -152,6 +155,7 @@ final class RealDepthEvaluation {
                     ClassMaps.argmax(o.binding.logits, m.classCount(), mp, java.nio.ByteBuffer.wrap(ids));
                     float[] predicted = upsample(o.depth, network, w, h);
                     float[] fusedFull = null;
+                    float[] fusedModel = null;
                     if (!Double.isNaN(cam.cameraHeight())) {
                         double sy = (double) m.inputHeight() / h;
                         GroundPlaneDepth plane = new GroundPlaneDepth(m.inputWidth(), m.inputHeight(), cam.fy() * sy,
@@ -160,6 +164,7 @@ final class RealDepthEvaluation {
                                 pitchWindowDeg);
                         float[] fused = network.clone();
                         plane.apply(java.nio.ByteBuffer.wrap(ids), java.nio.FloatBuffer.wrap(fused));
+                        fusedModel = fused;
                         fusedFull = upsample(o.depth, fused, w, h);
                     }
                     float[] truth = new float[w * h];
@@ -186,6 +191,9 @@ final class RealDepthEvaluation {
                         }
                         classErrors.add(cam, predicted, fusedFull, truth, ids, w, h, m.inputWidth(),
                                 m.inputHeight(), cap);
+                    }
+                    if (dump != null) {
+                        dumpFrame(f, o, network, ids, fusedModel, truth, w, h);
                     }
                     scenes.computeIfAbsent(f.scene(), s -> new DepthBenchmark(cap)).addFrame(predicted, truth,
                             w * h);
@@ -335,6 +343,61 @@ final class RealDepthEvaluation {
                                 100.0 * onGround[c] / withGround[c])));
             }
             return b.toString();
+        }
+    }
+
+    /**
+     * {@code --dump DIR}: one PNG per frame at the model's input size, 2x2: the class overlay and the fused depth
+     * (top), the network's depth and the true depth (bottom; its points drawn where they fall, black where there is
+     * none), all on the depth panel's log colour scale — to see where the depth fails.
+     */
+    private void dumpFrame(DepthScenes.Frame f, Opened o, float[] network, byte[] ids, float[] fused, float[] truth,
+                           int w, int h) throws IOException, UserError {
+        ModelInfo m = o.engine.model();
+        int mw = m.inputWidth();
+        int mh = m.inputHeight();
+        float[] sparse = new float[mw * mh];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                float t = truth[y * w + x];
+                if (t > 0) {
+                    int i = Math.min(mh - 1, y * mh / h) * mw + Math.min(mw - 1, x * mw / w);
+                    sparse[i] = sparse[i] == 0 ? t : Math.min(sparse[i], t);
+                }
+            }
+        }
+        java.nio.file.Files.createDirectories(dump);
+        try (io.roadseg.postprocess.AnnotationRenderer r = new io.roadseg.postprocess.AnnotationRenderer(m);
+             Mat canvas = new Mat(2 * mh, 2 * mw, CV_8UC3);
+             Mat classes = new Mat(mh, mw, org.bytedeco.opencv.global.opencv_core.CV_8UC1);
+             Mat depth = new Mat(mh, mw, CV_32FC1);
+             Mat topLeft = canvas.apply(new org.bytedeco.opencv.opencv_core.Rect(0, 0, mw, mh));
+             Mat topRight = canvas.apply(new org.bytedeco.opencv.opencv_core.Rect(mw, 0, mw, mh));
+             Mat bottomLeft = canvas.apply(new org.bytedeco.opencv.opencv_core.Rect(0, mh, mw, mh));
+             Mat bottomRight = canvas.apply(new org.bytedeco.opencv.opencv_core.Rect(mw, mh, mw, mh));
+             Mat scratch = new Mat(mh, mw, CV_8UC3)) {
+            classes.data().put(ids);
+            new FloatPointer(depth.data()).put(fused != null ? fused : network);
+            r.render(o.small, classes, depth, topLeft, topRight);
+            new FloatPointer(depth.data()).put(network);
+            r.render(o.small, classes, depth, scratch, bottomLeft);
+            new FloatPointer(depth.data()).put(sparse);
+            r.render(o.small, classes, depth, scratch, bottomRight);
+            org.bytedeco.javacpp.indexer.UByteIndexer px = bottomRight.createIndexer();
+            for (int y = 0; y < mh; y++) {
+                for (int x = 0; x < mw; x++) {
+                    if (sparse[y * mw + x] == 0) {
+                        px.put(y, x, 0, 0);
+                        px.put(y, x, 1, 0);
+                        px.put(y, x, 2, 0);
+                    }
+                }
+            }
+            px.close();
+            String file = dump.resolve(f.scene() + "-" + f.name() + ".png").toString();
+            if (!org.bytedeco.opencv.global.opencv_imgcodecs.imwrite(file, canvas)) {
+                throw new UserError("--dump " + dump + ": cannot write " + file);
+            }
         }
     }
 

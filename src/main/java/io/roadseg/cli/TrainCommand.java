@@ -74,6 +74,12 @@ final class TrainCommand implements Callable<Integer> {
                     "the ground (the ground's depth where they touch it); 0 = off (default: ${DEFAULT-VALUE})."})
     double contactDepthWeight;
 
+    @Option(names = "--camvid-pitch", paramLabel = "DEG", defaultValue = "2.0",
+            description = {"Downward pitch of the CamVid camera for the real frames' ground-plane depth labels",
+                    "(default: ${DEFAULT-VALUE}, the synthetic camera's; the training labels put the horizon near",
+                    "row 176 of 360, about 0.5°: engines/roadseg.md)."})
+    double camvidPitch;
+
     @Option(names = "--seed", defaultValue = "1", description = "Seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -130,8 +136,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (!(lr > 0) || weightDecay < 0 || threads < 1 || evalEvery < 1 || checkpointEvery < 1
                 || !(contactDepthWeight >= 0) || camvidBatch < 0 || simBatch < 0 || camvidBatch + simBatch < 1
-                || !(classWeightC > 1)) {
-            throw new UsageError("train: --lr and --class-weight-c - 1 must be > 0, --contact-depth-weight >= 0, "
+                || !(classWeightC > 1) || !(Math.abs(camvidPitch) < 45)) {
+            throw new UsageError("train: --lr and --class-weight-c - 1 must be > 0, --contact-depth-weight >= 0, --camvid-pitch within ±45°, "
                     + "--threads, --eval-every and --checkpoint-every >= 1, batches >= 0 with at least one crop");
         }
         new OutputPaths().output("--out", out.toString())
@@ -148,7 +154,7 @@ final class TrainCommand implements Callable<Integer> {
         String heldOut = "none".equals(holdOut) ? "" : holdOut;
         Trainer.Settings settings = new Trainer.Settings(root, splits, heldOut, steps, camvidBatch, simBatch, w, h,
                 lr, weightDecay, warmup, scaleMin, scaleMax, !noJitter, classWeightC, pseudoDepthWeight, contactDepthWeight,
-                seed, threads, evalEvery, checkpointEvery);
+                camvidPitch, seed, threads, evalEvery, checkpointEvery);
         FcnWeights start = FcnWeights.random(FcnArchitecture.defaults(), seed);
         TrainingCheckpoint checkpoint = null;
         try {

@@ -82,6 +82,8 @@ public final class Trainer {
     private static final int PAVEMENT = 4;
     /** Checkpoint property of the contact depth weight; checkpoints written before it existed lack it (= 0). */
     private static final String CONTACT_DEPTH_KEY = "contact_depth_weight";
+    /** Checkpoint property of the CamVid pseudo-depth pitch; checkpoints written before it existed lack it (= 2°). */
+    private static final String CAMVID_PITCH_KEY = "camvid_pitch_deg";
     /**
      * CamVid classes that stand on the ground as near-vertical surfaces, for {@link #contactDepth}: building, pole,
      * sign, fence, car, pedestrian, bicyclist. Pole and sign form one group (a sign on its pole). Not tree: CamVid's
@@ -111,6 +113,8 @@ public final class Trainer {
      * @param pseudoDepthWeight weight of the real frames' sky and road depth against the synthetic exact depth
      * @param contactDepthWeight weight of the real frames' pavement and standing-object depth from the ground plane
      *                          ({@link #contactDepth}); 0 = none (the recipe of the runs before it existed)
+     * @param camvidPitchDeg    downward pitch of the CamVid camera that the real frames' ground-plane pseudo-depth
+     *                          assumes (the runs before it existed: 2°, the synthetic camera's)
      * @param seed              seed of everything random
      * @param threads           libtorch threads
      * @param evalEvery         steps between held-out scores
@@ -119,19 +123,22 @@ public final class Trainer {
     public record Settings(Path camvid, List<String> splits, String heldOut, long steps, int camvidPerBatch,
                            int simPerBatch, int cropWidth, int cropHeight, double learningRate, double weightDecay,
                            long warmup, double scaleMin, double scaleMax, boolean colourJitter, double classWeightC,
-                           double pseudoDepthWeight, double contactDepthWeight, long seed, int threads, int evalEvery,
-                           int checkpointEvery) {
+                           double pseudoDepthWeight, double contactDepthWeight, double camvidPitchDeg, long seed,
+                           int threads, int evalEvery, int checkpointEvery) {
         /** The settings of the runs before contact depth existed (contact depth weight 0). */
         public Settings(Path camvid, List<String> splits, String heldOut, long steps, int camvidPerBatch,
                         int simPerBatch, int cropWidth, int cropHeight, double learningRate, double weightDecay,
                         long warmup, double scaleMin, double scaleMax, boolean colourJitter, double classWeightC,
                         double pseudoDepthWeight, long seed, int threads, int evalEvery, int checkpointEvery) {
             this(camvid, splits, heldOut, steps, camvidPerBatch, simPerBatch, cropWidth, cropHeight, learningRate,
-                    weightDecay, warmup, scaleMin, scaleMax, colourJitter, classWeightC, pseudoDepthWeight, 0, seed,
-                    threads, evalEvery, checkpointEvery);
+                    weightDecay, warmup, scaleMin, scaleMax, colourJitter, classWeightC, pseudoDepthWeight, 0,
+                    CAMVID_CAMERA.pitchDeg(), seed, threads, evalEvery, checkpointEvery);
         }
 
         public Settings {
+            if (!(Math.abs(camvidPitchDeg) < 45)) {
+                throw new IllegalArgumentException("CamVid camera pitch " + camvidPitchDeg + "° must be within ±45°");
+            }
             if (!(contactDepthWeight >= 0)) {
                 throw new IllegalArgumentException("contact depth weight " + contactDepthWeight + " must be >= 0");
             }
@@ -165,6 +172,7 @@ public final class Trainer {
             p.put("class_weight_c", Double.toString(classWeightC));
             p.put("pseudo_depth_weight", Double.toString(pseudoDepthWeight));
             p.put(CONTACT_DEPTH_KEY, Double.toString(contactDepthWeight));
+            p.put(CAMVID_PITCH_KEY, Double.toString(camvidPitchDeg));
             p.put("seed", Long.toString(seed));
             return p;
         }
@@ -357,7 +365,10 @@ public final class Trainer {
         log.printf(Locale.ROOT, "train: %d CamVid frames of %s in memory, %d held out (%s) (%.1f s); class weights"
                         + " %s%n", train.size(), settings.splits(), heldOut.size(), settings.heldOut(),
                 (System.nanoTime() - t0) / 1e9, Arrays.toString(weights));
-        float[] roadDepth = roadDepthByRow(CAMVID_CAMERA, maxDepth);
+        CameraCalibration pseudoCamera = new CameraCalibration("camvid-pseudo-depth", CAMVID_CAMERA.width(),
+                CAMVID_CAMERA.height(), CAMVID_CAMERA.fx(), CAMVID_CAMERA.fy(), CAMVID_CAMERA.cx(), CAMVID_CAMERA.cy(),
+                0, 0, 0, 0, CAMVID_CAMERA.mountHeightM(), settings.camvidPitchDeg(), 0);
+        float[] roadDepth = roadDepthByRow(pseudoCamera, maxDepth);
         float[] contactLabels = settings.contactDepthWeight() > 0 ? new float[fw * fh] : null;
 
         boolean cuda = torch.cuda_is_available();
@@ -629,6 +640,9 @@ public final class Trainer {
             String found = checkpoint.properties().get(e.getKey());
             if (found == null && e.getKey().equals(CONTACT_DEPTH_KEY)) {
                 found = Double.toString(0.0);
+            }
+            if (found == null && e.getKey().equals(CAMVID_PITCH_KEY)) {
+                found = Double.toString(CAMVID_CAMERA.pitchDeg());
             }
             if (!e.getValue().equals(found)) {
                 throw new IOException("--resume: the checkpoint was trained with " + e.getKey() + " = " + found

@@ -61,8 +61,17 @@ class ShippedModelTest {
         Assumptions.assumeTrue(Files.isDirectory(depth), depth + " not present");
         Path json = dir.resolve("depth.json");
         Cli.Outcome o = Cli.run("eval", "--depth", depth.toString(), "--model", "engines/roadseg.onnx", "--json",
-                json.toString(), "--by-class");
+                json.toString(), "--by-class", "--dump", dir.resolve("dump").toString());
         assertEquals(0, o.exit(), o.stderr());
+        // --dump: one 2x2 picture per frame (KITTI's 752x224 input gives 1504x448)
+        try (var files = Files.list(dir.resolve("dump"))) {
+            assertEquals(31, files.filter(f -> f.toString().endsWith(".png")).count());
+        }
+        try (org.bytedeco.opencv.opencv_core.Mat png = org.bytedeco.opencv.global.opencv_imgcodecs.imread(
+                dir.resolve("dump").resolve("kitti2015-000046-000046_10.png").toString())) {
+            assertEquals(1504, png.cols());
+            assertEquals(448, png.rows());
+        }
         // --by-class: the road carries a large share of the scored pixels and the ground plane gets it right
         java.util.regex.Matcher road = java.util.regex.Pattern.compile("\nroad +([0-9.]+)% \\| +[0-9.]+ +[0-9.]+ "
                 + "+[0-9.]+ \\| +([0-9.]+) ").matcher(o.stdout());
