@@ -120,6 +120,8 @@ final class ExportModelCommand implements Callable<Integer> {
         java.util.Map<String, String> metadata = new java.util.LinkedHashMap<>(m.metadata());
         metadata.put(ModelContract.CLASS_WEIGHTS, LogitAdjustment.formatWeights(w));
         metadata.put(ModelContract.LOGIT_ADJUSTMENT, LogitAdjustment.describe(tau, w));
+        metadata.put(ModelContract.WEIGHTS, metadata.getOrDefault(ModelContract.WEIGHTS, "unknown")
+                + String.format(Locale.ROOT, ", logit-adjusted (tau %.2f)", tau));
         OnnxModelWriter.write(adjusted, metadata, out);
         System.err.printf(Locale.ROOT, "wrote %s: %s with the segmentation logits adjusted (%s)%n", out, model,
                 LogitAdjustment.describe(tau, w));

@@ -44,6 +44,8 @@ class ExportModelTest {
         OnnxWeightsReader.Model m = OnnxWeightsReader.readModel(out, arch);
         assertEquals(LogitAdjustment.apply(weights, LogitAdjustment.parseWeights(WEIGHTS), 0.5), m.weights());
         assertTrue(m.metadata().get(ModelContract.LOGIT_ADJUSTMENT).startsWith("tau 0.500"), m.metadata().toString());
+        assertTrue(m.metadata().get(ModelContract.WEIGHTS).endsWith(", logit-adjusted (tau 0.50)"),
+                m.metadata().toString());
         assertArrayEquals(LogitAdjustment.parseWeights(WEIGHTS),
                 LogitAdjustment.parseWeights(m.metadata().get(ModelContract.CLASS_WEIGHTS)));
 
