@@ -173,9 +173,11 @@ final class TrainCommand implements Callable<Integer> {
                 }
             }
             Trainer.Result r = trainer.train(start, checkpoint, out);
-            System.err.printf(java.util.Locale.ROOT, "losses: segmentation %.4f → %.4f, depth %.4f → %.4f;"
-                            + " held-out mIoU %.2f %%%n", r.firstSegLoss(), r.lastSegLoss(), r.firstDepthLoss(),
-                    r.lastDepthLoss(), 100 * r.heldOutMeanIou());
+            if (!Double.isNaN(r.firstSegLoss())) {
+                System.err.printf(java.util.Locale.ROOT, "losses: segmentation %.4f → %.4f, depth %.4f → %.4f;"
+                                + " held-out mIoU %.2f %%%n", r.firstSegLoss(), r.lastSegLoss(), r.firstDepthLoss(),
+                        r.lastDepthLoss(), 100 * r.heldOutMeanIou());
+            }
         } catch (IOException e) {
             throw new UserError(e.getMessage());
         }

@@ -536,6 +536,16 @@ public final class Trainer {
                         save(net, adam, step, out, heldOutIou);
                     }
                 }
+                if (firstStep > lastStep) {
+                    // a finished run resumed: nothing to train; its model (and checkpoint) are written again, which is
+                    // how a committed checkpoint gives back the ONNX file it was exported as
+                    long step = firstStep - 1;
+                    if (heldOut.size() > 0) {
+                        heldOutIou = scoreHeldOut(net, heldOut, device, step);
+                    }
+                    save(net, adam, step, out, heldOutIou);
+                    log.println("train: the run had finished at step " + step + "; its model is written again");
+                }
             }
             return new Result(net.weights(modelArchitecture), firstSeg, emaSeg, firstDepth, emaDepth, heldOutIou);
         }

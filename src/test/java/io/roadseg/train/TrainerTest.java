@@ -130,6 +130,11 @@ class TrainerTest {
             assertArrayEquals(e.getValue().values(), b.tensors().get(e.getKey()).values(), e.getKey());
         }
         assertArrayEquals(Files.readAllBytes(straight), Files.readAllBytes(interrupted), "exported models");
+
+        // a finished run resumed writes its model again, byte for byte: how a committed checkpoint gives back its ONNX
+        Path again = dir.resolve("again/m.onnx");
+        new Trainer(synthetic(4, 2), System.err).train(start, a, again);
+        assertArrayEquals(Files.readAllBytes(straight), Files.readAllBytes(again), "model written again");
     }
 
     @Test
