@@ -138,6 +138,12 @@ final class EvalCommand implements Callable<Integer> {
                 throw new UsageError(e.getMessage());
             }
         }
+        if (data.depth == null && (byClass || dump != null)) {
+            throw new UsageError((byClass ? "--by-class" : "--dump") + " applies to --depth");
+        }
+        if (dump != null && java.nio.file.Files.exists(dump) && !java.nio.file.Files.isDirectory(dump)) {
+            throw new UsageError("--dump " + dump + ": is a file, expected a folder");
+        }
         if (data.depth != null) {
             if (!(pitchWindow >= 0) || pitchWindow > 10) {
                 throw new UsageError("--pitch-window " + pitchWindow + ": must be in [0, 10] degrees");

@@ -61,6 +61,22 @@ class EvalDepthErrorsTest {
     }
 
     @Test
+    void depthDiagnosticsOnlyGoWithDepthAndDumpNeedsAFolder() throws Exception {
+        Path model = TestData.smallModel(dir);
+        assertOneLineError(Cli.run("eval", "--camvid", dir.toString(), "--by-class", "--model", model.toString()), 2,
+                "--by-class applies to --depth");
+        Path file = Files.writeString(dir.resolve("taken"), "x");
+        assertOneLineError(Cli.run("eval", "--depth", scene(CAMERA, true).toString(), "--dump", file.toString(),
+                "--model", model.toString()), 2, "--dump", "is a file, expected a folder");
+        Path pictures = dir.resolve("pictures");
+        Cli.Outcome o = Cli.run("eval", "--depth", dir.resolve("data").toString(), "--dump", pictures.toString(),
+                "--by-class", "--model", model.toString());
+        assertEquals(0, o.exit(), o.stderr());
+        assertTrue(Files.isRegularFile(pictures.resolve("scene-a-f1.png")), o.stderr());
+        assertTrue(o.stdout().contains("by predicted class"), o.stdout());
+    }
+
+    @Test
     void anImageWithoutItsDepthFileIsNamed() throws Exception {
         Path model = TestData.smallModel(dir);
         Path data = scene(CAMERA, true);
