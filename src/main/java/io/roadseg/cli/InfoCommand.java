@@ -18,20 +18,38 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code roadseg info SOURCE}: what a recording holds. For an MCAP file every channel (topic, type, encodings,
- * message count, time span and rate) with the camera topics roadseg can replay marked; for anything else the source
- * as {@code run} would open it.
+ * message count, time span and rate) with the camera topics roadseg can replay marked; for an ONNX model its
+ * metadata (what it was trained on, its held-out score, its logit adjustment); for anything else the source as
+ * {@code run} would open it.
  */
 @Command(name = "info", mixinStandardHelpOptions = true,
-        description = {"What a recording holds: for an MCAP file its channels (topic, type, messages, rate) with the "
-                + "camera topics roadseg replays marked '*'; for a video, folder or stream its size, rate and frames."})
+        description = {"What a recording or model holds: for an MCAP file its channels (topic, type, messages, rate) "
+                + "with the camera topics roadseg replays marked '*'; for an .onnx model its metadata; for a video, "
+                + "folder or stream its size, rate and frames."})
 final class InfoCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "SOURCE", description = "An MCAP file, a video file, a folder or a URL.")
+    @Parameters(index = "0", paramLabel = "SOURCE",
+            description = "An MCAP file, an ONNX model, a video file, a folder or a URL.")
     String source;
 
     @Override
     public Integer call() throws Exception {
         PrintStream out = System.out;
         Path path = source.contains("://") ? null : Path.of(source);
+        if (path != null && Files.isRegularFile(path) && source.toLowerCase(Locale.ROOT).endsWith(".onnx")) {
+            java.util.Map<String, String> metadata;
+            try {
+                metadata = io.roadseg.model.OnnxWeightsReader.readMetadata(path);
+            } catch (IOException e) {
+                throw new UserError(e.getMessage().replaceFirst("^checkpoint ", "model "));
+            }
+            out.printf(Locale.ROOT, "%s: ONNX model, %,d bytes, %s%n", path, Files.size(path),
+                    metadata.containsKey(io.roadseg.model.ModelContract.FORMAT) ? "roadseg metadata:"
+                            : "no roadseg metadata (roadseg runs only models with it)");
+            for (java.util.Map.Entry<String, String> e : metadata.entrySet()) {
+                out.printf(Locale.ROOT, "  %-28s %s%n", e.getKey(), e.getValue());
+            }
+            return 0;
+        }
         if (path != null && Files.isRegularFile(path) && (source.toLowerCase(Locale.ROOT).endsWith(".mcap")
                 || McapReader.isMcap(path))) {
             try (McapReader r = McapReader.open(path)) {

@@ -36,15 +36,49 @@ public final class OnnxWeightsReader {
 
     /** As {@link #read}, with the file's metadata (in file order). */
     public static Model readModel(Path file, FcnArchitecture architecture) throws IOException {
-        ByteBuffer model = ByteBuffer.wrap(Files.readAllBytes(file));
         Map<String, FcnWeights.Tensor> tensors = new LinkedHashMap<>();
         Map<String, String> metadata = new LinkedHashMap<>();
+        parse(file, tensors, metadata);
+        String arch = metadata.get(ModelContract.ARCHITECTURE);
+        if (!FcnArchitecture.NAME.equals(arch)) {
+            throw new IOException("checkpoint " + file + ": architecture '" + arch + "', expected '"
+                    + FcnArchitecture.NAME + "'");
+        }
+        Map<String, FcnWeights.Tensor> parameters = new LinkedHashMap<>();
+        for (FcnArchitecture.Parameter p : architecture.parameters()) {
+            FcnWeights.Tensor t = tensors.get(p.name());
+            if (t != null) {
+                parameters.put(p.name(), t);
+            }
+        }
+        try {
+            return new Model(FcnWeights.of(architecture, parameters), metadata);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("checkpoint " + file + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Any ONNX file's metadata (model-level {@code metadata_props}, in file order), its tensors not decoded.
+     *
+     * @throws IOException naming the file when it is not a readable ONNX file
+     */
+    public static Map<String, String> readMetadata(Path file) throws IOException {
+        Map<String, String> metadata = new LinkedHashMap<>();
+        parse(file, null, metadata);
+        return metadata;
+    }
+
+    /** Reads the file's metadata and, unless {@code tensors} is null, its graph's initializers. */
+    private static void parse(Path file, Map<String, FcnWeights.Tensor> tensors, Map<String, String> metadata)
+            throws IOException {
+        ByteBuffer model = ByteBuffer.wrap(Files.readAllBytes(file));
         try {
             while (model.hasRemaining()) {
                 long key = varint(model);
                 int field = (int) (key >>> 3);
                 int wire = (int) (key & 7);
-                if (field == 7 && wire == 2) {
+                if (field == 7 && wire == 2 && tensors != null) {
                     graph(slice(model), tensors);
                 } else if (field == 14 && wire == 2) {
                     ByteBuffer entry = slice(model);
@@ -69,23 +103,6 @@ public final class OnnxWeightsReader {
             }
         } catch (RuntimeException e) {
             throw new IOException("checkpoint " + file + ": not a readable ONNX file (" + e.getMessage() + ")");
-        }
-        String arch = metadata.get(ModelContract.ARCHITECTURE);
-        if (!FcnArchitecture.NAME.equals(arch)) {
-            throw new IOException("checkpoint " + file + ": architecture '" + arch + "', expected '"
-                    + FcnArchitecture.NAME + "'");
-        }
-        Map<String, FcnWeights.Tensor> parameters = new LinkedHashMap<>();
-        for (FcnArchitecture.Parameter p : architecture.parameters()) {
-            FcnWeights.Tensor t = tensors.get(p.name());
-            if (t != null) {
-                parameters.put(p.name(), t);
-            }
-        }
-        try {
-            return new Model(FcnWeights.of(architecture, parameters), metadata);
-        } catch (IllegalArgumentException e) {
-            throw new IOException("checkpoint " + file + ": " + e.getMessage());
         }
     }
 

@@ -49,6 +49,16 @@ class ExportModelTest {
         assertArrayEquals(LogitAdjustment.parseWeights(WEIGHTS),
                 LogitAdjustment.parseWeights(m.metadata().get(ModelContract.CLASS_WEIGHTS)));
 
+        // roadseg info shows a model's metadata, the adjustment included
+        Cli.Outcome info = Cli.run("info", out.toString());
+        assertEquals(0, info.exit(), info.stderr());
+        assertTrue(info.stdout().contains("roadseg.logit_adjustment     tau 0.500"), info.stdout());
+        Path junk = Files.write(dir.resolve("junk.onnx"), new byte[] {(byte) 0xff, (byte) 0xff, 1, 2});
+        Cli.Outcome bad = Cli.run("info", junk.toString());
+        assertEquals(1, bad.exit(), bad.stderr());
+        assertTrue(bad.stderr().strip().startsWith("roadseg: model " + junk + ": not a readable ONNX file"),
+                bad.stderr());
+
         Cli.Outcome twice = Cli.run("export-model", "--from", out.toString(), "--logit-adjust", "0.5",
                 "-o", dir.resolve("twice.onnx").toString());
         assertEquals(1, twice.exit(), twice.stderr());
