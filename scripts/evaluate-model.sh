@@ -10,7 +10,7 @@ data="${ROADSEG_DATA:-../shared/data}"
 held_out="${HELD_OUT:-0006R0}"
 mkdir -p "$out"
 rs() { ./roadseg "$@"; }
-echo "== held-out CamVid sequence $held_out (never trained on)"
+echo "== CamVid sequence $held_out: held out by the runs that chose the recipe (roadseg.held_out in the model's metadata says whether this one saw it)"
 rs eval --camvid "$data/camvid" --split train --sequence "$held_out" --model "$model" --json "$out/held-out.json" \
   | tee "$out/held-out.txt"
 echo "== CamVid val (sequence 0016E5, also in training)"

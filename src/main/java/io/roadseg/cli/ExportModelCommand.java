@@ -22,7 +22,8 @@ import java.util.concurrent.Callable;
         description = {"Write the multi-decoder FCN as an ONNX model with roadseg metadata: seeded random weights, or",
                 "with --from a trained model again, its segmentation head's logits adjusted by --logit-adjust."},
         footer = {"", "Examples:", "  roadseg export-model --seed 3 -o out/random.onnx",
-                "  roadseg export-model --from engines/training/roadseg-v2.onnx --logit-adjust 0.5 -o out/adjusted.onnx"})
+                "  roadseg export-model --from engines/training/roadseg-v2.onnx --logit-adjust 0.5 \\",
+                "      -o out/adjusted.onnx"})
 final class ExportModelCommand implements Callable<Integer> {
     @Option(names = {"-o", "--out"}, required = true,
             description = "Destination, written atomically. Required: random weights must never replace the shipped "
@@ -85,13 +86,10 @@ final class ExportModelCommand implements Callable<Integer> {
         if (!(tau >= 0 && tau <= 1)) {
             throw new UsageError("--logit-adjust " + tau + ": must be in [0, 1]");
         }
-        new OutputPaths().output("--out", out.toString());
         Path model = InstallPaths.resolve(from);
+        new OutputPaths().input(model.toString()).output("--out", out.toString());
         if (!java.nio.file.Files.isRegularFile(model)) {
             throw new UserError("model " + model + ": file not found");
-        }
-        if (out.toAbsolutePath().normalize().equals(model.toAbsolutePath().normalize())) {
-            throw new UsageError("--out " + out + ": is the --from model; write the adjusted model to another file");
         }
         OnnxWeightsReader.Model m;
         try {

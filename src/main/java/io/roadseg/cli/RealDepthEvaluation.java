@@ -7,6 +7,7 @@ import io.roadseg.engine.ModelInfo;
 import io.roadseg.engine.TensorBinding;
 import io.roadseg.metrics.DepthBenchmark;
 import io.roadseg.metrics.DepthScenes;
+import io.roadseg.postprocess.AnnotationRenderer;
 import io.roadseg.postprocess.ClassMaps;
 import io.roadseg.postprocess.GroundPlaneDepth;
 import io.roadseg.preprocess.Preprocessor;
@@ -14,6 +15,7 @@ import io.roadseg.stats.StatsReport;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.indexer.UShortIndexer;
 import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Rect;
 import org.bytedeco.opencv.opencv_core.Size;
 
 import java.io.IOException;
@@ -76,9 +78,34 @@ final class RealDepthEvaluation {
         this.json = json;
     }
 
-    /** An engine opened at one input size with its buffers. */
-    private record Opened(InferenceEngine engine, TensorBinding binding, Preprocessor pre, Mat small, Mat depth) {
+    /** An engine opened at one input size with its buffers (and, for {@code --dump}, a renderer made on first use). */
+    private static final class Opened {
+        final InferenceEngine engine;
+        final TensorBinding binding;
+        final Preprocessor pre;
+        final Mat small;
+        final Mat depth;
+        private AnnotationRenderer renderer;
+
+        Opened(InferenceEngine engine, TensorBinding binding, Preprocessor pre, Mat small, Mat depth) {
+            this.engine = engine;
+            this.binding = binding;
+            this.pre = pre;
+            this.small = small;
+            this.depth = depth;
+        }
+
+        AnnotationRenderer renderer() {
+            if (renderer == null) {
+                renderer = new AnnotationRenderer(engine.model());
+            }
+            return renderer;
+        }
+
         void close() throws Exception {
+            if (renderer != null) {
+                renderer.close();
+            }
             depth.close();
             small.close();
             pre.close();
@@ -226,11 +253,7 @@ final class RealDepthEvaluation {
         if (json != null) {
             String text = "{\"network\": " + json(scenes, all) + ", \"fused\": "
                     + (fusedAll.metric().frames() > 0 ? json(fusedScenes, fusedAll) : "null") + "}\n";
-            if (json.equals("-")) {
-                System.out.print(text);
-            } else {
-                StatsReport.writeAtomically(Path.of(json), text);
-            }
+            StatsReport.writeTo(json, text);
         }
         return 0;
     }
@@ -367,33 +390,38 @@ final class RealDepthEvaluation {
             }
         }
         java.nio.file.Files.createDirectories(dump);
-        try (io.roadseg.postprocess.AnnotationRenderer r = new io.roadseg.postprocess.AnnotationRenderer(m);
-             Mat canvas = new Mat(2 * mh, 2 * mw, CV_8UC3);
+        AnnotationRenderer r = o.renderer();
+        try (Mat canvas = new Mat(2 * mh, 2 * mw, CV_8UC3);
              Mat classes = new Mat(mh, mw, org.bytedeco.opencv.global.opencv_core.CV_8UC1);
              Mat depth = new Mat(mh, mw, CV_32FC1);
-             Mat topLeft = canvas.apply(new org.bytedeco.opencv.opencv_core.Rect(0, 0, mw, mh));
-             Mat topRight = canvas.apply(new org.bytedeco.opencv.opencv_core.Rect(mw, 0, mw, mh));
-             Mat bottomLeft = canvas.apply(new org.bytedeco.opencv.opencv_core.Rect(0, mh, mw, mh));
-             Mat bottomRight = canvas.apply(new org.bytedeco.opencv.opencv_core.Rect(mw, mh, mw, mh));
+             FloatPointer depthValues = new FloatPointer(depth.data());
+             Rect tl = new Rect(0, 0, mw, mh);
+             Rect tr = new Rect(mw, 0, mw, mh);
+             Rect bl = new Rect(0, mh, mw, mh);
+             Rect br = new Rect(mw, mh, mw, mh);
+             Mat topLeft = canvas.apply(tl);
+             Mat topRight = canvas.apply(tr);
+             Mat bottomLeft = canvas.apply(bl);
+             Mat bottomRight = canvas.apply(br);
              Mat scratch = new Mat(mh, mw, CV_8UC3)) {
             classes.data().put(ids);
-            new FloatPointer(depth.data()).put(fused != null ? fused : network);
+            depthValues.put(fused != null ? fused : network);
             r.render(o.small, classes, depth, topLeft, topRight);
-            new FloatPointer(depth.data()).put(network);
+            depthValues.put(network);
             r.render(o.small, classes, depth, scratch, bottomLeft);
-            new FloatPointer(depth.data()).put(sparse);
+            depthValues.put(sparse);
             r.render(o.small, classes, depth, scratch, bottomRight);
-            org.bytedeco.javacpp.indexer.UByteIndexer px = bottomRight.createIndexer();
-            for (int y = 0; y < mh; y++) {
-                for (int x = 0; x < mw; x++) {
-                    if (sparse[y * mw + x] == 0) {
-                        px.put(y, x, 0, 0);
-                        px.put(y, x, 1, 0);
-                        px.put(y, x, 2, 0);
+            try (org.bytedeco.javacpp.indexer.UByteIndexer px = bottomRight.createIndexer()) {
+                for (int y = 0; y < mh; y++) {
+                    for (int x = 0; x < mw; x++) {
+                        if (sparse[y * mw + x] == 0) {
+                            px.put(y, x, 0, 0);
+                            px.put(y, x, 1, 0);
+                            px.put(y, x, 2, 0);
+                        }
                     }
                 }
             }
-            px.close();
             String file = dump.resolve(f.scene() + "-" + f.name() + ".png").toString();
             if (!org.bytedeco.opencv.global.opencv_imgcodecs.imwrite(file, canvas)) {
                 throw new UserError("--dump " + dump + ": cannot write " + file);
@@ -402,11 +430,14 @@ final class RealDepthEvaluation {
     }
 
     private static float[] upsample(Mat modelSize, float[] values, int w, int h) {
-        new FloatPointer(modelSize.data()).put(values);
         float[] out = new float[w * h];
-        try (Mat full = new Mat(h, w, CV_32FC1); Size size = new Size(w, h)) {
+        try (FloatPointer in = new FloatPointer(modelSize.data()); Mat full = new Mat(h, w, CV_32FC1);
+             Size size = new Size(w, h)) {
+            in.put(values);
             resize(modelSize, full, size, 0, 0, INTER_LINEAR);
-            new FloatPointer(full.data()).get(out);
+            try (FloatPointer result = new FloatPointer(full.data())) {
+                result.get(out);
+            }
         }
         return out;
     }

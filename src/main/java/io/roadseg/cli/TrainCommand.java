@@ -137,8 +137,9 @@ final class TrainCommand implements Callable<Integer> {
         if (!(lr > 0) || weightDecay < 0 || threads < 1 || evalEvery < 1 || checkpointEvery < 1
                 || !(contactDepthWeight >= 0) || camvidBatch < 0 || simBatch < 0 || camvidBatch + simBatch < 1
                 || !(classWeightC > 1) || !(Math.abs(camvidPitch) < 45)) {
-            throw new UsageError("train: --lr and --class-weight-c - 1 must be > 0, --contact-depth-weight >= 0, --camvid-pitch within ±45°, "
-                    + "--threads, --eval-every and --checkpoint-every >= 1, batches >= 0 with at least one crop");
+            throw new UsageError("train: --lr and --class-weight-c - 1 must be > 0, --contact-depth-weight >= 0, "
+                    + "--camvid-pitch within ±45°, --threads, --eval-every and --checkpoint-every >= 1, batches >= 0 "
+                    + "with at least one crop");
         }
         new OutputPaths().output("--out", out.toString())
                 .output("--out (its checkpoint)", Trainer.checkpointFor(out).toString());
@@ -153,8 +154,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         String heldOut = "none".equals(holdOut) ? "" : holdOut;
         Trainer.Settings settings = new Trainer.Settings(root, splits, heldOut, steps, camvidBatch, simBatch, w, h,
-                lr, weightDecay, warmup, scaleMin, scaleMax, !noJitter, classWeightC, pseudoDepthWeight, contactDepthWeight,
-                camvidPitch, seed, threads, evalEvery, checkpointEvery);
+                lr, weightDecay, warmup, scaleMin, scaleMax, !noJitter, classWeightC, pseudoDepthWeight,
+                contactDepthWeight, camvidPitch, seed, threads, evalEvery, checkpointEvery);
         FcnWeights start = FcnWeights.random(FcnArchitecture.defaults(), seed);
         TrainingCheckpoint checkpoint = null;
         try {

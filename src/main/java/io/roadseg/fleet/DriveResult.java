@@ -1,5 +1,7 @@
 package io.roadseg.fleet;
 
+import io.roadseg.metrics.DepthScore;
+import io.roadseg.metrics.SegmentationScore;
 import io.roadseg.ros.Json;
 import org.HdrHistogram.Histogram;
 
@@ -31,6 +33,20 @@ public record DriveResult(String drive, String error, long frames, long[] confus
 
     public boolean ok() {
         return error == null;
+    }
+
+    /** @return this drive's class scores, from its confusion counts */
+    public SegmentationScore segmentation(int classes) {
+        SegmentationScore s = new SegmentationScore(classes);
+        s.addCounts(confusion);
+        return s;
+    }
+
+    /** @return this drive's depth errors, from its sums (no pixels where the drive has no depth) */
+    public DepthScore depth() {
+        DepthScore d = new DepthScore();
+        d.addSums(depthSums);
+        return d;
     }
 
     /** One JSON object; doubles written so that they read back to the same bits. */

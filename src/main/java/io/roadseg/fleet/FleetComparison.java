@@ -64,8 +64,6 @@ public final class FleetComparison {
     }
 
     private static double meanIou(DriveResult r, FleetReport of) {
-        SegmentationScore s = new SegmentationScore(of.classNames().size());
-        s.addCounts(r.confusion());
-        return s.meanIou();
+        return r.segmentation(of.classNames().size()).meanIou();
     }
 }

@@ -77,12 +77,6 @@ public final class FleetReport {
         return drives.stream().filter(r -> !r.ok()).count();
     }
 
-    private SegmentationScore score(DriveResult r) {
-        SegmentationScore s = new SegmentationScore(classNames.size());
-        s.addCounts(r.confusion());
-        return s;
-    }
-
     /** The text report: one row per drive, the summed per-class table, the worst drives per class. */
     public String table() {
         StringBuilder b = new StringBuilder();
@@ -95,10 +89,9 @@ public final class FleetReport {
                 b.append(String.format(Locale.ROOT, "%-48s FAILED: %s%n", r.drive(), r.error()));
                 continue;
             }
-            DepthScore d = new DepthScore();
-            d.addSums(r.depthSums());
+            DepthScore d = r.depth();
             b.append(String.format(Locale.ROOT, "%-48s %8d %8.2f %8s %9.2f%n", r.drive(), r.frames(),
-                    100 * score(r).meanIou(), d.pixels() == 0 ? "-" : String.format(Locale.ROOT, "%.4f",
+                    100 * r.segmentation(classNames.size()).meanIou(), d.pixels() == 0 ? "-" : String.format(Locale.ROOT, "%.4f",
                             d.absRel()), r.latency().getValueAtPercentile(50) / 1e6));
         }
         b.append("all drives (IoU = ΣI/ΣU, depth from summed terms):\n");
@@ -124,7 +117,7 @@ public final class FleetReport {
         List<Object[]> scored = new ArrayList<>();
         for (DriveResult r : drives) {
             if (r.ok()) {
-                SegmentationScore s = score(r);
+                SegmentationScore s = r.segmentation(classNames.size());
                 if (s.truthPixels(c) >= MIN_CLASS_PIXELS) {
                     scored.add(new Object[] {r.drive(), s.iou(c)});
                 }

@@ -80,10 +80,13 @@ public final class Trainer {
     private static final int SKY = 0;
     private static final int ROAD = 3;
     private static final int PAVEMENT = 4;
-    /** Checkpoint property of the contact depth weight; checkpoints written before it existed lack it (= 0). */
-    private static final String CONTACT_DEPTH_KEY = "contact_depth_weight";
-    /** Checkpoint property of the CamVid pseudo-depth pitch; checkpoints written before it existed lack it (= 2°). */
-    private static final String CAMVID_PITCH_KEY = "camvid_pitch_deg";
+    /**
+     * Settings added after checkpoints were first written, with the value a checkpoint that lacks them was trained
+     * with: contact depth off, the CamVid pseudo-depth camera at the synthetic camera's 2°.
+     */
+    private static final Map<String, String> ADDED_SETTINGS = Map.of(
+            "contact_depth_weight", Double.toString(0.0),
+            "camvid_pitch_deg", Double.toString(2.0));
     /**
      * CamVid classes that stand on the ground as near-vertical surfaces, for {@link #contactDepth}: building, pole,
      * sign, fence, car, pedestrian, bicyclist. Pole and sign form one group (a sign on its pole). Not tree: CamVid's
@@ -125,14 +128,14 @@ public final class Trainer {
                            long warmup, double scaleMin, double scaleMax, boolean colourJitter, double classWeightC,
                            double pseudoDepthWeight, double contactDepthWeight, double camvidPitchDeg, long seed,
                            int threads, int evalEvery, int checkpointEvery) {
-        /** The settings of the runs before contact depth existed (contact depth weight 0). */
+        /** The settings of the runs before contact depth and the CamVid pitch existed (weight 0, pitch 2°). */
         public Settings(Path camvid, List<String> splits, String heldOut, long steps, int camvidPerBatch,
                         int simPerBatch, int cropWidth, int cropHeight, double learningRate, double weightDecay,
                         long warmup, double scaleMin, double scaleMax, boolean colourJitter, double classWeightC,
                         double pseudoDepthWeight, long seed, int threads, int evalEvery, int checkpointEvery) {
             this(camvid, splits, heldOut, steps, camvidPerBatch, simPerBatch, cropWidth, cropHeight, learningRate,
-                    weightDecay, warmup, scaleMin, scaleMax, colourJitter, classWeightC, pseudoDepthWeight, 0,
-                    CAMVID_CAMERA.pitchDeg(), seed, threads, evalEvery, checkpointEvery);
+                    weightDecay, warmup, scaleMin, scaleMax, colourJitter, classWeightC, pseudoDepthWeight, 0, 2.0,
+                    seed, threads, evalEvery, checkpointEvery);
         }
 
         public Settings {
@@ -171,8 +174,8 @@ public final class Trainer {
             p.put("colour_jitter", Boolean.toString(colourJitter));
             p.put("class_weight_c", Double.toString(classWeightC));
             p.put("pseudo_depth_weight", Double.toString(pseudoDepthWeight));
-            p.put(CONTACT_DEPTH_KEY, Double.toString(contactDepthWeight));
-            p.put(CAMVID_PITCH_KEY, Double.toString(camvidPitchDeg));
+            p.put("contact_depth_weight", Double.toString(contactDepthWeight));
+            p.put("camvid_pitch_deg", Double.toString(camvidPitchDeg));
             p.put("seed", Long.toString(seed));
             return p;
         }
@@ -268,10 +271,14 @@ public final class Trainer {
         }
     }
 
-    /** Depth of the flat road seen at each row of a 480x360 CamVid frame, metres; 0 above the horizon. */
-    static float[] roadDepthByRow(CameraCalibration camera, float maxDepth) {
+    /**
+     * Depth of the flat road seen at each row of a 480x360 CamVid frame, metres; 0 above the horizon.
+     *
+     * @param pitchDeg the camera's downward pitch, degrees (the pseudo-depth's, which may differ from the camera's)
+     */
+    static float[] roadDepthByRow(CameraCalibration camera, double pitchDeg, float maxDepth) {
         float[] depth = new float[camera.height()];
-        double pitch = Math.toRadians(camera.pitchDeg());
+        double pitch = Math.toRadians(pitchDeg);
         for (int v = 0; v < depth.length; v++) {
             double y = (v + 0.5 - camera.cy()) / camera.fy();
             double down = y * Math.cos(pitch) + Math.sin(pitch);
@@ -365,10 +372,7 @@ public final class Trainer {
         log.printf(Locale.ROOT, "train: %d CamVid frames of %s in memory, %d held out (%s) (%.1f s); class weights"
                         + " %s%n", train.size(), settings.splits(), heldOut.size(), settings.heldOut(),
                 (System.nanoTime() - t0) / 1e9, Arrays.toString(weights));
-        CameraCalibration pseudoCamera = new CameraCalibration("camvid-pseudo-depth", CAMVID_CAMERA.width(),
-                CAMVID_CAMERA.height(), CAMVID_CAMERA.fx(), CAMVID_CAMERA.fy(), CAMVID_CAMERA.cx(), CAMVID_CAMERA.cy(),
-                0, 0, 0, 0, CAMVID_CAMERA.mountHeightM(), settings.camvidPitchDeg(), 0);
-        float[] roadDepth = roadDepthByRow(pseudoCamera, maxDepth);
+        float[] roadDepth = roadDepthByRow(CAMVID_CAMERA, settings.camvidPitchDeg(), maxDepth);
         float[] contactLabels = settings.contactDepthWeight() > 0 ? new float[fw * fh] : null;
 
         boolean cuda = torch.cuda_is_available();
@@ -647,13 +651,7 @@ public final class Trainer {
     private long restore(TrainingCheckpoint checkpoint, TorchFcn net, AdamW adam) throws IOException {
         Map<String, String> expected = settings.properties();
         for (Map.Entry<String, String> e : expected.entrySet()) {
-            String found = checkpoint.properties().get(e.getKey());
-            if (found == null && e.getKey().equals(CONTACT_DEPTH_KEY)) {
-                found = Double.toString(0.0);
-            }
-            if (found == null && e.getKey().equals(CAMVID_PITCH_KEY)) {
-                found = Double.toString(CAMVID_CAMERA.pitchDeg());
-            }
+            String found = checkpoint.properties().getOrDefault(e.getKey(), ADDED_SETTINGS.get(e.getKey()));
             if (!e.getValue().equals(found)) {
                 throw new IOException("--resume: the checkpoint was trained with " + e.getKey() + " = " + found
                         + ", this run has " + e.getValue() + "; resume with the same settings");

@@ -220,13 +220,9 @@ public final class FleetJob {
                 b.append(quote(r.drive())).append(",failed,0,,,,").append(quote(r.error())).append('\n');
                 continue;
             }
-            io.roadseg.metrics.SegmentationScore s = new io.roadseg.metrics.SegmentationScore(
-                    report.classNames().size());
-            s.addCounts(r.confusion());
-            io.roadseg.metrics.DepthScore d = new io.roadseg.metrics.DepthScore();
-            d.addSums(r.depthSums());
             b.append(quote(r.drive())).append(",ok,").append(r.frames()).append(',')
-                    .append(String.format(Locale.ROOT, "%.6f,%.6f,%.3f", s.meanIou(), d.absRel(),
+                    .append(String.format(Locale.ROOT, "%.6f,%.6f,%.3f",
+                            r.segmentation(report.classNames().size()).meanIou(), r.depth().absRel(),
                             r.latency().getValueAtPercentile(50) / 1e6)).append(",\n");
         }
         return b.toString();
