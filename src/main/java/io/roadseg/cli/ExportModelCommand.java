@@ -6,6 +6,8 @@ import io.roadseg.model.LogitAdjustment;
 import io.roadseg.model.ModelContract;
 import io.roadseg.model.OnnxModelWriter;
 import io.roadseg.model.OnnxWeightsReader;
+import io.roadseg.train.Trainer;
+import io.roadseg.train.TrainingCheckpoint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -23,7 +25,8 @@ import java.util.concurrent.Callable;
                 "with --from a trained model again, its segmentation head's logits adjusted by --logit-adjust."},
         footer = {"", "Examples:", "  roadseg export-model --seed 3 -o out/random.onnx",
                 "  roadseg export-model --from engines/training/roadseg-v2.onnx --logit-adjust 0.5 \\",
-                "      -o out/adjusted.onnx"})
+                "      -o out/adjusted.onnx",
+                "  roadseg export-model --from out/gpu/all.ckpt --logit-adjust 0.5 -o out/gpu-all.onnx"})
 final class ExportModelCommand implements Callable<Integer> {
     @Option(names = {"-o", "--out"}, required = true,
             description = "Destination, written atomically. Required: random weights must never replace the shipped "
@@ -38,7 +41,9 @@ final class ExportModelCommand implements Callable<Integer> {
     String size;
 
     @Option(names = "--from", paramLabel = "MODEL",
-            description = "A trained roadseg model (.onnx) to write again, with --logit-adjust.")
+            description = {"A run's training checkpoint (.ckpt: BatchNorm folded, metadata from its settings; how a",
+                    "run trained elsewhere, e.g. scripts/gpu_train.py, becomes a model), or a trained model (.onnx)",
+                    "to write again with --logit-adjust."})
     Path from;
 
     @Option(names = "--logit-adjust", paramLabel = "TAU",
@@ -54,7 +59,7 @@ final class ExportModelCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (from != null || tau != null || classWeights != null) {
-            return adjust();
+            return fromTrained();
         }
         String[] wh = size.toLowerCase(Locale.ROOT).split("x");
         int w;
@@ -79,11 +84,12 @@ final class ExportModelCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Integer adjust() throws Exception {
-        if (from == null || tau == null) {
-            throw new UsageError("--from and --logit-adjust go together (--class-weights only with them)");
+    /** {@code --from}: a run's checkpoint exported, or a model written again; either with a logit adjustment. */
+    private Integer fromTrained() throws Exception {
+        if (from == null) {
+            throw new UsageError("--logit-adjust and --class-weights go with --from MODEL");
         }
-        if (!(tau >= 0 && tau <= 1)) {
+        if (tau != null && !(tau >= 0 && tau <= 1)) {
             throw new UsageError("--logit-adjust " + tau + ": must be in [0, 1]");
         }
         Path model = InstallPaths.resolve(from);
@@ -91,18 +97,46 @@ final class ExportModelCommand implements Callable<Integer> {
         if (!java.nio.file.Files.isRegularFile(model)) {
             throw new UserError("model " + model + ": file not found");
         }
-        OnnxWeightsReader.Model m;
+        boolean checkpoint = model.getFileName().toString().endsWith(".ckpt");
+        if (!checkpoint && tau == null) {
+            throw new UsageError("--from " + from + ": a model is written again only with --logit-adjust TAU (a run's"
+                    + " .ckpt is exported as it is)");
+        }
+        FcnWeights weights;
+        java.util.Map<String, String> metadata;
         try {
-            m = OnnxWeightsReader.readModel(model, FcnArchitecture.defaults());
-        } catch (java.io.IOException e) {
-            throw new UserError(e.getMessage().replaceFirst("^checkpoint ", "model "));
+            if (checkpoint) {
+                TrainingCheckpoint run = TrainingCheckpoint.read(model);
+                if (!FcnArchitecture.NAME.equals(run.properties().get("architecture"))) {
+                    throw new UserError("checkpoint " + model + ": of architecture "
+                            + run.properties().get("architecture") + ", expected " + FcnArchitecture.NAME);
+                }
+                try {
+                    weights = run.weights(FcnArchitecture.defaults());
+                    metadata = new java.util.LinkedHashMap<>(Trainer.modelMetadata(run.properties()));
+                } catch (java.io.IOException | IllegalArgumentException e) {
+                    throw new UserError("model " + model + ": " + e.getMessage());
+                }
+            } else {
+                OnnxWeightsReader.Model m = OnnxWeightsReader.readModel(model, FcnArchitecture.defaults());
+                weights = m.weights();
+                metadata = new java.util.LinkedHashMap<>(m.metadata());
+            }
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            throw new UserError(e.getMessage().replaceFirst("^(training )?checkpoint ", "model "));
         }
-        if (m.metadata().containsKey(ModelContract.LOGIT_ADJUSTMENT)) {
+        if (tau == null) {
+            OnnxModelWriter.write(weights, metadata, out);
+            System.err.printf(Locale.ROOT, "wrote %s from the run's checkpoint %s (%s)%n", out, model,
+                    metadata.get(ModelContract.WEIGHTS));
+            return 0;
+        }
+        if (metadata.containsKey(ModelContract.LOGIT_ADJUSTMENT)) {
             throw new UserError("model " + model + ": already logit-adjusted ("
-                    + m.metadata().get(ModelContract.LOGIT_ADJUSTMENT) + "); adjust the unadjusted model");
+                    + metadata.get(ModelContract.LOGIT_ADJUSTMENT) + "); adjust the unadjusted model");
         }
-        String text = classWeights != null ? classWeights : m.metadata().get(ModelContract.CLASS_WEIGHTS);
-        if (text == null) {
+        String text = classWeights != null ? classWeights : metadata.get(ModelContract.CLASS_WEIGHTS);
+        if (text == null || text.isEmpty()) {
             throw new UserError("model " + model + ": its metadata does not record the class weights it was trained "
                     + "with (" + ModelContract.CLASS_WEIGHTS + "); give them with --class-weights");
         }
@@ -110,12 +144,11 @@ final class ExportModelCommand implements Callable<Integer> {
         FcnWeights adjusted;
         try {
             w = LogitAdjustment.parseWeights(text);
-            adjusted = LogitAdjustment.apply(m.weights(), w, tau);
+            adjusted = LogitAdjustment.apply(weights, w, tau);
         } catch (IllegalArgumentException e) {
             throw new UsageError((classWeights != null ? "--class-weights: " : "model " + model + ": ")
                     + e.getMessage());
         }
-        java.util.Map<String, String> metadata = new java.util.LinkedHashMap<>(m.metadata());
         metadata.put(ModelContract.CLASS_WEIGHTS, LogitAdjustment.formatWeights(w));
         metadata.put(ModelContract.LOGIT_ADJUSTMENT, LogitAdjustment.describe(tau, w));
         metadata.put(ModelContract.WEIGHTS, metadata.getOrDefault(ModelContract.WEIGHTS, "unknown")

@@ -51,6 +51,11 @@ public final class FcnArchitecture {
     /** Channels of the input image (RGB). */
     public static final int INPUT_CHANNELS = 3;
 
+    /** Momentum of the BatchNorms that follow convolutions in training (PyTorch's convention: weight of the new batch). */
+    public static final double BN_MOMENTUM = 0.1;
+    /** Epsilon of those BatchNorms; {@link FcnWeights#foldBatchNorm} folds them with it for export. */
+    public static final float BN_EPSILON = 1e-5f;
+
     /** Context blocks at 1/4 resolution. */
     static final int BLOCKS_4 = 2;
     /** Dilations of the context blocks at 1/8 resolution. */

@@ -29,8 +29,8 @@ import java.util.Map;
  * <p>Threading: one thread.
  */
 final class TorchFcn implements AutoCloseable {
-    static final double BN_MOMENTUM = 0.1;
-    static final float BN_EPSILON = 1e-5f;
+    static final double BN_MOMENTUM = FcnArchitecture.BN_MOMENTUM;
+    static final float BN_EPSILON = FcnArchitecture.BN_EPSILON;
     private static final String BN = ".bn.";
 
     private final FcnArchitecture architecture;
@@ -49,29 +49,18 @@ final class TorchFcn implements AutoCloseable {
      */
     TorchFcn(FcnWeights weights, Device device) {
         this.architecture = weights.architecture();
-        for (FcnLayer layer : architecture.layers()) {
-            if (layer instanceof FcnLayer.Conv c) {
-                put(parameters, c.weightName(), weights.values(c.weightName()), weights.shape(c.weightName()), device);
-                float[] bias = weights.values(c.biasName());
-                int out = c.outChannels();
-                if (c.batchNorm()) {
-                    float[] ones = new float[out];
-                    float[] variance = new float[out];
-                    java.util.Arrays.fill(ones, 1f);
-                    java.util.Arrays.fill(variance, 1f - BN_EPSILON);
-                    put(parameters, c.name() + BN + "weight", ones, new int[] {out}, device);
-                    put(parameters, c.name() + BN + "bias", bias, new int[] {out}, device);
-                    put(buffers, c.name() + BN + "running_mean", new float[out], new int[] {out}, device);
-                    put(buffers, c.name() + BN + "running_var", variance, new int[] {out}, device);
-                    noDecay.add(c.name() + BN + "weight");
-                    noDecay.add(c.name() + BN + "bias");
-                } else {
-                    put(parameters, c.biasName(), bias, new int[] {out}, device);
-                    noDecay.add(c.biasName());
-                }
-            } else if (layer instanceof FcnLayer.PRelu p) {
-                put(parameters, p.slopeName(), weights.values(p.slopeName()), weights.shape(p.slopeName()), device);
-                noDecay.add(p.slopeName());
+        for (Map.Entry<String, TrainingCheckpoint.Tensor> e : TrainingCheckpoint.trainingForm(weights).entrySet()) {
+            boolean parameter = e.getKey().startsWith(TrainingCheckpoint.PARAM);
+            String name = e.getKey().substring((parameter ? TrainingCheckpoint.PARAM : TrainingCheckpoint.BUFFER)
+                    .length());
+            long[] dims = e.getValue().shape();
+            int[] shape = new int[dims.length];
+            for (int i = 0; i < dims.length; i++) {
+                shape[i] = (int) dims[i];
+            }
+            put(parameter ? parameters : buffers, name, e.getValue().values(), shape, device);
+            if (parameter && (!name.endsWith(".weight") || name.endsWith(BN + "weight"))) {
+                noDecay.add(name); // biases, BatchNorm affine terms, PReLU slopes
             }
         }
         for (Tensor t : parameters.values()) {
@@ -177,27 +166,24 @@ final class TorchFcn implements AutoCloseable {
      * for an architecture of any input size.
      */
     FcnWeights weights(FcnArchitecture target) {
-        Map<String, FcnWeights.Tensor> out = new LinkedHashMap<>();
-        for (FcnLayer layer : architecture.layers()) {
-            if (layer instanceof FcnLayer.Conv c) {
-                FcnWeights.Tensor weight = copy(parameters.get(c.weightName()));
-                if (c.batchNorm()) {
-                    FcnWeights.FoldedConv folded = FcnWeights.foldBatchNorm(weight, null,
-                            copy(parameters.get(c.name() + BN + "weight")).values(),
-                            copy(parameters.get(c.name() + BN + "bias")).values(),
-                            copy(buffers.get(c.name() + BN + "running_mean")).values(),
-                            copy(buffers.get(c.name() + BN + "running_var")).values(), BN_EPSILON);
-                    out.put(c.weightName(), folded.weight());
-                    out.put(c.biasName(), folded.bias());
-                } else {
-                    out.put(c.weightName(), weight);
-                    out.put(c.biasName(), copy(parameters.get(c.biasName())));
-                }
-            } else if (layer instanceof FcnLayer.PRelu p) {
-                out.put(p.slopeName(), copy(parameters.get(p.slopeName())));
-            }
+        Map<String, TrainingCheckpoint.Tensor> tensors = new LinkedHashMap<>();
+        parameters.forEach((name, t) -> tensors.put(TrainingCheckpoint.PARAM + name, checkpointTensor(t)));
+        buffers.forEach((name, t) -> tensors.put(TrainingCheckpoint.BUFFER + name, checkpointTensor(t)));
+        try {
+            return new TrainingCheckpoint(Map.of(), tensors).weights(target);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("train: " + e.getMessage(), e);
         }
-        return FcnWeights.of(target, out);
+    }
+
+    /** Copies a tensor's values and shape to the heap, as a checkpoint holds them. */
+    static TrainingCheckpoint.Tensor checkpointTensor(Tensor t) {
+        FcnWeights.Tensor copy = copy(t);
+        long[] shape = new long[copy.shape().length];
+        for (int i = 0; i < shape.length; i++) {
+            shape[i] = copy.shape()[i];
+        }
+        return new TrainingCheckpoint.Tensor(shape, copy.values());
     }
 
     /** Copies a tensor's values to the heap. */

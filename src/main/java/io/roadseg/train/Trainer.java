@@ -77,6 +77,12 @@ public final class Trainer {
     /** The CamVid camera as the synthetic drives render it and the road pseudo-depth assumes it (480x360). */
     public static final CameraCalibration CAMVID_CAMERA = new CameraCalibration("camvid", 480, 360, 400, 400, 240,
             180, 0, 0, 0, 0, 1.4, 2, 0);
+    /** Checkpoint property: the class weights of the segmentation loss, as the model's metadata records them. */
+    static final String CLASS_WEIGHTS = "class_weights";
+    /** Checkpoint property: the held-out sequence's mIoU (0–1) at the checkpoint's step, when scored. */
+    static final String HELD_OUT_MIOU = "held_out_miou";
+    /** Checkpoint property of runs trained elsewhere: which trainer, framework and device. */
+    static final String TRAINER = "trainer";
     private static final int SKY = 0;
     private static final int ROAD = 3;
     private static final int PAVEMENT = 4;
@@ -607,45 +613,67 @@ public final class Trainer {
         }
         Map<String, TrainingCheckpoint.Tensor> tensors = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : net.parameters().entrySet()) {
-            tensors.put("param/" + e.getKey(), tensor(e.getValue()));
+            tensors.put(TrainingCheckpoint.PARAM + e.getKey(), TorchFcn.checkpointTensor(e.getValue()));
         }
         for (Map.Entry<String, Tensor> e : net.buffers().entrySet()) {
-            tensors.put("buffer/" + e.getKey(), tensor(e.getValue()));
+            tensors.put(TrainingCheckpoint.BUFFER + e.getKey(), TorchFcn.checkpointTensor(e.getValue()));
         }
         for (Map.Entry<String, Tensor> e : adam.firstMoments().entrySet()) {
-            tensors.put("adam.m/" + e.getKey(), tensor(e.getValue()));
+            tensors.put("adam.m/" + e.getKey(), TorchFcn.checkpointTensor(e.getValue()));
         }
         for (Map.Entry<String, Tensor> e : adam.secondMoments().entrySet()) {
-            tensors.put("adam.v/" + e.getKey(), tensor(e.getValue()));
+            tensors.put("adam.v/" + e.getKey(), TorchFcn.checkpointTensor(e.getValue()));
         }
         properties.put("adam_steps", Long.toString(adam.steps()));
+        properties.put(CLASS_WEIGHTS, classWeightsText);
+        if (!Double.isNaN(heldOutIou)) {
+            properties.put(HELD_OUT_MIOU, Double.toString(heldOutIou));
+        }
         new TrainingCheckpoint(properties, tensors).write(checkpointFor(out));
-        Map<String, String> metadata = ModelContract.metadata(modelArchitecture, ModelContract.CAMVID_CLASSES,
-                CAMVID_CAMERA.fx() * modelArchitecture.inputWidth() / CAMVID_CAMERA.width(),
-                String.format(Locale.ROOT, "trained by roadseg train: step %d of %d, %d CamVid + %d synthetic %dx%d"
-                                + " crops per batch, seed %d", step, settings.steps(), settings.camvidPerBatch(),
-                        settings.simPerBatch(), settings.cropWidth(), settings.cropHeight(), settings.seed()));
-        metadata.put(ModelContract.TRAINING_DATA, "CamVid " + String.join("+", settings.splits())
-                + (settings.heldOut().isEmpty() ? "" : " without sequence " + settings.heldOut())
-                + "; synthetic town drives (roadseg sim, seed " + settings.seed() + ")"
-                + (settings.contactDepthWeight() > 0 ? "; depth pseudo-labels on CamVid: sky, road, pavement and "
-                + "standing objects' ground contact (weight " + settings.contactDepthWeight() + ")" : "")
-                + (warmStartName.isEmpty() ? "" : "; warm restart from " + warmStartName));
-        metadata.put(ModelContract.CLASS_WEIGHTS, classWeightsText);
-        metadata.put(ModelContract.HELD_OUT, settings.heldOut().isEmpty() ? "none" : "CamVid sequence "
-                + settings.heldOut() + (Double.isNaN(heldOutIou) ? "" : String.format(Locale.ROOT,
-                ", mIoU %.2f %% at step %d", 100 * heldOutIou, step)));
+        Map<String, String> metadata = modelMetadata(properties);
         OnnxModelWriter.write(net.weights(modelArchitecture), metadata, out);
     }
 
-    private static TrainingCheckpoint.Tensor tensor(Tensor t) {
-        FcnWeights.Tensor copy = TorchFcn.copy(t);
-        long[] shape = new long[copy.shape().length];
-        for (int i = 0; i < shape.length; i++) {
-            shape[i] = copy.shape()[i];
-        }
-        return new TrainingCheckpoint.Tensor(shape, copy.values());
+    /**
+     * The metadata of the model a run's checkpoint exports as: what it was trained on, with which settings, its class
+     * weights and its held-out score. Built from the checkpoint's properties alone, so a checkpoint written by another
+     * trainer with the same keys ({@code scripts/gpu_train.py}, which adds {@value #TRAINER}) exports the same way.
+     *
+     * @throws IllegalArgumentException naming a setting the properties lack
+     */
+    public static Map<String, String> modelMetadata(Map<String, String> properties) {
+        FcnArchitecture architecture = FcnArchitecture.defaults();
+        java.util.function.Function<String, String> get = key -> {
+            String v = properties.get(key);
+            if (v == null) {
+                throw new IllegalArgumentException("the checkpoint lacks the setting '" + key + "'");
+            }
+            return v;
+        };
+        String heldOut = get.apply("held_out");
+        String warm = properties.getOrDefault("warm_start", "");
+        String trainer = properties.getOrDefault(TRAINER, "");
+        double contact = Double.parseDouble(properties.getOrDefault("contact_depth_weight", "0"));
+        Map<String, String> metadata = ModelContract.metadata(architecture, ModelContract.CAMVID_CLASSES,
+                CAMVID_CAMERA.fx() * architecture.inputWidth() / CAMVID_CAMERA.width(),
+                String.format(Locale.ROOT, "trained by %s: step %s of %s, %s CamVid + %s synthetic %s crops per batch,"
+                                + " seed %s", trainer.isEmpty() ? "roadseg train" : trainer, get.apply("step"),
+                        get.apply("steps"), get.apply("camvid_per_batch"), get.apply("sim_per_batch"),
+                        get.apply("crop"), get.apply("seed")));
+        metadata.put(ModelContract.TRAINING_DATA, "CamVid " + get.apply("splits").replace(',', '+')
+                + (heldOut.isEmpty() ? "" : " without sequence " + heldOut)
+                + "; synthetic town drives (roadseg sim, seed " + get.apply("seed") + ")"
+                + (contact > 0 ? "; depth pseudo-labels on CamVid: sky, road, pavement and "
+                + "standing objects' ground contact (weight " + contact + ")" : "")
+                + (warm.isEmpty() ? "" : "; warm restart from " + warm));
+        metadata.put(ModelContract.CLASS_WEIGHTS, properties.getOrDefault(CLASS_WEIGHTS, ""));
+        String score = properties.get(HELD_OUT_MIOU);
+        metadata.put(ModelContract.HELD_OUT, heldOut.isEmpty() ? "none" : "CamVid sequence " + heldOut
+                + (score == null ? "" : String.format(Locale.ROOT, ", mIoU %.2f %% at step %s",
+                100 * Double.parseDouble(score), get.apply("step"))));
+        return metadata;
     }
+
 
     /** Restores network, BatchNorm statistics and optimiser; returns the step the checkpoint was taken at. */
     private long restore(TrainingCheckpoint checkpoint, TorchFcn net, AdamW adam) throws IOException {

@@ -1,5 +1,9 @@
 package io.roadseg.train;
 
+import io.roadseg.model.FcnArchitecture;
+import io.roadseg.model.FcnLayer;
+import io.roadseg.model.FcnWeights;
+
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -13,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -34,6 +39,11 @@ import java.util.Objects;
  */
 public record TrainingCheckpoint(Map<String, String> properties, Map<String, Tensor> tensors) {
     static final String MAGIC = "roadseg-training-checkpoint-1";
+    /** Name prefix of trainable parameters. */
+    static final String PARAM = "param/";
+    /** Name prefix of BatchNorm running statistics. */
+    static final String BUFFER = "buffer/";
+    private static final String BN = ".bn.";
 
     public TrainingCheckpoint {
         properties = Collections.unmodifiableMap(new LinkedHashMap<>(properties));
@@ -46,6 +56,105 @@ public record TrainingCheckpoint(Map<String, String> properties, Map<String, Ten
             Objects.requireNonNull(shape, "shape");
             Objects.requireNonNull(values, "values");
         }
+    }
+
+    /**
+     * The training form of exported weights, as {@link TorchFcn} starts from them: a BatchNorm convolution gets the
+     * exported weight, {@code gamma = 1}, {@code beta = bias}, running mean 0 and variance {@code 1 - eps}, so its
+     * eval-mode forward equals the exported model. No optimiser state.
+     *
+     * @return tensors {@code param/…} and {@code buffer/…} by the names {@link TorchFcn} uses
+     */
+    public static Map<String, Tensor> trainingForm(FcnWeights weights) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (FcnLayer layer : weights.architecture().layers()) {
+            if (layer instanceof FcnLayer.Conv c) {
+                out.put(PARAM + c.weightName(), tensor(weights.tensor(c.weightName())));
+                float[] bias = weights.values(c.biasName());
+                if (c.batchNorm()) {
+                    int n = c.outChannels();
+                    float[] ones = new float[n];
+                    float[] variance = new float[n];
+                    Arrays.fill(ones, 1f);
+                    Arrays.fill(variance, 1f - FcnArchitecture.BN_EPSILON);
+                    out.put(PARAM + c.name() + BN + "weight", new Tensor(new long[] {n}, ones));
+                    out.put(PARAM + c.name() + BN + "bias", new Tensor(new long[] {n}, bias.clone()));
+                    out.put(BUFFER + c.name() + BN + "running_mean", new Tensor(new long[] {n}, new float[n]));
+                    out.put(BUFFER + c.name() + BN + "running_var", new Tensor(new long[] {n}, variance));
+                } else {
+                    out.put(PARAM + c.biasName(), tensor(weights.tensor(c.biasName())));
+                }
+            } else if (layer instanceof FcnLayer.PRelu p) {
+                out.put(PARAM + p.slopeName(), tensor(weights.tensor(p.slopeName())));
+            }
+        }
+        return out;
+    }
+
+    private static Tensor tensor(FcnWeights.Tensor t) {
+        long[] shape = new long[t.shape().length];
+        for (int i = 0; i < shape.length; i++) {
+            shape[i] = t.shape()[i];
+        }
+        return new Tensor(shape, t.values().clone());
+    }
+
+    /**
+     * The exported form of this checkpoint's network: each BatchNorm folded into its convolution with its running
+     * statistics ({@link FcnWeights#foldBatchNorm}), as the eval-mode forward computes. Needs no libtorch: this is how
+     * a checkpoint written by another trainer ({@code scripts/gpu_train.py}) becomes a model.
+     *
+     * @param architecture the network, at the input size the model is to declare
+     * @throws IOException naming the first tensor that is missing, of the wrong size or not finite (the caller
+     *                     names the file)
+     */
+    public FcnWeights weights(FcnArchitecture architecture) throws IOException {
+        Map<String, FcnWeights.Tensor> out = new LinkedHashMap<>();
+        try {
+            for (FcnLayer layer : architecture.layers()) {
+                if (layer instanceof FcnLayer.Conv c) {
+                    FcnWeights.Tensor weight = exported(PARAM + c.weightName(), c.weightShape());
+                    if (c.batchNorm()) {
+                        int[] channel = {c.outChannels()};
+                        FcnWeights.FoldedConv folded = FcnWeights.foldBatchNorm(weight, null,
+                                exported(PARAM + c.name() + BN + "weight", channel).values(),
+                                exported(PARAM + c.name() + BN + "bias", channel).values(),
+                                exported(BUFFER + c.name() + BN + "running_mean", channel).values(),
+                                exported(BUFFER + c.name() + BN + "running_var", channel).values(),
+                                FcnArchitecture.BN_EPSILON);
+                        out.put(c.weightName(), folded.weight());
+                        out.put(c.biasName(), folded.bias());
+                    } else {
+                        out.put(c.weightName(), weight);
+                        out.put(c.biasName(), exported(PARAM + c.biasName(), new int[] {c.outChannels()}));
+                    }
+                } else if (layer instanceof FcnLayer.PRelu p) {
+                    out.put(p.slopeName(), exported(PARAM + p.slopeName(), new int[] {p.channels(), 1, 1}));
+                }
+            }
+            return FcnWeights.of(architecture, out);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage());
+        }
+    }
+
+    private FcnWeights.Tensor exported(String name, int[] shape) throws IOException {
+        Tensor t = tensors.get(name);
+        int size = 1;
+        for (int d : shape) {
+            size *= d;
+        }
+        if (t == null || t.values().length != size) {
+            throw new IOException("the checkpoint lacks " + name + (t == null ? "" : " of " + size
+                    + " values (it has " + t.values().length + ")"));
+        }
+        for (float v : t.values()) {
+            if (!Float.isFinite(v)) {
+                throw new IOException(name + " holds a value that is not finite (" + v
+                        + "); the run diverged");
+            }
+        }
+        return new FcnWeights.Tensor(shape, t.values());
     }
 
     String property(String key) {

@@ -6,6 +6,7 @@ import io.roadseg.model.LogitAdjustment;
 import io.roadseg.model.ModelContract;
 import io.roadseg.model.OnnxModelWriter;
 import io.roadseg.model.OnnxWeightsReader;
+import io.roadseg.train.TrainingCheckpoint;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -89,5 +90,62 @@ class ExportModelTest {
         assertEquals(1, missing.exit(), missing.stderr());
         assertTrue(missing.stderr().contains("none.onnx: file not found"), missing.stderr());
         assertFalse(Files.exists(Path.of(out)));
+    }
+
+    /**
+     * A run's checkpoint (here in the training form of known weights, as another trainer would leave it) exports to
+     * exactly those weights with the metadata its settings give; a diverged, cut or foreign checkpoint is refused in
+     * one line naming the file.
+     */
+    @Test
+    void aRunsCheckpointExportsWithBatchNormFoldedAndItsProvenance() throws Exception {
+        FcnArchitecture arch = FcnArchitecture.defaults();
+        FcnWeights weights = FcnWeights.random(arch, 4);
+        java.util.Map<String, String> props = new java.util.LinkedHashMap<>();
+        for (String[] kv : new String[][] {{"splits", "train,val"}, {"held_out", "0006R0"}, {"steps", "9888"},
+                {"camvid_per_batch", "16"}, {"sim_per_batch", "4"}, {"crop", "480x352"}, {"seed", "1"},
+                {"step", "9888"}, {"architecture", FcnArchitecture.NAME}, {"class_weights", WEIGHTS},
+                {"held_out_miou", "0.4286"}, {"trainer", "scripts/gpu_train.py (PyTorch 2.11.0 on NVIDIA H200)"}}) {
+            props.put(kv[0], kv[1]);
+        }
+        java.util.Map<String, TrainingCheckpoint.Tensor> form = TrainingCheckpoint.trainingForm(weights);
+        Path run = dir.resolve("run.ckpt");
+        new TrainingCheckpoint(props, form).write(run);
+        Path out = dir.resolve("run.onnx");
+        Cli.Outcome ok = Cli.run("export-model", "--from", run.toString(), "-o", out.toString());
+        assertEquals(0, ok.exit(), ok.stderr());
+        OnnxWeightsReader.Model m = OnnxWeightsReader.readModel(out, arch);
+        for (String name : weights.names()) {
+            assertArrayEquals(weights.values(name), m.weights().values(name), 1e-6f, name);
+        }
+        assertEquals("trained by scripts/gpu_train.py (PyTorch 2.11.0 on NVIDIA H200): step 9888 of 9888, 16 CamVid"
+                + " + 4 synthetic 480x352 crops per batch, seed 1", m.metadata().get(ModelContract.WEIGHTS));
+        assertEquals("CamVid sequence 0006R0, mIoU 42.86 % at step 9888", m.metadata().get(ModelContract.HELD_OUT));
+        assertEquals("CamVid train+val without sequence 0006R0; synthetic town drives (roadseg sim, seed 1)",
+                m.metadata().get(ModelContract.TRAINING_DATA));
+
+        java.util.Map<String, TrainingCheckpoint.Tensor> diverged = new java.util.LinkedHashMap<>(form);
+        float[] nan = form.get("param/enc.stem.weight").values().clone();
+        nan[3] = Float.NaN;
+        diverged.put("param/enc.stem.weight", new TrainingCheckpoint.Tensor(form.get("param/enc.stem.weight")
+                .shape(), nan));
+        Path bad = dir.resolve("nan.ckpt");
+        new TrainingCheckpoint(props, diverged).write(bad);
+        Cli.Outcome refused = Cli.run("export-model", "--from", bad.toString(), "-o", dir.resolve("x.onnx").toString());
+        assertEquals(1, refused.exit(), refused.stderr());
+        assertTrue(refused.stderr().strip().startsWith("roadseg: model " + bad + ": param/enc.stem.weight holds a"
+                + " value that is not finite"), refused.stderr());
+
+        diverged.remove("param/enc.stem.weight");
+        new TrainingCheckpoint(props, diverged).write(bad);
+        Cli.Outcome missing = Cli.run("export-model", "--from", bad.toString(), "-o", dir.resolve("x.onnx").toString());
+        assertEquals(1, missing.exit(), missing.stderr());
+        assertTrue(missing.stderr().contains("lacks param/enc.stem.weight"), missing.stderr());
+
+        Path junk = Files.write(dir.resolve("junk.ckpt"), new byte[] {1, 2, 3});
+        Cli.Outcome notOne = Cli.run("export-model", "--from", junk.toString(), "-o", dir.resolve("x.onnx").toString());
+        assertEquals(1, notOne.exit(), notOne.stderr());
+        assertTrue(notOne.stderr().contains("not a roadseg training checkpoint"), notOne.stderr());
+        assertFalse(Files.exists(dir.resolve("x.onnx")));
     }
 }

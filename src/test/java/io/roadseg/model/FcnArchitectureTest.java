@@ -165,4 +165,35 @@ class FcnArchitectureTest {
         }
         throw new AssertionError("no parameter " + name);
     }
+
+    /** graph.json for an outside trainer: valid JSON, every layer in order, every conv's hyper-parameters. */
+    @Test
+    void theGraphJsonListsEveryLayerWithItsParameters() {
+        FcnArchitecture arch = FcnArchitecture.defaults();
+        Object doc = io.roadseg.ros.Json.parse(FcnGraphJson.write(arch));
+        java.util.List<Object> layers = io.roadseg.ros.Json.array(io.roadseg.ros.Json.at(doc, "layers"));
+        assertEquals(arch.layers().size(), layers.size());
+        assertEquals(11.0, io.roadseg.ros.Json.at(doc, "classes"));
+        assertEquals((double) FcnArchitecture.BN_EPSILON, (double) io.roadseg.ros.Json.at(doc, "batch_norm",
+                "epsilon"), 1e-12);
+        int convs = 0;
+        for (int i = 0; i < layers.size(); i++) {
+            java.util.Map<String, Object> l = io.roadseg.ros.Json.object(layers.get(i));
+            FcnLayer layer = arch.layers().get(i);
+            if (layer instanceof FcnLayer.Conv c) {
+                convs++;
+                assertEquals("conv", l.get("op"));
+                assertEquals(c.name(), l.get("name"));
+                assertEquals(c.input(), l.get("input"));
+                assertEquals(java.util.List.of((double) c.inChannels(), (double) c.outChannels(), (double) c.kernel(),
+                        (double) c.stride(), (double) c.padding(), (double) c.dilation(), (double) c.groups()),
+                        java.util.List.of(l.get("in"), l.get("out"), l.get("kernel"), l.get("stride"),
+                                l.get("padding"), l.get("dilation"), l.get("groups")));
+                assertEquals(c.batchNorm(), l.get("bn"));
+            } else if (!(layer instanceof FcnLayer.PRelu)) {
+                assertEquals(layer.output(), l.get("output"), "layer " + i);
+            }
+        }
+        assertTrue(convs > 50, "convolutions: " + convs);
+    }
 }

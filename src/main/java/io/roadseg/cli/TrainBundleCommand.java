@@ -1,0 +1,65 @@
+package io.roadseg.cli;
+
+import io.roadseg.train.TrainingBundle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code roadseg train-bundle}: writes the folder a trainer outside the JVM needs — the network's graph, initial
+ * weights, the CamVid frames and rendered synthetic samples — for training on a lent GPU with its own PyTorch
+ * ({@code scripts/gpu_train.py}; docs/gpu-training.md).
+ */
+@Command(name = "train-bundle", mixinStandardHelpOptions = true,
+        description = {"Write a training bundle for scripts/gpu_train.py: graph.json (the network), init.ckpt,",
+                "bundle.json, the CamVid frames (JPEG + class ids) and rendered synthetic samples (image, ids, depth)."},
+        footer = {"", "Example:", "  roadseg train-bundle --sim-samples 1200 -o .gpu/bundle",
+                "  then on the GPU machine: python3 scripts/gpu_train.py --bundle .gpu/bundle --out $OUT/run.ckpt …"})
+final class TrainBundleCommand implements Callable<Integer> {
+    @Option(names = "--camvid", description = "CamVid root (default: ../shared/data/camvid beside the project).")
+    Path camvid;
+
+    @Option(names = "--splits", defaultValue = "train,val", split = ",",
+            description = "CamVid splits to include (default: ${DEFAULT-VALUE}); the trainer holds a sequence out.")
+    List<String> splits;
+
+    @Option(names = "--sim-samples", defaultValue = "1200",
+            description = "Synthetic samples to render (default: ${DEFAULT-VALUE}).")
+    int simSamples;
+
+    @Option(names = "--sim-stride", defaultValue = "16",
+            description = "Take every Nth sample of the synthetic stream, to span more drives (default: ${DEFAULT-VALUE}).")
+    int simStride;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of the synthetic drives and initial weights (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = {"-o", "--out"}, required = true, description = "Folder to write (new or empty).")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        if (simSamples < 0 || simStride < 1) {
+            throw new UsageError("--sim-samples must be >= 0 and --sim-stride >= 1");
+        }
+        Path root = camvid != null ? camvid : Path.of("../shared/data/camvid");
+        if (!Files.isDirectory(root)) {
+            throw new UserError("data " + root + ": CamVid folder not found");
+        }
+        TrainingBundle.Summary s;
+        try {
+            s = TrainingBundle.write(root, splits, simSamples, seed, simStride, seed, out, System.err);
+        } catch (IOException e) {
+            throw new UserError(e.getMessage());
+        }
+        System.err.printf(Locale.ROOT, "wrote %s: %d CamVid frames, %d synthetic samples, %.1f MB%n", out,
+                s.camvidFrames(), s.simSamples(), s.bytes() / 1e6);
+        return 0;
+    }
+}

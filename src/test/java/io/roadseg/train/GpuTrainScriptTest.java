@@ -1,0 +1,210 @@
+package io.roadseg.train;
+
+import io.roadseg.TestData;
+import io.roadseg.cli.Cli;
+import io.roadseg.model.FcnArchitecture;
+import io.roadseg.model.FcnGraphJson;
+import io.roadseg.model.FcnWeights;
+import io.roadseg.model.ModelContract;
+import io.roadseg.model.OnnxWeightsReader;
+import io.roadseg.model.ReferenceForward;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The trainer for a lent GPU ({@code scripts/gpu_train.py}) against the Java side, with PyTorch on this machine's CPU
+ * as the other side: its reading of graph.json computes what {@link ReferenceForward} computes on the folded weights,
+ * its checkpoints are roadseg's format (read, resumed exactly, exported by {@code export-model --from RUN.ckpt}).
+ * Skipped where no Python with PyTorch, NumPy and Pillow is found (Debian: python3-torch python3-numpy python3-pil,
+ * which {@code .ci/run} installs; or {@code -Droadseg.python=PATH}).
+ */
+class GpuTrainScriptTest {
+    private static final Path SCRIPT = Path.of("scripts/gpu_train.py");
+
+    @TempDir
+    Path dir;
+
+    /** A Python that has torch, numpy and PIL, or a skipped test saying why. */
+    private static String python() {
+        List<String> candidates = new ArrayList<>();
+        if (System.getProperty("roadseg.python") != null) {
+            candidates.add(System.getProperty("roadseg.python"));
+        }
+        candidates.add("python3");
+        candidates.add("/usr/bin/python3");
+        for (String p : candidates) {
+            try {
+                Process check = new ProcessBuilder(p, "-c", "import torch, numpy, PIL").redirectErrorStream(true)
+                        .start();
+                check.getInputStream().readAllBytes();
+                if (check.waitFor(60, TimeUnit.SECONDS) && check.exitValue() == 0) {
+                    return p;
+                }
+            } catch (IOException | InterruptedException e) {
+                // try the next one
+            }
+        }
+        Assumptions.abort("no python3 with torch, numpy and PIL (Debian: python3-torch python3-numpy python3-pil; "
+                + "or -Droadseg.python=PATH)");
+        return null;
+    }
+
+    private static String run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(300, TimeUnit.SECONDS), "timed out: " + String.join(" ", command));
+        assertEquals(0, p.exitValue(), String.join(" ", command) + " failed:\n" + out);
+        return out;
+    }
+
+    /**
+     * Random weights with BatchNorm statistics and affine terms away from identity (so that folding is exercised),
+     * in training form, written as a checkpoint; the Java forward runs on {@link TrainingCheckpoint#weights}.
+     */
+    @Test
+    void graphReadByPythonComputesWhatTheJavaForwardComputesAtTwoSizes() throws Exception {
+        String python = python();
+        SplittableRandom random = new SplittableRandom(11);
+        Map<String, TrainingCheckpoint.Tensor> form = new LinkedHashMap<>(TrainingCheckpoint.trainingForm(
+                FcnWeights.random(FcnArchitecture.defaults(), 5)));
+        for (Map.Entry<String, TrainingCheckpoint.Tensor> e : form.entrySet()) {
+            float[] v = e.getValue().values();
+            String n = e.getKey();
+            for (int i = 0; i < v.length; i++) {
+                if (n.endsWith(".bn.weight")) {
+                    v[i] = (float) (0.5 + random.nextDouble());
+                } else if (n.endsWith(".bn.running_mean")) {
+                    v[i] = (float) (0.2 * (random.nextDouble() - 0.5));
+                } else if (n.endsWith(".bn.running_var")) {
+                    v[i] = (float) (0.5 + random.nextDouble());
+                } else if (n.endsWith(".slope")) {
+                    v[i] = (float) (0.5 * random.nextDouble());
+                }
+            }
+        }
+        TrainingCheckpoint checkpoint = new TrainingCheckpoint(Map.of("architecture", FcnArchitecture.NAME), form);
+        Path weights = dir.resolve("w.ckpt");
+        checkpoint.write(weights);
+        Path graph = dir.resolve("graph.json");
+        Files.writeString(graph, FcnGraphJson.write(FcnArchitecture.defaults()));
+        for (int[] hw : new int[][] {{96, 128}, {64, 208}}) {
+            FcnArchitecture arch = FcnArchitecture.defaults().withInputSize(hw[0], hw[1]);
+            int n = 3 * hw[0] * hw[1];
+            float[] image = new float[n];
+            for (int i = 0; i < n; i++) {
+                image[i] = (float) (2 * random.nextDouble() - 1);
+            }
+            ByteBuffer in = ByteBuffer.allocate(4 * n).order(ByteOrder.LITTLE_ENDIAN);
+            in.asFloatBuffer().put(image);
+            Path input = dir.resolve("in.bin");
+            Files.write(input, in.array());
+            Path output = dir.resolve("out.bin");
+            run(python, SCRIPT.toString(), "--forward", "--graph", graph.toString(), "--weights", weights.toString(),
+                    "--input", input.toString(), "--size", hw[1] + "x" + hw[0], "--out", output.toString());
+            ReferenceForward.Outputs java = new ReferenceForward(checkpoint.weights(arch)).run(image, 1);
+            float[] py = new float[java.segLogits().length + java.depth().length];
+            ByteBuffer.wrap(Files.readAllBytes(output)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(py);
+            double worstSeg = 0;
+            double scale = 0;
+            for (int i = 0; i < java.segLogits().length; i++) {
+                worstSeg = Math.max(worstSeg, Math.abs(py[i] - java.segLogits()[i]));
+                scale = Math.max(scale, Math.abs(java.segLogits()[i]));
+            }
+            double worstDepth = 0;
+            for (int i = 0; i < java.depth().length; i++) {
+                worstDepth = Math.max(worstDepth, Math.abs(py[java.segLogits().length + i] - java.depth()[i]));
+            }
+            assertTrue(scale > 0.1, "logits too small to compare: " + scale);
+            assertTrue(worstSeg <= 1e-4 * Math.max(1, scale), hw[1] + "x" + hw[0] + ": logits differ by " + worstSeg
+                    + " (largest logit " + scale + ")");
+            System.out.printf("%dx%d: logits differ by at most %.2e (largest %.1f), depth by %.2e m%n", hw[1], hw[0],
+                    worstSeg, scale, worstDepth);
+            // depth = 80 m * sigmoid(head): the head's float rounding, at most 1e-4 of the logits' scale, times the
+            // sigmoid's slope (at most 20 m per unit)
+            assertTrue(worstDepth <= 20 * 1e-4 * Math.max(1, scale), hw[1] + "x" + hw[0] + ": depth differs by "
+                    + worstDepth + " m");
+        }
+    }
+
+    /**
+     * A bundle of a few real CamVid frames and synthetic samples; two steps on the CPU straight equal one step, a
+     * stop, and a resumed step; the checkpoint exports through {@code export-model --from} with its provenance.
+     */
+    @Test
+    void bundleTrainsResumesExactlyAndExportsThroughExportModel() throws Exception {
+        String python = python();
+        Path camvid = TestData.root().resolve("camvid");
+        Assumptions.assumeTrue(Files.isDirectory(camvid.resolve("train")), camvid + " not present");
+        Path small = dir.resolve("camvid");
+        Files.createDirectories(small.resolve("train"));
+        Files.createDirectories(small.resolve("trainannot"));
+        for (String name : List.of("0001TP_006690.png", "0016E5_00390.png", "0006R0_f00930.png")) {
+            Files.copy(camvid.resolve("train").resolve(name), small.resolve("train").resolve(name));
+            Files.copy(camvid.resolve("trainannot").resolve(name), small.resolve("trainannot").resolve(name));
+        }
+        Path bundle = dir.resolve("bundle");
+        Cli.Outcome made = Cli.run("train-bundle", "--camvid", small.toString(), "--splits", "train",
+                "--sim-samples", "3", "-o", bundle.toString());
+        assertEquals(0, made.exit(), made.stderr());
+        assertTrue(made.stderr().contains("3 CamVid frames, 3 synthetic samples"), made.stderr());
+        assertTrue(Files.isRegularFile(bundle.resolve("sim/000002.depth.png")));
+        Cli.Outcome again = Cli.run("train-bundle", "--camvid", small.toString(), "-o", bundle.toString());
+        assertEquals(1, again.exit());
+        assertTrue(again.stderr().contains("not empty"), again.stderr());
+
+        String[] common = {python, SCRIPT.toString(), "--bundle", bundle.toString(), "--splits", "train",
+                "--steps", "2", "--warmup", "1", "--camvid-batch", "2", "--sim-batch", "1", "--crop", "64x48",
+                "--eval-every", "100", "--log-every", "1", "--cpu"};
+        Path straight = dir.resolve("straight.ckpt");
+        Path resumed = dir.resolve("resumed.ckpt");
+        run(concat(common, "--out", straight.toString()));
+        String first = run(concat(common, "--out", resumed.toString(), "--stop-after", "1"));
+        assertTrue(first.contains("stopped after step 1 of 2"), first);
+        run(concat(common, "--out", resumed.toString(), "--resume", resumed.toString()));
+        TrainingCheckpoint a = TrainingCheckpoint.read(straight);
+        TrainingCheckpoint b = TrainingCheckpoint.read(resumed);
+        assertEquals("2", a.properties().get("step"));
+        assertEquals(a.tensors().keySet(), b.tensors().keySet());
+        for (String name : a.tensors().keySet()) {
+            assertArrayEquals(a.tensors().get(name).values(), b.tensors().get(name).values(), 1e-6f, name);
+        }
+        assertTrue(a.tensors().containsKey("adam.v/enc.stem.bn.weight"));
+        assertTrue(a.properties().get("trainer").startsWith("scripts/gpu_train.py (PyTorch"));
+
+        Path onnx = dir.resolve("gpu.onnx");
+        Cli.Outcome exported = Cli.run("export-model", "--from", straight.toString(), "--logit-adjust", "0.5",
+                "-o", onnx.toString());
+        assertEquals(0, exported.exit(), exported.stderr());
+        OnnxWeightsReader.Model model = OnnxWeightsReader.readModel(onnx, FcnArchitecture.defaults());
+        Map<String, String> meta = model.metadata();
+        assertTrue(meta.get(ModelContract.WEIGHTS).startsWith("trained by scripts/gpu_train.py"), meta.toString());
+        assertTrue(meta.get(ModelContract.WEIGHTS).endsWith("logit-adjusted (tau 0.50)"), meta.toString());
+        assertTrue(meta.get(ModelContract.TRAINING_DATA).contains("without sequence 0006R0"), meta.toString());
+        assertTrue(meta.get(ModelContract.HELD_OUT).startsWith("CamVid sequence 0006R0, mIoU"), meta.toString());
+        assertEquals(a.properties().get("class_weights"), meta.get(ModelContract.CLASS_WEIGHTS));
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}
