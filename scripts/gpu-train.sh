@@ -1,16 +1,25 @@
 #!/usr/bin/env bash
-# On a lent GPU machine (docs/gpu-training.md): trains the recipe twice side by side with the machine's own PyTorch
-# (scripts/gpu_train.py) — once with CamVid sequence 0006R0 held out (the figure that chooses and reports), once on
-# all of CamVid train + val (the model that ships) — each for SECONDS from its start, and writes under $OUT (or
-# out/gpu): heldout.ckpt, all.ckpt (roadseg's checkpoint format), their logs, and machine.txt (GPU, driver, PyTorch,
-# GPU use every 30 s). Back here: roadseg export-model --from all.ckpt --logit-adjust 0.5 -o MODEL.onnx.
-# Usage: scripts/gpu-train.sh BUNDLE [SECONDS [gpu_train.py options…]]   (BUNDLE from roadseg train-bundle)
+# On a lent GPU machine (docs/gpu-training.md): trains the recipe with the machine's own PyTorch
+# (scripts/gpu_train.py), several runs side by side, each for SECONDS from its start, and writes under $OUT (or
+# out/gpu) NAME.ckpt (roadseg's checkpoint format) and NAME.log per run, and machine.txt (GPU, driver, PyTorch, GPU
+# use every 30 s). Back here: roadseg export-model --from NAME.ckpt --logit-adjust 0.5 -o MODEL.onnx.
+#
+# RUNS lists the runs as NAME:VARIANT:HELD_OUT, VARIANT empty for the bundle's own network (else a folder under
+# BUNDLE/variants/, from train-bundle --variant), HELD_OUT a CamVid sequence or 'none'. Default:
+#   RUNS="heldout::0006R0 all::none"   (the figure that chooses and reports, and the model that would ship)
+# At most 3 runs: the machine returns at most 8 files. 
+# Usage: [RUNS=…] scripts/gpu-train.sh BUNDLE [SECONDS [gpu_train.py options…]]   (BUNDLE from roadseg train-bundle)
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bundle="${1:?usage: scripts/gpu-train.sh BUNDLE [SECONDS [options…]]}"
 seconds="${2:-480}"
 shift $(( $# >= 2 ? 2 : 1 ))
 out="${OUT:-out/gpu}"
+runs=(${RUNS:-heldout::0006R0 all::none})
+if [ ${#runs[@]} -gt 3 ]; then
+  echo "gpu-train: ${#runs[@]} runs in RUNS; at most 3 (8 files come back)" >&2
+  exit 64
+fi
 mkdir -p "$out"
 export PYTHONUNBUFFERED=1
 python="${PYTHON:-python3}"
@@ -19,24 +28,30 @@ python="${PYTHON:-python3}"
   nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap --format=csv,noheader
   "$python" -c "import torch, numpy, PIL; print('python', __import__('sys').version.split()[0], 'torch', torch.__version__, 'cuda', torch.version.cuda, 'numpy', numpy.__version__, 'pillow', PIL.__version__)"
   nproc
+  echo "runs: ${runs[*]}; seconds $seconds; options: $*"
 } > "$out/machine.txt" 2>&1
 ( while true; do sleep 30; nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader \
     >> "$out/machine.txt" 2>&1; done ) &
 monitor=$!
-"$python" scripts/gpu_train.py --bundle "$bundle" --seconds "$seconds" --held-out 0006R0 --out "$out/heldout.ckpt" \
-  --log "$out/heldout.log" "$@" > "$out/heldout.stdout" 2>&1 &
-held=$!
-"$python" scripts/gpu_train.py --bundle "$bundle" --seconds "$seconds" --held-out none --out "$out/all.ckpt" \
-  --log "$out/all.log" "$@" > "$out/all.stdout" 2>&1 &
-all=$!
-wait $held; rc_held=$?
-wait $all; rc_all=$?
+pids=()
+for run in "${runs[@]}"; do
+  IFS=: read -r name variant held <<< "$run"
+  "$python" scripts/gpu_train.py --bundle "$bundle" --seconds "$seconds" --held-out "${held:-0006R0}" \
+    ${variant:+--variant "$variant"} --out "$out/$name.ckpt" "$@" > "$out/$name.log" 2>&1 &
+  pids+=($!)
+done
+codes=()
+for pid in "${pids[@]}"; do
+  wait "$pid"; codes+=($?)
+done
 kill $monitor 2>/dev/null
 cat "$out/machine.txt"
-for run in heldout all; do
-  echo "== $run"
-  grep -E "speed|held-out|checkpoint .*final|done in|Error|error|Traceback" "$out/$run.stdout" | tail -20
-  tail -5 "$out/$run.stdout"
+ok=0
+for i in "${!runs[@]}"; do
+  name="${runs[$i]%%:*}"
+  echo "== $name (exit ${codes[$i]})"
+  grep -E "speed|held-out|checkpoint .*final|done in|Error|error|Traceback" "$out/$name.log" | tail -12
+  tail -3 "$out/$name.log"
+  [ "${codes[$i]}" = 0 ] || ok=1
 done
-echo "exit codes: held-out run $rc_held, all-data run $rc_all"
-[ $rc_held = 0 ] && [ $rc_all = 0 ]
+exit $ok

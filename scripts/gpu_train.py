@@ -418,7 +418,11 @@ def train(args):
         where = f"the CPU ({torch.get_num_threads()} threads)"
     trainer = f"scripts/gpu_train.py (PyTorch {torch.__version__} on {where})"
     log(f"train: {trainer}; bf16 autocast {'on' if cuda and args.bf16 else 'off'}")
-    graph = json.load(open(os.path.join(args.bundle, "graph.json")))
+    home = os.path.join(args.bundle, "variants", args.variant) if args.variant else args.bundle
+    if not os.path.isfile(os.path.join(home, "graph.json")):
+        raise ValueError(f"bundle {args.bundle}: no network {'variant ' + args.variant if args.variant else ''}"
+                         f" (graph.json not found in {home})")
+    graph = json.load(open(os.path.join(home, "graph.json")))
     classes, max_depth = graph["classes"], graph["max_depth"]
     data = load_bundle(args.bundle, args.held_out, device, log)
     if args.held_out and data["held_img"] is None:
@@ -460,7 +464,7 @@ def train(args):
         opt.load_state_dict({"state": state, "param_groups": sd["param_groups"]})
         log(f"resumed at step {first_step - 1} of {total}")
     else:
-        _, tensors = read_checkpoint(args.init or os.path.join(args.bundle, "init.ckpt"))
+        _, tensors = read_checkpoint(args.init or os.path.join(home, "init.ckpt"))
         net.load(tensors)
     ce_weight = weights.to(device)
     amp = cuda and args.bf16
@@ -469,6 +473,8 @@ def train(args):
     def save(step, held_miou, final=False):
         props = settings_properties(args, total)
         props.update({"step": str(step), "architecture": graph["name"]})
+        if "channels" in graph:
+            props["channels"] = graph["channels"]
         if "warm_start" in props0:
             props["warm_start"] = props0["warm_start"]
         tensors = net.state()
@@ -578,7 +584,9 @@ def main(argv=None):
     ap.add_argument("--out", required=True, help="checkpoint to write (roadseg's .ckpt format), or --forward's output")
     ap.add_argument("--log", help="append the log here too")
     ap.add_argument("--resume", help="continue the run of this checkpoint")
-    ap.add_argument("--init", help="initial weights (default: the bundle's init.ckpt)")
+    ap.add_argument("--init", help="initial weights (default: the bundle's init.ckpt, or the variant's)")
+    ap.add_argument("--variant", help="train the network variant of this name (train-bundle --variant: other "
+                                      "channel widths, in BUNDLE/variants/NAME/)")
     ap.add_argument("--splits", default="train,val", help="recorded: the splits the bundle holds")
     ap.add_argument("--held-out", default="0006R0", help="sequence prefix never trained on ('none': train on all)")
     ap.add_argument("--steps", type=int, default=20000)

@@ -40,6 +40,10 @@ final class ExportModelCommand implements Callable<Integer> {
             description = "Input WIDTHxHEIGHT, multiples of 16 (default: ${DEFAULT-VALUE}).")
     String size;
 
+    @Option(names = "--channels", paramLabel = "C1,C2,C3,C4",
+            description = "Channel widths at 1/2, 1/4, 1/8, 1/16 resolution, for random weights (default: 16,32,96,192).")
+    String channels;
+
     @Option(names = "--from", paramLabel = "MODEL",
             description = {"A run's training checkpoint (.ckpt: BatchNorm folded, metadata from its settings; how a",
                     "run trained elsewhere, e.g. scripts/gpu_train.py, becomes a model), or a trained model (.onnx)",
@@ -59,6 +63,9 @@ final class ExportModelCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (from != null || tau != null || classWeights != null) {
+            if (channels != null) {
+                throw new UsageError("--channels is for random weights; a trained model or checkpoint has its own");
+            }
             return fromTrained();
         }
         String[] wh = size.toLowerCase(Locale.ROOT).split("x");
@@ -73,8 +80,12 @@ final class ExportModelCommand implements Callable<Integer> {
         FcnArchitecture arch;
         try {
             arch = FcnArchitecture.defaults().withInputSize(h, w);
+            if (channels != null) {
+                arch = arch.withChannels(channels);
+            }
         } catch (IllegalArgumentException e) {
-            throw new UsageError("--size " + size + ": " + e.getMessage());
+            throw new UsageError((channels != null && e.getMessage().startsWith("channel") ? "--channels "
+                    + channels : "--size " + size) + ": " + e.getMessage());
         }
         FcnWeights weights = FcnWeights.random(arch, seed);
         OnnxModelWriter.write(weights, ModelContract.defaultMetadata(arch, "random (seed " + seed
@@ -112,13 +123,14 @@ final class ExportModelCommand implements Callable<Integer> {
                             + run.properties().get("architecture") + ", expected " + FcnArchitecture.NAME);
                 }
                 try {
-                    weights = run.weights(FcnArchitecture.defaults());
+                    weights = run.weights(Trainer.architecture(run.properties()));
                     metadata = new java.util.LinkedHashMap<>(Trainer.modelMetadata(run.properties()));
                 } catch (java.io.IOException | IllegalArgumentException e) {
                     throw new UserError("model " + model + ": " + e.getMessage());
                 }
             } else {
-                OnnxWeightsReader.Model m = OnnxWeightsReader.readModel(model, FcnArchitecture.defaults());
+                OnnxWeightsReader.Model m = OnnxWeightsReader.readModel(model,
+                        ModelContract.architecture(OnnxWeightsReader.readMetadata(model)));
                 weights = m.weights();
                 metadata = new java.util.LinkedHashMap<>(m.metadata());
             }

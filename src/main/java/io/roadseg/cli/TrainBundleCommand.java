@@ -2,6 +2,7 @@ package io.roadseg.cli;
 
 import io.roadseg.train.TrainingBundle;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -19,15 +20,11 @@ import java.util.concurrent.Callable;
 @Command(name = "train-bundle", mixinStandardHelpOptions = true,
         description = {"Write a training bundle for scripts/gpu_train.py: graph.json (the network), init.ckpt,",
                 "bundle.json, the CamVid frames (JPEG + class ids) and rendered synthetic samples (image, ids, depth)."},
-        footer = {"", "Example:", "  roadseg train-bundle --sim-samples 1200 -o .gpu/bundle",
+        footer = {"", "Example:", "  roadseg train-bundle --sim-samples 400 -o .gpu/bundle",
                 "  then on the GPU machine: python3 scripts/gpu_train.py --bundle .gpu/bundle --out $OUT/run.ckpt …"})
 final class TrainBundleCommand implements Callable<Integer> {
-    @Option(names = "--camvid", description = "CamVid root (default: ../shared/data/camvid beside the project).")
-    Path camvid;
-
-    @Option(names = "--splits", defaultValue = "train,val", split = ",",
-            description = "CamVid splits to include (default: ${DEFAULT-VALUE}); the trainer holds a sequence out.")
-    List<String> splits;
+    @Mixin
+    CamvidOptions data;
 
     @Option(names = "--sim-samples", defaultValue = "1200",
             description = "Synthetic samples to render (default: ${DEFAULT-VALUE}).")
@@ -36,6 +33,16 @@ final class TrainBundleCommand implements Callable<Integer> {
     @Option(names = "--sim-stride", defaultValue = "16",
             description = "Take every Nth sample of the synthetic stream, to span more drives (default: ${DEFAULT-VALUE}).")
     int simStride;
+
+    @Option(names = "--channels", paramLabel = "C1,C2,C3,C4", defaultValue = "16,32,96,192",
+            description = {"Channel widths of the network to train at 1/2, 1/4, 1/8, 1/16 resolution (default:",
+                    "${DEFAULT-VALUE}, the shipped network's); the checkpoint records them and export-model uses them."})
+    String channels;
+
+    @Option(names = "--variant", paramLabel = "C1,C2,C3,C4",
+            description = {"Also write the network with these channel widths (repeatable), to train side by side on the",
+                    "same data: gpu_train.py --variant C1-C2-C3-C4."})
+    List<String> variants = new java.util.ArrayList<>();
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the synthetic drives and initial weights (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -48,18 +55,28 @@ final class TrainBundleCommand implements Callable<Integer> {
         if (simSamples < 0 || simStride < 1) {
             throw new UsageError("--sim-samples must be >= 0 and --sim-stride >= 1");
         }
-        Path root = camvid != null ? camvid : Path.of("../shared/data/camvid");
-        if (!Files.isDirectory(root)) {
-            throw new UserError("data " + root + ": CamVid folder not found");
+        Path root = data.root();
+        io.roadseg.model.FcnArchitecture architecture = widths("--channels", channels);
+        List<io.roadseg.model.FcnArchitecture> others = new java.util.ArrayList<>();
+        for (String v : variants) {
+            others.add(widths("--variant", v));
         }
         TrainingBundle.Summary s;
         try {
-            s = TrainingBundle.write(root, splits, simSamples, seed, simStride, seed, out, System.err);
+            s = TrainingBundle.write(architecture, others, root, data.splits, simSamples, seed, simStride, seed, out, System.err);
         } catch (IOException e) {
             throw new UserError(e.getMessage());
         }
         System.err.printf(Locale.ROOT, "wrote %s: %d CamVid frames, %d synthetic samples, %.1f MB%n", out,
                 s.camvidFrames(), s.simSamples(), s.bytes() / 1e6);
         return 0;
+    }
+
+    private static io.roadseg.model.FcnArchitecture widths(String option, String text) throws UsageError {
+        try {
+            return io.roadseg.model.FcnArchitecture.defaults().withChannels(text);
+        } catch (IllegalArgumentException e) {
+            throw new UsageError(option + " " + text + ": " + e.getMessage());
+        }
     }
 }

@@ -6,6 +6,7 @@ import io.roadseg.model.OnnxWeightsReader;
 import io.roadseg.train.Trainer;
 import io.roadseg.train.TrainingCheckpoint;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -23,12 +24,8 @@ import java.util.concurrent.Callable;
                 "Writes OUT (ONNX) and OUT with .ckpt (weights, BatchNorm statistics, optimiser moments, step):",
                 "--resume OUT.ckpt continues that run exactly, with the same settings."})
 final class TrainCommand implements Callable<Integer> {
-    @Option(names = "--camvid", description = "CamVid root (default: ../shared/data/camvid beside the project).")
-    Path camvid;
-
-    @Option(names = "--splits", defaultValue = "train,val", split = ",",
-            description = "CamVid splits to train on (default: ${DEFAULT-VALUE}).")
-    List<String> splits;
+    @Mixin
+    CamvidOptions data;
 
     @Option(names = "--hold-out", defaultValue = "0006R0",
             description = "CamVid sequence never trained on, scored during training (default: ${DEFAULT-VALUE}; "
@@ -148,12 +145,9 @@ final class TrainCommand implements Callable<Integer> {
             throw new UsageError("--out " + out + ": is the shipped model; train into another file and copy it over "
                     + "once it is measured");
         }
-        Path root = camvid != null ? camvid : Path.of("../shared/data/camvid");
-        if (!Files.isDirectory(root)) {
-            throw new UserError("data " + root + ": CamVid folder not found");
-        }
+        Path root = data.root();
         String heldOut = "none".equals(holdOut) ? "" : holdOut;
-        Trainer.Settings settings = new Trainer.Settings(root, splits, heldOut, steps, camvidBatch, simBatch, w, h,
+        Trainer.Settings settings = new Trainer.Settings(root, data.splits, heldOut, steps, camvidBatch, simBatch, w, h,
                 lr, weightDecay, warmup, scaleMin, scaleMax, !noJitter, classWeightC, pseudoDepthWeight,
                 contactDepthWeight, camvidPitch, seed, threads, evalEvery, checkpointEvery);
         FcnWeights start = FcnWeights.random(FcnArchitecture.defaults(), seed);

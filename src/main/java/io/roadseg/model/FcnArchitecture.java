@@ -193,6 +193,33 @@ public final class FcnArchitecture {
         return new int[] {c1, c2, c3, c4};
     }
 
+    /** @return the channel widths as written in metadata and on the command line, e.g. {@code "16,32,96,192"} */
+    public String channelsText() {
+        return c1 + "," + c2 + "," + c3 + "," + c4;
+    }
+
+    /**
+     * @param text four positive channel widths, comma-separated ({@link #channelsText()}'s form)
+     * @return a copy with those widths
+     * @throws IllegalArgumentException naming the text and the rule
+     */
+    public FcnArchitecture withChannels(String text) {
+        String[] parts = text.split(",");
+        if (parts.length != 4) {
+            throw new IllegalArgumentException("channels '" + text + "': expected four widths C1,C2,C3,C4 (at 1/2,"
+                    + " 1/4, 1/8 and 1/16 resolution), e.g. 16,32,96,192");
+        }
+        int[] c = new int[4];
+        try {
+            for (int i = 0; i < 4; i++) {
+                c[i] = Integer.parseInt(parts[i].strip());
+            }
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("channels '" + text + "': widths must be whole numbers");
+        }
+        return withChannels(c[0], c[1], c[2], c[3]);
+    }
+
     /** @return metres that the depth output approaches as the sigmoid saturates */
     public float maxDepth() {
         return maxDepth;

@@ -8,7 +8,8 @@ import java.util.Locale;
  * still written down once, here. One object per layer in execution order, with an {@code op} and the record's
  * fields:
  * <pre>
- * {"name": "fcn-md-v2", "input": "image", "outputs": ["seg_logits", "depth"], "classes": 11, "max_depth": 80.0,
+ * {"name": "fcn-md-v2", "input": "image", "outputs": ["seg_logits", "depth"], "classes": 11,
+ *  "channels": "16,32,96,192", "max_depth": 80.0,
  *  "stride": 16, "batch_norm": {"momentum": 0.1, "epsilon": 1e-05},
  *  "layers": [{"op": "conv", "name": "enc.stem", "input": "image", "in": 3, "out": 16, "kernel": 3, "stride": 2,
  *              "padding": 1, "dilation": 1, "groups": 1, "bn": true}, {"op": "prelu", ...}, ...]}
@@ -26,9 +27,9 @@ public final class FcnGraphJson {
     public static String write(FcnArchitecture architecture) {
         StringBuilder b = new StringBuilder(32 * 1024);
         b.append(String.format(Locale.ROOT, "{\"name\": \"%s\", \"input\": \"%s\", \"outputs\": [\"%s\", \"%s\"],"
-                        + " \"classes\": %d, \"max_depth\": %s, \"stride\": %d,%n \"batch_norm\": {\"momentum\": %s,"
+                        + " \"classes\": %d, \"channels\": \"%s\", \"max_depth\": %s, \"stride\": %d,%n \"batch_norm\": {\"momentum\": %s,"
                         + " \"epsilon\": %s},%n \"layers\": [%n", FcnArchitecture.NAME, FcnArchitecture.INPUT,
-                FcnArchitecture.SEG_OUTPUT, FcnArchitecture.DEPTH_OUTPUT, architecture.classes(),
+                FcnArchitecture.SEG_OUTPUT, FcnArchitecture.DEPTH_OUTPUT, architecture.classes(), architecture.channelsText(),
                 Float.toString(architecture.maxDepth()), FcnArchitecture.STRIDE, Double.toString(FcnArchitecture.BN_MOMENTUM),
                 Float.toString(FcnArchitecture.BN_EPSILON)));
         boolean first = true;

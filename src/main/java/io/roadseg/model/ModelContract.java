@@ -78,6 +78,13 @@ public final class ModelContract {
     /** Key: free text, the logit adjustment baked into the segmentation head's bias, if any (optional). */
     public static final String LOGIT_ADJUSTMENT = "roadseg.logit_adjustment";
 
+    /**
+     * Key: the {@link FcnArchitecture}'s channel widths at 1/2, 1/4, 1/8 and 1/16 resolution, e.g. {@code 16,32,96,192};
+     * optional, models without it have the defaults. The runtime does not need it (it runs the ONNX graph); the
+     * tools that read the weights back do ({@link #architecture}).
+     */
+    public static final String CHANNELS = "roadseg.channels";
+
     /** The contract version this class writes. */
     public static final String FORMAT_VERSION = "1";
     /** The only pixel order written so far. */
@@ -170,8 +177,20 @@ public final class ModelContract {
         m.put(DEPTH_UNITS, DEPTH_UNITS_METRES);
         m.put(MAX_DEPTH, number(architecture.maxDepth()));
         m.put(FOCAL_PX, number(focalPx));
+        m.put(CHANNELS, architecture.channelsText());
         m.put(WEIGHTS, weightsDescription);
         return m;
+    }
+
+    /**
+     * The architecture a roadseg model's weights have: the defaults with the channel widths of {@link #CHANNELS},
+     * where the metadata records them.
+     *
+     * @throws IllegalArgumentException if {@link #CHANNELS} is malformed
+     */
+    public static FcnArchitecture architecture(Map<String, String> metadata) {
+        String channels = metadata.get(CHANNELS);
+        return channels == null ? FcnArchitecture.defaults() : FcnArchitecture.defaults().withChannels(channels);
     }
 
     /**

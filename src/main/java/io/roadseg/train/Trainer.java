@@ -635,6 +635,17 @@ public final class Trainer {
     }
 
     /**
+     * The network a run's checkpoint holds: the defaults, with the channel widths of its {@code channels} property
+     * where it has one (runs of other widths, {@code roadseg train-bundle --channels}).
+     *
+     * @throws IllegalArgumentException if the property is malformed
+     */
+    public static FcnArchitecture architecture(Map<String, String> properties) {
+        String channels = properties.get("channels");
+        return channels == null ? FcnArchitecture.defaults() : FcnArchitecture.defaults().withChannels(channels);
+    }
+
+    /**
      * The metadata of the model a run's checkpoint exports as: what it was trained on, with which settings, its class
      * weights and its held-out score. Built from the checkpoint's properties alone, so a checkpoint written by another
      * trainer with the same keys ({@code scripts/gpu_train.py}, which adds {@value #TRAINER}) exports the same way.
@@ -642,7 +653,7 @@ public final class Trainer {
      * @throws IllegalArgumentException naming a setting the properties lack
      */
     public static Map<String, String> modelMetadata(Map<String, String> properties) {
-        FcnArchitecture architecture = FcnArchitecture.defaults();
+        FcnArchitecture architecture = architecture(properties);
         java.util.function.Function<String, String> get = key -> {
             String v = properties.get(key);
             if (v == null) {

@@ -40,6 +40,7 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
  * <pre>
  * graph.json             the network ({@link FcnGraphJson}): defined here, interpreted there
  * init.ckpt              seeded initial weights in training form ({@link TrainingCheckpoint#trainingForm})
+ * variants/NAME/         graph.json and init.ckpt of further networks of other channel widths, if asked for
  * bundle.json            frames, camera, road depth by row, normalisation, class names, synthetic samples
  * camvid/NAME.jpg|.png   the CamVid frames of the chosen splits at 480x360: JPEG (quality {@value #JPEG_QUALITY}) and
  *                        class ids (PNG, 11 = void), exactly as {@link Trainer} holds them in memory
@@ -65,6 +66,9 @@ public final class TrainingBundle {
     }
 
     /**
+     * @param architecture the network to train (its channel widths go into graph.json and the checkpoints)
+     * @param variants    further networks (other widths) to train on the same data: each gets
+     *                    {@code variants/NAME/graph.json} and {@code init.ckpt} ({@link #variantName})
      * @param camvid      CamVid root
      * @param splits      splits to include (the trainer holds a sequence out itself)
      * @param simSamples  synthetic samples to render
@@ -75,8 +79,9 @@ public final class TrainingBundle {
      * @param log         progress lines
      * @throws IOException naming the file that could not be read or written
      */
-    public static Summary write(Path camvid, List<String> splits, int simSamples, long simSeed, int simStride,
-                                long initSeed, Path out, PrintStream log) throws IOException {
+    public static Summary write(FcnArchitecture architecture, List<FcnArchitecture> variants, Path camvid,
+                                List<String> splits, int simSamples, long simSeed, int simStride, long initSeed,
+                                Path out, PrintStream log) throws IOException {
         if (simSamples < 0 || simStride < 1) {
             throw new IllegalArgumentException("synthetic samples " + simSamples + " must be >= 0 and stride "
                     + simStride + " >= 1");
@@ -88,15 +93,17 @@ public final class TrainingBundle {
                 }
             }
         }
-        Files.createDirectories(out.resolve("camvid"));
-        Files.createDirectories(out.resolve("sim"));
-        FcnArchitecture architecture = FcnArchitecture.defaults();
-        Files.writeString(out.resolve("graph.json"), FcnGraphJson.write(architecture), StandardCharsets.UTF_8);
-        Map<String, String> initProperties = new java.util.LinkedHashMap<>();
-        initProperties.put("architecture", FcnArchitecture.NAME);
-        initProperties.put("init_seed", Long.toString(initSeed));
-        new TrainingCheckpoint(initProperties, TrainingCheckpoint.trainingForm(FcnWeights.random(architecture,
-                initSeed))).write(out.resolve("init.ckpt"));
+        try {
+            Files.createDirectories(out.resolve("camvid"));
+            Files.createDirectories(out.resolve("sim"));
+        } catch (IOException e) {
+            throw new IOException("bundle " + out + ": the folder cannot be created (" + e.getClass().getSimpleName()
+                    + ": " + e.getMessage() + ")");
+        }
+        writeNetwork(architecture, initSeed, out);
+        for (FcnArchitecture variant : variants) {
+            writeNetwork(variant, initSeed, out.resolve("variants").resolve(variantName(variant)));
+        }
 
         int fw = Trainer.CAMVID_CAMERA.width();
         int fh = Trainer.CAMVID_CAMERA.height();
@@ -176,6 +183,23 @@ public final class TrainingBundle {
             bytes = walk.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
         }
         return new Summary(frames.size(), simSamples, bytes);
+    }
+
+    /** @return the folder name of a network variant under {@code variants/}: its widths, e.g. {@code 24-48-128-256} */
+    public static String variantName(FcnArchitecture architecture) {
+        return architecture.channelsText().replace(',', '-');
+    }
+
+    /** graph.json and init.ckpt (seeded initial weights in training form) of one network. */
+    private static void writeNetwork(FcnArchitecture architecture, long initSeed, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("graph.json"), FcnGraphJson.write(architecture), StandardCharsets.UTF_8);
+        Map<String, String> initProperties = new java.util.LinkedHashMap<>();
+        initProperties.put("architecture", FcnArchitecture.NAME);
+        initProperties.put("channels", architecture.channelsText());
+        initProperties.put("init_seed", Long.toString(initSeed));
+        new TrainingCheckpoint(initProperties, TrainingCheckpoint.trainingForm(FcnWeights.random(architecture,
+                initSeed))).write(dir.resolve("init.ckpt"));
     }
 
     private static void write(Path file, Mat mat, IntPointer params) throws IOException {

@@ -148,4 +148,31 @@ class ExportModelTest {
         assertTrue(notOne.stderr().contains("not a roadseg training checkpoint"), notOne.stderr());
         assertFalse(Files.exists(dir.resolve("x.onnx")));
     }
+
+    /** A network of other widths: written with its widths in the metadata, read back and adjusted by them. */
+    @Test
+    void otherChannelWidthsAreRecordedAndReadBack() throws Exception {
+        Path wide = dir.resolve("wide.onnx");
+        Cli.Outcome ok = Cli.run("export-model", "--channels", "24,48,128,224", "--seed", "2", "-o", wide.toString());
+        assertEquals(0, ok.exit(), ok.stderr());
+        java.util.Map<String, String> meta = OnnxWeightsReader.readMetadata(wide);
+        assertEquals("24,48,128,224", meta.get(ModelContract.CHANNELS));
+        FcnArchitecture arch = ModelContract.architecture(meta);
+        assertArrayEquals(new int[] {24, 48, 128, 224}, arch.channels());
+        assertEquals(FcnWeights.random(arch.withInputSize(352, 480), 2), OnnxWeightsReader.readModel(wide, arch)
+                .weights());
+        Path adjusted = dir.resolve("wide-adjusted.onnx");
+        Cli.Outcome adjust = Cli.run("export-model", "--from", wide.toString(), "--logit-adjust", "0.5",
+                "--class-weights", WEIGHTS, "-o", adjusted.toString());
+        assertEquals(0, adjust.exit(), adjust.stderr());
+        assertEquals("24,48,128,224", OnnxWeightsReader.readMetadata(adjusted).get(ModelContract.CHANNELS));
+
+        Cli.Outcome bad = Cli.run("export-model", "--channels", "24,48,128", "-o", dir.resolve("b.onnx").toString());
+        assertEquals(2, bad.exit(), bad.stderr());
+        assertTrue(bad.stderr().contains("--channels 24,48,128: channels '24,48,128': expected four widths"),
+                bad.stderr());
+        Cli.Outcome mixed = Cli.run("export-model", "--channels", "8,8,8,8", "--from", wide.toString(),
+                "--logit-adjust", "0.5", "-o", dir.resolve("c.onnx").toString());
+        assertEquals(2, mixed.exit(), mixed.stderr());
+    }
 }

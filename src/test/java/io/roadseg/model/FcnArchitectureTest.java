@@ -174,6 +174,7 @@ class FcnArchitectureTest {
         java.util.List<Object> layers = io.roadseg.ros.Json.array(io.roadseg.ros.Json.at(doc, "layers"));
         assertEquals(arch.layers().size(), layers.size());
         assertEquals(11.0, io.roadseg.ros.Json.at(doc, "classes"));
+        assertEquals("16,32,96,192", io.roadseg.ros.Json.at(doc, "channels"));
         assertEquals((double) FcnArchitecture.BN_EPSILON, (double) io.roadseg.ros.Json.at(doc, "batch_norm",
                 "epsilon"), 1e-12);
         int convs = 0;

@@ -146,7 +146,8 @@ class GpuTrainScriptTest {
 
     /**
      * A bundle of a few real CamVid frames and synthetic samples; two steps on the CPU straight equal one step, a
-     * stop, and a resumed step; the checkpoint exports through {@code export-model --from} with its provenance.
+     * stop, and a resumed step; the checkpoint exports through {@code export-model --from} with its provenance; a
+     * network variant of other widths trains from the same bundle and exports with them.
      */
     @Test
     void bundleTrainsResumesExactlyAndExportsThroughExportModel() throws Exception {
@@ -162,7 +163,7 @@ class GpuTrainScriptTest {
         }
         Path bundle = dir.resolve("bundle");
         Cli.Outcome made = Cli.run("train-bundle", "--camvid", small.toString(), "--splits", "train",
-                "--sim-samples", "3", "-o", bundle.toString());
+                "--sim-samples", "3", "--variant", "8,16,32,64", "-o", bundle.toString());
         assertEquals(0, made.exit(), made.stderr());
         assertTrue(made.stderr().contains("3 CamVid frames, 3 synthetic samples"), made.stderr());
         assertTrue(Files.isRegularFile(bundle.resolve("sim/000002.depth.png")));
@@ -200,6 +201,17 @@ class GpuTrainScriptTest {
         assertTrue(meta.get(ModelContract.TRAINING_DATA).contains("without sequence 0006R0"), meta.toString());
         assertTrue(meta.get(ModelContract.HELD_OUT).startsWith("CamVid sequence 0006R0, mIoU"), meta.toString());
         assertEquals(a.properties().get("class_weights"), meta.get(ModelContract.CLASS_WEIGHTS));
+
+        // a variant of other widths trains from the same bundle and exports with its widths
+        Path narrow = dir.resolve("narrow.ckpt");
+        run(concat(common, "--variant", "8-16-32-64", "--out", narrow.toString()));
+        assertEquals("8,16,32,64", TrainingCheckpoint.read(narrow).properties().get("channels"));
+        Path narrowOnnx = dir.resolve("narrow.onnx");
+        Cli.Outcome narrowExport = Cli.run("export-model", "--from", narrow.toString(), "-o", narrowOnnx.toString());
+        assertEquals(0, narrowExport.exit(), narrowExport.stderr());
+        Map<String, String> narrowMeta = OnnxWeightsReader.readMetadata(narrowOnnx);
+        assertEquals("8,16,32,64", narrowMeta.get(ModelContract.CHANNELS));
+        OnnxWeightsReader.readModel(narrowOnnx, ModelContract.architecture(narrowMeta));
     }
 
     private static String[] concat(String[] a, String... b) {
