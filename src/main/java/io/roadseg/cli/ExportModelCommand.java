@@ -118,13 +118,9 @@ final class ExportModelCommand implements Callable<Integer> {
         try {
             if (checkpoint) {
                 TrainingCheckpoint run = TrainingCheckpoint.read(model);
-                if (!FcnArchitecture.NAME.equals(run.properties().get("architecture"))) {
-                    throw new UserError("checkpoint " + model + ": of architecture "
-                            + run.properties().get("architecture") + ", expected " + FcnArchitecture.NAME);
-                }
                 try {
-                    weights = run.weights(Trainer.architecture(run.properties()));
-                    metadata = new java.util.LinkedHashMap<>(Trainer.modelMetadata(run.properties()));
+                    weights = run.weights(run.architecture());
+                    metadata = new java.util.LinkedHashMap<>(Trainer.modelMetadata(run));
                 } catch (java.io.IOException | IllegalArgumentException e) {
                     throw new UserError("model " + model + ": " + e.getMessage());
                 }

@@ -220,6 +220,16 @@ public final class FcnArchitecture {
         return withChannels(c[0], c[1], c[2], c[3]);
     }
 
+    /**
+     * @param channelsText channel widths as {@link #channelsText()} writes them (a model's metadata, a run's
+     *                     checkpoint), or null where they are not recorded
+     * @return the defaults with those widths, or the defaults
+     * @throws IllegalArgumentException if the text is malformed
+     */
+    public static FcnArchitecture withChannelsOrDefaults(String channelsText) {
+        return channelsText == null ? DEFAULTS : DEFAULTS.withChannels(channelsText);
+    }
+
     /** @return metres that the depth output approaches as the sigmoid saturates */
     public float maxDepth() {
         return maxDepth;

@@ -189,8 +189,7 @@ public final class ModelContract {
      * @throws IllegalArgumentException if {@link #CHANNELS} is malformed
      */
     public static FcnArchitecture architecture(Map<String, String> metadata) {
-        String channels = metadata.get(CHANNELS);
-        return channels == null ? FcnArchitecture.defaults() : FcnArchitecture.defaults().withChannels(channels);
+        return FcnArchitecture.withChannelsOrDefaults(metadata.get(CHANNELS));
     }
 
     /**

@@ -43,11 +43,7 @@ public final class SimDataset implements Iterator<SimDataset.Sample>, AutoClosea
             throw new IllegalArgumentException("prefetch must be ≥ 1, got " + prefetch);
         }
         this.seed = seed;
-        double sx = (double) width / base.width();
-        double sy = (double) height / base.height();
-        this.camera = new CameraCalibration(base.name() + "@" + width + "x" + height, width, height, base.fx() * sx,
-                base.fy() * sy, base.cx() * sx, base.cy() * sy, base.k1(), base.k2(), base.p1(), base.p2(),
-                base.mountHeightM(), base.pitchDeg(), base.rollDeg());
+        this.camera = scaled(base, width, height);
         this.queue = new ArrayBlockingQueue<>(prefetch);
         this.producer = new Thread(() -> produce(first), "roadseg-sim-dataset");
         this.producer.setDaemon(true);
@@ -58,8 +54,30 @@ public final class SimDataset implements Iterator<SimDataset.Sample>, AutoClosea
         return camera;
     }
 
+    /** @return {@code base} scaled to {@code width x height} (field of view and mounting kept) */
+    public static CameraCalibration scaled(CameraCalibration base, int width, int height) {
+        double sx = (double) width / base.width();
+        double sy = (double) height / base.height();
+        return new CameraCalibration(base.name() + "@" + width + "x" + height, width, height, base.fx() * sx,
+                base.fy() * sy, base.cx() * sx, base.cy() * sy, base.k1(), base.k2(), base.p1(), base.p2(),
+                base.mountHeightM(), base.pitchDeg(), base.rollDeg());
+    }
+
     /** Renders sample {@code index} on the calling thread (what the background thread does). */
     public Sample render(long index, RoadSceneRenderer renderer, TownScene[] cache) {
+        return render(seed, camera, index, renderer, cache);
+    }
+
+    /**
+     * Renders sample {@code index} of the data set of {@code seed} on the calling thread, without a dataset (and its
+     * background thread): what {@link #next()} returns for that index when the dataset's camera is {@code camera}
+     * ({@link #scaled}).
+     *
+     * @param renderer a renderer for {@code camera}
+     * @param cache    one slot holding the last drive's scene, reused while consecutive indices stay in one drive
+     */
+    public static Sample render(long seed, CameraCalibration camera, long index, RoadSceneRenderer renderer,
+                                TownScene[] cache) {
         long drive = index / FRAMES_PER_DRIVE;
         long driveSeed = TownScene.hash(seed, 90, drive, 0);
         SimDrive d = new SimDrive("town", driveSeed, FRAMES_PER_DRIVE * FRAME_STRIDE, 30,

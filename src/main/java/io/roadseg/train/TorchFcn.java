@@ -3,6 +3,7 @@ package io.roadseg.train;
 import io.roadseg.model.FcnArchitecture;
 import io.roadseg.model.FcnLayer;
 import io.roadseg.model.FcnWeights;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -178,25 +179,22 @@ final class TorchFcn implements AutoCloseable {
 
     /** Copies a tensor's values and shape to the heap, as a checkpoint holds them. */
     static TrainingCheckpoint.Tensor checkpointTensor(Tensor t) {
-        FcnWeights.Tensor copy = copy(t);
-        long[] shape = new long[copy.shape().length];
-        for (int i = 0; i < shape.length; i++) {
-            shape[i] = copy.shape()[i];
-        }
-        return new TrainingCheckpoint.Tensor(shape, copy.values());
+        return TrainingCheckpoint.tensor(copy(t));
     }
 
     /** Copies a tensor's values to the heap. */
     static FcnWeights.Tensor copy(Tensor tensor) {
-        Tensor t = tensor.detach().cpu().contiguous();
-        float[] values = new float[(int) t.numel()];
-        t.data_ptr_float().get(values);
-        long[] sizes = t.sizes().vec().get();
-        int[] shape = new int[sizes.length];
-        for (int i = 0; i < sizes.length; i++) {
-            shape[i] = (int) sizes[i];
+        try (PointerScope scope = new PointerScope()) { // the detached CPU copy and its views are freed here
+            Tensor t = tensor.detach().cpu().contiguous();
+            float[] values = new float[(int) t.numel()];
+            t.data_ptr_float().get(values);
+            long[] sizes = t.sizes().vec().get();
+            int[] shape = new int[sizes.length];
+            for (int i = 0; i < sizes.length; i++) {
+                shape[i] = (int) sizes[i];
+            }
+            return new FcnWeights.Tensor(shape, values);
         }
-        return new FcnWeights.Tensor(shape, values);
     }
 
     /** Overwrites a tensor's values (same number of elements) from the heap. */

@@ -629,20 +629,10 @@ public final class Trainer {
         if (!Double.isNaN(heldOutIou)) {
             properties.put(HELD_OUT_MIOU, Double.toString(heldOutIou));
         }
-        new TrainingCheckpoint(properties, tensors).write(checkpointFor(out));
-        Map<String, String> metadata = modelMetadata(properties);
+        TrainingCheckpoint checkpoint = new TrainingCheckpoint(properties, tensors);
+        checkpoint.write(checkpointFor(out));
+        Map<String, String> metadata = modelMetadata(checkpoint);
         OnnxModelWriter.write(net.weights(modelArchitecture), metadata, out);
-    }
-
-    /**
-     * The network a run's checkpoint holds: the defaults, with the channel widths of its {@code channels} property
-     * where it has one (runs of other widths, {@code roadseg train-bundle --channels}).
-     *
-     * @throws IllegalArgumentException if the property is malformed
-     */
-    public static FcnArchitecture architecture(Map<String, String> properties) {
-        String channels = properties.get("channels");
-        return channels == null ? FcnArchitecture.defaults() : FcnArchitecture.defaults().withChannels(channels);
     }
 
     /**
@@ -650,17 +640,12 @@ public final class Trainer {
      * weights and its held-out score. Built from the checkpoint's properties alone, so a checkpoint written by another
      * trainer with the same keys ({@code scripts/gpu_train.py}, which adds {@value #TRAINER}) exports the same way.
      *
-     * @throws IllegalArgumentException naming a setting the properties lack
+     * @throws IllegalArgumentException naming a setting the checkpoint lacks
      */
-    public static Map<String, String> modelMetadata(Map<String, String> properties) {
-        FcnArchitecture architecture = architecture(properties);
-        java.util.function.Function<String, String> get = key -> {
-            String v = properties.get(key);
-            if (v == null) {
-                throw new IllegalArgumentException("the checkpoint lacks the setting '" + key + "'");
-            }
-            return v;
-        };
+    public static Map<String, String> modelMetadata(TrainingCheckpoint run) {
+        FcnArchitecture architecture = run.architecture();
+        Map<String, String> properties = run.properties();
+        java.util.function.Function<String, String> get = run::property;
         String heldOut = get.apply("held_out");
         String warm = properties.getOrDefault("warm_start", "");
         String trainer = properties.getOrDefault(TRAINER, "");
@@ -685,7 +670,6 @@ public final class Trainer {
         return metadata;
     }
 
-
     /** Restores network, BatchNorm statistics and optimiser; returns the step the checkpoint was taken at. */
     private long restore(TrainingCheckpoint checkpoint, TorchFcn net, AdamW adam) throws IOException {
         Map<String, String> expected = settings.properties();
@@ -708,10 +692,18 @@ public final class Trainer {
         return Long.parseLong(checkpoint.property("step"));
     }
 
+    /** The checkpoint must hold the network this trainer trains: the default architecture and widths. */
     private static void requireArchitecture(TrainingCheckpoint checkpoint, String option) throws IOException {
-        if (!FcnArchitecture.NAME.equals(checkpoint.properties().get("architecture"))) {
-            throw new IOException(option + ": checkpoint of architecture "
-                    + checkpoint.properties().get("architecture") + ", expected " + FcnArchitecture.NAME);
+        FcnArchitecture held;
+        try {
+            held = checkpoint.architecture();
+        } catch (IllegalArgumentException e) {
+            throw new IOException(option + ": " + e.getMessage());
+        }
+        if (!Arrays.equals(held.channels(), FcnArchitecture.defaults().channels())) {
+            throw new IOException(option + ": checkpoint of channel widths " + held.channelsText() + "; roadseg train"
+                    + " trains the default network (" + FcnArchitecture.defaults().channelsText() + "), other widths"
+                    + " train with scripts/gpu_train.py");
         }
     }
 

@@ -127,36 +127,31 @@ public final class TrainingBundle {
             }
             log.printf(Locale.ROOT, "bundle: %d CamVid frames of %s%n", frames.size(), splits);
 
-            SimDataset sim = null;
-            RoadSceneRenderer renderer = null;
+            CameraCalibration camera = SimDataset.scaled(Trainer.CAMVID_CAMERA, fw, fh);
+            RoadSceneRenderer renderer = new RoadSceneRenderer(camera);
             TownScene[] cache = new TownScene[1];
-            try (Mat ids = new Mat(fh, fw, CV_8UC1); Mat depth = new Mat(fh, fw, CV_16UC1)) {
+            short[] depthUnits = new short[fw * fh];
+            try (Mat ids = new Mat(fh, fw, CV_8UC1); Mat depth = new Mat(fh, fw, CV_16UC1);
+                 BytePointer imageView = image.data(); BytePointer idsView = ids.data();
+                 ShortPointer depthView = new ShortPointer(depth.data())) {
                 for (int k = 0; k < simSamples; k++) {
-                    if (sim == null) {
-                        sim = new SimDataset(simSeed, Trainer.CAMVID_CAMERA, fw, fh, 1, Long.MAX_VALUE / 2);
-                        renderer = new RoadSceneRenderer(sim.camera());
-                    }
-                    SimDataset.Sample s = sim.render((long) k * simStride, renderer, cache);
+                    SimDataset.Sample s = SimDataset.render(simSeed, camera, (long) k * simStride, renderer, cache);
                     String stem = String.format(Locale.ROOT, "%06d", k);
-                    image.data().put(s.bgr());
-                    ids.data().put(s.classIds());
-                    short[] mm = new short[fw * fh];
+                    imageView.put(s.bgr());
+                    idsView.put(s.classIds());
                     float[] d = s.depth();
-                    for (int p = 0; p < mm.length; p++) {
+                    for (int p = 0; p < depthUnits.length; p++) {
+                        // 1/256 m (KITTI's convention, to 255 m: the model's 80 m fit, unlike the recordings' mm)
                         double v = Math.rint(Math.min(d[p], 255.0) * 256);
-                        mm[p] = (short) (d[p] > 0 && Float.isFinite(d[p]) ? Math.max(1, v) : 0);
+                        depthUnits[p] = (short) (d[p] > 0 && Float.isFinite(d[p]) ? Math.max(1, v) : 0);
                     }
-                    new ShortPointer(depth.data()).put(mm);
+                    depthView.put(depthUnits);
                     write(out.resolve("sim").resolve(stem + ".jpg"), image, jpeg);
                     write(out.resolve("sim").resolve(stem + ".ids.png"), ids, png);
                     write(out.resolve("sim").resolve(stem + ".depth.png"), depth, png);
                     if ((k + 1) % 200 == 0) {
                         log.printf(Locale.ROOT, "bundle: %d of %d synthetic samples%n", k + 1, simSamples);
                     }
-                }
-            } finally {
-                if (sim != null) {
-                    sim.close();
                 }
             }
         }
@@ -196,7 +191,7 @@ public final class TrainingBundle {
         Files.writeString(dir.resolve("graph.json"), FcnGraphJson.write(architecture), StandardCharsets.UTF_8);
         Map<String, String> initProperties = new java.util.LinkedHashMap<>();
         initProperties.put("architecture", FcnArchitecture.NAME);
-        initProperties.put("channels", architecture.channelsText());
+        initProperties.put(TrainingCheckpoint.CHANNELS, architecture.channelsText());
         initProperties.put("init_seed", Long.toString(initSeed));
         new TrainingCheckpoint(initProperties, TrainingCheckpoint.trainingForm(FcnWeights.random(architecture,
                 initSeed))).write(dir.resolve("init.ckpt"));

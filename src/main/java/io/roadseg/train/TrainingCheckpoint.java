@@ -44,6 +44,8 @@ public record TrainingCheckpoint(Map<String, String> properties, Map<String, Ten
     /** Name prefix of BatchNorm running statistics. */
     static final String BUFFER = "buffer/";
     private static final String BN = ".bn.";
+    /** Property: the network's channel widths ({@link FcnArchitecture#channelsText()}), where not the defaults'. */
+    static final String CHANNELS = "channels";
 
     public TrainingCheckpoint {
         properties = Collections.unmodifiableMap(new LinkedHashMap<>(properties));
@@ -91,7 +93,8 @@ public record TrainingCheckpoint(Map<String, String> properties, Map<String, Ten
         return out;
     }
 
-    private static Tensor tensor(FcnWeights.Tensor t) {
+    /** @return a copy of an exported-form tensor as a checkpoint holds it (dimensions as longs) */
+    static Tensor tensor(FcnWeights.Tensor t) {
         long[] shape = new long[t.shape().length];
         for (int i = 0; i < shape.length; i++) {
             shape[i] = t.shape()[i];
@@ -155,6 +158,21 @@ public record TrainingCheckpoint(Map<String, String> properties, Map<String, Ten
             }
         }
         return new FcnWeights.Tensor(shape, t.values());
+    }
+
+    /**
+     * The network this checkpoint holds: the defaults, with the channel widths of its {@value #CHANNELS} property
+     * where it has one (runs of other widths: {@code roadseg train-bundle --channels}).
+     *
+     * @throws IllegalArgumentException if the checkpoint is of another architecture or the widths are malformed
+     */
+    public FcnArchitecture architecture() {
+        String name = properties.get("architecture");
+        if (!FcnArchitecture.NAME.equals(name)) {
+            throw new IllegalArgumentException("checkpoint of architecture " + name + ", expected "
+                    + FcnArchitecture.NAME);
+        }
+        return FcnArchitecture.withChannelsOrDefaults(properties.get(CHANNELS));
     }
 
     String property(String key) {
