@@ -24,7 +24,8 @@ import java.util.concurrent.Callable;
         footer = {"", "Examples:", "  roadseg sim --seed 7 --frames 300 --out recordings/town-drive",
                 "  roadseg sim --bench --calib calibration/dashcam-960x540.yaml"})
 final class SimCommand implements Callable<Integer> {
-    @Option(names = "--scene", defaultValue = "town", description = "Scene (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--scene", defaultValue = "town",
+            description = "Scene: town, or suburb (houses set back, tree lines behind) (default: ${DEFAULT-VALUE}).")
     String scene;
 
     @Option(names = "--seed", defaultValue = "1", description = "Scene and look seed (default: ${DEFAULT-VALUE}).")

@@ -79,6 +79,11 @@ final class TrainCommand implements Callable<Integer> {
                     "row 176 of 360, about 0.5°: engines/roadseg.md)."})
     double camvidPitch;
 
+    @Option(names = "--sim-suburb", paramLabel = "SHARE", defaultValue = "0",
+            description = {"Share of the synthetic drives in the suburb layout (houses set back behind lawns, tree",
+                    "lines behind them: sim://suburb), 0..1 (default: ${DEFAULT-VALUE}, the town only)."})
+    double simSuburb;
+
     @Option(names = "--seed", defaultValue = "1", description = "Seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -135,9 +140,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (!(lr > 0) || weightDecay < 0 || threads < 1 || evalEvery < 1 || checkpointEvery < 1
                 || !(contactDepthWeight >= 0) || camvidBatch < 0 || simBatch < 0 || camvidBatch + simBatch < 1
-                || !(classWeightC > 1) || !(Math.abs(camvidPitch) < 45)) {
+                || !(classWeightC > 1) || !(Math.abs(camvidPitch) < 45) || !(simSuburb >= 0 && simSuburb <= 1)) {
             throw new UsageError("train: --lr and --class-weight-c - 1 must be > 0, --contact-depth-weight >= 0, "
-                    + "--camvid-pitch within ±45°, --threads, --eval-every and --checkpoint-every >= 1, batches >= 0 "
+                    + "--camvid-pitch within ±45°, --sim-suburb in 0..1, --threads, --eval-every and --checkpoint-every >= 1, batches >= 0 "
                     + "with at least one crop");
         }
         new OutputPaths().output("--out", out.toString())
@@ -151,7 +156,7 @@ final class TrainCommand implements Callable<Integer> {
         String heldOut = "none".equals(holdOut) ? "" : holdOut;
         Trainer.Settings settings = new Trainer.Settings(root, data.splits, heldOut, steps, camvidBatch, simBatch, w, h,
                 lr, weightDecay, warmup, scaleMin, scaleMax, !noJitter, classWeightC, pseudoDepthWeight,
-                contactDepthWeight, camvidPitch, seed, threads, evalEvery, checkpointEvery);
+                contactDepthWeight, camvidPitch, simSuburb, seed, threads, evalEvery, checkpointEvery);
         FcnWeights start = FcnWeights.random(FcnArchitecture.defaults(), seed);
         TrainingCheckpoint checkpoint = null;
         try {

@@ -51,7 +51,7 @@ public final class RenderBenchmark {
         byte[] ids = new byte[n];
         float[] depth = new float[n];
         TownScene town = new TownScene(drive.seed(), drive.speed(), drive.speed() * drive.frames() / drive.fps() + 50,
-                moverDensity);
+                moverDensity, drive.scene().equals("suburb"));
         RoadSceneRenderer renderer = new RoadSceneRenderer(c);
         int stride = Math.max(1, drive.frames() / 97);
         int frame = 0;

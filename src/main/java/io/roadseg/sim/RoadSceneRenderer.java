@@ -138,6 +138,7 @@ public final class RoadSceneRenderer {
     private void castStatic(TownScene scene, double sCam, double kappa, double c0, byte[] ids, float[] depth) {
         double line = scene.facadeLine();
         double half = scene.roadHalf;
+        int lines = scene.surfaceLines();
         int n = width * height;
         for (int i = 0; i < n; i++) {
             double dx = rayX[i];
@@ -168,55 +169,69 @@ public final class RoadSceneRenderer {
                     b = (float) l;
                 }
             }
-            // facades and fences on both sides: t·dx − c0 − ½κ(t·dz)² = ±line
+            // facades, fences (and the suburb's set-back houses and tree lines) on both sides, surfaces parallel to
+            // the road: t·dx − c0 − ½κ(t·dz)² = ±offset
             for (int side = -1; side <= 1; side += 2) {
-                double qa = -0.5 * kappa * dz * dz;
-                double qb = dx;
-                double qc = -(c0 + side * line);
-                double t1;
-                double t2;
-                if (Math.abs(qa) < 1e-12) {
-                    if (qb == 0) {
-                        continue;
-                    }
-                    t1 = -qc / qb;
-                    t2 = Double.NaN;
-                } else {
-                    double disc = qb * qb - 4 * qa * qc;
-                    if (disc < 0) {
-                        continue;
-                    }
-                    double sq = Math.sqrt(disc);
-                    double r1 = (-qb - sq) / (2 * qa);
-                    double r2 = (-qb + sq) / (2 * qa);
-                    t1 = Math.min(r1, r2);
-                    t2 = Math.max(r1, r2);
-                }
-                for (int k = 0; k < 2; k++) {
-                    double t = k == 0 ? t1 : t2;
-                    if (!(t > 0.3) || t >= best) {
-                        continue;
-                    }
-                    double y = h + t * dy;
-                    double s = sCam + t * dz;
-                    if (y < 0 || scene.inIntersection(s)) {
-                        continue;
-                    }
-                    long cell = (long) Math.floor(s / TownScene.FACADE_CELL);
-                    double fh = scene.facadeHeight(cell, side);
-                    if (fh > 0 && y <= fh) {
-                        best = t;
-                        cls = BUILDING;
-                    } else if (fh < 0 && y <= -fh) {
-                        best = t;
-                        cls = FENCE;
+                for (int k = 0; k < lines; k++) {
+                    double qa = -0.5 * kappa * dz * dz;
+                    double qb = dx;
+                    double qc = -(c0 + side * scene.surfaceLine(k, side));
+                    double t1;
+                    double t2;
+                    if (Math.abs(qa) < 1e-12) {
+                        if (qb == 0) {
+                            continue;
+                        }
+                        t1 = -qc / qb;
+                        t2 = Double.NaN;
                     } else {
-                        continue;
+                        double disc = qb * qb - 4 * qa * qc;
+                        if (disc < 0) {
+                            continue;
+                        }
+                        double sq = Math.sqrt(disc);
+                        double r1 = (-qb - sq) / (2 * qa);
+                        double r2 = (-qb + sq) / (2 * qa);
+                        t1 = Math.min(r1, r2);
+                        t2 = Math.max(r1, r2);
                     }
-                    surf = S_FACADE;
-                    a = (float) s;
-                    b = (float) y;
-                    break;
+                    for (int root = 0; root < 2; root++) {
+                        double t = root == 0 ? t1 : t2;
+                        if (!(t > 0.3) || t >= best) {
+                            continue;
+                        }
+                        double y = h + t * dy;
+                        double s = sCam + t * dz;
+                        if (y < 0 || scene.inIntersection(s)) {
+                            continue;
+                        }
+                        if (k == 2) { // the suburb's tree line
+                            if (y > scene.treeLineHeight(s, side)) {
+                                continue;
+                            }
+                            best = t;
+                            cls = TREE;
+                        } else {
+                            long cell = (long) Math.floor(s / TownScene.FACADE_CELL);
+                            if (scene.facadeLineOf(cell, side) != k) {
+                                continue;
+                            }
+                            double fh = scene.facadeHeight(cell, side);
+                            if (fh > 0 && y <= fh) {
+                                best = t;
+                                cls = BUILDING;
+                            } else if (fh < 0 && y <= -fh) {
+                                best = t;
+                                cls = FENCE;
+                            } else {
+                                continue;
+                            }
+                        }
+                        surf = S_FACADE;
+                        a = (float) s;
+                        b = (float) y;
+                        break;
+                    }
                 }
             }
             ids[i] = (byte) cls;
@@ -481,7 +496,7 @@ public final class RoadSceneRenderer {
                         g0 = g0 / 3 + 45;
                         b0 = b0 / 3 + 40;
                     }
-                } else {
+                } else if (cls == FENCE) {
                     double ms = s - Math.floor(s / 0.25) * 0.25;
                     if (ms < 0.06) {
                         r0 -= 30;
@@ -489,7 +504,9 @@ public final class RoadSceneRenderer {
                         b0 -= 30;
                     }
                 }
-                tex = (TownScene.hash(scene.seed, 2, (long) Math.floor(s * 4), (long) Math.floor(y * 4)) & 7) - 4;
+                tex = cls == TREE // the suburb's tree line: leaves, as the street trees' crowns
+                        ? (TownScene.hash(scene.seed, 4, (long) Math.floor(s * 3), (long) Math.floor(y * 3)) & 31) - 16
+                        : (TownScene.hash(scene.seed, 2, (long) Math.floor(s * 4), (long) Math.floor(y * 4)) & 7) - 4;
             } else {
                 int k = object[i];
                 int color = objColor[k];

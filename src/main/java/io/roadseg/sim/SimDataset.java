@@ -11,7 +11,8 @@ import java.util.concurrent.TimeUnit;
  * rendered ahead of use on a background thread into a bounded queue. Sample {@code i} depends only on
  * {@code (seed, i)}: every block of {@value #FRAMES_PER_DRIVE} samples is a fresh drive (its own town and look,
  * seeded from the dataset seed and the block), sampled every {@value #FRAME_STRIDE}th frame, so a data set is
- * reproducible and varied. The camera is the given calibration scaled to the requested size, so labels are exact at
+ * reproducible and varied. A share of the drives (chosen per drive by hash, {@code suburbShare}) is the suburb layout
+ * instead of the town ({@link TownScene}). The camera is the given calibration scaled to the requested size, so labels are exact at
  * that size (no resampling).
  *
  * <p>Threading: {@link #next()} from one consumer thread; the producer is internal. {@link #close()} stops it.
@@ -25,6 +26,7 @@ public final class SimDataset implements Iterator<SimDataset.Sample>, AutoClosea
     }
 
     private final long seed;
+    private final double suburbShare;
     private final CameraCalibration camera;
     private final BlockingQueue<Sample> queue;
     private final Thread producer;
@@ -39,10 +41,23 @@ public final class SimDataset implements Iterator<SimDataset.Sample>, AutoClosea
      * @param first    index of the first sample (to resume a run)
      */
     public SimDataset(long seed, CameraCalibration base, int width, int height, int prefetch, long first) {
+        this(seed, 0, base, width, height, prefetch, first);
+    }
+
+    /**
+     * @param suburbShare share of the drives in the suburb layout, 0..1 (0: town only, the data set before the suburb
+     *                    existed, sample for sample)
+     */
+    public SimDataset(long seed, double suburbShare, CameraCalibration base, int width, int height, int prefetch,
+                      long first) {
         if (prefetch < 1) {
             throw new IllegalArgumentException("prefetch must be ≥ 1, got " + prefetch);
         }
+        if (!(suburbShare >= 0 && suburbShare <= 1)) {
+            throw new IllegalArgumentException("suburb share must be in 0..1, got " + suburbShare);
+        }
         this.seed = seed;
+        this.suburbShare = suburbShare;
         this.camera = scaled(base, width, height);
         this.queue = new ArrayBlockingQueue<>(prefetch);
         this.producer = new Thread(() -> produce(first), "roadseg-sim-dataset");
@@ -65,7 +80,7 @@ public final class SimDataset implements Iterator<SimDataset.Sample>, AutoClosea
 
     /** Renders sample {@code index} on the calling thread (what the background thread does). */
     public Sample render(long index, RoadSceneRenderer renderer, TownScene[] cache) {
-        return render(seed, camera, index, renderer, cache);
+        return render(seed, suburbShare, camera, index, renderer, cache);
     }
 
     /**
@@ -78,11 +93,17 @@ public final class SimDataset implements Iterator<SimDataset.Sample>, AutoClosea
      */
     public static Sample render(long seed, CameraCalibration camera, long index, RoadSceneRenderer renderer,
                                 TownScene[] cache) {
+        return render(seed, 0, camera, index, renderer, cache);
+    }
+
+    /** As above, for a data set with {@code suburbShare} of its drives in the suburb layout. */
+    public static Sample render(long seed, double suburbShare, CameraCalibration camera, long index,
+                                RoadSceneRenderer renderer, TownScene[] cache) {
         long drive = index / FRAMES_PER_DRIVE;
         long driveSeed = TownScene.hash(seed, 90, drive, 0);
-        SimDrive d = new SimDrive("town", driveSeed, FRAMES_PER_DRIVE * FRAME_STRIDE, 30,
+        SimDrive d = new SimDrive(isSuburb(seed, suburbShare, drive) ? "suburb" : "town", driveSeed, FRAMES_PER_DRIVE * FRAME_STRIDE, 30,
                 20 + TownScene.hash(seed, 91, drive, 0) % 40, camera);
-        if (cache[0] == null || cache[0].seed != driveSeed) {
+        if (cache[0] == null || cache[0].seed != driveSeed || cache[0].suburb != d.scene().equals("suburb")) {
             cache[0] = d.buildScene();
         }
         int n = camera.width() * camera.height();
@@ -91,6 +112,11 @@ public final class SimDataset implements Iterator<SimDataset.Sample>, AutoClosea
         float[] depth = new float[n];
         d.render(cache[0], renderer, (int) (index % FRAMES_PER_DRIVE) * FRAME_STRIDE, bgr, ids, depth);
         return new Sample(index, camera.width(), camera.height(), bgr, ids, depth);
+    }
+
+    /** Whether drive {@code drive} of the data set is a suburb: a fixed draw per (seed, drive). */
+    static boolean isSuburb(long seed, double suburbShare, long drive) {
+        return suburbShare > 0 && TownScene.hash(seed, 92, drive, 0) % 10_000 < suburbShare * 10_000;
     }
 
     private void produce(long first) {

@@ -10,7 +10,8 @@ import java.util.Locale;
  * <p>Threading: immutable and safe to share; {@link #render} runs on the calling thread with the caller's renderer,
  * which belongs to one thread.
  *
- * @param scene    scene name (only {@code town} exists)
+ * @param scene    scene name: {@code town} (facades at the back of the pavement) or {@code suburb} (houses set
+ *                 back behind lawns, tree lines behind them; {@link TownScene})
  * @param seed     scene and look
  * @param frames   frames in the drive
  * @param fps      frames per second
@@ -19,8 +20,8 @@ import java.util.Locale;
 public record SimDrive(String scene, long seed, int frames, double fps, double speedKmh,
                        CameraCalibration camera) {
     public SimDrive {
-        if (!scene.equals("town")) {
-            throw new IllegalArgumentException("scene '" + scene + "' is unknown (known: town)");
+        if (!scene.equals("town") && !scene.equals("suburb")) {
+            throw new IllegalArgumentException("scene '" + scene + "' is unknown (known: town, suburb)");
         }
         if (frames < 1 || frames > 1_000_000) {
             throw new IllegalArgumentException("frames must be in 1..1000000, got " + frames);
@@ -38,7 +39,7 @@ public record SimDrive(String scene, long seed, int frames, double fps, double s
     }
 
     public TownScene buildScene() {
-        return new TownScene(seed, speed(), speed() * frames / fps + 50);
+        return new TownScene(seed, speed(), speed() * frames / fps + 50, scene.equals("suburb"));
     }
 
     /** Renders frame {@code index} into the given arrays (sizes as for {@link RoadSceneRenderer#render}). */

@@ -13,6 +13,13 @@ import static io.roadseg.sim.SceneClasses.*;
  * road, {@code l} metres to the right of its centre line. The look of the drive (colours, sun, haze, noise) is
  * randomised from the same seed ({@link #style}).
  *
+ * <p>Two layouts share this code. The <em>town</em> puts every facade at the back of the pavement. The
+ * <em>suburb</em> ({@code sim://suburb}) sets most houses back behind front lawns (6–25 m, per side and drive),
+ * makes them lower (4.5–10 m) with more gaps between them, and puts a tree line 4–30 m behind them (75 % of the cells, 7–20 m high, its top
+ * uneven): real roadsides whose vegetation and buildings stand well away from the road — what the town, where
+ * everything beside the road is near, never shows the depth decoder. The town's drives render bit for bit as they
+ * did before the suburb existed.
+ *
  * <p>Everything is derived by integer hashing or from one {@link SplittableRandom} at construction, so a scene is
  * bit-identical on every machine. Immutable after construction; safe to share between threads.
  */
@@ -25,6 +32,8 @@ public final class TownScene {
     static final double INTERSECTION_WIDTH = 14;
 
     final long seed;
+    /** The suburb layout (setbacks, lower houses, tree lines); false for the town. */
+    final boolean suburb;
     final int lanes;
     final double laneWidth = 3.5;
     final double roadHalf;
@@ -133,15 +142,21 @@ public final class TownScene {
      * @param length   metres of road the drive covers (movers are spread over it)
      */
     public TownScene(long seed, double egoSpeed, double length) {
-        this(seed, egoSpeed, length, 1);
+        this(seed, egoSpeed, length, 1, false);
+    }
+
+    /** @param suburb the suburb layout instead of the town's (same roads, furniture and movers for a seed) */
+    public TownScene(long seed, double egoSpeed, double length, boolean suburb) {
+        this(seed, egoSpeed, length, 1, suburb);
     }
 
     /**
      * @param moverDensity how many times the usual number of cars, pedestrians and bicyclists (1 = the usual town;
      *                     the renderer benchmark raises it to show that cost follows screen area, not object count)
      */
-    TownScene(long seed, double egoSpeed, double length, double moverDensity) {
+    TownScene(long seed, double egoSpeed, double length, double moverDensity, boolean suburb) {
         this.seed = seed;
+        this.suburb = suburb;
         SplittableRandom r = new SplittableRandom(seed);
         lanes = 2 + 2 * r.nextInt(0, 2); // 2 or 4 lanes, half each way
         roadHalf = lanes * laneWidth / 2;
@@ -224,6 +239,9 @@ public final class TownScene {
     double facadeHeight(long cell, int side) {
         int h = hash(seed, 11, cell, side);
         int kind = h % 100;
+        if (suburb) { // houses with gaps between them: 55 % house, 15 % fence, 30 % open
+            return kind < 55 ? 4.5 + ((h >>> 8) % 12) * 0.5 : kind < 70 ? -1.3 : 0;
+        }
         if (kind < 72) {
             return 6 + (h >>> 8) % 20;
         }
@@ -237,9 +255,53 @@ public final class TownScene {
         return hash(seed, 12, cell, side) % 6;
     }
 
-    /** Lateral distance of the facade line from the centre line. */
+    /** Lateral distance of the facade line from the centre line (the back of the pavement). */
     double facadeLine() {
         return roadHalf + pavement;
+    }
+
+    /** How many lines parallel to the road may carry facades or trees on one side: 1 in the town, 3 in the suburb. */
+    int surfaceLines() {
+        return suburb ? 3 : 1;
+    }
+
+    /**
+     * Lateral distance from the centre line of surface line {@code k} on one side: 0 the back of the pavement; in the
+     * suburb 1 the set-back house fronts, 2 the tree line behind them.
+     */
+    double surfaceLine(int k, int side) {
+        if (k == 0) {
+            return facadeLine();
+        }
+        double setback = 6 + 19 * unit(0, side, 40);
+        return k == 1 ? facadeLine() + setback : facadeLine() + setback + 4 + 26 * unit(0, side, 41);
+    }
+
+    /**
+     * Which line a cell's facade (building or fence) stands on: always 0 in the town; in the suburb fences stay at
+     * the pavement, and 85 % of houses are set back.
+     */
+    int facadeLineOf(long cell, int side) {
+        if (!suburb || facadeHeight(cell, side) <= 0) {
+            return 0;
+        }
+        return hash(seed, 13, cell, side) % 100 < 85 ? 1 : 0;
+    }
+
+    /**
+     * Height of the suburb's tree line at distance {@code s} along the road on one side, metres; 0 where a cell has
+     * none (and always in the town). The top varies every 2 m, as crowns do.
+     */
+    double treeLineHeight(double s, int side) {
+        if (!suburb) {
+            return 0;
+        }
+        long cell = (long) Math.floor(s / FACADE_CELL);
+        if (hash(seed, 14, cell, side) % 100 >= 75) {
+            return 0;
+        }
+        long crown = (long) Math.floor(s / 2);
+        return 7 + 9 * unit(cell, side, 42) + 4 * ((hash(seed, 15, crown, side) & 0xff) / 255.0);
     }
 
     /** Street furniture in a cell on one side: 0 none, 1 pole, 2 pole with sign, 3 tree. */

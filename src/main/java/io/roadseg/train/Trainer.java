@@ -92,7 +92,8 @@ public final class Trainer {
      */
     private static final Map<String, String> ADDED_SETTINGS = Map.of(
             "contact_depth_weight", Double.toString(0.0),
-            "camvid_pitch_deg", Double.toString(2.0));
+            "camvid_pitch_deg", Double.toString(2.0),
+            "sim_suburb_share", Double.toString(0.0));
     /**
      * CamVid classes that stand on the ground as near-vertical surfaces, for {@link #contactDepth}: building, pole,
      * sign, fence, car, pedestrian, bicyclist. Pole and sign form one group (a sign on its pole). Not tree: CamVid's
@@ -124,6 +125,8 @@ public final class Trainer {
      *                          ({@link #contactDepth}); 0 = none (the recipe of the runs before it existed)
      * @param camvidPitchDeg    downward pitch of the CamVid camera that the real frames' ground-plane pseudo-depth
      *                          assumes (the runs before it existed: 2°, the synthetic camera's)
+     * @param simSuburbShare    share of the synthetic drives in the suburb layout ({@link io.roadseg.sim.TownScene});
+     *                          0 = the town only (the runs before it existed)
      * @param seed              seed of everything random
      * @param threads           libtorch threads
      * @param evalEvery         steps between held-out scores
@@ -132,8 +135,8 @@ public final class Trainer {
     public record Settings(Path camvid, List<String> splits, String heldOut, long steps, int camvidPerBatch,
                            int simPerBatch, int cropWidth, int cropHeight, double learningRate, double weightDecay,
                            long warmup, double scaleMin, double scaleMax, boolean colourJitter, double classWeightC,
-                           double pseudoDepthWeight, double contactDepthWeight, double camvidPitchDeg, long seed,
-                           int threads, int evalEvery, int checkpointEvery) {
+                           double pseudoDepthWeight, double contactDepthWeight, double camvidPitchDeg,
+                           double simSuburbShare, long seed, int threads, int evalEvery, int checkpointEvery) {
         /** The settings of the runs before contact depth and the CamVid pitch existed (weight 0, pitch 2°). */
         public Settings(Path camvid, List<String> splits, String heldOut, long steps, int camvidPerBatch,
                         int simPerBatch, int cropWidth, int cropHeight, double learningRate, double weightDecay,
@@ -141,12 +144,15 @@ public final class Trainer {
                         double pseudoDepthWeight, long seed, int threads, int evalEvery, int checkpointEvery) {
             this(camvid, splits, heldOut, steps, camvidPerBatch, simPerBatch, cropWidth, cropHeight, learningRate,
                     weightDecay, warmup, scaleMin, scaleMax, colourJitter, classWeightC, pseudoDepthWeight, 0, 2.0,
-                    seed, threads, evalEvery, checkpointEvery);
+                    0, seed, threads, evalEvery, checkpointEvery);
         }
 
         public Settings {
             if (!(Math.abs(camvidPitchDeg) < 45)) {
                 throw new IllegalArgumentException("CamVid camera pitch " + camvidPitchDeg + "° must be within ±45°");
+            }
+            if (!(simSuburbShare >= 0 && simSuburbShare <= 1)) {
+                throw new IllegalArgumentException("suburb share " + simSuburbShare + " must be in 0..1");
             }
             if (!(contactDepthWeight >= 0)) {
                 throw new IllegalArgumentException("contact depth weight " + contactDepthWeight + " must be >= 0");
@@ -182,6 +188,7 @@ public final class Trainer {
             p.put("pseudo_depth_weight", Double.toString(pseudoDepthWeight));
             p.put("contact_depth_weight", Double.toString(contactDepthWeight));
             p.put("camvid_pitch_deg", Double.toString(camvidPitchDeg));
+            p.put("sim_suburb_share", Double.toString(simSuburbShare));
             p.put("seed", Long.toString(seed));
             return p;
         }
@@ -428,7 +435,7 @@ public final class Trainer {
             FloatBuffer planes = ByteBuffer.allocateDirect(4 * 3 * cropPixels).order(ByteOrder.nativeOrder())
                     .asFloatBuffer();
             long started = System.nanoTime();
-            try (SimDataset sim = new SimDataset(settings.seed(), CAMVID_CAMERA, fw, fh, 8,
+            try (SimDataset sim = new SimDataset(settings.seed(), settings.simSuburbShare(), CAMVID_CAMERA, fw, fh, 8,
                     (firstStep - 1) * settings.simPerBatch())) {
                 long lastStep = Math.min(settings.steps(), stopAfter);
                 long dataNanos = 0;
@@ -650,6 +657,7 @@ public final class Trainer {
         String warm = properties.getOrDefault("warm_start", "");
         String trainer = properties.getOrDefault(TRAINER, "");
         double contact = Double.parseDouble(properties.getOrDefault("contact_depth_weight", "0"));
+        double suburb = Double.parseDouble(properties.getOrDefault("sim_suburb_share", "0"));
         Map<String, String> metadata = ModelContract.metadata(architecture, ModelContract.CAMVID_CLASSES,
                 CAMVID_CAMERA.fx() * architecture.inputWidth() / CAMVID_CAMERA.width(),
                 String.format(Locale.ROOT, "trained by %s: step %s of %s, %s CamVid + %s synthetic %s crops per batch,"
@@ -658,7 +666,8 @@ public final class Trainer {
                         get.apply("crop"), get.apply("seed")));
         metadata.put(ModelContract.TRAINING_DATA, "CamVid " + get.apply("splits").replace(',', '+')
                 + (heldOut.isEmpty() ? "" : " without sequence " + heldOut)
-                + "; synthetic town drives (roadseg sim, seed " + get.apply("seed") + ")"
+                + "; synthetic town drives (roadseg sim, seed " + get.apply("seed")
+                + (suburb > 0 ? ", " + Math.round(100 * suburb) + " % of them suburbs" : "") + ")"
                 + (contact > 0 ? "; depth pseudo-labels on CamVid: sky, road, pavement and "
                 + "standing objects' ground contact (weight " + contact + ")" : "")
                 + (warm.isEmpty() ? "" : "; warm restart from " + warm));

@@ -49,6 +49,45 @@ class RoadSceneRendererTest {
     static final String PINNED = "65f1b127b7efa88991a803c055539d5835b07055d3f0c4f52385e7ada4246a15";
 
     @Test
+    void theSuburbSetsItsHousesBackAndShowsTreeLinesBeyondThem() throws Exception {
+        CameraCalibration cam = camera(2);
+        SimDrive town = new SimDrive("town", 11, 300, 30, 36, cam);
+        SimDrive suburb = new SimDrive("suburb", 11, 300, 30, 36, cam);
+        double[] t = housesAndFarTrees(town);
+        double[] s = housesAndFarTrees(suburb);
+        assertTrue(s[0] > 1.5 * t[0], "median house depth: suburb " + s[0] + " m, town " + t[0] + " m");
+        assertTrue(s[1] > 0.01 && s[1] > 3 * t[1], "share of the frame that is tree above the horizon beyond 25 m: "
+                + "suburb " + s[1] + ", town " + t[1]);
+        assertEquals(hash(suburb, 3), hash(suburb, 3));
+        assertTrue(!hash(suburb, 3).equals(hash(town, 3)));
+    }
+
+    /** Median depth of the building pixels and the share of tree pixels above the horizon beyond 25 m, 6 frames. */
+    private static double[] housesAndFarTrees(SimDrive drive) {
+        CameraCalibration cam = drive.camera();
+        int n = cam.width() * cam.height();
+        byte[] bgr = new byte[n * 3];
+        byte[] ids = new byte[n];
+        float[] depth = new float[n];
+        TownScene scene = drive.buildScene();
+        RoadSceneRenderer r = new RoadSceneRenderer(cam);
+        java.util.List<Float> houses = new java.util.ArrayList<>();
+        long farTrees = 0;
+        for (int f = 0; f < 6; f++) {
+            drive.render(scene, r, f * 40, bgr, ids, depth);
+            for (int i = 0; i < n; i++) {
+                if (ids[i] == BUILDING) {
+                    houses.add(depth[i]);
+                } else if (ids[i] == TREE && i / cam.width() < cam.cy() && depth[i] > 25) {
+                    farTrees++;
+                }
+            }
+        }
+        java.util.Collections.sort(houses);
+        return new double[]{houses.get(houses.size() / 2), farTrees / (6.0 * n)};
+    }
+
+    @Test
     void aDifferentSeedGivesADifferentDrive() throws Exception {
         assertTrue(!hash(new SimDrive("town", 7, 300, 30, 36, camera(2)), 3)
                 .equals(hash(new SimDrive("town", 8, 300, 30, 36, camera(2)), 3)));

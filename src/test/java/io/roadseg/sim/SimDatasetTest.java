@@ -2,8 +2,11 @@ package io.roadseg.sim;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SimDatasetTest {
@@ -44,6 +47,37 @@ class SimDatasetTest {
             double perSecond = 40 / ((System.nanoTime() - t0) / 1e9);
             // a CPU training step on a batch takes far longer than this; a floor, not a benchmark
             assertTrue(perSecond > 10, perSecond + " samples/s");
+        }
+    }
+
+    @Test
+    void aShareOfTheDrivesAreSuburbsAndShareZeroIsTheTownDataSetSampleForSample() {
+        int suburbs = 0;
+        for (long d = 0; d < 1000; d++) {
+            suburbs += SimDataset.isSuburb(5, 0.3, d) ? 1 : 0;
+            assertFalse(SimDataset.isSuburb(5, 0, d));
+            assertTrue(SimDataset.isSuburb(5, 1, d));
+        }
+        assertTrue(suburbs > 250 && suburbs < 350, suburbs + " suburbs of 1000 drives at share 0.3");
+        long drive = 0;
+        while (!SimDataset.isSuburb(5, 0.3, drive)) {
+            drive++;
+        }
+        CameraCalibration cam = SimDataset.scaled(CAMVID, 240, 176);
+        RoadSceneRenderer r = new RoadSceneRenderer(cam);
+        long index = drive * SimDataset.FRAMES_PER_DRIVE + 3;
+        SimDataset.Sample town = SimDataset.render(5, cam, index, r, new TownScene[1]);
+        SimDataset.Sample zero = SimDataset.render(5, 0, cam, index, r, new TownScene[1]);
+        assertArrayEquals(town.bgr(), zero.bgr());
+        assertArrayEquals(town.depth(), zero.depth());
+        SimDataset.Sample suburb = SimDataset.render(5, 0.3, cam, index, r, new TownScene[1]);
+        assertFalse(Arrays.equals(town.classIds(), suburb.classIds()), "drive " + drive + " is a suburb");
+        // one cache slot serves both layouts without handing a town to a suburb drive
+        TownScene[] cache = new TownScene[1];
+        SimDataset.render(5, 0, cam, index, r, cache);
+        assertArrayEquals(suburb.classIds(), SimDataset.render(5, 0.3, cam, index, r, cache).classIds());
+        try (SimDataset d = new SimDataset(5, 0.3, CAMVID, 240, 176, 2, index)) {
+            assertArrayEquals(suburb.depth(), d.next().depth());
         }
     }
 }
