@@ -84,6 +84,11 @@ final class TrainCommand implements Callable<Integer> {
                     "lines behind them: sim://suburb), 0..1 (default: ${DEFAULT-VALUE}, the town only)."})
     double simSuburb;
 
+    @Option(names = "--cutmix", paramLabel = "P", defaultValue = "0",
+            description = {"Probability that a real crop gets a rectangle (up to half its area) of another real crop",
+                    "of the batch pasted in, labels with it (CutMix), 0..1 (default: ${DEFAULT-VALUE})."})
+    double cutMix;
+
     @Option(names = "--seed", defaultValue = "1", description = "Seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -140,9 +145,10 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (!(lr > 0) || weightDecay < 0 || threads < 1 || evalEvery < 1 || checkpointEvery < 1
                 || !(contactDepthWeight >= 0) || camvidBatch < 0 || simBatch < 0 || camvidBatch + simBatch < 1
-                || !(classWeightC > 1) || !(Math.abs(camvidPitch) < 45) || !(simSuburb >= 0 && simSuburb <= 1)) {
+                || !(classWeightC > 1) || !(Math.abs(camvidPitch) < 45) || !(simSuburb >= 0 && simSuburb <= 1)
+                || !(cutMix >= 0 && cutMix <= 1)) {
             throw new UsageError("train: --lr and --class-weight-c - 1 must be > 0, --contact-depth-weight >= 0, "
-                    + "--camvid-pitch within ±45°, --sim-suburb in 0..1, --threads, --eval-every and --checkpoint-every >= 1, batches >= 0 "
+                    + "--camvid-pitch within ±45°, --sim-suburb and --cutmix in 0..1, --threads, --eval-every and --checkpoint-every >= 1, batches >= 0 "
                     + "with at least one crop");
         }
         new OutputPaths().output("--out", out.toString())
@@ -156,7 +162,7 @@ final class TrainCommand implements Callable<Integer> {
         String heldOut = "none".equals(holdOut) ? "" : holdOut;
         Trainer.Settings settings = new Trainer.Settings(root, data.splits, heldOut, steps, camvidBatch, simBatch, w, h,
                 lr, weightDecay, warmup, scaleMin, scaleMax, !noJitter, classWeightC, pseudoDepthWeight,
-                contactDepthWeight, camvidPitch, simSuburb, seed, threads, evalEvery, checkpointEvery);
+                contactDepthWeight, camvidPitch, simSuburb, cutMix, seed, threads, evalEvery, checkpointEvery);
         FcnWeights start = FcnWeights.random(FcnArchitecture.defaults(), seed);
         TrainingCheckpoint checkpoint = null;
         try {

@@ -93,7 +93,8 @@ public final class Trainer {
     private static final Map<String, String> ADDED_SETTINGS = Map.of(
             "contact_depth_weight", Double.toString(0.0),
             "camvid_pitch_deg", Double.toString(2.0),
-            "sim_suburb_share", Double.toString(0.0));
+            "sim_suburb_share", Double.toString(0.0),
+            "cutmix", Double.toString(0.0));
     /**
      * CamVid classes that stand on the ground as near-vertical surfaces, for {@link #contactDepth}: building, pole,
      * sign, fence, car, pedestrian, bicyclist. Pole and sign form one group (a sign on its pole). Not tree: CamVid's
@@ -127,6 +128,8 @@ public final class Trainer {
      *                          assumes (the runs before it existed: 2°, the synthetic camera's)
      * @param simSuburbShare    share of the synthetic drives in the suburb layout ({@link io.roadseg.sim.TownScene});
      *                          0 = the town only (the runs before it existed)
+     * @param cutMix            probability that a real crop gets a rectangle of another real crop of its batch pasted in,
+     *                          with its labels ({@link #cutMix}); 0 = none (the runs before it existed)
      * @param seed              seed of everything random
      * @param threads           libtorch threads
      * @param evalEvery         steps between held-out scores
@@ -136,7 +139,8 @@ public final class Trainer {
                            int simPerBatch, int cropWidth, int cropHeight, double learningRate, double weightDecay,
                            long warmup, double scaleMin, double scaleMax, boolean colourJitter, double classWeightC,
                            double pseudoDepthWeight, double contactDepthWeight, double camvidPitchDeg,
-                           double simSuburbShare, long seed, int threads, int evalEvery, int checkpointEvery) {
+                           double simSuburbShare, double cutMix, long seed, int threads, int evalEvery,
+                           int checkpointEvery) {
         /** The settings of the runs before contact depth and the CamVid pitch existed (weight 0, pitch 2°). */
         public Settings(Path camvid, List<String> splits, String heldOut, long steps, int camvidPerBatch,
                         int simPerBatch, int cropWidth, int cropHeight, double learningRate, double weightDecay,
@@ -144,12 +148,15 @@ public final class Trainer {
                         double pseudoDepthWeight, long seed, int threads, int evalEvery, int checkpointEvery) {
             this(camvid, splits, heldOut, steps, camvidPerBatch, simPerBatch, cropWidth, cropHeight, learningRate,
                     weightDecay, warmup, scaleMin, scaleMax, colourJitter, classWeightC, pseudoDepthWeight, 0, 2.0,
-                    0, seed, threads, evalEvery, checkpointEvery);
+                    0, 0, seed, threads, evalEvery, checkpointEvery);
         }
 
         public Settings {
             if (!(Math.abs(camvidPitchDeg) < 45)) {
                 throw new IllegalArgumentException("CamVid camera pitch " + camvidPitchDeg + "° must be within ±45°");
+            }
+            if (!(cutMix >= 0 && cutMix <= 1)) {
+                throw new IllegalArgumentException("cutmix probability " + cutMix + " must be in 0..1");
             }
             if (!(simSuburbShare >= 0 && simSuburbShare <= 1)) {
                 throw new IllegalArgumentException("suburb share " + simSuburbShare + " must be in 0..1");
@@ -189,6 +196,7 @@ public final class Trainer {
             p.put("contact_depth_weight", Double.toString(contactDepthWeight));
             p.put("camvid_pitch_deg", Double.toString(camvidPitchDeg));
             p.put("sim_suburb_share", Double.toString(simSuburbShare));
+            p.put("cutmix", Double.toString(cutMix));
             p.put("seed", Long.toString(seed));
             return p;
         }
@@ -229,6 +237,34 @@ public final class Trainer {
         String name = onnx.getFileName().toString();
         String stem = name.endsWith(".onnx") ? name.substring(0, name.length() - 5) : name;
         return onnx.resolveSibling(stem + ".ckpt");
+    }
+
+    /**
+     * CutMix (Yun et al., ICCV 2019) for segmentation: a rectangle of crop {@code from} — image, class targets, depth
+     * targets and their weights alike — replaces the same rectangle of crop {@code to}, so every pixel keeps a label
+     * that belongs to it and the network sees objects out of their usual street. The rectangle covers a uniformly
+     * drawn share of 0–½ of the crop with the crop's aspect, at a uniform position (Yun et al.'s box rule).
+     * Batch arrays as the trainer lays them out: {@code images [N,3,H,W]}, the others {@code [N,H,W]}.
+     */
+    static void cutMix(java.util.random.RandomGenerator random, int from, int to, int width, int height,
+                       float[] images, long[] targets, float[] depths, float[] depthWeights) {
+        double share = 0.5 * random.nextDouble();
+        int w = (int) Math.round(width * Math.sqrt(share));
+        int h = (int) Math.round(height * Math.sqrt(share));
+        int x0 = random.nextInt(width - w + 1);
+        int y0 = random.nextInt(height - h + 1);
+        int pixels = width * height;
+        for (int y = y0; y < y0 + h; y++) {
+            int src = from * pixels + y * width + x0;
+            int dst = to * pixels + y * width + x0;
+            System.arraycopy(targets, src, targets, dst, w);
+            System.arraycopy(depths, src, depths, dst, w);
+            System.arraycopy(depthWeights, src, depthWeights, dst, w);
+            for (int c = 0; c < 3; c++) {
+                int plane = y * width + x0 + c * pixels;
+                System.arraycopy(images, from * 3 * pixels + plane, images, to * 3 * pixels + plane, w);
+            }
+        }
     }
 
     /** ENet's class weights {@code 1 / ln(c + p)} from the labels' class frequencies; void excluded. */
@@ -502,6 +538,15 @@ public final class Trainer {
                         pre.toTensor(crop, planes);
                         planes.get(0, tmp);
                         System.arraycopy(tmp, 0, images, b * 3 * cropPixels, 3 * cropPixels);
+                    }
+                    if (settings.cutMix() > 0 && settings.camvidPerBatch() > 1) {
+                        for (int b = 0; b < settings.camvidPerBatch(); b++) {
+                            if (random.nextDouble() < settings.cutMix()) {
+                                int from = (b + 1 + random.nextInt(settings.camvidPerBatch() - 1))
+                                        % settings.camvidPerBatch();
+                                cutMix(random, from, b, cw, ch, images, targets, depths, depthWeights);
+                            }
+                        }
                     }
                     dataNanos += System.nanoTime() - dataStart;
                     double seg;

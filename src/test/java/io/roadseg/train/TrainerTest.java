@@ -96,7 +96,7 @@ class TrainerTest {
     @Test
     void aFewStepsOnRealCamVidCropsMakeTheLossFall() throws Exception {
         Trainer.Settings s = new Trainer.Settings(camvid(), List.of("train"), "", 40, 3, 1, 96, 64, 0.003, 1e-4,
-                5, 0.5, 2.0, true, 1.10, 0.5, 0.5, 0.5, 0.5, 5, 2, 1000, 1000);
+                5, 0.5, 2.0, true, 1.10, 0.5, 0.5, 0.5, 0.5, 0.5, 5, 2, 1000, 1000);
         Trainer.Result r = new Trainer(s, System.err).train(FcnWeights.random(FcnArchitecture.defaults(), 5), null,
                 dir.resolve("m.onnx"));
         assertTrue(r.lastSegLoss() < 0.8 * r.firstSegLoss(), "segmentation loss " + r.firstSegLoss() + " → "
@@ -105,6 +105,68 @@ class TrainerTest {
                 + r.lastDepthLoss());
         assertTrue(Files.size(dir.resolve("m.onnx")) > 1_000_000);
         assertTrue(Files.isRegularFile(dir.resolve("m.ckpt")));
+    }
+
+    @Test
+    void cutMixPastesOneRectangleOfTheOtherCropIntoImageTargetsAndDepthAlike() {
+        int w = 20;
+        int h = 12;
+        int n = w * h;
+        int pasted = 0;
+        for (long seed = 0; seed < 50; seed++) {
+            float[] images = new float[2 * 3 * n];
+            long[] targets = new long[2 * n];
+            float[] depths = new float[2 * n];
+            float[] weights = new float[2 * n];
+            for (int i = 0; i < n; i++) {
+                for (int c = 0; c < 3; c++) {
+                    images[c * n + i] = -1 - c; // crop 0
+                    images[3 * n + c * n + i] = i + 1000 * c; // crop 1: every pixel and plane different
+                }
+                targets[i] = 11;
+                targets[n + i] = i % 11;
+                depths[i] = -1;
+                depths[n + i] = i;
+                weights[n + i] = 0.5f;
+            }
+            float[] before = images.clone();
+            Trainer.cutMix(new java.util.SplittableRandom(seed), 1, 0, w, h, images, targets, depths, weights);
+            int x0 = w;
+            int x1 = -1;
+            int y0 = h;
+            int y1 = -1;
+            int changed = 0;
+            for (int i = 0; i < n; i++) {
+                boolean in = depths[i] >= 0;
+                if (in) {
+                    changed++;
+                    x0 = Math.min(x0, i % w);
+                    x1 = Math.max(x1, i % w);
+                    y0 = Math.min(y0, i / w);
+                    y1 = Math.max(y1, i / w);
+                    assertEquals(i, depths[i]); // the same position of the other crop
+                    assertEquals(i % 11, targets[i]);
+                    assertEquals(0.5f, weights[i]);
+                    for (int c = 0; c < 3; c++) {
+                        assertEquals(i + 1000 * c, images[c * n + i]);
+                    }
+                } else {
+                    assertEquals(11, targets[i]);
+                    assertEquals(0f, weights[i]);
+                    for (int c = 0; c < 3; c++) {
+                        assertEquals(-1 - c, images[c * n + i]);
+                    }
+                }
+            }
+            if (changed > 0) {
+                assertEquals((x1 - x0 + 1) * (y1 - y0 + 1), changed, "one rectangle, seed " + seed);
+                assertTrue(changed <= 0.5 * n + w + h, changed + " of " + n + " pixels");
+                pasted++;
+            }
+            assertArrayEquals(java.util.Arrays.copyOfRange(before, 3 * n, 6 * n),
+                    java.util.Arrays.copyOfRange(images, 3 * n, 6 * n), "the source crop is left as it was");
+        }
+        assertTrue(pasted > 40, pasted + " of 50 draws pasted a rectangle");
     }
 
     @Test
