@@ -148,7 +148,8 @@ final class TrainCommand implements Callable<Integer> {
                 || !(classWeightC > 1) || !(Math.abs(camvidPitch) < 45) || !(simSuburb >= 0 && simSuburb <= 1)
                 || !(cutMix >= 0 && cutMix <= 1)) {
             throw new UsageError("train: --lr and --class-weight-c - 1 must be > 0, --contact-depth-weight >= 0, "
-                    + "--camvid-pitch within ±45°, --sim-suburb and --cutmix in 0..1, --threads, --eval-every and --checkpoint-every >= 1, batches >= 0 "
+                    + "--camvid-pitch within ±45°, --sim-suburb and --cutmix in 0..1, --threads, --eval-every and "
+                    + "--checkpoint-every >= 1, batches >= 0 "
                     + "with at least one crop");
         }
         new OutputPaths().output("--out", out.toString())

@@ -12,8 +12,8 @@ import java.util.concurrent.TimeUnit;
  * {@code (seed, i)}: every block of {@value #FRAMES_PER_DRIVE} samples is a fresh drive (its own town and look,
  * seeded from the dataset seed and the block), sampled every {@value #FRAME_STRIDE}th frame, so a data set is
  * reproducible and varied. A share of the drives (chosen per drive by hash, {@code suburbShare}) is the suburb layout
- * instead of the town ({@link TownScene}). The camera is the given calibration scaled to the requested size, so labels are exact at
- * that size (no resampling).
+ * instead of the town ({@link TownScene}). The camera is the given calibration scaled to the requested size, so
+ * labels are exact at that size (no resampling).
  *
  * <p>Threading: {@link #next()} from one consumer thread; the producer is internal. {@link #close()} stops it.
  */
@@ -101,7 +101,8 @@ public final class SimDataset implements Iterator<SimDataset.Sample>, AutoClosea
                                 RoadSceneRenderer renderer, TownScene[] cache) {
         long drive = index / FRAMES_PER_DRIVE;
         long driveSeed = TownScene.hash(seed, 90, drive, 0);
-        SimDrive d = new SimDrive(isSuburb(seed, suburbShare, drive) ? "suburb" : "town", driveSeed, FRAMES_PER_DRIVE * FRAME_STRIDE, 30,
+        String scene = isSuburb(seed, suburbShare, drive) ? "suburb" : "town";
+        SimDrive d = new SimDrive(scene, driveSeed, FRAMES_PER_DRIVE * FRAME_STRIDE, 30,
                 20 + TownScene.hash(seed, 91, drive, 0) % 40, camera);
         if (cache[0] == null || cache[0].seed != driveSeed || cache[0].suburb != d.scene().equals("suburb")) {
             cache[0] = d.buildScene();

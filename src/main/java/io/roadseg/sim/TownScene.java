@@ -14,11 +14,11 @@ import static io.roadseg.sim.SceneClasses.*;
  * randomised from the same seed ({@link #style}).
  *
  * <p>Two layouts share this code. The <em>town</em> puts every facade at the back of the pavement. The
- * <em>suburb</em> ({@code sim://suburb}) sets most houses back behind front lawns (6–25 m, per side and drive),
- * makes them lower (4.5–10 m) with more gaps between them, and puts a tree line 4–30 m behind them (75 % of the cells, 7–20 m high, its top
- * uneven): real roadsides whose vegetation and buildings stand well away from the road — what the town, where
- * everything beside the road is near, never shows the depth decoder. The town's drives render bit for bit as they
- * did before the suburb existed.
+ * <em>suburb</em> ({@code sim://suburb}) sets most houses back behind front lawns (6–25 m, per side and drive), makes
+ * them lower (4.5–10 m) with more gaps between them, and puts a tree line 4–30 m behind them (75 % of the cells,
+ * 7–20 m high, its top uneven): roadsides whose vegetation and buildings stand well away from the road, which the
+ * town, where everything beside the road is near, never shows the depth decoder. The town's drives render bit for
+ * bit as they did before the suburb existed.
  *
  * <p>Everything is derived by integer hashing or from one {@link SplittableRandom} at construction, so a scene is
  * bit-identical on every machine. Immutable after construction; safe to share between threads.

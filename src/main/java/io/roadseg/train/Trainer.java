@@ -128,8 +128,8 @@ public final class Trainer {
      *                          assumes (the runs before it existed: 2°, the synthetic camera's)
      * @param simSuburbShare    share of the synthetic drives in the suburb layout ({@link io.roadseg.sim.TownScene});
      *                          0 = the town only (the runs before it existed)
-     * @param cutMix            probability that a real crop gets a rectangle of another real crop of its batch pasted in,
-     *                          with its labels ({@link #cutMix}); 0 = none (the runs before it existed)
+     * @param cutMix            probability that a real crop gets a rectangle of another real crop of its batch
+     *                          pasted in, with its labels ({@link #cutMix}); 0 = none (the runs before it existed)
      * @param seed              seed of everything random
      * @param threads           libtorch threads
      * @param evalEvery         steps between held-out scores
