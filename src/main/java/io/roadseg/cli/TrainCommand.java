@@ -48,8 +48,8 @@ final class TrainCommand implements Callable<Integer> {
     double lr;
 
     @Option(names = "--weight-decay", defaultValue = "0.0001",
-            description = "Decoupled weight decay on convolution weights, per unit learning rate (default: ${DEFAULT-VALUE},%n"
-                    + "the shipped recipe's; 0.05 was measured: engines/roadseg.md).")
+            description = {"Decoupled weight decay on convolution weights, per unit learning rate (default:",
+                    "${DEFAULT-VALUE}, the shipped recipe's; 0.05 was measured: engines/roadseg.md)."})
     double weightDecay;
 
     @Option(names = "--warmup", defaultValue = "500", description = "Warm-up steps (default: ${DEFAULT-VALUE}).")

@@ -101,10 +101,10 @@ public final class SimDataset implements Iterator<SimDataset.Sample>, AutoClosea
                                 RoadSceneRenderer renderer, TownScene[] cache) {
         long drive = index / FRAMES_PER_DRIVE;
         long driveSeed = TownScene.hash(seed, 90, drive, 0);
-        String scene = isSuburb(seed, suburbShare, drive) ? "suburb" : "town";
-        SimDrive d = new SimDrive(scene, driveSeed, FRAMES_PER_DRIVE * FRAME_STRIDE, 30,
+        boolean suburb = isSuburb(seed, suburbShare, drive);
+        SimDrive d = new SimDrive(suburb ? "suburb" : "town", driveSeed, FRAMES_PER_DRIVE * FRAME_STRIDE, 30,
                 20 + TownScene.hash(seed, 91, drive, 0) % 40, camera);
-        if (cache[0] == null || cache[0].seed != driveSeed || cache[0].suburb != d.scene().equals("suburb")) {
+        if (cache[0] == null || cache[0].seed != driveSeed || cache[0].suburb != suburb) {
             cache[0] = d.buildScene();
         }
         int n = camera.width() * camera.height();

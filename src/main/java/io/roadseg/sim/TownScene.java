@@ -41,6 +41,8 @@ public final class TownScene {
     /** Lateral position of the camera's lane centre (right-hand traffic, the rightmost forward lane). */
     final double egoLane;
     final Style style;
+    /** Lateral offsets of the surface lines ({@link #surfaceLine}), left side then right, fixed per scene. */
+    private final double[] surfaceLines = new double[6];
     private final double[] curveStart;
     private final double[] curvature;
     final List<Mover> movers = new ArrayList<>();
@@ -161,6 +163,13 @@ public final class TownScene {
         lanes = 2 + 2 * r.nextInt(0, 2); // 2 or 4 lanes, half each way
         roadHalf = lanes * laneWidth / 2;
         pavement = r.nextDouble(2.0, 4.5);
+        for (int side = -1; side <= 1; side += 2) { // from hashes, not r: the town's draws stay as they were
+            double setback = 6 + 19 * unit(0, side, 40);
+            int o = side < 0 ? 0 : 3;
+            surfaceLines[o] = facadeLine();
+            surfaceLines[o + 1] = facadeLine() + setback;
+            surfaceLines[o + 2] = facadeLine() + setback + 4 + 26 * unit(0, side, 41);
+        }
         egoLane = laneWidth / 2;
         style = new Style(r);
         int segments = (int) (length / 60) + 8;
@@ -270,11 +279,7 @@ public final class TownScene {
      * suburb 1 the set-back house fronts, 2 the tree line behind them.
      */
     double surfaceLine(int k, int side) {
-        if (k == 0) {
-            return facadeLine();
-        }
-        double setback = 6 + 19 * unit(0, side, 40);
-        return k == 1 ? facadeLine() + setback : facadeLine() + setback + 4 + 26 * unit(0, side, 41);
+        return surfaceLines[(side < 0 ? 0 : 3) + k];
     }
 
     /**
