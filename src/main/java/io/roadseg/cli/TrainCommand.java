@@ -2,6 +2,7 @@ package io.roadseg.cli;
 
 import io.roadseg.model.FcnArchitecture;
 import io.roadseg.model.FcnWeights;
+import io.roadseg.model.ModelContract;
 import io.roadseg.model.OnnxWeightsReader;
 import io.roadseg.train.Trainer;
 import io.roadseg.train.TrainingCheckpoint;
@@ -101,6 +102,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-every", defaultValue = "250", description = "Steps between checkpoints (default: ${DEFAULT-VALUE}).")
     int checkpointEvery;
 
+    @Option(names = "--channels", paramLabel = "C1,C2,C3,C4",
+            description = {"Channel widths of a new network at 1/2, 1/4, 1/8, 1/16 resolution (default: the shipped"
+                    + " network's,", "16,32,96,192). A run from --from or --resume takes its checkpoint's widths."})
+    String channels;
+
     @Option(names = "--resume", paramLabel = "CKPT",
             description = "Continue the run this training checkpoint (.ckpt) was written by, exactly.")
     Path resume;
@@ -152,6 +158,15 @@ final class TrainCommand implements Callable<Integer> {
                     + "--checkpoint-every >= 1, batches >= 0 "
                     + "with at least one crop");
         }
+        FcnArchitecture architecture;
+        try {
+            architecture = FcnArchitecture.withChannelsOrDefaults(channels);
+        } catch (IllegalArgumentException e) {
+            throw new UsageError("--channels: " + e.getMessage());
+        }
+        if (resume != null && from != null) {
+            throw new UsageError("--resume continues a run, --from starts one: give one of them");
+        }
         new OutputPaths().output("--out", out.toString())
                 .output("--out (its checkpoint)", Trainer.checkpointFor(out).toString());
         if (out.toAbsolutePath().normalize().equals(InstallPaths.resolve(Path.of(RunCommand.DEFAULT_MODEL))
@@ -164,22 +179,24 @@ final class TrainCommand implements Callable<Integer> {
         Trainer.Settings settings = new Trainer.Settings(root, data.splits, heldOut, steps, camvidBatch, simBatch, w, h,
                 lr, weightDecay, warmup, scaleMin, scaleMax, !noJitter, classWeightC, pseudoDepthWeight,
                 contactDepthWeight, camvidPitch, simSuburb, cutMix, seed, threads, evalEvery, checkpointEvery);
-        FcnWeights start = FcnWeights.random(FcnArchitecture.defaults(), seed);
         TrainingCheckpoint checkpoint = null;
         try {
-            if (resume != null && from != null) {
-                throw new UsageError("--resume continues a run, --from starts one: give one of them");
-            }
+            FcnWeights start = null;
+            Trainer trainer = new Trainer(settings, System.err);
             if (resume != null) {
                 checkpoint = TrainingCheckpoint.read(resume);
+                architecture = checkpointWidths(checkpoint, "--resume " + resume, architecture);
+            } else if (from != null && from.getFileName().toString().endsWith(".ckpt")) {
+                TrainingCheckpoint run = TrainingCheckpoint.read(from);
+                architecture = checkpointWidths(run, "--from " + from, architecture);
+                trainer.warmStart(run, from.getFileName().toString());
+            } else if (from != null) {
+                FcnArchitecture model = ModelContract.architecture(OnnxWeightsReader.readMetadata(from));
+                architecture = sameWidths(model, "--from " + from, architecture);
+                start = OnnxWeightsReader.read(from, model);
             }
-            Trainer trainer = new Trainer(settings, System.err);
-            if (checkpoint == null && from != null) {
-                if (from.getFileName().toString().endsWith(".ckpt")) {
-                    trainer.warmStart(TrainingCheckpoint.read(from), from.getFileName().toString());
-                } else {
-                    start = OnnxWeightsReader.read(from, FcnArchitecture.defaults());
-                }
+            if (start == null) {
+                start = FcnWeights.random(architecture, seed);
             }
             Trainer.Result r = trainer.train(start, checkpoint, out);
             if (!Double.isNaN(r.firstSegLoss())) {
@@ -192,5 +209,25 @@ final class TrainCommand implements Callable<Integer> {
         }
         System.err.println("wrote " + out + " and " + Trainer.checkpointFor(out));
         return 0;
+    }
+
+    private FcnArchitecture checkpointWidths(TrainingCheckpoint run, String what, FcnArchitecture asked)
+            throws UserError, UsageError {
+        FcnArchitecture held;
+        try {
+            held = run.architecture();
+        } catch (IllegalArgumentException e) {
+            throw new UserError(what + ": " + e.getMessage());
+        }
+        return sameWidths(held, what, asked);
+    }
+
+    /** The network of a checkpoint or model, where --channels is not given or names the same widths. */
+    private FcnArchitecture sameWidths(FcnArchitecture held, String what, FcnArchitecture asked) throws UsageError {
+        if (channels != null && !java.util.Arrays.equals(held.channels(), asked.channels())) {
+            throw new UsageError(what + ": holds a network of channel widths " + held.channelsText()
+                    + ", not --channels " + asked.channelsText() + "; leave --channels out to continue it");
+        }
+        return held;
     }
 }

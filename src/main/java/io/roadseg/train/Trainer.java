@@ -209,7 +209,11 @@ public final class Trainer {
 
     private final Settings settings;
     private final PrintStream log;
-    private final FcnArchitecture modelArchitecture = FcnArchitecture.defaults();
+    /**
+     * The network trained, at the model's input size: the defaults with the channel widths of the run's weights (a
+     * resumed or warm-started run: its checkpoint's; a fresh one: the start weights').
+     */
+    private FcnArchitecture modelArchitecture = FcnArchitecture.defaults();
 
     /** A finished run's checkpoint this run starts its weights and BatchNorm statistics from, or null. */
     private TrainingCheckpoint warmStart;
@@ -395,6 +399,8 @@ public final class Trainer {
     public Result trainUntil(FcnWeights start, TrainingCheckpoint resume, Path out, long stopAfter)
             throws IOException {
         torch.set_num_threads(settings.threads());
+        modelArchitecture = widthsOf(resume != null ? architectureOf(resume, "--resume")
+                : warmStart != null ? architectureOf(warmStart, "--from") : start.architecture());
         int classes = modelArchitecture.classes();
         float maxDepth = modelArchitecture.maxDepth();
         int cw = settings.cropWidth();
@@ -448,7 +454,10 @@ public final class Trainer {
         double heldOutIou = Double.NaN;
         long firstStep = 1;
 
-        try (TorchFcn net = new TorchFcn(FcnWeights.of(cropArchitecture, start.tensors()), device);
+        // a resumed or warm-started run overwrites the start weights: any of the checkpoint's widths will do
+        FcnWeights initial = Arrays.equals(start.architecture().channels(), modelArchitecture.channels())
+                ? FcnWeights.of(cropArchitecture, start.tensors()) : FcnWeights.random(cropArchitecture, settings.seed());
+        try (TorchFcn net = new TorchFcn(initial, device);
              AdamW adam = new AdamW(net, settings.weightDecay());
              Tensor classWeight = Tensor.create(weights, classes).to(device, torch.ScalarType.Float);
              Preprocessor pre = new Preprocessor(cw, ch, ModelContract.imagenetMean(), ModelContract.imagenetStd(),
@@ -660,6 +669,9 @@ public final class Trainer {
         Map<String, String> properties = new LinkedHashMap<>(settings.properties());
         properties.put("step", Long.toString(step));
         properties.put("architecture", FcnArchitecture.NAME);
+        if (!Arrays.equals(modelArchitecture.channels(), FcnArchitecture.defaults().channels())) {
+            properties.put(TrainingCheckpoint.CHANNELS, modelArchitecture.channelsText());
+        }
         if (!warmStartName.isEmpty()) {
             properties.put("warm_start", warmStartName);
         }
@@ -746,19 +758,27 @@ public final class Trainer {
         return Long.parseLong(checkpoint.property("step"));
     }
 
-    /** The checkpoint must hold the network this trainer trains: the default architecture and widths. */
-    private static void requireArchitecture(TrainingCheckpoint checkpoint, String option) throws IOException {
-        FcnArchitecture held;
+    /** The network of this trainer's run must be the one the checkpoint holds, widths included. */
+    private void requireArchitecture(TrainingCheckpoint checkpoint, String option) throws IOException {
+        FcnArchitecture held = architectureOf(checkpoint, option);
+        if (!Arrays.equals(held.channels(), modelArchitecture.channels())) {
+            throw new IOException(option + ": checkpoint of channel widths " + held.channelsText() + ", this run"
+                    + " trains " + modelArchitecture.channelsText());
+        }
+    }
+
+    private static FcnArchitecture architectureOf(TrainingCheckpoint checkpoint, String option) throws IOException {
         try {
-            held = checkpoint.architecture();
+            return checkpoint.architecture();
         } catch (IllegalArgumentException e) {
             throw new IOException(option + ": " + e.getMessage());
         }
-        if (!Arrays.equals(held.channels(), FcnArchitecture.defaults().channels())) {
-            throw new IOException(option + ": checkpoint of channel widths " + held.channelsText() + "; roadseg train"
-                    + " trains the default network (" + FcnArchitecture.defaults().channelsText() + "), other widths"
-                    + " train with scripts/gpu_train.py");
-        }
+    }
+
+    /** The defaults (model input size, classes, depth range) with these widths. */
+    private static FcnArchitecture widthsOf(FcnArchitecture architecture) {
+        int[] c = architecture.channels();
+        return FcnArchitecture.defaults().withChannels(c[0], c[1], c[2], c[3]);
     }
 
     private static void load(TrainingCheckpoint checkpoint, String prefix, Map<String, Tensor> into)

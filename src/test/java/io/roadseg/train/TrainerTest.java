@@ -199,6 +199,46 @@ class TrainerTest {
         assertArrayEquals(Files.readAllBytes(straight), Files.readAllBytes(again), "model written again");
     }
 
+    /**
+     * A network of other widths (as {@code train --channels} or a GPU run's checkpoint gives): its checkpoint and model
+     * record the widths, a resume takes them from the checkpoint whatever start weights it is handed and ends bit for
+     * bit where the straight run ends, and a warm restart from it trains the same widths.
+     */
+    @Test
+    void aNetworkOfOtherWidthsTrainsResumesAndWarmStartsWithItsWidths() throws Exception {
+        FcnArchitecture narrow = FcnArchitecture.defaults().withChannels(8, 16, 24, 40);
+        FcnWeights start = FcnWeights.random(narrow, 3);
+        Path straight = dir.resolve("straight/m.onnx");
+        new Trainer(synthetic(4, 2), System.err).train(start, null, straight);
+        TrainingCheckpoint a = TrainingCheckpoint.read(Trainer.checkpointFor(straight));
+        assertEquals("8,16,24,40", a.property(TrainingCheckpoint.CHANNELS));
+        assertArrayEquals(narrow.channels(), a.architecture().channels());
+        Map<String, String> metadata = OnnxWeightsReader.readMetadata(straight);
+        assertEquals("8,16,24,40", metadata.get(ModelContract.CHANNELS));
+        OnnxWeightsReader.read(straight, ModelContract.architecture(metadata));
+
+        Path interrupted = dir.resolve("interrupted/m.onnx");
+        new Trainer(synthetic(4, 2), System.err).trainUntil(start, null, interrupted, 2);
+        TrainingCheckpoint atTwo = TrainingCheckpoint.read(Trainer.checkpointFor(interrupted));
+        FcnWeights otherWidths = FcnWeights.random(FcnArchitecture.defaults(), 3);
+        new Trainer(synthetic(4, 2), System.err).train(otherWidths, atTwo, interrupted);
+        TrainingCheckpoint b = TrainingCheckpoint.read(Trainer.checkpointFor(interrupted));
+        for (Map.Entry<String, TrainingCheckpoint.Tensor> e : a.tensors().entrySet()) {
+            assertArrayEquals(e.getValue().values(), b.tensors().get(e.getKey()).values(), e.getKey());
+        }
+
+        Path warm = dir.resolve("warm/m.onnx");
+        new Trainer(synthetic(3, 2), System.err).warmStart(a, "straight.ckpt").train(otherWidths, null, warm);
+        TrainingCheckpoint w = TrainingCheckpoint.read(Trainer.checkpointFor(warm));
+        assertEquals("8,16,24,40", w.property(TrainingCheckpoint.CHANNELS));
+        assertEquals("straight.ckpt", w.property("warm_start"));
+        for (Map.Entry<String, TrainingCheckpoint.Tensor> e : a.tensors().entrySet()) {
+            if (e.getKey().startsWith(TrainingCheckpoint.PARAM)) {
+                assertEquals(e.getValue().values().length, w.tensors().get(e.getKey()).values().length, e.getKey());
+            }
+        }
+    }
+
     @Test
     void resumingWithOtherSettingsIsRefusedNamingTheSetting() throws Exception {
         FcnWeights start = FcnWeights.random(FcnArchitecture.defaults(), 3);
