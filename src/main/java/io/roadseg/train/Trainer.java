@@ -384,7 +384,8 @@ public final class Trainer {
     /**
      * Runs (or continues) the training; writes the model and its checkpoint as it goes.
      *
-     * @param start  initial weights (ignored when resuming)
+     * @param start  initial weights; a fresh run trains their widths (ignored when resuming or warm-starting, whose
+     *               checkpoint gives weights and widths)
      * @param resume a checkpoint of this run to continue from, or null
      * @param out    the ONNX model to write; the checkpoint goes beside it ({@link #checkpointFor})
      */
@@ -470,7 +471,6 @@ public final class Trainer {
                 firstStep = restore(resume, net, adam) + 1;
                 log.println("train: resumed at step " + (firstStep - 1) + " of " + settings.steps());
             } else if (warmStart != null) {
-                requireArchitecture(warmStart, "--from");
                 load(warmStart, "param/", net.parameters());
                 load(warmStart, "buffer/", net.buffers());
                 log.println("train: weights and BatchNorm statistics from " + warmStartName + " (its step "
@@ -746,7 +746,6 @@ public final class Trainer {
                         + ", this run has " + e.getValue() + "; resume with the same settings");
             }
         }
-        requireArchitecture(checkpoint, "--resume");
         if (checkpoint.properties().containsKey("warm_start")) {
             warmStartName = checkpoint.properties().get("warm_start");
         }
@@ -756,15 +755,6 @@ public final class Trainer {
         load(checkpoint, "adam.v/", adam.secondMoments());
         adam.restore(Long.parseLong(checkpoint.property("adam_steps")));
         return Long.parseLong(checkpoint.property("step"));
-    }
-
-    /** The network of this trainer's run must be the one the checkpoint holds, widths included. */
-    private void requireArchitecture(TrainingCheckpoint checkpoint, String option) throws IOException {
-        FcnArchitecture held = architectureOf(checkpoint, option);
-        if (!Arrays.equals(held.channels(), modelArchitecture.channels())) {
-            throw new IOException(option + ": checkpoint of channel widths " + held.channelsText() + ", this run"
-                    + " trains " + modelArchitecture.channelsText());
-        }
     }
 
     private static FcnArchitecture architectureOf(TrainingCheckpoint checkpoint, String option) throws IOException {
