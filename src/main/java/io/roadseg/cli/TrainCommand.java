@@ -90,6 +90,11 @@ final class TrainCommand implements Callable<Integer> {
                     "of the batch pasted in, labels with it (CutMix), 0..1 (default: ${DEFAULT-VALUE})."})
     double cutMix;
 
+    @Option(names = "--lovasz", paramLabel = "W", defaultValue = "0",
+            description = {"Weight of the Lovász-softmax loss (a surrogate of 1 - IoU per class, Berman et al. 2018)",
+                    "added to the cross-entropy, >= 0 (default: ${DEFAULT-VALUE}, none)."})
+    double lovasz;
+
     @Option(names = "--seed", defaultValue = "1", description = "Seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -152,8 +157,9 @@ final class TrainCommand implements Callable<Integer> {
         if (!(lr > 0) || weightDecay < 0 || threads < 1 || evalEvery < 1 || checkpointEvery < 1
                 || !(contactDepthWeight >= 0) || camvidBatch < 0 || simBatch < 0 || camvidBatch + simBatch < 1
                 || !(classWeightC > 1) || !(Math.abs(camvidPitch) < 45) || !(simSuburb >= 0 && simSuburb <= 1)
-                || !(cutMix >= 0 && cutMix <= 1)) {
-            throw new UsageError("train: --lr and --class-weight-c - 1 must be > 0, --contact-depth-weight >= 0, "
+                || !(cutMix >= 0 && cutMix <= 1) || !(lovasz >= 0 && Double.isFinite(lovasz))) {
+            throw new UsageError("train: --lr and --class-weight-c - 1 must be > 0, --contact-depth-weight and "
+                    + "--lovasz >= 0, "
                     + "--camvid-pitch within ±45°, --sim-suburb and --cutmix in 0..1, --threads, --eval-every and "
                     + "--checkpoint-every >= 1, batches >= 0 "
                     + "with at least one crop");
@@ -178,7 +184,7 @@ final class TrainCommand implements Callable<Integer> {
         String heldOut = "none".equals(holdOut) ? "" : holdOut;
         Trainer.Settings settings = new Trainer.Settings(root, data.splits, heldOut, steps, camvidBatch, simBatch, w, h,
                 lr, weightDecay, warmup, scaleMin, scaleMax, !noJitter, classWeightC, pseudoDepthWeight,
-                contactDepthWeight, camvidPitch, simSuburb, cutMix, seed, threads, evalEvery, checkpointEvery);
+                contactDepthWeight, camvidPitch, simSuburb, cutMix, lovasz, seed, threads, evalEvery, checkpointEvery);
         TrainingCheckpoint checkpoint = null;
         try {
             FcnWeights start = null;

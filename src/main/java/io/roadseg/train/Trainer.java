@@ -14,6 +14,7 @@ import org.bytedeco.opencv.opencv_core.Scalar;
 import org.bytedeco.opencv.opencv_core.Size;
 import org.bytedeco.pytorch.CrossEntropyLossOptions;
 import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -94,7 +95,8 @@ public final class Trainer {
             "contact_depth_weight", Double.toString(0.0),
             "camvid_pitch_deg", Double.toString(2.0),
             "sim_suburb_share", Double.toString(0.0),
-            "cutmix", Double.toString(0.0));
+            "cutmix", Double.toString(0.0),
+            "lovasz", Double.toString(0.0));
     /**
      * CamVid classes that stand on the ground as near-vertical surfaces, for {@link #contactDepth}: building, pole,
      * sign, fence, car, pedestrian, bicyclist. Pole and sign form one group (a sign on its pole). Not tree: CamVid's
@@ -130,6 +132,8 @@ public final class Trainer {
      *                          0 = the town only (the runs before it existed)
      * @param cutMix            probability that a real crop gets a rectangle of another real crop of its batch
      *                          pasted in, with its labels ({@link #cutMix}); 0 = none (the runs before it existed)
+     * @param lovasz            weight of the Lovász-softmax loss ({@link LovaszSoftmax}, on every other row and column
+     *                          of the crops) added to the cross-entropy; 0 = none (the runs before it existed)
      * @param seed              seed of everything random
      * @param threads           libtorch threads
      * @param evalEvery         steps between held-out scores
@@ -139,8 +143,8 @@ public final class Trainer {
                            int simPerBatch, int cropWidth, int cropHeight, double learningRate, double weightDecay,
                            long warmup, double scaleMin, double scaleMax, boolean colourJitter, double classWeightC,
                            double pseudoDepthWeight, double contactDepthWeight, double camvidPitchDeg,
-                           double simSuburbShare, double cutMix, long seed, int threads, int evalEvery,
-                           int checkpointEvery) {
+                           double simSuburbShare, double cutMix, double lovasz, long seed, int threads,
+                           int evalEvery, int checkpointEvery) {
         /** The settings of the runs before contact depth and the CamVid pitch existed (weight 0, pitch 2°). */
         public Settings(Path camvid, List<String> splits, String heldOut, long steps, int camvidPerBatch,
                         int simPerBatch, int cropWidth, int cropHeight, double learningRate, double weightDecay,
@@ -148,7 +152,7 @@ public final class Trainer {
                         double pseudoDepthWeight, long seed, int threads, int evalEvery, int checkpointEvery) {
             this(camvid, splits, heldOut, steps, camvidPerBatch, simPerBatch, cropWidth, cropHeight, learningRate,
                     weightDecay, warmup, scaleMin, scaleMax, colourJitter, classWeightC, pseudoDepthWeight, 0, 2.0,
-                    0, 0, seed, threads, evalEvery, checkpointEvery);
+                    0, 0, 0, seed, threads, evalEvery, checkpointEvery);
         }
 
         public Settings {
@@ -157,6 +161,9 @@ public final class Trainer {
             }
             if (!(cutMix >= 0 && cutMix <= 1)) {
                 throw new IllegalArgumentException("cutmix probability " + cutMix + " must be in 0..1");
+            }
+            if (!(lovasz >= 0 && Double.isFinite(lovasz))) {
+                throw new IllegalArgumentException("Lovász loss weight " + lovasz + " must be >= 0");
             }
             if (!(simSuburbShare >= 0 && simSuburbShare <= 1)) {
                 throw new IllegalArgumentException("suburb share " + simSuburbShare + " must be in 0..1");
@@ -197,6 +204,7 @@ public final class Trainer {
             p.put("camvid_pitch_deg", Double.toString(camvidPitchDeg));
             p.put("sim_suburb_share", Double.toString(simSuburbShare));
             p.put("cutmix", Double.toString(cutMix));
+            p.put("lovasz", Double.toString(lovasz));
             p.put("seed", Long.toString(seed));
             return p;
         }
@@ -450,6 +458,7 @@ public final class Trainer {
         float[] cropDepth = new float[cropPixels];
         double emaSeg = Double.NaN;
         double emaDepth = Double.NaN;
+        double emaIou = Double.NaN;
         double firstSeg = Double.NaN;
         double firstDepth = Double.NaN;
         double heldOutIou = Double.NaN;
@@ -560,6 +569,7 @@ public final class Trainer {
                     dataNanos += System.nanoTime() - dataStart;
                     double seg;
                     double dep;
+                    double iou = Double.NaN;
                     double lr = schedule.at(step);
                     try (PointerScope scope = new PointerScope()) {
                         Tensor x = Tensor.create(images, batch, 3, ch, cw).to(device, torch.ScalarType.Float);
@@ -573,6 +583,13 @@ public final class Trainer {
                         Tensor depthLoss = logDiff.mul(dw).sum()
                                 .div(dw.sum().clamp_min(new org.bytedeco.pytorch.Scalar(1.0)));
                         Tensor loss = segLoss.add(depthLoss);
+                        if (settings.lovasz() > 0) {
+                            // every other row and column: a quarter of the pixels, a quarter of the sorting
+                            Tensor iouLoss = LovaszSoftmax.loss(everyOther(outputs[0], 2), everyOther(y, 1), classes,
+                                    classes);
+                            loss = loss.add(iouLoss.mul(new org.bytedeco.pytorch.Scalar(settings.lovasz())));
+                            iou = iouLoss.item_float();
+                        }
                         loss.backward();
                         adam.step(lr);
                         seg = segLoss.item_float();
@@ -586,6 +603,7 @@ public final class Trainer {
                     double a = Math.min(0.125, Math.max(0.02, 5.0 / settings.steps()));
                     emaSeg = Double.isNaN(emaSeg) ? seg : (1 - a) * emaSeg + a * seg;
                     emaDepth = Double.isNaN(emaDepth) ? dep : (1 - a) * emaDepth + a * dep;
+                    emaIou = Double.isNaN(emaIou) ? iou : (1 - a) * emaIou + a * iou;
                     if (step == firstStep) {
                         firstSeg = seg;
                         firstDepth = dep;
@@ -593,10 +611,12 @@ public final class Trainer {
                     if (step % 20 == 0 || step == settings.steps()) {
                         double seconds = (System.nanoTime() - started) / 1e9;
                         long done = step - firstStep + 1;
-                        log.printf(Locale.ROOT, "epoch %.1f  step %d/%d  lr %.2e  seg %.4f  depth %.4f  %.1f images/s"
-                                        + "  data %.0f %% of the time  ETA %.0f min%n",
+                        log.printf(Locale.ROOT, "epoch %.1f  step %d/%d  lr %.2e  seg %.4f  %sdepth %.4f  %.1f"
+                                        + " images/s  data %.0f %% of the time  ETA %.0f min%n",
                                 step * (double) settings.camvidPerBatch() / Math.max(1, train.size()), step,
-                                settings.steps(), lr, emaSeg, emaDepth, done * batch / seconds,
+                                settings.steps(), lr, emaSeg,
+                                Double.isNaN(emaIou) ? "" : String.format(Locale.ROOT, "lovasz %.4f  ", emaIou),
+                                emaDepth, done * batch / seconds,
                                 100 * dataNanos / 1e9 / seconds, seconds / done * (settings.steps() - step) / 60);
                     }
                     boolean last = step == lastStep;
@@ -620,6 +640,12 @@ public final class Trainer {
             }
             return new Result(net.weights(modelArchitecture), firstSeg, emaSeg, firstDepth, emaDepth, heldOutIou);
         }
+    }
+
+    /** Rows and columns 0, 2, 4, … of a tensor: its dimensions {@code heightDim} and the one after it, subsampled. */
+    private static Tensor everyOther(Tensor t, int heightDim) {
+        return t.slice(heightDim, new LongOptional(0), new LongOptional(t.size(heightDim)), 2)
+                .slice(heightDim + 1, new LongOptional(0), new LongOptional(t.size(heightDim + 1)), 2);
     }
 
     /** Scores the held-out frames with the eval-mode network at the model's input size; logs and returns mIoU. */

@@ -96,7 +96,7 @@ class TrainerTest {
     @Test
     void aFewStepsOnRealCamVidCropsMakeTheLossFall() throws Exception {
         Trainer.Settings s = new Trainer.Settings(camvid(), List.of("train"), "", 40, 3, 1, 96, 64, 0.003, 1e-4,
-                5, 0.5, 2.0, true, 1.10, 0.5, 0.5, 0.5, 0.5, 0.5, 5, 2, 1000, 1000);
+                5, 0.5, 2.0, true, 1.10, 0.5, 0.5, 0.5, 0.5, 0.5, 1.0, 5, 2, 1000, 1000);
         Trainer.Result r = new Trainer(s, System.err).train(FcnWeights.random(FcnArchitecture.defaults(), 5), null,
                 dir.resolve("m.onnx"));
         assertTrue(r.lastSegLoss() < 0.8 * r.firstSegLoss(), "segmentation loss " + r.firstSegLoss() + " → "
