@@ -383,6 +383,10 @@ def score(net, data, classes, size_hw, log, step, held_out):
 
 # ---- training --------------------------------------------------------------------------------------------------------
 
+# settings added after the first checkpoints, with the value such a checkpoint was trained with (as Trainer's)
+ADDED_SETTINGS = {"lovasz": "0.0"}
+
+
 def settings_properties(args, steps):
     return {
         "splits": args.splits, "held_out": args.held_out, "steps": str(steps),
@@ -392,8 +396,25 @@ def settings_properties(args, steps):
         "scale": f"{java_double(args.scale_min)}..{java_double(args.scale_max)}",
         "colour_jitter": "true" if args.colour_jitter else "false",
         "class_weight_c": java_double(args.class_weight_c), "pseudo_depth_weight": java_double(args.pseudo_depth_weight),
-        "contact_depth_weight": "0.0", "camvid_pitch_deg": "2.0", "seed": str(args.seed),
+        "contact_depth_weight": "0.0", "camvid_pitch_deg": "2.0",
+        "lovasz": java_double(args.lovasz), "seed": str(args.seed),
     }
+
+
+def lovasz_softmax(logits, targets, classes):
+    """The Lovász-softmax loss over the batch, void (== classes) ignored: io.roadseg.train.LovaszSoftmax's."""
+    valid = targets != classes
+    fg = F.one_hot(targets.masked_fill(~valid, classes).reshape(-1), classes + 1)[:, :classes].t().float()
+    p = logits.softmax(1).transpose(0, 1).reshape(classes, -1)
+    errors = (fg - p).abs() * valid.reshape(1, -1).float()
+    errors_sorted, perm = errors.sort(1, descending=True)
+    fg_sorted = fg.gather(1, perm)
+    gts = fg_sorted.sum(1, keepdim=True)
+    jaccard = 1 - (gts - fg_sorted.cumsum(1)) / (gts + (1 - fg_sorted).cumsum(1))
+    gradient = torch.cat([jaccard[:, :1], jaccard[:, 1:] - jaccard[:, :-1]], 1)
+    per_class = (errors_sorted * gradient).sum(1)
+    present = (gts.reshape(-1) > 0).float()
+    return (per_class * present).sum() / present.sum().clamp_min(1.0)
 
 
 def train(args):
@@ -449,7 +470,9 @@ def train(args):
         net.load(tensors)
         first_step = int(props0["step"]) + 1
         total = int(props0["steps"])
-        if settings_properties(args, total) != {k: props0.get(k) for k in settings_properties(args, total)}:
+        # a setting added later ("lovasz") reads as its old value in a checkpoint written before it
+        was = {k: props0.get(k, ADDED_SETTINGS.get(k)) for k in settings_properties(args, total)}
+        if settings_properties(args, total) != was:
             raise ValueError("--resume: the checkpoint was trained with other settings")
         sd = opt.state_dict()
         index = {id(p): i for i, p in enumerate([p for gr in opt.param_groups for p in gr["params"]])}
@@ -530,6 +553,9 @@ def train(args):
         log_diff = (dep.clamp_min(1e-3).log() - d.log()).abs()
         dep_loss = (log_diff * dw).sum() / dw.sum().clamp_min(1.0)
         loss = seg_loss + dep_loss
+        if args.lovasz > 0:
+            # every other row and column, as the Java trainer
+            loss = loss + args.lovasz * lovasz_softmax(seg[:, :, ::2, ::2], y[:, ::2, ::2], classes)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -606,6 +632,8 @@ def main(argv=None):
     ap.add_argument("--no-colour-jitter", dest="colour_jitter", action="store_false")
     ap.add_argument("--class-weight-c", type=float, default=1.10)
     ap.add_argument("--pseudo-depth-weight", type=float, default=0.5)
+    ap.add_argument("--lovasz", type=float, default=0.0,
+                    help="weight of the Lovász-softmax loss (roadseg train --lovasz)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--eval-every", type=int, default=1000)
     ap.add_argument("--log-every", type=int, default=100)

@@ -173,7 +173,7 @@ class GpuTrainScriptTest {
 
         String[] common = {python, SCRIPT.toString(), "--bundle", bundle.toString(), "--splits", "train",
                 "--steps", "2", "--warmup", "1", "--camvid-batch", "2", "--sim-batch", "1", "--crop", "64x48",
-                "--eval-every", "100", "--log-every", "1", "--cpu"};
+                "--eval-every", "100", "--log-every", "1", "--lovasz", "1", "--cpu"};
         Path straight = dir.resolve("straight.ckpt");
         Path resumed = dir.resolve("resumed.ckpt");
         run(concat(common, "--out", straight.toString()));
@@ -188,6 +188,7 @@ class GpuTrainScriptTest {
             assertArrayEquals(a.tensors().get(name).values(), b.tensors().get(name).values(), 1e-6f, name);
         }
         assertTrue(a.tensors().containsKey("adam.v/enc.stem.bn.weight"));
+        assertEquals("1.0", a.properties().get("lovasz"));
         assertTrue(a.properties().get("trainer").startsWith("scripts/gpu_train.py (PyTorch"));
 
         Path onnx = dir.resolve("gpu.onnx");
