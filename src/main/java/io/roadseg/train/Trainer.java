@@ -741,12 +741,14 @@ public final class Trainer {
         String trainer = properties.getOrDefault(TRAINER, "");
         double contact = Double.parseDouble(properties.getOrDefault("contact_depth_weight", "0"));
         double suburb = Double.parseDouble(properties.getOrDefault("sim_suburb_share", "0"));
+        double lovasz = Double.parseDouble(properties.getOrDefault("lovasz", "0"));
         Map<String, String> metadata = ModelContract.metadata(architecture, ModelContract.CAMVID_CLASSES,
                 CAMVID_CAMERA.fx() * architecture.inputWidth() / CAMVID_CAMERA.width(),
                 String.format(Locale.ROOT, "trained by %s: step %s of %s, %s CamVid + %s synthetic %s crops per batch,"
-                                + " seed %s", trainer.isEmpty() ? "roadseg train" : trainer, get.apply("step"),
+                                + " seed %s%s", trainer.isEmpty() ? "roadseg train" : trainer, get.apply("step"),
                         get.apply("steps"), get.apply("camvid_per_batch"), get.apply("sim_per_batch"),
-                        get.apply("crop"), get.apply("seed")));
+                        get.apply("crop"), get.apply("seed"),
+                        lovasz > 0 ? ", loss cross-entropy + " + lovasz + " * Lovasz-softmax" : ""));
         metadata.put(ModelContract.TRAINING_DATA, "CamVid " + get.apply("splits").replace(',', '+')
                 + (heldOut.isEmpty() ? "" : " without sequence " + heldOut)
                 + "; synthetic town drives (roadseg sim, seed " + get.apply("seed")

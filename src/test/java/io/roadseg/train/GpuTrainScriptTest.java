@@ -198,7 +198,8 @@ class GpuTrainScriptTest {
         OnnxWeightsReader.Model model = OnnxWeightsReader.readModel(onnx, FcnArchitecture.defaults());
         Map<String, String> meta = model.metadata();
         assertTrue(meta.get(ModelContract.WEIGHTS).startsWith("trained by scripts/gpu_train.py"), meta.toString());
-        assertTrue(meta.get(ModelContract.WEIGHTS).endsWith("logit-adjusted (tau 0.50)"), meta.toString());
+        assertTrue(meta.get(ModelContract.WEIGHTS).endsWith(
+                "seed 1, loss cross-entropy + 1.0 * Lovasz-softmax, logit-adjusted (tau 0.50)"), meta.toString());
         assertTrue(meta.get(ModelContract.TRAINING_DATA).contains("without sequence 0006R0"), meta.toString());
         assertTrue(meta.get(ModelContract.HELD_OUT).startsWith("CamVid sequence 0006R0, mIoU"), meta.toString());
         assertEquals(a.properties().get("class_weights"), meta.get(ModelContract.CLASS_WEIGHTS));
