@@ -7,7 +7,7 @@ import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * The Lovász-softmax loss (Berman, Rannen Triki, Blaschko, CVPR 2018): a convex surrogate of {@code 1 − IoU} per
+ * The Lovász-softmax loss (Berman, Rannen Triki, Blaschko, CVPR 2018): a tractable surrogate of {@code 1 − IoU} per
  * class, averaged over the classes present in the batch, so the segmentation is trained on the figure it is scored
  * by. For each class c it sorts the pixels' errors {@code |[y = c] − p_c|} and weighs them with the Jaccard loss's
  * discrete gradient along that order (the Lovász extension); for a hard (one-hot) prediction it equals
