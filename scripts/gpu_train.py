@@ -500,6 +500,9 @@ def train(args):
             props["channels"] = graph["channels"]
         if "warm_start" in props0:
             props["warm_start"] = props0["warm_start"]
+        elif args.init and not args.resume:
+            # started from a given run's weights, as roadseg train --from records it (export-model --average reads it)
+            props["warm_start"] = os.path.basename(args.init)
         tensors = net.state()
         for n in names:
             st = opt.state.get(net.params[n], {})

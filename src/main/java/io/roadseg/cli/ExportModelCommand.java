@@ -8,10 +8,12 @@ import io.roadseg.model.OnnxModelWriter;
 import io.roadseg.model.OnnxWeightsReader;
 import io.roadseg.train.Trainer;
 import io.roadseg.train.TrainingCheckpoint;
+import io.roadseg.train.WeightAverage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -26,7 +28,9 @@ import java.util.concurrent.Callable;
         footer = {"", "Examples:", "  roadseg export-model --seed 3 -o out/random.onnx",
                 "  roadseg export-model --from engines/training/roadseg-v2.onnx --logit-adjust 0.5 \\",
                 "      -o out/adjusted.onnx",
-                "  roadseg export-model --from out/gpu/all.ckpt --logit-adjust 0.5 -o out/gpu-all.onnx"})
+                "  roadseg export-model --from out/gpu/all.ckpt --logit-adjust 0.5 -o out/gpu-all.onnx",
+                "  roadseg export-model --from out/run-a.ckpt --average out/run-b.ckpt --logit-adjust 0.5 \\",
+                "      -o out/average.onnx"})
 final class ExportModelCommand implements Callable<Integer> {
     @Option(names = {"-o", "--out"}, required = true,
             description = "Destination, written atomically. Required: random weights must never replace the shipped "
@@ -50,6 +54,12 @@ final class ExportModelCommand implements Callable<Integer> {
                     "to write again with --logit-adjust."})
     Path from;
 
+    @Option(names = "--average", paramLabel = "CKPT",
+            description = {"With --from RUN.ckpt: export the uniform average of its weights and CKPT's (repeatable;",
+                    "parameters and BatchNorm statistics), runs restarted from the same checkpoint on the same data",
+                    "(a model soup: one network of the same size and speed)."})
+    List<Path> average = new java.util.ArrayList<>();
+
     @Option(names = "--logit-adjust", paramLabel = "TAU",
             description = {"With --from: subtract TAU·ln(w_k) from class k's logit (TAU in [0, 1]; w = the class",
                     "weights of its training loss, from its metadata or --class-weights): undoes that share of the",
@@ -62,7 +72,7 @@ final class ExportModelCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (from != null || tau != null || classWeights != null) {
+        if (from != null || tau != null || classWeights != null || !average.isEmpty()) {
             if (channels != null) {
                 throw new UsageError("--channels is for random weights; a trained model or checkpoint has its own");
             }
@@ -98,17 +108,24 @@ final class ExportModelCommand implements Callable<Integer> {
     /** {@code --from}: a run's checkpoint exported, or a model written again; either with a logit adjustment. */
     private Integer fromTrained() throws Exception {
         if (from == null) {
-            throw new UsageError("--logit-adjust and --class-weights go with --from MODEL");
+            throw new UsageError("--logit-adjust, --class-weights and --average go with --from MODEL");
         }
         if (tau != null && !(tau >= 0 && tau <= 1)) {
             throw new UsageError("--logit-adjust " + tau + ": must be in [0, 1]");
         }
         Path model = InstallPaths.resolve(from);
-        new OutputPaths().input(model.toString()).output("--out", out.toString());
+        OutputPaths paths = new OutputPaths().input(model.toString());
+        for (Path p : average) {
+            paths.input(InstallPaths.resolve(p).toString());
+        }
+        paths.output("--out", out.toString());
         if (!java.nio.file.Files.isRegularFile(model)) {
             throw new UserError("model " + model + ": file not found");
         }
         boolean checkpoint = model.getFileName().toString().endsWith(".ckpt");
+        if (!average.isEmpty() && !checkpoint) {
+            throw new UsageError("--average goes with --from RUN.ckpt (a run's checkpoint), not " + from);
+        }
         if (!checkpoint && tau == null) {
             throw new UsageError("--from " + from + ": a model is written again only with --logit-adjust TAU (a run's"
                     + " .ckpt is exported as it is)");
@@ -116,7 +133,26 @@ final class ExportModelCommand implements Callable<Integer> {
         FcnWeights weights;
         java.util.Map<String, String> metadata;
         try {
-            if (checkpoint) {
+            if (checkpoint && !average.isEmpty()) {
+                java.util.List<TrainingCheckpoint> runs = new java.util.ArrayList<>();
+                java.util.List<String> names = new java.util.ArrayList<>();
+                for (Path p : java.util.stream.Stream.concat(java.util.stream.Stream.of(from), average.stream())
+                        .toList()) {
+                    Path file = InstallPaths.resolve(p);
+                    if (!java.nio.file.Files.isRegularFile(file)) {
+                        throw new UserError("--average " + file + ": file not found");
+                    }
+                    runs.add(TrainingCheckpoint.read(file));
+                    names.add(file.getFileName().toString());
+                }
+                try {
+                    TrainingCheckpoint mean = WeightAverage.average(runs, names);
+                    weights = mean.weights(mean.architecture());
+                    metadata = new java.util.LinkedHashMap<>(WeightAverage.modelMetadata(runs, names));
+                } catch (java.io.IOException | IllegalArgumentException e) {
+                    throw new UserError("--average: " + e.getMessage());
+                }
+            } else if (checkpoint) {
                 TrainingCheckpoint run = TrainingCheckpoint.read(model);
                 try {
                     weights = run.weights(run.architecture());
@@ -135,7 +171,8 @@ final class ExportModelCommand implements Callable<Integer> {
         }
         if (tau == null) {
             OnnxModelWriter.write(weights, metadata, out);
-            System.err.printf(Locale.ROOT, "wrote %s from the run's checkpoint %s (%s)%n", out, model,
+            System.err.printf(Locale.ROOT, "wrote %s from %s (%s)%n", out, average.isEmpty()
+                    ? "the run's checkpoint " + model : "the weight average of " + (1 + average.size()) + " runs",
                     metadata.get(ModelContract.WEIGHTS));
             return 0;
         }
@@ -162,7 +199,8 @@ final class ExportModelCommand implements Callable<Integer> {
         metadata.put(ModelContract.WEIGHTS, metadata.getOrDefault(ModelContract.WEIGHTS, "unknown")
                 + String.format(Locale.ROOT, ", logit-adjusted (tau %.2f)", tau));
         OnnxModelWriter.write(adjusted, metadata, out);
-        System.err.printf(Locale.ROOT, "wrote %s: %s with the segmentation logits adjusted (%s)%n", out, model,
+        System.err.printf(Locale.ROOT, "wrote %s: %s with the segmentation logits adjusted (%s)%n", out,
+                average.isEmpty() ? model : "the weight average of " + (1 + average.size()) + " runs",
                 LogitAdjustment.describe(tau, w));
         return 0;
     }

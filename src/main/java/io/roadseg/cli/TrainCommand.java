@@ -90,6 +90,12 @@ final class TrainCommand implements Callable<Integer> {
                     "of the batch pasted in, labels with it (CutMix), 0..1 (default: ${DEFAULT-VALUE})."})
     double cutMix;
 
+    @Option(names = "--copy-paste", paramLabel = "P", defaultValue = "0",
+            description = {"Probability that a real crop gets the objects (pole, sign, car, pedestrian, bicyclist; each",
+                    "class with probability 1/2) of another real crop of the batch pasted onto it, labels with them",
+                    "(Simple Copy-Paste), 0..1 (default: ${DEFAULT-VALUE})."})
+    double copyPaste;
+
     @Option(names = "--lovasz", paramLabel = "W", defaultValue = "0",
             description = {"Weight of the Lovász-softmax loss (a surrogate of 1 - IoU per class, Berman et al. 2018)",
                     "added to the cross-entropy, >= 0 (default: ${DEFAULT-VALUE}, none)."})
@@ -157,10 +163,11 @@ final class TrainCommand implements Callable<Integer> {
         if (!(lr > 0) || weightDecay < 0 || threads < 1 || evalEvery < 1 || checkpointEvery < 1
                 || !(contactDepthWeight >= 0) || camvidBatch < 0 || simBatch < 0 || camvidBatch + simBatch < 1
                 || !(classWeightC > 1) || !(Math.abs(camvidPitch) < 45) || !(simSuburb >= 0 && simSuburb <= 1)
-                || !(cutMix >= 0 && cutMix <= 1) || !(lovasz >= 0 && Double.isFinite(lovasz))) {
+                || !(cutMix >= 0 && cutMix <= 1) || !(copyPaste >= 0 && copyPaste <= 1)
+                || !(lovasz >= 0 && Double.isFinite(lovasz))) {
             throw new UsageError("train: --lr and --class-weight-c - 1 must be > 0, --contact-depth-weight and "
                     + "--lovasz >= 0, "
-                    + "--camvid-pitch within ±45°, --sim-suburb and --cutmix in 0..1, --threads, --eval-every and "
+                    + "--camvid-pitch within ±45°, --sim-suburb, --cutmix and --copy-paste in 0..1, --threads, --eval-every and "
                     + "--checkpoint-every >= 1, batches >= 0 "
                     + "with at least one crop");
         }
@@ -184,7 +191,7 @@ final class TrainCommand implements Callable<Integer> {
         String heldOut = "none".equals(holdOut) ? "" : holdOut;
         Trainer.Settings settings = new Trainer.Settings(root, data.splits, heldOut, steps, camvidBatch, simBatch, w, h,
                 lr, weightDecay, warmup, scaleMin, scaleMax, !noJitter, classWeightC, pseudoDepthWeight,
-                contactDepthWeight, camvidPitch, simSuburb, cutMix, lovasz, seed, threads, evalEvery, checkpointEvery);
+                contactDepthWeight, camvidPitch, simSuburb, cutMix, lovasz, copyPaste, seed, threads, evalEvery, checkpointEvery);
         TrainingCheckpoint checkpoint = null;
         try {
             FcnWeights start = null;

@@ -96,7 +96,8 @@ public final class Trainer {
             "camvid_pitch_deg", Double.toString(2.0),
             "sim_suburb_share", Double.toString(0.0),
             "cutmix", Double.toString(0.0),
-            "lovasz", Double.toString(0.0));
+            "lovasz", Double.toString(0.0),
+            "copy_paste", Double.toString(0.0));
     /**
      * CamVid classes that stand on the ground as near-vertical surfaces, for {@link #contactDepth}: building, pole,
      * sign, fence, car, pedestrian, bicyclist. Pole and sign form one group (a sign on its pole). Not tree: CamVid's
@@ -134,6 +135,8 @@ public final class Trainer {
      *                          pasted in, with its labels ({@link #cutMix}); 0 = none (the runs before it existed)
      * @param lovasz            weight of the Lovász-softmax loss ({@link LovaszSoftmax}, on every other row and column
      *                          of the crops) added to the cross-entropy; 0 = none (the runs before it existed)
+     * @param copyPaste         probability that a real crop gets the objects of another real crop of its batch pasted
+     *                          onto it ({@link #copyPaste}); 0 = none (the runs before it existed)
      * @param seed              seed of everything random
      * @param threads           libtorch threads
      * @param evalEvery         steps between held-out scores
@@ -143,8 +146,8 @@ public final class Trainer {
                            int simPerBatch, int cropWidth, int cropHeight, double learningRate, double weightDecay,
                            long warmup, double scaleMin, double scaleMax, boolean colourJitter, double classWeightC,
                            double pseudoDepthWeight, double contactDepthWeight, double camvidPitchDeg,
-                           double simSuburbShare, double cutMix, double lovasz, long seed, int threads,
-                           int evalEvery, int checkpointEvery) {
+                           double simSuburbShare, double cutMix, double lovasz, double copyPaste, long seed,
+                           int threads, int evalEvery, int checkpointEvery) {
         /** The settings of the runs before contact depth and the CamVid pitch existed (weight 0, pitch 2°). */
         public Settings(Path camvid, List<String> splits, String heldOut, long steps, int camvidPerBatch,
                         int simPerBatch, int cropWidth, int cropHeight, double learningRate, double weightDecay,
@@ -152,7 +155,7 @@ public final class Trainer {
                         double pseudoDepthWeight, long seed, int threads, int evalEvery, int checkpointEvery) {
             this(camvid, splits, heldOut, steps, camvidPerBatch, simPerBatch, cropWidth, cropHeight, learningRate,
                     weightDecay, warmup, scaleMin, scaleMax, colourJitter, classWeightC, pseudoDepthWeight, 0, 2.0,
-                    0, 0, 0, seed, threads, evalEvery, checkpointEvery);
+                    0, 0, 0, 0, seed, threads, evalEvery, checkpointEvery);
         }
 
         public Settings {
@@ -161,6 +164,9 @@ public final class Trainer {
             }
             if (!(cutMix >= 0 && cutMix <= 1)) {
                 throw new IllegalArgumentException("cutmix probability " + cutMix + " must be in 0..1");
+            }
+            if (!(copyPaste >= 0 && copyPaste <= 1)) {
+                throw new IllegalArgumentException("copy-paste probability " + copyPaste + " must be in 0..1");
             }
             if (!(lovasz >= 0 && Double.isFinite(lovasz))) {
                 throw new IllegalArgumentException("Lovász loss weight " + lovasz + " must be >= 0");
@@ -205,6 +211,7 @@ public final class Trainer {
             p.put("sim_suburb_share", Double.toString(simSuburbShare));
             p.put("cutmix", Double.toString(cutMix));
             p.put("lovasz", Double.toString(lovasz));
+            p.put("copy_paste", Double.toString(copyPaste));
             p.put("seed", Long.toString(seed));
             return p;
         }
@@ -277,6 +284,70 @@ public final class Trainer {
                 System.arraycopy(images, from * 3 * pixels + plane, images, to * 3 * pixels + plane, w);
             }
         }
+    }
+
+    /** A mixing of two crops of the batch being built ({@link #cutMix}, {@link #copyPaste}). */
+    @FunctionalInterface
+    private interface CropMix {
+        void apply(java.util.random.RandomGenerator random, int from, int to);
+    }
+
+    /**
+     * Each real crop of the batch, with probability {@code probability}, gets {@code mix} from another real crop of it
+     * drawn at random. Draws nothing at probability 0, so a run without it keeps its batches.
+     */
+    private void mixRealCrops(SplittableRandom random, double probability, CropMix mix) {
+        int real = settings.camvidPerBatch();
+        if (!(probability > 0) || real < 2) {
+            return;
+        }
+        for (int b = 0; b < real; b++) {
+            if (random.nextDouble() < probability) {
+                mix.apply(random, (b + 1 + random.nextInt(real - 1)) % real, b);
+            }
+        }
+    }
+
+    /**
+     * CamVid's object classes that {@link #copyPaste} moves between crops: pole, sign, car, pedestrian, bicyclist —
+     * things, with a shape of their own, as opposed to stuff (sky, road, building, tree, pavement, fence).
+     */
+    static final int[] PASTED_CLASSES = {2, 6, 8, 9, 10};
+
+    /**
+     * Copy-paste (Ghiasi et al., CVPR 2021, "Simple Copy-Paste") for semantic labels: the pixels of crop {@code from}
+     * labelled with a random subset of {@link #PASTED_CLASSES} (each class with probability ½) are pasted onto crop
+     * {@code to} at the same place — image, class targets, depth targets and their weights alike. The two crops were
+     * zoomed independently (0.5–2×), so a pedestrian or a car lands at another size in another street, in front of
+     * whatever the other crop had there: the rare object classes are seen more often and out of their usual context,
+     * and an object hiding the road is labelled object (the car ahead filling the view). Whole-class masks, as CamVid
+     * has no instances; no blending (Ghiasi et al. found it unnecessary). Batch arrays as {@link #cutMix}'s.
+     *
+     * @return the pixels pasted
+     */
+    static int copyPaste(java.util.random.RandomGenerator random, int from, int to, int width, int height,
+                         float[] images, long[] targets, float[] depths, float[] depthWeights) {
+        boolean[] chosen = new boolean[12];
+        for (int k : PASTED_CLASSES) {
+            chosen[k] = random.nextBoolean(); // drawn for every class, present or not: a fixed number of draws
+        }
+        int pixels = width * height;
+        int src = from * pixels;
+        int dst = to * pixels;
+        int pasted = 0;
+        for (int p = 0; p < pixels; p++) {
+            long id = targets[src + p];
+            if (id >= 0 && id < chosen.length && chosen[(int) id]) {
+                targets[dst + p] = id;
+                depths[dst + p] = depths[src + p];
+                depthWeights[dst + p] = depthWeights[src + p];
+                for (int c = 0; c < 3; c++) {
+                    images[3 * dst + c * pixels + p] = images[3 * src + c * pixels + p];
+                }
+                pasted++;
+            }
+        }
+        return pasted;
     }
 
     /** ENet's class weights {@code 1 / ln(c + p)} from the labels' class frequencies; void excluded. */
@@ -488,6 +559,9 @@ public final class Trainer {
             ByteBuffer crop = ByteBuffer.allocateDirect(cropPixels * 3);
             FloatBuffer planes = ByteBuffer.allocateDirect(4 * 3 * cropPixels).order(ByteOrder.nativeOrder())
                     .asFloatBuffer();
+            CropMix cutMixCrops = (r, from, to) -> cutMix(r, from, to, cw, ch, images, targets, depths, depthWeights);
+            CropMix copyPasteCrops = (r, from, to) -> copyPaste(r, from, to, cw, ch, images, targets, depths,
+                    depthWeights);
             long started = System.nanoTime();
             try (SimDataset sim = new SimDataset(settings.seed(), settings.simSuburbShare(), CAMVID_CAMERA, fw, fh, 8,
                     (firstStep - 1) * settings.simPerBatch())) {
@@ -557,15 +631,8 @@ public final class Trainer {
                         planes.get(0, tmp);
                         System.arraycopy(tmp, 0, images, b * 3 * cropPixels, 3 * cropPixels);
                     }
-                    if (settings.cutMix() > 0 && settings.camvidPerBatch() > 1) {
-                        for (int b = 0; b < settings.camvidPerBatch(); b++) {
-                            if (random.nextDouble() < settings.cutMix()) {
-                                int from = (b + 1 + random.nextInt(settings.camvidPerBatch() - 1))
-                                        % settings.camvidPerBatch();
-                                cutMix(random, from, b, cw, ch, images, targets, depths, depthWeights);
-                            }
-                        }
-                    }
+                    mixRealCrops(random, settings.cutMix(), cutMixCrops);
+                    mixRealCrops(random, settings.copyPaste(), copyPasteCrops);
                     dataNanos += System.nanoTime() - dataStart;
                     double seg;
                     double dep;
@@ -742,12 +809,14 @@ public final class Trainer {
         double contact = Double.parseDouble(properties.getOrDefault("contact_depth_weight", "0"));
         double suburb = Double.parseDouble(properties.getOrDefault("sim_suburb_share", "0"));
         double lovasz = Double.parseDouble(properties.getOrDefault("lovasz", "0"));
+        double copyPaste = Double.parseDouble(properties.getOrDefault("copy_paste", "0"));
         Map<String, String> metadata = ModelContract.metadata(architecture, ModelContract.CAMVID_CLASSES,
                 CAMVID_CAMERA.fx() * architecture.inputWidth() / CAMVID_CAMERA.width(),
                 String.format(Locale.ROOT, "trained by %s: step %s of %s, %s CamVid + %s synthetic %s crops per batch,"
-                                + " seed %s%s", trainer.isEmpty() ? "roadseg train" : trainer, get.apply("step"),
+                                + " seed %s%s%s", trainer.isEmpty() ? "roadseg train" : trainer, get.apply("step"),
                         get.apply("steps"), get.apply("camvid_per_batch"), get.apply("sim_per_batch"),
                         get.apply("crop"), get.apply("seed"),
+                        copyPaste > 0 ? ", copy-paste " + copyPaste : "",
                         lovasz > 0 ? ", loss cross-entropy + " + lovasz + " * Lovasz-softmax" : ""));
         metadata.put(ModelContract.TRAINING_DATA, "CamVid " + get.apply("splits").replace(',', '+')
                 + (heldOut.isEmpty() ? "" : " without sequence " + heldOut)

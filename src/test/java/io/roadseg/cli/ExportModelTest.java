@@ -149,6 +149,92 @@ class ExportModelTest {
         assertFalse(Files.exists(dir.resolve("x.onnx")));
     }
 
+    /** Two runs restarted from one checkpoint, seeds 4 and 5 (random weights in training form); {@code props} tweaks. */
+    private Path[] twoRestarts(java.util.function.Consumer<java.util.Map<String, String>> secondProps)
+            throws Exception {
+        Path[] runs = new Path[2];
+        for (int r = 0; r < 2; r++) {
+            java.util.Map<String, String> props = new java.util.LinkedHashMap<>();
+            for (String[] kv : new String[][] {{"splits", "train,val"}, {"held_out", "0006R0"}, {"steps", "5000"},
+                    {"camvid_per_batch", "6"}, {"sim_per_batch", "2"}, {"crop", "320x240"}, {"seed", "" + (4 + r)},
+                    {"step", "5000"}, {"architecture", FcnArchitecture.NAME}, {"class_weights", WEIGHTS},
+                    {"held_out_miou", "0.43"}, {"warm_start", "start.ckpt"}}) {
+                props.put(kv[0], kv[1]);
+            }
+            if (r == 1) {
+                secondProps.accept(props);
+            }
+            runs[r] = dir.resolve("run" + (4 + r) + ".ckpt");
+            new TrainingCheckpoint(props, TrainingCheckpoint.trainingForm(
+                    FcnWeights.random(FcnArchitecture.defaults(), 4 + r))).write(runs[r]);
+        }
+        return runs;
+    }
+
+    @Test
+    void theWeightAverageOfTwoRestartsIsExportedWithBothRunsInItsProvenance() throws Exception {
+        FcnArchitecture arch = FcnArchitecture.defaults();
+        Path[] runs = twoRestarts(p -> { });
+        Path out = dir.resolve("average.onnx");
+        Cli.Outcome ok = Cli.run("export-model", "--from", runs[0].toString(), "--average", runs[1].toString(),
+                "--logit-adjust", "0.5", "-o", out.toString());
+        assertEquals(0, ok.exit(), ok.stderr());
+        OnnxWeightsReader.Model m = OnnxWeightsReader.readModel(out, arch);
+        FcnWeights a = FcnWeights.random(arch, 4);
+        FcnWeights b = FcnWeights.random(arch, 5);
+        java.util.Map<String, FcnWeights.Tensor> mean = new java.util.LinkedHashMap<>();
+        for (String name : a.names()) {
+            float[] va = a.values(name);
+            float[] vb = b.values(name);
+            float[] v = new float[va.length];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (va[i] + vb[i]) / 2;
+            }
+            mean.put(name, new FcnWeights.Tensor(a.tensor(name).shape(), v));
+        }
+        // BatchNorm in training form folds linearly here (gamma 1, variance 1 - eps), so the folded average is the
+        // average of the two exported networks; the head then gets the logit adjustment
+        FcnWeights expected = LogitAdjustment.apply(FcnWeights.of(arch, mean), LogitAdjustment.parseWeights(WEIGHTS),
+                0.5);
+        for (String name : expected.names()) {
+            assertArrayEquals(expected.values(name), m.weights().values(name), 1e-5f, name);
+        }
+        String weights = m.metadata().get(ModelContract.WEIGHTS);
+        assertTrue(weights.startsWith("uniform average of the weights of 2 runs restarted from start.ckpt: run4.ckpt"
+                + " (trained by roadseg train: step 5000 of 5000, 6 CamVid + 2 synthetic 320x240 crops per batch,"
+                + " seed 4); run5.ckpt ("), weights);
+        assertTrue(weights.endsWith("seed 5), logit-adjusted (tau 0.50)"), weights);
+        assertEquals("CamVid sequence 0006R0", m.metadata().get(ModelContract.HELD_OUT), "no run's score is the "
+                + "average's");
+        assertTrue(m.metadata().get(ModelContract.TRAINING_DATA).contains("(roadseg sim, seed 4); warm restart from start.ckpt | CamVid"), m.metadata().toString());
+    }
+
+    @Test
+    void runsThatDoNotShareTheirStartAndDataAreNotAveraged() throws Exception {
+        String out = dir.resolve("x.onnx").toString();
+        Path[] heldIn = twoRestarts(p -> p.put("held_out", ""));
+        Cli.Outcome data = Cli.run("export-model", "--from", heldIn[0].toString(), "--average", heldIn[1].toString(),
+                "-o", out);
+        assertEquals(1, data.exit(), data.stderr());
+        assertEquals(1, data.stderr().strip().lines().count(), data.stderr());
+        assertTrue(data.stderr().contains("run5.ckpt has held_out = (none) where run4.ckpt has 0006R0"), data.stderr());
+        Path[] otherStart = twoRestarts(p -> p.put("warm_start", "other.ckpt"));
+        Cli.Outcome start = Cli.run("export-model", "--from", otherStart[0].toString(), "--average",
+                otherStart[1].toString(), "-o", out);
+        assertEquals(1, start.exit(), start.stderr());
+        assertTrue(start.stderr().contains("warm_start = other.ckpt"), start.stderr());
+        Cli.Outcome missing = Cli.run("export-model", "--from", otherStart[0].toString(), "--average",
+                dir.resolve("none.ckpt").toString(), "-o", out);
+        assertEquals(1, missing.exit(), missing.stderr());
+        assertTrue(missing.stderr().contains("none.ckpt: file not found"), missing.stderr());
+        Cli.Outcome noFrom = Cli.run("export-model", "--average", otherStart[1].toString(), "-o", out);
+        assertEquals(2, noFrom.exit(), noFrom.stderr());
+        Cli.Outcome itself = Cli.run("export-model", "--from", otherStart[0].toString(), "--average",
+                otherStart[1].toString(), "-o", otherStart[1].toString());
+        assertEquals(2, itself.exit(), itself.stderr());
+        assertFalse(Files.exists(Path.of(out)));
+    }
+
     /** A network of other widths: written with its widths in the metadata, read back and adjusted by them. */
     @Test
     void otherChannelWidthsAreRecordedAndReadBack() throws Exception {

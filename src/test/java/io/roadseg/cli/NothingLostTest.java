@@ -59,7 +59,7 @@ class NothingLostTest {
     @CsvSource({"eval, --threads, 0", "eval, --limit, -1", "eval, --input-size, huge", "bench, --threads, 0",
             "bench, --rounds, 0", "bench, --soak, -1", "train, --steps, 0", "train, --crop, 100x50",
             "train, --scale, 2..1", "train, --lr, -1", "train, --threads, 0", "train, --cutmix, 1.5",
-            "train, --lovasz, -1", "train, --sim-suburb, -0.1", "train, --channels, '16,32'", "train, --channels, '16,0,96,192'",
+            "train, --lovasz, -1", "train, --copy-paste, 1.5", "train, --sim-suburb, -0.1", "train, --channels, '16,32'", "train, --channels, '16,0,96,192'",
             "export-model, --size, 100x50"})
     void anOutOfRangeOptionOfAnyCommandIsAUsageErrorAndCreatesNothing(String command, String option, String value)
             throws Exception {

@@ -96,7 +96,7 @@ class TrainerTest {
     @Test
     void aFewStepsOnRealCamVidCropsMakeTheLossFall() throws Exception {
         Trainer.Settings s = new Trainer.Settings(camvid(), List.of("train"), "", 40, 3, 1, 96, 64, 0.003, 1e-4,
-                5, 0.5, 2.0, true, 1.10, 0.5, 0.5, 0.5, 0.5, 0.5, 1.0, 5, 2, 1000, 1000);
+                5, 0.5, 2.0, true, 1.10, 0.5, 0.5, 0.5, 0.5, 0.5, 1.0, 0.5, 5, 2, 1000, 1000);
         Trainer.Result r = new Trainer(s, System.err).train(FcnWeights.random(FcnArchitecture.defaults(), 5), null,
                 dir.resolve("m.onnx"));
         assertTrue(r.lastSegLoss() < 0.8 * r.firstSegLoss(), "segmentation loss " + r.firstSegLoss() + " → "
@@ -107,6 +107,87 @@ class TrainerTest {
         assertTrue(Files.isRegularFile(dir.resolve("m.ckpt")));
     }
 
+    /**
+     * Two crops of {@code n} pixels laid out as the trainer's batch arrays: crop 0 all class {@code class0} with depth
+     * -1 and depth weight {@code weight0}, images {@code -1 - c}; crop 1 different at every pixel and plane (image
+     * {@code i + 1000c}, class {@code i % classes1}, depth {@code i}, weight 0.5).
+     */
+    private static final class TwoCrops {
+        final float[] images;
+        final long[] targets;
+        final float[] depths;
+        final float[] weights;
+
+        TwoCrops(int n, int class0, int classes1, float weight0) {
+            images = new float[2 * 3 * n];
+            targets = new long[2 * n];
+            depths = new float[2 * n];
+            weights = new float[2 * n];
+            for (int i = 0; i < n; i++) {
+                for (int c = 0; c < 3; c++) {
+                    images[c * n + i] = -1 - c;
+                    images[3 * n + c * n + i] = i + 1000 * c;
+                }
+                targets[i] = class0;
+                targets[n + i] = i % classes1;
+                depths[i] = -1;
+                depths[n + i] = i;
+                weights[i] = weight0;
+                weights[n + i] = 0.5f;
+            }
+        }
+    }
+
+    @Test
+    void copyPastePastesExactlyTheChosenObjectClassesOfTheOtherCropWithTheirImageAndDepth() {
+        int w = 22;
+        int h = 11;
+        int n = w * h;
+        int[] timesPasted = new int[12];
+        for (long seed = 0; seed < 40; seed++) {
+            TwoCrops crops = new TwoCrops(n, 3, 12, 0.25f); // crop 0 all road, crop 1 every class and void
+            float[] images = crops.images;
+            long[] targets = crops.targets;
+            float[] depths = crops.depths;
+            float[] weights = crops.weights;
+            float[] before = images.clone();
+            long[] targetsBefore = targets.clone();
+            int pasted = Trainer.copyPaste(new java.util.SplittableRandom(seed), 1, 0, w, h, images, targets, depths,
+                    weights);
+            boolean[] chosen = new boolean[12];
+            int changed = 0;
+            for (int i = 0; i < n; i++) {
+                if (targets[i] != 3) {
+                    chosen[(int) targets[i]] = true;
+                }
+            }
+            for (int i = 0; i < n; i++) {
+                int k = (int) targetsBefore[n + i];
+                boolean in = chosen[k];
+                assertEquals(in ? k : 3, targets[i]);
+                assertEquals(in ? i : -1f, depths[i]);
+                assertEquals(in ? 0.5f : 0.25f, weights[i]);
+                for (int c = 0; c < 3; c++) {
+                    assertEquals(in ? i + 1000f * c : -1f - c, images[c * n + i]);
+                }
+                changed += in ? 1 : 0;
+            }
+            assertEquals(changed, pasted);
+            for (int k = 0; k < 12; k++) {
+                int id = k;
+                assertTrue(!chosen[k] || java.util.Arrays.stream(Trainer.PASTED_CLASSES).anyMatch(c -> c == id),
+                        "class " + k + " is not an object class and was pasted");
+                timesPasted[k] += chosen[k] ? 1 : 0;
+            }
+            assertArrayEquals(java.util.Arrays.copyOfRange(before, 3 * n, 6 * n),
+                    java.util.Arrays.copyOfRange(images, 3 * n, 6 * n), "the source crop is left as it was");
+        }
+        for (int k : Trainer.PASTED_CLASSES) {
+            assertTrue(timesPasted[k] > 5 && timesPasted[k] < 35, "class " + k + " pasted in " + timesPasted[k]
+                    + " of 40 draws, not about half");
+        }
+    }
+
     @Test
     void cutMixPastesOneRectangleOfTheOtherCropIntoImageTargetsAndDepthAlike() {
         int w = 20;
@@ -114,21 +195,11 @@ class TrainerTest {
         int n = w * h;
         int pasted = 0;
         for (long seed = 0; seed < 50; seed++) {
-            float[] images = new float[2 * 3 * n];
-            long[] targets = new long[2 * n];
-            float[] depths = new float[2 * n];
-            float[] weights = new float[2 * n];
-            for (int i = 0; i < n; i++) {
-                for (int c = 0; c < 3; c++) {
-                    images[c * n + i] = -1 - c; // crop 0
-                    images[3 * n + c * n + i] = i + 1000 * c; // crop 1: every pixel and plane different
-                }
-                targets[i] = 11;
-                targets[n + i] = i % 11;
-                depths[i] = -1;
-                depths[n + i] = i;
-                weights[n + i] = 0.5f;
-            }
+            TwoCrops crops = new TwoCrops(n, 11, 11, 0f); // crop 0 all void, crop 1 every class
+            float[] images = crops.images;
+            long[] targets = crops.targets;
+            float[] depths = crops.depths;
+            float[] weights = crops.weights;
             float[] before = images.clone();
             Trainer.cutMix(new java.util.SplittableRandom(seed), 1, 0, w, h, images, targets, depths, weights);
             int x0 = w;

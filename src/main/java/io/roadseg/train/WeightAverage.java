@@ -1,0 +1,117 @@
+package io.roadseg.train;
+
+import io.roadseg.model.ModelContract;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The uniform average of the weights of several runs restarted from one checkpoint (a "model soup", Wortsman et al.,
+ * ICML 2022; stochastic weight averaging, Izmailov et al. 2018, is the same over one run's trajectory). Runs that start
+ * from the same weights and train on the same data end in one basin of the loss, so their average is a network of
+ * its own, usually better than each of them, at no cost at run time: it is one network of the same size.
+ *
+ * <p>Averaged: every trainable parameter and the BatchNorm running statistics (then folded at export as for any
+ * run); not the optimiser's moments — an average is exported, never resumed. Refused, naming the setting, where the
+ * runs differ in what the model's metadata states or the average relies on: the architecture and widths, the CamVid
+ * splits and the held-out sequence (an average of a run that saw 0006R0 has seen it), the class weights (the logit
+ * adjustment reads them; runs written before the checkpoint recorded them are compared by their {@code c}), and the checkpoint they were restarted from (runs from different starts do not share a
+ * basin; their average is no network at all).
+ *
+ * <p>Stateless; thread-safe.
+ */
+public final class WeightAverage {
+    /** Settings every averaged run must share. */
+    static final List<String> SHARED = List.of("architecture", TrainingCheckpoint.CHANNELS, "splits", "held_out",
+            "class_weight_c", Trainer.CLASS_WEIGHTS, "warm_start");
+
+    private WeightAverage() {
+    }
+
+    /**
+     * @param runs  two or more finished runs' checkpoints
+     * @param names their names (file names), for messages and the metadata
+     * @return a checkpoint with the first run's properties (less its held-out score, which the average does not
+     *         have) and the averaged parameters and BatchNorm statistics; no optimiser state
+     * @throws IllegalArgumentException naming the run and the setting that differs, or a tensor one run lacks
+     */
+    public static TrainingCheckpoint average(List<TrainingCheckpoint> runs, List<String> names) {
+        if (runs.size() < 2 || runs.size() != names.size()) {
+            throw new IllegalArgumentException("a weight average needs two or more runs, with a name each");
+        }
+        TrainingCheckpoint first = runs.get(0);
+        if (first.properties().getOrDefault("warm_start", "").isEmpty()) {
+            throw new IllegalArgumentException(names.get(0) + " is not a warm restart (no warm_start); weights average"
+                    + " only across runs restarted from the same checkpoint");
+        }
+        for (int r = 1; r < runs.size(); r++) {
+            for (String key : SHARED) {
+                String a = first.properties().get(key);
+                String b = runs.get(r).properties().get(key);
+                boolean unrecorded = key.equals(Trainer.CLASS_WEIGHTS) && (a == null || b == null);
+                if (!unrecorded && !java.util.Objects.equals(a, b)) { // runs older than the record: same c, same data
+                    throw new IllegalArgumentException(names.get(r) + " has " + key + " = " + shown(b) + " where "
+                            + names.get(0) + " has " + shown(a) + "; weights average only across runs restarted from the "
+                            + "same checkpoint on the same data");
+                }
+            }
+        }
+        Map<String, TrainingCheckpoint.Tensor> averaged = new LinkedHashMap<>();
+        for (Map.Entry<String, TrainingCheckpoint.Tensor> e : first.tensors().entrySet()) {
+            String name = e.getKey();
+            if (!name.startsWith(TrainingCheckpoint.PARAM) && !name.startsWith(TrainingCheckpoint.BUFFER)) {
+                continue; // optimiser state
+            }
+            double[] sum = new double[e.getValue().values().length];
+            for (int r = 0; r < runs.size(); r++) {
+                TrainingCheckpoint.Tensor t = runs.get(r).tensors().get(name);
+                if (t == null || !java.util.Arrays.equals(t.shape(), e.getValue().shape())) {
+                    throw new IllegalArgumentException(names.get(r) + " lacks " + name + " of the shape "
+                            + java.util.Arrays.toString(e.getValue().shape()) + " that " + names.get(0) + " has");
+                }
+                float[] v = t.values();
+                for (int i = 0; i < v.length; i++) {
+                    sum[i] += v[i];
+                }
+            }
+            float[] mean = new float[sum.length];
+            for (int i = 0; i < sum.length; i++) {
+                mean[i] = (float) (sum[i] / runs.size());
+            }
+            averaged.put(name, new TrainingCheckpoint.Tensor(e.getValue().shape().clone(), mean));
+        }
+        Map<String, String> properties = new LinkedHashMap<>(first.properties());
+        properties.remove(Trainer.HELD_OUT_MIOU);
+        properties.put("averaged", String.join(" + ", names));
+        return new TrainingCheckpoint(properties, averaged);
+    }
+
+    private static String shown(String value) {
+        return value == null ? "(unset)" : value.isEmpty() ? "(none)" : value;
+    }
+
+    /**
+     * The model metadata of the average: {@link Trainer#modelMetadata} of the first run, with {@code roadseg.weights}
+     * and {@code roadseg.training_data} naming every run's (each run's own text, joined where they differ) and no
+     * held-out score.
+     */
+    public static Map<String, String> modelMetadata(List<TrainingCheckpoint> runs, List<String> names) {
+        Map<String, String> metadata = new LinkedHashMap<>(Trainer.modelMetadata(average(runs, names)));
+        List<String> weights = new ArrayList<>();
+        Set<String> data = new LinkedHashSet<>();
+        for (int r = 0; r < runs.size(); r++) {
+            Map<String, String> m = Trainer.modelMetadata(runs.get(r));
+            weights.add(names.get(r) + " (" + m.get(ModelContract.WEIGHTS) + ")");
+            data.add(m.get(ModelContract.TRAINING_DATA));
+        }
+        metadata.put(ModelContract.WEIGHTS, "uniform average of the weights of " + runs.size()
+                + " runs restarted from " + runs.get(0).properties().get("warm_start") + ": "
+                + String.join("; ", weights));
+        metadata.put(ModelContract.TRAINING_DATA, String.join(" | ", data));
+        return metadata;
+    }
+}
