@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -58,7 +59,7 @@ final class ExportModelCommand implements Callable<Integer> {
             description = {"With --from RUN.ckpt: export the uniform average of its weights and CKPT's (repeatable;",
                     "parameters and BatchNorm statistics), runs restarted from the same checkpoint on the same data",
                     "(a model soup: one network of the same size and speed)."})
-    List<Path> average = new java.util.ArrayList<>();
+    List<Path> average = new ArrayList<>();
 
     @Option(names = "--logit-adjust", paramLabel = "TAU",
             description = {"With --from: subtract TAU·ln(w_k) from class k's logit (TAU in [0, 1]; w = the class",
@@ -134,10 +135,11 @@ final class ExportModelCommand implements Callable<Integer> {
         java.util.Map<String, String> metadata;
         try {
             if (checkpoint && !average.isEmpty()) {
-                java.util.List<TrainingCheckpoint> runs = new java.util.ArrayList<>();
-                java.util.List<String> names = new java.util.ArrayList<>();
-                for (Path p : java.util.stream.Stream.concat(java.util.stream.Stream.of(from), average.stream())
-                        .toList()) {
+                List<TrainingCheckpoint> runs = new ArrayList<>();
+                List<String> names = new ArrayList<>();
+                List<Path> files = new ArrayList<>(List.of(from));
+                files.addAll(average);
+                for (Path p : files) {
                     Path file = InstallPaths.resolve(p);
                     if (!java.nio.file.Files.isRegularFile(file)) {
                         throw new UserError("--average " + file + ": file not found");
