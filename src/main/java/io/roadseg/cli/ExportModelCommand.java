@@ -150,7 +150,7 @@ final class ExportModelCommand implements Callable<Integer> {
                 try {
                     TrainingCheckpoint mean = WeightAverage.average(runs, names);
                     weights = mean.weights(mean.architecture());
-                    metadata = new java.util.LinkedHashMap<>(WeightAverage.modelMetadata(runs, names));
+                    metadata = new java.util.LinkedHashMap<>(WeightAverage.modelMetadata(mean, runs, names));
                 } catch (java.io.IOException | IllegalArgumentException e) {
                     throw new UserError("--average: " + e.getMessage());
                 }

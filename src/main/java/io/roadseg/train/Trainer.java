@@ -327,7 +327,7 @@ public final class Trainer {
      */
     static int copyPaste(java.util.random.RandomGenerator random, int from, int to, int width, int height,
                          float[] images, long[] targets, float[] depths, float[] depthWeights) {
-        boolean[] chosen = new boolean[12];
+        boolean[] chosen = new boolean[ModelContract.CAMVID_CLASSES.size()]; // void and beyond: never pasted
         for (int k : PASTED_CLASSES) {
             chosen[k] = random.nextBoolean(); // drawn for every class, present or not: a fixed number of draws
         }

@@ -95,12 +95,15 @@ public final class WeightAverage {
     }
 
     /**
-     * The model metadata of the average: {@link Trainer#modelMetadata} of the first run, with {@code roadseg.weights}
-     * and {@code roadseg.training_data} naming every run's (each run's own text, joined where they differ) and no
-     * held-out score.
+     * The model metadata of the average: {@link Trainer#modelMetadata} of it (the first run's settings, no held-out
+     * score), with {@code roadseg.weights} and {@code roadseg.training_data} naming every run's (each run's own text,
+     * joined where they differ).
+     *
+     * @param average what {@link #average} returned for these runs and names
      */
-    public static Map<String, String> modelMetadata(List<TrainingCheckpoint> runs, List<String> names) {
-        Map<String, String> metadata = new LinkedHashMap<>(Trainer.modelMetadata(average(runs, names)));
+    public static Map<String, String> modelMetadata(TrainingCheckpoint average, List<TrainingCheckpoint> runs,
+                                                    List<String> names) {
+        Map<String, String> metadata = new LinkedHashMap<>(Trainer.modelMetadata(average));
         List<String> weights = new ArrayList<>();
         Set<String> data = new LinkedHashSet<>();
         for (int r = 0; r < runs.size(); r++) {
