@@ -17,7 +17,7 @@ import java.io.PrintWriter;
 @Command(name = "roadseg", mixinStandardHelpOptions = true, version = "roadseg 0.1.0",
         description = "Real-time road-scene segmentation and depth: replay a drive or a camera through the ring, "
                 + "write an annotated video, per-frame results and latency statistics.",
-        subcommands = {RunCommand.class, InfoCommand.class, BenchCommand.class, EvalCommand.class, MergeCommand.class, SimCommand.class, TrainCommand.class, TrainBundleCommand.class, ExportModelCommand.class,
+        subcommands = {RunCommand.class, InfoCommand.class, BenchCommand.class, EvalCommand.class, CompareCommand.class, MergeCommand.class, SimCommand.class, TrainCommand.class, TrainBundleCommand.class, ExportModelCommand.class,
                 BuildEngineCommand.class,
                 CommandLine.HelpCommand.class})
 public final class RoadsegCommand {

@@ -50,6 +50,25 @@ public final class Cli {
         throw new AssertionError("nothing listening on " + port + " after 30 s");
     }
 
+    /**
+     * Bad input's contract: the exit code (1 for a failing input or output, 2 for a bad option value), exactly one
+     * line starting "roadseg: " and last, containing every {@code mustContain}, no stack trace, no exception names.
+     */
+    public static void assertOneLineError(Outcome o, int exit, String... mustContain) {
+        org.junit.jupiter.api.Assertions.assertEquals(exit, o.exit(), o.stderr());
+        String[] lines = o.stderr().strip().split("\n");
+        long errorLines = java.util.Arrays.stream(lines).filter(l -> l.startsWith("roadseg: ")).count();
+        org.junit.jupiter.api.Assertions.assertEquals(1, errorLines, "exactly one error line: " + o.stderr());
+        String last = lines[lines.length - 1];
+        org.junit.jupiter.api.Assertions.assertTrue(last.startsWith("roadseg: "), o.stderr());
+        for (String s : mustContain) {
+            org.junit.jupiter.api.Assertions.assertTrue(last.contains(s), "'" + last + "' should contain '" + s + "'");
+        }
+        org.junit.jupiter.api.Assertions.assertFalse(o.stderr().contains("\tat ") || o.stderr().contains("at io.roadseg"),
+                "no stack trace: " + o.stderr());
+        org.junit.jupiter.api.Assertions.assertFalse(o.stderr().contains("Exception"), "no exception names: " + o.stderr());
+    }
+
     public static synchronized Outcome run(String... args) {
         PrintStream saved = System.err;
         PrintStream savedOut = System.out;

@@ -11,7 +11,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -26,20 +25,8 @@ class CliErrorsTest {
         assertOneLineError(o, 1, mustContain);
     }
 
-    /** As above with the exit code: 1 for a failing input or output, 2 for a bad option value (usage). */
     private static void assertOneLineError(Cli.Outcome o, int exit, String... mustContain) {
-        assertEquals(exit, o.exit(), o.stderr());
-        String[] lines = o.stderr().strip().split("\n");
-        long errorLines = Arrays.stream(lines).filter(l -> l.startsWith("roadseg: ")).count();
-        assertEquals(1, errorLines, "exactly one error line: " + o.stderr());
-        String last = lines[lines.length - 1];
-        assertTrue(last.startsWith("roadseg: "), o.stderr());
-        for (String s : mustContain) {
-            assertTrue(last.contains(s), "'" + last + "' should contain '" + s + "'");
-        }
-        assertFalse(o.stderr().contains("\tat ") || o.stderr().contains("at io.roadseg"), "no stack trace: "
-                + o.stderr());
-        assertFalse(o.stderr().contains("Exception"), "no exception names: " + o.stderr());
+        Cli.assertOneLineError(o, exit, mustContain);
     }
 
     @Test

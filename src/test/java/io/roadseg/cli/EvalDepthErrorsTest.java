@@ -9,10 +9,8 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code eval --depth} on bad data: one line naming the file or value and the problem, a non-zero exit. */
@@ -43,14 +41,7 @@ class EvalDepthErrorsTest {
     }
 
     private static void assertOneLineError(Cli.Outcome o, int exit, String... mustContain) {
-        assertEquals(exit, o.exit(), o.stderr());
-        String[] lines = o.stderr().strip().split("\n");
-        assertEquals(1, Arrays.stream(lines).filter(l -> l.startsWith("roadseg: ")).count(), o.stderr());
-        String last = lines[lines.length - 1];
-        for (String s : mustContain) {
-            assertTrue(last.contains(s), "'" + last + "' should contain '" + s + "'");
-        }
-        assertFalse(o.stderr().contains("\tat "), "no stack trace: " + o.stderr());
+        Cli.assertOneLineError(o, exit, mustContain);
     }
 
     @Test

@@ -1,0 +1,321 @@
+package io.roadseg.cli;
+
+import io.roadseg.metrics.PairedComparison;
+import io.roadseg.ros.Json;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+/**
+ * {@code roadseg compare CANDIDATE BASELINE}: two models' {@code eval --json} reports side by side, as a decision to
+ * ship one needs them. Real depth ({@code eval --depth}) is compared scene by scene, with a paired bootstrap interval
+ * over the scenes ({@link PairedComparison}), so that a change smaller than the scenes' own spread reads as level;
+ * segmentation reports ({@code eval --camvid}, {@code eval --drive}) class by class. Either argument may be a folder
+ * written by {@code scripts/evaluate-model.sh}: then every report present in both is compared.
+ */
+@Command(name = "compare", mixinStandardHelpOptions = true,
+        description = {"Compares two models' evaluation reports ('eval … --json FILE', or the folders "
+                + "scripts/evaluate-model.sh writes): real depth scene by scene with a paired bootstrap 95 % interval "
+                + "of each difference over the scenes, segmentation class by class. Candidate minus baseline."})
+final class CompareCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "CANDIDATE", description = "The candidate's report (JSON) or folder.")
+    Path candidate;
+
+    @Parameters(index = "1", paramLabel = "BASELINE", description = "The baseline's report (JSON) or folder.")
+    Path baseline;
+
+    @Option(names = "--resamples", defaultValue = "10000",
+            description = "Bootstrap draws for the depth intervals (default: ${DEFAULT-VALUE}).")
+    int resamples;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Bootstrap seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Override
+    public Integer call() throws Exception {
+        if (resamples < 100) {
+            throw new UsageError("--resamples " + resamples + ": at least 100");
+        }
+        boolean candidateDir = Files.isDirectory(candidate);
+        boolean baselineDir = Files.isDirectory(baseline);
+        if (candidateDir != baselineDir) {
+            throw new UsageError("compare a report with a report, or a folder with a folder: " + candidate + " and "
+                    + baseline);
+        }
+        if (!candidateDir) {
+            System.out.print(compare(candidate, baseline));
+            return 0;
+        }
+        TreeSet<String> a = reports(candidate);
+        TreeSet<String> b = reports(baseline);
+        TreeSet<String> both = new TreeSet<>(a);
+        both.retainAll(b);
+        if (both.isEmpty()) {
+            throw new UserError("no report (*.json) is in both " + candidate + " and " + baseline);
+        }
+        StringBuilder out = new StringBuilder();
+        for (String name : both) {
+            out.append(compare(candidate.resolve(name), baseline.resolve(name))).append('\n');
+        }
+        a.removeAll(both);
+        b.removeAll(both);
+        if (!a.isEmpty() || !b.isEmpty()) {
+            out.append("not compared: only in the candidate ").append(a).append(", only in the baseline ")
+                    .append(b).append('\n');
+        }
+        System.out.print(out);
+        return 0;
+    }
+
+    private static TreeSet<String> reports(Path dir) throws UserError {
+        try (Stream<Path> s = Files.list(dir)) {
+            TreeSet<String> names = new TreeSet<>();
+            s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".json")).forEach(names::add);
+            return names;
+        } catch (IOException e) {
+            throw new UserError("folder " + dir + ": cannot be listed (" + e.getMessage() + ")");
+        }
+    }
+
+    private String compare(Path a, Path b) throws UserError {
+        Map<String, Object> ca = read(a);
+        Map<String, Object> cb = read(b);
+        Kind ka = kind(a, ca);
+        Kind kb = kind(b, cb);
+        if (ka != kb) {
+            throw new UserError("report " + b + ": a " + kb.words + " report, " + a + " is a " + ka.words + " one");
+        }
+        String head = "== " + a + " against " + b + "\n";
+        return head + (ka == Kind.DEPTH ? depth(a, b, ca, cb) : segmentation(a, b, ca, cb));
+    }
+
+    private enum Kind {
+        DEPTH("real-depth"), SEGMENTATION("segmentation");
+        final String words;
+
+        Kind(String words) {
+            this.words = words;
+        }
+    }
+
+    private static Kind kind(Path p, Map<String, Object> doc) throws UserError {
+        if (doc.containsKey("network") && doc.containsKey("fused")) {
+            return Kind.DEPTH;
+        }
+        if (doc.get("iou") instanceof Map && doc.get("mean_iou") instanceof Double) {
+            return Kind.SEGMENTATION;
+        }
+        throw new UserError("report " + p + ": not a report of 'roadseg eval --depth/--camvid/--drive --json' "
+                + (doc.containsKey("drives") ? "(a fleet report: compare those with 'eval --drives … --baseline')" : ""));
+    }
+
+    private static Map<String, Object> read(Path p) throws UserError {
+        String text;
+        try {
+            text = Files.readString(p);
+        } catch (IOException e) {
+            throw new UserError("report " + p + ": cannot be read (" + e.getMessage() + ")");
+        }
+        try {
+            Object doc = Json.parse(text);
+            if (!(doc instanceof Map)) {
+                throw new IllegalArgumentException("not a JSON object");
+            }
+            return Json.object(doc);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("report " + p + ": not JSON (" + e.getMessage() + ")");
+        }
+    }
+
+    // ---- real depth: paired over scenes
+
+    private static final String[][] DEPTH_FIGURES = {
+            {"metric", "abs_rel", "AbsRel"}, {"metric", "delta1", "δ<1.25"}, {"metric", "rmse", "RMSE m"},
+            {"median_scaled", "abs_rel", "median-scaled AbsRel"}};
+
+    private String depth(Path a, Path b, Map<String, Object> ca, Map<String, Object> cb) throws UserError {
+        StringBuilder out = new StringBuilder();
+        for (String section : new String[]{"fused", "network"}) {
+            Object sa = ca.get(section);
+            Object sb = cb.get(section);
+            if (sa == null || sb == null) {
+                out.append(section).append(": not in both reports (no camera heights)\n");
+                continue;
+            }
+            Map<String, Object> scenesA = scenes(a, section, sa);
+            Map<String, Object> scenesB = scenes(b, section, sb);
+            if (!scenesA.keySet().equals(scenesB.keySet())) {
+                TreeSet<String> only = new TreeSet<>(scenesA.keySet());
+                only.removeAll(scenesB.keySet());
+                TreeSet<String> onlyB = new TreeSet<>(scenesB.keySet());
+                onlyB.removeAll(scenesA.keySet());
+                throw new UserError("report " + b + ": other scenes than " + a + " (only in the candidate " + only
+                        + ", only in the baseline " + onlyB + "); compare reports of one data set");
+            }
+            List<String> names = new ArrayList<>(scenesA.keySet());
+            int n = names.size();
+            double[] frames = new double[n];
+            for (int i = 0; i < n; i++) {
+                Object x = scenesA.get(names.get(i));
+                Object y = scenesB.get(names.get(i));
+                double fa = number(a, names.get(i), x, "frames");
+                double fb = number(b, names.get(i), y, "frames");
+                double capA = number(a, names.get(i), x, "cap_m");
+                double capB = number(b, names.get(i), y, "cap_m");
+                if (fa != fb || capA != capB) {
+                    throw new UserError("report " + b + ": scene " + names.get(i) + " has " + (long) fb
+                            + " frames capped at " + capB + " m, against " + (long) fa + " at " + capA + " m in " + a);
+                }
+                frames[i] = fa;
+            }
+            out.append(String.format(Locale.ROOT, "%s depth, %d scenes, %.0f frames; candidate − baseline, 95 %% "
+                            + "interval of a paired bootstrap over the scenes (%d draws, seed %d)%n",
+                    section.equals("fused") ? "fused" : "network", n, sum(frames), resamples, seed));
+            out.append(String.format(Locale.ROOT, "%-28s %6s | %8s %8s %8s | %7s %7s %7s%n", "scene", "frames",
+                    "AbsRel", "base", "Δ", "δ1 %", "base", "Δ"));
+            double[][] values = new double[2 * DEPTH_FIGURES.length][n];
+            for (int i = 0; i < n; i++) {
+                Map<String, Object> x = Json.object(scenesA.get(names.get(i))); // maps: checked by number() above
+                Map<String, Object> y = Json.object(scenesB.get(names.get(i)));
+                for (int f = 0; f < DEPTH_FIGURES.length; f++) {
+                    values[2 * f][i] = figure(a, names.get(i), x, DEPTH_FIGURES[f]);
+                    values[2 * f + 1][i] = figure(b, names.get(i), y, DEPTH_FIGURES[f]);
+                }
+                out.append(String.format(Locale.ROOT, "%-28s %6.0f | %8.4f %8.4f %+8.4f | %7.1f %7.1f %+7.1f%n",
+                        names.get(i), frames[i], values[0][i], values[1][i], values[0][i] - values[1][i],
+                        100 * values[2][i], 100 * values[3][i], 100 * (values[2][i] - values[3][i])));
+            }
+            for (int f = 0; f < DEPTH_FIGURES.length; f++) {
+                boolean lowerIsBetter = !DEPTH_FIGURES[f][1].startsWith("delta");
+                double scale = lowerIsBetter ? 1 : 100;
+                PairedComparison c = PairedComparison.of(values[2 * f], values[2 * f + 1], frames, resamples, seed);
+                double meanA = weighted(values[2 * f], frames);
+                double meanB = weighted(values[2 * f + 1], frames);
+                String fmt = lowerIsBetter ? "%.4f" : "%.1f %%";
+                String dfmt = lowerIsBetter ? "%+.4f" : "%+.1f";
+                out.append(String.format(Locale.ROOT, "  %-22s " + fmt + " against " + fmt + ": " + dfmt + ", 95 %% ["
+                                + dfmt + ", " + dfmt + "] → %s (higher on %d of %d scenes, lower on %d)%n",
+                        DEPTH_FIGURES[f][2], scale * meanA, scale * meanB, scale * c.difference(), scale * c.lower(),
+                        scale * c.upper(), c.verdict(lowerIsBetter), c.higher(), n, c.lowerCount()));
+            }
+        }
+        return out.toString();
+    }
+
+    private static Map<String, Object> scenes(Path p, String section, Object s) throws UserError {
+        Object scenes = s instanceof Map ? Json.object(s).get("scenes") : null;
+        if (!(scenes instanceof Map) || Json.object(scenes).isEmpty()) {
+            throw new UserError("report " + p + ": '" + section + "' has no scenes");
+        }
+        return Json.object(scenes);
+    }
+
+    private static double number(Path p, String scene, Object v, String key) throws UserError {
+        Object x = v instanceof Map ? Json.object(v).get(key) : null;
+        if (!(x instanceof Double d)) {
+            throw new UserError("report " + p + ": scene " + scene + " has no number '" + key + "'");
+        }
+        return d;
+    }
+
+    private static double figure(Path p, String scene, Map<String, Object> s, String[] path) throws UserError {
+        Object group = s.get(path[0]);
+        Object x = group instanceof Map ? Json.object(group).get(path[1]) : null;
+        if (!(x instanceof Double d) || !Double.isFinite(d)) {
+            throw new UserError("report " + p + ": scene " + scene + " has no number '" + path[0] + "." + path[1] + "'");
+        }
+        return d;
+    }
+
+    private static double sum(double[] v) {
+        double s = 0;
+        for (double x : v) {
+            s += x;
+        }
+        return s;
+    }
+
+    private static double weighted(double[] v, double[] w) {
+        double s = 0;
+        for (int i = 0; i < v.length; i++) {
+            s += v[i] * w[i];
+        }
+        return s / sum(w);
+    }
+
+    // ---- segmentation: class by class
+
+    /** @return the class's IoU, NaN where the report has none (null: the class was neither true nor predicted) */
+    private static double iou(Path p, String k, Object v) throws UserError {
+        if (v == null) {
+            return Double.NaN;
+        }
+        if (!(v instanceof Double d)) {
+            throw new UserError("report " + p + ": class " + k + " has IoU '" + v + "', not a number");
+        }
+        return d;
+    }
+
+    private static String num(double percent) {
+        return Double.isNaN(percent) ? "—" : String.format(Locale.ROOT, "%.2f", percent);
+    }
+
+    private static String segmentation(Path a, Path b, Map<String, Object> ca, Map<String, Object> cb)
+            throws UserError {
+        Map<String, Object> ia = Json.object(ca.get("iou"));
+        Map<String, Object> ib = Json.object(cb.get("iou"));
+        if (!ia.keySet().equals(ib.keySet())) {
+            throw new UserError("report " + b + ": classes " + ib.keySet() + ", " + a + " has " + ia.keySet());
+        }
+        StringBuilder out = new StringBuilder();
+        if (ca.get("evaluated_pixels") instanceof Double pa && cb.get("evaluated_pixels") instanceof Double pb
+                && !pa.equals(pb)) {
+            // other input sizes on the same frames are a fair comparison; other frames are not: the reader decides
+            out.append(String.format(Locale.ROOT, "note: %d evaluated pixels against %d — other input sizes, or "
+                    + "other data%n", pa.longValue(), pb.longValue()));
+        }
+        out.append(String.format(Locale.ROOT, "segmentation (one score per class over all the pixels: no interval;"
+                + " the model card's seed-to-seed spread of the held-out score is about 0.5 points)%n"));
+        out.append(String.format(Locale.ROOT, "%-12s %8s %8s %8s%n", "class", "IoU %", "base", "Δ"));
+        int better = 0;
+        int worse = 0;
+        int scored = 0;
+        for (String k : ia.keySet()) {
+            double x = 100 * iou(a, k, ia.get(k));
+            double y = 100 * iou(b, k, ib.get(k));
+            if (Double.isNaN(x) || Double.isNaN(y)) { // a class neither in the truth nor predicted: no IoU
+                out.append(String.format(Locale.ROOT, "%-12s %8s %8s %8s%n", k, num(x), num(y), "—"));
+                continue;
+            }
+            scored++;
+            better += x > y ? 1 : 0;
+            worse += x < y ? 1 : 0;
+            out.append(String.format(Locale.ROOT, "%-12s %8.2f %8.2f %+8.2f%n", k, x, y, x - y));
+        }
+        double ma = 100 * (Double) ca.get("mean_iou");
+        double mb = 100 * (Double) cb.get("mean_iou");
+        out.append(String.format(Locale.ROOT, "%-12s %8.2f %8.2f %+8.2f   (higher on %d of %d classes, lower on %d)%n",
+                "mean IoU", ma, mb, ma - mb, better, scored, worse));
+        if (ca.get("depth") instanceof Map && cb.get("depth") instanceof Map) {
+            Map<String, Object> da = Json.object(ca.get("depth"));
+            Map<String, Object> db = Json.object(cb.get("depth"));
+            if (da.get("abs_rel") instanceof Double x && db.get("abs_rel") instanceof Double y
+                    && da.get("delta_1_25") instanceof Double u && db.get("delta_1_25") instanceof Double v) {
+                out.append(String.format(Locale.ROOT, "depth AbsRel %.4f against %.4f (%+.4f), δ<1.25 %.1f %% against"
+                        + " %.1f %% (%+.1f)%n", x, y, x - y, 100 * u, 100 * v, 100 * (u - v)));
+            }
+        }
+        return out.toString();
+    }
+}

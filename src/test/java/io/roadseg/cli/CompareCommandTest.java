@@ -1,0 +1,181 @@
+package io.roadseg.cli;
+
+import io.roadseg.TestData;
+import io.roadseg.ros.Json;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code roadseg compare} on reports that {@code eval --json} wrote with two real models (the shipped one and a
+ * random-weight one) on two small depth scenes and a synthetic drive: the differences it prints are the reports' own,
+ * a report against itself is level with an interval of zero width, a shifted copy is certainly worse, and bad input
+ * gets one line.
+ */
+class CompareCommandTest {
+    private static final String CAMERA = "{\"fx\": 100, \"fy\": 100, \"cx\": 31.5, \"cy\": 23.5, \"width\": 64, "
+            + "\"height\": 48, \"camera_height_m\": 1.5, \"depth_scale\": 256}";
+
+    @TempDir
+    static Path dir;
+    static Path shipped;
+    static Path random;
+
+    /** A scene of {@code frames} 64x48 frames: a grey road below a blue sky, true depth a wall at {@code metres}. */
+    private static void scene(Path data, String name, int frames, int metres) throws IOException {
+        Path scene = data.resolve(name);
+        Files.createDirectories(scene.resolve("image"));
+        Files.createDirectories(scene.resolve("depth"));
+        Files.writeString(scene.resolve("camera.json"), CAMERA);
+        for (int f = 0; f < frames; f++) {
+            BufferedImage rgb = new BufferedImage(64, 48, BufferedImage.TYPE_3BYTE_BGR);
+            BufferedImage depth = new BufferedImage(64, 48, BufferedImage.TYPE_USHORT_GRAY);
+            for (int y = 0; y < 48; y++) {
+                for (int x = 0; x < 64; x++) {
+                    rgb.setRGB(x, y, y < 24 ? 0x6090e0 + f * 8 : 0x505050 + f * 0x030303);
+                    depth.getRaster().setSample(x, y, 0, metres * 256 + y);
+                }
+            }
+            ImageIO.write(rgb, "png", scene.resolve("image/f" + f + ".png").toFile());
+            ImageIO.write(depth, "png", scene.resolve("depth/f" + f + ".png").toFile());
+        }
+    }
+
+    @BeforeAll
+    static void evaluateTwoModels() throws Exception {
+        Path data = dir.resolve("data");
+        scene(data, "scene-a", 1, 10);
+        scene(data, "scene-b", 2, 25);
+        Path small = TestData.smallModel(dir);
+        shipped = dir.resolve("shipped");
+        random = dir.resolve("random");
+        for (Object[] m : new Object[][]{{"engines/roadseg.onnx", shipped}, {small.toString(), random}}) {
+            Path out = (Path) m[1];
+            Files.createDirectories(out);
+            Cli.Outcome o = Cli.run("eval", "--depth", data.toString(), "--model", (String) m[0], "--json",
+                    out.resolve("depth.json").toString());
+            assertEquals(0, o.exit(), o.stderr());
+            o = Cli.run("eval", "--drive", "sim://town?seed=999&frames=2", "--model", (String) m[0], "--json",
+                    out.resolve("sim.json").toString());
+            assertEquals(0, o.exit(), o.stderr());
+        }
+        Files.writeString(shipped.resolve("only-here.json"), Files.readString(shipped.resolve("sim.json")));
+    }
+
+    private static double sceneFigure(Path report, String scene, String figure) throws IOException {
+        Object doc = Json.parse(Files.readString(report));
+        return (Double) Json.at(doc, "fused", "scenes", scene, "metric", figure);
+    }
+
+    private static double printed(String out, String label) {
+        Matcher m = Pattern.compile("  " + Pattern.quote(label) + " +[0-9.]+( %)? against [0-9.]+( %)?: ([-+][0-9.]+), "
+                + "95 % \\[([-+][0-9.]+), ([-+][0-9.]+)\\] → (\\w+)").matcher(out);
+        assertTrue(m.find(), "no line for " + label + " in:\n" + out);
+        return Double.parseDouble(m.group(3));
+    }
+
+    @Test
+    void theDepthDifferenceIsTheFrameWeightedMeanOfTheScenes() throws Exception {
+        Cli.Outcome o = Cli.run("compare", shipped.resolve("depth.json").toString(),
+                random.resolve("depth.json").toString());
+        assertEquals(0, o.exit(), o.stderr());
+        Path a = shipped.resolve("depth.json");
+        Path b = random.resolve("depth.json");
+        double expected = (1 * (sceneFigure(a, "scene-a", "abs_rel") - sceneFigure(b, "scene-a", "abs_rel"))
+                + 2 * (sceneFigure(a, "scene-b", "abs_rel") - sceneFigure(b, "scene-b", "abs_rel"))) / 3;
+        String fused = o.stdout().substring(o.stdout().indexOf("fused depth"), o.stdout().indexOf("network depth"));
+        assertEquals(expected, printed(fused, "AbsRel"), 1e-4);
+        assertTrue(fused.contains("2 scenes, 3 frames"), fused);
+    }
+
+    @Test
+    void aReportAgainstItselfIsLevelWithAnIntervalOfZeroWidth() {
+        Cli.Outcome o = Cli.run("compare", shipped.resolve("depth.json").toString(),
+                shipped.resolve("depth.json").toString());
+        assertEquals(0, o.exit(), o.stderr());
+        assertTrue(o.stdout().contains("+0.0000, 95 % [+0.0000, +0.0000] → level"), o.stdout());
+        assertFalse(o.stdout().contains("→ worse") || o.stdout().contains("→ better"), o.stdout());
+    }
+
+    @Test
+    void aCopyWorseOnEverySceneIsCertainlyWorse() throws Exception {
+        String text = Files.readString(shipped.resolve("depth.json"));
+        int fused = text.indexOf("\"fused\"");
+        Matcher m = Pattern.compile("\"metric\": \\{\"abs_rel\": ([0-9.]+)").matcher(text);
+        StringBuilder b = new StringBuilder();
+        int last = 0;
+        while (m.find(fused)) {
+            b.append(text, last, m.start(1)).append(String.format(Locale.ROOT, "%.4f",
+                    Double.parseDouble(m.group(1)) + 0.05));
+            last = m.end(1);
+            fused = m.end();
+        }
+        b.append(text.substring(last));
+        Path worse = dir.resolve("worse.json");
+        Files.writeString(worse, b.toString());
+        Cli.Outcome o = Cli.run("compare", worse.toString(), shipped.resolve("depth.json").toString());
+        assertEquals(0, o.exit(), o.stderr());
+        assertTrue(o.stdout().contains("+0.0500, 95 % [+0.0500, +0.0500] → worse (higher on 2 of 2 scenes, lower on 0)"),
+                o.stdout());
+        String network = o.stdout().substring(o.stdout().indexOf("network depth"));
+        assertEquals(0, printed(network, "AbsRel"), 0, "the network's figures were not touched");
+    }
+
+    @Test
+    void foldersAreComparedReportByReport() {
+        Cli.Outcome o = Cli.run("compare", shipped.toString(), random.toString());
+        assertEquals(0, o.exit(), o.stderr());
+        assertTrue(o.stdout().contains("depth.json against"), o.stdout());
+        assertTrue(o.stdout().contains("sim.json against"), o.stdout());
+        assertTrue(o.stdout().contains("mean IoU"), o.stdout());
+        assertTrue(o.stdout().contains("depth AbsRel"), "the drive's depth line: " + o.stdout());
+        assertTrue(Pattern.compile("\nfence +(—|[0-9.]+) +(—|[0-9.]+) +—\n").matcher(o.stdout()).find(),
+                "no fence on the drive's two frames: no IoU, no difference: " + o.stdout());
+        assertTrue(o.stdout().contains("only in the candidate [only-here.json]"), o.stdout());
+        assertTrue(o.stdout().contains("note: 337920 evaluated pixels against 84480"), "480x352 against 240x176: "
+                + o.stdout());
+    }
+
+    private static void assertOneLineError(Cli.Outcome o, int exit, String... mustContain) {
+        Cli.assertOneLineError(o, exit, mustContain);
+    }
+
+    @Test
+    void badInputGetsOneLine() throws Exception {
+        String depth = shipped.resolve("depth.json").toString();
+        assertOneLineError(Cli.run("compare", depth, random.toString()), 2, "a folder with a folder");
+        assertOneLineError(Cli.run("compare", depth, dir.resolve("none.json").toString()), 1, "none.json",
+                "cannot be read");
+        Path notJson = dir.resolve("not.json");
+        Files.writeString(notJson, "{\"fused\": ");
+        assertOneLineError(Cli.run("compare", depth, notJson.toString()), 1, "not.json", "not JSON");
+        Path fleet = dir.resolve("fleet.json");
+        Files.writeString(fleet, "{\"model\": \"m\", \"drives\": []}");
+        assertOneLineError(Cli.run("compare", fleet.toString(), depth), 1, "fleet.json", "--baseline");
+        assertOneLineError(Cli.run("compare", shipped.resolve("sim.json").toString(), depth), 1, "depth.json",
+                "real-depth", "segmentation");
+        Path otherScenes = dir.resolve("other-scenes.json");
+        Files.writeString(otherScenes, Files.readString(shipped.resolve("depth.json")).replace("scene-b", "scene-c"));
+        assertOneLineError(Cli.run("compare", depth, otherScenes.toString()), 1, "other-scenes.json", "[scene-b]",
+                "[scene-c]");
+        Path fewer = dir.resolve("fewer.json");
+        Files.writeString(fewer, Files.readString(shipped.resolve("depth.json")).replace("\"frames\": 2", "\"frames\": 1"));
+        assertOneLineError(Cli.run("compare", depth, fewer.toString()), 1, "scene-b", "1 frames");
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        assertOneLineError(Cli.run("compare", shipped.toString(), empty.toString()), 1, "no report");
+        assertOneLineError(Cli.run("compare", depth, depth, "--resamples", "10"), 2, "--resamples 10");
+    }
+}
