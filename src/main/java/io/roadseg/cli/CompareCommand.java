@@ -146,6 +146,13 @@ final class CompareCommand implements Callable<Integer> {
 
     private String depth(Path a, Path b, Map<String, Object> ca, Map<String, Object> cb) throws UserError {
         StringBuilder out = new StringBuilder();
+        for (Object[] r : new Object[][]{{a, ca}, {b, cb}}) {
+            Object from = Json.object(r[1]).get("classes_from");
+            if (from != null) { // eval --depth --classes-from: that report's fusion read another model's classes
+                out.append("note: ").append(r[0]).append(" fused its depth with the classes of ").append(from)
+                        .append('\n');
+            }
+        }
         for (String section : new String[]{"fused", "network"}) {
             Object sa = ca.get(section);
             Object sb = cb.get(section);

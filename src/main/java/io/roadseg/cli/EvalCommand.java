@@ -94,6 +94,12 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--by-class", description = "--depth: also break the depth errors down by predicted class.")
     boolean byClass;
 
+    @Option(names = "--classes-from", paramLabel = "MODEL",
+            description = {"--depth: fuse the model's depth with the class map of this other model (same classes) "
+                    + "instead of its own: splits a change in the fused figures into the part the depth makes and the "
+                    + "part the classes make. The network-depth figures stay the model's own."})
+    Path classesFrom;
+
     @Option(names = "--dump", paramLabel = "DIR", description = "--depth: write one PNG per frame to DIR: classes, "
             + "fused depth, network depth and true depth side by side.")
     Path dump;
@@ -138,8 +144,9 @@ final class EvalCommand implements Callable<Integer> {
                 throw new UsageError(e.getMessage());
             }
         }
-        if (data.depth == null && (byClass || dump != null)) {
-            throw new UsageError((byClass ? "--by-class" : "--dump") + " applies to --depth");
+        if (data.depth == null && (byClass || dump != null || classesFrom != null)) {
+            throw new UsageError((byClass ? "--by-class" : dump != null ? "--dump" : "--classes-from")
+                    + " applies to --depth");
         }
         if (dump != null && java.nio.file.Files.exists(dump) && !java.nio.file.Files.isDirectory(dump)) {
             throw new UsageError("--dump " + dump + ": is a file, expected a folder");
@@ -149,7 +156,7 @@ final class EvalCommand implements Callable<Integer> {
                 throw new UsageError("--pitch-window " + pitchWindow + ": must be in [0, 10] degrees");
             }
             return new RealDepthEvaluation(data.depth, model, engine, threads, inputSize, cap, !noFocalScale,
-                    limit, json, pitchWindow, byClass, dump).run();
+                    limit, json, pitchWindow, byClass, dump, classesFrom).run();
         }
         if (data.drives != null) {
             return fleet(shardOf);

@@ -60,10 +60,12 @@ final class RealDepthEvaluation {
     private final double pitchWindowDeg;
     private final boolean byClass;
     private final Path dump;
+    private final Path classesFrom;
 
     RealDepthEvaluation(Path root, Path model, String engine, int threads, String inputSize, float cap,
                         boolean focalScale, int limit, String json, double pitchWindowDeg, boolean byClass,
-                        Path dump) {
+                        Path dump, Path classesFrom) {
+        this.classesFrom = classesFrom;
         this.pitchWindowDeg = pitchWindowDeg;
         this.byClass = byClass;
         this.dump = dump;
@@ -125,6 +127,7 @@ final class RealDepthEvaluation {
             throw new UserError(e.getMessage());
         }
         Map<String, Opened> engines = new LinkedHashMap<>();
+        Map<String, Opened> classEngines = new LinkedHashMap<>(); // --classes-from, by the same keys
         Map<String, DepthBenchmark> scenes = new LinkedHashMap<>();
         DepthBenchmark all = new DepthBenchmark(cap);
         Map<String, DepthBenchmark> fusedScenes = new LinkedHashMap<>();
@@ -161,9 +164,18 @@ final class RealDepthEvaluation {
                     String key = options.inputSize() + "/" + options.sourceSize();
                     Opened o = engines.get(key);
                     if (o == null) {
-                        o = open(options);
+                        o = open(model, options);
                         engines.put(key, o);
                         sizes.add(o.engine.model().inputWidth() + "x" + o.engine.model().inputHeight());
+                    }
+                    Opened oc = null;
+                    if (classesFrom != null) {
+                        oc = classEngines.get(key);
+                        if (oc == null) {
+                            oc = open(classesFrom, options);
+                            classEngines.put(key, oc);
+                            checkSameClasses(o.engine.model(), oc.engine.model());
+                        }
                     }
                     ModelInfo m = o.engine.model();
                     o.pre.resizeToModel(image, o.small);
@@ -179,7 +191,16 @@ final class RealDepthEvaluation {
                     for (int i = 0; i < mp; i++) {
                         network[i] = (float) (o.binding.depth.get(i) * scale);
                     }
-                    ClassMaps.argmax(o.binding.logits, m.classCount(), mp, java.nio.ByteBuffer.wrap(ids));
+                    if (oc == null) {
+                        ClassMaps.argmax(o.binding.logits, m.classCount(), mp, java.nio.ByteBuffer.wrap(ids));
+                    } else {
+                        ModelInfo mc = oc.engine.model();
+                        oc.pre.resizeToModel(image, oc.small);
+                        oc.pre.toTensor(oc.small.data().capacity(3L * mc.inputPixels()).asByteBuffer(),
+                                oc.binding.input);
+                        oc.engine.infer(oc.binding);
+                        ClassMaps.argmax(oc.binding.logits, mc.classCount(), mp, java.nio.ByteBuffer.wrap(ids));
+                    }
                     float[] predicted = upsample(o.depth, network, w, h);
                     float[] fusedFull = null;
                     float[] fusedModel = null;
@@ -237,13 +258,17 @@ final class RealDepthEvaluation {
             for (Opened o : engines.values()) {
                 o.close();
             }
+            for (Opened o : classEngines.values()) {
+                o.close();
+            }
         }
         System.out.println("network depth" + (focalScale ? ", focal-corrected" : "") + ":");
         System.out.print(table(scenes, all, n, sizes));
         if (fusedAll.metric().frames() > 0) {
             System.out.println();
             System.out.println("fused with the ground plane of the calibrated camera (camera_height_m; "
-                    + "postprocess.GroundPlaneDepth, as run --calib does):");
+                    + "postprocess.GroundPlaneDepth, as run --calib does)"
+                    + (classesFrom != null ? ", the classes from " + classesFrom : "") + ":");
             System.out.print(table(fusedScenes, fusedAll, fusedAll.metric().frames(), sizes));
         }
         if (classErrors != null) {
@@ -251,7 +276,8 @@ final class RealDepthEvaluation {
             System.out.print(classErrors.table());
         }
         if (json != null) {
-            String text = "{\"network\": " + json(scenes, all) + ", \"fused\": "
+            String text = "{" + (classesFrom != null ? "\"classes_from\": " + io.roadseg.ros.Json.quote(
+                    classesFrom.toString()) + ", " : "") + "\"network\": " + json(scenes, all) + ", \"fused\": "
                     + (fusedAll.metric().frames() > 0 ? json(fusedScenes, fusedAll) : "null") + "}\n";
             StatsReport.writeTo(json, text);
         }
@@ -442,8 +468,21 @@ final class RealDepthEvaluation {
         return out;
     }
 
-    private Opened open(EngineOptions options) throws Exception {
-        InferenceEngine e = InferenceEngines.open(engine, model, options, System.err::println);
+    /** --classes-from: the other model must name the same classes in the same order, and run at the same size. */
+    private void checkSameClasses(ModelInfo depthModel, ModelInfo classModel) throws UserError {
+        if (!depthModel.classNames().equals(classModel.classNames())) {
+            throw new UserError("--classes-from " + classesFrom + ": classes " + classModel.classNames() + ", the model "
+                    + model + " has " + depthModel.classNames());
+        }
+        if (depthModel.inputWidth() != classModel.inputWidth() || depthModel.inputHeight() != classModel.inputHeight()) {
+            throw new UserError("--classes-from " + classesFrom + ": runs at " + classModel.inputWidth() + "x"
+                    + classModel.inputHeight() + ", the model at " + depthModel.inputWidth() + "x"
+                    + depthModel.inputHeight() + "; give --input-size WxH");
+        }
+    }
+
+    private Opened open(Path file, EngineOptions options) throws Exception {
+        InferenceEngine e = InferenceEngines.open(engine, file, options, System.err::println);
         try {
             ModelInfo m = e.model();
             TensorBinding b = e.allocate();

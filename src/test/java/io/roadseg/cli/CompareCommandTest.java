@@ -135,6 +135,17 @@ class CompareCommandTest {
     }
 
     @Test
+    void aFusionWithAnotherModelsClassesIsNoted() throws Exception {
+        Path mixed = dir.resolve("mixed.json");
+        Files.writeString(mixed, Files.readString(shipped.resolve("depth.json"))
+                .replaceFirst("^\\{", "{\"classes_from\": \"other.onnx\", "));
+        Cli.Outcome o = Cli.run("compare", mixed.toString(), shipped.resolve("depth.json").toString());
+        assertEquals(0, o.exit(), o.stderr());
+        assertTrue(o.stdout().contains("note: " + mixed + " fused its depth with the classes of other.onnx"),
+                o.stdout());
+    }
+
+    @Test
     void foldersAreComparedReportByReport() {
         Cli.Outcome o = Cli.run("compare", shipped.toString(), random.toString());
         assertEquals(0, o.exit(), o.stderr());

@@ -1,6 +1,10 @@
 package io.roadseg.cli;
 
 import io.roadseg.TestData;
+import io.roadseg.model.FcnArchitecture;
+import io.roadseg.model.FcnWeights;
+import io.roadseg.model.ModelContract;
+import io.roadseg.model.OnnxModelWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -9,8 +13,10 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code eval --depth} on bad data: one line naming the file or value and the problem, a non-zero exit. */
@@ -96,6 +102,53 @@ class EvalDepthErrorsTest {
         Path model = TestData.smallModel(dir);
         assertOneLineError(Cli.run("eval", "--depth", scene(CAMERA.replace("\"fy\": 100", "\"fy\": -5"), true)
                 .toString(), "--model", model.toString()), 1, "camera.json", "fy = -5.0 must be positive");
+    }
+
+    /** The fused table of an eval --depth output, without its heading (which names the class model). */
+    private static String fusedRows(String out) {
+        String fused = out.substring(out.indexOf("fused with"));
+        return fused.substring(fused.indexOf('\n', fused.indexOf("scene ")));
+    }
+
+    @Test
+    void classesFromAnotherModelChangeOnlyTheFusedFigures() throws Exception {
+        Path small = TestData.smallModel(dir);
+        Path data = scene(CAMERA, true);
+        Cli.Outcome own = Cli.run("eval", "--depth", data.toString(), "--model", small.toString());
+        assertEquals(0, own.exit(), own.stderr());
+        Cli.Outcome self = Cli.run("eval", "--depth", data.toString(), "--model", small.toString(), "--classes-from",
+                small.toString());
+        assertEquals(0, self.exit(), self.stderr());
+        assertEquals(own.stdout().replace("as run --calib does):", "as run --calib does), the classes from "
+                + small + ":"), self.stdout(), "the model's own classes: the same figures");
+        // another model of the same classes and size (other random weights): its class map, this model's depth
+        FcnArchitecture arch = FcnArchitecture.defaults().withInputSize(176, 240);
+        Path other = dir.resolve("other.onnx");
+        OnnxModelWriter.write(FcnWeights.random(arch, 11), ModelContract.defaultMetadata(arch, "test"), other);
+        Cli.Outcome mixed = Cli.run("eval", "--depth", data.toString(), "--model", small.toString(), "--classes-from",
+                other.toString());
+        assertEquals(0, mixed.exit(), mixed.stderr());
+        String network = own.stdout().substring(0, own.stdout().indexOf("fused with"));
+        assertEquals(network, mixed.stdout().substring(0, mixed.stdout().indexOf("fused with")),
+                "the network's depth is the model's own");
+        assertNotEquals(fusedRows(own.stdout()), fusedRows(mixed.stdout()), "the fusion reads the other classes");
+    }
+
+    @Test
+    void classesFromAModelThatCannotPairAreNamed() throws Exception {
+        Path small = TestData.smallModel(dir);
+        Path data = scene(CAMERA, true);
+        assertOneLineError(Cli.run("eval", "--depth", data.toString(), "--model", "engines/roadseg.onnx",
+                "--classes-from", small.toString()), 1, "--classes-from", "small.onnx", "--input-size");
+        FcnArchitecture arch = FcnArchitecture.defaults().withInputSize(176, 240);
+        Map<String, String> meta = ModelContract.defaultMetadata(arch, "test");
+        meta.put(ModelContract.CLASSES, meta.get(ModelContract.CLASSES).replace("tree", "vegetation"));
+        Path renamed = dir.resolve("renamed.onnx");
+        OnnxModelWriter.write(FcnWeights.random(arch, 3), meta, renamed);
+        assertOneLineError(Cli.run("eval", "--depth", data.toString(), "--model", small.toString(), "--classes-from",
+                renamed.toString()), 1, "renamed.onnx", "vegetation");
+        assertOneLineError(Cli.run("eval", "--drive", "sim://town?frames=1", "--classes-from", small.toString()), 2,
+                "--classes-from applies to --depth");
     }
 
     @Test
