@@ -3,7 +3,8 @@
 #   held-out CamVid sequence, CamVid val, a synthetic drive never trained on, real LiDAR/stereo depth.
 # Usage: scripts/evaluate-model.sh [MODEL] [OUT_DIR] [BASELINE_DIR]   (defaults: engines/roadseg.onnx, out/model-eval)
 #   BASELINE_DIR: the OUT_DIR of an earlier run of this script (e.g. the shipped model's); the figures are then
-#   compared with 'roadseg compare' (real depth scene by scene, with paired bootstrap intervals) into OUT_DIR/compare.txt
+#   compared with 'roadseg compare --gate' (real depth scene by scene, with paired bootstrap intervals) into
+#   OUT_DIR/compare.txt, and the script exits 3 when the candidate fails the depth parts of the model card's ship rule
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 model="${1:-engines/roadseg.onnx}"
@@ -26,8 +27,10 @@ echo "== synthetic drive, seed 999 (never trained on)"
 rs eval --drive "sim://town?seed=999&frames=60" --model "$model" --json "$out/sim-999.json" | tee "$out/sim-999.txt"
 echo "== real depth: $data/depth"
 rs eval --depth "$data/depth" --model "$model" --json "$out/depth.json" | tee "$out/depth.txt"
+status=0
 if [[ -n "$baseline" ]]; then
   echo "== against $baseline"
-  rs compare "$out" "$baseline" | tee "$out/compare.txt"
+  rs compare --gate "$out" "$baseline" | tee "$out/compare.txt" || status=$?
 fi
 echo "results in $out"
+exit "$status"   # 3: the candidate fails the depth parts of the ship rule (roadseg compare --gate)

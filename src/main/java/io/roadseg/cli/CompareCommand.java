@@ -42,6 +42,20 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Bootstrap seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--gate", description = {"Check the depth parts of the model card's ship rule and exit "
+            + GATE_FAILED + " when the candidate fails them: a real-depth report must be compared, none of its four "
+            + "fused figures worse by its interval, and every synthetic drive's depth within AbsRel <= 0.08 and "
+            + "δ<1.25 >= 93 %. (The segmentation part is judged on the held-out twin's score.)"})
+    boolean gate;
+
+    /** Exit code of {@code --gate} when the candidate fails the rule (1 and 2 are errors and usage). */
+    static final int GATE_FAILED = 3;
+    static final double SYNTHETIC_ABS_REL_MAX = 0.08;
+    static final double SYNTHETIC_DELTA1_MIN = 0.93;
+
+    private final List<String> gateFailures = new ArrayList<>();
+    private boolean realDepthCompared;
+
     @Override
     public Integer call() throws Exception {
         if (resamples < 100) {
@@ -55,7 +69,7 @@ final class CompareCommand implements Callable<Integer> {
         }
         if (!candidateDir) {
             System.out.print(compare(candidate, baseline));
-            return 0;
+            return gate();
         }
         TreeSet<String> a = reports(candidate);
         TreeSet<String> b = reports(baseline);
@@ -75,7 +89,24 @@ final class CompareCommand implements Callable<Integer> {
                     .append(b).append('\n');
         }
         System.out.print(out);
-        return 0;
+        return gate();
+    }
+
+    /** --gate: prints the verdict on the depth parts of the ship rule; @return the exit code */
+    private int gate() {
+        if (!gate) {
+            return 0;
+        }
+        if (!realDepthCompared) {
+            gateFailures.add("no real-depth report (eval --depth --json) with fused figures was compared");
+        }
+        if (gateFailures.isEmpty()) {
+            System.out.println("ship rule, depth parts: passes (no fused real-depth figure worse; synthetic depth "
+                    + "within bounds)");
+            return 0;
+        }
+        System.out.println("ship rule, depth parts: fails — " + String.join("; ", gateFailures));
+        return GATE_FAILED;
     }
 
     private static TreeSet<String> reports(Path dir) throws UserError {
@@ -211,10 +242,18 @@ final class CompareCommand implements Callable<Integer> {
                 double meanB = weighted(values[2 * f + 1], frames);
                 String fmt = lowerIsBetter ? "%.4f" : "%.1f %%";
                 String dfmt = lowerIsBetter ? "%+.4f" : "%+.1f";
-                out.append(String.format(Locale.ROOT, "  %-22s " + fmt + " against " + fmt + ": " + dfmt + ", 95 %% ["
-                                + dfmt + ", " + dfmt + "] → %s (higher on %d of %d scenes, lower on %d)%n",
-                        DEPTH_FIGURES[f][2], scale * meanA, scale * meanB, scale * c.difference(), scale * c.lower(),
-                        scale * c.upper(), c.verdict(lowerIsBetter), c.higher(), n, c.lowerCount()));
+                String line = String.format(Locale.ROOT, "%s " + fmt + " against " + fmt + ": " + dfmt + ", 95 %% ["
+                                + dfmt + ", " + dfmt + "] → %s", DEPTH_FIGURES[f][2], scale * meanA, scale * meanB,
+                        scale * c.difference(), scale * c.lower(), scale * c.upper(), c.verdict(lowerIsBetter));
+                out.append(String.format(Locale.ROOT, "  %-22s%s (higher on %d of %d scenes, lower on %d)%n",
+                        DEPTH_FIGURES[f][2], line.substring(DEPTH_FIGURES[f][2].length()), c.higher(), n,
+                        c.lowerCount()));
+                if (section.equals("fused")) {
+                    realDepthCompared = true;
+                    if (c.verdict(lowerIsBetter).equals("worse")) {
+                        gateFailures.add("fused real depth " + line);
+                    }
+                }
             }
         }
         return out.toString();
@@ -278,7 +317,7 @@ final class CompareCommand implements Callable<Integer> {
         return Double.isNaN(percent) ? "—" : String.format(Locale.ROOT, "%.2f", percent);
     }
 
-    private static String segmentation(Path a, Path b, Map<String, Object> ca, Map<String, Object> cb)
+    private String segmentation(Path a, Path b, Map<String, Object> ca, Map<String, Object> cb)
             throws UserError {
         Map<String, Object> ia = Json.object(ca.get("iou"));
         Map<String, Object> ib = Json.object(cb.get("iou"));
@@ -321,6 +360,11 @@ final class CompareCommand implements Callable<Integer> {
                     && da.get("delta_1_25") instanceof Double u && db.get("delta_1_25") instanceof Double v) {
                 out.append(String.format(Locale.ROOT, "depth AbsRel %.4f against %.4f (%+.4f), δ<1.25 %.1f %% against"
                         + " %.1f %% (%+.1f)%n", x, y, x - y, 100 * u, 100 * v, 100 * (u - v)));
+                if (x > SYNTHETIC_ABS_REL_MAX || u < SYNTHETIC_DELTA1_MIN) {
+                    gateFailures.add(String.format(Locale.ROOT, "%s: depth AbsRel %.4f, δ<1.25 %.1f %% (bounds: <= %.2f,"
+                            + " >= %.0f %%)", a.getFileName(), x, 100 * u, SYNTHETIC_ABS_REL_MAX,
+                            100 * SYNTHETIC_DELTA1_MIN));
+                }
             }
         }
         return out.toString();

@@ -110,8 +110,8 @@ class CompareCommandTest {
         assertFalse(o.stdout().contains("→ worse") || o.stdout().contains("→ better"), o.stdout());
     }
 
-    @Test
-    void aCopyWorseOnEverySceneIsCertainlyWorse() throws Exception {
+    /** The shipped model's depth report with every fused metric AbsRel (scenes and all) 0.05 higher. */
+    private static Path worseCopy() throws IOException {
         String text = Files.readString(shipped.resolve("depth.json"));
         int fused = text.indexOf("\"fused\"");
         Matcher m = Pattern.compile("\"metric\": \\{\"abs_rel\": ([0-9.]+)").matcher(text);
@@ -126,6 +126,12 @@ class CompareCommandTest {
         b.append(text.substring(last));
         Path worse = dir.resolve("worse.json");
         Files.writeString(worse, b.toString());
+        return worse;
+    }
+
+    @Test
+    void aCopyWorseOnEverySceneIsCertainlyWorse() throws Exception {
+        Path worse = worseCopy();
         Cli.Outcome o = Cli.run("compare", worse.toString(), shipped.resolve("depth.json").toString());
         assertEquals(0, o.exit(), o.stderr());
         assertTrue(o.stdout().contains("+0.0500, 95 % [+0.0500, +0.0500] → worse (higher on 2 of 2 scenes, lower on 0)"),
@@ -158,6 +164,30 @@ class CompareCommandTest {
         assertTrue(o.stdout().contains("only in the candidate [only-here.json]"), o.stdout());
         assertTrue(o.stdout().contains("note: 337920 evaluated pixels against 84480"), "480x352 against 240x176: "
                 + o.stdout());
+    }
+
+    @Test
+    void theGateChecksTheDepthPartsOfTheShipRule() throws Exception {
+        Cli.Outcome same = Cli.run("compare", "--gate", shipped.toString(), shipped.toString());
+        assertEquals(0, same.exit(), same.stdout());
+        assertTrue(same.stdout().contains("ship rule, depth parts: passes"), same.stdout());
+        // the random model: worse fused depth, and its synthetic depth far outside the bounds
+        Cli.Outcome untrained = Cli.run("compare", "--gate", random.toString(), shipped.toString());
+        assertEquals(CompareCommand.GATE_FAILED, untrained.exit(), untrained.stdout());
+        assertTrue(untrained.stdout().contains("ship rule, depth parts: fails — "), untrained.stdout());
+        assertTrue(untrained.stdout().contains("sim.json: depth AbsRel"), untrained.stdout());
+        // a copy worse by 0.05 on every scene fails on that figure alone
+        Cli.Outcome worse = Cli.run("compare", "--gate", worseCopy().toString(), shipped.resolve("depth.json").toString());
+        assertEquals(CompareCommand.GATE_FAILED, worse.exit(), worse.stdout());
+        assertTrue(worse.stdout().contains("fails — fused real depth AbsRel"), worse.stdout());
+        assertFalse(worse.stdout().contains("fused real depth RMSE"), "only the worse figure is named: " + worse.stdout());
+        // without a real-depth report the rule cannot be judged
+        Cli.Outcome segOnly = Cli.run("compare", "--gate", shipped.resolve("sim.json").toString(),
+                shipped.resolve("sim.json").toString());
+        assertEquals(CompareCommand.GATE_FAILED, segOnly.exit(), segOnly.stdout());
+        assertTrue(segOnly.stdout().contains("no real-depth report"), segOnly.stdout());
+        assertEquals(0, Cli.run("compare", shipped.resolve("sim.json").toString(),
+                shipped.resolve("sim.json").toString()).exit(), "without --gate, no verdict and exit 0");
     }
 
     private static void assertOneLineError(Cli.Outcome o, int exit, String... mustContain) {
