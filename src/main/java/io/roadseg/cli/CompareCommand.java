@@ -148,7 +148,8 @@ final class CompareCommand implements Callable<Integer> {
             return Kind.SEGMENTATION;
         }
         throw new UserError("report " + p + ": not a report of 'roadseg eval --depth/--camvid/--drive --json' "
-                + (doc.containsKey("drives") ? "(a fleet report: compare those with 'eval --drives … --baseline')" : ""));
+                + (doc.containsKey("drives") ? "(a fleet report: compare those with 'eval --drives … --baseline')"
+                : ""));
     }
 
     private static Map<String, Object> read(Path p) throws UserError {
@@ -219,7 +220,7 @@ final class CompareCommand implements Callable<Integer> {
             }
             out.append(String.format(Locale.ROOT, "%s depth, %d scenes, %.0f frames; candidate − baseline, 95 %% "
                             + "interval of a paired bootstrap over the scenes (%d draws, seed %d)%n",
-                    section.equals("fused") ? "fused" : "network", n, sum(frames), resamples, seed));
+                    section, n, sum(frames), resamples, seed));
             out.append(String.format(Locale.ROOT, "%-28s %6s | %8s %8s %8s | %7s %7s %7s%n", "scene", "frames",
                     "AbsRel", "base", "Δ", "δ1 %", "base", "Δ"));
             double[][] values = new double[2 * DEPTH_FIGURES.length][n];
@@ -238,20 +239,19 @@ final class CompareCommand implements Callable<Integer> {
                 boolean lowerIsBetter = !DEPTH_FIGURES[f][1].startsWith("delta");
                 double scale = lowerIsBetter ? 1 : 100;
                 PairedComparison c = PairedComparison.of(values[2 * f], values[2 * f + 1], frames, resamples, seed);
-                double meanA = weighted(values[2 * f], frames);
-                double meanB = weighted(values[2 * f + 1], frames);
                 String fmt = lowerIsBetter ? "%.4f" : "%.1f %%";
                 String dfmt = lowerIsBetter ? "%+.4f" : "%+.1f";
-                String line = String.format(Locale.ROOT, "%s " + fmt + " against " + fmt + ": " + dfmt + ", 95 %% ["
-                                + dfmt + ", " + dfmt + "] → %s", DEPTH_FIGURES[f][2], scale * meanA, scale * meanB,
-                        scale * c.difference(), scale * c.lower(), scale * c.upper(), c.verdict(lowerIsBetter));
-                out.append(String.format(Locale.ROOT, "  %-22s%s (higher on %d of %d scenes, lower on %d)%n",
-                        DEPTH_FIGURES[f][2], line.substring(DEPTH_FIGURES[f][2].length()), c.higher(), n,
-                        c.lowerCount()));
+                String figures = String.format(Locale.ROOT, fmt + " against " + fmt + ": " + dfmt + ", 95 %% ["
+                                + dfmt + ", " + dfmt + "] → %s",
+                        scale * PairedComparison.weightedMean(values[2 * f], frames),
+                        scale * PairedComparison.weightedMean(values[2 * f + 1], frames), scale * c.difference(),
+                        scale * c.lower(), scale * c.upper(), c.verdict(lowerIsBetter));
+                out.append(String.format(Locale.ROOT, "  %-22s %s (higher on %d of %d scenes, lower on %d)%n",
+                        DEPTH_FIGURES[f][2], figures, c.higher(), n, c.lowerCount()));
                 if (section.equals("fused")) {
                     realDepthCompared = true;
                     if (c.verdict(lowerIsBetter).equals("worse")) {
-                        gateFailures.add("fused real depth " + line);
+                        gateFailures.add("fused real depth " + DEPTH_FIGURES[f][2] + " " + figures);
                     }
                 }
             }
@@ -279,7 +279,8 @@ final class CompareCommand implements Callable<Integer> {
         Object group = s.get(path[0]);
         Object x = group instanceof Map ? Json.object(group).get(path[1]) : null;
         if (!(x instanceof Double d) || !Double.isFinite(d)) {
-            throw new UserError("report " + p + ": scene " + scene + " has no number '" + path[0] + "." + path[1] + "'");
+            throw new UserError("report " + p + ": scene " + scene + " has no number '" + path[0] + "." + path[1]
+                    + "'");
         }
         return d;
     }
@@ -292,13 +293,6 @@ final class CompareCommand implements Callable<Integer> {
         return s;
     }
 
-    private static double weighted(double[] v, double[] w) {
-        double s = 0;
-        for (int i = 0; i < v.length; i++) {
-            s += v[i] * w[i];
-        }
-        return s / sum(w);
-    }
 
     // ---- segmentation: class by class
 
@@ -361,8 +355,8 @@ final class CompareCommand implements Callable<Integer> {
                 out.append(String.format(Locale.ROOT, "depth AbsRel %.4f against %.4f (%+.4f), δ<1.25 %.1f %% against"
                         + " %.1f %% (%+.1f)%n", x, y, x - y, 100 * u, 100 * v, 100 * (u - v)));
                 if (x > SYNTHETIC_ABS_REL_MAX || u < SYNTHETIC_DELTA1_MIN) {
-                    gateFailures.add(String.format(Locale.ROOT, "%s: depth AbsRel %.4f, δ<1.25 %.1f %% (bounds: <= %.2f,"
-                            + " >= %.0f %%)", a.getFileName(), x, 100 * u, SYNTHETIC_ABS_REL_MAX,
+                    gateFailures.add(String.format(Locale.ROOT, "%s: depth AbsRel %.4f, δ<1.25 %.1f %% (bounds: "
+                            + "<= %.2f, >= %.0f %%)", a.getFileName(), x, 100 * u, SYNTHETIC_ABS_REL_MAX,
                             100 * SYNTHETIC_DELTA1_MIN));
                 }
             }

@@ -174,7 +174,7 @@ final class RealDepthEvaluation {
                         if (oc == null) {
                             oc = open(classesFrom, options);
                             classEngines.put(key, oc);
-                            checkSameClasses(o.engine.model(), oc.engine.model());
+                            checkPairing(o.engine.model(), oc.engine.model());
                         }
                     }
                     ModelInfo m = o.engine.model();
@@ -469,12 +469,13 @@ final class RealDepthEvaluation {
     }
 
     /** --classes-from: the other model must name the same classes in the same order, and run at the same size. */
-    private void checkSameClasses(ModelInfo depthModel, ModelInfo classModel) throws UserError {
+    private void checkPairing(ModelInfo depthModel, ModelInfo classModel) throws UserError {
         if (!depthModel.classNames().equals(classModel.classNames())) {
-            throw new UserError("--classes-from " + classesFrom + ": classes " + classModel.classNames() + ", the model "
-                    + model + " has " + depthModel.classNames());
+            throw new UserError("--classes-from " + classesFrom + ": classes " + classModel.classNames()
+                    + ", the model " + model + " has " + depthModel.classNames());
         }
-        if (depthModel.inputWidth() != classModel.inputWidth() || depthModel.inputHeight() != classModel.inputHeight()) {
+        if (depthModel.inputWidth() != classModel.inputWidth()
+                || depthModel.inputHeight() != classModel.inputHeight()) {
             throw new UserError("--classes-from " + classesFrom + ": runs at " + classModel.inputWidth() + "x"
                     + classModel.inputHeight() + ", the model at " + depthModel.inputWidth() + "x"
                     + depthModel.inputHeight() + "; give --input-size WxH");

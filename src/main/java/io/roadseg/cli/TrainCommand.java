@@ -167,8 +167,8 @@ final class TrainCommand implements Callable<Integer> {
                 || !(lovasz >= 0 && Double.isFinite(lovasz))) {
             throw new UsageError("train: --lr and --class-weight-c - 1 must be > 0, --contact-depth-weight and "
                     + "--lovasz >= 0, "
-                    + "--camvid-pitch within ±45°, --sim-suburb, --cutmix and --copy-paste in 0..1, --threads, --eval-every and "
-                    + "--checkpoint-every >= 1, batches >= 0 "
+                    + "--camvid-pitch within ±45°, --sim-suburb, --cutmix and --copy-paste in 0..1, --threads, "
+                    + "--eval-every and --checkpoint-every >= 1, batches >= 0 "
                     + "with at least one crop");
         }
         FcnArchitecture architecture;
@@ -191,7 +191,8 @@ final class TrainCommand implements Callable<Integer> {
         String heldOut = "none".equals(holdOut) ? "" : holdOut;
         Trainer.Settings settings = new Trainer.Settings(root, data.splits, heldOut, steps, camvidBatch, simBatch, w, h,
                 lr, weightDecay, warmup, scaleMin, scaleMax, !noJitter, classWeightC, pseudoDepthWeight,
-                contactDepthWeight, camvidPitch, simSuburb, cutMix, lovasz, copyPaste, seed, threads, evalEvery, checkpointEvery);
+                contactDepthWeight, camvidPitch, simSuburb, cutMix, lovasz, copyPaste, seed, threads, evalEvery,
+                checkpointEvery);
         TrainingCheckpoint checkpoint = null;
         try {
             FcnWeights start = null;

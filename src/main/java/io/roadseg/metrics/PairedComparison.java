@@ -47,7 +47,8 @@ public record PairedComparison(double difference, double lower, double upper, in
         for (int i = 0; i < n; i++) {
             if (!(weights[i] > 0) || !Double.isFinite(candidate[i]) || !Double.isFinite(baseline[i])) {
                 throw new IllegalArgumentException("paired comparison: unit " + i + " has weight " + weights[i]
-                        + ", values " + candidate[i] + " and " + baseline[i] + "; need a positive weight, finite values");
+                        + ", values " + candidate[i] + " and " + baseline[i]
+                        + "; need a positive weight, finite values");
             }
             d[i] = candidate[i] - baseline[i];
             if (d[i] > 0) {
@@ -73,7 +74,8 @@ public record PairedComparison(double difference, double lower, double upper, in
                 higher, lower, n);
     }
 
-    private static double weightedMean(double[] v, double[] w) {
+    /** @return {@code Σ w_i v_i / Σ w_i} */
+    public static double weightedMean(double[] v, double[] w) {
         double sum = 0;
         double total = 0;
         for (int i = 0; i < v.length; i++) {

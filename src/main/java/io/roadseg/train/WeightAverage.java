@@ -19,8 +19,9 @@ import java.util.Set;
  * run); not the optimiser's moments — an average is exported, never resumed. Refused, naming the setting, where the
  * runs differ in what the model's metadata states or the average relies on: the architecture and widths, the CamVid
  * splits and the held-out sequence (an average of a run that saw 0006R0 has seen it), the class weights (the logit
- * adjustment reads them; runs written before the checkpoint recorded them are compared by their {@code c}), and the checkpoint they were restarted from (runs from different starts do not share a
- * basin; their average is no network at all).
+ * adjustment reads them; runs written before the checkpoint recorded them are compared by their {@code c}), and the
+ * checkpoint they were restarted from (runs from different starts do not share a basin; their average is no network
+ * at all).
  *
  * <p>Stateless; thread-safe.
  */

@@ -3,6 +3,11 @@ package io.roadseg.cli;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Runs the command line in-process and captures what it printed on stderr and stdout. */
 public final class Cli {
@@ -55,18 +60,18 @@ public final class Cli {
      * line starting "roadseg: " and last, containing every {@code mustContain}, no stack trace, no exception names.
      */
     public static void assertOneLineError(Outcome o, int exit, String... mustContain) {
-        org.junit.jupiter.api.Assertions.assertEquals(exit, o.exit(), o.stderr());
+        assertEquals(exit, o.exit(), o.stderr());
         String[] lines = o.stderr().strip().split("\n");
-        long errorLines = java.util.Arrays.stream(lines).filter(l -> l.startsWith("roadseg: ")).count();
-        org.junit.jupiter.api.Assertions.assertEquals(1, errorLines, "exactly one error line: " + o.stderr());
+        long errorLines = Arrays.stream(lines).filter(l -> l.startsWith("roadseg: ")).count();
+        assertEquals(1, errorLines, "exactly one error line: " + o.stderr());
         String last = lines[lines.length - 1];
-        org.junit.jupiter.api.Assertions.assertTrue(last.startsWith("roadseg: "), o.stderr());
+        assertTrue(last.startsWith("roadseg: "), o.stderr());
         for (String s : mustContain) {
-            org.junit.jupiter.api.Assertions.assertTrue(last.contains(s), "'" + last + "' should contain '" + s + "'");
+            assertTrue(last.contains(s), "'" + last + "' should contain '" + s + "'");
         }
-        org.junit.jupiter.api.Assertions.assertFalse(o.stderr().contains("\tat ") || o.stderr().contains("at io.roadseg"),
+        assertFalse(o.stderr().contains("\tat ") || o.stderr().contains("at io.roadseg"),
                 "no stack trace: " + o.stderr());
-        org.junit.jupiter.api.Assertions.assertFalse(o.stderr().contains("Exception"), "no exception names: " + o.stderr());
+        assertFalse(o.stderr().contains("Exception"), "no exception names: " + o.stderr());
     }
 
     public static synchronized Outcome run(String... args) {
