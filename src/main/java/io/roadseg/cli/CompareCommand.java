@@ -26,7 +26,7 @@ import java.util.stream.Stream;
  */
 @Command(name = "compare", mixinStandardHelpOptions = true,
         description = {"Compares two models' evaluation reports ('eval … --json FILE', or the folders "
-                + "scripts/evaluate-model.sh writes): real depth scene by scene with a paired bootstrap 95 % interval "
+                + "scripts/evaluate-model.sh writes): real depth scene by scene with a paired bootstrap 95 %% interval "
                 + "of each difference over the scenes, segmentation class by class. Candidate minus baseline."})
 final class CompareCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "CANDIDATE", description = "The candidate's report (JSON) or folder.")
@@ -45,7 +45,7 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--gate", description = {"Check the depth parts of the model card's ship rule and exit "
             + GATE_FAILED + " when the candidate fails them: a real-depth report must be compared, none of its four "
             + "fused figures worse by its interval, and every synthetic drive's depth within AbsRel <= 0.08 and "
-            + "δ<1.25 >= 93 %. (The segmentation part is judged on the held-out twin's score.)"})
+            + "δ<1.25 >= 93 %%. (The segmentation part is judged on the held-out twin's score.)"})
     boolean gate;
 
     /** Exit code of {@code --gate} when the candidate fails the rule (1 and 2 are errors and usage). */
