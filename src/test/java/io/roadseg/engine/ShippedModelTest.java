@@ -87,5 +87,28 @@ class ShippedModelTest {
         assertTrue(absRel <= FUSED_ABS_REL_CEILING, "fused AbsRel " + absRel + " > " + FUSED_ABS_REL_CEILING);
         assertTrue(delta1 >= FUSED_DELTA1_FLOOR, "fused δ<1.25 " + delta1 + " < " + FUSED_DELTA1_FLOOR);
         assertTrue(absRel < baseline, "fused AbsRel " + absRel + " does not beat the constant baseline " + baseline);
+        // --by-class oracles: the classes partition each frame's scored pixels, so what each class would gain if
+        // exact adds up to the whole fused AbsRel (printed to 3 decimals: 0.0005 of rounding per class); the
+        // "as is" line is the benchmark's figure; the road already takes the plane, so "→plane" leaves it as is
+        java.util.regex.Matcher asIs = java.util.regex.Pattern.compile("fused metric AbsRel as is: ([0-9.]+) over 31 "
+                + "frames").matcher(o.stdout());
+        assertTrue(asIs.find(), o.stdout());
+        double whole = Double.parseDouble(asIs.group(1));
+        assertEquals(absRel, whole, 0.0006);
+        java.util.regex.Matcher rows = java.util.regex.Pattern.compile("\n([a-z]+) +[0-9.]+% \|[^|]+\|[^|]+\|[^|]+\| "
+                + "+([0-9.]+) +([0-9.]+) \|").matcher(o.stdout());
+        double gains = 0;
+        int classes = 0;
+        while (rows.find()) {
+            double exact = Double.parseDouble(rows.group(2));
+            assertTrue(exact <= whole + 0.0005, rows.group());
+            gains += whole - exact;
+            classes++;
+            if (rows.group(1).equals("road")) {
+                assertEquals(whole, Double.parseDouble(rows.group(3)), 0.0005, rows.group());
+            }
+        }
+        assertTrue(classes >= 5, o.stdout());
+        assertEquals(whole, gains, 0.0005 * classes + 0.0005, o.stdout());
     }
 }
