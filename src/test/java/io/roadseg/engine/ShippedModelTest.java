@@ -95,8 +95,8 @@ class ShippedModelTest {
         assertTrue(asIs.find(), o.stdout());
         double whole = Double.parseDouble(asIs.group(1));
         assertEquals(absRel, whole, 0.0006);
-        java.util.regex.Matcher rows = java.util.regex.Pattern.compile("\n([a-z]+) +[0-9.]+% \|[^|]+\|[^|]+\|[^|]+\| "
-                + "+([0-9.]+) +([0-9.]+) \|").matcher(o.stdout());
+        java.util.regex.Matcher rows = java.util.regex.Pattern.compile("\n([a-z]+) +[0-9.]+% \\|[^|]+\\|[^|]+\\|"
+                + "[^|]+\\| +([0-9.]+) +([0-9.]+) \\|").matcher(o.stdout());
         double gains = 0;
         int classes = 0;
         while (rows.find()) {
