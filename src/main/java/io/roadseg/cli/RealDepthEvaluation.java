@@ -204,9 +204,10 @@ final class RealDepthEvaluation {
                     float[] predicted = upsample(o.depth, network, w, h);
                     float[] fusedFull = null;
                     float[] fusedModel = null;
+                    GroundPlaneDepth plane = null;
                     if (!Double.isNaN(cam.cameraHeight())) {
                         double sy = (double) m.inputHeight() / h;
-                        GroundPlaneDepth plane = new GroundPlaneDepth(m.inputWidth(), m.inputHeight(), cam.fy() * sy,
+                        plane = new GroundPlaneDepth(m.inputWidth(), m.inputHeight(), cam.fy() * sy,
                                 (cam.cy() + 0.5) * sy - 0.5, cam.cameraHeight(), cam.pitchDownDeg(), m.maxDepth(),
                                 m.classIds("road", "pavement"), m.classIds("sky"), GroundPlaneDepth.standingIds(m),
                                 pitchWindowDeg);
@@ -239,6 +240,10 @@ final class RealDepthEvaluation {
                         }
                         classErrors.add(cam, predicted, fusedFull, truth, ids, w, h, m.inputWidth(),
                                 m.inputHeight(), cap);
+                        if (plane != null) {
+                            classErrors.addGroundOracle(cam, plane, network, ids, truth, w, h, m.inputWidth(),
+                                    m.inputHeight(), cap, (byte) m.classIds("pavement")[0], o.depth);
+                        }
                     }
                     if (dump != null) {
                         dumpFrame(f, o, network, ids, fusedModel, truth, w, h);
@@ -294,9 +299,11 @@ final class RealDepthEvaluation {
      *
      * <p>Two oracle columns size the levers in the benchmark's own terms (fused metric AbsRel, averaged per frame):
      * what it would be if this class's pixels had exactly the true depth (the most any better depth for the class
-     * could give), and if this class's pixels that lie on the flat ground took the ground plane's depth (the most a
-     * perfect "this is ground" decision for the class could give, e.g. a terrain class for lawns and verges). Both
-     * read the truth: diagnostics for choosing what to work on, never a figure of the model.
+     * could give), and if this class's pixels that lie on the flat ground were called ground and the fusion run again
+     * (the most a perfect "this is ground" decision for the class could give, e.g. a terrain class for lawns and
+     * verges: they take the plane, and what stands behind them its contact from the ground's true edge; sparse truth
+     * is read from the nearest scored pixel in the column). Both read the truth: diagnostics for choosing what to
+     * work on, never a figure of the model.
      */
     private static final class ClassErrors {
         private final List<String> names;
@@ -307,14 +314,14 @@ final class RealDepthEvaluation {
         private final long[] onGround;
         private final long[] withGround;
         private long total;
-        /** per frame: fused AbsRel sum over the class's pixels, and what the on-ground ones would change taking the plane */
+        /** per frame: the fused AbsRel summed over the class's pixels */
         private final double[] frameSum;
-        private final double[] frameToPlane;
-        /** over frames: the fused AbsRel as is, if the class were exact, if its on-ground pixels took the plane */
+        /** over frames: the fused AbsRel as is, if the class were exact, if its pixels on the ground were ground */
         private double asIs;
         private final double[] ifExact;
-        private final double[] ifPlane;
+        private final double[] ifGround;
         private int frames;
+        private int groundFrames;
 
         ClassErrors(List<String> names) {
             this.names = names;
@@ -323,9 +330,8 @@ final class RealDepthEvaluation {
             onGround = new long[k];
             withGround = new long[k];
             frameSum = new double[k];
-            frameToPlane = new double[k];
             ifExact = new double[k];
-            ifPlane = new double[k];
+            ifGround = new double[k];
             for (int j = 0; j < 2; j++) {
                 absRel[j] = new double[k];
                 within[j] = new long[k];
@@ -337,7 +343,6 @@ final class RealDepthEvaluation {
                  int mw, int mh, float cap) {
             double pitch = Math.toRadians(cam.pitchDownDeg());
             java.util.Arrays.fill(frameSum, 0);
-            java.util.Arrays.fill(frameToPlane, 0);
             double frameTotal = 0;
             long frameN = 0;
             for (int y = 0; y < h; y++) {
@@ -357,10 +362,9 @@ final class RealDepthEvaluation {
                     count[c]++;
                     total++;
                     frameN++;
-                    boolean lies = ground > 0 && Math.abs(t - ground) <= 0.1 * ground;
                     if (ground > 0) {
                         withGround[c]++;
-                        if (lies) {
+                        if (Math.abs(t - ground) <= 0.1 * ground) {
                             onGround[c]++;
                         }
                     }
@@ -368,9 +372,6 @@ final class RealDepthEvaluation {
                         double e = Math.abs(clamp(fused[i], cap) - t) / t;
                         frameTotal += e;
                         frameSum[c] += e;
-                        if (lies) {
-                            frameToPlane[c] += Math.abs(clamp((float) ground, cap) - t) / t - e;
-                        }
                     }
                     for (int j = 0; j < 2; j++) {
                         float[] p = j == 0 ? network : fused;
@@ -391,13 +392,77 @@ final class RealDepthEvaluation {
                 asIs += frameTotal / frameN;
                 for (int c = 0; c < count.length; c++) {
                     ifExact[c] += (frameTotal - frameSum[c]) / frameN;
-                    ifPlane[c] += (frameTotal + frameToPlane[c]) / frameN;
                 }
                 frames++;
             }
         }
 
-        private String oracle(double sum) {
+        /** Model-size rows searched, up and down the column, for the nearest LiDAR / stereo vote (sparse truth). */
+        private static final int VOTE_REACH = 6;
+
+        /**
+         * The "were it ground" oracle for one frame: each model-size pixel gets a vote from the scored pixels that fall
+         * in it (for: true depth within 10 % of the flat ground's at the row; against: not); then, class by class,
+         * the class's pixels whose nearest vote in their column (within {@value #VOTE_REACH} rows) is for are called
+         * {@code groundId}, the fusion runs again on that class map — so what stands on them takes its contact from
+         * the ground's true edge — and the frame's fused AbsRel is taken.
+         */
+        void addGroundOracle(DepthScenes.Camera cam, GroundPlaneDepth plane, float[] network, byte[] ids,
+                             float[] truth, int w, int h, int mw, int mh, float cap, byte groundId, Mat modelSize) {
+            int[] votes = new int[mw * mh];
+            double pitch = Math.toRadians(cam.pitchDownDeg());
+            for (int y = 0; y < h; y++) {
+                int my = Math.min(mh - 1, (int) ((y + 0.5) * mh / h));
+                double down = (y - cam.cy()) / cam.fy() * Math.cos(pitch) + Math.sin(pitch);
+                double ground = down > 0 ? cam.cameraHeight() / down : Double.NaN;
+                for (int x = 0; x < w; x++) {
+                    float t = truth[y * w + x];
+                    if (t > 0 && t <= cap) {
+                        votes[my * mw + Math.min(mw - 1, (int) ((x + 0.5) * mw / w))] +=
+                                ground > 0 && Math.abs(t - ground) <= 0.1 * ground ? 1 : -1;
+                    }
+                }
+            }
+            byte[] relabelled = new byte[ids.length];
+            float[] fused = new float[network.length];
+            for (int c = 0; c < count.length; c++) {
+                System.arraycopy(ids, 0, relabelled, 0, ids.length);
+                for (int i = 0; i < ids.length; i++) {
+                    if ((ids[i] & 0xff) == c && nearestVote(votes, i, mw, mh) > 0) {
+                        relabelled[i] = groundId;
+                    }
+                }
+                System.arraycopy(network, 0, fused, 0, network.length);
+                plane.apply(java.nio.ByteBuffer.wrap(relabelled), java.nio.FloatBuffer.wrap(fused));
+                float[] full = upsample(modelSize, fused, w, h);
+                double sum = 0;
+                long n = 0;
+                for (int i = 0; i < full.length; i++) {
+                    float t = truth[i];
+                    if (t > 0 && t <= cap) {
+                        sum += Math.abs(clamp(full[i], cap) - t) / t;
+                        n++;
+                    }
+                }
+                ifGround[c] += n > 0 ? sum / n : 0;
+            }
+            groundFrames++;
+        }
+
+        private static int nearestVote(int[] votes, int i, int mw, int mh) {
+            int v = i / mw;
+            for (int d = 0; d <= VOTE_REACH; d++) {
+                if (v - d >= 0 && votes[i - d * mw] != 0) {
+                    return votes[i - d * mw];
+                }
+                if (v + d < mh && votes[i + d * mw] != 0) {
+                    return votes[i + d * mw];
+                }
+            }
+            return 0;
+        }
+
+        private static String oracle(double sum, int frames) {
             return frames == 0 ? "-" : String.format(Locale.ROOT, "%.3f", sum / frames);
         }
 
@@ -421,10 +486,10 @@ final class RealDepthEvaluation {
                     "by predicted class (pixel-weighted over all frames; ratio = median prediction/truth; fus.err ="
                             + " the class's share of all fused AbsRel; on ground = true depth within 10 %% of the"
                             + " flat ground's at its row; oracles, reading the truth: the fused metric AbsRel (per-frame"
-                            + " mean) if the class's depth were exact, and if its on-ground pixels took the ground"
-                            + " plane):%n"
+                            + " mean) if the class's depth were exact, and if its pixels lying on the flat ground were"
+                            + " called ground, the fusion run again):%n"
                             + "%-12s %7s | %8s %6s %6s | %8s %6s %6s | %8s | %8s %8s | %s%n", "class", "share",
-                    "net.Abs", "δ1 %", "ratio", "fus.Abs", "δ1 %", "ratio", "fus.err", "if exact", "→plane",
+                    "net.Abs", "δ1 %", "ratio", "fus.Abs", "δ1 %", "ratio", "fus.err", "if exact", "if ground",
                     "on ground"));
             double allFused = 0;
             for (double a : absRel[1]) {
@@ -440,7 +505,7 @@ final class RealDepthEvaluation {
                         100.0 * within[0][c] / n, median(logRatio[0][c], n), absRel[1][c] / n,
                         100.0 * within[1][c] / n, median(logRatio[1][c], n),
                         allFused > 0 ? 100 * absRel[1][c] / allFused : Double.NaN,
-                        oracle(ifExact[c]), oracle(ifPlane[c]),
+                        oracle(ifExact[c], frames), oracle(ifGround[c], groundFrames),
                         withGround[c] == 0 ? "-" : String.format(Locale.ROOT, "%.0f%%",
                                 100.0 * onGround[c] / withGround[c])));
             }
