@@ -94,6 +94,12 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--by-class", description = "--depth: also break the depth errors down by predicted class.")
     boolean byClass;
 
+    @Option(names = "--calib-check", description = {"--depth: check each scene's camera.json against the road the "
+            + "true depth shows: the height and pitch of the plane fitted to the true depth of the pixels the model "
+            + "calls road, beside camera.json's, and the fused figures had each frame used its fitted plane (an "
+            + "oracle of the calibration, not a figure of the model)."})
+    boolean calibCheck;
+
     @Option(names = "--classes-from", paramLabel = "MODEL",
             description = {"--depth: fuse the model's depth with the class map of this other model (same classes) "
                     + "instead of its own: splits a change in the fused figures into the part the depth makes and the "
@@ -144,9 +150,9 @@ final class EvalCommand implements Callable<Integer> {
                 throw new UsageError(e.getMessage());
             }
         }
-        if (data.depth == null && (byClass || dump != null || classesFrom != null)) {
-            throw new UsageError((byClass ? "--by-class" : dump != null ? "--dump" : "--classes-from")
-                    + " applies to --depth");
+        if (data.depth == null && (byClass || calibCheck || dump != null || classesFrom != null)) {
+            throw new UsageError((byClass ? "--by-class" : calibCheck ? "--calib-check" : dump != null ? "--dump"
+                    : "--classes-from") + " applies to --depth");
         }
         if (dump != null && java.nio.file.Files.exists(dump) && !java.nio.file.Files.isDirectory(dump)) {
             throw new UsageError("--dump " + dump + ": is a file, expected a folder");
@@ -156,7 +162,7 @@ final class EvalCommand implements Callable<Integer> {
                 throw new UsageError("--pitch-window " + pitchWindow + ": must be in [0, 10] degrees");
             }
             return new RealDepthEvaluation(data.depth, model, engine, threads, inputSize, cap, !noFocalScale,
-                    limit, json, pitchWindow, byClass, dump, classesFrom).run();
+                    limit, json, pitchWindow, byClass, calibCheck, dump, classesFrom).run();
         }
         if (data.drives != null) {
             return fleet(shardOf);

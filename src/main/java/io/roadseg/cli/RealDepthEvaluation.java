@@ -7,6 +7,7 @@ import io.roadseg.engine.ModelInfo;
 import io.roadseg.engine.TensorBinding;
 import io.roadseg.metrics.DepthBenchmark;
 import io.roadseg.metrics.DepthScenes;
+import io.roadseg.metrics.RoadPlaneFit;
 import io.roadseg.postprocess.AnnotationRenderer;
 import io.roadseg.postprocess.ClassMaps;
 import io.roadseg.postprocess.GroundPlaneDepth;
@@ -59,12 +60,14 @@ final class RealDepthEvaluation {
     private final String json;
     private final double pitchWindowDeg;
     private final boolean byClass;
+    private final boolean calibCheck;
     private final Path dump;
     private final Path classesFrom;
 
     RealDepthEvaluation(Path root, Path model, String engine, int threads, String inputSize, float cap,
                         boolean focalScale, int limit, String json, double pitchWindowDeg, boolean byClass,
-                        Path dump, Path classesFrom) {
+                        boolean calibCheck, Path dump, Path classesFrom) {
+        this.calibCheck = calibCheck;
         this.classesFrom = classesFrom;
         this.pitchWindowDeg = pitchWindowDeg;
         this.byClass = byClass;
@@ -134,6 +137,7 @@ final class RealDepthEvaluation {
         DepthBenchmark fusedAll = new DepthBenchmark(cap);
         List<String> sizes = new ArrayList<>();
         ClassErrors classErrors = null;
+        CalibrationCheck calibration = calibCheck ? new CalibrationCheck(cap) : null;
         int n = 0;
         try {
             for (DepthScenes.Frame f : frames) {
@@ -234,6 +238,9 @@ final class RealDepthEvaluation {
                         }
                     }
                     idx.close();
+                    if (calibration != null && plane != null) {
+                        calibration.add(f.scene(), cam, plane, network, ids, truth, fusedFull, w, h, m, o.depth);
+                    }
                     if (byClass) {
                         if (classErrors == null) {
                             classErrors = new ClassErrors(m.classNames());
@@ -276,6 +283,10 @@ final class RealDepthEvaluation {
                     + (classesFrom != null ? ", the classes from " + classesFrom : "") + ":");
             System.out.print(table(fusedScenes, fusedAll, fusedAll.metric().frames(), sizes));
         }
+        if (calibration != null) {
+            System.out.println();
+            System.out.print(calibration.table());
+        }
         if (classErrors != null) {
             System.out.println();
             System.out.print(classErrors.table());
@@ -287,6 +298,92 @@ final class RealDepthEvaluation {
             StatsReport.writeTo(json, text);
         }
         return 0;
+    }
+
+    /**
+     * {@code --calib-check}: each frame's road plane fitted to the true depth of the pixels the model calls road
+     * (true depth up to {@value #FIT_RANGE_M} m; {@link RoadPlaneFit}), per scene beside camera.json's height and
+     * pitch; and the fused depth again with each frame's fitted plane in place of camera.json's — how much of the
+     * fused error is the calibration rather than the network. The second reads the truth: an oracle, never a figure of
+     * the model.
+     */
+    private static final class CalibrationCheck {
+        static final float FIT_RANGE_M = 40;
+        private final RoadPlaneFit fit = new RoadPlaneFit();
+        private final Map<String, List<RoadPlaneFit.Plane>> planes = new LinkedHashMap<>();
+        private final Map<String, DepthScenes.Camera> cameras = new LinkedHashMap<>();
+        private final DepthBenchmark asCalibrated;
+        private final DepthBenchmark fitted;
+        private int unfitted;
+
+        CalibrationCheck(float cap) {
+            asCalibrated = new DepthBenchmark(cap);
+            fitted = new DepthBenchmark(cap);
+        }
+
+        void add(String scene, DepthScenes.Camera cam, GroundPlaneDepth calibrated, float[] network, byte[] ids,
+                 float[] truth, float[] fusedFull, int w, int h, ModelInfo m, Mat modelSize) {
+            int mw = m.inputWidth();
+            int mh = m.inputHeight();
+            int road = m.classIds("road")[0];
+            fit.clear();
+            for (int y = 0; y < h; y++) {
+                int my = Math.min(mh - 1, (int) ((y + 0.5) * mh / h));
+                double row = (y - cam.cy()) / cam.fy();
+                for (int x = 0; x < w; x++) {
+                    float t = truth[y * w + x];
+                    if (t > 0 && t <= FIT_RANGE_M
+                            && (ids[my * mw + Math.min(mw - 1, (int) ((x + 0.5) * mw / w))] & 0xff) == road) {
+                        fit.add(row, t);
+                    }
+                }
+            }
+            RoadPlaneFit.Plane p = fit.fit();
+            cameras.putIfAbsent(scene, cam);
+            List<RoadPlaneFit.Plane> list = planes.computeIfAbsent(scene, k -> new ArrayList<>());
+            asCalibrated.addFrame(fusedFull, truth, w * h);
+            if (p == null) {
+                unfitted++;
+                fitted.addFrame(fusedFull, truth, w * h);
+                return;
+            }
+            list.add(p);
+            double sy = (double) mh / h;
+            GroundPlaneDepth refit = new GroundPlaneDepth(mw, mh, cam.fy() * sy, (cam.cy() + 0.5) * sy - 0.5,
+                    p.heightM(), p.pitchDownDeg(), m.maxDepth(), m.classIds("road", "pavement"), m.classIds("sky"),
+                    GroundPlaneDepth.standingIds(m));
+            float[] fused = network.clone();
+            refit.apply(java.nio.ByteBuffer.wrap(ids), java.nio.FloatBuffer.wrap(fused));
+            fitted.addFrame(upsample(modelSize, fused, w, h), truth, w * h);
+        }
+
+        String table() {
+            StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
+                    "calibration check: the road plane in the true depth (pixels called road, true depth <= %.0f m;"
+                            + " median over the scene's frames, min..max) against camera.json:%n"
+                            + "%-28s %6s | %24s | %s%n", FIT_RANGE_M, "scene", "frames",
+                    "camera.json height, pitch", "fitted height m, pitch ° down"));
+            for (Map.Entry<String, List<RoadPlaneFit.Plane>> e : planes.entrySet()) {
+                DepthScenes.Camera cam = cameras.get(e.getKey());
+                List<RoadPlaneFit.Plane> list = e.getValue();
+                String fittedText = "no road plane";
+                if (!list.isEmpty()) {
+                    double[] hs = list.stream().mapToDouble(RoadPlaneFit.Plane::heightM).sorted().toArray();
+                    double[] ps = list.stream().mapToDouble(RoadPlaneFit.Plane::pitchDownDeg).sorted().toArray();
+                    fittedText = String.format(Locale.ROOT, "%.3f (%.3f..%.3f), %+.2f (%+.2f..%+.2f)",
+                            hs[hs.length / 2], hs[0], hs[hs.length - 1], ps[ps.length / 2], ps[0], ps[ps.length - 1]);
+                }
+                b.append(String.format(Locale.ROOT, "%-28s %6d | %12.3f m, %+5.2f ° | %s%n", e.getKey(), list.size(),
+                        cam.cameraHeight(), cam.pitchDownDeg(), fittedText));
+            }
+            DepthBenchmark.Errors a = asCalibrated.metric();
+            DepthBenchmark.Errors f = fitted.metric();
+            b.append(String.format(Locale.ROOT, "fused, metric: AbsRel %.3f  RMSE %.3f  δ1 %.1f %% as calibrated; "
+                            + "AbsRel %.3f  RMSE %.3f  δ1 %.1f %% with each frame's fitted plane (an oracle: it reads "
+                            + "the truth)%s%n", a.absRel(), a.rmse(), 100 * a.delta1(), f.absRel(), f.rmse(),
+                    100 * f.delta1(), unfitted == 0 ? "" : "; " + unfitted + " frame(s) without a fit kept as calibrated"));
+            return b.toString();
+        }
     }
 
     /**

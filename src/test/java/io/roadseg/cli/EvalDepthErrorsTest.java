@@ -62,15 +62,18 @@ class EvalDepthErrorsTest {
         Path model = TestData.smallModel(dir);
         assertOneLineError(Cli.run("eval", "--camvid", dir.toString(), "--by-class", "--model", model.toString()), 2,
                 "--by-class applies to --depth");
+        assertOneLineError(Cli.run("eval", "--camvid", dir.toString(), "--calib-check", "--model", model.toString()),
+                2, "--calib-check applies to --depth");
         Path file = Files.writeString(dir.resolve("taken"), "x");
         assertOneLineError(Cli.run("eval", "--depth", scene(CAMERA, true).toString(), "--dump", file.toString(),
                 "--model", model.toString()), 2, "--dump", "is a file, expected a folder");
         Path pictures = dir.resolve("pictures");
         Cli.Outcome o = Cli.run("eval", "--depth", dir.resolve("data").toString(), "--dump", pictures.toString(),
-                "--by-class", "--model", model.toString());
+                "--by-class", "--calib-check", "--model", model.toString());
         assertEquals(0, o.exit(), o.stderr());
         assertTrue(Files.isRegularFile(pictures.resolve("scene-a-f1.png")), o.stderr());
         assertTrue(o.stdout().contains("by predicted class"), o.stdout());
+        assertTrue(o.stdout().contains("calibration check"), o.stdout());
     }
 
     @Test

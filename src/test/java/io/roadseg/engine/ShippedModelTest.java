@@ -61,7 +61,7 @@ class ShippedModelTest {
         Assumptions.assumeTrue(Files.isDirectory(depth), depth + " not present");
         Path json = dir.resolve("depth.json");
         Cli.Outcome o = Cli.run("eval", "--depth", depth.toString(), "--model", "engines/roadseg.onnx", "--json",
-                json.toString(), "--by-class", "--dump", dir.resolve("dump").toString());
+                json.toString(), "--by-class", "--calib-check", "--dump", dir.resolve("dump").toString());
         assertEquals(0, o.exit(), o.stderr());
         // --dump: one 2x2 picture per frame (KITTI's 752x224 input gives 1504x448)
         try (var files = Files.list(dir.resolve("dump"))) {
@@ -110,5 +110,13 @@ class ShippedModelTest {
         }
         assertTrue(classes >= 5, o.stdout());
         assertEquals(whole, gains, 0.0005 * classes + 0.0005, o.stdout());
+        // --calib-check: the KITTI rig is 1.65 m up and level (KITTI's setup; the road in its LiDAR agrees), so the
+        // plane fitted to the true depth of what the model calls road must say so
+        java.util.regex.Matcher kitti = java.util.regex.Pattern.compile("\nkitti-metric3d-demo +3 \\|[^|]+\\| "
+                + "([0-9.]+) \\([^)]*\\), ([-+0-9.]+) ").matcher(o.stdout());
+        assertTrue(kitti.find(), o.stdout());
+        assertEquals(1.65, Double.parseDouble(kitti.group(1)), 0.05, kitti.group());
+        assertEquals(0, Double.parseDouble(kitti.group(2)), 0.5, kitti.group());
+        assertTrue(o.stdout().contains("with each frame's fitted plane (an oracle"), o.stdout());
     }
 }
