@@ -80,6 +80,12 @@ final class TrainCommand implements Callable<Integer> {
                     "row 176 of 360, about 0.5°: engines/roadseg.md)."})
     double camvidPitch;
 
+    @Option(names = "--contact-trees",
+            description = {"With --contact-depth-weight: also label trees standing right above the ground and reaching",
+                    "the horizon with the ground's depth where they stand (a tree run that stays below the",
+                    "horizon is taken for a lawn and left unlabelled)."})
+    boolean contactTrees;
+
     @Option(names = "--sim-suburb", paramLabel = "SHARE", defaultValue = "0",
             description = {"Share of the synthetic drives in the suburb layout (houses set back behind lawns, tree",
                     "lines behind them: sim://suburb), 0..1 (default: ${DEFAULT-VALUE}, the town only)."})
@@ -160,6 +166,9 @@ final class TrainCommand implements Callable<Integer> {
         if (steps < 1 || warmup < 0 || warmup >= steps) {
             throw new UsageError("--steps " + steps + " must be >= 1 and above --warmup " + warmup);
         }
+        if (contactTrees && !(contactDepthWeight > 0)) {
+            throw new UsageError("--contact-trees needs --contact-depth-weight above 0");
+        }
         if (!(lr > 0) || weightDecay < 0 || threads < 1 || evalEvery < 1 || checkpointEvery < 1
                 || !(contactDepthWeight >= 0) || camvidBatch < 0 || simBatch < 0 || camvidBatch + simBatch < 1
                 || !(classWeightC > 1) || !(Math.abs(camvidPitch) < 45) || !(simSuburb >= 0 && simSuburb <= 1)
@@ -191,8 +200,8 @@ final class TrainCommand implements Callable<Integer> {
         String heldOut = "none".equals(holdOut) ? "" : holdOut;
         Trainer.Settings settings = new Trainer.Settings(root, data.splits, heldOut, steps, camvidBatch, simBatch, w, h,
                 lr, weightDecay, warmup, scaleMin, scaleMax, !noJitter, classWeightC, pseudoDepthWeight,
-                contactDepthWeight, camvidPitch, simSuburb, cutMix, lovasz, copyPaste, seed, threads, evalEvery,
-                checkpointEvery);
+                contactDepthWeight, camvidPitch, simSuburb, cutMix, lovasz, copyPaste, contactTrees, seed, threads,
+                evalEvery, checkpointEvery);
         TrainingCheckpoint checkpoint = null;
         try {
             FcnWeights start = null;

@@ -87,6 +87,7 @@ public final class Trainer {
     private static final int SKY = 0;
     private static final int ROAD = 3;
     private static final int PAVEMENT = 4;
+    private static final int TREE = 5;
     /**
      * Settings added after checkpoints were first written, with the value a checkpoint that lacks them was trained
      * with: contact depth off, the CamVid pseudo-depth camera at the synthetic camera's 2°.
@@ -97,7 +98,8 @@ public final class Trainer {
             "sim_suburb_share", Double.toString(0.0),
             "cutmix", Double.toString(0.0),
             "lovasz", Double.toString(0.0),
-            "copy_paste", Double.toString(0.0));
+            "copy_paste", Double.toString(0.0),
+            "contact_trees", Boolean.toString(false));
     /**
      * CamVid classes that stand on the ground as near-vertical surfaces, for {@link #contactDepth}: building, pole,
      * sign, fence, car, pedestrian, bicyclist. Pole and sign form one group (a sign on its pole). Not tree: CamVid's
@@ -146,8 +148,8 @@ public final class Trainer {
                            int simPerBatch, int cropWidth, int cropHeight, double learningRate, double weightDecay,
                            long warmup, double scaleMin, double scaleMax, boolean colourJitter, double classWeightC,
                            double pseudoDepthWeight, double contactDepthWeight, double camvidPitchDeg,
-                           double simSuburbShare, double cutMix, double lovasz, double copyPaste, long seed,
-                           int threads, int evalEvery, int checkpointEvery) {
+                           double simSuburbShare, double cutMix, double lovasz, double copyPaste,
+                           boolean contactTrees, long seed, int threads, int evalEvery, int checkpointEvery) {
         /** The settings of the runs before contact depth and the CamVid pitch existed (weight 0, pitch 2°). */
         public Settings(Path camvid, List<String> splits, String heldOut, long steps, int camvidPerBatch,
                         int simPerBatch, int cropWidth, int cropHeight, double learningRate, double weightDecay,
@@ -155,7 +157,7 @@ public final class Trainer {
                         double pseudoDepthWeight, long seed, int threads, int evalEvery, int checkpointEvery) {
             this(camvid, splits, heldOut, steps, camvidPerBatch, simPerBatch, cropWidth, cropHeight, learningRate,
                     weightDecay, warmup, scaleMin, scaleMax, colourJitter, classWeightC, pseudoDepthWeight, 0, 2.0,
-                    0, 0, 0, 0, seed, threads, evalEvery, checkpointEvery);
+                    0, 0, 0, 0, false, seed, threads, evalEvery, checkpointEvery);
         }
 
         public Settings {
@@ -176,6 +178,9 @@ public final class Trainer {
             }
             if (!(contactDepthWeight >= 0)) {
                 throw new IllegalArgumentException("contact depth weight " + contactDepthWeight + " must be >= 0");
+            }
+            if (contactTrees && !(contactDepthWeight > 0)) {
+                throw new IllegalArgumentException("contact depth for trees needs a contact depth weight > 0");
             }
             splits = List.copyOf(splits);
             if (cropWidth % FcnArchitecture.STRIDE != 0 || cropHeight % FcnArchitecture.STRIDE != 0) {
@@ -212,6 +217,7 @@ public final class Trainer {
             p.put("cutmix", Double.toString(cutMix));
             p.put("lovasz", Double.toString(lovasz));
             p.put("copy_paste", Double.toString(copyPaste));
+            p.put("contact_trees", Boolean.toString(contactTrees));
             p.put("seed", Long.toString(seed));
             return p;
         }
@@ -430,9 +436,14 @@ public final class Trainer {
      *
      * @param ids       class ids, row-major {@code width x height}
      * @param roadDepth ground depth by row, 0 above the horizon or beyond range
+     * <p>With {@code trees}, also a run of tree pixels right above a ground pixel that reaches the horizon or above
+     * it: a tree standing at the roadside, labelled with its contact like the rest. A tree run that stays below the
+     * horizon is left unknown: CamVid's tree class holds lawns and verges, which lie on the ground.
+     *
      * @param out       depth labels, metres; 0 = unknown
+     * @param trees     whether trees that reach the horizon are labelled too
      */
-    static void contactDepth(byte[] ids, float[] roadDepth, int width, int height, float[] out) {
+    static void contactDepth(byte[] ids, float[] roadDepth, int width, int height, float[] out, boolean trees) {
         java.util.Arrays.fill(out, 0f);
         for (int x = 0; x < width; x++) {
             float contact = 0f;
@@ -456,6 +467,29 @@ public final class Trainer {
                     runGroup = -1;
                 }
                 belowIsGround = false;
+            }
+        }
+        if (!trees) {
+            return;
+        }
+        for (int x = 0; x < width; x++) {
+            for (int v = height - 2; v >= 0; v--) {
+                int below = (v + 1) * width + x;
+                int belowId = ids[below] & 0xff;
+                if ((ids[v * width + x] & 0xff) != TREE || (belowId != ROAD && belowId != PAVEMENT)
+                        || !(roadDepth[v + 1] > 0)) {
+                    continue;
+                }
+                int top = v;
+                while (top > 0 && (ids[(top - 1) * width + x] & 0xff) == TREE) {
+                    top--;
+                }
+                if (roadDepth[top] == 0f) { // reaches the horizon: standing, not a lawn
+                    for (int r = top; r <= v; r++) {
+                        out[r * width + x] = roadDepth[v + 1];
+                    }
+                }
+                v = top;
             }
         }
     }
@@ -580,7 +614,7 @@ public final class Trainer {
                             bgr = train.bgr.get(i);
                             ids = train.labels.get(i);
                             if (contactLabels != null) {
-                                contactDepth(ids, roadDepth, fw, fh, contactLabels);
+                                contactDepth(ids, roadDepth, fw, fh, contactLabels, settings.contactTrees());
                                 depth = contactLabels;
                             }
                         } else {
@@ -823,7 +857,9 @@ public final class Trainer {
                 + "; synthetic town drives (roadseg sim, seed " + get.apply("seed")
                 + (suburb > 0 ? ", " + Math.round(100 * suburb) + " % of them suburbs" : "") + ")"
                 + (contact > 0 ? "; depth pseudo-labels on CamVid: sky, road, pavement and "
-                + "standing objects' ground contact (weight " + contact + ")" : "")
+                + "standing objects' ground contact" + (Boolean.parseBoolean(properties.getOrDefault("contact_trees",
+                "false")) ? ", trees' included" : "") + " (weight " + contact + ", CamVid camera pitch "
+                + properties.getOrDefault("camvid_pitch_deg", "2.0") + "°)" : "")
                 + (warm.isEmpty() ? "" : "; warm restart from " + warm));
         metadata.put(ModelContract.CLASS_WEIGHTS, properties.getOrDefault(CLASS_WEIGHTS, ""));
         String score = properties.get(HELD_OUT_MIOU);

@@ -55,6 +55,15 @@ class NothingLostTest {
         assertEquals(List.of(), files(dir));
     }
 
+    @Test
+    void treeContactDepthWithoutContactDepthIsAUsageError() throws Exception {
+        List<Path> before = files(dir);
+        Cli.Outcome o = Cli.run("train", "--contact-trees", "--out", dir.resolve("out/result.onnx").toString());
+        assertEquals(2, o.exit(), o.stderr());
+        assertTrue(o.stderr().contains("--contact-trees needs --contact-depth-weight above 0"), o.stderr());
+        assertEquals(before, files(dir), "no file created");
+    }
+
     @ParameterizedTest(name = "{0} {1} {2}")
     @CsvSource({"eval, --threads, 0", "eval, --limit, -1", "eval, --input-size, huge", "bench, --threads, 0",
             "bench, --rounds, 0", "bench, --soak, -1", "train, --steps, 0", "train, --crop, 100x50",

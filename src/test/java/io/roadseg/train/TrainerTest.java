@@ -69,7 +69,7 @@ class TrainerTest {
                 {road, pave, road, car, road}});
         float[] rows = {0, 0, 30, 20, 10};
         float[] out = new float[25];
-        Trainer.contactDepth(ids, rows, 5, 5, out);
+        Trainer.contactDepth(ids, rows, 5, 5, out, false);
         float[][] expected = {
                 {0, 10, 0, 0, 0},
                 {20, 10, 10, 0, 0},
@@ -79,6 +79,39 @@ class TrainerTest {
         for (int v = 0; v < 5; v++) {
             for (int x = 0; x < 5; x++) {
                 assertEquals(expected[v][x], out[v * 5 + x], 0f, "row " + v + " column " + x);
+            }
+        }
+    }
+
+    @Test
+    void treesThatReachTheHorizonStandOnTheirContactLawnsStayUnknown() {
+        int sky = 0, road = 3, pave = 4, tree = 5, car = 8;
+        byte[] ids = toBytes(new int[][]{
+                {sky, sky, sky, tree, sky},
+                {tree, sky, tree, tree, tree},
+                {tree, sky, car, tree, road},
+                {tree, tree, car, pave, tree},
+                {road, road, road, road, road}});
+        float[] rows = {0, 0, 30, 20, 10}; // the horizon between rows 1 and 2
+        float[] out = new float[25];
+        Trainer.contactDepth(ids, rows, 5, 5, out, true);
+        float[][] expected = {
+                {0, 0, 0, 20, 0},      // column 3: a tree over the pavement, up past the horizon
+                {10, 0, 0, 20, 30},    // column 2: a tree over a car is not standing on the ground
+                {10, 0, 10, 20, 30},   // column 4: a tree beyond the road (row 2) stands at the road's depth there
+                {10, 0, 10, 20, 0},    // columns 1 and 4: one-row tree runs below the horizon are lawns
+                {10, 10, 10, 10, 10}};
+        for (int v = 0; v < 5; v++) {
+            for (int x = 0; x < 5; x++) {
+                assertEquals(expected[v][x], out[v * 5 + x], 0f, "row " + v + " column " + x);
+            }
+        }
+        Trainer.contactDepth(ids, rows, 5, 5, out, false);
+        for (int v = 0; v < 4; v++) {
+            for (int x : new int[]{0, 4}) {
+                if (!(v == 2 && x == 4)) {
+                    assertEquals(0f, out[v * 5 + x], 0f, "without trees, row " + v + " column " + x);
+                }
             }
         }
     }
@@ -96,7 +129,7 @@ class TrainerTest {
     @Test
     void aFewStepsOnRealCamVidCropsMakeTheLossFall() throws Exception {
         Trainer.Settings s = new Trainer.Settings(camvid(), List.of("train"), "", 40, 3, 1, 96, 64, 0.003, 1e-4,
-                5, 0.5, 2.0, true, 1.10, 0.5, 0.5, 0.5, 0.5, 0.5, 1.0, 0.5, 5, 2, 1000, 1000);
+                5, 0.5, 2.0, true, 1.10, 0.5, 0.5, 0.5, 0.5, 0.5, 1.0, 0.5, true, 5, 2, 1000, 1000);
         Trainer.Result r = new Trainer(s, System.err).train(FcnWeights.random(FcnArchitecture.defaults(), 5), null,
                 dir.resolve("m.onnx"));
         assertTrue(r.lastSegLoss() < 0.8 * r.firstSegLoss(), "segmentation loss " + r.firstSegLoss() + " → "
