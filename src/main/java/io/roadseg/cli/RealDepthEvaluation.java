@@ -239,7 +239,7 @@ final class RealDepthEvaluation {
                     }
                     idx.close();
                     if (calibration != null && plane != null) {
-                        calibration.add(f.scene(), cam, plane, network, ids, truth, fusedFull, w, h, m, o.depth);
+                        calibration.add(f.scene(), cam, network, ids, truth, fusedFull, w, h, m, o.depth);
                     }
                     if (byClass) {
                         if (classErrors == null) {
@@ -321,8 +321,8 @@ final class RealDepthEvaluation {
             fitted = new DepthBenchmark(cap);
         }
 
-        void add(String scene, DepthScenes.Camera cam, GroundPlaneDepth calibrated, float[] network, byte[] ids,
-                 float[] truth, float[] fusedFull, int w, int h, ModelInfo m, Mat modelSize) {
+        void add(String scene, DepthScenes.Camera cam, float[] network, byte[] ids, float[] truth, float[] fusedFull,
+                 int w, int h, ModelInfo m, Mat modelSize) {
             int mw = m.inputWidth();
             int mh = m.inputHeight();
             int road = m.classIds("road")[0];
@@ -361,7 +361,7 @@ final class RealDepthEvaluation {
             StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
                     "calibration check: the road plane in the true depth (pixels called road, true depth <= %.0f m;"
                             + " median over the scene's frames, min..max) against camera.json:%n"
-                            + "%-28s %6s | %24s | %s%n", FIT_RANGE_M, "scene", "frames",
+                            + "%-28s %6s | %24s | %s%n", FIT_RANGE_M, "scene", "fits",
                     "camera.json height, pitch", "fitted height m, pitch ° down"));
             for (Map.Entry<String, List<RoadPlaneFit.Plane>> e : planes.entrySet()) {
                 DepthScenes.Camera cam = cameras.get(e.getKey());

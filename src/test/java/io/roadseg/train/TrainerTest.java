@@ -76,11 +76,7 @@ class TrainerTest {
                 {20, 10, 10, 0, 0},
                 {20, 10, 10, 0, 0},
                 {10, 10, 10, 0, 10}};
-        for (int v = 0; v < 5; v++) {
-            for (int x = 0; x < 5; x++) {
-                assertEquals(expected[v][x], out[v * 5 + x], 0f, "row " + v + " column " + x);
-            }
-        }
+        assertGrid(expected, out);
     }
 
     @Test
@@ -101,17 +97,21 @@ class TrainerTest {
                 {10, 0, 10, 20, 30},   // column 4: a tree beyond the road (row 2) stands at the road's depth there
                 {10, 0, 10, 20, 0},    // columns 1 and 4: one-row tree runs below the horizon are lawns
                 {10, 10, 10, 10, 10}};
-        for (int v = 0; v < 5; v++) {
-            for (int x = 0; x < 5; x++) {
-                assertEquals(expected[v][x], out[v * 5 + x], 0f, "row " + v + " column " + x);
-            }
-        }
+        assertGrid(expected, out);
         Trainer.contactDepth(ids, rows, 5, 5, out, false);
         for (int v = 0; v < 4; v++) {
             for (int x : new int[]{0, 4}) {
                 if (!(v == 2 && x == 4)) {
                     assertEquals(0f, out[v * 5 + x], 0f, "without trees, row " + v + " column " + x);
                 }
+            }
+        }
+    }
+
+    private static void assertGrid(float[][] expected, float[] out) {
+        for (int v = 0; v < expected.length; v++) {
+            for (int x = 0; x < expected[v].length; x++) {
+                assertEquals(expected[v][x], out[v * expected[v].length + x], 0f, "row " + v + " column " + x);
             }
         }
     }
