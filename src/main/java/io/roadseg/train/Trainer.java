@@ -103,7 +103,8 @@ public final class Trainer {
     /**
      * CamVid classes that stand on the ground as near-vertical surfaces, for {@link #contactDepth}: building, pole,
      * sign, fence, car, pedestrian, bicyclist. Pole and sign form one group (a sign on its pole). Not tree: CamVid's
-     * tree class also holds lawns and verges, which lie on the ground and would be labelled far too near.
+     * tree class also holds lawns and verges, which lie on the ground and would be labelled far too near; trees that
+     * reach the horizon are labelled separately, with {@code --contact-trees}.
      */
     private static final int[] STANDING_GROUP = {-1, 1, 2, -1, -1, -1, 2, 7, 8, 9, 10, -1};
 
@@ -434,12 +435,12 @@ public final class Trainer {
      * so its contact is where the road is last seen under it: a little far for a near car). Everything else is 0
      * (unknown), the sky included (the caller sets it).
      *
-     * @param ids       class ids, row-major {@code width x height}
-     * @param roadDepth ground depth by row, 0 above the horizon or beyond range
      * <p>With {@code trees}, also a run of tree pixels right above a ground pixel that reaches the horizon or above
      * it: a tree standing at the roadside, labelled with its contact like the rest. A tree run that stays below the
      * horizon is left unknown: CamVid's tree class holds lawns and verges, which lie on the ground.
      *
+     * @param ids       class ids, row-major {@code width x height}
+     * @param roadDepth ground depth by row, 0 above the horizon or beyond range
      * @param out       depth labels, metres; 0 = unknown
      * @param trees     whether trees that reach the horizon are labelled too
      */
