@@ -243,7 +243,7 @@ final class RealDepthEvaluation {
                     }
                     if (byClass) {
                         if (classErrors == null) {
-                            classErrors = new ClassErrors(m.classNames());
+                            classErrors = new ClassErrors(m.classNames(), cap);
                         }
                         classErrors.add(cam, predicted, fusedFull, truth, ids, w, h, m.inputWidth(),
                                 m.inputHeight(), cap);
@@ -300,6 +300,26 @@ final class RealDepthEvaluation {
         return 0;
     }
 
+    /** @return the model-size pixel (row-major) that full-size pixel (x, y) falls in, as the class map is read */
+    private static int modelPixel(int x, int y, int w, int h, int mw, int mh) {
+        return Math.min(mh - 1, (int) ((y + 0.5) * mh / h)) * mw + Math.min(mw - 1, (int) ((x + 0.5) * mw / w));
+    }
+
+    /**
+     * @return the flat ground's depth (along the optical axis) at full-size row y of the camera, metres, or NaN where
+     *     the height is unknown or the row is at or above the horizon
+     */
+    private static double groundDepth(DepthScenes.Camera cam, int y) {
+        double pitch = Math.toRadians(cam.pitchDownDeg());
+        double down = (y - cam.cy()) / cam.fy() * Math.cos(pitch) + Math.sin(pitch);
+        return down > 0 ? cam.cameraHeight() / down : Double.NaN;
+    }
+
+    /** @return whether a true depth lies on the flat ground: within 10 % of the ground's depth at its row */
+    private static boolean onGround(float truth, double ground) {
+        return ground > 0 && Math.abs(truth - ground) <= 0.1 * ground;
+    }
+
     /**
      * {@code --calib-check}: each frame's road plane fitted to the true depth of the pixels the model calls road
      * (true depth up to {@value #FIT_RANGE_M} m; {@link RoadPlaneFit}), per scene beside camera.json's height and
@@ -328,12 +348,10 @@ final class RealDepthEvaluation {
             int road = m.classIds("road")[0];
             fit.clear();
             for (int y = 0; y < h; y++) {
-                int my = Math.min(mh - 1, (int) ((y + 0.5) * mh / h));
                 double row = (y - cam.cy()) / cam.fy();
                 for (int x = 0; x < w; x++) {
                     float t = truth[y * w + x];
-                    if (t > 0 && t <= FIT_RANGE_M
-                            && (ids[my * mw + Math.min(mw - 1, (int) ((x + 0.5) * mw / w))] & 0xff) == road) {
+                    if (t > 0 && t <= FIT_RANGE_M && (ids[modelPixel(x, y, w, h, mw, mh)] & 0xff) == road) {
                         fit.add(row, t);
                     }
                 }
@@ -416,11 +434,10 @@ final class RealDepthEvaluation {
         /** over frames: the fused AbsRel as is, if the class were exact, if its pixels on the ground were ground */
         private double asIs;
         private final double[] ifExact;
-        private final double[] ifGround;
+        private final DepthBenchmark[] ifGround;
         private int frames;
-        private int groundFrames;
 
-        ClassErrors(List<String> names) {
+        ClassErrors(List<String> names, float cap) {
             this.names = names;
             int k = names.size();
             count = new long[k];
@@ -428,7 +445,10 @@ final class RealDepthEvaluation {
             withGround = new long[k];
             frameSum = new double[k];
             ifExact = new double[k];
-            ifGround = new double[k];
+            ifGround = new DepthBenchmark[k];
+            for (int c = 0; c < k; c++) {
+                ifGround[c] = new DepthBenchmark(cap);
+            }
             for (int j = 0; j < 2; j++) {
                 absRel[j] = new double[k];
                 within[j] = new long[k];
@@ -438,21 +458,18 @@ final class RealDepthEvaluation {
 
         void add(DepthScenes.Camera cam, float[] network, float[] fused, float[] truth, byte[] ids, int w, int h,
                  int mw, int mh, float cap) {
-            double pitch = Math.toRadians(cam.pitchDownDeg());
             java.util.Arrays.fill(frameSum, 0);
             double frameTotal = 0;
             long frameN = 0;
             for (int y = 0; y < h; y++) {
-                int my = Math.min(mh - 1, (int) ((y + 0.5) * mh / h));
-                double down = (y - cam.cy()) / cam.fy() * Math.cos(pitch) + Math.sin(pitch);
-                double ground = down > 0 ? cam.cameraHeight() / down : Double.NaN; // NaN: no height, or above horizon
+                double ground = groundDepth(cam, y);
                 for (int x = 0; x < w; x++) {
                     int i = y * w + x;
                     float t = truth[i];
                     if (!(t > 0) || t > cap) {
                         continue;
                     }
-                    int c = ids[my * mw + Math.min(mw - 1, (int) ((x + 0.5) * mw / w))] & 0xff;
+                    int c = ids[modelPixel(x, y, w, h, mw, mh)] & 0xff;
                     if (c >= count.length) {
                         continue;
                     }
@@ -461,7 +478,7 @@ final class RealDepthEvaluation {
                     frameN++;
                     if (ground > 0) {
                         withGround[c]++;
-                        if (Math.abs(t - ground) <= 0.1 * ground) {
+                        if (onGround(t, ground)) {
                             onGround[c]++;
                         }
                     }
@@ -507,16 +524,12 @@ final class RealDepthEvaluation {
         void addGroundOracle(DepthScenes.Camera cam, GroundPlaneDepth plane, float[] network, byte[] ids,
                              float[] truth, int w, int h, int mw, int mh, float cap, byte groundId, Mat modelSize) {
             int[] votes = new int[mw * mh];
-            double pitch = Math.toRadians(cam.pitchDownDeg());
             for (int y = 0; y < h; y++) {
-                int my = Math.min(mh - 1, (int) ((y + 0.5) * mh / h));
-                double down = (y - cam.cy()) / cam.fy() * Math.cos(pitch) + Math.sin(pitch);
-                double ground = down > 0 ? cam.cameraHeight() / down : Double.NaN;
+                double ground = groundDepth(cam, y);
                 for (int x = 0; x < w; x++) {
                     float t = truth[y * w + x];
                     if (t > 0 && t <= cap) {
-                        votes[my * mw + Math.min(mw - 1, (int) ((x + 0.5) * mw / w))] +=
-                                ground > 0 && Math.abs(t - ground) <= 0.1 * ground ? 1 : -1;
+                        votes[modelPixel(x, y, w, h, mw, mh)] += onGround(t, ground) ? 1 : -1;
                     }
                 }
             }
@@ -531,19 +544,8 @@ final class RealDepthEvaluation {
                 }
                 System.arraycopy(network, 0, fused, 0, network.length);
                 plane.apply(java.nio.ByteBuffer.wrap(relabelled), java.nio.FloatBuffer.wrap(fused));
-                float[] full = upsample(modelSize, fused, w, h);
-                double sum = 0;
-                long n = 0;
-                for (int i = 0; i < full.length; i++) {
-                    float t = truth[i];
-                    if (t > 0 && t <= cap) {
-                        sum += Math.abs(clamp(full[i], cap) - t) / t;
-                        n++;
-                    }
-                }
-                ifGround[c] += n > 0 ? sum / n : 0;
+                ifGround[c].addFrame(upsample(modelSize, fused, w, h), truth, w * h);
             }
-            groundFrames++;
         }
 
         private static int nearestVote(int[] votes, int i, int mw, int mh) {
@@ -602,7 +604,8 @@ final class RealDepthEvaluation {
                         100.0 * within[0][c] / n, median(logRatio[0][c], n), absRel[1][c] / n,
                         100.0 * within[1][c] / n, median(logRatio[1][c], n),
                         allFused > 0 ? 100 * absRel[1][c] / allFused : Double.NaN,
-                        oracle(ifExact[c], frames), oracle(ifGround[c], groundFrames),
+                        oracle(ifExact[c], frames), ifGround[c].metric().frames() == 0 ? "-"
+                                : String.format(Locale.ROOT, "%.3f", ifGround[c].metric().absRel()),
                         withGround[c] == 0 ? "-" : String.format(Locale.ROOT, "%.0f%%",
                                 100.0 * onGround[c] / withGround[c])));
             }
