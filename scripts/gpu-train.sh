@@ -4,10 +4,13 @@
 # out/gpu) NAME.ckpt (roadseg's checkpoint format) and NAME.log per run, and machine.txt (GPU, driver, PyTorch, GPU
 # use every 30 s). Back here: roadseg export-model --from NAME.ckpt --logit-adjust 0.5 -o MODEL.onnx.
 #
-# RUNS lists the runs as NAME:VARIANT:HELD_OUT, VARIANT empty for the bundle's own network (else a folder under
-# BUNDLE/variants/, from train-bundle --variant), HELD_OUT a CamVid sequence or 'none'. Default:
+# RUNS lists the runs as NAME:VARIANT:HELD_OUT[:INIT[:SEED]], VARIANT empty for the bundle's own network (else a
+# folder under BUNDLE/variants/, from train-bundle --variant), HELD_OUT a CamVid sequence or 'none', INIT a checkpoint
+# to start from (a restart: gpu_train.py --init, as roadseg train --from), SEED the run's seed. Default:
 #   RUNS="heldout::0006R0 all::none"   (the figure that chooses and reports, and the model that would ship)
-# At most 3 runs: the machine returns at most 8 files. 
+# SECONDS 0: each run takes --steps as given (a restart's fixed schedule) instead of a length set from its speed.
+# All runs go side by side on the one GPU. At most 6 runs: the machine returns at most 8 files (the logs come back
+# in one logs.tar when there are more than 3 runs).
 # Usage: [RUNS=…] scripts/gpu-train.sh BUNDLE [SECONDS [gpu_train.py options…]]   (BUNDLE from roadseg train-bundle)
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -16,8 +19,8 @@ seconds="${2:-480}"
 shift $(( $# >= 2 ? 2 : 1 ))
 out="${OUT:-out/gpu}"
 runs=(${RUNS:-heldout::0006R0 all::none})
-if [ ${#runs[@]} -gt 3 ]; then
-  echo "gpu-train: ${#runs[@]} runs in RUNS; at most 3 (8 files come back)" >&2
+if [ ${#runs[@]} -gt 6 ]; then
+  echo "gpu-train: ${#runs[@]} runs in RUNS; at most 6 (8 files come back)" >&2
   exit 64
 fi
 mkdir -p "$out"
@@ -35,9 +38,14 @@ python="${PYTHON:-python3}"
 monitor=$!
 pids=()
 for run in "${runs[@]}"; do
-  IFS=: read -r name variant held <<< "$run"
+  IFS=: read -r name variant held init seed <<< "$run"
+  if [ -n "$init" ] && [ ! -f "$init" ]; then
+    echo "gpu-train: run $name: no checkpoint $init to start from" >&2
+    exit 66
+  fi
   "$python" scripts/gpu_train.py --bundle "$bundle" --seconds "$seconds" --held-out "${held:-0006R0}" \
-    ${variant:+--variant "$variant"} --out "$out/$name.ckpt" "$@" > "$out/$name.log" 2>&1 &
+    ${variant:+--variant "$variant"} --out "$out/$name.ckpt" "$@" ${init:+--init "$init"} ${seed:+--seed "$seed"} \
+    > "$out/$name.log" 2>&1 &
   pids+=($!)
 done
 codes=()
@@ -54,4 +62,7 @@ for i in "${!runs[@]}"; do
   tail -3 "$out/$name.log"
   [ "${codes[$i]}" = 0 ] || ok=1
 done
+if [ ${#runs[@]} -gt 3 ]; then
+  (cd "$out" && tar -cf logs.tar *.log && rm -f *.log)
+fi
 exit $ok

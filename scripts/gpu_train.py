@@ -15,7 +15,9 @@ The recipe is io.roadseg.train.Trainer's, done on the GPU in whole batches:
   * colour: gamma 1/1.6..1.6, contrast 0.7..1.3, brightness +-0.15, per-channel gain 0.9..1.1, saturation 0.6..1.4;
   * cross-entropy with ENet's class weights 1/ln(c + p) from the training labels, void ignored;
   * L1 of log depth where depth is known: synthetic everywhere (sky = max depth); real frames the sky (max depth)
-    and the road (flat-ground depth of its source row, from bundle.json), weighted by --pseudo-depth-weight;
+    and the road (flat-ground depth of its source row, from bundle.json), weighted by --pseudo-depth-weight; with
+    --contact-depth-weight W also the pavement and the ground contact of standing objects (the bundle's
+    camvid/NAME.contact.png, Trainer.contactDepth at the bundle's CamVid pitch), weighted by W;
   * AdamW (decoupled decay on conv weights only), linear warm-up from a tenth of the peak, poly decay (power 0.9).
 Data order is a function of (seed, step), so --resume continues a run exactly (up to GPU non-determinism).
 
@@ -229,7 +231,8 @@ def load_bundle(bundle, held_out, device, log):
     meta = json.load(open(os.path.join(bundle, "bundle.json")))
     if meta.get("format") != "roadseg-training-bundle-1":
         raise ValueError(f"bundle {bundle}: bundle.json is not a roadseg training bundle")
-    train_img, train_ids, held_img, held_ids, held_names = [], [], [], [], []
+    train_img, train_ids, train_contact, held_img, held_ids, held_names = [], [], [], [], [], []
+    contact = bool(meta.get("contact_labels"))
     for frame in meta["camvid"]:
         stem = os.path.join(bundle, "camvid", frame["name"])
         img = _load_image(stem + ".jpg", "RGB")
@@ -238,6 +241,8 @@ def load_bundle(bundle, held_out, device, log):
             held_img.append(img), held_ids.append(ids), held_names.append(frame["name"])
         else:
             train_img.append(img), train_ids.append(ids)
+            if contact:
+                train_contact.append(_load_image(stem + ".contact.png").astype(np.float32) / 256.0)
     sim_img, sim_ids, sim_depth = [], [], []
     for k in range(meta["sim"]["count"]):
         stem = os.path.join(bundle, "sim", f"{k:06d}")
@@ -254,6 +259,7 @@ def load_bundle(bundle, held_out, device, log):
     data = {
         "meta": meta,
         "train_img": images(train_img), "train_ids": plain(train_ids),
+        "train_contact": plain(train_contact) if contact else None,
         "held_img": images(held_img) if held_img else None, "held_ids": plain(held_ids) if held_ids else None,
         "sim_img": images(sim_img) if sim_img else None, "sim_ids": plain(sim_ids) if sim_ids else None,
         "sim_depth": plain(sim_depth) if sim_depth else None,
@@ -291,7 +297,8 @@ def make_batch(data, step, args, device, max_depth, classes):
         i = torch.randint(0, data["train_img"].shape[0], (nc,), generator=g, device=device)
         parts_img.append(data["train_img"][i])
         parts_ids.append(data["train_ids"][i])
-        parts_depth.append(torch.zeros(nc, H, W, device=device))
+        parts_depth.append(data["train_contact"][i] if args.contact_depth_weight > 0
+                           else torch.zeros(nc, H, W, device=device))
         real.append(torch.ones(nc, dtype=torch.bool, device=device))
     if ns:
         i = torch.randint(0, data["sim_img"].shape[0], (ns,), generator=g, device=device)
@@ -321,15 +328,23 @@ def make_batch(data, step, args, device, max_depth, classes):
     ids = torch.where(ids < 0, torch.full_like(ids, classes), ids)
     depth = warp(depth, gx, gy, "nearest").squeeze(1) / zoom.view(b, 1, 1)
 
-    # depth labels: synthetic exact (sky far); real: sky far, road from its source row's flat-ground depth
-    row = torch.floor(gy).long()
-    inside = (row >= 0) & (row < H)
-    road = data["road_depth"][row.clamp(0, H - 1)] * inside / zoom.view(b, 1, 1)
+    # depth labels: synthetic exact (sky far); real: sky far, road from its source row's flat-ground depth, with
+    # contact labels also the pavement and standing objects (their warped contact label, weighted apart)
     is_real = real.view(b, 1, 1)
-    d = torch.where(is_real, torch.where(ids == ROAD, road, torch.zeros_like(road)), depth)
+    pseudo = torch.full_like(depth, args.pseudo_depth_weight)
+    if args.contact_depth_weight > 0:
+        real_d = depth
+        real_w = torch.where((ids == ROAD) | (ids == SKY), pseudo, torch.full_like(depth, args.contact_depth_weight))
+    else:
+        row = torch.floor(gy).long()
+        inside = (row >= 0) & (row < H)
+        road = data["road_depth"][row.clamp(0, H - 1)] * inside / zoom.view(b, 1, 1)
+        real_d = torch.where(ids == ROAD, road, torch.zeros_like(road))
+        real_w = pseudo
+    d = torch.where(is_real, real_d, depth)
     d = torch.where(ids == SKY, torch.full_like(d, max_depth), d)
     known = d > 0.5
-    w = torch.where(is_real, torch.full_like(d, args.pseudo_depth_weight), torch.ones_like(d)) * known
+    w = torch.where(is_real, real_w, torch.ones_like(d)) * known
     d = torch.where(known, d.clamp(max=max_depth), torch.ones_like(d))
 
     if args.colour_jitter:
@@ -384,7 +399,7 @@ def score(net, data, classes, size_hw, log, step, held_out):
 # ---- training --------------------------------------------------------------------------------------------------------
 
 # settings added after the first checkpoints, with the value such a checkpoint was trained with (as Trainer's)
-ADDED_SETTINGS = {"lovasz": "0.0"}
+ADDED_SETTINGS = {"lovasz": "0.0", "contact_trees": "false"}
 
 
 def settings_properties(args, steps):
@@ -396,7 +411,9 @@ def settings_properties(args, steps):
         "scale": f"{java_double(args.scale_min)}..{java_double(args.scale_max)}",
         "colour_jitter": "true" if args.colour_jitter else "false",
         "class_weight_c": java_double(args.class_weight_c), "pseudo_depth_weight": java_double(args.pseudo_depth_weight),
-        "contact_depth_weight": "0.0", "camvid_pitch_deg": "2.0",
+        "contact_depth_weight": java_double(args.contact_depth_weight),
+        "camvid_pitch_deg": java_double(args.camvid_pitch),
+        "contact_trees": "true" if args.contact_depth_weight > 0 and args.contact_trees else "false",
         "lovasz": java_double(args.lovasz), "seed": str(args.seed),
     }
 
@@ -446,6 +463,12 @@ def train(args):
     graph = json.load(open(os.path.join(home, "graph.json")))
     classes, max_depth = graph["classes"], graph["max_depth"]
     data = load_bundle(args.bundle, args.held_out, device, log)
+    # the ground-plane labels are the bundle's (train-bundle --camvid-pitch, --contact-trees)
+    args.camvid_pitch = float(data["meta"].get("camvid_pitch_deg", 2.0))
+    args.contact_trees = bool(data["meta"].get("contact_trees", False))
+    if args.contact_depth_weight > 0 and data["train_contact"] is None:
+        raise ValueError(f"bundle {args.bundle}: no contact depth labels for --contact-depth-weight (written before "
+                         "train-bundle made them): write the bundle again")
     if args.held_out and data["held_img"] is None:
         raise ValueError(f"held-out sequence {args.held_out}: no such frames in the bundle")
     if args.sim_batch and data["sim_img"] is None:
@@ -635,6 +658,9 @@ def main(argv=None):
     ap.add_argument("--no-colour-jitter", dest="colour_jitter", action="store_false")
     ap.add_argument("--class-weight-c", type=float, default=1.10)
     ap.add_argument("--pseudo-depth-weight", type=float, default=0.5)
+    ap.add_argument("--contact-depth-weight", type=float, default=0.0,
+                    help="weight of the real frames' pavement and ground-contact depth labels (roadseg train "
+                         "--contact-depth-weight; the bundle's CamVid pitch and tree setting)")
     ap.add_argument("--lovasz", type=float, default=0.0,
                     help="weight of the Lovász-softmax loss (roadseg train --lovasz)")
     ap.add_argument("--seed", type=int, default=1)
@@ -661,6 +687,8 @@ def main(argv=None):
         if args.crop_w % 16 or args.crop_h % 16:
             raise ValueError(f"--crop {args.crop}: width and height must be multiples of 16")
         args.scale_min, args.scale_max = (float(v) for v in args.scale.split(".."))
+        if not (args.contact_depth_weight >= 0):
+            raise ValueError(f"--contact-depth-weight {args.contact_depth_weight}: must be >= 0")
         if args.held_out == "none":
             args.held_out = ""
         train(args)

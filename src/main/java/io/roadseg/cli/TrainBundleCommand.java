@@ -20,7 +20,7 @@ import java.util.concurrent.Callable;
 @Command(name = "train-bundle", mixinStandardHelpOptions = true,
         description = {"Write a training bundle for scripts/gpu_train.py: graph.json (the network), init.ckpt,",
                 "bundle.json, the CamVid frames (JPEG + class ids) and rendered synthetic samples (image, ids, depth)."},
-        footer = {"", "Example:", "  roadseg train-bundle --sim-samples 400 -o .gpu/bundle",
+        footer = {"", "Example:", "  roadseg train-bundle --sim-samples 400 --camvid-pitch 0.5 --contact-trees -o .gpu/bundle",
                 "  then on the GPU machine: python3 scripts/gpu_train.py --bundle .gpu/bundle --out $OUT/run.ckpt …"})
 final class TrainBundleCommand implements Callable<Integer> {
     @Mixin
@@ -44,6 +44,16 @@ final class TrainBundleCommand implements Callable<Integer> {
                     "same data: gpu_train.py --variant C1-C2-C3-C4."})
     List<String> variants = new java.util.ArrayList<>();
 
+    @Option(names = "--camvid-pitch", paramLabel = "DEG", defaultValue = "2.0",
+            description = {"Downward pitch of the CamVid camera for the real frames' ground-plane depth labels, as",
+                    "train --camvid-pitch (default: ${DEFAULT-VALUE}; the shipped recipe: 0.5)."})
+    double camvidPitch;
+
+    @Option(names = "--contact-trees",
+            description = {"Trees standing right above the ground and reaching the horizon take the ground's depth",
+                    "where they stand in the contact labels (camvid/NAME.contact.png), as train --contact-trees."})
+    boolean contactTrees;
+
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the synthetic drives and initial weights (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -55,6 +65,9 @@ final class TrainBundleCommand implements Callable<Integer> {
         if (simSamples < 0 || simStride < 1) {
             throw new UsageError("--sim-samples must be >= 0 and --sim-stride >= 1");
         }
+        if (!(Math.abs(camvidPitch) < 45)) {
+            throw new UsageError("--camvid-pitch " + camvidPitch + ": must be within ±45°");
+        }
         Path root = data.root();
         io.roadseg.model.FcnArchitecture architecture = widths("--channels", channels);
         List<io.roadseg.model.FcnArchitecture> others = new java.util.ArrayList<>();
@@ -63,7 +76,8 @@ final class TrainBundleCommand implements Callable<Integer> {
         }
         TrainingBundle.Summary s;
         try {
-            s = TrainingBundle.write(architecture, others, root, data.splits, simSamples, seed, simStride, seed, out, System.err);
+            s = TrainingBundle.write(architecture, others, root, data.splits, simSamples, seed, simStride, seed,
+                    new TrainingBundle.GroundLabels(camvidPitch, contactTrees), out, System.err);
         } catch (IOException e) {
             throw new UserError(e.getMessage());
         }

@@ -44,6 +44,9 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
  * bundle.json            frames, camera, road depth by row, normalisation, class names, synthetic samples
  * camvid/NAME.jpg|.png   the CamVid frames of the chosen splits at 480x360: JPEG (quality {@value #JPEG_QUALITY}) and
  *                        class ids (PNG, 11 = void), exactly as {@link Trainer} holds them in memory
+ * camvid/NAME.contact.png  the frame's depth pseudo-labels from the ground plane ({@link Trainer#contactDepth}: road,
+ *                        pavement, the ground contact of standing objects, of trees too if asked) at the bundle's
+ *                        CamVid pitch, 16-bit PNG in 1/256 m (0 = unknown); gpu_train.py --contact-depth-weight
  * sim/NNNNNN.jpg|.ids.png|.depth.png  synthetic samples (CamVid camera): image, class ids, depth as 16-bit PNG in
  *                        1/256 m (the KITTI convention; sky = 0 = unknown)
  * </pre>
@@ -61,6 +64,16 @@ public final class TrainingBundle {
     private TrainingBundle() {
     }
 
+    /**
+     * How the real frames' depth pseudo-labels are made from the ground plane ({@link Trainer#roadDepthByRow},
+     * {@link Trainer#contactDepth}).
+     *
+     * @param camvidPitchDeg the CamVid camera's downward pitch, degrees
+     * @param contactTrees   whether trees standing on the ground and reaching the horizon take their contact depth
+     */
+    public record GroundLabels(double camvidPitchDeg, boolean contactTrees) {
+    }
+
     /** What was written: counts and bytes. */
     public record Summary(int camvidFrames, int simSamples, long bytes) {
     }
@@ -75,13 +88,15 @@ public final class TrainingBundle {
      * @param simSeed     the synthetic data set's seed
      * @param simStride   sample index step ({@code k * simStride}), &gt;= 1
      * @param initSeed    seed of the initial weights ({@link FcnWeights#random})
+     * @param labels      the CamVid camera's pitch for the ground-plane depth labels, and whether standing trees
+     *                    take their ground contact ({@code train --camvid-pitch}, {@code --contact-trees})
      * @param out         folder to write (created; must be empty or absent)
      * @param log         progress lines
      * @throws IOException naming the file that could not be read or written
      */
     public static Summary write(FcnArchitecture architecture, List<FcnArchitecture> variants, Path camvid,
                                 List<String> splits, int simSamples, long simSeed, int simStride, long initSeed,
-                                Path out, PrintStream log) throws IOException {
+                                GroundLabels labels, Path out, PrintStream log) throws IOException {
         if (simSamples < 0 || simStride < 1) {
             throw new IllegalArgumentException("synthetic samples " + simSamples + " must be >= 0 and stride "
                     + simStride + " >= 1");
@@ -107,10 +122,15 @@ public final class TrainingBundle {
 
         int fw = Trainer.CAMVID_CAMERA.width();
         int fh = Trainer.CAMVID_CAMERA.height();
+        float[] road = Trainer.roadDepthByRow(Trainer.CAMVID_CAMERA, labels.camvidPitchDeg(), architecture.maxDepth());
         List<String> frames = new ArrayList<>();
+        byte[] labelIds = new byte[fw * fh];
+        float[] contact = new float[fw * fh];
+        short[] contactUnits = new short[fw * fh];
         try (IntPointer jpeg = new IntPointer(IMWRITE_JPEG_QUALITY, JPEG_QUALITY);
              IntPointer png = new IntPointer(IMWRITE_PNG_COMPRESSION, 9);
              Mat image = new Mat(fh, fw, CV_8UC3); Mat label = new Mat(fh, fw, CV_8UC1);
+             Mat contactMat = new Mat(fh, fw, CV_16UC1); ShortPointer contactView = new ShortPointer(contactMat.data());
              Size size = new Size(fw, fh)) {
             for (String split : splits) {
                 LabelledFolder folder = LabelledFolder.camvid(camvid, split);
@@ -121,6 +141,13 @@ public final class TrainingBundle {
                         String stem = s.name().replaceFirst("\\.[^.]*$", "");
                         write(out.resolve("camvid").resolve(stem + ".jpg"), image, jpeg);
                         write(out.resolve("camvid").resolve(stem + ".png"), label, png);
+                        try (BytePointer labelView = label.data()) {
+                            labelView.get(labelIds);
+                        }
+                        Trainer.contactDepth(labelIds, road, fw, fh, contact, labels.contactTrees());
+                        depthUnits(contact, contactUnits);
+                        contactView.put(contactUnits);
+                        write(out.resolve("camvid").resolve(stem + ".contact.png"), contactMat, png);
                         frames.add("{\"name\": \"" + stem + "\", \"split\": \"" + split + "\"}");
                     }
                 }
@@ -139,12 +166,7 @@ public final class TrainingBundle {
                     String stem = String.format(Locale.ROOT, "%06d", k);
                     imageView.put(s.bgr());
                     idsView.put(s.classIds());
-                    float[] d = s.depth();
-                    for (int p = 0; p < depthUnits.length; p++) {
-                        // 1/256 m (KITTI's convention, to 255 m: the model's 80 m fit, unlike the recordings' mm)
-                        double v = Math.rint(Math.min(d[p], 255.0) * 256);
-                        depthUnits[p] = (short) (d[p] > 0 && Float.isFinite(d[p]) ? Math.max(1, v) : 0);
-                    }
+                    depthUnits(s.depth(), depthUnits);
                     depthView.put(depthUnits);
                     write(out.resolve("sim").resolve(stem + ".jpg"), image, jpeg);
                     write(out.resolve("sim").resolve(stem + ".ids.png"), ids, png);
@@ -156,12 +178,13 @@ public final class TrainingBundle {
             }
         }
 
-        float[] road = Trainer.roadDepthByRow(Trainer.CAMVID_CAMERA, 2.0, architecture.maxDepth());
         StringBuilder b = new StringBuilder();
         b.append("{\"format\": \"").append(FORMAT).append("\",\n");
         b.append(" \"width\": ").append(fw).append(", \"height\": ").append(fh).append(",\n");
         b.append(" \"camera\": ").append(cameraJson(Trainer.CAMVID_CAMERA)).append(",\n");
-        b.append(" \"camvid_pitch_deg\": 2.0,\n \"road_depth_by_row\": ").append(floats(road)).append(",\n");
+        b.append(" \"camvid_pitch_deg\": ").append(labels.camvidPitchDeg()).append(", \"contact_trees\": ")
+                .append(labels.contactTrees()).append(", \"contact_labels\": true,\n");
+        b.append(" \"road_depth_by_row\": ").append(floats(road)).append(",\n");
         b.append(" \"mean\": ").append(floats(ModelContract.imagenetMean())).append(", \"std\": ")
                 .append(floats(ModelContract.imagenetStd())).append(", \"rgb\": true,\n");
         b.append(" \"classes\": [");
@@ -195,6 +218,15 @@ public final class TrainingBundle {
         initProperties.put("init_seed", Long.toString(initSeed));
         new TrainingCheckpoint(initProperties, TrainingCheckpoint.trainingForm(FcnWeights.random(architecture,
                 initSeed))).write(dir.resolve("init.ckpt"));
+    }
+
+    /** Depth in metres to 16-bit units of 1/256 m (KITTI's convention, to 255 m; 0 = unknown). */
+    static void depthUnits(float[] metres, short[] units) {
+        for (int p = 0; p < units.length; p++) {
+            float d = metres[p];
+            double v = Math.rint(Math.min(d, 255.0) * 256);
+            units[p] = (short) (d > 0 && Float.isFinite(d) ? Math.max(1, v) : 0);
+        }
     }
 
     private static void write(Path file, Mat mat, IntPointer params) throws IOException {

@@ -163,17 +163,19 @@ class GpuTrainScriptTest {
         }
         Path bundle = dir.resolve("bundle");
         Cli.Outcome made = Cli.run("train-bundle", "--camvid", small.toString(), "--splits", "train",
-                "--sim-samples", "3", "--variant", "8,16,32,64", "-o", bundle.toString());
+                "--sim-samples", "3", "--variant", "8,16,32,64", "--camvid-pitch", "0.5", "--contact-trees",
+                "-o", bundle.toString());
         assertEquals(0, made.exit(), made.stderr());
         assertTrue(made.stderr().contains("3 CamVid frames, 3 synthetic samples"), made.stderr());
         assertTrue(Files.isRegularFile(bundle.resolve("sim/000002.depth.png")));
+        assertContactLabelsAreTrainers(bundle.resolve("camvid"), "0006R0_f00930");
         Cli.Outcome again = Cli.run("train-bundle", "--camvid", small.toString(), "-o", bundle.toString());
         assertEquals(1, again.exit());
         assertTrue(again.stderr().contains("not empty"), again.stderr());
 
         String[] common = {python, SCRIPT.toString(), "--bundle", bundle.toString(), "--splits", "train",
                 "--steps", "2", "--warmup", "1", "--camvid-batch", "2", "--sim-batch", "1", "--crop", "64x48",
-                "--eval-every", "100", "--log-every", "1", "--lovasz", "1", "--cpu"};
+                "--eval-every", "100", "--log-every", "1", "--lovasz", "1", "--contact-depth-weight", "0.5", "--cpu"};
         Path straight = dir.resolve("straight.ckpt");
         Path resumed = dir.resolve("resumed.ckpt");
         run(concat(common, "--out", straight.toString()));
@@ -189,6 +191,9 @@ class GpuTrainScriptTest {
         }
         assertTrue(a.tensors().containsKey("adam.v/enc.stem.bn.weight"));
         assertEquals("1.0", a.properties().get("lovasz"));
+        assertEquals("0.5", a.properties().get("contact_depth_weight"));
+        assertEquals("0.5", a.properties().get("camvid_pitch_deg"));
+        assertEquals("true", a.properties().get("contact_trees"));
         assertTrue(a.properties().get("trainer").startsWith("scripts/gpu_train.py (PyTorch"));
 
         Path onnx = dir.resolve("gpu.onnx");
@@ -203,6 +208,8 @@ class GpuTrainScriptTest {
         assertTrue(meta.get(ModelContract.TRAINING_DATA).contains("without sequence 0006R0"), meta.toString());
         assertTrue(meta.get(ModelContract.HELD_OUT).startsWith("CamVid sequence 0006R0, mIoU"), meta.toString());
         assertEquals(a.properties().get("class_weights"), meta.get(ModelContract.CLASS_WEIGHTS));
+        assertTrue(meta.get(ModelContract.TRAINING_DATA).contains("ground contact, trees' included (weight 0.5, "
+                + "CamVid camera pitch 0.5"), meta.toString());
 
         // a variant of other widths trains from the same bundle and exports with its widths
         Path narrow = dir.resolve("narrow.ckpt");
@@ -214,6 +221,33 @@ class GpuTrainScriptTest {
         Map<String, String> narrowMeta = OnnxWeightsReader.readMetadata(narrowOnnx);
         assertEquals("8,16,32,64", narrowMeta.get(ModelContract.CHANNELS));
         OnnxWeightsReader.readModel(narrowOnnx, ModelContract.architecture(narrowMeta));
+    }
+
+    /** The bundle's contact labels are {@link Trainer#contactDepth} of its class ids at its pitch, to 1/512 m. */
+    private static void assertContactLabelsAreTrainers(Path camvid, String stem) {
+        int w = Trainer.CAMVID_CAMERA.width();
+        int h = Trainer.CAMVID_CAMERA.height();
+        byte[] ids = new byte[w * h];
+        short[] units = new short[w * h];
+        try (org.bytedeco.opencv.opencv_core.Mat labels = org.bytedeco.opencv.global.opencv_imgcodecs.imread(
+                camvid.resolve(stem + ".png").toString(), org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_UNCHANGED);
+             org.bytedeco.opencv.opencv_core.Mat contact = org.bytedeco.opencv.global.opencv_imgcodecs.imread(
+                     camvid.resolve(stem + ".contact.png").toString(),
+                     org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_UNCHANGED)) {
+            assertEquals(org.bytedeco.opencv.global.opencv_core.CV_16UC1, contact.type(), "16-bit contact labels");
+            labels.data().get(ids);
+            new org.bytedeco.javacpp.ShortPointer(contact.data()).get(units);
+        }
+        float[] expected = new float[w * h];
+        Trainer.contactDepth(ids, Trainer.roadDepthByRow(Trainer.CAMVID_CAMERA, 0.5,
+                FcnArchitecture.defaults().maxDepth()), w, h, expected, true);
+        int labelled = 0;
+        for (int p = 0; p < expected.length; p++) {
+            float got = (units[p] & 0xffff) / 256f;
+            assertEquals(expected[p], got, 1 / 512f + 1e-4f, "pixel " + p);
+            labelled += expected[p] > 0 ? 1 : 0;
+        }
+        assertTrue(labelled > w * h / 5, "a road scene has ground labels: " + labelled);
     }
 
     private static String[] concat(String[] a, String... b) {
