@@ -334,11 +334,13 @@ final class RealDepthEvaluation {
         private final Map<String, DepthScenes.Camera> cameras = new LinkedHashMap<>();
         private final DepthBenchmark asCalibrated;
         private final DepthBenchmark fitted;
+        private final DepthBenchmark fittedPitch;
         private int unfitted;
 
         CalibrationCheck(float cap) {
             asCalibrated = new DepthBenchmark(cap);
             fitted = new DepthBenchmark(cap);
+            fittedPitch = new DepthBenchmark(cap);
         }
 
         void add(String scene, DepthScenes.Camera cam, float[] network, byte[] ids, float[] truth, float[] fusedFull,
@@ -363,16 +365,28 @@ final class RealDepthEvaluation {
             if (p == null) {
                 unfitted++;
                 fitted.addFrame(fusedFull, truth, w * h);
+                fittedPitch.addFrame(fusedFull, truth, w * h);
                 return;
             }
             list.add(p);
+            fitted.addFrame(fusedWith(p.heightM(), p.pitchDownDeg(), cam, network, ids, w, h, m, modelSize), truth,
+                    w * h);
+            fittedPitch.addFrame(fusedWith(cam.cameraHeight(), p.pitchDownDeg(), cam, network, ids, w, h, m,
+                    modelSize), truth, w * h);
+        }
+
+        /** The fused depth, full size, with the ground plane of this height and pitch in place of camera.json's. */
+        private static float[] fusedWith(double heightM, double pitchDownDeg, DepthScenes.Camera cam, float[] network,
+                                         byte[] ids, int w, int h, ModelInfo m, Mat modelSize) {
+            int mw = m.inputWidth();
+            int mh = m.inputHeight();
             double sy = (double) mh / h;
             GroundPlaneDepth refit = new GroundPlaneDepth(mw, mh, cam.fy() * sy, (cam.cy() + 0.5) * sy - 0.5,
-                    p.heightM(), p.pitchDownDeg(), m.maxDepth(), m.classIds("road", "pavement"), m.classIds("sky"),
+                    heightM, pitchDownDeg, m.maxDepth(), m.classIds("road", "pavement"), m.classIds("sky"),
                     GroundPlaneDepth.standingIds(m));
             float[] fused = network.clone();
             refit.apply(java.nio.ByteBuffer.wrap(ids), java.nio.FloatBuffer.wrap(fused));
-            fitted.addFrame(upsample(modelSize, fused, w, h), truth, w * h);
+            return upsample(modelSize, fused, w, h);
         }
 
         String table() {
@@ -396,10 +410,13 @@ final class RealDepthEvaluation {
             }
             DepthBenchmark.Errors a = asCalibrated.metric();
             DepthBenchmark.Errors f = fitted.metric();
+            DepthBenchmark.Errors fp = fittedPitch.metric();
             b.append(String.format(Locale.ROOT, "fused, metric: AbsRel %.3f  RMSE %.3f  δ1 %.1f %% as calibrated; "
-                            + "AbsRel %.3f  RMSE %.3f  δ1 %.1f %% with each frame's fitted plane (an oracle: it reads "
+                            + "AbsRel %.3f  RMSE %.3f  δ1 %.1f %% with each frame's fitted plane, AbsRel %.3f  RMSE %.3f"
+                            + "  δ1 %.1f %% with its fitted pitch at camera.json's height (oracles: they read "
                             + "the truth)%s%n", a.absRel(), a.rmse(), 100 * a.delta1(), f.absRel(), f.rmse(),
-                    100 * f.delta1(), unfitted == 0 ? "" : "; " + unfitted + " frame(s) without a fit kept as calibrated"));
+                    100 * f.delta1(), fp.absRel(), fp.rmse(), 100 * fp.delta1(),
+                    unfitted == 0 ? "" : "; " + unfitted + " frame(s) without a fit kept as calibrated"));
             return b.toString();
         }
     }

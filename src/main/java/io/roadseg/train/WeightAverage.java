@@ -51,8 +51,8 @@ public final class WeightAverage {
         }
         for (int r = 1; r < runs.size(); r++) {
             for (String key : SHARED) {
-                String a = first.properties().get(key);
-                String b = runs.get(r).properties().get(key);
+                String a = setting(first, key);
+                String b = setting(runs.get(r), key);
                 boolean unrecorded = key.equals(Trainer.CLASS_WEIGHTS) && (a == null || b == null);
                 if (!unrecorded && !java.util.Objects.equals(a, b)) { // runs older than the record: same c, same data
                     throw new IllegalArgumentException(names.get(r) + " has " + key + " = " + shown(b) + " where "
@@ -89,6 +89,13 @@ public final class WeightAverage {
         properties.remove(Trainer.HELD_OUT_MIOU);
         properties.put("averaged", String.join(" + ", names));
         return new TrainingCheckpoint(properties, averaged);
+    }
+
+    /** A shared setting of a run; the widths as {@link TrainingCheckpoint#architecture} reads them (unset: defaults). */
+    private static String setting(TrainingCheckpoint run, String key) {
+        String value = run.properties().get(key);
+        return key.equals(TrainingCheckpoint.CHANNELS)
+                ? io.roadseg.model.FcnArchitecture.withChannelsOrDefaults(value).channelsText() : value;
     }
 
     private static String shown(String value) {

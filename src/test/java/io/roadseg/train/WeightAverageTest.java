@@ -53,5 +53,24 @@ class WeightAverageTest {
         assertTrue(scratch.getMessage().contains("not a warm restart"), scratch.getMessage());
         assertThrows(IllegalArgumentException.class, () -> WeightAverage.average(List.of(run(1, 1, "s.ckpt")),
                 List.of("a")));
+        IllegalArgumentException widths = assertThrows(IllegalArgumentException.class, () -> WeightAverage.average(
+                List.of(run(1, 1, "s.ckpt"), withChannels(run(2, 2, "s.ckpt"), "24,48,128,256")), List.of("a", "b")));
+        assertTrue(widths.getMessage().startsWith("b has channels = 24,48,128,256 where a has 16,32,96,192"),
+                widths.getMessage());
+    }
+
+    /** A run that records the default widths (gpu_train.py always does) averages with one that does not (Java's). */
+    @Test
+    void unrecordedWidthsAreTheDefaults() {
+        String defaults = io.roadseg.model.FcnArchitecture.defaults().channelsText();
+        TrainingCheckpoint mean = WeightAverage.average(List.of(run(1, 1, "s.ckpt"),
+                withChannels(run(3, 3, "s.ckpt"), defaults)), List.of("java.ckpt", "gpu.ckpt"));
+        assertArrayEquals(new float[] {2, -4}, mean.tensors().get("param/c.weight").values());
+    }
+
+    private static TrainingCheckpoint withChannels(TrainingCheckpoint run, String channels) {
+        Map<String, String> props = new LinkedHashMap<>(run.properties());
+        props.put(TrainingCheckpoint.CHANNELS, channels);
+        return new TrainingCheckpoint(props, run.tensors());
     }
 }
