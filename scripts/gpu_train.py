@@ -24,8 +24,9 @@ Data order is a function of (seed, step), so --resume continues a run exactly (u
 --seconds S fixes the run's length from the measured speed: after --probe-steps steps the total is set so that the
 run ends within S seconds of its start; the total is then written into the checkpoint like any other setting.
 
-Other modes: --forward (the test of the graph interpretation against the Java forward, CPU) and --smoke (a few
-steps on the CPU, for the tests).
+Other modes: --forward (the test of the graph interpretation against the Java forward, CPU), and --weights-only IN
+(IN's parameters and BatchNorm statistics to --out without the optimiser state: a third of the size, what --init and
+roadseg export-model --average read; for a lent machine's 64 MiB and for committing finished runs).
 
 Needs PyTorch, NumPy and Pillow only.
 """
@@ -473,6 +474,10 @@ def train(args):
         raise ValueError(f"held-out sequence {args.held_out}: no such frames in the bundle")
     if args.sim_batch and data["sim_img"] is None:
         raise ValueError("--sim-batch > 0 but the bundle has no synthetic samples")
+    sim = data["meta"]["sim"]
+    # what the synthetic part was: the bundle's fixed samples, not the Java trainer's stream of the run's seed
+    sim_data = (f"roadseg sim seed {sim['seed']}, {sim['count']} fixed samples, every {sim['stride']}th, "
+                "of a training bundle")
     weights = class_weights(data["train_ids"], classes, args.class_weight_c)
     weights_text = ",".join(str(np.float32(x)) for x in weights.cpu().numpy())
     log(f"class weights {weights_text}")
@@ -490,6 +495,9 @@ def train(args):
     props0 = {}
     if args.resume:
         props0, tensors = read_checkpoint(args.resume)
+        if "adam_steps" not in props0:
+            raise ValueError(f"--resume {args.resume}: no optimiser state (written by --weights-only): it can start a "
+                             "run (--init), not continue one")
         net.load(tensors)
         first_step = int(props0["step"]) + 1
         total = int(props0["steps"])
@@ -538,6 +546,7 @@ def train(args):
         if held_miou is not None:
             props["held_out_miou"] = repr(held_miou)
         props["trainer"] = trainer
+        props["sim_data"] = sim_data
         write_checkpoint(args.out, props, tensors)
         log(f"checkpoint {args.out} at step {step}{' (final)' if final else ''}")
 
@@ -630,6 +639,15 @@ def forward_mode(args):
         f.write(depth.numpy().astype("<f4").tobytes())
 
 
+def weights_only(args):
+    props, tensors = read_checkpoint(args.weights_only)
+    if "adam_steps" in props:
+        props = dict(props)
+        del props["adam_steps"]  # no optimiser state: the checkpoint can start a run (--init) but not resume one
+    props["optimiser_state"] = "dropped"
+    write_checkpoint(args.out, props, {k: v for k, v in tensors.items() if not k.startswith("adam.")})
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--bundle", help="folder written by roadseg train-bundle")
@@ -670,12 +688,16 @@ def main(argv=None):
     ap.add_argument("--no-bf16", dest="bf16", action="store_false", help="FP32 on CUDA (bf16 autocast by default)")
     ap.add_argument("--cpu", action="store_true", help="train on the CPU even where CUDA is present")
     ap.add_argument("--forward", action="store_true", help="test mode: one eval-mode forward (see forward_mode)")
+    ap.add_argument("--weights-only", metavar="CKPT", help="write CKPT without its optimiser state to --out")
     ap.add_argument("--graph")
     ap.add_argument("--weights")
     ap.add_argument("--input")
     ap.add_argument("--size", default="480x352", help="--forward: input WIDTHxHEIGHT")
     args = ap.parse_args(argv)
     try:
+        if args.weights_only:
+            weights_only(args)
+            return 0
         if args.forward:
             w, h = (int(v) for v in args.size.split("x"))
             args.size_hw = (h, w)

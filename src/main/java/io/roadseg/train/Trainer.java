@@ -828,6 +828,12 @@ public final class Trainer {
     }
 
     /**
+     * Checkpoint property of a run trained outside this trainer: what its synthetic data was ({@code gpu_train.py}: a
+     * training bundle's fixed samples), where this trainer streams the drives of the run's seed.
+     */
+    static final String SIM_DATA = "sim_data";
+
+    /**
      * The metadata of the model a run's checkpoint exports as: what it was trained on, with which settings, its class
      * weights and its held-out score. Built from the checkpoint's properties alone, so a checkpoint written by another
      * trainer with the same keys ({@code scripts/gpu_train.py}, which adds {@value #TRAINER}) exports the same way.
@@ -855,7 +861,7 @@ public final class Trainer {
                         lovasz > 0 ? ", loss cross-entropy + " + lovasz + " * Lovasz-softmax" : ""));
         metadata.put(ModelContract.TRAINING_DATA, "CamVid " + get.apply("splits").replace(',', '+')
                 + (heldOut.isEmpty() ? "" : " without sequence " + heldOut)
-                + "; synthetic town drives (roadseg sim, seed " + get.apply("seed")
+                + "; synthetic town drives (" + properties.getOrDefault(SIM_DATA, "roadseg sim, seed " + get.apply("seed"))
                 + (suburb > 0 ? ", " + Math.round(100 * suburb) + " % of them suburbs" : "") + ")"
                 + (contact > 0 ? "; depth pseudo-labels on CamVid: sky, road, pavement and "
                 + "standing objects' ground contact" + (Boolean.parseBoolean(properties.getOrDefault("contact_trees",

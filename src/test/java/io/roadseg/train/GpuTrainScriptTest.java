@@ -196,6 +196,27 @@ class GpuTrainScriptTest {
         assertEquals("true", a.properties().get("contact_trees"));
         assertTrue(a.properties().get("trainer").startsWith("scripts/gpu_train.py (PyTorch"));
 
+        // without the optimiser state: the same weights, a third of the size, a start (--init) but no resume
+        Path light = dir.resolve("light.ckpt");
+        run(python, SCRIPT.toString(), "--weights-only", straight.toString(), "--out", light.toString());
+        TrainingCheckpoint c = TrainingCheckpoint.read(light);
+        assertTrue(c.tensors().keySet().stream().noneMatch(n -> n.startsWith("adam.")), c.tensors().keySet().toString());
+        assertEquals(a.tensors().keySet().stream().filter(n -> !n.startsWith("adam.")).toList(),
+                List.copyOf(c.tensors().keySet()));
+        for (String name : c.tensors().keySet()) {
+            assertArrayEquals(a.tensors().get(name).values(), c.tensors().get(name).values(), name);
+        }
+        assertEquals("dropped", c.properties().get("optimiser_state"));
+        Process refused = new ProcessBuilder(concat(common, "--out", dir.resolve("x.ckpt").toString(), "--resume",
+                light.toString())).redirectErrorStream(true).start();
+        String refusal = new String(refused.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(refused.waitFor(300, TimeUnit.SECONDS));
+        assertEquals(1, refused.exitValue(), refusal);
+        assertTrue(refusal.strip().endsWith("no optimiser state (written by --weights-only): it can start a run "
+                + "(--init), not continue one"), refusal);
+        assertTrue(!refusal.contains("Traceback"), refusal);
+        run(concat(common, "--out", dir.resolve("from-light.ckpt").toString(), "--init", light.toString()));
+
         Path onnx = dir.resolve("gpu.onnx");
         Cli.Outcome exported = Cli.run("export-model", "--from", straight.toString(), "--logit-adjust", "0.5",
                 "-o", onnx.toString());
@@ -208,6 +229,8 @@ class GpuTrainScriptTest {
         assertTrue(meta.get(ModelContract.TRAINING_DATA).contains("without sequence 0006R0"), meta.toString());
         assertTrue(meta.get(ModelContract.HELD_OUT).startsWith("CamVid sequence 0006R0, mIoU"), meta.toString());
         assertEquals(a.properties().get("class_weights"), meta.get(ModelContract.CLASS_WEIGHTS));
+        assertTrue(meta.get(ModelContract.TRAINING_DATA).contains("synthetic town drives (roadseg sim seed 1, 3 fixed "
+                + "samples, every 16th, of a training bundle)"), meta.toString());
         assertTrue(meta.get(ModelContract.TRAINING_DATA).contains("ground contact, trees' included (weight 0.5, "
                 + "CamVid camera pitch 0.5"), meta.toString());
 
