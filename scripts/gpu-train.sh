@@ -37,12 +37,16 @@ python="${PYTHON:-python3}"
     >> "$out/machine.txt" 2>&1; done ) &
 monitor=$!
 pids=()
-for run in "${runs[@]}"; do
+for run in "${runs[@]}"; do   # every start checkpoint checked before any run starts
   IFS=: read -r name variant held init seed <<< "$run"
   if [ -n "$init" ] && [ ! -f "$init" ]; then
     echo "gpu-train: run $name: no checkpoint $init to start from" >&2
+    kill $monitor 2>/dev/null
     exit 66
   fi
+done
+for run in "${runs[@]}"; do
+  IFS=: read -r name variant held init seed <<< "$run"
   "$python" scripts/gpu_train.py --bundle "$bundle" --seconds "$seconds" --held-out "${held:-0006R0}" \
     ${variant:+--variant "$variant"} --out "$out/$name.ckpt" "$@" ${init:+--init "$init"} ${seed:+--seed "$seed"} \
     > "$out/$name.log" 2>&1 &
