@@ -23,6 +23,8 @@ Data order is a function of (seed, step), so --resume continues a run exactly (u
 
 --seconds S fixes the run's length from the measured speed: after --probe-steps steps the total is set so that the
 run ends within S seconds of its start; the total is then written into the checkpoint like any other setting.
+--stop-at-seconds S keeps the schedule and ends the run early instead, with a checkpoint that --resume continues
+(for a fixed schedule that may not fit a lent machine's call).
 
 Other modes: --forward (the test of the graph interpretation against the Java forward, CPU), and --weights-only IN
 (IN's parameters and BatchNorm statistics to --out without the optimiser state: a third of the size, what --init and
@@ -607,14 +609,16 @@ def train(args):
             log(f"epoch {step * args.camvid_batch / data['train_img'].shape[0]:.1f}  step {step}/{total}  lr {lr:.2e}"
                 f"  seg {ema_seg:.4f}  depth {ema_dep:.4f}  {done * x.shape[0] / el:.0f} crops/s")
         last = step == total
-        stop = args.stop_after and step == args.stop_after
+        out_of_time = bool(args.stop_at_seconds) and not last and time.time() - t_start > args.stop_at_seconds
+        stop = (args.stop_after and step == args.stop_after) or out_of_time
         if data["held_img"] is not None and (step % args.eval_every == 0 or last):
             held_miou = score(net, data, classes, model_hw, log, step, args.held_out)
         if last or stop or time.time() - t_ckpt > args.checkpoint_seconds:
             save(step, held_miou, final=last)
             t_ckpt = time.time()
         if stop:
-            log(f"stopped after step {step} of {total}, as asked")
+            log(f"stopped after step {step} of {total}, as asked" + (f" (--stop-at-seconds {args.stop_at_seconds:g}); "
+                f"--resume {args.out} continues it" if out_of_time else ""))
             break
     if first_step > total:
         log(f"the run had finished at step {total}")
@@ -664,6 +668,9 @@ def main(argv=None):
     ap.add_argument("--stop-after", type=int, default=0,
                     help="end after this step with a checkpoint, as an interrupted run would (the schedule still "
                          "spans --steps); for the resume test")
+    ap.add_argument("--stop-at-seconds", type=float, default=0,
+                    help="end with a checkpoint once this many seconds have passed since the start, wherever the "
+                         "schedule is (--resume continues it exactly): a run that may not fit a lent machine's call")
     ap.add_argument("--probe-steps", type=int, default=60)
     ap.add_argument("--reserve", type=float, default=25, help="seconds kept for evaluation and the last checkpoint")
     ap.add_argument("--camvid-batch", type=int, default=16)

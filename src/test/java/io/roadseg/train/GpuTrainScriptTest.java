@@ -190,6 +190,16 @@ class GpuTrainScriptTest {
             assertArrayEquals(a.tensors().get(name).values(), b.tensors().get(name).values(), 1e-6f, name);
         }
         assertTrue(a.tensors().containsKey("adam.v/enc.stem.bn.weight"));
+        // out of time: a checkpoint where the run stands, which --resume continues
+        Path late = dir.resolve("late.ckpt");
+        String cut = run(concat(common, "--out", late.toString(), "--stop-at-seconds", "0.001"));
+        assertTrue(cut.contains("stopped after step 1 of 2, as asked (--stop-at-seconds 0.001); --resume"), cut);
+        assertEquals("1", TrainingCheckpoint.read(late).properties().get("step"));
+        run(concat(common, "--out", late.toString(), "--resume", late.toString()));
+        TrainingCheckpoint lateDone = TrainingCheckpoint.read(late);
+        for (String name : a.tensors().keySet()) {
+            assertArrayEquals(a.tensors().get(name).values(), lateDone.tensors().get(name).values(), 1e-6f, name);
+        }
         assertEquals("1.0", a.properties().get("lovasz"));
         assertEquals("0.5", a.properties().get("contact_depth_weight"));
         assertEquals("0.5", a.properties().get("camvid_pitch_deg"));
