@@ -28,8 +28,9 @@ class ShippedModelTest {
     static final double HELD_OUT_SHIPPED = 64.70;
     /** The floor: the shipped figure less 4 points. */
     static final double HELD_OUT_FLOOR_PERCENT = HELD_OUT_SHIPPED - 4;
-    /** Metric AbsRel of the ground-plane-fused depth over the 31 real frames: 0.314 when shipped, plus 0.04. */
-    static final double FUSED_ABS_REL_CEILING = 0.354;
+    /** Metric AbsRel of the ground-plane-fused depth over the 31 real frames: 0.284 when shipped (with
+     * the not-ground check of GroundPlaneDepth.NOT_GROUND_BELOW), plus 0.04. */
+    static final double FUSED_ABS_REL_CEILING = 0.324;
     /** δ<1.25 of the fused depth: 0.566 when shipped, less 0.05. */
     static final double FUSED_DELTA1_FLOOR = 0.516;
 
