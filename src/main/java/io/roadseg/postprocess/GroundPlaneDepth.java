@@ -17,8 +17,9 @@ import java.util.Arrays;
  *       recovers scale from the camera height;</li>
  *   <li>ground pixels take the ground-plane depth — unless the rescaled network puts one at under
  *       {@link #NOT_GROUND_BELOW} of it: then it is a vertical surface called ground (the back of the car ahead
- *       called road, a wall's foot called pavement), and it is treated as an object standing on the ground below it
- *       (next item) rather than given the depth of the road behind it;</li>
+ *       called road, a wall's foot called pavement), not the road behind it, and it is handled as the classes of the
+ *       next item that do not stand as a run: the rescaled network depth, never nearer than the last contact below
+ *       it in its column;</li>
  *   <li>objects standing on the ground (the run of non-ground, non-sky pixels right above the ground in a column:
  *       the car ahead, a pedestrian, a wall's foot) take the depth of the ground where they touch it, as a vertical
  *       surface would (the "stixel" model); pixels above that run keep the rescaled network depth, never nearer than
@@ -38,6 +39,8 @@ public final class GroundPlaneDepth {
      * the calibration's pitch. The estimator recovers a wrong pitch on synthetic frames (tested), but on the real
      * frames of {@code ../shared/data/depth} the network's road depth is not straight enough in 1/Z: with a 3° window
      * metric AbsRel went from 0.50 to 0.59 (KITTI 0.15 to 0.26), so it stays off until the depth decoder is better.
+     * Measured again on 2026-11-27 with the better decoder of the weight-decay chain and the {@link #NOT_GROUND_BELOW}
+     * check: a 1° window is level on all four fused figures (engines/roadseg.md), so still off.
      * {@code roadseg eval --depth … --pitch-window 3} measures it again.
      */
     public static final double PITCH_WINDOW_DEG = 0.0;
