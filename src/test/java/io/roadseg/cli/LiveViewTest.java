@@ -65,8 +65,8 @@ class LiveViewTest {
     void aHeadlessBrowserSeesTheVideoAdvanceAndTheChartsFill() throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
                 "chromium and chromium-driver not installed (apt-get install chromium chromium-driver)");
-        int port = Cli.freePort();
-        Future<Cli.Outcome> run = paced(port, 250);
+        // The browser starts before the run: on a loaded machine chromium can take longer to start than the
+        // 10 s paced drive lasts, and a page asked for after the run has ended is the browser's error page.
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
@@ -74,9 +74,14 @@ class LiveViewTest {
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
         ChromeDriver browser = new ChromeDriver(service, options);
+        Future<Cli.Outcome> run = null;
         try {
+            int port = Cli.freePort();
+            run = paced(port, 250);
             browser.get("http://127.0.0.1:" + port + "/");
             JavascriptExecutor js = browser;
+            assertTrue((Boolean) js.executeScript("return typeof window.roadseg === 'object'"),
+                    "the page's script ran (page: " + browser.getTitle() + ", run ended already: " + run.isDone() + ")");
             long first = waitFor(js, "return window.roadseg.frames", 5, 20);
             Thread.sleep(1500);
             long later = ((Number) js.executeScript("return window.roadseg.frames")).longValue();
