@@ -80,8 +80,11 @@ class LiveViewTest {
             run = paced(port, 250);
             browser.get("http://127.0.0.1:" + port + "/");
             JavascriptExecutor js = browser;
-            assertTrue((Boolean) js.executeScript("return typeof window.roadseg === 'object'"),
-                    "the page's script ran (page: " + browser.getTitle() + ", run ended already: " + run.isDone() + ")");
+            if (!(Boolean) js.executeScript("return typeof window.roadseg === 'object'")) {
+                throw new AssertionError("the page's script did not run (page '" + browser.getTitle() + "'; "
+                        + (run.isDone() ? "the run had ended: exit " + run.get().exit() + ", " + run.get().stderr()
+                        : "the run still going") + ")");
+            }
             long first = waitFor(js, "return window.roadseg.frames", 5, 20);
             Thread.sleep(1500);
             long later = ((Number) js.executeScript("return window.roadseg.frames")).longValue();
