@@ -54,7 +54,8 @@ class FoxgloveLiveTest {
     void theReferenceClientSeesEveryChannelLive() throws Exception {
         NodeReference.assume();
         int port = Cli.freePort();
-        Future<Cli.Outcome> run = Cli.background(paced(port, 150));
+        // 10 s of paced drive: room for node's start on a loaded machine (the client needs 5 messages a channel)
+        Future<Cli.Outcome> run = Cli.background(paced(port, 250));
         Cli.awaitListening(port, run);
         Object doc = Json.parse(NodeReference.run("ws-client.mjs", "ws://127.0.0.1:" + port, "--count", "5",
                 "--timeout", "30"));
