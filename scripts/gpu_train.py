@@ -402,7 +402,7 @@ def score(net, data, classes, size_hw, log, step, held_out):
 # ---- training --------------------------------------------------------------------------------------------------------
 
 # settings added after the first checkpoints, with the value such a checkpoint was trained with (as Trainer's)
-ADDED_SETTINGS = {"lovasz": "0.0", "contact_trees": "false"}
+ADDED_SETTINGS = {"lovasz": "0.0", "contact_trees": "false", "relu": "false"}
 
 
 def settings_properties(args, steps):
@@ -417,7 +417,7 @@ def settings_properties(args, steps):
         "contact_depth_weight": java_double(args.contact_depth_weight),
         "camvid_pitch_deg": java_double(args.camvid_pitch),
         "contact_trees": "true" if args.contact_depth_weight > 0 and args.contact_trees else "false",
-        "lovasz": java_double(args.lovasz), "seed": str(args.seed),
+        "lovasz": java_double(args.lovasz), "relu": "true" if args.relu else "false", "seed": str(args.seed),
     }
 
 
@@ -522,6 +522,14 @@ def train(args):
     else:
         _, tensors = read_checkpoint(args.init or os.path.join(home, "init.ckpt"))
         net.load(tensors)
+    if args.relu:
+        # every PReLU slope 0 and out of training (no gradient: AdamW skips it): a ReLU network, as Trainer's --relu
+        with torch.no_grad():
+            for n, p in net.params.items():
+                if n.endswith(".slope"):
+                    p.requires_grad_(False)
+                    p.zero_()
+        log("ReLU: every PReLU slope set to 0 and held there")
     ce_weight = weights.to(device)
     amp = cuda and args.bf16
     channels_last = cuda
@@ -688,6 +696,8 @@ def main(argv=None):
                          "--contact-depth-weight; the bundle's CamVid pitch and tree setting)")
     ap.add_argument("--lovasz", type=float, default=0.0,
                     help="weight of the Lovász-softmax loss (roadseg train --lovasz)")
+    ap.add_argument("--relu", action="store_true",
+                    help="hold every PReLU slope at 0: a ReLU network (roadseg train --relu; engines/roadseg.md)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--eval-every", type=int, default=1000)
     ap.add_argument("--log-every", type=int, default=100)

@@ -142,6 +142,9 @@ public sealed interface FcnLayer {
      * @param channels channels of {@code input}
      */
     record PRelu(String name, String input, int channels) implements FcnLayer {
+        /** The suffix of every slope parameter's name. */
+        public static final String SLOPE_SUFFIX = ".slope";
+
         public PRelu {
             Objects.requireNonNull(name, "name");
             if (channels < 1) {
@@ -151,7 +154,7 @@ public sealed interface FcnLayer {
 
         /** @return the slope parameter's name, {@code name + ".slope"} */
         public String slopeName() {
-            return name + ".slope";
+            return name + SLOPE_SUFFIX;
         }
 
         @Override

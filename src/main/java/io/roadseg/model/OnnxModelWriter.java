@@ -169,11 +169,23 @@ public final class OnnxModelWriter {
         FcnArchitecture arch = weights.architecture();
         ProtoWriter graph = new ProtoWriter();
         Map<String, ProtoWriter> constants = new LinkedHashMap<>();
+        java.util.Set<String> unused = new java.util.HashSet<>();
         for (FcnLayer layer : arch.layers()) {
-            graph.message(GRAPH_NODE, node(layer, constants));
+            if (layer instanceof FcnLayer.PRelu p && allZero(weights.tensor(p.slopeName()).values())) {
+                // a PReLU with every slope 0 is a ReLU, which ONNX Runtime fuses into the convolution before it
+                ProtoWriter node = new ProtoWriter();
+                io(node, List.of(p.input()), p.output(), "Relu");
+                graph.message(GRAPH_NODE, node);
+                unused.add(p.slopeName());
+            } else {
+                graph.message(GRAPH_NODE, node(layer, constants));
+            }
         }
         graph.string(GRAPH_NAME_FIELD, GRAPH_NAME);
         for (String name : weights.names()) {
+            if (unused.contains(name)) {
+                continue; // no node reads it; OnnxWeightsReader reads an absent slope as 0
+            }
             FcnWeights.Tensor t = weights.tensor(name);
             graph.message(GRAPH_INITIALIZER, floatTensor(name, t.shape(), t.values()));
         }
@@ -231,6 +243,15 @@ public final class OnnxModelWriter {
             throw new IllegalStateException("ONNX export: no mapping for layer " + layer);
         }
         return node;
+    }
+
+    private static boolean allZero(float[] values) {
+        for (float v : values) {
+            if (v != 0f) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void io(ProtoWriter node, List<String> inputs, String output, String opType) {

@@ -47,6 +47,14 @@ public final class OnnxWeightsReader {
         Map<String, FcnWeights.Tensor> parameters = new LinkedHashMap<>();
         for (FcnArchitecture.Parameter p : architecture.parameters()) {
             FcnWeights.Tensor t = tensors.get(p.name());
+            if (t == null && p.name().endsWith(FcnLayer.PRelu.SLOPE_SUFFIX)) {
+                // OnnxModelWriter writes a PReLU whose slopes are all 0 as a Relu node, without its slopes
+                int size = 1;
+                for (int d : p.shape()) {
+                    size *= d;
+                }
+                t = new FcnWeights.Tensor(p.shape().clone(), new float[size]);
+            }
             if (t != null) {
                 parameters.put(p.name(), t);
             }

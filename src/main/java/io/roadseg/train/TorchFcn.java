@@ -5,6 +5,7 @@ import io.roadseg.model.FcnLayer;
 import io.roadseg.model.FcnWeights;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
@@ -66,6 +67,22 @@ final class TorchFcn implements AutoCloseable {
         }
         for (Tensor t : parameters.values()) {
             t.set_requires_grad(true);
+        }
+    }
+
+    /**
+     * Sets every PReLU slope to 0 and takes it out of training (no gradient, so {@link AdamW} skips it): the network
+     * becomes a ReLU network, exactly.
+     */
+    void holdSlopesAtZero() {
+        for (FcnLayer layer : architecture.layers()) {
+            if (layer instanceof FcnLayer.PRelu p) {
+                Tensor slope = parameters.get(p.slopeName());
+                slope.set_requires_grad(false);
+                try (NoGradGuard guard = new NoGradGuard()) {
+                    slope.zero_();
+                }
+            }
         }
     }
 

@@ -99,7 +99,8 @@ public final class Trainer {
             "cutmix", Double.toString(0.0),
             "lovasz", Double.toString(0.0),
             "copy_paste", Double.toString(0.0),
-            "contact_trees", Boolean.toString(false));
+            "contact_trees", Boolean.toString(false),
+            "relu", Boolean.toString(false));
     /**
      * CamVid classes that stand on the ground as near-vertical surfaces, for {@link #contactDepth}: building, pole,
      * sign, fence, car, pedestrian, bicyclist. Pole and sign form one group (a sign on its pole). Not tree: CamVid's
@@ -140,6 +141,9 @@ public final class Trainer {
      *                          of the crops) added to the cross-entropy; 0 = none (the runs before it existed)
      * @param copyPaste         probability that a real crop gets the objects of another real crop of its batch pasted
      *                          onto it ({@link #copyPaste}); 0 = none (the runs before it existed)
+     * @param relu              hold every PReLU slope at 0 (set at the start, never updated): the network is then a ReLU
+     *                          network, which the exporter writes with Relu nodes that ONNX Runtime fuses into the
+     *                          convolutions (engines/roadseg.md, *What PReLU costs on the CPU runtime*)
      * @param seed              seed of everything random
      * @param threads           libtorch threads
      * @param evalEvery         steps between held-out scores
@@ -150,7 +154,8 @@ public final class Trainer {
                            long warmup, double scaleMin, double scaleMax, boolean colourJitter, double classWeightC,
                            double pseudoDepthWeight, double contactDepthWeight, double camvidPitchDeg,
                            double simSuburbShare, double cutMix, double lovasz, double copyPaste,
-                           boolean contactTrees, long seed, int threads, int evalEvery, int checkpointEvery) {
+                           boolean contactTrees, boolean relu, long seed, int threads, int evalEvery,
+                           int checkpointEvery) {
         /** The settings of the runs before contact depth and the CamVid pitch existed (weight 0, pitch 2°). */
         public Settings(Path camvid, List<String> splits, String heldOut, long steps, int camvidPerBatch,
                         int simPerBatch, int cropWidth, int cropHeight, double learningRate, double weightDecay,
@@ -158,7 +163,7 @@ public final class Trainer {
                         double pseudoDepthWeight, long seed, int threads, int evalEvery, int checkpointEvery) {
             this(camvid, splits, heldOut, steps, camvidPerBatch, simPerBatch, cropWidth, cropHeight, learningRate,
                     weightDecay, warmup, scaleMin, scaleMax, colourJitter, classWeightC, pseudoDepthWeight, 0, 2.0,
-                    0, 0, 0, 0, false, seed, threads, evalEvery, checkpointEvery);
+                    0, 0, 0, 0, false, false, seed, threads, evalEvery, checkpointEvery);
         }
 
         public Settings {
@@ -219,6 +224,7 @@ public final class Trainer {
             p.put("lovasz", Double.toString(lovasz));
             p.put("copy_paste", Double.toString(copyPaste));
             p.put("contact_trees", Boolean.toString(contactTrees));
+            p.put("relu", Boolean.toString(relu));
             p.put("seed", Long.toString(seed));
             return p;
         }
@@ -591,6 +597,10 @@ public final class Trainer {
                 log.println("train: weights and BatchNorm statistics from " + warmStartName + " (its step "
                         + warmStart.properties().get("step") + "); optimiser and schedule start afresh");
             }
+            if (settings.relu()) {
+                net.holdSlopesAtZero();
+                log.println("train: ReLU — every PReLU slope set to 0 and held there");
+            }
             ByteBuffer crop = ByteBuffer.allocateDirect(cropPixels * 3);
             FloatBuffer planes = ByteBuffer.allocateDirect(4 * 3 * cropPixels).order(ByteOrder.nativeOrder())
                     .asFloatBuffer();
@@ -858,7 +868,9 @@ public final class Trainer {
                         get.apply("steps"), get.apply("camvid_per_batch"), get.apply("sim_per_batch"),
                         get.apply("crop"), get.apply("seed"),
                         copyPaste > 0 ? ", copy-paste " + copyPaste : "",
-                        lovasz > 0 ? ", loss cross-entropy + " + lovasz + " * Lovasz-softmax" : ""));
+                        lovasz > 0 ? ", loss cross-entropy + " + lovasz + " * Lovasz-softmax" : "")
+                        + (Boolean.parseBoolean(properties.getOrDefault("relu", "false"))
+                        ? ", ReLU (PReLU slopes held at 0)" : ""));
         metadata.put(ModelContract.TRAINING_DATA, "CamVid " + get.apply("splits").replace(',', '+')
                 + (heldOut.isEmpty() ? "" : " without sequence " + heldOut)
                 + "; synthetic town drives (" + properties.getOrDefault(SIM_DATA, "roadseg sim, seed " + get.apply("seed"))

@@ -70,6 +70,60 @@ class OnnxModelWriterTest {
         }
     }
 
+    /**
+     * A PReLU whose slopes are all 0 (a network trained with {@code train --relu}) is written as a Relu node, which
+     * ONNX Runtime fuses into the convolution, without its slopes; the file still computes the same function and reads
+     * back to the same weights.
+     */
+    @Test
+    void preluWithAllSlopesZeroIsWrittenAsReluAndComputesAndReadsBackTheSame() throws Exception {
+        Map<String, FcnWeights.Tensor> tensors = new java.util.LinkedHashMap<>(WEIGHTS.tensors());
+        int zeroed = 0;
+        int layers = 0;
+        for (FcnLayer layer : ARCH.layers()) {
+            if (layer instanceof FcnLayer.PRelu p && layers++ % 2 == 0) {
+                FcnWeights.Tensor t = tensors.get(p.slopeName());
+                tensors.put(p.slopeName(), new FcnWeights.Tensor(t.shape(), new float[t.values().length]));
+                zeroed++;
+            }
+        }
+        FcnWeights relu = FcnWeights.of(ARCH, tensors);
+        Path file = dir.resolve("relu.onnx");
+        OnnxModelWriter.write(relu, ModelContract.defaultMetadata(ARCH, "half the slopes 0"), file);
+        String bytes = new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.ISO_8859_1);
+        // NodeProto.op_type is field 4, length-delimited: tag 0x22 ('"'), then the length
+        assertEquals(layers - zeroed, bytes.split("\"\u0005PRelu", -1).length - 1, "PRelu nodes left");
+        assertEquals(zeroed + countGateRelus(), bytes.split("\"\u0004Relu", -1).length - 1, "Relu nodes");
+        assertTrue(zeroed > 10 && layers - zeroed > 10, zeroed + " of " + layers);
+
+        float[] image = randomImage(13);
+        ReferenceForward.Outputs expected = new ReferenceForward(relu).run(image, BATCH);
+        try (OrtSession session = env.createSession(file.toString(), new OrtSession.SessionOptions());
+             OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(image),
+                     new long[] {BATCH, 3, ARCH.inputHeight(), ARCH.inputWidth()});
+             OrtSession.Result result = session.run(Map.of(FcnArchitecture.INPUT, input))) {
+            assertClose(FcnArchitecture.SEG_OUTPUT, expected.segLogits(), floats(result, FcnArchitecture.SEG_OUTPUT),
+                    1e-4f);
+            assertClose(FcnArchitecture.DEPTH_OUTPUT, expected.depth(), floats(result, FcnArchitecture.DEPTH_OUTPUT),
+                    1e-4f);
+        }
+        FcnWeights back = OnnxWeightsReader.read(file, ARCH);
+        for (String name : relu.names()) {
+            assertArrayEquals(relu.tensor(name).values(), back.tensor(name).values(), name);
+        }
+    }
+
+    /** The Relu nodes the architecture has of its own (the context gates'). */
+    private static int countGateRelus() {
+        int n = 0;
+        for (FcnLayer layer : ARCH.layers()) {
+            if (layer instanceof FcnLayer.Relu) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     @Test
     void oneExportedFileRunsAtOtherSizesAndMatchesTheReferenceForwardAtEach() throws Exception {
         Path file = writeModel(ModelContract.defaultMetadata(ARCH, "random seed 7"));

@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -226,6 +228,22 @@ class GpuTrainScriptTest {
                 + "(--init), not continue one"), refusal);
         assertTrue(!refusal.contains("Traceback"), refusal);
         run(concat(common, "--out", dir.resolve("from-light.ckpt").toString(), "--init", light.toString()));
+        // --relu, as the Java trainer's: every PReLU slope 0 and held there while the rest trains
+        Path relu = dir.resolve("relu.ckpt");
+        run(concat(common, "--out", relu.toString(), "--init", light.toString(), "--relu"));
+        TrainingCheckpoint r = TrainingCheckpoint.read(relu);
+        assertEquals("true", r.properties().get("relu"));
+        long slopes = 0;
+        for (String name : r.tensors().keySet()) {
+            if (name.startsWith(TrainingCheckpoint.PARAM) && name.endsWith(".slope")) {
+                assertArrayEquals(new float[r.tensors().get(name).values().length], r.tensors().get(name).values(),
+                        name);
+                slopes++;
+            }
+        }
+        assertTrue(slopes > 0, r.tensors().keySet().toString());
+        assertFalse(Arrays.equals(c.tensors().get(TrainingCheckpoint.PARAM + "enc.stem.weight").values(),
+                r.tensors().get(TrainingCheckpoint.PARAM + "enc.stem.weight").values()), "the rest trains");
 
         Path onnx = dir.resolve("gpu.onnx");
         Cli.Outcome exported = Cli.run("export-model", "--from", straight.toString(), "--logit-adjust", "0.5",

@@ -6,6 +6,7 @@ import io.roadseg.engine.InferenceEngine;
 import io.roadseg.engine.InferenceEngines;
 import io.roadseg.engine.TensorBinding;
 import io.roadseg.model.FcnArchitecture;
+import io.roadseg.model.FcnLayer;
 import io.roadseg.model.FcnWeights;
 import io.roadseg.model.ModelContract;
 import io.roadseg.model.OnnxModelWriter;
@@ -22,12 +23,14 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -129,7 +132,7 @@ class TrainerTest {
     @Test
     void aFewStepsOnRealCamVidCropsMakeTheLossFall() throws Exception {
         Trainer.Settings s = new Trainer.Settings(camvid(), List.of("train"), "", 40, 3, 1, 96, 64, 0.003, 1e-4,
-                5, 0.5, 2.0, true, 1.10, 0.5, 0.5, 0.5, 0.5, 0.5, 1.0, 0.5, true, 5, 2, 1000, 1000);
+                5, 0.5, 2.0, true, 1.10, 0.5, 0.5, 0.5, 0.5, 0.5, 1.0, 0.5, true, false, 5, 2, 1000, 1000);
         Trainer.Result r = new Trainer(s, System.err).train(FcnWeights.random(FcnArchitecture.defaults(), 5), null,
                 dir.resolve("m.onnx"));
         assertTrue(r.lastSegLoss() < 0.8 * r.firstSegLoss(), "segmentation loss " + r.firstSegLoss() + " → "
@@ -341,6 +344,39 @@ class TrainerTest {
                 assertEquals(e.getValue().values().length, w.tensors().get(e.getKey()).values().length, e.getKey());
             }
         }
+    }
+
+    /**
+     * {@code train --relu}: every PReLU slope is set to 0 and stays there while the rest trains; the model is written
+     * with Relu nodes, and a resume that leaves the option out is refused.
+     */
+    @Test
+    void aReluRunHoldsEverySlopeAtZeroWhileTheRestTrains() throws Exception {
+        Trainer.Settings relu = new Trainer.Settings(dir0(), List.of(), "", 3, 0, 2, 64, 48, 0.003, 1e-4, 2, 0.5, 2.0,
+                true, 1.10, 0.5, 0, 2.0, 0, 0, 0, 0, false, true, 7, 1, 1000, 2);
+        FcnWeights start = FcnWeights.random(FcnArchitecture.defaults(), 3);
+        Path out = dir.resolve("relu/m.onnx");
+        Trainer.Result r = new Trainer(relu, System.err).train(start, null, out);
+        int slopes = 0;
+        boolean trained = false;
+        for (FcnLayer layer : FcnArchitecture.defaults().layers()) {
+            if (layer instanceof FcnLayer.PRelu p) {
+                assertArrayEquals(new float[p.channels()], r.weights().tensor(p.slopeName()).values(), p.slopeName());
+                slopes++;
+            } else if (layer instanceof FcnLayer.Conv c) {
+                trained |= !Arrays.equals(start.tensor(c.weightName()).values(),
+                        r.weights().tensor(c.weightName()).values());
+            }
+        }
+        assertTrue(slopes > 0 && trained, "slopes held, convolutions trained");
+        assertFalse(new String(Files.readAllBytes(out), java.nio.charset.StandardCharsets.ISO_8859_1)
+                .contains("PRelu"), "written with Relu nodes");
+        TrainingCheckpoint c = TrainingCheckpoint.read(Trainer.checkpointFor(out));
+        assertEquals("true", c.property("relu"));
+        assertTrue(Trainer.modelMetadata(c).get(ModelContract.WEIGHTS).contains("ReLU"));
+        java.io.IOException e = assertThrows(java.io.IOException.class,
+                () -> new Trainer(synthetic(3, 2), System.err).train(start, c, dir.resolve("n.onnx")));
+        assertTrue(e.getMessage().contains("relu"), e.getMessage());
     }
 
     @Test
