@@ -55,18 +55,23 @@ class OnnxModelWriterTest {
 
     @Test
     void onnxRuntimeOutputsMatchTheReferenceForward() throws Exception {
-        Path file = writeModel(ModelContract.defaultMetadata(ARCH, "random seed 7"));
-        float[] image = randomImage(11);
-        ReferenceForward.Outputs expected = new ReferenceForward(WEIGHTS).run(image, BATCH);
+        assertOnnxRuntimeMatchesTheReferenceForward(writeModel(ModelContract.defaultMetadata(ARCH, "random seed 7")),
+                WEIGHTS, 11);
+    }
 
+    /** Runs the file through ONNX Runtime on a random batch and compares both outputs with the plain-Java forward. */
+    private static void assertOnnxRuntimeMatchesTheReferenceForward(Path file, FcnWeights weights, long seed)
+            throws Exception {
+        float[] image = randomImage(seed);
+        ReferenceForward.Outputs expected = new ReferenceForward(weights).run(image, BATCH);
         try (OrtSession session = env.createSession(file.toString(), new OrtSession.SessionOptions());
              OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(image),
                      new long[] {BATCH, 3, ARCH.inputHeight(), ARCH.inputWidth()});
              OrtSession.Result result = session.run(Map.of(FcnArchitecture.INPUT, input))) {
-            float[] seg = floats(result, FcnArchitecture.SEG_OUTPUT);
-            float[] depth = floats(result, FcnArchitecture.DEPTH_OUTPUT);
-            assertClose(FcnArchitecture.SEG_OUTPUT, expected.segLogits(), seg, 1e-4f);
-            assertClose(FcnArchitecture.DEPTH_OUTPUT, expected.depth(), depth, 1e-4f);
+            assertClose(FcnArchitecture.SEG_OUTPUT, expected.segLogits(), floats(result, FcnArchitecture.SEG_OUTPUT),
+                    1e-4f);
+            assertClose(FcnArchitecture.DEPTH_OUTPUT, expected.depth(), floats(result, FcnArchitecture.DEPTH_OUTPUT),
+                    1e-4f);
         }
     }
 
@@ -96,17 +101,7 @@ class OnnxModelWriterTest {
         assertEquals(zeroed + countGateRelus(), bytes.split("\"\u0004Relu", -1).length - 1, "Relu nodes");
         assertTrue(zeroed > 10 && layers - zeroed > 10, zeroed + " of " + layers);
 
-        float[] image = randomImage(13);
-        ReferenceForward.Outputs expected = new ReferenceForward(relu).run(image, BATCH);
-        try (OrtSession session = env.createSession(file.toString(), new OrtSession.SessionOptions());
-             OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(image),
-                     new long[] {BATCH, 3, ARCH.inputHeight(), ARCH.inputWidth()});
-             OrtSession.Result result = session.run(Map.of(FcnArchitecture.INPUT, input))) {
-            assertClose(FcnArchitecture.SEG_OUTPUT, expected.segLogits(), floats(result, FcnArchitecture.SEG_OUTPUT),
-                    1e-4f);
-            assertClose(FcnArchitecture.DEPTH_OUTPUT, expected.depth(), floats(result, FcnArchitecture.DEPTH_OUTPUT),
-                    1e-4f);
-        }
+        assertOnnxRuntimeMatchesTheReferenceForward(file, relu, 13);
         FcnWeights back = OnnxWeightsReader.read(file, ARCH);
         for (String name : relu.names()) {
             assertArrayEquals(relu.tensor(name).values(), back.tensor(name).values(), name);
