@@ -10,10 +10,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Writes an {@link FcnArchitecture} with its {@link FcnWeights} as an ONNX model, encoding the protobuf by hand (see
@@ -169,7 +171,7 @@ public final class OnnxModelWriter {
         FcnArchitecture arch = weights.architecture();
         ProtoWriter graph = new ProtoWriter();
         Map<String, ProtoWriter> constants = new LinkedHashMap<>();
-        java.util.Set<String> unused = new java.util.HashSet<>();
+        Set<String> unused = new HashSet<>();
         for (FcnLayer layer : arch.layers()) {
             if (layer instanceof FcnLayer.PRelu p && allZero(weights.tensor(p.slopeName()).values())) {
                 // a PReLU with every slope 0 is a ReLU, which ONNX Runtime fuses into the convolution before it
