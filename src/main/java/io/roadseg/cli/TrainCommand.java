@@ -107,6 +107,12 @@ final class TrainCommand implements Callable<Integer> {
                     "(Simple Copy-Paste), 0..1 (default: ${DEFAULT-VALUE})."})
     double copyPaste;
 
+    @Option(names = "--class-uniform", paramLabel = "P", defaultValue = "0",
+            description = {"Probability that a real crop is placed by class-uniform sampling: a class drawn uniformly",
+                    "among CamVid's, a frame that holds it, the crop over one of its pixels; so rare classes fill as",
+                    "many crops as road does, 0..1 (default: ${DEFAULT-VALUE}, every crop from a uniformly drawn frame)."})
+    double classUniform;
+
     @Option(names = "--lovasz", paramLabel = "W", defaultValue = "0",
             description = {"Weight of the Lovász-softmax loss (a surrogate of 1 - IoU per class, Berman et al. 2018)",
                     "added to the cross-entropy, >= 0 (default: ${DEFAULT-VALUE}, none)."})
@@ -178,10 +184,11 @@ final class TrainCommand implements Callable<Integer> {
                 || !(contactDepthWeight >= 0) || camvidBatch < 0 || simBatch < 0 || camvidBatch + simBatch < 1
                 || !(classWeightC > 1) || !(Math.abs(camvidPitch) < 45) || !(simSuburb >= 0 && simSuburb <= 1)
                 || !(cutMix >= 0 && cutMix <= 1) || !(copyPaste >= 0 && copyPaste <= 1)
+                || !(classUniform >= 0 && classUniform <= 1)
                 || !(lovasz >= 0 && Double.isFinite(lovasz))) {
             throw new UsageError("train: --lr and --class-weight-c - 1 must be > 0, --contact-depth-weight and "
                     + "--lovasz >= 0, "
-                    + "--camvid-pitch within ±45°, --sim-suburb, --cutmix and --copy-paste in 0..1, --threads, "
+                    + "--camvid-pitch within ±45°, --sim-suburb, --cutmix, --copy-paste and --class-uniform in 0..1, --threads, "
                     + "--eval-every and --checkpoint-every >= 1, batches >= 0 "
                     + "with at least one crop");
         }
@@ -205,7 +212,8 @@ final class TrainCommand implements Callable<Integer> {
         String heldOut = "none".equals(holdOut) ? "" : holdOut;
         Trainer.Settings settings = new Trainer.Settings(root, data.splits, heldOut, steps, camvidBatch, simBatch, w, h,
                 lr, weightDecay, warmup, scaleMin, scaleMax, !noJitter, classWeightC, pseudoDepthWeight,
-                contactDepthWeight, camvidPitch, simSuburb, cutMix, lovasz, copyPaste, contactTrees, relu, seed, threads,
+                contactDepthWeight, camvidPitch, simSuburb, cutMix, lovasz, copyPaste, classUniform, contactTrees, relu, seed,
+                threads,
                 evalEvery, checkpointEvery);
         TrainingCheckpoint checkpoint = null;
         try {

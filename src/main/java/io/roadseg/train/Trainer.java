@@ -99,6 +99,7 @@ public final class Trainer {
             "cutmix", Double.toString(0.0),
             "lovasz", Double.toString(0.0),
             "copy_paste", Double.toString(0.0),
+            "class_uniform", Double.toString(0.0),
             "contact_trees", Boolean.toString(false),
             "relu", Boolean.toString(false));
     /**
@@ -141,6 +142,10 @@ public final class Trainer {
      *                          of the crops) added to the cross-entropy; 0 = none (the runs before it existed)
      * @param copyPaste         probability that a real crop gets the objects of another real crop of its batch pasted
      *                          onto it ({@link #copyPaste}); 0 = none (the runs before it existed)
+     * @param classUniform      probability that a real crop is placed by class-uniform sampling ({@link
+     *                          Frames#classUniformPick}: a class drawn uniformly, a frame that holds it, the crop over
+     *                          one of its pixels) instead of a uniformly drawn frame and window; 0 = none (the runs
+     *                          before it existed)
      * @param relu              hold every PReLU slope at 0 (set at the start, never updated): the network is then a ReLU
      *                          network, which the exporter writes with Relu nodes that ONNX Runtime fuses into the
      *                          convolutions (engines/roadseg.md, *What PReLU costs on the CPU runtime*)
@@ -154,7 +159,7 @@ public final class Trainer {
                            long warmup, double scaleMin, double scaleMax, boolean colourJitter, double classWeightC,
                            double pseudoDepthWeight, double contactDepthWeight, double camvidPitchDeg,
                            double simSuburbShare, double cutMix, double lovasz, double copyPaste,
-                           boolean contactTrees, boolean relu, long seed, int threads, int evalEvery,
+                           double classUniform, boolean contactTrees, boolean relu, long seed, int threads, int evalEvery,
                            int checkpointEvery) {
         /** The settings of the runs before contact depth and the CamVid pitch existed (weight 0, pitch 2°). */
         public Settings(Path camvid, List<String> splits, String heldOut, long steps, int camvidPerBatch,
@@ -163,7 +168,7 @@ public final class Trainer {
                         double pseudoDepthWeight, long seed, int threads, int evalEvery, int checkpointEvery) {
             this(camvid, splits, heldOut, steps, camvidPerBatch, simPerBatch, cropWidth, cropHeight, learningRate,
                     weightDecay, warmup, scaleMin, scaleMax, colourJitter, classWeightC, pseudoDepthWeight, 0, 2.0,
-                    0, 0, 0, 0, false, false, seed, threads, evalEvery, checkpointEvery);
+                    0, 0, 0, 0, 0, false, false, seed, threads, evalEvery, checkpointEvery);
         }
 
         public Settings {
@@ -175,6 +180,9 @@ public final class Trainer {
             }
             if (!(copyPaste >= 0 && copyPaste <= 1)) {
                 throw new IllegalArgumentException("copy-paste probability " + copyPaste + " must be in 0..1");
+            }
+            if (!(classUniform >= 0 && classUniform <= 1)) {
+                throw new IllegalArgumentException("class-uniform probability " + classUniform + " must be in 0..1");
             }
             if (!(lovasz >= 0 && Double.isFinite(lovasz))) {
                 throw new IllegalArgumentException("Lovász loss weight " + lovasz + " must be >= 0");
@@ -223,6 +231,7 @@ public final class Trainer {
             p.put("cutmix", Double.toString(cutMix));
             p.put("lovasz", Double.toString(lovasz));
             p.put("copy_paste", Double.toString(copyPaste));
+            p.put("class_uniform", Double.toString(classUniform));
             p.put("contact_trees", Boolean.toString(contactTrees));
             p.put("relu", Boolean.toString(relu));
             p.put("seed", Long.toString(seed));
@@ -383,8 +392,24 @@ public final class Trainer {
         return w;
     }
 
+    /**
+     * The start of a window of {@code window} pixels in a scaled frame of {@code scaled}: uniform over the frame
+     * (a frame smaller than the window: uniform padding), or, with a focus coordinate, uniform among the starts
+     * that contain it, clamped to the frame. One random draw either way.
+     */
+    static double windowStart(SplittableRandom random, double scaled, int window, double focus) {
+        double u = random.nextDouble();
+        if (scaled <= window) {
+            return -u * (window - scaled);
+        }
+        if (Double.isNaN(focus)) {
+            return u * (scaled - window);
+        }
+        return Math.max(0, Math.min(scaled - window, focus - u * window));
+    }
+
     /** Frames held in memory at their stored size (CamVid: 480x360), BGR and class ids. */
-    private static final class Frames {
+    static final class Frames {
         final List<String> names = new ArrayList<>();
         final List<byte[]> bgr = new ArrayList<>();
         final List<byte[]> labels = new ArrayList<>();
@@ -413,6 +438,72 @@ public final class Trainer {
 
         int size() {
             return names.size();
+        }
+
+        /**
+         * Class-uniform sampling (Zhu et al., CVPR 2019, after the Cityscapes practice): a class drawn uniformly
+         * among those the frames hold, then uniformly a frame that holds it, then uniformly one of its pixels there.
+         * Rare classes (sign, pedestrian, bicyclist) then fill as many crops as road does, where a uniformly drawn
+         * frame and window meets them in a few per cent of the crops. Allocates nothing.
+         *
+         * @param classes the number of classes (void excluded)
+         * @param pixel   receives the chosen pixel's column and row
+         * @return the chosen frame's index
+         */
+        int classUniformPick(SplittableRandom random, int classes, int[] pixel) {
+            if (framesWithClass == null) {
+                index(classes);
+            }
+            int present = 0;
+            for (int[] frames : framesWithClass) {
+                present += frames.length > 0 ? 1 : 0;
+            }
+            int nth = random.nextInt(present);
+            int cls = 0;
+            while (framesWithClass[cls].length == 0 || nth-- > 0) {
+                cls++;
+            }
+            int[] frames = framesWithClass[cls];
+            int frame = frames[random.nextInt(frames.length)];
+            int k = random.nextInt(pixelsOfClass[frame][cls]);
+            byte[] ids = labels.get(frame);
+            for (int p = 0; p < ids.length; p++) {
+                if ((ids[p] & 0xff) == cls && k-- == 0) {
+                    pixel[0] = p % width;
+                    pixel[1] = p / width;
+                    return frame;
+                }
+            }
+            throw new IllegalStateException("class " + cls + " not found in frame " + names.get(frame));
+        }
+
+        private int[][] framesWithClass;
+        private int[][] pixelsOfClass;
+
+        private void index(int classes) {
+            pixelsOfClass = new int[size()][classes];
+            int[] holding = new int[classes];
+            for (int f = 0; f < size(); f++) {
+                for (byte id : labels.get(f)) {
+                    int c = id & 0xff;
+                    if (c < classes) {
+                        pixelsOfClass[f][c]++;
+                    }
+                }
+                for (int c = 0; c < classes; c++) {
+                    holding[c] += pixelsOfClass[f][c] > 0 ? 1 : 0;
+                }
+            }
+            framesWithClass = new int[classes][];
+            for (int c = 0; c < classes; c++) {
+                framesWithClass[c] = new int[holding[c]];
+                int n = 0;
+                for (int f = 0; f < size(); f++) {
+                    if (pixelsOfClass[f][c] > 0) {
+                        framesWithClass[c][n++] = f;
+                    }
+                }
+            }
         }
     }
 
@@ -604,6 +695,7 @@ public final class Trainer {
             ByteBuffer crop = ByteBuffer.allocateDirect(cropPixels * 3);
             FloatBuffer planes = ByteBuffer.allocateDirect(4 * 3 * cropPixels).order(ByteOrder.nativeOrder())
                     .asFloatBuffer();
+            int[] focus = new int[2];
             CropMix cutMixCrops = (r, from, to) -> cutMix(r, from, to, cw, ch, images, targets, depths, depthWeights);
             CropMix copyPasteCrops = (r, from, to) -> copyPaste(r, from, to, cw, ch, images, targets, depths,
                     depthWeights);
@@ -620,8 +712,15 @@ public final class Trainer {
                         byte[] ids;
                         float[] depth = null;
                         boolean real = b < settings.camvidPerBatch();
+                        boolean focused = false;
                         if (real) {
-                            int i = random.nextInt(train.size());
+                            int i;
+                            if (settings.classUniform() > 0 && random.nextDouble() < settings.classUniform()) {
+                                i = train.classUniformPick(random, classes, focus);
+                                focused = true;
+                            } else {
+                                i = random.nextInt(train.size());
+                            }
                             bgr = train.bgr.get(i);
                             ids = train.labels.get(i);
                             if (contactLabels != null) {
@@ -636,7 +735,8 @@ public final class Trainer {
                         }
                         double zoom = Math.exp(Math.log(settings.scaleMin())
                                 + random.nextDouble() * Math.log(settings.scaleMax() / settings.scaleMin()));
-                        augment.warp(random, zoom, bgr, ids, depth, cropBgr, cropIds, cropDepth);
+                        augment.warp(random, zoom, bgr, ids, depth, cropBgr, cropIds, cropDepth,
+                                focused ? focus : null);
                         if (settings.colourJitter()) {
                             augment.jitter(random, cropBgr);
                         }
@@ -968,13 +1068,18 @@ public final class Trainer {
             size = new Size(cw, ch);
         }
 
-        /** Scales the frame by {@code zoom}, takes a random {@code cw x ch} window (padding outside), maybe flips. */
+        /**
+         * Scales the frame by {@code zoom}, takes a random {@code cw x ch} window (padding outside), maybe flips.
+         *
+         * @param focus null, or a source pixel (column, row) the window must contain: placed uniformly around it, kept
+         *              inside the scaled frame where the frame is larger than the window
+         */
         void warp(SplittableRandom random, double zoom, byte[] bgr, byte[] ids, float[] depth, byte[] outBgr,
-                  byte[] outIds, float[] outDepth) {
+                  byte[] outIds, float[] outDepth, int[] focus) {
             double sw = fw * zoom;
             double sh = fh * zoom;
-            double ox = sw > cw ? random.nextDouble() * (sw - cw) : -random.nextDouble() * (cw - sw);
-            double oy = sh > ch ? random.nextDouble() * (sh - ch) : -random.nextDouble() * (ch - sh);
+            double ox = windowStart(random, sw, cw, focus == null ? Double.NaN : (focus[0] + 0.5) * zoom);
+            double oy = windowStart(random, sh, ch, focus == null ? Double.NaN : (focus[1] + 0.5) * zoom);
             boolean flip = random.nextBoolean();
             scale = zoom;
             offsetY = oy;

@@ -132,7 +132,7 @@ class TrainerTest {
     @Test
     void aFewStepsOnRealCamVidCropsMakeTheLossFall() throws Exception {
         Trainer.Settings s = new Trainer.Settings(camvid(), List.of("train"), "", 40, 3, 1, 96, 64, 0.003, 1e-4,
-                5, 0.5, 2.0, true, 1.10, 0.5, 0.5, 0.5, 0.5, 0.5, 1.0, 0.5, true, false, 5, 2, 1000, 1000);
+                5, 0.5, 2.0, true, 1.10, 0.5, 0.5, 0.5, 0.5, 0.5, 1.0, 0.5, 0.5, true, false, 5, 2, 1000, 1000);
         Trainer.Result r = new Trainer(s, System.err).train(FcnWeights.random(FcnArchitecture.defaults(), 5), null,
                 dir.resolve("m.onnx"));
         assertTrue(r.lastSegLoss() < 0.8 * r.firstSegLoss(), "segmentation loss " + r.firstSegLoss() + " → "
@@ -141,6 +141,67 @@ class TrainerTest {
                 + r.lastDepthLoss());
         assertTrue(Files.size(dir.resolve("m.onnx")) > 1_000_000);
         assertTrue(Files.isRegularFile(dir.resolve("m.ckpt")));
+    }
+
+    @Test
+    void classUniformSamplingDrawsEachPresentClassAlikeAndReturnsOneOfItsPixels() {
+        int w = 8;
+        int h = 4;
+        Trainer.Frames frames = new Trainer.Frames(w, h);
+        byte[] roadWithSign = new byte[w * h];
+        Arrays.fill(roadWithSign, (byte) 3);
+        roadWithSign[2 * w + 5] = 6;
+        byte[] skyOverRoad = new byte[w * h];
+        for (int p = 0; p < skyOverRoad.length; p++) {
+            skyOverRoad[p] = (byte) (p < w * h / 2 ? 0 : 3);
+        }
+        byte[] allVoid = new byte[w * h];
+        Arrays.fill(allVoid, (byte) 11);
+        for (byte[] labels : List.of(roadWithSign, skyOverRoad, allVoid)) {
+            frames.names.add("f" + frames.size());
+            frames.bgr.add(new byte[3 * w * h]);
+            frames.labels.add(labels);
+        }
+        java.util.SplittableRandom random = new java.util.SplittableRandom(1);
+        int[] pixel = new int[2];
+        int[] picks = new int[11];
+        int n = 30000;
+        for (int i = 0; i < n; i++) {
+            int f = frames.classUniformPick(random, 11, pixel);
+            int cls = frames.labels.get(f)[pixel[1] * w + pixel[0]];
+            picks[cls]++;
+            if (cls == 6) {
+                assertEquals(0, f);
+                assertArrayEquals(new int[] {5, 2}, pixel);
+            }
+            assertTrue(cls == 0 || cls == 3 || cls == 6, "picked class " + cls);
+        }
+        // three classes present (sky, road, sign): a third each, however few pixels the sign has
+        for (int cls : new int[] {0, 3, 6}) {
+            assertEquals(n / 3.0, picks[cls], 0.03 * n, "class " + cls + ": " + Arrays.toString(picks));
+        }
+    }
+
+    @Test
+    void aFocusedWindowHoldsItsPixelInsideTheFrameAndAnUnfocusedOneIsTheUniformDrawAsBefore() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(3);
+        for (int i = 0; i < 10000; i++) {
+            double scaled = 100 + random.nextDouble() * 900;
+            int window = 320;
+            double focus = random.nextDouble() * scaled;
+            double start = Trainer.windowStart(random, scaled, window, focus);
+            if (scaled > window) {
+                assertTrue(start >= 0 && start <= scaled - window, start + " outside the frame of " + scaled);
+                assertTrue(focus >= start && focus < start + window, focus + " not in [" + start + ", +320)");
+            } else {
+                assertTrue(start <= 0 && start >= scaled - window, "padding " + start);
+            }
+        }
+        // no focus: one draw, the rule every run before class-uniform sampling used (their data order unchanged)
+        assertEquals(new java.util.SplittableRandom(5).nextDouble() * (600 - 320),
+                Trainer.windowStart(new java.util.SplittableRandom(5), 600, 320, Double.NaN));
+        assertEquals(-new java.util.SplittableRandom(5).nextDouble() * (320 - 240),
+                Trainer.windowStart(new java.util.SplittableRandom(5), 240, 320, Double.NaN));
     }
 
     /**
@@ -353,7 +414,7 @@ class TrainerTest {
     @Test
     void aReluRunHoldsEverySlopeAtZeroWhileTheRestTrains() throws Exception {
         Trainer.Settings relu = new Trainer.Settings(dir0(), List.of(), "", 3, 0, 2, 64, 48, 0.003, 1e-4, 2, 0.5, 2.0,
-                true, 1.10, 0.5, 0, 2.0, 0, 0, 0, 0, false, true, 7, 1, 1000, 2);
+                true, 1.10, 0.5, 0, 2.0, 0, 0, 0, 0, 0, false, true, 7, 1, 1000, 2);
         FcnWeights start = FcnWeights.random(FcnArchitecture.defaults(), 3);
         Path out = dir.resolve("relu/m.onnx");
         Trainer.Result r = new Trainer(relu, System.err).train(start, null, out);
