@@ -259,10 +259,12 @@ def load_bundle(bundle, held_out, device, log):
     def plain(xs):
         return torch.from_numpy(np.stack(xs)).to(device)
 
+    ids = plain(train_ids)
     data = {
         "meta": meta,
-        "train_img": images(train_img), "train_ids": plain(train_ids),
+        "train_img": images(train_img), "train_ids": ids,
         "train_contact": plain(train_contact) if contact else None,
+        "frames_with_class": torch.stack([(ids == k).flatten(1).any(1) for k in range(len(meta["classes"]))], 1),
         "held_img": images(held_img) if held_img else None, "held_ids": plain(held_ids) if held_ids else None,
         "sim_img": images(sim_img) if sim_img else None, "sim_ids": plain(sim_ids) if sim_ids else None,
         "sim_depth": plain(sim_depth) if sim_depth else None,
@@ -296,8 +298,11 @@ def make_batch(data, step, args, device, max_depth, classes):
     cw, ch = args.crop_w, args.crop_h
     H, W = data["train_img"].shape[2], data["train_img"].shape[3]
     parts_img, parts_ids, parts_depth, real = [], [], [], []
+    focused = None
     if nc:
         i = torch.randint(0, data["train_img"].shape[0], (nc,), generator=g, device=device)
+        if args.class_uniform > 0:
+            i, focused, fx, fy = class_uniform(data, i, args.class_uniform, g, classes)
         parts_img.append(data["train_img"][i])
         parts_ids.append(data["train_ids"][i])
         parts_depth.append(data["train_contact"][i] if args.contact_depth_weight > 0
@@ -320,6 +325,13 @@ def make_batch(data, step, args, device, max_depth, classes):
     sw, sh = W * zoom, H * zoom
     ox = torch.where(sw > cw, u[:, 1] * (sw - cw), -u[:, 1] * (cw - sw))
     oy = torch.where(sh > ch, u[:, 2] * (sh - ch), -u[:, 2] * (ch - sh))
+    if focused is not None:
+        # class-uniform crops: the window over the chosen pixel, inside the zoomed frame (Trainer.windowStart)
+        pad = torch.zeros(b - nc, device=device)
+        hit = torch.cat([focused, pad.bool()])
+        fx, fy = torch.cat([fx, pad]) * zoom, torch.cat([fy, pad]) * zoom
+        ox = torch.where(hit & (sw > cw), torch.minimum((fx - u[:, 1] * cw).clamp(min=0), sw - cw), ox)
+        oy = torch.where(hit & (sh > ch), torch.minimum((fy - u[:, 2] * ch).clamp(min=0), sh - ch), oy)
     flip = u[:, 3] < 0.5
     xs = torch.arange(cw, device=device, dtype=torch.float32).view(1, 1, cw).expand(b, ch, cw)
     ys = torch.arange(ch, device=device, dtype=torch.float32).view(1, ch, 1).expand(b, ch, cw)
@@ -402,7 +414,24 @@ def score(net, data, classes, size_hw, log, step, held_out):
 # ---- training --------------------------------------------------------------------------------------------------------
 
 # settings added after the first checkpoints, with the value such a checkpoint was trained with (as Trainer's)
-ADDED_SETTINGS = {"lovasz": "0.0", "contact_trees": "false", "relu": "false"}
+def class_uniform(data, i, p, g, classes):
+    """Class-uniform sampling (roadseg train --class-uniform): with probability p a real crop's frame is chosen by
+    drawing a class uniformly among those the training frames hold, then a frame that holds it, then one of its
+    pixels, which the crop's window is placed over. Returns the frame indices, which crops are focused, and the
+    chosen pixels' columns and rows."""
+    n, device = i.shape[0], i.device
+    holds = data["frames_with_class"]                                   # [frames, classes] bool
+    present = holds.any(0).nonzero().flatten()
+    chosen = torch.rand(n, generator=g, device=device) < p
+    cls = present[torch.randint(0, present.numel(), (n,), generator=g, device=device)]
+    frame = torch.multinomial(holds[:, cls].T.float(), 1, generator=g).flatten()
+    ids = data["train_ids"][frame]
+    pixel = torch.multinomial((ids == cls.view(n, 1, 1)).flatten(1).float(), 1, generator=g).flatten()
+    width = ids.shape[2]
+    return torch.where(chosen, frame, i), chosen, (pixel % width).float(), (pixel // width).float()
+
+
+ADDED_SETTINGS = {"lovasz": "0.0", "contact_trees": "false", "relu": "false", "class_uniform": "0.0"}
 
 
 def settings_properties(args, steps):
@@ -417,7 +446,8 @@ def settings_properties(args, steps):
         "contact_depth_weight": java_double(args.contact_depth_weight),
         "camvid_pitch_deg": java_double(args.camvid_pitch),
         "contact_trees": "true" if args.contact_depth_weight > 0 and args.contact_trees else "false",
-        "lovasz": java_double(args.lovasz), "relu": "true" if args.relu else "false", "seed": str(args.seed),
+        "lovasz": java_double(args.lovasz), "relu": "true" if args.relu else "false",
+        "class_uniform": java_double(args.class_uniform), "seed": str(args.seed),
     }
 
 
@@ -698,6 +728,9 @@ def main(argv=None):
                     help="weight of the Lovász-softmax loss (roadseg train --lovasz)")
     ap.add_argument("--relu", action="store_true",
                     help="hold every PReLU slope at 0: a ReLU network (roadseg train --relu; engines/roadseg.md)")
+    ap.add_argument("--class-uniform", type=float, default=0.0,
+                    help="probability that a real crop is placed by class-uniform sampling (roadseg train "
+                         "--class-uniform)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--eval-every", type=int, default=1000)
     ap.add_argument("--log-every", type=int, default=100)
@@ -726,6 +759,8 @@ def main(argv=None):
         if args.crop_w % 16 or args.crop_h % 16:
             raise ValueError(f"--crop {args.crop}: width and height must be multiples of 16")
         args.scale_min, args.scale_max = (float(v) for v in args.scale.split(".."))
+        if not (0 <= args.class_uniform <= 1):
+            raise ValueError(f"--class-uniform {args.class_uniform}: must be in 0..1")
         if not (args.contact_depth_weight >= 0):
             raise ValueError(f"--contact-depth-weight {args.contact_depth_weight}: must be >= 0")
         if args.held_out == "none":

@@ -961,13 +961,15 @@ public final class Trainer {
         double suburb = Double.parseDouble(properties.getOrDefault("sim_suburb_share", "0"));
         double lovasz = Double.parseDouble(properties.getOrDefault("lovasz", "0"));
         double copyPaste = Double.parseDouble(properties.getOrDefault("copy_paste", "0"));
+        double classUniform = Double.parseDouble(properties.getOrDefault("class_uniform", "0"));
         Map<String, String> metadata = ModelContract.metadata(architecture, ModelContract.CAMVID_CLASSES,
                 CAMVID_CAMERA.fx() * architecture.inputWidth() / CAMVID_CAMERA.width(),
                 String.format(Locale.ROOT, "trained by %s: step %s of %s, %s CamVid + %s synthetic %s crops per batch,"
-                                + " seed %s%s%s", trainer.isEmpty() ? "roadseg train" : trainer, get.apply("step"),
+                                + " seed %s%s%s%s", trainer.isEmpty() ? "roadseg train" : trainer, get.apply("step"),
                         get.apply("steps"), get.apply("camvid_per_batch"), get.apply("sim_per_batch"),
                         get.apply("crop"), get.apply("seed"),
                         copyPaste > 0 ? ", copy-paste " + copyPaste : "",
+                        classUniform > 0 ? ", class-uniform crops " + classUniform : "",
                         lovasz > 0 ? ", loss cross-entropy + " + lovasz + " * Lovasz-softmax" : "")
                         + (Boolean.parseBoolean(properties.getOrDefault("relu", "false"))
                         ? ", ReLU (PReLU slopes held at 0)" : ""));

@@ -148,7 +148,7 @@ class GpuTrainScriptTest {
 
     /**
      * A bundle of a few real CamVid frames and synthetic samples; two steps on the CPU straight equal one step, a
-     * stop, and a resumed step; the checkpoint exports through {@code export-model --from} with its provenance; a
+     * stop, and a resumed step (class-uniform crops included); the checkpoint exports through {@code export-model --from} with its provenance; a
      * network variant of other widths trains from the same bundle and exports with them.
      */
     @Test
@@ -177,7 +177,7 @@ class GpuTrainScriptTest {
 
         String[] common = {python, SCRIPT.toString(), "--bundle", bundle.toString(), "--splits", "train",
                 "--steps", "2", "--warmup", "1", "--camvid-batch", "2", "--sim-batch", "1", "--crop", "64x48",
-                "--eval-every", "100", "--log-every", "1", "--lovasz", "1", "--contact-depth-weight", "0.5", "--cpu"};
+                "--eval-every", "100", "--log-every", "1", "--lovasz", "1", "--contact-depth-weight", "0.5", "--class-uniform", "0.5", "--cpu"};
         Path straight = dir.resolve("straight.ckpt");
         Path resumed = dir.resolve("resumed.ckpt");
         run(concat(common, "--out", straight.toString()));
@@ -203,6 +203,7 @@ class GpuTrainScriptTest {
             assertArrayEquals(a.tensors().get(name).values(), lateDone.tensors().get(name).values(), 1e-6f, name);
         }
         assertEquals("1.0", a.properties().get("lovasz"));
+        assertEquals("0.5", a.properties().get("class_uniform"));
         assertEquals("0.5", a.properties().get("contact_depth_weight"));
         assertEquals("0.5", a.properties().get("camvid_pitch_deg"));
         assertEquals("true", a.properties().get("contact_trees"));
@@ -253,7 +254,8 @@ class GpuTrainScriptTest {
         Map<String, String> meta = model.metadata();
         assertTrue(meta.get(ModelContract.WEIGHTS).startsWith("trained by scripts/gpu_train.py"), meta.toString());
         assertTrue(meta.get(ModelContract.WEIGHTS).endsWith(
-                "seed 1, loss cross-entropy + 1.0 * Lovasz-softmax, logit-adjusted (tau 0.50)"), meta.toString());
+                "seed 1, class-uniform crops 0.5, loss cross-entropy + 1.0 * Lovasz-softmax, logit-adjusted (tau 0.50)"),
+                meta.toString());
         assertTrue(meta.get(ModelContract.TRAINING_DATA).contains("without sequence 0006R0"), meta.toString());
         assertTrue(meta.get(ModelContract.HELD_OUT).startsWith("CamVid sequence 0006R0, mIoU"), meta.toString());
         assertEquals(a.properties().get("class_weights"), meta.get(ModelContract.CLASS_WEIGHTS));
