@@ -413,7 +413,6 @@ def score(net, data, classes, size_hw, log, step, held_out):
 
 # ---- training --------------------------------------------------------------------------------------------------------
 
-# settings added after the first checkpoints, with the value such a checkpoint was trained with (as Trainer's)
 def class_uniform(data, i, p, g, classes):
     """Class-uniform sampling (roadseg train --class-uniform): with probability p a real crop's frame is chosen by
     drawing a class uniformly among those the training frames hold, then a frame that holds it, then one of its
@@ -431,6 +430,7 @@ def class_uniform(data, i, p, g, classes):
     return torch.where(chosen, frame, i), chosen, (pixel % width).float(), (pixel // width).float()
 
 
+# settings added after the first checkpoints, with the value such a checkpoint was trained with (as Trainer's)
 ADDED_SETTINGS = {"lovasz": "0.0", "contact_trees": "false", "relu": "false", "class_uniform": "0.0"}
 
 

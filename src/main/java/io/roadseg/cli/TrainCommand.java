@@ -188,9 +188,8 @@ final class TrainCommand implements Callable<Integer> {
                 || !(lovasz >= 0 && Double.isFinite(lovasz))) {
             throw new UsageError("train: --lr and --class-weight-c - 1 must be > 0, --contact-depth-weight and "
                     + "--lovasz >= 0, "
-                    + "--camvid-pitch within ±45°, --sim-suburb, --cutmix, --copy-paste and --class-uniform in 0..1, --threads, "
-                    + "--eval-every and --checkpoint-every >= 1, batches >= 0 "
-                    + "with at least one crop");
+                    + "--camvid-pitch within ±45°, --sim-suburb, --cutmix, --copy-paste and --class-uniform in 0..1, "
+                    + "--threads, --eval-every and --checkpoint-every >= 1, batches >= 0 with at least one crop");
         }
         FcnArchitecture architecture;
         try {
@@ -212,9 +211,8 @@ final class TrainCommand implements Callable<Integer> {
         String heldOut = "none".equals(holdOut) ? "" : holdOut;
         Trainer.Settings settings = new Trainer.Settings(root, data.splits, heldOut, steps, camvidBatch, simBatch, w, h,
                 lr, weightDecay, warmup, scaleMin, scaleMax, !noJitter, classWeightC, pseudoDepthWeight,
-                contactDepthWeight, camvidPitch, simSuburb, cutMix, lovasz, copyPaste, classUniform, contactTrees, relu, seed,
-                threads,
-                evalEvery, checkpointEvery);
+                contactDepthWeight, camvidPitch, simSuburb, cutMix, lovasz, copyPaste, classUniform, contactTrees, relu,
+                seed, threads, evalEvery, checkpointEvery);
         TrainingCheckpoint checkpoint = null;
         try {
             FcnWeights start = null;

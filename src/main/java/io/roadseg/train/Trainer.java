@@ -159,8 +159,8 @@ public final class Trainer {
                            long warmup, double scaleMin, double scaleMax, boolean colourJitter, double classWeightC,
                            double pseudoDepthWeight, double contactDepthWeight, double camvidPitchDeg,
                            double simSuburbShare, double cutMix, double lovasz, double copyPaste,
-                           double classUniform, boolean contactTrees, boolean relu, long seed, int threads, int evalEvery,
-                           int checkpointEvery) {
+                           double classUniform, boolean contactTrees, boolean relu, long seed, int threads,
+                           int evalEvery, int checkpointEvery) {
         /** The settings of the runs before contact depth and the CamVid pitch existed (weight 0, pitch 2°). */
         public Settings(Path camvid, List<String> splits, String heldOut, long steps, int camvidPerBatch,
                         int simPerBatch, int cropWidth, int cropHeight, double learningRate, double weightDecay,
@@ -415,6 +415,9 @@ public final class Trainer {
         final List<byte[]> labels = new ArrayList<>();
         final int width;
         final int height;
+        /** For {@link #classUniformPick}: per class, the frames that hold it; per frame and class, its pixels. */
+        private int[][] framesWithClass;
+        private int[][] pixelsOfClass;
 
         Frames(int width, int height) {
             this.width = width;
@@ -477,9 +480,7 @@ public final class Trainer {
             throw new IllegalStateException("class " + cls + " not found in frame " + names.get(frame));
         }
 
-        private int[][] framesWithClass;
-        private int[][] pixelsOfClass;
-
+        /** Built by the first {@link #classUniformPick}, over the frames then loaded. */
         private void index(int classes) {
             pixelsOfClass = new int[size()][classes];
             int[] holding = new int[classes];
