@@ -49,11 +49,7 @@ public final class OnnxWeightsReader {
             FcnWeights.Tensor t = tensors.get(p.name());
             if (t == null && p.name().endsWith(FcnLayer.PRelu.SLOPE_SUFFIX)) {
                 // OnnxModelWriter writes a PReLU whose slopes are all 0 as a Relu node, without its slopes
-                int size = 1;
-                for (int d : p.shape()) {
-                    size *= d;
-                }
-                t = new FcnWeights.Tensor(p.shape().clone(), new float[size]);
+                t = new FcnWeights.Tensor(p.shape(), new float[p.size()]);
             }
             if (t != null) {
                 parameters.put(p.name(), t);

@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 
 import static org.bytedeco.opencv.global.opencv_core.BORDER_CONSTANT;
 import static org.bytedeco.opencv.global.opencv_core.CV_32FC1;
@@ -415,7 +416,11 @@ public final class Trainer {
         final List<byte[]> labels = new ArrayList<>();
         final int width;
         final int height;
-        /** For {@link #classUniformPick}: per class, the frames that hold it; per frame and class, its pixels. */
+        /**
+         * For {@link #classUniformPick}: the classes some frame holds; per class, the frames that hold it; per frame
+         * and class, its pixels.
+         */
+        private int[] presentClasses;
         private int[][] framesWithClass;
         private int[][] pixelsOfClass;
 
@@ -457,15 +462,7 @@ public final class Trainer {
             if (framesWithClass == null) {
                 index(classes);
             }
-            int present = 0;
-            for (int[] frames : framesWithClass) {
-                present += frames.length > 0 ? 1 : 0;
-            }
-            int nth = random.nextInt(present);
-            int cls = 0;
-            while (framesWithClass[cls].length == 0 || nth-- > 0) {
-                cls++;
-            }
+            int cls = presentClasses[random.nextInt(presentClasses.length)];
             int[] frames = framesWithClass[cls];
             int frame = frames[random.nextInt(frames.length)];
             int k = random.nextInt(pixelsOfClass[frame][cls]);
@@ -495,6 +492,7 @@ public final class Trainer {
                     holding[c] += pixelsOfClass[f][c] > 0 ? 1 : 0;
                 }
             }
+            presentClasses = IntStream.range(0, classes).filter(c -> holding[c] > 0).toArray();
             framesWithClass = new int[classes][];
             for (int c = 0; c < classes; c++) {
                 framesWithClass[c] = new int[holding[c]];

@@ -148,8 +148,9 @@ class GpuTrainScriptTest {
 
     /**
      * A bundle of a few real CamVid frames and synthetic samples; two steps on the CPU straight equal one step, a
-     * stop, and a resumed step (class-uniform crops included); the checkpoint exports through {@code export-model --from} with its provenance; a
-     * network variant of other widths trains from the same bundle and exports with them.
+     * stop, and a resumed step (class-uniform crops included); the checkpoint exports through
+     * {@code export-model --from} with its provenance; a network variant of other widths trains from the same bundle
+     * and exports with them.
      */
     @Test
     void bundleTrainsResumesExactlyAndExportsThroughExportModel() throws Exception {
@@ -177,7 +178,8 @@ class GpuTrainScriptTest {
 
         String[] common = {python, SCRIPT.toString(), "--bundle", bundle.toString(), "--splits", "train",
                 "--steps", "2", "--warmup", "1", "--camvid-batch", "2", "--sim-batch", "1", "--crop", "64x48",
-                "--eval-every", "100", "--log-every", "1", "--lovasz", "1", "--contact-depth-weight", "0.5", "--class-uniform", "0.5", "--cpu"};
+                "--eval-every", "100", "--log-every", "1", "--lovasz", "1", "--contact-depth-weight", "0.5",
+                "--class-uniform", "0.5", "--cpu"};
         Path straight = dir.resolve("straight.ckpt");
         Path resumed = dir.resolve("resumed.ckpt");
         run(concat(common, "--out", straight.toString()));
