@@ -5,6 +5,7 @@
 #   BASELINE_DIR: the OUT_DIR of an earlier run of this script (e.g. the shipped model's); the figures are then
 #   compared with 'roadseg compare --gate' (real depth scene by scene, with paired bootstrap intervals) into
 #   OUT_DIR/compare.txt, and the script exits 3 when the candidate fails the depth parts of the model card's ship rule
+#   INPUT_SIZE (environment): the --input-size of every evaluation (default auto; e.g. auto:640x480)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 model="${1:-engines/roadseg.onnx}"
@@ -17,7 +18,8 @@ fi
 data="${ROADSEG_DATA:-../shared/data}"
 held_out="${HELD_OUT:-0006R0}"
 mkdir -p "$out"
-rs() { ./roadseg "$@"; }
+size="${INPUT_SIZE:-auto}"
+rs() { if [[ "$1" == eval ]]; then ./roadseg "$@" --input-size "$size"; else ./roadseg "$@"; fi; }
 echo "== CamVid sequence $held_out: held out by the runs that chose the recipe (roadseg.held_out in the model's metadata says whether this one saw it)"
 rs eval --camvid "$data/camvid" --split train --sequence "$held_out" --model "$model" --json "$out/held-out.json" \
   | tee "$out/held-out.txt"

@@ -67,7 +67,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-m", "--model"}, defaultValue = RunCommand.DEFAULT_MODEL, description = "ONNX model.")
     Path model;
 
-    @Option(names = "--input-size", paramLabel = "auto|model|WxH", defaultValue = "auto",
+    @Option(names = "--input-size", paramLabel = "auto|auto:WxH|model|WxH", defaultValue = "auto",
             description = "Network input size, as for run (default: ${DEFAULT-VALUE}: the source's aspect).")
     String inputSize;
 

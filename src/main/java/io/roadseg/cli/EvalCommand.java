@@ -18,7 +18,6 @@ import io.roadseg.preprocess.Preprocessor;
 import io.roadseg.stats.StatsReport;
 import io.roadseg.train.LabelledFolder;
 import org.bytedeco.opencv.opencv_core.Mat;
-import org.bytedeco.opencv.opencv_core.Size;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -30,12 +29,12 @@ import java.util.concurrent.Callable;
 
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
-import static org.bytedeco.opencv.global.opencv_imgproc.INTER_NEAREST;
-import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 
 /**
  * {@code roadseg eval}: the exported ONNX model through the same CPU engine and preprocessing the pipeline uses,
- * over a labelled set, scored at the model's input size (labels resized nearest-neighbour).
+ * over a labelled set. CamVid is scored at its labels' own resolution (the class map resized to them
+ * nearest-neighbour, as {@code run}'s overlay is), so figures at different input sizes compare; a drive at the
+ * network's input size.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Per-class IoU, mean IoU, pixel accuracy (and depth AbsRel, RMSE, δ<1.25 where the data has "
@@ -74,7 +73,7 @@ final class EvalCommand implements Callable<Integer> {
             description = "Only CamVid frames whose names start with PREFIX (a sequence, e.g. 0006R0).")
     String sequence;
 
-    @Option(names = "--input-size", paramLabel = "auto|model|WxH", defaultValue = "auto",
+    @Option(names = "--input-size", paramLabel = "auto|auto:WxH|model|WxH", defaultValue = "auto",
             description = "Network input size (default: ${DEFAULT-VALUE}: each image's own aspect).")
     String inputSize;
 
@@ -178,26 +177,28 @@ final class EvalCommand implements Callable<Integer> {
             SegmentationScore seg = new SegmentationScore(m.classCount());
             DepthScore depth = new DepthScore();
             try (Mat small = new Mat(h, w, CV_8UC3);
-                 Mat predicted = new Mat(h, w, CV_8UC1);
-                 Mat truth = new Mat(h, w, CV_8UC1);
-                 Size size = new Size(w, h)) {
+                 Mat predicted = new Mat(h, w, CV_8UC1)) {
                 ByteBuffer smallView = small.data().capacity(3L * w * h).asByteBuffer();
                 ByteBuffer predictedView = predicted.data().capacity((long) w * h).asByteBuffer();
-                ByteBuffer truthView = truth.data().capacity((long) w * h).asByteBuffer();
                 int n = 0;
+                String scoredAt = w + "x" + h;
                 if (data.camvid != null) {
-                    LabelledFolder folder = LabelledFolder.camvid(data.camvid, split);
-                    for (int i = 0; i < folder.size() && (limit <= 0 || n < limit); i++) {
-                        if (sequence != null && !folder.name(i).startsWith(sequence)) {
-                            continue;
+                    // scored at the labels' own resolution (the benchmark's), whatever size the network runs at:
+                    // the class map is brought up or down to the labels nearest-neighbour, as the overlay of run is
+                    try (Mat atLabels = new Mat()) {
+                        LabelledFolder folder = LabelledFolder.camvid(data.camvid, split);
+                        for (int i = 0; i < folder.size() && (limit <= 0 || n < limit); i++) {
+                            if (sequence != null && !folder.name(i).startsWith(sequence)) {
+                                continue;
+                            }
+                            try (LabelledFolder.Sample s = folder.read(i)) {
+                                pre.resizeToModel(s.image(), small);
+                                infer(inference, pre, binding, smallView, predictedView);
+                                DriveEvaluator.scoreAtLabels(seg, predicted, s.labels(), atLabels);
+                                scoredAt = s.labels().cols() + "x" + s.labels().rows();
+                            }
+                            n++;
                         }
-                        try (LabelledFolder.Sample s = folder.read(i)) {
-                            pre.resizeToModel(s.image(), small);
-                            resize(s.labels(), truth, size, 0, 0, INTER_NEAREST);
-                        }
-                        infer(inference, pre, binding, smallView, predictedView);
-                        seg.add(predictedView, truthView, w * h);
-                        n++;
                     }
                 } else {
                     try (DriveEvaluator evaluator = new DriveEvaluator(inference)) {
@@ -214,9 +215,9 @@ final class EvalCommand implements Callable<Integer> {
                     throw new UserError("data " + (data.camvid != null ? data.camvid.resolve(split) : data.drive)
                             + ": no samples" + (sequence != null ? " of sequence " + sequence : ""));
                 }
-                System.out.printf(Locale.ROOT, "eval %s on %s%s: %d samples at %dx%d%n", model,
-                        data.camvid != null ? data.camvid.resolve(split) : data.drive,
-                        sequence != null ? " (sequence " + sequence + ")" : "", n, w, h);
+                System.out.printf(Locale.ROOT, "eval %s on %s%s: %d samples, network at %dx%d, scored at %s%n",
+                        model, data.camvid != null ? data.camvid.resolve(split) : data.drive,
+                        sequence != null ? " (sequence " + sequence + ")" : "", n, w, h, scoredAt);
                 System.out.print(AccuracyReport.table(m.classNames(), seg, depth.pixels() > 0 ? depth : null));
                 if (json != null) {
                     String text = AccuracyReport.json(m.classNames(), seg, depth.pixels() > 0 ? depth : null) + "\n";

@@ -10,7 +10,11 @@ import io.roadseg.model.ModelContract;
 import java.nio.file.Path;
 import java.util.function.Consumer;
 
-/** The {@code --input-size auto|model|WxH} option of the commands that open a model. Stateless. */
+/**
+ * The {@code --input-size auto|auto:WxH|model|WxH} option of the commands that open a model. {@code auto} fits the
+ * source's aspect at the model's pixel count (its metadata's size), {@code auto:WxH} at the pixel count of WxH (a
+ * larger input for thin and far objects, at a proportional cost per frame). Stateless.
+ */
 final class InputSizeOption {
     private InputSizeOption() {
     }
@@ -25,8 +29,9 @@ final class InputSizeOption {
     }
 
     /**
-     * Once the source is open: with {@code auto} and a fully convolutional model, the engine is reopened at the
-     * {@link InputSize#forSource size fitted} to the source's frames when that differs from the one it has.
+     * Once the source is open: with {@code auto} or {@code auto:WxH} and a fully convolutional model, the engine is
+     * reopened at the {@link InputSize#forSource size fitted} to the source's frames when that differs from the one
+     * it has.
      *
      * @return the engine to use (the same one, or a new one with the old one closed)
      */
@@ -35,11 +40,12 @@ final class InputSizeOption {
                                        Consumer<String> log) throws Exception {
         ModelInfo m = opened.model();
         String stride = m.metadata().get(ModelContract.INPUT_STRIDE);
-        if (!"auto".equals(value) || stride == null || sourceWidth <= 0 || sourceHeight <= 0) {
+        if (!value.startsWith("auto") || stride == null || sourceWidth <= 0 || sourceHeight <= 0) {
             return opened;
         }
-        InputSize fitted = InputSize.forSource(sourceWidth, sourceHeight,
-                new InputSize(m.inputWidth(), m.inputHeight()), Integer.parseInt(stride.trim()));
+        InputSize asked = apply(value, options, 0, 0).budget();
+        InputSize budget = asked != null ? asked : new InputSize(m.inputWidth(), m.inputHeight());
+        InputSize fitted = InputSize.forSource(sourceWidth, sourceHeight, budget, Integer.parseInt(stride.trim()));
         if (fitted.width() == m.inputWidth() && fitted.height() == m.inputHeight()) {
             return opened;
         }
@@ -48,7 +54,8 @@ final class InputSizeOption {
     }
 
     /**
-     * @param value        {@code auto} (fit the source's aspect), {@code model} (the metadata's size) or {@code WxH}
+     * @param value        {@code auto} (fit the source's aspect), {@code auto:WxH} (the same at WxH's pixel count),
+     *                     {@code model} (the metadata's size) or {@code WxH}
      * @param sourceWidth  the source's frame width, or 0 when unknown
      * @param sourceHeight the source's frame height, or 0 when unknown
      * @throws UsageError when the value is none of these
@@ -62,10 +69,19 @@ final class InputSizeOption {
         if ("model".equals(value)) {
             return options;
         }
+        boolean fit = value.startsWith("auto:");
+        InputSize size;
         try {
-            return options.withInputSize(InputSize.parse(value, 1));
+            size = InputSize.parse(fit ? value.substring(5) : value, 1);
         } catch (IllegalArgumentException e) {
-            throw new UsageError("--input-size " + value + ": expected auto, model or WIDTHxHEIGHT (e.g. 544x304)");
+            throw new UsageError("--input-size " + value + ": expected auto, auto:WIDTHxHEIGHT, model or "
+                    + "WIDTHxHEIGHT (e.g. 544x304)");
         }
+        if (!fit) {
+            return options.withInputSize(size);
+        }
+        EngineOptions budgeted = options.withBudget(size);
+        return sourceWidth > 0 && sourceHeight > 0
+                ? budgeted.withSourceSize(new InputSize(sourceWidth, sourceHeight)) : budgeted;
     }
 }

@@ -115,9 +115,11 @@ final class RunCommand implements Callable<Integer> {
             description = "ONNX model (default: ${DEFAULT-VALUE}).")
     Path model;
 
-    @Option(names = "--input-size", paramLabel = "auto|model|WxH", defaultValue = "auto",
+    @Option(names = "--input-size", paramLabel = "auto|auto:WxH|model|WxH", defaultValue = "auto",
             description = "Network input size: auto = the source's aspect at the model's trained pixel count "
-                    + "(e.g. 544x304 for 16:9), model = the size in the model's metadata, or WxH (multiples of 16).")
+                    + "(e.g. 544x304 for 16:9), auto:WxH = the source's aspect at WxH's pixel count (e.g. "
+                    + "auto:640x480: finer, slower), model = the size in the model's metadata, or WxH (multiples "
+                    + "of 16).")
     String inputSize;
 
     @Option(names = "--video-size", paramLabel = "model|source|WxH", defaultValue = "model",
@@ -300,7 +302,7 @@ final class RunCommand implements Callable<Integer> {
             if (ring != null) {
                 config = config.withRingSize(ring);
             }
-            config = config.withHud(!noHud).withDepthScale(depthScale(inference.model(), info, err))
+            config = config.withHud(!noHud).withDepthScale(depthScale(inference.model(), src, err))
                     .withGroundPlane(groundPlane(inference.model(), err));
             List<FrameSink> sinks = new ArrayList<>();
             VideoWriter video = null;
@@ -496,16 +498,17 @@ final class RunCommand implements Callable<Integer> {
 
     /** The ROS messages of each frame's results, for the MCAP and Foxglove outputs (one encoder per output). */
     private ResultMessages resultMessages(ModelInfo model, FrameSource src) throws Exception {
-        return new ResultMessages(model.inputWidth(), model.inputHeight(), intrinsics(model),
+        return new ResultMessages(model.inputWidth(), model.inputHeight(), intrinsics(model, src),
                 src.frameId().isEmpty() ? "camera" : src.frameId(), model.classNames());
     }
 
     /**
      * Intrinsics of the class-id and depth maps for MCAP's CameraInfo: the {@code --calib} camera brought to the
-     * model's input size, else the focal length the model was trained at with the principal point at the centre
-     * (zeros, ROS's "uncalibrated", when the model does not say).
+     * model's input size, else the source's own camera (a synthetic drive's, square pixels: the camera its depth was
+     * {@link #depthScale scaled} for), else the focal length the model was trained at, with the principal point at
+     * the centre (zeros, ROS's "uncalibrated", when the model does not say).
      */
-    private ResultMessages.Intrinsics intrinsics(ModelInfo model) throws Exception {
+    private ResultMessages.Intrinsics intrinsics(ModelInfo model, FrameSource src) throws Exception {
         int w = model.inputWidth();
         int h = model.inputHeight();
         if (calib != null) {
@@ -523,6 +526,11 @@ final class RunCommand implements Callable<Integer> {
         }
         if (Double.isNaN(model.focalPx())) {
             return new ResultMessages.Intrinsics(0, 0, 0, 0);
+        }
+        double fx = src.groundTruthFocalPx();
+        if (!Double.isNaN(fx)) {
+            return new ResultMessages.Intrinsics(fx * w / src.info().width(), fx * h / src.info().height(),
+                    (w - 1) / 2.0, (h - 1) / 2.0);
         }
         return new ResultMessages.Intrinsics(model.focalPx(), model.focalPx(), (w - 1) / 2.0, (h - 1) / 2.0);
     }
@@ -584,11 +592,24 @@ final class RunCommand implements Callable<Integer> {
 
     /**
      * Depth scale for the camera given with {@code --calib}: its focal length, brought to the model's input width,
-     * over the focal length the model was trained for (metadata {@code roadseg.focal_px}); 1 without {@code --calib}.
+     * over the focal length the model was trained for (metadata {@code roadseg.focal_px}). Without {@code --calib},
+     * the same rule for a source that knows its own camera (a synthetic drive, a recording of one), so its depth and
+     * live accuracy hold at any {@code --input-size}; else 1.
      */
-    private double depthScale(ModelInfo model, SourceInfo source, PrintStream err) throws Exception {
+    private double depthScale(ModelInfo model, FrameSource src, PrintStream err) throws Exception {
+        SourceInfo source = src.info();
         if (calib == null) {
-            return 1.0;
+            double fx = src.groundTruthFocalPx();
+            if (Double.isNaN(fx) || Double.isNaN(model.focalPx())) {
+                return 1.0;
+            }
+            double scale = fx * model.inputWidth() / source.width() / model.focalPx();
+            if (Math.abs(scale - 1) > 1e-6) {
+                err.printf(java.util.Locale.ROOT, "depth scaled by %.4f: the source's own camera, focal %.1f px at "
+                        + "the model's %d px width, model trained at %.1f px%n", scale,
+                        fx * model.inputWidth() / source.width(), model.inputWidth(), model.focalPx());
+            }
+            return scale;
         }
         CameraCalibration camera;
         try {

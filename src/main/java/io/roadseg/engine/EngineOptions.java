@@ -8,8 +8,10 @@ package io.roadseg.engine;
  *                   decide; a model with a fixed input size refuses any other
  * @param sourceSize the camera's frame size: a fully convolutional model then runs at
  *                   {@link InputSize#forSource its aspect}; null (and no {@code inputSize}) for the model's own size
+ * @param budget     the size whose pixel count an input fitted to {@code sourceSize} keeps, and the size run at
+ *                   when the source is unknown; null for the model's own size (its metadata's)
  */
-public record EngineOptions(int threads, InputSize inputSize, InputSize sourceSize) {
+public record EngineOptions(int threads, InputSize inputSize, InputSize sourceSize, InputSize budget) {
     public EngineOptions {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be ≥ 1, got " + threads);
@@ -18,7 +20,7 @@ public record EngineOptions(int threads, InputSize inputSize, InputSize sourceSi
 
     /** @param threads intra-op threads; the model's own input size */
     public EngineOptions(int threads) {
-        this(threads, null, null);
+        this(threads, null, null, null);
     }
 
     public static EngineOptions defaults() {
@@ -27,11 +29,16 @@ public record EngineOptions(int threads, InputSize inputSize, InputSize sourceSi
 
     /** @return a copy running at {@code size} (null: the model's own, or fitted to the source) */
     public EngineOptions withInputSize(InputSize size) {
-        return new EngineOptions(threads, size, sourceSize);
+        return new EngineOptions(threads, size, sourceSize, budget);
     }
 
     /** @return a copy that fits the input to frames of this size (null: do not) */
     public EngineOptions withSourceSize(InputSize size) {
-        return new EngineOptions(threads, inputSize, size);
+        return new EngineOptions(threads, inputSize, size, budget);
+    }
+
+    /** @return a copy whose fitted input keeps the pixel count of {@code size} (null: the model's own size) */
+    public EngineOptions withBudget(InputSize size) {
+        return new EngineOptions(threads, inputSize, sourceSize, size);
     }
 }

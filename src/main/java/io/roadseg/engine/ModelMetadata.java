@@ -93,14 +93,16 @@ public final class ModelMetadata {
     /**
      * The size a model runs at: a model with a fixed input ({@code fixedWidth > 0}) runs at that size only; a fully
      * convolutional one (symbolic H and W) at {@code requested}, else at the {@link InputSize#forSource size fitted}
-     * to the {@code source} frames, else at its metadata's {@link #INPUT} size.
+     * to the {@code source} frames with the pixel count of {@code budget} (null: of its metadata's {@link #INPUT}
+     * size), else at {@code budget}, else at its metadata's size.
      *
      * @throws InferenceException naming the file and the value: a requested size that is not a multiple of the
      *                            model's {@link #INPUT_STRIDE}, a fixed model asked for another size, a dynamic
      *                            model without a usable size
      */
     public static InputSize inputSize(Path file, Map<String, String> meta, int fixedWidth, int fixedHeight,
-                                      InputSize requested, InputSize source) throws InferenceException {
+                                      InputSize requested, InputSize source, InputSize budget)
+            throws InferenceException {
         if (fixedWidth > 0 && fixedHeight > 0) {
             if (requested != null && (requested.width() != fixedWidth || requested.height() != fixedHeight)) {
                 throw new InferenceException("model " + file + ": its input is fixed at " + fixedWidth + "x"
@@ -112,7 +114,7 @@ public final class ModelMetadata {
         if (stride < 1) {
             throw new InferenceException("model " + file + ": metadata " + INPUT_STRIDE + " must be >= 1");
         }
-        InputSize size = requested;
+        InputSize size = requested != null ? requested : budget;
         if (size == null) {
             String text = meta.get(INPUT);
             if (text == null) {

@@ -30,7 +30,8 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
  * Scores a model on recorded drives that carry their own ground truth (per-pixel classes and depth: the recordings
  * {@code roadseg sim} writes; or CamVid-style folders of images with their labels in a sibling {@code …annot}
  * folder, without depth), one drive at a time, with one open engine: every frame at the model's input size, the
- * truth resized to it (nearest), depth scored up to the model's range. What {@code eval --drive}, {@code eval
+ * truth resized to it (nearest; a CamVid-style folder's class map brought to its labels' resolution instead), depth
+ * scored up to the model's range. What {@code eval --drive}, {@code eval
  * --drives} and the fleet job on Spark all use, so their figures agree to the last pixel.
  *
  * <p>Threading: one thread; buffers at the model's size are allocated once, those at a drive's size per drive.
@@ -44,6 +45,8 @@ public final class DriveEvaluator implements AutoCloseable {
     private final Mat predicted;
     private final Mat truth;
     private final Mat truthDepth;
+    /** A CamVid-style folder's class map at its labels' resolution (sized at the first frame). */
+    private final Mat atLabels = new Mat();
     private final Size size;
     private final ByteBuffer smallView;
     private final ByteBuffer predictedView;
@@ -96,6 +99,11 @@ public final class DriveEvaluator implements AutoCloseable {
             int sh = src.info().height();
             int w = m.inputWidth();
             int h = m.inputHeight();
+            // the focal-length rule, as run --calib applies it: the network's depth is for its training focal length
+            // at the input width; the truth's camera, seen at this input width, has another when w differs from sw
+            double fx = src.groundTruthFocalPx();
+            float depthScale = Double.isNaN(fx) || Double.isNaN(m.focalPx()) ? 1f
+                    : (float) (fx * w / sw / m.focalPx());
             try (Mat frame = new Mat(sh, sw, CV_8UC3);
                  Mat gtIds = new Mat(sh, sw, CV_8UC1);
                  Mat gtDepth = new Mat(sh, sw, CV_32FC1)) {
@@ -110,6 +118,11 @@ public final class DriveEvaluator implements AutoCloseable {
                     resize(gtDepth, truthDepth, size, 0, 0, INTER_NEAREST);
                     latency.recordValue(Math.max(1, Math.min(LatencyStats.HIGHEST_NANOS, infer())));
                     seg.add(predictedView, truthView, w * h);
+                    if (depthScale != 1f) {
+                        for (int i = 0; i < w * h; i++) {
+                            binding.depth.put(i, binding.depth.get(i) * depthScale);
+                        }
+                    }
                     depth.add(binding.depth, truthDepthView, w * h, m.maxDepth());
                     n++;
                 }
@@ -132,17 +145,15 @@ public final class DriveEvaluator implements AutoCloseable {
     private DriveResult camvid(String drive, java.nio.file.Path folder, long limit, SegmentationScore seg,
                                Histogram latency) {
         long n = 0;
-        int pixels = m.inputWidth() * m.inputHeight();
         try {
             io.roadseg.train.LabelledFolder images = io.roadseg.train.LabelledFolder.camvid(folder.getParent(),
                     folder.getFileName().toString());
             for (int i = 0; i < images.size() && (limit <= 0 || n < limit); i++) {
                 try (io.roadseg.train.LabelledFolder.Sample s = images.read(i)) {
                     pre.resizeToModel(s.image(), small);
-                    resize(s.labels(), truth, size, 0, 0, INTER_NEAREST);
+                    latency.recordValue(Math.max(1, Math.min(LatencyStats.HIGHEST_NANOS, infer())));
+                    scoreAtLabels(seg, predicted, s.labels(), atLabels);
                 }
-                latency.recordValue(Math.max(1, Math.min(LatencyStats.HIGHEST_NANOS, infer())));
-                seg.add(predictedView, truthView, pixels);
                 n++;
             }
         } catch (Exception e) {
@@ -152,6 +163,26 @@ public final class DriveEvaluator implements AutoCloseable {
             return DriveResult.failed(drive, "no labelled images");
         }
         return new DriveResult(drive, null, n, seg.counts(), new DepthScore().sums(), latency);
+    }
+
+    /**
+     * Scores a class map against labels at the labels' own resolution (the map resized to them nearest-neighbour,
+     * as {@code run}'s overlay is): CamVid's convention, and what lets figures at different input sizes compare.
+     *
+     * @param predicted class ids at the network's size
+     * @param labels    true class ids, CV_8UC1
+     * @param scratch   reused for the resized map; (re)allocated only when the labels' size changes
+     */
+    public static void scoreAtLabels(SegmentationScore seg, Mat predicted, Mat labels, Mat scratch) {
+        if (scratch.cols() != labels.cols() || scratch.rows() != labels.rows()) {
+            scratch.create(labels.rows(), labels.cols(), CV_8UC1);
+        }
+        try (Size s = new Size(labels.cols(), labels.rows())) {
+            resize(predicted, scratch, s, 0, 0, INTER_NEAREST);
+        }
+        int pixels = labels.cols() * labels.rows();
+        seg.add(scratch.data().capacity(pixels).asByteBuffer(), labels.data().capacity(pixels).asByteBuffer(),
+                pixels);
     }
 
     /** Runs the network on {@code small}; the class map goes to {@code predicted}. Returns the engine's time. */
@@ -173,6 +204,7 @@ public final class DriveEvaluator implements AutoCloseable {
         predicted.close();
         truth.close();
         truthDepth.close();
+        atLabels.close();
         size.close();
         pre.close();
         binding.close();

@@ -42,6 +42,8 @@ public final class RecordingSource implements FrameSource {
     private final FrameSource video;
     private final SourceInfo info;
     private final int frames;
+    /** The camera of {@code calibration.yaml}, null for a recording without one. */
+    private final CameraCalibration camera;
     /** Video frames read so far; the current frame's ground truth is number {@code (read - 1) % frames}. */
     private long read;
     private volatile boolean interrupted;
@@ -92,6 +94,7 @@ public final class RecordingSource implements FrameSource {
                     + " frames but the recording holds ground truth for " + labels);
         }
         this.frames = labels;
+        this.camera = calibration(uri, folder.resolve(DriveRecording.CALIBRATION));
         this.video = openVideo.open(videoFile.toString());
         SourceInfo v = video.info();
         this.info = new SourceInfo(uri, v.width(), v.height(), v.fps(), false, frames,
@@ -103,6 +106,22 @@ public final class RecordingSource implements FrameSource {
             video.close();
             throw e;
         }
+    }
+
+    private static CameraCalibration calibration(String uri, Path file) throws SourceException {
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        try {
+            return CameraCalibration.read(file);
+        } catch (java.io.IOException e) {
+            throw new SourceException("input " + uri + ": " + e.getMessage());
+        }
+    }
+
+    @Override
+    public double groundTruthFocalPx() {
+        return camera == null ? Double.NaN : camera.fx() * info.width() / camera.width();
     }
 
     private int countFrames(String uri, String sub) throws SourceException {

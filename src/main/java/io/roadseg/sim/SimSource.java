@@ -150,6 +150,11 @@ public final class SimSource implements FrameSource {
     }
 
     @Override
+    public double groundTruthFocalPx() {
+        return drive.camera().fx();
+    }
+
+    @Override
     public void interrupt() {
         interrupted = true;
     }

@@ -46,6 +46,15 @@ public interface FrameSource extends AutoCloseable {
     }
 
     /**
+     * The horizontal focal length, in pixels of this source's frames, of the camera its ground truth was made with
+     * (synthetic drives and their recordings know it), so a model run at another input width can have its depth
+     * rescaled by the focal-length rule before it is scored; NaN when unknown.
+     */
+    default double groundTruthFocalPx() {
+        return Double.NaN;
+    }
+
+    /**
      * The timestamp the recording itself gives the frame the last {@link #read} returned, in nanoseconds since the
      * Unix epoch (MCAP: the message's header stamp), or {@link #NO_STAMP} when the source has none (video files,
      * cameras): the pipeline then stamps frames itself (see {@code FrameResult#stampNanos}).

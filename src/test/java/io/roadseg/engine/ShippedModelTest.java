@@ -24,8 +24,10 @@ class ShippedModelTest {
      * mIoU on the first 10 frames of sequence 0006R0 when shipped (2026-11-27, the weight average of four seeds of the
      * Lovász restart with tree contact depth after the weight-decay-0.05 runs, logit adjustment τ 0.5), in %. The
      * recipe was chosen with 0006R0 held out; the shipped weights were then trained on it too (engines/roadseg.md).
+     * Scored at the labels' 480x360 (64.70 when scored at the network's 480x352, before 2026-11-27's thirteenth
+     * session).
      */
-    static final double HELD_OUT_SHIPPED = 64.70;
+    static final double HELD_OUT_SHIPPED = 64.40;
     /** The floor: the shipped figure less 4 points. */
     static final double HELD_OUT_FLOOR_PERCENT = HELD_OUT_SHIPPED - 4;
     /**
@@ -56,6 +58,25 @@ class ShippedModelTest {
         double miou = 100 * number(Files.readString(json), "\"mean_iou\": ([0-9.]+)");
         assertTrue(miou >= HELD_OUT_FLOOR_PERCENT, "mIoU on 10 held-out frames " + miou + " % < floor "
                 + HELD_OUT_FLOOR_PERCENT + " %");
+    }
+
+    @Test
+    void camvidIsScoredAtItsLabelsResolutionWhateverSizeTheNetworkRunsAt() throws Exception {
+        Path camvid = TestData.root().resolve("camvid");
+        Assumptions.assumeTrue(Files.isDirectory(camvid.resolve("train")), camvid + " not present");
+        double[] pixels = new double[2];
+        String[] sizes = {"auto", "auto:640x480"};
+        for (int i = 0; i < 2; i++) {
+            Path json = dir.resolve("size" + i + ".json");
+            Cli.Outcome o = Cli.run("eval", "--camvid", camvid.toString(), "--split", "train", "--sequence", "0006R0",
+                    "--limit", "2", "--input-size", sizes[i], "--json", json.toString());
+            assertEquals(0, o.exit(), o.stderr());
+            assertTrue(o.stdout().contains("network at " + (i == 0 ? "480x352" : "640x480") + ", scored at 480x360"),
+                    o.stdout());
+            pixels[i] = number(Files.readString(json), "\"evaluated_pixels\": ([0-9]+)");
+        }
+        assertEquals(pixels[0], pixels[1], "the same labelled pixels at both sizes");
+        assertTrue(pixels[0] > 0.9 * 2 * 480 * 360, "pixels " + pixels[0]);
     }
 
     @Test

@@ -111,7 +111,7 @@ public final class OnnxRuntimeEngine implements InferenceEngine {
         ModelMetadata.requireRoadsegModel(file, metadata);
         boolean dynamic = inShape[2] <= 0 || inShape[3] <= 0;
         InputSize size = ModelMetadata.inputSize(file, metadata, dynamic ? -1 : (int) inShape[3],
-                dynamic ? -1 : (int) inShape[2], options.inputSize(), options.sourceSize());
+                dynamic ? -1 : (int) inShape[2], options.inputSize(), options.sourceSize(), options.budget());
         int h = size.height();
         int w = size.width();
         String depthName = null;

@@ -177,7 +177,8 @@ public final class GpuCheck {
             }
             for (Object[] cfg : configs) {
                 Row row = new Row((String) cfg[0]);
-                try (TensorRtEngine trt = TensorRtEngine.open(model, (TrtOptions) cfg[1], null, null, err::println)) {
+                try (TensorRtEngine trt = TensorRtEngine.open(model, (TrtOptions) cfg[1], null, null, null,
+                        err::println)) {
                     row.plan = trt.describe();
                     err.println("gpu-check: " + row.label + ": " + row.plan);
                     compare(trt, pixels, cpuClasses, cpuDepth, row);

@@ -145,12 +145,13 @@ final class TensorRtEngine implements InferenceEngine {
      * execution context.
      */
     static TensorRtEngine open(Path file, TrtOptions options, io.roadseg.engine.InputSize inputSize,
-                               io.roadseg.engine.InputSize sourceSize, Consumer<String> log)
+                               io.roadseg.engine.InputSize sourceSize, io.roadseg.engine.InputSize budget,
+                               Consumer<String> log)
             throws InferenceException {
         TensorRtPlans.requireAvailable();
         byte[] onnx = TensorRtPlans.readModel(file);
         TrtModelContract contract = TrtModelContract.of(file, OnnxModelSummary.read(file, onnx), options.gpuArgmax(),
-                inputSize, sourceSize);
+                inputSize, sourceSize, budget);
         TensorRtPlans.Resolved resolved = TensorRtPlans.resolve(file, onnx, contract, options, false, log);
         Loaded loaded = load(file, onnx, contract, options, resolved, log);
         try {

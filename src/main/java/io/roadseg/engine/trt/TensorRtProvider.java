@@ -43,6 +43,7 @@ public final class TensorRtProvider implements EngineProvider {
         } catch (IllegalArgumentException e) {
             throw new InferenceException("engine tensorrt: " + e.getMessage(), e);
         }
-        return TensorRtEngine.open(model, trt, options.inputSize(), options.sourceSize(), System.err::println);
+        return TensorRtEngine.open(model, trt, options.inputSize(), options.sourceSize(), options.budget(),
+                System.err::println);
     }
 }

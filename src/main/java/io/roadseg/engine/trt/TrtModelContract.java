@@ -48,6 +48,16 @@ record TrtModelContract(String input, int width, int height, long fixedBatch, St
      */
     static TrtModelContract of(Path file, OnnxModelSummary onnx, boolean gpuArgmax, InputSize requested,
                                InputSize source) throws InferenceException {
+        return of(file, onnx, gpuArgmax, requested, source, null);
+    }
+
+    /**
+     * @param requested the input size to build for, or null (then {@code source}'s fitted size, else the metadata's)
+     * @param source    the camera's frame size, or null
+     * @param budget    the size whose pixel count a fitted input keeps, or null for the metadata's
+     */
+    static TrtModelContract of(Path file, OnnxModelSummary onnx, boolean gpuArgmax, InputSize requested,
+                               InputSize source, InputSize budget) throws InferenceException {
         if (onnx.inputs().size() != 1) {
             throw new InferenceException("model " + file + ": has " + onnx.inputs().size()
                     + " inputs, expected one image input [N,3,H,W]");
@@ -61,7 +71,7 @@ record TrtModelContract(String input, int width, int height, long fixedBatch, St
         ModelMetadata.requireRoadsegModel(file, onnx.metadata());
         boolean dynamic = s[2] <= 0 || s[3] <= 0;
         InputSize size = ModelMetadata.inputSize(file, onnx.metadata(), dynamic ? -1 : (int) s[3],
-                dynamic ? -1 : (int) s[2], requested, source);
+                dynamic ? -1 : (int) s[2], requested, source, budget);
         int h = size.height();
         int w = size.width();
         String depth = null;

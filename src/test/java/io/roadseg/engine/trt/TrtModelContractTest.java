@@ -76,6 +76,17 @@ class TrtModelContractTest {
         InferenceException e = assertThrows(InferenceException.class, () -> TrtModelContract.of(model, s, false,
                 new io.roadseg.engine.InputSize(330, 96), null));
         assertTrue(e.getMessage().contains("330x96 is not a multiple of the network's stride 16"), e.getMessage());
+        // --input-size auto:480x352: the source's aspect at that pixel count, as the CPU backend fits it
+        io.roadseg.engine.InputSize budget = new io.roadseg.engine.InputSize(480, 352);
+        TrtModelContract larger = TrtModelContract.of(model, s, false, null,
+                new io.roadseg.engine.InputSize(960, 540), budget);
+        assertEquals("3x304x544", larger.inputShape());
+        try (io.roadseg.engine.InferenceEngine cpu = io.roadseg.engine.InferenceEngines.open("cpu", model,
+                new io.roadseg.engine.EngineOptions(1).withSourceSize(new io.roadseg.engine.InputSize(960, 540))
+                        .withBudget(budget), m -> { })) {
+            assertEquals(544, cpu.model().inputWidth());
+            assertEquals(304, cpu.model().inputHeight());
+        }
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.roadseg.fleet.spark;
 import io.roadseg.engine.EngineOptions;
 import io.roadseg.engine.InferenceEngine;
 import io.roadseg.engine.InferenceEngines;
+import io.roadseg.engine.InputSize;
 import io.roadseg.fleet.DriveEvaluator;
 import io.roadseg.fleet.DriveList;
 import io.roadseg.fleet.DriveResult;
@@ -30,7 +31,11 @@ import java.util.Locale;
  *
  * <pre>
  * roadseg-fleet evaluate --drives LIST|GLOB --model engines/roadseg.onnx --out report/ [--baseline old.onnx] [--limit N]
+ *     [--input-size WxH]
  * </pre>
+ * {@code --input-size} runs every drive at that size (a fully convolutional model, multiples of its stride; e.g.
+ * 640x480 for 4:3 drives, the offline setting of the model card's <i>The input size at run time</i>), else at the
+ * model's own size.
  * The report folder gets {@code report.json} (every drive's row, mergeable, and the summary), {@code drives.csv}
  * (one row per drive) and {@code summary.txt} (the table, worst drives per class first); with {@code --baseline}
  * also {@code baseline.json} and {@code comparison.txt} ({@link io.roadseg.fleet.FleetComparison}).
@@ -46,7 +51,8 @@ public final class FleetJob {
         } catch (UsageException e) {
             System.err.println("roadseg-fleet: " + e.getMessage());
             exit = 2;
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | io.roadseg.engine.InferenceException | RuntimeException e) {
+            // a missing or malformed drive list, a non-roadseg model, an input size the network cannot take
             System.err.println("roadseg-fleet: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
             exit = 1;
         }
@@ -68,13 +74,14 @@ public final class FleetJob {
     static int run(String[] args, String master) throws Exception {
         if (args.length == 0 || !args[0].equals("evaluate")) {
             throw new UsageException("usage: roadseg-fleet evaluate --drives LIST|GLOB --model FILE --out DIR "
-                    + "[--baseline FILE] [--limit N] [--master URL]");
+                    + "[--baseline FILE] [--limit N] [--input-size WxH] [--master URL]");
         }
         String drives = null;
         String model = null;
         String out = null;
         String baseline = null;
         long limit = 0;
+        InputSize size = null;
         for (int i = 1; i < args.length; i++) {
             String a = args[i];
             if (i + 1 >= args.length) {
@@ -87,6 +94,13 @@ public final class FleetJob {
                 case "--out" -> out = v;
                 case "--limit" -> limit = Long.parseLong(v);
                 case "--baseline" -> baseline = v;
+                case "--input-size" -> {
+                    try {
+                        size = InputSize.parse(v, 1);
+                    } catch (IllegalArgumentException e) {
+                        throw new UsageException("--input-size " + v + ": expected WIDTHxHEIGHT, e.g. 640x480");
+                    }
+                }
                 case "--master" -> master = master == null ? v : master;
                 default -> throw new UsageException("unknown option " + a);
             }
@@ -105,7 +119,9 @@ public final class FleetJob {
         }
         // the driver checks the model once (a non-roadseg model stops here, in one line) and learns its classes
         List<String> classes;
-        try (InferenceEngine probe = InferenceEngines.open("cpu", modelPath, new EngineOptions(1), m -> { })) {
+        // (and, with --input-size, that it runs at that size: a size off the stride stops here too)
+        try (InferenceEngine probe = InferenceEngines.open("cpu", modelPath, new EngineOptions(1).withInputSize(size),
+                m -> { })) {
             classes = probe.model().classNames();
         }
         SparkConf conf = new SparkConf().setAppName("roadseg fleet evaluate");
@@ -126,9 +142,9 @@ public final class FleetJob {
             throw new IOException("--baseline " + baseline + ": no such file");
         }
         try (JavaSparkContext sc = new JavaSparkContext(conf)) {
-            report = evaluate(sc, list, modelPath, limit, classes);
+            report = evaluate(sc, list, modelPath, limit, classes, size);
             if (baseline != null) {
-                base = evaluate(sc, list, Path.of(baseline), limit, classes);
+                base = evaluate(sc, list, Path.of(baseline), limit, classes, size);
             }
         }
         Path dir = Path.of(out);
@@ -148,13 +164,23 @@ public final class FleetJob {
         return 0;
     }
 
-    /** The distributed part: one partition per drive, the engine opened once per partition. */
+    /** The distributed part at the model's own size. */
     static FleetReport evaluate(JavaSparkContext sc, List<String> drives, Path model, long limit,
                                 List<String> classes) {
+        return evaluate(sc, drives, model, limit, classes, null);
+    }
+
+    /**
+     * The distributed part: one partition per drive, the engine opened once per partition.
+     *
+     * @param size the input size every drive runs at, or null for the model's own
+     */
+    static FleetReport evaluate(JavaSparkContext sc, List<String> drives, Path model, long limit,
+                                List<String> classes, InputSize size) {
         sc.addFile(model.toAbsolutePath().toString());
         String name = model.getFileName().toString();
         List<String> rows = sc.parallelize(drives, drives.size())
-                .mapPartitions(new EvaluatePartition(name, limit)).collect();
+                .mapPartitions(new EvaluatePartition(name, limit, size)).collect();
         List<DriveResult> results = new ArrayList<>();
         for (String row : rows) {
             results.add(DriveResult.parse(Json.parse(row)));
@@ -166,10 +192,15 @@ public final class FleetJob {
     static final class EvaluatePartition implements FlatMapFunction<Iterator<String>, String> {
         private final String modelName;
         private final long limit;
+        /** The input size, 0 x 0 for the model's own (InputSize itself is not serializable). */
+        private final int width;
+        private final int height;
 
-        EvaluatePartition(String modelName, long limit) {
+        EvaluatePartition(String modelName, long limit, InputSize size) {
             this.modelName = modelName;
             this.limit = limit;
+            this.width = size == null ? 0 : size.width();
+            this.height = size == null ? 0 : size.height();
         }
 
         @Override
@@ -181,7 +212,8 @@ public final class FleetJob {
             Path model = Path.of(SparkFiles.get(modelName));
             org.apache.hadoop.conf.Configuration hadoop = new org.apache.hadoop.conf.Configuration();
             Path tmp = Files.createTempDirectory("roadseg-drive");
-            try (InferenceEngine engine = InferenceEngines.open("cpu", model, new EngineOptions(1), m -> { });
+            EngineOptions options = new EngineOptions(1).withInputSize(width > 0 ? new InputSize(width, height) : null);
+            try (InferenceEngine engine = InferenceEngines.open("cpu", model, options, m -> { });
                  DriveEvaluator evaluator = new DriveEvaluator(engine)) {
                 while (drives.hasNext()) {
                     String drive = drives.next();

@@ -115,6 +115,41 @@ class FleetJobTest {
     }
 
     @Test
+    void theInputSizeIsTheOneEveryExecutorRunsAt() throws Exception {
+        Path out = dir.resolve("sized-report");
+        int exit = FleetJob.run(new String[] {"evaluate", "--drives", dir + "/drive-*", "--model", model.toString(),
+                "--input-size", "320x240", "--out", out.toString()}, "local[2]");
+        assertEquals(0, exit);
+        FleetReport report = FleetReport.parse(Files.readString(out.resolve("report.json")));
+        List<DriveResult> local = new ArrayList<>();
+        try (InferenceEngine engine = InferenceEngines.open("cpu", model,
+                new EngineOptions(1).withInputSize(new io.roadseg.engine.InputSize(320, 240)), m -> { });
+             DriveEvaluator evaluator = new DriveEvaluator(engine)) {
+            assertEquals(320, engine.model().inputWidth());
+            for (String d : drives) {
+                local.add(evaluator.evaluate(d, 0));
+            }
+        }
+        FleetReport expected = new FleetReport("small.onnx", report.classNames(), local);
+        assertTrue(Arrays.equals(expected.segmentation().counts(), report.segmentation().counts()), "confusion");
+        assertEquals(12, report.frames());
+        // 320x240 pixels per frame scored, not the model's 240x176
+        assertTrue(report.segmentation().evaluatedPixels() > 176L * 240 * 12, "" + report.segmentation()
+                .evaluatedPixels());
+        Exception offStride = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+                () -> FleetJob.run(new String[] {"evaluate", "--drives", dir + "/drive-*", "--model",
+                        model.toString(), "--input-size", "330x240", "--out", out.toString()}, "local[1]"));
+        assertTrue(offStride.getMessage().contains("330x240 is not a multiple of the network's stride 16"),
+                offStride.getMessage());
+        FleetJob.UsageException malformed = org.junit.jupiter.api.Assertions.assertThrows(
+                FleetJob.UsageException.class, () -> FleetJob.run(new String[] {"evaluate", "--drives",
+                        dir + "/drive-*", "--model", model.toString(), "--input-size", "big", "--out",
+                        out.toString()}, "local[1]"));
+        assertTrue(malformed.getMessage().startsWith("--input-size big: expected WIDTHxHEIGHT"),
+                malformed.getMessage());
+    }
+
+    @Test
     void drivesOnAHadoopFileSystemAreCopiedAndNamedAsListed() throws Exception {
         // file:// goes through Hadoop's FileSystem like hdfs:// or s3a:// would
         Path out = dir.resolve("hadoop-report");
