@@ -4,6 +4,7 @@ import io.roadseg.engine.EngineOptions;
 import io.roadseg.fleet.DriveEvaluator;
 import io.roadseg.fleet.DriveList;
 import io.roadseg.fleet.DriveResult;
+import io.roadseg.fleet.FittedDriveEvaluator;
 import io.roadseg.fleet.FleetReport;
 import io.roadseg.engine.InferenceEngine;
 import io.roadseg.engine.InferenceEngines;
@@ -166,8 +167,10 @@ final class EvalCommand implements Callable<Integer> {
         if (data.drives != null) {
             return fleet(shardOf);
         }
-        EngineOptions options = InputSizeOption.apply(inputSize, new EngineOptions(threads),
-                data.camvid != null ? 480 : 0, data.camvid != null ? 360 : 0);
+        if (data.drive != null) {
+            return drive();
+        }
+        EngineOptions options = InputSizeOption.apply(inputSize, new EngineOptions(threads), 480, 360);
         try (InferenceEngine inference = InferenceEngines.open(engine, model, options, System.err::println);
              TensorBinding binding = inference.allocate();
              Preprocessor pre = new Preprocessor(inference.model())) {
@@ -182,53 +185,67 @@ final class EvalCommand implements Callable<Integer> {
                 ByteBuffer predictedView = predicted.data().capacity((long) w * h).asByteBuffer();
                 int n = 0;
                 String scoredAt = w + "x" + h;
-                if (data.camvid != null) {
-                    // scored at the labels' own resolution (the benchmark's), whatever size the network runs at:
-                    // the class map is brought up or down to the labels nearest-neighbour, as the overlay of run is
-                    try (Mat atLabels = new Mat()) {
-                        LabelledFolder folder = LabelledFolder.camvid(data.camvid, split);
-                        for (int i = 0; i < folder.size() && (limit <= 0 || n < limit); i++) {
-                            if (sequence != null && !folder.name(i).startsWith(sequence)) {
-                                continue;
-                            }
-                            try (LabelledFolder.Sample s = folder.read(i)) {
-                                pre.resizeToModel(s.image(), small);
-                                infer(inference, pre, binding, smallView, predictedView);
-                                DriveEvaluator.scoreAtLabels(seg, predicted, s.labels(), atLabels);
-                                scoredAt = s.labels().cols() + "x" + s.labels().rows();
-                            }
-                            n++;
+                // scored at the labels' own resolution (the benchmark's), whatever size the network runs at:
+                // the class map is brought up or down to the labels nearest-neighbour, as the overlay of run is
+                try (Mat atLabels = new Mat()) {
+                    LabelledFolder folder = LabelledFolder.camvid(data.camvid, split);
+                    for (int i = 0; i < folder.size() && (limit <= 0 || n < limit); i++) {
+                        if (sequence != null && !folder.name(i).startsWith(sequence)) {
+                            continue;
                         }
-                    }
-                } else {
-                    try (DriveEvaluator evaluator = new DriveEvaluator(inference)) {
-                        DriveResult r = evaluator.evaluate(data.drive, limit);
-                        if (!r.ok()) {
-                            throw new UserError("data " + data.drive + ": " + r.error());
+                        try (LabelledFolder.Sample s = folder.read(i)) {
+                            pre.resizeToModel(s.image(), small);
+                            infer(inference, pre, binding, smallView, predictedView);
+                            DriveEvaluator.scoreAtLabels(seg, predicted, s.labels(), atLabels);
+                            scoredAt = s.labels().cols() + "x" + s.labels().rows();
                         }
-                        seg.addCounts(r.confusion());
-                        depth.addSums(r.depthSums());
-                        n = (int) r.frames();
+                        n++;
                     }
                 }
                 if (n == 0) {
-                    throw new UserError("data " + (data.camvid != null ? data.camvid.resolve(split) : data.drive)
-                            + ": no samples" + (sequence != null ? " of sequence " + sequence : ""));
+                    throw new UserError("data " + data.camvid.resolve(split) + ": no samples"
+                            + (sequence != null ? " of sequence " + sequence : ""));
                 }
-                System.out.printf(Locale.ROOT, "eval %s on %s%s: %d samples, network at %dx%d, scored at %s%n",
-                        model, data.camvid != null ? data.camvid.resolve(split) : data.drive,
-                        sequence != null ? " (sequence " + sequence + ")" : "", n, w, h, scoredAt);
-                System.out.print(AccuracyReport.table(m.classNames(), seg, depth.pixels() > 0 ? depth : null));
-                if (json != null) {
-                    String text = AccuracyReport.json(m.classNames(), seg, depth.pixels() > 0 ? depth : null) + "\n";
-                    StatsReport.writeTo(json, text);
-                }
+                report(data.camvid.resolve(split) + (sequence != null ? " (sequence " + sequence + ")" : ""), n,
+                        m, scoredAt, seg, depth);
             }
         }
         return 0;
     }
 
-    /** {@code --drives}: every drive (of this shard) through one engine, then the fleet report. */
+    /** {@code --drive}: one drive at the input size {@code run} would give its camera. */
+    private int drive() throws Exception {
+        EngineOptions options = InputSizeOption.apply(inputSize, new EngineOptions(threads), 0, 0);
+        try (FittedDriveEvaluator evaluator = new FittedDriveEvaluator(engine, model, options, System.err::println)) {
+            DriveResult r = evaluator.evaluate(data.drive, limit);
+            if (!r.ok()) {
+                throw new UserError("data " + data.drive + ": " + r.error());
+            }
+            if (r.frames() == 0) {
+                throw new UserError("data " + data.drive + ": no samples");
+            }
+            ModelInfo m = evaluator.model();
+            SegmentationScore seg = new SegmentationScore(m.classCount());
+            DepthScore depth = new DepthScore();
+            seg.addCounts(r.confusion());
+            depth.addSums(r.depthSums());
+            report(data.drive, (int) r.frames(), m, m.inputWidth() + "x" + m.inputHeight(), seg, depth);
+        }
+        return 0;
+    }
+
+    private void report(String what, int n, ModelInfo m, String scoredAt, SegmentationScore seg, DepthScore depth)
+            throws Exception {
+        System.out.printf(Locale.ROOT, "eval %s on %s: %d samples, network at %dx%d, scored at %s%n", model, what, n,
+                m.inputWidth(), m.inputHeight(), scoredAt);
+        System.out.print(AccuracyReport.table(m.classNames(), seg, depth.pixels() > 0 ? depth : null));
+        if (json != null) {
+            String text = AccuracyReport.json(m.classNames(), seg, depth.pixels() > 0 ? depth : null) + "\n";
+            StatsReport.writeTo(json, text);
+        }
+    }
+
+    /** {@code --drives}: every drive (of this shard), each at its camera's fitted size, then the fleet report. */
     private int fleet(int[] shardOf) throws Exception {
         java.util.List<String> all;
         try {
@@ -244,10 +261,9 @@ final class EvalCommand implements Callable<Integer> {
         String modelName;
         java.util.List<String> classes;
         EngineOptions options = InputSizeOption.apply(inputSize, new EngineOptions(threads), 0, 0);
-        try (InferenceEngine inference = InferenceEngines.open(engine, model, options, System.err::println);
-             DriveEvaluator evaluator = new DriveEvaluator(inference)) {
+        try (FittedDriveEvaluator evaluator = new FittedDriveEvaluator(engine, model, options, System.err::println)) {
             modelName = model.getFileName().toString();
-            classes = inference.model().classNames();
+            classes = evaluator.model().classNames(); // a model that cannot be opened stops here, before any drive
             for (String d : mine) {
                 DriveResult r = evaluator.evaluate(d, limit);
                 System.err.println("  " + r);

@@ -198,6 +198,11 @@ public final class DriveEvaluator implements AutoCloseable {
         return t;
     }
 
+    /** @return the model as its engine runs it (input size included) */
+    public ModelInfo model() {
+        return m;
+    }
+
     @Override
     public void close() {
         small.close();

@@ -5,6 +5,7 @@ import io.roadseg.engine.InferenceEngine;
 import io.roadseg.engine.InferenceEngines;
 import io.roadseg.engine.InputSize;
 import io.roadseg.fleet.DriveEvaluator;
+import io.roadseg.fleet.FittedDriveEvaluator;
 import io.roadseg.fleet.DriveList;
 import io.roadseg.fleet.DriveResult;
 import io.roadseg.fleet.FleetReport;
@@ -25,17 +26,18 @@ import java.util.Locale;
 /**
  * {@code roadseg-fleet evaluate}: a model over many recorded drives on Apache Spark ({@code spark-submit} to any
  * cluster, or {@code local[N]} on one machine). One partition per drive; each executor partition opens the engine
- * once, evaluates its drives with the core's {@link DriveEvaluator} and returns mergeable {@link DriveResult}s; the
- * driver adds them up into the same {@link FleetReport} that {@code roadseg eval --drives} and {@code roadseg merge}
+ * once per input size, evaluates its drives with the core's {@link DriveEvaluator} and returns mergeable
+ * {@link DriveResult}s; the driver adds them up into the same {@link FleetReport} that {@code roadseg eval --drives} and {@code roadseg merge}
  * write, so the three agree to the last pixel count. A drive that fails is a row with its reason, not a failed job.
  *
  * <pre>
  * roadseg-fleet evaluate --drives LIST|GLOB --model engines/roadseg.onnx --out report/ [--baseline old.onnx] [--limit N]
  *     [--input-size WxH]
  * </pre>
- * {@code --input-size} runs every drive at that size (a fully convolutional model, multiples of its stride; e.g.
- * 640x480 for 4:3 drives, the offline setting of the model card's <i>The input size at run time</i>), else at the
- * model's own size.
+ * Each drive runs at the input size {@code run} gives its camera (its aspect at the model's pixel count,
+ * {@link FittedDriveEvaluator}); {@code --input-size} runs every drive at that size instead (a fully convolutional
+ * model, multiples of its stride; e.g. 640x480 for 4:3 drives, the offline setting of the model card's <i>The input
+ * size at run time</i>).
  * The report folder gets {@code report.json} (every drive's row, mergeable, and the summary), {@code drives.csv}
  * (one row per drive) and {@code summary.txt} (the table, worst drives per class first); with {@code --baseline}
  * also {@code baseline.json} and {@code comparison.txt} ({@link io.roadseg.fleet.FleetComparison}).
@@ -213,8 +215,7 @@ public final class FleetJob {
             org.apache.hadoop.conf.Configuration hadoop = new org.apache.hadoop.conf.Configuration();
             Path tmp = Files.createTempDirectory("roadseg-drive");
             EngineOptions options = new EngineOptions(1).withInputSize(width > 0 ? new InputSize(width, height) : null);
-            try (InferenceEngine engine = InferenceEngines.open("cpu", model, options, m -> { });
-                 DriveEvaluator evaluator = new DriveEvaluator(engine)) {
+            try (FittedDriveEvaluator evaluator = new FittedDriveEvaluator("cpu", model, options, m -> { })) {
                 while (drives.hasNext()) {
                     String drive = drives.next();
                     if (!HadoopDrives.isUri(drive)) {
