@@ -34,8 +34,8 @@ import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 /**
  * {@code roadseg eval}: the exported ONNX model through the same CPU engine and preprocessing the pipeline uses,
  * over a labelled set. CamVid is scored at its labels' own resolution (the class map resized to them
- * nearest-neighbour, as {@code run}'s overlay is), so figures at different input sizes compare; a drive at the
- * network's input size.
+ * nearest-neighbour, as {@code run}'s overlay is), so figures at different input sizes compare; a drive at the input
+ * size {@code run} gives its camera, scored there.
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Per-class IoU, mean IoU, pixel accuracy (and depth AbsRel, RMSE, δ<1.25 where the data has "

@@ -27,8 +27,9 @@ import java.util.Locale;
  * {@code roadseg-fleet evaluate}: a model over many recorded drives on Apache Spark ({@code spark-submit} to any
  * cluster, or {@code local[N]} on one machine). One partition per drive; each executor partition opens the engine
  * once per input size, evaluates its drives with the core's {@link DriveEvaluator} and returns mergeable
- * {@link DriveResult}s; the driver adds them up into the same {@link FleetReport} that {@code roadseg eval --drives} and {@code roadseg merge}
- * write, so the three agree to the last pixel count. A drive that fails is a row with its reason, not a failed job.
+ * {@link DriveResult}s; the driver adds them up into the same {@link FleetReport} that {@code roadseg eval --drives}
+ * and {@code roadseg merge} write, so the three agree to the last pixel count. A drive that fails is a row with its
+ * reason, not a failed job.
  *
  * <pre>
  * roadseg-fleet evaluate --drives LIST|GLOB --model engines/roadseg.onnx --out report/ [--baseline old.onnx] [--limit N]
