@@ -94,7 +94,8 @@ public final class ModelMetadata {
      * The size a model runs at: a model with a fixed input ({@code fixedWidth > 0}) runs at that size only; a fully
      * convolutional one (symbolic H and W) at {@code requested}, else at the {@link InputSize#forSource size fitted}
      * to the {@code source} frames with the pixel count of {@code budget} (null: of its metadata's {@link #INPUT}
-     * size), else at {@code budget}, else at its metadata's size.
+     * size), else at {@code budget} fitted to its own aspect (a pixel count need not be a multiple of the stride),
+     * else at its metadata's size.
      *
      * @throws InferenceException naming the file and the value: a requested size that is not a multiple of the
      *                            model's {@link #INPUT_STRIDE}, a fixed model asked for another size, a dynamic
@@ -130,6 +131,9 @@ public final class ModelMetadata {
         }
         if (requested == null && source != null) {
             size = InputSize.forSource(source.width(), source.height(), size, stride);
+        } else if (requested == null && budget != null) {
+            // a pixel count, not a size: its own aspect in multiples of the stride
+            size = InputSize.forSource(budget.width(), budget.height(), budget, stride);
         }
         if (size.width() % stride != 0 || size.height() % stride != 0) {
             throw new InferenceException("model " + file + ": input size " + size + " is not a multiple of the "

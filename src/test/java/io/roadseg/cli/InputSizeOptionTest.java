@@ -38,11 +38,16 @@ class InputSizeOptionTest {
     }
 
     @Test
-    void withoutASourceTheSizeItselfIsRunAndMustFitTheStride() throws Exception {
+    void withoutASourceThePixelCountRunsAtItsOwnAspectInStrideMultiples() throws Exception {
         assertEquals(new InputSize(640, 480), opened(InputSizeOption.apply("auto:640x480", new EngineOptions(1),
                 0, 0)));
+        InputSize odd = opened(InputSizeOption.apply("auto:500x350", new EngineOptions(1), 0, 0));
+        assertEquals(0, odd.width() % 16, odd.toString());
+        assertEquals(0, odd.height() % 16, odd.toString());
+        assertTrue(odd.width() * odd.height() <= 500 * 350 * 1.03, odd.toString());
+        // a plain WxH is a size, not a pixel count: off the stride it is refused, naming the rule
         InferenceException e = assertThrows(InferenceException.class,
-                () -> opened(InputSizeOption.apply("auto:500x352", new EngineOptions(1), 0, 0)));
+                () -> opened(InputSizeOption.apply("500x352", new EngineOptions(1), 0, 0)));
         assertTrue(e.getMessage().contains("not a multiple of the network's stride 16"), e.getMessage());
     }
 
