@@ -33,12 +33,12 @@ import java.util.Locale;
  *
  * <pre>
  * roadseg-fleet evaluate --drives LIST|GLOB --model engines/roadseg.onnx --out report/ [--baseline old.onnx] [--limit N]
- *     [--input-size WxH]
+ *     [--input-size auto:WxH|WxH]
  * </pre>
  * Each drive runs at the input size {@code run} gives its camera (its aspect at the model's pixel count,
- * {@link FittedDriveEvaluator}); {@code --input-size} runs every drive at that size instead (a fully convolutional
- * model, multiples of its stride; e.g. 640x480 for 4:3 drives, the offline setting of the model card's <i>The input
- * size at run time</i>).
+ * {@link FittedDriveEvaluator}); {@code --input-size auto:WxH} at WxH's pixel count instead (e.g. auto:640x480, the
+ * offline setting of the model card's <i>The input size at run time</i>), {@code --input-size WxH} every drive at
+ * that size (multiples of the model's stride).
  * The report folder gets {@code report.json} (every drive's row, mergeable, and the summary), {@code drives.csv}
  * (one row per drive) and {@code summary.txt} (the table, worst drives per class first); with {@code --baseline}
  * also {@code baseline.json} and {@code comparison.txt} ({@link io.roadseg.fleet.FleetComparison}).
@@ -77,7 +77,7 @@ public final class FleetJob {
     static int run(String[] args, String master) throws Exception {
         if (args.length == 0 || !args[0].equals("evaluate")) {
             throw new UsageException("usage: roadseg-fleet evaluate --drives LIST|GLOB --model FILE --out DIR "
-                    + "[--baseline FILE] [--limit N] [--input-size WxH] [--master URL]");
+                    + "[--baseline FILE] [--limit N] [--input-size auto:WxH|WxH] [--master URL]");
         }
         String drives = null;
         String model = null;
@@ -85,6 +85,7 @@ public final class FleetJob {
         String baseline = null;
         long limit = 0;
         InputSize size = null;
+        boolean fit = false;
         for (int i = 1; i < args.length; i++) {
             String a = args[i];
             if (i + 1 >= args.length) {
@@ -98,10 +99,12 @@ public final class FleetJob {
                 case "--limit" -> limit = Long.parseLong(v);
                 case "--baseline" -> baseline = v;
                 case "--input-size" -> {
+                    fit = v.startsWith("auto:");
                     try {
-                        size = InputSize.parse(v, 1);
+                        size = InputSize.parse(fit ? v.substring(5) : v, 1);
                     } catch (IllegalArgumentException e) {
-                        throw new UsageException("--input-size " + v + ": expected WIDTHxHEIGHT, e.g. 640x480");
+                        throw new UsageException("--input-size " + v + ": expected auto:WIDTHxHEIGHT or "
+                                + "WIDTHxHEIGHT, e.g. auto:640x480");
                     }
                 }
                 case "--master" -> master = master == null ? v : master;
@@ -123,8 +126,8 @@ public final class FleetJob {
         // the driver checks the model once (a non-roadseg model stops here, in one line) and learns its classes
         List<String> classes;
         // (and, with --input-size, that it runs at that size: a size off the stride stops here too)
-        try (InferenceEngine probe = InferenceEngines.open("cpu", modelPath, new EngineOptions(1).withInputSize(size),
-                m -> { })) {
+        EngineOptions sized = fit ? new EngineOptions(1).withBudget(size) : new EngineOptions(1).withInputSize(size);
+        try (InferenceEngine probe = InferenceEngines.open("cpu", modelPath, sized, m -> { })) {
             classes = probe.model().classNames();
         }
         SparkConf conf = new SparkConf().setAppName("roadseg fleet evaluate");
@@ -145,9 +148,9 @@ public final class FleetJob {
             throw new IOException("--baseline " + baseline + ": no such file");
         }
         try (JavaSparkContext sc = new JavaSparkContext(conf)) {
-            report = evaluate(sc, list, modelPath, limit, classes, size);
+            report = evaluate(sc, list, modelPath, limit, classes, size, fit);
             if (baseline != null) {
-                base = evaluate(sc, list, Path.of(baseline), limit, classes, size);
+                base = evaluate(sc, list, Path.of(baseline), limit, classes, size, fit);
             }
         }
         Path dir = Path.of(out);
@@ -170,20 +173,21 @@ public final class FleetJob {
     /** The distributed part at the model's own size. */
     static FleetReport evaluate(JavaSparkContext sc, List<String> drives, Path model, long limit,
                                 List<String> classes) {
-        return evaluate(sc, drives, model, limit, classes, null);
+        return evaluate(sc, drives, model, limit, classes, null, false);
     }
 
     /**
-     * The distributed part: one partition per drive, the engine opened once per partition.
+     * The distributed part: one partition per drive, the engine opened once per input size in a partition.
      *
-     * @param size the input size every drive runs at, or null for the model's own
+     * @param size the input size every drive runs at ({@code fit} false) or whose pixel count each drive's aspect is
+     *             fitted to ({@code fit} true); null for the model's own pixel count, fitted
      */
     static FleetReport evaluate(JavaSparkContext sc, List<String> drives, Path model, long limit,
-                                List<String> classes, InputSize size) {
+                                List<String> classes, InputSize size, boolean fit) {
         sc.addFile(model.toAbsolutePath().toString());
         String name = model.getFileName().toString();
         List<String> rows = sc.parallelize(drives, drives.size())
-                .mapPartitions(new EvaluatePartition(name, limit, size)).collect();
+                .mapPartitions(new EvaluatePartition(name, limit, size, fit)).collect();
         List<DriveResult> results = new ArrayList<>();
         for (String row : rows) {
             results.add(DriveResult.parse(Json.parse(row)));
@@ -198,12 +202,15 @@ public final class FleetJob {
         /** The input size, 0 x 0 for the model's own (InputSize itself is not serializable). */
         private final int width;
         private final int height;
+        /** Whether width x height is a pixel count each drive's aspect is fitted to, or the size itself. */
+        private final boolean fit;
 
-        EvaluatePartition(String modelName, long limit, InputSize size) {
+        EvaluatePartition(String modelName, long limit, InputSize size, boolean fit) {
             this.modelName = modelName;
             this.limit = limit;
             this.width = size == null ? 0 : size.width();
             this.height = size == null ? 0 : size.height();
+            this.fit = fit;
         }
 
         @Override
@@ -215,7 +222,9 @@ public final class FleetJob {
             Path model = Path.of(SparkFiles.get(modelName));
             org.apache.hadoop.conf.Configuration hadoop = new org.apache.hadoop.conf.Configuration();
             Path tmp = Files.createTempDirectory("roadseg-drive");
-            EngineOptions options = new EngineOptions(1).withInputSize(width > 0 ? new InputSize(width, height) : null);
+            InputSize size = width > 0 ? new InputSize(width, height) : null;
+            EngineOptions options = fit ? new EngineOptions(1).withBudget(size)
+                    : new EngineOptions(1).withInputSize(size);
             try (FittedDriveEvaluator evaluator = new FittedDriveEvaluator("cpu", model, options, m -> { })) {
                 while (drives.hasNext()) {
                     String drive = drives.next();

@@ -145,8 +145,14 @@ class FleetJobTest {
                 FleetJob.UsageException.class, () -> FleetJob.run(new String[] {"evaluate", "--drives",
                         dir + "/drive-*", "--model", model.toString(), "--input-size", "big", "--out",
                         out.toString()}, "local[1]"));
-        assertTrue(malformed.getMessage().startsWith("--input-size big: expected WIDTHxHEIGHT"),
+        assertTrue(malformed.getMessage().startsWith("--input-size big: expected auto:WIDTHxHEIGHT or WIDTHxHEIGHT"),
                 malformed.getMessage());
+        // auto:WxH: each drive's 4:3 at 320x240's pixel count, here 320x240 itself: the same report as above
+        Path fitted = dir.resolve("fitted-report");
+        assertEquals(0, FleetJob.run(new String[] {"evaluate", "--drives", dir + "/drive-*", "--model",
+                model.toString(), "--input-size", "auto:320x240", "--out", fitted.toString()}, "local[2]"));
+        FleetReport f = FleetReport.parse(Files.readString(fitted.resolve("report.json")));
+        assertTrue(Arrays.equals(report.segmentation().counts(), f.segmentation().counts()), "auto:320x240");
     }
 
     @Test
