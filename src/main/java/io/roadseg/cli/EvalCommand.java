@@ -75,7 +75,8 @@ final class EvalCommand implements Callable<Integer> {
     String sequence;
 
     @Option(names = "--input-size", paramLabel = "auto|auto:WxH|model|WxH", defaultValue = "auto",
-            description = "Network input size (default: ${DEFAULT-VALUE}: each image's own aspect).")
+            description = "Network input size, as for run (default: ${DEFAULT-VALUE}: each image's or drive's own "
+                    + "aspect at the model's pixel count; auto:WxH at WxH's, e.g. auto:640x480).")
     String inputSize;
 
     @Option(names = "--cap", defaultValue = "80", description = "--depth: largest true depth scored, metres "
