@@ -52,6 +52,26 @@ class LiveViewTest {
     Path dir;
 
     /** A paced run of the shipped synthetic drive (it has ground truth, so the accuracy chart shows too). */
+    /**
+     * A paced run behaves like a live camera: on a loaded machine it may drop a frame at capture or skip a stale
+     * one, as it should. Every one of the {@code frames} is accounted for, one result line per frame processed, and
+     * all but a few go through.
+     *
+     * @return frames processed
+     */
+    private long everyFrameAccountedFor(int frames) throws Exception {
+        Object stats = Json.parse(Files.readString(dir.resolve("s.json")));
+        long captured = Math.round((Double) Json.at(stats, "frames", "captured"));
+        long processed = Math.round((Double) Json.at(stats, "frames", "processed"));
+        long dropped = Math.round((Double) Json.at(stats, "frames", "dropped_at_capture"));
+        long stale = Math.round((Double) Json.at(stats, "frames", "skipped_stale"));
+        assertEquals(frames, captured, "frames read from the recording");
+        assertEquals(frames, processed + dropped + stale, "processed, dropped or skipped stale: " + stats);
+        assertEquals(processed, Files.readAllLines(dir.resolve("r.jsonl")).size(), "a result line per frame");
+        assertTrue(processed >= frames * 9 / 10, "all but a few frames through: " + stats);
+        return processed;
+    }
+
     private Future<Cli.Outcome> paced(int port, int frames) throws Exception {
         Future<Cli.Outcome> run = Cli.background("run", "recordings/town-drive", "--pace", "--frames",
                 Integer.toString(frames), "--model", TestData.smallModel(dir).toString(), "--http",
@@ -180,7 +200,7 @@ class LiveViewTest {
         Object stats = Json.parse(Files.readString(dir.resolve("s.json")));
         double total = (Double) Json.at(stats, "frames", "processed");
         assertTrue(lastProcessed <= total && lastProcessed > 0, lastProcessed + " of " + total);
-        assertEquals(100, Files.readAllLines(dir.resolve("r.jsonl")).size());
+        assertEquals(Math.round(total), everyFrameAccountedFor(100));
         if (Files.isExecutable(PROMTOOL)) {
             Process p = new ProcessBuilder(PROMTOOL.toString(), "check", "metrics").redirectErrorStream(true).start();
             try (OutputStream in = p.getOutputStream()) {
@@ -204,7 +224,7 @@ class LiveViewTest {
                     .getBytes(StandardCharsets.US_ASCII));
             Cli.Outcome out = run.get(60, TimeUnit.SECONDS);
             assertEquals(0, out.exit(), out.stderr());
-            assertEquals(100, Files.readAllLines(dir.resolve("r.jsonl")).size(), "every frame processed");
+            everyFrameAccountedFor(100); // the stalled viewer holds up no frame: its frames are skipped for it
             // what the stalled viewer was sent fits the kernel's socket buffers or was skipped; never more
             Matcher m = Pattern.compile("served (\\d+) frames; (\\d+) skipped for slow viewers").matcher(out.stderr());
             assertTrue(m.find(), out.stderr());
