@@ -187,7 +187,7 @@ final class RealDepthEvaluation {
                     o.engine.infer(o.binding);
                     double scale = 1.0;
                     if (focalScale && !Double.isNaN(m.focalPx())) {
-                        scale = cam.fx() * m.inputWidth() / w / m.focalPx();
+                        scale = m.depthScaleFor(cam.fx(), w);
                     }
                     int mp = m.inputPixels();
                     float[] network = new float[mp];

@@ -600,10 +600,10 @@ final class RunCommand implements Callable<Integer> {
         SourceInfo source = src.info();
         if (calib == null) {
             double fx = src.groundTruthFocalPx();
-            if (Double.isNaN(fx) || Double.isNaN(model.focalPx())) {
+            double scale = model.depthScaleFor(fx, source.width());
+            if (Double.isNaN(scale)) {
                 return 1.0;
             }
-            double scale = fx * model.inputWidth() / source.width() / model.focalPx();
             if (Math.abs(scale - 1) > 1e-6) {
                 err.printf(java.util.Locale.ROOT, "depth scaled by %.4f: the source's own camera, focal %.1f px at "
                         + "the model's %d px width, model trained at %.1f px%n", scale,
@@ -626,7 +626,7 @@ final class RunCommand implements Callable<Integer> {
                     + " but the source is " + source.width() + "x" + source.height());
         }
         double focalAtModel = camera.fx() * model.inputWidth() / camera.width();
-        double scale = focalAtModel / model.focalPx();
+        double scale = model.depthScaleFor(camera.fx(), camera.width());
         err.printf(java.util.Locale.ROOT, "depth scaled by %.4f: camera focal %.1f px at the model's %d px width, "
                 + "model trained at %.1f px%n", scale, focalAtModel, model.inputWidth(), model.focalPx());
         return scale;

@@ -49,6 +49,17 @@ public record ModelInfo(Path file, int inputWidth, int inputHeight, List<String>
         return inputWidth * inputHeight;
     }
 
+    /**
+     * The focal-length rule: the factor this model's depth is multiplied by for a camera of focal length {@code fx}
+     * pixels across {@code cameraWidth} pixels, seen at this input width — its focal length there over
+     * {@link #focalPx} (a monocular network's metric depth holds for the focal length it was trained at).
+     *
+     * @return the factor; NaN when the model does not say its focal length or {@code fx} is NaN
+     */
+    public double depthScaleFor(double fx, int cameraWidth) {
+        return fx * inputWidth / cameraWidth / focalPx;
+    }
+
     @Override
     public String toString() {
         return file.getFileName() + " (" + inputWidth + "x" + inputHeight + ", " + classCount() + " classes, "

@@ -31,8 +31,9 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
  * {@code roadseg sim} writes; or CamVid-style folders of images with their labels in a sibling {@code …annot}
  * folder, without depth), one drive at a time, with one open engine: every frame at the model's input size, the
  * truth resized to it (nearest; a CamVid-style folder's class map brought to its labels' resolution instead), depth
- * scored up to the model's range. What {@code eval --drive}, {@code eval
- * --drives} and the fleet job on Spark all use, so their figures agree to the last pixel.
+ * rescaled by the focal-length rule where the drive knows its camera and scored up to the model's range. What
+ * {@code eval --drive}, {@code eval --drives} and the fleet job on Spark all use (through
+ * {@link FittedDriveEvaluator}, one per input size), so their figures agree to the last pixel.
  *
  * <p>Threading: one thread; buffers at the model's size are allocated once, those at a drive's size per drive.
  */
@@ -101,9 +102,8 @@ public final class DriveEvaluator implements AutoCloseable {
             int h = m.inputHeight();
             // the focal-length rule, as run --calib applies it: the network's depth is for its training focal length
             // at the input width; the truth's camera, seen at this input width, has another when w differs from sw
-            double fx = src.groundTruthFocalPx();
-            float depthScale = Double.isNaN(fx) || Double.isNaN(m.focalPx()) ? 1f
-                    : (float) (fx * w / sw / m.focalPx());
+            double rule = m.depthScaleFor(src.groundTruthFocalPx(), sw);
+            float depthScale = Double.isNaN(rule) ? 1f : (float) rule;
             try (Mat frame = new Mat(sh, sw, CV_8UC3);
                  Mat gtIds = new Mat(sh, sw, CV_8UC1);
                  Mat gtDepth = new Mat(sh, sw, CV_32FC1)) {

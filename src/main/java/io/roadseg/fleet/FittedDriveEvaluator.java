@@ -36,7 +36,9 @@ public final class FittedDriveEvaluator implements AutoCloseable {
     private final EngineOptions options;
     private final Consumer<String> log;
     private final Map<InputSize, DriveEvaluator> bySourceSize = new LinkedHashMap<>();
-    private final List<AutoCloseable> owned = new ArrayList<>();
+    /** Owned: each evaluator with the engine it runs on, in the order opened. */
+    private final List<DriveEvaluator> evaluators = new ArrayList<>();
+    private final List<InferenceEngine> engines = new ArrayList<>();
     private ModelInfo last;
 
     /**
@@ -76,7 +78,7 @@ public final class FittedDriveEvaluator implements AutoCloseable {
             List<String> said = new ArrayList<>();
             InferenceEngine opened = InferenceEngines.open(engine, model, options.withSourceSize(source), said::add);
             ModelInfo m = opened.model();
-            for (DriveEvaluator other : bySourceSize.values()) {
+            for (DriveEvaluator other : evaluators) {
                 if (other.model().inputWidth() == m.inputWidth() && other.model().inputHeight() == m.inputHeight()) {
                     e = other; // another frame size fitted to the same input: one engine for both
                     break;
@@ -85,9 +87,9 @@ public final class FittedDriveEvaluator implements AutoCloseable {
             if (e != null) {
                 opened.close();
             } else {
-                owned.add(opened);
+                engines.add(opened);
                 e = new DriveEvaluator(opened);
-                owned.add(e);
+                evaluators.add(e);
                 said.forEach(log);
             }
             bySourceSize.put(source, e);
@@ -123,14 +125,10 @@ public final class FittedDriveEvaluator implements AutoCloseable {
 
     @Override
     public void close() {
-        for (int i = owned.size() - 1; i >= 0; i--) {
-            try {
-                owned.get(i).close();
-            } catch (Exception ignored) {
-                // closing native resources; the first failure would not change what was measured
-            }
-        }
-        owned.clear();
+        evaluators.forEach(DriveEvaluator::close);
+        engines.forEach(InferenceEngine::close);
+        evaluators.clear();
+        engines.clear();
         bySourceSize.clear();
     }
 }
