@@ -6,6 +6,7 @@ import io.roadseg.model.ModelContract;
 import io.roadseg.model.OnnxWeightsReader;
 import io.roadseg.train.Trainer;
 import io.roadseg.train.TrainingCheckpoint;
+import io.roadseg.train.WeightAverage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -13,6 +14,7 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -144,6 +146,22 @@ final class TrainCommand implements Callable<Integer> {
                     "carries the BatchNorm statistics): a warm restart; optimiser and schedule start afresh."})
     Path from;
 
+    @Option(names = "--average", paramLabel = "CKPT",
+            description = {"With --from RUN.ckpt: start from the uniform weight average of RUN and CKPT (repeatable;",
+                    "parameters and BatchNorm statistics), runs restarted from the same checkpoint, as export-model's",
+                    "--average builds it."})
+    List<Path> average = new ArrayList<>();
+
+    @Option(names = "--teacher", paramLabel = "ONNX",
+            description = {"Distil from this model as well (knowledge distillation: its class posteriors at",
+                    "temperature 2, and its depth where a crop has no depth label); a roadseg model of the same",
+                    "widths, not logit-adjusted (export it without --logit-adjust). Resuming needs the same file."})
+    Path teacher;
+
+    @Option(names = "--distill", paramLabel = "W", defaultValue = "1.0",
+            description = "Weight of the distillation terms, with --teacher (default: ${DEFAULT-VALUE}).")
+    double distill;
+
     @Option(names = {"-o", "--out"}, defaultValue = "engines/roadseg-trained.onnx",
             description = "Model to write; its checkpoint goes beside it as .ckpt (default: ${DEFAULT-VALUE}).")
     Path out;
@@ -200,12 +218,35 @@ final class TrainCommand implements Callable<Integer> {
         if (resume != null && from != null) {
             throw new UsageError("--resume continues a run, --from starts one: give one of them");
         }
+        if (!average.isEmpty() && (from == null || !from.getFileName().toString().endsWith(".ckpt"))) {
+            throw new UsageError("--average goes with --from RUN.ckpt (a run's checkpoint)");
+        }
+        if (teacher != null && !(distill > 0 && Double.isFinite(distill))) {
+            throw new UsageError("--distill " + distill + ": must be > 0");
+        }
         new OutputPaths().output("--out", out.toString())
                 .output("--out (its checkpoint)", Trainer.checkpointFor(out).toString());
         if (out.toAbsolutePath().normalize().equals(InstallPaths.resolve(Path.of(RunCommand.DEFAULT_MODEL))
                 .toAbsolutePath().normalize()) && resume == null && from == null) {
             throw new UsageError("--out " + out + ": is the shipped model; train into another file and copy it over "
                     + "once it is measured");
+        }
+        FcnWeights taught = null;
+        if (teacher != null) {
+            if (!Files.isRegularFile(teacher)) {
+                throw new UserError("--teacher " + teacher + ": file not found");
+            }
+            try {
+                java.util.Map<String, String> metadata = OnnxWeightsReader.readMetadata(teacher);
+                if (metadata.containsKey(ModelContract.LOGIT_ADJUSTMENT)) {
+                    throw new UserError("--teacher " + teacher + ": is logit-adjusted ("
+                            + metadata.get(ModelContract.LOGIT_ADJUSTMENT) + "); distil from the model exported "
+                            + "without --logit-adjust, and adjust the student when exporting it");
+                }
+                taught = OnnxWeightsReader.read(teacher, ModelContract.architecture(metadata));
+            } catch (IOException | IllegalArgumentException e) {
+                throw new UserError("--teacher: " + e.getMessage());
+            }
         }
         Path root = data.root();
         String heldOut = "none".equals(holdOut) ? "" : holdOut;
@@ -220,6 +261,23 @@ final class TrainCommand implements Callable<Integer> {
             if (resume != null) {
                 checkpoint = TrainingCheckpoint.read(resume);
                 architecture = checkpointWidths(checkpoint, "--resume " + resume, architecture);
+            } else if (from != null && from.getFileName().toString().endsWith(".ckpt") && !average.isEmpty()) {
+                List<TrainingCheckpoint> runs = new ArrayList<>();
+                List<String> names = new ArrayList<>();
+                List<Path> files = new ArrayList<>(List.of(from));
+                files.addAll(average);
+                for (Path p : files) {
+                    runs.add(TrainingCheckpoint.read(p));
+                    names.add(p.getFileName().toString());
+                }
+                TrainingCheckpoint mean;
+                try {
+                    mean = WeightAverage.average(runs, names);
+                } catch (IllegalArgumentException e) {
+                    throw new UserError("--average: " + e.getMessage());
+                }
+                architecture = checkpointWidths(mean, "--from " + from, architecture);
+                trainer.warmStart(mean, "the weight average of " + String.join(", ", names));
             } else if (from != null && from.getFileName().toString().endsWith(".ckpt")) {
                 TrainingCheckpoint run = TrainingCheckpoint.read(from);
                 architecture = checkpointWidths(run, "--from " + from, architecture);
@@ -231,6 +289,10 @@ final class TrainCommand implements Callable<Integer> {
             }
             if (start == null) {
                 start = FcnWeights.random(architecture, seed);
+            }
+            if (taught != null) {
+                trainer.distillFrom(taught, teacher.getFileName().toString(),
+                        io.roadseg.engine.trt.PlanCacheKey.sha256(Files.readAllBytes(teacher)), distill);
             }
             Trainer.Result r = trainer.train(start, checkpoint, out);
             if (!Double.isNaN(r.firstSegLoss())) {

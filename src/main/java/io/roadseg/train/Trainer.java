@@ -259,6 +259,14 @@ public final class Trainer {
     /** The segmentation loss's class weights as the model's metadata records them. */
     private String classWeightsText = "";
 
+    /** Knowledge distillation ({@link #distillFrom}): the teacher network in exported form, or null for none. */
+    private FcnWeights teacher;
+    private String teacherName = "";
+    private String teacherDigest = "";
+    private double distillWeight;
+    /** Temperature of the distilled class posteriors (Hinton et al.'s soft targets; the KL term is scaled by T²). */
+    static final double DISTILL_TEMPERATURE = 2.0;
+
     public Trainer(Settings settings, PrintStream log) {
         this.settings = settings;
         this.log = log;
@@ -271,6 +279,31 @@ public final class Trainer {
     public Trainer warmStart(TrainingCheckpoint checkpoint, String name) {
         this.warmStart = checkpoint;
         this.warmStartName = name;
+        return this;
+    }
+
+    /**
+     * Trains this run against a teacher network as well as the labels (knowledge distillation, Hinton et al. 2015):
+     * on every crop, the KL divergence of the student's class posteriors from the teacher's at temperature
+     * {@value #DISTILL_TEMPERATURE} (times T², averaged over all pixels, void included), plus the L1 of log-depth to the
+     * teacher's depth on the pixels that have no depth label, both times {@code weight}, added to the loss. The
+     * teacher runs in its exported (eval-mode) form without gradients. Meant for a student that cannot take the
+     * teacher's exact function, e.g. the ReLU network ({@link Settings#relu}) learning from its PReLU twin. Its name,
+     * digest and weight are written into the checkpoint, and a resumed run must give the same teacher.
+     *
+     * @param teacher a model of the same channel widths as the run's network, not logit-adjusted
+     * @param name    how the checkpoint and the model's metadata name it (its file name)
+     * @param sha256  the model file's SHA-256, checked on resume
+     * @param weight  weight of the two distillation terms, > 0
+     */
+    public Trainer distillFrom(FcnWeights teacher, String name, String sha256, double weight) {
+        if (!(weight > 0 && Double.isFinite(weight))) {
+            throw new IllegalArgumentException("distillation weight " + weight + " must be > 0");
+        }
+        this.teacher = java.util.Objects.requireNonNull(teacher, "teacher");
+        this.teacherName = name;
+        this.teacherDigest = sha256;
+        this.distillWeight = weight;
         return this;
     }
 
@@ -654,6 +687,7 @@ public final class Trainer {
         long[] targets = new long[batch * cropPixels];
         float[] depths = new float[batch * cropPixels];
         float[] depthWeights = new float[batch * cropPixels];
+        float[] unlabelledDepth = teacher == null ? null : new float[batch * cropPixels];
         float[] tmp = new float[3 * cropPixels];
         byte[] cropBgr = new byte[cropPixels * 3];
         byte[] cropIds = new byte[cropPixels];
@@ -661,6 +695,7 @@ public final class Trainer {
         double emaSeg = Double.NaN;
         double emaDepth = Double.NaN;
         double emaIou = Double.NaN;
+        double emaKd = Double.NaN;
         double firstSeg = Double.NaN;
         double firstDepth = Double.NaN;
         double heldOutIou = Double.NaN;
@@ -669,7 +704,14 @@ public final class Trainer {
         // a resumed or warm-started run overwrites the start weights: any of the checkpoint's widths will do
         FcnWeights initial = Arrays.equals(start.architecture().channels(), modelArchitecture.channels())
                 ? FcnWeights.of(cropArchitecture, start.tensors()) : FcnWeights.random(cropArchitecture, settings.seed());
+        if (teacher != null && !Arrays.equals(teacher.architecture().channels(), modelArchitecture.channels())) {
+            throw new IOException("--teacher " + teacherName + ": a network of channel widths "
+                    + teacher.architecture().channelsText() + ", the run's is " + modelArchitecture.channelsText()
+                    + "; distil between networks of the same widths");
+        }
         try (TorchFcn net = new TorchFcn(initial, device);
+             TorchFcn teacherNet = teacher == null ? null
+                     : new TorchFcn(FcnWeights.of(cropArchitecture, teacher.tensors()), device);
              AdamW adam = new AdamW(net, settings.weightDecay());
              Tensor classWeight = Tensor.create(weights, classes).to(device, torch.ScalarType.Float);
              Preprocessor pre = new Preprocessor(cw, ch, ModelContract.imagenetMean(), ModelContract.imagenetStd(),
@@ -690,6 +732,10 @@ public final class Trainer {
             if (settings.relu()) {
                 net.holdSlopesAtZero();
                 log.println("train: ReLU — every PReLU slope set to 0 and held there");
+            }
+            if (teacherNet != null) {
+                log.printf(Locale.ROOT, "train: distilling from %s (weight %s, temperature %s)%n", teacherName,
+                        distillWeight, DISTILL_TEMPERATURE);
             }
             ByteBuffer crop = ByteBuffer.allocateDirect(cropPixels * 3);
             FloatBuffer planes = ByteBuffer.allocateDirect(4 * 3 * cropPixels).order(ByteOrder.nativeOrder())
@@ -781,6 +827,7 @@ public final class Trainer {
                     double seg;
                     double dep;
                     double iou = Double.NaN;
+                    double kd = Double.NaN;
                     double lr = schedule.at(step);
                     try (PointerScope scope = new PointerScope()) {
                         Tensor x = Tensor.create(images, batch, 3, ch, cw).to(device, torch.ScalarType.Float);
@@ -801,6 +848,12 @@ public final class Trainer {
                             loss = loss.add(iouLoss.mul(new org.bytedeco.pytorch.Scalar(settings.lovasz())));
                             iou = iouLoss.item_float();
                         }
+                        if (teacherNet != null) {
+                            Tensor distilled = distillationLoss(teacherNet, x, outputs, depthWeights, unlabelledDepth,
+                                    device);
+                            loss = loss.add(distilled.mul(new org.bytedeco.pytorch.Scalar(distillWeight)));
+                            kd = distilled.item_float();
+                        }
                         loss.backward();
                         adam.step(lr);
                         seg = segLoss.item_float();
@@ -815,6 +868,7 @@ public final class Trainer {
                     emaSeg = Double.isNaN(emaSeg) ? seg : (1 - a) * emaSeg + a * seg;
                     emaDepth = Double.isNaN(emaDepth) ? dep : (1 - a) * emaDepth + a * dep;
                     emaIou = Double.isNaN(emaIou) ? iou : (1 - a) * emaIou + a * iou;
+                    emaKd = Double.isNaN(emaKd) ? kd : (1 - a) * emaKd + a * kd;
                     if (step == firstStep) {
                         firstSeg = seg;
                         firstDepth = dep;
@@ -826,7 +880,8 @@ public final class Trainer {
                                         + " images/s  data %.0f %% of the time  ETA %.0f min%n",
                                 step * (double) settings.camvidPerBatch() / Math.max(1, train.size()), step,
                                 settings.steps(), lr, emaSeg,
-                                Double.isNaN(emaIou) ? "" : String.format(Locale.ROOT, "lovasz %.4f  ", emaIou),
+                                (Double.isNaN(emaIou) ? "" : String.format(Locale.ROOT, "lovasz %.4f  ", emaIou))
+                                        + (Double.isNaN(emaKd) ? "" : String.format(Locale.ROOT, "kd %.4f  ", emaKd)),
                                 emaDepth, done * batch / seconds,
                                 100 * dataNanos / 1e9 / seconds, seconds / done * (settings.steps() - step) / 60);
                     }
@@ -851,6 +906,37 @@ public final class Trainer {
             }
             return new Result(net.weights(modelArchitecture), firstSeg, emaSeg, firstDepth, emaDepth, heldOutIou);
         }
+    }
+
+    /**
+     * The two distillation terms of {@link #distillFrom} for one batch, summed: the teacher's forward (eval mode, no
+     * gradient) on the same crops, the KL divergence of the student's softened class posteriors from the teacher's
+     * (times T², per pixel), and the L1 of log-depth to the teacher's on the pixels whose depth weight is 0.
+     */
+    static Tensor distillationLoss(TorchFcn teacherNet, Tensor x, Tensor[] student, float[] depthWeights,
+                                    float[] unlabelled, Device device) {
+        Tensor[] taught;
+        try (NoGradGuard guard = new NoGradGuard()) {
+            taught = teacherNet.forward(x, false);
+        }
+        org.bytedeco.pytorch.Scalar temperature = new org.bytedeco.pytorch.Scalar(DISTILL_TEMPERATURE);
+        Tensor logStudent = student[0].div(temperature).log_softmax(1);
+        Tensor logTeacher = taught[0].div(temperature).log_softmax(1);
+        Tensor kl = logTeacher.exp().mul(logTeacher.sub(logStudent)).sum()
+                .div(new org.bytedeco.pytorch.Scalar((double) student[0].numel() / student[0].size(1)))
+                .mul(new org.bytedeco.pytorch.Scalar(DISTILL_TEMPERATURE * DISTILL_TEMPERATURE));
+        for (int i = 0; i < unlabelled.length; i++) {
+            unlabelled[i] = depthWeights[i] > 0 ? 0f : 1f;
+        }
+        long[] shape = student[1].sizes().vec().get();
+        Tensor mask = Tensor.create(unlabelled, shape);
+        if (device != null) {
+            mask = mask.to(device, torch.ScalarType.Float);
+        }
+        org.bytedeco.pytorch.Scalar floor = new org.bytedeco.pytorch.Scalar(1e-3);
+        Tensor depth = student[1].clamp_min(floor).log().sub(taught[1].clamp_min(floor).log()).abs().mul(mask).sum()
+                .div(mask.sum().clamp_min(new org.bytedeco.pytorch.Scalar(1.0)));
+        return kl.add(depth);
     }
 
     /** Rows and columns 0, 2, 4, … of a tensor: its dimensions {@code heightDim} and the one after it, subsampled. */
@@ -912,6 +998,11 @@ public final class Trainer {
         if (!warmStartName.isEmpty()) {
             properties.put("warm_start", warmStartName);
         }
+        if (teacher != null) {
+            properties.put(DISTILL, Double.toString(distillWeight));
+            properties.put(TEACHER, teacherName);
+            properties.put(TEACHER_SHA256, teacherDigest);
+        }
         Map<String, TrainingCheckpoint.Tensor> tensors = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : net.parameters().entrySet()) {
             tensors.put(TrainingCheckpoint.PARAM + e.getKey(), TorchFcn.checkpointTensor(e.getValue()));
@@ -941,6 +1032,10 @@ public final class Trainer {
      * training bundle's fixed samples), where this trainer streams the drives of the run's seed.
      */
     static final String SIM_DATA = "sim_data";
+    /** Checkpoint properties of a distilled run ({@link #distillFrom}): its weight, the teacher's name and digest. */
+    static final String DISTILL = "distill";
+    static final String TEACHER = "teacher";
+    static final String TEACHER_SHA256 = "teacher_sha256";
 
     /**
      * The metadata of the model a run's checkpoint exports as: what it was trained on, with which settings, its class
@@ -971,7 +1066,9 @@ public final class Trainer {
                         classUniform > 0 ? ", class-uniform crops " + classUniform : "",
                         lovasz > 0 ? ", loss cross-entropy + " + lovasz + " * Lovasz-softmax" : "")
                         + (Boolean.parseBoolean(properties.getOrDefault("relu", "false"))
-                        ? ", ReLU (PReLU slopes held at 0)" : ""));
+                        ? ", ReLU (PReLU slopes held at 0)" : "")
+                        + (properties.containsKey(DISTILL) ? ", distilled from " + properties.get(TEACHER) + " (weight "
+                        + properties.get(DISTILL) + ")" : ""));
         metadata.put(ModelContract.TRAINING_DATA, "CamVid " + get.apply("splits").replace(',', '+')
                 + (heldOut.isEmpty() ? "" : " without sequence " + heldOut)
                 + "; synthetic town drives (" + properties.getOrDefault(SIM_DATA, "roadseg sim, seed " + get.apply("seed"))
@@ -998,6 +1095,18 @@ public final class Trainer {
                 throw new IOException("--resume: the checkpoint was trained with " + e.getKey() + " = " + found
                         + ", this run has " + e.getValue() + "; resume with the same settings");
             }
+        }
+        String distilled = checkpoint.properties().getOrDefault(DISTILL, "0.0");
+        String asked = teacher == null ? "0.0" : Double.toString(distillWeight);
+        if (!distilled.equals(asked)) {
+            throw new IOException("--resume: the checkpoint was trained with distillation weight " + distilled
+                    + (distilled.equals("0.0") ? "" : " from " + checkpoint.properties().get(TEACHER))
+                    + ", this run has " + asked + "; resume with the same --teacher and --distill");
+        }
+        if (teacher != null && !teacherDigest.equals(checkpoint.properties().get(TEACHER_SHA256))) {
+            throw new IOException("--resume: the checkpoint was distilled from " + checkpoint.properties().get(TEACHER)
+                    + " (SHA-256 " + checkpoint.properties().get(TEACHER_SHA256) + "), this run's --teacher "
+                    + teacherName + " is another file (" + teacherDigest + ")");
         }
         if (checkpoint.properties().containsKey("warm_start")) {
             warmStartName = checkpoint.properties().get("warm_start");

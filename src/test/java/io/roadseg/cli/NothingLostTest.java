@@ -1,6 +1,10 @@
 package io.roadseg.cli;
 
 import io.roadseg.TestData;
+import io.roadseg.model.FcnArchitecture;
+import io.roadseg.model.FcnWeights;
+import io.roadseg.model.ModelContract;
+import io.roadseg.model.OnnxModelWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -61,6 +65,38 @@ class NothingLostTest {
         Cli.Outcome o = Cli.run("train", "--contact-trees", "--out", dir.resolve("out/result.onnx").toString());
         assertEquals(2, o.exit(), o.stderr());
         assertTrue(o.stderr().contains("--contact-trees needs --contact-depth-weight above 0"), o.stderr());
+        assertEquals(before, files(dir), "no file created");
+    }
+
+    /**
+     * {@code train --teacher}: a logit-adjusted teacher, a missing one, and {@code --distill 0} are refused in one line
+     * before any data is read; {@code --average} without a run's checkpoint to average with is a usage error.
+     */
+    @Test
+    void aTeacherThatCannotTeachAndAnAverageWithoutARunAreRefused() throws Exception {
+        FcnArchitecture arch = FcnArchitecture.defaults();
+        Path raw = dir.resolve("teacher.onnx");
+        OnnxModelWriter.write(FcnWeights.random(arch, 2), ModelContract.defaultMetadata(arch, "test"), raw);
+        Path adjusted = dir.resolve("adjusted.onnx");
+        Cli.Outcome export = Cli.run("export-model", "--from", raw.toString(), "--logit-adjust", "0.5",
+                "--class-weights", "4.6,3.1,9.7,2.9,6.6,5.6,9.6,8.9,7.2,9.8,9.7", "-o", adjusted.toString());
+        assertEquals(0, export.exit(), export.stderr());
+        List<Path> before = files(dir);
+        String out = dir.resolve("out/result.onnx").toString();
+        Cli.Outcome a = Cli.run("train", "--teacher", adjusted.toString(), "--out", out);
+        assertEquals(1, a.exit(), a.stderr());
+        assertEquals(1, a.stderr().strip().lines().count(), a.stderr());
+        assertTrue(a.stderr().contains("is logit-adjusted") && a.stderr().contains("without --logit-adjust"),
+                a.stderr());
+        Cli.Outcome missing = Cli.run("train", "--teacher", dir.resolve("none.onnx").toString(), "--out", out);
+        assertEquals(1, missing.exit(), missing.stderr());
+        assertTrue(missing.stderr().contains("none.onnx: file not found"), missing.stderr());
+        Cli.Outcome zero = Cli.run("train", "--teacher", raw.toString(), "--distill", "0", "--out", out);
+        assertEquals(2, zero.exit(), zero.stderr());
+        assertTrue(zero.stderr().contains("--distill 0.0: must be > 0"), zero.stderr());
+        Cli.Outcome average = Cli.run("train", "--average", raw.toString(), "--out", out);
+        assertEquals(2, average.exit(), average.stderr());
+        assertTrue(average.stderr().contains("--average goes with --from RUN.ckpt"), average.stderr());
         assertEquals(before, files(dir), "no file created");
     }
 

@@ -440,6 +440,89 @@ class TrainerTest {
         assertTrue(e.getMessage().contains("relu"), e.getMessage());
     }
 
+    /**
+     * The distillation terms on hand-made cases: a student whose outputs are the teacher's own scores 0; one whose
+     * outputs differ scores above 0 on both terms; the depth term reads only the pixels without a depth label.
+     */
+    @Test
+    void theDistillationLossIsZeroForTheTeachersOwnOutputsAndCountsDepthOnlyWhereUnlabelled() {
+        torch.set_num_threads(1);
+        FcnArchitecture arch = FcnArchitecture.defaults().withInputSize(48, 64);
+        float[] input = new float[3 * 48 * 64];
+        java.util.Random random = new java.util.Random(5);
+        for (int i = 0; i < input.length; i++) {
+            input[i] = (float) random.nextGaussian();
+        }
+        int pixels = 48 * 64;
+        try (TorchFcn teacher = new TorchFcn(FcnWeights.random(arch, 21), null);
+             TorchFcn other = new TorchFcn(FcnWeights.random(arch, 22), null);
+             PointerScope scope = new PointerScope()) {
+            Tensor x = Tensor.create(input, 1, 3, 48, 64);
+            float[] unlabelled = new float[pixels];
+            float[] noneLabelled = new float[pixels];
+            float[] allLabelled = new float[pixels];
+            Arrays.fill(allLabelled, 1f);
+            Tensor[] same = teacher.forward(x, false);
+            assertEquals(0.0, Trainer.distillationLoss(teacher, x, same, noneLabelled, unlabelled, null).item_float(),
+                    1e-5, "the teacher's own outputs");
+            Tensor[] student = other.forward(x, false);
+            double both = Trainer.distillationLoss(teacher, x, student, noneLabelled, unlabelled, null).item_float();
+            double klOnly = Trainer.distillationLoss(teacher, x, student, allLabelled, unlabelled, null).item_float();
+            // the depth term alone: mean |log d_student - log d_teacher| over every pixel
+            float[] ds = TorchFcn.copy(student[1]).values();
+            float[] dt = TorchFcn.copy(same[1]).values();
+            double depth = 0;
+            for (int i = 0; i < pixels; i++) {
+                depth += Math.abs(Math.log(Math.max(ds[i], 1e-3)) - Math.log(Math.max(dt[i], 1e-3)));
+            }
+            depth /= pixels;
+            assertTrue(klOnly > 1e-3 && depth > 1e-3, "another network differs: KL " + klOnly + ", depth " + depth);
+            assertEquals(klOnly + depth, both, 1e-4 * both, "labelled pixels leave the depth term out");
+        }
+    }
+
+    /**
+     * {@code train --teacher}: a distilled run resumes bit for bit where the uninterrupted one ends, records its
+     * teacher, and a resume without the teacher, or with another file, is refused naming it.
+     */
+    @Test
+    void aDistilledRunResumesExactlyAndOnlyWithItsTeacher() throws Exception {
+        FcnWeights start = FcnWeights.random(FcnArchitecture.defaults(), 3);
+        FcnWeights teacher = FcnWeights.random(FcnArchitecture.defaults(), 4);
+        Path straight = dir.resolve("kd-straight/m.onnx");
+        new Trainer(synthetic(4, 2), System.err).distillFrom(teacher, "t.onnx", "aa11", 0.5)
+                .train(start, null, straight);
+        Path interrupted = dir.resolve("kd-interrupted/m.onnx");
+        new Trainer(synthetic(4, 2), System.err).distillFrom(teacher, "t.onnx", "aa11", 0.5)
+                .trainUntil(start, null, interrupted, 2);
+        TrainingCheckpoint atTwo = TrainingCheckpoint.read(Trainer.checkpointFor(interrupted));
+        new Trainer(synthetic(4, 2), System.err).distillFrom(teacher, "t.onnx", "aa11", 0.5)
+                .train(start, atTwo, interrupted);
+        assertArrayEquals(Files.readAllBytes(straight), Files.readAllBytes(interrupted), "exported models");
+
+        Path plain = dir.resolve("plain/m.onnx");
+        new Trainer(synthetic(4, 2), System.err).train(start, null, plain);
+        assertFalse(Arrays.equals(Files.readAllBytes(straight), Files.readAllBytes(plain)), "the teacher counts");
+
+        TrainingCheckpoint c = TrainingCheckpoint.read(Trainer.checkpointFor(straight));
+        assertEquals("0.5", c.property("distill"));
+        assertEquals("t.onnx", c.property("teacher"));
+        assertTrue(Trainer.modelMetadata(c).get(ModelContract.WEIGHTS).contains("distilled from t.onnx"));
+        java.io.IOException none = assertThrows(java.io.IOException.class,
+                () -> new Trainer(synthetic(4, 2), System.err).train(start, atTwo, dir.resolve("n.onnx")));
+        assertTrue(none.getMessage().contains("distillation") && none.getMessage().contains("t.onnx"),
+                none.getMessage());
+        java.io.IOException other = assertThrows(java.io.IOException.class,
+                () -> new Trainer(synthetic(4, 2), System.err).distillFrom(teacher, "u.onnx", "bb22", 0.5)
+                        .train(start, atTwo, dir.resolve("o.onnx")));
+        assertTrue(other.getMessage().contains("u.onnx") && other.getMessage().contains("aa11"), other.getMessage());
+        java.io.IOException widths = assertThrows(java.io.IOException.class,
+                () -> new Trainer(synthetic(4, 2), System.err)
+                        .distillFrom(FcnWeights.random(FcnArchitecture.defaults().withChannels("8,16,24,40"), 1),
+                                "small.onnx", "cc33", 1).train(start, null, dir.resolve("w.onnx")));
+        assertTrue(widths.getMessage().contains("8,16,24,40"), widths.getMessage());
+    }
+
     @Test
     void resumingWithOtherSettingsIsRefusedNamingTheSetting() throws Exception {
         FcnWeights start = FcnWeights.random(FcnArchitecture.defaults(), 3);
