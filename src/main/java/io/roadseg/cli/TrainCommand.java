@@ -155,7 +155,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--teacher", paramLabel = "ONNX",
             description = {"Distil from this model as well (knowledge distillation: its class posteriors at",
                     "temperature 2, and its depth where a crop has no depth label); a roadseg model of the same",
-                    "widths, not logit-adjusted (export it without --logit-adjust). Resuming needs the same file."})
+                    "widths, not logit-adjusted (export it without --logit-adjust), that held out the run's",
+                    "--hold-out sequence too. Resuming needs the same file."})
     Path teacher;
 
     @Option(names = "--distill", paramLabel = "W", defaultValue = "1.0",
@@ -242,6 +243,13 @@ final class TrainCommand implements Callable<Integer> {
                     throw new UserError("--teacher " + teacher + ": is logit-adjusted ("
                             + metadata.get(ModelContract.LOGIT_ADJUSTMENT) + "); distil from the model exported "
                             + "without --logit-adjust, and adjust the student when exporting it");
+                }
+                String teacherHeldOut = metadata.getOrDefault(ModelContract.HELD_OUT, "not recorded");
+                if (!"none".equals(holdOut) && !teacherHeldOut.startsWith("CamVid sequence " + holdOut)) {
+                    throw new UserError("--teacher " + teacher + ": did not hold out sequence " + holdOut + " (its "
+                            + ModelContract.HELD_OUT + ": " + teacherHeldOut + "), which this run holds out: the "
+                            + "student would learn it through the teacher; use a teacher trained without it, or "
+                            + "--hold-out none");
                 }
                 taught = OnnxWeightsReader.read(teacher, ModelContract.architecture(metadata));
             } catch (IOException | IllegalArgumentException e) {

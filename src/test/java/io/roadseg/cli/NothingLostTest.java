@@ -69,8 +69,8 @@ class NothingLostTest {
     }
 
     /**
-     * {@code train --teacher}: a logit-adjusted teacher, a missing one, and {@code --distill 0} are refused in one line
-     * before any data is read; {@code --average} without a run's checkpoint to average with is a usage error.
+     * {@code train --teacher}: a logit-adjusted teacher, one that saw the sequence the run holds out, a missing one, and
+     * {@code --distill 0} are refused in one line before any data is read; {@code --average} without a run's checkpoint to average with is a usage error.
      */
     @Test
     void aTeacherThatCannotTeachAndAnAverageWithoutARunAreRefused() throws Exception {
@@ -88,6 +88,9 @@ class NothingLostTest {
         assertEquals(1, a.stderr().strip().lines().count(), a.stderr());
         assertTrue(a.stderr().contains("is logit-adjusted") && a.stderr().contains("without --logit-adjust"),
                 a.stderr());
+        Cli.Outcome saw = Cli.run("train", "--teacher", raw.toString(), "--out", out);
+        assertEquals(1, saw.exit(), saw.stderr());
+        assertTrue(saw.stderr().contains("did not hold out sequence 0006R0"), saw.stderr());
         Cli.Outcome missing = Cli.run("train", "--teacher", dir.resolve("none.onnx").toString(), "--out", out);
         assertEquals(1, missing.exit(), missing.stderr());
         assertTrue(missing.stderr().contains("none.onnx: file not found"), missing.stderr());
