@@ -289,7 +289,9 @@ public final class Trainer {
      * teacher's depth on the pixels that have no depth label, both times {@code weight}, added to the loss. The
      * teacher runs in its exported (eval-mode) form without gradients. Meant for a student that cannot take the
      * teacher's exact function, e.g. the ReLU network ({@link Settings#relu}) learning from its PReLU twin. Its name,
-     * digest and weight are written into the checkpoint, and a resumed run must give the same teacher.
+     * digest and weight are written into the checkpoint, and a resumed run must give the same teacher. A teacher
+     * that trained on the run's held-out sequence would leak it into the student; {@code roadseg train --teacher}
+     * refuses one by its metadata ({@code roadseg.held_out}), callers of this method check it themselves.
      *
      * @param teacher a model of the same channel widths as the run's network, not logit-adjusted
      * @param name    how the checkpoint and the model's metadata name it (its file name)
