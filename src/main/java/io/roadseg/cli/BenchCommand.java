@@ -3,6 +3,7 @@ package io.roadseg.cli;
 import io.roadseg.engine.EngineOptions;
 import io.roadseg.engine.InferenceEngine;
 import io.roadseg.engine.InferenceEngines;
+import io.roadseg.engine.InputSize;
 import io.roadseg.engine.ModelInfo;
 import io.roadseg.engine.TensorBinding;
 import io.roadseg.mcap.McapFormat;
@@ -60,7 +61,7 @@ import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
                 "Prints ratios measured side by side in one run, heap bytes allocated per frame in the pipeline "
                         + "threads, CPU use, and the ring's added latency per hop."})
 final class BenchCommand implements Callable<Integer> {
-    @Parameters(index = "0", arity = "0..1", paramLabel = "SOURCE", defaultValue = "recordings/town-drive.mp4",
+    @Parameters(index = "0", arity = "0..1", paramLabel = "SOURCE", defaultValue = "recordings/town-drive",
             description = "Recording to measure on (looped as needed; default: ${DEFAULT-VALUE}).")
     String source;
 
@@ -117,6 +118,11 @@ final class BenchCommand implements Callable<Integer> {
             + "never reads), and the live view's JPEG encoding time per frame."})
     boolean http;
 
+    @Option(names = "--against", paramLabel = "MODEL", description = {"Also measure (i): inference only of --model "
+            + "against MODEL at the same input size, interleaved in each of --rounds rounds, with the ratio of each "
+            + "round (two models compared on a shared, noisy machine: the ratio holds where absolute times do not)."})
+    Path against;
+
     private final List<LiveView> liveViews = new ArrayList<>();
 
     /** What (c) and (d) write: the annotated MP4, an MCAP file of results, or the MP4 and a Foxglove server. */
@@ -148,7 +154,10 @@ final class BenchCommand implements Callable<Integer> {
         Path scratch = Files.createTempDirectory("roadseg-bench");
         try (InferenceEngine inference = InferenceEngines.open(engine, model,
                 InputSizeOption.apply(inputSize, new EngineOptions(threads), info.width(), info.height()),
-                err::println)) {
+                err::println);
+             InferenceEngine second = against == null ? null : InferenceEngines.open(engine,
+                     InstallPaths.resolve(against), new EngineOptions(threads).withInputSize(new InputSize(
+                             inference.model().inputWidth(), inference.model().inputHeight())), err::println)) {
             out.printf(Locale.ROOT, "bench: %s (%dx%d %.2f fps), %s, %d frames per measurement, %d warm-up, %d "
                             + "round(s), %d cores, wait %s%n", source, info.width(), info.height(), info.fps(),
                     inference.describe(), frames, warmup, rounds, Runtime.getRuntime().availableProcessors(),
@@ -284,6 +293,10 @@ final class BenchCommand implements Callable<Integer> {
                                 + "%.2f ms vs %.2f ms; MJPEG: %.2f ms and %.0f KB per frame%n", v.fps, w.fps,
                         w.fps / v.fps, skipped, ms(v.latency, 50), ms(w.latency, 50), jpegMs, jpegBytes / 1024);
             }
+            if (against != null) {
+                out.println();
+                compareModels(inference, second, info);
+            }
             if (soak > 0) {
                 out.println();
                 Measurement s = pipeline(inference, info, scratch, soak, true);
@@ -353,6 +366,39 @@ final class BenchCommand implements Callable<Integer> {
         }
         err.printf(Locale.ROOT, "  (a) decode only: %.1f fps%n", m.fps);
         return m;
+    }
+
+    /**
+     * (i): inference only of the bench's model against {@link #against}, the two measured one after the other in
+     * each round (which of them goes first alternates), at the input size the bench's model runs at; prints both
+     * medians and the median, lowest and highest of the per-round ratios.
+     */
+    private void compareModels(InferenceEngine inference, InferenceEngine second, SourceInfo info) throws Exception {
+        Path other = InstallPaths.resolve(against);
+        out.println("(i) against " + other + ": " + second.describe());
+        List<Measurement> mine = new ArrayList<>();
+        List<Measurement> theirs = new ArrayList<>();
+        double[] ratio = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+            Measurement a;
+            Measurement b;
+            if (r % 2 == 0) {
+                a = inferenceOnly(inference, info);
+                b = inferenceOnly(second, info);
+            } else {
+                b = inferenceOnly(second, info);
+                a = inferenceOnly(inference, info);
+            }
+            mine.add(a);
+            theirs.add(b);
+            ratio[r] = a.fps / b.fps;
+        }
+        double[] sorted = ratio.clone();
+        Arrays.sort(sorted);
+        out.printf(Locale.ROOT, "(i) inference only, medians of %d interleaved round(s): %s %.2f fps, %s %.2f fps;"
+                        + " ratio %s/%s = %.3f (per round %.3f–%.3f)%n", rounds, model.getFileName(),
+                median(mine).fps, other.getFileName(), median(theirs).fps, model.getFileName(),
+                other.getFileName(), sorted[rounds / 2], sorted[0], sorted[rounds - 1]);
     }
 
     private Measurement inferenceOnly(InferenceEngine inference, SourceInfo info) throws Exception {

@@ -51,7 +51,7 @@ import java.util.concurrent.Callable;
                 "SOURCE: a video file or file://, a folder of images, v4l2:///dev/video0, rtsp://, udp://, "
                         + "tcp://, srt://, rtmp://, http(s)://."},
         footer = {"", "Examples:",
-                "  roadseg run recordings/town-drive.mp4 --out out/annotated.mp4 --stats out/stats.json",
+                "  roadseg run recordings/town-drive --out out/annotated.mp4 --stats out/stats.json",
                 "  roadseg run v4l2:///dev/video0 --out udp://127.0.0.1:5000",
                 "  roadseg run rtsp://host/cam --results out/frames.jsonl"})
 final class RunCommand implements Callable<Integer> {
