@@ -151,12 +151,13 @@ final class BenchCommand implements Callable<Integer> {
         try (FrameSource probe = openSource()) {
             info = probe.info();
         }
+        Path other = against == null ? null : InstallPaths.resolve(against);
         Path scratch = Files.createTempDirectory("roadseg-bench");
         try (InferenceEngine inference = InferenceEngines.open(engine, model,
                 InputSizeOption.apply(inputSize, new EngineOptions(threads), info.width(), info.height()),
                 err::println);
-             InferenceEngine second = against == null ? null : InferenceEngines.open(engine,
-                     InstallPaths.resolve(against), new EngineOptions(threads).withInputSize(new InputSize(
+             InferenceEngine second = other == null ? null : InferenceEngines.open(engine, other,
+                     new EngineOptions(threads).withInputSize(new InputSize(
                              inference.model().inputWidth(), inference.model().inputHeight())), err::println)) {
             out.printf(Locale.ROOT, "bench: %s (%dx%d %.2f fps), %s, %d frames per measurement, %d warm-up, %d "
                             + "round(s), %d cores, wait %s%n", source, info.width(), info.height(), info.fps(),
@@ -293,9 +294,9 @@ final class BenchCommand implements Callable<Integer> {
                                 + "%.2f ms vs %.2f ms; MJPEG: %.2f ms and %.0f KB per frame%n", v.fps, w.fps,
                         w.fps / v.fps, skipped, ms(v.latency, 50), ms(w.latency, 50), jpegMs, jpegBytes / 1024);
             }
-            if (against != null) {
+            if (second != null) {
                 out.println();
-                compareModels(inference, second, info);
+                compareModels(inference, second, other, info);
             }
             if (soak > 0) {
                 out.println();
@@ -369,12 +370,12 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * (i): inference only of the bench's model against {@link #against}, the two measured one after the other in
+     * (i): inference only of the bench's model against {@code other} ({@link #against}), the two measured one after the other in
      * each round (which of them goes first alternates), at the input size the bench's model runs at; prints both
      * medians and the median, lowest and highest of the per-round ratios.
      */
-    private void compareModels(InferenceEngine inference, InferenceEngine second, SourceInfo info) throws Exception {
-        Path other = InstallPaths.resolve(against);
+    private void compareModels(InferenceEngine inference, InferenceEngine second, Path other, SourceInfo info)
+            throws Exception {
         out.println("(i) against " + other + ": " + second.describe());
         List<Measurement> mine = new ArrayList<>();
         List<Measurement> theirs = new ArrayList<>();

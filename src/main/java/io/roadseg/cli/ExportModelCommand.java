@@ -135,22 +135,14 @@ final class ExportModelCommand implements Callable<Integer> {
         java.util.Map<String, String> metadata;
         try {
             if (checkpoint && !average.isEmpty()) {
-                List<TrainingCheckpoint> runs = new ArrayList<>();
-                List<String> names = new ArrayList<>();
-                List<Path> files = new ArrayList<>(List.of(from));
-                files.addAll(average);
-                for (Path p : files) {
-                    Path file = InstallPaths.resolve(p);
-                    if (!java.nio.file.Files.isRegularFile(file)) {
-                        throw new UserError("--average " + file + ": file not found");
-                    }
-                    runs.add(TrainingCheckpoint.read(file));
-                    names.add(file.getFileName().toString());
+                List<Path> files = new ArrayList<>(List.of(model));
+                for (Path p : average) {
+                    files.add(InstallPaths.resolve(p));
                 }
                 try {
-                    TrainingCheckpoint mean = WeightAverage.average(runs, names);
-                    weights = mean.weights(mean.architecture());
-                    metadata = new java.util.LinkedHashMap<>(WeightAverage.modelMetadata(mean, runs, names));
+                    WeightAverage.Averaged averaged = WeightAverage.read(files);
+                    weights = averaged.mean().weights(averaged.mean().architecture());
+                    metadata = new java.util.LinkedHashMap<>(averaged.modelMetadata());
                 } catch (java.io.IOException | IllegalArgumentException e) {
                     throw new UserError("--average: " + e.getMessage());
                 }

@@ -270,22 +270,16 @@ final class TrainCommand implements Callable<Integer> {
                 checkpoint = TrainingCheckpoint.read(resume);
                 architecture = checkpointWidths(checkpoint, "--resume " + resume, architecture);
             } else if (from != null && from.getFileName().toString().endsWith(".ckpt") && !average.isEmpty()) {
-                List<TrainingCheckpoint> runs = new ArrayList<>();
-                List<String> names = new ArrayList<>();
                 List<Path> files = new ArrayList<>(List.of(from));
                 files.addAll(average);
-                for (Path p : files) {
-                    runs.add(TrainingCheckpoint.read(p));
-                    names.add(p.getFileName().toString());
-                }
-                TrainingCheckpoint mean;
+                WeightAverage.Averaged averaged;
                 try {
-                    mean = WeightAverage.average(runs, names);
-                } catch (IllegalArgumentException e) {
+                    averaged = WeightAverage.read(files);
+                } catch (IOException | IllegalArgumentException e) {
                     throw new UserError("--average: " + e.getMessage());
                 }
-                architecture = checkpointWidths(mean, "--from " + from, architecture);
-                trainer.warmStart(mean, "the weight average of " + String.join(", ", names));
+                architecture = checkpointWidths(averaged.mean(), "--from " + from, architecture);
+                trainer.warmStart(averaged.mean(), "the weight average of " + averaged.namesText());
             } else if (from != null && from.getFileName().toString().endsWith(".ckpt")) {
                 TrainingCheckpoint run = TrainingCheckpoint.read(from);
                 architecture = checkpointWidths(run, "--from " + from, architecture);

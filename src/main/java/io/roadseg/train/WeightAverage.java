@@ -2,6 +2,9 @@ package io.roadseg.train;
 
 import io.roadseg.model.ModelContract;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -89,6 +92,44 @@ public final class WeightAverage {
         properties.remove(Trainer.HELD_OUT_MIOU);
         properties.put("averaged", String.join(" + ", names));
         return new TrainingCheckpoint(properties, averaged);
+    }
+
+    /**
+     * Runs read from their checkpoint files and averaged ({@link #read}).
+     *
+     * @param mean  what {@link #average} returned for them
+     * @param runs  the runs, in the order given
+     * @param names their file names
+     */
+    public record Averaged(TrainingCheckpoint mean, List<TrainingCheckpoint> runs, List<String> names) {
+        /** @return {@link WeightAverage#modelMetadata} of the average */
+        public Map<String, String> modelMetadata() {
+            return WeightAverage.modelMetadata(mean, runs, names);
+        }
+
+        /** @return the runs' file names, comma-separated, e.g. for a warm start's name */
+        public String namesText() {
+            return String.join(", ", names);
+        }
+    }
+
+    /**
+     * Reads the runs' checkpoints and {@link #average averages} them.
+     *
+     * @throws IOException              naming a file that is missing or not a training checkpoint
+     * @throws IllegalArgumentException as {@link #average} does
+     */
+    public static Averaged read(List<Path> files) throws IOException {
+        List<TrainingCheckpoint> runs = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (Path file : files) {
+            if (!Files.isRegularFile(file)) {
+                throw new IOException("checkpoint " + file + ": file not found");
+            }
+            runs.add(TrainingCheckpoint.read(file));
+            names.add(file.getFileName().toString());
+        }
+        return new Averaged(average(runs, names), List.copyOf(runs), List.copyOf(names));
     }
 
     /** A shared setting of a run; the widths as {@link TrainingCheckpoint#architecture} reads them (unset: defaults). */

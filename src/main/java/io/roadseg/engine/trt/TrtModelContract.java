@@ -39,16 +39,7 @@ record TrtModelContract(String input, int width, int height, long fixedBatch, St
      * @throws InferenceException naming the file and the tensor that breaks the contract, or the metadata problem
      */
     static TrtModelContract of(Path file, OnnxModelSummary onnx, boolean gpuArgmax) throws InferenceException {
-        return of(file, onnx, gpuArgmax, null, null);
-    }
-
-    /**
-     * @param requested the input size to build for, or null (then {@code source}'s fitted size, else the metadata's)
-     * @param source    the camera's frame size, or null
-     */
-    static TrtModelContract of(Path file, OnnxModelSummary onnx, boolean gpuArgmax, InputSize requested,
-                               InputSize source) throws InferenceException {
-        return of(file, onnx, gpuArgmax, requested, source, null);
+        return of(file, onnx, gpuArgmax, null, null, null);
     }
 
     /**

@@ -69,12 +69,13 @@ class TrtModelContractTest {
         Path model = TestData.smallModel(dir);
         OnnxModelSummary s = OnnxModelSummary.read(model, Files.readAllBytes(model));
         TrtModelContract fitted = TrtModelContract.of(model, s, false, null,
-                new io.roadseg.engine.InputSize(960, 540));
+                new io.roadseg.engine.InputSize(960, 540), null);
         assertEquals("3x144x256", fitted.inputShape(), "16:9 at the trained 240x176 pixel count");
-        TrtModelContract asked = TrtModelContract.of(model, s, false, new io.roadseg.engine.InputSize(320, 96), null);
+        TrtModelContract asked = TrtModelContract.of(model, s, false, new io.roadseg.engine.InputSize(320, 96), null,
+                null);
         assertEquals("3x96x320", asked.inputShape());
         InferenceException e = assertThrows(InferenceException.class, () -> TrtModelContract.of(model, s, false,
-                new io.roadseg.engine.InputSize(330, 96), null));
+                new io.roadseg.engine.InputSize(330, 96), null, null));
         assertTrue(e.getMessage().contains("330x96 is not a multiple of the network's stride 16"), e.getMessage());
         // --input-size auto:480x352: the source's aspect at that pixel count, as the CPU backend fits it
         io.roadseg.engine.InputSize budget = new io.roadseg.engine.InputSize(480, 352);
