@@ -79,6 +79,11 @@ final class EvalCommand implements Callable<Integer> {
                     + "aspect at the model's pixel count; auto:WxH at WxH's, e.g. auto:640x480).")
     String inputSize;
 
+    @Option(names = "--flip-average", description = "Run each frame twice, as it is and mirrored left to right, "
+            + "and average the class scores and the depth: offline quality at twice the inference time (models "
+            + "that output logits).")
+    boolean flipAverage;
+
     @Option(names = "--cap", defaultValue = "80", description = "--depth: largest true depth scored, metres "
             + "(default: ${DEFAULT-VALUE}, the KITTI convention).")
     float cap;
@@ -162,7 +167,7 @@ final class EvalCommand implements Callable<Integer> {
             if (!(pitchWindow >= 0) || pitchWindow > 10) {
                 throw new UsageError("--pitch-window " + pitchWindow + ": must be in [0, 10] degrees");
             }
-            return new RealDepthEvaluation(data.depth, model, engine, threads, inputSize, cap, !noFocalScale,
+            return new RealDepthEvaluation(data.depth, model, engine, engineOptions(), inputSize, cap, !noFocalScale,
                     limit, json, pitchWindow, byClass, calibCheck, dump, classesFrom).run();
         }
         if (data.drives != null) {
@@ -171,7 +176,7 @@ final class EvalCommand implements Callable<Integer> {
         if (data.drive != null) {
             return drive();
         }
-        EngineOptions options = InputSizeOption.apply(inputSize, new EngineOptions(threads), 480, 360);
+        EngineOptions options = InputSizeOption.apply(inputSize, engineOptions(), 480, 360);
         try (InferenceEngine inference = InferenceEngines.open(engine, model, options, System.err::println);
              TensorBinding binding = inference.allocate();
              Preprocessor pre = new Preprocessor(inference.model())) {
@@ -216,7 +221,7 @@ final class EvalCommand implements Callable<Integer> {
 
     /** {@code --drive}: one drive at the input size {@code run} would give its camera. */
     private int drive() throws Exception {
-        EngineOptions options = InputSizeOption.apply(inputSize, new EngineOptions(threads), 0, 0);
+        EngineOptions options = InputSizeOption.apply(inputSize, engineOptions(), 0, 0);
         try (FittedDriveEvaluator evaluator = new FittedDriveEvaluator(engine, model, options, System.err::println)) {
             DriveResult r = evaluator.evaluate(data.drive, limit);
             if (!r.ok()) {
@@ -261,7 +266,7 @@ final class EvalCommand implements Callable<Integer> {
         java.util.List<DriveResult> results = new java.util.ArrayList<>();
         String modelName;
         java.util.List<String> classes;
-        EngineOptions options = InputSizeOption.apply(inputSize, new EngineOptions(threads), 0, 0);
+        EngineOptions options = InputSizeOption.apply(inputSize, engineOptions(), 0, 0);
         try (FittedDriveEvaluator evaluator = new FittedDriveEvaluator(engine, model, options, System.err::println)) {
             modelName = model.getFileName().toString();
             classes = evaluator.model().classNames(); // a model that cannot be opened stops here, before any drive
@@ -290,5 +295,10 @@ final class EvalCommand implements Callable<Integer> {
         } else {
             ClassMaps.narrow(b.classIds, b.classIdBytes, m.inputPixels(), m.classCount(), m.voidId(), predicted);
         }
+    }
+
+    /** The engine options every evaluation opens its model with: the threads and flip averaging asked for. */
+    private EngineOptions engineOptions() {
+        return new EngineOptions(threads).withFlipAverage(flipAverage);
     }
 }

@@ -24,8 +24,9 @@ import java.util.concurrent.Callable;
  * segmentation head ({@code --from MODEL --logit-adjust TAU}, {@link LogitAdjustment}).
  */
 @Command(name = "export-model", mixinStandardHelpOptions = true,
-        description = {"Write the multi-decoder FCN as an ONNX model with roadseg metadata: seeded random weights, or",
-                "with --from a trained model again, its segmentation head's logits adjusted by --logit-adjust."},
+        description = {"Write the multi-decoder FCN as an ONNX model with roadseg metadata.",
+                "Seeded random weights, or with --from a trained model or checkpoint again (--average: the weight",
+                "average of several runs), its segmentation head's logits adjusted by --logit-adjust."},
         footer = {"", "Examples:", "  roadseg export-model --seed 3 -o out/random.onnx",
                 "  roadseg export-model --from engines/training/roadseg-v2.onnx --logit-adjust 0.5 \\",
                 "      -o out/adjusted.onnx",

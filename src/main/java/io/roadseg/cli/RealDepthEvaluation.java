@@ -52,7 +52,7 @@ final class RealDepthEvaluation {
     private final Path root;
     private final Path model;
     private final String engine;
-    private final int threads;
+    private final EngineOptions engineOptions;
     private final String inputSize;
     private final float cap;
     private final boolean focalScale;
@@ -64,7 +64,7 @@ final class RealDepthEvaluation {
     private final Path dump;
     private final Path classesFrom;
 
-    RealDepthEvaluation(Path root, Path model, String engine, int threads, String inputSize, float cap,
+    RealDepthEvaluation(Path root, Path model, String engine, EngineOptions engineOptions, String inputSize, float cap,
                         boolean focalScale, int limit, String json, double pitchWindowDeg, boolean byClass,
                         boolean calibCheck, Path dump, Path classesFrom) {
         this.calibCheck = calibCheck;
@@ -75,7 +75,7 @@ final class RealDepthEvaluation {
         this.root = root;
         this.model = model;
         this.engine = engine;
-        this.threads = threads;
+        this.engineOptions = engineOptions;
         this.inputSize = inputSize;
         this.cap = cap;
         this.focalScale = focalScale;
@@ -164,7 +164,7 @@ final class RealDepthEvaluation {
                         throw new UserError("camera " + f.image().getParent().resolveSibling("camera.json") + ": "
                                 + cam.width() + "x" + cam.height() + ", its images are " + w + "x" + h);
                     }
-                    EngineOptions options = InputSizeOption.apply(inputSize, new EngineOptions(threads), w, h);
+                    EngineOptions options = InputSizeOption.apply(inputSize, engineOptions, w, h);
                     String key = options.inputSize() + "/" + options.sourceSize();
                     Opened o = engines.get(key);
                     if (o == null) {

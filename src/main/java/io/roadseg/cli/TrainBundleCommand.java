@@ -18,8 +18,9 @@ import java.util.concurrent.Callable;
  * ({@code scripts/gpu_train.py}; docs/gpu-training.md).
  */
 @Command(name = "train-bundle", mixinStandardHelpOptions = true,
-        description = {"Write a training bundle for scripts/gpu_train.py: graph.json (the network), init.ckpt,",
-                "bundle.json, the CamVid frames (JPEG + class ids) and rendered synthetic samples (image, ids, depth)."},
+        description = {"Write a training bundle for scripts/gpu_train.py (training on a GPU machine without a JDK).",
+                "It holds graph.json (the network), init.ckpt, bundle.json, the CamVid frames (JPEG + class ids) and",
+                "rendered synthetic samples (image, ids, depth)."},
         footer = {"", "Example:", "  roadseg train-bundle --sim-samples 400 --camvid-pitch 0.5 --contact-trees -o .gpu/bundle",
                 "  then on the GPU machine: python3 scripts/gpu_train.py --bundle .gpu/bundle --out $OUT/run.ckpt …"})
 final class TrainBundleCommand implements Callable<Integer> {

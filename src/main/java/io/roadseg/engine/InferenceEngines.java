@@ -60,7 +60,7 @@ public final class InferenceEngines {
                 }
                 InferenceEngine engine;
                 try {
-                    engine = p.open(model, options);
+                    engine = flipAveraged(p.open(model, options), options);
                 } catch (InferenceException | RuntimeException | LinkageError e) {
                     String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
                     log.accept("engine auto: " + p.name() + " failed to open " + model + " (" + why
@@ -86,12 +86,18 @@ public final class InferenceEngines {
                 if (reason != null) {
                     throw new InferenceException("engine " + name + " cannot run here: " + reason);
                 }
-                InferenceEngine engine = p.open(model, options);
+                InferenceEngine engine = flipAveraged(p.open(model, options), options);
                 log.accept("engine " + name + ": " + engine.describe());
                 return engine;
             }
             known.add(p.name());
         }
         throw new InferenceException("engine '" + name + "' is unknown; available: " + AUTO + ", " + known);
+    }
+
+    /** The engine as opened, or wrapped in a {@link FlipAveragingEngine} when the options ask for flip averaging. */
+    private static InferenceEngine flipAveraged(InferenceEngine engine, EngineOptions options)
+            throws InferenceException {
+        return options.flipAverage() ? new FlipAveragingEngine(engine) : engine;
     }
 }

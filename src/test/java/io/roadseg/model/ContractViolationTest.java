@@ -55,15 +55,52 @@ class ContractViolationTest {
         for (Out o : outputs) {
             graph.message(12, valueInfo(o.name, o.channels, o.side()));
         }
+        return write(fileName, graph, "hand-made contract test");
+    }
+
+    /** Writes the graph as an opset-17 model with the roadseg metadata of a 32x32, 11-class model. */
+    private Path write(String fileName, ProtoWriter graph, String description) throws Exception {
         ProtoWriter model = new ProtoWriter().int64(1, 8).string(2, "roadseg-test");
         model.message(7, graph);
         model.message(8, new ProtoWriter().string(1, "").int64(2, 17));
         Map<String, String> meta = ModelContract.defaultMetadata(
-                FcnArchitecture.defaults().withInputSize(SIDE, SIDE), "hand-made contract test");
+                FcnArchitecture.defaults().withInputSize(SIDE, SIDE), description);
         for (Map.Entry<String, String> e : meta.entrySet()) {
             model.message(14, new ProtoWriter().string(1, e.getKey()).string(2, e.getValue()));
         }
         return Files.write(dir.resolve(fileName), model.toByteArray());
+    }
+
+    /**
+     * A model that keeps the contract with class ids instead of logits: image → 1x1 Conv (11 channels) → ArgMax over
+     * the channels (int64 [N,32,32], "class_ids"), and image → 1x1 Conv → "depth".
+     */
+    private Path classIdModel(String fileName) throws Exception {
+        ProtoWriter graph = new ProtoWriter();
+        for (Out o : new Out[]{new Out("scores", 11, 1), new Out("depth", 1, 1)}) {
+            ProtoWriter node = new ProtoWriter()
+                    .string(1, "image").string(1, o.name + ".w").string(1, o.name + ".b")
+                    .string(2, o.name).string(3, o.name).string(4, "Conv");
+            node.message(5, ints("kernel_shape", 1, 1));
+            graph.message(1, node);
+        }
+        ProtoWriter argmax = new ProtoWriter().string(1, "scores").string(2, "class_ids").string(3, "argmax")
+                .string(4, "ArgMax");
+        argmax.message(5, new ProtoWriter().string(1, "axis").int64(3, 1).int64(20, 2));
+        argmax.message(5, new ProtoWriter().string(1, "keepdims").int64(3, 0).int64(20, 2));
+        graph.message(1, argmax);
+        graph.string(2, "class-ids");
+        graph.message(5, floatTensor("scores.w", new int[]{11, 3, 1, 1}, 0.1f));
+        graph.message(5, floatTensor("scores.b", new int[]{11}, 0.5f));
+        graph.message(5, floatTensor("depth.w", new int[]{1, 3, 1, 1}, 0.1f));
+        graph.message(5, floatTensor("depth.b", new int[]{1}, 0.5f));
+        graph.message(11, valueInfo("image", 3, SIDE));
+        ProtoWriter idShape = new ProtoWriter().message(1, new ProtoWriter().string(2, "N"))
+                .message(1, new ProtoWriter().int64(1, SIDE)).message(1, new ProtoWriter().int64(1, SIDE));
+        graph.message(12, new ProtoWriter().string(1, "class_ids").message(2, new ProtoWriter()
+                .message(1, new ProtoWriter().int64(1, 7).message(2, idShape))));
+        graph.message(12, valueInfo("depth", 1, SIDE));
+        return write(fileName, graph, "hand-made class-id model");
     }
 
     private static ProtoWriter ints(String name, long... values) {
@@ -141,5 +178,18 @@ class ContractViolationTest {
         InferenceException e = assertThrows(InferenceException.class, () -> open(file).close());
         assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("no segmentation output"),
                 e.getMessage());
+    }
+
+    @Test
+    void aModelThatOutputsClassIdsOpensButIsNotFlipAveraged() throws Exception {
+        Path file = classIdModel("ids.onnx");
+        try (InferenceEngine engine = open(file)) {
+            assertEquals(io.roadseg.engine.SegmentationOutput.CLASS_IDS, engine.model().segmentation());
+        }
+        // there are no class scores to average: one line naming the file, before any frame is run
+        InferenceException e = assertThrows(InferenceException.class, () -> InferenceEngines.open("cpu", file,
+                new EngineOptions(1).withFlipAverage(true), line -> { }).close());
+        assertEquals("model " + file + ": flip averaging needs a model that outputs logits (this one outputs class "
+                + "ids)", e.getMessage());
     }
 }

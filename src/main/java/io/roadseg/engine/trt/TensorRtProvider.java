@@ -12,7 +12,8 @@ import java.nio.file.Path;
  * it where it can run. Loading this class needs no native library; {@link #unavailableReason()} tries CUDA, TensorRT
  * and its ONNX parser once per process and names what is missing. The plan's precision and the other TensorRT
  * settings come from {@link TrtOptions#fromEnvironment()} ({@code ROADSEG_TRT_*}); {@link EngineOptions#threads()}
- * does not apply.
+ * does not apply. With {@link EngineOptions#flipAverage()} the plan keeps its logits (the arg-max on the host), which
+ * the flip average needs.
  *
  * <p>Threading: stateless (the probe's answer is cached process-wide); safe from any thread.
  */
@@ -42,6 +43,9 @@ public final class TensorRtProvider implements EngineProvider {
             trt = TrtOptions.fromEnvironment();
         } catch (IllegalArgumentException e) {
             throw new InferenceException("engine tensorrt: " + e.getMessage(), e);
+        }
+        if (options.flipAverage()) {
+            trt = trt.withGpuArgmax(false); // the flip average needs the class scores, not the arg-max's ids
         }
         return TensorRtEngine.open(model, trt, options.inputSize(), options.sourceSize(), options.budget(),
                 System.err::println);

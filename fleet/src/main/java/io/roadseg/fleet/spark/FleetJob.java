@@ -33,12 +33,13 @@ import java.util.Locale;
  *
  * <pre>
  * roadseg-fleet evaluate --drives LIST|GLOB --model engines/roadseg.onnx --out report/ [--baseline old.onnx] [--limit N]
- *     [--input-size auto:WxH|WxH]
+ *     [--input-size auto:WxH|WxH] [--flip-average]
  * </pre>
  * Each drive runs at the input size {@code run} gives its camera (its aspect at the model's pixel count,
  * {@link FittedDriveEvaluator}); {@code --input-size auto:WxH} at WxH's pixel count instead (e.g. auto:640x480, the
  * offline setting of the model card's <i>The input size at run time</i>), {@code --input-size WxH} every drive at
- * that size (multiples of the model's stride).
+ * that size (multiples of the model's stride). {@code --flip-average} runs each frame as it is and mirrored and
+ * averages the outputs ({@link io.roadseg.engine.FlipAveragingEngine}: offline quality at twice the inference time).
  * The report folder gets {@code report.json} (every drive's row, mergeable, and the summary), {@code drives.csv}
  * (one row per drive) and {@code summary.txt} (the table, worst drives per class first); with {@code --baseline}
  * also {@code baseline.json} and {@code comparison.txt} ({@link io.roadseg.fleet.FleetComparison}).
@@ -77,7 +78,7 @@ public final class FleetJob {
     static int run(String[] args, String master) throws Exception {
         if (args.length == 0 || !args[0].equals("evaluate")) {
             throw new UsageException("usage: roadseg-fleet evaluate --drives LIST|GLOB --model FILE --out DIR "
-                    + "[--baseline FILE] [--limit N] [--input-size auto:WxH|WxH] [--master URL]");
+                    + "[--baseline FILE] [--limit N] [--input-size auto:WxH|WxH] [--flip-average] [--master URL]");
         }
         String drives = null;
         String model = null;
@@ -86,8 +87,13 @@ public final class FleetJob {
         long limit = 0;
         InputSize size = null;
         boolean fit = false;
+        boolean flip = false;
         for (int i = 1; i < args.length; i++) {
             String a = args[i];
+            if (a.equals("--flip-average")) {
+                flip = true;
+                continue;
+            }
             if (i + 1 >= args.length) {
                 throw new UsageException(a + ": needs a value");
             }
@@ -126,7 +132,8 @@ public final class FleetJob {
         // the driver checks the model once (a non-roadseg model stops here, in one line) and learns its classes
         List<String> classes;
         // (and, with --input-size, that it runs at that size: a size off the stride stops here too)
-        EngineOptions sized = fit ? new EngineOptions(1).withBudget(size) : new EngineOptions(1).withInputSize(size);
+        EngineOptions sized = (fit ? new EngineOptions(1).withBudget(size) : new EngineOptions(1).withInputSize(size))
+                .withFlipAverage(flip);
         try (InferenceEngine probe = InferenceEngines.open("cpu", modelPath, sized, m -> { })) {
             classes = probe.model().classNames();
         }
@@ -148,9 +155,9 @@ public final class FleetJob {
             throw new IOException("--baseline " + baseline + ": no such file");
         }
         try (JavaSparkContext sc = new JavaSparkContext(conf)) {
-            report = evaluate(sc, list, modelPath, limit, classes, size, fit);
+            report = evaluate(sc, list, modelPath, limit, classes, size, fit, flip);
             if (baseline != null) {
-                base = evaluate(sc, list, Path.of(baseline), limit, classes, size, fit);
+                base = evaluate(sc, list, Path.of(baseline), limit, classes, size, fit, flip);
             }
         }
         Path dir = Path.of(out);
@@ -173,7 +180,7 @@ public final class FleetJob {
     /** The distributed part at the model's own size. */
     static FleetReport evaluate(JavaSparkContext sc, List<String> drives, Path model, long limit,
                                 List<String> classes) {
-        return evaluate(sc, drives, model, limit, classes, null, false);
+        return evaluate(sc, drives, model, limit, classes, null, false, false);
     }
 
     /**
@@ -181,13 +188,14 @@ public final class FleetJob {
      *
      * @param size the input size every drive runs at ({@code fit} false) or whose pixel count each drive's aspect is
      *             fitted to ({@code fit} true); null for the model's own pixel count, fitted
+     * @param flip each frame run as it is and mirrored, the outputs averaged
      */
     static FleetReport evaluate(JavaSparkContext sc, List<String> drives, Path model, long limit,
-                                List<String> classes, InputSize size, boolean fit) {
+                                List<String> classes, InputSize size, boolean fit, boolean flip) {
         sc.addFile(model.toAbsolutePath().toString());
         String name = model.getFileName().toString();
         List<String> rows = sc.parallelize(drives, drives.size())
-                .mapPartitions(new EvaluatePartition(name, limit, size, fit)).collect();
+                .mapPartitions(new EvaluatePartition(name, limit, size, fit, flip)).collect();
         List<DriveResult> results = new ArrayList<>();
         for (String row : rows) {
             results.add(DriveResult.parse(Json.parse(row)));
@@ -204,13 +212,16 @@ public final class FleetJob {
         private final int height;
         /** Whether width x height is a pixel count each drive's aspect is fitted to, or the size itself. */
         private final boolean fit;
+        /** Whether each frame is run as it is and mirrored and the outputs averaged. */
+        private final boolean flip;
 
-        EvaluatePartition(String modelName, long limit, InputSize size, boolean fit) {
+        EvaluatePartition(String modelName, long limit, InputSize size, boolean fit, boolean flip) {
             this.modelName = modelName;
             this.limit = limit;
             this.width = size == null ? 0 : size.width();
             this.height = size == null ? 0 : size.height();
             this.fit = fit;
+            this.flip = flip;
         }
 
         @Override
@@ -223,8 +234,8 @@ public final class FleetJob {
             org.apache.hadoop.conf.Configuration hadoop = new org.apache.hadoop.conf.Configuration();
             Path tmp = Files.createTempDirectory("roadseg-drive");
             InputSize size = width > 0 ? new InputSize(width, height) : null;
-            EngineOptions options = fit ? new EngineOptions(1).withBudget(size)
-                    : new EngineOptions(1).withInputSize(size);
+            EngineOptions options = (fit ? new EngineOptions(1).withBudget(size)
+                    : new EngineOptions(1).withInputSize(size)).withFlipAverage(flip);
             try (FittedDriveEvaluator evaluator = new FittedDriveEvaluator("cpu", model, options, m -> { })) {
                 while (drives.hasNext()) {
                     String drive = drives.next();

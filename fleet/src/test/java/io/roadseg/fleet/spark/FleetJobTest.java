@@ -156,6 +156,31 @@ class FleetJobTest {
     }
 
     @Test
+    void flipAveragingIsWhatEveryExecutorRuns() throws Exception {
+        Path out = dir.resolve("flip-report");
+        assertEquals(0, FleetJob.run(new String[] {"evaluate", "--drives", dir + "/drive-*", "--model",
+                model.toString(), "--input-size", "320x240", "--flip-average", "--out", out.toString()}, "local[2]"));
+        FleetReport report = FleetReport.parse(Files.readString(out.resolve("report.json")));
+        EngineOptions size = new EngineOptions(1).withInputSize(new io.roadseg.engine.InputSize(320, 240));
+        List<DriveResult> flipped = new ArrayList<>();
+        List<DriveResult> plain = new ArrayList<>();
+        try (InferenceEngine f = InferenceEngines.open("cpu", model, size.withFlipAverage(true), m -> { });
+             InferenceEngine p = InferenceEngines.open("cpu", model, size, m -> { });
+             DriveEvaluator ef = new DriveEvaluator(f);
+             DriveEvaluator ep = new DriveEvaluator(p)) {
+            for (String d : drives) {
+                flipped.add(ef.evaluate(d, 0));
+                plain.add(ep.evaluate(d, 0));
+            }
+        }
+        long[] cluster = report.segmentation().counts();
+        assertTrue(Arrays.equals(new FleetReport("small.onnx", report.classNames(), flipped).segmentation().counts(),
+                cluster), "the cluster's confusion is the flip-averaged engine's");
+        assertTrue(!Arrays.equals(new FleetReport("small.onnx", report.classNames(), plain).segmentation().counts(),
+                cluster), "and not the plain engine's");
+    }
+
+    @Test
     void drivesOnAHadoopFileSystemAreCopiedAndNamedAsListed() throws Exception {
         // file:// goes through Hadoop's FileSystem like hdfs:// or s3a:// would
         Path out = dir.resolve("hadoop-report");
