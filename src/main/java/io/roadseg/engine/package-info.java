@@ -10,6 +10,7 @@
  *
  * Backends live in sub-packages ({@code engine.cpu}: ONNX Runtime); their runtime types never leave them.
  * {@link io.roadseg.engine.InferenceEngines#open} picks a backend by name, {@code auto} choosing the
- * highest-ranked available one and saying why.
+ * highest-ranked available one and saying why; with {@link io.roadseg.engine.EngineOptions#flipAverage()} it wraps
+ * the backend's engine in a {@link io.roadseg.engine.FlipAveragingEngine} (each frame run as it is and mirrored).
  */
 package io.roadseg.engine;
