@@ -132,8 +132,7 @@ public final class FleetJob {
         // the driver checks the model once (a non-roadseg model stops here, in one line) and learns its classes
         List<String> classes;
         // (and, with --input-size, that it runs at that size: a size off the stride stops here too)
-        EngineOptions sized = (fit ? new EngineOptions(1).withBudget(size) : new EngineOptions(1).withInputSize(size))
-                .withFlipAverage(flip);
+        EngineOptions sized = engineOptions(size, fit, flip);
         try (InferenceEngine probe = InferenceEngines.open("cpu", modelPath, sized, m -> { })) {
             classes = probe.model().classNames();
         }
@@ -175,6 +174,16 @@ public final class FleetJob {
         System.err.println("wrote " + dir.resolve("report.json") + ", drives.csv, summary.txt"
                 + (base != null ? ", baseline.json, comparison.txt" : ""));
         return 0;
+    }
+
+    /**
+     * What every engine of the job opens with, on the driver and on each executor: one thread, {@code size} as the
+     * input size ({@code fit} false) or as the pixel count each drive's aspect is fitted to ({@code fit} true; null:
+     * the model's own), flip averaging or not.
+     */
+    static EngineOptions engineOptions(InputSize size, boolean fit, boolean flip) {
+        EngineOptions one = new EngineOptions(1);
+        return (fit ? one.withBudget(size) : one.withInputSize(size)).withFlipAverage(flip);
     }
 
     /** The distributed part at the model's own size. */
@@ -234,8 +243,7 @@ public final class FleetJob {
             org.apache.hadoop.conf.Configuration hadoop = new org.apache.hadoop.conf.Configuration();
             Path tmp = Files.createTempDirectory("roadseg-drive");
             InputSize size = width > 0 ? new InputSize(width, height) : null;
-            EngineOptions options = (fit ? new EngineOptions(1).withBudget(size)
-                    : new EngineOptions(1).withInputSize(size)).withFlipAverage(flip);
+            EngineOptions options = engineOptions(size, fit, flip);
             try (FittedDriveEvaluator evaluator = new FittedDriveEvaluator("cpu", model, options, m -> { })) {
                 while (drives.hasNext()) {
                     String drive = drives.next();
