@@ -127,8 +127,26 @@ final class CompareCommand implements Callable<Integer> {
         if (ka != kb) {
             throw new UserError("report " + b + ": a " + kb.words + " report, " + a + " is a " + ka.words + " one");
         }
-        String head = "== " + a + " against " + b + "\n";
+        String head = "== " + a + " against " + b + "\n" + settingsNote(a, b, ca.get("settings"), cb.get("settings"));
         return head + (ka == Kind.DEPTH ? depth(a, b, ca, cb) : segmentation(a, b, ca, cb));
+    }
+
+    /**
+     * A line when the two reports were measured with other settings (eval's {@code --input-size},
+     * {@code --flip-average}: written into every report since 2026-11-27): the difference is then partly the
+     * settings'. Nothing when they agree or a report does not say.
+     */
+    private static String settingsNote(Path a, Path b, Object sa, Object sb) {
+        if (!(sa instanceof Map) || !(sb instanceof Map) || sa.equals(sb)) {
+            return "";
+        }
+        return "note: the reports were made with other settings — " + a + ": " + settings(Json.object(sa)) + "; "
+                + b + ": " + settings(Json.object(sb)) + "\n";
+    }
+
+    private static String settings(Map<String, Object> s) {
+        return "--input-size " + s.get("input_size") + (Boolean.TRUE.equals(s.get("flip_average"))
+                ? ", --flip-average" : "");
     }
 
     private enum Kind {

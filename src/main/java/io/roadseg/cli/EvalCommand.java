@@ -246,7 +246,8 @@ final class EvalCommand implements Callable<Integer> {
                 m.inputWidth(), m.inputHeight(), scoredAt);
         System.out.print(AccuracyReport.table(m.classNames(), seg, depth.pixels() > 0 ? depth : null));
         if (json != null) {
-            String text = AccuracyReport.json(m.classNames(), seg, depth.pixels() > 0 ? depth : null) + "\n";
+            String text = withSettings(AccuracyReport.json(m.classNames(), seg, depth.pixels() > 0 ? depth : null),
+                    inputSize, flipAverage) + "\n";
             StatsReport.writeTo(json, text);
         }
     }
@@ -295,6 +296,18 @@ final class EvalCommand implements Callable<Integer> {
         } else {
             ClassMaps.narrow(b.classIds, b.classIdBytes, m.inputPixels(), m.classCount(), m.voidId(), predicted);
         }
+    }
+
+    /**
+     * A report's JSON object with the settings it was measured with first ({@code "settings": {"input_size": …,
+     * "flip_average": …}}), so that {@code roadseg compare} can say when two reports were not made alike.
+     */
+    static String withSettings(String reportJson, String inputSize, boolean flipAverage) {
+        if (!reportJson.startsWith("{")) {
+            throw new IllegalArgumentException("not a JSON object: " + reportJson);
+        }
+        return "{\"settings\": {\"input_size\": " + io.roadseg.ros.Json.quote(inputSize) + ", \"flip_average\": "
+                + flipAverage + "}, " + reportJson.substring(1);
     }
 
     /** The engine options every evaluation opens its model with: the threads and flip averaging asked for. */

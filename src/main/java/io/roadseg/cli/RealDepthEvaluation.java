@@ -295,7 +295,7 @@ final class RealDepthEvaluation {
             String text = "{" + (classesFrom != null ? "\"classes_from\": " + io.roadseg.ros.Json.quote(
                     classesFrom.toString()) + ", " : "") + "\"network\": " + json(scenes, all) + ", \"fused\": "
                     + (fusedAll.metric().frames() > 0 ? json(fusedScenes, fusedAll) : "null") + "}\n";
-            StatsReport.writeTo(json, text);
+            StatsReport.writeTo(json, EvalCommand.withSettings(text, inputSize, engineOptions.flipAverage()));
         }
         return 0;
     }

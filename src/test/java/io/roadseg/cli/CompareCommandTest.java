@@ -152,6 +152,24 @@ class CompareCommandTest {
     }
 
     @Test
+    void reportsMadeWithOtherSettingsAreNoted() throws Exception {
+        String sim = Files.readString(shipped.resolve("sim.json"));
+        assertTrue(sim.startsWith("{\"settings\": {\"input_size\": \"auto\", \"flip_average\": false}, "), sim);
+        Path flipped = dir.resolve("flipped.json");
+        Files.writeString(flipped, sim.replace("\"flip_average\": false", "\"flip_average\": true")
+                .replace("\"input_size\": \"auto\"", "\"input_size\": \"auto:640x480\""));
+        Cli.Outcome o = Cli.run("compare", flipped.toString(), shipped.resolve("sim.json").toString());
+        assertEquals(0, o.exit(), o.stderr());
+        assertTrue(o.stdout().contains("note: the reports were made with other settings — " + flipped
+                + ": --input-size auto:640x480, --flip-average; " + shipped.resolve("sim.json")
+                + ": --input-size auto"), o.stdout());
+        Path depth = shipped.resolve("depth.json");
+        assertTrue(Files.readString(depth).startsWith("{\"settings\": {\"input_size\": \"auto\""), "depth too");
+        Cli.Outcome same = Cli.run("compare", depth.toString(), depth.toString());
+        assertTrue(!same.stdout().contains("other settings"), same.stdout());
+    }
+
+    @Test
     void foldersAreComparedReportByReport() {
         Cli.Outcome o = Cli.run("compare", shipped.toString(), random.toString());
         assertEquals(0, o.exit(), o.stderr());
