@@ -273,8 +273,9 @@ final class RunCommand implements Callable<Integer> {
         try {
             // the engine's own lines wait until it is known whether it is reopened at the source's aspect
             List<String> engineLog = new ArrayList<>();
-            InferenceEngine inference = InputSizeOption.openBeforeSource(inputSize, engine, model,
-                    new EngineOptions(threads).withFlipAverage(flipAverage), engineLog::add);
+            EngineOptions engineOptions = new EngineOptions(threads).withFlipAverage(flipAverage);
+            InferenceEngine inference = InputSizeOption.openBeforeSource(inputSize, engine, model, engineOptions,
+                    engineLog::add);
             owned.add(inference);
             FrameSource src;
             try {
@@ -291,8 +292,8 @@ final class RunCommand implements Callable<Integer> {
                         + "stored, turned by that much against the road scenes it was trained on — rotate the video "
                         + "first for meaningful results");
             }
-            InferenceEngine fitted = InputSizeOption.fitToSource(inputSize, inference, engine, model,
-                    new EngineOptions(threads).withFlipAverage(flipAverage), info.width(), info.height(), err::println);
+            InferenceEngine fitted = InputSizeOption.fitToSource(inputSize, inference, engine, model, engineOptions,
+                    info.width(), info.height(), err::println);
             if (fitted != inference) {
                 owned.set(owned.indexOf(inference), fitted);
                 inference = fitted;
