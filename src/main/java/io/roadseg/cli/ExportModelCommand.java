@@ -32,11 +32,13 @@ import java.util.concurrent.Callable;
                 "      -o out/adjusted.onnx",
                 "  roadseg export-model --from out/gpu/all.ckpt --logit-adjust 0.5 -o out/gpu-all.onnx",
                 "  roadseg export-model --from out/run-a.ckpt --average out/run-b.ckpt --logit-adjust 0.5 \\",
-                "      -o out/average.onnx"})
+                "      -o out/average.onnx",
+                "  roadseg export-model --from out/run-a.ckpt --average out/run-b.ckpt -o out/average.ckpt"})
 final class ExportModelCommand implements Callable<Integer> {
     @Option(names = {"-o", "--out"}, required = true,
-            description = "Destination, written atomically. Required: random weights must never replace the shipped "
-                    + "trained model by default.")
+            description = {"Destination, written atomically. Required: random weights must never replace the shipped",
+                    "trained model by default. A .ckpt with --average: the average as a training checkpoint (no",
+                    "optimiser state), to start runs from (train --from, scripts/gpu_train.py --init)."})
     Path out;
 
     @Option(names = "--seed", defaultValue = "1", description = "Weight seed (default: ${DEFAULT-VALUE}).")
@@ -128,6 +130,11 @@ final class ExportModelCommand implements Callable<Integer> {
         if (!average.isEmpty() && !checkpoint) {
             throw new UsageError("--average goes with --from RUN.ckpt (a run's checkpoint), not " + from);
         }
+        boolean checkpointOut = out.getFileName() != null && out.getFileName().toString().endsWith(".ckpt");
+        if (checkpointOut && (average.isEmpty() || tau != null)) {
+            throw new UsageError("-o " + out + ": a .ckpt is written only for a weight average (--from RUN.ckpt "
+                    + "--average CKPT …), without --logit-adjust; a model is written as .onnx");
+        }
         if (!checkpoint && tau == null) {
             throw new UsageError("--from " + from + ": a model is written again only with --logit-adjust TAU (a run's"
                     + " .ckpt is exported as it is)");
@@ -142,6 +149,17 @@ final class ExportModelCommand implements Callable<Integer> {
                 }
                 try {
                     WeightAverage.Averaged averaged = WeightAverage.read(files);
+                    if (checkpointOut) {
+                        // a start, never a resume: no optimiser state, as gpu_train.py --weights-only marks it
+                        java.util.Map<String, String> props = new java.util.LinkedHashMap<>(
+                                averaged.mean().properties());
+                        props.remove("adam_steps");
+                        props.put("optimiser_state", "dropped");
+                        new TrainingCheckpoint(props, averaged.mean().tensors()).write(out);
+                        System.err.printf(Locale.ROOT, "wrote %s: the weight average of %d runs as a training "
+                                + "checkpoint, no optimiser state (%s)%n", out, files.size(), averaged.namesText());
+                        return 0;
+                    }
                     weights = averaged.mean().weights(averaged.mean().architecture());
                     metadata = new java.util.LinkedHashMap<>(averaged.modelMetadata());
                 } catch (java.io.IOException | IllegalArgumentException e) {

@@ -209,6 +209,46 @@ class ExportModelTest {
         assertTrue(m.metadata().get(ModelContract.TRAINING_DATA).contains("(roadseg sim, seed 4); warm restart from start.ckpt | CamVid"), m.metadata().toString());
     }
 
+    /** The average written as a training checkpoint: a start for more runs, exporting to what the average exports. */
+    @Test
+    void theWeightAverageIsWrittenAsACheckpointToStartRunsFrom() throws Exception {
+        FcnArchitecture arch = FcnArchitecture.defaults();
+        Path[] runs = twoRestarts(p -> { });
+        TrainingCheckpoint first = TrainingCheckpoint.read(runs[0]);
+        java.util.Map<String, String> resumable = new java.util.LinkedHashMap<>(first.properties());
+        resumable.put("adam_steps", "5000"); // the first run's properties are the average's: as a finished run's
+        new TrainingCheckpoint(resumable, first.tensors()).write(runs[0]);
+        Path soup = dir.resolve("soup.ckpt");
+        Cli.Outcome ok = Cli.run("export-model", "--from", runs[0].toString(), "--average", runs[1].toString(),
+                "-o", soup.toString());
+        assertEquals(0, ok.exit(), ok.stderr());
+        TrainingCheckpoint c = TrainingCheckpoint.read(soup);
+        assertFalse(c.properties().containsKey("adam_steps"), "a start, not a resume: " + c.properties());
+        assertEquals("dropped", c.properties().get("optimiser_state"));
+        assertEquals("run4.ckpt + run5.ckpt", c.properties().get("averaged"));
+        assertTrue(c.tensors().keySet().stream().noneMatch(n -> n.startsWith("adam.")), c.tensors().keySet()
+                .toString());
+        Path direct = dir.resolve("direct.onnx");
+        Path viaSoup = dir.resolve("via-soup.onnx");
+        assertEquals(0, Cli.run("export-model", "--from", runs[0].toString(), "--average", runs[1].toString(),
+                "-o", direct.toString()).exit());
+        Cli.Outcome again = Cli.run("export-model", "--from", soup.toString(), "-o", viaSoup.toString());
+        assertEquals(0, again.exit(), again.stderr());
+        FcnWeights a = OnnxWeightsReader.readModel(direct, arch).weights();
+        FcnWeights b = OnnxWeightsReader.readModel(viaSoup, arch).weights();
+        for (String name : a.names()) {
+            assertArrayEquals(a.values(name), b.values(name), name);
+        }
+        Cli.Outcome single = Cli.run("export-model", "--from", runs[0].toString(), "-o", dir.resolve("one.ckpt")
+                .toString());
+        assertEquals(2, single.exit(), single.stderr());
+        assertTrue(single.stderr().contains("a .ckpt is written only for a weight average"), single.stderr());
+        Cli.Outcome adjusted = Cli.run("export-model", "--from", runs[0].toString(), "--average", runs[1].toString(),
+                "--logit-adjust", "0.5", "-o", dir.resolve("adj.ckpt").toString());
+        assertEquals(2, adjusted.exit(), adjusted.stderr());
+        assertFalse(Files.exists(dir.resolve("one.ckpt")) || Files.exists(dir.resolve("adj.ckpt")));
+    }
+
     @Test
     void runsThatDoNotShareTheirStartAndDataAreNotAveraged() throws Exception {
         String out = dir.resolve("x.onnx").toString();
