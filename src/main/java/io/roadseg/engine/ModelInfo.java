@@ -64,6 +64,22 @@ public record ModelInfo(Path file, int inputWidth, int inputHeight, List<String>
     public String toString() {
         return file.getFileName() + " (" + inputWidth + "x" + inputHeight + ", " + classCount() + " classes, "
                 + segmentation.name().toLowerCase() + ", depth ≤ " + maxDepth + " m, mean "
-                + Arrays.toString(mean) + ", " + description + ")";
+                + Arrays.toString(mean) + ", " + shortDescription() + ")";
+    }
+
+    /** Longest description shown whole in {@link #toString} (a banner line); {@code roadseg info} prints all of it. */
+    static final int SHORT_DESCRIPTION = 160;
+
+    /**
+     * The description as a one-line banner shows it: whole up to {@value #SHORT_DESCRIPTION} characters, else cut at
+     * a word with a pointer to the whole text (a weight average names every run it averages).
+     */
+    public String shortDescription() {
+        if (description.length() <= SHORT_DESCRIPTION) {
+            return description;
+        }
+        int cut = description.lastIndexOf(' ', SHORT_DESCRIPTION);
+        return description.substring(0, cut > 0 ? cut : SHORT_DESCRIPTION) + " … (roadseg info "
+                + file.getFileName() + " prints it whole)";
     }
 }
