@@ -80,6 +80,6 @@ public record ModelInfo(Path file, int inputWidth, int inputHeight, List<String>
         }
         int cut = description.lastIndexOf(' ', SHORT_DESCRIPTION);
         return description.substring(0, cut > 0 ? cut : SHORT_DESCRIPTION) + " … (roadseg info "
-                + file.getFileName() + " prints it whole)";
+                + file + " prints it whole)";
     }
 }

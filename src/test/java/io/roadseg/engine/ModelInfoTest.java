@@ -27,7 +27,7 @@ class ModelInfoTest {
         assertTrue(shown.length() < 220, shown);
         assertTrue(shown.startsWith("uniform average of the weights of 6 runs restarted from soup.ckpt: run-s16.ckpt"),
                 shown);
-        assertTrue(shown.endsWith(" … (roadseg info m.onnx prints it whole)"), shown);
+        assertTrue(shown.endsWith(" … (roadseg info engines/m.onnx prints it whole)"), shown);
         String kept = shown.substring(0, shown.indexOf(" … "));
         assertTrue(longText.startsWith(kept + " "), "cut at a word: " + kept);
         assertTrue(info.toString().contains(shown) && !info.toString().contains(longText), info.toString());
