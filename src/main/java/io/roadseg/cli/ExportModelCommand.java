@@ -76,6 +76,10 @@ final class ExportModelCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (checkpointOut() && (average.isEmpty() || tau != null)) {
+            throw new UsageError("-o " + out + ": a .ckpt is written only for a weight average (--from RUN.ckpt "
+                    + "--average CKPT …), without --logit-adjust; a model is written as .onnx");
+        }
         if (from != null || tau != null || classWeights != null || !average.isEmpty()) {
             if (channels != null) {
                 throw new UsageError("--channels is for random weights; a trained model or checkpoint has its own");
@@ -109,6 +113,11 @@ final class ExportModelCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** @return whether {@code -o} names a training checkpoint (.ckpt) rather than a model */
+    private boolean checkpointOut() {
+        return out.getFileName() != null && out.getFileName().toString().endsWith(".ckpt");
+    }
+
     /** {@code --from}: a run's checkpoint exported, or a model written again; either with a logit adjustment. */
     private Integer fromTrained() throws Exception {
         if (from == null) {
@@ -130,11 +139,6 @@ final class ExportModelCommand implements Callable<Integer> {
         if (!average.isEmpty() && !checkpoint) {
             throw new UsageError("--average goes with --from RUN.ckpt (a run's checkpoint), not " + from);
         }
-        boolean checkpointOut = out.getFileName() != null && out.getFileName().toString().endsWith(".ckpt");
-        if (checkpointOut && (average.isEmpty() || tau != null)) {
-            throw new UsageError("-o " + out + ": a .ckpt is written only for a weight average (--from RUN.ckpt "
-                    + "--average CKPT …), without --logit-adjust; a model is written as .onnx");
-        }
         if (!checkpoint && tau == null) {
             throw new UsageError("--from " + from + ": a model is written again only with --logit-adjust TAU (a run's"
                     + " .ckpt is exported as it is)");
@@ -149,7 +153,7 @@ final class ExportModelCommand implements Callable<Integer> {
                 }
                 try {
                     WeightAverage.Averaged averaged = WeightAverage.read(files);
-                    if (checkpointOut) {
+                    if (checkpointOut()) {
                         // a start, never a resume: no optimiser state, as gpu_train.py --weights-only marks it
                         java.util.Map<String, String> props = new java.util.LinkedHashMap<>(
                                 averaged.mean().properties());

@@ -246,7 +246,10 @@ class ExportModelTest {
         Cli.Outcome adjusted = Cli.run("export-model", "--from", runs[0].toString(), "--average", runs[1].toString(),
                 "--logit-adjust", "0.5", "-o", dir.resolve("adj.ckpt").toString());
         assertEquals(2, adjusted.exit(), adjusted.stderr());
-        assertFalse(Files.exists(dir.resolve("one.ckpt")) || Files.exists(dir.resolve("adj.ckpt")));
+        Cli.Outcome random = Cli.run("export-model", "--seed", "3", "-o", dir.resolve("random.ckpt").toString());
+        assertEquals(2, random.exit(), "random weights are a model, not a training checkpoint: " + random.stderr());
+        assertFalse(Files.exists(dir.resolve("one.ckpt")) || Files.exists(dir.resolve("adj.ckpt"))
+                || Files.exists(dir.resolve("random.ckpt")));
     }
 
     @Test
