@@ -146,7 +146,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--loop", description = "Restart a recording at its end (with --frames for soak runs).")
     boolean loop;
 
-    @Option(names = "--frames", paramLabel = "N", defaultValue = "0", description = "Stop after N frames.")
+    @Option(names = "--frames", paramLabel = "N", defaultValue = "0", description = {"Stop after the source's first N frames (with --pace or a live",
+            "source, frames dropped at capture count: each is processed, dropped or skipped)."})
     long frames;
 
     @Option(names = "--codec", defaultValue = "auto",

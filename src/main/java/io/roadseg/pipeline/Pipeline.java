@@ -190,8 +190,9 @@ public final class Pipeline implements AutoCloseable {
         return new RunResult(entered, endOfStream, stopRequested, failure.get());
     }
 
-    private boolean stopped(long entered) {
-        return stopRequested || failure.get() != null || (config.maxFrames() > 0 && entered >= config.maxFrames());
+    /** @param read frames read from the source so far (in every-frame mode, those that entered the ring) */
+    private boolean stopped(long read) {
+        return stopRequested || failure.get() != null || (config.maxFrames() > 0 && read >= config.maxFrames());
     }
 
     private boolean awaitFreeSlot(RingBuffer<FrameSlot> ring) {
@@ -218,11 +219,10 @@ public final class Pipeline implements AutoCloseable {
                 ? ByteBuffer.allocateDirect(4 * pixels).order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer() : null;
         boolean paced = config.mode() == PipelineMode.PACED;
         long index = 0;
-        long entered = 0;
         long droppedSinceEntered = 0;
         long firstPts = Long.MIN_VALUE;
         long startNanos = 0;
-        while (!stopped(entered)) {
+        while (!stopped(index)) { // frames read, dropped ones included: --frames N is the source's first N
             long grabStart = System.nanoTime();
             long pts = source.read(scratch);
             if (pts == FrameSource.END_OF_STREAM) {
@@ -264,7 +264,6 @@ public final class Pipeline implements AutoCloseable {
             fill(slot, frameIndex, pts, droppedSinceEntered);
             slot.stampNanos = stamp(source, pts, sourceInfo.live());
             droppedSinceEntered = 0;
-            entered++;
             slot.publishedNanos = System.nanoTime();
             ring.publish(seq);
         }

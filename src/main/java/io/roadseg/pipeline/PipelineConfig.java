@@ -6,7 +6,9 @@ package io.roadseg.pipeline;
  * @param mode      capture policy (see {@link PipelineMode})
  * @param ringSize  slots in the ring, a power of 2 (frames in flight at most)
  * @param waitKind  how idle stages wait for work
- * @param maxFrames stop after this many frames have entered the ring (≤ 0: until the source ends)
+ * @param maxFrames stop after this many frames have been read from the source (≤ 0: until the source ends); in
+ *                  the dropping modes a frame dropped at capture counts too, so that N covers a recording's first N
+ *                  frames in every mode and each of them is processed, dropped or skipped stale
  * @param hud        draw the heads-up display on the annotated picture
  * @param depthScale factor applied to the model's depth: the camera's focal length (at the model's input size)
  *                   over the one the model was trained for; 1 when they agree

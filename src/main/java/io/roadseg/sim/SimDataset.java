@@ -137,6 +137,11 @@ public final class SimDataset implements Iterator<SimDataset.Sample>, AutoClosea
         }
     }
 
+    /** @return how many samples are rendered and waiting (at most the prefetch bound) */
+    int ready() {
+        return queue.size();
+    }
+
     @Override
     public boolean hasNext() {
         return !closed;

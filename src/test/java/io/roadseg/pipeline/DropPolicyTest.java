@@ -103,6 +103,7 @@ class DropPolicyTest {
             assertTrue(lost > 30, "frames dropped or skipped: " + lost);
             assertTrue(stats.processed() < 60, "processed " + stats.processed() + " of ~100 at ~8 fps inference");
             assertEquals(stats.captured(), stats.processed() + lost, "every captured frame is processed or counted");
+            assertEquals(100, stats.captured(), "--frames 100 is the source's first 100 frames, dropped ones included");
             // Without dropping, 100 frames at 25 fps behind a 120 ms stage would queue for seconds.
             long max = stats.total(Stage.END_TO_END).getMaxValue();
             assertTrue(max < 1_000_000_000L, "end-to-end max " + max / 1e6 + " ms");

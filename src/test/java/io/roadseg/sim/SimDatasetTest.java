@@ -37,16 +37,21 @@ class SimDatasetTest {
     }
 
     @Test
-    void theBackgroundThreadKeepsAheadOfATrainingLoop() {
-        try (SimDataset d = new SimDataset(1, CAMVID, 480, 352, 8, 0)) {
-            d.next();
-            long t0 = System.nanoTime();
-            for (int i = 0; i < 40; i++) {
-                d.next();
+    void theBackgroundThreadRendersAheadUpToItsBoundInOrder() throws InterruptedException {
+        // behaviour, not speed (a timed floor fails on a loaded machine): while the trainer is busy with a step the
+        // thread fills the queue to its bound and no further; the trainer's log measures the share of time spent
+        // waiting for data ("data N % of the time", the model card's Training section)
+        try (SimDataset d = new SimDataset(1, CAMVID, 240, 176, 4, 100)) {
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (d.ready() < 4 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
             }
-            double perSecond = 40 / ((System.nanoTime() - t0) / 1e9);
-            // a CPU training step on a batch takes far longer than this; a floor, not a benchmark
-            assertTrue(perSecond > 10, perSecond + " samples/s");
+            assertEquals(4, d.ready(), "rendered ahead to the bound while nobody consumed");
+            Thread.sleep(300);
+            assertEquals(4, d.ready(), "and no further");
+            for (long i = 100; i < 106; i++) {
+                assertEquals(i, d.next().index(), "samples in order, across the refill");
+            }
         }
     }
 
