@@ -113,6 +113,19 @@ final class ExportModelCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** {@code --from RUN.ckpt --average …}: the runs read and averaged, or one line naming the run that cannot be. */
+    private WeightAverage.Averaged averaged(Path first) throws UserError {
+        List<Path> files = new ArrayList<>(List.of(first));
+        for (Path p : average) {
+            files.add(InstallPaths.resolve(p));
+        }
+        try {
+            return WeightAverage.read(files);
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            throw new UserError("--average: " + e.getMessage());
+        }
+    }
+
     /** @return whether {@code -o} names a training checkpoint (.ckpt) rather than a model */
     private boolean checkpointOut() {
         return out.getFileName() != null && out.getFileName().toString().endsWith(".ckpt");
@@ -143,32 +156,20 @@ final class ExportModelCommand implements Callable<Integer> {
             throw new UsageError("--from " + from + ": a model is written again only with --logit-adjust TAU (a run's"
                     + " .ckpt is exported as it is)");
         }
+        if (checkpointOut()) { // only with --average (checked in call()): the average as a start for more runs
+            WeightAverage.Averaged averaged = averaged(model);
+            averaged.start().write(out);
+            System.err.printf(Locale.ROOT, "wrote %s: the weight average of %d runs as a training checkpoint, no "
+                    + "optimiser state (%s)%n", out, averaged.runs().size(), averaged.namesText());
+            return 0;
+        }
         FcnWeights weights;
         java.util.Map<String, String> metadata;
         try {
             if (checkpoint && !average.isEmpty()) {
-                List<Path> files = new ArrayList<>(List.of(model));
-                for (Path p : average) {
-                    files.add(InstallPaths.resolve(p));
-                }
-                try {
-                    WeightAverage.Averaged averaged = WeightAverage.read(files);
-                    if (checkpointOut()) {
-                        // a start, never a resume: no optimiser state, as gpu_train.py --weights-only marks it
-                        java.util.Map<String, String> props = new java.util.LinkedHashMap<>(
-                                averaged.mean().properties());
-                        props.remove("adam_steps");
-                        props.put("optimiser_state", "dropped");
-                        new TrainingCheckpoint(props, averaged.mean().tensors()).write(out);
-                        System.err.printf(Locale.ROOT, "wrote %s: the weight average of %d runs as a training "
-                                + "checkpoint, no optimiser state (%s)%n", out, files.size(), averaged.namesText());
-                        return 0;
-                    }
-                    weights = averaged.mean().weights(averaged.mean().architecture());
-                    metadata = new java.util.LinkedHashMap<>(averaged.modelMetadata());
-                } catch (java.io.IOException | IllegalArgumentException e) {
-                    throw new UserError("--average: " + e.getMessage());
-                }
+                WeightAverage.Averaged averaged = averaged(model);
+                weights = averaged.mean().weights(averaged.mean().architecture());
+                metadata = new java.util.LinkedHashMap<>(averaged.modelMetadata());
             } else if (checkpoint) {
                 TrainingCheckpoint run = TrainingCheckpoint.read(model);
                 try {

@@ -107,6 +107,18 @@ public final class WeightAverage {
             return WeightAverage.modelMetadata(mean, runs, names);
         }
 
+        /**
+         * @return the average as a training checkpoint to start runs from ({@code train --from}, {@code
+         *         gpu_train.py --init}), never to resume: no optimiser state, marked as {@code gpu_train.py
+         *         --weights-only} marks it
+         */
+        public TrainingCheckpoint start() {
+            Map<String, String> properties = new LinkedHashMap<>(mean.properties());
+            properties.remove("adam_steps");
+            properties.put("optimiser_state", "dropped");
+            return new TrainingCheckpoint(properties, mean.tensors());
+        }
+
         /** @return the runs' file names, comma-separated, e.g. for a warm start's name */
         public String namesText() {
             return String.join(", ", names);
