@@ -64,6 +64,14 @@ final class ExportModelCommand implements Callable<Integer> {
                     "(a model soup: one network of the same size and speed)."})
     List<Path> average = new ArrayList<>();
 
+    @Option(names = "--across-starts",
+            description = {"With --average: the runs may have been restarted from different checkpoints of one",
+                    "lineage (a second round's runs from the first round's average, with the first round's runs):",
+                    "the same-start check is lifted, every other shared setting still checked, each start named",
+                    "in the metadata. You vouch that they share a basin; runs from unrelated starts average to no",
+                    "network at all."})
+    boolean acrossStarts;
+
     @Option(names = "--logit-adjust", paramLabel = "TAU",
             description = {"With --from: subtract TAU·ln(w_k) from class k's logit (TAU in [0, 1]; w = the class",
                     "weights of its training loss, from its metadata or --class-weights): undoes that share of the",
@@ -79,6 +87,9 @@ final class ExportModelCommand implements Callable<Integer> {
         if (checkpointOut() && (average.isEmpty() || tau != null)) {
             throw new UsageError("-o " + out + ": a .ckpt is written only for a weight average (--from RUN.ckpt "
                     + "--average CKPT …), without --logit-adjust; a model is written as .onnx");
+        }
+        if (acrossStarts && average.isEmpty()) {
+            throw new UsageError("--across-starts goes with --from RUN.ckpt --average CKPT …");
         }
         if (from != null || tau != null || classWeights != null || !average.isEmpty()) {
             if (channels != null) {
@@ -120,9 +131,10 @@ final class ExportModelCommand implements Callable<Integer> {
             files.add(InstallPaths.resolve(p));
         }
         try {
-            return WeightAverage.read(files);
+            return WeightAverage.read(files, acrossStarts);
         } catch (java.io.IOException | IllegalArgumentException e) {
-            throw new UserError("--average: " + e.getMessage());
+            throw new UserError("--average: " + e.getMessage() + (acrossStarts || !e.getMessage().contains(
+                    "has warm_start") ? "" : " (--across-starts for a later round's runs of one lineage)"));
         }
     }
 

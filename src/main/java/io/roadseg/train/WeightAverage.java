@@ -24,7 +24,10 @@ import java.util.Set;
  * splits and the held-out sequence (an average of a run that saw 0006R0 has seen it), the class weights (the logit
  * adjustment reads them; runs written before the checkpoint recorded them are compared by their {@code c}), and the
  * checkpoint they were restarted from (runs from different starts do not share a basin; their average is no network
- * at all).
+ * at all). That last check alone is lifted on request ({@code acrossStarts}) for runs whose starts descend from one
+ * another within one basin — a second round of restarts from the first round's average, averaged with the first
+ * round's runs: the caller vouches for the lineage, which a checkpoint does not record, and the metadata names every
+ * start.
  *
  * <p>Stateless; thread-safe.
  */
@@ -44,16 +47,31 @@ public final class WeightAverage {
      * @throws IllegalArgumentException naming the run and the setting that differs, or a tensor one run lacks
      */
     public static TrainingCheckpoint average(List<TrainingCheckpoint> runs, List<String> names) {
+        return average(runs, names, false);
+    }
+
+    /**
+     * As {@link #average(List, List)}; with {@code acrossStarts} the runs may have been restarted from different
+     * checkpoints (each must still be a warm restart, and every other shared setting must agree).
+     */
+    public static TrainingCheckpoint average(List<TrainingCheckpoint> runs, List<String> names,
+                                             boolean acrossStarts) {
         if (runs.size() < 2 || runs.size() != names.size()) {
             throw new IllegalArgumentException("a weight average needs two or more runs, with a name each");
         }
         TrainingCheckpoint first = runs.get(0);
-        if (first.properties().getOrDefault("warm_start", "").isEmpty()) {
-            throw new IllegalArgumentException(names.get(0) + " is not a warm restart (no warm_start); weights average"
-                    + " only across runs restarted from the same checkpoint");
+        for (int r = 0; r < (acrossStarts ? runs.size() : 1); r++) {
+            if (runs.get(r).properties().getOrDefault("warm_start", "").isEmpty()) {
+                throw new IllegalArgumentException(names.get(r) + " is not a warm restart (no warm_start); weights "
+                        + "average only across runs restarted from the same checkpoint"
+                        + (acrossStarts ? " or from checkpoints of one lineage" : ""));
+            }
         }
         for (int r = 1; r < runs.size(); r++) {
             for (String key : SHARED) {
+                if (acrossStarts && key.equals("warm_start")) {
+                    continue;
+                }
                 String a = setting(first, key);
                 String b = setting(runs.get(r), key);
                 boolean unrecorded = key.equals(Trainer.CLASS_WEIGHTS) && (a == null || b == null);
@@ -132,6 +150,11 @@ public final class WeightAverage {
      * @throws IllegalArgumentException as {@link #average} does
      */
     public static Averaged read(List<Path> files) throws IOException {
+        return read(files, false);
+    }
+
+    /** As {@link #read(List)}, with {@link #average(List, List, boolean)}'s {@code acrossStarts}. */
+    public static Averaged read(List<Path> files, boolean acrossStarts) throws IOException {
         List<TrainingCheckpoint> runs = new ArrayList<>();
         List<String> names = new ArrayList<>();
         for (Path file : files) {
@@ -141,7 +164,7 @@ public final class WeightAverage {
             runs.add(TrainingCheckpoint.read(file));
             names.add(file.getFileName().toString());
         }
-        return new Averaged(average(runs, names), List.copyOf(runs), List.copyOf(names));
+        return new Averaged(average(runs, names, acrossStarts), List.copyOf(runs), List.copyOf(names));
     }
 
     /** A shared setting of a run; the widths as {@link TrainingCheckpoint#architecture} reads them (unset: defaults). */
@@ -172,9 +195,14 @@ public final class WeightAverage {
             weights.add(names.get(r) + " (" + m.get(ModelContract.WEIGHTS) + ")");
             data.add(m.get(ModelContract.TRAINING_DATA));
         }
+        Map<String, Integer> starts = new LinkedHashMap<>();
+        for (TrainingCheckpoint run : runs) {
+            starts.merge(run.properties().get("warm_start"), 1, Integer::sum);
+        }
+        List<String> startText = new ArrayList<>();
+        starts.forEach((start, count) -> startText.add(starts.size() == 1 ? start : start + " (" + count + ")"));
         metadata.put(ModelContract.WEIGHTS, "uniform average of the weights of " + runs.size()
-                + " runs restarted from " + runs.get(0).properties().get("warm_start") + ": "
-                + String.join("; ", weights));
+                + " runs restarted from " + String.join(", ", startText) + ": " + String.join("; ", weights));
         metadata.put(ModelContract.TRAINING_DATA, String.join(" | ", data));
         return metadata;
     }

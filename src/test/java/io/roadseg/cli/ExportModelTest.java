@@ -266,6 +266,24 @@ class ExportModelTest {
                 otherStart[1].toString(), "-o", out);
         assertEquals(1, start.exit(), start.stderr());
         assertTrue(start.stderr().contains("warm_start = other.ckpt"), start.stderr());
+        assertTrue(start.stderr().contains("(--across-starts for a later round's runs of one lineage)"),
+                start.stderr());
+        Cli.Outcome across = Cli.run("export-model", "--from", otherStart[0].toString(), "--average",
+                otherStart[1].toString(), "--across-starts", "-o", out);
+        assertEquals(0, across.exit(), across.stderr());
+        assertTrue(OnnxWeightsReader.readMetadata(Path.of(out)).get(ModelContract.WEIGHTS).startsWith(
+                "uniform average of the weights of 2 runs restarted from start.ckpt (1), other.ckpt (1): run4.ckpt"));
+        Files.delete(Path.of(out));
+        heldIn = twoRestarts(p -> p.put("held_out", "")); // the same files, written again
+        Cli.Outcome acrossData = Cli.run("export-model", "--from", heldIn[0].toString(), "--average",
+                heldIn[1].toString(), "--across-starts", "-o", out);
+        assertEquals(1, acrossData.exit(), "only the start is lifted: " + acrossData.stderr());
+        Cli.Outcome acrossAlone = Cli.run("export-model", "--from", otherStart[0].toString(), "--across-starts",
+                "-o", out);
+        assertEquals(2, acrossAlone.exit(), acrossAlone.stderr());
+        assertTrue(acrossAlone.stderr().contains("--across-starts goes with --from RUN.ckpt --average"),
+                acrossAlone.stderr());
+        otherStart = twoRestarts(p -> p.put("warm_start", "other.ckpt"));
         Cli.Outcome missing = Cli.run("export-model", "--from", otherStart[0].toString(), "--average",
                 dir.resolve("none.ckpt").toString(), "-o", out);
         assertEquals(1, missing.exit(), missing.stderr());

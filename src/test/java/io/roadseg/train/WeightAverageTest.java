@@ -59,6 +59,29 @@ class WeightAverageTest {
                 widths.getMessage());
     }
 
+    /**
+     * A second round restarted from the first round's average, averaged with the first round's runs when asked (the
+     * metadata naming every start: ExportModelTest).
+     */
+    @Test
+    void acrossStartsLiftsTheSameStartCheckAlone() {
+        List<TrainingCheckpoint> runs = List.of(run(1, 1, "s.ckpt"), run(2, 2, "s.ckpt"), run(6, 3, "soup.ckpt"));
+        List<String> names = List.of("a", "b", "c");
+        assertThrows(IllegalArgumentException.class, () -> WeightAverage.average(runs, names));
+        TrainingCheckpoint mean = WeightAverage.average(runs, names, true);
+        assertArrayEquals(new float[] {3, -6}, mean.tensors().get("param/c.weight").values());
+        assertEquals("a + b + c", mean.properties().get("averaged"));
+        TrainingCheckpoint other = run(2, 2, "soup.ckpt");
+        Map<String, String> props = new LinkedHashMap<>(other.properties());
+        props.put("held_out", "");
+        IllegalArgumentException data = assertThrows(IllegalArgumentException.class, () -> WeightAverage.average(
+                List.of(run(1, 1, "s.ckpt"), new TrainingCheckpoint(props, other.tensors())), List.of("a", "b"), true));
+        assertTrue(data.getMessage().contains("held_out"), data.getMessage());
+        IllegalArgumentException scratch = assertThrows(IllegalArgumentException.class, () -> WeightAverage.average(
+                List.of(run(1, 1, "s.ckpt"), run(2, 2, null)), List.of("a", "b"), true));
+        assertTrue(scratch.getMessage().startsWith("b is not a warm restart"), scratch.getMessage());
+    }
+
     /** A run that records the default widths (gpu_train.py always does) averages with one that does not (Java's). */
     @Test
     void unrecordedWidthsAreTheDefaults() {
