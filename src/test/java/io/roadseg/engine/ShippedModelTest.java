@@ -21,23 +21,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ShippedModelTest {
     /**
-     * mIoU on the first 10 frames of sequence 0006R0 when shipped (2026-11-27, sixteenth session: the weight average of
-     * six restarts from the weight average of four seeds of the Lovász restart with tree contact depth after the
-     * weight-decay-0.05 runs, logit adjustment τ 0.5; the average shipped before it scored 64.40), in %. The
+     * mIoU on the first 10 frames of sequence 0006R0 when shipped (2026-11-27, seventeenth session: the weight average
+     * of six GPU restarts from the weight average of four seeds of the Lovász restart with tree contact depth after
+     * the weight-decay-0.05 runs, and of two CPU restarts from the six's average, logit adjustment τ 0.5; the six
+     * alone, shipped before it, scored 65.63, the average before them 64.40), in %. The
      * recipe was chosen with 0006R0 held out; the shipped weights were then trained on it too (engines/roadseg.md).
      * Scored at the labels' 480x360 (64.70 when scored at the network's 480x352, before 2026-11-27's thirteenth
      * session).
      */
-    static final double HELD_OUT_SHIPPED = 65.63;
+    static final double HELD_OUT_SHIPPED = 65.38;
     /** The floor: the shipped figure less 4 points. */
     static final double HELD_OUT_FLOOR_PERCENT = HELD_OUT_SHIPPED - 4;
     /**
-     * Metric AbsRel of the ground-plane-fused depth over the 31 real frames: 0.279 when shipped (with the not-ground
+     * Metric AbsRel of the ground-plane-fused depth over the 31 real frames: 0.275 when shipped (with the not-ground
      * check of GroundPlaneDepth.NOT_GROUND_BELOW), plus 0.04.
      */
-    static final double FUSED_ABS_REL_CEILING = 0.319;
-    /** δ<1.25 of the fused depth: 0.561 when shipped, less 0.05. */
-    static final double FUSED_DELTA1_FLOOR = 0.511;
+    static final double FUSED_ABS_REL_CEILING = 0.315;
+    /** δ<1.25 of the fused depth: 0.564 when shipped, less 0.05. */
+    static final double FUSED_DELTA1_FLOOR = 0.514;
 
     @TempDir
     Path dir;
