@@ -19,20 +19,28 @@ from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, 
                                       quantize_static)
 
 W, H = 544, 304
-MEAN = np.array([0.485, 0.456, 0.406], np.float32)[:, None, None]
-STD = np.array([0.229, 0.224, 0.225], np.float32)[:, None, None]
 
 
-def frames(camvid):
+def normalisation(model):
+    """The model's own (mean, std, RGB?) from its metadata, as the Java preprocessor reads them."""
+    meta = ort.InferenceSession(model, providers=['CPUExecutionProvider']).get_modelmeta().custom_metadata_map
+    mean, std = (np.array([float(v) for v in meta['roadseg.' + k].split(',')], np.float32)[:, None, None]
+                 for k in ('mean', 'std'))
+    return mean, std, meta.get('roadseg.pixel_order', 'RGB') == 'RGB'
+
+
+def frames(camvid, model):
+    mean, std, rgb = normalisation(model)
     files = sorted(glob.glob(camvid + '/train/0001TP*.png'))[::4] + sorted(glob.glob(camvid + '/train/0016E5*.png'))[::8]
     for f in files:
         a = np.asarray(Image.open(f).convert('RGB').resize((W, H), Image.BOX)).transpose(2, 0, 1)
-        yield ((a.astype(np.float32) / 255 - MEAN) / STD)[None]
+        a = a if rgb else a[::-1]
+        yield ((a.astype(np.float32) / 255 - mean) / std)[None]
 
 
 class Reader(CalibrationDataReader):
-    def __init__(self, camvid):
-        self.it = iter(frames(camvid))
+    def __init__(self, camvid, model):
+        self.it = iter(frames(camvid, model))
 
     def get_next(self):
         x = next(self.it, None)
@@ -47,7 +55,7 @@ def session(path):
 
 
 def main(model, camvid, out):
-    quantize_static(model, out, Reader(camvid), quant_format=QuantFormat.QDQ, per_channel=True,
+    quantize_static(model, out, Reader(camvid, model), quant_format=QuantFormat.QDQ, per_channel=True,
                     activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
                     calibrate_method=CalibrationMethod.MinMax)
     sessions = {model: session(model), out: session(out)}
