@@ -4,9 +4,10 @@
 # out/gpu) NAME.ckpt (roadseg's checkpoint format) and NAME.log per run, and machine.txt (GPU, driver, PyTorch, GPU
 # use every 30 s). Back here: roadseg export-model --from NAME.ckpt --logit-adjust 0.5 -o MODEL.onnx.
 #
-# RUNS lists the runs as NAME:VARIANT:HELD_OUT[:INIT[:SEED]], VARIANT empty for the bundle's own network (else a
-# folder under BUNDLE/variants/, from train-bundle --variant), HELD_OUT a CamVid sequence or 'none', INIT a checkpoint
-# to start from (a restart: gpu_train.py --init, as roadseg train --from), SEED the run's seed. Default:
+# RUNS lists the runs as NAME:VARIANT:HELD_OUT[:INIT[:SEED[:EXTRA]]], VARIANT empty for the bundle's own network (else
+# a folder under BUNDLE/variants/, from train-bundle --variant), HELD_OUT a CamVid sequence or 'none', INIT a
+# checkpoint to start from (a restart: gpu_train.py --init, as roadseg train --from), SEED the run's seed, EXTRA a
+# second bundle whose synthetic samples join the run's pool (gpu_train.py --extra-sim). Default:
 #   RUNS="heldout::0006R0 all::none"   (the figure that chooses and reports, and the model that would ship)
 # SECONDS 0: each run takes --steps as given (a restart's fixed schedule) instead of a length set from its speed.
 # All runs go side by side on the one GPU. At most 6 runs: the machine returns at most 8 files (the logs come back
@@ -38,18 +39,23 @@ python="${PYTHON:-python3}"
 monitor=$!
 pids=()
 for run in "${runs[@]}"; do   # every start checkpoint checked before any run starts
-  IFS=: read -r name variant held init seed <<< "$run"
+  IFS=: read -r name variant held init seed extra <<< "$run"
   if [ -n "$init" ] && [ ! -f "$init" ]; then
     echo "gpu-train: run $name: no checkpoint $init to start from" >&2
     kill $monitor 2>/dev/null
     exit 66
   fi
+  if [ -n "$extra" ] && [ ! -f "$extra/bundle.json" ]; then
+    echo "gpu-train: run $name: no bundle $extra for its extra synthetic samples" >&2
+    kill $monitor 2>/dev/null
+    exit 66
+  fi
 done
 for run in "${runs[@]}"; do
-  IFS=: read -r name variant held init seed <<< "$run"
+  IFS=: read -r name variant held init seed extra <<< "$run"
   "$python" scripts/gpu_train.py --bundle "$bundle" --seconds "$seconds" --held-out "${held:-0006R0}" \
     ${variant:+--variant "$variant"} --out "$out/$name.ckpt" "$@" ${init:+--init "$init"} ${seed:+--seed "$seed"} \
-    > "$out/$name.log" 2>&1 &
+    ${extra:+--extra-sim "$extra"} > "$out/$name.log" 2>&1 &
   pids+=($!)
 done
 codes=()

@@ -230,10 +230,39 @@ def _load_image(path, mode=None):
         return np.asarray(im)
 
 
-def load_bundle(bundle, held_out, device, log):
-    meta = json.load(open(os.path.join(bundle, "bundle.json")))
+def _read_meta(bundle):
+    path = os.path.join(bundle, "bundle.json")
+    if not os.path.isfile(path):
+        raise ValueError(f"bundle {bundle}: no bundle.json (write it with roadseg train-bundle)")
+    meta = json.load(open(path))
     if meta.get("format") != "roadseg-training-bundle-1":
         raise ValueError(f"bundle {bundle}: bundle.json is not a roadseg training bundle")
+    return meta
+
+
+def extra_sim_pools(meta, extra):
+    """The bundles of --extra-sim, checked against the main bundle: the same frame size and camera (their samples
+    go into one pool), and each a synthetic seed of its own (the same seed would render the same drives again)."""
+    pools, seeds = [], {meta["sim"]["seed"]: "the bundle"}
+    for folder in extra or []:
+        m = _read_meta(folder)
+        for key in ("width", "height", "camera"):
+            if m.get(key) != meta.get(key):
+                raise ValueError(f"--extra-sim {folder}: {key} {m.get(key)} differs from the bundle's {meta.get(key)}")
+        seed = m["sim"]["seed"]
+        if seed in seeds:
+            raise ValueError(f"--extra-sim {folder}: synthetic seed {seed} is already {seeds[seed]}'s "
+                             "(the same drives twice); write it with train-bundle --seed N")
+        if m["sim"]["count"] < 1:
+            raise ValueError(f"--extra-sim {folder}: no synthetic samples in it")
+        seeds[seed] = folder
+        pools.append((folder, m["sim"]))
+    return pools
+
+
+def load_bundle(bundle, held_out, device, log, extra_sim=None):
+    meta = _read_meta(bundle)
+    pools = [(bundle, meta["sim"])] + extra_sim_pools(meta, extra_sim)
     train_img, train_ids, train_contact, held_img, held_ids, held_names = [], [], [], [], [], []
     contact = bool(meta.get("contact_labels"))
     for frame in meta["camvid"]:
@@ -247,11 +276,12 @@ def load_bundle(bundle, held_out, device, log):
             if contact:
                 train_contact.append(_load_image(stem + ".contact.png").astype(np.float32) / 256.0)
     sim_img, sim_ids, sim_depth = [], [], []
-    for k in range(meta["sim"]["count"]):
-        stem = os.path.join(bundle, "sim", f"{k:06d}")
-        sim_img.append(_load_image(stem + ".jpg", "RGB"))
-        sim_ids.append(_load_image(stem + ".ids.png"))
-        sim_depth.append(_load_image(stem + ".depth.png").astype(np.float32) / 256.0)
+    for folder, sim in pools:
+        for k in range(sim["count"]):
+            stem = os.path.join(folder, "sim", f"{k:06d}")
+            sim_img.append(_load_image(stem + ".jpg", "RGB"))
+            sim_ids.append(_load_image(stem + ".ids.png"))
+            sim_depth.append(_load_image(stem + ".depth.png").astype(np.float32) / 256.0)
 
     def images(xs):
         return torch.from_numpy(np.stack(xs)).permute(0, 3, 1, 2).contiguous().to(device)
@@ -261,7 +291,7 @@ def load_bundle(bundle, held_out, device, log):
 
     ids = plain(train_ids)
     data = {
-        "meta": meta,
+        "meta": meta, "sim_pools": [sim for _, sim in pools],
         "train_img": images(train_img), "train_ids": ids,
         "train_contact": plain(train_contact) if contact else None,
         "frames_with_class": torch.stack([(ids == k).flatten(1).any(1) for k in range(len(meta["classes"]))], 1),
@@ -495,7 +525,7 @@ def train(args):
                          f" (graph.json not found in {home})")
     graph = json.load(open(os.path.join(home, "graph.json")))
     classes, max_depth = graph["classes"], graph["max_depth"]
-    data = load_bundle(args.bundle, args.held_out, device, log)
+    data = load_bundle(args.bundle, args.held_out, device, log, args.extra_sim)
     # the ground-plane labels are the bundle's (train-bundle --camvid-pitch, --contact-trees)
     args.camvid_pitch = float(data["meta"].get("camvid_pitch_deg", 2.0))
     args.contact_trees = bool(data["meta"].get("contact_trees", False))
@@ -506,10 +536,11 @@ def train(args):
         raise ValueError(f"held-out sequence {args.held_out}: no such frames in the bundle")
     if args.sim_batch and data["sim_img"] is None:
         raise ValueError("--sim-batch > 0 but the bundle has no synthetic samples")
-    sim = data["meta"]["sim"]
-    # what the synthetic part was: the bundle's fixed samples, not the Java trainer's stream of the run's seed
-    sim_data = (f"roadseg sim seed {sim['seed']}, {sim['count']} fixed samples, every {sim['stride']}th, "
-                "of a training bundle")
+    # what the synthetic part was: the bundle's fixed samples (and --extra-sim's), not the Java trainer's stream of
+    # the run's seed
+    sim_data = " + ".join(f"roadseg sim seed {sim['seed']}, {sim['count']} fixed samples, every {sim['stride']}th"
+                          for sim in data["sim_pools"]) + (", of a training bundle" if len(data["sim_pools"]) == 1
+                                                            else ", of training bundles")
     weights = class_weights(data["train_ids"], classes, args.class_weight_c)
     weights_text = ",".join(str(np.float32(x)) for x in weights.cpu().numpy())
     log(f"class weights {weights_text}")
@@ -537,6 +568,9 @@ def train(args):
         was = {k: props0.get(k, ADDED_SETTINGS.get(k)) for k in settings_properties(args, total)}
         if settings_properties(args, total) != was:
             raise ValueError("--resume: the checkpoint was trained with other settings")
+        if props0.get("sim_data", sim_data) != sim_data:
+            raise ValueError(f"--resume: the checkpoint was trained on other synthetic samples ({props0['sim_data']}; "
+                             "give the same --extra-sim)")
         sd = opt.state_dict()
         index = {id(p): i for i, p in enumerate([p for gr in opt.param_groups for p in gr["params"]])}
         state = {}
@@ -699,6 +733,9 @@ def main(argv=None):
     ap.add_argument("--init", help="initial weights (default: the bundle's init.ckpt, or the variant's)")
     ap.add_argument("--variant", help="train the network variant of this name (train-bundle --variant: other "
                                       "channel widths, in BUNDLE/variants/NAME/)")
+    ap.add_argument("--extra-sim", action="append", metavar="BUNDLE",
+                    help="also the synthetic samples of this bundle (train-bundle with another --seed; its sim/ and "
+                         "bundle.json are enough), in one pool with the bundle's (repeatable)")
     ap.add_argument("--splits", default="train,val", help="recorded: the splits the bundle holds")
     ap.add_argument("--held-out", default="0006R0", help="sequence prefix never trained on ('none': train on all)")
     ap.add_argument("--steps", type=int, default=20000)

@@ -276,6 +276,36 @@ class GpuTrainScriptTest {
         Map<String, String> narrowMeta = OnnxWeightsReader.readMetadata(narrowOnnx);
         assertEquals("8,16,32,64", narrowMeta.get(ModelContract.CHANNELS));
         OnnxWeightsReader.readModel(narrowOnnx, ModelContract.architecture(narrowMeta));
+
+        // --extra-sim: another bundle's synthetic samples (another seed: other drives) in one pool with the bundle's,
+        // named in the checkpoint; the same seed twice is refused, and so is a resume with another pool
+        Path extra = dir.resolve("extra");
+        Cli.Outcome extraMade = Cli.run("train-bundle", "--camvid", small.toString(), "--splits", "train",
+                "--sim-samples", "2", "--seed", "2", "--camvid-pitch", "0.5", "--contact-trees", "-o", extra.toString());
+        assertEquals(0, extraMade.exit(), extraMade.stderr());
+        Path pooled = dir.resolve("pooled.ckpt");
+        String pooledLog = run(concat(common, "--extra-sim", extra.toString(), "--out", pooled.toString(),
+                "--stop-after", "1"));
+        assertTrue(pooledLog.contains("5 synthetic samples"), pooledLog);
+        assertEquals("roadseg sim seed 1, 3 fixed samples, every 16th + roadseg sim seed 2, 2 fixed samples, every "
+                + "16th, of training bundles", TrainingCheckpoint.read(pooled).properties().get("sim_data"));
+        String twice = refused(concat(common, "--extra-sim", bundle.toString(), "--out", dir.resolve("y.ckpt").toString()));
+        assertTrue(twice.strip().endsWith("synthetic seed 1 is already the bundle's (the same drives twice); write it "
+                + "with train-bundle --seed N"), twice);
+        String otherPool = refused(concat(common, "--out", pooled.toString(), "--resume", pooled.toString()));
+        assertTrue(otherPool.contains("--resume: the checkpoint was trained on other synthetic samples"), otherPool);
+        run(concat(common, "--extra-sim", extra.toString(), "--out", pooled.toString(), "--resume", pooled.toString()));
+        assertEquals("2", TrainingCheckpoint.read(pooled).properties().get("step"));
+    }
+
+    /** Runs a gpu_train.py command that must fail: exit 1, one line, no traceback; returns its output. */
+    private static String refused(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(300, TimeUnit.SECONDS));
+        assertEquals(1, p.exitValue(), out);
+        assertFalse(out.contains("Traceback"), out);
+        return out;
     }
 
     /** The bundle's contact labels are {@link Trainer#contactDepth} of its class ids at its pitch, to 1/512 m. */
