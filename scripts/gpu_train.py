@@ -512,13 +512,18 @@ def train(args):
     cuda = device.type == "cuda"
     if cuda:
         torch.backends.cudnn.benchmark = True
-        torch.backends.cuda.matmul.allow_tf32 = True
-        torch.backends.cudnn.allow_tf32 = True
+        # TF32 (10-bit mantissa) in the float32 convolutions and matrix products unless --no-tf32
+        torch.backends.cuda.matmul.allow_tf32 = args.tf32
+        torch.backends.cudnn.allow_tf32 = args.tf32
         where = f"{torch.cuda.get_device_name(0)}"
     else:
         where = f"the CPU ({torch.get_num_threads()} threads)"
     trainer = f"scripts/gpu_train.py (PyTorch {torch.__version__} on {where})"
-    log(f"train: {trainer}; bf16 autocast {'on' if cuda and args.bf16 else 'off'}")
+    if cuda:
+        # the arithmetic goes into the checkpoint's trainer text, and so into the model's metadata
+        trainer = trainer[:-1] + (", bf16 autocast)" if args.bf16 else ", TF32)" if args.tf32 else ", strict FP32)")
+    log(f"train: {trainer}; bf16 autocast {'on' if cuda and args.bf16 else 'off'}"
+        f"{'' if not cuda or args.bf16 else ', TF32 ' + ('on' if args.tf32 else 'off')}")
     home = os.path.join(args.bundle, "variants", args.variant) if args.variant else args.bundle
     if not os.path.isfile(os.path.join(home, "graph.json")):
         raise ValueError(f"bundle {args.bundle}: no network {'variant ' + args.variant if args.variant else ''}"
@@ -773,6 +778,9 @@ def main(argv=None):
     ap.add_argument("--log-every", type=int, default=100)
     ap.add_argument("--checkpoint-seconds", type=float, default=60)
     ap.add_argument("--no-bf16", dest="bf16", action="store_false", help="FP32 on CUDA (bf16 autocast by default)")
+    ap.add_argument("--no-tf32", dest="tf32", action="store_false",
+                    help="with --no-bf16: strict FP32 convolutions on CUDA, as the Java trainer's on the CPU (TF32 "
+                         "by default)")
     ap.add_argument("--cpu", action="store_true", help="train on the CPU even where CUDA is present")
     ap.add_argument("--forward", action="store_true", help="test mode: one eval-mode forward (see forward_mode)")
     ap.add_argument("--weights-only", metavar="CKPT", help="write CKPT without its optimiser state to --out")
