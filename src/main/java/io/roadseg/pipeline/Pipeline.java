@@ -48,6 +48,8 @@ public final class Pipeline implements AutoCloseable {
     private final List<Thread> threads = Collections.synchronizedList(new ArrayList<>());
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile boolean stopRequested;
+    /** Longest single wait of paced replay between checks for a stop (a recording may pause for minutes). */
+    private static final long PACE_SLICE_NANOS = 50_000_000L;
     volatile Thread captureWaiter;
     private boolean closed;
 
@@ -239,7 +241,8 @@ public final class Pipeline implements AutoCloseable {
                 }
                 long due = startNanos + (pts - firstPts) * 1000;
                 for (long now = System.nanoTime(); now < due && !stopRequested; now = System.nanoTime()) {
-                    LockSupport.parkNanos(due - now);
+                    // in slices: a stop asked during a long gap in the recording's timestamps is seen at once
+                    LockSupport.parkNanos(Math.min(due - now, PACE_SLICE_NANOS));
                 }
                 long decode = captured - grabStart;
                 captured = System.nanoTime();

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /** Ctrl-C, SIGTERM and even SIGKILL mid-run leave a playable video; the polite signals also keep the statistics. */
 @EnabledOnOs(OS.LINUX)
@@ -49,6 +50,20 @@ class InterruptTest {
         return p;
     }
 
+    /** The child ends within 30 s; if not, the failure carries its threads' stacks and its log, then it is killed. */
+    private void assertStops(Process p, String signal) throws Exception {
+        if (p.waitFor(30, TimeUnit.SECONDS)) {
+            return;
+        }
+        String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+        Process dump = new ProcessBuilder(jcmd, Long.toString(p.pid()), "Thread.print").redirectErrorStream(true).start();
+        String threads = new String(dump.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        dump.waitFor(30, TimeUnit.SECONDS);
+        p.destroyForcibly();
+        fail("child did not stop within 30 s after " + signal + "\n" + Files.readString(dir.resolve("child.log"))
+                + "\n" + threads);
+    }
+
     private static int decodedFrames(Path video) throws Exception {
         try (FrameSource back = FrameSources.open(video.toString(), SourceOptions.defaults())) {
             ByteBuffer buf = ByteBuffer.allocateDirect(back.info().frameBytes());
@@ -66,7 +81,7 @@ class InterruptTest {
         Path stats = dir.resolve("a.json");
         Process p = start(video, stats);
         new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "child did not stop after SIGINT");
+        assertStops(p, "SIGINT");
         assertEquals(0, p.exitValue(), Files.readString(dir.resolve("child.log")));
         String json = Files.readString(stats);
         assertTrue(json.contains("\"interrupted\": true"), json);
@@ -79,7 +94,7 @@ class InterruptTest {
         Path stats = dir.resolve("b.json");
         Process p = start(video, stats);
         p.destroy(); // SIGTERM
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "child did not stop after SIGTERM");
+        assertStops(p, "SIGTERM");
         assertEquals(0, p.exitValue(), Files.readString(dir.resolve("child.log")));
         assertTrue(Files.exists(stats));
         assertTrue(decodedFrames(video) > 10);
