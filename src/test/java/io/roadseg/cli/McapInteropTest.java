@@ -13,6 +13,7 @@ import io.roadseg.source.SourceException;
 import io.roadseg.source.SourceOptions;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.opencv_core.Mat;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -249,6 +250,15 @@ class McapInteropTest {
         return sum % (1L << 32);
     }
 
+    private final List<Process> children = new ArrayList<>();
+
+    @AfterEach
+    void noChildLeftRunning() {
+        for (Process p : children) {
+            p.destroyForcibly();
+        }
+    }
+
     /** Starts a looping run writing {@code out} in a child JVM; returns once the file holds a few chunks. */
     private Process writing(Path out) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -256,6 +266,7 @@ class McapInteropTest {
                 RoadsegCommand.class.getName(), "run", "recordings/town-drive/video.mp4", "--loop", "--model",
                 TestData.smallModel(dir).toString(), "--out", out.toString(), "--mcap-compression", "lz4", "-q")
                 .redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile()).start();
+        children.add(p); // a failed test must not leave a looping run behind
         long deadline = System.nanoTime() + 60_000_000_000L;
         while (!(Files.exists(out) && Files.size(out) > 12_000_000)) {
             assertTrue(p.isAlive(), "child ended early: " + Files.readString(dir.resolve("child.log")));
