@@ -12,7 +12,7 @@
 # SECONDS 0: each run takes --steps as given (a restart's fixed schedule) instead of a length set from its speed.
 # All runs go side by side on the one GPU. At most 6 runs: the machine returns at most 8 files (the logs come back
 # in one logs.tar when there are more than 3 runs).
-# Usage: [RUNS=…] scripts/gpu-train.sh BUNDLE [SECONDS [gpu_train.py options…]]   (BUNDLE from roadseg train-bundle)
+# Usage: [RUNS=…] [MPS=1] scripts/gpu-train.sh BUNDLE [SECONDS [gpu_train.py options…]]   (BUNDLE from roadseg train-bundle)
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bundle="${1:?usage: scripts/gpu-train.sh BUNDLE [SECONDS [options…]]}"
@@ -34,20 +34,44 @@ python="${PYTHON:-python3}"
   nproc
   echo "runs: ${runs[*]}; seconds $seconds; options: $*"
 } > "$out/machine.txt" 2>&1
+# MPS=1: the runs share the GPU through NVIDIA's Multi-Process Service (their kernels run side by side instead of
+# taking turns; these small batches leave most of the GPU idle in each kernel). Checked with one CUDA allocation
+# before any run starts; where the daemon is missing or the check fails, the runs time-share the GPU as without it.
+mps=off
+if [ "${MPS:-0}" = 1 ]; then
+  if command -v nvidia-cuda-mps-control > /dev/null; then
+    export CUDA_MPS_PIPE_DIRECTORY=/tmp/roadseg-mps/pipe CUDA_MPS_LOG_DIRECTORY=/tmp/roadseg-mps/log
+    mkdir -p "$CUDA_MPS_PIPE_DIRECTORY" "$CUDA_MPS_LOG_DIRECTORY"
+    if nvidia-cuda-mps-control -d && timeout 60 "$python" -c "import torch; torch.zeros(1, device='cuda')"; then
+      mps=on
+    else
+      echo quit | nvidia-cuda-mps-control 2> /dev/null
+      unset CUDA_MPS_PIPE_DIRECTORY CUDA_MPS_LOG_DIRECTORY
+      mps="off (the daemon or the check failed: $(tail -2 /tmp/roadseg-mps/log/control.log 2> /dev/null | tr '\n' ' '))"
+    fi
+  else
+    mps="off (nvidia-cuda-mps-control not found)"
+  fi
+fi
+echo "mps: $mps" >> "$out/machine.txt"
 ( while true; do sleep 30; nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader \
     >> "$out/machine.txt" 2>&1; done ) &
 monitor=$!
+stop_side() {   # the GPU-use monitor, and the MPS daemon where this script started it
+  kill $monitor 2> /dev/null
+  if [ "$mps" = on ]; then echo quit | nvidia-cuda-mps-control; fi
+}
 pids=()
 for run in "${runs[@]}"; do   # every start checkpoint checked before any run starts
   IFS=: read -r name variant held init seed extra <<< "$run"
   if [ -n "$init" ] && [ ! -f "$init" ]; then
     echo "gpu-train: run $name: no checkpoint $init to start from" >&2
-    kill $monitor 2>/dev/null
+    stop_side
     exit 66
   fi
   if [ -n "$extra" ] && [ ! -f "$extra/bundle.json" ]; then
     echo "gpu-train: run $name: no bundle $extra for its extra synthetic samples" >&2
-    kill $monitor 2>/dev/null
+    stop_side
     exit 66
   fi
 done
@@ -62,7 +86,7 @@ codes=()
 for pid in "${pids[@]}"; do
   wait "$pid"; codes+=($?)
 done
-kill $monitor 2>/dev/null
+stop_side
 cat "$out/machine.txt"
 ok=0
 for i in "${!runs[@]}"; do
