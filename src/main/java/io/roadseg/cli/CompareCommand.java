@@ -52,6 +52,12 @@ final class CompareCommand implements Callable<Integer> {
     static final int GATE_FAILED = 3;
     static final double SYNTHETIC_ABS_REL_MAX = 0.08;
     static final double SYNTHETIC_DELTA1_MIN = 0.93;
+    /**
+     * The issue's bound on over-prediction, read on the held-out twin: a class predicted on k times its true pixels
+     * has an IoU of at most 1/k. Printed beside the classes, not gated: --gate cannot tell a held-out report from a
+     * seen one.
+     */
+    static final double OVER_PREDICTION_BOUND = 2.0;
 
     private final List<String> gateFailures = new ArrayList<>();
     private boolean realDepthCompared;
@@ -325,6 +331,24 @@ final class CompareCommand implements Callable<Integer> {
         return d;
     }
 
+    /** @return the report's per-class pixel counts, null when it has none (a report written before they were) */
+    private static Map<String, Object> counts(Map<String, Object> report, String key) {
+        return report.get(key) instanceof Map ? Json.object(report.get(key)) : null;
+    }
+
+    /** @return predicted over true pixels of class k; NaN when the class has no true pixel */
+    private static double ratio(Path p, String k, Map<String, Object> truth, Map<String, Object> predicted)
+            throws UserError {
+        if (!(truth.get(k) instanceof Double t) || !(predicted.get(k) instanceof Double n)) {
+            throw new UserError("report " + p + ": class " + k + " has no pixel counts beside its IoU");
+        }
+        return t == 0 ? Double.NaN : n / t;
+    }
+
+    private static String times(double ratio) {
+        return Double.isNaN(ratio) ? "—" : String.format(Locale.ROOT, "%.2fx", ratio);
+    }
+
     private static String num(double percent) {
         return Double.isNaN(percent) ? "—" : String.format(Locale.ROOT, "%.2f", percent);
     }
@@ -345,26 +369,57 @@ final class CompareCommand implements Callable<Integer> {
         }
         out.append(String.format(Locale.ROOT, "segmentation (one score per class over all the pixels: no interval;"
                 + " the model card's seed-to-seed spread of the held-out score is about 0.5 points)%n"));
-        out.append(String.format(Locale.ROOT, "%-12s %8s %8s %8s%n", "class", "IoU %", "base", "Δ"));
+        // each class's predicted/true pixel ratio where both reports carry the counts (eval since 2026-11-28)
+        Map<String, Object> ta = counts(ca, "truth_pixels");
+        Map<String, Object> pa = counts(ca, "predicted_pixels");
+        Map<String, Object> tb = counts(cb, "truth_pixels");
+        Map<String, Object> pb = counts(cb, "predicted_pixels");
+        boolean ratios = ta != null && pa != null && tb != null && pb != null;
+        out.append(String.format(Locale.ROOT, "%-12s %8s %8s %8s", "class", "IoU %", "base", "Δ"));
+        out.append(ratios ? String.format(Locale.ROOT, " %10s %8s%n", "pred/true", "base") : "\n");
         int better = 0;
         int worse = 0;
         int scored = 0;
+        String[] largest = new String[2];
+        double[] largestRatio = {-1, -1};
         for (String k : ia.keySet()) {
             double x = 100 * iou(a, k, ia.get(k));
             double y = 100 * iou(b, k, ib.get(k));
+            String ratioColumns = "";
+            if (ratios) {
+                double ra = ratio(a, k, ta, pa);
+                double rb = ratio(b, k, tb, pb);
+                ratioColumns = String.format(Locale.ROOT, " %10s %8s", times(ra), times(rb));
+                double[] r = {ra, rb};
+                for (int i = 0; i < 2; i++) {
+                    if (!Double.isNaN(r[i]) && r[i] > largestRatio[i]) {
+                        largestRatio[i] = r[i];
+                        largest[i] = k;
+                    }
+                }
+            }
             if (Double.isNaN(x) || Double.isNaN(y)) { // a class neither in the truth nor predicted: no IoU
-                out.append(String.format(Locale.ROOT, "%-12s %8s %8s %8s%n", k, num(x), num(y), "—"));
+                out.append(String.format(Locale.ROOT, "%-12s %8s %8s %8s%s%n", k, num(x), num(y), "—", ratioColumns));
                 continue;
             }
             scored++;
             better += x > y ? 1 : 0;
             worse += x < y ? 1 : 0;
-            out.append(String.format(Locale.ROOT, "%-12s %8.2f %8.2f %+8.2f%n", k, x, y, x - y));
+            out.append(String.format(Locale.ROOT, "%-12s %8.2f %8.2f %+8.2f%s%n", k, x, y, x - y, ratioColumns));
         }
         double ma = 100 * (Double) ca.get("mean_iou");
         double mb = 100 * (Double) cb.get("mean_iou");
         out.append(String.format(Locale.ROOT, "%-12s %8.2f %8.2f %+8.2f   (higher on %d of %d classes, lower on %d)%n",
                 "mean IoU", ma, mb, ma - mb, better, scored, worse));
+        if (largest[0] != null && largest[1] != null) {
+            boolean overA = largestRatio[0] > OVER_PREDICTION_BOUND;
+            boolean overB = largestRatio[1] > OVER_PREDICTION_BOUND;
+            String verdict = overA == overB ? (overA ? "both over it" : "both within it")
+                    : overA ? "the candidate crosses it" : "the candidate comes back within it";
+            out.append(String.format(Locale.ROOT, "largest predicted/true: %s %s against %s %s (the issue's bound on "
+                    + "a held-out sequence: %s; %s)%n", largest[0], times(largestRatio[0]), largest[1],
+                    times(largestRatio[1]), times(OVER_PREDICTION_BOUND), verdict));
+        }
         if (ca.get("depth") instanceof Map && cb.get("depth") instanceof Map) {
             Map<String, Object> da = Json.object(ca.get("depth"));
             Map<String, Object> db = Json.object(cb.get("depth"));

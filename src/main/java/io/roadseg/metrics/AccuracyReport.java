@@ -33,16 +33,31 @@ public final class AccuracyReport {
         return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.2f", 100 * v);
     }
 
+    private static String name(List<String> classNames, int c) {
+        return '"' + classNames.get(c).replace("\"", "\\\"") + "\": ";
+    }
+
     private static String number(double v) {
         return Double.isNaN(v) ? "null" : String.format(Locale.ROOT, "%.6f", v);
     }
 
-    /** A JSON object: {"iou": {class: value|null…}, "mean_iou", "pixel_accuracy", "depth": {…}}. */
+    /**
+     * A JSON object: {"iou": {class: value|null…}, "truth_pixels": {class: n…}, "predicted_pixels": {class: n…},
+     * "mean_iou", "pixel_accuracy", "evaluated_pixels", "depth": {…}} — the pixel counts give each class's
+     * predicted/true ratio, whose bound (2×) the model card's held-out figure is read against.
+     */
     public static String json(List<String> classNames, SegmentationScore seg, DepthScore depth) {
         StringBuilder b = new StringBuilder("{\"iou\": {");
         for (int c = 0; c < seg.classes(); c++) {
-            b.append(c == 0 ? "" : ", ").append('"').append(classNames.get(c).replace("\"", "\\\"")).append("\": ")
-                    .append(number(seg.iou(c)));
+            b.append(c == 0 ? "" : ", ").append(name(classNames, c)).append(number(seg.iou(c)));
+        }
+        b.append("}, \"truth_pixels\": {");
+        for (int c = 0; c < seg.classes(); c++) {
+            b.append(c == 0 ? "" : ", ").append(name(classNames, c)).append(seg.truthPixels(c));
+        }
+        b.append("}, \"predicted_pixels\": {");
+        for (int c = 0; c < seg.classes(); c++) {
+            b.append(c == 0 ? "" : ", ").append(name(classNames, c)).append(seg.predictedPixels(c));
         }
         b.append("}, \"mean_iou\": ").append(number(seg.meanIou()))
                 .append(", \"pixel_accuracy\": ").append(number(seg.pixelAccuracy()))

@@ -177,11 +177,64 @@ class CompareCommandTest {
         assertTrue(o.stdout().contains("sim.json against"), o.stdout());
         assertTrue(o.stdout().contains("mean IoU"), o.stdout());
         assertTrue(o.stdout().contains("depth AbsRel"), "the drive's depth line: " + o.stdout());
-        assertTrue(Pattern.compile("\nfence +(—|[0-9.]+) +(—|[0-9.]+) +—\n").matcher(o.stdout()).find(),
-                "no fence on the drive's two frames: no IoU, no difference: " + o.stdout());
+        assertTrue(Pattern.compile("\nfence +(—|[0-9.]+) +(—|[0-9.]+) +— +— +—\n").matcher(o.stdout()).find(),
+                "no fence on the drive's two frames: no IoU, no difference, no ratio: " + o.stdout());
         assertTrue(o.stdout().contains("only in the candidate [only-here.json]"), o.stdout());
         assertTrue(o.stdout().contains("note: 337920 evaluated pixels against 84480"), "480x352 against 240x176: "
                 + o.stdout());
+    }
+
+    /** @return the class with the largest predicted/true pixel ratio in a report, and that ratio */
+    private static Object[] largestRatio(Path report) throws IOException {
+        Object doc = Json.parse(Files.readString(report));
+        Object[] largest = {null, -1.0};
+        long truthSum = 0;
+        long predictedSum = 0;
+        for (String k : Json.object(Json.at(doc, "iou")).keySet()) {
+            double t = (Double) Json.at(doc, "truth_pixels", k);
+            double n = (Double) Json.at(doc, "predicted_pixels", k);
+            truthSum += (long) t;
+            predictedSum += (long) n;
+            if (t > 0 && n / t > (Double) largest[1]) {
+                largest = new Object[]{k, n / t};
+            }
+        }
+        double evaluated = (Double) Json.at(doc, "evaluated_pixels");
+        assertEquals((long) evaluated, truthSum, "every evaluated pixel has one true class: " + report);
+        assertEquals((long) evaluated, predictedSum, "and one predicted class: " + report);
+        return largest;
+    }
+
+    @Test
+    void eachClassesPredictedOverTruePixelsIsPrintedWithTheLargestAgainstTheBound() throws Exception {
+        Path a = random.resolve("sim.json");
+        Path b = shipped.resolve("sim.json");
+        Object[] la = largestRatio(a);
+        Object[] lb = largestRatio(b);
+        Cli.Outcome o = Cli.run("compare", a.toString(), b.toString());
+        assertEquals(0, o.exit(), o.stderr());
+        assertTrue(o.stdout().contains(" pred/true     base\n"), o.stdout());
+        Object doc = Json.parse(Files.readString(b));
+        double roadRatio = (Double) Json.at(doc, "predicted_pixels", "road") / (Double) Json.at(doc, "truth_pixels", "road");
+        assertTrue(Pattern.compile("\nroad .* " + Pattern.quote(String.format(Locale.ROOT, "%.2fx", roadRatio)) + "\n")
+                .matcher(o.stdout()).find(), "the baseline's road ratio, last on its line: " + o.stdout());
+        boolean overA = (Double) la[1] > 2;
+        boolean overB = (Double) lb[1] > 2;
+        String verdict = overA == overB ? (overA ? "both over it" : "both within it")
+                : overA ? "the candidate crosses it" : "the candidate comes back within it";
+        assertTrue(o.stdout().contains(String.format(Locale.ROOT, "largest predicted/true: %s %.2fx against %s %.2fx "
+                + "(the issue's bound on a held-out sequence: 2.00x; %s)", la[0], la[1], lb[0], lb[1], verdict)),
+                o.stdout());
+        // a report written before the counts were (no truth_pixels / predicted_pixels): the table as it was
+        Path old = dir.resolve("before-counts.json");
+        Files.writeString(old, Files.readString(b).replaceAll("\"truth_pixels\": \\{[^}]*\\}, \"predicted_pixels\": "
+                + "\\{[^}]*\\}, ", ""));
+        assertFalse(Files.readString(old).contains("_pixels\": {"), Files.readString(old));
+        Cli.Outcome before = Cli.run("compare", a.toString(), old.toString());
+        assertEquals(0, before.exit(), before.stderr());
+        assertFalse(before.stdout().contains("pred/true"), before.stdout());
+        assertFalse(before.stdout().contains("largest predicted/true"), before.stdout());
+        assertTrue(before.stdout().contains("mean IoU"), before.stdout());
     }
 
     @Test
