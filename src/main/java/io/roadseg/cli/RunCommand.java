@@ -386,7 +386,7 @@ final class RunCommand implements Callable<Integer> {
             if (accuracy != null) {
                 err.println("accuracy against the source's ground truth (model input size):");
                 err.print(AccuracyReport.table(inference.model().classNames(), accuracy.segmentation(),
-                        accuracy.depth()));
+                        accuracy.depth(), accuracy.nearestAhead()));
             }
             if (video != null) {
                 err.println("wrote " + video.framesWritten() + " frames to " + video.target() + " with "
@@ -421,7 +421,8 @@ final class RunCommand implements Callable<Integer> {
                 header.put("corrupt_frames", src.corruptFrames());
                 if (accuracy != null) {
                     header.put("accuracy", new StatsReport.RawJson(AccuracyReport.json(
-                            inference.model().classNames(), accuracy.segmentation(), accuracy.depth())));
+                            inference.model().classNames(), accuracy.segmentation(), accuracy.depth(),
+                            accuracy.nearestAhead())));
                 }
                 if (statsJson.toString().equals("-")) {
                     System.out.println(StatsReport.json(stats, header));

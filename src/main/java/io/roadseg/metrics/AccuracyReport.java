@@ -11,6 +11,12 @@ public final class AccuracyReport {
     }
 
     public static String table(List<String> classNames, SegmentationScore seg, DepthScore depth) {
+        return table(classNames, seg, depth, null);
+    }
+
+    /** As {@link #table(List, SegmentationScore, DepthScore)}, with the nearest road users ahead where not null. */
+    public static String table(List<String> classNames, SegmentationScore seg, DepthScore depth,
+                               NearestAheadScore nearest) {
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "%-14s %8s %14s %14s %10s%n", "class", "IoU %", "truth pixels",
                 "predicted", "pred/true"));
@@ -25,6 +31,19 @@ public final class AccuracyReport {
         if (depth != null && depth.pixels() > 0) {
             b.append(String.format(Locale.ROOT, "depth: AbsRel %.4f  RMSE %.3f m  δ<1.25 %s %%  (%d pixels)%n",
                     depth.absRel(), depth.rmse(), percent(depth.delta1()), depth.pixels()));
+        }
+        if (nearest != null) {
+            b.append(String.format(Locale.ROOT, "nearest road user ahead against the truth's, per frame (the "
+                    + "median depth of its lowest run in each column of the centre fifth, 10th percentile over them):%n%-14s %8s %8s %8s %8s %8s%n",
+                    "class", "frames", "AbsRel", "δ<1.25 %", "missed", "phantom"));
+            for (int c = 0; c < nearest.classes(); c++) {
+                if (nearest.seen(c)) {
+                    b.append(String.format(Locale.ROOT, "%-14s %8d %8s %8s %8d %8d%n", classNames.get(c),
+                            nearest.measured(c), Double.isNaN(nearest.absRel(c)) ? "n/a"
+                                    : String.format(Locale.ROOT, "%.4f", nearest.absRel(c)),
+                            percent(nearest.delta1(c)), nearest.missed(c), nearest.phantom(c)));
+                }
+            }
         }
         return b.toString();
     }
@@ -47,6 +66,15 @@ public final class AccuracyReport {
      * predicted/true ratio, whose bound (2×) the model card's held-out figure is read against.
      */
     public static String json(List<String> classNames, SegmentationScore seg, DepthScore depth) {
+        return json(classNames, seg, depth, null);
+    }
+
+    /**
+     * As {@link #json(List, SegmentationScore, DepthScore)}, with {@code "nearest_ahead": {class: {"frames",
+     * "abs_rel", "delta_1_25", "missed", "phantom"}…}} for the classes seen ahead, where {@code nearest} is not null.
+     */
+    public static String json(List<String> classNames, SegmentationScore seg, DepthScore depth,
+                              NearestAheadScore nearest) {
         StringBuilder b = new StringBuilder("{\"iou\": {");
         for (int c = 0; c < seg.classes(); c++) {
             b.append(c == 0 ? "" : ", ").append(name(classNames, c)).append(number(seg.iou(c)));
@@ -67,6 +95,21 @@ public final class AccuracyReport {
                     .append(", \"rmse_m\": ").append(number(depth.rmse()))
                     .append(", \"delta_1_25\": ").append(number(depth.delta1()))
                     .append(", \"pixels\": ").append(depth.pixels()).append('}');
+        }
+        if (nearest != null) {
+            b.append(", \"nearest_ahead\": {");
+            boolean first = true;
+            for (int c = 0; c < nearest.classes(); c++) {
+                if (nearest.seen(c)) {
+                    b.append(first ? "" : ", ").append(name(classNames, c)).append("{\"frames\": ")
+                            .append(nearest.measured(c)).append(", \"abs_rel\": ").append(number(nearest.absRel(c)))
+                            .append(", \"delta_1_25\": ").append(number(nearest.delta1(c)))
+                            .append(", \"missed\": ").append(nearest.missed(c))
+                            .append(", \"phantom\": ").append(nearest.phantom(c)).append('}');
+                    first = false;
+                }
+            }
+            b.append('}');
         }
         return b.append('}').toString();
     }

@@ -2,6 +2,7 @@ package io.roadseg.pipeline;
 
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
+import java.util.List;
 
 /**
  * One processed frame as sinks and embedding code see it. Every buffer is a read-only view of the ring slot's
@@ -39,6 +40,17 @@ public interface FrameResult {
 
     /** Free distance along the road ahead in metres, NaN when no road is seen under the camera. */
     float roadAheadMetres();
+
+    /** The classes, by name, whose nearest distance ahead {@link #nearestAheadMetres} reports where a model has them. */
+    List<String> ROAD_USERS = List.of("car", "pedestrian", "bicyclist");
+
+    /**
+     * Metres to the nearest road user of class {@code classId} in the path ahead, read in the centre band of columns
+     * that {@link #roadAheadMetres} looks along: in each column the median depth of the class's lowest run of
+     * pixels, and the 10th percentile of those over the band ({@link io.roadseg.postprocess.NearestAheadProbe}).
+     * NaN when the class is not one of {@link #ROAD_USERS} or is not seen there.
+     */
+    float nearestAheadMetres(int classId);
 
     /** The annotated picture, packed BGR24, {@code annotatedWidth*annotatedHeight*3} bytes. */
     ByteBuffer annotatedBgr();

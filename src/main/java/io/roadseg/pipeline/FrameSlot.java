@@ -9,6 +9,7 @@ import org.bytedeco.opencv.opencv_core.Rect;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 
 import static org.bytedeco.opencv.global.opencv_core.CV_32FC1;
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
@@ -68,6 +69,8 @@ public final class FrameSlot implements FrameResult, AutoCloseable {
     final ByteBuffer canvasView;
     final int[] classCounts;
     float roadAhead = Float.NaN;
+    /** Per class id: metres to the nearest of its pixels ahead (road users only; NaN for the others). */
+    final float[] nearestAhead;
 
     // ---- ground truth, when the source has it (else null) ----------------------------------------------------------
     final Mat truthClassSource;
@@ -106,6 +109,8 @@ public final class FrameSlot implements FrameResult, AutoCloseable {
         depthPane = canvas.apply(rightRect);
         canvasView = view(canvas, hw * 6L);
         classCounts = new int[Math.max(model.classCount(), 1)];
+        nearestAhead = new float[classCounts.length];
+        Arrays.fill(nearestAhead, Float.NaN);
         classIdsView = classIds.asReadOnlyBuffer();
         depthView = tensors.depth.asReadOnlyBuffer();
         canvasReadOnly = canvasView.asReadOnlyBuffer();
@@ -177,6 +182,11 @@ public final class FrameSlot implements FrameResult, AutoCloseable {
     @Override
     public float roadAheadMetres() {
         return roadAhead;
+    }
+
+    @Override
+    public float nearestAheadMetres(int classId) {
+        return classId >= 0 && classId < nearestAhead.length ? nearestAhead[classId] : Float.NaN;
     }
 
     @Override

@@ -1,7 +1,9 @@
 package io.roadseg.pipeline;
 
 import io.roadseg.metrics.DepthScore;
+import io.roadseg.metrics.NearestAheadScore;
 import io.roadseg.metrics.SegmentationScore;
+import io.roadseg.postprocess.NearestAheadProbe;
 import org.bytedeco.opencv.opencv_core.Size;
 
 import static org.bytedeco.opencv.global.opencv_imgproc.INTER_NEAREST;
@@ -10,7 +12,8 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 /**
  * The pipeline scoring itself against a source's ground truth, frame by frame: the truth is brought to the model's
  * size (nearest neighbour, so ids and depths stay exact values) and added to running per-class IoU and depth
- * errors (depth evaluated up to the model's maximum depth).
+ * errors (depth evaluated up to the model's maximum depth), and the distance to the nearest road user ahead is
+ * measured on the truth the same way as on the prediction ({@link NearestAheadScore}).
  *
  * <p>Threading: {@link #score} on the postprocess thread only; the running headline figures
  * ({@link #meanIou()}, {@link #absRel()}, {@link #delta1()}) are volatile and safe from any thread; the full
@@ -26,12 +29,21 @@ public final class LiveAccuracy implements AutoCloseable {
     private volatile double delta1 = Double.NaN;
 
     private final float depthCap;
+    private final NearestAheadProbe truthAhead;
+    private final int[] roadUsers;
+    private final float[] truthNearest;
+    private final NearestAheadScore nearestAhead;
 
-    LiveAccuracy(int classes, int modelWidth, int modelHeight, float depthCap) {
+    /** @param roadUsers the class ids whose nearest distance ahead the pipeline reports (-1 entries ignored) */
+    LiveAccuracy(int classes, int modelWidth, int modelHeight, float depthCap, int[] roadUsers) {
         this.depthCap = depthCap;
         segmentation = new SegmentationScore(classes);
         modelSize = new Size(modelWidth, modelHeight);
         pixels = modelWidth * modelHeight;
+        truthAhead = new NearestAheadProbe(modelWidth, modelHeight, classes, roadUsers);
+        this.roadUsers = truthAhead.trackedIds();
+        truthNearest = new float[Math.max(classes, 1)];
+        nearestAhead = new NearestAheadScore(Math.max(classes, 1));
     }
 
     void score(FrameSlot slot) {
@@ -39,6 +51,10 @@ public final class LiveAccuracy implements AutoCloseable {
         resize(slot.truthDepthSource, slot.truthDepthModel, modelSize, 0, 0, INTER_NEAREST);
         segmentation.add(slot.classIds, slot.truthClassModelView, pixels);
         depth.add(slot.tensors.depth, slot.truthDepthModelView, pixels, depthCap);
+        truthAhead.measure(slot.truthClassModelView, slot.truthDepthModelView, truthNearest);
+        for (int c : roadUsers) {
+            nearestAhead.add(c, slot.nearestAhead[c], truthNearest[c]);
+        }
         meanIou = segmentation.meanIou();
         absRel = depth.absRel();
         delta1 = depth.delta1();
@@ -62,6 +78,11 @@ public final class LiveAccuracy implements AutoCloseable {
 
     public DepthScore depth() {
         return depth;
+    }
+
+    /** The distance to the nearest road user ahead against the truth's, per class (road users only). */
+    public NearestAheadScore nearestAhead() {
+        return nearestAhead;
     }
 
     @Override

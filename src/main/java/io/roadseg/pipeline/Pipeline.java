@@ -74,7 +74,8 @@ public final class Pipeline implements AutoCloseable {
         WaitStrategy waitStrategy = config.waitKind().create();
         Consumer<Throwable> errors = this::fail;
         accuracy = source.hasGroundTruth()
-                ? new LiveAccuracy(model.classCount(), model.inputWidth(), model.inputHeight(), model.maxDepth())
+                ? new LiveAccuracy(model.classCount(), model.inputWidth(), model.inputHeight(), model.maxDepth(),
+                        Stages.Postprocess.roadUserIds(model))
                 : null;
         postprocess = new Stages.Postprocess(model, stats, config.hud(), (float) config.depthScale(),
                 config.groundPlane(), accuracy,

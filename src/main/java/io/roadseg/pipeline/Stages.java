@@ -8,6 +8,7 @@ import io.roadseg.engine.TensorBinding;
 import io.roadseg.postprocess.AnnotationRenderer;
 import io.roadseg.postprocess.ClassMaps;
 import io.roadseg.postprocess.GroundPlaneDepth;
+import io.roadseg.postprocess.NearestAheadProbe;
 import io.roadseg.postprocess.RoadAheadProbe;
 import io.roadseg.preprocess.Preprocessor;
 import io.roadseg.stats.AsciiText;
@@ -115,11 +116,15 @@ final class Stages {
         }
     }
 
-    /** Class map, class shares, road ahead, annotated picture with HUD. */
+    /** Class map, class shares, road ahead and the nearest road users ahead, annotated picture with HUD. */
     static final class Postprocess extends SlotStage implements AutoCloseable {
         private final ModelInfo model;
         private final AnnotationRenderer renderer;
         private final RoadAheadProbe roadAhead;
+        private final NearestAheadProbe nearestAhead;
+        /** The road users' class ids and their names for the HUD, in {@link FrameResult#ROAD_USERS}' order. */
+        private final int[] roadUsers;
+        private final byte[][] roadUserLabels;
         private final LatencyStats stats;
         private final boolean hud;
         private final AsciiText line = new AsciiText(160);
@@ -143,6 +148,13 @@ final class Stages {
             this.renderer = new AnnotationRenderer(model);
             this.roadAhead = new RoadAheadProbe(model.inputWidth(), model.inputHeight(),
                     model.classNames().indexOf("road"));
+            this.nearestAhead = new NearestAheadProbe(model.inputWidth(), model.inputHeight(), model.classCount(),
+                    roadUserIds(model));
+            this.roadUsers = nearestAhead.trackedIds();
+            this.roadUserLabels = new byte[roadUsers.length][];
+            for (int k = 0; k < roadUsers.length; k++) {
+                roadUserLabels[k] = AsciiText.ascii(" m  " + model.classNames().get(roadUsers[k]) + " ");
+            }
             this.stats = stats;
             this.hud = hud;
             this.pixels = model.inputPixels();
@@ -174,6 +186,7 @@ final class Stages {
             }
             ClassMaps.histogram(slot.classIds, pixels, slot.classCounts);
             slot.roadAhead = roadAhead.measure(slot.classIds, t.depth);
+            nearestAhead.measure(slot.classIds, t.depth, slot.nearestAhead);
             if (accuracy != null) {
                 accuracy.score(slot);
             }
@@ -191,6 +204,16 @@ final class Stages {
                 } else {
                     line.append(slot.roadAhead, 1);
                 }
+                int nearest = -1; // the nearest road user ahead, where one is seen
+                for (int k = 0; k < roadUsers.length; k++) {
+                    float d = slot.nearestAhead[roadUsers[k]];
+                    if (!Float.isNaN(d) && (nearest < 0 || d < slot.nearestAhead[roadUsers[nearest]])) {
+                        nearest = k;
+                    }
+                }
+                if (nearest >= 0) {
+                    line.append(roadUserLabels[nearest]).append(slot.nearestAhead[roadUsers[nearest]], 1);
+                }
                 line.append(M_DROPPED)
                         .append(stats.droppedAtCapture() + stats.skippedStale());
                 renderer.hudLine(slot.canvas, 1, line);
@@ -203,6 +226,15 @@ final class Stages {
                 }
             }
             slot.postEndNanos = lastEnd = System.nanoTime();
+        }
+
+        /** @return the ids of the model's classes named in {@link FrameResult#ROAD_USERS} (-1 for one it lacks) */
+        static int[] roadUserIds(ModelInfo model) {
+            int[] ids = new int[FrameResult.ROAD_USERS.size()];
+            for (int k = 0; k < ids.length; k++) {
+                ids[k] = model.classNames().indexOf(FrameResult.ROAD_USERS.get(k));
+            }
+            return ids;
         }
 
         private AsciiText figure(double v, int decimals) {

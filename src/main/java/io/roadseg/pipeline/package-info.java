@@ -10,7 +10,8 @@
  *  │ preprocess ──► inference ──► postprocess ──► sinks                                                  │
  *  │ resize,        engine.infer   argmax, shares,  video file / FFmpeg stream / JSON lines / callbacks,   │
  *  │ normalise,     (TensorBinding road ahead,      stats recorded, slot released to capture             │
- *  │ HWC→CHW        of the slot)   overlay, depth,                                                       │
+ *  │ HWC→CHW        of the slot)   nearest ahead,                                                        │
+ *  │                               overlay, depth,                                                       │
  *  │                               HUD                                                                   │
  *  └─────────────────────────────────────────────────────────────────────────────────────────────────────┘
  * </pre>

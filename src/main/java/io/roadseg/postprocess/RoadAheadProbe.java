@@ -23,9 +23,18 @@ public final class RoadAheadProbe {
         this.width = width;
         this.height = height;
         this.roadId = roadId;
-        int band = Math.max(1, width / 5);
-        this.firstColumn = (width - band) / 2;
-        this.scratch = new float[band];
+        this.firstColumn = bandFirstColumn(width);
+        this.scratch = new float[bandWidth(width)];
+    }
+
+    /** Columns in the centre band "ahead" of a map {@code width} wide: the middle fifth, at least one. */
+    public static int bandWidth(int width) {
+        return Math.max(1, width / 5);
+    }
+
+    /** The band's first column. */
+    public static int bandFirstColumn(int width) {
+        return (width - bandWidth(width)) / 2;
     }
 
     /** Metres of road ahead, or NaN when no road is under the camera or the model has no road class (id < 0). */

@@ -1,7 +1,8 @@
 /**
  * From the model's raw outputs to what people and programs see: argmax of logits into a class-id map, class pixel
- * shares and the free distance along the road ahead, and the annotated picture — class overlay on the frame the
- * model saw, a depth colour map beside it, and a heads-up display of frame rate and latency.
+ * shares, the free distance along the road ahead and the nearest road users ahead, and the annotated picture —
+ * class overlay on the frame the model saw, a depth colour map beside it, and a heads-up display of frame rate and
+ * latency.
  *
  * <pre>
  *   logits [C,H,W] ──argmax──► class ids [H,W] ──LUT──► colour mask ──blend with model-size frame──► overlay ┐

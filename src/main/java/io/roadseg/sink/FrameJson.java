@@ -3,6 +3,7 @@ package io.roadseg.sink;
 import io.roadseg.pipeline.FrameResult;
 import io.roadseg.stats.AsciiText;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -11,11 +12,12 @@ import java.util.List;
  * <pre>
  * {"frame":12,"t_us":480000,"stamp_ns":1700000000400000000,"dropped_before":0,
  *  "latency_ms":{"capture":1.2,"preprocess":0.9,"inference":21.4,"postprocess":3.1,"to_sink":27.0},
- *  "class_share":{"sky":0.2134,…},"road_ahead_m":18.4}
+ *  "class_share":{"sky":0.2134,…},"road_ahead_m":18.4,"nearest_ahead_m":{"car":12.31,"pedestrian":null,…}}
  * </pre>
  * {@code t_us} is the time since the source's first frame, {@code stamp_ns} the frame's timestamp
  * ({@link FrameResult#stampNanos}), {@code to_sink} capture → the sink that wrote it; {@code road_ahead_m} is null
- * when no road is seen under the camera.
+ * when no road is seen under the camera; {@code nearest_ahead_m} has one entry per road user class the model has
+ * ({@link FrameResult#ROAD_USERS}), null where none is seen ahead ({@link FrameResult#nearestAheadMetres}).
  *
  * <p>Built in one reused byte array: no allocation per frame. Threading: one thread.
  */
@@ -31,8 +33,11 @@ public final class FrameJson {
     private static final byte[] TO_SINK = AsciiText.ascii(",\"to_sink\":");
     private static final byte[] SHARE = AsciiText.ascii("},\"class_share\":{");
     private static final byte[] ROAD = AsciiText.ascii("},\"road_ahead_m\":");
+    private static final byte[] NEAREST = AsciiText.ascii(",\"nearest_ahead_m\":{");
 
     private final byte[][] classKeys;
+    private final int[] roadUsers;
+    private final byte[][] roadUserKeys;
     private final AsciiText line;
 
     public FrameJson(List<String> classNames) {
@@ -41,7 +46,20 @@ public final class FrameJson {
             String name = classNames.get(i).replace("\\", "\\\\").replace("\"", "\\\"");
             classKeys[i] = AsciiText.ascii((i == 0 ? "\"" : ",\"") + name + "\":");
         }
-        line = new AsciiText(512 + 32 * classKeys.length);
+        int[] ids = new int[FrameResult.ROAD_USERS.size()];
+        int n = 0;
+        for (String user : FrameResult.ROAD_USERS) {
+            int id = classNames.indexOf(user);
+            if (id >= 0) {
+                ids[n++] = id;
+            }
+        }
+        roadUsers = Arrays.copyOf(ids, n);
+        roadUserKeys = new byte[n][];
+        for (int k = 0; k < n; k++) {
+            roadUserKeys[k] = AsciiText.ascii((k == 0 ? "\"" : ",\"") + classNames.get(roadUsers[k]) + "\":");
+        }
+        line = new AsciiText(512 + 32 * classKeys.length + 32 * n);
     }
 
     /** Encodes {@code f} (the sink's clock reading {@code nowNanos} gives {@code to_sink}); returns the text. */
@@ -59,7 +77,11 @@ public final class FrameJson {
         for (int c = 0; c < classKeys.length; c++) {
             line.append(classKeys[c]).append(f.classPixels(c) / pixels, 4);
         }
-        return line.append(ROAD).append(f.roadAheadMetres(), 2).append('}');
+        line.append(ROAD).append(f.roadAheadMetres(), 2).append(NEAREST);
+        for (int k = 0; k < roadUsers.length; k++) {
+            line.append(roadUserKeys[k]).append(f.nearestAheadMetres(roadUsers[k]), 2);
+        }
+        return line.append('}').append('}');
     }
 
     /** @return the text of the last {@link #encode} */

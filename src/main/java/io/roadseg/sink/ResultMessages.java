@@ -67,7 +67,8 @@ public final class ResultMessages implements AutoCloseable {
             + "\"title\":\"roadseg frame result\",\"type\":\"object\",\"properties\":{"
             + "\"frame\":{\"type\":\"integer\"},\"t_us\":{\"type\":\"integer\"},\"stamp_ns\":{\"type\":\"integer\"},"
             + "\"dropped_before\":{\"type\":\"integer\"},\"latency_ms\":{\"type\":\"object\"},"
-            + "\"class_share\":{\"type\":\"object\"},\"road_ahead_m\":{\"type\":[\"number\",\"null\"]}}}";
+            + "\"class_share\":{\"type\":\"object\"},\"road_ahead_m\":{\"type\":[\"number\",\"null\"]},"
+            + "\"nearest_ahead_m\":{\"type\":\"object\",\"additionalProperties\":{\"type\":[\"number\",\"null\"]}}}}";
 
     private static final byte[] JPEG = ascii("jpeg");
     private static final byte[] MONO8 = ascii("mono8");

@@ -74,6 +74,9 @@ class PipelineReplayTest {
                 sum += Double.parseDouble(kv.substring(kv.indexOf(':') + 1));
             }
             assertEquals(1.0, sum, 0.002, "class shares of frame " + i);
+            assertTrue(Pattern.compile(",\"road_ahead_m\":(null|[0-9.]+),\"nearest_ahead_m\":\\{\"car\":(null|[0-9.]+),"
+                    + "\"pedestrian\":(null|[0-9.]+),\"bicyclist\":(null|[0-9.]+)}}$").matcher(lines.get(i)).find(),
+                    "the road ahead and the nearest road users ahead close the line: " + lines.get(i));
         }
         String json = Files.readString(stats);
         assertTrue(json.contains("\"processed\": 221"), json);

@@ -252,6 +252,20 @@ class DriveRecordingTest {
             assertEquals(1.0, pipeline.accuracy().depth().delta1(), 1e-12);
             assertTrue(pipeline.accuracy().depth().absRel() < 1e-4, "AbsRel " + pipeline.accuracy().depth().absRel());
             assertEquals(30 * 240 * 176, pipeline.accuracy().segmentation().evaluatedPixels());
+            // the nearest road user ahead: the same probe on the same maps, so the same distance in every frame
+            io.roadseg.metrics.NearestAheadScore ahead = pipeline.accuracy().nearestAhead();
+            long measured = 0;
+            for (int c = 0; c < ahead.classes(); c++) {
+                assertEquals(0, ahead.missed(c), "class " + c + " missed");
+                assertEquals(0, ahead.phantom(c), "class " + c + " seen where the truth has none");
+                if (ahead.measured(c) > 0) {
+                    // the recording's depth PNGs hold millimetres: as close as the depth above
+                    assertTrue(ahead.absRel(c) < 1e-4, "class " + c + ": AbsRel " + ahead.absRel(c));
+                    assertEquals(1.0, ahead.delta1(c), "class " + c);
+                }
+                measured += ahead.measured(c);
+            }
+            assertTrue(measured > 0, "the drive's 30 frames show a road user ahead");
         }
     }
 }

@@ -1,0 +1,138 @@
+package io.roadseg.postprocess;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The nearest road user of each kind ahead: in each column of the centre band (the middle fifth), the median depth
+ * of the class's lowest run of pixels; over the band, the 10th percentile of those; nothing for a class seen in too
+ * few columns.
+ */
+class NearestAheadProbeTest {
+    private static final int W = 100; // band: columns 40..59
+    private static final int H = 60;
+    private static final int ROAD = 3;
+    private static final int CAR = 8;
+    private static final int PEDESTRIAN = 9;
+    private static final int CLASSES = 11;
+
+    private final ByteBuffer ids = ByteBuffer.allocate(W * H);
+    private final FloatBuffer depth = FloatBuffer.allocate(W * H);
+    private final float[] nearest = new float[CLASSES];
+    private final NearestAheadProbe probe = new NearestAheadProbe(W, H, CLASSES, new int[]{CAR, PEDESTRIAN});
+
+    NearestAheadProbeTest() {
+        for (int i = 0; i < W * H; i++) {
+            ids.put(i, (byte) ROAD);
+            depth.put(i, 3f);
+        }
+        Arrays.fill(nearest, -1f);
+    }
+
+    /** Class {@code id} at {@code metres} over rows [y0, y1) and columns [x0, x1). */
+    private void block(int id, float metres, int x0, int x1, int y0, int y1) {
+        for (int y = y0; y < y1; y++) {
+            for (int x = x0; x < x1; x++) {
+                ids.put(y * W + x, (byte) id);
+                depth.put(y * W + x, metres);
+            }
+        }
+    }
+
+    @Test
+    void aCarAcrossTheBandIsAtItsDepth() {
+        block(CAR, 12.5f, 30, 70, 20, 40);
+        probe.measure(ids, depth, nearest);
+        assertEquals(12.5f, nearest[CAR]);
+        assertTrue(Float.isNaN(nearest[PEDESTRIAN]), "no pedestrian: NaN");
+    }
+
+    @Test
+    void theLowestRunInAColumnIsTheNearestOfItsKindThere() {
+        block(CAR, 40f, 40, 60, 10, 20); // a far car higher in the picture, in the same columns
+        block(CAR, 9f, 40, 60, 30, 45);
+        probe.measure(ids, depth, nearest);
+        assertEquals(9f, nearest[CAR]);
+    }
+
+    @Test
+    void theNearestOfTwoCarsSideBySideIsTakenFromAFewColumns() {
+        block(CAR, 30f, 40, 56, 20, 30);
+        block(CAR, 8f, 56, 60, 30, 45); // 4 of 20 columns: more than the 10th percentile's share
+        probe.measure(ids, depth, nearest);
+        assertEquals(8f, nearest[CAR]);
+    }
+
+    @Test
+    void aSingleColumnNearerThanTheRestDoesNotDecide() {
+        block(CAR, 20f, 40, 60, 20, 40);
+        block(CAR, 2f, 50, 51, 20, 40); // one column of 20 is under the 10th percentile's rank 2
+        probe.measure(ids, depth, nearest);
+        assertEquals(20f, nearest[CAR]);
+    }
+
+    @Test
+    void theEndsOfARunDoNotMoveItsMedian() {
+        block(CAR, 15f, 40, 60, 20, 40);
+        block(CAR, 4f, 40, 60, 38, 40);  // the bottom rows carry the road's depth in front
+        block(CAR, 70f, 40, 60, 20, 23); // the top rows the scene behind
+        probe.measure(ids, depth, nearest);
+        assertEquals(15f, nearest[CAR]);
+    }
+
+    @Test
+    void onlyTheCentreBandCounts() {
+        block(CAR, 10f, 0, 40, 20, 40);
+        block(CAR, 10f, 60, W, 20, 40);
+        probe.measure(ids, depth, nearest);
+        assertTrue(Float.isNaN(nearest[CAR]), "cars beside the band are not ahead: " + nearest[CAR]);
+    }
+
+    @Test
+    void aClassInTooFewColumnsOrInRunsOfOnePixelIsNotReported() {
+        block(CAR, 10f, 45, 46, 20, 40); // one column: under the two needed
+        block(PEDESTRIAN, 6f, 40, 60, 50, 51); // every column, but one pixel high
+        probe.measure(ids, depth, nearest);
+        assertTrue(Float.isNaN(nearest[CAR]), "one column: " + nearest[CAR]);
+        assertTrue(Float.isNaN(nearest[PEDESTRIAN]), "runs of one pixel: " + nearest[PEDESTRIAN]);
+        block(CAR, 10f, 45, 47, 20, 40);
+        probe.measure(ids, depth, nearest);
+        assertEquals(10f, nearest[CAR], "two columns are enough");
+    }
+
+    @Test
+    void pixelsWithoutDepthAreLeftOut() {
+        block(CAR, 14f, 40, 60, 20, 40);
+        block(CAR, Float.NaN, 40, 60, 34, 40);
+        block(CAR, 0f, 40, 60, 30, 34);
+        block(CAR, Float.POSITIVE_INFINITY, 40, 60, 28, 30);
+        probe.measure(ids, depth, nearest);
+        assertEquals(14f, nearest[CAR]);
+    }
+
+    @Test
+    void eachClassIsMeasuredOnItsOwnAndOthersAreLeftAsTheyAre() {
+        block(CAR, 25f, 40, 60, 20, 35);
+        block(PEDESTRIAN, 7f, 44, 48, 30, 50);
+        probe.measure(ids, depth, nearest);
+        assertEquals(25f, nearest[CAR], "the pedestrian in front hides part of the car, not its distance");
+        assertEquals(7f, nearest[PEDESTRIAN]);
+        assertEquals(-1f, nearest[ROAD], "an untracked class's entry is not written");
+    }
+
+    @Test
+    void trackedIdsTheModelLacksAreIgnored() {
+        NearestAheadProbe p = new NearestAheadProbe(W, H, 9, new int[]{-1, CAR, PEDESTRIAN, CAR});
+        assertArrayEquals(new int[]{CAR}, p.trackedIds(), "pedestrian (9) is beyond a 9-class model; -1 and repeats");
+        block(CAR, 11f, 40, 60, 20, 40);
+        p.measure(ids, depth, nearest);
+        assertEquals(11f, nearest[CAR]);
+    }
+}
