@@ -13,6 +13,7 @@ import io.roadseg.engine.SegmentationOutput;
 import io.roadseg.engine.TensorBinding;
 import io.roadseg.metrics.AccuracyReport;
 import io.roadseg.metrics.DepthScore;
+import io.roadseg.metrics.NearestAheadScore;
 import io.roadseg.metrics.SegmentationScore;
 import io.roadseg.postprocess.ClassMaps;
 import io.roadseg.preprocess.Preprocessor;
@@ -235,19 +236,27 @@ final class EvalCommand implements Callable<Integer> {
             DepthScore depth = new DepthScore();
             seg.addCounts(r.confusion());
             depth.addSums(r.depthSums());
-            report(data.drive, (int) r.frames(), m, m.inputWidth() + "x" + m.inputHeight(), seg, depth);
+            NearestAheadScore nearest = r.nearestAhead(Math.max(m.classCount(), 1));
+            report(data.drive, (int) r.frames(), m, m.inputWidth() + "x" + m.inputHeight(), seg, depth,
+                    nearest.any() ? nearest : null);
         }
         return 0;
     }
 
     private void report(String what, int n, ModelInfo m, String scoredAt, SegmentationScore seg, DepthScore depth)
             throws Exception {
+        report(what, n, m, scoredAt, seg, depth, null);
+    }
+
+    /** @param nearest the nearest road users ahead against the truth's, or null where not scored */
+    private void report(String what, int n, ModelInfo m, String scoredAt, SegmentationScore seg, DepthScore depth,
+                        NearestAheadScore nearest) throws Exception {
         System.out.printf(Locale.ROOT, "eval %s on %s: %d samples, network at %dx%d, scored at %s%n", model, what, n,
                 m.inputWidth(), m.inputHeight(), scoredAt);
-        System.out.print(AccuracyReport.table(m.classNames(), seg, depth.pixels() > 0 ? depth : null));
+        System.out.print(AccuracyReport.table(m.classNames(), seg, depth.pixels() > 0 ? depth : null, nearest));
         if (json != null) {
-            String text = withSettings(AccuracyReport.json(m.classNames(), seg, depth.pixels() > 0 ? depth : null),
-                    inputSize, flipAverage) + "\n";
+            String text = withSettings(AccuracyReport.json(m.classNames(), seg, depth.pixels() > 0 ? depth : null,
+                    nearest), inputSize, flipAverage) + "\n";
             StatsReport.writeTo(json, text);
         }
     }

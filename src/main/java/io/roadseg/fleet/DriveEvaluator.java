@@ -5,8 +5,11 @@ import io.roadseg.engine.ModelInfo;
 import io.roadseg.engine.SegmentationOutput;
 import io.roadseg.engine.TensorBinding;
 import io.roadseg.metrics.DepthScore;
+import io.roadseg.metrics.NearestAheadScore;
 import io.roadseg.metrics.SegmentationScore;
+import io.roadseg.pipeline.FrameResult;
 import io.roadseg.postprocess.ClassMaps;
+import io.roadseg.postprocess.NearestAheadProbe;
 import io.roadseg.preprocess.Preprocessor;
 import io.roadseg.source.FrameSource;
 import io.roadseg.source.FrameSources;
@@ -31,7 +34,8 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
  * {@code roadseg sim} writes; or CamVid-style folders of images with their labels in a sibling {@code …annot}
  * folder, without depth), one drive at a time, with one open engine: every frame at the model's input size, the
  * truth resized to it (nearest; a CamVid-style folder's class map brought to its labels' resolution instead), depth
- * rescaled by the focal-length rule where the drive knows its camera and scored up to the model's range. What
+ * rescaled by the focal-length rule where the drive knows its camera and scored up to the model's range, and the
+ * distance to the nearest road user ahead measured on prediction and truth alike ({@link NearestAheadProbe}). What
  * {@code eval --drive}, {@code eval --drives} and the fleet job on Spark all use (through
  * {@link FittedDriveEvaluator}, one per input size), so their figures agree to the last pixel.
  *
@@ -53,6 +57,11 @@ public final class DriveEvaluator implements AutoCloseable {
     private final ByteBuffer predictedView;
     private final ByteBuffer truthView;
     private final FloatBuffer truthDepthView;
+    /** The nearest road user ahead, measured the same way on the prediction and on the truth (as run's scoring). */
+    private final NearestAheadProbe ahead;
+    private final int[] roadUsers;
+    private final float[] predictedAhead;
+    private final float[] truthAhead;
 
     /** @param inference an open engine, owned by the caller */
     public DriveEvaluator(InferenceEngine inference) throws Exception {
@@ -72,6 +81,10 @@ public final class DriveEvaluator implements AutoCloseable {
         truthView = truth.data().capacity((long) w * h).asByteBuffer();
         truthDepthView = truthDepth.data().capacity(4L * w * h).asByteBuffer().order(ByteOrder.nativeOrder())
                 .asFloatBuffer();
+        ahead = new NearestAheadProbe(w, h, m.classCount(), FrameResult.roadUserIds(m.classNames()));
+        roadUsers = ahead.trackedIds();
+        predictedAhead = new float[Math.max(m.classCount(), 1)];
+        truthAhead = new float[predictedAhead.length];
     }
 
     /**
@@ -83,6 +96,7 @@ public final class DriveEvaluator implements AutoCloseable {
     public DriveResult evaluate(String drive, long limit) {
         SegmentationScore seg = new SegmentationScore(m.classCount());
         DepthScore depth = new DepthScore();
+        NearestAheadScore nearest = new NearestAheadScore(Math.max(m.classCount(), 1));
         Histogram latency = new Histogram(1, LatencyStats.HIGHEST_NANOS, 3);
         long n = 0;
         java.nio.file.Path folder = java.nio.file.Path.of(drive);
@@ -124,6 +138,11 @@ public final class DriveEvaluator implements AutoCloseable {
                         }
                     }
                     depth.add(binding.depth, truthDepthView, w * h, m.maxDepth());
+                    ahead.measure(predictedView, binding.depth, predictedAhead);
+                    ahead.measure(truthView, truthDepthView, truthAhead);
+                    for (int c : roadUsers) {
+                        nearest.add(c, predictedAhead[c], truthAhead[c]);
+                    }
                     n++;
                 }
             }
@@ -135,7 +154,7 @@ public final class DriveEvaluator implements AutoCloseable {
         if (n == 0) {
             return DriveResult.failed(drive, "no frames");
         }
-        return new DriveResult(drive, null, n, seg.counts(), depth.sums(), latency);
+        return new DriveResult(drive, null, n, seg.counts(), depth.sums(), latency, nearest.sums());
     }
 
     /**

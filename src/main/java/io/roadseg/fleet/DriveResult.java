@@ -1,6 +1,7 @@
 package io.roadseg.fleet;
 
 import io.roadseg.metrics.DepthScore;
+import io.roadseg.metrics.NearestAheadScore;
 import io.roadseg.metrics.SegmentationScore;
 import io.roadseg.ros.Json;
 import org.HdrHistogram.Histogram;
@@ -24,9 +25,17 @@ import java.util.Map;
  * @param confusion {@code SegmentationScore.counts()} layout
  * @param depthSums {@code DepthScore.sums()} layout
  * @param latency   per-frame inference time, nanoseconds
+ * @param aheadSums {@code NearestAheadScore.sums()} layout: the distance to the nearest road user ahead against the
+ *                  truth's; empty where the drive has no depth (a CamVid-style folder) or the row predates them
  */
 public record DriveResult(String drive, String error, long frames, long[] confusion, double[] depthSums,
-                          Histogram latency) {
+                          Histogram latency, double[] aheadSums) {
+    /** A row without nearest-ahead sums. */
+    public DriveResult(String drive, String error, long frames, long[] confusion, double[] depthSums,
+                       Histogram latency) {
+        this(drive, error, frames, confusion, depthSums, latency, new double[0]);
+    }
+
     public static DriveResult failed(String drive, String error) {
         return new DriveResult(drive, error, 0, new long[0], new double[0], null);
     }
@@ -49,6 +58,13 @@ public record DriveResult(String drive, String error, long frames, long[] confus
         return d;
     }
 
+    /** @return this drive's nearest-road-user-ahead score, from its sums (nothing seen where it has none) */
+    public NearestAheadScore nearestAhead(int classes) {
+        NearestAheadScore s = new NearestAheadScore(classes);
+        s.addSums(aheadSums);
+        return s;
+    }
+
     /** One JSON object; doubles written so that they read back to the same bits. */
     public String json() {
         StringBuilder b = new StringBuilder("{\"drive\":").append(Json.quote(drive));
@@ -65,6 +81,12 @@ public record DriveResult(String drive, String error, long frames, long[] confus
         }
         ByteBuffer h = ByteBuffer.allocate(latency.getNeededByteBufferCapacity());
         int n = latency.encodeIntoCompressedByteBuffer(h);
+        if (aheadSums.length > 0) {
+            b.append("],\"ahead_sums\":[");
+            for (int i = 0; i < aheadSums.length; i++) {
+                b.append(i == 0 ? "" : ",").append(Double.toString(aheadSums[i]));
+            }
+        }
         b.append("],\"latency_hdr\":\"").append(Base64.getEncoder().encodeToString(
                 java.util.Arrays.copyOf(h.array(), n))).append('"');
         return b.append('}').toString();
@@ -87,6 +109,14 @@ public record DriveResult(String drive, String error, long frames, long[] confus
         for (int i = 0; i < sums.length; i++) {
             sums[i] = (Double) d.get(i);
         }
+        double[] ahead = new double[0];
+        if (m.get("ahead_sums") != null) { // rows written before them have none
+            List<Object> a = Json.array(m.get("ahead_sums"));
+            ahead = new double[a.size()];
+            for (int i = 0; i < ahead.length; i++) {
+                ahead[i] = (Double) a.get(i);
+            }
+        }
         byte[] hdr = Base64.getDecoder().decode((String) m.get("latency_hdr"));
         Histogram latency;
         try {
@@ -94,7 +124,7 @@ public record DriveResult(String drive, String error, long frames, long[] confus
         } catch (java.util.zip.DataFormatException e) {
             throw new IllegalArgumentException("drive " + drive + ": latency histogram does not decode");
         }
-        return new DriveResult(drive, null, ((Double) m.get("frames")).longValue(), confusion, sums, latency);
+        return new DriveResult(drive, null, ((Double) m.get("frames")).longValue(), confusion, sums, latency, ahead);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.roadseg.fleet;
 
 import io.roadseg.metrics.AccuracyReport;
 import io.roadseg.metrics.DepthScore;
+import io.roadseg.metrics.NearestAheadScore;
 import io.roadseg.metrics.SegmentationScore;
 import io.roadseg.ros.Json;
 import org.HdrHistogram.Histogram;
@@ -30,6 +31,7 @@ public final class FleetReport {
     private final List<DriveResult> drives;
     private final SegmentationScore seg;
     private final DepthScore depth = new DepthScore();
+    private final NearestAheadScore nearest;
     private final Histogram latency = new Histogram(1, io.roadseg.stats.LatencyStats.HIGHEST_NANOS, 3);
     private long frames;
 
@@ -47,10 +49,12 @@ public final class FleetReport {
             }
         }
         seg = new SegmentationScore(classNames.size());
+        nearest = new NearestAheadScore(Math.max(classNames.size(), 1));
         for (DriveResult r : drives) {
             if (r.ok()) {
                 seg.addCounts(r.confusion());
                 depth.addSums(r.depthSums());
+                nearest.addSums(r.aheadSums());
                 latency.add(r.latency());
                 frames += r.frames();
             }
@@ -67,6 +71,11 @@ public final class FleetReport {
 
     public long frames() {
         return frames;
+    }
+
+    /** The distance to the nearest road user ahead against the truth's, summed over the drives that have it. */
+    public NearestAheadScore nearestAhead() {
+        return nearest;
     }
 
     public List<DriveResult> drives() {
@@ -95,7 +104,8 @@ public final class FleetReport {
                             d.absRel()), r.latency().getValueAtPercentile(50) / 1e6));
         }
         b.append("all drives (IoU = ΣI/ΣU, depth from summed terms):\n");
-        b.append(AccuracyReport.table(classNames, seg, depth.pixels() > 0 ? depth : null));
+        b.append(AccuracyReport.table(classNames, seg, depth.pixels() > 0 ? depth : null,
+                nearest.any() ? nearest : null));
         if (latency.getTotalCount() > 0) {
             b.append(String.format(Locale.ROOT, "inference latency per frame: p50 %.2f ms, p99 %.2f ms, max %.2f ms "
                             + "(%d frames)%n", latency.getValueAtPercentile(50) / 1e6,
@@ -141,7 +151,8 @@ public final class FleetReport {
         for (int i = 0; i < drives.size(); i++) {
             b.append(drives.get(i).json()).append(i + 1 < drives.size() ? ",\n" : "\n");
         }
-        b.append("],\"summary\":").append(AccuracyReport.json(classNames, seg, depth.pixels() > 0 ? depth : null));
+        b.append("],\"summary\":").append(AccuracyReport.json(classNames, seg, depth.pixels() > 0 ? depth : null,
+                nearest.any() ? nearest : null));
         return b.append(",\"frames\":").append(frames).append(",\"failed_drives\":").append(failed()).append("}\n")
                 .toString();
     }

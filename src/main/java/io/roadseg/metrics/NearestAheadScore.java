@@ -69,6 +69,52 @@ public final class NearestAheadScore {
         return measured[c] == 0 ? Double.NaN : (double) within125[c] / measured[c];
     }
 
+    /** The score as sums that add up: per class measured, Σ AbsRel, within 1.25, missed, phantom. */
+    public double[] sums() {
+        double[] s = new double[5 * classes];
+        for (int c = 0; c < classes; c++) {
+            s[5 * c] = measured[c];
+            s[5 * c + 1] = absRelSum[c];
+            s[5 * c + 2] = within125[c];
+            s[5 * c + 3] = missed[c];
+            s[5 * c + 4] = phantom[c];
+        }
+        return s;
+    }
+
+    /**
+     * Adds sums in the layout of {@link #sums()} (another score's, e.g. read back from JSON); an empty array (a
+     * drive scored without them) adds nothing.
+     *
+     * @throws IllegalArgumentException when the sums are for another number of classes
+     */
+    public void addSums(double[] s) {
+        if (s.length == 0) {
+            return;
+        }
+        if (s.length != 5 * classes) {
+            throw new IllegalArgumentException("nearest-ahead sums of " + s.length / 5 + " classes, expected "
+                    + classes);
+        }
+        for (int c = 0; c < classes; c++) {
+            measured[c] += (long) s[5 * c];
+            absRelSum[c] += s[5 * c + 1];
+            within125[c] += (long) s[5 * c + 2];
+            missed[c] += (long) s[5 * c + 3];
+            phantom[c] += (long) s[5 * c + 4];
+        }
+    }
+
+    /** Whether any class was seen ahead in any frame. */
+    public boolean any() {
+        for (int c = 0; c < classes; c++) {
+            if (seen(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether class {@code c} was seen ahead in any frame, by the prediction or the truth. */
     public boolean seen(int c) {
         return measured[c] + missed[c] + phantom[c] > 0;

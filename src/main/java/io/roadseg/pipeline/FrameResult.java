@@ -44,6 +44,15 @@ public interface FrameResult {
     /** The classes, by name, whose nearest distance ahead {@link #nearestAheadMetres} reports where a model has them. */
     List<String> ROAD_USERS = List.of("car", "pedestrian", "bicyclist");
 
+    /** @return the ids of a model's classes named in {@link #ROAD_USERS}, in that order, -1 for one it lacks */
+    static int[] roadUserIds(List<String> classNames) {
+        int[] ids = new int[ROAD_USERS.size()];
+        for (int k = 0; k < ids.length; k++) {
+            ids[k] = classNames.indexOf(ROAD_USERS.get(k));
+        }
+        return ids;
+    }
+
     /**
      * Metres to the nearest road user of class {@code classId} in the path ahead, read in the centre band of columns
      * that {@link #roadAheadMetres} looks along: in each column the median depth of the class's lowest run of

@@ -75,7 +75,7 @@ public final class Pipeline implements AutoCloseable {
         Consumer<Throwable> errors = this::fail;
         accuracy = source.hasGroundTruth()
                 ? new LiveAccuracy(model.classCount(), model.inputWidth(), model.inputHeight(), model.maxDepth(),
-                        Stages.Postprocess.roadUserIds(model))
+                        FrameResult.roadUserIds(model.classNames()))
                 : null;
         postprocess = new Stages.Postprocess(model, stats, config.hud(), (float) config.depthScale(),
                 config.groundPlane(), accuracy,

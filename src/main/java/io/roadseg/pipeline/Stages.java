@@ -149,7 +149,7 @@ final class Stages {
             this.roadAhead = new RoadAheadProbe(model.inputWidth(), model.inputHeight(),
                     model.classNames().indexOf("road"));
             this.nearestAhead = new NearestAheadProbe(model.inputWidth(), model.inputHeight(), model.classCount(),
-                    roadUserIds(model));
+                    FrameResult.roadUserIds(model.classNames()));
             this.roadUsers = nearestAhead.trackedIds();
             this.roadUserLabels = new byte[roadUsers.length][];
             for (int k = 0; k < roadUsers.length; k++) {
@@ -226,15 +226,6 @@ final class Stages {
                 }
             }
             slot.postEndNanos = lastEnd = System.nanoTime();
-        }
-
-        /** @return the ids of the model's classes named in {@link FrameResult#ROAD_USERS} (-1 for one it lacks) */
-        static int[] roadUserIds(ModelInfo model) {
-            int[] ids = new int[FrameResult.ROAD_USERS.size()];
-            for (int k = 0; k < ids.length; k++) {
-                ids[k] = model.classNames().indexOf(FrameResult.ROAD_USERS.get(k));
-            }
-            return ids;
         }
 
         private AsciiText figure(double v, int decimals) {

@@ -46,10 +46,9 @@ public final class FrameJson {
             String name = classNames.get(i).replace("\\", "\\\\").replace("\"", "\\\"");
             classKeys[i] = AsciiText.ascii((i == 0 ? "\"" : ",\"") + name + "\":");
         }
-        int[] ids = new int[FrameResult.ROAD_USERS.size()];
+        int[] ids = FrameResult.roadUserIds(classNames);
         int n = 0;
-        for (String user : FrameResult.ROAD_USERS) {
-            int id = classNames.indexOf(user);
+        for (int id : ids) {
             if (id >= 0) {
                 ids[n++] = id;
             }

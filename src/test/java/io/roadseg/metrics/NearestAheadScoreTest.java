@@ -44,6 +44,23 @@ class NearestAheadScoreTest {
     }
 
     @Test
+    void sumsAddUpAcrossScoresAndAreRefusedForAnotherClassCount() {
+        NearestAheadScore twice = new NearestAheadScore(3);
+        twice.addSums(frames().sums());
+        twice.addSums(frames().sums());
+        twice.addSums(new double[0]); // a drive scored without them
+        assertEquals(6, twice.measured(1));
+        assertEquals(frames().absRel(1), twice.absRel(1), 1e-12, "a mean of sums: the same mean");
+        assertEquals(2, twice.missed(1));
+        assertEquals(2, twice.missed(2));
+        assertTrue(twice.any());
+        assertFalse(new NearestAheadScore(3).any());
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new NearestAheadScore(4).addSums(frames().sums()));
+        assertTrue(e.getMessage().contains("3 classes, expected 4"), e.getMessage());
+    }
+
+    @Test
     void theReportsListTheClassesSeen() {
         SegmentationScore seg = new SegmentationScore(3);
         seg.add(1, 1);
