@@ -434,6 +434,47 @@ final class CompareCommand implements Callable<Integer> {
                 }
             }
         }
+        if (ca.get("nearest_ahead") instanceof Map && cb.get("nearest_ahead") instanceof Map) {
+            out.append(nearestAhead(Json.object(ca.get("nearest_ahead")), Json.object(cb.get("nearest_ahead"))));
+        }
         return out.toString();
+    }
+
+    /** The nearest road user ahead (eval --drive), class by class: AbsRel and δ<1.25 of the distance, misses. */
+    private static String nearestAhead(Map<String, Object> a, Map<String, Object> b) {
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "nearest road user ahead (per frame; no "
+                + "interval):%n%-12s %8s %8s %8s %9s %8s %8s %15s%n", "class", "AbsRel", "base", "Δ", "δ<1.25 %",
+                "base", "Δ", "missed/phantom"));
+        TreeSet<String> classes = new TreeSet<>(a.keySet());
+        classes.addAll(b.keySet());
+        for (String c : classes) {
+            Map<String, Object> x = a.get(c) instanceof Map ? Json.object(a.get(c)) : Map.of();
+            Map<String, Object> y = b.get(c) instanceof Map ? Json.object(b.get(c)) : Map.of();
+            double ra = figure(x, "abs_rel");
+            double rb = figure(y, "abs_rel");
+            double da = 100 * figure(x, "delta_1_25");
+            double db = 100 * figure(y, "delta_1_25");
+            out.append(String.format(Locale.ROOT, "%-12s %8s %8s %8s %9s %8s %8s %15s%n", c, fixed(ra, 4),
+                    fixed(rb, 4), signed(ra - rb, 4), fixed(da, 1), fixed(db, 1), signed(da - db, 1),
+                    count(x, "missed") + "/" + count(x, "phantom") + " vs " + count(y, "missed") + "/"
+                            + count(y, "phantom")));
+        }
+        return out.toString();
+    }
+
+    private static double figure(Map<String, Object> m, String key) {
+        return m.get(key) instanceof Double d ? d : Double.NaN;
+    }
+
+    private static String count(Map<String, Object> m, String key) {
+        return m.get(key) instanceof Double d ? Long.toString(d.longValue()) : "—";
+    }
+
+    private static String fixed(double v, int decimals) {
+        return Double.isNaN(v) ? "—" : String.format(Locale.ROOT, "%." + decimals + "f", v);
+    }
+
+    private static String signed(double v, int decimals) {
+        return Double.isNaN(v) ? "—" : String.format(Locale.ROOT, "%+." + decimals + "f", v);
     }
 }

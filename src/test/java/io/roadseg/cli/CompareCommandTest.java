@@ -237,6 +237,39 @@ class CompareCommandTest {
         assertTrue(before.stdout().contains("mean IoU"), before.stdout());
     }
 
+    /** The shipped model's drive report with a nearest_ahead object of its own in place of any it has. */
+    private static Path withNearestAhead(String name, String nearest) throws IOException {
+        String sim = Files.readString(shipped.resolve("sim.json")).trim();
+        sim = sim.replaceFirst(", \"nearest_ahead\": \\{.*}}$", "}");
+        Path p = dir.resolve(name);
+        Files.writeString(p, sim.substring(0, sim.length() - 1) + ", \"nearest_ahead\": " + nearest + "}\n");
+        return p;
+    }
+
+    @Test
+    void theNearestRoadUserAheadIsComparedClassByClass() throws Exception {
+        Path a = withNearestAhead("ahead-a.json", "{\"car\": {\"frames\": 40, \"abs_rel\": 0.1, "
+                + "\"delta_1_25\": 0.9, \"missed\": 2, \"phantom\": 1}}");
+        Path b = withNearestAhead("ahead-b.json", "{\"car\": {\"frames\": 40, \"abs_rel\": 0.125, "
+                + "\"delta_1_25\": 0.85, \"missed\": 3, \"phantom\": 0}, \"pedestrian\": {\"frames\": 0, "
+                + "\"abs_rel\": null, \"delta_1_25\": null, \"missed\": 7, \"phantom\": 0}}");
+        Cli.Outcome o = Cli.run("compare", a.toString(), b.toString());
+        assertEquals(0, o.exit(), o.stderr());
+        assertTrue(o.stdout().contains("nearest road user ahead (per frame; no interval):"), o.stdout());
+        assertTrue(Pattern.compile("\ncar +0\\.1000 +0\\.1250 +-0\\.0250 +90\\.0 +85\\.0 +\\+5\\.0 +2/1 vs 3/0\n")
+                .matcher(o.stdout()).find(), o.stdout());
+        assertTrue(Pattern.compile("\npedestrian +— +— +— +— +— +— +—/— vs 7/0\n").matcher(o.stdout()).find(),
+                "a class only the baseline saw: " + o.stdout());
+        Path none = dir.resolve("no-ahead.json");
+        Files.writeString(none, Files.readString(shipped.resolve("sim.json")).trim()
+                .replaceFirst(", \"nearest_ahead\": \\{.*}}$", "}"));
+        assertFalse(Files.readString(none).contains("nearest_ahead"), Files.readString(none));
+        Cli.Outcome without = Cli.run("compare", a.toString(), none.toString());
+        assertEquals(0, without.exit(), without.stderr());
+        assertFalse(without.stdout().contains("nearest road user ahead"), "only where both reports have it: "
+                + without.stdout());
+    }
+
     @Test
     void theGateChecksTheDepthPartsOfTheShipRule() throws Exception {
         Cli.Outcome same = Cli.run("compare", "--gate", shipped.toString(), shipped.toString());
