@@ -349,10 +349,6 @@ final class CompareCommand implements Callable<Integer> {
         return Double.isNaN(ratio) ? "—" : String.format(Locale.ROOT, "%.2fx", ratio);
     }
 
-    private static String num(double percent) {
-        return Double.isNaN(percent) ? "—" : String.format(Locale.ROOT, "%.2f", percent);
-    }
-
     private String segmentation(Path a, Path b, Map<String, Object> ca, Map<String, Object> cb)
             throws UserError {
         Map<String, Object> ia = Json.object(ca.get("iou"));
@@ -399,7 +395,7 @@ final class CompareCommand implements Callable<Integer> {
                 }
             }
             if (Double.isNaN(x) || Double.isNaN(y)) { // a class neither in the truth nor predicted: no IoU
-                out.append(String.format(Locale.ROOT, "%-12s %8s %8s %8s%s%n", k, num(x), num(y), "—", ratioColumns));
+                out.append(String.format(Locale.ROOT, "%-12s %8s %8s %8s%s%n", k, fixed(x, 2), fixed(y, 2), "—", ratioColumns));
                 continue;
             }
             scored++;

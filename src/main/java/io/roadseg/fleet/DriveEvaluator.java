@@ -140,9 +140,7 @@ public final class DriveEvaluator implements AutoCloseable {
                     depth.add(binding.depth, truthDepthView, w * h, m.maxDepth());
                     ahead.measure(predictedView, binding.depth, predictedAhead);
                     ahead.measure(truthView, truthDepthView, truthAhead);
-                    for (int c : roadUsers) {
-                        nearest.add(c, predictedAhead[c], truthAhead[c]);
-                    }
+                    nearest.add(roadUsers, predictedAhead, truthAhead);
                     n++;
                 }
             }

@@ -75,19 +75,15 @@ public record DriveResult(String drive, String error, long frames, long[] confus
         for (int i = 0; i < confusion.length; i++) {
             b.append(i == 0 ? "" : ",").append(confusion[i]);
         }
-        b.append("],\"depth_sums\":[");
-        for (int i = 0; i < depthSums.length; i++) {
-            b.append(i == 0 ? "" : ",").append(Double.toString(depthSums[i]));
+        b.append("],\"depth_sums\":");
+        doubles(b, depthSums);
+        if (aheadSums.length > 0) { // a drive without depth has none, and its row says nothing of them
+            b.append(",\"ahead_sums\":");
+            doubles(b, aheadSums);
         }
         ByteBuffer h = ByteBuffer.allocate(latency.getNeededByteBufferCapacity());
         int n = latency.encodeIntoCompressedByteBuffer(h);
-        if (aheadSums.length > 0) {
-            b.append("],\"ahead_sums\":[");
-            for (int i = 0; i < aheadSums.length; i++) {
-                b.append(i == 0 ? "" : ",").append(Double.toString(aheadSums[i]));
-            }
-        }
-        b.append("],\"latency_hdr\":\"").append(Base64.getEncoder().encodeToString(
+        b.append(",\"latency_hdr\":\"").append(Base64.getEncoder().encodeToString(
                 java.util.Arrays.copyOf(h.array(), n))).append('"');
         return b.append('}').toString();
     }
@@ -104,19 +100,8 @@ public record DriveResult(String drive, String error, long frames, long[] confus
         for (int i = 0; i < confusion.length; i++) {
             confusion[i] = ((Double) c.get(i)).longValue();
         }
-        List<Object> d = Json.array(m.get("depth_sums"));
-        double[] sums = new double[d.size()];
-        for (int i = 0; i < sums.length; i++) {
-            sums[i] = (Double) d.get(i);
-        }
-        double[] ahead = new double[0];
-        if (m.get("ahead_sums") != null) { // rows written before them have none
-            List<Object> a = Json.array(m.get("ahead_sums"));
-            ahead = new double[a.size()];
-            for (int i = 0; i < ahead.length; i++) {
-                ahead[i] = (Double) a.get(i);
-            }
-        }
+        double[] sums = doubles(m.get("depth_sums"));
+        double[] ahead = m.get("ahead_sums") == null ? new double[0] : doubles(m.get("ahead_sums")); // older rows
         byte[] hdr = Base64.getDecoder().decode((String) m.get("latency_hdr"));
         Histogram latency;
         try {
@@ -125,6 +110,24 @@ public record DriveResult(String drive, String error, long frames, long[] confus
             throw new IllegalArgumentException("drive " + drive + ": latency histogram does not decode");
         }
         return new DriveResult(drive, null, ((Double) m.get("frames")).longValue(), confusion, sums, latency, ahead);
+    }
+
+    /** Appends {@code v} as a JSON array, each double so that it reads back to the same bits. */
+    private static void doubles(StringBuilder b, double[] v) {
+        b.append('[');
+        for (int i = 0; i < v.length; i++) {
+            b.append(i == 0 ? "" : ",").append(Double.toString(v[i]));
+        }
+        b.append(']');
+    }
+
+    private static double[] doubles(Object array) {
+        List<Object> a = Json.array(array);
+        double[] v = new double[a.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (Double) a.get(i);
+        }
+        return v;
     }
 
     @Override

@@ -34,13 +34,15 @@ public final class AccuracyReport {
         }
         if (nearest != null) {
             b.append(String.format(Locale.ROOT, "nearest road user ahead against the truth's, per frame (the "
-                    + "median depth of its lowest run in each column of the centre fifth, 10th percentile over them):%n%-14s %8s %8s %8s %8s %8s%n",
-                    "class", "frames", "AbsRel", "δ<1.25 %", "missed", "phantom"));
+                    + "median depth of its lowest run in each column of the centre fifth, 10th percentile over "
+                    + "them):%n%-14s %8s %8s %8s %8s %8s%n", "class", "frames", "AbsRel", "δ<1.25 %", "missed",
+                    "phantom"));
             for (int c = 0; c < nearest.classes(); c++) {
                 if (nearest.seen(c)) {
+                    double absRel = nearest.absRel(c);
                     b.append(String.format(Locale.ROOT, "%-14s %8d %8s %8s %8d %8d%n", classNames.get(c),
-                            nearest.measured(c), Double.isNaN(nearest.absRel(c)) ? "n/a"
-                                    : String.format(Locale.ROOT, "%.4f", nearest.absRel(c)),
+                            nearest.measured(c), Double.isNaN(absRel) ? "n/a"
+                                    : String.format(Locale.ROOT, "%.4f", absRel),
                             percent(nearest.delta1(c)), nearest.missed(c), nearest.phantom(c)));
                 }
             }

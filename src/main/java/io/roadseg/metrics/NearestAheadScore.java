@@ -46,6 +46,16 @@ public final class NearestAheadScore {
         }
     }
 
+    /**
+     * Adds one frame of each class in {@code classes}: {@code predicted[c]} against {@code truth[c]}, per class id, as
+     * {@code postprocess.NearestAheadProbe} fills them.
+     */
+    public void add(int[] classes, float[] predicted, float[] truth) {
+        for (int c : classes) {
+            add(c, predicted[c], truth[c]);
+        }
+    }
+
     /** Frames where both the prediction and the truth saw class {@code c} ahead. */
     public long measured(int c) {
         return measured[c];

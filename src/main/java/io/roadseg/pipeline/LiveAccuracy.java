@@ -52,9 +52,7 @@ public final class LiveAccuracy implements AutoCloseable {
         segmentation.add(slot.classIds, slot.truthClassModelView, pixels);
         depth.add(slot.tensors.depth, slot.truthDepthModelView, pixels, depthCap);
         truthAhead.measure(slot.truthClassModelView, slot.truthDepthModelView, truthNearest);
-        for (int c : roadUsers) {
-            nearestAhead.add(c, slot.nearestAhead[c], truthNearest[c]);
-        }
+        nearestAhead.add(roadUsers, slot.nearestAhead, truthNearest);
         meanIou = segmentation.meanIou();
         absRel = depth.absRel();
         delta1 = depth.delta1();
