@@ -13,6 +13,7 @@ import io.roadseg.engine.SegmentationOutput;
 import io.roadseg.engine.TensorBinding;
 import io.roadseg.metrics.AccuracyReport;
 import io.roadseg.metrics.DepthScore;
+import io.roadseg.metrics.LeadScore;
 import io.roadseg.metrics.NearestAheadScore;
 import io.roadseg.metrics.SegmentationScore;
 import io.roadseg.postprocess.ClassMaps;
@@ -237,26 +238,31 @@ final class EvalCommand implements Callable<Integer> {
             seg.addCounts(r.confusion());
             depth.addSums(r.depthSums());
             NearestAheadScore nearest = r.nearestAhead(Math.max(m.classCount(), 1));
+            LeadScore lead = r.lead();
             report(data.drive, (int) r.frames(), m, m.inputWidth() + "x" + m.inputHeight(), seg, depth,
-                    nearest.any() ? nearest : null);
+                    nearest.any() ? nearest : null, r.leadSums().length > 0 ? lead : null);
         }
         return 0;
     }
 
     private void report(String what, int n, ModelInfo m, String scoredAt, SegmentationScore seg, DepthScore depth)
             throws Exception {
-        report(what, n, m, scoredAt, seg, depth, null);
+        report(what, n, m, scoredAt, seg, depth, null, null);
     }
 
-    /** @param nearest the nearest road users ahead against the truth's, or null where not scored */
+    /**
+     * @param nearest the nearest road users ahead against the truth's, or null where not scored
+     * @param lead    the lead in the vehicle's path against the truth's, or null where not scored
+     */
     private void report(String what, int n, ModelInfo m, String scoredAt, SegmentationScore seg, DepthScore depth,
-                        NearestAheadScore nearest) throws Exception {
+                        NearestAheadScore nearest, LeadScore lead) throws Exception {
         System.out.printf(Locale.ROOT, "eval %s on %s: %d samples, network at %dx%d, scored at %s%n", model, what, n,
                 m.inputWidth(), m.inputHeight(), scoredAt);
-        System.out.print(AccuracyReport.table(m.classNames(), seg, depth.pixels() > 0 ? depth : null, nearest));
+        System.out.print(AccuracyReport.table(m.classNames(), seg, depth.pixels() > 0 ? depth : null, nearest,
+                lead));
         if (json != null) {
             String text = withSettings(AccuracyReport.json(m.classNames(), seg, depth.pixels() > 0 ? depth : null,
-                    nearest), inputSize, flipAverage) + "\n";
+                    nearest, lead), inputSize, flipAverage) + "\n";
             StatsReport.writeTo(json, text);
         }
     }

@@ -176,6 +176,11 @@ final class RunCommand implements Callable<Integer> {
             + "depth is scaled by its focal length over the one the model was trained for.")
     Path calib;
 
+    @Option(names = "--path-width", paramLabel = "METRES", description = "Width of the vehicle's path, a straight "
+            + "corridor centred on the camera, in which the lead road user (its distance, closing speed and time to "
+            + "contact) is looked for (default: ${DEFAULT-VALUE}, one lane).")
+    double pathWidth = 2 * PipelineConfig.Path.DEFAULT.halfWidthMetres();
+
     @Option(names = "--no-ground-plane", description = "With --calib: scale depth by the focal length only, without "
             + "fusing it with the road geometry of the calibrated camera (height, pitch).")
     boolean noGroundPlane;
@@ -310,7 +315,8 @@ final class RunCommand implements Callable<Integer> {
                 config = config.withRingSize(ring);
             }
             config = config.withHud(!noHud).withDepthScale(depthScale(inference.model(), src, err))
-                    .withGroundPlane(groundPlane(inference.model(), err));
+                    .withGroundPlane(groundPlane(inference.model(), err))
+                    .withPath(path(inference.model(), src));
             List<FrameSink> sinks = new ArrayList<>();
             VideoWriter video = null;
             McapSink mcap = null;
@@ -386,7 +392,7 @@ final class RunCommand implements Callable<Integer> {
             if (accuracy != null) {
                 err.println("accuracy against the source's ground truth (model input size):");
                 err.print(AccuracyReport.table(inference.model().classNames(), accuracy.segmentation(),
-                        accuracy.depth(), accuracy.nearestAhead()));
+                        accuracy.depth(), accuracy.nearestAhead(), accuracy.lead()));
             }
             if (video != null) {
                 err.println("wrote " + video.framesWritten() + " frames to " + video.target() + " with "
@@ -422,7 +428,7 @@ final class RunCommand implements Callable<Integer> {
                 if (accuracy != null) {
                     header.put("accuracy", new StatsReport.RawJson(AccuracyReport.json(
                             inference.model().classNames(), accuracy.segmentation(), accuracy.depth(),
-                            accuracy.nearestAhead())));
+                            accuracy.nearestAhead(), accuracy.lead())));
                 }
                 if (statsJson.toString().equals("-")) {
                     System.out.println(StatsReport.json(stats, header));
@@ -543,6 +549,15 @@ final class RunCommand implements Callable<Integer> {
         return new ResultMessages.Intrinsics(model.focalPx(), model.focalPx(), (w - 1) / 2.0, (h - 1) / 2.0);
     }
 
+    /**
+     * The vehicle's path at the model's input size: {@code --path-width} wide, about the principal column of the
+     * {@code --calib} camera (the centre of the picture without one).
+     */
+    private PipelineConfig.Path path(ModelInfo model, FrameSource src) throws Exception {
+        ResultMessages.Intrinsics k = calib == null ? null : intrinsics(model, src);
+        return new PipelineConfig.Path(pathWidth / 2, k == null ? Double.NaN : k.cx());
+    }
+
     /** Frames an intact recording may fall short of its announced count by: 2, or 1 % of a long one. */
     static long truncationTolerance(long announced) {
         return Math.max(2, announced / 100);
@@ -555,6 +570,9 @@ final class RunCommand implements Callable<Integer> {
     private void validate() throws UsageError {
         if (!(timeoutSeconds > 0) || Double.isInfinite(timeoutSeconds)) {
             throw new UsageError("--timeout " + timeoutSeconds + ": must be a positive number of seconds");
+        }
+        if (!(pathWidth >= 0.5 && pathWidth <= 20)) {
+            throw new UsageError("--path-width " + pathWidth + ": must be a width in metres from 0.5 to 20");
         }
         if (frames < 0) {
             throw new UsageError("--frames " + frames + ": must be >= 0 (0 = until the source ends)");

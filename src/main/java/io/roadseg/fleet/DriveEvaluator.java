@@ -5,10 +5,13 @@ import io.roadseg.engine.ModelInfo;
 import io.roadseg.engine.SegmentationOutput;
 import io.roadseg.engine.TensorBinding;
 import io.roadseg.metrics.DepthScore;
+import io.roadseg.metrics.LeadScore;
 import io.roadseg.metrics.NearestAheadScore;
 import io.roadseg.metrics.SegmentationScore;
 import io.roadseg.pipeline.FrameResult;
+import io.roadseg.pipeline.PipelineConfig;
 import io.roadseg.postprocess.ClassMaps;
+import io.roadseg.postprocess.LeadTracker;
 import io.roadseg.postprocess.NearestAheadProbe;
 import io.roadseg.preprocess.Preprocessor;
 import io.roadseg.source.FrameSource;
@@ -35,7 +38,8 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
  * folder, without depth), one drive at a time, with one open engine: every frame at the model's input size, the
  * truth resized to it (nearest; a CamVid-style folder's class map brought to its labels' resolution instead), depth
  * rescaled by the focal-length rule where the drive knows its camera and scored up to the model's range, and the
- * distance to the nearest road user ahead measured on prediction and truth alike ({@link NearestAheadProbe}). What
+ * distance to the nearest road user ahead measured on prediction and truth alike ({@link NearestAheadProbe}), as is
+ * the lead in the vehicle's path with its closing speed and time to contact ({@link LeadTracker}). What
  * {@code eval --drive}, {@code eval --drives} and the fleet job on Spark all use (through
  * {@link FittedDriveEvaluator}, one per input size), so their figures agree to the last pixel.
  *
@@ -97,6 +101,8 @@ public final class DriveEvaluator implements AutoCloseable {
         SegmentationScore seg = new SegmentationScore(m.classCount());
         DepthScore depth = new DepthScore();
         NearestAheadScore nearest = new NearestAheadScore(Math.max(m.classCount(), 1));
+        LeadScore lead = new LeadScore();
+        boolean leadScored = false;
         Histogram latency = new Histogram(1, LatencyStats.HIGHEST_NANOS, 3);
         long n = 0;
         java.nio.file.Path folder = java.nio.file.Path.of(drive);
@@ -118,6 +124,14 @@ public final class DriveEvaluator implements AutoCloseable {
             // at the input width; the truth's camera, seen at this input width, has another when w differs from sw
             double rule = m.depthScaleFor(src.groundTruthFocalPx(), sw);
             float depthScale = Double.isNaN(rule) ? 1f : (float) rule;
+            // the lead in the path, as run reads it: a one-lane corridor at the truth camera's focal length
+            double fx = m.focalPx() * depthScale;
+            NearestAheadProbe path = fx > 0 && !Double.isInfinite(fx) ? NearestAheadProbe.inPath(w, h,
+                    m.classCount(), roadUsers, fx, PipelineConfig.Path.DEFAULT.principalX(w),
+                    PipelineConfig.Path.DEFAULT.halfWidthMetres()) : null;
+            leadScored = path != null;
+            LeadTracker predictedLead = new LeadTracker(roadUsers, m.maxDepth());
+            LeadTracker truthLead = new LeadTracker(roadUsers, m.maxDepth());
             try (Mat frame = new Mat(sh, sw, CV_8UC3);
                  Mat gtIds = new Mat(sh, sw, CV_8UC1);
                  Mat gtDepth = new Mat(sh, sw, CV_32FC1)) {
@@ -125,7 +139,8 @@ public final class DriveEvaluator implements AutoCloseable {
                 ByteBuffer idsView = gtIds.data().capacity((long) sw * sh).asByteBuffer();
                 FloatBuffer depthView = gtDepth.data().capacity(4L * sw * sh).asByteBuffer()
                         .order(ByteOrder.nativeOrder()).asFloatBuffer();
-                while ((limit <= 0 || n < limit) && src.read(frameView) != FrameSource.END_OF_STREAM) {
+                long pts;
+                while ((limit <= 0 || n < limit) && (pts = src.read(frameView)) != FrameSource.END_OF_STREAM) {
                     src.readGroundTruth(idsView, depthView);
                     pre.resizeToModel(frame, small);
                     resize(gtIds, truth, size, 0, 0, INTER_NEAREST);
@@ -141,6 +156,15 @@ public final class DriveEvaluator implements AutoCloseable {
                     ahead.measure(predictedView, binding.depth, predictedAhead);
                     ahead.measure(truthView, truthDepthView, truthAhead);
                     nearest.add(roadUsers, predictedAhead, truthAhead);
+                    if (path != null) {
+                        path.measure(predictedView, binding.depth, predictedAhead);
+                        predictedLead.update(pts, predictedAhead);
+                        path.measure(truthView, truthDepthView, truthAhead);
+                        truthLead.update(pts, truthAhead);
+                        lead.add(predictedLead.leadClass(), predictedLead.distance(), predictedLead.closingSpeed(),
+                                predictedLead.timeToContact(), truthLead.leadClass(), truthLead.distance(),
+                                truthLead.closingSpeed(), truthLead.timeToContact());
+                    }
                     n++;
                 }
             }
@@ -152,7 +176,8 @@ public final class DriveEvaluator implements AutoCloseable {
         if (n == 0) {
             return DriveResult.failed(drive, "no frames");
         }
-        return new DriveResult(drive, null, n, seg.counts(), depth.sums(), latency, nearest.sums());
+        return new DriveResult(drive, null, n, seg.counts(), depth.sums(), latency, nearest.sums(),
+                leadScored ? lead.sums() : new double[0]);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.roadseg.fleet;
 
 import io.roadseg.metrics.DepthScore;
+import io.roadseg.metrics.LeadScore;
 import io.roadseg.metrics.NearestAheadScore;
 import io.roadseg.metrics.SegmentationScore;
 import io.roadseg.ros.Json;
@@ -27,13 +28,16 @@ import java.util.Map;
  * @param latency   per-frame inference time, nanoseconds
  * @param aheadSums {@code NearestAheadScore.sums()} layout: the distance to the nearest road user ahead against the
  *                  truth's; empty where the drive has no depth (a CamVid-style folder) or the row predates them
+ * @param leadSums  {@code LeadScore.sums()} layout: the lead in the vehicle's path, its closing speed and time to
+ *                  contact against the truth's; empty where not scored (no depth, a model without a focal length,
+ *                  a row written before them)
  */
 public record DriveResult(String drive, String error, long frames, long[] confusion, double[] depthSums,
-                          Histogram latency, double[] aheadSums) {
-    /** A row without nearest-ahead sums. */
+                          Histogram latency, double[] aheadSums, double[] leadSums) {
+    /** A row without nearest-ahead or lead sums. */
     public DriveResult(String drive, String error, long frames, long[] confusion, double[] depthSums,
                        Histogram latency) {
-        this(drive, error, frames, confusion, depthSums, latency, new double[0]);
+        this(drive, error, frames, confusion, depthSums, latency, new double[0], new double[0]);
     }
 
     public static DriveResult failed(String drive, String error) {
@@ -65,6 +69,13 @@ public record DriveResult(String drive, String error, long frames, long[] confus
         return s;
     }
 
+    /** @return this drive's lead score, from its sums (nothing where it has none) */
+    public LeadScore lead() {
+        LeadScore s = new LeadScore();
+        s.addSums(leadSums);
+        return s;
+    }
+
     /** One JSON object; doubles written so that they read back to the same bits. */
     public String json() {
         StringBuilder b = new StringBuilder("{\"drive\":").append(Json.quote(drive));
@@ -80,6 +91,10 @@ public record DriveResult(String drive, String error, long frames, long[] confus
         if (aheadSums.length > 0) { // a drive without depth has none, and its row says nothing of them
             b.append(",\"ahead_sums\":");
             doubles(b, aheadSums);
+        }
+        if (leadSums.length > 0) {
+            b.append(",\"lead_sums\":");
+            doubles(b, leadSums);
         }
         ByteBuffer h = ByteBuffer.allocate(latency.getNeededByteBufferCapacity());
         int n = latency.encodeIntoCompressedByteBuffer(h);
@@ -102,6 +117,7 @@ public record DriveResult(String drive, String error, long frames, long[] confus
         }
         double[] sums = doubles(m.get("depth_sums"));
         double[] ahead = m.get("ahead_sums") == null ? new double[0] : doubles(m.get("ahead_sums")); // older rows
+        double[] lead = m.get("lead_sums") == null ? new double[0] : doubles(m.get("lead_sums"));
         byte[] hdr = Base64.getDecoder().decode((String) m.get("latency_hdr"));
         Histogram latency;
         try {
@@ -109,7 +125,8 @@ public record DriveResult(String drive, String error, long frames, long[] confus
         } catch (java.util.zip.DataFormatException e) {
             throw new IllegalArgumentException("drive " + drive + ": latency histogram does not decode");
         }
-        return new DriveResult(drive, null, ((Double) m.get("frames")).longValue(), confusion, sums, latency, ahead);
+        return new DriveResult(drive, null, ((Double) m.get("frames")).longValue(), confusion, sums, latency, ahead,
+                lead);
     }
 
     /** Appends {@code v} as a JSON array, each double so that it reads back to the same bits. */

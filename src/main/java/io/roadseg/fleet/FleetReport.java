@@ -2,6 +2,7 @@ package io.roadseg.fleet;
 
 import io.roadseg.metrics.AccuracyReport;
 import io.roadseg.metrics.DepthScore;
+import io.roadseg.metrics.LeadScore;
 import io.roadseg.metrics.NearestAheadScore;
 import io.roadseg.metrics.SegmentationScore;
 import io.roadseg.ros.Json;
@@ -32,6 +33,7 @@ public final class FleetReport {
     private final SegmentationScore seg;
     private final DepthScore depth = new DepthScore();
     private final NearestAheadScore nearest;
+    private final LeadScore lead = new LeadScore();
     private final Histogram latency = new Histogram(1, io.roadseg.stats.LatencyStats.HIGHEST_NANOS, 3);
     private long frames;
 
@@ -55,6 +57,7 @@ public final class FleetReport {
                 seg.addCounts(r.confusion());
                 depth.addSums(r.depthSums());
                 nearest.addSums(r.aheadSums());
+                lead.addSums(r.leadSums());
                 latency.add(r.latency());
                 frames += r.frames();
             }
@@ -71,6 +74,11 @@ public final class FleetReport {
 
     public long frames() {
         return frames;
+    }
+
+    /** The lead in the vehicle's path against the truth's, summed over the drives that have it. */
+    public LeadScore lead() {
+        return lead;
     }
 
     /** The distance to the nearest road user ahead against the truth's, summed over the drives that have it. */
@@ -105,7 +113,7 @@ public final class FleetReport {
         }
         b.append("all drives (IoU = ΣI/ΣU, depth from summed terms):\n");
         b.append(AccuracyReport.table(classNames, seg, depth.pixels() > 0 ? depth : null,
-                nearest.any() ? nearest : null));
+                nearest.any() ? nearest : null, lead.any() ? lead : null));
         if (latency.getTotalCount() > 0) {
             b.append(String.format(Locale.ROOT, "inference latency per frame: p50 %.2f ms, p99 %.2f ms, max %.2f ms "
                             + "(%d frames)%n", latency.getValueAtPercentile(50) / 1e6,
@@ -152,7 +160,7 @@ public final class FleetReport {
             b.append(drives.get(i).json()).append(i + 1 < drives.size() ? ",\n" : "\n");
         }
         b.append("],\"summary\":").append(AccuracyReport.json(classNames, seg, depth.pixels() > 0 ? depth : null,
-                nearest.any() ? nearest : null));
+                nearest.any() ? nearest : null, lead.any() ? lead : null));
         return b.append(",\"frames\":").append(frames).append(",\"failed_drives\":").append(failed()).append("}\n")
                 .toString();
     }

@@ -17,6 +17,12 @@ public final class AccuracyReport {
     /** As {@link #table(List, SegmentationScore, DepthScore)}, with the nearest road users ahead where not null. */
     public static String table(List<String> classNames, SegmentationScore seg, DepthScore depth,
                                NearestAheadScore nearest) {
+        return table(classNames, seg, depth, nearest, null);
+    }
+
+    /** As {@link #table(List, SegmentationScore, DepthScore, NearestAheadScore)}, with the lead where not null. */
+    public static String table(List<String> classNames, SegmentationScore seg, DepthScore depth,
+                               NearestAheadScore nearest, LeadScore lead) {
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "%-14s %8s %14s %14s %10s%n", "class", "IoU %", "truth pixels",
                 "predicted", "pred/true"));
@@ -47,7 +53,19 @@ public final class AccuracyReport {
                 }
             }
         }
+        if (lead != null && lead.any()) {
+            b.append(String.format(Locale.ROOT, "lead (the nearest road user in the vehicle's path) against the "
+                    + "truth's: %d frames both (%d the same class), %d missed, %d phantom; distance AbsRel %s  "
+                    + "δ<1.25 %s %%; closing speed MAE %s m/s (%d frames); time to contact <= %.0f s: %d of %d true "
+                    + "warnings given, %d false%n", lead.measured(), lead.sameClass(), lead.missed(), lead.phantom(),
+                    fixed(lead.absRel(), 4), percent(lead.delta1()), fixed(lead.closingMae(), 2), lead.rated(),
+                    LeadScore.WARNING_SECONDS, lead.warned(), lead.truthWarnings(), lead.falseWarnings()));
+        }
         return b.toString();
+    }
+
+    private static String fixed(double v, int decimals) {
+        return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%." + decimals + "f", v);
     }
 
     private static String percent(double v) {
@@ -77,6 +95,16 @@ public final class AccuracyReport {
      */
     public static String json(List<String> classNames, SegmentationScore seg, DepthScore depth,
                               NearestAheadScore nearest) {
+        return json(classNames, seg, depth, nearest, null);
+    }
+
+    /**
+     * As {@link #json(List, SegmentationScore, DepthScore, NearestAheadScore)}, with {@code "lead": {"frames",
+     * "same_class", "missed", "phantom", "abs_rel", "delta_1_25", "closing_frames", "closing_mae_mps",
+     * "warning_s", "true_warnings", "warned", "false_warnings"}} where {@code lead} is not null.
+     */
+    public static String json(List<String> classNames, SegmentationScore seg, DepthScore depth,
+                              NearestAheadScore nearest, LeadScore lead) {
         StringBuilder b = new StringBuilder("{\"iou\": {");
         for (int c = 0; c < seg.classes(); c++) {
             b.append(c == 0 ? "" : ", ").append(name(classNames, c)).append(number(seg.iou(c)));
@@ -112,6 +140,20 @@ public final class AccuracyReport {
                 }
             }
             b.append('}');
+        }
+        if (lead != null) {
+            b.append(", \"lead\": {\"frames\": ").append(lead.measured())
+                    .append(", \"same_class\": ").append(lead.sameClass())
+                    .append(", \"missed\": ").append(lead.missed())
+                    .append(", \"phantom\": ").append(lead.phantom())
+                    .append(", \"abs_rel\": ").append(number(lead.absRel()))
+                    .append(", \"delta_1_25\": ").append(number(lead.delta1()))
+                    .append(", \"closing_frames\": ").append(lead.rated())
+                    .append(", \"closing_mae_mps\": ").append(number(lead.closingMae()))
+                    .append(", \"warning_s\": ").append(number(LeadScore.WARNING_SECONDS))
+                    .append(", \"true_warnings\": ").append(lead.truthWarnings())
+                    .append(", \"warned\": ").append(lead.warned())
+                    .append(", \"false_warnings\": ").append(lead.falseWarnings()).append('}');
         }
         return b.append('}').toString();
     }

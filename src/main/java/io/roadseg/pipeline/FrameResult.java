@@ -61,6 +61,25 @@ public interface FrameResult {
      */
     float nearestAheadMetres(int classId);
 
+    /**
+     * The lead: the class id of the nearest road user ({@link #ROAD_USERS}) in the vehicle's path — a straight
+     * corridor one lane wide ahead of the camera by default ({@link io.roadseg.postprocess.NearestAheadProbe#inPath}),
+     * read from each column's distance and the camera's focal length — or -1 when none is there.
+     */
+    int leadClassId();
+
+    /** Metres to the lead as read in this frame; NaN when there is none. */
+    float leadDistanceMetres();
+
+    /**
+     * Metres per second the lead comes nearer, fitted over its last second ({@link io.roadseg.postprocess.LeadTracker}):
+     * positive closing, negative drawing away; NaN without a lead or before its track is long enough.
+     */
+    float leadClosingSpeed();
+
+    /** Seconds until contact with the lead at the present closing speed; NaN when not closing or not known. */
+    float leadTimeToContactSeconds();
+
     /** The annotated picture, packed BGR24, {@code annotatedWidth*annotatedHeight*3} bytes. */
     ByteBuffer annotatedBgr();
 

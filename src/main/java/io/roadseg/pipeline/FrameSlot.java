@@ -71,6 +71,13 @@ public final class FrameSlot implements FrameResult, AutoCloseable {
     float roadAhead = Float.NaN;
     /** Per class id: metres to the nearest of its pixels ahead (road users only; NaN for the others). */
     final float[] nearestAhead;
+    /** Per class id: metres to the nearest of its pixels in the vehicle's path (road users only; NaN elsewhere). */
+    final float[] inPath;
+    /** The lead road user in the path and its track ({@link io.roadseg.postprocess.LeadTracker}). */
+    int leadClass = -1;
+    float leadDistance = Float.NaN;
+    float leadClosing = Float.NaN;
+    float leadTimeToContact = Float.NaN;
 
     // ---- ground truth, when the source has it (else null) ----------------------------------------------------------
     final Mat truthClassSource;
@@ -111,6 +118,8 @@ public final class FrameSlot implements FrameResult, AutoCloseable {
         classCounts = new int[Math.max(model.classCount(), 1)];
         nearestAhead = new float[classCounts.length];
         Arrays.fill(nearestAhead, Float.NaN);
+        inPath = new float[classCounts.length];
+        Arrays.fill(inPath, Float.NaN);
         classIdsView = classIds.asReadOnlyBuffer();
         depthView = tensors.depth.asReadOnlyBuffer();
         canvasReadOnly = canvasView.asReadOnlyBuffer();
@@ -187,6 +196,26 @@ public final class FrameSlot implements FrameResult, AutoCloseable {
     @Override
     public float nearestAheadMetres(int classId) {
         return classId >= 0 && classId < nearestAhead.length ? nearestAhead[classId] : Float.NaN;
+    }
+
+    @Override
+    public int leadClassId() {
+        return leadClass;
+    }
+
+    @Override
+    public float leadDistanceMetres() {
+        return leadDistance;
+    }
+
+    @Override
+    public float leadClosingSpeed() {
+        return leadClosing;
+    }
+
+    @Override
+    public float leadTimeToContactSeconds() {
+        return leadTimeToContact;
     }
 
     @Override

@@ -1,8 +1,10 @@
 package io.roadseg.pipeline;
 
 import io.roadseg.metrics.DepthScore;
+import io.roadseg.metrics.LeadScore;
 import io.roadseg.metrics.NearestAheadScore;
 import io.roadseg.metrics.SegmentationScore;
+import io.roadseg.postprocess.LeadTracker;
 import io.roadseg.postprocess.NearestAheadProbe;
 import org.bytedeco.opencv.opencv_core.Size;
 
@@ -13,7 +15,8 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
  * The pipeline scoring itself against a source's ground truth, frame by frame: the truth is brought to the model's
  * size (nearest neighbour, so ids and depths stay exact values) and added to running per-class IoU and depth
  * errors (depth evaluated up to the model's maximum depth), and the distance to the nearest road user ahead is
- * measured on the truth the same way as on the prediction ({@link NearestAheadScore}).
+ * measured on the truth the same way as on the prediction ({@link NearestAheadScore}), as is the lead in the
+ * vehicle's path with its closing speed and time to contact ({@link LeadScore}).
  *
  * <p>Threading: {@link #score} on the postprocess thread only; the running headline figures
  * ({@link #meanIou()}, {@link #absRel()}, {@link #delta1()}) are volatile and safe from any thread; the full
@@ -33,9 +36,18 @@ public final class LiveAccuracy implements AutoCloseable {
     private final int[] roadUsers;
     private final float[] truthNearest;
     private final NearestAheadScore nearestAhead;
+    private final NearestAheadProbe truthPath;
+    private final float[] truthInPath;
+    private final LeadTracker truthLead;
+    private final LeadScore lead = new LeadScore();
 
-    /** @param roadUsers the class ids whose nearest distance ahead the pipeline reports (-1 entries ignored) */
-    LiveAccuracy(int classes, int modelWidth, int modelHeight, float depthCap, int[] roadUsers) {
+    /**
+     * @param roadUsers the class ids whose nearest distance ahead the pipeline reports (-1 entries ignored)
+     * @param truthPath the probe of the vehicle's path the prediction is read with, to read the truth with; null
+     *                  where the pipeline reads none (a model that does not say its focal length)
+     */
+    LiveAccuracy(int classes, int modelWidth, int modelHeight, float depthCap, int[] roadUsers,
+                 NearestAheadProbe truthPath) {
         this.depthCap = depthCap;
         segmentation = new SegmentationScore(classes);
         modelSize = new Size(modelWidth, modelHeight);
@@ -44,6 +56,10 @@ public final class LiveAccuracy implements AutoCloseable {
         this.roadUsers = truthAhead.trackedIds();
         truthNearest = new float[Math.max(classes, 1)];
         nearestAhead = new NearestAheadScore(Math.max(classes, 1));
+        this.truthPath = truthPath;
+        truthInPath = new float[Math.max(classes, 1)];
+        java.util.Arrays.fill(truthInPath, Float.NaN);
+        truthLead = new LeadTracker(roadUsers, depthCap);
     }
 
     void score(FrameSlot slot) {
@@ -53,6 +69,12 @@ public final class LiveAccuracy implements AutoCloseable {
         depth.add(slot.tensors.depth, slot.truthDepthModelView, pixels, depthCap);
         truthAhead.measure(slot.truthClassModelView, slot.truthDepthModelView, truthNearest);
         nearestAhead.add(roadUsers, slot.nearestAhead, truthNearest);
+        if (truthPath != null) {
+            truthPath.measure(slot.truthClassModelView, slot.truthDepthModelView, truthInPath);
+            truthLead.update(slot.sourceMicros, truthInPath);
+            lead.add(slot.leadClass, slot.leadDistance, slot.leadClosing, slot.leadTimeToContact,
+                    truthLead.leadClass(), truthLead.distance(), truthLead.closingSpeed(), truthLead.timeToContact());
+        }
         meanIou = segmentation.meanIou();
         absRel = depth.absRel();
         delta1 = depth.delta1();
@@ -81,6 +103,11 @@ public final class LiveAccuracy implements AutoCloseable {
     /** The distance to the nearest road user ahead against the truth's, per class (road users only). */
     public NearestAheadScore nearestAhead() {
         return nearestAhead;
+    }
+
+    /** The lead in the vehicle's path against the truth's; null where the pipeline reads no path. */
+    public LeadScore lead() {
+        return truthPath == null ? null : lead;
     }
 
     @Override

@@ -14,9 +14,10 @@ package io.roadseg.pipeline;
  *                   over the one the model was trained for; 1 when they agree
  * @param groundPlane the calibrated camera's road geometry at the model's input size, to fuse with the network's
  *                    depth ({@link io.roadseg.postprocess.GroundPlaneDepth}); null for the network's depth alone
+ * @param path        the corridor the lead road user is looked for in ({@link io.roadseg.postprocess.LeadTracker})
  */
 public record PipelineConfig(PipelineMode mode, int ringSize, WaitKind waitKind, long maxFrames, boolean hud,
-                             double depthScale, GroundPlane groundPlane) {
+                             double depthScale, GroundPlane groundPlane, Path path) {
 
     /**
      * A camera's road geometry at the model's input size.
@@ -28,7 +29,36 @@ public record PipelineConfig(PipelineMode mode, int ringSize, WaitKind waitKind,
      */
     public record GroundPlane(double fy, double cy, double cameraHeight, double pitchDownDeg) {
     }
+    /**
+     * The vehicle's path: a straight corridor ahead of the camera, {@code halfWidthMetres} each side of its optical
+     * axis ({@link io.roadseg.postprocess.NearestAheadProbe#inPath}).
+     *
+     * @param halfWidthMetres half the corridor's width, metres
+     * @param principalX      the camera's principal point column at the model's input size (pixel centres at
+     *                        integers); NaN for the centre of the picture
+     */
+    public record Path(double halfWidthMetres, double principalX) {
+        /** Half of one 3.5 m lane, centred on the camera; principal point at the centre. */
+        public static final Path DEFAULT = new Path(1.75, Double.NaN);
+
+        public Path {
+            if (!(halfWidthMetres > 0) || Double.isInfinite(halfWidthMetres)) {
+                throw new IllegalArgumentException("the path's half-width must be positive and finite, got "
+                        + halfWidthMetres);
+            }
+            if (Double.isInfinite(principalX)) {
+                throw new IllegalArgumentException("principal column must be finite or NaN, got " + principalX);
+            }
+        }
+
+        /** The principal column for a map {@code width} wide: {@link #principalX}, or the centre when NaN. */
+        public double principalX(int width) {
+            return Double.isNaN(principalX) ? (width - 1) / 2.0 : principalX;
+        }
+    }
+
     public PipelineConfig {
+        java.util.Objects.requireNonNull(path, "path");
         if (ringSize < 2 || Integer.bitCount(ringSize) != 1) {
             throw new IllegalArgumentException("ringSize must be a power of 2 and at least 2, got " + ringSize);
         }
@@ -40,7 +70,7 @@ public record PipelineConfig(PipelineMode mode, int ringSize, WaitKind waitKind,
     /** Replay defaults: every frame, 8 slots, parking waits, HUD on. */
     public static PipelineConfig defaults(PipelineMode mode) {
         return new PipelineConfig(mode, mode == PipelineMode.EVERY_FRAME ? 8 : 4, WaitKind.PARKING, 0, true, 1.0,
-                null);
+                null, Path.DEFAULT);
     }
 
     /** Defaults for a source: {@link PipelineMode#LIVE} when it is live, else paced or every frame. */
@@ -49,27 +79,32 @@ public record PipelineConfig(PipelineMode mode, int ringSize, WaitKind waitKind,
     }
 
     public PipelineConfig withMaxFrames(long n) {
-        return new PipelineConfig(mode, ringSize, waitKind, n, hud, depthScale, groundPlane);
+        return new PipelineConfig(mode, ringSize, waitKind, n, hud, depthScale, groundPlane, path);
     }
 
     public PipelineConfig withWait(WaitKind w) {
-        return new PipelineConfig(mode, ringSize, w, maxFrames, hud, depthScale, groundPlane);
+        return new PipelineConfig(mode, ringSize, w, maxFrames, hud, depthScale, groundPlane, path);
     }
 
     public PipelineConfig withHud(boolean on) {
-        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, on, depthScale, groundPlane);
+        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, on, depthScale, groundPlane, path);
     }
 
     public PipelineConfig withDepthScale(double scale) {
-        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, hud, scale, groundPlane);
+        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, hud, scale, groundPlane, path);
     }
 
     /** @return a copy fusing depth with this ground plane (null: none) */
     public PipelineConfig withGroundPlane(GroundPlane plane) {
-        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, hud, depthScale, plane);
+        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, hud, depthScale, plane, path);
+    }
+
+    /** @return a copy looking for the lead road user in this corridor */
+    public PipelineConfig withPath(Path p) {
+        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, hud, depthScale, groundPlane, p);
     }
 
     public PipelineConfig withRingSize(int n) {
-        return new PipelineConfig(mode, n, waitKind, maxFrames, hud, depthScale, groundPlane);
+        return new PipelineConfig(mode, n, waitKind, maxFrames, hud, depthScale, groundPlane, path);
     }
 }

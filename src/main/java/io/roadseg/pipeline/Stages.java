@@ -8,6 +8,7 @@ import io.roadseg.engine.TensorBinding;
 import io.roadseg.postprocess.AnnotationRenderer;
 import io.roadseg.postprocess.ClassMaps;
 import io.roadseg.postprocess.GroundPlaneDepth;
+import io.roadseg.postprocess.LeadTracker;
 import io.roadseg.postprocess.NearestAheadProbe;
 import io.roadseg.postprocess.RoadAheadProbe;
 import io.roadseg.preprocess.Preprocessor;
@@ -122,9 +123,14 @@ final class Stages {
         private final AnnotationRenderer renderer;
         private final RoadAheadProbe roadAhead;
         private final NearestAheadProbe nearestAhead;
+        /** The road users in the vehicle's path and the lead among them; null when the model has no focal length. */
+        private final NearestAheadProbe inPath;
+        private final LeadTracker lead;
         /** The road users' class ids and their names for the HUD, in {@link FrameResult#ROAD_USERS}' order. */
         private final int[] roadUsers;
         private final byte[][] roadUserLabels;
+        /** Per class id, the lead's name for the HUD (road users only). */
+        private final byte[][] leadLabels;
         private final LatencyStats stats;
         private final boolean hud;
         private final AsciiText line = new AsciiText(160);
@@ -135,8 +141,8 @@ final class Stages {
         private long lastEnd;
 
         Postprocess(ModelInfo model, LatencyStats stats, boolean hud, float depthScale,
-                    PipelineConfig.GroundPlane plane, LiveAccuracy accuracy, WaitStrategy wait,
-                    Consumer<Throwable> errors) {
+                    PipelineConfig.GroundPlane plane, PipelineConfig.Path path, LiveAccuracy accuracy,
+                    WaitStrategy wait, Consumer<Throwable> errors) {
             super("postprocess", wait, errors);
             this.depthScale = depthScale;
             this.groundPlane = plane == null ? null : new GroundPlaneDepth(model.inputWidth(), model.inputHeight(),
@@ -151,9 +157,13 @@ final class Stages {
             this.nearestAhead = new NearestAheadProbe(model.inputWidth(), model.inputHeight(), model.classCount(),
                     FrameResult.roadUserIds(model.classNames()));
             this.roadUsers = nearestAhead.trackedIds();
+            this.inPath = inPathProbe(model, depthScale, path, roadUsers);
+            this.lead = new LeadTracker(roadUsers, model.maxDepth());
             this.roadUserLabels = new byte[roadUsers.length][];
+            this.leadLabels = new byte[Math.max(model.classCount(), 1)][];
             for (int k = 0; k < roadUsers.length; k++) {
                 roadUserLabels[k] = AsciiText.ascii(" m  " + model.classNames().get(roadUsers[k]) + " ");
+                leadLabels[roadUsers[k]] = AsciiText.ascii(model.classNames().get(roadUsers[k]) + " ");
             }
             this.stats = stats;
             this.hud = hud;
@@ -187,6 +197,14 @@ final class Stages {
             ClassMaps.histogram(slot.classIds, pixels, slot.classCounts);
             slot.roadAhead = roadAhead.measure(slot.classIds, t.depth);
             nearestAhead.measure(slot.classIds, t.depth, slot.nearestAhead);
+            if (inPath != null) {
+                inPath.measure(slot.classIds, t.depth, slot.inPath);
+                lead.update(slot.sourceMicros, slot.inPath);
+                slot.leadClass = lead.leadClass();
+                slot.leadDistance = lead.distance();
+                slot.leadClosing = lead.closingSpeed();
+                slot.leadTimeToContact = lead.timeToContact();
+            }
             if (accuracy != null) {
                 accuracy.score(slot);
             }
@@ -217,15 +235,39 @@ final class Stages {
                 line.append(M_DROPPED)
                         .append(stats.droppedAtCapture() + stats.skippedStale());
                 renderer.hudLine(slot.canvas, 1, line);
+                int row = 2;
+                if (slot.leadClass >= 0) {
+                    line.clear().append(LEAD).append(leadLabels[slot.leadClass]).append(slot.leadDistance, 1)
+                            .append(M_CLOSING);
+                    figure(slot.leadClosing, 1).append(MPS);
+                    if (!Float.isNaN(slot.leadTimeToContact)) {
+                        line.append(TTC).append(slot.leadTimeToContact, 1).append(S);
+                    }
+                    renderer.hudLine(slot.canvas, row++, line);
+                }
                 if (accuracy != null) {
                     line.clear().append(MIOU);
                     figure(100 * accuracy.meanIou(), 1).append(ABSREL);
                     figure(accuracy.absRel(), 3).append(DELTA);
                     figure(100 * accuracy.delta1(), 1).append('%');
-                    renderer.hudLine(slot.canvas, 2, line);
+                    renderer.hudLine(slot.canvas, row, line);
                 }
             }
             slot.postEndNanos = lastEnd = System.nanoTime();
+        }
+
+        /**
+         * The probe of the vehicle's path: a corridor at the focal length the depth holds for (the model's, times the
+         * depth scale: the {@code --calib} camera's or the source's own at the input size); null without one.
+         */
+        static NearestAheadProbe inPathProbe(ModelInfo model, float depthScale, PipelineConfig.Path path,
+                                                     int[] roadUsers) {
+            double fx = model.focalPx() * depthScale;
+            if (!(fx > 0) || Double.isInfinite(fx)) {
+                return null;
+            }
+            return NearestAheadProbe.inPath(model.inputWidth(), model.inputHeight(), model.classCount(), roadUsers,
+                    fx, path.principalX(model.inputWidth()), path.halfWidthMetres());
         }
 
         private AsciiText figure(double v, int decimals) {
@@ -237,6 +279,11 @@ final class Stages {
         private static final byte[] MS = AsciiText.ascii(" ms");
         private static final byte[] ROAD = AsciiText.ascii("road ahead ");
         private static final byte[] NA = AsciiText.ascii("n/a");
+        private static final byte[] LEAD = AsciiText.ascii("lead ");
+        private static final byte[] M_CLOSING = AsciiText.ascii(" m  closing ");
+        private static final byte[] MPS = AsciiText.ascii(" m/s");
+        private static final byte[] TTC = AsciiText.ascii("  contact in ");
+        private static final byte[] S = AsciiText.ascii(" s");
         private static final byte[] M_DROPPED = AsciiText.ascii(" m  dropped ");
         private static final byte[] MIOU = AsciiText.ascii("live mIoU ");
         private static final byte[] ABSREL = AsciiText.ascii("%  AbsRel ");

@@ -2,7 +2,6 @@ package io.roadseg.postprocess;
 
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
-import java.util.Arrays;
 
 /**
  * The free distance along the road straight ahead: in a centre band of columns (the middle fifth of the image),
@@ -51,14 +50,14 @@ public final class RoadAheadProbe {
                 last = y;
                 y--;
             }
-            if (last >= 0) {
-                scratch[n++] = depth.get(last * width + x);
+            float d = last >= 0 ? depth.get(last * width + x) : Float.NaN;
+            if (!Float.isNaN(d)) {
+                scratch[n++] = d;
             }
         }
         if (n < (scratch.length + 1) / 2) {
             return Float.NaN;
         }
-        Arrays.sort(scratch, 0, n);
-        return scratch[n / 2];
+        return FloatSelect.kth(scratch, n, n / 2);
     }
 }

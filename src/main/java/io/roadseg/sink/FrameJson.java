@@ -12,12 +12,15 @@ import java.util.List;
  * <pre>
  * {"frame":12,"t_us":480000,"stamp_ns":1700000000400000000,"dropped_before":0,
  *  "latency_ms":{"capture":1.2,"preprocess":0.9,"inference":21.4,"postprocess":3.1,"to_sink":27.0},
- *  "class_share":{"sky":0.2134,…},"road_ahead_m":18.4,"nearest_ahead_m":{"car":12.31,"pedestrian":null,…}}
+ *  "class_share":{"sky":0.2134,…},"road_ahead_m":18.4,"nearest_ahead_m":{"car":12.31,"pedestrian":null,…},
+ *  "lead":{"class":"car","distance_m":12.31,"closing_mps":2.1,"ttc_s":5.8}}
  * </pre>
  * {@code t_us} is the time since the source's first frame, {@code stamp_ns} the frame's timestamp
  * ({@link FrameResult#stampNanos}), {@code to_sink} capture → the sink that wrote it; {@code road_ahead_m} is null
  * when no road is seen under the camera; {@code nearest_ahead_m} has one entry per road user class the model has
- * ({@link FrameResult#ROAD_USERS}), null where none is seen ahead ({@link FrameResult#nearestAheadMetres}).
+ * ({@link FrameResult#ROAD_USERS}), null where none is seen ahead ({@link FrameResult#nearestAheadMetres});
+ * {@code lead} is the nearest road user in the vehicle's path ({@link FrameResult#leadClassId}), null when none is:
+ * its {@code closing_mps} is null until its track is long enough, its {@code ttc_s} null unless it is closing.
  *
  * <p>Built in one reused byte array: no allocation per frame. Threading: one thread.
  */
@@ -34,17 +37,26 @@ public final class FrameJson {
     private static final byte[] SHARE = AsciiText.ascii("},\"class_share\":{");
     private static final byte[] ROAD = AsciiText.ascii("},\"road_ahead_m\":");
     private static final byte[] NEAREST = AsciiText.ascii(",\"nearest_ahead_m\":{");
+    private static final byte[] NO_LEAD = AsciiText.ascii("},\"lead\":null}");
+    private static final byte[] LEAD = AsciiText.ascii("},\"lead\":{\"class\":");
+    private static final byte[] DISTANCE = AsciiText.ascii(",\"distance_m\":");
+    private static final byte[] CLOSING = AsciiText.ascii(",\"closing_mps\":");
+    private static final byte[] TTC = AsciiText.ascii(",\"ttc_s\":");
 
     private final byte[][] classKeys;
     private final int[] roadUsers;
     private final byte[][] roadUserKeys;
+    /** Per class id, its name as a JSON string (for the lead). */
+    private final byte[][] classValues;
     private final AsciiText line;
 
     public FrameJson(List<String> classNames) {
         classKeys = new byte[classNames.size()][];
+        classValues = new byte[classNames.size()][];
         for (int i = 0; i < classKeys.length; i++) {
             String name = classNames.get(i).replace("\\", "\\\\").replace("\"", "\\\"");
             classKeys[i] = AsciiText.ascii((i == 0 ? "\"" : ",\"") + name + "\":");
+            classValues[i] = AsciiText.ascii('"' + name + '"');
         }
         int[] ids = FrameResult.roadUserIds(classNames);
         int n = 0;
@@ -58,7 +70,7 @@ public final class FrameJson {
         for (int k = 0; k < n; k++) {
             roadUserKeys[k] = AsciiText.ascii((k == 0 ? "\"" : ",\"") + classNames.get(roadUsers[k]) + "\":");
         }
-        line = new AsciiText(512 + 32 * classKeys.length + 32 * n);
+        line = new AsciiText(640 + 32 * classKeys.length + 32 * n);
     }
 
     /** Encodes {@code f} (the sink's clock reading {@code nowNanos} gives {@code to_sink}); returns the text. */
@@ -80,7 +92,13 @@ public final class FrameJson {
         for (int k = 0; k < roadUsers.length; k++) {
             line.append(roadUserKeys[k]).append(f.nearestAheadMetres(roadUsers[k]), 2);
         }
-        return line.append('}').append('}');
+        int lead = f.leadClassId();
+        if (lead < 0 || lead >= classValues.length) {
+            return line.append(NO_LEAD);
+        }
+        return line.append(LEAD).append(classValues[lead]).append(DISTANCE).append(f.leadDistanceMetres(), 2)
+                .append(CLOSING).append(f.leadClosingSpeed(), 2).append(TTC).append(f.leadTimeToContactSeconds(), 2)
+                .append('}').append('}');
     }
 
     /** @return the text of the last {@link #encode} */

@@ -68,7 +68,10 @@ public final class ResultMessages implements AutoCloseable {
             + "\"frame\":{\"type\":\"integer\"},\"t_us\":{\"type\":\"integer\"},\"stamp_ns\":{\"type\":\"integer\"},"
             + "\"dropped_before\":{\"type\":\"integer\"},\"latency_ms\":{\"type\":\"object\"},"
             + "\"class_share\":{\"type\":\"object\"},\"road_ahead_m\":{\"type\":[\"number\",\"null\"]},"
-            + "\"nearest_ahead_m\":{\"type\":\"object\",\"additionalProperties\":{\"type\":[\"number\",\"null\"]}}}}";
+            + "\"nearest_ahead_m\":{\"type\":\"object\",\"additionalProperties\":{\"type\":[\"number\",\"null\"]}},"
+            + "\"lead\":{\"type\":[\"object\",\"null\"],\"properties\":{\"class\":{\"type\":\"string\"},"
+            + "\"distance_m\":{\"type\":\"number\"},\"closing_mps\":{\"type\":[\"number\",\"null\"]},"
+            + "\"ttc_s\":{\"type\":[\"number\",\"null\"]}}}}}";
 
     private static final byte[] JPEG = ascii("jpeg");
     private static final byte[] MONO8 = ascii("mono8");

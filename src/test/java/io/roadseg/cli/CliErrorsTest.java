@@ -135,4 +135,12 @@ class CliErrorsTest {
     void aNonPositiveTimeoutIsRefusedInOneLine() {
         assertOneLineError(Cli.run("run", "x.mp4", "--timeout", "0"), 2, "--timeout");
     }
+    @Test
+    void aPathWidthOutOfRangeIsRefusedInOneLine() {
+        for (String w : new String[]{"0", "-3.5", "0.4", "21", "NaN"}) {
+            Cli.Outcome o = Cli.run("run", "x.mp4", "--path-width", w);
+            assertOneLineError(o, 2, "--path-width " + Double.parseDouble(w) + ":");
+            assertTrue(o.stderr().contains("must be a width in metres from 0.5 to 20"), o.stderr());
+        }
+    }
 }

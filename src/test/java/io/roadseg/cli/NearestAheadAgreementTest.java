@@ -48,4 +48,33 @@ class NearestAheadAgreementTest {
             }
         }
     }
+    /**
+     * The lead in the vehicle's path, its closing speed and time-to-contact warnings: the same in {@code run}'s
+     * statistics and {@code eval --drive}'s report, on 40 frames of the shipped recording (a road user in the path in
+     * every one of them).
+     */
+    @Test
+    void runAndEvalDriveScoreTheLeadAlike() throws Exception {
+        String drive = "recordings/town-drive";
+        Path stats = dir.resolve("lead-stats.json");
+        Cli.Outcome run = Cli.run("run", drive, "--frames", "40", "--out", dir.resolve("l.mp4").toString(),
+                "--stats", stats.toString(), "-q");
+        assertEquals(0, run.exit(), run.stderr());
+        Path eval = dir.resolve("lead-eval.json");
+        Cli.Outcome e = Cli.run("eval", "--drive", drive, "--limit", "40", "--json", eval.toString());
+        assertEquals(0, e.exit(), e.stderr());
+        assertTrue(e.stdout().contains("lead (the nearest road user in the vehicle's path) against the truth's"),
+                e.stdout());
+        Map<String, Object> live = Json.object(Json.at(Json.parse(Files.readString(stats)), "accuracy", "lead"));
+        Map<String, Object> scored = Json.object(Json.at(Json.parse(Files.readString(eval)), "lead"));
+        assertEquals(live.keySet(), scored.keySet());
+        assertTrue((Double) live.get("frames") > 30 && (Double) live.get("closing_frames") > 20, live.toString());
+        for (String k : live.keySet()) {
+            if (live.get(k) instanceof Double a) {
+                assertEquals(a, (Double) scored.get(k), 1e-6, k);
+            } else {
+                assertEquals(live.get(k), scored.get(k), k);
+            }
+        }
+    }
 }

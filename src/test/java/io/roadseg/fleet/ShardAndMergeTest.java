@@ -70,6 +70,7 @@ class ShardAndMergeTest {
         assertTrue(java.util.Arrays.equals(whole.depth().sums(), m.depth().sums()), "depth sums, bit for bit");
         assertTrue(java.util.Arrays.equals(whole.nearestAhead().sums(), m.nearestAhead().sums()),
                 "nearest-ahead sums, bit for bit");
+        assertTrue(java.util.Arrays.equals(whole.lead().sums(), m.lead().sums()), "lead sums, bit for bit");
         assertEquals(whole.frames(), m.frames());
         for (int k = 0; k < 5; k++) {
             DriveResult a = whole.drives().get(k);
@@ -80,9 +81,12 @@ class ShardAndMergeTest {
             assertTrue(java.util.Arrays.equals(a.confusion(), b.confusion()), "drive row " + k);
             assertTrue(java.util.Arrays.equals(a.depthSums(), b.depthSums()), "drive row " + k);
             assertTrue(java.util.Arrays.equals(a.aheadSums(), b.aheadSums()), "drive row " + k);
+            assertTrue(java.util.Arrays.equals(a.leadSums(), b.leadSums()), "drive row " + k);
             if (a.ok()) {
                 // a synthetic drive has depth: every frame either sees each road user ahead or not, in both
                 assertEquals(5 * whole.classNames().size(), a.aheadSums().length, "drive row " + k);
+                // and the shipped model says its focal length: the lead in the path is scored too
+                assertEquals(io.roadseg.metrics.LeadScore.SUMS, a.leadSums().length, "drive row " + k);
             }
             if (a.ok()) {
                 // latency is measured, so it differs from run to run; each row carries its frames' worth of it

@@ -135,4 +135,66 @@ class NearestAheadProbeTest {
         p.measure(ids, depth, nearest);
         assertEquals(11f, nearest[CAR]);
     }
+    // ---- in the path: a corridor straight ahead, from each column's distance and the focal length ---------------
+
+    /** fx 50 px over 100 columns, principal column 49.5: at 10 m a column is 0.2 m wide, the 3.5 m lane 17.5 of them. */
+    private final NearestAheadProbe path = NearestAheadProbe.inPath(W, H, CLASSES, new int[]{CAR, PEDESTRIAN}, 50,
+            49.5, 1.75);
+
+    @Test
+    void aCarInTheLaneAheadIsInThePath() {
+        block(CAR, 10f, 40, 60, 20, 40); // columns 40..59: -1.9..+1.9 m at 10 m; 40 and 59 stand outside
+        path.measure(ids, depth, nearest);
+        assertEquals(10f, nearest[CAR]);
+    }
+
+    @Test
+    void aCarInTheNextLaneIsNotInThePathThoughItIsInTheBand() {
+        block(CAR, 12f, 57, 80, 20, 40); // its nearest column, 57, at +1.8 m at 12 m: outside the 1.75 m half-width
+        probe.measure(ids, depth, nearest);
+        assertEquals(12f, nearest[CAR], "the band (columns 40..59) sees it");
+        path.measure(ids, depth, nearest);
+        assertTrue(Float.isNaN(nearest[CAR]), "the path does not: " + nearest[CAR]);
+    }
+
+    @Test
+    void theCorridorKeepsItsWidthWithDistance() {
+        // at 40 m a column is 0.8 m: columns 48..50 (-1.2..+0.4 m) are in the lane, 43..46 (-5.2..-2.8 m) are not
+        block(PEDESTRIAN, 40f, 43, 47, 20, 30);
+        path.measure(ids, depth, nearest);
+        assertTrue(Float.isNaN(nearest[PEDESTRIAN]), "4 columns, all beside the lane at 40 m: " + nearest[PEDESTRIAN]);
+        block(PEDESTRIAN, 40f, 48, 51, 20, 30);
+        path.measure(ids, depth, nearest);
+        assertEquals(40f, nearest[PEDESTRIAN]);
+    }
+
+    @Test
+    void theNearestInThePathIsNotTheNearestInTheBand() {
+        block(CAR, 12f, 57, 80, 30, 50); // beside the lane, near
+        block(CAR, 30f, 47, 54, 10, 18); // in the lane, further on
+        probe.measure(ids, depth, nearest);
+        assertEquals(12f, nearest[CAR], "the band: 3 of its 10 car columns are the near car's");
+        path.measure(ids, depth, nearest);
+        assertEquals(30f, nearest[CAR]);
+    }
+
+    @Test
+    void anOffCentrePrincipalPointShiftsTheCorridor() {
+        NearestAheadProbe shifted = NearestAheadProbe.inPath(W, H, CLASSES, new int[]{CAR}, 50, 70, 1.75);
+        block(CAR, 10f, 64, 76, 20, 40); // about column 70: in the shifted corridor, beside the centred one
+        shifted.measure(ids, depth, nearest);
+        assertEquals(10f, nearest[CAR]);
+        path.measure(ids, depth, nearest);
+        assertTrue(Float.isNaN(nearest[CAR]));
+    }
+
+    @Test
+    void aCorridorNeedsAFocalLengthAndAWidth() {
+        int[] car = {CAR};
+        for (double[] bad : new double[][] {{0, 49.5, 1.75}, {Double.NaN, 49.5, 1.75}, {50, 49.5, 0},
+                {50, Double.NaN, 1.75}, {50, 49.5, Double.POSITIVE_INFINITY}}) {
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> NearestAheadProbe.inPath(W, H, CLASSES, car, bad[0], bad[1], bad[2]), Arrays.toString(bad));
+        }
+    }
 }

@@ -187,7 +187,7 @@ class DriveRecordingTest {
         private final ModelInfo info = new ModelInfo(Path.of("oracle"), 240, 176,
                 List.of("sky", "building", "pole", "road", "pavement", "tree", "sign", "fence", "car", "pedestrian",
                         "bicyclist"), new int[11], 11, new float[3], new float[]{1, 1, 1}, true,
-                SegmentationOutput.CLASS_IDS, 250, Double.NaN, "oracle", Map.of());
+                SegmentationOutput.CLASS_IDS, 250, CAMERA.fx() * 240 / CAMERA.width(), "oracle", Map.of());
         private final TownScene town = DRIVE.buildScene();
         private final RoadSceneRenderer renderer = new RoadSceneRenderer(CAMERA);
         private final byte[] bgr = new byte[240 * 176 * 3];
@@ -266,6 +266,14 @@ class DriveRecordingTest {
                 measured += ahead.measured(c);
             }
             assertTrue(measured > 0, "the drive's 30 frames show a road user ahead");
+            // the lead in the path: the same probe and tracker on the same maps and times
+            io.roadseg.metrics.LeadScore lead = pipeline.accuracy().lead();
+            assertEquals(0, lead.missed() + lead.phantom(), "missed, phantom");
+            assertEquals(lead.measured(), lead.sameClass());
+            assertTrue(lead.absRel() < 1e-4, "AbsRel " + lead.absRel());
+            assertTrue(lead.rated() > 0 && lead.closingMae() < 1e-2, lead.rated() + " frames: " + lead.closingMae());
+            assertEquals(lead.truthWarnings(), lead.warned());
+            assertEquals(0, lead.falseWarnings());
         }
     }
 }

@@ -258,7 +258,7 @@ public final class FleetJob {
                         DriveResult r = evaluator.evaluate(local.toString(), limit);
                         out.add(new DriveResult(drive, r.error() == null ? null
                                 : r.error().replace(local.toString(), drive), r.frames(), r.confusion(),
-                                r.depthSums(), r.latency(), r.aheadSums()).json());
+                                r.depthSums(), r.latency(), r.aheadSums(), r.leadSums()).json());
                     } catch (IOException e) {
                         out.add(DriveResult.failed(drive, e.getMessage()).json());
                     } finally {

@@ -1,0 +1,161 @@
+package io.roadseg.metrics;
+
+/**
+ * How well a model gives the lead — the nearest road user in the vehicle's path, its closing speed and time to
+ * contact ({@code postprocess.LeadTracker}) — over the frames of a drive with ground truth: the same probe and tracker
+ * run on the true classes and depth give the true lead. Per frame:
+ * <ul>
+ *   <li>the lead's <i>distance</i>: scored by AbsRel and δ&lt;1.25 where both see a lead (<i>measured</i>; whether
+ *       they name the same class is counted apart), <i>missed</i> where only the truth does, <i>phantom</i> where
+ *       only the prediction does;</li>
+ *   <li>its <i>closing speed</i>: the mean absolute error, m/s, over the frames where both have one;</li>
+ *   <li>the <i>warning</i> a forward-collision warning would give, time to contact ≤ {@value #WARNING_SECONDS} s:
+ *       frames where the truth warns, how many of them the prediction warns too, and how many frames the
+ *       prediction warns where the truth does not.</li>
+ * </ul>
+ * Sums only, so scores of several runs add up.
+ *
+ * <p>Threading: not thread-safe; one writer.
+ */
+public final class LeadScore {
+    /** Time to contact at or below which a frame counts as a warning. */
+    public static final double WARNING_SECONDS = 3.0;
+
+    private long measured;
+    private long sameClass;
+    private double absRelSum;
+    private long within125;
+    private long missed;
+    private long phantom;
+    private long rated;
+    private double closingErrorSum;
+    private long truthWarnings;
+    private long warned;
+    private long falseWarnings;
+
+    /**
+     * Adds one frame: the predicted lead (class id, -1 for none; metres; closing m/s; time to contact s, NaN where
+     * not known or not closing) against the true one.
+     */
+    public void add(int predictedClass, float predictedMetres, float predictedClosing, float predictedTtc,
+                    int trueClass, float trueMetres, float trueClosing, float trueTtc) {
+        boolean p = predictedClass >= 0 && !Float.isNaN(predictedMetres);
+        boolean t = trueClass >= 0 && !Float.isNaN(trueMetres);
+        if (p && t) {
+            measured++;
+            sameClass += predictedClass == trueClass ? 1 : 0;
+            absRelSum += Math.abs(predictedMetres - trueMetres) / trueMetres;
+            double ratio = Math.max(predictedMetres / trueMetres, trueMetres / predictedMetres);
+            within125 += ratio < 1.25 ? 1 : 0;
+            if (!Float.isNaN(predictedClosing) && !Float.isNaN(trueClosing)) {
+                rated++;
+                closingErrorSum += Math.abs(predictedClosing - trueClosing);
+            }
+        } else if (t) {
+            missed++;
+        } else if (p) {
+            phantom++;
+        }
+        boolean trueWarning = t && trueTtc <= WARNING_SECONDS;
+        boolean predictedWarning = p && predictedTtc <= WARNING_SECONDS;
+        truthWarnings += trueWarning ? 1 : 0;
+        warned += trueWarning && predictedWarning ? 1 : 0;
+        falseWarnings += predictedWarning && !trueWarning ? 1 : 0;
+    }
+
+    /** Frames where both the prediction and the truth saw a lead. */
+    public long measured() {
+        return measured;
+    }
+
+    /** Of the measured frames, those where both name the same class. */
+    public long sameClass() {
+        return sameClass;
+    }
+
+    public long missed() {
+        return missed;
+    }
+
+    public long phantom() {
+        return phantom;
+    }
+
+    /** Mean |predicted − true| / true distance over the measured frames; NaN when there are none. */
+    public double absRel() {
+        return measured == 0 ? Double.NaN : absRelSum / measured;
+    }
+
+    /** Share of the measured frames whose distance is within a factor 1.25 of the truth; NaN when there are none. */
+    public double delta1() {
+        return measured == 0 ? Double.NaN : (double) within125 / measured;
+    }
+
+    /** Measured frames where both have a closing speed. */
+    public long rated() {
+        return rated;
+    }
+
+    /** Mean absolute error of the closing speed, m/s, over the {@link #rated} frames; NaN when there are none. */
+    public double closingMae() {
+        return rated == 0 ? Double.NaN : closingErrorSum / rated;
+    }
+
+    /** Frames where the truth's time to contact is at most {@link #WARNING_SECONDS}. */
+    public long truthWarnings() {
+        return truthWarnings;
+    }
+
+    /** Of {@link #truthWarnings}, the frames where the prediction warns too. */
+    public long warned() {
+        return warned;
+    }
+
+    /** Frames where the prediction warns and the truth does not. */
+    public long falseWarnings() {
+        return falseWarnings;
+    }
+
+    /** Number of values in {@link #sums()}. */
+    public static final int SUMS = 11;
+
+    /**
+     * The score as sums that add up: measured, same class, Σ AbsRel, within 1.25, missed, phantom, rated,
+     * Σ |closing error|, true warnings, warned, false warnings.
+     */
+    public double[] sums() {
+        return new double[] {measured, sameClass, absRelSum, within125, missed, phantom, rated, closingErrorSum,
+                truthWarnings, warned, falseWarnings};
+    }
+
+    /**
+     * Adds sums in the layout of {@link #sums()} (another score's, e.g. read back from JSON); an empty array (a
+     * drive scored without them) adds nothing.
+     *
+     * @throws IllegalArgumentException when the array has another length
+     */
+    public void addSums(double[] s) {
+        if (s.length == 0) {
+            return;
+        }
+        if (s.length != SUMS) {
+            throw new IllegalArgumentException("lead sums of " + s.length + " values, expected " + SUMS);
+        }
+        measured += (long) s[0];
+        sameClass += (long) s[1];
+        absRelSum += s[2];
+        within125 += (long) s[3];
+        missed += (long) s[4];
+        phantom += (long) s[5];
+        rated += (long) s[6];
+        closingErrorSum += s[7];
+        truthWarnings += (long) s[8];
+        warned += (long) s[9];
+        falseWarnings += (long) s[10];
+    }
+
+    /** Whether any frame had a lead, predicted or true. */
+    public boolean any() {
+        return measured + missed + phantom > 0;
+    }
+}
