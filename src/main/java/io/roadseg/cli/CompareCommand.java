@@ -433,7 +433,28 @@ final class CompareCommand implements Callable<Integer> {
         if (ca.get("nearest_ahead") instanceof Map && cb.get("nearest_ahead") instanceof Map) {
             out.append(nearestAhead(Json.object(ca.get("nearest_ahead")), Json.object(cb.get("nearest_ahead"))));
         }
+        if (ca.get("lead") instanceof Map && cb.get("lead") instanceof Map) {
+            out.append(lead(Json.object(ca.get("lead")), Json.object(cb.get("lead"))));
+        }
         return out.toString();
+    }
+
+    /** The lead in the vehicle's path (eval --drive): its distance, closing speed and time-to-contact warnings. */
+    private static String lead(Map<String, Object> a, Map<String, Object> b) {
+        double ra = figure(a, "abs_rel");
+        double rb = figure(b, "abs_rel");
+        double da = 100 * figure(a, "delta_1_25");
+        double db = 100 * figure(b, "delta_1_25");
+        double va = figure(a, "closing_mae_mps");
+        double vb = figure(b, "closing_mae_mps");
+        return String.format(Locale.ROOT, "lead in the vehicle's path (per frame; no interval): distance AbsRel %s "
+                        + "against %s (%s), δ<1.25 %s %% against %s %% (%s); closing speed MAE %s against %s m/s (%s); "
+                        + "warnings given %s/%s against %s/%s, false %s against %s; missed/phantom %s/%s against "
+                        + "%s/%s%n", fixed(ra, 4), fixed(rb, 4), signed(ra - rb, 4), fixed(da, 1), fixed(db, 1),
+                signed(da - db, 1), fixed(va, 2), fixed(vb, 2), signed(va - vb, 2), count(a, "warned"),
+                count(a, "true_warnings"), count(b, "warned"), count(b, "true_warnings"), count(a, "false_warnings"),
+                count(b, "false_warnings"), count(a, "missed"), count(a, "phantom"), count(b, "missed"),
+                count(b, "phantom"));
     }
 
     /** The nearest road user ahead (eval --drive), class by class: AbsRel and δ<1.25 of the distance, misses. */
