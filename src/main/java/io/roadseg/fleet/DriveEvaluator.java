@@ -125,10 +125,7 @@ public final class DriveEvaluator implements AutoCloseable {
             double rule = m.depthScaleFor(src.groundTruthFocalPx(), sw);
             float depthScale = Double.isNaN(rule) ? 1f : (float) rule;
             // the lead in the path, as run reads it: a one-lane corridor at the truth camera's focal length
-            double fx = m.focalPx() * depthScale;
-            NearestAheadProbe path = fx > 0 && !Double.isInfinite(fx) ? NearestAheadProbe.inPath(w, h,
-                    m.classCount(), roadUsers, fx, PipelineConfig.Path.DEFAULT.principalX(w),
-                    PipelineConfig.Path.DEFAULT.halfWidthMetres()) : null;
+            NearestAheadProbe path = PipelineConfig.Path.DEFAULT.probe(m, depthScale, roadUsers);
             leadScored = path != null;
             LeadTracker predictedLead = new LeadTracker(roadUsers, m.maxDepth());
             LeadTracker truthLead = new LeadTracker(roadUsers, m.maxDepth());

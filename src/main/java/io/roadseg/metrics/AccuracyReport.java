@@ -10,17 +10,10 @@ public final class AccuracyReport {
     private AccuracyReport() {
     }
 
-    public static String table(List<String> classNames, SegmentationScore seg, DepthScore depth) {
-        return table(classNames, seg, depth, null);
-    }
-
-    /** As {@link #table(List, SegmentationScore, DepthScore)}, with the nearest road users ahead where not null. */
-    public static String table(List<String> classNames, SegmentationScore seg, DepthScore depth,
-                               NearestAheadScore nearest) {
-        return table(classNames, seg, depth, nearest, null);
-    }
-
-    /** As {@link #table(List, SegmentationScore, DepthScore, NearestAheadScore)}, with the lead where not null. */
+    /**
+     * The class table and depth errors, with the nearest road users ahead and the lead in the path where those are
+     * not null (each null where the source has no ground truth for it).
+     */
     public static String table(List<String> classNames, SegmentationScore seg, DepthScore depth,
                                NearestAheadScore nearest, LeadScore lead) {
         StringBuilder b = new StringBuilder();
@@ -82,26 +75,12 @@ public final class AccuracyReport {
 
     /**
      * A JSON object: {"iou": {class: value|null…}, "truth_pixels": {class: n…}, "predicted_pixels": {class: n…},
-     * "mean_iou", "pixel_accuracy", "evaluated_pixels", "depth": {…}} — the pixel counts give each class's
-     * predicted/true ratio, whose bound (2×) the model card's held-out figure is read against.
-     */
-    public static String json(List<String> classNames, SegmentationScore seg, DepthScore depth) {
-        return json(classNames, seg, depth, null);
-    }
-
-    /**
-     * As {@link #json(List, SegmentationScore, DepthScore)}, with {@code "nearest_ahead": {class: {"frames",
-     * "abs_rel", "delta_1_25", "missed", "phantom"}…}} for the classes seen ahead, where {@code nearest} is not null.
-     */
-    public static String json(List<String> classNames, SegmentationScore seg, DepthScore depth,
-                              NearestAheadScore nearest) {
-        return json(classNames, seg, depth, nearest, null);
-    }
-
-    /**
-     * As {@link #json(List, SegmentationScore, DepthScore, NearestAheadScore)}, with {@code "lead": {"frames",
-     * "same_class", "missed", "phantom", "abs_rel", "delta_1_25", "closing_frames", "closing_mae_mps",
-     * "warning_s", "true_warnings", "warned", "false_warnings"}} where {@code lead} is not null.
+     * "mean_iou", "pixel_accuracy", "evaluated_pixels"} — the pixel counts give each class's predicted/true ratio,
+     * whose bound (2×) the model card's held-out figure is read against; "depth": {…} where
+     * {@code depth} is not null, and where {@code nearest} and {@code lead} are not null, {@code "nearest_ahead": {class: {"frames",
+     * "abs_rel", "delta_1_25", "missed", "phantom"}…}} for the classes seen ahead, and {@code "lead": {"frames",
+     * "same_class", "missed", "phantom", "abs_rel", "delta_1_25", "closing_frames", "closing_mae_mps", "warning_s",
+     * "true_warnings", "warned", "false_warnings"}}.
      */
     public static String json(List<String> classNames, SegmentationScore seg, DepthScore depth,
                               NearestAheadScore nearest, LeadScore lead) {

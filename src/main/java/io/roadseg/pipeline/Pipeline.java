@@ -75,8 +75,8 @@ public final class Pipeline implements AutoCloseable {
         Consumer<Throwable> errors = this::fail;
         accuracy = source.hasGroundTruth()
                 ? new LiveAccuracy(model.classCount(), model.inputWidth(), model.inputHeight(), model.maxDepth(),
-                        FrameResult.roadUserIds(model.classNames()), Stages.Postprocess.inPathProbe(model,
-                        (float) config.depthScale(), config.path(), FrameResult.roadUserIds(model.classNames())))
+                        FrameResult.roadUserIds(model.classNames()), config.path().probe(model,
+                        (float) config.depthScale(), FrameResult.roadUserIds(model.classNames())))
                 : null;
         postprocess = new Stages.Postprocess(model, stats, config.hud(), (float) config.depthScale(),
                 config.groundPlane(), config.path(), accuracy,

@@ -1,5 +1,8 @@
 package io.roadseg.pipeline;
 
+import io.roadseg.engine.ModelInfo;
+import io.roadseg.postprocess.NearestAheadProbe;
+
 /**
  * How to run the ring.
  *
@@ -31,7 +34,7 @@ public record PipelineConfig(PipelineMode mode, int ringSize, WaitKind waitKind,
     }
     /**
      * The vehicle's path: a straight corridor ahead of the camera, {@code halfWidthMetres} each side of its optical
-     * axis ({@link io.roadseg.postprocess.NearestAheadProbe#inPath}).
+     * axis ({@link NearestAheadProbe#inPath}).
      *
      * @param halfWidthMetres half the corridor's width, metres
      * @param principalX      the camera's principal point column at the model's input size (pixel centres at
@@ -54,6 +57,22 @@ public record PipelineConfig(PipelineMode mode, int ringSize, WaitKind waitKind,
         /** The principal column for a map {@code width} wide: {@link #principalX}, or the centre when NaN. */
         public double principalX(int width) {
             return Double.isNaN(principalX) ? (width - 1) / 2.0 : principalX;
+        }
+
+        /**
+         * The probe of this path for a model's maps, at the focal length its depth holds for: the model's, times the
+         * depth scale (the {@code --calib} camera's or a source's own at the input size).
+         *
+         * @param roadUsers the class ids to read (ids the model lacks ignored)
+         * @return the probe; null when the model does not say its focal length
+         */
+        public NearestAheadProbe probe(ModelInfo model, double depthScale, int[] roadUsers) {
+            double fx = model.focalPx() * depthScale;
+            if (!(fx > 0) || Double.isInfinite(fx)) {
+                return null;
+            }
+            return NearestAheadProbe.inPath(model.inputWidth(), model.inputHeight(),
+                    model.classCount(), roadUsers, fx, principalX(model.inputWidth()), halfWidthMetres);
         }
     }
 

@@ -157,7 +157,7 @@ final class Stages {
             this.nearestAhead = new NearestAheadProbe(model.inputWidth(), model.inputHeight(), model.classCount(),
                     FrameResult.roadUserIds(model.classNames()));
             this.roadUsers = nearestAhead.trackedIds();
-            this.inPath = inPathProbe(model, depthScale, path, roadUsers);
+            this.inPath = path.probe(model, depthScale, roadUsers);
             this.lead = new LeadTracker(roadUsers, model.maxDepth());
             this.roadUserLabels = new byte[roadUsers.length][];
             this.leadLabels = new byte[Math.max(model.classCount(), 1)][];
@@ -254,20 +254,6 @@ final class Stages {
                 }
             }
             slot.postEndNanos = lastEnd = System.nanoTime();
-        }
-
-        /**
-         * The probe of the vehicle's path: a corridor at the focal length the depth holds for (the model's, times the
-         * depth scale: the {@code --calib} camera's or the source's own at the input size); null without one.
-         */
-        static NearestAheadProbe inPathProbe(ModelInfo model, float depthScale, PipelineConfig.Path path,
-                                                     int[] roadUsers) {
-            double fx = model.focalPx() * depthScale;
-            if (!(fx > 0) || Double.isInfinite(fx)) {
-                return null;
-            }
-            return NearestAheadProbe.inPath(model.inputWidth(), model.inputHeight(), model.classCount(), roadUsers,
-                    fx, path.principalX(model.inputWidth()), path.halfWidthMetres());
         }
 
         private AsciiText figure(double v, int decimals) {

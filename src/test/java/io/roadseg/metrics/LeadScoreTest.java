@@ -73,7 +73,7 @@ class LeadScoreTest {
                 + "both (2 the same class), 1 missed, 1 phantom; distance AbsRel 0.2000"), table);
         assertTrue(table.contains("closing speed MAE 1.50 m/s (2 frames); time to contact <= 3 s: 1 of 2 true "
                 + "warnings given, 1 false"), table);
-        assertFalse(AccuracyReport.json(names, seg, null, null).contains("\"lead\""), "without a score: as before");
+        assertFalse(AccuracyReport.json(names, seg, null, null, null).contains("\"lead\""), "without a score: as before");
         assertFalse(AccuracyReport.table(names, seg, null, null, new LeadScore()).contains("lead"),
                 "no lead in any frame: no line");
     }

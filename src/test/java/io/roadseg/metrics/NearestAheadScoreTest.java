@@ -64,7 +64,7 @@ class NearestAheadScoreTest {
     void theReportsListTheClassesSeen() {
         SegmentationScore seg = new SegmentationScore(3);
         seg.add(1, 1);
-        String json = AccuracyReport.json(NAMES, seg, null, frames());
+        String json = AccuracyReport.json(NAMES, seg, null, frames(), null);
         Object doc = Json.parse(json);
         assertEquals(3.0, Json.at(doc, "nearest_ahead", "car", "frames"));
         assertEquals((0 + 0.5 + 0.15) / 3, (Double) Json.at(doc, "nearest_ahead", "car", "abs_rel"), 1e-6);
@@ -72,9 +72,9 @@ class NearestAheadScoreTest {
         assertEquals(1.0, Json.at(doc, "nearest_ahead", "car", "phantom"));
         assertEquals(null, Json.at(doc, "nearest_ahead", "pedestrian", "abs_rel"));
         assertFalse(Json.object(Json.at(doc, "nearest_ahead")).containsKey("road"), json);
-        String table = AccuracyReport.table(NAMES, seg, null, frames());
+        String table = AccuracyReport.table(NAMES, seg, null, frames(), null);
         assertTrue(table.contains("car                   3   0.2167    66.67        1        1"), table);
         assertTrue(table.contains("pedestrian            0      n/a      n/a        1        0"), table);
-        assertFalse(AccuracyReport.json(NAMES, seg, null).contains("nearest_ahead"), "without a score: as before");
+        assertFalse(AccuracyReport.json(NAMES, seg, null, null, null).contains("nearest_ahead"), "without a score: as before");
     }
 }
