@@ -128,7 +128,7 @@ public final class DriveEvaluator implements AutoCloseable {
             NearestAheadProbe path = PipelineConfig.Path.DEFAULT.probe(m, depthScale, roadUsers);
             leadScored = path != null;
             LeadTracker predictedLead = new LeadTracker(roadUsers, m.maxDepth());
-            LeadTracker truthLead = new LeadTracker(roadUsers, m.maxDepth());
+            LeadTracker truthLead = LeadTracker.truth(roadUsers, m.maxDepth());
             try (Mat frame = new Mat(sh, sw, CV_8UC3);
                  Mat gtIds = new Mat(sh, sw, CV_8UC1);
                  Mat gtDepth = new Mat(sh, sw, CV_32FC1)) {
@@ -155,7 +155,7 @@ public final class DriveEvaluator implements AutoCloseable {
                     nearest.add(roadUsers, predictedAhead, truthAhead);
                     if (path != null) {
                         path.measure(predictedView, binding.depth, predictedAhead);
-                        predictedLead.update(pts, predictedAhead);
+                        predictedLead.update(pts, predictedAhead, path, predictedView, binding.depth);
                         path.measure(truthView, truthDepthView, truthAhead);
                         truthLead.update(pts, truthAhead);
                         lead.add(predictedLead.leadClass(), predictedLead.distance(), predictedLead.closingSpeed(),

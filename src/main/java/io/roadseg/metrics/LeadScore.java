@@ -2,8 +2,9 @@ package io.roadseg.metrics;
 
 /**
  * How well a model gives the lead — the nearest road user in the vehicle's path, its closing speed and time to
- * contact ({@code postprocess.LeadTracker}) — over the frames of a drive with ground truth: the same probe and tracker
- * run on the true classes and depth give the true lead. Per frame:
+ * contact ({@code postprocess.LeadTracker}) — over the frames of a drive with ground truth: the same probe run on the
+ * true classes and depth gives the true lead, followed by the truth's tracker ({@code LeadTracker.truth}: the exact
+ * distances' slope over a short window, strict tracks). Per frame:
  * <ul>
  *   <li>the lead's <i>distance</i>: scored by AbsRel and δ&lt;1.25 where both see a lead (<i>measured</i>; whether
  *       they name the same class is counted apart), <i>missed</i> where only the truth does, <i>phantom</i> where

@@ -72,8 +72,9 @@ public interface FrameResult {
     float leadDistanceMetres();
 
     /**
-     * Metres per second the lead comes nearer, fitted over its last second ({@link io.roadseg.postprocess.LeadTracker}):
-     * positive closing, negative drawing away; NaN without a lead or before its track is long enough.
+     * Metres per second the lead comes nearer, fitted over its last second from its apparent height or else its
+     * distances ({@link io.roadseg.postprocess.LeadTracker}): positive closing, negative drawing away; NaN without a
+     * lead or before its track is long enough.
      */
     float leadClosingSpeed();
 

@@ -59,7 +59,7 @@ public final class LiveAccuracy implements AutoCloseable {
         this.truthPath = truthPath;
         truthInPath = new float[Math.max(classes, 1)];
         java.util.Arrays.fill(truthInPath, Float.NaN);
-        truthLead = new LeadTracker(this.roadUsers, depthCap);
+        truthLead = LeadTracker.truth(this.roadUsers, depthCap);
     }
 
     void score(FrameSlot slot) {

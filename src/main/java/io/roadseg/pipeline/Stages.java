@@ -199,7 +199,7 @@ final class Stages {
             nearestAhead.measure(slot.classIds, t.depth, slot.nearestAhead);
             if (inPath != null) {
                 inPath.measure(slot.classIds, t.depth, slot.inPath);
-                lead.update(slot.sourceMicros, slot.inPath);
+                lead.update(slot.sourceMicros, slot.inPath, inPath, slot.classIds, t.depth);
                 slot.leadClass = lead.leadClass();
                 slot.leadDistance = lead.distance();
                 slot.leadClosing = lead.closingSpeed();

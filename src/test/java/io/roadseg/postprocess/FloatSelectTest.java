@@ -80,6 +80,7 @@ class FloatSelectTest {
         RoadAheadProbe road = new RoadAheadProbe(w, h, 3);
         for (int i = 0; i < 2000; i++) { // compiled, as in a run
             path.measure(ids, depth, out);
+            path.apparentHeight(ids, depth, out[8]);
             band.measure(ids, depth, out);
             road.measure(ids, depth);
         }
@@ -87,6 +88,7 @@ class FloatSelectTest {
         long before = mx.getThreadAllocatedBytes(id);
         for (int i = 0; i < 200; i++) {
             path.measure(ids, depth, out);
+            path.apparentHeight(ids, depth, out[8]);
             band.measure(ids, depth, out);
             road.measure(ids, depth);
         }

@@ -27,7 +27,7 @@ class LeadTrackerTest {
     }
 
     private void frame(long i, int classId, float metres) {
-        tracker.update(i * FRAME_US, classId, metres);
+        tracker.update(i * FRAME_US, classId, metres, Float.NaN);
     }
 
     @Test
@@ -170,8 +170,136 @@ class LeadTrackerTest {
     void aWindowOfMoreFramesThanItHoldsKeepsTheLatest() {
         // 120 frames per second: the second of samples is 120, the tracker holds the last 64 (about half a second)
         for (int i = 0; i < 300; i++) {
-            tracker.update(i * 8_333L, CAR, 30f - 5f * i / 120f);
+            tracker.update(i * 8_333L, CAR, 30f - 5f * i / 120f, Float.NaN);
         }
         assertEquals(5f, tracker.closingSpeed(), 1e-2);
+    }
+
+    // ---- from the lead's apparent height: a distance of unknown scale, free of the depth's errors --------------
+
+    /** A car 1.5 m high seen with a focal length of 400 px: 600 / d pixels at d metres. */
+    private static float height(float metres) {
+        return 600f / metres;
+    }
+
+    @Test
+    void heightsGiveTheClosingSpeedAndTimeToContact() {
+        for (int i = 0; i < 45; i++) {
+            float d = 40f - 10f * i / 30f;
+            tracker.update(i * FRAME_US, CAR, d, height(d));
+        }
+        float now = 40f - 10f * 44 / 30f;
+        assertEquals(10f, tracker.closingSpeed(), 0.05);
+        assertEquals(now / 10f, tracker.timeToContact(), 0.01);
+    }
+
+    @Test
+    void heightsKeepTheTimeToContactWhereTheDepthIsBiased() {
+        // the network's far-object bias: read 50 % too far at 40 m, 25 % at 20 m, converging as the car nears;
+        // the distances' slope then says 15 m/s for a car closing at 10
+        LeadTracker fromDistance = new LeadTracker(new int[]{CAR}, 80f);
+        for (int i = 0; i < 45; i++) {
+            float d = 40f - 10f * i / 30f;
+            float read = d * (1 + d / 80f);
+            tracker.update(i * FRAME_US, CAR, read, height(d));
+            fromDistance.update(i * FRAME_US, CAR, read, Float.NaN);
+        }
+        float now = 40f - 10f * 44 / 30f;
+        assertTrue(fromDistance.closingSpeed() > 14f, "from distances alone: " + fromDistance.closingSpeed());
+        assertEquals(now / 10f, tracker.timeToContact(), 0.03, "scale-free");
+        // its metres per second carry the depth's scale over the window (its middle, 5 m further than now, read
+        // ×1.38), not the slope's error
+        assertEquals(10f * (1 + (now + 5f) / 80f), tracker.closingSpeed(), 0.1);
+    }
+
+    @Test
+    void anotherObjectsHeightIsNotTakenForTheLeadsGrowth() {
+        // a car at a steady 20 m whose reading is taken over by a bicyclist beside it at 20.5 m: within the distance's
+        // jump allowance, but 3 times as high per metre; growth from 30 to 88 px would read as a crash
+        for (int i = 0; i < 30; i++) {
+            tracker.update(i * FRAME_US, CAR, 20f, height(20f));
+        }
+        assertEquals(0f, tracker.closingSpeed(), 1e-3);
+        for (int i = 30; i < 50; i++) {
+            tracker.update(i * FRAME_US, BICYCLIST, 20.5f, 3 * height(20.5f));
+            assertTrue(Float.isNaN(tracker.timeToContact()), "frame " + i + ": " + tracker.timeToContact());
+            float closing = tracker.closingSpeed();
+            assertTrue(Float.isNaN(closing) || Math.abs(closing) < 1f, "frame " + i + ": " + closing);
+            if (i == 31) {
+                assertEquals(0f, closing, 1e-3f, "two frames: heights not counted, the car's go on");
+            }
+            if (i == 32) {
+                assertTrue(Float.isNaN(closing), "the third in a row: a new track, too short for a speed");
+            }
+        }
+        assertEquals(0f, tracker.closingSpeed(), 1e-3, "the bicyclist's own track");
+    }
+
+    @Test
+    void aMisreadHeightIsNotCounted() {
+        for (int i = 0; i < 45; i++) {
+            float d = 40f - 10f * i / 30f;
+            tracker.update(i * FRAME_US, CAR, d, i % 10 == 5 ? 2 * height(d) : height(d)); // a misread every 10th
+        }
+        assertEquals(10f, tracker.closingSpeed(), 0.05);
+        assertEquals((40f - 10f * 44 / 30f) / 10f, tracker.timeToContact(), 0.01);
+    }
+
+    @Test
+    void framesWithoutAHeightFallBackOnTheDistances() {
+        // the car leaves the picture's edge (no height) from frame 20: the distances carry the speed on
+        for (int i = 0; i < 45; i++) {
+            float d = 40f - 10f * i / 30f;
+            tracker.update(i * FRAME_US, CAR, d, i < 20 ? height(d) : Float.NaN);
+        }
+        assertEquals(10f, tracker.closingSpeed(), 1e-3);
+    }
+
+    @Test
+    void theTruthsTrackerFollowsABrakingCarWithoutTheSecondsLag() {
+        LeadTracker truth = LeadTracker.truth(new int[]{CAR}, 80f);
+        // a steady 24 m for a second, then the car ahead brakes: closing at 17 m/s
+        for (int i = 0; i < 40; i++) {
+            float d = i < 30 ? 24f : 24f - 17f * (i - 30) / 30f;
+            truth.update(i * FRAME_US, CAR, d, Float.NaN);
+            frame(i, CAR, d);
+        }
+        assertEquals(17f, truth.closingSpeed(), 1e-2);
+        assertTrue(tracker.closingSpeed() < 8f, "a one-second slope lags: " + tracker.closingSpeed());
+    }
+
+    @Test
+    void theTruthsTrackerStartsANewTrackForAnotherObject() {
+        // the town drive's frames 222-231: the true lead, a pedestrian at 35 m, gives way to a bicyclist at 30 m
+        // (within the prediction's jump allowance: 20 % of 35 m); a 0.3 s slope across them would be 34 m/s
+        LeadTracker truth = LeadTracker.truth(new int[]{PEDESTRIAN, BICYCLIST}, 80f);
+        for (int i = 0; i < 10; i++) {
+            truth.update(i * FRAME_US, PEDESTRIAN, 36.5f - 0.4f * i, Float.NaN);
+        }
+        assertEquals(12f, truth.closingSpeed(), 1e-2);
+        truth.update(10 * FRAME_US, BICYCLIST, 30f, Float.NaN);
+        assertTrue(Float.isNaN(truth.closingSpeed()), "a new track: " + truth.closingSpeed());
+        truth.update(11 * FRAME_US, BICYCLIST, 29.8f, Float.NaN);
+        truth.update(12 * FRAME_US, BICYCLIST, 26f, Float.NaN); // 3.8 m in a frame: more than 40 m/s explains
+        assertTrue(Float.isNaN(truth.closingSpeed()), "a new track: " + truth.closingSpeed());
+    }
+
+    @Test
+    void aFarCarsHeightNoiseGivesNoTimeToContact() {
+        // a car keeping its 50 m, 12 rows high, read a row more or less at random: no warning however the noise
+        // falls, while the same car closing at 10 m/s from 30 m, read as roughly, gets one
+        SplittableRandom random = new SplittableRandom(7);
+        int given = 0;
+        for (int i = 0; i < 300; i++) {
+            tracker.update(i * FRAME_US, CAR, 50f, 12f + random.nextInt(-1, 2));
+            given += Float.isNaN(tracker.timeToContact()) ? 0 : 1;
+        }
+        assertEquals(0, given, "frames with a time to contact");
+        LeadTracker closing = new LeadTracker(new int[]{CAR}, 80f);
+        for (int i = 0; i < 45; i++) {
+            float d = 30f - 10f * i / 30f;
+            closing.update((1000 + i) * FRAME_US, CAR, d, Math.round(height(d)) + random.nextInt(-1, 2));
+        }
+        assertEquals((30f - 10f * 44 / 30f) / 10f, closing.timeToContact(), 0.2);
     }
 }

@@ -8,6 +8,7 @@ import java.util.Arrays;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -196,5 +197,42 @@ class NearestAheadProbeTest {
             org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                     () -> NearestAheadProbe.inPath(W, H, CLASSES, car, bad[0], bad[1], bad[2]), Arrays.toString(bad));
         }
+    }
+
+    // ---- the lead's apparent height ---------------------------------------------------------------------------
+
+    @Test
+    void aCarsApparentHeightIsItsRowsWhateverItsWidth() {
+        block(CAR, 20f, 42, 58, 30, 42); // 12 rows, 16 columns, half of them beside the 3.5 m lane at 20 m
+        path.measure(ids, depth, nearest);
+        assertEquals(12f, path.apparentHeight(ids, depth, nearest[CAR]), 1e-6);
+        block(CAR, 20f, 30, 42, 34, 42); // a wider, lower shape (a car turned in a bend): its mean height
+        assertEquals((16 * 12 + 12 * 8) / 28f, path.apparentHeight(ids, depth, 20f), 1e-5);
+    }
+
+    @Test
+    void aBicyclistReadPartlyAsAPedestrianIsOneObject() {
+        block(CAR, 15f, 48, 52, 30, 40);       // the bicycle read as a car (a road user at its depth)
+        block(PEDESTRIAN, 15f, 48, 52, 20, 30); // its rider as a pedestrian
+        assertEquals(20f, path.apparentHeight(ids, depth, 15f), 1e-6);
+    }
+
+    @Test
+    void roadUsersAtOtherDepthsAreNotPartOfIt() {
+        block(CAR, 20f, 44, 56, 30, 40);
+        block(CAR, 10f, 56, 70, 35, 50);  // a nearer car beside it, touching it in the picture
+        block(CAR, 40f, 30, 44, 28, 34);  // and a farther one on its other side
+        assertEquals(10f, path.apparentHeight(ids, depth, 20f), 1e-6);
+        assertTrue(Float.isNaN(path.apparentHeight(ids, depth, 30f)), "nothing at 30 m in the corridor");
+    }
+
+    @Test
+    void anObjectCutByThePicturesEdgeHasNoHeight() {
+        block(CAR, 5f, 20, 80, 40, H); // reaches the bottom row: its height there is not its size
+        assertTrue(Float.isNaN(path.apparentHeight(ids, depth, 5f)));
+        block(ROAD, 3f, 0, W, 0, H);
+        block(CAR, 6f, 0, 60, 30, 50); // reaches the left edge
+        assertTrue(Float.isNaN(path.apparentHeight(ids, depth, 6f)));
+        assertThrows(IllegalStateException.class, () -> probe.apparentHeight(ids, depth, 6f), "the band has no corridor");
     }
 }

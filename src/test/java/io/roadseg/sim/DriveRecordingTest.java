@@ -266,12 +266,14 @@ class DriveRecordingTest {
                 measured += ahead.measured(c);
             }
             assertTrue(measured > 0, "the drive's 30 frames show a road user ahead");
-            // the lead in the path: the same probe and tracker on the same maps and times
+            // the lead in the path: the same probe on the same maps and times, so the same lead at the same distance;
+            // its closing speed is the tracker's own reading (the lead's apparent height over a second, in whole
+            // pixels of a 240 x 176 map) against the exact distances' slope over 0.3 s: close, not equal
             io.roadseg.metrics.LeadScore lead = pipeline.accuracy().lead();
             assertEquals(0, lead.missed() + lead.phantom(), "missed, phantom");
             assertEquals(lead.measured(), lead.sameClass());
             assertTrue(lead.absRel() < 1e-4, "AbsRel " + lead.absRel());
-            assertTrue(lead.rated() > 0 && lead.closingMae() < 1e-2, lead.rated() + " frames: " + lead.closingMae());
+            assertTrue(lead.rated() > 0 && lead.closingMae() < 2.5, lead.rated() + " frames: " + lead.closingMae());
             assertEquals(lead.truthWarnings(), lead.warned());
             assertEquals(0, lead.falseWarnings());
         }
