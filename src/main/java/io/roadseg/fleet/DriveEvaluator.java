@@ -39,7 +39,8 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
  * truth resized to it (nearest; a CamVid-style folder's class map brought to its labels' resolution instead), depth
  * rescaled by the focal-length rule where the drive knows its camera and scored up to the model's range, and the
  * distance to the nearest road user ahead measured on prediction and truth alike ({@link NearestAheadProbe}), as is
- * the lead in the vehicle's path with its closing speed and time to contact ({@link LeadTracker}). What
+ * the lead in the vehicle's path with its closing speed and time to contact ({@link LeadTracker}; the truth's
+ * followed by {@link LeadTracker#truth}, as {@code run} scores it). What
  * {@code eval --drive}, {@code eval --drives} and the fleet job on Spark all use (through
  * {@link FittedDriveEvaluator}, one per input size), so their figures agree to the last pixel.
  *

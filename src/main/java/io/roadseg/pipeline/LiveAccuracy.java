@@ -15,8 +15,10 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
  * The pipeline scoring itself against a source's ground truth, frame by frame: the truth is brought to the model's
  * size (nearest neighbour, so ids and depths stay exact values) and added to running per-class IoU and depth
  * errors (depth evaluated up to the model's maximum depth), and the distance to the nearest road user ahead is
- * measured on the truth the same way as on the prediction ({@link NearestAheadScore}), as is the lead in the
- * vehicle's path with its closing speed and time to contact ({@link LeadScore}).
+ * measured on the truth the same way as on the prediction ({@link NearestAheadScore}). So is the lead in the
+ * vehicle's path ({@link LeadScore}): the same path probe, its track followed by the truth's tracker
+ * ({@link LeadTracker#truth}: exact distances, a short window, strict tracks) for the true closing speed and time to
+ * contact.
  *
  * <p>Threading: {@link #score} on the postprocess thread only; the running headline figures
  * ({@link #meanIou()}, {@link #absRel()}, {@link #delta1()}) are volatile and safe from any thread; the full
