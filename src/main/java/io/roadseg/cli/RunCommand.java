@@ -176,10 +176,17 @@ final class RunCommand implements Callable<Integer> {
             + "depth is scaled by its focal length over the one the model was trained for.")
     Path calib;
 
-    @Option(names = "--path-width", paramLabel = "METRES", description = "Width of the vehicle's path, a straight "
-            + "corridor centred on the camera, in which the lead road user (its distance, closing speed and time to "
-            + "contact) is looked for (default: ${DEFAULT-VALUE}, one lane).")
+    @Option(names = "--path-width", paramLabel = "METRES", description = "Width of the vehicle's path, a "
+            + "corridor starting at the camera, in which the lead road user (its distance, closing speed and time "
+            + "to contact) is looked for (default: ${DEFAULT-VALUE}, one lane).")
     double pathWidth = 2 * PipelineConfig.Path.DEFAULT.halfWidthMetres();
+
+    /** How the vehicle's path is shaped. */
+    enum PathShape { road, straight }
+
+    @Option(names = "--path", paramLabel = "SHAPE", description = "Shape of the vehicle's path: road (bent along the "
+            + "road's edges read in each frame) or straight (along the camera's axis). Default: ${DEFAULT-VALUE}.")
+    PathShape pathShape = PathShape.road;
 
     @Option(names = "--no-ground-plane", description = "With --calib: scale depth by the focal length only, without "
             + "fusing it with the road geometry of the calibrated camera (height, pitch).")
@@ -555,7 +562,7 @@ final class RunCommand implements Callable<Integer> {
      */
     private PipelineConfig.Path path(ModelInfo model, FrameSource src) throws Exception {
         ResultMessages.Intrinsics k = calib == null ? null : intrinsics(model, src);
-        return new PipelineConfig.Path(pathWidth / 2, k == null ? Double.NaN : k.cx());
+        return new PipelineConfig.Path(pathWidth / 2, k == null ? Double.NaN : k.cx(), pathShape == PathShape.road);
     }
 
     /** Frames an intact recording may fall short of its announced count by: 2, or 1 % of a long one. */

@@ -13,6 +13,7 @@ import io.roadseg.pipeline.PipelineConfig;
 import io.roadseg.postprocess.ClassMaps;
 import io.roadseg.postprocess.LeadTracker;
 import io.roadseg.postprocess.NearestAheadProbe;
+import io.roadseg.postprocess.RoadCurve;
 import io.roadseg.preprocess.Preprocessor;
 import io.roadseg.source.FrameSource;
 import io.roadseg.source.FrameSources;
@@ -39,8 +40,9 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
  * truth resized to it (nearest; a CamVid-style folder's class map brought to its labels' resolution instead), depth
  * rescaled by the focal-length rule where the drive knows its camera and scored up to the model's range, and the
  * distance to the nearest road user ahead measured on prediction and truth alike ({@link NearestAheadProbe}), as is
- * the lead in the vehicle's path with its closing speed and time to contact ({@link LeadTracker}; the truth's
- * followed by {@link LeadTracker#truth}, as {@code run} scores it). What
+ * the lead in the vehicle's path with its closing speed and time to contact ({@link LeadTracker}, the path bent along
+ * the road read in the prediction, {@link RoadCurve}; the truth's in the path the drive says was driven, followed by
+ * {@link LeadTracker#truth}, as {@code run} scores it). What
  * {@code eval --drive}, {@code eval --drives} and the fleet job on Spark all use (through
  * {@link FittedDriveEvaluator}, one per input size), so their figures agree to the last pixel.
  *
@@ -127,6 +129,7 @@ public final class DriveEvaluator implements AutoCloseable {
             float depthScale = Double.isNaN(rule) ? 1f : (float) rule;
             // the lead in the path, as run reads it: a one-lane corridor at the truth camera's focal length
             NearestAheadProbe path = PipelineConfig.Path.DEFAULT.probe(m, depthScale, roadUsers);
+            RoadCurve curve = path == null ? null : PipelineConfig.Path.DEFAULT.curve(m, depthScale, roadUsers);
             leadScored = path != null;
             LeadTracker predictedLead = new LeadTracker(roadUsers, m.maxDepth());
             LeadTracker truthLead = LeadTracker.truth(roadUsers, m.maxDepth());
@@ -155,13 +158,23 @@ public final class DriveEvaluator implements AutoCloseable {
                     ahead.measure(truthView, truthDepthView, truthAhead);
                     nearest.add(roadUsers, predictedAhead, truthAhead);
                     if (path != null) {
+                        double curvature = 0;
+                        if (curve != null) {
+                            curve.update(pts, predictedView, binding.depth);
+                            curvature = curve.curvature();
+                        }
+                        path.setPath(curvature);
                         path.measure(predictedView, binding.depth, predictedAhead);
                         predictedLead.update(pts, predictedAhead, path, predictedView, binding.depth);
+                        double driven = src.groundTruthPathCurvature();
+                        path.setPath(driven);
                         path.measure(truthView, truthDepthView, truthAhead);
                         truthLead.update(pts, truthAhead);
                         lead.add(predictedLead.leadClass(), predictedLead.distance(), predictedLead.closingSpeed(),
                                 predictedLead.timeToContact(), truthLead.leadClass(), truthLead.distance(),
                                 truthLead.closingSpeed(), truthLead.timeToContact());
+                        double d = LeadScore.PATH_METRES;
+                        lead.addPath(0.5 * curvature * d * d, 0.5 * driven * d * d);
                     }
                     n++;
                 }

@@ -53,6 +53,11 @@ public final class AccuracyReport {
                     + "warnings given, %d false%n", lead.measured(), lead.sameClass(), lead.missed(), lead.phantom(),
                     fixed(lead.absRel(), 4), percent(lead.delta1()), fixed(lead.closingMae(), 2), lead.rated(),
                     LeadScore.WARNING_SECONDS, lead.warned(), lead.truthWarnings(), lead.falseWarnings()));
+            if (lead.pathRated() > 0) {
+                b.append(String.format(Locale.ROOT, "the vehicle's path against the one driven: lateral error "
+                        + "%.0f m ahead %s m (a straight path: %s m), %d frames%n", LeadScore.PATH_METRES,
+                        fixed(lead.pathMae(), 2), fixed(lead.straightPathMae(), 2), lead.pathRated()));
+            }
         }
         return b.toString();
     }
@@ -132,7 +137,14 @@ public final class AccuracyReport {
                     .append(", \"warning_s\": ").append(number(LeadScore.WARNING_SECONDS))
                     .append(", \"true_warnings\": ").append(lead.truthWarnings())
                     .append(", \"warned\": ").append(lead.warned())
-                    .append(", \"false_warnings\": ").append(lead.falseWarnings()).append('}');
+                    .append(", \"false_warnings\": ").append(lead.falseWarnings());
+            if (lead.pathRated() > 0) {
+                b.append(", \"path_frames\": ").append(lead.pathRated())
+                        .append(", \"path_at_m\": ").append(number(LeadScore.PATH_METRES))
+                        .append(", \"path_mae_m\": ").append(number(lead.pathMae()))
+                        .append(", \"straight_path_mae_m\": ").append(number(lead.straightPathMae()));
+            }
+            b.append('}');
         }
         return b.append('}').toString();
     }

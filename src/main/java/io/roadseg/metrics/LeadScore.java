@@ -12,7 +12,10 @@ package io.roadseg.metrics;
  *   <li>its <i>closing speed</i>: the mean absolute error, m/s, over the frames where both have one;</li>
  *   <li>the <i>warning</i> a forward-collision warning would give, time to contact ≤ {@value #WARNING_SECONDS} s:
  *       frames where the truth warns, how many of them the prediction warns too, and how many frames the
- *       prediction warns where the truth does not.</li>
+ *       prediction warns where the truth does not;</li>
+ *   <li>where the drive knows the path it drove ({@link #addPath}), the <i>path</i> the lead is looked for in: the
+ *       mean absolute lateral error of its centre line {@value #PATH_METRES} m ahead, next to that of a straight
+ *       path, so that a path read from the road shows whether it beats not reading one.</li>
  * </ul>
  * Sums only, so scores of several runs add up.
  *
@@ -33,6 +36,12 @@ public final class LeadScore {
     private long truthWarnings;
     private long warned;
     private long falseWarnings;
+    private long pathRated;
+    private double pathErrorSum;
+    private double straightErrorSum;
+
+    /** Distance ahead, metres, at which the path's lateral error is scored. */
+    public static final double PATH_METRES = 30;
 
     /**
      * Adds one frame: the predicted lead (class id, -1 for none; metres; closing m/s; time to contact s, NaN where
@@ -62,6 +71,34 @@ public final class LeadScore {
         truthWarnings += trueWarning ? 1 : 0;
         warned += trueWarning && predictedWarning ? 1 : 0;
         falseWarnings += predictedWarning && !trueWarning ? 1 : 0;
+    }
+
+    /**
+     * Adds one frame's path: the lateral offsets, metres right of the camera, of the predicted and the true path's
+     * centre lines {@value #PATH_METRES} m ahead; a frame where either is NaN adds nothing.
+     */
+    public void addPath(double predictedOffset, double trueOffset) {
+        if (Double.isNaN(predictedOffset) || Double.isNaN(trueOffset)) {
+            return;
+        }
+        pathRated++;
+        pathErrorSum += Math.abs(predictedOffset - trueOffset);
+        straightErrorSum += Math.abs(trueOffset);
+    }
+
+    /** Frames whose path was scored ({@link #addPath}). */
+    public long pathRated() {
+        return pathRated;
+    }
+
+    /** Mean lateral error, metres, of the path's centre {@value #PATH_METRES} m ahead; NaN when none was scored. */
+    public double pathMae() {
+        return pathRated == 0 ? Double.NaN : pathErrorSum / pathRated;
+    }
+
+    /** The same for a straight path along the optical axis (the true path's own offset there). */
+    public double straightPathMae() {
+        return pathRated == 0 ? Double.NaN : straightErrorSum / pathRated;
     }
 
     /** Frames where both the prediction and the truth saw a lead. */
@@ -117,16 +154,17 @@ public final class LeadScore {
         return falseWarnings;
     }
 
-    /** Number of values in {@link #sums()}. */
-    public static final int SUMS = 11;
+    /** Number of values in {@link #sums()}; scores written before the path was scored have {@link #SUMS_NO_PATH}. */
+    public static final int SUMS = 14;
+    public static final int SUMS_NO_PATH = 11;
 
     /**
      * The score as sums that add up: measured, same class, Σ AbsRel, within 1.25, missed, phantom, rated,
-     * Σ |closing error|, true warnings, warned, false warnings.
+     * Σ |closing error|, true warnings, warned, false warnings, paths rated, Σ |path error|, Σ |straight path error|.
      */
     public double[] sums() {
         return new double[] {measured, sameClass, absRelSum, within125, missed, phantom, rated, closingErrorSum,
-                truthWarnings, warned, falseWarnings};
+                truthWarnings, warned, falseWarnings, pathRated, pathErrorSum, straightErrorSum};
     }
 
     /**
@@ -139,8 +177,9 @@ public final class LeadScore {
         if (s.length == 0) {
             return;
         }
-        if (s.length != SUMS) {
-            throw new IllegalArgumentException("lead sums of " + s.length + " values, expected " + SUMS);
+        if (s.length != SUMS && s.length != SUMS_NO_PATH) {
+            throw new IllegalArgumentException("lead sums of " + s.length + " values, expected " + SUMS + " (or "
+                    + SUMS_NO_PATH + ", without the path)");
         }
         measured += (long) s[0];
         sameClass += (long) s[1];
@@ -153,6 +192,11 @@ public final class LeadScore {
         truthWarnings += (long) s[8];
         warned += (long) s[9];
         falseWarnings += (long) s[10];
+        if (s.length == SUMS) {
+            pathRated += (long) s[11];
+            pathErrorSum += s[12];
+            straightErrorSum += s[13];
+        }
     }
 
     /** Whether any frame had a lead, predicted or true. */

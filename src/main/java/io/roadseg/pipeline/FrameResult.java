@@ -62,11 +62,20 @@ public interface FrameResult {
     float nearestAheadMetres(int classId);
 
     /**
-     * The lead: the class id of the nearest road user ({@link #ROAD_USERS}) in the vehicle's path — a straight
-     * corridor one lane wide ahead of the camera by default ({@link io.roadseg.postprocess.NearestAheadProbe#inPath}),
-     * read from each column's distance and the camera's focal length — or -1 when none is there.
+     * The lead: the class id of the nearest road user ({@link #ROAD_USERS}) in the vehicle's path — a corridor one
+     * lane wide ahead of the camera by default ({@link io.roadseg.postprocess.NearestAheadProbe#inPath}), bent along
+     * the road ({@link #pathCurvature}), read from each column's distance and the camera's focal length — or -1 when
+     * none is there.
      */
     int leadClassId();
+
+    /**
+     * The curvature of the vehicle's path, 1/m, positive turning right: its centre line starts along the optical axis
+     * and runs {@code ½·curvature·d²} metres to the right of it at {@code d} metres ahead
+     * ({@link io.roadseg.postprocess.RoadCurve}: read from the road's edges, smoothed over frames). 0 for a straight
+     * path ({@code run --path straight}); NaN where no path is read (a model without a focal length).
+     */
+    float pathCurvature();
 
     /** Metres to the lead as read in this frame; NaN when there is none. */
     float leadDistanceMetres();

@@ -73,6 +73,8 @@ public final class FrameSlot implements FrameResult, AutoCloseable {
     final float[] nearestAhead;
     /** Per class id: metres to the nearest of its pixels in the vehicle's path (road users only; NaN elsewhere). */
     final float[] inPath;
+    /** The path's shape ({@link io.roadseg.postprocess.RoadCurve}); NaN where no path is read. */
+    float pathCurvature = Float.NaN;
     /** The lead road user in the path and its track ({@link io.roadseg.postprocess.LeadTracker}). */
     int leadClass = -1;
     float leadDistance = Float.NaN;
@@ -80,6 +82,8 @@ public final class FrameSlot implements FrameResult, AutoCloseable {
     float leadTimeToContact = Float.NaN;
 
     // ---- ground truth, when the source has it (else null) ----------------------------------------------------------
+    /** The curvature of the path the vehicle drove, 1/m ({@link io.roadseg.source.FrameSource#groundTruthPathCurvature}); NaN unknown. */
+    double truthCurvature = Double.NaN;
     final Mat truthClassSource;
     final ByteBuffer truthClassSourceView;
     final Mat truthDepthSource;
@@ -196,6 +200,11 @@ public final class FrameSlot implements FrameResult, AutoCloseable {
     @Override
     public float nearestAheadMetres(int classId) {
         return classId >= 0 && classId < nearestAhead.length ? nearestAhead[classId] : Float.NaN;
+    }
+
+    @Override
+    public float pathCurvature() {
+        return pathCurvature;
     }
 
     @Override

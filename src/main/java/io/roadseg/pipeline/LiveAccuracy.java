@@ -16,9 +16,10 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
  * size (nearest neighbour, so ids and depths stay exact values) and added to running per-class IoU and depth
  * errors (depth evaluated up to the model's maximum depth), and the distance to the nearest road user ahead is
  * measured on the truth the same way as on the prediction ({@link NearestAheadScore}). So is the lead in the
- * vehicle's path ({@link LeadScore}): the same path probe, its track followed by the truth's tracker
- * ({@link LeadTracker#truth}: exact distances, a short window, strict tracks) for the true closing speed and time to
- * contact.
+ * vehicle's path ({@link LeadScore}): the same path probe, bent along the path the source says was driven
+ * ({@link io.roadseg.source.FrameSource#groundTruthPathCurvature}; straight where it does not say), its track
+ * followed by the truth's tracker ({@link LeadTracker#truth}: exact distances, a short window, strict tracks) for the
+ * true closing speed and time to contact; and the predicted path against the one driven.
  *
  * <p>Threading: {@link #score} on the postprocess thread only; the running headline figures
  * ({@link #meanIou()}, {@link #absRel()}, {@link #delta1()}) are volatile and safe from any thread; the full
@@ -72,14 +73,23 @@ public final class LiveAccuracy implements AutoCloseable {
         truthAhead.measure(slot.truthClassModelView, slot.truthDepthModelView, truthNearest);
         nearestAhead.add(roadUsers, slot.nearestAhead, truthNearest);
         if (truthPath != null) {
+            double k = slot.truthCurvature; // the path driven; straight where the source does not know it
+            truthPath.setPath(k);
             truthPath.measure(slot.truthClassModelView, slot.truthDepthModelView, truthInPath);
             truthLead.update(slot.sourceMicros, truthInPath);
             lead.add(slot.leadClass, slot.leadDistance, slot.leadClosing, slot.leadTimeToContact,
                     truthLead.leadClass(), truthLead.distance(), truthLead.closingSpeed(), truthLead.timeToContact());
+            lead.addPath(pathOffset(slot.pathCurvature), pathOffset(k));
         }
         meanIou = segmentation.meanIou();
         absRel = depth.absRel();
         delta1 = depth.delta1();
+    }
+
+    /** A path's lateral offset {@link LeadScore#PATH_METRES} ahead; NaN where its curvature is. */
+    static double pathOffset(double curvature) {
+        double d = LeadScore.PATH_METRES;
+        return 0.5 * curvature * d * d;
     }
 
     public double meanIou() {

@@ -160,6 +160,7 @@ public final class Pipeline implements AutoCloseable {
                         pts = source.read(slot.sourceBgr);
                         if (pts != FrameSource.END_OF_STREAM && slot.truthClassSource != null) {
                             source.readGroundTruth(slot.truthClassSourceView, slot.truthDepthSourceView);
+                            slot.truthCurvature = source.groundTruthPathCurvature();
                         }
                     } catch (SourceException e) {
                         slot.state = FrameSlot.State.END; // the claimed slot is published, empty, so the ring drains
@@ -232,8 +233,10 @@ public final class Pipeline implements AutoCloseable {
             if (pts == FrameSource.END_OF_STREAM) {
                 return !stopRequested;
             }
+            double truthCurvature = Double.NaN;
             if (truth) {
                 source.readGroundTruth(truthClasses, truthDepth);
+                truthCurvature = source.groundTruthPathCurvature();
             }
             long captured = System.nanoTime();
             if (paced) {
@@ -263,6 +266,7 @@ public final class Pipeline implements AutoCloseable {
             if (truth) {
                 slot.truthClassSourceView.put(0, truthClasses, 0, pixels);
                 slot.truthDepthSourceView.put(0, truthDepth, 0, pixels);
+                slot.truthCurvature = truthCurvature;
             }
             slot.grabStartNanos = grabStart;
             slot.capturedNanos = captured;

@@ -2,6 +2,7 @@ package io.roadseg.pipeline;
 
 import io.roadseg.engine.ModelInfo;
 import io.roadseg.postprocess.NearestAheadProbe;
+import io.roadseg.postprocess.RoadCurve;
 
 /**
  * How to run the ring.
@@ -33,16 +34,18 @@ public record PipelineConfig(PipelineMode mode, int ringSize, WaitKind waitKind,
     public record GroundPlane(double fy, double cy, double cameraHeight, double pitchDownDeg) {
     }
     /**
-     * The vehicle's path: a straight corridor ahead of the camera, {@code halfWidthMetres} each side of its optical
-     * axis ({@link NearestAheadProbe#inPath}).
+     * The vehicle's path: a corridor ahead of the camera, {@code halfWidthMetres} each side of its centre line
+     * ({@link NearestAheadProbe#inPath}), which follows the road's shape ({@link RoadCurve}) or runs straight along
+     * the optical axis.
      *
      * @param halfWidthMetres half the corridor's width, metres
      * @param principalX      the camera's principal point column at the model's input size (pixel centres at
      *                        integers); NaN for the centre of the picture
+     * @param followRoad      bend the corridor along the road read in each frame; false for a straight one
      */
-    public record Path(double halfWidthMetres, double principalX) {
-        /** Half of one 3.5 m lane, centred on the camera; principal point at the centre. */
-        public static final Path DEFAULT = new Path(1.75, Double.NaN);
+    public record Path(double halfWidthMetres, double principalX, boolean followRoad) {
+        /** Half of one 3.5 m lane, following the road; principal point at the centre. */
+        public static final Path DEFAULT = new Path(1.75, Double.NaN, true);
 
         public Path {
             if (!(halfWidthMetres > 0) || Double.isInfinite(halfWidthMetres)) {
@@ -73,6 +76,21 @@ public record PipelineConfig(PipelineMode mode, int ringSize, WaitKind waitKind,
             }
             return NearestAheadProbe.inPath(model.inputWidth(), model.inputHeight(),
                     model.classCount(), roadUsers, fx, principalX(model.inputWidth()), halfWidthMetres);
+        }
+
+        /**
+         * The reader of the road's shape that bends this path, at the same focal length as {@link #probe}.
+         *
+         * @return null for a straight path, or when the model says no focal length or has no road class
+         */
+        public RoadCurve curve(ModelInfo model, double depthScale, int[] roadUsers) {
+            double fx = model.focalPx() * depthScale;
+            int road = model.classNames().indexOf("road");
+            if (!followRoad || !(fx > 0) || Double.isInfinite(fx) || road < 0) {
+                return null;
+            }
+            return new RoadCurve(model.inputWidth(), model.inputHeight(), road, roadUsers, fx,
+                    principalX(model.inputWidth()));
         }
     }
 

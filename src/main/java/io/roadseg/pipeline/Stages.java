@@ -10,6 +10,7 @@ import io.roadseg.postprocess.ClassMaps;
 import io.roadseg.postprocess.GroundPlaneDepth;
 import io.roadseg.postprocess.LeadTracker;
 import io.roadseg.postprocess.NearestAheadProbe;
+import io.roadseg.postprocess.RoadCurve;
 import io.roadseg.postprocess.RoadAheadProbe;
 import io.roadseg.preprocess.Preprocessor;
 import io.roadseg.stats.AsciiText;
@@ -125,6 +126,9 @@ final class Stages {
         private final NearestAheadProbe nearestAhead;
         /** The road users in the vehicle's path and the lead among them; null when the model has no focal length. */
         private final NearestAheadProbe inPath;
+        /** The road's shape the path is bent along; null for a straight path. */
+        private final RoadCurve curve;
+        private final double pathHalfWidth;
         private final LeadTracker lead;
         /** The road users' class ids and their names for the HUD, in {@link FrameResult#ROAD_USERS}' order. */
         private final int[] roadUsers;
@@ -158,6 +162,8 @@ final class Stages {
                     FrameResult.roadUserIds(model.classNames()));
             this.roadUsers = nearestAhead.trackedIds();
             this.inPath = path.probe(model, depthScale, roadUsers);
+            this.curve = inPath == null ? null : path.curve(model, depthScale, roadUsers);
+            this.pathHalfWidth = path.halfWidthMetres();
             this.lead = new LeadTracker(roadUsers, model.maxDepth());
             this.roadUserLabels = new byte[roadUsers.length][];
             this.leadLabels = new byte[Math.max(model.classCount(), 1)][];
@@ -198,6 +204,13 @@ final class Stages {
             slot.roadAhead = roadAhead.measure(slot.classIds, t.depth);
             nearestAhead.measure(slot.classIds, t.depth, slot.nearestAhead);
             if (inPath != null) {
+                if (curve != null) {
+                    curve.update(slot.sourceMicros, slot.classIds, t.depth);
+                    inPath.setPath(curve.curvature());
+                    slot.pathCurvature = (float) curve.curvature();
+                } else {
+                    slot.pathCurvature = 0;
+                }
                 inPath.measure(slot.classIds, t.depth, slot.inPath);
                 lead.update(slot.sourceMicros, slot.inPath, inPath, slot.classIds, t.depth);
                 slot.leadClass = lead.leadClass();
@@ -209,6 +222,9 @@ final class Stages {
                 accuracy.score(slot);
             }
             renderer.render(slot.modelBgr, slot.classMat, slot.depthMat, slot.overlayPane, slot.depthPane);
+            if (curve != null) {
+                renderer.drawPath(slot.canvasView, 2 * model.inputWidth(), curve, pathHalfWidth);
+            }
             if (hud) {
                 // figures that do not exist yet (the first second of a run) are shown as '-'
                 line.clear().append('#').append(slot.frameIndex).append(' ').append(' ');

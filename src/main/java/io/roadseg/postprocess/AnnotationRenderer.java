@@ -101,6 +101,36 @@ public final class AnnotationRenderer implements AutoCloseable {
         depthColor.copyTo(depthPane);
     }
 
+    /**
+     * Draws the vehicle's path on the overlay: the corridor's two edges, {@code halfWidthMetres} each side of the
+     * centre line {@link RoadCurve} bends, in each row where the road's distance was read (a dot per edge and row,
+     * two pixels wide, in the path's colour), so the picture shows where the lead is looked for.
+     *
+     * @param canvas      the annotated picture, packed BGR, the overlay in its left {@link #width} columns
+     * @param canvasWidth the canvas's width in pixels
+     */
+    public void drawPath(java.nio.ByteBuffer canvas, int canvasWidth, RoadCurve curve, double halfWidthMetres) {
+        for (int y = 0; y < height; y++) {
+            float z = curve.rowMetres(y);
+            if (Float.isNaN(z)) {
+                continue;
+            }
+            double centre = curve.offsetAt(z);
+            for (int side = -1; side <= 1; side += 2) {
+                int u = (int) Math.round(curve.column(centre + side * halfWidthMetres, z));
+                for (int x = u; x <= u + 1; x++) {
+                    if (x >= 0 && x < width) {
+                        int i = 3 * (y * canvasWidth + x);
+                        canvas.put(i, PATH_BGR[0]).put(i + 1, PATH_BGR[1]).put(i + 2, PATH_BGR[2]);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The path's colour on the overlay, BGR: a light yellow that no class of the palette uses. */
+    private static final byte[] PATH_BGR = {(byte) 120, (byte) 255, (byte) 255};
+
     /** Colour of a depth on the panel's scale, 0..255 (255 = {@link #NEAR_M} or nearer). */
     int level(double metres) {
         double v = depthAlpha * Math.log(Math.max(NEAR_M, metres)) + depthBeta;

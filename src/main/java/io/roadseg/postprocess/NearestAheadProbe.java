@@ -24,9 +24,9 @@ import java.util.Arrays;
  * only where it stands within a corridor straight ahead of the camera — its lateral offset {@code (x − cx)·d / fx},
  * from the run's own distance {@code d}, within half the corridor's width of the optical axis. The band widens with
  * distance (a fifth of the picture is ±1.3 m at 10 m and ±6.5 m at 50 m for the shipped model's camera) and takes in
- * the next lane and the pavements far away; the corridor keeps one width at every distance. It is straight: on a
- * bend the lane curves out of it (no yaw rate or steering angle is read), and it is centred on the camera, so a
- * camera mounted off the car's centre line shifts it.
+ * the next lane and the pavements far away; the corridor keeps one width at every distance. It is straight unless
+ * {@link #setPath} bends it (the pipeline bends it along the road's shape, {@link RoadCurve}), and it starts at the
+ * camera, so a camera mounted off the car's centre line shifts it.
  *
  * <p>Threading: holds scratch arrays; one instance per thread. {@link #measure} and {@link #apparentHeight} allocate
  * nothing.
@@ -63,6 +63,8 @@ public final class NearestAheadProbe {
     private final boolean inBand;
     /** Set by {@link #runAt} when the object's run reaches the top or bottom row. */
     private boolean cutOff;
+    /** Half the corridor's curvature ({@link #setPath}), 1/m; 0 for straight. */
+    private double pathHalfCurvature;
 
     /**
      * The nearest road users in the centre band.
@@ -150,9 +152,10 @@ public final class NearestAheadProbe {
             return Float.NaN;
         }
         double reach = halfWidth / (metres * inverseFx);
-        int from = Math.max(0, (int) Math.ceil(cx - reach));
-        int to = Math.min(width - 1, (int) Math.floor(cx + reach));
-        int centre = (int) Math.round(Math.max(from, Math.min(to, cx)));
+        double middle = cx + pathOffset(metres) / (metres * inverseFx); // the path's column at that distance
+        int from = Math.max(0, (int) Math.ceil(middle - reach));
+        int to = Math.min(width - 1, (int) Math.floor(middle + reach));
+        int centre = (int) Math.round(Math.max(from, Math.min(to, middle)));
         cutOff = false;
         int seed = -1;
         long pixels = 0;
@@ -220,6 +223,22 @@ public final class NearestAheadProbe {
         return 0;
     }
 
+    /**
+     * Bends the corridor of a path probe from the next {@link #measure} on: its centre line starts along the optical
+     * axis and runs {@code ½·curvature·d²} metres to the right at distance {@code d} ({@link RoadCurve} reads the
+     * curvature from the road; a vehicle's yaw rate over its speed is one too). Ignored by a probe of the centre band.
+     *
+     * @param curvature 1/m, positive turning right; non-finite is taken as 0 (straight)
+     */
+    public void setPath(double curvature) {
+        pathHalfCurvature = Double.isFinite(curvature) ? 0.5 * curvature : 0;
+    }
+
+    /** The corridor centre's lateral offset, metres, at {@code metres} ahead. */
+    private double pathOffset(double metres) {
+        return pathHalfCurvature * metres * metres;
+    }
+
     /** The class ids this probe reports (those of the constructor's that the model has), in the order given. */
     public int[] trackedIds() {
         return tracked.clone();
@@ -254,7 +273,7 @@ public final class NearestAheadProbe {
                 }
                 if (n >= MIN_RUN) {
                     float d = FloatSelect.kth(run, n, n / 2);
-                    if (inBand || Math.abs((x - cx) * d * inverseFx) <= halfWidth) {
+                    if (inBand || Math.abs((x - cx) * d * inverseFx - pathOffset(d)) <= halfWidth) {
                         columnDistances[k][columns[k]++] = d;
                         found[k] = true;
                     }

@@ -39,6 +39,9 @@ public final class DriveRecording {
     public static final String DEPTH = "depth";
     public static final String CALIBRATION = "calibration.yaml";
     public static final String MANIFEST = "drive.json";
+    /** The vehicle's own motion per frame, as a car's bus would log it. */
+    public static final String EGO = "ego.csv";
+    public static final String EGO_HEADER = "frame,time_s,speed_mps,curvature_per_m";
 
     private DriveRecording() {
     }
@@ -62,6 +65,7 @@ public final class DriveRecording {
         float[] depth = new float[n];
         ByteBuffer pixels = ByteBuffer.allocateDirect(n * 3);
         short[] mm = new short[n];
+        StringBuilder ego = new StringBuilder(EGO_HEADER).append('\n');
         try (VideoWriter video = new VideoWriter(folder.resolve(VIDEO).toString(), w, h, drive.fps(), "auto",
                 bitRate);
              Mat labels = new Mat(h, w, CV_8UC1);
@@ -85,9 +89,12 @@ public final class DriveRecording {
                         || !imwrite(folder.resolve(DEPTH).resolve(name).toString(), depthMm, pngParams)) {
                     throw new IOException("output " + folder + ": cannot write ground truth " + name);
                 }
+                ego.append(String.format(Locale.ROOT, "%d,%.6f,%.4f,%.8f\n", i, i / drive.fps(), drive.speed(),
+                        drive.pathCurvature(town, i)));
                 progress.accept(i + 1);
             }
         }
+        Files.writeString(folder.resolve(EGO), ego);
         Files.writeString(folder.resolve(CALIBRATION), cam.toText());
         Files.writeString(folder.resolve(MANIFEST), String.format(Locale.ROOT, """
                 {

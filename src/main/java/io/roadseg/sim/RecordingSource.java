@@ -44,6 +44,8 @@ public final class RecordingSource implements FrameSource {
     private final int frames;
     /** The camera of {@code calibration.yaml}, null for a recording without one. */
     private final CameraCalibration camera;
+    /** Per frame, the path curvature from {@code ego.csv}; null when the recording has none. */
+    private final double[] curvature;
     /** Video frames read so far; the current frame's ground truth is number {@code (read - 1) % frames}. */
     private long read;
     private volatile boolean interrupted;
@@ -95,6 +97,7 @@ public final class RecordingSource implements FrameSource {
         }
         this.frames = labels;
         this.camera = calibration(uri, folder.resolve(DriveRecording.CALIBRATION));
+        this.curvature = egoCurvature(uri, folder.resolve(DriveRecording.EGO), labels);
         this.video = openVideo.open(videoFile.toString());
         SourceInfo v = video.info();
         this.info = new SourceInfo(uri, v.width(), v.height(), v.fps(), false, frames,
@@ -130,6 +133,52 @@ public final class RecordingSource implements FrameSource {
         } catch (IOException e) {
             throw new SourceException("input " + uri + ": recording has no readable " + sub + " folder");
         }
+    }
+
+    /**
+     * The path curvature of every frame from {@code ego.csv} ({@code frame,time_s,speed_mps,curvature_per_m}, one
+     * row per frame in order); null when the recording has none (recorded before it was written).
+     */
+    private static double[] egoCurvature(String uri, Path file, int frames) throws SourceException {
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        java.util.List<String> lines;
+        try {
+            lines = Files.readAllLines(file);
+        } catch (IOException e) {
+            throw new SourceException("input " + uri + ": cannot read " + file + " (" + e.getMessage() + ")");
+        }
+        if (lines.isEmpty() || !lines.get(0).strip().equals(DriveRecording.EGO_HEADER)) {
+            throw new SourceException("input " + uri + ": " + file + " does not start with the header "
+                    + DriveRecording.EGO_HEADER);
+        }
+        if (lines.size() - 1 != frames) {
+            throw new SourceException("input " + uri + ": " + file + " has " + (lines.size() - 1)
+                    + " rows but the recording holds " + frames + " frames");
+        }
+        double[] k = new double[frames];
+        for (int i = 0; i < frames; i++) {
+            String[] f = lines.get(i + 1).strip().split(",");
+            try {
+                if (f.length != 4 || Integer.parseInt(f[0]) != i) {
+                    throw new NumberFormatException();
+                }
+                k[i] = Double.parseDouble(f[3]);
+                if (!Double.isFinite(k[i])) {
+                    throw new NumberFormatException();
+                }
+            } catch (NumberFormatException e) {
+                throw new SourceException("input " + uri + ": " + file + " line " + (i + 2) + " is not '" + i
+                        + ",TIME,SPEED,CURVATURE' with finite numbers: '" + lines.get(i + 1) + "'");
+            }
+        }
+        return k;
+    }
+
+    @Override
+    public double groundTruthPathCurvature() {
+        return curvature == null || read == 0 ? Double.NaN : curvature[(int) ((read - 1) % frames)];
     }
 
     /** The frame count {@code drive.json} declares, or -1 when it declares none. */

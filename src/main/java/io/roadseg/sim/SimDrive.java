@@ -46,7 +46,16 @@ public record SimDrive(String scene, long seed, int frames, double fps, double s
     public void render(TownScene town, RoadSceneRenderer renderer, int index, byte[] bgr, byte[] classIds,
                        float[] depth) {
         double t = index / fps;
-        renderer.render(town, 5 + speed() * t, t, index, bgr, classIds, depth);
+        renderer.render(town, 5 + speed() * t, t, index, bgr, classIds, depth); // 5 m in: pathCurvature's too
+    }
+
+    /**
+     * The curvature, 1/m, positive turning right, of the road at the camera in frame {@code index}: the camera drives
+     * along its lane, heading along it, so this is the curvature of its path (the renderer bends the whole road it
+     * sees by it).
+     */
+    public double pathCurvature(TownScene town, int index) {
+        return town.curvature(5 + speed() * index / fps);
     }
 
     public String describe() {

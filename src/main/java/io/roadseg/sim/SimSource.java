@@ -33,6 +33,8 @@ public final class SimSource implements FrameSource {
     private final byte[] ids;
     private final float[] depth;
     private int next;
+    /** The path curvature of the frame last read ({@link SimDrive#pathCurvature}). */
+    private double curvature = Double.NaN;
     private volatile boolean interrupted;
 
     public SimSource(String uri, SimDrive drive) {
@@ -134,6 +136,7 @@ public final class SimSource implements FrameSource {
         }
         int index = next++;
         drive.render(town, renderer, index, bgr, ids, depth);
+        curvature = drive.pathCurvature(town, index);
         dst.put(0, bgr, 0, bgr.length);
         return Math.round(index * 1e6 / drive.fps());
     }
@@ -147,6 +150,11 @@ public final class SimSource implements FrameSource {
     public void readGroundTruth(ByteBuffer classIds, FloatBuffer depthMetres) {
         classIds.put(0, ids, 0, ids.length);
         depthMetres.put(0, depth, 0, depth.length);
+    }
+
+    @Override
+    public double groundTruthPathCurvature() {
+        return curvature;
     }
 
     @Override

@@ -13,12 +13,15 @@ import java.util.List;
  * {"frame":12,"t_us":480000,"stamp_ns":1700000000400000000,"dropped_before":0,
  *  "latency_ms":{"capture":1.2,"preprocess":0.9,"inference":21.4,"postprocess":3.1,"to_sink":27.0},
  *  "class_share":{"sky":0.2134,…},"road_ahead_m":18.4,"nearest_ahead_m":{"car":12.31,"pedestrian":null,…},
+ *  "path":{"curvature_per_m":-0.00412},
  *  "lead":{"class":"car","distance_m":12.31,"closing_mps":2.1,"ttc_s":5.8}}
  * </pre>
  * {@code t_us} is the time since the source's first frame, {@code stamp_ns} the frame's timestamp
  * ({@link FrameResult#stampNanos}), {@code to_sink} capture → the sink that wrote it; {@code road_ahead_m} is null
  * when no road is seen under the camera; {@code nearest_ahead_m} has one entry per road user class the model has
  * ({@link FrameResult#ROAD_USERS}), null where none is seen ahead ({@link FrameResult#nearestAheadMetres});
+ * {@code path} is the bend of the vehicle's path ({@link FrameResult#pathCurvature}: its centre line runs
+ * ½·curvature·d² metres right of the camera's axis d metres ahead; 0 for a straight path), null where no path is read;
  * {@code lead} is the nearest road user in the vehicle's path ({@link FrameResult#leadClassId}), null when none is:
  * its {@code closing_mps} is null until its track is long enough, its {@code ttc_s} null unless it is closing.
  *
@@ -37,8 +40,10 @@ public final class FrameJson {
     private static final byte[] SHARE = AsciiText.ascii("},\"class_share\":{");
     private static final byte[] ROAD = AsciiText.ascii("},\"road_ahead_m\":");
     private static final byte[] NEAREST = AsciiText.ascii(",\"nearest_ahead_m\":{");
-    private static final byte[] NO_LEAD = AsciiText.ascii("},\"lead\":null}");
-    private static final byte[] LEAD = AsciiText.ascii("},\"lead\":{\"class\":");
+    private static final byte[] NO_PATH = AsciiText.ascii("},\"path\":null");
+    private static final byte[] CURVATURE = AsciiText.ascii("},\"path\":{\"curvature_per_m\":");
+    private static final byte[] NO_LEAD = AsciiText.ascii(",\"lead\":null}");
+    private static final byte[] LEAD = AsciiText.ascii(",\"lead\":{\"class\":");
     private static final byte[] DISTANCE = AsciiText.ascii(",\"distance_m\":");
     private static final byte[] CLOSING = AsciiText.ascii(",\"closing_mps\":");
     private static final byte[] TTC = AsciiText.ascii(",\"ttc_s\":");
@@ -91,6 +96,11 @@ public final class FrameJson {
         line.append(ROAD).append(f.roadAheadMetres(), 2).append(NEAREST);
         for (int k = 0; k < roadUsers.length; k++) {
             line.append(roadUserKeys[k]).append(f.nearestAheadMetres(roadUsers[k]), 2);
+        }
+        if (Float.isNaN(f.pathCurvature())) {
+            line.append(NO_PATH);
+        } else {
+            line.append(CURVATURE).append(f.pathCurvature(), 6).append('}');
         }
         int lead = f.leadClassId();
         if (lead < 0 || lead >= classValues.length) {

@@ -69,6 +69,8 @@ public final class ResultMessages implements AutoCloseable {
             + "\"dropped_before\":{\"type\":\"integer\"},\"latency_ms\":{\"type\":\"object\"},"
             + "\"class_share\":{\"type\":\"object\"},\"road_ahead_m\":{\"type\":[\"number\",\"null\"]},"
             + "\"nearest_ahead_m\":{\"type\":\"object\",\"additionalProperties\":{\"type\":[\"number\",\"null\"]}},"
+            + "\"path\":{\"type\":[\"object\",\"null\"],\"properties\":{"
+            + "\"curvature_per_m\":{\"type\":\"number\"}}},"
             + "\"lead\":{\"type\":[\"object\",\"null\"],\"properties\":{\"class\":{\"type\":\"string\"},"
             + "\"distance_m\":{\"type\":\"number\"},\"closing_mps\":{\"type\":[\"number\",\"null\"]},"
             + "\"ttc_s\":{\"type\":[\"number\",\"null\"]}}}}}";

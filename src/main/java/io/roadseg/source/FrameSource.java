@@ -46,6 +46,16 @@ public interface FrameSource extends AutoCloseable {
     }
 
     /**
+     * The curvature, 1/m, positive turning right, of the path the vehicle drove at the frame the last {@link #read}
+     * returned (its yaw rate over its speed), relative to the camera, whose heading is the vehicle's: the true path
+     * the lead is scored in. Synthetic drives and their recordings know it; NaN when unknown (then the truth's path
+     * is straight).
+     */
+    default double groundTruthPathCurvature() {
+        return Double.NaN;
+    }
+
+    /**
      * The horizontal focal length, in pixels of this source's frames, of the camera its ground truth was made with
      * (synthetic drives and their recordings know it), so a model run at another input width can have its depth
      * rescaled by the focal-length rule before it is scored; NaN when unknown.

@@ -77,4 +77,34 @@ class LeadScoreTest {
         assertFalse(AccuracyReport.table(names, seg, null, null, new LeadScore()).contains("lead"),
                 "no lead in any frame: no line");
     }
+
+    @Test
+    void thePathAgainstTheOneDrivenAndAStraightOne() {
+        LeadScore s = frames();
+        assertEquals(0, s.pathRated());
+        assertTrue(Double.isNaN(s.pathMae()) && Double.isNaN(s.straightPathMae()));
+        s.addPath(2.5, 3.0);  // a bend read 0.5 m short, 3 m off the straight axis
+        s.addPath(-0.25, 0);  // a straight road read 0.25 m bent
+        s.addPath(Double.NaN, 1); // no path read: not scored
+        s.addPath(1, Double.NaN); // the drive does not say: not scored
+        assertEquals(2, s.pathRated());
+        assertEquals(0.375, s.pathMae(), 1e-12);
+        assertEquals(1.5, s.straightPathMae(), 1e-12);
+        List<String> names = List.of("sky", "building", "pole", "road", "pavement", "tree", "sign", "fence", "car",
+                "pedestrian", "bicyclist");
+        SegmentationScore seg = new SegmentationScore(names.size());
+        assertTrue(AccuracyReport.json(names, seg, null, null, s).contains("\"false_warnings\": 1, \"path_frames\": 2, "
+                + "\"path_at_m\": 30.000000, \"path_mae_m\": 0.375000, \"straight_path_mae_m\": 1.500000}"));
+        assertTrue(AccuracyReport.table(names, seg, null, null, s).contains("the vehicle's path against the one "
+                + "driven: lateral error 30 m ahead 0.38 m (a straight path: 1.50 m), 2 frames"));
+        // the sums add up, and scores written before the path was scored (11 sums) still add
+        LeadScore twice = new LeadScore();
+        twice.addSums(s.sums());
+        twice.addSums(java.util.Arrays.copyOf(s.sums(), LeadScore.SUMS_NO_PATH));
+        assertEquals(2, twice.pathRated());
+        assertEquals(2 * s.measured(), twice.measured());
+        assertEquals(s.pathMae(), twice.pathMae(), 1e-12);
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new LeadScore().addSums(new double[12]));
+    }
 }

@@ -78,7 +78,10 @@ class FloatSelectTest {
         NearestAheadProbe path = NearestAheadProbe.inPath(w, h, 11, new int[]{8}, 300, 271.5, 20);
         NearestAheadProbe band = new NearestAheadProbe(w, h, 11, new int[]{8});
         RoadAheadProbe road = new RoadAheadProbe(w, h, 3);
+        RoadCurve curve = new RoadCurve(w, h, 3, new int[]{8}, 300, 271.5);
         for (int i = 0; i < 2000; i++) { // compiled, as in a run
+            curve.update(i * 40_000L, ids, depth);
+            path.setPath(curve.curvature());
             path.measure(ids, depth, out);
             path.apparentHeight(ids, depth, out[8]);
             band.measure(ids, depth, out);
@@ -87,6 +90,8 @@ class FloatSelectTest {
         long id = Thread.currentThread().getId();
         long before = mx.getThreadAllocatedBytes(id);
         for (int i = 0; i < 200; i++) {
+            curve.update(i * 40_000L, ids, depth);
+            path.setPath(curve.curvature());
             path.measure(ids, depth, out);
             path.apparentHeight(ids, depth, out[8]);
             band.measure(ids, depth, out);

@@ -190,6 +190,35 @@ class NearestAheadProbeTest {
     }
 
     @Test
+    void aBentPathFollowsTheRoadOutOfTheStraightCorridor() {
+        // at 40 m a column is 0.8 m: a car in columns 57..60 stands 6.0..8.4 m right of the axis, out of the
+        // straight corridor; a right-hand bend of radius 133 m puts the lane's centre 0.5·40²/133 = 6 m right there
+        block(CAR, 40f, 57, 61, 20, 30);
+        path.measure(ids, depth, nearest);
+        assertTrue(Float.isNaN(nearest[CAR]), "straight: beside the lane");
+        path.setPath(3 / 400.0); // centre 6 m right at 40 m: 4.25..7.75 m, columns 57..59 of the car's
+        path.measure(ids, depth, nearest);
+        assertEquals(40f, nearest[CAR], "in the bent lane");
+        path.setPath(-3 / 400.0); // a left-hand bend: 6 m left
+        path.measure(ids, depth, nearest);
+        assertTrue(Float.isNaN(nearest[CAR]));
+        path.setPath(Double.POSITIVE_INFINITY); // read as straight
+        path.measure(ids, depth, nearest);
+        assertTrue(Float.isNaN(nearest[CAR]));
+        path.setPath(Double.NaN);
+        path.measure(ids, depth, nearest);
+        assertTrue(Float.isNaN(nearest[CAR]));
+    }
+
+    @Test
+    void theApparentHeightIsReadWhereTheBentPathRuns() {
+        block(CAR, 40f, 57, 61, 20, 30); // 10 rows high, about the bent path's column at 40 m
+        assertTrue(Float.isNaN(path.apparentHeight(ids, depth, 40f)), "the straight corridor holds none of it");
+        path.setPath(3 / 400.0);
+        assertEquals(10f, path.apparentHeight(ids, depth, 40f));
+    }
+
+    @Test
     void aCorridorNeedsAFocalLengthAndAWidth() {
         int[] car = {CAR};
         for (double[] bad : new double[][] {{0, 49.5, 1.75}, {Double.NaN, 49.5, 1.75}, {50, 49.5, 0},

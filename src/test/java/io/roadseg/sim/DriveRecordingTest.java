@@ -60,6 +60,8 @@ class DriveRecordingTest {
             while (s.read(pixels) != FrameSource.END_OF_STREAM) {
                 s.readGroundTruth(truthIds, truthDepth);
                 DRIVE.render(town, renderer, frames, bgr, ids, depth);
+                assertEquals(DRIVE.pathCurvature(town, frames), s.groundTruthPathCurvature(), 1e-8,
+                        "the path driven, from ego.csv, frame " + frames);
                 for (int i = 0; i < n; i++) {
                     assertEquals(ids[i], truthIds.get(i), "label of pixel " + i + " frame " + frames);
                     float expected = depth[i] > 65.535f ? 0 : depth[i];
@@ -129,6 +131,33 @@ class DriveRecordingTest {
     }
 
     @Test
+    void theVehiclesMotionIsLoggedPerFrameAndADamagedLogIsNamed() throws Exception {
+        Path folder = shortRecording();
+        Path ego = folder.resolve("ego.csv");
+        List<String> lines = Files.readAllLines(ego);
+        assertEquals(DriveRecording.EGO_HEADER, lines.get(0));
+        assertEquals(7, lines.size(), "a header and one row per frame");
+        assertEquals("1,0.100000,10.0000,", lines.get(2).substring(0, lines.get(2).lastIndexOf(',') + 1));
+        Files.writeString(ego, String.join("\n", lines.subList(0, 6)) + "\n");
+        String message = openError(folder);
+        assertTrue(message.contains("ego.csv has 5 rows but the recording holds 6 frames"), message);
+        lines.set(4, "3,0.300000,10.0000,fast");
+        Files.writeString(ego, String.join("\n", lines) + "\n");
+        message = openError(folder);
+        assertTrue(message.contains("ego.csv line 5 is not '3,TIME,SPEED,CURVATURE' with finite numbers: "
+                + "'3,0.300000,10.0000,fast'"), message);
+        Files.writeString(ego, "frame,curvature\n");
+        message = openError(folder);
+        assertTrue(message.contains("ego.csv does not start with the header " + DriveRecording.EGO_HEADER), message);
+        // a recording made before the log was written: the path driven is not known
+        Files.delete(ego);
+        try (FrameSource s = FrameSources.open(folder.toString(), SourceOptions.defaults())) {
+            s.read(ByteBuffer.allocateDirect(s.info().frameBytes()));
+            assertTrue(Double.isNaN(s.groundTruthPathCurvature()));
+        }
+    }
+
+    @Test
     void groundTruthOfTheWrongSizeIsNamed() throws Exception {
         Path folder = shortRecording();
         try (Mat small = new Mat(32, 48, CV_8UC1)) {
@@ -146,6 +175,8 @@ class DriveRecordingTest {
         }
         Files.writeString(folder.resolve("drive.json"), Files.readString(folder.resolve("drive.json"))
                 .replace("\"frames\": 6", "\"frames\": 5"));
+        List<String> ego = Files.readAllLines(folder.resolve("ego.csv"));
+        Files.write(folder.resolve("ego.csv"), ego.subList(0, 6));
         try (FrameSource s = FrameSources.open(folder.toString(), SourceOptions.defaults())) {
             ByteBuffer pixels = ByteBuffer.allocateDirect(s.info().frameBytes());
             for (int i = 0; i < 5; i++) {
