@@ -401,6 +401,11 @@ final class RunCommand implements Callable<Integer> {
                 err.print(AccuracyReport.table(inference.model().classNames(), accuracy.segmentation(),
                         accuracy.depth(), accuracy.nearestAhead(), accuracy.lead()));
             }
+            Pipeline.RoadHorizon horizon = pipeline.roadHorizon();
+            String horizonWarning = horizonWarning(config.groundPlane(), horizon);
+            if (horizonWarning != null) {
+                err.println("calibration " + calib + ": " + horizonWarning);
+            }
             if (video != null) {
                 err.println("wrote " + video.framesWritten() + " frames to " + video.target() + " with "
                         + video.openedEncoder() + (video.sendFailures() > 0 ? " (" + video.sendFailures()
@@ -436,6 +441,9 @@ final class RunCommand implements Callable<Integer> {
                     header.put("accuracy", new StatsReport.RawJson(AccuracyReport.json(
                             inference.model().classNames(), accuracy.segmentation(), accuracy.depth(),
                             accuracy.nearestAhead(), accuracy.lead())));
+                }
+                if (horizon != null) {
+                    header.put("road_horizon", new StatsReport.RawJson(horizonJson(config.groundPlane(), horizon)));
                 }
                 if (statsJson.toString().equals("-")) {
                     System.out.println(StatsReport.json(stats, header));
@@ -686,6 +694,58 @@ final class RunCommand implements Callable<Integer> {
         // calibration files put pixel centres at +0.5 (calibration/README.md); GroundPlaneDepth at integers
         return new PipelineConfig.GroundPlane(camera.fy() * sy, camera.cy() * sy - 0.5,
                 camera.mountHeightM(), camera.pitchDeg());
+    }
+
+    /** A calibration whose pitch is this far, in degrees, from the one the road's horizon reads is reported. */
+    static final double PITCH_WARNING_DEG = 1.0;
+    /** Frames of horizon readings a calibration is checked against at least. */
+    static final long HORIZON_MIN_FRAMES = 25;
+
+    /** The pitch, degrees down, that puts the horizon at {@code row} for a camera of {@code plane}'s geometry. */
+    static double pitchForHorizon(PipelineConfig.GroundPlane plane, double row) {
+        return Math.toDegrees(Math.atan((plane.cy() - row) / plane.fy()));
+    }
+
+    /** The horizon row {@code plane}'s pitch puts the horizon at (pixel centres at integers). */
+    static double calibratedHorizon(PipelineConfig.GroundPlane plane) {
+        return plane.cy() - plane.fy() * Math.tan(Math.toRadians(plane.pitchDownDeg()));
+    }
+
+    /**
+     * The warning when the road's horizon disagrees with the {@code --calib} camera's pitch by
+     * {@value #PITCH_WARNING_DEG}° or more over at least {@value #HORIZON_MIN_FRAMES} frames (its ground-plane
+     * distances are then off: a pitch too far down reads the far road, and what stands on it, too near); null
+     * otherwise.
+     */
+    static String horizonWarning(PipelineConfig.GroundPlane plane, Pipeline.RoadHorizon horizon) {
+        if (plane == null || horizon == null || horizon.frames() < HORIZON_MIN_FRAMES) {
+            return null;
+        }
+        double read = pitchForHorizon(plane, horizon.row());
+        if (Math.abs(read - plane.pitchDownDeg()) < PITCH_WARNING_DEG) {
+            return null;
+        }
+        return String.format(java.util.Locale.ROOT, "the road's edges meet the horizon at row %.1f of the model's "
+                + "input (median of %d frames), the calibration puts it at row %.1f: the camera looks pitched %s, not "
+                + "%s as pitch_deg says, so its ground-plane distances are off (set pitch_deg to %.1f; "
+                + "calibration/README.md)", horizon.row(), horizon.frames(), calibratedHorizon(plane), pitch(read),
+                pitch(plane.pitchDownDeg()), read);
+    }
+
+    private static String pitch(double degreesDown) {
+        return String.format(java.util.Locale.ROOT, "%.1f° %s", Math.abs(degreesDown), degreesDown < 0 ? "up" : "down");
+    }
+
+    /** {@code --stats}' {@code road_horizon}: the row read, and with {@code --calib} the pitches against each other. */
+    static String horizonJson(PipelineConfig.GroundPlane plane, Pipeline.RoadHorizon horizon) {
+        StringBuilder b = new StringBuilder(String.format(java.util.Locale.ROOT, "{\"frames\": %d, \"row\": %.2f",
+                horizon.frames(), horizon.row()));
+        if (plane != null) {
+            b.append(String.format(java.util.Locale.ROOT, ", \"pitch_down_deg\": %.3f, \"calibration_row\": %.2f, "
+                    + "\"calibration_pitch_down_deg\": %.3f", pitchForHorizon(plane, horizon.row()),
+                    calibratedHorizon(plane), plane.pitchDownDeg()));
+        }
+        return b.append('}').toString();
     }
 
     /** Closes in reverse order; returns the first failure with later ones suppressed into it. */

@@ -9,6 +9,7 @@ import com.lmax.disruptor.dsl.ProducerType;
 import io.roadseg.engine.InferenceEngine;
 import io.roadseg.engine.InferenceException;
 import io.roadseg.engine.ModelInfo;
+import io.roadseg.postprocess.RoadCurve;
 import io.roadseg.preprocess.Preprocessor;
 import io.roadseg.source.FrameSource;
 import io.roadseg.source.SourceException;
@@ -110,6 +111,23 @@ public final class Pipeline implements AutoCloseable {
      */
     public LiveAccuracy accuracy() {
         return accuracy;
+    }
+
+    /**
+     * The horizon the road's edges converged to over the run ({@link RoadCurve#horizonMedian}), as a row of the
+     * model's input; null where the path does not follow the road or no frame gave one. Read after {@link #run()}.
+     */
+    public RoadHorizon roadHorizon() {
+        RoadCurve curve = postprocess.curve();
+        return curve == null || curve.horizonReadings() == 0 ? null
+                : new RoadHorizon(curve.horizonReadings(), curve.horizonMedian());
+    }
+
+    /**
+     * @param frames frames whose road gave a horizon
+     * @param row    the median horizon row of the last readings, at the model's input size (pixel centres at integers)
+     */
+    public record RoadHorizon(long frames, double row) {
     }
 
     /** @return frames in the ring now (captured, not yet through the last sink): 0 to the ring size */

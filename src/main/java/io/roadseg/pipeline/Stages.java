@@ -197,6 +197,11 @@ final class Stages {
                     t.depth.put(i, t.depth.get(i) * depthScale);
                 }
             }
+            if (curve != null) {
+                // the road's bend from the network's own depth, before any fusion with a calibrated ground plane: the
+                // horizon it reads then checks the calibration (RunCommand) instead of echoing it
+                curve.update(slot.sourceMicros, slot.classIds, t.depth);
+            }
             if (groundPlane != null) {
                 groundPlane.apply(slot.classIds, t.depth);
             }
@@ -205,7 +210,6 @@ final class Stages {
             nearestAhead.measure(slot.classIds, t.depth, slot.nearestAhead);
             if (inPath != null) {
                 if (curve != null) {
-                    curve.update(slot.sourceMicros, slot.classIds, t.depth);
                     inPath.setPath(curve.curvature());
                     slot.pathCurvature = (float) curve.curvature();
                 } else {
@@ -294,6 +298,11 @@ final class Stages {
         @Override
         public void close() {
             renderer.close();
+        }
+
+        /** The road's bend reader, for the horizon it read over the run; null for a straight path. */
+        RoadCurve curve() {
+            return curve;
         }
     }
 

@@ -58,6 +58,8 @@ public final class RoadCurve {
     public static final double HOLD_SECONDS = 1.0;
     /** Depth samples per row at most (the row's road pixels, evenly spaced). */
     static final int SAMPLES = 64;
+    /** The last readings of the horizon kept for {@link #horizonMedian}. */
+    static final int HORIZON_READINGS = 1024;
     /** Rows without road, in a row, after which the road is taken to have ended (the horizon, a junction's end). */
     static final int MAX_MISSES = 8;
     private static final int LEFT = 0;
@@ -87,6 +89,9 @@ public final class RoadCurve {
     private int points;
 
     private double measuredCurvature = Double.NaN;
+    private double measuredHorizon = Double.NaN;
+    private final float[] horizons = new float[HORIZON_READINGS];
+    private long horizonReadings;
     private double curvature;
     private boolean started;
     private long lastMicros;
@@ -168,6 +173,33 @@ public final class RoadCurve {
     }
 
     /**
+     * The row of the horizon the last frame's road edges converge to (on flat ground: where the road's distance goes to
+     * infinity), pixel centres at integers; NaN where the frame gave no reading.
+     */
+    public double measuredHorizon() {
+        return measuredHorizon;
+    }
+
+    /** Frames whose road gave a horizon so far. */
+    public long horizonReadings() {
+        return horizonReadings;
+    }
+
+    /**
+     * The median of the last {@value #HORIZON_READINGS} frames' horizons (NaN before any): the row a calibrated
+     * camera's pitch puts the horizon at, read from the road (flat and straight or gently bent). For the end of a
+     * run: it copies the readings.
+     */
+    public double horizonMedian() {
+        int n = (int) Math.min(horizonReadings, HORIZON_READINGS);
+        if (n == 0) {
+            return Double.NaN;
+        }
+        float[] copy = Arrays.copyOf(horizons, n);
+        return FloatSelect.kth(copy, n, n / 2);
+    }
+
+    /**
      * The distance, metres, the last frame's road was read at in row {@code y} (the median depth of the road pixels
      * of its span), or NaN where that row gave none: where to draw the path.
      */
@@ -188,6 +220,7 @@ public final class RoadCurve {
     /** Reads one frame into {@link #measuredCurvature} (NaN where it cannot). */
     boolean measure(ByteBuffer classIds, FloatBuffer depth) {
         measuredCurvature = Double.NaN;
+        measuredHorizon = Double.NaN;
         Arrays.fill(rowMetres, Float.NaN);
         points = 0;
         int seed = (int) Math.round(Math.max(0, Math.min(width - 1, cx)));
@@ -282,6 +315,8 @@ public final class RoadCurve {
             return false;
         }
         measuredCurvature = kappa;
+        measuredHorizon = horizon;
+        horizons[(int) (horizonReadings++ % HORIZON_READINGS)] = (float) horizon;
         return true;
     }
 

@@ -76,6 +76,7 @@ class RoadCurveTest {
         assertEquals(curve.measuredCurvature(), curve.curvature(), 1e-12, "the first reading is taken whole");
         assertEquals(0.5 / 150 * 900, curve.offsetAt(30), 0.2);
         assertEquals(CX + FX * 3.0 / 30, curve.column(3, 30), 1e-9);
+        assertEquals(CY, curve.measuredHorizon(), 0.25, "the horizon the edges meet at");
         assertTrue(Float.isNaN(curve.rowMetres(10)), "sky");
         assertEquals(rowMetres(100), curve.rowMetres(100), 0.01 * rowMetres(100));
     }
@@ -202,6 +203,10 @@ class RoadCurveTest {
             RoadCurve c = new RoadCurve(w, h, ROAD, USERS, src.groundTruthFocalPx(), (w - 1) / 2.0);
             int straight = 0;
             int bent = 0;
+            // the camera's pitch puts the horizon at cy - fy·tan(pitch) (the calibration's cy at pixel centres +0.5)
+            io.roadseg.sim.CameraCalibration cam = io.roadseg.sim.CameraCalibration.read(
+                    java.nio.file.Path.of("calibration/camvid-480x360.yaml"));
+            double horizon = cam.cy() - 0.5 - cam.fy() * Math.tan(Math.toRadians(cam.pitchDeg()));
             for (int i = 0; i < 131; i++) {
                 src.read(bgr);
                 if (i % 5 != 0) {
@@ -217,8 +222,11 @@ class RoadCurveTest {
                     bent++;
                     assertEquals(k, c.measuredCurvature(), 0.05 * Math.abs(k), "frame " + i);
                 }
+                assertEquals(horizon, c.measuredHorizon(), 0.5, "frame " + i);
             }
             assertTrue(straight >= 10 && bent >= 5, straight + " straight, " + bent + " bent frames");
+            assertEquals(straight + bent, c.horizonReadings());
+            assertEquals(horizon, c.horizonMedian(), 0.5);
         }
     }
 }
