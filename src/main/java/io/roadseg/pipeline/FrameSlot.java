@@ -82,7 +82,10 @@ public final class FrameSlot implements FrameResult, AutoCloseable {
     float leadTimeToContact = Float.NaN;
 
     // ---- ground truth, when the source has it (else null) ----------------------------------------------------------
-    /** The curvature of the path the vehicle drove, 1/m ({@link io.roadseg.source.FrameSource#groundTruthPathCurvature}); NaN unknown. */
+    /**
+     * The curvature of the path the vehicle drove, 1/m
+     * ({@link io.roadseg.source.FrameSource#groundTruthPathCurvature}); NaN where the source does not know it.
+     */
     double truthCurvature = Double.NaN;
     final Mat truthClassSource;
     final ByteBuffer truthClassSourceView;

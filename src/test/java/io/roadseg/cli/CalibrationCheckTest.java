@@ -66,8 +66,8 @@ class CalibrationCheckTest {
                 "--out", dir.resolve("off.mp4").toString(), "-q");
         assertEquals(0, off.exit(), off.stderr());
         Matcher line = Pattern.compile("calibration " + Pattern.quote(wrong.toString()) + ": the road's edges meet "
-                + "the horizon at row [0-9.]+ of the model's input \\(median of \\d+ frames\\), the calibration puts it "
-                + "at row [0-9.]+: the camera looks pitched ([0-9.]+)° down, not 6.0° down as pitch_deg says")
+                + "the horizon at row [0-9.]+ of the model's input \\(median of \\d+ frames\\), the calibration "
+                + "puts it at row [0-9.]+: the camera looks pitched ([0-9.]+)° down, not 6.0° down as pitch_deg says")
                 .matcher(off.stderr());
         assertTrue(line.find(), off.stderr());
         assertEquals(2.0, Double.parseDouble(line.group(1)), 0.3);
