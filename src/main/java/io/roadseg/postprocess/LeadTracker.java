@@ -13,9 +13,11 @@ import java.util.Arrays;
  * Its readings of the last {@value #WINDOW_SECONDS} s are one track while they are continuous: a frame whose distance
  * jumps from the last by more than {@value #JUMP_METRES} m or {@value #JUMP_SHARE} of it (plus
  * {@value #MAX_RELATIVE_SPEED} m/s times the time between them), or that comes more than {@value #MAX_GAP_SECONDS} s
- * after the last, or earlier than it (a replay looping), starts a new track. A change of class alone does not (the
- * same object read as a pedestrian one frame and a bicyclist the next is one object). Frames without a lead keep the
- * track for the gap above.
+ * after the last, or earlier than it (a replay looping), starts a new track. So do {@value #SWITCH_FRAMES} frames in a
+ * row of a class other than the one the track started with (a car giving way to a bicyclist at the same distance:
+ * the car's history would hold the bicyclist's closing speed back for a second), but not one or two (the same object
+ * read as a pedestrian one frame and a bicyclist the next is one object). Frames without a lead keep the track for
+ * the gap above.
  *
  * <p><b>From its apparent height</b>, where the frames give it ({@link NearestAheadProbe#apparentHeight}): a rigid
  * object's height in the picture is inversely proportional to its distance, so its inverse is a distance of unknown
@@ -74,6 +76,9 @@ public final class LeadTracker {
     /** Share of the model's maximum depth from which a distance is taken as saturated: too far to tell. */
     public static final double FAR_SHARE = 0.97;
 
+    /** The class the track started with, and the frames in a row since that read as another class. */
+    private int trackClass = -1;
+    private int classRun;
     private final int[] roadUsers;
     private final float farLimit;
     private final double window;
@@ -193,6 +198,18 @@ public final class LeadTracker {
         }
         if (count == CAPACITY) {
             drop();
+        }
+        if (count > 0 && leadClass != trackClass) {
+            if (++classRun >= SWITCH_FRAMES) {
+                count = 0; // another kind of object has taken the track over
+                mismatches = 0;
+            }
+        } else {
+            classRun = 0;
+        }
+        if (count == 0) {
+            trackClass = leadClass;
+            classRun = 0;
         }
         boolean measured = heightPixels > 0 && !Float.isInfinite(heightPixels);
         if (measured && count > 0 && mismatched(metres * heightPixels)) {

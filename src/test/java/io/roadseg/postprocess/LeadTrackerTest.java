@@ -115,6 +115,33 @@ class LeadTrackerTest {
     }
 
     @Test
+    void anotherClassForThreeFramesInARowStartsANewTrack() {
+        // a car 8 m ahead drawing away at 1 m/s; a bicyclist of the same apparent height then leads at the same
+        // distance, closing at 3 m/s (seed 1006: the car's second of history held the bicyclist's speed at -1 m/s
+        // for 0.6 s while the truth warned)
+        long i = 0;
+        for (; i < 30; i++) {
+            float d = 8f + i / 30f;
+            tracker.update(i * FRAME_US, CAR, d, height(d));
+        }
+        for (long j = 0; j < 2; j++, i++) { // two frames read as a bicyclist: the same object
+            tracker.update(i * FRAME_US, BICYCLIST, 9f, height(9f));
+        }
+        float d = 9f;
+        for (long j = 0; j < 5; j++, i++) {
+            d += 1f / 30;
+            tracker.update(i * FRAME_US, CAR, d, height(d));
+        }
+        assertEquals(-1f, tracker.closingSpeed(), 0.05, "the car's track, kept");
+        for (long j = 0; j < 15; j++, i++) {
+            d -= 3f / 30;
+            tracker.update(i * FRAME_US, BICYCLIST, d, height(d));
+        }
+        assertEquals(3f, tracker.closingSpeed(), 0.1, "the bicyclist's own track after three frames");
+        assertTrue(tracker.timeToContact() > 0 && tracker.timeToContact() < 3.2, "" + tracker.timeToContact());
+    }
+
+    @Test
     void aShortGapKeepsTheTrackALongOneEndsIt() {
         for (int i = 0; i < 30; i++) {
             frame(i, CAR, 25f - 6f * i / 30f);
