@@ -50,6 +50,21 @@ public final class RoadsegCommand {
             err.flush();
             return ex instanceof UsageError ? cmd.getCommandSpec().exitCodeOnInvalidInput() : EXIT_ERROR;
         });
+        // a bad option or argument: one line naming it and where the options are listed, not the whole usage
+        cli.setParameterExceptionHandler((ex, given) -> {
+            CommandLine cmd = ex.getCommandLine();
+            PrintWriter err = cmd.getErr();
+            String message = ex.getMessage() == null ? ex.toString() : ex.getMessage();
+            int nl = message.indexOf('\n');
+            String hint = "";
+            if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+                hint = "; did you mean " + String.join(" or ", u.getSuggestions()) + "?";
+            }
+            err.println("roadseg: " + (nl < 0 ? message : message.substring(0, nl)) + hint + " ('"
+                    + cmd.getCommandSpec().qualifiedName() + " --help' lists the options)");
+            err.flush();
+            return cmd.getCommandSpec().exitCodeOnInvalidInput();
+        });
         return cli.execute(args);
     }
 
