@@ -15,8 +15,8 @@ import java.util.Arrays;
  * {@value #MAX_RELATIVE_SPEED} m/s times the time between them), or that comes more than {@value #MAX_GAP_SECONDS} s
  * after the last, or earlier than it (a replay looping), starts a new track. So do {@value #SWITCH_FRAMES} frames in a
  * row of a class other than the one the track started with (a car giving way to a bicyclist at the same distance:
- * the car's history would hold the bicyclist's closing speed back for a second), but not one or two (the same object
- * read as a pedestrian one frame and a bicyclist the next is one object). Frames without a lead keep the track for
+ * the car's history would hold the bicyclist's closing speed back for a second), the new track holding those frames,
+ * but not one or two (the same object read as a pedestrian one frame and a bicyclist the next is one object). Frames without a lead keep the track for
  * the gap above.
  *
  * <p><b>From its apparent height</b>, where the frames give it ({@link NearestAheadProbe#apparentHeight}): a rigid
@@ -201,7 +201,12 @@ public final class LeadTracker {
         }
         if (count > 0 && leadClass != trackClass) {
             if (++classRun >= SWITCH_FRAMES) {
-                count = 0; // another kind of object has taken the track over
+                // another kind of object has taken the track over: its track starts with its frames before this one
+                while (count > SWITCH_FRAMES - 1) {
+                    drop();
+                }
+                trackClass = leadClass;
+                classRun = 0;
                 mismatches = 0;
             }
         } else {

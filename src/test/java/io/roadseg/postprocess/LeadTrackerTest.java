@@ -133,9 +133,12 @@ class LeadTrackerTest {
             tracker.update(i * FRAME_US, CAR, d, height(d));
         }
         assertEquals(-1f, tracker.closingSpeed(), 0.05, "the car's track, kept");
-        for (long j = 0; j < 15; j++, i++) {
+        for (long j = 1; j <= 15; j++, i++) {
             d -= 3f / 30;
             tracker.update(i * FRAME_US, BICYCLIST, d, height(d));
+            if (j == 11) { // the new track holds the first two frames too: 11 samples over 0.33 s, not 9 over 0.27
+                assertEquals(3f, tracker.closingSpeed(), 0.1, "a closing speed 0.07 s sooner");
+            }
         }
         assertEquals(3f, tracker.closingSpeed(), 0.1, "the bicyclist's own track after three frames");
         assertTrue(tracker.timeToContact() > 0 && tracker.timeToContact() < 3.2, "" + tracker.timeToContact());
