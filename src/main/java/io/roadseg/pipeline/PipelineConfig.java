@@ -57,6 +57,11 @@ public record PipelineConfig(PipelineMode mode, int ringSize, WaitKind waitKind,
             }
         }
 
+        /** A path of this width about this principal column that follows the road (as before it could bend). */
+        public Path(double halfWidthMetres, double principalX) {
+            this(halfWidthMetres, principalX, true);
+        }
+
         /** The principal column for a map {@code width} wide: {@link #principalX}, or the centre when NaN. */
         public double principalX(int width) {
             return Double.isNaN(principalX) ? (width - 1) / 2.0 : principalX;
