@@ -173,8 +173,7 @@ public final class DriveEvaluator implements AutoCloseable {
                         lead.add(predictedLead.leadClass(), predictedLead.distance(), predictedLead.closingSpeed(),
                                 predictedLead.timeToContact(), truthLead.leadClass(), truthLead.distance(),
                                 truthLead.closingSpeed(), truthLead.timeToContact());
-                        double d = LeadScore.PATH_METRES;
-                        lead.addPath(0.5 * curvature * d * d, 0.5 * driven * d * d);
+                        lead.addPath(curvature, driven);
                     }
                     n++;
                 }

@@ -74,13 +74,17 @@ public final class LeadScore {
     }
 
     /**
-     * Adds one frame's path: the lateral offsets, metres right of the camera, of the predicted and the true path's
-     * centre lines {@value #PATH_METRES} m ahead; a frame where either is NaN adds nothing.
+     * Adds one frame's path: the curvatures, 1/m (positive turning right), of the predicted path and of the one
+     * driven, both starting along the camera's axis, scored by their centre lines' lateral offsets
+     * {@code ½·κ·d²} {@value #PATH_METRES} m ahead; a frame where either is NaN adds nothing.
      */
-    public void addPath(double predictedOffset, double trueOffset) {
-        if (Double.isNaN(predictedOffset) || Double.isNaN(trueOffset)) {
+    public void addPath(double predictedCurvature, double trueCurvature) {
+        if (Double.isNaN(predictedCurvature) || Double.isNaN(trueCurvature)) {
             return;
         }
+        double reach = 0.5 * PATH_METRES * PATH_METRES; // the offset per unit of curvature
+        double predictedOffset = predictedCurvature * reach;
+        double trueOffset = trueCurvature * reach;
         pathRated++;
         pathErrorSum += Math.abs(predictedOffset - trueOffset);
         straightErrorSum += Math.abs(trueOffset);

@@ -79,17 +79,11 @@ public final class LiveAccuracy implements AutoCloseable {
             truthLead.update(slot.sourceMicros, truthInPath);
             lead.add(slot.leadClass, slot.leadDistance, slot.leadClosing, slot.leadTimeToContact,
                     truthLead.leadClass(), truthLead.distance(), truthLead.closingSpeed(), truthLead.timeToContact());
-            lead.addPath(pathOffset(slot.pathCurvature), pathOffset(k));
+            lead.addPath(slot.pathCurvature, k);
         }
         meanIou = segmentation.meanIou();
         absRel = depth.absRel();
         delta1 = depth.delta1();
-    }
-
-    /** A path's lateral offset {@link LeadScore#PATH_METRES} ahead; NaN where its curvature is. */
-    static double pathOffset(double curvature) {
-        double d = LeadScore.PATH_METRES;
-        return 0.5 * curvature * d * d;
     }
 
     public double meanIou() {

@@ -16,8 +16,8 @@ import java.util.Arrays;
  * after the last, or earlier than it (a replay looping), starts a new track. So do {@value #SWITCH_FRAMES} frames in a
  * row of a class other than the one the track started with (a car giving way to a bicyclist at the same distance:
  * the car's history would hold the bicyclist's closing speed back for a second), the new track holding those frames,
- * but not one or two (the same object read as a pedestrian one frame and a bicyclist the next is one object). Frames without a lead keep the track for
- * the gap above.
+ * but not one or two (the same object read as a pedestrian one frame and a bicyclist the next is one object). Frames
+ * without a lead keep the track for the gap above.
  *
  * <p><b>From its apparent height</b>, where the frames give it ({@link NearestAheadProbe#apparentHeight}): a rigid
  * object's height in the picture is inversely proportional to its distance, so its inverse is a distance of unknown
@@ -86,8 +86,8 @@ public final class LeadTracker {
     private final double minSpan;
     private final double jumpMetres;
     private final double jumpShare;
-    /** The truth's: its classes are exact, so a change of class is another object. */
-    private final boolean classIsObject;
+    /** Frames in a row of another class that make a new track: the truth's classes are exact, so 1 there. */
+    private final int classSwitchFrames;
     private final double[] times = new double[CAPACITY];
     private final float[] distances = new float[CAPACITY];
     /** Apparent heights, pixels; NaN where a frame gave none or it was not counted (a mismatch). */
@@ -111,11 +111,12 @@ public final class LeadTracker {
      *                  at the depth's saturation, not at a distance, and is not taken for the lead
      */
     public LeadTracker(int[] roadUsers, float maxDepth) {
-        this(roadUsers, maxDepth, WINDOW_SECONDS, MIN_SAMPLES, MIN_SPAN_SECONDS, JUMP_METRES, JUMP_SHARE, false);
+        this(roadUsers, maxDepth, WINDOW_SECONDS, MIN_SAMPLES, MIN_SPAN_SECONDS, JUMP_METRES, JUMP_SHARE,
+                SWITCH_FRAMES);
     }
 
     private LeadTracker(int[] roadUsers, float maxDepth, double window, int minSamples, double minSpan,
-                        double jumpMetres, double jumpShare, boolean classIsObject) {
+                        double jumpMetres, double jumpShare, int classSwitchFrames) {
         this.roadUsers = Arrays.stream(roadUsers).filter(id -> id >= 0).toArray();
         this.farLimit = maxDepth > 0 ? (float) (FAR_SHARE * maxDepth) : Float.POSITIVE_INFINITY;
         this.window = window;
@@ -123,7 +124,7 @@ public final class LeadTracker {
         this.minSpan = minSpan;
         this.jumpMetres = jumpMetres;
         this.jumpShare = jumpShare;
-        this.classIsObject = classIsObject;
+        this.classSwitchFrames = classSwitchFrames;
     }
 
     /**
@@ -137,7 +138,7 @@ public final class LeadTracker {
      */
     public static LeadTracker truth(int[] roadUsers, float maxDepth) {
         return new LeadTracker(roadUsers, maxDepth, TRUTH_WINDOW_SECONDS, TRUTH_MIN_SAMPLES, TRUTH_MIN_SPAN_SECONDS,
-                TRUTH_JUMP_METRES, 0, true);
+                TRUTH_JUMP_METRES, 0, 1);
     }
 
     /**
@@ -176,7 +177,6 @@ public final class LeadTracker {
                 mismatches = 0;
             }
         }
-        int lastClass = leadClass;
         leadClass = Float.isNaN(metres) || metres >= farLimit ? -1 : classId;
         distance = leadClass < 0 ? Float.NaN : metres;
         closingSpeed = Float.NaN;
@@ -188,7 +188,7 @@ public final class LeadTracker {
             int last = index(count - 1);
             double dt = t - times[last];
             double allowed = Math.max(jumpMetres, jumpShare * distances[last]) + MAX_RELATIVE_SPEED * dt;
-            if (dt <= 0 || Math.abs(metres - distances[last]) > allowed || classIsObject && leadClass != lastClass) {
+            if (dt <= 0 || Math.abs(metres - distances[last]) > allowed) {
                 count = 0; // another object, or a second reading of the same instant
                 mismatches = 0;
             }
@@ -200,9 +200,9 @@ public final class LeadTracker {
             drop();
         }
         if (count > 0 && leadClass != trackClass) {
-            if (++classRun >= SWITCH_FRAMES) {
+            if (++classRun >= classSwitchFrames) {
                 // another kind of object has taken the track over: its track starts with its frames before this one
-                while (count > SWITCH_FRAMES - 1) {
+                while (count > classSwitchFrames - 1) {
                     drop();
                 }
                 trackClass = leadClass;

@@ -80,7 +80,8 @@ public final class NearestAheadProbe {
     }
 
     /**
-     * The nearest road users in a straight corridor ahead of the camera (the class comment).
+     * The nearest road users in a corridor ahead of the camera, straight until {@link #setPath} bends it (the class
+     * comment).
      *
      * @param fx              horizontal focal length in pixels at the map's size
      * @param cx              principal point column at the map's size (pixel centres at integers, as ROS's K)

@@ -13,8 +13,8 @@ import java.util.Arrays;
  * was centred on — road pixels, with the road users standing on it (a car on the road hides the road, it does not end
  * it). Where a span ends at road next to anything else (pavement, a building, grass), that is an edge of the road;
  * where it ends at a road user (a parked car hiding the edge) or at the picture's border, the row gives no edge
- * there. Rows whose road lies nearer than {@value #MIN_METRES} m or farther than {@value #MAX_METRES} m (the median
- * depth of the span's road pixels) are left out.
+ * there. Rows whose road lies nearer than {@value #MIN_METRES} m (the median depth of the span's road pixels) are
+ * left out, and the scan ends at the first row farther than {@value #MAX_METRES} m.
  *
  * <p><b>The fit is in the picture, not in metres</b>: a road edge {@code a} metres beside a path of curvature κ, seen
  * by a camera at height {@code h} on flat ground, lies at column {@code cx + B·v + C / v}, {@code v} the rows below
@@ -291,20 +291,18 @@ public final class RoadCurve {
         // the road's scale: a flat road's distance is K / (y - horizon); K from the nearer rows' depth, where the
         // depth is best
         int n = 0;
+        int count = 0;
         double near = Double.POSITIVE_INFINITY;
         double far = 0;
         for (int i = 0; i < points; i++) {
             if (kept[i]) {
+                count++;
                 near = Math.min(near, pz[i]);
                 far = Math.max(far, pz[i]);
                 if (pz[i] <= SCALE_METRES) {
                     residuals[n++] = (float) (pz[i] * (py[i] - horizon));
                 }
             }
-        }
-        int count = 0;
-        for (int i = 0; i < points; i++) {
-            count += kept[i] ? 1 : 0;
         }
         if (count < MIN_POINTS || far - near < MIN_SPAN_METRES || n < 3) {
             return false;
@@ -321,8 +319,10 @@ public final class RoadCurve {
     }
 
     /**
-     * The horizon row (searched, in whole rows and then eighths) whose least-squares fit of the kept points has the
-     * least squared residual, the fit left in {@link #solution}; NaN where no row gives a fit.
+     * The horizon row whose least-squares fit of the kept points has the least squared residual, the fit left in
+     * {@link #solution}; NaN where no row gives a fit. Searched in steps of 4 rows over half the map's height above
+     * the topmost point, then of 1 and ¼ about the best; a later round ({@code around} its horizon) in steps of 1,
+     * ¼ and 1/16 within 3 rows of it.
      */
     private double searchHorizon(double around) {
         double top = Double.POSITIVE_INFINITY;

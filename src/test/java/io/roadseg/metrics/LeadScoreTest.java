@@ -83,10 +83,11 @@ class LeadScoreTest {
         LeadScore s = frames();
         assertEquals(0, s.pathRated());
         assertTrue(Double.isNaN(s.pathMae()) && Double.isNaN(s.straightPathMae()));
-        s.addPath(2.5, 3.0);  // a bend read 0.5 m short, 3 m off the straight axis
-        s.addPath(-0.25, 0);  // a straight road read 0.25 m bent
-        s.addPath(Double.NaN, 1); // no path read: not scored
-        s.addPath(1, Double.NaN); // the drive does not say: not scored
+        double toOffset = 0.5 * LeadScore.PATH_METRES * LeadScore.PATH_METRES; // 450: a curvature's offset 30 m ahead
+        s.addPath(2.5 / toOffset, 3.0 / toOffset); // a bend read 0.5 m short, 3 m off the straight axis
+        s.addPath(-0.25 / toOffset, 0);  // a straight road read 0.25 m bent
+        s.addPath(Double.NaN, 0.001); // no path read: not scored
+        s.addPath(0.001, Double.NaN); // the drive does not say: not scored
         assertEquals(2, s.pathRated());
         assertEquals(0.375, s.pathMae(), 1e-12);
         assertEquals(1.5, s.straightPathMae(), 1e-12);
