@@ -174,6 +174,10 @@ public final class DriveEvaluator implements AutoCloseable {
                                 predictedLead.timeToContact(), truthLead.leadClass(), truthLead.distance(),
                                 truthLead.closingSpeed(), truthLead.timeToContact());
                         lead.addPath(curvature, driven);
+                        if (predictedLead.leadClass() >= 0 && truthLead.leadClass() >= 0) {
+                            path.apparentHeight(truthView, truthDepthView, truthLead.distance());
+                            lead.addLateral(predictedLead.lateral(), path.lateralOffset());
+                        }
                     }
                     n++;
                 }

@@ -49,9 +49,10 @@ public final class AccuracyReport {
         if (lead != null && lead.any()) {
             b.append(String.format(Locale.ROOT, "lead (the nearest road user in the vehicle's path) against the "
                     + "truth's: %d frames both (%d the same class), %d missed, %d phantom; distance AbsRel %s  "
-                    + "δ<1.25 %s %%; closing speed MAE %s m/s (%d frames); time to contact <= %.0f s: %d of %d true "
-                    + "warnings given, %d false%n", lead.measured(), lead.sameClass(), lead.missed(), lead.phantom(),
-                    fixed(lead.absRel(), 4), percent(lead.delta1()), fixed(lead.closingMae(), 2), lead.rated(),
+                    + "δ<1.25 %s %%; closing speed MAE %s m/s (%d frames); lateral position MAE %s m (%d frames); "
+                    + "time to contact <= %.0f s: %d of %d true warnings given, %d false%n", lead.measured(),
+                    lead.sameClass(), lead.missed(), lead.phantom(), fixed(lead.absRel(), 4), percent(lead.delta1()),
+                    fixed(lead.closingMae(), 2), lead.rated(), fixed(lead.lateralMae(), 2), lead.lateralRated(),
                     LeadScore.WARNING_SECONDS, lead.warned(), lead.truthWarnings(), lead.falseWarnings()));
             if (lead.pathRated() > 0) {
                 b.append(String.format(Locale.ROOT, "the vehicle's path against the one driven: lateral error "
@@ -134,6 +135,8 @@ public final class AccuracyReport {
                     .append(", \"delta_1_25\": ").append(number(lead.delta1()))
                     .append(", \"closing_frames\": ").append(lead.rated())
                     .append(", \"closing_mae_mps\": ").append(number(lead.closingMae()))
+                    .append(", \"lateral_frames\": ").append(lead.lateralRated())
+                    .append(", \"lateral_mae_m\": ").append(number(lead.lateralMae()))
                     .append(", \"warning_s\": ").append(number(LeadScore.WARNING_SECONDS))
                     .append(", \"true_warnings\": ").append(lead.truthWarnings())
                     .append(", \"warned\": ").append(lead.warned())

@@ -10,6 +10,8 @@ package io.roadseg.metrics;
  *       they name the same class is counted apart), <i>missed</i> where only the truth does, <i>phantom</i> where
  *       only the prediction does;</li>
  *   <li>its <i>closing speed</i>: the mean absolute error, m/s, over the frames where both have one;</li>
+ *   <li>its <i>lateral position</i> ({@link #addLateral}): the mean absolute error, metres, over the frames where
+ *       both read one;</li>
  *   <li>the <i>warning</i> a forward-collision warning would give, time to contact ≤ {@value #WARNING_SECONDS} s:
  *       frames where the truth warns, how many of them the prediction warns too, and how many frames the
  *       prediction warns where the truth does not;</li>
@@ -33,6 +35,8 @@ public final class LeadScore {
     private long phantom;
     private long rated;
     private double closingErrorSum;
+    private long lateralRated;
+    private double lateralErrorSum;
     private long truthWarnings;
     private long warned;
     private long falseWarnings;
@@ -71,6 +75,28 @@ public final class LeadScore {
         truthWarnings += trueWarning ? 1 : 0;
         warned += trueWarning && predictedWarning ? 1 : 0;
         falseWarnings += predictedWarning && !trueWarning ? 1 : 0;
+    }
+
+    /**
+     * Adds one frame's lead's lateral position, metres from the camera's axis, predicted and true (where both see a
+     * lead; {@code postprocess.NearestAheadProbe#lateralOffset}); a frame where either is NaN adds nothing.
+     */
+    public void addLateral(float predictedMetres, float trueMetres) {
+        if (Float.isNaN(predictedMetres) || Float.isNaN(trueMetres)) {
+            return;
+        }
+        lateralRated++;
+        lateralErrorSum += Math.abs(predictedMetres - trueMetres);
+    }
+
+    /** Frames whose lead's lateral position was scored ({@link #addLateral}). */
+    public long lateralRated() {
+        return lateralRated;
+    }
+
+    /** Mean absolute error of the lead's lateral position, metres; NaN when none was scored. */
+    public double lateralMae() {
+        return lateralRated == 0 ? Double.NaN : lateralErrorSum / lateralRated;
     }
 
     /**
@@ -158,17 +184,23 @@ public final class LeadScore {
         return falseWarnings;
     }
 
-    /** Number of values in {@link #sums()}; scores written before the path was scored have {@link #SUMS_NO_PATH}. */
-    public static final int SUMS = 14;
+    /**
+     * Number of values in {@link #sums()}; scores written before the lateral position was scored have
+     * {@link #SUMS_NO_LATERAL}, before the path was, {@link #SUMS_NO_PATH}.
+     */
+    public static final int SUMS = 16;
+    public static final int SUMS_NO_LATERAL = 14;
     public static final int SUMS_NO_PATH = 11;
 
     /**
      * The score as sums that add up: measured, same class, Σ AbsRel, within 1.25, missed, phantom, rated,
-     * Σ |closing error|, true warnings, warned, false warnings, paths rated, Σ |path error|, Σ |straight path error|.
+     * Σ |closing error|, true warnings, warned, false warnings, paths rated, Σ |path error|, Σ |straight path error|,
+     * lateral positions rated, Σ |lateral error|.
      */
     public double[] sums() {
         return new double[] {measured, sameClass, absRelSum, within125, missed, phantom, rated, closingErrorSum,
-                truthWarnings, warned, falseWarnings, pathRated, pathErrorSum, straightErrorSum};
+                truthWarnings, warned, falseWarnings, pathRated, pathErrorSum, straightErrorSum, lateralRated,
+                lateralErrorSum};
     }
 
     /**
@@ -181,9 +213,9 @@ public final class LeadScore {
         if (s.length == 0) {
             return;
         }
-        if (s.length != SUMS && s.length != SUMS_NO_PATH) {
+        if (s.length != SUMS && s.length != SUMS_NO_LATERAL && s.length != SUMS_NO_PATH) {
             throw new IllegalArgumentException("lead sums of " + s.length + " values, expected " + SUMS + " (or "
-                    + SUMS_NO_PATH + ", without the path)");
+                    + SUMS_NO_LATERAL + " without the lateral position, " + SUMS_NO_PATH + " without the path)");
         }
         measured += (long) s[0];
         sameClass += (long) s[1];
@@ -196,10 +228,14 @@ public final class LeadScore {
         truthWarnings += (long) s[8];
         warned += (long) s[9];
         falseWarnings += (long) s[10];
-        if (s.length == SUMS) {
+        if (s.length >= SUMS_NO_LATERAL) {
             pathRated += (long) s[11];
             pathErrorSum += s[12];
             straightErrorSum += s[13];
+        }
+        if (s.length == SUMS) {
+            lateralRated += (long) s[14];
+            lateralErrorSum += s[15];
         }
     }
 

@@ -81,6 +81,13 @@ public interface FrameResult {
     float leadDistanceMetres();
 
     /**
+     * Where the lead stands across the path in this frame: metres from the path's centre line at its distance to the
+     * middle of its columns, positive to the right; NaN without a lead or where it reaches the picture's left or right
+     * edge ({@link io.roadseg.postprocess.NearestAheadProbe#lateralOffset}).
+     */
+    float leadLateralMetres();
+
+    /**
      * Metres per second the lead comes nearer, fitted over its last second from its apparent height or else its
      * distances ({@link io.roadseg.postprocess.LeadTracker}): positive closing, negative drawing away; NaN without a
      * lead or before its track is long enough.

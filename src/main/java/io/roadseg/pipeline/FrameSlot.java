@@ -78,6 +78,7 @@ public final class FrameSlot implements FrameResult, AutoCloseable {
     /** The lead road user in the path and its track ({@link io.roadseg.postprocess.LeadTracker}). */
     int leadClass = -1;
     float leadDistance = Float.NaN;
+    float leadLateral = Float.NaN;
     float leadClosing = Float.NaN;
     float leadTimeToContact = Float.NaN;
 
@@ -218,6 +219,11 @@ public final class FrameSlot implements FrameResult, AutoCloseable {
     @Override
     public float leadDistanceMetres() {
         return leadDistance;
+    }
+
+    @Override
+    public float leadLateralMetres() {
+        return leadLateral;
     }
 
     @Override

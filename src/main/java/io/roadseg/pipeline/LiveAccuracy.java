@@ -80,6 +80,10 @@ public final class LiveAccuracy implements AutoCloseable {
             lead.add(slot.leadClass, slot.leadDistance, slot.leadClosing, slot.leadTimeToContact,
                     truthLead.leadClass(), truthLead.distance(), truthLead.closingSpeed(), truthLead.timeToContact());
             lead.addPath(slot.pathCurvature, k);
+            if (slot.leadClass >= 0 && truthLead.leadClass() >= 0) {
+                truthPath.apparentHeight(slot.truthClassModelView, slot.truthDepthModelView, truthLead.distance());
+                lead.addLateral(slot.leadLateral, truthPath.lateralOffset());
+            }
         }
         meanIou = segmentation.meanIou();
         absRel = depth.absRel();

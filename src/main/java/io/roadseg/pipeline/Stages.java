@@ -219,6 +219,7 @@ final class Stages {
                 lead.update(slot.sourceMicros, slot.inPath, inPath, slot.classIds, t.depth);
                 slot.leadClass = lead.leadClass();
                 slot.leadDistance = lead.distance();
+                slot.leadLateral = lead.lateral();
                 slot.leadClosing = lead.closingSpeed();
                 slot.leadTimeToContact = lead.timeToContact();
             }

@@ -102,6 +102,7 @@ public final class LeadTracker {
 
     private int leadClass = -1;
     private float distance = Float.NaN;
+    private float lateral = Float.NaN;
     private float closingSpeed = Float.NaN;
     private float timeToContact = Float.NaN;
 
@@ -161,7 +162,8 @@ public final class LeadTracker {
                        FloatBuffer depth) {
         int lead = choose(inPath);
         float metres = lead < 0 ? Float.NaN : inPath[lead];
-        update(timeMicros, lead, metres, lead < 0 ? Float.NaN : path.apparentHeight(classIds, depth, metres));
+        float height = lead < 0 ? Float.NaN : path.apparentHeight(classIds, depth, metres);
+        update(timeMicros, lead, metres, height, lead < 0 ? Float.NaN : path.lateralOffset());
     }
 
     /**
@@ -169,6 +171,14 @@ public final class LeadTracker {
      * {@code heightPixels} (NaN where not known); -1 and NaN for no lead.
      */
     public void update(long timeMicros, int classId, float metres, float heightPixels) {
+        update(timeMicros, classId, metres, heightPixels, Float.NaN);
+    }
+
+    /**
+     * One frame with its lead already chosen, and where it stands across the path: {@code lateralMetres} from the
+     * path's centre line, positive to the right ({@link NearestAheadProbe#lateralOffset}; NaN where not known).
+     */
+    public void update(long timeMicros, int classId, float metres, float heightPixels, float lateralMetres) {
         double t = timeMicros / 1e6;
         if (count > 0) {
             double last = times[index(count - 1)];
@@ -179,6 +189,7 @@ public final class LeadTracker {
         }
         leadClass = Float.isNaN(metres) || metres >= farLimit ? -1 : classId;
         distance = leadClass < 0 ? Float.NaN : metres;
+        lateral = leadClass < 0 ? Float.NaN : lateralMetres;
         closingSpeed = Float.NaN;
         timeToContact = Float.NaN;
         if (leadClass < 0) {
@@ -338,6 +349,11 @@ public final class LeadTracker {
     /** Metres to the lead as read this frame, NaN when there is none. */
     public float distance() {
         return distance;
+    }
+
+    /** Metres from the path's centre line to the lead as read this frame, positive to the right; NaN when unknown. */
+    public float lateral() {
+        return lateral;
     }
 
     /** Metres per second the lead comes nearer (negative: it draws away); NaN until its track is long enough. */

@@ -44,6 +44,8 @@ public final class NearestAheadProbe {
     public static final double SIZE_SHARE = 0.2;
     /** Widest gap, in columns, inside one object ({@link #apparentHeight}: a misread column). */
     public static final int SIZE_GAP = 2;
+    /** Widest road user, metres (lorries and buses: 2.55–2.6 m), with a margin ({@link #apparentHeight}). */
+    public static final double MAX_OBJECT_WIDTH = 3.0;
 
     private final int width;
     private final int height;
@@ -55,6 +57,9 @@ public final class NearestAheadProbe {
     private final int[] columns;
     private final boolean[] found;
     private final float[] run;
+    /** Per column, the length of the run {@link #apparentHeight} took there (0: none), and whether it was cut off. */
+    private final int[] columnRuns;
+    private final boolean[] columnCut;
     private final int minColumns;
     /** In the path: 1 / fx, the principal column and the corridor's half-width; NaN half-width for the band. */
     private final double inverseFx;
@@ -63,6 +68,8 @@ public final class NearestAheadProbe {
     private final boolean inBand;
     /** Set by {@link #runAt} when the object's run reaches the top or bottom row. */
     private boolean cutOff;
+    /** The lateral offset of the object the last {@link #apparentHeight} found, metres; NaN for none. */
+    private float lateral = Float.NaN;
     /** Half the corridor's curvature ({@link #setPath}), 1/m; 0 for straight. */
     private double pathHalfCurvature;
 
@@ -123,6 +130,8 @@ public final class NearestAheadProbe {
         this.columns = new int[n];
         this.found = new boolean[n];
         this.run = new float[height];
+        this.columnRuns = new int[width];
+        this.columnCut = new boolean[width];
         // the band's threshold in both readings: a corridor is as many columns as the band only at one distance
         this.minColumns = Math.max(MIN_COLUMNS, (int) Math.ceil(MIN_COLUMN_SHARE * RoadAheadProbe.bandWidth(width)));
     }
@@ -141,6 +150,8 @@ public final class NearestAheadProbe {
      * columns, so that a far car 12 rows high is not read in steps of 8 %. (Width and the square root of the area
      * were measured and not adopted, 2026-11-28; README, the lead.)
      *
+     * <p>It also reads where that object stands across ({@link #lateralOffset}).
+     *
      * @return the height in pixels; NaN where no such run is in the corridor, or where the object reaches an edge of
      *         the picture (cut off: its height there is not its size)
      * @throws IllegalStateException on a probe of the centre band (it has no corridor)
@@ -149,6 +160,7 @@ public final class NearestAheadProbe {
         if (inBand) {
             throw new IllegalStateException("an apparent height needs a path probe (inPath)");
         }
+        lateral = Float.NaN;
         if (!(metres > 0) || Float.isInfinite(metres)) {
             return Float.NaN;
         }
@@ -159,40 +171,100 @@ public final class NearestAheadProbe {
         int centre = (int) Math.round(Math.max(from, Math.min(to, middle)));
         cutOff = false;
         int seed = -1;
-        long pixels = 0;
         for (int off = 0; seed < 0 && (centre - off >= from || centre + off <= to); off++) {
-            int a;
-            if (centre - off >= from && (a = runAt(classIds, depth, centre - off, metres)) > 0) {
+            if (centre - off >= from && (columnRuns[centre - off] = runAt(classIds, depth, centre - off, metres)) > 0) {
                 seed = centre - off;
-                pixels = a;
-            } else if (off > 0 && centre + off <= to && (a = runAt(classIds, depth, centre + off, metres)) > 0) {
+            } else if (off > 0 && centre + off <= to
+                    && (columnRuns[centre + off] = runAt(classIds, depth, centre + off, metres)) > 0) {
                 seed = centre + off;
-                pixels = a;
             }
         }
         if (seed < 0) {
             return Float.NaN;
         }
-        int columns = 1;
+        columnCut[seed] = cutOff;
         int left = seed;
         for (int x = seed - 1; x >= 0 && left - x <= SIZE_GAP + 1; x--) {
-            int a = runAt(classIds, depth, x, metres);
-            if (a > 0) {
+            cutOff = false;
+            if ((columnRuns[x] = runAt(classIds, depth, x, metres)) > 0) {
                 left = x;
-                pixels += a;
-                columns++;
             }
+            columnCut[x] = cutOff;
         }
         int right = seed;
         for (int x = seed + 1; x < width && x - right <= SIZE_GAP + 1; x++) {
-            int a = runAt(classIds, depth, x, metres);
-            if (a > 0) {
+            cutOff = false;
+            if ((columnRuns[x] = runAt(classIds, depth, x, metres)) > 0) {
                 right = x;
-                pixels += a;
-                columns++;
+            }
+            columnCut[x] = cutOff;
+        }
+        // where it stands: one road user is at most MAX_OBJECT_WIDTH wide, so where the runs span more (far away,
+        // the lead and the cars in the next lanes merged into one blob), the window of that width about the seed that
+        // holds the most of them, the nearest the path's middle of those that hold as many
+        int lateralLeft = left;
+        int lateralRight = right;
+        int span = Math.max(1, (int) Math.floor(MAX_OBJECT_WIDTH / (metres * inverseFx)));
+        if (right - left + 1 > span) {
+            int bestFrom = -1;
+            int bestCount = -1;
+            double bestDistance = Double.POSITIVE_INFINITY;
+            int count = 0;
+            int a0 = Math.max(left, seed - span + 1);
+            for (int x = a0; x < a0 + span; x++) {
+                count += x <= right && columnRuns[x] > 0 ? 1 : 0;
+            }
+            for (int a = a0; a <= Math.min(seed, right - span + 1); a++) {
+                if (a > a0) {
+                    count += (columnRuns[a + span - 1] > 0 ? 1 : 0) - (columnRuns[a - 1] > 0 ? 1 : 0);
+                }
+                double away = Math.abs(a + 0.5 * (span - 1) - middle);
+                if (count > bestCount || count == bestCount && away < bestDistance) {
+                    bestFrom = a;
+                    bestCount = count;
+                    bestDistance = away;
+                }
+            }
+            lateralLeft = bestFrom;
+            while (columnRuns[lateralLeft] <= 0) {
+                lateralLeft++;
+            }
+            lateralRight = bestFrom + span - 1;
+            while (columnRuns[lateralRight] <= 0) {
+                lateralRight--;
             }
         }
-        return cutOff || left == 0 || right == width - 1 ? Float.NaN : (float) pixels / columns;
+        if (lateralLeft > 0 && lateralRight < width - 1) {
+            // the middle of its columns, from the optical axis at its distance
+            lateral = (float) ((0.5 * (lateralLeft + lateralRight) - cx) * metres * inverseFx);
+        }
+        // its height: the mean over all the blob's columns (more of them, less noise; a neighbour at its distance is
+        // about its size)
+        long pixels = 0;
+        int columns = 0;
+        boolean cut = false;
+        for (int x = left; x <= right; x++) {
+            if (columnRuns[x] > 0) {
+                pixels += columnRuns[x];
+                columns++;
+                cut |= columnCut[x];
+            }
+        }
+        return cut || left == 0 || right == width - 1 ? Float.NaN : (float) pixels / columns;
+    }
+
+    /**
+     * Where the object that the last {@link #apparentHeight} call measured stands across: metres right of the optical
+     * axis at its distance ({@code (x − cx)·d / fx}, negative to the left), {@code x} the middle of its columns — the
+     * lateral position a radar's object list gives. Where its columns span more than one road user
+     * ({@value #MAX_OBJECT_WIDTH} m: far away the lead and the cars in the next lanes merge into one blob at one
+     * depth), the middle of the window of that width about the column it was found from that holds the most of them
+     * (the nearest the path's middle among equals). NaN where that call found none, or where those columns reach the
+     * picture's left or right edge (their middle is not the object's); an object cut by the top or bottom row still
+     * has one. From the axis, not from the path's centre line, so that it does not move when the path's bend does.
+     */
+    public float lateralOffset() {
+        return lateral;
     }
 
     /**

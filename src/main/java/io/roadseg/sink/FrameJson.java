@@ -14,7 +14,7 @@ import java.util.List;
  *  "latency_ms":{"capture":1.2,"preprocess":0.9,"inference":21.4,"postprocess":3.1,"to_sink":27.0},
  *  "class_share":{"sky":0.2134,…},"road_ahead_m":18.4,"nearest_ahead_m":{"car":12.31,"pedestrian":null,…},
  *  "path":{"curvature_per_m":-0.00412},
- *  "lead":{"class":"car","distance_m":12.31,"closing_mps":2.1,"ttc_s":5.8}}
+ *  "lead":{"class":"car","distance_m":12.31,"lateral_m":-0.42,"closing_mps":2.1,"ttc_s":5.8}}
  * </pre>
  * {@code t_us} is the time since the source's first frame, {@code stamp_ns} the frame's timestamp
  * ({@link FrameResult#stampNanos}), {@code to_sink} capture → the sink that wrote it; {@code road_ahead_m} is null
@@ -23,7 +23,9 @@ import java.util.List;
  * {@code path} is the bend of the vehicle's path ({@link FrameResult#pathCurvature}: its centre line runs
  * ½·curvature·d² metres right of the camera's axis d metres ahead; 0 for a straight path), null where no path is read;
  * {@code lead} is the nearest road user in the vehicle's path ({@link FrameResult#leadClassId}), null when none is:
- * its {@code closing_mps} is null until its track is long enough, its {@code ttc_s} null unless it is closing.
+ * its {@code lateral_m} is where it stands across the path (positive right of its centre line; null where it reaches
+ * the picture's side), its {@code closing_mps} null until its track is long enough, its {@code ttc_s} null unless it is
+ * closing.
  *
  * <p>Built in one reused byte array: no allocation per frame. Threading: one thread.
  */
@@ -45,6 +47,7 @@ public final class FrameJson {
     private static final byte[] NO_LEAD = AsciiText.ascii(",\"lead\":null}");
     private static final byte[] LEAD = AsciiText.ascii(",\"lead\":{\"class\":");
     private static final byte[] DISTANCE = AsciiText.ascii(",\"distance_m\":");
+    private static final byte[] LATERAL = AsciiText.ascii(",\"lateral_m\":");
     private static final byte[] CLOSING = AsciiText.ascii(",\"closing_mps\":");
     private static final byte[] TTC = AsciiText.ascii(",\"ttc_s\":");
 
@@ -107,7 +110,7 @@ public final class FrameJson {
             return line.append(NO_LEAD);
         }
         return line.append(LEAD).append(classValues[lead]).append(DISTANCE).append(f.leadDistanceMetres(), 2)
-                .append(CLOSING).append(f.leadClosingSpeed(), 2).append(TTC).append(f.leadTimeToContactSeconds(), 2)
+                .append(LATERAL).append(f.leadLateralMetres(), 2).append(CLOSING).append(f.leadClosingSpeed(), 2).append(TTC).append(f.leadTimeToContactSeconds(), 2)
                 .append('}').append('}');
     }
 

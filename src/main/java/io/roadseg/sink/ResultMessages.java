@@ -72,7 +72,8 @@ public final class ResultMessages implements AutoCloseable {
             + "\"path\":{\"type\":[\"object\",\"null\"],\"properties\":{"
             + "\"curvature_per_m\":{\"type\":\"number\"}}},"
             + "\"lead\":{\"type\":[\"object\",\"null\"],\"properties\":{\"class\":{\"type\":\"string\"},"
-            + "\"distance_m\":{\"type\":\"number\"},\"closing_mps\":{\"type\":[\"number\",\"null\"]},"
+            + "\"distance_m\":{\"type\":\"number\"},\"lateral_m\":{\"type\":[\"number\",\"null\"]},"
+            + "\"closing_mps\":{\"type\":[\"number\",\"null\"]},"
             + "\"ttc_s\":{\"type\":[\"number\",\"null\"]}}}}}";
 
     private static final byte[] JPEG = ascii("jpeg");

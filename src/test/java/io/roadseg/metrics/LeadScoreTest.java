@@ -66,13 +66,13 @@ class LeadScoreTest {
         String json = AccuracyReport.json(names, seg, null, null, frames());
         assertTrue(json.contains("\"lead\": {\"frames\": 3, \"same_class\": 2, \"missed\": 1, \"phantom\": 1, "
                 + "\"abs_rel\": 0.200000, \"delta_1_25\": 0.666667, \"closing_frames\": 2, \"closing_mae_mps\": "
-                + "1.500000, \"warning_s\": 3.000000, \"true_warnings\": 2, \"warned\": 1, \"false_warnings\": 1}"),
+                + "1.500000, \"lateral_frames\": 0, \"lateral_mae_m\": null, \"warning_s\": 3.000000, \"true_warnings\": 2, \"warned\": 1, \"false_warnings\": 1}"),
                 json);
         String table = AccuracyReport.table(names, seg, null, null, frames());
         assertTrue(table.contains("lead (the nearest road user in the vehicle's path) against the truth's: 3 frames "
                 + "both (2 the same class), 1 missed, 1 phantom; distance AbsRel 0.2000"), table);
-        assertTrue(table.contains("closing speed MAE 1.50 m/s (2 frames); time to contact <= 3 s: 1 of 2 true "
-                + "warnings given, 1 false"), table);
+        assertTrue(table.contains("closing speed MAE 1.50 m/s (2 frames); lateral position MAE n/a m (0 frames); "
+                + "time to contact <= 3 s: 1 of 2 true warnings given, 1 false"), table);
         assertFalse(AccuracyReport.json(names, seg, null, null, null).contains("\"lead\""), "without a score: as before");
         assertFalse(AccuracyReport.table(names, seg, null, null, new LeadScore()).contains("lead"),
                 "no lead in any frame: no line");
@@ -107,5 +107,33 @@ class LeadScoreTest {
         assertEquals(s.pathMae(), twice.pathMae(), 1e-12);
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> new LeadScore().addSums(new double[12]));
+    }
+    @Test
+    void theLeadsLateralPositionAgainstTheTruths() {
+        LeadScore s = new LeadScore();
+        assertTrue(Double.isNaN(s.lateralMae()));
+        s.addLateral(0.5f, 0.2f);       // 0.3 m off
+        s.addLateral(-1.0f, -1.5f);     // 0.5 m off
+        s.addLateral(Float.NaN, 0.4f);  // the prediction reads none (the lead at the picture's side): not scored
+        s.addLateral(0.4f, Float.NaN);
+        assertEquals(2, s.lateralRated());
+        assertEquals(0.4, s.lateralMae(), 1e-6);
+        List<String> names = List.of("sky", "building", "pole", "road", "pavement", "tree", "sign", "fence", "car",
+                "pedestrian", "bicyclist");
+        s.add(8, 20f, 1f, Float.NaN, 8, 21f, 1f, Float.NaN);
+        SegmentationScore seg = new SegmentationScore(names.size());
+        assertTrue(AccuracyReport.json(names, seg, null, null, s).contains(
+                "\"lateral_frames\": 2, \"lateral_mae_m\": 0.400000"), AccuracyReport.json(names, seg, null, null, s));
+        assertTrue(AccuracyReport.table(names, seg, null, null, s).contains("lateral position MAE 0.40 m (2 frames)"),
+                AccuracyReport.table(names, seg, null, null, s));
+        // the sums add up; scores without the lateral position (11 or 14 sums) still add
+        LeadScore more = new LeadScore();
+        more.addSums(s.sums());
+        more.addSums(java.util.Arrays.copyOf(s.sums(), LeadScore.SUMS_NO_LATERAL));
+        more.addSums(java.util.Arrays.copyOf(s.sums(), LeadScore.SUMS_NO_PATH));
+        assertEquals(LeadScore.SUMS, s.sums().length);
+        assertEquals(2, more.lateralRated());
+        assertEquals(0.4, more.lateralMae(), 1e-6);
+        assertEquals(3 * s.measured(), more.measured());
     }
 }

@@ -264,4 +264,49 @@ class NearestAheadProbeTest {
         assertTrue(Float.isNaN(path.apparentHeight(ids, depth, 6f)));
         assertThrows(IllegalStateException.class, () -> probe.apparentHeight(ids, depth, 6f), "the band has no corridor");
     }
+    // ---- where the lead stands across the path ------------------------------------------------------------------
+
+    @Test
+    void theLeadsLateralOffsetIsTheMiddleOfItsColumns() {
+        block(CAR, 20f, 52, 58, 30, 40); // columns 52..57, middle 54.5: (54.5 - 49.5)·20 / 50 = 2.0 m right
+        assertEquals(10f, path.apparentHeight(ids, depth, 20f), 1e-6);
+        assertEquals(2.0f, path.lateralOffset(), 1e-5);
+        block(ROAD, 3f, 0, W, 0, H);
+        block(CAR, 20f, 42, 49, 30, 40); // middle 45: 1.8 m left
+        path.apparentHeight(ids, depth, 20f);
+        assertEquals(-1.8f, path.lateralOffset(), 1e-5);
+        assertTrue(Float.isNaN(path.apparentHeight(ids, depth, 30f)));
+        assertTrue(Float.isNaN(path.lateralOffset()), "no object at 30 m: no offset");
+    }
+
+    @Test
+    void theLateralOffsetIsFromTheCamerasAxisWhereverThePathRuns() {
+        block(CAR, 40f, 57, 60, 20, 30); // middle 58: 6.8 m right of the axis at 40 m (a column is 0.8 m)
+        path.setPath(3 / 400.0);         // found where the bent path runs (6 m right there)
+        path.apparentHeight(ids, depth, 40f);
+        assertEquals(6.8f, path.lateralOffset(), 1e-5);
+    }
+
+    @Test
+    void anObjectCutByTheBottomRowHasAnOffsetButNotOneCutBySide() {
+        block(CAR, 5f, 45, 56, 40, H); // reaches the bottom row: no height, but its middle is its middle
+        assertTrue(Float.isNaN(path.apparentHeight(ids, depth, 5f)));
+        assertEquals((50 - 49.5f) * 5 / 50, path.lateralOffset(), 1e-6);
+        block(ROAD, 3f, 0, W, 0, H);
+        block(CAR, 2f, 0, 41, 30, 50); // 1.6 m of it seen at 2 m, up to the left edge: its middle is not known
+        path.apparentHeight(ids, depth, 2f);
+        assertTrue(Float.isNaN(path.lateralOffset()));
+    }
+
+    @Test
+    void aCarBesideTheLeadThatTouchesItInThePictureDoesNotMoveItsOffset() {
+        // far away the lead and the car in the next lane merge into one blob of road-user pixels at one depth:
+        // at 20 m a column is 0.4 m, so the lead (columns 47..52, 0 m) and its neighbour (53..62) span 6.4 m
+        block(CAR, 20f, 47, 53, 30, 40);
+        block(CAR, 20f, 53, 63, 32, 40);
+        path.apparentHeight(ids, depth, 20f);
+        assertEquals(0f, path.lateralOffset(), 0.4f, "the lead's middle, not the blob's (2.0 m)");
+        assertEquals((6 * 10 + 10 * 8) / 16f, path.apparentHeight(ids, depth, 20f), 1e-5,
+                "its height is still the mean over the whole blob: a neighbour at its distance is about its size");
+    }
 }

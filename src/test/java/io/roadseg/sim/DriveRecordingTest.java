@@ -305,6 +305,9 @@ class DriveRecordingTest {
             assertEquals(lead.measured(), lead.sameClass());
             assertTrue(lead.absRel() < 1e-4, "AbsRel " + lead.absRel());
             assertTrue(lead.rated() > 0 && lead.closingMae() < 2.5, lead.rated() + " frames: " + lead.closingMae());
+            // and where it stands across: the same columns of the same maps
+            assertTrue(lead.lateralRated() > 0 && lead.lateralMae() < 0.01,
+                    lead.lateralRated() + " frames: " + lead.lateralMae());
             assertEquals(lead.truthWarnings(), lead.warned());
             assertEquals(0, lead.falseWarnings());
         }
