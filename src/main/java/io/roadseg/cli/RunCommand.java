@@ -182,10 +182,21 @@ final class RunCommand implements Callable<Integer> {
     double pathWidth = 2 * PipelineConfig.Path.DEFAULT.halfWidthMetres();
 
     /** How the vehicle's path is shaped. */
-    enum PathShape { road, straight }
+    enum PathShape {
+        road(PipelineConfig.Path.Shape.ROAD), straight(PipelineConfig.Path.Shape.STRAIGHT),
+        vehicle(PipelineConfig.Path.Shape.VEHICLE);
+
+        final PipelineConfig.Path.Shape shape;
+
+        PathShape(PipelineConfig.Path.Shape shape) {
+            this.shape = shape;
+        }
+    }
 
     @Option(names = "--path", paramLabel = "SHAPE", description = "Shape of the vehicle's path: road (bent along the "
-            + "road's edges read in each frame) or straight (along the camera's axis). Default: ${DEFAULT-VALUE}.")
+            + "road's edges read in each frame), straight (along the camera's axis) or vehicle (the curvature the "
+            + "vehicle drove, its yaw rate over its speed, where the source records it: a recording's ego.csv, a "
+            + "sim:// drive; the road's elsewhere). Default: ${DEFAULT-VALUE}.")
     PathShape pathShape = PathShape.road;
 
     @Option(names = "--no-ground-plane", description = "With --calib: scale depth by the focal length only, without "
@@ -401,6 +412,10 @@ final class RunCommand implements Callable<Integer> {
                 err.print(AccuracyReport.table(inference.model().classNames(), accuracy.segmentation(),
                         accuracy.depth(), accuracy.nearestAhead(), accuracy.lead()));
             }
+            if (pathShape == PathShape.vehicle && pipeline.framesPathFromVehicle() == 0 && stats.processed() > 0) {
+                err.println("warning: input " + info.uri() + ": records no vehicle motion (an ego.csv); "
+                        + "--path vehicle followed the road instead");
+            }
             Pipeline.RoadHorizon horizon = pipeline.roadHorizon();
             String horizonWarning = horizonWarning(config.groundPlane(), horizon);
             if (horizonWarning != null) {
@@ -570,7 +585,7 @@ final class RunCommand implements Callable<Integer> {
      */
     private PipelineConfig.Path path(ModelInfo model, FrameSource src) throws Exception {
         ResultMessages.Intrinsics k = calib == null ? null : intrinsics(model, src);
-        return new PipelineConfig.Path(pathWidth / 2, k == null ? Double.NaN : k.cx(), pathShape == PathShape.road);
+        return new PipelineConfig.Path(pathWidth / 2, k == null ? Double.NaN : k.cx(), pathShape.shape);
     }
 
     /** Frames an intact recording may fall short of its announced count by: 2, or 1 % of a long one. */

@@ -82,6 +82,9 @@ public final class FrameSlot implements FrameResult, AutoCloseable {
     float leadClosing = Float.NaN;
     float leadTimeToContact = Float.NaN;
 
+    /** The curvature the vehicle drove, as the source records it ({@code FrameSource#vehicleCurvature}); NaN: none. */
+    double vehicleCurvature = Double.NaN;
+
     // ---- ground truth, when the source has it (else null) ----------------------------------------------------------
     /**
      * The curvature of the path the vehicle drove, 1/m

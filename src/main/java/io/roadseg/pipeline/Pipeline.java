@@ -44,6 +44,7 @@ public final class Pipeline implements AutoCloseable {
     private final FrameSlot[] slots;
     private final Preprocessor preprocessor;
     private final Stages.Postprocess postprocess;
+    private final VehicleMotion vehicleMotion = new VehicleMotion();
     private final LiveAccuracy accuracy;
     private final Disruptor<FrameSlot> disruptor;
     private final List<Thread> threads = Collections.synchronizedList(new ArrayList<>());
@@ -80,7 +81,7 @@ public final class Pipeline implements AutoCloseable {
                         (float) config.depthScale(), FrameResult.roadUserIds(model.classNames())))
                 : null;
         postprocess = new Stages.Postprocess(model, stats, config.hud(), (float) config.depthScale(),
-                config.groundPlane(), config.path(), accuracy,
+                config.groundPlane(), config.path(), vehicleMotion, accuracy,
                 waitStrategy, errors);
         int[] next = {0};
         disruptor = new Disruptor<>(() -> slots[next[0]++], slots.length, r -> {
@@ -111,6 +112,20 @@ public final class Pipeline implements AutoCloseable {
      */
     public LiveAccuracy accuracy() {
         return accuracy;
+    }
+
+    /**
+     * Where an embedder gives the vehicle's motion (speed and yaw rate, from its odometry or CAN bus), any time, from
+     * any thread: a path shaped by the vehicle ({@link PipelineConfig.Path.Shape#VEHICLE}) follows it in the frames
+     * of a source that records none itself.
+     */
+    public VehicleMotion vehicleMotion() {
+        return vehicleMotion;
+    }
+
+    /** Frames whose path followed the vehicle's motion (a path shaped by the vehicle); read after {@link #run()}. */
+    public long framesPathFromVehicle() {
+        return postprocess.framesPathFromVehicle();
     }
 
     /**
@@ -176,6 +191,7 @@ public final class Pipeline implements AutoCloseable {
                     long pts;
                     try {
                         pts = source.read(slot.sourceBgr);
+                        slot.vehicleCurvature = source.vehicleCurvature();
                         if (pts != FrameSource.END_OF_STREAM && slot.truthClassSource != null) {
                             source.readGroundTruth(slot.truthClassSourceView, slot.truthDepthSourceView);
                             slot.truthCurvature = source.groundTruthPathCurvature();
@@ -251,6 +267,7 @@ public final class Pipeline implements AutoCloseable {
             if (pts == FrameSource.END_OF_STREAM) {
                 return !stopRequested;
             }
+            double vehicleCurvature = source.vehicleCurvature();
             double truthCurvature = Double.NaN;
             if (truth) {
                 source.readGroundTruth(truthClasses, truthDepth);
@@ -286,6 +303,7 @@ public final class Pipeline implements AutoCloseable {
                 slot.truthDepthSourceView.put(0, truthDepth, 0, pixels);
                 slot.truthCurvature = truthCurvature;
             }
+            slot.vehicleCurvature = vehicleCurvature;
             slot.grabStartNanos = grabStart;
             slot.capturedNanos = captured;
             fill(slot, frameIndex, pts, droppedSinceEntered);

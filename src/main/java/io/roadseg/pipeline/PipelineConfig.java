@@ -35,19 +35,33 @@ public record PipelineConfig(PipelineMode mode, int ringSize, WaitKind waitKind,
     }
     /**
      * The vehicle's path: a corridor ahead of the camera, {@code halfWidthMetres} each side of its centre line
-     * ({@link NearestAheadProbe#inPath}), which follows the road's shape ({@link RoadCurve}) or runs straight along
-     * the optical axis.
+     * ({@link NearestAheadProbe#inPath}), shaped as {@link Shape} says.
      *
      * @param halfWidthMetres half the corridor's width, metres
      * @param principalX      the camera's principal point column at the model's input size (pixel centres at
      *                        integers); NaN for the centre of the picture
-     * @param followRoad      bend the corridor along the road read in each frame; false for a straight one
+     * @param shape           how the corridor bends
      */
-    public record Path(double halfWidthMetres, double principalX, boolean followRoad) {
+    public record Path(double halfWidthMetres, double principalX, Shape shape) {
         /** Half of one 3.5 m lane, following the road; principal point at the centre. */
-        public static final Path DEFAULT = new Path(1.75, Double.NaN, true);
+        public static final Path DEFAULT = new Path(1.75, Double.NaN, Shape.ROAD);
+
+        /** How the path bends. */
+        public enum Shape {
+            /** Along the road's bend read in each frame ({@link RoadCurve}). */
+            ROAD,
+            /** Straight along the optical axis. */
+            STRAIGHT,
+            /**
+             * Along the curvature the vehicle is driving: its yaw rate over its speed, from the source where it records
+             * it ({@link io.roadseg.source.FrameSource#vehicleCurvature}: a recording's {@code ego.csv}, a synthetic
+             * drive) or else from {@link Pipeline#vehicleMotion()}; along the road in frames that have neither.
+             */
+            VEHICLE
+        }
 
         public Path {
+            java.util.Objects.requireNonNull(shape, "shape");
             if (!(halfWidthMetres > 0) || Double.isInfinite(halfWidthMetres)) {
                 throw new IllegalArgumentException("the path's half-width must be positive and finite, got "
                         + halfWidthMetres);
@@ -59,7 +73,7 @@ public record PipelineConfig(PipelineMode mode, int ringSize, WaitKind waitKind,
 
         /** A path of this width about this principal column that follows the road (as before it could bend). */
         public Path(double halfWidthMetres, double principalX) {
-            this(halfWidthMetres, principalX, true);
+            this(halfWidthMetres, principalX, Shape.ROAD);
         }
 
         /** The principal column for a map {@code width} wide: {@link #principalX}, or the centre when NaN. */
@@ -86,12 +100,13 @@ public record PipelineConfig(PipelineMode mode, int ringSize, WaitKind waitKind,
         /**
          * The reader of the road's shape that bends this path, at the same focal length as {@link #probe}.
          *
-         * @return null for a straight path, or when the model says no focal length or has no road class
+         * @return null for a straight path, or when the model says no focal length or has no road class (a path
+         *         shaped by the vehicle has one too: for the frames without a vehicle reading)
          */
         public RoadCurve curve(ModelInfo model, double depthScale, int[] roadUsers) {
             double fx = model.focalPx() * depthScale;
             int road = model.classNames().indexOf("road");
-            if (!followRoad || !(fx > 0) || Double.isInfinite(fx) || road < 0) {
+            if (shape == Shape.STRAIGHT || !(fx > 0) || Double.isInfinite(fx) || road < 0) {
                 return null;
             }
             return new RoadCurve(model.inputWidth(), model.inputHeight(), road, roadUsers, fx,

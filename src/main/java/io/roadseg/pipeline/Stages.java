@@ -128,6 +128,10 @@ final class Stages {
         private final NearestAheadProbe inPath;
         /** The road's shape the path is bent along; null for a straight path. */
         private final RoadCurve curve;
+        /** Whether the path follows the vehicle's motion where a frame has it ({@link VehicleMotion}). */
+        private final boolean byVehicle;
+        private final VehicleMotion vehicleMotion;
+        private volatile long framesPathFromVehicle;
         private final double pathHalfWidth;
         private final LeadTracker lead;
         /** The road users' class ids and their names for the HUD, in {@link FrameResult#ROAD_USERS}' order. */
@@ -145,7 +149,8 @@ final class Stages {
         private long lastEnd;
 
         Postprocess(ModelInfo model, LatencyStats stats, boolean hud, float depthScale,
-                    PipelineConfig.GroundPlane plane, PipelineConfig.Path path, LiveAccuracy accuracy,
+                    PipelineConfig.GroundPlane plane, PipelineConfig.Path path, VehicleMotion vehicleMotion,
+                    LiveAccuracy accuracy,
                     WaitStrategy wait, Consumer<Throwable> errors) {
             super("postprocess", wait, errors);
             this.depthScale = depthScale;
@@ -164,6 +169,8 @@ final class Stages {
             this.inPath = path.probe(model, depthScale, roadUsers);
             this.curve = inPath == null ? null : path.curve(model, depthScale, roadUsers);
             this.pathHalfWidth = path.halfWidthMetres();
+            this.byVehicle = path.shape() == PipelineConfig.Path.Shape.VEHICLE;
+            this.vehicleMotion = vehicleMotion;
             this.lead = new LeadTracker(roadUsers, model.maxDepth());
             this.roadUserLabels = new byte[roadUsers.length][];
             this.leadLabels = new byte[Math.max(model.classCount(), 1)][];
@@ -209,12 +216,18 @@ final class Stages {
             slot.roadAhead = roadAhead.measure(slot.classIds, t.depth);
             nearestAhead.measure(slot.classIds, t.depth, slot.nearestAhead);
             if (inPath != null) {
-                if (curve != null) {
-                    inPath.setPath(curve.curvature());
-                    slot.pathCurvature = (float) curve.curvature();
-                } else {
-                    slot.pathCurvature = 0;
+                double k = curve == null ? 0 : curve.curvature();
+                if (byVehicle) {
+                    // the vehicle's own curvature: the source's record of it, else the embedder's latest reading
+                    double v = !Double.isNaN(slot.vehicleCurvature) ? slot.vehicleCurvature
+                            : vehicleMotion == null ? Double.NaN : vehicleMotion.curvature(slot.capturedNanos);
+                    if (Double.isFinite(v)) {
+                        k = v;
+                        framesPathFromVehicle = framesPathFromVehicle + 1; // one writer: this stage
+                    }
                 }
+                inPath.setPath(k);
+                slot.pathCurvature = (float) k;
                 inPath.measure(slot.classIds, t.depth, slot.inPath);
                 lead.update(slot.sourceMicros, slot.inPath, inPath, slot.classIds, t.depth);
                 slot.leadClass = lead.leadClass();
@@ -228,7 +241,7 @@ final class Stages {
             }
             renderer.render(slot.modelBgr, slot.classMat, slot.depthMat, slot.overlayPane, slot.depthPane);
             if (curve != null) {
-                renderer.drawPath(slot.canvasView, 2 * model.inputWidth(), curve, pathHalfWidth);
+                renderer.drawPath(slot.canvasView, 2 * model.inputWidth(), curve, slot.pathCurvature, pathHalfWidth);
             }
             if (hud) {
                 // figures that do not exist yet (the first second of a run) are shown as '-'
@@ -304,6 +317,11 @@ final class Stages {
         /** The road's bend reader, for the horizon it read over the run; null for a straight path. */
         RoadCurve curve() {
             return curve;
+        }
+
+        /** Frames whose path followed the vehicle's motion; read once the stage has stopped. */
+        long framesPathFromVehicle() {
+            return framesPathFromVehicle;
         }
     }
 

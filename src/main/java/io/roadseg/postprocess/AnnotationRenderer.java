@@ -103,19 +103,22 @@ public final class AnnotationRenderer implements AutoCloseable {
 
     /**
      * Draws the vehicle's path on the overlay: the corridor's two edges, {@code halfWidthMetres} each side of the
-     * centre line {@link RoadCurve} bends, in each row where the road's distance was read (a dot per edge and row,
-     * two pixels wide, in the path's colour), so the picture shows where the lead is looked for.
+     * centre line {@code ½·curvature·d²} (the road's bend {@link RoadCurve} read, or the vehicle's own), in each row
+     * where {@code curve} read the road's distance (a dot per edge and row, two pixels wide, in the path's colour), so
+     * the picture shows where the lead is looked for.
      *
      * @param canvas      the annotated picture, packed BGR, the overlay in its left {@link #width} columns
      * @param canvasWidth the canvas's width in pixels
+     * @param curvature   the path's, 1/m, positive turning right
      */
-    public void drawPath(java.nio.ByteBuffer canvas, int canvasWidth, RoadCurve curve, double halfWidthMetres) {
+    public void drawPath(java.nio.ByteBuffer canvas, int canvasWidth, RoadCurve curve, double curvature,
+                         double halfWidthMetres) {
         for (int y = 0; y < height; y++) {
             float z = curve.rowMetres(y);
             if (Float.isNaN(z)) {
                 continue;
             }
-            double centre = curve.offsetAt(z);
+            double centre = 0.5 * curvature * z * z;
             for (int side = -1; side <= 1; side += 2) {
                 int u = (int) Math.round(curve.column(centre + side * halfWidthMetres, z));
                 for (int x = u; x <= u + 1; x++) {

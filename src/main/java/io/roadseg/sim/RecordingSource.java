@@ -181,6 +181,11 @@ public final class RecordingSource implements FrameSource {
         return curvature == null || read == 0 ? Double.NaN : curvature[(int) ((read - 1) % frames)];
     }
 
+    @Override
+    public double vehicleCurvature() {
+        return groundTruthPathCurvature(); // ego.csv: the curvature the recording car drove, as it logged it
+    }
+
     /** The frame count {@code drive.json} declares, or -1 when it declares none. */
     private static long declaredFrames(String uri, Path manifest) throws SourceException {
         String text;

@@ -158,6 +158,11 @@ public final class SimSource implements FrameSource {
     }
 
     @Override
+    public double vehicleCurvature() {
+        return curvature;
+    }
+
+    @Override
     public double groundTruthFocalPx() {
         return drive.camera().fx();
     }

@@ -56,6 +56,16 @@ public interface FrameSource extends AutoCloseable {
     }
 
     /**
+     * The curvature, 1/m, positive turning right, the vehicle was driving at the frame the last {@link #read} returned,
+     * as its own odometry recorded it (yaw rate over speed): what a path shaped by the vehicle follows
+     * ({@code --path vehicle}). NaN where the source records none. A recording's {@code ego.csv} and a synthetic drive
+     * give the curvature they drove, which is also their truth ({@link #groundTruthPathCurvature}).
+     */
+    default double vehicleCurvature() {
+        return Double.NaN;
+    }
+
+    /**
      * The horizontal focal length, in pixels of this source's frames, of the camera its ground truth was made with
      * (synthetic drives and their recordings know it), so a model run at another input width can have its depth
      * rescaled by the focal-length rule before it is scored; NaN when unknown.

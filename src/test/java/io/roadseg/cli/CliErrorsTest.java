@@ -130,7 +130,7 @@ class CliErrorsTest {
         assertTrue(o.stderr().contains("--wait"), o.stderr());
         assertFalse(o.stderr().contains("\tat "), o.stderr());
         assertOneLineError(Cli.run("run", "x.mp4", "--path", "curvy"), 2, "Invalid value for option '--path': "
-                + "expected one of [road, straight]", "'roadseg run --help' lists the options");
+                + "expected one of [road, straight, vehicle]", "'roadseg run --help' lists the options");
         assertOneLineError(Cli.run("eval", "--no-such-option"), 2, "Unknown option: '--no-such-option'");
         assertOneLineError(Cli.run("evl"), 2, "'evl'", "did you mean eval?", "'roadseg --help' lists the options");
     }

@@ -312,4 +312,43 @@ class DriveRecordingTest {
             assertEquals(0, lead.falseWarnings());
         }
     }
+    @Test
+    void aPathShapedByTheVehicleFollowsItsRecordedMotionOrTheEmbeddersReadings() throws Exception {
+        Path folder = dir.resolve("drive");
+        DriveRecording.write(DRIVE, folder, 500_000, i -> { });
+        PipelineConfig config = PipelineConfig.defaults(PipelineMode.EVERY_FRAME)
+                .withPath(new PipelineConfig.Path(1.75, Double.NaN, PipelineConfig.Path.Shape.VEHICLE));
+        // the recording's ego.csv: the path is the one driven, frame by frame
+        try (OracleEngine engine = new OracleEngine();
+             FrameSource source = FrameSources.open(folder.toString(), SourceOptions.defaults());
+             LatencyStats stats = new LatencyStats(-1, null, null);
+             Pipeline pipeline = new Pipeline(source, engine, List.of(), config, stats)) {
+            assertNull(pipeline.run().failure());
+            assertEquals(30, pipeline.framesPathFromVehicle());
+            io.roadseg.metrics.LeadScore lead = pipeline.accuracy().lead();
+            assertEquals(30, lead.pathRated());
+            assertEquals(0, lead.pathMae(), 1e-6, "the path driven, scored against itself");
+        }
+        // a recording without it: the embedder's readings, here given from the sink thread after every frame
+        Files.delete(folder.resolve("ego.csv"));
+        List<Float> curvatures = new java.util.ArrayList<>();
+        Pipeline[] running = new Pipeline[1];
+        io.roadseg.pipeline.FrameSink vehicle = new io.roadseg.sink.CallbackSink("vehicle", f -> {
+            curvatures.add(f.pathCurvature());
+            running[0].vehicleMotion().set(10, 0.02); // 10 m/s turning right at 0.02 rad/s
+        });
+        try (OracleEngine engine = new OracleEngine();
+             FrameSource source = FrameSources.open(folder.toString(), SourceOptions.defaults());
+             LatencyStats stats = new LatencyStats(-1, null, null);
+             Pipeline pipeline = new Pipeline(source, engine, List.of(vehicle), config, stats)) {
+            running[0] = pipeline;
+            assertNull(pipeline.run().failure());
+            assertEquals(30, curvatures.size());
+            assertTrue(curvatures.get(0) != 0.002f, "the first frame, before any reading, follows the road");
+            assertEquals(0.002f, curvatures.get(29), 1e-9f);
+            long followed = curvatures.stream().filter(k -> k == 0.002f).count();
+            assertEquals(followed, pipeline.framesPathFromVehicle());
+            assertTrue(followed > 0 && followed < 30, followed + " frames");
+        }
+    }
 }
