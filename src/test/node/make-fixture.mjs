@@ -8,6 +8,10 @@
 //     [--pixel bgr8|rgb8]      (ros2-image only, default bgr8; rgb8 swaps the B and R bytes of each pixel)
 //     [--topic /camera/front/compressed] [--extra-topic T]
 //     [--start-ns 1700000000000000000] [--period-ns 33333333] [--chunk-size 65536]
+//     [--motion odometry|twist --speed MPS --yaw-step RADPS [--motion-topic /odom]]
+//                              (the vehicle's motion, twice per frame period from the first frame's time on:
+//                               nav_msgs/msg/Odometry or geometry_msgs/msg/TwistStamped in CDR, twist.linear.x =
+//                               speed, twist.angular.z = yaw-step × the message's index)
 //
 // Prints one JSON line: {"messages":N,"topics":[...]}
 import { open, readdir, readFile } from "node:fs/promises";
@@ -120,15 +124,36 @@ uint32 step           # Full row length in bytes
 uint8[] data          # actual matrix data, size is (step * rows)
 `;
 
+// nav_msgs/Odometry and geometry_msgs/TwistStamped with their dependencies (fields as in ros2/common_interfaces,
+// comments left out).
+const ODOMETRY_MSG = `std_msgs/Header header
+string child_frame_id
+geometry_msgs/PoseWithCovariance pose
+geometry_msgs/TwistWithCovariance twist
+`;
+const TWIST_STAMPED_MSG = `std_msgs/Header header
+geometry_msgs/Twist twist
+`;
+const GEOMETRY = {
+  "geometry_msgs/PoseWithCovariance": "geometry_msgs/Pose pose\nfloat64[36] covariance\n",
+  "geometry_msgs/Pose": "geometry_msgs/Point position\ngeometry_msgs/Quaternion orientation\n",
+  "geometry_msgs/Point": "float64 x\nfloat64 y\nfloat64 z\n",
+  "geometry_msgs/Quaternion": "float64 x 0\nfloat64 y 0\nfloat64 z 0\nfloat64 w 1\n",
+  "geometry_msgs/TwistWithCovariance": "geometry_msgs/Twist twist\nfloat64[36] covariance\n",
+  "geometry_msgs/Twist": "geometry_msgs/Vector3 linear\ngeometry_msgs/Vector3 angular\n",
+  "geometry_msgs/Vector3": "float64 x\nfloat64 y\nfloat64 z\n",
+};
+
 // rosbag2 (rosbag2_cpp LocalMessageDefinitionSource::get_full_text) concatenation: the root
 // definition, then depth-first for each not-yet-seen dependency: "\n", a line of 80 '=', a line
 // "MSG: <type as written in the field>", then the dependency's own text.
 const DELIMITER = "=".repeat(80) + "\n";
-function ros2msgWithDependencies(rootText) {
+function ros2msgWithDependencies(rootText, extra = []) {
   return (
     rootText +
     "\n" + DELIMITER + "MSG: std_msgs/Header\n" + HEADER_MSG +
-    "\n" + DELIMITER + "MSG: builtin_interfaces/Time\n" + TIME_MSG
+    "\n" + DELIMITER + "MSG: builtin_interfaces/Time\n" + TIME_MSG +
+    extra.map((name) => "\n" + DELIMITER + "MSG: " + name + "\n" + GEOMETRY[name]).join("")
   );
 }
 
@@ -213,6 +238,10 @@ const { values: args } = parseArgs({
     "period-ns": { type: "string", default: "33333333" },
     "chunk-size": { type: "string", default: "65536" },
     "frame-id": { type: "string", default: "camera_front" },
+    motion: { type: "string" },
+    speed: { type: "string", default: "10" },
+    "yaw-step": { type: "string", default: "0.01" },
+    "motion-topic": { type: "string", default: "/odom" },
   },
   strict: true,
 });
@@ -374,13 +403,55 @@ for (const topic of topics) {
 }
 
 let messages = 0;
+let writeMotion = null; // (k) => writes motion message k, logged at start + k·period/2
+if (args.motion) {
+  if (!["odometry", "twist"].includes(args.motion)) fail("--motion must be odometry or twist");
+  const odometry = args.motion === "odometry";
+  const text = odometry
+    ? ros2msgWithDependencies(ODOMETRY_MSG, ["geometry_msgs/PoseWithCovariance", "geometry_msgs/Pose",
+      "geometry_msgs/Point", "geometry_msgs/Quaternion", "geometry_msgs/TwistWithCovariance", "geometry_msgs/Twist",
+      "geometry_msgs/Vector3"])
+    : ros2msgWithDependencies(TWIST_STAMPED_MSG, ["geometry_msgs/Twist", "geometry_msgs/Vector3"]);
+  const motionSchemaId = await writer.registerSchema({
+    name: odometry ? "nav_msgs/msg/Odometry" : "geometry_msgs/msg/TwistStamped",
+    encoding: "ros2msg",
+    data: new TextEncoder().encode(text),
+  });
+  const motionChannel = await writer.registerChannel({
+    topic: args["motion-topic"], schemaId: motionSchemaId, messageEncoding: "cdr", metadata: channelMetadata ?? new Map(),
+  });
+  const motionWriter = new MessageWriter(parseRosMsg(text, { ros2: true }));
+  const speed = Number(args.speed);
+  const yawStep = Number(args["yaw-step"]);
+  writeMotion = async (k) => {
+    const timeNs = startNs + (BigInt(k) * periodNs) / 2n;
+    const twist = { linear: { x: speed, y: 0, z: 0 }, angular: { x: 0, y: 0, z: yawStep * k } };
+    const header = { stamp: rosTime(timeNs), frame_id: "odom" };
+    const message = odometry
+      ? {
+        header, child_frame_id: "base_link",
+        pose: { pose: { position: { x: k, y: 0, z: 0 }, orientation: { x: 0, y: 0, z: 0, w: 1 } },
+          covariance: new Float64Array(36) },
+        twist: { twist, covariance: new Float64Array(36) },
+      }
+      : { header, twist };
+    await writer.addMessage({
+      channelId: motionChannel, sequence: k, logTime: timeNs, publishTime: timeNs,
+      data: motionWriter.writeMessage(message),
+    });
+    messages++;
+  };
+  topics.push(args["motion-topic"]);
+}
 for (let i = 0; i < frames.length; i++) {
   const timeNs = startNs + BigInt(i) * periodNs;
+  if (writeMotion) await writeMotion(2 * i); // in log-time order: the motion at the frame's time first
   const payload = encodeFrame(new Uint8Array(await readFile(frames[i])), timeNs);
   for (const channelId of channelIds) {
     await writer.addMessage({ channelId, sequence: i, logTime: timeNs, publishTime: timeNs, data: payload });
     messages++;
   }
+  if (writeMotion) await writeMotion(2 * i + 1);
 }
 await writer.end();
 await fh.close();

@@ -196,7 +196,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--path", paramLabel = "SHAPE", description = "Shape of the vehicle's path: road (bent along the "
             + "road's edges read in each frame), straight (along the camera's axis) or vehicle (the curvature the "
             + "vehicle drove, its yaw rate over its speed, where the source records it: a recording's ego.csv, a "
-            + "sim:// drive; the road's elsewhere). Default: ${DEFAULT-VALUE}.")
+            + "sim:// drive, an MCAP file's odometry; the road's elsewhere). Default: ${DEFAULT-VALUE}.")
     PathShape pathShape = PathShape.road;
 
     @Option(names = "--no-ground-plane", description = "With --calib: scale depth by the focal length only, without "
@@ -413,8 +413,8 @@ final class RunCommand implements Callable<Integer> {
                         accuracy.depth(), accuracy.nearestAhead(), accuracy.lead()));
             }
             if (pathShape == PathShape.vehicle && pipeline.framesPathFromVehicle() == 0 && stats.processed() > 0) {
-                err.println("warning: input " + info.uri() + ": records no vehicle motion (an ego.csv); "
-                        + "--path vehicle followed the road instead");
+                err.println("warning: input " + info.uri() + ": records no vehicle motion (a recording's ego.csv, "
+                        + "odometry in an MCAP file); --path vehicle followed the road instead");
             }
             Pipeline.RoadHorizon horizon = pipeline.roadHorizon();
             String horizonWarning = horizonWarning(config.groundPlane(), horizon);

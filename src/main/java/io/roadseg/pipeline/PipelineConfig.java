@@ -55,7 +55,8 @@ public record PipelineConfig(PipelineMode mode, int ringSize, WaitKind waitKind,
             /**
              * Along the curvature the vehicle is driving: its yaw rate over its speed, from the source where it records
              * it ({@link io.roadseg.source.FrameSource#vehicleCurvature}: a recording's {@code ego.csv}, a synthetic
-             * drive) or else from {@link Pipeline#vehicleMotion()}; along the road in frames that have neither.
+             * drive, an MCAP file's odometry) or else from {@link Pipeline#vehicleMotion()}; along the road in frames
+             * that have neither.
              */
             VEHICLE
         }

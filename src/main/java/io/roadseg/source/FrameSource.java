@@ -59,7 +59,8 @@ public interface FrameSource extends AutoCloseable {
      * The curvature, 1/m, positive turning right, the vehicle was driving at the frame the last {@link #read} returned,
      * as its own odometry recorded it (yaw rate over speed): what a path shaped by the vehicle follows
      * ({@code --path vehicle}). NaN where the source records none. A recording's {@code ego.csv} and a synthetic drive
-     * give the curvature they drove, which is also their truth ({@link #groundTruthPathCurvature}).
+     * give the curvature they drove, which is also their truth ({@link #groundTruthPathCurvature}); an MCAP file, its
+     * odometry ({@link McapSource}).
      */
     default double vehicleCurvature() {
         return Double.NaN;

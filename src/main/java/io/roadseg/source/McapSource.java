@@ -2,6 +2,8 @@ package io.roadseg.source;
 
 import io.roadseg.mcap.McapReader;
 import io.roadseg.ros.CameraMessages;
+import io.roadseg.ros.CdrReader;
+import io.roadseg.ros.MotionMessages;
 import io.roadseg.ros.RosMessages;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.opencv_core.Mat;
@@ -39,6 +41,14 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
  * {@link #frameStampNanos()}, so results written to MCAP carry the stamp of the image they belong to, as ROS
  * consumers match them.
  *
+ * <p><b>Vehicle motion.</b> Where the file also holds the vehicle's odometry ({@code nav_msgs/msg/Odometry} or
+ * {@code geometry_msgs/msg/TwistStamped} in CDR; of several such topics, the first by name, named in
+ * {@link SourceInfo#description()}), each frame carries the curvature the vehicle was driving
+ * ({@link #vehicleCurvature}: {@code −angular.z / linear.x}, {@link MotionMessages}) from the last of its messages
+ * logged at or before the frame, for {@code --path vehicle}; none where that message is more than
+ * {@value #MOTION_STALE_MILLIS} ms older than the frame or the vehicle was slower than 1 m/s. A motion message that
+ * does not decode is skipped.
+ *
  * <p><b>Damage.</b> A message that does not decode (bad CDR, an image codec that fails) is skipped and counted
  * ({@link #corruptFrames()}; the run warns once at its end). A file cut short (a recorder killed mid-write) is
  * replayed up to its last complete record, then {@link #read} fails with where it was cut, so the run finalises its
@@ -57,6 +67,18 @@ public final class McapSource implements FrameSource {
     private final CameraMessages.Frame message = new CameraMessages.Frame();
     private final boolean loop;
     private McapReader.Cursor cursor;
+    /** How long a motion message stands for the frames after it, milliseconds. */
+    public static final long MOTION_STALE_MILLIS = 500;
+    /** The vehicle's motion: its channel and schema (null: none), a cursor on it, one message read ahead. */
+    private final McapReader.Channel motionChannel;
+    private final String motionSchema;
+    private McapReader.Cursor motion;
+    private boolean motionAhead;
+    private final CdrReader cdr = new CdrReader();
+    private final double[] speedAndYawRate = new double[2];
+    private double motionCurvature = Double.NaN;
+    private long motionLogTime = Long.MIN_VALUE;
+    private double vehicleCurvature = Double.NaN;
     private final SourceInfo info;
     private final long firstLogTime;
     private long loopOffsetNanos;
@@ -75,9 +97,12 @@ public final class McapSource implements FrameSource {
     private final Size size;
 
     private McapSource(String uri, McapReader reader, McapReader.Channel channel, CameraMessages decoder,
-                       boolean loop) throws SourceException, IOException {
+                       boolean loop, McapReader.Channel motionChannel) throws SourceException, IOException {
         this.reader = reader;
         this.channel = channel;
+        this.motionChannel = motionChannel;
+        this.motionSchema = motionChannel == null ? null : reader.schemaOf(motionChannel).name();
+        this.motion = motionChannel == null ? null : reader.messages(motionChannel.id());
         this.decoder = decoder;
         this.loop = loop;
         this.schemaName = reader.schemaOf(channel).name();
@@ -103,7 +128,9 @@ public final class McapSource implements FrameSource {
         String what = schemaName + (message.compressed ? " (" + message.format() + ")" : " " + message.format());
         info = new SourceInfo(uri, first.cols(), first.rows(), fps, false, count,
                 "mcap " + channel.topic() + " " + what + (reader.indexed() ? ", indexed" : ", scanned")
-                        + (reader.truncation() != null ? ", cut short" : ""));
+                        + (reader.truncation() != null ? ", cut short" : "")
+                        + (motionChannel == null ? "" : ", vehicle motion from " + motionChannel.topic() + " ("
+                        + motionSchema + ")"));
         scaled = new Mat(info.height(), info.width(), CV_8UC3);
         size = new Size(info.width(), info.height());
     }
@@ -133,7 +160,11 @@ public final class McapSource implements FrameSource {
                         + RosMessages.COMPRESSED_IMAGE + " and " + RosMessages.IMAGE + " in cdr, and "
                         + RosMessages.FOXGLOVE_COMPRESSED_IMAGE + " in protobuf)");
             }
-            return new McapSource(uri, reader, chosen, decoder, options.loop());
+            McapReader.Channel motion = reader.channels().values().stream()
+                    .filter(c -> reader.schemaOf(c) != null
+                            && MotionMessages.isMotion(reader.schemaOf(c).name(), c.messageEncoding()))
+                    .min(java.util.Comparator.comparing(McapReader.Channel::topic)).orElse(null);
+            return new McapSource(uri, reader, chosen, decoder, options.loop(), motion);
         } catch (SourceException e) {
             closeQuietly(reader);
             throw e;
@@ -306,6 +337,11 @@ public final class McapSource implements FrameSource {
                         }
                         loopOffsetNanos = lastPts * 1000 + Math.round(1e9 / info.fps());
                         cursor = reader.messages(channel.id());
+                        if (motion != null) {
+                            motion = reader.messages(motionChannel.id());
+                            motionAhead = false;
+                            motionLogTime = Long.MIN_VALUE;
+                        }
                         continue;
                     }
                 } catch (IOException e) {
@@ -325,9 +361,43 @@ public final class McapSource implements FrameSource {
             stampNanos = message.stampNanos != 0 ? message.stampNanos : cursor.logTime();
             rememberFrameId();
             lastPts = (cursor.logTime() - firstLogTime + loopOffsetNanos) / 1000;
+            followMotion(cursor.logTime());
             return lastPts;
         }
         return END_OF_STREAM;
+    }
+
+    /** Takes the vehicle's motion from the last motion message logged at or before {@code frameLogTime}. */
+    private void followMotion(long frameLogTime) throws SourceException {
+        if (motion == null) {
+            return;
+        }
+        try {
+            while (motionAhead || motion.next()) {
+                motionAhead = true;
+                if (motion.logTime() > frameLogTime) {
+                    break; // held for a later frame
+                }
+                motionAhead = false;
+                try {
+                    MotionMessages.read(cdr.begin(motion.payloadArray(), motion.payloadOffset(),
+                            motion.payloadLength()), motionSchema, speedAndYawRate);
+                    motionCurvature = MotionMessages.curvature(speedAndYawRate[0], speedAndYawRate[1]);
+                    motionLogTime = motion.logTime();
+                } catch (CdrReader.CdrException e) {
+                    // a damaged motion message: the last good one stands until it is stale
+                }
+            }
+        } catch (IOException e) {
+            throw new SourceException("input " + info.uri() + ": " + e.getMessage());
+        }
+        vehicleCurvature = motionLogTime != Long.MIN_VALUE
+                && frameLogTime - motionLogTime <= MOTION_STALE_MILLIS * 1_000_000 ? motionCurvature : Double.NaN;
+    }
+
+    @Override
+    public double vehicleCurvature() {
+        return vehicleCurvature;
     }
 
     /** The Mat the first message decoded into (kept from the constructor). */

@@ -132,6 +132,34 @@ class McapInteropTest {
         }
     }
 
+    @ParameterizedTest(name = "{0} at {1} m/s")
+    @CsvSource({"odometry,10,zstd,yes", "twist,10,lz4,no", "odometry,0.5,none,yes"})
+    void theVehiclesOdometryGivesEachFrameTheCurvatureItDrove(String motion, double speed, String compression,
+                                                              String index) throws Exception {
+        // the reference writer logs the motion twice per frame period, the first at each frame's own time, with a
+        // yaw rate of 0.01 rad/s times the message's index (REP 103: positive turning left)
+        Path file = fixture("odom.mcap", "--encoding", "ros2-compressed", "--compression", compression, "--index",
+                index, "--motion", motion, "--speed", Double.toString(speed), "--yaw-step", "0.01");
+        try (FrameSource s = FrameSources.open(file.toString(), SourceOptions.defaults())) {
+            assertTrue(s.info().codec().contains("vehicle motion from /odom ("
+                    + (motion.equals("odometry") ? "nav_msgs/msg/Odometry" : "geometry_msgs/msg/TwistStamped")
+                    + ")"), s.info().codec());
+            assertTrue(Double.isNaN(s.vehicleCurvature()), "none before the first frame");
+            ByteBuffer bgr = ByteBuffer.allocateDirect(s.info().frameBytes());
+            int n = 0;
+            while (s.read(bgr) != FrameSource.END_OF_STREAM) {
+                if (speed < 1) {
+                    assertTrue(Double.isNaN(s.vehicleCurvature()), "a yaw rate at 0.5 m/s says nothing of a path");
+                } else {
+                    // message 2n is the last at or before frame n: turning left, so a negative curvature
+                    assertEquals(-0.01 * 2 * n / speed, s.vehicleCurvature(), 1e-12, "frame " + n);
+                }
+                n++;
+            }
+            assertEquals(FRAMES, n);
+        }
+    }
+
     @Test
     void severalCameraTopicsAreListedAndOneIsChosenByName() throws Exception {
         Path file = fixture("two.mcap", "--encoding", "ros2-compressed", "--compression", "zstd", "--index", "yes",
