@@ -439,7 +439,10 @@ final class CompareCommand implements Callable<Integer> {
         return out.toString();
     }
 
-    /** The lead in the vehicle's path (eval --drive): its distance, closing speed and time-to-contact warnings. */
+    /**
+     * The lead in the vehicle's path (eval --drive): its distance, closing speed, time-to-contact warnings and lateral
+     * position (— in reports written before it was scored).
+     */
     private static String lead(Map<String, Object> a, Map<String, Object> b) {
         double ra = figure(a, "abs_rel");
         double rb = figure(b, "abs_rel");
@@ -447,14 +450,17 @@ final class CompareCommand implements Callable<Integer> {
         double db = 100 * figure(b, "delta_1_25");
         double va = figure(a, "closing_mae_mps");
         double vb = figure(b, "closing_mae_mps");
+        double la = figure(a, "lateral_mae_m");
+        double lb = figure(b, "lateral_mae_m");
         return String.format(Locale.ROOT, "lead in the vehicle's path (per frame; no interval): distance AbsRel %s "
                         + "against %s (%s), δ<1.25 %s %% against %s %% (%s); closing speed MAE %s against %s m/s (%s); "
                         + "warnings given %s/%s against %s/%s, false %s against %s; missed/phantom %s/%s against "
-                        + "%s/%s%n", fixed(ra, 4), fixed(rb, 4), signed(ra - rb, 4), fixed(da, 1), fixed(db, 1),
-                signed(da - db, 1), fixed(va, 2), fixed(vb, 2), signed(va - vb, 2), count(a, "warned"),
-                count(a, "true_warnings"), count(b, "warned"), count(b, "true_warnings"), count(a, "false_warnings"),
-                count(b, "false_warnings"), count(a, "missed"), count(a, "phantom"), count(b, "missed"),
-                count(b, "phantom"));
+                        + "%s/%s; lateral position MAE %s against %s m (%s)%n", fixed(ra, 4), fixed(rb, 4),
+                signed(ra - rb, 4), fixed(da, 1), fixed(db, 1), signed(da - db, 1), fixed(va, 2), fixed(vb, 2),
+                signed(va - vb, 2), count(a, "warned"), count(a, "true_warnings"), count(b, "warned"),
+                count(b, "true_warnings"), count(a, "false_warnings"), count(b, "false_warnings"), count(a, "missed"),
+                count(a, "phantom"), count(b, "missed"), count(b, "phantom"), fixed(la, 2), fixed(lb, 2),
+                signed(la - lb, 2));
     }
 
     /** The nearest road user ahead (eval --drive), class by class: AbsRel and δ<1.25 of the distance, misses. */

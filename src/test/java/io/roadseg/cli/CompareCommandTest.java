@@ -275,22 +275,23 @@ class CompareCommandTest {
         String shippedSim = Files.readString(shipped.resolve("sim.json")).trim();
         assertTrue(shippedSim.contains("\"lead\": {\"frames\": "), "eval --drive --json reports the lead");
         String lead = ", \"lead\": {\"frames\": 100, \"same_class\": 90, \"missed\": %d, \"phantom\": 1, \"abs_rel\": "
-                + "%s, \"delta_1_25\": %s, \"closing_frames\": 80, \"closing_mae_mps\": %s, \"warning_s\": 3.0, "
-                + "\"true_warnings\": 10, \"warned\": %d, \"false_warnings\": %d}}\n";
+                + "%s, \"delta_1_25\": %s, \"closing_frames\": 80, \"closing_mae_mps\": %s, \"lateral_frames\": 90, "
+                + "\"lateral_mae_m\": %s, \"warning_s\": 3.0, \"true_warnings\": 10, \"warned\": %d, "
+                + "\"false_warnings\": %d}}\n";
         String base = shippedSim.replaceFirst(", \"lead\": \\{[^}]*}}$", "}");
         assertFalse(base.contains("\"lead\""), base);
         Path a = dir.resolve("lead-a.json");
         Files.writeString(a, base.substring(0, base.length() - 1) + String.format(Locale.ROOT, lead, 2, "0.08",
-                "0.97", "3.5", 6, 2));
+                "0.97", "3.5", "0.12", 6, 2));
         Path b = dir.resolve("lead-b.json");
         Files.writeString(b, base.substring(0, base.length() - 1) + String.format(Locale.ROOT, lead, 5, "0.15",
-                "0.75", "18.25", 7, 0));
+                "0.75", "18.25", "0.3", 7, 0));
         Cli.Outcome o = Cli.run("compare", a.toString(), b.toString());
         assertEquals(0, o.exit(), o.stderr());
         assertTrue(o.stdout().contains("lead in the vehicle's path (per frame; no interval): distance AbsRel 0.0800 "
                 + "against 0.1500 (-0.0700), δ<1.25 97.0 % against 75.0 % (+22.0); closing speed MAE 3.50 against "
                 + "18.25 m/s (-14.75); warnings given 6/10 against 7/10, false 2 against 0; missed/phantom 2/1 "
-                + "against 5/1"), o.stdout());
+                + "against 5/1; lateral position MAE 0.12 against 0.30 m (-0.18)"), o.stdout());
         Path none = dir.resolve("lead-none.json");
         Files.writeString(none, base + "\n");
         assertFalse(Cli.run("compare", a.toString(), none.toString()).stdout().contains("lead in the"),
