@@ -81,9 +81,10 @@ public interface FrameResult {
     float leadDistanceMetres();
 
     /**
-     * Where the lead stands across the path in this frame: metres from the path's centre line at its distance to the
-     * middle of its columns, positive to the right; NaN without a lead or where it reaches the picture's left or right
-     * edge ({@link io.roadseg.postprocess.NearestAheadProbe#lateralOffset}).
+     * Where the lead stands across in this frame: metres right of the camera's optical axis at its distance to the
+     * middle of its columns (negative to the left; from the axis, not the path, as a radar's object list gives it);
+     * NaN without a lead or where it reaches the picture's left or right edge
+     * ({@link io.roadseg.postprocess.NearestAheadProbe#lateralOffset}).
      */
     float leadLateralMetres();
 

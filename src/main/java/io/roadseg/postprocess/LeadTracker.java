@@ -175,8 +175,9 @@ public final class LeadTracker {
     }
 
     /**
-     * One frame with its lead already chosen, and where it stands across the path: {@code lateralMetres} from the
-     * path's centre line, positive to the right ({@link NearestAheadProbe#lateralOffset}; NaN where not known).
+     * One frame with its lead already chosen, and where it stands across: {@code lateralMetres} right of the optical
+     * axis ({@link NearestAheadProbe#lateralOffset}; NaN where not known), reported as read ({@link #lateral}); the
+     * track does not use it (a new track at a jump of it was measured and not adopted: README, the lead).
      */
     public void update(long timeMicros, int classId, float metres, float heightPixels, float lateralMetres) {
         double t = timeMicros / 1e6;
@@ -351,7 +352,7 @@ public final class LeadTracker {
         return distance;
     }
 
-    /** Metres from the path's centre line to the lead as read this frame, positive to the right; NaN when unknown. */
+    /** Metres right of the optical axis to the lead as read this frame (negative: left); NaN when unknown. */
     public float lateral() {
         return lateral;
     }

@@ -23,8 +23,8 @@ import java.util.List;
  * {@code path} is the bend of the vehicle's path ({@link FrameResult#pathCurvature}: its centre line runs
  * ½·curvature·d² metres right of the camera's axis d metres ahead; 0 for a straight path), null where no path is read;
  * {@code lead} is the nearest road user in the vehicle's path ({@link FrameResult#leadClassId}), null when none is:
- * its {@code lateral_m} is where it stands across the path (positive right of its centre line; null where it reaches
- * the picture's side), its {@code closing_mps} null until its track is long enough, its {@code ttc_s} null unless it is
+ * its {@code lateral_m} is where it stands across (metres right of the camera's axis, negative left; null where it
+ * reaches the picture's side), its {@code closing_mps} null until its track is long enough, its {@code ttc_s} null unless it is
  * closing.
  *
  * <p>Built in one reused byte array: no allocation per frame. Threading: one thread.

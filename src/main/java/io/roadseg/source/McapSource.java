@@ -43,7 +43,7 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
  *
  * <p><b>Vehicle motion.</b> Where the file also holds the vehicle's odometry ({@code nav_msgs/msg/Odometry} or
  * {@code geometry_msgs/msg/TwistStamped} in CDR; of several such topics, the first by name, named in
- * {@link SourceInfo#description()}), each frame carries the curvature the vehicle was driving
+ * {@link SourceInfo#codec()}), each frame carries the curvature the vehicle was driving
  * ({@link #vehicleCurvature}: {@code −angular.z / linear.x}, {@link MotionMessages}) from the last of its messages
  * logged at or before the frame, for {@code --path vehicle}; none where that message is more than
  * {@value #MOTION_STALE_MILLIS} ms older than the frame or the vehicle was slower than 1 m/s. A motion message that
