@@ -8,10 +8,11 @@
 //     [--pixel bgr8|rgb8]      (ros2-image only, default bgr8; rgb8 swaps the B and R bytes of each pixel)
 //     [--topic /camera/front/compressed] [--extra-topic T]
 //     [--start-ns 1700000000000000000] [--period-ns 33333333] [--chunk-size 65536]
-//     [--motion odometry|twist --speed MPS --yaw-step RADPS [--motion-topic /odom]]
+//     [--motion odometry|twist --speed MPS --yaw-step RADPS [--motion-topic /odom] [--extra-motion-topic T]]
 //                              (the vehicle's motion, twice per frame period from the first frame's time on:
 //                               nav_msgs/msg/Odometry or geometry_msgs/msg/TwistStamped in CDR, twist.linear.x =
-//                               speed, twist.angular.z = yaw-step × the message's index)
+//                               speed, twist.angular.z = yaw-step × the message's index; on the extra topic,
+//                               twice that)
 //
 // Prints one JSON line: {"messages":N,"topics":[...]}
 import { open, readdir, readFile } from "node:fs/promises";
@@ -242,6 +243,7 @@ const { values: args } = parseArgs({
     speed: { type: "string", default: "10" },
     "yaw-step": { type: "string", default: "0.01" },
     "motion-topic": { type: "string", default: "/odom" },
+    "extra-motion-topic": { type: "string" },
   },
   strict: true,
 });
@@ -417,15 +419,24 @@ if (args.motion) {
     encoding: "ros2msg",
     data: new TextEncoder().encode(text),
   });
-  const motionChannel = await writer.registerChannel({
-    topic: args["motion-topic"], schemaId: motionSchemaId, messageEncoding: "cdr", metadata: channelMetadata ?? new Map(),
-  });
+  const motionChannels = [];
+  for (const [topic, factor] of [[args["motion-topic"], 1], [args["extra-motion-topic"], 2]]) {
+    if (!topic) continue;
+    const id = await writer.registerChannel({
+      topic, schemaId: motionSchemaId, messageEncoding: "cdr", metadata: channelMetadata ?? new Map(),
+    });
+    motionChannels.push({ id, factor });
+    topics.push(topic);
+  }
   const motionWriter = new MessageWriter(parseRosMsg(text, { ros2: true }));
   const speed = Number(args.speed);
   const yawStep = Number(args["yaw-step"]);
   writeMotion = async (k) => {
+    for (const { id, factor } of motionChannels) await writeMotionOn(id, factor, k);
+  };
+  const writeMotionOn = async (motionChannel, factor, k) => {
     const timeNs = startNs + (BigInt(k) * periodNs) / 2n;
-    const twist = { linear: { x: speed, y: 0, z: 0 }, angular: { x: 0, y: 0, z: yawStep * k } };
+    const twist = { linear: { x: speed, y: 0, z: 0 }, angular: { x: 0, y: 0, z: factor * yawStep * k } };
     const header = { stamp: rosTime(timeNs), frame_id: "odom" };
     const message = odometry
       ? {
@@ -441,7 +452,6 @@ if (args.motion) {
     });
     messages++;
   };
-  topics.push(args["motion-topic"]);
 }
 for (let i = 0; i < frames.length; i++) {
   const timeNs = startNs + BigInt(i) * periodNs;

@@ -2,6 +2,7 @@ package io.roadseg.cli;
 
 import io.roadseg.mcap.McapReader;
 import io.roadseg.ros.CameraMessages;
+import io.roadseg.ros.MotionMessages;
 import io.roadseg.source.FrameSource;
 import io.roadseg.source.FrameSources;
 import io.roadseg.source.SourceInfo;
@@ -24,8 +25,8 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "info", mixinStandardHelpOptions = true,
         description = {"What a recording or model holds: for an MCAP file its channels (topic, type, messages, rate) "
-                + "with the camera topics roadseg replays marked '*'; for an .onnx model its metadata; for a video, "
-                + "folder or stream its size, rate and frames."})
+                + "with the camera topics roadseg replays marked '*' and the vehicle's motion '~'; for an .onnx "
+                + "model its metadata; for a video, folder or stream its size, rate and frames."})
 final class InfoCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SOURCE",
             description = "An MCAP file, an ONNX model, a video file, a folder or a URL.")
@@ -78,6 +79,7 @@ final class InfoCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, "  %-1s %-36s %-34s %-9s %9s %9s %8s%n", "", "topic", "type", "encoding", "messages",
                 "seconds", "rate Hz");
+        boolean anyMotion = false;
         for (McapReader.Channel c : r.channels().values()) {
             McapReader.Schema s = r.schemaOf(c);
             String type = s == null ? "(schemaless)" : s.name();
@@ -91,10 +93,17 @@ final class InfoCommand implements Callable<Integer> {
             int n = r.messageCount(c.id());
             long[] range = r.timeRange(c.id());
             double seconds = (range[1] - range[0]) / 1e9;
-            out.printf(Locale.ROOT, "  %-1s %-36s %-34s %-9s %9d %9.2f %8s%n", camera ? "*" : "", c.topic(), type,
+            boolean motion = s != null && MotionMessages.isMotion(s.name(), c.messageEncoding());
+            anyMotion |= motion;
+            out.printf(Locale.ROOT, "  %-1s %-36s %-34s %-9s %9d %9.2f %8s%n", camera ? "*" : motion ? "~" : "",
+                    c.topic(), type,
                     c.messageEncoding(), n, seconds, n > 1 && seconds > 0
                             ? String.format(Locale.ROOT, "%.2f", (n - 1) / seconds) : "-");
         }
         out.println("  * camera topic roadseg replays: roadseg run " + r.file() + " --topic TOPIC");
+        if (anyMotion) {
+            out.println("  ~ vehicle motion --path vehicle follows: roadseg run " + r.file()
+                    + " --path vehicle --motion-topic TOPIC");
+        }
     }
 }

@@ -83,6 +83,12 @@ final class RunCommand implements Callable<Integer> {
                     + " them).")
     String topic;
 
+    @Option(names = "--motion-topic", paramLabel = "TOPIC",
+            description = "The vehicle-motion topic of an MCAP source that --path vehicle follows ("
+                    + "nav_msgs/msg/Odometry or geometry_msgs/msg/TwistStamped; default: the first such topic by "
+                    + "name; 'roadseg info' lists them).")
+    String motionTopic;
+
     @Option(names = "--serve", paramLabel = "ws://HOST:PORT",
             description = {"Serve the results live to Foxglove (Foxglove WebSocket protocol), e.g. ws://127.0.0.1:8765;",
                     "bind another address than 127.0.0.1 only on purpose."})
@@ -290,7 +296,7 @@ final class RunCommand implements Callable<Integer> {
         calib = InstallPaths.resolve(calib);
         PrintStream err = System.err;
         SourceOptions sourceOptions = new SourceOptions(loop, Duration.ofMillis(Math.round(timeoutSeconds * 1000)),
-                folderFps, topic);
+                folderFps, topic, motionTopic);
         List<AutoCloseable> owned = new ArrayList<>();
         Throwable failure = null;
         Integer exit = null;
@@ -603,6 +609,9 @@ final class RunCommand implements Callable<Integer> {
         }
         if (!(pathWidth >= 0.5 && pathWidth <= 20)) {
             throw new UsageError("--path-width " + pathWidth + ": must be a width in metres from 0.5 to 20");
+        }
+        if (motionTopic != null && pathShape != PathShape.vehicle) {
+            throw new UsageError("--motion-topic " + motionTopic + ": read only with --path vehicle");
         }
         if (frames < 0) {
             throw new UsageError("--frames " + frames + ": must be >= 0 (0 = until the source ends)");

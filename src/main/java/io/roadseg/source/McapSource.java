@@ -42,7 +42,8 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
  * consumers match them.
  *
  * <p><b>Vehicle motion.</b> Where the file also holds the vehicle's odometry ({@code nav_msgs/msg/Odometry} or
- * {@code geometry_msgs/msg/TwistStamped} in CDR; of several such topics, the first by name, named in
+ * {@code geometry_msgs/msg/TwistStamped} in CDR; {@link SourceOptions#motionTopic()}, else of several such topics the
+ * first by name, named in
  * {@link SourceInfo#codec()}), each frame carries the curvature the vehicle was driving
  * ({@link #vehicleCurvature}: {@code −angular.z / linear.x}, {@link MotionMessages}) from the last of its messages
  * logged at or before the frame, for {@code --path vehicle}; none where that message is more than
@@ -160,11 +161,8 @@ public final class McapSource implements FrameSource {
                         + RosMessages.COMPRESSED_IMAGE + " and " + RosMessages.IMAGE + " in cdr, and "
                         + RosMessages.FOXGLOVE_COMPRESSED_IMAGE + " in protobuf)");
             }
-            McapReader.Channel motion = reader.channels().values().stream()
-                    .filter(c -> reader.schemaOf(c) != null
-                            && MotionMessages.isMotion(reader.schemaOf(c).name(), c.messageEncoding()))
-                    .min(java.util.Comparator.comparing(McapReader.Channel::topic)).orElse(null);
-            return new McapSource(uri, reader, chosen, decoder, options.loop(), motion);
+            return new McapSource(uri, reader, chosen, decoder, options.loop(),
+                    chooseMotion(uri, reader, options.motionTopic()));
         } catch (SourceException e) {
             closeQuietly(reader);
             throw e;
@@ -209,6 +207,40 @@ public final class McapSource implements FrameSource {
         }
         throw new SourceException("input " + uri + ": " + cameras.size() + " camera topics, choose one with"
                 + " --topic: " + list(reader, cameras));
+    }
+
+    /**
+     * The vehicle-motion channel: {@code topic}, or without it the first motion topic by name; null where the file has
+     * none (and none was asked for).
+     *
+     * @throws SourceException when {@code topic} is not in the file or is not vehicle motion roadseg reads
+     */
+    static McapReader.Channel chooseMotion(String uri, McapReader reader, String topic) throws SourceException {
+        List<McapReader.Channel> motions = new ArrayList<>();
+        for (McapReader.Channel c : reader.channels().values()) {
+            McapReader.Schema s = reader.schemaOf(c);
+            if (s != null && MotionMessages.isMotion(s.name(), c.messageEncoding())) {
+                motions.add(c);
+            }
+        }
+        motions.sort(java.util.Comparator.comparing(McapReader.Channel::topic));
+        if (topic == null) {
+            return motions.isEmpty() ? null : motions.get(0);
+        }
+        for (McapReader.Channel c : reader.channels().values()) {
+            if (c.topic().equals(topic)) {
+                if (!motions.contains(c)) {
+                    McapReader.Schema s = reader.schemaOf(c);
+                    throw new SourceException("input " + uri + ": topic " + topic + " is "
+                            + (s == null ? "schemaless" : s.name()) + " in " + c.messageEncoding()
+                            + ", not vehicle motion (" + MotionMessages.ODOMETRY + " or "
+                            + MotionMessages.TWIST_STAMPED + " in cdr); vehicle-motion topics: " + list(reader, motions));
+                }
+                return c;
+            }
+        }
+        throw new SourceException("input " + uri + ": no topic " + topic + "; vehicle-motion topics: "
+                + list(reader, motions));
     }
 
     private static String list(McapReader reader, List<McapReader.Channel> channels) {

@@ -9,10 +9,15 @@ import java.time.Duration;
  * @param timeout   bound on connecting to and waiting for a network or camera source
  * @param folderFps frame rate assigned to a folder of images
  * @param topic     the camera topic of an MCAP recording, or null to take its only camera topic
+ * @param motionTopic the vehicle-motion topic of an MCAP recording (odometry), or null to take the first by name
  */
-public record SourceOptions(boolean loop, Duration timeout, double folderFps, String topic) {
+public record SourceOptions(boolean loop, Duration timeout, double folderFps, String topic, String motionTopic) {
     public SourceOptions(boolean loop, Duration timeout, double folderFps) {
-        this(loop, timeout, folderFps, null);
+        this(loop, timeout, folderFps, null, null);
+    }
+
+    public SourceOptions(boolean loop, Duration timeout, double folderFps, String topic) {
+        this(loop, timeout, folderFps, topic, null);
     }
 
     public SourceOptions {
@@ -29,14 +34,18 @@ public record SourceOptions(boolean loop, Duration timeout, double folderFps, St
     }
 
     public SourceOptions withLoop(boolean loop) {
-        return new SourceOptions(loop, timeout, folderFps, topic);
+        return new SourceOptions(loop, timeout, folderFps, topic, motionTopic);
     }
 
     public SourceOptions withTimeout(Duration timeout) {
-        return new SourceOptions(loop, timeout, folderFps, topic);
+        return new SourceOptions(loop, timeout, folderFps, topic, motionTopic);
     }
 
     public SourceOptions withTopic(String topic) {
-        return new SourceOptions(loop, timeout, folderFps, topic);
+        return new SourceOptions(loop, timeout, folderFps, topic, motionTopic);
+    }
+
+    public SourceOptions withMotionTopic(String motionTopic) {
+        return new SourceOptions(loop, timeout, folderFps, topic, motionTopic);
     }
 }

@@ -147,4 +147,10 @@ class CliErrorsTest {
             assertTrue(o.stderr().contains("must be a width in metres from 0.5 to 20"), o.stderr());
         }
     }
+
+    @Test
+    void aMotionTopicWithoutAVehiclePathIsRefusedInOneLine() {
+        Cli.Outcome o = Cli.run("run", "x.mp4", "--motion-topic", "/odom");
+        assertOneLineError(o, 2, "--motion-topic /odom: read only with --path vehicle");
+    }
 }

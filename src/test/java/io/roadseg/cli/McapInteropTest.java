@@ -161,6 +161,39 @@ class McapInteropTest {
     }
 
     @Test
+    void ofSeveralMotionTopicsTheFirstByNameOrTheOneNamed() throws Exception {
+        // the same motion on /odom and, with twice the yaw rate, on /odometry/filtered
+        Path file = fixture("odoms.mcap", "--encoding", "ros2-compressed", "--compression", "zstd", "--index", "yes",
+                "--motion", "odometry", "--speed", "10", "--yaw-step", "0.01", "--extra-motion-topic",
+                "/odometry/filtered");
+        for (String[] c : new String[][] {{null, "/odom", "1"}, {"/odometry/filtered", "/odometry/filtered", "2"}}) {
+            try (FrameSource s = FrameSources.open(file.toString(), SourceOptions.defaults().withMotionTopic(c[0]))) {
+                assertTrue(s.info().codec().contains("vehicle motion from " + c[1] + " "), s.info().codec());
+                ByteBuffer bgr = ByteBuffer.allocateDirect(s.info().frameBytes());
+                assertTrue(s.read(bgr) != FrameSource.END_OF_STREAM);
+                assertTrue(s.read(bgr) != FrameSource.END_OF_STREAM);
+                assertEquals(-0.002 * Integer.parseInt(c[2]), s.vehicleCurvature(), 1e-12, c[1]);
+            }
+        }
+        SourceException e = assertThrows(SourceException.class, () -> FrameSources.open(file.toString(),
+                SourceOptions.defaults().withMotionTopic("/camera/front/compressed")).close());
+        assertTrue(e.getMessage().contains("topic /camera/front/compressed is sensor_msgs/msg/CompressedImage in cdr, "
+                + "not vehicle motion (nav_msgs/msg/Odometry or geometry_msgs/msg/TwistStamped in cdr); vehicle-motion "
+                + "topics: /odom (nav_msgs/msg/Odometry, 24 messages), /odometry/filtered"), e.getMessage());
+        e = assertThrows(SourceException.class, () -> FrameSources.open(file.toString(),
+                SourceOptions.defaults().withMotionTopic("/gps")).close());
+        assertTrue(e.getMessage().contains("no topic /gps; vehicle-motion topics: /odom"), e.getMessage());
+        Cli.Outcome info = Cli.run("info", file.toString());
+        assertEquals(0, info.exit(), info.stderr());
+        assertTrue(info.stdout().lines().anyMatch(l -> l.startsWith("  ~ /odometry/filtered ")), info.stdout());
+        assertTrue(info.stdout().contains("--path vehicle --motion-topic TOPIC"), info.stdout());
+        Cli.Outcome out = Cli.run("run", file.toString(), "-q", "--path", "vehicle", "--motion-topic", "/gps");
+        assertEquals(1, out.exit());
+        assertTrue(out.stderr().strip().lines().count() <= 2 && out.stderr().contains("no topic /gps"),
+                out.stderr());
+    }
+
+    @Test
     void severalCameraTopicsAreListedAndOneIsChosenByName() throws Exception {
         Path file = fixture("two.mcap", "--encoding", "ros2-compressed", "--compression", "zstd", "--index", "yes",
                 "--topic", "/camera/front/compressed", "--extra-topic", "/camera/rear/compressed");
