@@ -234,7 +234,8 @@ public final class McapSource implements FrameSource {
                     throw new SourceException("input " + uri + ": topic " + topic + " is "
                             + (s == null ? "schemaless" : s.name()) + " in " + c.messageEncoding()
                             + ", not vehicle motion (" + MotionMessages.ODOMETRY + " or "
-                            + MotionMessages.TWIST_STAMPED + " in cdr); vehicle-motion topics: " + list(reader, motions));
+                            + MotionMessages.TWIST_STAMPED + " in cdr); vehicle-motion topics: "
+                            + list(reader, motions));
                 }
                 return c;
             }
