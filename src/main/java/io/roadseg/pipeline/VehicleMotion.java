@@ -1,20 +1,18 @@
 package io.roadseg.pipeline;
 
+import io.roadseg.source.VehicleCurvature;
+
 /**
  * The vehicle's own motion, as its odometry or CAN bus gives it, for a path shaped by it
  * ({@link PipelineConfig.Path.Shape#VEHICLE}): the curvature it is driving now, its yaw rate over its speed. An
  * embedder's thread calls {@link #set} as readings arrive (any rate, any thread); the postprocess stage reads the
- * latest for each frame. A reading is used for the frames captured at most {@value #STALE_MILLIS} ms after it; older,
- * or none, and the path follows the road as read in the picture.
+ * latest for each frame. A reading is used for the frames captured at most {@value VehicleCurvature#STALE_MILLIS} ms
+ * after it; older, or none, and the path follows the road as read in the picture ({@link VehicleCurvature}: the rule
+ * a recording's odometry is read by too).
  *
  * <p>Threading: {@link #set} from any one thread at a time; reads are lock-free and allocate nothing.
  */
 public final class VehicleMotion {
-    /** Speed below which a yaw rate says nothing of a path (a car turning its wheels at a standstill), m/s. */
-    public static final double MIN_SPEED_MPS = 1.0;
-    /** How long a reading stands for the frames after it, milliseconds. */
-    public static final long STALE_MILLIS = 500;
-
     private volatile double curvature = Double.NaN;
     /** {@link System#nanoTime} of the last reading; written after {@link #curvature}, read before it. */
     private volatile long givenNanos;
@@ -33,15 +31,15 @@ public final class VehicleMotion {
             throw new IllegalArgumentException("vehicle motion must be finite, got speed " + speedMps
                     + " m/s, yaw rate " + yawRateRadPerSecond + " rad/s");
         }
-        curvature = Math.abs(speedMps) >= MIN_SPEED_MPS ? yawRateRadPerSecond / speedMps : Double.NaN;
+        curvature = VehicleCurvature.of(speedMps, yawRateRadPerSecond);
         givenNanos = System.nanoTime();
         given = true;
     }
 
     /**
      * The curvature, 1/m, positive turning right, for a frame captured at {@code capturedNanos}
-     * ({@link System#nanoTime}): the last reading's, NaN where there is none, it is older than {@value #STALE_MILLIS}
-     * ms then, or the vehicle was slower than {@value #MIN_SPEED_MPS} m/s.
+     * ({@link System#nanoTime}): the last reading's, NaN where there is none, it no longer stands then or the vehicle
+     * was too slow ({@link VehicleCurvature}).
      */
     public double curvature(long capturedNanos) {
         if (!given) {
@@ -49,6 +47,6 @@ public final class VehicleMotion {
         }
         long at = givenNanos;
         double k = curvature;
-        return capturedNanos - at <= STALE_MILLIS * 1_000_000 ? k : Double.NaN;
+        return VehicleCurvature.stands(at, capturedNanos) ? k : Double.NaN;
     }
 }

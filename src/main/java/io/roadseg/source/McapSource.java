@@ -47,7 +47,8 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
  * {@link SourceInfo#codec()}), each frame carries the curvature the vehicle was driving
  * ({@link #vehicleCurvature}: {@code −angular.z / linear.x}, {@link MotionMessages}) from the last of its messages
  * logged at or before the frame, for {@code --path vehicle}; none where that message is more than
- * {@value #MOTION_STALE_MILLIS} ms older than the frame or the vehicle was slower than 1 m/s. A motion message that
+ * {@value VehicleCurvature#STALE_MILLIS} ms older than the frame or the vehicle was slower than
+ * {@value VehicleCurvature#MIN_SPEED_MPS} m/s ({@link VehicleCurvature}). A motion message that
  * does not decode is skipped.
  *
  * <p><b>Damage.</b> A message that does not decode (bad CDR, an image codec that fails) is skipped and counted
@@ -68,8 +69,6 @@ public final class McapSource implements FrameSource {
     private final CameraMessages.Frame message = new CameraMessages.Frame();
     private final boolean loop;
     private McapReader.Cursor cursor;
-    /** How long a motion message stands for the frames after it, milliseconds. */
-    public static final long MOTION_STALE_MILLIS = 500;
     /** The vehicle's motion: its channel and schema (null: none), a cursor on it, one message read ahead. */
     private final McapReader.Channel motionChannel;
     private final String motionSchema;
@@ -415,7 +414,7 @@ public final class McapSource implements FrameSource {
                 try {
                     MotionMessages.read(cdr.begin(motion.payloadArray(), motion.payloadOffset(),
                             motion.payloadLength()), motionSchema, speedAndYawRate);
-                    motionCurvature = MotionMessages.curvature(speedAndYawRate[0], speedAndYawRate[1]);
+                    motionCurvature = VehicleCurvature.of(speedAndYawRate[0], speedAndYawRate[1]);
                     motionLogTime = motion.logTime();
                 } catch (CdrReader.CdrException e) {
                     // a damaged motion message: the last good one stands until it is stale
@@ -424,8 +423,8 @@ public final class McapSource implements FrameSource {
         } catch (IOException e) {
             throw new SourceException("input " + info.uri() + ": " + e.getMessage());
         }
-        vehicleCurvature = motionLogTime != Long.MIN_VALUE
-                && frameLogTime - motionLogTime <= MOTION_STALE_MILLIS * 1_000_000 ? motionCurvature : Double.NaN;
+        vehicleCurvature = motionLogTime != Long.MIN_VALUE && VehicleCurvature.stands(motionLogTime, frameLogTime)
+                ? motionCurvature : Double.NaN;
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.roadseg.pipeline;
 
+import io.roadseg.source.VehicleCurvature;
+
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -16,8 +18,8 @@ class VehicleMotionTest {
         motion.set(20, 0.1); // 72 km/h turning right at 0.1 rad/s: a radius of 200 m
         long at = System.nanoTime();
         assertEquals(0.005, motion.curvature(at), 1e-12);
-        assertEquals(0.005, motion.curvature(at + (VehicleMotion.STALE_MILLIS - 1) * 1_000_000), 1e-12);
-        assertTrue(Double.isNaN(motion.curvature(at + (VehicleMotion.STALE_MILLIS + 1) * 1_000_000)), "stale");
+        assertEquals(0.005, motion.curvature(at + (VehicleCurvature.STALE_MILLIS - 1) * 1_000_000), 1e-12);
+        assertTrue(Double.isNaN(motion.curvature(at + (VehicleCurvature.STALE_MILLIS + 1) * 1_000_000)), "stale");
         assertEquals(0.005, motion.curvature(now), 1e-12, "a frame captured just before the reading takes it too");
         motion.set(-10, 0.1); // reversing: the path it drives bends the other way
         assertEquals(-0.01, motion.curvature(System.nanoTime()), 1e-12);
