@@ -12,6 +12,7 @@ import io.roadseg.engine.ModelInfo;
 import io.roadseg.engine.SegmentationOutput;
 import io.roadseg.engine.TensorBinding;
 import io.roadseg.metrics.AccuracyReport;
+import io.roadseg.metrics.ConfidenceScore;
 import io.roadseg.metrics.DepthScore;
 import io.roadseg.metrics.LeadScore;
 import io.roadseg.metrics.NearestAheadScore;
@@ -86,6 +87,11 @@ final class EvalCommand implements Callable<Integer> {
             + "that output logits).")
     boolean flipAverage;
 
+    @Option(names = "--fit-temperature", description = {"--camvid: also find the softmax temperature that makes "
+            + "the confidence calibrated on these frames (the one of least ECE, 0.50-3.00 in steps of 0.05) — on a "
+            + "sequence the model never saw; 'export-model --from MODEL --temperature T' records it."})
+    boolean fitTemperature;
+
     @Option(names = "--cap", defaultValue = "80", description = "--depth: largest true depth scored, metres "
             + "(default: ${DEFAULT-VALUE}, the KITTI convention).")
     float cap;
@@ -158,6 +164,9 @@ final class EvalCommand implements Callable<Integer> {
                 throw new UsageError(e.getMessage());
             }
         }
+        if (fitTemperature && data.camvid == null) {
+            throw new UsageError("--fit-temperature applies to --camvid");
+        }
         if (data.depth == null && (byClass || calibCheck || dump != null || classesFrom != null)) {
             throw new UsageError((byClass ? "--by-class" : calibCheck ? "--calib-check" : dump != null ? "--dump"
                     : "--classes-from") + " applies to --depth");
@@ -187,10 +196,29 @@ final class EvalCommand implements Callable<Integer> {
             int h = m.inputHeight();
             SegmentationScore seg = new SegmentationScore(m.classCount());
             DepthScore depth = new DepthScore();
+            boolean logits = m.segmentation() == SegmentationOutput.LOGITS;
+            if (fitTemperature && !logits) {
+                throw new UserError("model " + model + ": --fit-temperature needs a model that outputs logits");
+            }
+            // the model's own confidence, and with --fit-temperature the grid of temperatures
+            float[] temperatures = new float[fitTemperature ? FIT_STEPS + 1 : 0];
+            for (int k = 0; k < temperatures.length; k++) {
+                temperatures[k] = FIT_FIRST + FIT_STEP * k;
+            }
+            ConfidenceScore confidence = new ConfidenceScore();
+            ConfidenceScore[] fitted = new ConfidenceScore[temperatures.length];
+            for (int k = 0; k < fitted.length; k++) {
+                fitted[k] = new ConfidenceScore();
+            }
             try (Mat small = new Mat(h, w, CV_8UC3);
-                 Mat predicted = new Mat(h, w, CV_8UC1)) {
+                 Mat predicted = new Mat(h, w, CV_8UC1);
+                 Mat confidenceMap = new Mat(h, w, CV_8UC1);
+                 Mat scratch0 = new Mat();
+                 Mat scratch1 = new Mat()) {
+                Mat[] scratch = {scratch0, scratch1};
                 ByteBuffer smallView = small.data().capacity(3L * w * h).asByteBuffer();
                 ByteBuffer predictedView = predicted.data().capacity((long) w * h).asByteBuffer();
+                ByteBuffer confidenceView = confidenceMap.data().capacity((long) w * h).asByteBuffer();
                 int n = 0;
                 String scoredAt = w + "x" + h;
                 // scored at the labels' own resolution (the benchmark's), whatever size the network runs at:
@@ -205,6 +233,18 @@ final class EvalCommand implements Callable<Integer> {
                             pre.resizeToModel(s.image(), small);
                             infer(inference, pre, binding, smallView, predictedView);
                             DriveEvaluator.scoreAtLabels(seg, predicted, s.labels(), atLabels);
+                            if (logits) {
+                                ClassMaps.argmax(binding.logits, m.classCount(), m.inputPixels(),
+                                        m.confidenceTemperature(), predictedView, confidenceView);
+                                DriveEvaluator.scoreConfidenceAtLabels(confidence, predicted, confidenceMap,
+                                        s.labels(), m.classCount(), scratch);
+                                for (int k = 0; k < temperatures.length; k++) {
+                                    ClassMaps.argmax(binding.logits, m.classCount(), m.inputPixels(), temperatures[k],
+                                            predictedView, confidenceView);
+                                    DriveEvaluator.scoreConfidenceAtLabels(fitted[k], predicted, confidenceMap,
+                                            s.labels(), m.classCount(), scratch);
+                                }
+                            }
                             scoredAt = s.labels().cols() + "x" + s.labels().rows();
                         }
                         n++;
@@ -215,7 +255,26 @@ final class EvalCommand implements Callable<Integer> {
                             + (sequence != null ? " of sequence " + sequence : ""));
                 }
                 report(data.camvid.resolve(split) + (sequence != null ? " (sequence " + sequence + ")" : ""), n,
-                        m, scoredAt, seg, depth);
+                        m, scoredAt, seg, depth, null, null, logits ? confidence : null);
+                if (logits) {
+                    System.out.printf(Locale.ROOT, "at the model's confidence temperature %.3f%s: ",
+                            m.confidenceTemperature(), m.metadata().containsKey(
+                                    io.roadseg.model.ModelContract.CONFIDENCE_TEMPERATURE) ? "" : " (none recorded)");
+                    System.out.print(confidence.table(UNCERTAIN_THRESHOLDS));
+                }
+                if (fitTemperature) {
+                    int best = 0;
+                    for (int k = 1; k < fitted.length; k++) {
+                        if (fitted[k].ece() < fitted[best].ece()) {
+                            best = k;
+                        }
+                    }
+                    System.out.printf(Locale.ROOT, "fitted: temperature %.2f (ECE %.4f; at 1: %.4f); record it with "
+                            + "'roadseg export-model --from %s --temperature %.2f -o FILE'%n", temperatures[best],
+                            fitted[best].ece(), fitted[Math.round((1 - FIT_FIRST) / FIT_STEP)].ece(), model,
+                            temperatures[best]);
+                    System.out.print(fitted[best].table(UNCERTAIN_THRESHOLDS));
+                }
             }
         }
         return 0;
@@ -256,13 +315,26 @@ final class EvalCommand implements Callable<Integer> {
      */
     private void report(String what, int n, ModelInfo m, String scoredAt, SegmentationScore seg, DepthScore depth,
                         NearestAheadScore nearest, LeadScore lead) throws Exception {
+        report(what, n, m, scoredAt, seg, depth, nearest, lead, null);
+    }
+
+    /** @param confidence the confidence's calibration at the model's temperature, or null where not scored */
+    private void report(String what, int n, ModelInfo m, String scoredAt, SegmentationScore seg, DepthScore depth,
+                        NearestAheadScore nearest, LeadScore lead, ConfidenceScore confidence) throws Exception {
         System.out.printf(Locale.ROOT, "eval %s on %s: %d samples, network at %dx%d, scored at %s%n", model, what, n,
                 m.inputWidth(), m.inputHeight(), scoredAt);
         System.out.print(AccuracyReport.table(m.classNames(), seg, depth.pixels() > 0 ? depth : null, nearest,
                 lead));
         if (json != null) {
             String text = withSettings(AccuracyReport.json(m.classNames(), seg, depth.pixels() > 0 ? depth : null,
-                    nearest, lead), inputSize, flipAverage) + "\n";
+                    nearest, lead), inputSize, flipAverage);
+            if (confidence != null) {
+                text = text.substring(0, text.lastIndexOf('}')) + String.format(Locale.ROOT, ", \"confidence\": "
+                        + "{\"temperature\": %.3f, \"mean\": %.4f, \"accuracy\": %.4f, \"ece\": %.4f, "
+                        + "\"uncertain_share\": %.4f}}", m.confidenceTemperature(), confidence.meanConfidence(),
+                        confidence.accuracy(), confidence.ece(), confidence.shareBelow(ClassMaps.UNCERTAIN_BELOW));
+            }
+            text += "\n";
             StatsReport.writeTo(json, text);
         }
     }
@@ -300,6 +372,12 @@ final class EvalCommand implements Callable<Integer> {
         }
         return 0;
     }
+
+    /** The thresholds the confidence tables show. */
+    private static final double[] UNCERTAIN_THRESHOLDS = {0.5, 0.7, 0.9};
+    private static final float FIT_FIRST = 0.5f;
+    private static final float FIT_STEP = 0.05f;
+    private static final int FIT_STEPS = 50;
 
     private static void infer(InferenceEngine inference, Preprocessor pre, TensorBinding b, ByteBuffer small,
                               ByteBuffer predicted) throws Exception {

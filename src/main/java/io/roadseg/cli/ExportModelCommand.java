@@ -78,20 +78,26 @@ final class ExportModelCommand implements Callable<Integer> {
                     "loss's class weighting, which makes rare classes over-predicted."})
     Double tau;
 
+    @Option(names = "--temperature", paramLabel = "T",
+            description = {"With --from: record T as the softmax temperature that calibrates the model's confidence",
+                    "(roadseg.confidence_temperature; 'roadseg eval --camvid … --fit-temperature' finds it on a",
+                    "sequence the model never saw). The weights are written unchanged."})
+    Double temperature;
+
     @Option(names = "--class-weights", paramLabel = "W1,…,WK",
             description = "The training loss's class weights, for models whose metadata lacks them.")
     String classWeights;
 
     @Override
     public Integer call() throws Exception {
-        if (checkpointOut() && (average.isEmpty() || tau != null)) {
+        if (checkpointOut() && (average.isEmpty() || tau != null || temperature != null)) {
             throw new UsageError("-o " + out + ": a .ckpt is written only for a weight average (--from RUN.ckpt "
-                    + "--average CKPT …), without --logit-adjust; a model is written as .onnx");
+                    + "--average CKPT …), without --logit-adjust or --temperature; a model is written as .onnx");
         }
         if (acrossStarts && average.isEmpty()) {
             throw new UsageError("--across-starts goes with --from RUN.ckpt --average CKPT …");
         }
-        if (from != null || tau != null || classWeights != null || !average.isEmpty()) {
+        if (from != null || tau != null || temperature != null || classWeights != null || !average.isEmpty()) {
             if (channels != null) {
                 throw new UsageError("--channels is for random weights; a trained model or checkpoint has its own");
             }
@@ -146,7 +152,10 @@ final class ExportModelCommand implements Callable<Integer> {
     /** {@code --from}: a run's checkpoint exported, or a model written again; either with a logit adjustment. */
     private Integer fromTrained() throws Exception {
         if (from == null) {
-            throw new UsageError("--logit-adjust, --class-weights and --average go with --from MODEL");
+            throw new UsageError("--logit-adjust, --temperature, --class-weights and --average go with --from MODEL");
+        }
+        if (temperature != null && !(temperature > 0.05 && temperature < 20)) {
+            throw new UsageError("--temperature " + temperature + ": must be in (0.05, 20)");
         }
         if (tau != null && !(tau >= 0 && tau <= 1)) {
             throw new UsageError("--logit-adjust " + tau + ": must be in [0, 1]");
@@ -164,9 +173,9 @@ final class ExportModelCommand implements Callable<Integer> {
         if (!average.isEmpty() && !checkpoint) {
             throw new UsageError("--average goes with --from RUN.ckpt (a run's checkpoint), not " + from);
         }
-        if (!checkpoint && tau == null) {
-            throw new UsageError("--from " + from + ": a model is written again only with --logit-adjust TAU (a run's"
-                    + " .ckpt is exported as it is)");
+        if (!checkpoint && tau == null && temperature == null) {
+            throw new UsageError("--from " + from + ": a model is written again only with --logit-adjust TAU or "
+                    + "--temperature T (a run's .ckpt is exported as it is)");
         }
         if (checkpointOut()) { // only with --average (checked in call()): the average as a start for more runs
             WeightAverage.Averaged averaged = averaged(model);
@@ -199,11 +208,16 @@ final class ExportModelCommand implements Callable<Integer> {
         } catch (java.io.IOException | IllegalArgumentException e) {
             throw new UserError(e.getMessage().replaceFirst("^(training )?checkpoint ", "model "));
         }
+        if (temperature != null) {
+            metadata.put(ModelContract.CONFIDENCE_TEMPERATURE, String.format(Locale.ROOT, "%.3f", temperature));
+        }
         if (tau == null) {
             OnnxModelWriter.write(weights, metadata, out);
-            System.err.printf(Locale.ROOT, "wrote %s from %s (%s)%n", out, average.isEmpty()
-                    ? "the run's checkpoint " + model : "the weight average of " + (1 + average.size()) + " runs",
-                    metadata.get(ModelContract.WEIGHTS));
+            System.err.printf(Locale.ROOT, "wrote %s from %s (%s)%s%n", out, !checkpoint ? "the model " + model
+                    : average.isEmpty() ? "the run's checkpoint " + model
+                    : "the weight average of " + (1 + average.size()) + " runs",
+                    metadata.get(ModelContract.WEIGHTS), temperature == null ? ""
+                    : String.format(Locale.ROOT, ", confidence temperature %.3f", temperature));
             return 0;
         }
         if (metadata.containsKey(ModelContract.LOGIT_ADJUSTMENT)) {

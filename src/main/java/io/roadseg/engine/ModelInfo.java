@@ -45,6 +45,15 @@ public record ModelInfo(Path file, int inputWidth, int inputHeight, List<String>
         return java.util.Arrays.copyOf(found, n);
     }
 
+    /**
+     * @return the softmax temperature that calibrates this model's confidence (its metadata's
+     * {@code roadseg.confidence_temperature}, checked positive when the model was read), 1 where it has none
+     */
+    public float confidenceTemperature() {
+        String t = metadata.get(io.roadseg.model.ModelContract.CONFIDENCE_TEMPERATURE);
+        return t == null ? 1f : Float.parseFloat(t.trim());
+    }
+
     public int inputPixels() {
         return inputWidth * inputHeight;
     }

@@ -27,6 +27,7 @@ public final class ModelMetadata {
     public static final String FOCAL_PX = ModelContract.FOCAL_PX;
     public static final String WEIGHTS = ModelContract.WEIGHTS;
     public static final String INPUT_STRIDE = ModelContract.INPUT_STRIDE;
+    public static final String CONFIDENCE_TEMPERATURE = ModelContract.CONFIDENCE_TEMPERATURE;
 
     private ModelMetadata() {
     }
@@ -85,6 +86,12 @@ public final class ModelMetadata {
         }
         float maxDepth = floats(file, MAX_DEPTH, meta.getOrDefault(MAX_DEPTH, "80"), 1)[0];
         double focal = meta.containsKey(FOCAL_PX) ? floats(file, FOCAL_PX, meta.get(FOCAL_PX), 1)[0] : Double.NaN;
+        float temperature = floats(file, CONFIDENCE_TEMPERATURE, meta.getOrDefault(CONFIDENCE_TEMPERATURE, "1"),
+                1)[0];
+        if (!(temperature > 0) || Float.isInfinite(temperature)) {
+            throw new InferenceException("model " + file + ": metadata " + CONFIDENCE_TEMPERATURE
+                    + " must be a positive number, got " + meta.get(CONFIDENCE_TEMPERATURE));
+        }
         int voidId = (int) floats(file, VOID_ID, meta.getOrDefault(VOID_ID, String.valueOf(names.size())), 1)[0];
         return new ModelInfo(file, width, height, names, colors, voidId, mean, std, order.equals("RGB"),
                 segmentation, maxDepth, focal, meta.getOrDefault(WEIGHTS, "unknown weights"), Map.copyOf(meta));

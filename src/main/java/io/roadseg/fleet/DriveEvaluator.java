@@ -4,6 +4,7 @@ import io.roadseg.engine.InferenceEngine;
 import io.roadseg.engine.ModelInfo;
 import io.roadseg.engine.SegmentationOutput;
 import io.roadseg.engine.TensorBinding;
+import io.roadseg.metrics.ConfidenceScore;
 import io.roadseg.metrics.DepthScore;
 import io.roadseg.metrics.LeadScore;
 import io.roadseg.metrics.NearestAheadScore;
@@ -239,6 +240,28 @@ public final class DriveEvaluator implements AutoCloseable {
         int pixels = labels.cols() * labels.rows();
         seg.add(scratch.data().capacity(pixels).asByteBuffer(), labels.data().capacity(pixels).asByteBuffer(),
                 pixels);
+    }
+
+    /**
+     * Scores a confidence map (one byte per pixel, {@code postprocess.ClassMaps}) with its class map at the labels'
+     * own resolution, both resized nearest-neighbour as {@link #scoreAtLabels(SegmentationScore, Mat, Mat, Mat)}.
+     *
+     * @param scratch two maps of any size, made the labels' size here
+     */
+    public static void scoreConfidenceAtLabels(ConfidenceScore score, Mat predicted, Mat confidence, Mat labels,
+                                               int classes, Mat[] scratch) {
+        for (Mat m : scratch) {
+            if (m.cols() != labels.cols() || m.rows() != labels.rows()) {
+                m.create(labels.rows(), labels.cols(), CV_8UC1);
+            }
+        }
+        try (Size s = new Size(labels.cols(), labels.rows())) {
+            resize(predicted, scratch[0], s, 0, 0, INTER_NEAREST);
+            resize(confidence, scratch[1], s, 0, 0, INTER_NEAREST);
+        }
+        int pixels = labels.cols() * labels.rows();
+        score.add(scratch[0].data().capacity(pixels).asByteBuffer(), scratch[1].data().capacity(pixels).asByteBuffer(),
+                labels.data().capacity(pixels).asByteBuffer(), pixels, classes);
     }
 
     /** Runs the network on {@code small}; the class map goes to {@code predicted}. Returns the engine's time. */

@@ -79,6 +79,13 @@ public final class ModelContract {
     public static final String LOGIT_ADJUSTMENT = "roadseg.logit_adjustment";
 
     /**
+     * Key: the softmax temperature that makes the segmentation's confidence (the probability of the predicted class)
+     * a calibrated probability, fitted on a sequence the network never saw ({@code roadseg eval --camvid …
+     * --fit-temperature}); optional, 1 (the logits as they are) when absent.
+     */
+    public static final String CONFIDENCE_TEMPERATURE = "roadseg.confidence_temperature";
+
+    /**
      * Key: the {@link FcnArchitecture}'s channel widths at 1/2, 1/4, 1/8 and 1/16 resolution, e.g. {@code 16,32,96,192};
      * optional, models without it have the defaults. The runtime does not need it (it runs the ONNX graph); the
      * tools that read the weights back do ({@link #architecture}).

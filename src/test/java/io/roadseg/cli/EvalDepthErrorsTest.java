@@ -64,6 +64,8 @@ class EvalDepthErrorsTest {
                 "--by-class applies to --depth");
         assertOneLineError(Cli.run("eval", "--camvid", dir.toString(), "--calib-check", "--model", model.toString()),
                 2, "--calib-check applies to --depth");
+        assertOneLineError(Cli.run("eval", "--depth", scene(CAMERA, true).toString(), "--fit-temperature",
+                "--model", model.toString()), 2, "--fit-temperature applies to --camvid");
         Path file = Files.writeString(dir.resolve("taken"), "x");
         assertOneLineError(Cli.run("eval", "--depth", scene(CAMERA, true).toString(), "--dump", file.toString(),
                 "--model", model.toString()), 2, "--dump", "is a file, expected a folder");

@@ -67,6 +67,47 @@ class ExportModelTest {
     }
 
     @Test
+    void aConfidenceTemperatureIsRecordedWithTheWeightsUnchangedAndTheRuntimeReadsIt() throws Exception {
+        FcnArchitecture arch = FcnArchitecture.defaults();
+        FcnWeights weights = FcnWeights.random(arch, 4);
+        Path model = dir.resolve("trained.onnx");
+        OnnxModelWriter.write(weights, ModelContract.defaultMetadata(arch, "test"), model);
+        Path out = dir.resolve("calibrated.onnx");
+        Cli.Outcome ok = Cli.run("export-model", "--from", model.toString(), "--temperature", "1.65",
+                "-o", out.toString());
+        assertEquals(0, ok.exit(), ok.stderr());
+        assertTrue(ok.stderr().contains("confidence temperature 1.650"), ok.stderr());
+        OnnxWeightsReader.Model m = OnnxWeightsReader.readModel(out, arch);
+        assertEquals(weights, m.weights(), "the weights unchanged");
+        assertEquals("1.650", m.metadata().get(ModelContract.CONFIDENCE_TEMPERATURE));
+        try (io.roadseg.engine.InferenceEngine e = io.roadseg.engine.InferenceEngines.open("cpu", out,
+                new io.roadseg.engine.EngineOptions(1), s -> { })) {
+            assertEquals(1.65f, e.model().confidenceTemperature(), 1e-6);
+        }
+        try (io.roadseg.engine.InferenceEngine e = io.roadseg.engine.InferenceEngines.open("cpu", model,
+                new io.roadseg.engine.EngineOptions(1), s -> { })) {
+            assertEquals(1f, e.model().confidenceTemperature(), "none recorded: the logits as they are");
+        }
+
+        // refusals: out of range, a checkpoint out, and a model whose recorded temperature is not a positive number
+        Cli.Outcome range = Cli.run("export-model", "--from", model.toString(), "--temperature", "0",
+                "-o", dir.resolve("t0.onnx").toString());
+        assertEquals(2, range.exit(), range.stderr());
+        assertTrue(range.stderr().contains("--temperature 0.0: must be in (0.05, 20)"), range.stderr());
+        Cli.Outcome alone = Cli.run("export-model", "--temperature", "1.5", "-o", dir.resolve("t1.onnx").toString());
+        assertEquals(2, alone.exit(), alone.stderr());
+        assertTrue(alone.stderr().contains("go with --from MODEL"), alone.stderr());
+        java.util.Map<String, String> meta = new java.util.LinkedHashMap<>(ModelContract.defaultMetadata(arch, "t"));
+        meta.put(ModelContract.CONFIDENCE_TEMPERATURE, "-1");
+        Path bad = dir.resolve("bad-t.onnx");
+        OnnxModelWriter.write(weights, meta, bad);
+        Cli.Outcome run = Cli.run("eval", "--camvid", dir.toString(), "--model", bad.toString());
+        assertEquals(1, run.exit(), run.stderr());
+        assertTrue(run.stderr().strip().startsWith("roadseg: model " + bad + ": metadata "
+                + ModelContract.CONFIDENCE_TEMPERATURE + " must be a positive number, got -1"), run.stderr());
+    }
+
+    @Test
     void badAdjustmentsAreUsageErrors() throws Exception {
         Path model = dir.resolve("m.onnx");
         FcnArchitecture arch = FcnArchitecture.defaults();
