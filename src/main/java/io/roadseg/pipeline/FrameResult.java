@@ -35,6 +35,23 @@ public interface FrameResult {
     /** Depth in metres per pixel, row-major. */
     FloatBuffer depth();
 
+    /**
+     * The network's confidence in each pixel's class: the softmax probability of the class it chose, at the model's
+     * calibrating temperature ({@link io.roadseg.engine.ModelInfo#confidenceTemperature}), as a byte
+     * {@code round(255·p)}, row-major like {@link #classIds}; {@link io.roadseg.postprocess.ClassMaps#probability}
+     * reads one back. Null when the model outputs class ids rather than scores (TensorRT with the arg-max on the GPU).
+     */
+    ByteBuffer confidence();
+
+    /**
+     * Share of the frame's pixels whose confidence is under {@link io.roadseg.postprocess.ClassMaps#UNCERTAIN_BELOW}
+     * (more likely wrong than right, for a model whose confidence is calibrated); NaN where there is no confidence.
+     */
+    float uncertainShare();
+
+    /** Mean confidence over the frame's pixels; NaN where there is no confidence. */
+    float meanConfidence();
+
     /** Pixels of class {@code classId} in this frame's map. */
     int classPixels(int classId);
 

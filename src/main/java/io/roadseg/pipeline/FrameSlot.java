@@ -59,6 +59,12 @@ public final class FrameSlot implements FrameResult, AutoCloseable {
     final TensorBinding tensors;
     final Mat classMat;
     final ByteBuffer classIds;
+    /** The confidence in each pixel's class ({@link FrameResult#confidence}); its figures NaN without one. */
+    final Mat confidenceMat;
+    final ByteBuffer confidence;
+    boolean hasConfidence;
+    float uncertainShare = Float.NaN;
+    float meanConfidence = Float.NaN;
     private final FloatPointer depthPointer;
     final Mat depthMat;
     final Mat canvas;
@@ -103,6 +109,7 @@ public final class FrameSlot implements FrameResult, AutoCloseable {
     private final int mapWidth;
     private final int mapHeight;
     private final ByteBuffer classIdsView;
+    private final ByteBuffer confidenceView;
     private final FloatBuffer depthView;
     private final ByteBuffer canvasReadOnly;
     private boolean closed;
@@ -118,6 +125,8 @@ public final class FrameSlot implements FrameResult, AutoCloseable {
         modelBgrView = view(modelBgr, hw * 3L);
         classMat = new Mat(mapHeight, mapWidth, CV_8UC1);
         classIds = view(classMat, hw);
+        confidenceMat = new Mat(mapHeight, mapWidth, CV_8UC1);
+        confidence = view(confidenceMat, hw);
         depthPointer = new FloatPointer(tensors.depth);
         depthMat = new Mat(mapHeight, mapWidth, CV_32FC1, depthPointer);
         canvas = new Mat(mapHeight, mapWidth * 2, CV_8UC3);
@@ -132,6 +141,7 @@ public final class FrameSlot implements FrameResult, AutoCloseable {
         inPath = new float[classCounts.length];
         Arrays.fill(inPath, Float.NaN);
         classIdsView = classIds.asReadOnlyBuffer();
+        confidenceView = confidence.asReadOnlyBuffer();
         depthView = tensors.depth.asReadOnlyBuffer();
         canvasReadOnly = canvasView.asReadOnlyBuffer();
         if (truth) {
@@ -187,6 +197,21 @@ public final class FrameSlot implements FrameResult, AutoCloseable {
     @Override
     public ByteBuffer classIds() {
         return classIdsView;
+    }
+
+    @Override
+    public ByteBuffer confidence() {
+        return hasConfidence ? confidenceView : null;
+    }
+
+    @Override
+    public float uncertainShare() {
+        return uncertainShare;
+    }
+
+    @Override
+    public float meanConfidence() {
+        return meanConfidence;
     }
 
     @Override
@@ -305,6 +330,7 @@ public final class FrameSlot implements FrameResult, AutoCloseable {
         depthMat.close();
         depthPointer.close();
         classMat.close();
+        confidenceMat.close();
         modelBgr.close();
         sourceMat.close();
         tensors.close();

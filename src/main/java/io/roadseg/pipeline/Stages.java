@@ -146,6 +146,8 @@ final class Stages {
         private final float depthScale;
         private final GroundPlaneDepth groundPlane;
         private final int pixels;
+        /** The model's confidence temperature (1 where it records none). */
+        private final float temperature;
         private long lastEnd;
 
         Postprocess(ModelInfo model, LatencyStats stats, boolean hud, float depthScale,
@@ -181,6 +183,7 @@ final class Stages {
             this.stats = stats;
             this.hud = hud;
             this.pixels = model.inputPixels();
+            this.temperature = model.confidenceTemperature();
         }
 
         @Override
@@ -193,7 +196,10 @@ final class Stages {
             slot.hopPostNanos = start - Math.max(slot.inferEndNanos, lastEnd);
             TensorBinding t = slot.tensors;
             if (model.segmentation() == SegmentationOutput.LOGITS) {
-                ClassMaps.argmax(t.logits, model.classCount(), pixels, slot.classIds);
+                ClassMaps.argmax(t.logits, model.classCount(), pixels, temperature, slot.classIds, slot.confidence);
+                slot.hasConfidence = true;
+                slot.uncertainShare = ClassMaps.uncertainPixels(slot.confidence, pixels) / (float) pixels;
+                slot.meanConfidence = ClassMaps.meanProbability(slot.confidence, pixels);
             } else {
                 ClassMaps.narrow(t.classIds, t.classIdBytes, pixels, model.classCount(), model.voidId(),
                         slot.classIds);
@@ -268,6 +274,9 @@ final class Stages {
                 }
                 line.append(M_DROPPED)
                         .append(stats.droppedAtCapture() + stats.skippedStale());
+                if (slot.hasConfidence) {
+                    line.append(CONFIDENCE).append(slot.meanConfidence, 2);
+                }
                 renderer.hudLine(slot.canvas, 1, line);
                 int row = 2;
                 if (slot.leadClass >= 0) {
@@ -298,6 +307,7 @@ final class Stages {
         private static final byte[] MS_INFER = AsciiText.ascii(" ms  infer ");
         private static final byte[] MS = AsciiText.ascii(" ms");
         private static final byte[] ROAD = AsciiText.ascii("road ahead ");
+        private static final byte[] CONFIDENCE = AsciiText.ascii("  conf ");
         private static final byte[] NA = AsciiText.ascii("n/a");
         private static final byte[] LEAD = AsciiText.ascii("lead ");
         private static final byte[] M_CLOSING = AsciiText.ascii(" m  closing ");

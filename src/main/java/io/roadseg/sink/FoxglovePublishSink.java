@@ -35,7 +35,7 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class FoxglovePublishSink implements FrameSink {
     private static final int[] PUBLISHED = {ResultMessages.ANNOTATED, ResultMessages.CLASS_IDS, ResultMessages.DEPTH,
-            ResultMessages.CAMERA_INFO};
+            ResultMessages.CAMERA_INFO, ResultMessages.CONFIDENCE};
 
     private final String url;
     private final ResultMessages messages;
@@ -99,6 +99,9 @@ public final class FoxglovePublishSink implements FrameSink {
         }
         for (int m : PUBLISHED) {
             int n = messages.encode(m, f);
+            if (n < 0) {
+                continue; // none this frame (a model without confidence)
+            }
             ByteBuffer b = ByteBuffer.allocate(5 + n).order(ByteOrder.LITTLE_ENDIAN);
             b.put((byte) 0x01).putInt(m + 1).put(messages.array(m), 0, n);
             b.flip();

@@ -12,11 +12,13 @@ import java.util.List;
  * <pre>
  * {"frame":12,"t_us":480000,"stamp_ns":1700000000400000000,"dropped_before":0,
  *  "latency_ms":{"capture":1.2,"preprocess":0.9,"inference":21.4,"postprocess":3.1,"to_sink":27.0},
- *  "class_share":{"sky":0.2134,…},"road_ahead_m":18.4,"nearest_ahead_m":{"car":12.31,"pedestrian":null,…},
+ *  "class_share":{"sky":0.2134,…},"confidence":{"mean":0.912,"uncertain_share":0.0412},"road_ahead_m":18.4,"nearest_ahead_m":{"car":12.31,"pedestrian":null,…},
  *  "path":{"curvature_per_m":-0.00412},
  *  "lead":{"class":"car","distance_m":12.31,"lateral_m":-0.42,"closing_mps":2.1,"ttc_s":5.8}}
  * </pre>
- * {@code t_us} is the time since the source's first frame, {@code stamp_ns} the frame's timestamp
+ * {@code confidence} is the network's in its classes over the frame ({@link FrameResult#meanConfidence},
+ * {@link FrameResult#uncertainShare}: the share of pixels more likely wrong than right), null for a model that outputs
+ * class ids; {@code t_us} is the time since the source's first frame, {@code stamp_ns} the frame's timestamp
  * ({@link FrameResult#stampNanos}), {@code to_sink} capture → the sink that wrote it; {@code road_ahead_m} is null
  * when no road is seen under the camera; {@code nearest_ahead_m} has one entry per road user class the model has
  * ({@link FrameResult#ROAD_USERS}), null where none is seen ahead ({@link FrameResult#nearestAheadMetres});
@@ -40,6 +42,9 @@ public final class FrameJson {
     private static final byte[] POST = AsciiText.ascii(",\"postprocess\":");
     private static final byte[] TO_SINK = AsciiText.ascii(",\"to_sink\":");
     private static final byte[] SHARE = AsciiText.ascii("},\"class_share\":{");
+    private static final byte[] CONFIDENCE = AsciiText.ascii("},\"confidence\":{\"mean\":");
+    private static final byte[] UNCERTAIN = AsciiText.ascii(",\"uncertain_share\":");
+    private static final byte[] NO_CONFIDENCE = AsciiText.ascii("},\"confidence\":null,\"road_ahead_m\":");
     private static final byte[] ROAD = AsciiText.ascii("},\"road_ahead_m\":");
     private static final byte[] NEAREST = AsciiText.ascii(",\"nearest_ahead_m\":{");
     private static final byte[] NO_PATH = AsciiText.ascii("},\"path\":null");
@@ -96,7 +101,13 @@ public final class FrameJson {
         for (int c = 0; c < classKeys.length; c++) {
             line.append(classKeys[c]).append(f.classPixels(c) / pixels, 4);
         }
-        line.append(ROAD).append(f.roadAheadMetres(), 2).append(NEAREST);
+        if (Float.isNaN(f.meanConfidence())) {
+            line.append(NO_CONFIDENCE);
+        } else {
+            line.append(CONFIDENCE).append(f.meanConfidence(), 4).append(UNCERTAIN).append(f.uncertainShare(), 4)
+                    .append(ROAD);
+        }
+        line.append(f.roadAheadMetres(), 2).append(NEAREST);
         for (int k = 0; k < roadUsers.length; k++) {
             line.append(roadUserKeys[k]).append(f.nearestAheadMetres(roadUsers[k]), 2);
         }

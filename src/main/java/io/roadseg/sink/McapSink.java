@@ -94,6 +94,9 @@ public final class McapSink implements FrameSink {
         try {
             for (int m = 0; m < ResultMessages.COUNT; m++) {
                 int n = messages.encode(m, f);
+                if (n < 0) {
+                    continue; // none this frame (a model without confidence)
+                }
                 writer.write(channels[m], stamp, stamp, messages.array(m), 0, n);
             }
         } catch (IOException e) {

@@ -31,8 +31,11 @@ import static org.bytedeco.opencv.global.opencv_imgcodecs.imencode;
  *       same size</li>
  *   <li>{@code /roadseg/camera_info}: {@code sensor_msgs/msg/CameraInfo} of those two images</li>
  *   <li>{@code /roadseg/results}: the per-frame JSON ({@link FrameJson}), encoding {@code json}</li>
+ *   <li>{@code /roadseg/confidence}: {@code sensor_msgs/msg/Image} {@code mono8}, the network's confidence in each
+ *       pixel's class ({@link FrameResult#confidence}: 255·p, p the softmax probability of the class at the model's
+ *       calibrating temperature), same size; not sent for a model that outputs class ids</li>
  * </ol>
- * The first four are CDR with {@code ros2msg} schemas ({@link RosMessages}).
+ * All but the results are CDR with {@code ros2msg} schemas ({@link RosMessages}).
  *
  * <p>Each topic has its own reused buffer, so a viewer subscribed to one topic costs only that topic's encoding.
  * Per frame: the JPEG encode (OpenCV, into a buffer freed at once) and copies; nothing else is allocated.
@@ -45,18 +48,20 @@ public final class ResultMessages implements AutoCloseable {
     public static final int DEPTH = 2;
     public static final int CAMERA_INFO = 3;
     public static final int RESULTS = 4;
-    public static final int COUNT = 5;
+    public static final int CONFIDENCE = 5;
+    public static final int COUNT = 6;
 
     public static final String ANNOTATED_TOPIC = "/roadseg/annotated/compressed";
     public static final String CLASS_IDS_TOPIC = "/roadseg/class_ids";
     public static final String DEPTH_TOPIC = "/roadseg/depth";
     public static final String CAMERA_INFO_TOPIC = "/roadseg/camera_info";
     public static final String RESULTS_TOPIC = "/roadseg/results";
+    public static final String CONFIDENCE_TOPIC = "/roadseg/confidence";
 
     private static final String[] TOPICS = {ANNOTATED_TOPIC, CLASS_IDS_TOPIC, DEPTH_TOPIC, CAMERA_INFO_TOPIC,
-            RESULTS_TOPIC};
+            RESULTS_TOPIC, CONFIDENCE_TOPIC};
     private static final String[] TYPES = {RosMessages.COMPRESSED_IMAGE, RosMessages.IMAGE, RosMessages.IMAGE,
-            RosMessages.CAMERA_INFO, "roadseg/FrameResult"};
+            RosMessages.CAMERA_INFO, "roadseg/FrameResult", RosMessages.IMAGE};
 
     /** Intrinsics of the class-id and depth images (pixel centres at integers, as ROS's K matrix). */
     public record Intrinsics(double fx, double fy, double cx, double cy) {
@@ -67,7 +72,9 @@ public final class ResultMessages implements AutoCloseable {
             + "\"title\":\"roadseg frame result\",\"type\":\"object\",\"properties\":{"
             + "\"frame\":{\"type\":\"integer\"},\"t_us\":{\"type\":\"integer\"},\"stamp_ns\":{\"type\":\"integer\"},"
             + "\"dropped_before\":{\"type\":\"integer\"},\"latency_ms\":{\"type\":\"object\"},"
-            + "\"class_share\":{\"type\":\"object\"},\"road_ahead_m\":{\"type\":[\"number\",\"null\"]},"
+            + "\"class_share\":{\"type\":\"object\"},"
+            + "\"confidence\":{\"type\":[\"object\",\"null\"],\"properties\":{\"mean\":{\"type\":\"number\"},"
+            + "\"uncertain_share\":{\"type\":\"number\"}}},\"road_ahead_m\":{\"type\":[\"number\",\"null\"]},"
             + "\"nearest_ahead_m\":{\"type\":\"object\",\"additionalProperties\":{\"type\":[\"number\",\"null\"]}},"
             + "\"path\":{\"type\":[\"object\",\"null\"],\"properties\":{"
             + "\"curvature_per_m\":{\"type\":\"number\"}}},"
@@ -85,7 +92,7 @@ public final class ResultMessages implements AutoCloseable {
     private final int mapHeight;
     private final byte[] frameId;
     private final FrameJson json;
-    private final CdrWriter[] cdr = new CdrWriter[4];
+    private final CdrWriter[] cdr = new CdrWriter[COUNT];
     private final double[] noDistortion = new double[5];
     private final double[] k;
     private final double[] r = {1, 0, 0, 0, 1, 0, 0, 0, 1};
@@ -108,6 +115,7 @@ public final class ResultMessages implements AutoCloseable {
         cdr[CLASS_IDS] = new CdrWriter(mapWidth * mapHeight + 256);
         cdr[DEPTH] = new CdrWriter(4 * mapWidth * mapHeight + 256);
         cdr[CAMERA_INFO] = new CdrWriter(1024);
+        cdr[CONFIDENCE] = new CdrWriter(mapWidth * mapHeight + 256);
         Intrinsics i = intrinsics;
         k = new double[] {i.fx(), 0, i.cx(), 0, i.fy(), i.cy(), 0, 0, 1};
         p = new double[] {i.fx(), 0, i.cx(), 0, 0, i.fy(), i.cy(), 0, 0, 0, 1, 0};
@@ -141,7 +149,7 @@ public final class ResultMessages implements AutoCloseable {
     /**
      * Encodes one topic's message for frame {@code f}; the bytes are then {@code array(message)[0, length)}.
      *
-     * @return the message's length in bytes
+     * @return the message's length in bytes; -1 where the frame has no such message (no confidence)
      */
     public int encode(int message, FrameResult f) throws SinkException {
         long stamp = f.stampNanos();
@@ -199,6 +207,17 @@ public final class ResultMessages implements AutoCloseable {
             }
             case RESULTS -> {
                 return json.encode(f, System.nanoTime()).length();
+            }
+            case CONFIDENCE -> {
+                ByteBuffer confidence = f.confidence();
+                if (confidence == null) {
+                    return -1;
+                }
+                int pixels = mapWidth * mapHeight;
+                CdrWriter w = imageHeader(cdr[CONFIDENCE], stamp, MONO8, 1);
+                int at = w.uint8SequenceInPlace(pixels);
+                confidence.get(0, w.array(), at, pixels);
+                return w.size();
             }
             default -> throw new IllegalArgumentException("message " + message);
         }

@@ -175,7 +175,7 @@ class FoxgloveLiveTest {
             assertNotNull(summary, "the server printed nothing");
             Object doc = Json.parse(summary);
             List<Object> channels = Json.array(Json.at(doc, "channels"));
-            assertEquals(4, channels.size());
+            assertEquals(5, channels.size()); // annotated, class ids, depth, camera info, confidence
             int received = 0;
             for (Object o : channels) {
                 Map<String, Object> c = Json.object(o);

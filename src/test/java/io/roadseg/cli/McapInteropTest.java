@@ -228,7 +228,7 @@ class McapInteropTest {
         assertEquals("ros2", Json.at(doc, "profile"));
         assertEquals(null, Json.at(doc, "error"));
         List<Object> channels = Json.array(Json.at(doc, "channels"));
-        assertEquals(5, channels.size());
+        assertEquals(6, channels.size());
         try (McapReader ours = McapReader.open(out)) {
             for (Object ch : channels) {
                 Map<String, Object> c = Json.object(ch);
@@ -255,7 +255,7 @@ class McapInteropTest {
                 McapReader.Channel mine = ours.channels().values().stream()
                         .filter(x -> x.topic().equals(topic)).findFirst().orElseThrow();
                 switch (topic) {
-                    case ResultMessages.CLASS_IDS_TOPIC, ResultMessages.DEPTH_TOPIC -> {
+                    case ResultMessages.CLASS_IDS_TOPIC, ResultMessages.DEPTH_TOPIC, ResultMessages.CONFIDENCE_TOPIC -> {
                         boolean depth = topic.equals(ResultMessages.DEPTH_TOPIC);
                         assertEquals(depth ? "32FC1" : "mono8", first.get("encoding"));
                         double w = (Double) first.get("width");

@@ -74,6 +74,12 @@ class PipelineReplayTest {
                 sum += Double.parseDouble(kv.substring(kv.indexOf(':') + 1));
             }
             assertEquals(1.0, sum, 0.002, "class shares of frame " + i);
+            Matcher c = Pattern.compile("},\"confidence\":\\{\"mean\":([0-9.]+),\"uncertain_share\":([0-9.]+)},")
+                    .matcher(lines.get(i));
+            assertTrue(c.find(), "the confidence follows the class shares: " + lines.get(i));
+            double mean = Double.parseDouble(c.group(1));
+            assertTrue(mean >= 1.0 / 11 - 0.004 && mean <= 1, "mean confidence " + mean);
+            assertTrue(Double.parseDouble(c.group(2)) <= 1, lines.get(i));
             assertTrue(Pattern.compile(",\"road_ahead_m\":(null|[0-9.]+),\"nearest_ahead_m\":\\{\"car\":(null|[0-9.]+),"
                     + "\"pedestrian\":(null|[0-9.]+),\"bicyclist\":(null|[0-9.]+)},\"path\":\\{\"curvature_per_m\":"
                     + "-?0\\.[0-9]{6}},\"lead\":(null|\\{\"class\":"
@@ -103,6 +109,19 @@ class PipelineReplayTest {
                 assertEquals(240 * 176, frame.depth().remaining());
                 assertTrue(frame.classIds().isReadOnly());
                 assertThrows(java.nio.ReadOnlyBufferException.class, () -> frame.classIds().put(0, (byte) 1));
+                // the confidence map, and the frame's figures are its own
+                java.nio.ByteBuffer confidence = frame.confidence();
+                assertEquals(240 * 176, confidence.remaining());
+                assertTrue(confidence.isReadOnly());
+                int uncertain = 0;
+                double sum = 0;
+                for (int i = 0; i < 240 * 176; i++) {
+                    float p = io.roadseg.postprocess.ClassMaps.probability(confidence.get(i));
+                    uncertain += p < io.roadseg.postprocess.ClassMaps.UNCERTAIN_BELOW ? 1 : 0;
+                    sum += p;
+                }
+                assertEquals(uncertain / (240.0 * 176), frame.uncertainShare(), 1e-6);
+                assertEquals(sum / (240 * 176), frame.meanConfidence(), 1e-4);
                 checked[0]++;
             });
             PipelineConfig config = PipelineConfig.forSource(source.info(), false).withMaxFrames(60);
