@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""Degraded copies of real inputs: does the network's confidence fall when its perception does? A measurement,
+not part of the product (engines/roadseg.md, "Confidence").
+
+Writes, for each degradation (below), a copy of a video (OUT/NAME.mp4) and of the CamVid frames of one sequence as
+a CamVid-style folder (OUT/camvid-NAME/train/ with the true labels linked in trainannot/), to be run and scored:
+
+  python3 scripts/degraded-inputs.py ../shared/data/drives/solidWhiteRight.mp4 ../shared/data/camvid 0006R0 out/degraded
+  ./roadseg run out/degraded/fog.mp4 --results out/degraded/fog.jsonl          # per-frame "confidence"
+  ./roadseg eval --camvid out/degraded/camvid-fog --split train --sequence 0006R0 --model MODEL   # mIoU, calibration
+
+Needs Python with av, numpy and pillow (e.g. a venv: pip install av numpy pillow). Deterministic (seeded noise).
+"""
+import os
+import sys
+
+import av
+import numpy as np
+from PIL import Image
+
+
+def blur(a, k):
+    """Three passes of a (2k+1) box filter in each direction: close to a Gaussian of sigma ~ k."""
+    out = a
+    for _ in range(3):
+        c = np.cumsum(np.pad(out, ((0, 0), (k + 1, k), (0, 0)), mode='edge'), axis=1)
+        out = (c[:, 2 * k + 1:] - c[:, :-2 * k - 1]) / (2 * k + 1)
+        c = np.cumsum(np.pad(out, ((k + 1, k), (0, 0), (0, 0)), mode='edge'), axis=0)
+        out = (c[2 * k + 1:] - c[:-2 * k - 1]) / (2 * k + 1)
+    return out
+
+
+def degradations(rng):
+    """name -> function of an RGB float image (0..255), result clipped to 0..255 by the caller."""
+    return {
+        'dusk': lambda a: a * 0.4,                                   # a dimmer scene, still exposed
+        'night': lambda a: a * 0.12 + rng.normal(0, 4, a.shape),     # underexposed, sensor noise
+        'fog': lambda a: a * 0.3 + 168,                              # contrast gone towards a bright grey
+        'glare': lambda a: (a - 128) * 0.6 + 238,                    # overexposed, washed out
+        'blur': lambda a: blur(a, 6),                                # defocus, water on the lens
+        'noise': lambda a: a + rng.normal(0, 60, a.shape),           # heavy sensor noise
+        'covered': lambda a: np.full_like(a, 128.0),                 # the lens covered
+        'upper-half': lambda a: np.concatenate([np.full_like(a[:a.shape[0] // 2], 40.0), a[a.shape[0] // 2:]]),
+        'upside-down': lambda a: a[::-1],                            # a camera mounted upside down
+    }
+
+
+def main(video, camvid, sequence, out):
+    os.makedirs(out, exist_ok=True)
+    names = sorted(n for n in os.listdir(os.path.join(camvid, 'train')) if n.startswith(sequence))
+    if not names:
+        sys.exit(f'{camvid}/train: no frames of sequence {sequence}')
+    for name in degradations(np.random.default_rng(0)):
+        rng = np.random.default_rng(1)
+        fn = degradations(rng)[name]
+        with av.open(video) as inp, av.open(os.path.join(out, name + '.mp4'), 'w') as dst:
+            src = inp.streams.video[0]
+            stream = dst.add_stream('libopenh264' if 'libopenh264' in av.codecs_available else 'mpeg4',
+                                    rate=src.average_rate or 25)
+            stream.width, stream.height, stream.pix_fmt = src.width, src.height, 'yuv420p'
+            stream.bit_rate = 8_000_000
+            for frame in inp.decode(video=0):
+                a = np.clip(fn(frame.to_ndarray(format='rgb24').astype(np.float32)), 0, 255).astype(np.uint8)
+                for packet in stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(a), format='rgb24')):
+                    dst.mux(packet)
+            for packet in stream.encode():
+                dst.mux(packet)
+        folder = os.path.join(out, 'camvid-' + name)
+        os.makedirs(os.path.join(folder, 'train'), exist_ok=True)
+        os.makedirs(os.path.join(folder, 'trainannot'), exist_ok=True)
+        for n in names:
+            a = np.asarray(Image.open(os.path.join(camvid, 'train', n)).convert('RGB')).astype(np.float32)
+            Image.fromarray(np.clip(fn(a), 0, 255).astype(np.uint8)).save(os.path.join(folder, 'train', n))
+            label = os.path.join(folder, 'trainannot', n)
+            if not os.path.lexists(label):
+                os.symlink(os.path.abspath(os.path.join(camvid, 'trainannot', n)), label)
+        print(name, flush=True)
+
+
+if __name__ == '__main__':
+    if len(sys.argv) != 5:
+        sys.exit(__doc__)
+    main(*sys.argv[1:])
