@@ -276,6 +276,9 @@ final class Stages {
                         .append(stats.droppedAtCapture() + stats.skippedStale());
                 if (slot.hasConfidence) {
                     line.append(CONFIDENCE).append(slot.meanConfidence, 2);
+                    if (slot.meanConfidence < ClassMaps.LOW_CONFIDENCE_FRAME) {
+                        line.append(LOW); // a frame the network cannot read (night, a covered lens)
+                    }
                 }
                 renderer.hudLine(slot.canvas, 1, line);
                 int row = 2;
@@ -308,6 +311,7 @@ final class Stages {
         private static final byte[] MS = AsciiText.ascii(" ms");
         private static final byte[] ROAD = AsciiText.ascii("road ahead ");
         private static final byte[] CONFIDENCE = AsciiText.ascii("  conf ");
+        private static final byte[] LOW = AsciiText.ascii(" LOW");
         private static final byte[] NA = AsciiText.ascii("n/a");
         private static final byte[] LEAD = AsciiText.ascii("lead ");
         private static final byte[] M_CLOSING = AsciiText.ascii(" m  closing ");

@@ -124,6 +124,14 @@ public final class ClassMaps {
      * confidence is calibrated (on the held-out CamVid sequence, 0006R0, 7 % of the pixels, 40 % of them right).
      */
     public static final float UNCERTAIN_BELOW = 0.5f;
+    /**
+     * A frame whose mean confidence is under this is one the network cannot read: on degraded copies of real frames
+     * (engines/roadseg.md, "Confidence, calibrated") night, a covered lens and heavy blur put nearly every frame under
+     * it, while no undegraded frame of the held-out CamVid sequence (lowest 0.74) or of the real dash-cam clip (0.88)
+     * came under it. It does not catch every failure (heavy sensor noise, an upside-down camera).
+     */
+    public static final float LOW_CONFIDENCE_FRAME = 0.70f;
+
     /** {@link #UNCERTAIN_BELOW} as a confidence byte: bytes under it are uncertain. */
     private static final int UNCERTAIN_BYTE = (int) Math.ceil(255 * UNCERTAIN_BELOW); // 128: q/255 < 0.5 ⇔ q ≤ 127
 

@@ -11,6 +11,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.roadseg.pipeline.FrameResult;
 import io.roadseg.pipeline.LiveAccuracy;
 import io.roadseg.pipeline.Pipeline;
+import io.roadseg.postprocess.ClassMaps;
 import io.roadseg.stats.LatencyStats;
 
 import java.io.IOException;
@@ -29,6 +30,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *       fresher one): the run's own counters, read at scrape time</li>
  *   <li>{@code roadseg_ring_occupancy} and {@code roadseg_ring_slots}: frames in flight, ring size</li>
  *   <li>{@code roadseg_viewers}, {@code roadseg_viewer_frames_dropped_total}, {@code roadseg_viewers_refused_total}</li>
+ *   <li>{@code roadseg_confidence_mean_ratio}, {@code roadseg_uncertain_pixels_ratio}: the last frame's mean
+ *       confidence and share of uncertain pixels ({@link FrameResult#meanConfidence}, {@link FrameResult#uncertainShare};
+ *       NaN for a model without scores), and {@code roadseg_frames_low_confidence_total}: frames whose mean was under
+ *       {@link ClassMaps#LOW_CONFIDENCE_FRAME} — a perception-health signal to alert on</li>
  *   <li>{@code roadseg_live_mean_iou_ratio}, {@code roadseg_live_depth_absrel}: running accuracy when the source has
  *       ground truth</li>
  *   <li>{@code roadseg_run_info{model,engine,source,input_size}}: what runs, as an info metric</li>
@@ -77,6 +82,12 @@ final class LiveMetrics {
                 : pipeline.ringOccupancy());
         gauge("roadseg_ring_slots", "Slots in the ring", () -> pipeline == null ? 0 : pipeline.ringSize());
         gauge("roadseg_viewers", "Open live-view streams (video and charts)", viewers::get);
+        gauge("roadseg_confidence_mean_ratio", "The last frame's mean confidence of the network in its classes (0..1)",
+                () -> confidenceMean);
+        gauge("roadseg_uncertain_pixels_ratio", "The last frame's share of pixels under 0.5 confidence (0..1)",
+                () -> uncertainShare);
+        counter("roadseg_frames_low_confidence", "Frames whose mean confidence was under "
+                + ClassMaps.LOW_CONFIDENCE_FRAME + ": frames the network could not read", () -> lowConfidenceFrames);
         gauge("roadseg_live_mean_iou_ratio", "Running mean IoU against the source's ground truth (0..1)",
                 () -> accuracy(true));
         gauge("roadseg_live_depth_absrel", "Running depth AbsRel against the source's ground truth",
@@ -111,8 +122,17 @@ final class LiveMetrics {
         this.stats = stats;
     }
 
-    /** Records one frame's stage latencies (sink thread; allocation-free). */
+    private volatile double confidenceMean = Double.NaN;
+    private volatile double uncertainShare = Double.NaN;
+    private volatile long lowConfidenceFrames;
+
+    /** Records one frame's stage latencies and confidence (sink thread; allocation-free). */
     void observe(FrameResult f, long nowNanos) {
+        confidenceMean = f.meanConfidence();
+        uncertainShare = f.uncertainShare();
+        if (f.meanConfidence() < ClassMaps.LOW_CONFIDENCE_FRAME) {
+            lowConfidenceFrames = lowConfidenceFrames + 1; // one writer: the sink thread
+        }
         capture.observe(f.captureNanos() / 1e9);
         preprocess.observe(f.preprocessNanos() / 1e9);
         inference.observe(f.inferenceNanos() / 1e9);

@@ -195,6 +195,11 @@ class LiveViewTest {
             assertTrue(m.keySet().stream().anyMatch(k -> k.startsWith("jvm_memory_used_bytes")));
             assertTrue(m.containsKey("process_cpu_seconds_total"));
             assertTrue(m.containsKey("roadseg_ring_occupancy"));
+            double confidence = m.get("roadseg_confidence_mean_ratio"); // the last frame's: none before the first
+            assertTrue(processed == 0 || confidence >= 1.0 / 11 - 0.004 && confidence <= 1, "mean confidence "
+                    + confidence);
+            assertTrue(processed == 0 || m.get("roadseg_uncertain_pixels_ratio") <= 1);
+            assertTrue(m.get("roadseg_frames_low_confidence_total") <= processed);
         }
         // the run's own report: what the last scrape saw is what it processed by then, and the total matches
         Object stats = Json.parse(Files.readString(dir.resolve("s.json")));
