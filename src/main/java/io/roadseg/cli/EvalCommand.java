@@ -330,9 +330,8 @@ final class EvalCommand implements Callable<Integer> {
                     nearest, lead), inputSize, flipAverage);
             if (confidence != null) {
                 text = text.substring(0, text.lastIndexOf('}')) + String.format(Locale.ROOT, ", \"confidence\": "
-                        + "{\"temperature\": %.3f, \"mean\": %.4f, \"accuracy\": %.4f, \"ece\": %.4f, "
-                        + "\"uncertain_share\": %.4f}}", m.confidenceTemperature(), confidence.meanConfidence(),
-                        confidence.accuracy(), confidence.ece(), confidence.shareBelow(ClassMaps.UNCERTAIN_BELOW));
+                        + "{\"temperature\": %.3f, ", m.confidenceTemperature())
+                        + confidence.json(ClassMaps.UNCERTAIN_BELOW).substring(1) + "}";
             }
             text += "\n";
             StatsReport.writeTo(json, text);

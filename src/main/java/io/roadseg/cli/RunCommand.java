@@ -12,6 +12,7 @@ import io.roadseg.pipeline.PipelineConfig;
 import io.roadseg.pipeline.PipelineMode;
 import io.roadseg.pipeline.RunResult;
 import io.roadseg.pipeline.WaitKind;
+import io.roadseg.postprocess.ClassMaps;
 import io.roadseg.sim.CameraCalibration;
 import io.roadseg.mcap.McapFormat;
 import io.roadseg.sink.FoxglovePublishSink;
@@ -417,6 +418,9 @@ final class RunCommand implements Callable<Integer> {
                 err.println("accuracy against the source's ground truth (model input size):");
                 err.print(AccuracyReport.table(inference.model().classNames(), accuracy.segmentation(),
                         accuracy.depth(), accuracy.nearestAhead(), accuracy.lead()));
+                if (accuracy.confidence() != null) {
+                    err.println(accuracy.confidence().summary(ClassMaps.UNCERTAIN_BELOW));
+                }
             }
             if (pathShape == PathShape.vehicle && pipeline.framesPathFromVehicle() == 0 && stats.processed() > 0) {
                 err.println("warning: input " + info.uri() + ": records no vehicle motion (a recording's ego.csv, "
@@ -462,6 +466,10 @@ final class RunCommand implements Callable<Integer> {
                     header.put("accuracy", new StatsReport.RawJson(AccuracyReport.json(
                             inference.model().classNames(), accuracy.segmentation(), accuracy.depth(),
                             accuracy.nearestAhead(), accuracy.lead())));
+                    if (accuracy.confidence() != null) {
+                        header.put("confidence", new StatsReport.RawJson(accuracy.confidence().json(
+                                ClassMaps.UNCERTAIN_BELOW)));
+                    }
                 }
                 if (horizon != null) {
                     header.put("road_horizon", new StatsReport.RawJson(horizonJson(config.groundPlane(), horizon)));

@@ -122,6 +122,19 @@ public final class ConfidenceScore {
         }
     }
 
+    /** @return one line: mean confidence, accuracy, ECE, and the pixels under {@code threshold} */
+    public String summary(double threshold) {
+        return String.format(Locale.ROOT, "confidence: mean %.3f, %.1f %% of the pixels right, ECE %.4f; %.1f %% of "
+                + "the pixels under %.2f, %.0f %% of them right", meanConfidence(), 100 * accuracy(), ece(),
+                100 * shareBelow(threshold), threshold, 100 * accuracy(threshold, true));
+    }
+
+    /** @return {@code {"mean": …, "accuracy": …, "ece": …, "uncertain_share": …}} (uncertain: under threshold) */
+    public String json(double threshold) {
+        return String.format(Locale.ROOT, "{\"mean\": %.4f, \"accuracy\": %.4f, \"ece\": %.4f, "
+                + "\"uncertain_share\": %.4f}", meanConfidence(), accuracy(), ece(), shareBelow(threshold));
+    }
+
     /**
      * @return the reliability table (per bin: share of pixels, mean confidence, accuracy), ECE, and the given
      * thresholds' effect, as text

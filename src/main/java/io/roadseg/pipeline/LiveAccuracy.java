@@ -1,5 +1,6 @@
 package io.roadseg.pipeline;
 
+import io.roadseg.metrics.ConfidenceScore;
 import io.roadseg.metrics.DepthScore;
 import io.roadseg.metrics.LeadScore;
 import io.roadseg.metrics.NearestAheadScore;
@@ -43,6 +44,7 @@ public final class LiveAccuracy implements AutoCloseable {
     private final float[] truthInPath;
     private final LeadTracker truthLead;
     private final LeadScore lead = new LeadScore();
+    private final ConfidenceScore confidence = new ConfidenceScore();
 
     /**
      * @param roadUsers the class ids whose nearest distance ahead the pipeline reports (-1 entries ignored)
@@ -69,6 +71,9 @@ public final class LiveAccuracy implements AutoCloseable {
         resize(slot.truthClassSource, slot.truthClassModel, modelSize, 0, 0, INTER_NEAREST);
         resize(slot.truthDepthSource, slot.truthDepthModel, modelSize, 0, 0, INTER_NEAREST);
         segmentation.add(slot.classIds, slot.truthClassModelView, pixels);
+        if (slot.hasConfidence) {
+            confidence.add(slot.classIds, slot.confidence, slot.truthClassModelView, pixels, segmentation.classes());
+        }
         depth.add(slot.tensors.depth, slot.truthDepthModelView, pixels, depthCap);
         truthAhead.measure(slot.truthClassModelView, slot.truthDepthModelView, truthNearest);
         nearestAhead.add(roadUsers, slot.nearestAhead, truthNearest);
@@ -113,6 +118,11 @@ public final class LiveAccuracy implements AutoCloseable {
     /** The distance to the nearest road user ahead against the truth's, per class (road users only). */
     public NearestAheadScore nearestAhead() {
         return nearestAhead;
+    }
+
+    /** The confidence's calibration against the truth; null for a model without scores. */
+    public ConfidenceScore confidence() {
+        return confidence.pixels() == 0 ? null : confidence;
     }
 
     /** The lead in the vehicle's path against the truth's; null where the pipeline reads no path. */
