@@ -299,7 +299,10 @@ final class EvalCommand implements Callable<Integer> {
             NearestAheadScore nearest = r.nearestAhead(Math.max(m.classCount(), 1));
             LeadScore lead = r.lead();
             report(data.drive, (int) r.frames(), m, m.inputWidth() + "x" + m.inputHeight(), seg, depth,
-                    nearest.any() ? nearest : null, r.leadSums().length > 0 ? lead : null);
+                    nearest.any() ? nearest : null, r.leadSums().length > 0 ? lead : null, r.confidence());
+            if (r.confidence() != null) {
+                System.out.println(r.confidence().summary(ClassMaps.UNCERTAIN_BELOW));
+            }
         }
         return 0;
     }

@@ -58,6 +58,11 @@ public final class DriveEvaluator implements AutoCloseable {
     private final Mat predicted;
     private final Mat truth;
     private final Mat truthDepth;
+    /** The network's confidence in each pixel's class, where the model outputs scores ({@link #scores}). */
+    private final Mat confidenceMap;
+    private final ByteBuffer confidenceView;
+    private final boolean scores;
+    private final Mat[] confidenceScratch = {new Mat(), new Mat()};
     /** A CamVid-style folder's class map at its labels' resolution (sized at the first frame). */
     private final Mat atLabels = new Mat();
     private final Size size;
@@ -83,6 +88,9 @@ public final class DriveEvaluator implements AutoCloseable {
         predicted = new Mat(h, w, CV_8UC1);
         truth = new Mat(h, w, CV_8UC1);
         truthDepth = new Mat(h, w, CV_32FC1);
+        confidenceMap = new Mat(h, w, CV_8UC1);
+        confidenceView = confidenceMap.data().capacity((long) w * h).asByteBuffer();
+        scores = m.segmentation() == SegmentationOutput.LOGITS;
         size = new Size(w, h);
         smallView = small.data().capacity(3L * w * h).asByteBuffer();
         predictedView = predicted.data().capacity((long) w * h).asByteBuffer();
@@ -103,6 +111,7 @@ public final class DriveEvaluator implements AutoCloseable {
      */
     public DriveResult evaluate(String drive, long limit) {
         SegmentationScore seg = new SegmentationScore(m.classCount());
+        ConfidenceScore confidence = new ConfidenceScore();
         DepthScore depth = new DepthScore();
         NearestAheadScore nearest = new NearestAheadScore(Math.max(m.classCount(), 1));
         LeadScore lead = new LeadScore();
@@ -113,7 +122,7 @@ public final class DriveEvaluator implements AutoCloseable {
         java.nio.file.Path annot = folder.resolveSibling(folder.getFileName() + "annot");
         if (!drive.contains("://") && java.nio.file.Files.isDirectory(folder)
                 && java.nio.file.Files.isDirectory(annot)) {
-            return camvid(drive, folder, limit, seg, latency);
+            return camvid(drive, folder, limit, seg, confidence, latency);
         }
         try (FrameSource src = FrameSources.open(drive, SourceOptions.defaults())) {
             if (!src.hasGroundTruth()) {
@@ -149,6 +158,9 @@ public final class DriveEvaluator implements AutoCloseable {
                     resize(gtDepth, truthDepth, size, 0, 0, INTER_NEAREST);
                     latency.recordValue(Math.max(1, Math.min(LatencyStats.HIGHEST_NANOS, infer())));
                     seg.add(predictedView, truthView, w * h);
+                    if (scores) {
+                        confidence.add(predictedView, confidenceView, truthView, w * h, m.classCount());
+                    }
                     if (depthScale != 1f) {
                         for (int i = 0; i < w * h; i++) {
                             binding.depth.put(i, binding.depth.get(i) * depthScale);
@@ -192,7 +204,7 @@ public final class DriveEvaluator implements AutoCloseable {
             return DriveResult.failed(drive, "no frames");
         }
         return new DriveResult(drive, null, n, seg.counts(), depth.sums(), latency, nearest.sums(),
-                leadScored ? lead.sums() : new double[0]);
+                leadScored ? lead.sums() : new double[0], scores ? confidence.sums() : new long[0]);
     }
 
     /**
@@ -200,7 +212,7 @@ public final class DriveEvaluator implements AutoCloseable {
      * images and class labels, no depth.
      */
     private DriveResult camvid(String drive, java.nio.file.Path folder, long limit, SegmentationScore seg,
-                               Histogram latency) {
+                               ConfidenceScore confidence, Histogram latency) {
         long n = 0;
         try {
             io.roadseg.train.LabelledFolder images = io.roadseg.train.LabelledFolder.camvid(folder.getParent(),
@@ -210,6 +222,10 @@ public final class DriveEvaluator implements AutoCloseable {
                     pre.resizeToModel(s.image(), small);
                     latency.recordValue(Math.max(1, Math.min(LatencyStats.HIGHEST_NANOS, infer())));
                     scoreAtLabels(seg, predicted, s.labels(), atLabels);
+                    if (scores) {
+                        scoreConfidenceAtLabels(confidence, predicted, confidenceMap, s.labels(), m.classCount(),
+                                confidenceScratch);
+                    }
                 }
                 n++;
             }
@@ -219,7 +235,8 @@ public final class DriveEvaluator implements AutoCloseable {
         if (n == 0) {
             return DriveResult.failed(drive, "no labelled images");
         }
-        return new DriveResult(drive, null, n, seg.counts(), new DepthScore().sums(), latency);
+        return new DriveResult(drive, null, n, seg.counts(), new DepthScore().sums(), latency, new double[0],
+                new double[0], scores ? confidence.sums() : new long[0]);
     }
 
     /**
@@ -268,8 +285,9 @@ public final class DriveEvaluator implements AutoCloseable {
     private long infer() throws Exception {
         pre.toTensor(smallView, binding.input);
         long t = inference.infer(binding);
-        if (m.segmentation() == SegmentationOutput.LOGITS) {
-            ClassMaps.argmax(binding.logits, m.classCount(), m.inputPixels(), predictedView);
+        if (scores) {
+            ClassMaps.argmax(binding.logits, m.classCount(), m.inputPixels(), m.confidenceTemperature(), predictedView,
+                    confidenceView);
         } else {
             ClassMaps.narrow(binding.classIds, binding.classIdBytes, m.inputPixels(), m.classCount(), m.voidId(),
                     predictedView);
@@ -288,6 +306,10 @@ public final class DriveEvaluator implements AutoCloseable {
         predicted.close();
         truth.close();
         truthDepth.close();
+        confidenceMap.close();
+        for (Mat scratch : confidenceScratch) {
+            scratch.close();
+        }
         atLabels.close();
         size.close();
         pre.close();

@@ -1,5 +1,6 @@
 package io.roadseg.fleet;
 
+import io.roadseg.metrics.ConfidenceScore;
 import io.roadseg.metrics.DepthScore;
 import io.roadseg.metrics.LeadScore;
 import io.roadseg.metrics.NearestAheadScore;
@@ -31,9 +32,17 @@ import java.util.Map;
  * @param leadSums  {@code LeadScore.sums()} layout: the lead in the vehicle's path, its closing speed and time to
  *                  contact against the truth's; empty where not scored (no depth, a model without a focal length,
  *                  a row written before them)
+ * @param confidenceSums {@code ConfidenceScore.sums()} layout: the network's confidence in its classes against the
+ *                  truth (its calibration); empty for a model without scores or a row written before them
  */
 public record DriveResult(String drive, String error, long frames, long[] confusion, double[] depthSums,
-                          Histogram latency, double[] aheadSums, double[] leadSums) {
+                          Histogram latency, double[] aheadSums, double[] leadSums, long[] confidenceSums) {
+    /** A row without confidence sums. */
+    public DriveResult(String drive, String error, long frames, long[] confusion, double[] depthSums,
+                       Histogram latency, double[] aheadSums, double[] leadSums) {
+        this(drive, error, frames, confusion, depthSums, latency, aheadSums, leadSums, new long[0]);
+    }
+
     /** A row without nearest-ahead or lead sums. */
     public DriveResult(String drive, String error, long frames, long[] confusion, double[] depthSums,
                        Histogram latency) {
@@ -76,6 +85,16 @@ public record DriveResult(String drive, String error, long frames, long[] confus
         return s;
     }
 
+    /** @return this drive's confidence calibration, from its sums; null where it has none */
+    public ConfidenceScore confidence() {
+        if (confidenceSums.length == 0) {
+            return null;
+        }
+        ConfidenceScore s = new ConfidenceScore();
+        s.addSums(confidenceSums);
+        return s;
+    }
+
     /** One JSON object; doubles written so that they read back to the same bits. */
     public String json() {
         StringBuilder b = new StringBuilder("{\"drive\":").append(Json.quote(drive));
@@ -95,6 +114,13 @@ public record DriveResult(String drive, String error, long frames, long[] confus
         if (leadSums.length > 0) {
             b.append(",\"lead_sums\":");
             doubles(b, leadSums);
+        }
+        if (confidenceSums.length > 0) {
+            b.append(",\"confidence_sums\":[");
+            for (int i = 0; i < confidenceSums.length; i++) {
+                b.append(i == 0 ? "" : ",").append(confidenceSums[i]);
+            }
+            b.append(']');
         }
         ByteBuffer h = ByteBuffer.allocate(latency.getNeededByteBufferCapacity());
         int n = latency.encodeIntoCompressedByteBuffer(h);
@@ -118,6 +144,11 @@ public record DriveResult(String drive, String error, long frames, long[] confus
         double[] sums = doubles(m.get("depth_sums"));
         double[] ahead = m.get("ahead_sums") == null ? new double[0] : doubles(m.get("ahead_sums")); // older rows
         double[] lead = m.get("lead_sums") == null ? new double[0] : doubles(m.get("lead_sums"));
+        double[] conf = m.get("confidence_sums") == null ? new double[0] : doubles(m.get("confidence_sums"));
+        long[] confidence = new long[conf.length];
+        for (int i = 0; i < conf.length; i++) {
+            confidence[i] = (long) conf[i];
+        }
         byte[] hdr = Base64.getDecoder().decode((String) m.get("latency_hdr"));
         Histogram latency;
         try {
@@ -126,7 +157,7 @@ public record DriveResult(String drive, String error, long frames, long[] confus
             throw new IllegalArgumentException("drive " + drive + ": latency histogram does not decode");
         }
         return new DriveResult(drive, null, ((Double) m.get("frames")).longValue(), confusion, sums, latency, ahead,
-                lead);
+                lead, confidence);
     }
 
     /** Appends {@code v} as a JSON array, each double so that it reads back to the same bits. */

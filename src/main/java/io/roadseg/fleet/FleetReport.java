@@ -1,6 +1,7 @@
 package io.roadseg.fleet;
 
 import io.roadseg.metrics.AccuracyReport;
+import io.roadseg.metrics.ConfidenceScore;
 import io.roadseg.metrics.DepthScore;
 import io.roadseg.metrics.LeadScore;
 import io.roadseg.metrics.NearestAheadScore;
@@ -34,6 +35,7 @@ public final class FleetReport {
     private final DepthScore depth = new DepthScore();
     private final NearestAheadScore nearest;
     private final LeadScore lead = new LeadScore();
+    private final ConfidenceScore confidence = new ConfidenceScore();
     private final Histogram latency = new Histogram(1, io.roadseg.stats.LatencyStats.HIGHEST_NANOS, 3);
     private long frames;
 
@@ -58,6 +60,9 @@ public final class FleetReport {
                 depth.addSums(r.depthSums());
                 nearest.addSums(r.aheadSums());
                 lead.addSums(r.leadSums());
+                if (r.confidenceSums().length > 0) {
+                    confidence.addSums(r.confidenceSums());
+                }
                 latency.add(r.latency());
                 frames += r.frames();
             }
@@ -81,6 +86,11 @@ public final class FleetReport {
         return lead;
     }
 
+    /** The confidence's calibration against the truth, summed over the drives that have it; null where none has. */
+    public ConfidenceScore confidence() {
+        return confidence.pixels() == 0 ? null : confidence;
+    }
+
     /** The distance to the nearest road user ahead against the truth's, summed over the drives that have it. */
     public NearestAheadScore nearestAhead() {
         return nearest;
@@ -99,21 +109,26 @@ public final class FleetReport {
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "fleet report: model %s, %d drives (%d failed), %d frames%n", model,
                 drives.size(), failed(), frames));
-        b.append(String.format(Locale.ROOT, "%-48s %8s %8s %8s %9s%n", "drive", "frames", "mIoU %", "AbsRel",
-                "p50 ms"));
+        b.append(String.format(Locale.ROOT, "%-48s %8s %8s %8s %9s %6s%n", "drive", "frames", "mIoU %", "AbsRel",
+                "p50 ms", "conf"));
         for (DriveResult r : drives) {
             if (!r.ok()) {
                 b.append(String.format(Locale.ROOT, "%-48s FAILED: %s%n", r.drive(), r.error()));
                 continue;
             }
             DepthScore d = r.depth();
-            b.append(String.format(Locale.ROOT, "%-48s %8d %8.2f %8s %9.2f%n", r.drive(), r.frames(),
+            ConfidenceScore c = r.confidence();
+            b.append(String.format(Locale.ROOT, "%-48s %8d %8.2f %8s %9.2f %6s%n", r.drive(), r.frames(),
                     100 * r.segmentation(classNames.size()).meanIou(), d.pixels() == 0 ? "-" : String.format(Locale.ROOT, "%.4f",
-                            d.absRel()), r.latency().getValueAtPercentile(50) / 1e6));
+                            d.absRel()), r.latency().getValueAtPercentile(50) / 1e6,
+                    c == null ? "-" : String.format(Locale.ROOT, "%.3f", c.meanConfidence())));
         }
         b.append("all drives (IoU = ΣI/ΣU, depth from summed terms):\n");
         b.append(AccuracyReport.table(classNames, seg, depth.pixels() > 0 ? depth : null,
                 nearest.any() ? nearest : null, lead.any() ? lead : null));
+        if (confidence() != null) {
+            b.append(confidence.summary(io.roadseg.postprocess.ClassMaps.UNCERTAIN_BELOW)).append('\n');
+        }
         if (latency.getTotalCount() > 0) {
             b.append(String.format(Locale.ROOT, "inference latency per frame: p50 %.2f ms, p99 %.2f ms, max %.2f ms "
                             + "(%d frames)%n", latency.getValueAtPercentile(50) / 1e6,
@@ -159,8 +174,13 @@ public final class FleetReport {
         for (int i = 0; i < drives.size(); i++) {
             b.append(drives.get(i).json()).append(i + 1 < drives.size() ? ",\n" : "\n");
         }
-        b.append("],\"summary\":").append(AccuracyReport.json(classNames, seg, depth.pixels() > 0 ? depth : null,
-                nearest.any() ? nearest : null, lead.any() ? lead : null));
+        String summary = AccuracyReport.json(classNames, seg, depth.pixels() > 0 ? depth : null,
+                nearest.any() ? nearest : null, lead.any() ? lead : null);
+        if (confidence() != null) {
+            summary = summary.substring(0, summary.lastIndexOf('}')) + ", \"confidence\": "
+                    + confidence.json(io.roadseg.postprocess.ClassMaps.UNCERTAIN_BELOW) + "}";
+        }
+        b.append("],\"summary\":").append(summary);
         return b.append(",\"frames\":").append(frames).append(",\"failed_drives\":").append(failed()).append("}\n")
                 .toString();
     }

@@ -71,6 +71,7 @@ class ShardAndMergeTest {
         assertTrue(java.util.Arrays.equals(whole.nearestAhead().sums(), m.nearestAhead().sums()),
                 "nearest-ahead sums, bit for bit");
         assertTrue(java.util.Arrays.equals(whole.lead().sums(), m.lead().sums()), "lead sums, bit for bit");
+        assertTrue(java.util.Arrays.equals(whole.confidence().sums(), m.confidence().sums()), "confidence counts");
         assertEquals(whole.frames(), m.frames());
         for (int k = 0; k < 5; k++) {
             DriveResult a = whole.drives().get(k);
@@ -82,6 +83,8 @@ class ShardAndMergeTest {
             assertTrue(java.util.Arrays.equals(a.depthSums(), b.depthSums()), "drive row " + k);
             assertTrue(java.util.Arrays.equals(a.aheadSums(), b.aheadSums()), "drive row " + k);
             assertTrue(java.util.Arrays.equals(a.leadSums(), b.leadSums()), "drive row " + k);
+            assertTrue(java.util.Arrays.equals(a.confidenceSums(), b.confidenceSums()), "drive row " + k);
+            assertEquals(a.ok() ? 512 : 0, a.confidenceSums().length, "drive row " + k);
             if (a.ok()) {
                 // a synthetic drive has depth: every frame either sees each road user ahead or not, in both
                 assertEquals(5 * whole.classNames().size(), a.aheadSums().length, "drive row " + k);
