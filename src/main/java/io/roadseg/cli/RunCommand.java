@@ -213,6 +213,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--no-hud", description = "Do not draw the heads-up display.")
     boolean noHud;
 
+    @Option(names = "--show-uncertain", description = {"Draw the pixels whose class the network is unsure of "
+            + "(confidence under 0.5: more likely wrong than right) without their class colour, the camera's picture "
+            + "showing through: the annotated video shows what the network does not know."})
+    boolean showUncertain;
+
     @Option(names = {"-q", "--quiet"}, description = "No progress line.")
     boolean quiet;
 
@@ -339,7 +344,7 @@ final class RunCommand implements Callable<Integer> {
             if (ring != null) {
                 config = config.withRingSize(ring);
             }
-            config = config.withHud(!noHud).withDepthScale(depthScale(inference.model(), src, err))
+            config = config.withHud(!noHud).withShowUncertain(showUncertain).withDepthScale(depthScale(inference.model(), src, err))
                     .withGroundPlane(groundPlane(inference.model(), err))
                     .withPath(path(inference.model(), src));
             List<FrameSink> sinks = new ArrayList<>();

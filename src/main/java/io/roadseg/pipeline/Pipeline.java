@@ -81,7 +81,7 @@ public final class Pipeline implements AutoCloseable {
                         (float) config.depthScale(), FrameResult.roadUserIds(model.classNames())))
                 : null;
         postprocess = new Stages.Postprocess(model, stats, config.hud(), (float) config.depthScale(),
-                config.groundPlane(), config.path(), vehicleMotion, accuracy,
+                config.groundPlane(), config.path(), vehicleMotion, accuracy, config.showUncertain(),
                 waitStrategy, errors);
         int[] next = {0};
         disruptor = new Disruptor<>(() -> slots[next[0]++], slots.length, r -> {

@@ -19,9 +19,18 @@ import io.roadseg.postprocess.RoadCurve;
  * @param groundPlane the calibrated camera's road geometry at the model's input size, to fuse with the network's
  *                    depth ({@link io.roadseg.postprocess.GroundPlaneDepth}); null for the network's depth alone
  * @param path        the corridor the lead road user is looked for in ({@link io.roadseg.postprocess.LeadTracker})
+ * @param showUncertain draw the pixels whose class the network is unsure of (confidence under
+ *                    {@link io.roadseg.postprocess.ClassMaps#UNCERTAIN_BELOW}) without their class colour, the camera's
+ *                    picture showing through, so the annotated video shows what the network does not know
  */
 public record PipelineConfig(PipelineMode mode, int ringSize, WaitKind waitKind, long maxFrames, boolean hud,
-                             double depthScale, GroundPlane groundPlane, Path path) {
+                             double depthScale, GroundPlane groundPlane, Path path, boolean showUncertain) {
+
+    /** Every pixel in its class's colour, whatever the network's confidence. */
+    public PipelineConfig(PipelineMode mode, int ringSize, WaitKind waitKind, long maxFrames, boolean hud,
+                          double depthScale, GroundPlane groundPlane, Path path) {
+        this(mode, ringSize, waitKind, maxFrames, hud, depthScale, groundPlane, path, false);
+    }
 
     /**
      * A camera's road geometry at the model's input size.
@@ -137,32 +146,37 @@ public record PipelineConfig(PipelineMode mode, int ringSize, WaitKind waitKind,
     }
 
     public PipelineConfig withMaxFrames(long n) {
-        return new PipelineConfig(mode, ringSize, waitKind, n, hud, depthScale, groundPlane, path);
+        return new PipelineConfig(mode, ringSize, waitKind, n, hud, depthScale, groundPlane, path, showUncertain);
     }
 
     public PipelineConfig withWait(WaitKind w) {
-        return new PipelineConfig(mode, ringSize, w, maxFrames, hud, depthScale, groundPlane, path);
+        return new PipelineConfig(mode, ringSize, w, maxFrames, hud, depthScale, groundPlane, path, showUncertain);
     }
 
     public PipelineConfig withHud(boolean on) {
-        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, on, depthScale, groundPlane, path);
+        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, on, depthScale, groundPlane, path, showUncertain);
     }
 
     public PipelineConfig withDepthScale(double scale) {
-        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, hud, scale, groundPlane, path);
+        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, hud, scale, groundPlane, path, showUncertain);
     }
 
     /** @return a copy fusing depth with this ground plane (null: none) */
     public PipelineConfig withGroundPlane(GroundPlane plane) {
-        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, hud, depthScale, plane, path);
+        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, hud, depthScale, plane, path, showUncertain);
     }
 
     /** @return a copy looking for the lead road user in this corridor */
     public PipelineConfig withPath(Path p) {
-        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, hud, depthScale, groundPlane, p);
+        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, hud, depthScale, groundPlane, p, showUncertain);
+    }
+
+    /** @return a copy drawing the uncertain pixels without their class colour, or not */
+    public PipelineConfig withShowUncertain(boolean on) {
+        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, hud, depthScale, groundPlane, path, on);
     }
 
     public PipelineConfig withRingSize(int n) {
-        return new PipelineConfig(mode, n, waitKind, maxFrames, hud, depthScale, groundPlane, path);
+        return new PipelineConfig(mode, n, waitKind, maxFrames, hud, depthScale, groundPlane, path, showUncertain);
     }
 }

@@ -16,9 +16,14 @@ import io.roadseg.preprocess.Preprocessor;
 import io.roadseg.stats.AsciiText;
 import io.roadseg.stats.LatencyStats;
 import io.roadseg.stats.Stage;
+import org.bytedeco.opencv.opencv_core.Mat;
 
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
+import static org.bytedeco.opencv.global.opencv_imgproc.THRESH_BINARY_INV;
+import static org.bytedeco.opencv.global.opencv_imgproc.threshold;
 
 /**
  * The four ring stages. Each is a {@link RingStage} run by its own thread; none allocates per frame.
@@ -148,11 +153,13 @@ final class Stages {
         private final int pixels;
         /** The model's confidence temperature (1 where it records none). */
         private final float temperature;
+        /** Where the overlay shows the camera's picture: the uncertain pixels ({@code run --show-uncertain}); null: off. */
+        private final Mat uncertainMask;
         private long lastEnd;
 
         Postprocess(ModelInfo model, LatencyStats stats, boolean hud, float depthScale,
                     PipelineConfig.GroundPlane plane, PipelineConfig.Path path, VehicleMotion vehicleMotion,
-                    LiveAccuracy accuracy,
+                    LiveAccuracy accuracy, boolean showUncertain,
                     WaitStrategy wait, Consumer<Throwable> errors) {
             super("postprocess", wait, errors);
             this.depthScale = depthScale;
@@ -184,6 +191,8 @@ final class Stages {
             this.hud = hud;
             this.pixels = model.inputPixels();
             this.temperature = model.confidenceTemperature();
+            this.uncertainMask = showUncertain && model.segmentation() == SegmentationOutput.LOGITS
+                    ? new Mat(model.inputHeight(), model.inputWidth(), CV_8UC1) : null;
         }
 
         @Override
@@ -246,6 +255,11 @@ final class Stages {
                 accuracy.score(slot);
             }
             renderer.render(slot.modelBgr, slot.classMat, slot.depthMat, slot.overlayPane, slot.depthPane);
+            if (uncertainMask != null) {
+                // what the network is unsure of is shown as the camera saw it, not in a class's colour
+                threshold(slot.confidenceMat, uncertainMask, ClassMaps.UNCERTAIN_BYTE - 1, 255, THRESH_BINARY_INV);
+                slot.modelBgr.copyTo(slot.overlayPane, uncertainMask);
+            }
             if (curve != null) {
                 renderer.drawPath(slot.canvasView, 2 * model.inputWidth(), curve, slot.pathCurvature, pathHalfWidth);
             }
@@ -326,6 +340,9 @@ final class Stages {
         @Override
         public void close() {
             renderer.close();
+            if (uncertainMask != null) {
+                uncertainMask.close();
+            }
         }
 
         /** The road's bend reader, for the horizon it read over the run; null for a straight path. */

@@ -133,7 +133,7 @@ public final class ClassMaps {
     public static final float LOW_CONFIDENCE_FRAME = 0.70f;
 
     /** {@link #UNCERTAIN_BELOW} as a confidence byte: bytes under it are uncertain. */
-    private static final int UNCERTAIN_BYTE = (int) Math.ceil(255 * UNCERTAIN_BELOW); // 128: q/255 < 0.5 ⇔ q ≤ 127
+    public static final int UNCERTAIN_BYTE = (int) Math.ceil(255 * UNCERTAIN_BELOW); // 128: q/255 < 0.5 ⇔ q ≤ 127
 
     /** @return how many of the first {@code pixels} confidence bytes are under {@link #UNCERTAIN_BELOW} */
     public static int uncertainPixels(ByteBuffer confidence, int pixels) {

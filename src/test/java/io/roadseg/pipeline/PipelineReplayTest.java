@@ -136,4 +136,58 @@ class PipelineReplayTest {
         }
         assertEquals(60, checked[0]);
     }
+
+    /** The annotated overlay of frame 5 (its left half, packed BGR) and the frame's confidence map. */
+    private static byte[][] overlayOfFrame5(Path drive, Path model, boolean showUncertain) throws Exception {
+        byte[][] seen = new byte[2][];
+        try (InferenceEngine engine = InferenceEngines.open("cpu", model, new EngineOptions(2), s -> { });
+             FrameSource source = FrameSources.open(drive.toString(), SourceOptions.defaults());
+             LatencyStats stats = new LatencyStats(-1, null, null)) {
+            CallbackSink sink = new CallbackSink("test", frame -> {
+                if (frame.frameIndex() == 5) {
+                    int w = frame.mapWidth();
+                    int h = frame.mapHeight();
+                    byte[] overlay = new byte[w * h * 3];
+                    for (int y = 0; y < h; y++) {
+                        frame.annotatedBgr().get(y * frame.annotatedWidth() * 3, overlay, y * w * 3, w * 3);
+                    }
+                    byte[] confidence = new byte[w * h];
+                    frame.confidence().get(0, confidence);
+                    seen[0] = overlay;
+                    seen[1] = confidence;
+                }
+            });
+            PipelineConfig config = PipelineConfig.forSource(source.info(), false).withMaxFrames(8).withHud(false)
+                    .withShowUncertain(showUncertain);
+            try (Pipeline pipeline = new Pipeline(source, engine, List.of(sink), config, stats)) {
+                assertEquals(null, pipeline.run().failure());
+            }
+        }
+        return seen;
+    }
+
+    @Test
+    void showUncertainLeavesTheConfidentPixelsAndUncoloursTheOthers() throws Exception {
+        Path drive = TestData.drive();
+        Path model = TestData.smallModel(dir);
+        byte[][] plain = overlayOfFrame5(drive, model, false);
+        byte[][] shown = overlayOfFrame5(drive, model, true);
+        assertTrue(java.util.Arrays.equals(plain[1], shown[1]), "the same network, the same confidence");
+        int uncertain = 0;
+        int changed = 0;
+        for (int i = 0; i < plain[1].length; i++) {
+            boolean sure = (plain[1][i] & 0xff) >= io.roadseg.postprocess.ClassMaps.UNCERTAIN_BYTE;
+            boolean same = plain[0][3 * i] == shown[0][3 * i] && plain[0][3 * i + 1] == shown[0][3 * i + 1]
+                    && plain[0][3 * i + 2] == shown[0][3 * i + 2];
+            if (sure) {
+                assertTrue(same, "a confident pixel keeps its class colour: pixel " + i);
+            } else {
+                uncertain++;
+                changed += same ? 0 : 1;
+            }
+        }
+        assertTrue(uncertain >= 20, uncertain + " uncertain pixels in the small model's map");
+        // the class colour is gone where it was blended in: all but pixels whose colour the blend happened to keep
+        assertTrue(changed > 0.9 * uncertain, changed + " of " + uncertain + " uncertain pixels changed");
+    }
 }
