@@ -344,7 +344,8 @@ final class RunCommand implements Callable<Integer> {
             if (ring != null) {
                 config = config.withRingSize(ring);
             }
-            config = config.withHud(!noHud).withShowUncertain(showUncertain).withDepthScale(depthScale(inference.model(), src, err))
+            config = config.withHud(!noHud).withShowUncertain(showUncertain)
+                    .withDepthScale(depthScale(inference.model(), src, err))
                     .withGroundPlane(groundPlane(inference.model(), err))
                     .withPath(path(inference.model(), src));
             List<FrameSink> sinks = new ArrayList<>();

@@ -119,8 +119,9 @@ public final class FleetReport {
             DepthScore d = r.depth();
             ConfidenceScore c = r.confidence();
             b.append(String.format(Locale.ROOT, "%-48s %8d %8.2f %8s %9.2f %6s%n", r.drive(), r.frames(),
-                    100 * r.segmentation(classNames.size()).meanIou(), d.pixels() == 0 ? "-" : String.format(Locale.ROOT, "%.4f",
-                            d.absRel()), r.latency().getValueAtPercentile(50) / 1e6,
+                    100 * r.segmentation(classNames.size()).meanIou(),
+                    d.pixels() == 0 ? "-" : String.format(Locale.ROOT, "%.4f", d.absRel()),
+                    r.latency().getValueAtPercentile(50) / 1e6,
                     c == null ? "-" : String.format(Locale.ROOT, "%.3f", c.meanConfidence())));
         }
         b.append("all drives (IoU = ΣI/ΣU, depth from summed terms):\n");

@@ -57,7 +57,9 @@ public final class ConfidenceScore {
         return s / pixels();
     }
 
-    /** @return expected calibration error: Σ over bins of |accuracy − mean confidence| weighted by the bin's share */
+    /**
+     * @return expected calibration error: Σ over bins of |accuracy − mean confidence|, weighted by the bin's share
+     */
     public double ece() {
         long total = pixels();
         if (total == 0) {
@@ -129,7 +131,9 @@ public final class ConfidenceScore {
                 100 * shareBelow(threshold), threshold, 100 * accuracy(threshold, true));
     }
 
-    /** @return {@code {"mean": …, "accuracy": …, "ece": …, "uncertain_share": …}} (uncertain: under threshold) */
+    /**
+     * @return {@code {"mean": …, "accuracy": …, "ece": …, "uncertain_share": …}} (uncertain: under threshold)
+     */
     public String json(double threshold) {
         return String.format(Locale.ROOT, "{\"mean\": %.4f, \"accuracy\": %.4f, \"ece\": %.4f, "
                 + "\"uncertain_share\": %.4f}", meanConfidence(), accuracy(), ece(), shareBelow(threshold));

@@ -6,7 +6,8 @@ import java.nio.FloatBuffer;
 import java.util.Arrays;
 
 /**
- * Class-id maps from model outputs, and what they say. Static, allocation-free, no shared state.
+ * Class-id maps from model outputs, the network's confidence in them, and what they say. Static and thread-safe;
+ * allocation-free once a thread has made its scratch ({@link #argmax}'s block of logits, on its first call).
  */
 public final class ClassMaps {
     private ClassMaps() {

@@ -12,7 +12,8 @@ import java.util.List;
  * <pre>
  * {"frame":12,"t_us":480000,"stamp_ns":1700000000400000000,"dropped_before":0,
  *  "latency_ms":{"capture":1.2,"preprocess":0.9,"inference":21.4,"postprocess":3.1,"to_sink":27.0},
- *  "class_share":{"sky":0.2134,…},"confidence":{"mean":0.912,"uncertain_share":0.0412},"road_ahead_m":18.4,"nearest_ahead_m":{"car":12.31,"pedestrian":null,…},
+ *  "class_share":{"sky":0.2134,…},"confidence":{"mean":0.912,"uncertain_share":0.0412},"road_ahead_m":18.4,
+ *  "nearest_ahead_m":{"car":12.31,"pedestrian":null,…},
  *  "path":{"curvature_per_m":-0.00412},
  *  "lead":{"class":"car","distance_m":12.31,"lateral_m":-0.42,"closing_mps":2.1,"ttc_s":5.8}}
  * </pre>
