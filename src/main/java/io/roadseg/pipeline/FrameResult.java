@@ -106,6 +106,13 @@ public interface FrameResult {
     float leadLateralMetres();
 
     /**
+     * The network's confidence in the lead's class: the mean probability ({@link #confidence}) over its pixels in this
+     * frame — the runs of its columns that its apparent height and lateral position are read from
+     * ({@link io.roadseg.postprocess.NearestAheadProbe#meanConfidence}); NaN without a lead or without confidence.
+     */
+    float leadConfidence();
+
+    /**
      * Metres per second the lead comes nearer, fitted over its last second from its apparent height or else its
      * distances ({@link io.roadseg.postprocess.LeadTracker}): positive closing, negative drawing away; NaN without a
      * lead or before its track is long enough.

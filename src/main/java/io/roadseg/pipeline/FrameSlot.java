@@ -85,6 +85,7 @@ public final class FrameSlot implements FrameResult, AutoCloseable {
     int leadClass = -1;
     float leadDistance = Float.NaN;
     float leadLateral = Float.NaN;
+    float leadConfidence = Float.NaN;
     float leadClosing = Float.NaN;
     float leadTimeToContact = Float.NaN;
 
@@ -252,6 +253,11 @@ public final class FrameSlot implements FrameResult, AutoCloseable {
     @Override
     public float leadLateralMetres() {
         return leadLateral;
+    }
+
+    @Override
+    public float leadConfidence() {
+        return leadConfidence;
     }
 
     @Override

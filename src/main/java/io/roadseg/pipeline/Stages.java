@@ -248,6 +248,9 @@ final class Stages {
                 slot.leadClass = lead.leadClass();
                 slot.leadDistance = lead.distance();
                 slot.leadLateral = lead.lateral();
+                // the lead's apparent height was the path probe's last reading: its pixels are the lead's
+                slot.leadConfidence = slot.leadClass >= 0 && slot.hasConfidence
+                        ? inPath.meanConfidence(slot.confidence) : Float.NaN;
                 slot.leadClosing = lead.closingSpeed();
                 slot.leadTimeToContact = lead.timeToContact();
             }

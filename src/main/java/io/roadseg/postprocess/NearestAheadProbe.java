@@ -60,6 +60,11 @@ public final class NearestAheadProbe {
     /** Per column, the length of the run {@link #apparentHeight} took there (0: none), and whether it was cut off. */
     private final int[] columnRuns;
     private final boolean[] columnCut;
+    /** Per column, the bottom row of the run {@link #runAt} found last. */
+    private final int[] columnBottom;
+    /** The one-road-user window of columns the last {@link #apparentHeight} found; left -1 where it found none. */
+    private int windowLeft = -1;
+    private int windowRight = -1;
     private final int minColumns;
     /** In the path: 1 / fx, the principal column and the corridor's half-width; NaN half-width for the band. */
     private final double inverseFx;
@@ -132,6 +137,7 @@ public final class NearestAheadProbe {
         this.run = new float[height];
         this.columnRuns = new int[width];
         this.columnCut = new boolean[width];
+        this.columnBottom = new int[width];
         // the band's threshold in both readings: a corridor is as many columns as the band only at one distance
         this.minColumns = Math.max(MIN_COLUMNS, (int) Math.ceil(MIN_COLUMN_SHARE * RoadAheadProbe.bandWidth(width)));
     }
@@ -161,6 +167,7 @@ public final class NearestAheadProbe {
             throw new IllegalStateException("an apparent height needs a path probe (inPath)");
         }
         lateral = Float.NaN;
+        windowLeft = -1;
         if (!(metres > 0) || Float.isInfinite(metres)) {
             return Float.NaN;
         }
@@ -234,6 +241,8 @@ public final class NearestAheadProbe {
                 lateralRight--;
             }
         }
+        windowLeft = lateralLeft;
+        windowRight = lateralRight;
         if (lateralLeft > 0 && lateralRight < width - 1) {
             // the middle of its columns, from the optical axis at its distance
             lateral = (float) ((0.5 * (lateralLeft + lateralRight) - cx) * metres * inverseFx);
@@ -268,6 +277,29 @@ public final class NearestAheadProbe {
     }
 
     /**
+     * The network's confidence in the object that the last {@link #apparentHeight} call measured: the mean
+     * probability ({@link ClassMaps#probability}) over its pixels — the runs of its columns, in the one-road-user window
+     * {@link #lateralOffset} is the middle of. NaN where that call found none.
+     *
+     * @param confidence the frame's confidence map ({@link ClassMaps#argmax(FloatBuffer, int, int, float, ByteBuffer,
+     *                   ByteBuffer)}), of this probe's size
+     */
+    public float meanConfidence(ByteBuffer confidence) {
+        if (windowLeft < 0) {
+            return Float.NaN;
+        }
+        long sum = 0;
+        long pixels = 0;
+        for (int x = windowLeft; x <= windowRight; x++) {
+            for (int k = 0; k < columnRuns[x]; k++) {
+                sum += confidence.get((columnBottom[x] - k) * width + x) & 0xff;
+            }
+            pixels += Math.max(0, columnRuns[x]);
+        }
+        return pixels == 0 ? Float.NaN : (float) (sum / (255.0 * pixels));
+    }
+
+    /**
      * The length of column {@code x}'s lowest run of road-user pixels whose median depth is within
      * {@link #SIZE_SHARE} of {@code metres}, 0 where there is none; sets {@link #cutOff} where that run reaches the
      * top or bottom row.
@@ -290,6 +322,7 @@ public final class NearestAheadProbe {
             }
             if (n >= MIN_RUN && Math.abs(FloatSelect.kth(run, n, n / 2) - metres) <= SIZE_SHARE * metres) {
                 cutOff |= bottom == height - 1 || y < 0;
+                columnBottom[x] = bottom;
                 return bottom - y;
             }
         }

@@ -15,7 +15,7 @@ import java.util.List;
  *  "class_share":{"sky":0.2134,…},"confidence":{"mean":0.912,"uncertain_share":0.0412},"road_ahead_m":18.4,
  *  "nearest_ahead_m":{"car":12.31,"pedestrian":null,…},
  *  "path":{"curvature_per_m":-0.00412},
- *  "lead":{"class":"car","distance_m":12.31,"lateral_m":-0.42,"closing_mps":2.1,"ttc_s":5.8}}
+ *  "lead":{"class":"car","confidence":0.93,"distance_m":12.31,"lateral_m":-0.42,"closing_mps":2.1,"ttc_s":5.8}}
  * </pre>
  * {@code confidence} is the network's in its classes over the frame ({@link FrameResult#meanConfidence},
  * {@link FrameResult#uncertainShare}: the share of pixels more likely wrong than right), null for a model that outputs
@@ -26,7 +26,8 @@ import java.util.List;
  * {@code path} is the bend of the vehicle's path ({@link FrameResult#pathCurvature}: its centre line runs
  * ½·curvature·d² metres right of the camera's axis d metres ahead; 0 for a straight path), null where no path is read;
  * {@code lead} is the nearest road user in the vehicle's path ({@link FrameResult#leadClassId}), null when none is:
- * its {@code lateral_m} is where it stands across (metres right of the camera's axis, negative left; null where it
+ * its {@code confidence} the network's in its class (the mean probability over its pixels; null without one), its
+ * {@code lateral_m} is where it stands across (metres right of the camera's axis, negative left; null where it
  * reaches the picture's side), its {@code closing_mps} null until its track is long enough, its {@code ttc_s} null unless it is
  * closing.
  *
@@ -52,6 +53,7 @@ public final class FrameJson {
     private static final byte[] CURVATURE = AsciiText.ascii("},\"path\":{\"curvature_per_m\":");
     private static final byte[] NO_LEAD = AsciiText.ascii(",\"lead\":null}");
     private static final byte[] LEAD = AsciiText.ascii(",\"lead\":{\"class\":");
+    private static final byte[] LEAD_CONFIDENCE = AsciiText.ascii(",\"confidence\":");
     private static final byte[] DISTANCE = AsciiText.ascii(",\"distance_m\":");
     private static final byte[] LATERAL = AsciiText.ascii(",\"lateral_m\":");
     private static final byte[] CLOSING = AsciiText.ascii(",\"closing_mps\":");
@@ -121,7 +123,8 @@ public final class FrameJson {
         if (lead < 0 || lead >= classValues.length) {
             return line.append(NO_LEAD);
         }
-        return line.append(LEAD).append(classValues[lead]).append(DISTANCE).append(f.leadDistanceMetres(), 2)
+        return line.append(LEAD).append(classValues[lead]).append(LEAD_CONFIDENCE).append(f.leadConfidence(), 3)
+                .append(DISTANCE).append(f.leadDistanceMetres(), 2)
                 .append(LATERAL).append(f.leadLateralMetres(), 2).append(CLOSING).append(f.leadClosingSpeed(), 2).append(TTC).append(f.leadTimeToContactSeconds(), 2)
                 .append('}').append('}');
     }

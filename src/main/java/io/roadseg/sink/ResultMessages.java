@@ -79,6 +79,7 @@ public final class ResultMessages implements AutoCloseable {
             + "\"path\":{\"type\":[\"object\",\"null\"],\"properties\":{"
             + "\"curvature_per_m\":{\"type\":\"number\"}}},"
             + "\"lead\":{\"type\":[\"object\",\"null\"],\"properties\":{\"class\":{\"type\":\"string\"},"
+            + "\"confidence\":{\"type\":[\"number\",\"null\"]},"
             + "\"distance_m\":{\"type\":\"number\"},\"lateral_m\":{\"type\":[\"number\",\"null\"]},"
             + "\"closing_mps\":{\"type\":[\"number\",\"null\"]},"
             + "\"ttc_s\":{\"type\":[\"number\",\"null\"]}}}}}";

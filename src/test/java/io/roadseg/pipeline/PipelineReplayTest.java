@@ -83,7 +83,7 @@ class PipelineReplayTest {
             assertTrue(Pattern.compile(",\"road_ahead_m\":(null|[0-9.]+),\"nearest_ahead_m\":\\{\"car\":(null|[0-9.]+),"
                     + "\"pedestrian\":(null|[0-9.]+),\"bicyclist\":(null|[0-9.]+)},\"path\":\\{\"curvature_per_m\":"
                     + "-?0\\.[0-9]{6}},\"lead\":(null|\\{\"class\":"
-                    + "\"(car|pedestrian|bicyclist)\",\"distance_m\":[0-9.]+,\"lateral_m\":(null|-?[0-9.]+),\"closing_mps\":(null|-?[0-9.]+),"
+                    + "\"(car|pedestrian|bicyclist)\",\"confidence\":(null|[01]\\.[0-9]+),\"distance_m\":[0-9.]+,\"lateral_m\":(null|-?[0-9.]+),\"closing_mps\":(null|-?[0-9.]+),"
                     + "\"ttc_s\":(null|[0-9.]+)})}$").matcher(lines.get(i)).find(),
                     "the road ahead, the nearest road users ahead, the path's bend and the lead close the line: "
                             + lines.get(i));

@@ -309,4 +309,27 @@ class NearestAheadProbeTest {
         assertEquals((6 * 10 + 10 * 8) / 16f, path.apparentHeight(ids, depth, 20f), 1e-5,
                 "its height is still the mean over the whole blob: a neighbour at its distance is about its size");
     }
+
+    @Test
+    void theLeadsConfidenceIsThatOfItsOwnPixels() {
+        // the lead (columns 47..52) and a merged neighbour (53..62) at 20 m; the lead's pixels at 200/255, the
+        // neighbour's at 60/255, everything else (road) at 10/255
+        block(CAR, 20f, 47, 53, 30, 40);
+        block(CAR, 20f, 53, 63, 32, 40);
+        ByteBuffer confidence = ByteBuffer.allocate(W * H);
+        for (int y = 0; y < H; y++) {
+            for (int x = 0; x < W; x++) {
+                boolean lead = x >= 47 && x < 53 && y >= 30 && y < 40;
+                boolean neighbour = x >= 53 && x < 63 && y >= 32 && y < 40;
+                confidence.put(y * W + x, (byte) (lead ? 200 : neighbour ? 60 : 10));
+            }
+        }
+        assertTrue(Float.isNaN(path.meanConfidence(confidence)), "nothing measured yet");
+        path.apparentHeight(ids, depth, 20f);
+        // the 3 m window about the lead holds its 6 columns and one of the neighbour's (0.4 m a column at 20 m):
+        // 60 of the lead's pixels and 8 of the neighbour's
+        assertEquals((60 * 200 + 8 * 60) / (68 * 255f), path.meanConfidence(confidence), 1e-5);
+        path.apparentHeight(ids, depth, 40f); // nothing at 40 m
+        assertTrue(Float.isNaN(path.meanConfidence(confidence)));
+    }
 }
