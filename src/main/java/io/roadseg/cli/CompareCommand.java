@@ -436,7 +436,24 @@ final class CompareCommand implements Callable<Integer> {
         if (ca.get("lead") instanceof Map && cb.get("lead") instanceof Map) {
             out.append(lead(Json.object(ca.get("lead")), Json.object(cb.get("lead"))));
         }
+        if (ca.get("confidence") instanceof Map && cb.get("confidence") instanceof Map) {
+            out.append(confidence(Json.object(ca.get("confidence")), Json.object(cb.get("confidence"))));
+        }
         return out.toString();
+    }
+
+    /**
+     * The confidence's calibration (eval --camvid, --drive): its expected calibration error, mean and the pixels
+     * right, at each model's own temperature. Lower ECE is better where neither model saw the frames.
+     */
+    private static String confidence(Map<String, Object> a, Map<String, Object> b) {
+        double ea = figure(a, "ece");
+        double eb = figure(b, "ece");
+        return String.format(Locale.ROOT, "confidence: ECE %s against %s (%s), mean %s against %s for %s against %s "
+                        + "of the pixels right (temperature %s against %s)%n", fixed(ea, 4), fixed(eb, 4),
+                signed(ea - eb, 4), fixed(figure(a, "mean"), 3), fixed(figure(b, "mean"), 3),
+                fixed(figure(a, "accuracy"), 3), fixed(figure(b, "accuracy"), 3), fixed(figure(a, "temperature"), 2),
+                fixed(figure(b, "temperature"), 2));
     }
 
     /**

@@ -300,6 +300,20 @@ class CompareCommandTest {
     }
 
     @Test
+    void theConfidencesCalibrationIsCompared() throws Exception {
+        // the shipped model against the small random-weight one, on the same two synthetic frames (eval --drive)
+        Object a = Json.parse(Files.readString(shipped.resolve("sim.json")));
+        Object b = Json.parse(Files.readString(random.resolve("sim.json")));
+        Cli.Outcome o = Cli.run("compare", shipped.resolve("sim.json").toString(), random.resolve("sim.json").toString());
+        assertEquals(0, o.exit(), o.stderr());
+        String expected = String.format(Locale.ROOT, "confidence: ECE %.4f against %.4f (%+.4f)",
+                (Double) Json.at(a, "confidence", "ece"), (Double) Json.at(b, "confidence", "ece"),
+                (Double) Json.at(a, "confidence", "ece") - (Double) Json.at(b, "confidence", "ece"));
+        assertTrue(o.stdout().contains(expected), expected + " in:\n" + o.stdout());
+        assertTrue(o.stdout().contains("(temperature 1.65 against 1.00)"), o.stdout());
+    }
+
+    @Test
     void theGateChecksTheDepthPartsOfTheShipRule() throws Exception {
         Cli.Outcome same = Cli.run("compare", "--gate", shipped.toString(), shipped.toString());
         assertEquals(0, same.exit(), same.stdout());
