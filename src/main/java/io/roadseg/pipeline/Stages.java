@@ -301,7 +301,16 @@ final class Stages {
                 int row = 2;
                 if (slot.leadClass >= 0) {
                     line.clear().append(LEAD).append(leadLabels[slot.leadClass]).append(slot.leadDistance, 1)
-                            .append(M_CLOSING);
+                            .append(M);
+                    if (!Float.isNaN(slot.leadLateral)) { // where it stands across, from the camera's axis
+                        if (Math.abs(slot.leadLateral) < 0.05f) {
+                            line.append(CENTRED);
+                        } else {
+                            line.append(' ').append(' ').append(Math.abs(slot.leadLateral), 1)
+                                    .append(slot.leadLateral < 0 ? M_LEFT : M_RIGHT);
+                        }
+                    }
+                    line.append(CLOSING);
                     figure(slot.leadClosing, 1).append(MPS);
                     if (!Float.isNaN(slot.leadTimeToContact)) {
                         line.append(TTC).append(slot.leadTimeToContact, 1).append(S);
@@ -331,7 +340,11 @@ final class Stages {
         private static final byte[] LOW = AsciiText.ascii(" LOW");
         private static final byte[] NA = AsciiText.ascii("n/a");
         private static final byte[] LEAD = AsciiText.ascii("lead ");
-        private static final byte[] M_CLOSING = AsciiText.ascii(" m  closing ");
+        private static final byte[] M = AsciiText.ascii(" m");
+        private static final byte[] CENTRED = AsciiText.ascii("  centred");
+        private static final byte[] M_LEFT = AsciiText.ascii(" m left");
+        private static final byte[] M_RIGHT = AsciiText.ascii(" m right");
+        private static final byte[] CLOSING = AsciiText.ascii("  closing ");
         private static final byte[] MPS = AsciiText.ascii(" m/s");
         private static final byte[] TTC = AsciiText.ascii("  contact in ");
         private static final byte[] S = AsciiText.ascii(" s");
