@@ -126,6 +126,16 @@ final class LiveMetrics {
     private volatile double uncertainShare = Double.NaN;
     private volatile long lowConfidenceFrames;
 
+    /** @return the last frame's mean confidence; NaN before any or for a model without scores */
+    double lastConfidenceMean() {
+        return confidenceMean;
+    }
+
+    /** @return the last frame's share of uncertain pixels; NaN before any or for a model without scores */
+    double lastUncertainShare() {
+        return uncertainShare;
+    }
+
     /** Records one frame's stage latencies and confidence (sink thread; allocation-free). */
     void observe(FrameResult f, long nowNanos) {
         confidenceMean = f.meanConfidence();

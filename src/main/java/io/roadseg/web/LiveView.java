@@ -279,6 +279,12 @@ public final class LiveView implements FrameSink {
             }
         }
         b.append('}');
+        double confidence = metrics.lastConfidenceMean();
+        if (!Double.isNaN(confidence)) {
+            b.append(",\"confidence\":{\"mean\":").append(num(confidence)).append(",\"uncertain\":")
+                    .append(num(metrics.lastUncertainShare())).append(",\"low\":")
+                    .append(confidence < io.roadseg.postprocess.ClassMaps.LOW_CONFIDENCE_FRAME).append('}');
+        }
         Pipeline p = pipeline;
         LiveAccuracy a = p == null ? null : p.accuracy();
         if (a != null) {

@@ -73,7 +73,7 @@ function nextPart(bytes) {
 const STAGES = ["capture", "preprocess", "inference", "postprocess"];
 const STAGE_COLOURS = ["#8dd3c7", "#ffffb3", "#fb8072", "#80b1d3"];
 const data = { t: [], stage: STAGES.map(() => []), stage99: STAGES.map(() => []), e2e50: [], e2e99: [], fps: [], dropped: [], stale: [],
-  viewerDrops: [], miou: [], absrel: [] };
+  viewerDrops: [], miou: [], absrel: [], confidence: [], uncertain: [] };
 
 function chart(el, series, height) {
   const width = Math.max(380, document.getElementById(el).clientWidth - 8);
@@ -82,7 +82,7 @@ function chart(el, series, height) {
   document.getElementById(el));
 }
 
-let latencyChart, e2eChart, rateChart, accuracyChart;
+let latencyChart, e2eChart, rateChart, accuracyChart, confidenceChart;
 function charts() {
   latencyChart = chart("latency", STAGES.map((s, i) => ({ label: s + " p50", stroke: STAGE_COLOURS[i], width: 1.5 }))
     .concat(STAGES.map((s, i) => ({ label: "p99", stroke: STAGE_COLOURS[i], width: 1, dash: [4, 3] }))), 190);
@@ -91,6 +91,8 @@ function charts() {
     { label: "stale", stroke: "#ccebc5" }, { label: "viewer skips", stroke: "#999" }], 150);
   accuracyChart = chart("accuracy", [{ label: "mIoU %", stroke: "#80b1d3", width: 1.5 },
     { label: "AbsRel ×100", stroke: "#fb8072", width: 1.5 }], 150);
+  confidenceChart = chart("confidence", [{ label: "mean %", stroke: "#b3de69", width: 1.5 },
+    { label: "uncertain pixels %", stroke: "#fdb462", width: 1.5 }], 150);
 }
 
 function push(array, value) {
@@ -111,6 +113,13 @@ function sample(s) {
   latencyChart.setData([data.t].concat(data.stage, data.stage99));
   e2eChart.setData([data.t, data.e2e50, data.e2e99]);
   rateChart.setData([data.t, data.fps, data.dropped, data.stale, data.viewerDrops]);
+  if (s.confidence) {
+    document.getElementById("confidence-box").style.display = "";
+    push(data.confidence, s.confidence.mean === null ? null : 100 * s.confidence.mean);
+    push(data.uncertain, s.confidence.uncertain === null ? null : 100 * s.confidence.uncertain);
+    while (data.confidence.length < data.t.length) { data.confidence.unshift(null); data.uncertain.unshift(null); }
+    confidenceChart.setData([data.t, data.confidence, data.uncertain]);
+  }
   if (s.accuracy) {
     document.getElementById("accuracy-box").style.display = "";
     push(data.miou, s.accuracy.miou === null ? null : 100 * s.accuracy.miou);
@@ -123,6 +132,8 @@ function sample(s) {
     (s.fps === null ? "– fps" : `${s.fps.toFixed(1)} fps`) +
     (e2e ? `, end to end p50 ${e2e.p50.toFixed(1)} ms, p99 ${e2e.p99.toFixed(1)} ms` : "") +
     `, dropped ${s.dropped}, stale ${s.stale}` +
+    (s.confidence && s.confidence.mean !== null ? `, confidence ${s.confidence.mean.toFixed(2)}` +
+      (s.confidence.low ? " LOW" : "") : "") +
     (s.accuracy && s.accuracy.miou !== null ? `, mIoU ${(100 * s.accuracy.miou).toFixed(1)} %` +
       ` AbsRel ${s.accuracy.absrel === null ? "–" : s.accuracy.absrel.toFixed(3)}` : "");
   state.points = data.t.length;

@@ -116,6 +116,10 @@ class LiveViewTest {
             assertTrue(about.contains("small.onnx") && about.contains("town-drive"), about);
             assertTrue((Boolean) js.executeScript("return document.getElementById('accuracy-box').style.display"
                     + " !== 'none'"), "the accuracy chart shows for a source with ground truth");
+            assertTrue((Boolean) js.executeScript("return document.getElementById('confidence-box').style.display"
+                    + " !== 'none'"), "the confidence chart shows for a model with scores");
+            String figures = (String) js.executeScript("return document.getElementById('figures').textContent");
+            assertTrue(figures.matches(".*, confidence 0\\.\\d\\d.*"), figures);
             File shot = browser.getScreenshotAs(OutputType.FILE);
             Files.createDirectories(Path.of("target"));
             Files.copy(shot.toPath(), Path.of("target/live-view.png"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
