@@ -84,20 +84,27 @@ final class ExportModelCommand implements Callable<Integer> {
                     "sequence the model never saw). The weights are written unchanged."})
     Double temperature;
 
+    @Option(names = "--auto-contrast", paramLabel = "P,G",
+            description = {"With --from: run the model with per-frame contrast normalisation (roadseg.auto_contrast):",
+                    "each frame stretched so that its P and 1-P quantiles span 0-255, gain at most G (e.g. 0.005,3;",
+                    "'none' removes it). The weights are written unchanged."})
+    String autoContrast;
+
     @Option(names = "--class-weights", paramLabel = "W1,…,WK",
             description = "The training loss's class weights, for models whose metadata lacks them.")
     String classWeights;
 
     @Override
     public Integer call() throws Exception {
-        if (checkpointOut() && (average.isEmpty() || tau != null || temperature != null)) {
+        if (checkpointOut() && (average.isEmpty() || tau != null || temperature != null || autoContrast != null)) {
             throw new UsageError("-o " + out + ": a .ckpt is written only for a weight average (--from RUN.ckpt "
                     + "--average CKPT …), without --logit-adjust or --temperature; a model is written as .onnx");
         }
         if (acrossStarts && average.isEmpty()) {
             throw new UsageError("--across-starts goes with --from RUN.ckpt --average CKPT …");
         }
-        if (from != null || tau != null || temperature != null || classWeights != null || !average.isEmpty()) {
+        if (from != null || tau != null || temperature != null || autoContrast != null || classWeights != null
+                || !average.isEmpty()) {
             if (channels != null) {
                 throw new UsageError("--channels is for random weights; a trained model or checkpoint has its own");
             }
@@ -130,6 +137,24 @@ final class ExportModelCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** @return {@code --auto-contrast P,G} as the metadata writes it, or a usage error naming the value */
+    private static String contrastSetting(String text) throws UsageError {
+        String[] parts = text.split(",");
+        try {
+            if (parts.length == 2) {
+                double p = Double.parseDouble(parts[0].trim());
+                double g = Double.parseDouble(parts[1].trim());
+                if (p > 0 && p < 0.2 && g >= 1 && g <= 16) {
+                    return String.format(Locale.ROOT, "%s,%s", parts[0].trim(), parts[1].trim());
+                }
+            }
+        } catch (NumberFormatException e) {
+            // the message below
+        }
+        throw new UsageError("--auto-contrast " + text + ": expected P,G with P in (0, 0.2) and G in [1, 16] "
+                + "(e.g. 0.005,3), or none");
+    }
+
     /** {@code --from RUN.ckpt --average …}: the runs read and averaged, or one line naming the run that cannot be. */
     private WeightAverage.Averaged averaged(Path first) throws UserError {
         List<Path> files = new ArrayList<>(List.of(first));
@@ -152,11 +177,13 @@ final class ExportModelCommand implements Callable<Integer> {
     /** {@code --from}: a run's checkpoint exported, or a model written again; either with a logit adjustment. */
     private Integer fromTrained() throws Exception {
         if (from == null) {
-            throw new UsageError("--logit-adjust, --temperature, --class-weights and --average go with --from MODEL");
+            throw new UsageError("--logit-adjust, --temperature, --auto-contrast, --class-weights and --average go with "
+                    + "--from MODEL");
         }
         if (temperature != null && !(temperature > 0.05 && temperature < 20)) {
             throw new UsageError("--temperature " + temperature + ": must be in (0.05, 20)");
         }
+        String contrast = autoContrast == null || autoContrast.equals("none") ? null : contrastSetting(autoContrast);
         if (tau != null && !(tau >= 0 && tau <= 1)) {
             throw new UsageError("--logit-adjust " + tau + ": must be in [0, 1]");
         }
@@ -173,9 +200,9 @@ final class ExportModelCommand implements Callable<Integer> {
         if (!average.isEmpty() && !checkpoint) {
             throw new UsageError("--average goes with --from RUN.ckpt (a run's checkpoint), not " + from);
         }
-        if (!checkpoint && tau == null && temperature == null) {
-            throw new UsageError("--from " + from + ": a model is written again only with --logit-adjust TAU or "
-                    + "--temperature T (a run's .ckpt is exported as it is)");
+        if (!checkpoint && tau == null && temperature == null && autoContrast == null) {
+            throw new UsageError("--from " + from + ": a model is written again only with --logit-adjust TAU, "
+                    + "--temperature T or --auto-contrast P,G (a run's .ckpt is exported as it is)");
         }
         if (checkpointOut()) { // only with --average (checked in call()): the average as a start for more runs
             WeightAverage.Averaged averaged = averaged(model);
@@ -211,13 +238,21 @@ final class ExportModelCommand implements Callable<Integer> {
         if (temperature != null) {
             metadata.put(ModelContract.CONFIDENCE_TEMPERATURE, String.format(Locale.ROOT, "%.3f", temperature));
         }
+        if (autoContrast != null) {
+            if (contrast == null) {
+                metadata.remove(ModelContract.AUTO_CONTRAST);
+            } else {
+                metadata.put(ModelContract.AUTO_CONTRAST, contrast);
+            }
+        }
         if (tau == null) {
             OnnxModelWriter.write(weights, metadata, out);
             System.err.printf(Locale.ROOT, "wrote %s from %s (%s)%s%n", out, !checkpoint ? "the model " + model
                     : average.isEmpty() ? "the run's checkpoint " + model
                     : "the weight average of " + (1 + average.size()) + " runs",
-                    metadata.get(ModelContract.WEIGHTS), temperature == null ? ""
-                    : String.format(Locale.ROOT, ", confidence temperature %.3f", temperature));
+                    metadata.get(ModelContract.WEIGHTS), (temperature == null ? ""
+                    : String.format(Locale.ROOT, ", confidence temperature %.3f", temperature))
+                    + (autoContrast == null ? "" : ", contrast normalisation " + (contrast == null ? "none" : contrast)));
             return 0;
         }
         if (metadata.containsKey(ModelContract.LOGIT_ADJUSTMENT)) {

@@ -54,6 +54,19 @@ public record ModelInfo(Path file, int inputWidth, int inputHeight, List<String>
         return t == null ? 1f : Float.parseFloat(t.trim());
     }
 
+    /**
+     * @return the per-frame contrast normalisation this model is run with, {@code {P, G}} (its metadata's
+     * {@code roadseg.auto_contrast}, checked when the model was read), or null where it has none
+     */
+    public float[] autoContrast() {
+        String t = metadata.get(io.roadseg.model.ModelContract.AUTO_CONTRAST);
+        if (t == null) {
+            return null;
+        }
+        String[] parts = t.split(",");
+        return new float[] {Float.parseFloat(parts[0].trim()), Float.parseFloat(parts[1].trim())};
+    }
+
     public int inputPixels() {
         return inputWidth * inputHeight;
     }

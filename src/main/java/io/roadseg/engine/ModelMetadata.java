@@ -28,6 +28,7 @@ public final class ModelMetadata {
     public static final String WEIGHTS = ModelContract.WEIGHTS;
     public static final String INPUT_STRIDE = ModelContract.INPUT_STRIDE;
     public static final String CONFIDENCE_TEMPERATURE = ModelContract.CONFIDENCE_TEMPERATURE;
+    public static final String AUTO_CONTRAST = ModelContract.AUTO_CONTRAST;
 
     private ModelMetadata() {
     }
@@ -91,6 +92,13 @@ public final class ModelMetadata {
         if (!(temperature > 0) || Float.isInfinite(temperature)) {
             throw new InferenceException("model " + file + ": metadata " + CONFIDENCE_TEMPERATURE
                     + " must be a positive number, got " + meta.get(CONFIDENCE_TEMPERATURE));
+        }
+        if (meta.containsKey(AUTO_CONTRAST)) {
+            float[] ac = floats(file, AUTO_CONTRAST, meta.get(AUTO_CONTRAST), 2);
+            if (!(ac[0] > 0 && ac[0] < 0.2f) || !(ac[1] >= 1 && ac[1] <= 16)) {
+                throw new InferenceException("model " + file + ": metadata " + AUTO_CONTRAST + "=" + meta.get(
+                        AUTO_CONTRAST) + " must be P,G with P in (0, 0.2) and G in [1, 16]");
+            }
         }
         int voidId = (int) floats(file, VOID_ID, meta.getOrDefault(VOID_ID, String.valueOf(names.size())), 1)[0];
         return new ModelInfo(file, width, height, names, colors, voidId, mean, std, order.equals("RGB"),

@@ -86,6 +86,13 @@ public final class ModelContract {
     public static final String CONFIDENCE_TEMPERATURE = "roadseg.confidence_temperature";
 
     /**
+     * Key: per-frame contrast normalisation before the network, {@code P,G}: the frame's bytes are stretched so that
+     * their {@code P} and {@code 1 − P} quantiles span 0–255, with a gain of at most {@code G} (never a gain under 1);
+     * optional, none when absent ({@code io.roadseg.preprocess.Preprocessor}; {@code export-model --auto-contrast}).
+     */
+    public static final String AUTO_CONTRAST = "roadseg.auto_contrast";
+
+    /**
      * Key: the {@link FcnArchitecture}'s channel widths at 1/2, 1/4, 1/8 and 1/16 resolution, e.g. {@code 16,32,96,192};
      * optional, models without it have the defaults. The runtime does not need it (it runs the ONNX graph); the
      * tools that read the weights back do ({@link #architecture}).

@@ -17,6 +17,11 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
  * table reads. Every tool that feeds the model (pipeline, bench, INT8 calibration, eval) goes through this class,
  * so they all see identical tensors.
  *
+ * <p><b>Contrast normalisation</b>, where the model asks for it ({@link ModelInfo#autoContrast}, {@code P,G}): each
+ * frame's bytes (all three channels together) are stretched linearly so that their {@code P} and {@code 1 − P}
+ * quantiles span 0–255, with a gain of at most {@code G} and never under 1 — what a camera's auto-exposure does for a
+ * dim, hazy or washed-out frame. One histogram per frame and a per-frame table: no allocation.
+ *
  * <p>Threading: {@link #resizeToModel} and {@link #toTensor} keep no state between calls but share one native
  * {@link Size}; use one instance per thread.
  */
@@ -28,9 +33,19 @@ public final class Preprocessor implements AutoCloseable {
     /** For each tensor plane c (model channel order), which BGR byte (0=B, 1=G, 2=R) feeds it. */
     private final int[] sourceByte = new int[3];
     private final int interpolation;
+    /** The contrast normalisation's quantile share and largest gain; share 0: none. */
+    private float contrastShare;
+    private float contrastGain;
+    private final int[] histogram = new int[256];
+    private final float[][] stretched = new float[3][256];
 
     public Preprocessor(ModelInfo model) {
         this(model.inputWidth(), model.inputHeight(), model.mean(), model.std(), model.rgb(), true);
+        float[] ac = model.autoContrast();
+        if (ac != null) {
+            contrastShare = ac[0];
+            contrastGain = ac[1];
+        }
     }
 
     /**
@@ -77,9 +92,10 @@ public final class Preprocessor implements AutoCloseable {
      */
     public void toTensor(ByteBuffer modelBgr, FloatBuffer tensor) {
         int hw = width * height;
-        float[] l0 = lut[0];
-        float[] l1 = lut[1];
-        float[] l2 = lut[2];
+        float[][] table = contrastShare > 0 ? stretch(modelBgr, 3 * hw) : lut;
+        float[] l0 = table[0];
+        float[] l1 = table[1];
+        float[] l2 = table[2];
         int s0 = sourceByte[0];
         int s1 = sourceByte[1];
         int s2 = sourceByte[2];
@@ -88,6 +104,44 @@ public final class Preprocessor implements AutoCloseable {
             tensor.put(hw + i, l1[modelBgr.get(p + s1) & 0xff]);
             tensor.put(2 * hw + i, l2[modelBgr.get(p + s2) & 0xff]);
         }
+    }
+
+    /**
+     * The normalisation table for this frame: {@link #lut} read at {@code (v − low)·gain}, clamped to 0–255, where
+     * {@code low} and {@code high} are the frame's {@link #contrastShare} quantiles and {@code gain} =
+     * {@code min(contrastGain, 255 / (high − low))}; {@link #lut} itself where that gain is not over 1.
+     */
+    private float[][] stretch(ByteBuffer bgr, int bytes) {
+        java.util.Arrays.fill(histogram, 0);
+        for (int i = 0; i < bytes; i++) {
+            histogram[bgr.get(i) & 0xff]++;
+        }
+        long lowCount = (long) (contrastShare * bytes);
+        long highCount = (long) ((1 - contrastShare) * bytes);
+        int low = 0;
+        int high = 255;
+        long seen = 0;
+        for (int v = 0; v < 256; v++) {
+            seen += histogram[v];
+            if (seen <= lowCount) {
+                low = v + 1;
+            }
+            if (seen < highCount) {
+                high = v + 1;
+            }
+        }
+        high = Math.min(255, high);
+        float gain = Math.min(contrastGain, 255f / Math.max(1, high - low));
+        if (!(gain > 1)) {
+            return lut;
+        }
+        for (int v = 0; v < 256; v++) {
+            int w = Math.round(Math.max(0, Math.min(255, (v - low) * gain)));
+            for (int c = 0; c < 3; c++) {
+                stretched[c][v] = lut[c][w];
+            }
+        }
+        return stretched;
     }
 
     @Override

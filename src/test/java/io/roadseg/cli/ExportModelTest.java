@@ -108,6 +108,44 @@ class ExportModelTest {
     }
 
     @Test
+    void contrastNormalisationIsRecordedWithTheWeightsUnchangedAndRemovedAgain() throws Exception {
+        FcnArchitecture arch = FcnArchitecture.defaults();
+        FcnWeights weights = FcnWeights.random(arch, 5);
+        Path model = dir.resolve("trained.onnx");
+        OnnxModelWriter.write(weights, ModelContract.defaultMetadata(arch, "test"), model);
+        Path out = dir.resolve("ac.onnx");
+        Cli.Outcome ok = Cli.run("export-model", "--from", model.toString(), "--auto-contrast", "0.005,3",
+                "-o", out.toString());
+        assertEquals(0, ok.exit(), ok.stderr());
+        assertTrue(ok.stderr().contains("contrast normalisation 0.005,3"), ok.stderr());
+        OnnxWeightsReader.Model m = OnnxWeightsReader.readModel(out, arch);
+        assertEquals(weights, m.weights(), "the weights unchanged");
+        assertEquals("0.005,3", m.metadata().get(ModelContract.AUTO_CONTRAST));
+        try (io.roadseg.engine.InferenceEngine e = io.roadseg.engine.InferenceEngines.open("cpu", out,
+                new io.roadseg.engine.EngineOptions(1), s -> { })) {
+            assertArrayEquals(new float[] {0.005f, 3f}, e.model().autoContrast());
+        }
+        Path none = dir.resolve("none.onnx");
+        Cli.Outcome off = Cli.run("export-model", "--from", out.toString(), "--auto-contrast", "none",
+                "-o", none.toString());
+        assertEquals(0, off.exit(), off.stderr());
+        assertFalse(OnnxWeightsReader.readModel(none, arch).metadata().containsKey(ModelContract.AUTO_CONTRAST));
+
+        Cli.Outcome bad = Cli.run("export-model", "--from", model.toString(), "--auto-contrast", "0.5,3",
+                "-o", dir.resolve("bad.onnx").toString());
+        assertEquals(2, bad.exit(), bad.stderr());
+        assertTrue(bad.stderr().contains("--auto-contrast 0.5,3: expected P,G with P in (0, 0.2)"), bad.stderr());
+        java.util.Map<String, String> meta = new java.util.LinkedHashMap<>(ModelContract.defaultMetadata(arch, "t"));
+        meta.put(ModelContract.AUTO_CONTRAST, "0.01");
+        Path broken = dir.resolve("broken-ac.onnx");
+        OnnxModelWriter.write(weights, meta, broken);
+        Cli.Outcome run = Cli.run("eval", "--camvid", dir.toString(), "--model", broken.toString());
+        assertEquals(1, run.exit(), run.stderr());
+        assertTrue(run.stderr().strip().startsWith("roadseg: model " + broken + ": metadata "
+                + ModelContract.AUTO_CONTRAST + "=0.01 must have 2 numbers"), run.stderr());
+    }
+
+    @Test
     void badAdjustmentsAreUsageErrors() throws Exception {
         Path model = dir.resolve("m.onnx");
         FcnArchitecture arch = FcnArchitecture.defaults();

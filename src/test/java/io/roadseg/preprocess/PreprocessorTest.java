@@ -118,4 +118,85 @@ class PreprocessorTest {
                 () -> new Preprocessor(0, 24, MEAN, STD, true, true));
         assertTrue(e.getMessage().contains("0x24"), e.getMessage());
     }
+
+    /** A model of 100 x 10 pixels (RGB, the means above) that asks for contrast normalisation {@code setting}. */
+    private static io.roadseg.engine.ModelInfo model(String setting) {
+        java.util.Map<String, String> meta = new java.util.HashMap<>();
+        if (setting != null) {
+            meta.put(io.roadseg.model.ModelContract.AUTO_CONTRAST, setting);
+        }
+        return new io.roadseg.engine.ModelInfo(java.nio.file.Path.of("m.onnx"), 100, 10, java.util.List.of("a", "b"),
+                new int[] {0, 0}, 2, MEAN, STD, true, io.roadseg.engine.SegmentationOutput.LOGITS, 80f, Double.NaN,
+                "test", meta);
+    }
+
+    /** 100 x 10 packed BGR whose grey values rise from {@code from} by {@code step} per column. */
+    private static ByteBuffer ramp(int from, double step) {
+        ByteBuffer bgr = ByteBuffer.allocateDirect(100 * 10 * 3);
+        for (int y = 0; y < 10; y++) {
+            for (int x = 0; x < 100; x++) {
+                byte v = (byte) (int) Math.round(from + step * x);
+                int p = 3 * (y * 100 + x);
+                bgr.put(p, v).put(p + 1, v).put(p + 2, v);
+            }
+        }
+        return bgr;
+    }
+
+    @Test
+    void aDimFrameIsStretchedToFullRangeAtMostByTheGain() {
+        // grey 100..199: its 1 % quantiles are 101 and 198, stretched by 255/97 = 2.63 (under the gain of 3)
+        FloatBuffer plain = FloatBuffer.allocate(3 * 1000);
+        FloatBuffer stretched = FloatBuffer.allocate(3 * 1000);
+        try (Preprocessor p = new Preprocessor(model(null));
+             Preprocessor q = new Preprocessor(model("0.01,3"))) {
+            p.toTensor(ramp(100, 1), plain);
+            q.toTensor(ramp(100, 1), stretched);
+        }
+        assertEquals(norm(100, 0), plain.get(0), 1e-6f, "no setting: as before");
+        assertEquals(norm(0, 0), stretched.get(0), 1e-6f, "under the low quantile: 0");
+        assertEquals(norm(255, 0), stretched.get(99), 1e-6f, "over the high quantile: 255");
+        assertEquals(norm(Math.round((150 - 101) * 255f / 97), 0), stretched.get(50), 1e-6f, "linear between");
+
+        // a darker frame, grey 20..69: 255/47 would be 5.4, held at the gain of 3
+        try (Preprocessor q = new Preprocessor(model("0.01,3"))) {
+            q.toTensor(ramp(20, 0.5), stretched);
+        }
+        // columns 40 and 60 are 10 grey levels apart (40 and 50): 30 apart once stretched
+        assertEquals(30 / 255f / STD[0], stretched.get(60) - stretched.get(40), 1e-5f, "gain held at 3");
+    }
+
+    @Test
+    void aFullRangeFrameIsLeftAsItIs() {
+        FloatBuffer plain = FloatBuffer.allocate(3 * 1000);
+        FloatBuffer normalised = FloatBuffer.allocate(3 * 1000);
+        try (Preprocessor p = new Preprocessor(model(null));
+             Preprocessor q = new Preprocessor(model("0.005,3"))) {
+            p.toTensor(ramp(0, 2.58), plain); // 0..255
+            q.toTensor(ramp(0, 2.58), normalised);
+        }
+        for (int i = 0; i < 3000; i++) {
+            assertEquals(plain.get(i), normalised.get(i), "value " + i);
+        }
+    }
+
+    @Test
+    void theNormalisationAllocatesNothing() {
+        java.lang.management.ThreadMXBean bean = java.lang.management.ManagementFactory.getThreadMXBean();
+        org.junit.jupiter.api.Assumptions.assumeTrue(bean instanceof com.sun.management.ThreadMXBean,
+                "no per-thread allocation counter here");
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) bean;
+        FloatBuffer tensor = FloatBuffer.allocate(3 * 1000);
+        ByteBuffer frame = ramp(100, 1);
+        try (Preprocessor q = new Preprocessor(model("0.01,3"))) {
+            q.toTensor(frame, tensor);
+            long id = Thread.currentThread().getId();
+            long before = mx.getThreadAllocatedBytes(id);
+            for (int k = 0; k < 20; k++) {
+                q.toTensor(frame, tensor);
+            }
+            long bytes = mx.getThreadAllocatedBytes(id) - before;
+            assertTrue(bytes < 256, bytes + " bytes over 20 frames");
+        }
+    }
 }
