@@ -256,7 +256,7 @@ final class EvalCommand implements Callable<Integer> {
                 }
                 report(data.camvid.resolve(split) + (sequence != null ? " (sequence " + sequence + ")" : ""), n,
                         m, scoredAt, seg, depth, null, null, logits ? confidence : null);
-                if (logits) {
+                if (logits) { // the reliability table under the summary line
                     System.out.printf(Locale.ROOT, "at the model's confidence temperature %.3f%s: ",
                             m.confidenceTemperature(), m.metadata().containsKey(
                                     io.roadseg.model.ModelContract.CONFIDENCE_TEMPERATURE) ? "" : " (none recorded)");
@@ -300,9 +300,6 @@ final class EvalCommand implements Callable<Integer> {
             LeadScore lead = r.lead();
             report(data.drive, (int) r.frames(), m, m.inputWidth() + "x" + m.inputHeight(), seg, depth,
                     nearest.any() ? nearest : null, r.leadSums().length > 0 ? lead : null, r.confidence());
-            if (r.confidence() != null) {
-                System.out.println(r.confidence().summary(ClassMaps.UNCERTAIN_BELOW));
-            }
         }
         return 0;
     }
@@ -327,16 +324,11 @@ final class EvalCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "eval %s on %s: %d samples, network at %dx%d, scored at %s%n", model, what, n,
                 m.inputWidth(), m.inputHeight(), scoredAt);
         System.out.print(AccuracyReport.table(m.classNames(), seg, depth.pixels() > 0 ? depth : null, nearest,
-                lead));
+                lead, confidence, ClassMaps.UNCERTAIN_BELOW));
         if (json != null) {
             String text = withSettings(AccuracyReport.json(m.classNames(), seg, depth.pixels() > 0 ? depth : null,
-                    nearest, lead), inputSize, flipAverage);
-            if (confidence != null) {
-                text = text.substring(0, text.lastIndexOf('}')) + String.format(Locale.ROOT, ", \"confidence\": "
-                        + "{\"temperature\": %.3f, ", m.confidenceTemperature())
-                        + confidence.json(ClassMaps.UNCERTAIN_BELOW).substring(1) + "}";
-            }
-            text += "\n";
+                    nearest, lead, confidence, ClassMaps.UNCERTAIN_BELOW, m.confidenceTemperature()), inputSize,
+                    flipAverage) + "\n";
             StatsReport.writeTo(json, text);
         }
     }

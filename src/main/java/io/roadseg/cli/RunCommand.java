@@ -423,10 +423,8 @@ final class RunCommand implements Callable<Integer> {
             if (accuracy != null) {
                 err.println("accuracy against the source's ground truth (model input size):");
                 err.print(AccuracyReport.table(inference.model().classNames(), accuracy.segmentation(),
-                        accuracy.depth(), accuracy.nearestAhead(), accuracy.lead()));
-                if (accuracy.confidence() != null) {
-                    err.println(accuracy.confidence().summary(ClassMaps.UNCERTAIN_BELOW));
-                }
+                        accuracy.depth(), accuracy.nearestAhead(), accuracy.lead(), accuracy.confidence(),
+                        ClassMaps.UNCERTAIN_BELOW));
             }
             if (pathShape == PathShape.vehicle && pipeline.framesPathFromVehicle() == 0 && stats.processed() > 0) {
                 err.println("warning: input " + info.uri() + ": records no vehicle motion (a recording's ego.csv, "
@@ -471,11 +469,8 @@ final class RunCommand implements Callable<Integer> {
                 if (accuracy != null) {
                     header.put("accuracy", new StatsReport.RawJson(AccuracyReport.json(
                             inference.model().classNames(), accuracy.segmentation(), accuracy.depth(),
-                            accuracy.nearestAhead(), accuracy.lead())));
-                    if (accuracy.confidence() != null) {
-                        header.put("confidence", new StatsReport.RawJson(accuracy.confidence().json(
-                                ClassMaps.UNCERTAIN_BELOW)));
-                    }
+                            accuracy.nearestAhead(), accuracy.lead(), accuracy.confidence(), ClassMaps.UNCERTAIN_BELOW,
+                            inference.model().confidenceTemperature())));
                 }
                 if (horizon != null) {
                     header.put("road_horizon", new StatsReport.RawJson(horizonJson(config.groundPlane(), horizon)));

@@ -6,6 +6,7 @@ import io.roadseg.metrics.DepthScore;
 import io.roadseg.metrics.LeadScore;
 import io.roadseg.metrics.NearestAheadScore;
 import io.roadseg.metrics.SegmentationScore;
+import io.roadseg.postprocess.ClassMaps;
 import io.roadseg.ros.Json;
 import org.HdrHistogram.Histogram;
 
@@ -126,10 +127,7 @@ public final class FleetReport {
         }
         b.append("all drives (IoU = ΣI/ΣU, depth from summed terms):\n");
         b.append(AccuracyReport.table(classNames, seg, depth.pixels() > 0 ? depth : null,
-                nearest.any() ? nearest : null, lead.any() ? lead : null));
-        if (confidence() != null) {
-            b.append(confidence.summary(io.roadseg.postprocess.ClassMaps.UNCERTAIN_BELOW)).append('\n');
-        }
+                nearest.any() ? nearest : null, lead.any() ? lead : null, confidence(), ClassMaps.UNCERTAIN_BELOW));
         if (latency.getTotalCount() > 0) {
             b.append(String.format(Locale.ROOT, "inference latency per frame: p50 %.2f ms, p99 %.2f ms, max %.2f ms "
                             + "(%d frames)%n", latency.getValueAtPercentile(50) / 1e6,
@@ -175,13 +173,9 @@ public final class FleetReport {
         for (int i = 0; i < drives.size(); i++) {
             b.append(drives.get(i).json()).append(i + 1 < drives.size() ? ",\n" : "\n");
         }
-        String summary = AccuracyReport.json(classNames, seg, depth.pixels() > 0 ? depth : null,
-                nearest.any() ? nearest : null, lead.any() ? lead : null);
-        if (confidence() != null) {
-            summary = summary.substring(0, summary.lastIndexOf('}')) + ", \"confidence\": "
-                    + confidence.json(io.roadseg.postprocess.ClassMaps.UNCERTAIN_BELOW) + "}";
-        }
-        b.append("],\"summary\":").append(summary);
+        b.append("],\"summary\":").append(AccuracyReport.json(classNames, seg, depth.pixels() > 0 ? depth : null,
+                nearest.any() ? nearest : null, lead.any() ? lead : null, confidence(), ClassMaps.UNCERTAIN_BELOW,
+                Double.NaN));
         return b.append(",\"frames\":").append(frames).append(",\"failed_drives\":").append(failed()).append("}\n")
                 .toString();
     }

@@ -16,6 +16,16 @@ public final class AccuracyReport {
      */
     public static String table(List<String> classNames, SegmentationScore seg, DepthScore depth,
                                NearestAheadScore nearest, LeadScore lead) {
+        return table(classNames, seg, depth, nearest, lead, null, Double.NaN);
+    }
+
+    /**
+     * As above, with the confidence's calibration against the truth on a line of its own where {@code confidence} is
+     * not null ({@link ConfidenceScore#summary}: the pixels under {@code uncertainBelow} counted as uncertain).
+     */
+    public static String table(List<String> classNames, SegmentationScore seg, DepthScore depth,
+                               NearestAheadScore nearest, LeadScore lead, ConfidenceScore confidence,
+                               double uncertainBelow) {
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "%-14s %8s %14s %14s %10s%n", "class", "IoU %", "truth pixels",
                 "predicted", "pred/true"));
@@ -60,6 +70,9 @@ public final class AccuracyReport {
                         fixed(lead.pathMae(), 2), fixed(lead.straightPathMae(), 2), lead.pathRated()));
             }
         }
+        if (confidence != null) {
+            b.append(confidence.summary(uncertainBelow)).append(System.lineSeparator());
+        }
         return b.toString();
     }
 
@@ -90,6 +103,16 @@ public final class AccuracyReport {
      */
     public static String json(List<String> classNames, SegmentationScore seg, DepthScore depth,
                               NearestAheadScore nearest, LeadScore lead) {
+        return json(classNames, seg, depth, nearest, lead, null, Double.NaN, Double.NaN);
+    }
+
+    /**
+     * As above, with {@code "confidence": {"temperature", "mean", "accuracy", "ece", "uncertain_share"}} last where
+     * {@code confidence} is not null ({@link ConfidenceScore#json}; the temperature left out where NaN).
+     */
+    public static String json(List<String> classNames, SegmentationScore seg, DepthScore depth,
+                              NearestAheadScore nearest, LeadScore lead, ConfidenceScore confidence,
+                              double uncertainBelow, double temperature) {
         StringBuilder b = new StringBuilder("{\"iou\": {");
         for (int c = 0; c < seg.classes(); c++) {
             b.append(c == 0 ? "" : ", ").append(name(classNames, c)).append(number(seg.iou(c)));
@@ -148,6 +171,9 @@ public final class AccuracyReport {
                         .append(", \"straight_path_mae_m\": ").append(number(lead.straightPathMae()));
             }
             b.append('}');
+        }
+        if (confidence != null) {
+            b.append(", \"confidence\": ").append(confidence.json(uncertainBelow, temperature));
         }
         return b.append('}').toString();
     }

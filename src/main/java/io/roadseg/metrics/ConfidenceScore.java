@@ -132,11 +132,15 @@ public final class ConfidenceScore {
     }
 
     /**
-     * @return {@code {"mean": …, "accuracy": …, "ece": …, "uncertain_share": …}} (uncertain: under threshold)
+     * @param temperature the softmax temperature the confidence was computed at, written first; NaN: left out
+     * @return {@code {"temperature": …, "mean": …, "accuracy": …, "ece": …, "uncertain_share": …}} (uncertain: under
+     * threshold)
      */
-    public String json(double threshold) {
-        return String.format(Locale.ROOT, "{\"mean\": %.4f, \"accuracy\": %.4f, \"ece\": %.4f, "
-                + "\"uncertain_share\": %.4f}", meanConfidence(), accuracy(), ece(), shareBelow(threshold));
+    public String json(double threshold, double temperature) {
+        return String.format(Locale.ROOT, "{%s\"mean\": %.4f, \"accuracy\": %.4f, \"ece\": %.4f, "
+                + "\"uncertain_share\": %.4f}", Double.isNaN(temperature) ? ""
+                : String.format(Locale.ROOT, "\"temperature\": %.3f, ", temperature), meanConfidence(), accuracy(),
+                ece(), shareBelow(threshold));
     }
 
     /**

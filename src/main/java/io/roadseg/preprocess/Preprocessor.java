@@ -34,24 +34,28 @@ public final class Preprocessor implements AutoCloseable {
     private final int[] sourceByte = new int[3];
     private final int interpolation;
     /** The contrast normalisation's quantile share and largest gain; share 0: none. */
-    private float contrastShare;
-    private float contrastGain;
+    private final float contrastShare;
+    private final float contrastGain;
     private final int[] histogram = new int[256];
     private final float[][] stretched = new float[3][256];
 
     public Preprocessor(ModelInfo model) {
-        this(model.inputWidth(), model.inputHeight(), model.mean(), model.std(), model.rgb(), true);
-        float[] ac = model.autoContrast();
-        if (ac != null) {
-            contrastShare = ac[0];
-            contrastGain = ac[1];
-        }
+        this(model.inputWidth(), model.inputHeight(), model.mean(), model.std(), model.rgb(), true,
+                model.autoContrast());
     }
 
     /**
      * @param areaFilter use area averaging when shrinking (sharper labels, slower); bilinear otherwise
      */
     public Preprocessor(int width, int height, float[] mean, float[] std, boolean rgb, boolean areaFilter) {
+        this(width, height, mean, std, rgb, areaFilter, null);
+    }
+
+    /** @param autoContrast {@code {P, G}} of the contrast normalisation, or null for none */
+    private Preprocessor(int width, int height, float[] mean, float[] std, boolean rgb, boolean areaFilter,
+                         float[] autoContrast) {
+        this.contrastShare = autoContrast == null ? 0 : autoContrast[0];
+        this.contrastGain = autoContrast == null ? 1 : autoContrast[1];
         if (width <= 0 || height <= 0) {
             throw new IllegalArgumentException("model input size must be positive, got " + width + "x" + height);
         }

@@ -100,6 +100,14 @@ function push(array, value) {
   if (array.length > MAX_POINTS) array.shift();
 }
 
+/** Shows a chart's box and adds a sample of two ratios to it, as percentages, its series padded to the time axis. */
+function percentChart(box, plot, series, values) {
+  document.getElementById(box).style.display = "";
+  series.forEach((a, i) => push(a, values[i] === null ? null : 100 * values[i]));
+  while (series[0].length < data.t.length) series.forEach(a => a.unshift(null));
+  plot.setData([data.t].concat(series));
+}
+
 function sample(s) {
   push(data.t, s.t);
   STAGES.forEach((name, i) => push(data.stage[i], s.latency[name] ? s.latency[name].p50 : null));
@@ -114,18 +122,11 @@ function sample(s) {
   e2eChart.setData([data.t, data.e2e50, data.e2e99]);
   rateChart.setData([data.t, data.fps, data.dropped, data.stale, data.viewerDrops]);
   if (s.confidence) {
-    document.getElementById("confidence-box").style.display = "";
-    push(data.confidence, s.confidence.mean === null ? null : 100 * s.confidence.mean);
-    push(data.uncertain, s.confidence.uncertain === null ? null : 100 * s.confidence.uncertain);
-    while (data.confidence.length < data.t.length) { data.confidence.unshift(null); data.uncertain.unshift(null); }
-    confidenceChart.setData([data.t, data.confidence, data.uncertain]);
+    percentChart("confidence-box", confidenceChart, [data.confidence, data.uncertain],
+      [s.confidence.mean, s.confidence.uncertain]);
   }
   if (s.accuracy) {
-    document.getElementById("accuracy-box").style.display = "";
-    push(data.miou, s.accuracy.miou === null ? null : 100 * s.accuracy.miou);
-    push(data.absrel, s.accuracy.absrel === null ? null : 100 * s.accuracy.absrel);
-    while (data.miou.length < data.t.length) { data.miou.unshift(null); data.absrel.unshift(null); }
-    accuracyChart.setData([data.t, data.miou, data.absrel]);
+    percentChart("accuracy-box", accuracyChart, [data.miou, data.absrel], [s.accuracy.miou, s.accuracy.absrel]);
   }
   const e2e = s.latency.end_to_end;
   document.getElementById("figures").textContent = `${s.processed} frames, ` +

@@ -38,9 +38,9 @@ class NearestAheadAgreementTest {
         assertEquals(live.keySet(), scored.keySet());
         // the confidence is scored on the same pixels as the classes: its share of right pixels is theirs
         Object doc = Json.parse(Files.readString(stats));
-        assertEquals((Double) Json.at(doc, "accuracy", "pixel_accuracy"), (Double) Json.at(doc, "confidence",
-                "accuracy"), 1e-4);
-        double ece = (Double) Json.at(doc, "confidence", "ece");
+        assertEquals((Double) Json.at(doc, "accuracy", "pixel_accuracy"), (Double) Json.at(doc, "accuracy",
+                "confidence", "accuracy"), 1e-4);
+        double ece = (Double) Json.at(doc, "accuracy", "confidence", "ece");
         assertTrue(ece < 0.1, "the confidence is calibrated on a drive never trained on: ECE " + ece);
         assertTrue(live.containsKey("car"), "the drive shows a car ahead: " + live);
         for (String c : live.keySet()) {
