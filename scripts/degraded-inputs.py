@@ -6,6 +6,7 @@ Writes, for each degradation (below), a copy of a video (OUT/NAME.mp4) and of th
 a CamVid-style folder (OUT/camvid-NAME/train/ with the true labels linked in trainannot/), to be run and scored:
 
   python3 scripts/degraded-inputs.py ../shared/data/drives/solidWhiteRight.mp4 ../shared/data/camvid 0006R0 out/degraded
+  python3 scripts/degraded-inputs.py … out/degraded smear frozen      # only these degradations
   ./roadseg run out/degraded/fog.mp4 --results out/degraded/fog.jsonl          # per-frame "confidence"
   ./roadseg eval --camvid out/degraded/camvid-fog --split train --sequence 0006R0 --model MODEL   # mIoU, calibration
 
@@ -42,15 +43,32 @@ def degradations(rng):
         'covered': lambda a: np.full_like(a, 128.0),                 # the lens covered
         'upper-half': lambda a: np.concatenate([np.full_like(a[:a.shape[0] // 2], 40.0), a[a.shape[0] // 2:]]),
         'upside-down': lambda a: a[::-1],                            # a camera mounted upside down
+        'smear': smear,                                              # mud or water over part of the lens
+        'frozen': lambda a: a,                                       # a stuck camera (video only: see FROZEN)
     }
 
 
-def main(video, camvid, sequence, out):
+def smear(a):
+    """The lower left of the picture (40 % of its width, 60 % of its height) seen through a smear: heavily blurred."""
+    h, w = a.shape[:2]
+    out = a.copy()
+    out[h - int(0.6 * h):, :int(0.4 * w)] = blur(a, 15)[h - int(0.6 * h):, :int(0.4 * w)]
+    return out
+
+
+# 'frozen': the video repeats its frame FROZEN[0] in place of frames FROZEN[0]+1 .. FROZEN[1]-1 (as a stuck driver
+# would), then goes on; the frames of a CamVid sequence are a second apart, so it has no folder
+FROZEN = (60, 120)
+
+
+def main(video, camvid, sequence, out, *only):
     os.makedirs(out, exist_ok=True)
     names = sorted(n for n in os.listdir(os.path.join(camvid, 'train')) if n.startswith(sequence))
     if not names:
         sys.exit(f'{camvid}/train: no frames of sequence {sequence}')
     for name in degradations(np.random.default_rng(0)):
+        if only and name not in only:
+            continue
         rng = np.random.default_rng(1)
         fn = degradations(rng)[name]
         with av.open(video) as inp, av.open(os.path.join(out, name + '.mp4'), 'w') as dst:
@@ -59,12 +77,19 @@ def main(video, camvid, sequence, out):
                                     rate=src.average_rate or 25)
             stream.width, stream.height, stream.pix_fmt = src.width, src.height, 'yuv420p'
             stream.bit_rate = 8_000_000
-            for frame in inp.decode(video=0):
+            held = None
+            for i, frame in enumerate(inp.decode(video=0)):
                 a = np.clip(fn(frame.to_ndarray(format='rgb24').astype(np.float32)), 0, 255).astype(np.uint8)
+                if name == 'frozen' and FROZEN[0] <= i < FROZEN[1]:
+                    held = a if held is None else held
+                    a = held
                 for packet in stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(a), format='rgb24')):
                     dst.mux(packet)
             for packet in stream.encode():
                 dst.mux(packet)
+        if name == 'frozen':
+            print(name, flush=True)
+            continue
         folder = os.path.join(out, 'camvid-' + name)
         os.makedirs(os.path.join(folder, 'train'), exist_ok=True)
         os.makedirs(os.path.join(folder, 'trainannot'), exist_ok=True)
@@ -78,6 +103,6 @@ def main(video, camvid, sequence, out):
 
 
 if __name__ == '__main__':
-    if len(sys.argv) != 5:
+    if len(sys.argv) < 5:
         sys.exit(__doc__)
     main(*sys.argv[1:])

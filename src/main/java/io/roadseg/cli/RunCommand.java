@@ -419,6 +419,7 @@ final class RunCommand implements Callable<Integer> {
                 sinks.get(i).close();
             }
             err.println(StatsReport.table(stats));
+            err.println(pipeline.cameraIssues().line());
             LiveAccuracy accuracy = pipeline.accuracy();
             if (accuracy != null) {
                 err.println("accuracy against the source's ground truth (model input size):");
@@ -466,6 +467,7 @@ final class RunCommand implements Callable<Integer> {
                 header.put("engine", inference.describe());
                 header.put("interrupted", result.interrupted() && result.failure() == null);
                 header.put("corrupt_frames", src.corruptFrames());
+                header.put("camera", new StatsReport.RawJson(pipeline.cameraIssues().json()));
                 if (accuracy != null) {
                     header.put("accuracy", new StatsReport.RawJson(AccuracyReport.json(
                             inference.model().classNames(), accuracy.segmentation(), accuracy.depth(),

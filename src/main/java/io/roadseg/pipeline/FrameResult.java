@@ -52,6 +52,14 @@ public interface FrameResult {
     /** Mean confidence over the frame's pixels; NaN where there is no confidence. */
     float meanConfidence();
 
+    /**
+     * The camera's picture as read from the picture alone ({@link io.roadseg.preprocess.CameraHealth}): brightness,
+     * contrast, noise, sharpness, uniform share, how long unchanged, and the {@link io.roadseg.preprocess.CameraIssue}s
+     * they amount to (dark, washed out, noisy, blurred, blocked, frozen). Valid like the buffers: until the sink
+     * returns.
+     */
+    io.roadseg.preprocess.CameraReading camera();
+
     /** Pixels of class {@code classId} in this frame's map. */
     int classPixels(int classId);
 

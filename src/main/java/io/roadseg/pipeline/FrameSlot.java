@@ -49,6 +49,9 @@ public final class FrameSlot implements FrameResult, AutoCloseable {
     long hopPostNanos;
     long hopSinkNanos;
 
+    /** The camera's picture as measured in preprocess ({@link FrameResult#camera}). */
+    final io.roadseg.preprocess.CameraReading camera = new io.roadseg.preprocess.CameraReading();
+
     // ---- pixels and tensors --------------------------------------------------------------------------------------
     /** Decoded frame at the source's size, BGR24. */
     final Mat sourceMat;
@@ -218,6 +221,11 @@ public final class FrameSlot implements FrameResult, AutoCloseable {
     @Override
     public FloatBuffer depth() {
         return depthView;
+    }
+
+    @Override
+    public io.roadseg.preprocess.CameraReading camera() {
+        return camera;
     }
 
     @Override

@@ -43,6 +43,7 @@ public final class Pipeline implements AutoCloseable {
     private final LatencyStats stats;
     private final FrameSlot[] slots;
     private final Preprocessor preprocessor;
+    private final Stages.Sinks sinkStage;
     private final Stages.Postprocess postprocess;
     private final VehicleMotion vehicleMotion = new VehicleMotion();
     private final LiveAccuracy accuracy;
@@ -96,7 +97,8 @@ public final class Pipeline implements AutoCloseable {
         disruptor.handleEventsWith(new Stages.Preprocess(preprocessor, fresh, stats, waitStrategy, errors))
                 .then(new Stages.Inference(engine, fresh, stats, waitStrategy, errors))
                 .then(postprocess)
-                .then(new Stages.Sinks(sinks.toArray(new FrameSink[0]), stats, interval, this, waitStrategy, errors));
+                .then(sinkStage = new Stages.Sinks(sinks.toArray(new FrameSink[0]), stats, interval, this,
+                        waitStrategy, errors));
     }
 
     /** The stage threads and (once running) the capture thread: what allocation and CPU are measured over. */
@@ -121,6 +123,11 @@ public final class Pipeline implements AutoCloseable {
      */
     public VehicleMotion vehicleMotion() {
         return vehicleMotion;
+    }
+
+    /** Frames delivered per camera issue ({@link io.roadseg.preprocess.CameraHealth}); read after {@link #run()}. */
+    public io.roadseg.preprocess.CameraIssueCounts cameraIssues() {
+        return sinkStage.cameraIssues();
     }
 
     /** Frames whose path followed the vehicle's motion (a path shaped by the vehicle); read after {@link #run()}. */

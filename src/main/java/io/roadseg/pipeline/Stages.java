@@ -12,6 +12,9 @@ import io.roadseg.postprocess.LeadTracker;
 import io.roadseg.postprocess.NearestAheadProbe;
 import io.roadseg.postprocess.RoadAheadProbe;
 import io.roadseg.postprocess.RoadCurve;
+import io.roadseg.preprocess.CameraHealth;
+import io.roadseg.preprocess.CameraIssue;
+import io.roadseg.preprocess.CameraIssueCounts;
 import io.roadseg.preprocess.Preprocessor;
 import io.roadseg.stats.AsciiText;
 import io.roadseg.stats.LatencyStats;
@@ -74,15 +77,20 @@ final class Stages {
         }
     }
 
-    /** Resize, normalise, HWC→CHW into the slot's input tensor. In a dropping mode, skips all but the newest. */
+    /**
+     * Resize, normalise, HWC→CHW into the slot's input tensor; the camera's picture checked on the way
+     * ({@link CameraHealth}). In a dropping mode, skips all but the newest.
+     */
     static final class Preprocess extends FreshestStage {
         private final Preprocessor preprocessor;
+        private final CameraHealth camera;
         private long lastEnd;
 
         Preprocess(Preprocessor preprocessor, boolean freshestOnly, LatencyStats stats, WaitStrategy wait,
                    Consumer<Throwable> errors) {
             super("preprocess", freshestOnly, stats, wait, errors);
             this.preprocessor = preprocessor;
+            this.camera = new CameraHealth(preprocessor.width(), preprocessor.height());
         }
 
         @Override
@@ -95,6 +103,7 @@ final class Stages {
             slot.hopPreNanos = start - Math.max(slot.publishedNanos, lastEnd);
             preprocessor.resizeToModel(slot.sourceMat, slot.modelBgr);
             preprocessor.toTensor(slot.modelBgrView, slot.tensors.input);
+            camera.measure(slot.modelBgrView, slot.sourceMicros, slot.camera);
             slot.preEndNanos = lastEnd = System.nanoTime();
         }
     }
@@ -299,6 +308,18 @@ final class Stages {
                 }
                 renderer.hudLine(slot.canvas, 1, line);
                 int row = 2;
+                int issues = slot.camera.issues();
+                if (issues != 0) { // what is wrong with the picture, before any figure read from it
+                    line.clear().append(CAMERA);
+                    boolean first = true;
+                    for (int k = 0; k < CAMERA_ISSUES.length; k++) { // indexed: no iterator per frame
+                        if ((issues & (1 << k)) != 0) {
+                            line.append(first ? SPACE : COMMA).append(CAMERA_ISSUES[k]);
+                            first = false;
+                        }
+                    }
+                    renderer.hudLine(slot.canvas, row++, line);
+                }
                 if (slot.leadClass >= 0) {
                     line.clear().append(LEAD).append(leadLabels[slot.leadClass]).append(slot.leadDistance, 1)
                             .append(M);
@@ -339,6 +360,11 @@ final class Stages {
         private static final byte[] CONFIDENCE = AsciiText.ascii("  conf ");
         private static final byte[] LOW = AsciiText.ascii(" LOW");
         private static final byte[] NA = AsciiText.ascii("n/a");
+        private static final byte[] CAMERA = AsciiText.ascii("CAMERA");
+        private static final byte[] SPACE = AsciiText.ascii(" ");
+        private static final byte[] COMMA = AsciiText.ascii(", ");
+        private static final byte[][] CAMERA_ISSUES = CameraIssue.ALL.stream()
+                .map(i -> AsciiText.ascii(i.key().replace('_', ' '))).toArray(byte[][]::new);
         private static final byte[] LEAD = AsciiText.ascii("lead ");
         private static final byte[] M = AsciiText.ascii(" m");
         private static final byte[] CENTRED = AsciiText.ascii("  centred");
@@ -378,6 +404,7 @@ final class Stages {
         private final LatencyStats stats;
         private final long expectedIntervalNanos;
         private final Pipeline pipeline;
+        private final CameraIssueCounts cameraIssues = new CameraIssueCounts();
         private long staleSinceDelivered;
         private long lastEnd;
 
@@ -406,6 +433,7 @@ final class Stages {
                 slot.hopSinkNanos = start - Math.max(slot.postEndNanos, lastEnd);
                 slot.droppedBefore += staleSinceDelivered;
                 staleSinceDelivered = 0;
+                cameraIssues.count(slot.camera);
                 for (FrameSink sink : sinks) {
                     sink.accept(slot);
                 }
@@ -421,6 +449,11 @@ final class Stages {
                 stats.record(Stage.HOP_SINK, slot.hopSinkNanos);
                 stats.recordEndToEnd(end - slot.capturedNanos, expectedIntervalNanos);
             }
+        }
+
+        /** Frames delivered per camera issue; read once the stage has stopped. */
+        CameraIssueCounts cameraIssues() {
+            return cameraIssues;
         }
 
         @Override

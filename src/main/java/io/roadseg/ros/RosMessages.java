@@ -16,12 +16,22 @@ import java.util.List;
  *       uint32 step, uint8[] data (encodings read: rgb8, bgr8, mono8, rgba8, bgra8; written: mono8, 32FC1)</li>
  *   <li>{@code sensor_msgs/msg/CameraInfo}: header, height, width, distortion_model, float64[] d, float64[9] k,
  *       float64[9] r, float64[12] p, binning_x, binning_y, {@code sensor_msgs/RegionOfInterest} roi</li>
+ *   <li>{@code diagnostic_msgs/msg/DiagnosticArray}: header, {@code DiagnosticStatus[]} status, each: byte level
+ *       (0 OK, 1 WARN, 2 ERROR, 3 STALE), string name, message, hardware_id, {@code KeyValue[]} values (string key,
+ *       string value)</li>
  * </ul>
  */
 public final class RosMessages {
     public static final String COMPRESSED_IMAGE = "sensor_msgs/msg/CompressedImage";
     public static final String IMAGE = "sensor_msgs/msg/Image";
     public static final String CAMERA_INFO = "sensor_msgs/msg/CameraInfo";
+    /** The ROS diagnostics message: what {@code /diagnostics} carries, what rqt_robot_monitor and Foxglove show. */
+    public static final String DIAGNOSTIC_ARRAY = "diagnostic_msgs/msg/DiagnosticArray";
+    /** {@code diagnostic_msgs/DiagnosticStatus} levels. */
+    public static final int OK = 0;
+    public static final int WARN = 1;
+    public static final int ERROR = 2;
+    public static final int STALE = 3;
     /** Foxglove's protobuf image message, read through the descriptor in the file's schema record. */
     public static final String FOXGLOVE_COMPRESSED_IMAGE = "foxglove.CompressedImage";
 
@@ -47,6 +57,11 @@ public final class RosMessages {
                     + "float64[] d\nfloat64[9] k\nfloat64[9] r\nfloat64[12] p\nuint32 binning_x\nuint32 binning_y\n"
                     + "sensor_msgs/RegionOfInterest roi\n" + headerDeps
                     + dependency("sensor_msgs/RegionOfInterest", ROI);
+            case DIAGNOSTIC_ARRAY -> "std_msgs/Header header\ndiagnostic_msgs/DiagnosticStatus[] status\n" + headerDeps
+                    + dependency("diagnostic_msgs/DiagnosticStatus", "byte OK=0\nbyte WARN=1\nbyte ERROR=2\n"
+                    + "byte STALE=3\nbyte level\nstring name\nstring message\nstring hardware_id\n"
+                    + "diagnostic_msgs/KeyValue[] values\n")
+                    + dependency("diagnostic_msgs/KeyValue", "string key\nstring value\n");
             default -> throw new IllegalArgumentException("no ros2msg definition for " + type);
         };
     }

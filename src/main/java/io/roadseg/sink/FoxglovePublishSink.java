@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * published this way.
  *
  * <p>Protocol ({@code foxglove.websocket.v1}): wait for the server's {@code serverInfo}, require its
- * {@code clientPublish} capability, {@code advertise} the four CDR channels with their {@code ros2msg} schemas, then
+ * {@code clientPublish} capability, {@code advertise} the CDR channels with their {@code ros2msg} schemas, then
  * send each message as binary {@code clientMessageData} (opcode 1, channel id, CDR payload).
  *
  * <p>A slow server never slows the pipeline: while the previous frame is still unsent this frame is dropped and
@@ -35,7 +35,7 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class FoxglovePublishSink implements FrameSink {
     private static final int[] PUBLISHED = {ResultMessages.ANNOTATED, ResultMessages.CLASS_IDS, ResultMessages.DEPTH,
-            ResultMessages.CAMERA_INFO, ResultMessages.CONFIDENCE};
+            ResultMessages.CAMERA_INFO, ResultMessages.CONFIDENCE, ResultMessages.DIAGNOSTICS};
 
     private final String url;
     private final ResultMessages messages;

@@ -1,6 +1,8 @@
 package io.roadseg.sink;
 
 import io.roadseg.pipeline.FrameResult;
+import io.roadseg.preprocess.CameraIssue;
+import io.roadseg.preprocess.CameraReading;
 import io.roadseg.stats.AsciiText;
 
 import java.util.Arrays;
@@ -15,6 +17,8 @@ import java.util.List;
  *  "class_share":{"sky":0.2134,…},"confidence":{"mean":0.912,"uncertain_share":0.0412},"road_ahead_m":18.4,
  *  "nearest_ahead_m":{"car":12.31,"pedestrian":null,…},
  *  "path":{"curvature_per_m":-0.00412},
+ *  "camera":{"issues":["washed_out"],"brightness":231.4,"dark_end":192,"bright_end":255,"noise":0.21,"sharpness":3.36,
+ *            "uniform_share":0.012,"unchanged_s":0.00},
  *  "lead":{"class":"car","confidence":0.93,"distance_m":12.31,"lateral_m":-0.42,"closing_mps":2.1,"ttc_s":5.8}}
  * </pre>
  * {@code confidence} is the network's in its classes over the frame ({@link FrameResult#meanConfidence},
@@ -25,6 +29,9 @@ import java.util.List;
  * ({@link FrameResult#ROAD_USERS}), null where none is seen ahead ({@link FrameResult#nearestAheadMetres});
  * {@code path} is the bend of the vehicle's path ({@link FrameResult#pathCurvature}: its centre line runs
  * ½·curvature·d² metres right of the camera's axis d metres ahead; 0 for a straight path), null where no path is read;
+ * {@code camera} is the picture as read from the picture alone ({@link FrameResult#camera}): its issues (any of
+ * {@code dark}, {@code washed_out}, {@code noisy}, {@code blurred}, {@code blocked}, {@code frozen}; empty for a
+ * sound picture) and the figures they were read from;
  * {@code lead} is the nearest road user in the vehicle's path ({@link FrameResult#leadClassId}), null when none is:
  * its {@code confidence} the network's in its class (the mean probability over its pixels; null without one), its
  * {@code lateral_m} is where it stands across (metres right of the camera's axis, negative left; null where it
@@ -48,6 +55,17 @@ public final class FrameJson {
     private static final byte[] UNCERTAIN = AsciiText.ascii(",\"uncertain_share\":");
     private static final byte[] NO_CONFIDENCE = AsciiText.ascii("},\"confidence\":null,\"road_ahead_m\":");
     private static final byte[] ROAD = AsciiText.ascii("},\"road_ahead_m\":");
+    private static final byte[] CAMERA = AsciiText.ascii(",\"camera\":{\"issues\":[");
+    private static final byte[] BRIGHTNESS = AsciiText.ascii("],\"brightness\":");
+    private static final byte[] DARK_END = AsciiText.ascii(",\"dark_end\":");
+    private static final byte[] BRIGHT_END = AsciiText.ascii(",\"bright_end\":");
+    private static final byte[] NOISE = AsciiText.ascii(",\"noise\":");
+    private static final byte[] SHARPNESS = AsciiText.ascii(",\"sharpness\":");
+    private static final byte[] UNIFORM = AsciiText.ascii(",\"uniform_share\":");
+    private static final byte[] UNCHANGED = AsciiText.ascii(",\"unchanged_s\":");
+    private static final byte[] NO_CAMERA = AsciiText.ascii(",\"camera\":null");
+    private static final byte[][] ISSUES = CameraIssue.ALL.stream().map(i -> AsciiText.ascii('"' + i.key() + '"'))
+            .toArray(byte[][]::new);
     private static final byte[] NEAREST = AsciiText.ascii(",\"nearest_ahead_m\":{");
     private static final byte[] NO_PATH = AsciiText.ascii("},\"path\":null");
     private static final byte[] CURVATURE = AsciiText.ascii("},\"path\":{\"curvature_per_m\":");
@@ -86,7 +104,7 @@ public final class FrameJson {
         for (int k = 0; k < n; k++) {
             roadUserKeys[k] = AsciiText.ascii((k == 0 ? "\"" : ",\"") + classNames.get(roadUsers[k]) + "\":");
         }
-        line = new AsciiText(640 + 32 * classKeys.length + 32 * n);
+        line = new AsciiText(840 + 32 * classKeys.length + 32 * n);
     }
 
     /** Encodes {@code f} (the sink's clock reading {@code nowNanos} gives {@code to_sink}); returns the text. */
@@ -118,6 +136,28 @@ public final class FrameJson {
             line.append(NO_PATH);
         } else {
             line.append(CURVATURE).append(f.pathCurvature(), 6).append('}');
+        }
+        CameraReading camera = f.camera();
+        if (camera == null || !camera.measured()) {
+            line.append(NO_CAMERA);
+        } else {
+            line.append(CAMERA);
+            int issues = camera.issues();
+            boolean first = true;
+            for (int k = 0; k < ISSUES.length; k++) { // indexed: no iterator per frame
+                if ((issues & (1 << k)) != 0) {
+                    if (!first) {
+                        line.append(',');
+                    }
+                    line.append(ISSUES[k]);
+                    first = false;
+                }
+            }
+            line.append(BRIGHTNESS).append(camera.brightness(), 1).append(DARK_END).append(camera.darkEnd(), 0)
+                    .append(BRIGHT_END).append(camera.brightEnd(), 0)
+                    .append(NOISE).append(camera.noise(), 2).append(SHARPNESS).append(camera.sharpness(), 2)
+                    .append(UNIFORM).append(camera.uniformShare(), 3).append(UNCHANGED)
+                    .append(camera.unchangedSeconds(), 2).append('}');
         }
         int lead = f.leadClassId();
         if (lead < 0 || lead >= classValues.length) {

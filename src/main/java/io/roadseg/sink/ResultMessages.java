@@ -1,6 +1,9 @@
 package io.roadseg.sink;
 
 import io.roadseg.pipeline.FrameResult;
+import io.roadseg.postprocess.ClassMaps;
+import io.roadseg.preprocess.CameraIssue;
+import io.roadseg.preprocess.CameraReading;
 import io.roadseg.ros.CdrWriter;
 import io.roadseg.ros.RosMessages;
 import io.roadseg.stats.AsciiText;
@@ -34,6 +37,12 @@ import static org.bytedeco.opencv.global.opencv_imgcodecs.imencode;
  *   <li>{@code /roadseg/confidence}: {@code sensor_msgs/msg/Image} {@code mono8}, the network's confidence in each
  *       pixel's class ({@link FrameResult#confidence}: 255·p, p the softmax probability of the class at the model's
  *       calibrating temperature), same size; not sent for a model that outputs class ids</li>
+ *   <li>{@code /diagnostics}: {@code diagnostic_msgs/msg/DiagnosticArray}, two statuses per frame, as ROS's
+ *       diagnostics tools and Foxglove's Diagnostics panel read them: {@value #CAMERA_STATUS} (the picture's
+ *       {@link io.roadseg.preprocess.CameraIssue}s, ERROR for blocked or frozen, WARN for the others, OK for none; its
+ *       figures as values) and {@value #PERCEPTION_STATUS} (WARN when the frame's mean confidence is under
+ *       {@link ClassMaps#LOW_CONFIDENCE_FRAME}; the mean, the uncertain share and the inference time as values);
+ *       {@code hardware_id} is the frame id</li>
  * </ol>
  * All but the results are CDR with {@code ros2msg} schemas ({@link RosMessages}).
  *
@@ -49,7 +58,8 @@ public final class ResultMessages implements AutoCloseable {
     public static final int CAMERA_INFO = 3;
     public static final int RESULTS = 4;
     public static final int CONFIDENCE = 5;
-    public static final int COUNT = 6;
+    public static final int DIAGNOSTICS = 6;
+    public static final int COUNT = 7;
 
     public static final String ANNOTATED_TOPIC = "/roadseg/annotated/compressed";
     public static final String CLASS_IDS_TOPIC = "/roadseg/class_ids";
@@ -57,11 +67,16 @@ public final class ResultMessages implements AutoCloseable {
     public static final String CAMERA_INFO_TOPIC = "/roadseg/camera_info";
     public static final String RESULTS_TOPIC = "/roadseg/results";
     public static final String CONFIDENCE_TOPIC = "/roadseg/confidence";
+    /** ROS's own diagnostics topic (not under {@code /roadseg}): where aggregators and monitors look. */
+    public static final String DIAGNOSTICS_TOPIC = "/diagnostics";
+    /** The names of the two statuses of each diagnostics message. */
+    public static final String CAMERA_STATUS = "roadseg: camera";
+    public static final String PERCEPTION_STATUS = "roadseg: perception";
 
     private static final String[] TOPICS = {ANNOTATED_TOPIC, CLASS_IDS_TOPIC, DEPTH_TOPIC, CAMERA_INFO_TOPIC,
-            RESULTS_TOPIC, CONFIDENCE_TOPIC};
+            RESULTS_TOPIC, CONFIDENCE_TOPIC, DIAGNOSTICS_TOPIC};
     private static final String[] TYPES = {RosMessages.COMPRESSED_IMAGE, RosMessages.IMAGE, RosMessages.IMAGE,
-            RosMessages.CAMERA_INFO, "roadseg/FrameResult", RosMessages.IMAGE};
+            RosMessages.CAMERA_INFO, "roadseg/FrameResult", RosMessages.IMAGE, RosMessages.DIAGNOSTIC_ARRAY};
 
     /** Intrinsics of the class-id and depth images (pixel centres at integers, as ROS's K matrix). */
     public record Intrinsics(double fx, double fy, double cx, double cy) {
@@ -88,6 +103,19 @@ public final class ResultMessages implements AutoCloseable {
     private static final byte[] MONO8 = ascii("mono8");
     private static final byte[] FLOAT32 = ascii("32FC1");
     private static final byte[] PLUMB_BOB = ascii("plumb_bob");
+    private static final byte[] CAMERA_NAME = ascii(CAMERA_STATUS);
+    private static final byte[] PERCEPTION_NAME = ascii(PERCEPTION_STATUS);
+    private static final byte[] OK_TEXT = ascii("ok");
+    private static final byte[] NOT_MEASURED = ascii("not measured");
+    private static final byte[] LOW_CONFIDENCE = ascii("low confidence: the network cannot read this frame");
+    private static final byte[] NO_CONFIDENCE = ascii("no confidence (the engine outputs class ids)");
+    private static final byte[] NOT_AVAILABLE = ascii("n/a");
+    private static final byte[][] ISSUES = CameraIssue.ALL.stream().map(i -> ascii(i.key()))
+            .toArray(byte[][]::new);
+    private static final byte[][] CAMERA_KEYS = {ascii("brightness"), ascii("dark_end"), ascii("bright_end"),
+            ascii("noise"), ascii("sharpness"), ascii("uniform_share"), ascii("unchanged_s")};
+    private static final byte[][] PERCEPTION_KEYS = {ascii("confidence_mean"), ascii("uncertain_share"),
+            ascii("inference_ms")};
 
     private final int mapWidth;
     private final int mapHeight;
@@ -100,6 +128,8 @@ public final class ResultMessages implements AutoCloseable {
     private final double[] p;
     private Mat annotated;
     private final IntPointer jpegParams;
+    /** Scratch for the diagnostics' texts. */
+    private final AsciiText text = new AsciiText(128);
 
     /**
      * @param mapWidth   width of the class and depth maps (the model's input width)
@@ -117,6 +147,7 @@ public final class ResultMessages implements AutoCloseable {
         cdr[DEPTH] = new CdrWriter(4 * mapWidth * mapHeight + 256);
         cdr[CAMERA_INFO] = new CdrWriter(1024);
         cdr[CONFIDENCE] = new CdrWriter(mapWidth * mapHeight + 256);
+        cdr[DIAGNOSTICS] = new CdrWriter(1024);
         Intrinsics i = intrinsics;
         k = new double[] {i.fx(), 0, i.cx(), 0, i.fy(), i.cy(), 0, 0, 1};
         p = new double[] {i.fx(), 0, i.cx(), 0, 0, i.fy(), i.cy(), 0, 0, 0, 1, 0};
@@ -220,7 +251,65 @@ public final class ResultMessages implements AutoCloseable {
                 confidence.get(0, w.array(), at, pixels);
                 return w.size();
             }
+            case DIAGNOSTICS -> {
+                return diagnostics(cdr[DIAGNOSTICS].begin().header(stamp, frameId).uint32(2), f).size();
+            }
             default -> throw new IllegalArgumentException("message " + message);
+        }
+    }
+
+    /** The camera's and the perception's statuses of frame {@code f} (allocation-free). */
+    private CdrWriter diagnostics(CdrWriter w, FrameResult f) {
+        CameraReading c = f.camera();
+        int issues = c == null ? 0 : c.issues();
+        boolean measured = c != null && c.measured();
+        int level = !measured ? RosMessages.STALE
+                : CameraIssue.BLOCKED.in(issues) || CameraIssue.FROZEN.in(issues) ? RosMessages.ERROR
+                : issues != 0 ? RosMessages.WARN : RosMessages.OK;
+        text.clear();
+        if (!measured) {
+            text.append(NOT_MEASURED);
+        } else if (issues == 0) {
+            text.append(OK_TEXT);
+        } else {
+            for (int k = 0; k < ISSUES.length; k++) { // indexed: no iterator per frame
+                if ((issues & (1 << k)) != 0) {
+                    if (text.length() > 0) {
+                        text.append(',').append(' ');
+                    }
+                    text.append(ISSUES[k]);
+                }
+            }
+        }
+        w.uint8(level).string(CAMERA_NAME, 0, CAMERA_NAME.length).string(text.bytes(), 0, text.length())
+                .string(frameId, 0, frameId.length).uint32(measured ? CAMERA_KEYS.length : 0);
+        if (measured) {
+            keyValue(w, CAMERA_KEYS[0], c.brightness(), 1);
+            keyValue(w, CAMERA_KEYS[1], c.darkEnd(), 0);
+            keyValue(w, CAMERA_KEYS[2], c.brightEnd(), 0);
+            keyValue(w, CAMERA_KEYS[3], c.noise(), 2);
+            keyValue(w, CAMERA_KEYS[4], c.sharpness(), 2);
+            keyValue(w, CAMERA_KEYS[5], c.uniformShare(), 3);
+            keyValue(w, CAMERA_KEYS[6], c.unchangedSeconds(), 2);
+        }
+        float confidence = f.meanConfidence();
+        boolean low = confidence < ClassMaps.LOW_CONFIDENCE_FRAME;
+        byte[] message = Float.isNaN(confidence) ? NO_CONFIDENCE : low ? LOW_CONFIDENCE : OK_TEXT;
+        w.uint8(low ? RosMessages.WARN : RosMessages.OK).string(PERCEPTION_NAME, 0, PERCEPTION_NAME.length)
+                .string(message, 0, message.length).string(frameId, 0, frameId.length).uint32(PERCEPTION_KEYS.length);
+        keyValue(w, PERCEPTION_KEYS[0], confidence, 3);
+        keyValue(w, PERCEPTION_KEYS[1], f.uncertainShare(), 3);
+        keyValue(w, PERCEPTION_KEYS[2], f.inferenceNanos() / 1e6, 2);
+        return w;
+    }
+
+    private void keyValue(CdrWriter w, byte[] key, double value, int decimals) {
+        w.string(key, 0, key.length);
+        if (Double.isNaN(value)) {
+            w.string(NOT_AVAILABLE, 0, NOT_AVAILABLE.length);
+        } else {
+            text.clear().append(value, decimals);
+            w.string(text.bytes(), 0, text.length());
         }
     }
 

@@ -12,6 +12,7 @@ import io.roadseg.pipeline.FrameResult;
 import io.roadseg.pipeline.LiveAccuracy;
 import io.roadseg.pipeline.Pipeline;
 import io.roadseg.postprocess.ClassMaps;
+import io.roadseg.preprocess.CameraIssue;
 import io.roadseg.stats.LatencyStats;
 
 import java.io.IOException;
@@ -34,6 +35,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       confidence and share of uncertain pixels ({@link FrameResult#meanConfidence}, {@link FrameResult#uncertainShare};
  *       NaN for a model without scores), and {@code roadseg_frames_low_confidence_total}: frames whose mean was under
  *       {@link ClassMaps#LOW_CONFIDENCE_FRAME} — a perception-health signal to alert on</li>
+ *   <li>{@code roadseg_camera_issue_frames_total{issue}} and {@code roadseg_camera_issue{issue}} (1 where the last
+ *       frame had it): the camera's health read from its picture ({@link io.roadseg.preprocess.CameraHealth}; issues
+ *       dark, washed_out, noisy, blurred, blocked, frozen)</li>
  *   <li>{@code roadseg_live_mean_iou_ratio}, {@code roadseg_live_depth_absrel}: running accuracy when the source has
  *       ground truth</li>
  *   <li>{@code roadseg_run_info{model,engine,source,input_size}}: what runs, as an info metric</li>
@@ -88,6 +92,21 @@ final class LiveMetrics {
                 () -> uncertainShare);
         counter("roadseg_frames_low_confidence", "Frames whose mean confidence was under "
                 + ClassMaps.LOW_CONFIDENCE_FRAME + ": frames the network could not read", () -> lowConfidenceFrames);
+        CounterWithCallback.builder().name("roadseg_camera_issue_frames")
+                .help("Frames whose picture had the issue (camera health, read from the picture alone)")
+                .labelNames("issue").callback(c -> {
+                    for (CameraIssue issue : CameraIssue.ALL) {
+                        c.call(cameraIssueFrames[issue.ordinal()], issue.key());
+                    }
+                }).register(registry);
+        GaugeWithCallback.builder().name("roadseg_camera_issue")
+                .help("1 where the last frame's picture had the issue, else 0")
+                .labelNames("issue").callback(g -> {
+                    int last = lastCameraIssues;
+                    for (CameraIssue issue : CameraIssue.ALL) {
+                        g.call(issue.in(last) ? 1 : 0, issue.key());
+                    }
+                }).register(registry);
         gauge("roadseg_live_mean_iou_ratio", "Running mean IoU against the source's ground truth (0..1)",
                 () -> accuracy(true));
         gauge("roadseg_live_depth_absrel", "Running depth AbsRel against the source's ground truth",
@@ -125,6 +144,10 @@ final class LiveMetrics {
     private volatile double confidenceMean = Double.NaN;
     private volatile double uncertainShare = Double.NaN;
     private volatile long lowConfidenceFrames;
+    /** Per {@link CameraIssue}: frames that had it (one writer: the sink thread; read by scrapes). */
+    private final long[] cameraIssueFrames = new long[CameraIssue.ALL.size()];
+    private volatile int lastCameraIssues;
+    private volatile long framesObserved;
 
     /** @return the last frame's mean confidence; NaN before any or for a model without scores */
     double lastConfidenceMean() {
@@ -136,6 +159,16 @@ final class LiveMetrics {
         return uncertainShare;
     }
 
+    /** @return the last frame's camera issues ({@link CameraIssue} bits); 0 before any */
+    int lastCameraIssues() {
+        return lastCameraIssues;
+    }
+
+    /** @return frames observed so far */
+    long framesObserved() {
+        return framesObserved;
+    }
+
     /** Records one frame's stage latencies and confidence (sink thread; allocation-free). */
     void observe(FrameResult f, long nowNanos) {
         confidenceMean = f.meanConfidence();
@@ -143,6 +176,16 @@ final class LiveMetrics {
         if (f.meanConfidence() < ClassMaps.LOW_CONFIDENCE_FRAME) {
             lowConfidenceFrames = lowConfidenceFrames + 1; // one writer: the sink thread
         }
+        int issues = f.camera().issues();
+        if (issues != 0) {
+            for (int k = 0; k < cameraIssueFrames.length; k++) { // indexed: no iterator per frame
+                if ((issues & (1 << k)) != 0) {
+                    cameraIssueFrames[k]++;
+                }
+            }
+        }
+        lastCameraIssues = issues; // volatile write after the counts: a scrape that sees it sees them
+        framesObserved = framesObserved + 1; // one writer: the sink thread
         capture.observe(f.captureNanos() / 1e9);
         preprocess.observe(f.preprocessNanos() / 1e9);
         inference.observe(f.inferenceNanos() / 1e9);

@@ -285,6 +285,18 @@ public final class LiveView implements FrameSink {
                     .append(num(metrics.lastUncertainShare())).append(",\"low\":")
                     .append(confidence < io.roadseg.postprocess.ClassMaps.LOW_CONFIDENCE_FRAME).append('}');
         }
+        if (metrics.framesObserved() > 0) {
+            b.append(",\"camera\":{\"issues\":[");
+            int issues = metrics.lastCameraIssues();
+            String sep = "";
+            for (io.roadseg.preprocess.CameraIssue issue : io.roadseg.preprocess.CameraIssue.ALL) {
+                if (issue.in(issues)) {
+                    b.append(sep).append('"').append(issue.key()).append('"');
+                    sep = ",";
+                }
+            }
+            b.append("]}");
+        }
         Pipeline p = pipeline;
         LiveAccuracy a = p == null ? null : p.accuracy();
         if (a != null) {

@@ -135,6 +135,7 @@ function sample(s) {
     `, dropped ${s.dropped}, stale ${s.stale}` +
     (s.confidence && s.confidence.mean !== null ? `, confidence ${s.confidence.mean.toFixed(2)}` +
       (s.confidence.low ? " LOW" : "") : "") +
+    (s.camera && s.camera.issues.length ? `, CAMERA ${s.camera.issues.join(", ").replace(/_/g, " ")}` : "") +
     (s.accuracy && s.accuracy.miou !== null ? `, mIoU ${(100 * s.accuracy.miou).toFixed(1)} %` +
       ` AbsRel ${s.accuracy.absrel === null ? "–" : s.accuracy.absrel.toFixed(3)}` : "");
   state.points = data.t.length;

@@ -84,6 +84,9 @@ class FoxgloveLiveTest {
                 Json.at(classIds, "data", "length"));
         Map<String, Object> depth = Json.object(Json.at(doc, "channels", ResultMessages.DEPTH, "first"));
         assertEquals("32FC1", depth.get("encoding"));
+        Map<String, Object> diagnostics = Json.object(Json.at(doc, "channels", ResultMessages.DIAGNOSTICS, "first"));
+        assertEquals(ResultMessages.CAMERA_STATUS, Json.at(diagnostics, "status", 0, "name"));
+        assertEquals(ResultMessages.PERCEPTION_STATUS, Json.at(diagnostics, "status", 1, "name"));
         // each message is logged at its frame's stamp, and one frame's messages share it: the two channels' first
         // three frames overlap (the client subscribes channel by channel, so a frame may be published between two
         // subscriptions and one channel start a frame later)
@@ -175,7 +178,7 @@ class FoxgloveLiveTest {
             assertNotNull(summary, "the server printed nothing");
             Object doc = Json.parse(summary);
             List<Object> channels = Json.array(Json.at(doc, "channels"));
-            assertEquals(5, channels.size()); // annotated, class ids, depth, camera info, confidence
+            assertEquals(6, channels.size()); // annotated, class ids, depth, camera info, confidence, diagnostics
             int received = 0;
             for (Object o : channels) {
                 Map<String, Object> c = Json.object(o);

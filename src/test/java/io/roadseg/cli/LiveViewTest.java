@@ -120,6 +120,7 @@ class LiveViewTest {
                     + " !== 'none'"), "the confidence chart shows for a model with scores");
             String figures = (String) js.executeScript("return document.getElementById('figures').textContent");
             assertTrue(figures.matches(".*, confidence 0\\.\\d\\d.*"), figures);
+            assertTrue(!figures.contains("CAMERA"), "the synthetic drive's picture is sound: " + figures);
             File shot = browser.getScreenshotAs(OutputType.FILE);
             Files.createDirectories(Path.of("target"));
             Files.copy(shot.toPath(), Path.of("target/live-view.png"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
@@ -204,6 +205,11 @@ class LiveViewTest {
                     + confidence);
             assertTrue(processed == 0 || m.get("roadseg_uncertain_pixels_ratio") <= 1);
             assertTrue(m.get("roadseg_frames_low_confidence_total") <= processed);
+            for (io.roadseg.preprocess.CameraIssue issue : io.roadseg.preprocess.CameraIssue.ALL) {
+                String label = "{issue=\"" + issue.key() + "\"}";
+                assertTrue(m.get("roadseg_camera_issue_frames_total" + label) <= processed, issue.key());
+                assertTrue(m.get("roadseg_camera_issue" + label) == 0 || m.get("roadseg_camera_issue" + label) == 1);
+            }
         }
         // the run's own report: what the last scrape saw is what it processed by then, and the total matches
         Object stats = Json.parse(Files.readString(dir.resolve("s.json")));

@@ -5,6 +5,7 @@ import io.roadseg.NodeReference;
 import io.roadseg.TestData;
 import io.roadseg.mcap.McapReader;
 import io.roadseg.ros.CdrReader;
+import io.roadseg.ros.RosMessages;
 import io.roadseg.sink.ResultMessages;
 import io.roadseg.source.FrameSource;
 import io.roadseg.source.FrameSources;
@@ -228,7 +229,7 @@ class McapInteropTest {
         assertEquals("ros2", Json.at(doc, "profile"));
         assertEquals(null, Json.at(doc, "error"));
         List<Object> channels = Json.array(Json.at(doc, "channels"));
-        assertEquals(6, channels.size());
+        assertEquals(7, channels.size());
         try (McapReader ours = McapReader.open(out)) {
             for (Object ch : channels) {
                 Map<String, Object> c = Json.object(ch);
@@ -272,6 +273,27 @@ class McapInteropTest {
                         assertEquals(1.0, k.get(8));
                         assertEquals(12, Json.array(first.get("p")).size());
                         assertEquals("plumb_bob", first.get("distortion_model"));
+                    }
+                    case ResultMessages.DIAGNOSTICS_TOPIC -> {
+                        // the camera's status and the perception's, as ROS's diagnostics tools read them: the
+                        // synthetic drive's picture is sound, a random-weight network is unsure of it
+                        assertEquals(RosMessages.DIAGNOSTIC_ARRAY, c.get("schemaName"));
+                        Map<String, Object> camera = Json.object(Json.at(first, "status", 0));
+                        assertEquals(ResultMessages.CAMERA_STATUS, camera.get("name"));
+                        assertEquals((double) RosMessages.OK, camera.get("level"), String.valueOf(camera));
+                        assertEquals("ok", camera.get("message"));
+                        assertEquals("camera_front", camera.get("hardware_id"));
+                        List<Object> values = Json.array(camera.get("values"));
+                        assertEquals(List.of("brightness", "dark_end", "bright_end", "noise", "sharpness",
+                                "uniform_share", "unchanged_s"), values.stream()
+                                .map(v -> Json.object(v).get("key")).toList());
+                        double brightness = Double.parseDouble((String) Json.object(values.get(0)).get("value"));
+                        assertTrue(brightness > 60 && brightness < 160, "brightness " + brightness);
+                        Map<String, Object> perception = Json.object(Json.at(first, "status", 1));
+                        assertEquals(ResultMessages.PERCEPTION_STATUS, perception.get("name"));
+                        double confidence = Double.parseDouble((String) Json.at(perception, "values", 0, "value"));
+                        assertEquals(confidence < 0.70 ? (double) RosMessages.WARN : (double) RosMessages.OK,
+                                perception.get("level"), String.valueOf(perception));
                     }
                     case ResultMessages.ANNOTATED_TOPIC -> {
                         assertEquals("jpeg", first.get("format"));

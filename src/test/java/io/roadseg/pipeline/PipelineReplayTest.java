@@ -82,15 +82,20 @@ class PipelineReplayTest {
             assertTrue(Double.parseDouble(c.group(2)) <= 1, lines.get(i));
             assertTrue(Pattern.compile(",\"road_ahead_m\":(null|[0-9.]+),\"nearest_ahead_m\":\\{\"car\":(null|[0-9.]+),"
                     + "\"pedestrian\":(null|[0-9.]+),\"bicyclist\":(null|[0-9.]+)},\"path\":\\{\"curvature_per_m\":"
-                    + "-?0\\.[0-9]{6}},\"lead\":(null|\\{\"class\":"
+                    + "-?0\\.[0-9]{6}},\"camera\":\\{\"issues\":\\[],\"brightness\":1[23][0-9]\\.[0-9],"
+                    + "\"dark_end\":[0-9]+,\"bright_end\":[0-9]+,\"noise\":0\\.[0-9]{2},\"sharpness\":[0-9.]+,"
+                    + "\"uniform_share\":0\\.[0-9]{3},\"unchanged_s\":0\\.00},\"lead\":(null|\\{\"class\":"
                     + "\"(car|pedestrian|bicyclist)\",\"confidence\":(null|[01]\\.[0-9]+),\"distance_m\":[0-9.]+,\"lateral_m\":(null|-?[0-9.]+),\"closing_mps\":(null|-?[0-9.]+),"
                     + "\"ttc_s\":(null|[0-9.]+)})}$").matcher(lines.get(i)).find(),
-                    "the road ahead, the nearest road users ahead, the path's bend and the lead close the line: "
+                    "the road ahead, the nearest road users ahead, the path's bend, the camera (a sound picture, "
+                            + "never the same twice) and the lead close the line: "
                             + lines.get(i));
         }
         String json = Files.readString(stats);
         assertTrue(json.contains("\"processed\": 221"), json);
         assertTrue(json.contains("\"end_to_end\""), json);
+        assertTrue(json.contains("\"camera\": {\"frames\":221,\"with_issue\":0,\"dark\":0,"), json);
+        assertTrue(run.stderr().contains("camera: no issue in 221 frames"), run.stderr());
         assertTrue(Files.size(hlog) > 0);
     }
 

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Camera health on real frames (which should raise nothing) and on degraded copies of real frames (which should),
+# side by side with the network's confidence: the measurement behind CameraHealth's thresholds (README, "Camera
+# health"). Needs ../shared/data (or DATA=...) and, for the degraded sets, scripts/degraded-inputs.py's output:
+#
+#   python3 scripts/degraded-inputs.py ../shared/data/drives/solidWhiteRight.mp4 ../shared/data/camvid 0006R0 out/degraded
+#   scripts/camera-health.sh out/camera-health [out/degraded]
+#
+# Prints one row per set: frames, the share of frames with each issue, the share with any, the share the network's
+# confidence calls low (mean under 0.70), and the range (1st percentile / median / 99th) of each figure.
+set -euo pipefail
+out=${1:?usage: scripts/camera-health.sh OUT [DEGRADED]}
+degraded=${2:-}
+data=${DATA:-../shared/data}
+here=$(cd "$(dirname "$0")/.." && pwd)
+mkdir -p "$out"
+sets=()
+add() { [ -e "$2" ] && sets+=("$1=$2") || echo "skipped $1: $2 is missing" >&2; }
+add clean:camvid-train "$data/camvid/train"
+add clean:camvid-val "$data/camvid/val"
+add clean:clip "$data/drives/solidWhiteRight.mp4"
+add clean:stills "$data/drives/stills"
+for scene in "$data"/depth/*/; do
+  [ -d "$scene/image" ] && add "clean:depth-$(basename "$scene")" "$scene/image"
+done
+add clean:town "$here/recordings/town-drive/video.mp4"
+if [ -n "$degraded" ]; then
+  for f in "$degraded"/*.mp4; do add "degraded:$(basename "$f" .mp4)" "$f"; done
+  for d in "$degraded"/camvid-*/train; do add "degraded:$(basename "$(dirname "$d")")" "$d"; done
+fi
+for s in "${sets[@]}"; do
+  name=${s%%=*}; src=${s#*=}
+  "$here/roadseg" run "$src" --results "$out/${name//:/-}.jsonl" --no-hud -q > "$out/${name//:/-}.log" 2>&1 \
+    || { echo "failed: $name (see $out/${name//:/-}.log)" >&2; exit 1; }
+done
+python3 - "$out" "${sets[@]}" <<'PY'
+import json, sys
+out, sets = sys.argv[1], sys.argv[2:]
+issues = ['dark', 'washed_out', 'noisy', 'blurred', 'blocked', 'frozen']
+figures = ["brightness", "dark_end", "bright_end", 'noise', 'sharpness', 'uniform_share']
+def q(v, p):
+    v = sorted(v); return v[min(len(v) - 1, int(p * (len(v) - 1) + 0.5))]
+print('%-30s %5s ' % ('set', 'frames') + ' '.join('%10s' % i for i in issues) + '  %6s %8s  ' % ('any', 'lowconf')
+      + '  '.join('%-17s' % f for f in figures))
+clean = []
+for s in sets:
+    name = s.split('=')[0]
+    rows = [json.loads(l) for l in open(f"{out}/{name.replace(':', '-')}.jsonl")]
+    cams = [r['camera'] for r in rows]
+    n = len(rows)
+    share = lambda k: sum(k in c['issues'] for c in cams) / n
+    low = sum(r['confidence'] is not None and r['confidence']['mean'] < 0.70 for r in rows) / n
+    line = '%-30s %5d ' % (name, n) + ' '.join('%9.1f%%' % (100 * share(i)) for i in issues)
+    line += '  %5.1f%% %7.1f%%  ' % (100 * sum(bool(c['issues']) for c in cams) / n, 100 * low)
+    line += '  '.join('%5.2f/%5.2f/%5.2f' % (q([c[f] for c in cams], .01), q([c[f] for c in cams], .5),
+                                            q([c[f] for c in cams], .99)) for f in figures)
+    print(line)
+    if name.startswith('clean:'):
+        clean += cams
+# the margins: where the real frames reach against each threshold (CameraHealth)
+print('real frames (%d), lowest and highest of each figure:' % len(clean))
+for f in figures:
+    v = [c[f] for c in clean]
+    print('  %-14s %8.2f .. %8.2f' % (f, min(v), max(v)))
+PY

@@ -1,0 +1,239 @@
+package io.roadseg.preprocess;
+
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+
+/**
+ * Reads from the picture alone whether the camera can be trusted: too dark, washed out, noisy, blurred, blocked or
+ * frozen ({@link CameraIssue}). The network's own confidence falls for most of these, but not for all (heavy sensor
+ * noise is read with confidence), and it cannot say <em>why</em>; a vehicle stack wants the reason.
+ *
+ * <p>Measured on the frame at the model's input size (what the network sees), as brightness (luma, 0–255):
+ * <ul>
+ *   <li>its 2nd and 98th percentiles ({@link CameraReading#darkEnd}, {@link CameraReading#brightEnd}) and mean;</li>
+ *   <li>the noise: the median absolute response to Immerkær's 3×3 Laplacian difference mask (blind to flat
+ *       gradients, and through the median to edges), as a standard deviation;</li>
+ *   <li>the sharpness: the mean of {@code |∂x| + |∂y|} per 100 levels of contrast;</li>
+ *   <li>the uniform share: 16×16 tiles whose mean gradient is under {@link #UNIFORM_GRADIENT} per 100 levels of
+ *       contrast (a constant patch over the lens; sky and smooth road rarely go that low);</li>
+ *   <li>how long (source time) the picture has been identical to the one before.</li>
+ * </ul>
+ * The thresholds were chosen on real frames (CamVid's five sequences, the dash-cam clip and stills, the KITTI and DDAD
+ * frames of the real-depth set) and the shipped synthetic drive, which must raise nothing, and on degraded copies of
+ * the clip and of CamVid 0006R0 ({@code scripts/degraded-inputs.py}), which should: {@code scripts/camera-health.sh}
+ * measures both; the figures are in the README's <i>Camera health</i>.
+ *
+ * <p>One pass over the pixels for the brightness, one over the interior for noise and gradients; no allocation.
+ * Stateful (the previous picture, for {@link CameraIssue#FROZEN}): one instance per stream, frames in order, one
+ * thread.
+ */
+public final class CameraHealth {
+    /** {@link CameraIssue#DARK} when the 98th percentile of brightness is under this. */
+    public static final int DARK_BRIGHT_END = 50;
+    /** {@link CameraIssue#WASHED_OUT} when the 2nd percentile of brightness is over this. */
+    public static final int WASHED_OUT_DARK_END = 120;
+    /** {@link CameraIssue#NOISY} when the noise's standard deviation is over this (levels, at model size). */
+    public static final float NOISY_SIGMA = 6f;
+    /** {@link CameraIssue#BLURRED} when the sharpness is under this. */
+    public static final float BLURRED_SHARPNESS = 2f;
+    /** A tile is uniform when its mean gradient is under this per 100 levels of contrast. */
+    public static final float UNIFORM_GRADIENT = 0.3f;
+    /** {@link CameraIssue#BLOCKED} when more than this share of tiles is uniform… */
+    public static final float BLOCKED_UNIFORM_SHARE = 0.35f;
+    /** …or the whole picture's contrast is under this (levels): nothing to see. */
+    public static final int BLOCKED_CONTRAST = 24;
+    /** {@link CameraIssue#FROZEN} once the picture has been identical for this long. */
+    public static final float FROZEN_AFTER_SECONDS = 1f;
+    /** Mean absolute brightness change under which two pictures count as identical (a re-encoded still). */
+    static final float UNCHANGED_BELOW = 0.05f;
+
+    private static final int TILE_SHIFT = 4;
+    /** The rows the noise and gradients are read on: every {@code ROW_STEP}th interior row. */
+    private static final int ROW_STEP = 2;
+    /** For Gaussian noise of deviation σ the mask's response has deviation 6σ (‖N‖₂ = 6), median |·| 0.6745·6σ. */
+    private static final float MEDIAN_TO_SIGMA = 1f / (0.6745f * 6f);
+    private static final int RESIDUAL_BINS = 1024;
+
+    private final int width;
+    private final int height;
+    private final byte[] pixels;
+    private byte[] luma;
+    private byte[] previous;
+    private boolean hasPrevious;
+    private long unchangedSinceMicros;
+    private final int[] histogram = new int[256];
+    private final int[] residuals = new int[RESIDUAL_BINS];
+    private final int tilesX;
+    private final int tilesY;
+    private final long[] tileGradient;
+    /** Per tile, the pixels its gradient sums (sampled rows only). */
+    private final int[] tilePixels;
+    private final int[] secondDifference;
+
+    /** @param width model input width, pixels; @param height model input height */
+    public CameraHealth(int width, int height) {
+        if (width < 3 || height < 3) {
+            throw new IllegalArgumentException("picture too small for the camera check: " + width + "x" + height);
+        }
+        this.width = width;
+        this.height = height;
+        pixels = new byte[width * height * 3];
+        luma = new byte[width * height];
+        previous = new byte[width * height];
+        tilesX = (width + (1 << TILE_SHIFT) - 1) >> TILE_SHIFT;
+        tilesY = (height + (1 << TILE_SHIFT) - 1) >> TILE_SHIFT;
+        tileGradient = new long[tilesX * tilesY];
+        tilePixels = new int[tilesX * tilesY];
+        secondDifference = new int[width];
+        for (int y = 1; y < height - 1; y += ROW_STEP) {
+            for (int x = 0; x < width - 1; x++) {
+                tilePixels[(y >> TILE_SHIFT) * tilesX + (x >> TILE_SHIFT)]++;
+            }
+        }
+    }
+
+    /**
+     * Measures one picture.
+     *
+     * @param bgr          {@code width*height*3} packed BGR bytes from index 0 (the frame at the model's size)
+     * @param sourceMicros the frame's time in the source (for {@link CameraIssue#FROZEN})
+     * @param out          where the figures and issues go
+     */
+    public void measure(ByteBuffer bgr, long sourceMicros, CameraReading out) {
+        int n = width * height;
+        Arrays.fill(histogram, 0);
+        long sum = 0;
+        long change = 0;
+        byte[] l = luma;
+        byte[] p = previous;
+        byte[] px = pixels;
+        bgr.get(0, px, 0, px.length); // one bulk copy: array reads are cheaper than a direct buffer's
+        for (int i = 0, b = 0; i < n; i++, b += 3) {
+            int y = (29 * (px[b] & 0xff) + 150 * (px[b + 1] & 0xff) + 77 * (px[b + 2] & 0xff) + 128) >> 8;
+            l[i] = (byte) y;
+            histogram[y]++;
+            sum += y;
+            change += Math.abs(y - (p[i] & 0xff));
+        }
+        int darkEnd = quantile(histogram, n, 0.02);
+        int brightEnd = quantile(histogram, n, 0.98);
+        int contrast = brightEnd - darkEnd;
+
+        // every other interior row: noise, gradients and tiles are statistics, and half the rows halve the cost
+        Arrays.fill(residuals, 0);
+        Arrays.fill(tileGradient, 0);
+        long gradient = 0;
+        int w = width;
+        int[] d2y = secondDifference;
+        long[] tiles = tileGradient;
+        for (int y = 1; y < height - 1; y += ROW_STEP) {
+            int row = y * w;
+            int tileRow = (y >> TILE_SHIFT) * tilesX;
+            for (int x = 0; x < w; x++) {
+                int i = row + x;
+                d2y[x] = (l[i - w] & 0xff) - 2 * (l[i] & 0xff) + (l[i + w] & 0xff);
+            }
+            for (int x = 0; x < w - 1; x++) {
+                int i = row + x;
+                int c = l[i] & 0xff;
+                int g = Math.abs((l[i + 1] & 0xff) - c) + Math.abs((l[i + w] & 0xff) - c);
+                gradient += g;
+                tiles[tileRow + (x >> TILE_SHIFT)] += g;
+            }
+            // Immerkær's mask is the outer product of [1 −2 1] with itself: across the row's vertical differences
+            for (int x = 1; x < w - 1; x++) {
+                int r = d2y[x - 1] - 2 * d2y[x] + d2y[x + 1];
+                residuals[Math.min(RESIDUAL_BINS - 1, Math.abs(r))]++;
+            }
+        }
+        int rows = sampledRows();
+        int interiorPixels = rows * (width - 2);
+        float perContrast = 100f / Math.max(contrast, 1);
+        int uniform = 0;
+        float uniformBelow = UNIFORM_GRADIENT / perContrast;
+        for (int t = 0; t < tileGradient.length; t++) {
+            if (tileGradient[t] < uniformBelow * tilePixels[t]) {
+                uniform++;
+            }
+        }
+
+        // the picture before this one: identical (or within a re-encoding's rounding) for how long
+        float meanChange = hasPrevious ? change / (float) n : Float.POSITIVE_INFINITY;
+        if (!(meanChange < UNCHANGED_BELOW)) {
+            unchangedSinceMicros = sourceMicros;
+        }
+        hasPrevious = true;
+        luma = p;
+        previous = l;
+
+        out.brightness = sum / (float) n;
+        out.darkEnd = darkEnd;
+        out.brightEnd = brightEnd;
+        out.noise = medianBin(residuals, interiorPixels) * MEDIAN_TO_SIGMA;
+        out.sharpness = gradient / (float) (rows * (width - 1)) * perContrast;
+        out.uniformShare = uniform / (float) tileGradient.length;
+        out.unchangedSeconds = Math.max(0, sourceMicros - unchangedSinceMicros) / 1e6f;
+        // a picture without contrast shows nothing: it is dark where it is dark (night), else blocked, and neither
+        // washed out, blurred nor frozen, which need a picture to be read from; a picture without texture in a large
+        // share of its tiles is blocked whatever its brightness (a lens cap is dark and blocked)
+        boolean dark = brightEnd < DARK_BRIGHT_END;
+        boolean nothing = contrast < BLOCKED_CONTRAST;
+        int issues = 0;
+        if (dark) {
+            issues |= CameraIssue.DARK.bit();
+        }
+        if (!nothing && darkEnd > WASHED_OUT_DARK_END) {
+            issues |= CameraIssue.WASHED_OUT.bit();
+        }
+        if (out.noise > NOISY_SIGMA) {
+            issues |= CameraIssue.NOISY.bit();
+        }
+        if (!nothing && out.sharpness < BLURRED_SHARPNESS) {
+            issues |= CameraIssue.BLURRED.bit();
+        }
+        if ((nothing && !dark) || out.uniformShare > BLOCKED_UNIFORM_SHARE) {
+            issues |= CameraIssue.BLOCKED.bit();
+        }
+        if (!nothing && out.unchangedSeconds >= FROZEN_AFTER_SECONDS) {
+            issues |= CameraIssue.FROZEN.bit();
+        }
+        out.issues = issues;
+    }
+
+    private int sampledRows() {
+        return (height - 2 + ROW_STEP - 1) / ROW_STEP;
+    }
+
+    /** Forgets the previous picture (a new stream, or a gap). */
+    public void reset() {
+        hasPrevious = false;
+    }
+
+    /** The smallest level whose cumulative count reaches share {@code q} of {@code n}. */
+    private static int quantile(int[] histogram, int n, double q) {
+        long target = (long) Math.ceil(q * n);
+        long seen = 0;
+        for (int v = 0; v < histogram.length; v++) {
+            seen += histogram[v];
+            if (seen >= target) {
+                return v;
+            }
+        }
+        return histogram.length - 1;
+    }
+
+    /** The median of {@code n} values counted in unit bins, interpolated within its bin. */
+    private static float medianBin(int[] bins, int n) {
+        double half = n / 2.0;
+        long seen = 0;
+        for (int v = 0; v < bins.length; v++) {
+            if (seen + bins[v] >= half) {
+                // values in bin v spread over [v - 0.5, v + 0.5): interpolate, so that a median of 0 or 1 level is
+                // not a cliff (integer brightness rounds small noise to 0 or 1)
+                return (float) Math.max(0, v - 0.5 + (half - seen) / Math.max(1, bins[v]));
+            }
+            seen += bins[v];
+        }
+        return bins.length - 1;
+    }
+}

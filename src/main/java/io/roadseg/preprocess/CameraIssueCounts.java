@@ -1,0 +1,70 @@
+package io.roadseg.preprocess;
+
+import java.util.Locale;
+
+/**
+ * How many frames of a run had each {@link CameraIssue}: the run's summary and {@code --stats}. Counted by one thread
+ * (the pipeline's sink stage, over the frames delivered); read once the run has ended.
+ */
+public final class CameraIssueCounts {
+    private final long[] frames = new long[CameraIssue.ALL.size()];
+    private long measured;
+    private long withAny;
+
+    /** Counts one frame's reading (a frame not measured is not counted). */
+    public void count(CameraReading reading) {
+        if (!reading.measured()) {
+            return;
+        }
+        measured++;
+        int mask = reading.issues();
+        if (mask != 0) {
+            withAny++;
+            for (int k = 0; k < frames.length; k++) { // indexed: no iterator per frame
+                if ((mask & (1 << k)) != 0) {
+                    frames[k]++;
+                }
+            }
+        }
+    }
+
+    public long measured() {
+        return measured;
+    }
+
+    /** Frames with at least one issue. */
+    public long withAny() {
+        return withAny;
+    }
+
+    public long frames(CameraIssue issue) {
+        return frames[issue.ordinal()];
+    }
+
+    /** One line for the run's summary: {@code camera: no issue in 250 frames} or the issues and their frames. */
+    public String line() {
+        if (withAny == 0) {
+            return "camera: no issue in " + measured + " frames";
+        }
+        StringBuilder b = new StringBuilder("camera: issues in ").append(withAny).append(" of ").append(measured)
+                .append(" frames (");
+        String sep = "";
+        for (CameraIssue issue : CameraIssue.ALL) {
+            if (frames[issue.ordinal()] > 0) {
+                b.append(sep).append(issue.key()).append(' ').append(frames[issue.ordinal()]);
+                sep = ", ";
+            }
+        }
+        return b.append(')').toString();
+    }
+
+    /** {@code {"frames":250,"with_issue":3,"dark":0,…}}: every issue, zero or not. */
+    public String json() {
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "{\"frames\":%d,\"with_issue\":%d", measured,
+                withAny));
+        for (CameraIssue issue : CameraIssue.ALL) {
+            b.append(",\"").append(issue.key()).append("\":").append(frames[issue.ordinal()]);
+        }
+        return b.append('}').toString();
+    }
+}

@@ -1,0 +1,99 @@
+package io.roadseg.cli;
+
+import io.roadseg.TestData;
+import io.roadseg.ros.Json;
+import io.roadseg.source.FrameSource;
+import io.roadseg.source.FrameSources;
+import io.roadseg.source.SourceOptions;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.imwrite;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code roadseg run} over a drive whose camera goes dark, is covered, then sticks: each frame's results name what is
+ * wrong with its picture, the run's summary and statistics count the frames, and the sound frames raise nothing.
+ */
+class CameraHealthRunTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void eachFrameSaysWhatIsWrongWithItsPictureAndTheRunCountsThem() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("drive"));
+        List<List<String>> expected = new ArrayList<>();
+        try (FrameSource s = FrameSources.open("recordings/town-drive/video.mp4", SourceOptions.defaults())) {
+            int w = s.info().width();
+            int h = s.info().height();
+            ByteBuffer bgr = ByteBuffer.allocateDirect(s.info().frameBytes());
+            byte[] b = new byte[s.info().frameBytes()];
+            byte[] held = null;
+            int n = 0;
+            // at 10 frames/s: 6 sound frames, 4 at night, 4 with the lens covered, then one picture 13 times
+            for (int f = 0; f < 27; f++) {
+                List<String> issues = List.of();
+                if (f < 14) {
+                    assertTrue(s.read(bgr) != FrameSource.END_OF_STREAM);
+                    bgr.get(0, b);
+                }
+                if (f >= 6 && f < 10) {
+                    for (int i = 0; i < b.length; i++) {
+                        b[i] = (byte) ((b[i] & 0xff) / 10);
+                    }
+                    issues = List.of("dark");
+                } else if (f >= 10 && f < 14) {
+                    java.util.Arrays.fill(b, (byte) 128);
+                    issues = List.of("blocked");
+                } else if (f >= 14) {
+                    if (held == null) {
+                        s.read(bgr);
+                        held = new byte[b.length];
+                        bgr.get(0, held);
+                    }
+                    b = held;
+                    // unchanged since frame 14 (1.4 s): stuck from 2.4 s on
+                    issues = f >= 24 ? List.of("frozen") : List.of();
+                }
+                try (BytePointer p = new BytePointer(b); Mat m = new Mat(h, w, CV_8UC3, p)) {
+                    assertTrue(imwrite(folder.resolve(String.format("%03d.png", n++)).toString(), m));
+                }
+                expected.add(issues);
+            }
+        }
+        Path results = dir.resolve("r.jsonl");
+        Path stats = dir.resolve("s.json");
+        Cli.Outcome run = Cli.run("run", folder.toString(), "--folder-fps", "10", "--model",
+                TestData.smallModel(dir).toString(), "--results", results.toString(), "--stats", stats.toString(),
+                "-q");
+        assertEquals(0, run.exit(), run.stderr());
+        List<String> lines = Files.readAllLines(results);
+        assertEquals(27, lines.size());
+        for (int f = 0; f < lines.size(); f++) {
+            Object camera = Json.at(Json.parse(lines.get(f)), "camera");
+            assertEquals(expected.get(f), Json.array(Json.at(camera, "issues")), "frame " + f + ": " + camera);
+            if (f >= 15) {
+                assertEquals((f - 14) / 10.0, (Double) Json.at(camera, "unchanged_s"), 1e-6, "frame " + f);
+            }
+        }
+        assertTrue(run.stderr().contains("camera: issues in 11 of 27 frames (dark 4, blocked 4, frozen 3)"),
+                run.stderr());
+        Object counts = Json.at(Json.parse(Files.readString(stats)), "camera");
+        assertEquals(27.0, Json.at(counts, "frames"));
+        assertEquals(11.0, Json.at(counts, "with_issue"));
+        assertEquals(4.0, Json.at(counts, "dark"));
+        assertEquals(4.0, Json.at(counts, "blocked"));
+        assertEquals(3.0, Json.at(counts, "frozen"));
+        assertEquals(0.0, Json.at(counts, "noisy"));
+    }
+}
