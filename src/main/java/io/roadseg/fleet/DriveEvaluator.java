@@ -15,6 +15,9 @@ import io.roadseg.postprocess.ClassMaps;
 import io.roadseg.postprocess.LeadTracker;
 import io.roadseg.postprocess.NearestAheadProbe;
 import io.roadseg.postprocess.RoadCurve;
+import io.roadseg.preprocess.CameraHealth;
+import io.roadseg.preprocess.CameraIssueCounts;
+import io.roadseg.preprocess.CameraReading;
 import io.roadseg.preprocess.Preprocessor;
 import io.roadseg.source.FrameSource;
 import io.roadseg.source.FrameSources;
@@ -67,6 +70,9 @@ public final class DriveEvaluator implements AutoCloseable {
     private final Mat atLabels = new Mat();
     private final Size size;
     private final ByteBuffer smallView;
+    /** The camera check, as {@code run} makes it on each frame at the model's size. */
+    private final CameraHealth health;
+    private final CameraReading reading = new CameraReading();
     private final ByteBuffer predictedView;
     private final ByteBuffer truthView;
     private final FloatBuffer truthDepthView;
@@ -93,6 +99,7 @@ public final class DriveEvaluator implements AutoCloseable {
         scores = m.segmentation() == SegmentationOutput.LOGITS;
         size = new Size(w, h);
         smallView = small.data().capacity(3L * w * h).asByteBuffer();
+        health = new CameraHealth(w, h);
         predictedView = predicted.data().capacity((long) w * h).asByteBuffer();
         truthView = truth.data().capacity((long) w * h).asByteBuffer();
         truthDepthView = truthDepth.data().capacity(4L * w * h).asByteBuffer().order(ByteOrder.nativeOrder())
@@ -115,6 +122,8 @@ public final class DriveEvaluator implements AutoCloseable {
         DepthScore depth = new DepthScore();
         NearestAheadScore nearest = new NearestAheadScore(Math.max(m.classCount(), 1));
         LeadScore lead = new LeadScore();
+        CameraIssueCounts camera = new CameraIssueCounts();
+        health.reset(); // a new drive: its first picture has no previous one
         boolean leadScored = false;
         Histogram latency = new Histogram(1, LatencyStats.HIGHEST_NANOS, 3);
         long n = 0;
@@ -122,7 +131,7 @@ public final class DriveEvaluator implements AutoCloseable {
         java.nio.file.Path annot = folder.resolveSibling(folder.getFileName() + "annot");
         if (!drive.contains("://") && java.nio.file.Files.isDirectory(folder)
                 && java.nio.file.Files.isDirectory(annot)) {
-            return camvid(drive, folder, limit, seg, confidence, latency);
+            return camvid(drive, folder, limit, seg, confidence, camera, latency);
         }
         try (FrameSource src = FrameSources.open(drive, SourceOptions.defaults())) {
             if (!src.hasGroundTruth()) {
@@ -154,6 +163,8 @@ public final class DriveEvaluator implements AutoCloseable {
                 while ((limit <= 0 || n < limit) && (pts = src.read(frameView)) != FrameSource.END_OF_STREAM) {
                     src.readGroundTruth(idsView, depthView);
                     pre.resizeToModel(frame, small);
+                    health.measure(smallView, pts, reading);
+                    camera.count(reading);
                     resize(gtIds, truth, size, 0, 0, INTER_NEAREST);
                     resize(gtDepth, truthDepth, size, 0, 0, INTER_NEAREST);
                     latency.recordValue(Math.max(1, Math.min(LatencyStats.HIGHEST_NANOS, infer())));
@@ -204,7 +215,7 @@ public final class DriveEvaluator implements AutoCloseable {
             return DriveResult.failed(drive, "no frames");
         }
         return new DriveResult(drive, null, n, seg.counts(), depth.sums(), latency, nearest.sums(),
-                leadScored ? lead.sums() : new double[0], scores ? confidence.sums() : new long[0]);
+                leadScored ? lead.sums() : new double[0], scores ? confidence.sums() : new long[0], camera.sums());
     }
 
     /**
@@ -212,7 +223,7 @@ public final class DriveEvaluator implements AutoCloseable {
      * images and class labels, no depth.
      */
     private DriveResult camvid(String drive, java.nio.file.Path folder, long limit, SegmentationScore seg,
-                               ConfidenceScore confidence, Histogram latency) {
+                               ConfidenceScore confidence, CameraIssueCounts camera, Histogram latency) {
         long n = 0;
         try {
             io.roadseg.train.LabelledFolder images = io.roadseg.train.LabelledFolder.camvid(folder.getParent(),
@@ -220,6 +231,8 @@ public final class DriveEvaluator implements AutoCloseable {
             for (int i = 0; i < images.size() && (limit <= 0 || n < limit); i++) {
                 try (io.roadseg.train.LabelledFolder.Sample s = images.read(i)) {
                     pre.resizeToModel(s.image(), small);
+                    health.measure(smallView, n * 1_000_000L, reading); // labelled CamVid frames: a second apart
+                    camera.count(reading);
                     latency.recordValue(Math.max(1, Math.min(LatencyStats.HIGHEST_NANOS, infer())));
                     scoreAtLabels(seg, predicted, s.labels(), atLabels);
                     if (scores) {
@@ -236,7 +249,7 @@ public final class DriveEvaluator implements AutoCloseable {
             return DriveResult.failed(drive, "no labelled images");
         }
         return new DriveResult(drive, null, n, seg.counts(), new DepthScore().sums(), latency, new double[0],
-                new double[0], scores ? confidence.sums() : new long[0]);
+                new double[0], scores ? confidence.sums() : new long[0], camera.sums());
     }
 
     /**

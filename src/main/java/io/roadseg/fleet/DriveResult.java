@@ -5,6 +5,7 @@ import io.roadseg.metrics.DepthScore;
 import io.roadseg.metrics.LeadScore;
 import io.roadseg.metrics.NearestAheadScore;
 import io.roadseg.metrics.SegmentationScore;
+import io.roadseg.preprocess.CameraIssueCounts;
 import io.roadseg.ros.Json;
 import org.HdrHistogram.Histogram;
 
@@ -34,9 +35,18 @@ import java.util.Map;
  *                  a row written before them)
  * @param confidenceSums {@code ConfidenceScore.sums()} layout: the network's confidence in its classes against the
  *                  truth (its calibration); empty for a model without scores or a row written before them
+ * @param cameraSums {@code CameraIssueCounts.sums()} layout: the frames whose camera picture had each issue (dark,
+ *                  washed out, noisy, blurred, blocked, frozen); empty for a row written before them
  */
 public record DriveResult(String drive, String error, long frames, long[] confusion, double[] depthSums,
-                          Histogram latency, double[] aheadSums, double[] leadSums, long[] confidenceSums) {
+                          Histogram latency, double[] aheadSums, double[] leadSums, long[] confidenceSums,
+                          long[] cameraSums) {
+    /** A row without camera counts. */
+    public DriveResult(String drive, String error, long frames, long[] confusion, double[] depthSums,
+                       Histogram latency, double[] aheadSums, double[] leadSums, long[] confidenceSums) {
+        this(drive, error, frames, confusion, depthSums, latency, aheadSums, leadSums, confidenceSums, new long[0]);
+    }
+
     /** A row without confidence sums. */
     public DriveResult(String drive, String error, long frames, long[] confusion, double[] depthSums,
                        Histogram latency, double[] aheadSums, double[] leadSums) {
@@ -55,6 +65,22 @@ public record DriveResult(String drive, String error, long frames, long[] confus
 
     public boolean ok() {
         return error == null;
+    }
+
+    /** This row under another name and error (a drive evaluated from a local copy), every figure kept. */
+    public DriveResult renamed(String name, String newError) {
+        return new DriveResult(name, newError, frames, confusion, depthSums, latency, aheadSums, leadSums,
+                confidenceSums, cameraSums);
+    }
+
+    /** @return this drive's camera issue counts, from its sums; null where the row has none */
+    public CameraIssueCounts camera() {
+        if (cameraSums.length == 0) {
+            return null;
+        }
+        CameraIssueCounts c = new CameraIssueCounts();
+        c.addSums(cameraSums);
+        return c;
     }
 
     /** @return this drive's class scores, from its confusion counts */
@@ -122,6 +148,13 @@ public record DriveResult(String drive, String error, long frames, long[] confus
             }
             b.append(']');
         }
+        if (cameraSums.length > 0) {
+            b.append(",\"camera_sums\":[");
+            for (int i = 0; i < cameraSums.length; i++) {
+                b.append(i == 0 ? "" : ",").append(cameraSums[i]);
+            }
+            b.append(']');
+        }
         ByteBuffer h = ByteBuffer.allocate(latency.getNeededByteBufferCapacity());
         int n = latency.encodeIntoCompressedByteBuffer(h);
         b.append(",\"latency_hdr\":\"").append(Base64.getEncoder().encodeToString(
@@ -149,6 +182,11 @@ public record DriveResult(String drive, String error, long frames, long[] confus
         for (int i = 0; i < conf.length; i++) {
             confidence[i] = (long) conf[i];
         }
+        double[] cam = m.get("camera_sums") == null ? new double[0] : doubles(m.get("camera_sums"));
+        long[] camera = new long[cam.length];
+        for (int i = 0; i < cam.length; i++) {
+            camera[i] = (long) cam[i];
+        }
         byte[] hdr = Base64.getDecoder().decode((String) m.get("latency_hdr"));
         Histogram latency;
         try {
@@ -157,7 +195,7 @@ public record DriveResult(String drive, String error, long frames, long[] confus
             throw new IllegalArgumentException("drive " + drive + ": latency histogram does not decode");
         }
         return new DriveResult(drive, null, ((Double) m.get("frames")).longValue(), confusion, sums, latency, ahead,
-                lead, confidence);
+                lead, confidence, camera);
     }
 
     /** Appends {@code v} as a JSON array, each double so that it reads back to the same bits. */

@@ -7,6 +7,7 @@ import io.roadseg.metrics.LeadScore;
 import io.roadseg.metrics.NearestAheadScore;
 import io.roadseg.metrics.SegmentationScore;
 import io.roadseg.postprocess.ClassMaps;
+import io.roadseg.preprocess.CameraIssueCounts;
 import io.roadseg.ros.Json;
 import org.HdrHistogram.Histogram;
 
@@ -37,6 +38,7 @@ public final class FleetReport {
     private final NearestAheadScore nearest;
     private final LeadScore lead = new LeadScore();
     private final ConfidenceScore confidence = new ConfidenceScore();
+    private final CameraIssueCounts camera = new CameraIssueCounts();
     private final Histogram latency = new Histogram(1, io.roadseg.stats.LatencyStats.HIGHEST_NANOS, 3);
     private long frames;
 
@@ -63,6 +65,9 @@ public final class FleetReport {
                 lead.addSums(r.leadSums());
                 if (r.confidenceSums().length > 0) {
                     confidence.addSums(r.confidenceSums());
+                }
+                if (r.cameraSums().length > 0) {
+                    camera.addSums(r.cameraSums());
                 }
                 latency.add(r.latency());
                 frames += r.frames();
@@ -92,6 +97,11 @@ public final class FleetReport {
         return confidence.pixels() == 0 ? null : confidence;
     }
 
+    /** The frames whose camera picture had each issue, summed over the drives that count them; null where none does. */
+    public CameraIssueCounts camera() {
+        return camera.measured() == 0 ? null : camera;
+    }
+
     /** The distance to the nearest road user ahead against the truth's, summed over the drives that have it. */
     public NearestAheadScore nearestAhead() {
         return nearest;
@@ -110,8 +120,8 @@ public final class FleetReport {
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "fleet report: model %s, %d drives (%d failed), %d frames%n", model,
                 drives.size(), failed(), frames));
-        b.append(String.format(Locale.ROOT, "%-48s %8s %8s %8s %9s %6s%n", "drive", "frames", "mIoU %", "AbsRel",
-                "p50 ms", "conf"));
+        b.append(String.format(Locale.ROOT, "%-48s %8s %8s %8s %9s %6s %8s%n", "drive", "frames", "mIoU %", "AbsRel",
+                "p50 ms", "conf", "camera"));
         for (DriveResult r : drives) {
             if (!r.ok()) {
                 b.append(String.format(Locale.ROOT, "%-48s FAILED: %s%n", r.drive(), r.error()));
@@ -119,11 +129,14 @@ public final class FleetReport {
             }
             DepthScore d = r.depth();
             ConfidenceScore c = r.confidence();
-            b.append(String.format(Locale.ROOT, "%-48s %8d %8.2f %8s %9.2f %6s%n", r.drive(), r.frames(),
+            CameraIssueCounts cam = r.camera();
+            b.append(String.format(Locale.ROOT, "%-48s %8d %8.2f %8s %9.2f %6s %8s%n", r.drive(), r.frames(),
                     100 * r.segmentation(classNames.size()).meanIou(),
                     d.pixels() == 0 ? "-" : String.format(Locale.ROOT, "%.4f", d.absRel()),
                     r.latency().getValueAtPercentile(50) / 1e6,
-                    c == null ? "-" : String.format(Locale.ROOT, "%.3f", c.meanConfidence())));
+                    c == null ? "-" : String.format(Locale.ROOT, "%.3f", c.meanConfidence()),
+                    cam == null || cam.measured() == 0 ? "-" : cam.withAny() == 0 ? "ok"
+                            : String.format(Locale.ROOT, "%.0f %%", 100.0 * cam.withAny() / cam.measured())));
         }
         b.append("all drives (IoU = ΣI/ΣU, depth from summed terms):\n");
         b.append(AccuracyReport.table(classNames, seg, depth.pixels() > 0 ? depth : null,
@@ -132,6 +145,28 @@ public final class FleetReport {
             b.append(String.format(Locale.ROOT, "inference latency per frame: p50 %.2f ms, p99 %.2f ms, max %.2f ms "
                             + "(%d frames)%n", latency.getValueAtPercentile(50) / 1e6,
                     latency.getValueAtPercentile(99) / 1e6, latency.getMaxValue() / 1e6, latency.getTotalCount()));
+        }
+        if (camera() != null) {
+            // the drives to look at first: a camera that was dark, blocked or stuck explains their scores
+            List<DriveResult> issues = new ArrayList<>();
+            for (DriveResult r : drives) {
+                if (r.ok() && r.camera() != null && r.camera().withAny() > 0) {
+                    issues.add(r);
+                }
+            }
+            issues.sort(Comparator.comparingDouble(r -> -r.camera().withAny() / (double) r.camera().measured()));
+            b.append(camera.line());
+            if (!issues.isEmpty()) {
+                List<String> worst = new ArrayList<>();
+                for (int i = 0; i < Math.min(WORST, issues.size()); i++) {
+                    CameraIssueCounts c = issues.get(i).camera();
+                    worst.add(String.format(Locale.ROOT, "%s %.0f %%", issues.get(i).drive(),
+                            100.0 * c.withAny() / c.measured()));
+                }
+                b.append("; ").append(issues.size()).append(issues.size() == 1 ? " drive" : " drives")
+                        .append(" with issues, most: ").append(String.join(", ", worst));
+            }
+            b.append('\n');
         }
         b.append("worst drives per class (IoU %, where the drive has ≥ ").append(MIN_CLASS_PIXELS)
                 .append(" true pixels of it):\n");
@@ -176,8 +211,11 @@ public final class FleetReport {
         b.append("],\"summary\":").append(AccuracyReport.json(classNames, seg, depth.pixels() > 0 ? depth : null,
                 nearest.any() ? nearest : null, lead.any() ? lead : null, confidence(), ClassMaps.UNCERTAIN_BELOW,
                 Double.NaN));
-        return b.append(",\"frames\":").append(frames).append(",\"failed_drives\":").append(failed()).append("}\n")
-                .toString();
+        b.append(",\"frames\":").append(frames).append(",\"failed_drives\":").append(failed());
+        if (camera() != null) {
+            b.append(",\"camera\":").append(camera.json());
+        }
+        return b.append("}\n").toString();
     }
 
     /** Reads the drive rows and the header of a report written by {@link #json}. */

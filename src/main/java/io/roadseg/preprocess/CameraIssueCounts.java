@@ -3,8 +3,9 @@ package io.roadseg.preprocess;
 import java.util.Locale;
 
 /**
- * How many frames of a run had each {@link CameraIssue}: the run's summary and {@code --stats}. Counted by one thread
- * (the pipeline's sink stage, over the frames delivered); read once the run has ended.
+ * How many frames of a run had each {@link CameraIssue}: the run's summary and {@code --stats}, a drive's row of a
+ * fleet report ({@link #sums}, which add up across drives and shards). Counted by one thread (the pipeline's sink
+ * stage, over the frames delivered); read once the run has ended.
  */
 public final class CameraIssueCounts {
     private final long[] frames = new long[CameraIssue.ALL.size()];
@@ -25,6 +26,28 @@ public final class CameraIssueCounts {
                     frames[k]++;
                 }
             }
+        }
+    }
+
+    /** The counts as numbers that add up across runs: frames measured, frames with any issue, then per issue. */
+    public long[] sums() {
+        long[] s = new long[2 + frames.length];
+        s[0] = measured;
+        s[1] = withAny;
+        System.arraycopy(frames, 0, s, 2, frames.length);
+        return s;
+    }
+
+    /** Adds counts in {@link #sums()}' layout (a drive's, a shard's). */
+    public void addSums(long[] sums) {
+        if (sums.length != 2 + frames.length) {
+            throw new IllegalArgumentException("camera counts: expected " + (2 + frames.length) + " numbers, got "
+                    + sums.length);
+        }
+        measured += sums[0];
+        withAny += sums[1];
+        for (int k = 0; k < frames.length; k++) {
+            frames[k] += sums[2 + k];
         }
     }
 

@@ -72,6 +72,9 @@ class ShardAndMergeTest {
                 "nearest-ahead sums, bit for bit");
         assertTrue(java.util.Arrays.equals(whole.lead().sums(), m.lead().sums()), "lead sums, bit for bit");
         assertTrue(java.util.Arrays.equals(whole.confidence().sums(), m.confidence().sums()), "confidence counts");
+        assertTrue(java.util.Arrays.equals(whole.camera().sums(), m.camera().sums()), "camera counts");
+        assertEquals(whole.frames(), whole.camera().measured(), "every frame's picture checked");
+        assertEquals(0, whole.camera().withAny(), "the synthetic drives' pictures are sound");
         assertEquals(whole.frames(), m.frames());
         for (int k = 0; k < 5; k++) {
             DriveResult a = whole.drives().get(k);
@@ -85,6 +88,8 @@ class ShardAndMergeTest {
             assertTrue(java.util.Arrays.equals(a.leadSums(), b.leadSums()), "drive row " + k);
             assertTrue(java.util.Arrays.equals(a.confidenceSums(), b.confidenceSums()), "drive row " + k);
             assertEquals(a.ok() ? 512 : 0, a.confidenceSums().length, "drive row " + k);
+            assertTrue(java.util.Arrays.equals(a.cameraSums(), b.cameraSums()), "drive row " + k);
+            assertEquals(a.ok() ? 2 + io.roadseg.preprocess.CameraIssue.ALL.size() : 0, a.cameraSums().length);
             if (a.ok()) {
                 // a synthetic drive has depth: every frame either sees each road user ahead or not, in both
                 assertEquals(5 * whole.classNames().size(), a.aheadSums().length, "drive row " + k);

@@ -162,6 +162,14 @@ class CameraHealthTest {
         assertEquals("{\"frames\":3,\"with_issue\":2,\"dark\":1,\"washed_out\":0,\"noisy\":2,\"blurred\":0,"
                 + "\"blocked\":0,\"frozen\":0}", counts.json());
         assertEquals("camera: no issue in 0 frames", new CameraIssueCounts().line());
+        CameraIssueCounts twice = new CameraIssueCounts(); // a fleet's: drives' sums added
+        twice.addSums(counts.sums());
+        twice.addSums(counts.sums());
+        assertEquals(6, twice.measured());
+        assertEquals(4, twice.frames(CameraIssue.NOISY));
+        assertEquals(2 * counts.withAny(), twice.withAny());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> twice.addSums(new long[3]), "a row of another layout");
     }
 
     // ---- pictures --------------------------------------------------------------------------------------------------

@@ -256,9 +256,8 @@ public final class FleetJob {
                     try {
                         local = HadoopDrives.localCopy(drive, tmp, hadoop);
                         DriveResult r = evaluator.evaluate(local.toString(), limit);
-                        out.add(new DriveResult(drive, r.error() == null ? null
-                                : r.error().replace(local.toString(), drive), r.frames(), r.confusion(),
-                                r.depthSums(), r.latency(), r.aheadSums(), r.leadSums()).json());
+                        out.add(r.renamed(drive, r.error() == null ? null
+                                : r.error().replace(local.toString(), drive)).json());
                     } catch (IOException e) {
                         out.add(DriveResult.failed(drive, e.getMessage()).json());
                     } finally {

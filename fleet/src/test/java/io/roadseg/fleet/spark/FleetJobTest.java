@@ -193,7 +193,11 @@ class FleetJobTest {
         assertEquals(1, report.failed());
         for (DriveResult r : report.drives()) {
             assertTrue(r.drive().startsWith("file:"), r.drive());
+            if (r.ok()) { // the copy's row keeps every figure, not only those of the first fleet reports
+                assertTrue(r.confidenceSums().length > 0 && r.cameraSums().length > 0, r.drive());
+            }
         }
+        assertEquals(report.frames(), report.camera().measured(), "every frame's camera counted");
         List<String> local = new ArrayList<>();
         for (String d : drives) {
             local.add(d);
