@@ -1,7 +1,11 @@
 package io.roadseg.cli;
 
 import io.roadseg.TestData;
+import io.roadseg.mcap.McapReader;
+import io.roadseg.ros.CdrReader;
 import io.roadseg.ros.Json;
+import io.roadseg.ros.RosMessages;
+import io.roadseg.sink.ResultMessages;
 import io.roadseg.source.FrameSource;
 import io.roadseg.source.FrameSources;
 import io.roadseg.source.SourceOptions;
@@ -23,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code roadseg run} over a drive whose camera goes dark, is covered, then sticks: each frame's results name what is
- * wrong with its picture, the run's summary and statistics count the frames, and the sound frames raise nothing.
+ * wrong with its picture (the JSON lines and ROS's {@code /diagnostics} in the MCAP file), the run's summary and
+ * statistics count the frames, and the sound frames raise nothing.
  */
 class CameraHealthRunTest {
     @TempDir
@@ -73,9 +78,10 @@ class CameraHealthRunTest {
         }
         Path results = dir.resolve("r.jsonl");
         Path stats = dir.resolve("s.json");
+        Path mcap = dir.resolve("r.mcap");
         Cli.Outcome run = Cli.run("run", folder.toString(), "--folder-fps", "10", "--model",
                 TestData.smallModel(dir).toString(), "--results", results.toString(), "--stats", stats.toString(),
-                "-q");
+                "--out", mcap.toString(), "-q");
         assertEquals(0, run.exit(), run.stderr());
         List<String> lines = Files.readAllLines(results);
         assertEquals(27, lines.size());
@@ -95,5 +101,28 @@ class CameraHealthRunTest {
         assertEquals(4.0, Json.at(counts, "blocked"));
         assertEquals(3.0, Json.at(counts, "frozen"));
         assertEquals(0.0, Json.at(counts, "noisy"));
+
+        // ROS's /diagnostics: the camera's status per frame, ERROR where the picture cannot be used at all
+        try (McapReader r = McapReader.open(mcap)) {
+            McapReader.Channel channel = r.channels().values().stream()
+                    .filter(c -> c.topic().equals(ResultMessages.DIAGNOSTICS_TOPIC)).findFirst().orElseThrow();
+            McapReader.Cursor cursor = r.messages(channel.id());
+            CdrReader cdr = new CdrReader();
+            for (int f = 0; f < 27; f++) {
+                assertTrue(cursor.next(), "a diagnostics message per frame");
+                cdr.begin(cursor.payloadArray(), cursor.payloadOffset(), cursor.payloadLength());
+                cdr.int32();
+                cdr.uint32();
+                cdr.string();
+                assertEquals(2, cdr.uint32(), "two statuses");
+                int level = cdr.uint8();
+                assertEquals(ResultMessages.CAMERA_STATUS, cdr.string());
+                String message = cdr.string();
+                List<String> issues = expected.get(f);
+                assertEquals(issues.isEmpty() ? RosMessages.OK : issues.contains("dark") ? RosMessages.WARN
+                        : RosMessages.ERROR, level, "frame " + f + ": " + message);
+                assertEquals(issues.isEmpty() ? "ok" : issues.get(0), message, "frame " + f);
+            }
+        }
     }
 }
