@@ -24,8 +24,16 @@ for scene in "$data"/depth/*/; do
   [ -d "$scene/image" ] && add "clean:depth-$(basename "$scene")" "$scene/image"
 done
 add clean:town "$here/recordings/town-drive/video.mp4"
+# a vehicle standing still, rendered (identical pictures, its motion recorded as none): not a stuck camera
+[ -d "$out/parked-sim" ] || "$here/roadseg" sim --seed 7 --frames 75 --fps 25 --speed 0 --out "$out/parked-sim" \
+  > /dev/null 2>&1
+add clean:parked-sim "$out/parked-sim"
 if [ -n "$degraded" ]; then
-  for f in "$degraded"/*.mp4; do add "degraded:$(basename "$f" .mp4)" "$f"; done
+  add clean:parked-x264 "$degraded/parked.mp4"   # a parked car's noisy picture, x264 CRF 23: decodes identical
+  for f in "$degraded"/*.mp4; do
+    [ "$(basename "$f")" = parked.mp4 ] || add "degraded:$(basename "$f" .mp4)" "$f"
+  done
+  add degraded:recording-frozen "$degraded/recording-frozen"   # the shipped drive stuck, its motion recorded
   for d in "$degraded"/camvid-*/train; do add "degraded:$(basename "$(dirname "$d")")" "$d"; done
 fi
 for s in "${sets[@]}"; do
@@ -37,7 +45,8 @@ python3 - "$out" "${sets[@]}" <<'PY'
 import json, sys
 out, sets = sys.argv[1], sys.argv[2:]
 issues = ['dark', 'washed_out', 'noisy', 'blurred', 'blocked', 'frozen']
-figures = ["brightness", "dark_end", "bright_end", 'noise', 'sharpness', 'uniform_share']
+# and how long the picture stayed unchanged at most (what a set without the vehicle's motion reports, not raises)
+figures = ["brightness", "dark_end", "bright_end", 'noise', 'sharpness', 'uniform_share', 'unchanged_s']
 def q(v, p):
     v = sorted(v); return v[min(len(v) - 1, int(p * (len(v) - 1) + 0.5))]
 print('%-30s %5s ' % ('set', 'frames') + ' '.join('%10s' % i for i in issues) + '  %6s %8s  ' % ('any', 'lowconf')

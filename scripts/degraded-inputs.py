@@ -57,8 +57,48 @@ def smear(a):
 
 
 # 'frozen': the video repeats its frame FROZEN[0] in place of frames FROZEN[0]+1 .. FROZEN[1]-1 (as a stuck driver
-# would), then goes on; the frames of a CamVid sequence are a second apart, so it has no folder
+# would), then goes on; so does the shipped drive in OUT/recording-frozen/ (with its motion), and OUT/parked.mp4 is
+# the counterpart that must not be called stuck; the frames of a CamVid sequence are a second apart: no folder
 FROZEN = (60, 120)
+
+
+def write_video(video, target, fn, hold=None):
+    """Writes fn of each frame of video to target (H.264 where this PyAV has libopenh264, else MPEG-4 Part 2); frames
+    hold[0]+1 .. hold[1]-1 repeat frame hold[0] (a stuck camera)."""
+    with av.open(video) as inp, av.open(target, 'w') as dst:
+        src = inp.streams.video[0]
+        stream = dst.add_stream('libopenh264' if 'libopenh264' in av.codecs_available else 'mpeg4',
+                                rate=src.average_rate or 25)
+        stream.width, stream.height, stream.pix_fmt = src.width, src.height, 'yuv420p'
+        stream.bit_rate = 8_000_000
+        held = None
+        for i, frame in enumerate(inp.decode(video=0)):
+            a = np.clip(fn(frame.to_ndarray(format='rgb24').astype(np.float32)), 0, 255).astype(np.uint8)
+            if hold is not None and hold[0] <= i < hold[1]:
+                held = a if held is None else held
+                a = held
+            for packet in stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(a), format='rgb24')):
+                dst.mux(packet)
+        for packet in stream.encode():
+            dst.mux(packet)
+
+
+def parked(video, target, seconds=3, sigma=2.0):
+    """Not a degradation: a parked car's recording, the clip's first frame with fresh sensor noise every frame,
+    encoded as a dash camera does (x264, CRF 23): its frames decode identical, and must not read as a stuck camera."""
+    with av.open(video) as inp:
+        first = next(inp.decode(video=0)).to_ndarray(format='rgb24').astype(np.float32)
+    rng = np.random.default_rng(2)
+    codec = 'libx264' if 'libx264' in av.codecs_available else 'mpeg4'
+    with av.open(target, 'w') as dst:
+        stream = dst.add_stream(codec, rate=25, options={'crf': '23'} if codec == 'libx264' else {})
+        stream.width, stream.height, stream.pix_fmt = first.shape[1], first.shape[0], 'yuv420p'
+        for _ in range(25 * seconds):
+            a = np.clip(first + rng.normal(0, sigma, first.shape), 0, 255).astype(np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(a, format='rgb24')):
+                dst.mux(packet)
+        for packet in stream.encode():
+            dst.mux(packet)
 
 
 def main(video, camvid, sequence, out, *only):
@@ -71,23 +111,19 @@ def main(video, camvid, sequence, out, *only):
             continue
         rng = np.random.default_rng(1)
         fn = degradations(rng)[name]
-        with av.open(video) as inp, av.open(os.path.join(out, name + '.mp4'), 'w') as dst:
-            src = inp.streams.video[0]
-            stream = dst.add_stream('libopenh264' if 'libopenh264' in av.codecs_available else 'mpeg4',
-                                    rate=src.average_rate or 25)
-            stream.width, stream.height, stream.pix_fmt = src.width, src.height, 'yuv420p'
-            stream.bit_rate = 8_000_000
-            held = None
-            for i, frame in enumerate(inp.decode(video=0)):
-                a = np.clip(fn(frame.to_ndarray(format='rgb24').astype(np.float32)), 0, 255).astype(np.uint8)
-                if name == 'frozen' and FROZEN[0] <= i < FROZEN[1]:
-                    held = a if held is None else held
-                    a = held
-                for packet in stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(a), format='rgb24')):
-                    dst.mux(packet)
-            for packet in stream.encode():
-                dst.mux(packet)
+        write_video(video, os.path.join(out, name + '.mp4'), fn, FROZEN if name == 'frozen' else None)
         if name == 'frozen':
+            # the shipped drive stuck the same way, with its record of the vehicle moving all along (ego.csv): a
+            # video alone cannot tell a stuck camera from a parked car (CameraHealth), a drive that moves can
+            drive = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'recordings', 'town-drive')
+            stuck = os.path.join(out, 'recording-frozen')
+            os.makedirs(stuck, exist_ok=True)
+            for entry in os.listdir(drive):
+                link = os.path.join(stuck, entry)
+                if entry != 'video.mp4' and not os.path.lexists(link):
+                    os.symlink(os.path.abspath(os.path.join(drive, entry)), link)
+            write_video(os.path.join(drive, 'video.mp4'), os.path.join(stuck, 'video.mp4'), fn, FROZEN)
+            parked(video, os.path.join(out, 'parked.mp4'))
             print(name, flush=True)
             continue
         folder = os.path.join(out, 'camvid-' + name)

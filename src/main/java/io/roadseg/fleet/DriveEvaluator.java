@@ -72,6 +72,8 @@ public final class DriveEvaluator implements AutoCloseable {
     private final ByteBuffer smallView;
     /** The camera check, as {@code run} makes it on each frame at the model's size. */
     private final CameraHealth health;
+    /** The same for a CamVid-style folder of images, each coded on its own. */
+    private final CameraHealth imageHealth;
     private final CameraReading reading = new CameraReading();
     private final ByteBuffer predictedView;
     private final ByteBuffer truthView;
@@ -99,7 +101,8 @@ public final class DriveEvaluator implements AutoCloseable {
         scores = m.segmentation() == SegmentationOutput.LOGITS;
         size = new Size(w, h);
         smallView = small.data().capacity(3L * w * h).asByteBuffer();
-        health = new CameraHealth(w, h);
+        health = new CameraHealth(w, h, false); // a recording's video: the frozen check needs the drive's motion
+        imageHealth = new CameraHealth(w, h, true);
         predictedView = predicted.data().capacity((long) w * h).asByteBuffer();
         truthView = truth.data().capacity((long) w * h).asByteBuffer();
         truthDepthView = truthDepth.data().capacity(4L * w * h).asByteBuffer().order(ByteOrder.nativeOrder())
@@ -124,6 +127,7 @@ public final class DriveEvaluator implements AutoCloseable {
         LeadScore lead = new LeadScore();
         CameraIssueCounts camera = new CameraIssueCounts();
         health.reset(); // a new drive: its first picture has no previous one
+        imageHealth.reset();
         boolean leadScored = false;
         Histogram latency = new Histogram(1, LatencyStats.HIGHEST_NANOS, 3);
         long n = 0;
@@ -163,7 +167,7 @@ public final class DriveEvaluator implements AutoCloseable {
                 while ((limit <= 0 || n < limit) && (pts = src.read(frameView)) != FrameSource.END_OF_STREAM) {
                     src.readGroundTruth(idsView, depthView);
                     pre.resizeToModel(frame, small);
-                    health.measure(smallView, pts, reading);
+                    health.measure(smallView, pts, Double.isFinite(src.vehicleCurvature()), reading);
                     camera.count(reading);
                     resize(gtIds, truth, size, 0, 0, INTER_NEAREST);
                     resize(gtDepth, truthDepth, size, 0, 0, INTER_NEAREST);
@@ -231,7 +235,7 @@ public final class DriveEvaluator implements AutoCloseable {
             for (int i = 0; i < images.size() && (limit <= 0 || n < limit); i++) {
                 try (io.roadseg.train.LabelledFolder.Sample s = images.read(i)) {
                     pre.resizeToModel(s.image(), small);
-                    health.measure(smallView, n * 1_000_000L, reading); // labelled CamVid frames: a second apart
+                    imageHealth.measure(smallView, n * 1_000_000L, reading); // labelled frames: a second apart
                     camera.count(reading);
                     latency.recordValue(Math.max(1, Math.min(LatencyStats.HIGHEST_NANOS, infer())));
                     scoreAtLabels(seg, predicted, s.labels(), atLabels);

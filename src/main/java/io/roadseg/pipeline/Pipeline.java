@@ -94,7 +94,8 @@ public final class Pipeline implements AutoCloseable {
         disruptor.setDefaultExceptionHandler(new StageErrors());
         boolean fresh = config.mode().dropsFrames();
         long interval = config.mode().dropsFrames() ? Math.round(1e9 / sourceInfo.fps()) : 0;
-        disruptor.handleEventsWith(new Stages.Preprocess(preprocessor, fresh, stats, waitStrategy, errors))
+        disruptor.handleEventsWith(new Stages.Preprocess(preprocessor, sourceInfo.codec(), vehicleMotion, fresh,
+                stats, waitStrategy, errors))
                 .then(new Stages.Inference(engine, fresh, stats, waitStrategy, errors))
                 .then(postprocess)
                 .then(sinkStage = new Stages.Sinks(sinks.toArray(new FrameSink[0]), stats, interval, this,

@@ -39,7 +39,8 @@ public final class SequentialLoop implements AutoCloseable {
         this.preprocessor = new Preprocessor(engine.model());
         WaitStrategy none = new ParkingWaitStrategy(); // never waited on: no ring
         Consumer<Throwable> errors = e -> failure = e;
-        this.preprocess = new Stages.Preprocess(preprocessor, false, stats, none, errors);
+        this.preprocess = new Stages.Preprocess(preprocessor, source.info().codec(), null, false, stats, none,
+                errors);
         this.inference = new Stages.Inference(engine, false, stats, none, errors);
         this.postprocess = new Stages.Postprocess(engine.model(), stats, hud, 1f, null, PipelineConfig.Path.DEFAULT,
                 null, null, false, none, errors);

@@ -84,13 +84,18 @@ final class Stages {
     static final class Preprocess extends FreshestStage {
         private final Preprocessor preprocessor;
         private final CameraHealth camera;
+        /** The embedder's reading of the vehicle's motion, for a source that records none; null: none. */
+        private final VehicleMotion vehicleMotion;
         private long lastEnd;
 
-        Preprocess(Preprocessor preprocessor, boolean freshestOnly, LatencyStats stats, WaitStrategy wait,
-                   Consumer<Throwable> errors) {
+        /** @param codec the source's ({@link CameraHealth#framesCodedApart}) */
+        Preprocess(Preprocessor preprocessor, String codec, VehicleMotion vehicleMotion, boolean freshestOnly,
+                   LatencyStats stats, WaitStrategy wait, Consumer<Throwable> errors) {
             super("preprocess", freshestOnly, stats, wait, errors);
             this.preprocessor = preprocessor;
-            this.camera = new CameraHealth(preprocessor.width(), preprocessor.height());
+            this.camera = new CameraHealth(preprocessor.width(), preprocessor.height(),
+                    CameraHealth.framesCodedApart(codec));
+            this.vehicleMotion = vehicleMotion;
         }
 
         @Override
@@ -103,7 +108,10 @@ final class Stages {
             slot.hopPreNanos = start - Math.max(slot.publishedNanos, lastEnd);
             preprocessor.resizeToModel(slot.sourceMat, slot.modelBgr);
             preprocessor.toTensor(slot.modelBgrView, slot.tensors.input);
-            camera.measure(slot.modelBgrView, slot.sourceMicros, slot.camera);
+            // moving: a finite curvature, which the vehicle's motion gives only above a walking pace
+            boolean moving = Double.isFinite(slot.vehicleCurvature) || vehicleMotion != null
+                    && Double.isFinite(vehicleMotion.curvature(slot.capturedNanos));
+            camera.measure(slot.modelBgrView, slot.sourceMicros, moving, slot.camera);
             slot.preEndNanos = lastEnd = System.nanoTime();
         }
     }

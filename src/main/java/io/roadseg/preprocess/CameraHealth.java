@@ -16,7 +16,8 @@ import java.util.Arrays;
  *   <li>the sharpness: the mean of {@code |∂x| + |∂y|} per 100 levels of contrast;</li>
  *   <li>the uniform share: 16×16 tiles whose mean gradient is under {@link #UNIFORM_GRADIENT} per 100 levels of
  *       contrast (a constant patch over the lens; sky and smooth road rarely go that low);</li>
- *   <li>how long (source time) the picture has been identical to the one before.</li>
+ *   <li>how long (source time) the picture has been unchanged: identical to the one before where frames are coded on
+ *       their own, within a key frame's requantisation of the one that began the stretch in an inter-frame codec.</li>
  * </ul>
  * The thresholds were chosen on real frames (CamVid's five sequences, the dash-cam clip and stills, the KITTI and DDAD
  * frames of the real-depth set) and the shipped synthetic drive, which must raise nothing, and on degraded copies of
@@ -42,10 +43,27 @@ public final class CameraHealth {
     public static final float BLOCKED_UNIFORM_SHARE = 0.35f;
     /** …or the whole picture's contrast is under this (levels): nothing to see. */
     public static final int BLOCKED_CONTRAST = 24;
-    /** {@link CameraIssue#FROZEN} once the picture has been identical for this long. */
+    /**
+     * {@link CameraIssue#FROZEN} once the picture has been identical for this long — where an identical picture means
+     * a stuck camera: the vehicle is known to be moving, or every frame is coded on its own (raw, MJPEG, image files,
+     * MCAP images), whose sensor noise changes every frame. A recording in an inter-frame codec (H.264, HEVC, VP9…)
+     * of a vehicle standing still decodes to identical pictures (the encoder skips the unchanged blocks, noise and all:
+     * measured with x264 at CRF 23–35 and sensor noise σ 1–2), so there, without the vehicle's motion, a stuck camera
+     * cannot be told from a parked car, and only {@link CameraReading#unchangedSeconds} is reported.
+     */
     public static final float FROZEN_AFTER_SECONDS = 1f;
-    /** Mean absolute brightness change under which two pictures count as identical (a re-encoded still). */
+    /**
+     * Frames coded on their own: mean absolute brightness change from the previous picture under which the two count
+     * as identical (a live sensor's noise alone changes more).
+     */
     static final float UNCHANGED_BELOW = 0.05f;
+    /**
+     * An inter-frame codec: mean absolute change from the picture that began the stretch under which the camera's
+     * picture counts as unchanged. A stuck picture re-encoded changes only at each key frame, by the requantisation
+     * (1.2 levels, measured on the shipped drive re-encoded stuck); a vehicle moving at 1 m/s or more changes its
+     * picture by more over the second it takes to be called frozen (5–6 levels a frame at 10 m/s on that drive).
+     */
+    static final float RECODED_UNCHANGED_BELOW = 2f;
 
     private static final int TILE_SHIFT = 4;
     /** The rows the noise and gradients are read on: every {@code ROW_STEP}th interior row. */
@@ -56,9 +74,11 @@ public final class CameraHealth {
 
     private final int width;
     private final int height;
+    private final boolean framesCodedApart;
     private final byte[] pixels;
-    private byte[] luma;
-    private byte[] previous;
+    private final byte[] luma;
+    /** The picture the present one is compared with: the previous one, or the one that began an unchanged stretch. */
+    private final byte[] reference;
     private boolean hasPrevious;
     private long unchangedSinceMicros;
     private final int[] histogram = new int[256];
@@ -70,8 +90,19 @@ public final class CameraHealth {
     private final int[] tilePixels;
     private final int[] secondDifference;
 
-    /** @param width model input width, pixels; @param height model input height */
+    /** A check of frames as a camera gives them, each on its own ({@link #framesCodedApart}). */
     public CameraHealth(int width, int height) {
+        this(width, height, true);
+    }
+
+    /**
+     * @param width            model input width, pixels
+     * @param height           model input height
+     * @param framesCodedApart whether each frame is coded on its own ({@link #framesCodedApart(String)}), so that
+     *                         identical pictures mean a stuck camera even where the vehicle's motion is not known
+     */
+    public CameraHealth(int width, int height, boolean framesCodedApart) {
+        this.framesCodedApart = framesCodedApart;
         if (width < 3 || height < 3) {
             throw new IllegalArgumentException("picture too small for the camera check: " + width + "x" + height);
         }
@@ -79,7 +110,7 @@ public final class CameraHealth {
         this.height = height;
         pixels = new byte[width * height * 3];
         luma = new byte[width * height];
-        previous = new byte[width * height];
+        reference = new byte[width * height];
         tilesX = (width + (1 << TILE_SHIFT) - 1) >> TILE_SHIFT;
         tilesY = (height + (1 << TILE_SHIFT) - 1) >> TILE_SHIFT;
         tileGradient = new long[tilesX * tilesY];
@@ -93,19 +124,41 @@ public final class CameraHealth {
     }
 
     /**
+     * Whether a source's frames are each coded on their own, from its codec as {@code SourceInfo.codec()} names it:
+     * raw video, MJPEG and still-image codecs, a folder of images, MCAP image messages. Not inter-frame video codecs,
+     * nor roadseg's synthetic drives (a noise-free renderer: a vehicle standing still renders the same picture).
+     */
+    public static boolean framesCodedApart(String codec) {
+        String c = codec == null ? "" : codec.toLowerCase(java.util.Locale.ROOT);
+        for (String apart : new String[] {"rawvideo", "mjpeg", "jpeg", "png", "bmp", "tiff", "image files",
+                "mcap "}) {
+            if (c.startsWith(apart)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@link #measure(ByteBuffer, long, boolean, CameraReading)} where the vehicle's motion is not known. */
+    public void measure(ByteBuffer bgr, long sourceMicros, CameraReading out) {
+        measure(bgr, sourceMicros, false, out);
+    }
+
+    /**
      * Measures one picture.
      *
      * @param bgr          {@code width*height*3} packed BGR bytes from index 0 (the frame at the model's size)
      * @param sourceMicros the frame's time in the source (for {@link CameraIssue#FROZEN})
+     * @param moving       whether the vehicle is known to be moving at this frame (its recorded or reported motion)
      * @param out          where the figures and issues go
      */
-    public void measure(ByteBuffer bgr, long sourceMicros, CameraReading out) {
+    public void measure(ByteBuffer bgr, long sourceMicros, boolean moving, CameraReading out) {
         int n = width * height;
         Arrays.fill(histogram, 0);
         long sum = 0;
         long change = 0;
         byte[] l = luma;
-        byte[] p = previous;
+        byte[] p = reference;
         byte[] px = pixels;
         bgr.get(0, px, 0, px.length); // one bulk copy: array reads are cheaper than a direct buffer's
         for (int i = 0, b = 0; i < n; i++, b += 3) {
@@ -157,14 +210,17 @@ public final class CameraHealth {
             }
         }
 
-        // the picture before this one: identical (or within a re-encoding's rounding) for how long
+        // unchanged since when: frames coded apart against the previous picture, a re-encoded video against the one
+        // that began the stretch (its key frames move a stuck picture a little, once a key-frame interval)
         float meanChange = hasPrevious ? change / (float) n : Float.POSITIVE_INFINITY;
-        if (!(meanChange < UNCHANGED_BELOW)) {
+        boolean changed = !(meanChange < (framesCodedApart ? UNCHANGED_BELOW : RECODED_UNCHANGED_BELOW));
+        if (changed) {
             unchangedSinceMicros = sourceMicros;
         }
+        if (changed || framesCodedApart) {
+            System.arraycopy(l, 0, p, 0, n);
+        }
         hasPrevious = true;
-        luma = p;
-        previous = l;
 
         out.brightness = sum / (float) n;
         out.darkEnd = darkEnd;
@@ -194,7 +250,7 @@ public final class CameraHealth {
         if ((nothing && !dark) || out.uniformShare > BLOCKED_UNIFORM_SHARE) {
             issues |= CameraIssue.BLOCKED.bit();
         }
-        if (!nothing && out.unchangedSeconds >= FROZEN_AFTER_SECONDS) {
+        if (!nothing && out.unchangedSeconds >= FROZEN_AFTER_SECONDS && (moving || framesCodedApart)) {
             issues |= CameraIssue.FROZEN.bit();
         }
         out.issues = issues;

@@ -46,6 +46,8 @@ public final class RecordingSource implements FrameSource {
     private final CameraCalibration camera;
     /** Per frame, the path curvature from {@code ego.csv}; null when the recording has none. */
     private final double[] curvature;
+    /** Per frame, the speed from {@code ego.csv}, m/s; null when the recording has none. */
+    private final double[] speed;
     /** Video frames read so far; the current frame's ground truth is number {@code (read - 1) % frames}. */
     private long read;
     private volatile boolean interrupted;
@@ -97,7 +99,9 @@ public final class RecordingSource implements FrameSource {
         }
         this.frames = labels;
         this.camera = calibration(uri, folder.resolve(DriveRecording.CALIBRATION));
-        this.curvature = egoCurvature(uri, folder.resolve(DriveRecording.EGO), labels);
+        double[][] ego = ego(uri, folder.resolve(DriveRecording.EGO), labels);
+        this.speed = ego == null ? null : ego[0];
+        this.curvature = ego == null ? null : ego[1];
         this.video = openVideo.open(videoFile.toString());
         SourceInfo v = video.info();
         this.info = new SourceInfo(uri, v.width(), v.height(), v.fps(), false, frames,
@@ -136,10 +140,11 @@ public final class RecordingSource implements FrameSource {
     }
 
     /**
-     * The path curvature of every frame from {@code ego.csv} ({@code frame,time_s,speed_mps,curvature_per_m}, one
-     * row per frame in order); null when the recording has none (recorded before it was written).
+     * The speed and path curvature of every frame from {@code ego.csv} ({@code frame,time_s,speed_mps,curvature_per_m},
+     * one row per frame in order), as {@code {speeds, curvatures}}; null when the recording has none (recorded before it
+     * was written).
      */
-    private static double[] egoCurvature(String uri, Path file, int frames) throws SourceException {
+    private static double[][] ego(String uri, Path file, int frames) throws SourceException {
         if (!Files.isRegularFile(file)) {
             return null;
         }
@@ -158,14 +163,16 @@ public final class RecordingSource implements FrameSource {
                     + " rows but the recording holds " + frames + " frames");
         }
         double[] k = new double[frames];
+        double[] v = new double[frames];
         for (int i = 0; i < frames; i++) {
             String[] f = lines.get(i + 1).strip().split(",");
             try {
                 if (f.length != 4 || Integer.parseInt(f[0]) != i) {
                     throw new NumberFormatException();
                 }
+                v[i] = Double.parseDouble(f[2]);
                 k[i] = Double.parseDouble(f[3]);
-                if (!Double.isFinite(k[i])) {
+                if (!Double.isFinite(k[i]) || !Double.isFinite(v[i])) {
                     throw new NumberFormatException();
                 }
             } catch (NumberFormatException e) {
@@ -173,7 +180,7 @@ public final class RecordingSource implements FrameSource {
                         + ",TIME,SPEED,CURVATURE' with finite numbers: '" + lines.get(i + 1) + "'");
             }
         }
-        return k;
+        return new double[][] {v, k};
     }
 
     @Override
@@ -183,7 +190,12 @@ public final class RecordingSource implements FrameSource {
 
     @Override
     public double vehicleCurvature() {
-        return groundTruthPathCurvature(); // ego.csv: the curvature the recording car drove, as it logged it
+        // ego.csv: the curvature the recording car drove, as it logged it; none while it stood (as from odometry)
+        if (speed == null || read == 0 || Math.abs(speed[(int) ((read - 1) % frames)])
+                < io.roadseg.source.VehicleCurvature.MIN_SPEED_MPS) {
+            return Double.NaN;
+        }
+        return groundTruthPathCurvature();
     }
 
     /** The frame count {@code drive.json} declares, or -1 when it declares none. */

@@ -159,7 +159,8 @@ public final class SimSource implements FrameSource {
 
     @Override
     public double vehicleCurvature() {
-        return curvature;
+        // none while the vehicle stands, as from odometry (VehicleCurvature)
+        return drive.speedKmh() / 3.6 < io.roadseg.source.VehicleCurvature.MIN_SPEED_MPS ? Double.NaN : curvature;
     }
 
     @Override

@@ -34,6 +34,53 @@ class CameraHealthRunTest {
     @TempDir
     Path dir;
 
+    /**
+     * A recorded drive (H.264, the vehicle moving all along, as its {@code ego.csv} says) whose camera sticks after
+     * 0.4 s: frozen from 1 s later. The same video without the recording's motion is not called frozen, since in an
+     * inter-frame codec a parked car's picture decodes identical too; it still reports how long it is unchanged.
+     */
+    @Test
+    void aStuckCameraIsFrozenWhereTheDriveSaysTheVehicleMoves() throws Exception {
+        Path drive = dir.resolve("stuck");
+        Cli.Outcome sim = Cli.run("sim", "--seed", "3", "--frames", "50", "--fps", "25", "--out", drive.toString());
+        assertEquals(0, sim.exit(), sim.stderr());
+        Path video = drive.resolve("video.mp4");
+        Path recorded = dir.resolve("recorded.mp4");
+        Files.move(video, recorded);
+        try (FrameSource s = FrameSources.open(recorded.toString(), SourceOptions.defaults());
+             io.roadseg.sink.VideoWriter out = new io.roadseg.sink.VideoWriter(video.toString(), s.info().width(),
+                     s.info().height(), 25, "auto", 0)) {
+            ByteBuffer frame = ByteBuffer.allocateDirect(s.info().frameBytes());
+            ByteBuffer held = ByteBuffer.allocateDirect(s.info().frameBytes());
+            for (int f = 0; f < 50; f++) {
+                assertTrue(s.read(frame) != FrameSource.END_OF_STREAM);
+                if (f == 10) {
+                    held.put(0, frame, 0, frame.capacity());
+                }
+                out.write(f < 10 ? frame : held, f * 40_000L);
+            }
+        }
+        Path results = dir.resolve("stuck.jsonl");
+        Cli.Outcome run = Cli.run("run", drive.toString(), "--model", TestData.smallModel(dir).toString(),
+                "--results", results.toString(), "-q");
+        assertEquals(0, run.exit(), run.stderr());
+        List<String> lines = Files.readAllLines(results);
+        for (int f = 0; f < 50; f++) {
+            Object camera = Json.at(Json.parse(lines.get(f)), "camera");
+            // stuck from frame 10 (0.4 s): a second later, frame 35
+            assertEquals(f >= 35 ? List.of("frozen") : List.of(), Json.array(Json.at(camera, "issues")),
+                    "frame " + f + ": " + camera);
+        }
+        assertTrue(run.stderr().contains("camera: issues in 15 of 50 frames (frozen 15)"), run.stderr());
+
+        Cli.Outcome alone = Cli.run("run", video.toString(), "--model", TestData.smallModel(dir).toString(),
+                "--results", results.toString(), "-q");
+        assertEquals(0, alone.exit(), alone.stderr());
+        assertTrue(alone.stderr().contains("camera: no issue in 50 frames"), alone.stderr());
+        Object last = Json.at(Json.parse(Files.readAllLines(results).get(49)), "camera");
+        assertEquals(1.56, (Double) Json.at(last, "unchanged_s"), 1e-6, "reported, not raised: " + last);
+    }
+
     @Test
     void eachFrameSaysWhatIsWrongWithItsPictureAndTheRunCountsThem() throws Exception {
         Path folder = Files.createDirectories(dir.resolve("drive"));

@@ -124,6 +124,35 @@ class CameraHealthTest {
     }
 
     @Test
+    void inAReEncodedVideoOnlyAMovingVehiclesStillPictureIsFrozen() {
+        ByteBuffer picture = blocks(new Random(8));
+        ByteBuffer requantised = map(picture, v -> v + ((v & 1) == 0 ? 1 : -1)); // a key frame: every level ±1
+        CameraHealth video = new CameraHealth(W, H, false);
+        CameraReading r = new CameraReading();
+        video.measure(picture, 0, true, r);
+        video.measure(requantised, 600_000, true, r);
+        assertEquals(0.6f, r.unchangedSeconds(), 1e-6, "a key frame's requantisation is no change");
+        video.measure(picture, 1_000_000, false, r);
+        assertEquals(0, r.issues(), "a parked car's picture decodes identical too: not frozen without motion");
+        video.measure(picture, 1_040_000, true, r);
+        assertEquals(CameraIssue.FROZEN.bit(), r.issues(), "moving, yet the same picture for a second");
+        video.measure(blocks(new Random(9)), 1_080_000, true, r);
+        assertEquals(0, r.issues());
+
+        CameraHealth camera = new CameraHealth(W, H, true); // frames coded apart: noise alone changes them
+        camera.measure(picture, 0, r);
+        camera.measure(requantised, 600_000, r);
+        assertEquals(0f, r.unchangedSeconds(), "coded apart, a change of a level is a live picture");
+
+        assertTrue(CameraHealth.framesCodedApart("rawvideo") && CameraHealth.framesCodedApart("mjpeg")
+                && CameraHealth.framesCodedApart("image files")
+                && CameraHealth.framesCodedApart("mcap /camera sensor_msgs/msg/CompressedImage (jpeg), indexed"));
+        assertFalse(CameraHealth.framesCodedApart("h264") || CameraHealth.framesCodedApart("hevc")
+                || CameraHealth.framesCodedApart("h264 + ground truth")
+                || CameraHealth.framesCodedApart("roadseg sim") || CameraHealth.framesCodedApart(null));
+    }
+
+    @Test
     void measuringAllocatesNothing() {
         ByteBuffer a = blocks(new Random(5));
         ByteBuffer b = blocks(new Random(6));

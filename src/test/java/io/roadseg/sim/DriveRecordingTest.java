@@ -138,6 +138,18 @@ class DriveRecordingTest {
         assertEquals(DriveRecording.EGO_HEADER, lines.get(0));
         assertEquals(7, lines.size(), "a header and one row per frame");
         assertEquals("1,0.100000,10.0000,", lines.get(2).substring(0, lines.get(2).lastIndexOf(',') + 1));
+        // standing in frame 1 (under 1 m/s): the vehicle drives no path then, as odometry would say
+        List<String> standing = new java.util.ArrayList<>(lines);
+        standing.set(2, "1,0.100000,0.5000,0.00000000");
+        Files.writeString(ego, String.join("\n", standing) + "\n");
+        try (FrameSource s = FrameSources.open(folder.toString(), SourceOptions.defaults())) {
+            ByteBuffer frame = ByteBuffer.allocateDirect(s.info().frameBytes());
+            s.read(frame);
+            assertTrue(Double.isFinite(s.vehicleCurvature()), "moving at 10 m/s");
+            s.read(frame);
+            assertTrue(Double.isNaN(s.vehicleCurvature()), "standing");
+            assertEquals(0.0, s.groundTruthPathCurvature(), "the true path is scored as logged");
+        }
         Files.writeString(ego, String.join("\n", lines.subList(0, 6)) + "\n");
         String message = openError(folder);
         assertTrue(message.contains("ego.csv has 5 rows but the recording holds 6 frames"), message);
