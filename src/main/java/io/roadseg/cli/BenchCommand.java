@@ -15,6 +15,8 @@ import io.roadseg.pipeline.PipelineMode;
 import io.roadseg.pipeline.RingHopProbe;
 import io.roadseg.pipeline.SequentialLoop;
 import io.roadseg.pipeline.WaitKind;
+import io.roadseg.preprocess.CameraHealth;
+import io.roadseg.preprocess.CameraReading;
 import io.roadseg.preprocess.Preprocessor;
 import io.roadseg.sink.CallbackSink;
 import io.roadseg.sink.FoxgloveServerSink;
@@ -195,6 +197,7 @@ final class BenchCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "heap allocated per frame, steady state, pipeline threads: %.0f bytes "
                     + "(sequential loop thread: %.0f bytes)%n", d.allocPerFrame, c.allocPerFrame);
             out.println("per-thread allocation in the pipeline (bytes/frame): " + d.allocDetail);
+            preprocessParts(inference.model(), info);
             out.println();
             out.println("ring hand-off in the pipeline (includes waiting for a core on this machine):");
             for (Stage s : new Stage[]{Stage.HOP_PREPROCESS, Stage.HOP_INFERENCE, Stage.HOP_POSTPROCESS,
@@ -310,6 +313,48 @@ final class BenchCommand implements Callable<Integer> {
             deleteTree(scratch);
         }
         return 0;
+    }
+
+    /**
+     * What the preprocess stage spends per frame, part by part, each timed on the same frames in turn: the resize to
+     * the input size, the normalisation into the tensor and the camera check ({@link CameraHealth}), with the check's
+     * cost as a ratio of the normalisation's (a ratio holds on a shared machine where times do not).
+     */
+    private void preprocessParts(ModelInfo model, SourceInfo info) throws Exception {
+        int w = model.inputWidth();
+        int h = model.inputHeight();
+        Histogram resize = histogram();
+        Histogram normalise = histogram();
+        Histogram check = histogram();
+        try (FrameSource src = openSource();
+             Preprocessor pre = new Preprocessor(model);
+             Mat frame = new Mat(info.height(), info.width(), org.bytedeco.opencv.global.opencv_core.CV_8UC3);
+             Mat small = new Mat(h, w, org.bytedeco.opencv.global.opencv_core.CV_8UC3)) {
+            ByteBuffer frameView = frame.data().capacity(info.frameBytes()).asByteBuffer();
+            ByteBuffer smallView = small.data().capacity(3L * w * h).asByteBuffer();
+            java.nio.FloatBuffer tensor = ByteBuffer.allocateDirect(12 * w * h)
+                    .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+            CameraHealth health = new CameraHealth(w, h, CameraHealth.framesCodedApart(info.codec()));
+            CameraReading reading = new CameraReading();
+            for (int i = 0; i < warmup + frames; i++) {
+                long pts = src.read(frameView);
+                long t0 = System.nanoTime();
+                pre.resizeToModel(frame, small);
+                long t1 = System.nanoTime();
+                pre.toTensor(smallView, tensor);
+                long t2 = System.nanoTime();
+                health.measure(smallView, pts, reading);
+                long t3 = System.nanoTime();
+                if (i >= warmup) {
+                    resize.recordValue(Math.max(1, t1 - t0));
+                    normalise.recordValue(Math.max(1, t2 - t1));
+                    check.recordValue(Math.max(1, t3 - t2));
+                }
+            }
+        }
+        out.printf(Locale.ROOT, "preprocess per frame at %dx%d, p50: resize %.3f ms, normalise %.3f ms, camera check "
+                        + "%.3f ms (ratio camera check / normalise = %.2f)%n", w, h, ms(resize, 50),
+                ms(normalise, 50), ms(check, 50), ms(check, 50) / ms(normalise, 50));
     }
 
     private FrameSource openSource() throws Exception {

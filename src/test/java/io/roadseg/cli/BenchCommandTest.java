@@ -30,6 +30,10 @@ class BenchCommandTest {
         double high = Double.parseDouble(m.group(3));
         assertTrue(low <= median && median <= high, m.group());
         assertTrue(median > 0.2 && median < 5, "one model against itself: " + m.group());
+        // the preprocess stage part by part, on the drive's 4:3 frames at the model's size
+        assertTrue(Pattern.compile("preprocess per frame at 480x352, p50: resize [0-9.]+ ms, normalise [0-9.]+ ms, "
+                + "camera check [0-9.]+ ms \\(ratio camera check / normalise = [0-9.]+\\)").matcher(o.stdout()).find(),
+                o.stdout());
         // (b) three times in the main rounds, then each model once per round of (i)
         assertEquals(3 + 2 * 3, o.stderr().split("\\(b\\) inference only:", -1).length - 1, o.stderr());
     }
