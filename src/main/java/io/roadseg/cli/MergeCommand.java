@@ -2,6 +2,8 @@ package io.roadseg.cli;
 
 import io.roadseg.fleet.DriveResult;
 import io.roadseg.fleet.FleetReport;
+import io.roadseg.preprocess.CameraIssue;
+import io.roadseg.preprocess.CameraIssueCounts;
 import io.roadseg.ros.Json;
 import io.roadseg.stats.StatsReport;
 import picocli.CommandLine.Command;
@@ -103,23 +105,51 @@ final class MergeCommand implements Callable<Integer> {
         }
         StringBuilder b = new StringBuilder("{\"drives\":[\n");
         int failed = 0;
+        CameraIssueCounts cameras = new CameraIssueCounts();
         for (java.util.Map<String, Object> row : byDrive.values()) {
             boolean ok = "ok".equals(row.get("status"));
             failed += ok ? 0 : 1;
+            CameraIssueCounts camera = camera(row.get("camera"));
             System.out.println(row.get("drive") + "  " + (ok ? "ok  " + row.get("outputs")
-                    : "FAILED: " + row.get("error")));
+                    : "FAILED: " + row.get("error")) + (camera == null ? "" : "  " + camera.line()));
             b.append(b.length() > 12 ? ",\n" : "").append("{\"drive\":").append(Json.quote((String) row.get("drive")))
                     .append(",\"outputs\":").append(Json.quote(String.valueOf(row.get("outputs"))))
                     .append(",\"status\":").append(Json.quote(String.valueOf(row.get("status"))));
             if (!ok) {
                 b.append(",\"error\":").append(Json.quote(String.valueOf(row.get("error"))));
             }
+            if (camera != null) {
+                b.append(",\"camera\":").append(camera.json());
+                cameras.addSums(camera.sums());
+            }
             b.append('}');
         }
-        System.out.println(byDrive.size() + " drives replayed, " + failed + " failed");
+        System.out.println(byDrive.size() + " drives replayed, " + failed + " failed"
+                + (cameras.measured() == 0 ? "" : "; all drives' " + cameras.line()));
         if (json != null) {
-            StatsReport.writeTo(json, b.append("\n],\"failed_drives\":").append(failed).append("}\n").toString());
+            b.append("\n],\"failed_drives\":").append(failed);
+            if (cameras.measured() > 0) {
+                b.append(",\"camera\":").append(cameras.json());
+            }
+            StatsReport.writeTo(json, b.append("}\n").toString());
         }
         return 0;
+    }
+
+    /** A replay row's {@code camera} counts ({@link CameraIssueCounts#json}), or null where it has none. */
+    private static CameraIssueCounts camera(Object o) {
+        if (!(o instanceof java.util.Map<?, ?>)) {
+            return null;
+        }
+        java.util.Map<String, Object> m = Json.object(o);
+        long[] sums = new long[2 + CameraIssue.ALL.size()];
+        sums[0] = ((Number) m.getOrDefault("frames", 0.0)).longValue();
+        sums[1] = ((Number) m.getOrDefault("with_issue", 0.0)).longValue();
+        for (CameraIssue issue : CameraIssue.ALL) {
+            sums[2 + issue.ordinal()] = ((Number) m.getOrDefault(issue.key(), 0.0)).longValue();
+        }
+        CameraIssueCounts c = new CameraIssueCounts();
+        c.addSums(sums);
+        return c;
     }
 }

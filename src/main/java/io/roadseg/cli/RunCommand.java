@@ -274,17 +274,20 @@ final class RunCommand implements Callable<Integer> {
             results = dir.resolve("results.jsonl").toString();
             statsJson = dir.resolve("stats.json");
             String error = null;
+            lastCameraIssues = null;
             try {
                 replayOne();
             } catch (Exception e) {
                 error = RoadsegCommand.oneLine(e);
                 failed++;
             }
-            System.err.println("  " + drive + ": " + (error == null ? "done" : "failed: " + error));
+            System.err.println("  " + drive + ": " + (error == null ? "done" : "failed: " + error)
+                    + (lastCameraIssues == null ? "" : "; " + lastCameraIssues.line()));
             rows.append(rows.length() == 0 ? "" : ",\n").append("{\"drive\":")
                     .append(io.roadseg.ros.Json.quote(drive)).append(",\"outputs\":")
                     .append(io.roadseg.ros.Json.quote(dir.toString())).append(",\"status\":")
                     .append(error == null ? "\"ok\"" : "\"failed\",\"error\":" + io.roadseg.ros.Json.quote(error))
+                    .append(lastCameraIssues == null ? "" : ",\"camera\":" + lastCameraIssues.json())
                     .append('}');
         }
         Path summary = outDir.resolve("replay-shard-" + part[0] + "-of-" + part[1] + ".json");
@@ -295,6 +298,9 @@ final class RunCommand implements Callable<Integer> {
                 : "") + "; summary " + summary);
         return 0;
     }
+
+    /** With --drives: the camera issue counts of the drive replayed last (null before its run ends). */
+    private io.roadseg.preprocess.CameraIssueCounts lastCameraIssues;
 
     private Integer replayOne() throws Exception {
         validate();
@@ -419,7 +425,8 @@ final class RunCommand implements Callable<Integer> {
                 sinks.get(i).close();
             }
             err.println(StatsReport.table(stats));
-            err.println(pipeline.cameraIssues().line());
+            lastCameraIssues = pipeline.cameraIssues();
+            err.println(lastCameraIssues.line());
             LiveAccuracy accuracy = pipeline.accuracy();
             if (accuracy != null) {
                 err.println("accuracy against the source's ground truth (model input size):");

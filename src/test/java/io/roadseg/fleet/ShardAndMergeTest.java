@@ -172,12 +172,16 @@ class ShardAndMergeTest {
         assertEquals(4, ok);
         assertTrue((s0 + s1).contains("drive-9-broken\",\"outputs\"") && (s0 + s1).contains("\"failed\""),
                 s0 + s1);
+        // each replayed drive's camera counts, and the merged summary's over all of them
+        assertEquals(4, (s0 + s1).split("\"camera\":\\{\"frames\":4,\"with_issue\":0,", -1).length - 1, s0 + s1);
         Cli.Outcome all = Cli.run("merge", out.resolve("replay-shard-0-of-2.json").toString(),
                 out.resolve("replay-shard-1-of-2.json").toString(), "--json", out.resolve("all.json").toString());
         assertEquals(0, all.exit(), all.stderr());
         String merged = Files.readString(out.resolve("all.json"));
         assertTrue(merged.contains("\"failed_drives\":1"), merged);
         assertEquals(5, merged.split("\"drive\":").length - 1, merged);
+        assertTrue(merged.contains("\"failed_drives\":1,\"camera\":{\"frames\":16,\"with_issue\":0,"), merged);
+        assertTrue(all.stdout().contains("all drives' camera: no issue in 16 frames"), all.stdout());
         Cli.Outcome bad = Cli.run("run", "--drives", drives.resolve("list.txt").toString(), "--out", "x.mp4",
                 "--out-dir", out.toString());
         assertEquals(2, bad.exit());
