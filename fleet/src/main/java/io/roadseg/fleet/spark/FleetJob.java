@@ -273,18 +273,25 @@ public final class FleetJob {
         }
     }
 
-    /** One row per drive: drive, status, frames, mean IoU, depth AbsRel, latency p50 (ms), error. */
+    /**
+     * One row per drive: drive, status, frames, mean IoU, depth AbsRel, latency p50 (ms), the share of its frames
+     * whose camera picture had an issue (empty for a row without camera counts), error.
+     */
     static String csv(FleetReport report) {
-        StringBuilder b = new StringBuilder("drive,status,frames,mean_iou,depth_abs_rel,latency_p50_ms,error\n");
+        StringBuilder b = new StringBuilder("drive,status,frames,mean_iou,depth_abs_rel,latency_p50_ms,"
+                + "camera_issue_share,error\n");
         for (DriveResult r : report.drives()) {
             if (!r.ok()) {
-                b.append(quote(r.drive())).append(",failed,0,,,,").append(quote(r.error())).append('\n');
+                b.append(quote(r.drive())).append(",failed,0,,,,,").append(quote(r.error())).append('\n');
                 continue;
             }
+            io.roadseg.preprocess.CameraIssueCounts camera = r.camera();
             b.append(quote(r.drive())).append(",ok,").append(r.frames()).append(',')
-                    .append(String.format(Locale.ROOT, "%.6f,%.6f,%.3f",
+                    .append(String.format(Locale.ROOT, "%.6f,%.6f,%.3f,",
                             r.segmentation(report.classNames().size()).meanIou(), r.depth().absRel(),
-                            r.latency().getValueAtPercentile(50) / 1e6)).append(",\n");
+                            r.latency().getValueAtPercentile(50) / 1e6))
+                    .append(camera == null || camera.measured() == 0 ? "" : String.format(Locale.ROOT, "%.4f",
+                            camera.withAny() / (double) camera.measured())).append(",\n");
         }
         return b.toString();
     }

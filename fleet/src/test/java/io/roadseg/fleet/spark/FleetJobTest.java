@@ -86,6 +86,9 @@ class FleetJobTest {
         String csv = FleetJob.csv(spark);
         assertEquals(6, csv.strip().split("\n").length, csv);
         assertTrue(csv.contains("drive-9-broken\",failed"), csv);
+        assertTrue(csv.startsWith("drive,status,frames,mean_iou,depth_abs_rel,latency_p50_ms,camera_issue_share,error\n"),
+                csv);
+        assertEquals(4, csv.split(",0\\.0000,\n", -1).length - 1, "the sound drives' camera: " + csv);
     }
 
     @Test
