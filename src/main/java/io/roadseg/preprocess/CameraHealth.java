@@ -19,7 +19,7 @@ import java.util.Arrays;
  *   <li>how long (source time) the picture has been unchanged: identical to the one before where frames are coded on
  *       their own, within a key frame's requantisation of the one that began the stretch in an inter-frame codec.</li>
  * </ul>
- * The thresholds were chosen on real frames (CamVid's five sequences, the dash-cam clip and stills, the KITTI and DDAD
+ * The thresholds were chosen on real frames (CamVid's three sequences, train and val, the dash-cam clip and stills, the KITTI and DDAD
  * frames of the real-depth set) and the shipped synthetic drive, which must raise nothing, and on degraded copies of
  * the clip and of CamVid 0006R0 ({@code scripts/degraded-inputs.py}), which should: {@code scripts/camera-health.sh}
  * measures both; the figures are in the README's <i>Camera health</i>.
@@ -60,8 +60,9 @@ public final class CameraHealth {
     /**
      * An inter-frame codec: mean absolute change from the picture that began the stretch under which the camera's
      * picture counts as unchanged. A stuck picture re-encoded changes only at each key frame, by the requantisation
-     * (1.2 levels, measured on the shipped drive re-encoded stuck); a vehicle moving at 1 m/s or more changes its
-     * picture by more over the second it takes to be called frozen (5–6 levels a frame at 10 m/s on that drive).
+     * (1.2 levels, measured on the shipped drive re-encoded stuck); a moving vehicle's picture drifts from it by far
+     * more within the second it takes to be called frozen (5–6 levels a frame at 10 m/s on that drive; a crawl at 1–2
+     * m/s was not measured: no such footage).
      */
     static final float RECODED_UNCHANGED_BELOW = 2f;
 
