@@ -436,7 +436,9 @@ final class RunCommand implements Callable<Integer> {
             }
             if (pathShape == PathShape.vehicle && pipeline.framesPathFromVehicle() == 0 && stats.processed() > 0) {
                 err.println("warning: input " + info.uri() + ": records no vehicle motion (a recording's ego.csv, "
-                        + "odometry in an MCAP file); --path vehicle followed the road instead");
+                        + "odometry in an MCAP file), or the vehicle never moved faster than "
+                        + io.roadseg.source.VehicleCurvature.MIN_SPEED_MPS + " m/s; --path vehicle followed the road "
+                        + "instead");
             }
             Pipeline.RoadHorizon horizon = pipeline.roadHorizon();
             String horizonWarning = horizonWarning(config.groundPlane(), horizon);
