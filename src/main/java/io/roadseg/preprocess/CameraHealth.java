@@ -13,9 +13,10 @@ import java.util.Arrays;
  *   <li>its 2nd and 98th percentiles ({@link CameraReading#darkEnd}, {@link CameraReading#brightEnd}) and mean;</li>
  *   <li>the noise: the median absolute response to Immerkær's 3×3 Laplacian difference mask (blind to flat
  *       gradients, and through the median to edges), as a standard deviation;</li>
- *   <li>the sharpness: the mean of {@code |∂x| + |∂y|} per 100 levels of contrast;</li>
- *   <li>the uniform share: 16×16 tiles whose mean gradient is under {@link #UNIFORM_GRADIENT} per 100 levels of
- *       contrast (a constant patch over the lens; sky and smooth road rarely go that low);</li>
+ *   <li>the sharpness: the mean of {@code |∂x| + |∂y|} per 100 levels of contrast, as at {@link #REFERENCE_WIDTH}
+ *       pixels across;</li>
+ *   <li>the uniform share: 16×16 tiles whose mean gradient (as at that width) is under {@link #UNIFORM_GRADIENT} per
+ *       100 levels of contrast (a constant patch over the lens; sky and smooth road rarely go that low);</li>
  *   <li>how long (source time) the picture has been unchanged: identical to the one before where frames are coded on
  *       their own, within a key frame's requantisation of the one that began the stretch in an inter-frame codec.</li>
  * </ul>
@@ -66,6 +67,13 @@ public final class CameraHealth {
      */
     static final float RECODED_UNCHANGED_BELOW = 2f;
 
+    /**
+     * The width gradients are measured at: an edge spans more pixels of a finer picture, so a gradient per pixel is
+     * scaled by {@code width / REFERENCE_WIDTH} (the trained input's width), and the sharpness and the uniform tiles
+     * read the same at any {@code --input-size} (CamVid at 640×480 unscaled: sharpness down to 2.08, near the
+     * threshold; at 480×352 2.94).
+     */
+    static final float REFERENCE_WIDTH = 480f;
     private static final int TILE_SHIFT = 4;
     /** The rows the noise and gradients are read on: every {@code ROW_STEP}th interior row. */
     private static final int ROW_STEP = 2;
@@ -76,6 +84,7 @@ public final class CameraHealth {
     private final int width;
     private final int height;
     private final boolean framesCodedApart;
+    private final float widthScale;
     private final byte[] pixels;
     private final byte[] luma;
     /** The picture the present one is compared with: the previous one, or the one that began an unchanged stretch. */
@@ -104,6 +113,7 @@ public final class CameraHealth {
      */
     public CameraHealth(int width, int height, boolean framesCodedApart) {
         this.framesCodedApart = framesCodedApart;
+        this.widthScale = width / REFERENCE_WIDTH;
         if (width < 3 || height < 3) {
             throw new IllegalArgumentException("picture too small for the camera check: " + width + "x" + height);
         }
@@ -206,7 +216,7 @@ public final class CameraHealth {
         int uniform = 0;
         float uniformBelow = UNIFORM_GRADIENT / perContrast;
         for (int t = 0; t < tileGradient.length; t++) {
-            if (tileGradient[t] < uniformBelow * tilePixels[t]) {
+            if (tileGradient[t] * widthScale < uniformBelow * tilePixels[t]) {
                 uniform++;
             }
         }
@@ -227,7 +237,7 @@ public final class CameraHealth {
         out.darkEnd = darkEnd;
         out.brightEnd = brightEnd;
         out.noise = medianBin(residuals, interiorPixels) * MEDIAN_TO_SIGMA;
-        out.sharpness = gradient / (float) (rows * (width - 1)) * perContrast;
+        out.sharpness = gradient / (float) (rows * (width - 1)) * perContrast * widthScale;
         out.uniformShare = uniform / (float) tileGradient.length;
         out.unchangedSeconds = Math.max(0, sourceMicros - unchangedSinceMicros) / 1e6f;
         // a picture without contrast shows nothing: it is dark where it is dark (night), else blocked, and neither

@@ -70,6 +70,23 @@ class CameraHealthTest {
     }
 
     @Test
+    void sharpnessAndTexturedTilesReadTheSameAtAFinerInputSize() throws Exception {
+        Path camvid = TestData.root().resolve("camvid/val");
+        Assumptions.assumeTrue(Files.isDirectory(camvid), camvid + " not present");
+        Path frame;
+        try (Stream<Path> files = Files.list(camvid)) {
+            frame = files.sorted().findFirst().orElseThrow();
+        }
+        CameraReading trained = new CameraReading();
+        new CameraHealth(W, H).measure(modelSized(frame, W, H), 0, trained);
+        CameraReading finer = new CameraReading(); // --input-size auto:640x480 on CamVid's 4:3 frames
+        new CameraHealth(640, 480).measure(modelSized(frame, 640, 480), 0, finer);
+        assertEquals(trained.sharpness(), finer.sharpness(), 0.12 * trained.sharpness(),
+                "sharpness per 100 levels, as at 480 pixels across");
+        assertEquals(trained.uniformShare(), finer.uniformShare(), 0.05);
+    }
+
+    @Test
     void theNoiseFigureIsTheNoisesDeviationWhateverTheShading() {
         Random random = new Random(1);
         for (float sigma : new float[] {0, 3, 10}) {
@@ -205,14 +222,18 @@ class CameraHealthTest {
 
     /** A real frame brought to the model's size the way the pipeline does it. */
     private static ByteBuffer modelSized(Path file) {
+        return modelSized(file, W, H);
+    }
+
+    private static ByteBuffer modelSized(Path file, int w, int h) {
         try (Mat image = imread(file.toString());
              Mat small = new Mat();
-             Preprocessor p = new Preprocessor(W, H, new float[] {0, 0, 0}, new float[] {1, 1, 1}, true, true)) {
+             Preprocessor p = new Preprocessor(w, h, new float[] {0, 0, 0}, new float[] {1, 1, 1}, true, true)) {
             assertFalse(image.empty(), file + " unreadable");
-            small.create(H, W, image.type());
+            small.create(h, w, image.type());
             p.resizeToModel(image, small);
-            ByteBuffer out = ByteBuffer.allocateDirect(W * H * 3);
-            out.put(small.data().capacity((long) W * H * 3).asByteBuffer());
+            ByteBuffer out = ByteBuffer.allocateDirect(w * h * 3);
+            out.put(small.data().capacity((long) w * h * 3).asByteBuffer());
             return out.clear();
         }
     }
