@@ -341,6 +341,23 @@ class DriveRecordingTest {
             assertEquals(30, lead.pathRated());
             assertEquals(0, lead.pathMae(), 1e-6, "the path driven, scored against itself");
         }
+        // the same log with the vehicle standing (under 1 m/s): it drives no path, as odometry would say
+        Path ego = folder.resolve("ego.csv");
+        List<String> driven = Files.readAllLines(ego);
+        List<String> standing = new java.util.ArrayList<>(List.of(driven.get(0)));
+        for (String row : driven.subList(1, driven.size())) {
+            String[] f = row.split(",");
+            standing.add(f[0] + "," + f[1] + ",0.5000," + f[3]);
+        }
+        Files.write(ego, standing);
+        try (OracleEngine engine = new OracleEngine();
+             FrameSource source = FrameSources.open(folder.toString(), SourceOptions.defaults());
+             LatencyStats stats = new LatencyStats(-1, null, null);
+             Pipeline pipeline = new Pipeline(source, engine, List.of(), config, stats)) {
+            assertNull(pipeline.run().failure());
+            assertEquals(0, pipeline.framesPathFromVehicle(), "standing: the path follows the road");
+        }
+        Files.write(ego, driven);
         // a recording without it: the embedder's readings, here given from the sink thread after every frame
         Files.delete(folder.resolve("ego.csv"));
         List<Float> curvatures = new java.util.ArrayList<>();
