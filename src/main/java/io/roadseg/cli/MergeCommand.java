@@ -2,7 +2,6 @@ package io.roadseg.cli;
 
 import io.roadseg.fleet.DriveResult;
 import io.roadseg.fleet.FleetReport;
-import io.roadseg.preprocess.CameraIssue;
 import io.roadseg.preprocess.CameraIssueCounts;
 import io.roadseg.ros.Json;
 import io.roadseg.stats.StatsReport;
@@ -138,18 +137,6 @@ final class MergeCommand implements Callable<Integer> {
 
     /** A replay row's {@code camera} counts ({@link CameraIssueCounts#json}), or null where it has none. */
     private static CameraIssueCounts camera(Object o) {
-        if (!(o instanceof java.util.Map<?, ?>)) {
-            return null;
-        }
-        java.util.Map<String, Object> m = Json.object(o);
-        long[] sums = new long[2 + CameraIssue.ALL.size()];
-        sums[0] = ((Number) m.getOrDefault("frames", 0.0)).longValue();
-        sums[1] = ((Number) m.getOrDefault("with_issue", 0.0)).longValue();
-        for (CameraIssue issue : CameraIssue.ALL) {
-            sums[2 + issue.ordinal()] = ((Number) m.getOrDefault(issue.key(), 0.0)).longValue();
-        }
-        CameraIssueCounts c = new CameraIssueCounts();
-        c.addSums(sums);
-        return c;
+        return o instanceof java.util.Map<?, ?> ? CameraIssueCounts.fromJson(Json.object(o)) : null;
     }
 }

@@ -37,6 +37,15 @@ final class Stages {
     }
 
     /**
+     * The curvature the vehicle drives at the slot's frame: the source's record of it, else the embedder's latest
+     * reading ({@link VehicleMotion}); NaN where neither gives one — none, or the vehicle under a walking pace.
+     */
+    static double vehicleCurvature(FrameSlot slot, VehicleMotion vehicleMotion) {
+        return !Double.isNaN(slot.vehicleCurvature) ? slot.vehicleCurvature
+                : vehicleMotion == null ? Double.NaN : vehicleMotion.curvature(slot.capturedNanos);
+    }
+
+    /**
      * A stage that, in a dropping mode, works only on the newest slot available to it: any slot with a fresher one
      * already waiting behind it is marked stale (and counted) instead — the freshest-frame policy.
      */
@@ -109,8 +118,7 @@ final class Stages {
             preprocessor.resizeToModel(slot.sourceMat, slot.modelBgr);
             preprocessor.toTensor(slot.modelBgrView, slot.tensors.input);
             // moving: a finite curvature, which the vehicle's motion gives only above a walking pace
-            boolean moving = Double.isFinite(slot.vehicleCurvature) || vehicleMotion != null
-                    && Double.isFinite(vehicleMotion.curvature(slot.capturedNanos));
+            boolean moving = Double.isFinite(vehicleCurvature(slot, vehicleMotion));
             camera.measure(slot.modelBgrView, slot.sourceMicros, moving, slot.camera);
             slot.preEndNanos = lastEnd = System.nanoTime();
         }
@@ -251,8 +259,7 @@ final class Stages {
                 double k = curve == null ? 0 : curve.curvature();
                 if (byVehicle) {
                     // the vehicle's own curvature: the source's record of it, else the embedder's latest reading
-                    double v = !Double.isNaN(slot.vehicleCurvature) ? slot.vehicleCurvature
-                            : vehicleMotion == null ? Double.NaN : vehicleMotion.curvature(slot.capturedNanos);
+                    double v = vehicleCurvature(slot, vehicleMotion);
                     if (Double.isFinite(v)) {
                         k = v;
                         framesPathFromVehicle = framesPathFromVehicle + 1; // one writer: this stage
@@ -318,14 +325,7 @@ final class Stages {
                 int row = 2;
                 int issues = slot.camera.issues();
                 if (issues != 0) { // what is wrong with the picture, before any figure read from it
-                    line.clear().append(CAMERA);
-                    boolean first = true;
-                    for (int k = 0; k < CAMERA_ISSUES.length; k++) { // indexed: no iterator per frame
-                        if ((issues & (1 << k)) != 0) {
-                            line.append(first ? SPACE : COMMA).append(CAMERA_ISSUES[k]);
-                            first = false;
-                        }
-                    }
+                    CameraIssue.append(line.clear().append(CAMERA), issues, CAMERA_ISSUES, COMMA);
                     renderer.hudLine(slot.canvas, row++, line);
                 }
                 if (slot.leadClass >= 0) {
@@ -368,11 +368,9 @@ final class Stages {
         private static final byte[] CONFIDENCE = AsciiText.ascii("  conf ");
         private static final byte[] LOW = AsciiText.ascii(" LOW");
         private static final byte[] NA = AsciiText.ascii("n/a");
-        private static final byte[] CAMERA = AsciiText.ascii("CAMERA");
-        private static final byte[] SPACE = AsciiText.ascii(" ");
+        private static final byte[] CAMERA = AsciiText.ascii("CAMERA ");
         private static final byte[] COMMA = AsciiText.ascii(", ");
-        private static final byte[][] CAMERA_ISSUES = CameraIssue.ALL.stream()
-                .map(i -> AsciiText.ascii(i.key().replace('_', ' '))).toArray(byte[][]::new);
+        private static final byte[][] CAMERA_ISSUES = CameraIssue.names(i -> i.key().replace('_', ' '));
         private static final byte[] LEAD = AsciiText.ascii("lead ");
         private static final byte[] M = AsciiText.ascii(" m");
         private static final byte[] CENTRED = AsciiText.ascii("  centred");

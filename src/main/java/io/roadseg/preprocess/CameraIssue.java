@@ -1,6 +1,9 @@
 package io.roadseg.preprocess;
 
+import io.roadseg.stats.AsciiText;
+
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * What can be wrong with a camera's picture, as {@link CameraHealth} reads it from the picture alone. Each is a bit of
@@ -43,5 +46,28 @@ public enum CameraIssue {
     /** Whether {@code mask} has this issue. */
     public boolean in(int mask) {
         return (mask & bit()) != 0;
+    }
+
+    /** Every issue's name in one form (its key, quoted, in words…), in bit order: a table made once for {@link #append}. */
+    public static byte[][] names(Function<CameraIssue, String> form) {
+        return ALL.stream().map(i -> AsciiText.ascii(form.apply(i))).toArray(byte[][]::new);
+    }
+
+    /**
+     * Appends the issues of {@code mask} to {@code out} in bit order, each as {@code names[bit]} (a table of
+     * {@link #names}), {@code separator} between them; nothing for none. No allocation: for per-frame text.
+     */
+    public static AsciiText append(AsciiText out, int mask, byte[][] names, byte[] separator) {
+        boolean first = true;
+        for (int k = 0; k < names.length; k++) { // indexed: no iterator per frame
+            if ((mask & (1 << k)) != 0) {
+                if (!first) {
+                    out.append(separator);
+                }
+                out.append(names[k]);
+                first = false;
+            }
+        }
+        return out;
     }
 }

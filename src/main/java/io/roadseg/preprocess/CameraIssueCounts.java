@@ -1,6 +1,7 @@
 package io.roadseg.preprocess;
 
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * How many frames of a run had each {@link CameraIssue}: the run's summary and {@code --stats}, a drive's row of a
@@ -79,6 +80,24 @@ public final class CameraIssueCounts {
             }
         }
         return b.append(')').toString();
+    }
+
+    /** Reads {@link #json()} back (parsed into a map, numbers as any {@link Number}); an issue not named counts 0. */
+    public static CameraIssueCounts fromJson(Map<String, Object> json) {
+        long[] sums = new long[2 + CameraIssue.ALL.size()];
+        sums[0] = count(json, "frames");
+        sums[1] = count(json, "with_issue");
+        for (CameraIssue issue : CameraIssue.ALL) {
+            sums[2 + issue.ordinal()] = count(json, issue.key());
+        }
+        CameraIssueCounts c = new CameraIssueCounts();
+        c.addSums(sums);
+        return c;
+    }
+
+    private static long count(Map<String, Object> json, String key) {
+        Object v = json.get(key);
+        return v instanceof Number n ? n.longValue() : 0;
     }
 
     /** {@code {"frames":250,"with_issue":3,"dark":0,…}}: every issue, zero or not. */

@@ -64,8 +64,8 @@ public final class FrameJson {
     private static final byte[] UNIFORM = AsciiText.ascii(",\"uniform_share\":");
     private static final byte[] UNCHANGED = AsciiText.ascii(",\"unchanged_s\":");
     private static final byte[] NO_CAMERA = AsciiText.ascii(",\"camera\":null");
-    private static final byte[][] ISSUES = CameraIssue.ALL.stream().map(i -> AsciiText.ascii('"' + i.key() + '"'))
-            .toArray(byte[][]::new);
+    private static final byte[][] ISSUES = CameraIssue.names(i -> '"' + i.key() + '"');
+    private static final byte[] COMMA = AsciiText.ascii(",");
     private static final byte[] NEAREST = AsciiText.ascii(",\"nearest_ahead_m\":{");
     private static final byte[] NO_PATH = AsciiText.ascii("},\"path\":null");
     private static final byte[] CURVATURE = AsciiText.ascii("},\"path\":{\"curvature_per_m\":");
@@ -141,19 +141,7 @@ public final class FrameJson {
         if (camera == null || !camera.measured()) {
             line.append(NO_CAMERA);
         } else {
-            line.append(CAMERA);
-            int issues = camera.issues();
-            boolean first = true;
-            for (int k = 0; k < ISSUES.length; k++) { // indexed: no iterator per frame
-                if ((issues & (1 << k)) != 0) {
-                    if (!first) {
-                        line.append(',');
-                    }
-                    line.append(ISSUES[k]);
-                    first = false;
-                }
-            }
-            line.append(BRIGHTNESS).append(camera.brightness(), 1).append(DARK_END).append(camera.darkEnd(), 0)
+            CameraIssue.append(line.append(CAMERA), camera.issues(), ISSUES, COMMA).append(BRIGHTNESS).append(camera.brightness(), 1).append(DARK_END).append(camera.darkEnd(), 0)
                     .append(BRIGHT_END).append(camera.brightEnd(), 0)
                     .append(NOISE).append(camera.noise(), 2).append(SHARPNESS).append(camera.sharpness(), 2)
                     .append(UNIFORM).append(camera.uniformShare(), 3).append(UNCHANGED)

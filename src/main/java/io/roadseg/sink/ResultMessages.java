@@ -110,8 +110,8 @@ public final class ResultMessages implements AutoCloseable {
     private static final byte[] LOW_CONFIDENCE = ascii("low confidence: the network cannot read this frame");
     private static final byte[] NO_CONFIDENCE = ascii("no confidence (the engine outputs class ids)");
     private static final byte[] NOT_AVAILABLE = ascii("n/a");
-    private static final byte[][] ISSUES = CameraIssue.ALL.stream().map(i -> ascii(i.key()))
-            .toArray(byte[][]::new);
+    private static final byte[][] ISSUES = CameraIssue.names(CameraIssue::key);
+    private static final byte[] COMMA = ascii(", ");
     private static final byte[][] CAMERA_KEYS = {ascii("brightness"), ascii("dark_end"), ascii("bright_end"),
             ascii("noise"), ascii("sharpness"), ascii("uniform_share"), ascii("unchanged_s")};
     private static final byte[][] PERCEPTION_KEYS = {ascii("confidence_mean"), ascii("uncertain_share"),
@@ -272,14 +272,7 @@ public final class ResultMessages implements AutoCloseable {
         } else if (issues == 0) {
             text.append(OK_TEXT);
         } else {
-            for (int k = 0; k < ISSUES.length; k++) { // indexed: no iterator per frame
-                if ((issues & (1 << k)) != 0) {
-                    if (text.length() > 0) {
-                        text.append(',').append(' ');
-                    }
-                    text.append(ISSUES[k]);
-                }
-            }
+            CameraIssue.append(text, issues, ISSUES, COMMA);
         }
         w.uint8(level).string(CAMERA_NAME, 0, CAMERA_NAME.length).string(text.bytes(), 0, text.length())
                 .string(frameId, 0, frameId.length).uint32(measured ? CAMERA_KEYS.length : 0);

@@ -13,6 +13,7 @@ import io.roadseg.pipeline.LiveAccuracy;
 import io.roadseg.pipeline.Pipeline;
 import io.roadseg.postprocess.ClassMaps;
 import io.roadseg.preprocess.CameraIssue;
+import io.roadseg.preprocess.CameraIssueCounts;
 import io.roadseg.stats.LatencyStats;
 
 import java.io.IOException;
@@ -96,7 +97,7 @@ final class LiveMetrics {
                 .help("Frames whose picture had the issue (camera health, read from the picture alone)")
                 .labelNames("issue").callback(c -> {
                     for (CameraIssue issue : CameraIssue.ALL) {
-                        c.call(cameraIssueFrames[issue.ordinal()], issue.key());
+                        c.call(cameraIssues.frames(issue), issue.key());
                     }
                 }).register(registry);
         GaugeWithCallback.builder().name("roadseg_camera_issue")
@@ -144,8 +145,8 @@ final class LiveMetrics {
     private volatile double confidenceMean = Double.NaN;
     private volatile double uncertainShare = Double.NaN;
     private volatile long lowConfidenceFrames;
-    /** Per {@link CameraIssue}: frames that had it (one writer: the sink thread; read by scrapes). */
-    private final long[] cameraIssueFrames = new long[CameraIssue.ALL.size()];
+    /** Frames per {@link CameraIssue} (one writer: the sink thread; read by scrapes after {@link #lastCameraIssues}). */
+    private final CameraIssueCounts cameraIssues = new CameraIssueCounts();
     private volatile int lastCameraIssues;
     private volatile long framesObserved;
 
@@ -176,15 +177,8 @@ final class LiveMetrics {
         if (f.meanConfidence() < ClassMaps.LOW_CONFIDENCE_FRAME) {
             lowConfidenceFrames = lowConfidenceFrames + 1; // one writer: the sink thread
         }
-        int issues = f.camera().issues();
-        if (issues != 0) {
-            for (int k = 0; k < cameraIssueFrames.length; k++) { // indexed: no iterator per frame
-                if ((issues & (1 << k)) != 0) {
-                    cameraIssueFrames[k]++;
-                }
-            }
-        }
-        lastCameraIssues = issues; // volatile write after the counts: a scrape that sees it sees them
+        cameraIssues.count(f.camera());
+        lastCameraIssues = f.camera().issues(); // volatile write after the counts: a scrape that sees it sees them
         framesObserved = framesObserved + 1; // one writer: the sink thread
         capture.observe(f.captureNanos() / 1e9);
         preprocess.observe(f.preprocessNanos() / 1e9);

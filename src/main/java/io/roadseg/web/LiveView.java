@@ -29,6 +29,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMWRITE_JPEG_QUALITY;
@@ -286,16 +287,10 @@ public final class LiveView implements FrameSink {
                     .append(confidence < io.roadseg.postprocess.ClassMaps.LOW_CONFIDENCE_FRAME).append('}');
         }
         if (metrics.framesObserved() > 0) {
-            b.append(",\"camera\":{\"issues\":[");
             int issues = metrics.lastCameraIssues();
-            String sep = "";
-            for (io.roadseg.preprocess.CameraIssue issue : io.roadseg.preprocess.CameraIssue.ALL) {
-                if (issue.in(issues)) {
-                    b.append(sep).append('"').append(issue.key()).append('"');
-                    sep = ",";
-                }
-            }
-            b.append("]}");
+            b.append(",\"camera\":{\"issues\":[").append(io.roadseg.preprocess.CameraIssue.ALL.stream()
+                    .filter(issue -> issue.in(issues)).map(issue -> '"' + issue.key() + '"')
+                    .collect(Collectors.joining(","))).append("]}");
         }
         Pipeline p = pipeline;
         LiveAccuracy a = p == null ? null : p.accuracy();
