@@ -30,8 +30,11 @@ add clean:town "$here/recordings/town-drive/video.mp4"
 add clean:parked-sim "$out/parked-sim"
 if [ -n "$degraded" ]; then
   add clean:parked-x264 "$degraded/parked.mp4"   # a parked car's noisy picture, x264 CRF 23: decodes identical
+  for f in "$degraded"/view-*.mp4; do   # the clip's real pixels as narrower cameras see them: nothing wrong
+    add "clean:$(basename "$f" .mp4)" "$f"
+  done
   for f in "$degraded"/*.mp4; do
-    [ "$(basename "$f")" = parked.mp4 ] || add "degraded:$(basename "$f" .mp4)" "$f"
+    case "$(basename "$f")" in parked.mp4|view-*) ;; *) add "degraded:$(basename "$f" .mp4)" "$f" ;; esac
   done
   add degraded:recording-frozen "$degraded/recording-frozen"   # the shipped drive stuck, its motion recorded
   for d in "$degraded"/camvid-*/train; do add "degraded:$(basename "$(dirname "$d")")" "$d"; done

@@ -7,6 +7,11 @@ a CamVid-style folder (OUT/camvid-NAME/train/ with the true labels linked in tra
 
   python3 scripts/degraded-inputs.py ../shared/data/drives/solidWhiteRight.mp4 ../shared/data/camvid 0006R0 out/degraded
   python3 scripts/degraded-inputs.py … out/degraded smear frozen      # only these degradations
+  python3 scripts/degraded-inputs.py … out/degraded views             # only the narrower views (below)
+
+Also writes, not degradations, the video's real pixels as narrower cameras would see them (OUT/view-NAME.mp4,
+VIEWS): its centre at a half and a third of its width (a 2x and a 3x telephoto) and a portrait crop, to which a
+camera check must raise nothing, though they hold more smooth sky and road and fewer edges than the whole picture.
   ./roadseg run out/degraded/fog.mp4 --results out/degraded/fog.jsonl          # per-frame "confidence"
   ./roadseg eval --camvid out/degraded/camvid-fog --split train --sequence 0006R0 --model MODEL   # mIoU, calibration
 
@@ -62,18 +67,37 @@ def smear(a):
 FROZEN = (60, 120)
 
 
+# the narrower views: name -> (left, top, width, height) as shares of the picture; even sizes for yuv420p
+VIEWS = {
+    'tele2': (0.25, 0.25, 0.5, 0.5),          # the centre at half the width: a 2x telephoto
+    'tele3': (1 / 3, 1 / 3, 1 / 3, 1 / 3),    # a 3x telephoto
+    'portrait': (0.34, 0.0, 0.32, 1.0),       # a 9:16 portrait picture (the clip's full height)
+}
+
+
+def view(share):
+    """The function cutting a VIEWS entry out of a frame, its size rounded down to even pixels."""
+    def cut(a):
+        h, w = a.shape[:2]
+        x, y = int(share[0] * w), int(share[1] * h)
+        return a[y:y + int(share[3] * h) // 2 * 2, x:x + int(share[2] * w) // 2 * 2]
+    return cut
+
+
 def write_video(video, target, fn, hold=None):
-    """Writes fn of each frame of video to target (H.264 where this PyAV has libopenh264, else MPEG-4 Part 2); frames
-    hold[0]+1 .. hold[1]-1 repeat frame hold[0] (a stuck camera)."""
+    """Writes fn of each frame of video to target (H.264 where this PyAV has libopenh264, else MPEG-4 Part 2) at the
+    size fn gives; frames hold[0]+1 .. hold[1]-1 repeat frame hold[0] (a stuck camera)."""
     with av.open(video) as inp, av.open(target, 'w') as dst:
         src = inp.streams.video[0]
         stream = dst.add_stream('libopenh264' if 'libopenh264' in av.codecs_available else 'mpeg4',
                                 rate=src.average_rate or 25)
-        stream.width, stream.height, stream.pix_fmt = src.width, src.height, 'yuv420p'
+        stream.pix_fmt = 'yuv420p'
         stream.bit_rate = 8_000_000
         held = None
         for i, frame in enumerate(inp.decode(video=0)):
             a = np.clip(fn(frame.to_ndarray(format='rgb24').astype(np.float32)), 0, 255).astype(np.uint8)
+            if i == 0:
+                stream.height, stream.width = a.shape[:2]
             if hold is not None and hold[0] <= i < hold[1]:
                 held = a if held is None else held
                 a = held
@@ -106,6 +130,10 @@ def main(video, camvid, sequence, out, *only):
     names = sorted(n for n in os.listdir(os.path.join(camvid, 'train')) if n.startswith(sequence))
     if not names:
         sys.exit(f'{camvid}/train: no frames of sequence {sequence}')
+    if not only or 'views' in only:
+        for name, share in VIEWS.items():
+            write_video(video, os.path.join(out, 'view-' + name + '.mp4'), view(share))
+            print('view-' + name, flush=True)
     for name in degradations(np.random.default_rng(0)):
         if only and name not in only:
             continue

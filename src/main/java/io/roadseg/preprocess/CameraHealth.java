@@ -1,5 +1,7 @@
 package io.roadseg.preprocess;
 
+import io.roadseg.postprocess.FloatSelect;
+
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 
@@ -13,10 +15,12 @@ import java.util.Arrays;
  *   <li>its 2nd and 98th percentiles ({@link CameraReading#darkEnd}, {@link CameraReading#brightEnd}) and mean;</li>
  *   <li>the noise: the median absolute response to Immerkær's 3×3 Laplacian difference mask (blind to flat
  *       gradients, and through the median to edges), as a standard deviation;</li>
- *   <li>the sharpness: the mean of {@code |∂x| + |∂y|} per 100 levels of contrast, as at {@link #REFERENCE_WIDTH}
- *       pixels across;</li>
- *   <li>the uniform share: 16×16 tiles whose mean gradient (as at that width) is under {@link #UNIFORM_GRADIENT} per
- *       100 levels of contrast (a constant patch over the lens; sky and smooth road rarely go that low);</li>
+ *   <li>the sharpness: the mean of {@code |∂x| + |∂y|} per 100 levels of contrast over the picture's most textured
+ *       quarter of 16×16 tiles, as at {@link #REFERENCE_PIXELS} pixels ({@link #SHARPEST_TILES}: a blur softens
+ *       every edge, while a picture with few edges — open sky and smooth road, a narrow view — keeps sharp
+ *       ones);</li>
+ *   <li>the uniform share: 16×16 tiles whose mean gradient (as at that size) is under {@link #UNIFORM_GRADIENT} per
+ *       100 levels of contrast (a constant patch over the lens), leaving out the sky's ({@link #SKY_BRIGHTNESS});</li>
  *   <li>how long (source time) the picture has been unchanged: identical to the one before where frames are coded on
  *       their own, within a key frame's requantisation of the one that began the stretch in an inter-frame codec.</li>
  * </ul>
@@ -36,14 +40,31 @@ public final class CameraHealth {
     public static final int WASHED_OUT_DARK_END = 120;
     /** {@link CameraIssue#NOISY} when the noise's standard deviation is over this (levels, at model size). */
     public static final float NOISY_SIGMA = 6f;
-    /** {@link CameraIssue#BLURRED} when the sharpness is under this. */
-    public static final float BLURRED_SHARPNESS = 2f;
+    /** {@link CameraIssue#BLURRED} when the sharpness (of the most textured quarter of tiles) is under this. */
+    public static final float BLURRED_SHARPNESS = 4.5f;
+    /**
+     * The share of tiles, the most textured, whose gradients make the sharpness. Until 2026-11-28 it was the mean
+     * over the whole picture, which a picture with few edges reads as soft: a 304×540 portrait crop of the real
+     * dash-cam clip (half smooth sky, half smooth road, at full detail) read 1.2 and was called blurred in every
+     * frame; over the most textured quarter the clip's narrower views read 6.26 at the least (the portrait 7.26),
+     * real frames 5.78, against 3.76 at most for the clip blurred (README, <i>Camera health</i>).
+     */
+    static final float SHARPEST_TILES = 0.25f;
     /** A tile is uniform when its mean gradient is under this per 100 levels of contrast. */
     public static final float UNIFORM_GRADIENT = 0.3f;
     /** {@link CameraIssue#BLOCKED} when more than this share of tiles is uniform… */
     public static final float BLOCKED_UNIFORM_SHARE = 0.35f;
     /** …or the whole picture's contrast is under this (levels): nothing to see. */
     public static final int BLOCKED_CONTRAST = 24;
+    /**
+     * A textureless tile is the sky's, not a cover's, where it lies in the upper half of the picture, in the top
+     * quarter of its contrast and at this brightness at the least (a daylit sky). Until 2026-11-28 every textureless
+     * tile counted: a 304×540 portrait crop of the real dash-cam clip, half clear sky and half smooth road, had 60 % of
+     * them and was blocked in every frame; without the sky's, 28.5 % at most (README, <i>Camera health</i>). Not
+     * caught therefore: a bright, smooth cover over the upper half (snow, a white sheet); a dark one, or any over
+     * the lower half, is.
+     */
+    public static final int SKY_BRIGHTNESS = 100;
     /**
      * {@link CameraIssue#FROZEN} once the picture has been identical for this long — where an identical picture means
      * a stuck camera: the vehicle is known to be moving, or every frame is coded on its own (raw, MJPEG, image files,
@@ -68,12 +89,13 @@ public final class CameraHealth {
     static final float RECODED_UNCHANGED_BELOW = 2f;
 
     /**
-     * The width gradients are measured at: an edge spans more pixels of a finer picture, so a gradient per pixel is
-     * scaled by {@code width / REFERENCE_WIDTH} (the trained input's width), and the sharpness and the uniform tiles
-     * read the same at any {@code --input-size} (CamVid at 640×480 unscaled: sharpness down to 2.08, near the
-     * threshold; at 480×352 2.94).
+     * The pixel count gradients are measured at (the trained input's, 480×352): an edge spans more pixels of a finer
+     * picture, so a gradient per pixel is scaled by {@code sqrt(width·height / REFERENCE_PIXELS)}, and the sharpness
+     * and the uniform tiles read the same at any {@code --input-size} (CamVid at 640×480 unscaled: the whole
+     * picture's mean gradient down to 2.08 against 2.94 at 480×352). The picture's size, not its width: a portrait
+     * camera at the same pixel count sees as finely (scaled by its width, a 304×544 input read 0.63 of its gradients).
      */
-    static final float REFERENCE_WIDTH = 480f;
+    static final float REFERENCE_PIXELS = 480f * 352f;
     private static final int TILE_SHIFT = 4;
     /** The rows the noise and gradients are read on: every {@code ROW_STEP}th interior row. */
     private static final int ROW_STEP = 2;
@@ -84,7 +106,7 @@ public final class CameraHealth {
     private final int width;
     private final int height;
     private final boolean framesCodedApart;
-    private final float widthScale;
+    private final float pixelScale;
     private final byte[] pixels;
     private final byte[] luma;
     /** The picture the present one is compared with: the previous one, or the one that began an unchanged stretch. */
@@ -98,6 +120,12 @@ public final class CameraHealth {
     private final long[] tileGradient;
     /** Per tile, the pixels its gradient sums (sampled rows only). */
     private final int[] tilePixels;
+    /** Per tile, the sum of those pixels' brightness. */
+    private final long[] tileLuma;
+    /** Per tile, its mean gradient per pixel; reordered when the sharpest are selected. */
+    private final float[] tileDensity;
+    /** The tile rows whose middle lies in the upper half of the picture, where the sky is. */
+    private final int upperTileRows;
     private final int[] secondDifference;
 
     /** A check of frames as a camera gives them, each on its own ({@link #framesCodedApart}). */
@@ -113,7 +141,7 @@ public final class CameraHealth {
      */
     public CameraHealth(int width, int height, boolean framesCodedApart) {
         this.framesCodedApart = framesCodedApart;
-        this.widthScale = width / REFERENCE_WIDTH;
+        this.pixelScale = (float) Math.sqrt(width * (double) height / REFERENCE_PIXELS);
         if (width < 3 || height < 3) {
             throw new IllegalArgumentException("picture too small for the camera check: " + width + "x" + height);
         }
@@ -126,6 +154,13 @@ public final class CameraHealth {
         tilesY = (height + (1 << TILE_SHIFT) - 1) >> TILE_SHIFT;
         tileGradient = new long[tilesX * tilesY];
         tilePixels = new int[tilesX * tilesY];
+        tileLuma = new long[tilesX * tilesY];
+        tileDensity = new float[tilesX * tilesY];
+        int upper = 0;
+        while (upper < tilesY && ((upper << TILE_SHIFT) + (1 << (TILE_SHIFT - 1))) * 2 < height) {
+            upper++;
+        }
+        upperTileRows = upper;
         secondDifference = new int[width];
         for (int y = 1; y < height - 1; y += ROW_STEP) {
             for (int x = 0; x < width - 1; x++) {
@@ -186,10 +221,11 @@ public final class CameraHealth {
         // every other interior row: noise, gradients and tiles are statistics, and half the rows halve the cost
         Arrays.fill(residuals, 0);
         Arrays.fill(tileGradient, 0);
-        long gradient = 0;
+        Arrays.fill(tileLuma, 0);
         int w = width;
         int[] d2y = secondDifference;
         long[] tiles = tileGradient;
+        long[] tileBrightness = tileLuma;
         for (int y = 1; y < height - 1; y += ROW_STEP) {
             int row = y * w;
             int tileRow = (y >> TILE_SHIFT) * tilesX;
@@ -201,8 +237,9 @@ public final class CameraHealth {
                 int i = row + x;
                 int c = l[i] & 0xff;
                 int g = Math.abs((l[i + 1] & 0xff) - c) + Math.abs((l[i + w] & 0xff) - c);
-                gradient += g;
-                tiles[tileRow + (x >> TILE_SHIFT)] += g;
+                int t = tileRow + (x >> TILE_SHIFT);
+                tiles[t] += g;
+                tileBrightness[t] += c;
             }
             // Immerkær's mask is the outer product of [1 −2 1] with itself: across the row's vertical differences
             for (int x = 1; x < w - 1; x++) {
@@ -215,10 +252,28 @@ public final class CameraHealth {
         float perContrast = 100f / Math.max(contrast, 1);
         int uniform = 0;
         float uniformBelow = UNIFORM_GRADIENT / perContrast;
+        // the sky's brightness: in the top quarter of the contrast, and a daylit sky's at the least; a picture
+        // without contrast has no sky to tell from a cover
+        int skyFrom = Math.max(SKY_BRIGHTNESS, darkEnd + (3 * contrast + 3) / 4);
+        int upperTiles = contrast < BLOCKED_CONTRAST ? 0 : upperTileRows * tilesX;
+        int counted = 0;
         for (int t = 0; t < tileGradient.length; t++) {
-            if (tileGradient[t] * widthScale < uniformBelow * tilePixels[t]) {
+            int tp = tilePixels[t];
+            if (tp == 0) {
+                continue; // a tile row without sampled rows (the picture's last rows)
+            }
+            float density = tileGradient[t] * pixelScale / tp;
+            tileDensity[counted++] = density;
+            // textureless, and not the sky's: a bright tile in the upper half is the sky, smooth as a cover is
+            if (density < uniformBelow && !(t < upperTiles && tileBrightness[t] >= (long) skyFrom * tp)) {
                 uniform++;
             }
+        }
+        int sharpest = Math.max(1, (int) (counted * SHARPEST_TILES));
+        FloatSelect.kth(tileDensity, counted, counted - sharpest);
+        double sharpSum = 0;
+        for (int t = counted - sharpest; t < counted; t++) {
+            sharpSum += tileDensity[t];
         }
 
         // unchanged since when: frames coded apart against the previous picture, a re-encoded video against the one
@@ -237,8 +292,8 @@ public final class CameraHealth {
         out.darkEnd = darkEnd;
         out.brightEnd = brightEnd;
         out.noise = medianBin(residuals, interiorPixels) * MEDIAN_TO_SIGMA;
-        out.sharpness = gradient / (float) (rows * (width - 1)) * perContrast * widthScale;
-        out.uniformShare = uniform / (float) tileGradient.length;
+        out.sharpness = (float) (sharpSum / sharpest) * perContrast;
+        out.uniformShare = uniform / (float) counted;
         out.unchangedSeconds = Math.max(0, sourceMicros - unchangedSinceMicros) / 1e6f;
         // a picture without contrast shows nothing: it is dark where it is dark (night), else blocked, and neither
         // washed out, blurred nor frozen, which need a picture to be read from; a picture without texture in a large

@@ -45,12 +45,15 @@ public final class CameraReading {
         return noise;
     }
 
-    /** The mean brightness gradient per 100 levels of {@link #contrast}: low for a soft picture. */
+    /**
+     * The mean brightness gradient per 100 levels of {@link #contrast} over the picture's most textured quarter of
+     * 16×16 tiles: low for a soft picture, not for one with few edges.
+     */
     public float sharpness() {
         return sharpness;
     }
 
-    /** Share of the picture's 16×16 tiles with no texture for its contrast. */
+    /** Share of the picture's 16×16 tiles with no texture for its contrast, the sky's left out. */
     public float uniformShare() {
         return uniformShare;
     }

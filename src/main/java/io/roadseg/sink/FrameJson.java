@@ -17,7 +17,7 @@ import java.util.List;
  *  "class_share":{"sky":0.2134,…},"confidence":{"mean":0.912,"uncertain_share":0.0412},"road_ahead_m":18.4,
  *  "nearest_ahead_m":{"car":12.31,"pedestrian":null,…},
  *  "path":{"curvature_per_m":-0.00412},
- *  "camera":{"issues":["washed_out"],"brightness":231.4,"dark_end":192,"bright_end":255,"noise":0.21,"sharpness":3.36,
+ *  "camera":{"issues":["washed_out"],"brightness":231.4,"dark_end":192,"bright_end":255,"noise":0.21,"sharpness":9.52,
  *            "uniform_share":0.012,"unchanged_s":0.00},
  *  "lead":{"class":"car","confidence":0.93,"distance_m":12.31,"lateral_m":-0.42,"closing_mps":2.1,"ttc_s":5.8}}
  * </pre>

@@ -70,6 +70,41 @@ class CameraHealthTest {
     }
 
     @Test
+    void narrowerViewsOfARealPictureAndAClearSkyRaiseNothing() throws Exception {
+        Path still = TestData.root().resolve("drives/stills/solidWhiteRight.jpg"); // 960x540, a highway by day
+        Assumptions.assumeTrue(Files.isRegularFile(still), still + " not present");
+        // the picture's own pixels as narrower cameras would see them, each at the input size run --input-size auto
+        // gives it: more smooth sky and road, fewer edges (a portrait crop was blurred and blocked until 2026-11-28)
+        int[][] views = {{328, 0, 304, 540}, {240, 135, 480, 270}, {320, 180, 320, 180}}; // portrait, 2x, 3x
+        io.roadseg.engine.InputSize trained = new io.roadseg.engine.InputSize(W, H);
+        for (int[] v : views) {
+            io.roadseg.engine.InputSize size = io.roadseg.engine.InputSize.forSource(v[2], v[3], trained, 16);
+            ByteBuffer picture = modelSized(still, v, size.width(), size.height());
+            CameraReading r = new CameraReading();
+            new CameraHealth(size.width(), size.height()).measure(picture, 0, r);
+            String name = v[2] + "x" + v[3] + " of the still at " + size.width() + "x" + size.height();
+            assertEquals(0, r.issues(), name + ": " + describe(r));
+            // blurred, the same view is: its sharpest tiles soften as the rest
+            CameraReading soft = new CameraReading();
+            new CameraHealth(size.width(), size.height()).measure(blurred(picture, size.width(), size.height(), 6),
+                    0, soft);
+            assertTrue(CameraIssue.BLURRED.in(soft.issues()), name + " out of focus: " + describe(soft));
+        }
+        // a clear sky over the upper half (smooth, bright) is no cover; a bright patch as large over the lower half is
+        ByteBuffer clean = modelSized(still);
+        ByteBuffer sky = copy(clean);
+        ByteBuffer low = copy(clean);
+        for (int y = 0; y < H / 2; y++) {
+            for (int x = 0; x < W; x++) {
+                grey(sky, y * W + x, 235 - 30 * y / H);
+                grey(low, (H - 1 - y) * W + x, 235 - 30 * y / H);
+            }
+        }
+        assertEquals(0, issues(sky), "a clear sky above: " + describe(sky));
+        assertEquals(CameraIssue.BLOCKED.bit(), issues(low), "as bright and smooth below: " + describe(low));
+    }
+
+    @Test
     void sharpnessAndTexturedTilesReadTheSameAtAFinerInputSize() throws Exception {
         Path camvid = TestData.root().resolve("camvid/val");
         Assumptions.assumeTrue(Files.isDirectory(camvid), camvid + " not present");
@@ -82,7 +117,7 @@ class CameraHealthTest {
         CameraReading finer = new CameraReading(); // --input-size auto:640x480 on CamVid's 4:3 frames
         new CameraHealth(640, 480).measure(modelSized(frame, 640, 480), 0, finer);
         assertEquals(trained.sharpness(), finer.sharpness(), 0.12 * trained.sharpness(),
-                "sharpness per 100 levels, as at 480 pixels across");
+                "sharpness per 100 levels, as at 480x352 pixels");
         assertEquals(trained.uniformShare(), finer.uniformShare(), 0.05);
     }
 
@@ -226,7 +261,14 @@ class CameraHealthTest {
     }
 
     private static ByteBuffer modelSized(Path file, int w, int h) {
-        try (Mat image = imread(file.toString());
+        return modelSized(file, null, w, h);
+    }
+
+    /** The part {@code {x, y, width, height}} of the picture (null: all of it) at the model's size. */
+    private static ByteBuffer modelSized(Path file, int[] part, int w, int h) {
+        try (Mat whole = imread(file.toString());
+             Mat image = part == null ? new Mat(whole)
+                     : new Mat(whole, new org.bytedeco.opencv.opencv_core.Rect(part[0], part[1], part[2], part[3]));
              Mat small = new Mat();
              Preprocessor p = new Preprocessor(w, h, new float[] {0, 0, 0}, new float[] {1, 1, 1}, true, true)) {
             assertFalse(image.empty(), file + " unreadable");
@@ -239,12 +281,16 @@ class CameraHealthTest {
     }
 
     private static ByteBuffer blurred(ByteBuffer bgr, double sigma) {
-        try (Mat in = new Mat(H, W, org.bytedeco.opencv.global.opencv_core.CV_8UC3);
+        return blurred(bgr, W, H, sigma);
+    }
+
+    private static ByteBuffer blurred(ByteBuffer bgr, int w, int h, double sigma) {
+        try (Mat in = new Mat(h, w, org.bytedeco.opencv.global.opencv_core.CV_8UC3);
              Mat out = new Mat(); Size none = new Size(0, 0)) {
-            in.data().capacity((long) W * H * 3).asByteBuffer().put(bgr.duplicate().clear());
+            in.data().capacity((long) w * h * 3).asByteBuffer().put(bgr.duplicate().clear());
             GaussianBlur(in, out, none, sigma);
-            ByteBuffer b = ByteBuffer.allocateDirect(W * H * 3);
-            b.put(out.data().capacity((long) W * H * 3).asByteBuffer());
+            ByteBuffer b = ByteBuffer.allocateDirect(w * h * 3);
+            b.put(out.data().capacity((long) w * h * 3).asByteBuffer());
             return b.clear();
         }
     }
