@@ -318,7 +318,9 @@ final class BenchCommand implements Callable<Integer> {
     /**
      * What the preprocess stage spends per frame, part by part, each timed on the same frames in turn: the resize to
      * the input size, the normalisation into the tensor and the camera check ({@link CameraHealth}), with the check's
-     * cost as a ratio of the normalisation's (a ratio holds on a shared machine where times do not).
+     * cost as a ratio of the normalisation's (a ratio holds on a shared machine where times do not); and what undoing
+     * a lens's distortion and roll adds where {@code run --calib} gives one ({@link
+     * io.roadseg.preprocess.Rectification}), as a ratio of the resize's.
      */
     private void preprocessParts(ModelInfo model, SourceInfo info) throws Exception {
         int w = model.inputWidth();
@@ -326,10 +328,16 @@ final class BenchCommand implements Callable<Integer> {
         Histogram resize = histogram();
         Histogram normalise = histogram();
         Histogram check = histogram();
+        Histogram rectify = histogram();
+        // a dash camera's lens as run --calib undoes it (Rectification): the cost depends on the size, not the lens
+        io.roadseg.preprocess.Rectification.Lens lens = new io.roadseg.preprocess.Rectification.Lens(0.9 * w, 0.9 * w,
+                (w - 1) / 2.0, (h - 1) / 2.0, -0.1, 0.01, 0, 0, 1.0);
         try (FrameSource src = openSource();
              Preprocessor pre = new Preprocessor(model);
              Mat frame = new Mat(info.height(), info.width(), org.bytedeco.opencv.global.opencv_core.CV_8UC3);
-             Mat small = new Mat(h, w, org.bytedeco.opencv.global.opencv_core.CV_8UC3)) {
+             Mat small = new Mat(h, w, org.bytedeco.opencv.global.opencv_core.CV_8UC3);
+             Mat rectified = new Mat(h, w, org.bytedeco.opencv.global.opencv_core.CV_8UC3);
+             io.roadseg.preprocess.Rectification rectification = new io.roadseg.preprocess.Rectification(lens, w, h)) {
             ByteBuffer frameView = frame.data().capacity(info.frameBytes()).asByteBuffer();
             ByteBuffer smallView = small.data().capacity(3L * w * h).asByteBuffer();
             java.nio.FloatBuffer tensor = ByteBuffer.allocateDirect(12 * w * h)
@@ -345,16 +353,21 @@ final class BenchCommand implements Callable<Integer> {
                 long t2 = System.nanoTime();
                 health.measure(smallView, pts, reading);
                 long t3 = System.nanoTime();
+                rectification.apply(small, rectified);
+                long t4 = System.nanoTime();
                 if (i >= warmup) {
                     resize.recordValue(Math.max(1, t1 - t0));
                     normalise.recordValue(Math.max(1, t2 - t1));
                     check.recordValue(Math.max(1, t3 - t2));
+                    rectify.recordValue(Math.max(1, t4 - t3));
                 }
             }
         }
         out.printf(Locale.ROOT, "preprocess per frame at %dx%d, p50: resize %.3f ms, normalise %.3f ms, camera check "
-                        + "%.3f ms (ratio camera check / normalise = %.2f)%n", w, h, ms(resize, 50),
-                ms(normalise, 50), ms(check, 50), ms(check, 50) / ms(normalise, 50));
+                        + "%.3f ms (ratio camera check / normalise = %.2f); with a --calib lens to undo, rectify "
+                        + "%.3f ms (ratio rectify / resize = %.2f)%n", w, h, ms(resize, 50),
+                ms(normalise, 50), ms(check, 50), ms(check, 50) / ms(normalise, 50), ms(rectify, 50),
+                ms(rectify, 50) / ms(resize, 50));
     }
 
     private FrameSource openSource() throws Exception {

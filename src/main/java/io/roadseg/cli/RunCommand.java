@@ -13,6 +13,7 @@ import io.roadseg.pipeline.PipelineMode;
 import io.roadseg.pipeline.RunResult;
 import io.roadseg.pipeline.WaitKind;
 import io.roadseg.postprocess.ClassMaps;
+import io.roadseg.preprocess.Rectification;
 import io.roadseg.sim.CameraCalibration;
 import io.roadseg.mcap.McapFormat;
 import io.roadseg.sink.FoxglovePublishSink;
@@ -210,6 +211,11 @@ final class RunCommand implements Callable<Integer> {
             + "fusing it with the road geometry of the calibrated camera (height, pitch).")
     boolean noGroundPlane;
 
+    @Option(names = "--no-rectify", description = "With --calib: take the camera for a level pinhole, leaving the "
+            + "lens distortion (k1, k2, p1, p2) and roll the calibration gives in the picture, instead of undoing them "
+            + "before the network (every result is then the rectified camera's).")
+    boolean noRectify;
+
     @Option(names = "--no-hud", description = "Do not draw the heads-up display.")
     boolean noHud;
 
@@ -353,6 +359,7 @@ final class RunCommand implements Callable<Integer> {
             config = config.withHud(!noHud).withShowUncertain(showUncertain)
                     .withDepthScale(depthScale(inference.model(), src, err))
                     .withGroundPlane(groundPlane(inference.model(), err))
+                    .withLens(lens(inference.model(), err))
                     .withPath(path(inference.model(), src));
             List<FrameSink> sinks = new ArrayList<>();
             VideoWriter video = null;
@@ -582,12 +589,7 @@ final class RunCommand implements Callable<Integer> {
         int w = model.inputWidth();
         int h = model.inputHeight();
         if (calib != null) {
-            CameraCalibration camera;
-            try {
-                camera = CameraCalibration.read(calib);
-            } catch (java.io.IOException e) {
-                throw new UserError(e.getMessage());
-            }
+            CameraCalibration camera = calibration();
             double sx = (double) w / camera.width();
             double sy = (double) h / camera.height();
             // calibration files put pixel centres at +0.5 (calibration/README.md); ROS's K at integers
@@ -696,12 +698,7 @@ final class RunCommand implements Callable<Integer> {
             }
             return scale;
         }
-        CameraCalibration camera;
-        try {
-            camera = CameraCalibration.read(calib);
-        } catch (java.io.IOException e) {
-            throw new UserError(e.getMessage());
-        }
+        CameraCalibration camera = calibration();
         if (Double.isNaN(model.focalPx())) {
             throw new UserError("--calib " + calib + ": model " + model.file() + " does not say the focal length it "
                     + "was trained for (metadata roadseg.focal_px), so depth cannot be scaled");
@@ -726,18 +723,46 @@ final class RunCommand implements Callable<Integer> {
         if (calib == null || noGroundPlane) {
             return null;
         }
-        CameraCalibration camera;
-        try {
-            camera = CameraCalibration.read(calib);
-        } catch (java.io.IOException e) {
-            throw new UserError(e.getMessage());
-        }
+        CameraCalibration camera = calibration();
         double sy = (double) model.inputHeight() / camera.height();
         err.printf(java.util.Locale.ROOT, "depth fused with the ground plane: camera %.2f m above the road, pitched "
                 + "%.2f° down%n", camera.mountHeightM(), camera.pitchDeg());
         // calibration files put pixel centres at +0.5 (calibration/README.md); GroundPlaneDepth at integers
         return new PipelineConfig.GroundPlane(camera.fy() * sy, camera.cy() * sy - 0.5,
                 camera.mountHeightM(), camera.pitchDeg());
+    }
+
+    /**
+     * The lens distortion and roll of the camera given with {@code --calib}, brought to the model's input size, to be
+     * undone on every picture ({@link Rectification}); null without {@code --calib}, with {@code --no-rectify}, or
+     * for a calibration that gives neither.
+     */
+    private Rectification.Lens lens(ModelInfo model, PrintStream err) throws Exception {
+        if (calib == null || noRectify) {
+            return null;
+        }
+        CameraCalibration camera = calibration();
+        double sx = (double) model.inputWidth() / camera.width();
+        double sy = (double) model.inputHeight() / camera.height();
+        // calibration files put pixel centres at +0.5 (calibration/README.md); OpenCV at integers
+        Rectification.Lens lens = new Rectification.Lens(camera.fx() * sx, camera.fy() * sy,
+                camera.cx() * sx - 0.5, camera.cy() * sy - 0.5, camera.k1(), camera.k2(), camera.p1(), camera.p2(),
+                camera.rollDeg());
+        if (lens.isPinholeAndLevel()) {
+            return null;
+        }
+        err.println("picture rectified: the calibration's " + lens.describe() + " undone before the network; "
+                + "every result is the level pinhole camera's (--no-rectify: as the camera gives it)");
+        return lens;
+    }
+
+    /** The {@code --calib} camera; a file that cannot be read or breaks a rule is the user's error. */
+    private CameraCalibration calibration() throws UserError {
+        try {
+            return CameraCalibration.read(calib);
+        } catch (java.io.IOException e) {
+            throw new UserError(e.getMessage());
+        }
     }
 
     /** A calibration whose pitch is this far, in degrees, from the one the road's horizon reads is reported. */

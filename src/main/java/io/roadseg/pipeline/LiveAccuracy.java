@@ -7,6 +7,9 @@ import io.roadseg.metrics.NearestAheadScore;
 import io.roadseg.metrics.SegmentationScore;
 import io.roadseg.postprocess.LeadTracker;
 import io.roadseg.postprocess.NearestAheadProbe;
+import io.roadseg.preprocess.Rectification;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Scalar;
 import org.bytedeco.opencv.opencv_core.Size;
 
 import static org.bytedeco.opencv.global.opencv_imgproc.INTER_NEAREST;
@@ -45,15 +48,23 @@ public final class LiveAccuracy implements AutoCloseable {
     private final LeadTracker truthLead;
     private final LeadScore lead = new LeadScore();
     private final ConfidenceScore confidence = new ConfidenceScore();
+    /** The camera's distortion and roll undone on the picture, so on the truth as well; null: none. */
+    private final Rectification rectification;
+    private final Mat rectifiedClasses = new Mat();
+    private final Mat rectifiedDepth = new Mat();
+    private final Scalar noClass = new Scalar(255); // beyond the source's edges: no class, scored nowhere
+    private final Scalar noDepth = new Scalar(0);
 
     /**
      * @param roadUsers the class ids whose nearest distance ahead the pipeline reports (-1 entries ignored)
      * @param truthPath the probe of the vehicle's path the prediction is read with, to read the truth with; null
      *                  where the pipeline reads none (a model that does not say its focal length)
+     * @param rectification the lens undone on the pictures, to undo on the truth (not owned); null: none
      */
     LiveAccuracy(int classes, int modelWidth, int modelHeight, float depthCap, int[] roadUsers,
-                 NearestAheadProbe truthPath) {
+                 NearestAheadProbe truthPath, Rectification rectification) {
         this.depthCap = depthCap;
+        this.rectification = rectification;
         segmentation = new SegmentationScore(classes);
         modelSize = new Size(modelWidth, modelHeight);
         pixels = modelWidth * modelHeight;
@@ -70,6 +81,13 @@ public final class LiveAccuracy implements AutoCloseable {
     void score(FrameSlot slot) {
         resize(slot.truthClassSource, slot.truthClassModel, modelSize, 0, 0, INTER_NEAREST);
         resize(slot.truthDepthSource, slot.truthDepthModel, modelSize, 0, 0, INTER_NEAREST);
+        if (rectification != null) {
+            // the truth as the rectified camera sees it, in place (the slot's views stay on the same memory)
+            rectification.applyNearest(slot.truthClassModel, rectifiedClasses, noClass);
+            rectifiedClasses.copyTo(slot.truthClassModel);
+            rectification.applyNearest(slot.truthDepthModel, rectifiedDepth, noDepth);
+            rectifiedDepth.copyTo(slot.truthDepthModel);
+        }
         segmentation.add(slot.classIds, slot.truthClassModelView, pixels);
         if (slot.hasConfidence) {
             confidence.add(slot.classIds, slot.confidence, slot.truthClassModelView, pixels, segmentation.classes());
@@ -133,5 +151,9 @@ public final class LiveAccuracy implements AutoCloseable {
     @Override
     public void close() {
         modelSize.close();
+        rectifiedClasses.close();
+        rectifiedDepth.close();
+        noClass.close();
+        noDepth.close();
     }
 }

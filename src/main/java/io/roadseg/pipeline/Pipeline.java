@@ -11,6 +11,7 @@ import io.roadseg.engine.InferenceException;
 import io.roadseg.engine.ModelInfo;
 import io.roadseg.postprocess.RoadCurve;
 import io.roadseg.preprocess.Preprocessor;
+import io.roadseg.preprocess.Rectification;
 import io.roadseg.source.FrameSource;
 import io.roadseg.source.SourceException;
 import io.roadseg.source.SourceInfo;
@@ -43,6 +44,9 @@ public final class Pipeline implements AutoCloseable {
     private final LatencyStats stats;
     private final FrameSlot[] slots;
     private final Preprocessor preprocessor;
+    /** The calibrated lens undone on every picture (and on the truth); null: none. */
+    private final Rectification rectification;
+    private final Stages.Preprocess preprocess;
     private final Stages.Sinks sinkStage;
     private final Stages.Postprocess postprocess;
     private final VehicleMotion vehicleMotion = new VehicleMotion();
@@ -74,12 +78,14 @@ public final class Pipeline implements AutoCloseable {
             throw e;
         }
         preprocessor = new Preprocessor(model);
+        rectification = config.lens() == null ? null
+                : new Rectification(config.lens(), model.inputWidth(), model.inputHeight());
         WaitStrategy waitStrategy = config.waitKind().create();
         Consumer<Throwable> errors = this::fail;
         accuracy = source.hasGroundTruth()
                 ? new LiveAccuracy(model.classCount(), model.inputWidth(), model.inputHeight(), model.maxDepth(),
                         FrameResult.roadUserIds(model.classNames()), config.path().probe(model,
-                        (float) config.depthScale(), FrameResult.roadUserIds(model.classNames())))
+                        (float) config.depthScale(), FrameResult.roadUserIds(model.classNames())), rectification)
                 : null;
         postprocess = new Stages.Postprocess(model, stats, config.hud(), (float) config.depthScale(),
                 config.groundPlane(), config.path(), vehicleMotion, accuracy, config.showUncertain(),
@@ -94,8 +100,8 @@ public final class Pipeline implements AutoCloseable {
         disruptor.setDefaultExceptionHandler(new StageErrors());
         boolean fresh = config.mode().dropsFrames();
         long interval = config.mode().dropsFrames() ? Math.round(1e9 / sourceInfo.fps()) : 0;
-        disruptor.handleEventsWith(new Stages.Preprocess(preprocessor, sourceInfo.codec(), vehicleMotion, fresh,
-                stats, waitStrategy, errors))
+        disruptor.handleEventsWith(preprocess = new Stages.Preprocess(preprocessor, rectification,
+                        sourceInfo.codec(), vehicleMotion, fresh, stats, waitStrategy, errors))
                 .then(new Stages.Inference(engine, fresh, stats, waitStrategy, errors))
                 .then(postprocess)
                 .then(sinkStage = new Stages.Sinks(sinks.toArray(new FrameSink[0]), stats, interval, this,
@@ -385,6 +391,10 @@ public final class Pipeline implements AutoCloseable {
             accuracy.close();
         }
         preprocessor.close();
+        preprocess.close();
+        if (rectification != null) {
+            rectification.close();
+        }
         closeSlots();
     }
 

@@ -3,6 +3,7 @@ package io.roadseg.pipeline;
 import io.roadseg.engine.ModelInfo;
 import io.roadseg.postprocess.NearestAheadProbe;
 import io.roadseg.postprocess.RoadCurve;
+import io.roadseg.preprocess.Rectification;
 
 /**
  * How to run the ring.
@@ -22,9 +23,19 @@ import io.roadseg.postprocess.RoadCurve;
  * @param showUncertain draw the pixels whose class the network is unsure of (confidence under
  *                    {@link io.roadseg.postprocess.ClassMaps#UNCERTAIN_BELOW}) without their class colour, the camera's
  *                    picture showing through, so the annotated video shows what the network does not know
+ * @param lens        the calibrated camera's distortion and roll at the model's input size, undone on every picture
+ *                    before the network ({@link Rectification}; every result is then the rectified camera's); null
+ *                    for a camera taken as a level pinhole
  */
 public record PipelineConfig(PipelineMode mode, int ringSize, WaitKind waitKind, long maxFrames, boolean hud,
-                             double depthScale, GroundPlane groundPlane, Path path, boolean showUncertain) {
+                             double depthScale, GroundPlane groundPlane, Path path, boolean showUncertain,
+                             Rectification.Lens lens) {
+
+    /** A camera taken as a level pinhole. */
+    public PipelineConfig(PipelineMode mode, int ringSize, WaitKind waitKind, long maxFrames, boolean hud,
+                          double depthScale, GroundPlane groundPlane, Path path, boolean showUncertain) {
+        this(mode, ringSize, waitKind, maxFrames, hud, depthScale, groundPlane, path, showUncertain, null);
+    }
 
     /** Every pixel in its class's colour, whatever the network's confidence. */
     public PipelineConfig(PipelineMode mode, int ringSize, WaitKind waitKind, long maxFrames, boolean hud,
@@ -146,37 +157,43 @@ public record PipelineConfig(PipelineMode mode, int ringSize, WaitKind waitKind,
     }
 
     public PipelineConfig withMaxFrames(long n) {
-        return new PipelineConfig(mode, ringSize, waitKind, n, hud, depthScale, groundPlane, path, showUncertain);
+        return new PipelineConfig(mode, ringSize, waitKind, n, hud, depthScale, groundPlane, path, showUncertain, lens);
     }
 
     public PipelineConfig withWait(WaitKind w) {
-        return new PipelineConfig(mode, ringSize, w, maxFrames, hud, depthScale, groundPlane, path, showUncertain);
+        return new PipelineConfig(mode, ringSize, w, maxFrames, hud, depthScale, groundPlane, path, showUncertain, lens);
     }
 
     public PipelineConfig withHud(boolean on) {
-        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, on, depthScale, groundPlane, path, showUncertain);
+        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, on, depthScale, groundPlane, path, showUncertain, lens);
     }
 
     public PipelineConfig withDepthScale(double scale) {
-        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, hud, scale, groundPlane, path, showUncertain);
+        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, hud, scale, groundPlane, path, showUncertain, lens);
     }
 
     /** @return a copy fusing depth with this ground plane (null: none) */
     public PipelineConfig withGroundPlane(GroundPlane plane) {
-        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, hud, depthScale, plane, path, showUncertain);
+        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, hud, depthScale, plane, path, showUncertain, lens);
     }
 
     /** @return a copy looking for the lead road user in this corridor */
     public PipelineConfig withPath(Path p) {
-        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, hud, depthScale, groundPlane, p, showUncertain);
+        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, hud, depthScale, groundPlane, p, showUncertain, lens);
     }
 
     /** @return a copy drawing the uncertain pixels without their class colour, or not */
     public PipelineConfig withShowUncertain(boolean on) {
-        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, hud, depthScale, groundPlane, path, on);
+        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, hud, depthScale, groundPlane, path, on, lens);
+    }
+
+    /** @return a copy undoing this lens's distortion and roll on every picture (null: none) */
+    public PipelineConfig withLens(Rectification.Lens l) {
+        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, hud, depthScale, groundPlane, path,
+                showUncertain, l == null || l.isPinholeAndLevel() ? null : l);
     }
 
     public PipelineConfig withRingSize(int n) {
-        return new PipelineConfig(mode, n, waitKind, maxFrames, hud, depthScale, groundPlane, path, showUncertain);
+        return new PipelineConfig(mode, n, waitKind, maxFrames, hud, depthScale, groundPlane, path, showUncertain, lens);
     }
 }

@@ -16,6 +16,7 @@ import io.roadseg.preprocess.CameraHealth;
 import io.roadseg.preprocess.CameraIssue;
 import io.roadseg.preprocess.CameraIssueCounts;
 import io.roadseg.preprocess.Preprocessor;
+import io.roadseg.preprocess.Rectification;
 import io.roadseg.stats.AsciiText;
 import io.roadseg.stats.LatencyStats;
 import io.roadseg.stats.Stage;
@@ -25,6 +26,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 import static org.bytedeco.opencv.global.opencv_imgproc.THRESH_BINARY_INV;
 import static org.bytedeco.opencv.global.opencv_imgproc.threshold;
 
@@ -90,18 +92,31 @@ final class Stages {
      * Resize, normalise, HWC→CHW into the slot's input tensor; the camera's picture checked on the way
      * ({@link CameraHealth}). In a dropping mode, skips all but the newest.
      */
-    static final class Preprocess extends FreshestStage {
+    static final class Preprocess extends FreshestStage implements AutoCloseable {
         private final Preprocessor preprocessor;
+        /** The calibrated lens undone on the resized picture; null: none. */
+        private final Rectification rectification;
+        /** The resized picture before rectification, and its bytes (what the camera check reads); null without one. */
+        private final Mat resized;
+        private final java.nio.ByteBuffer resizedView;
         private final CameraHealth camera;
         /** The embedder's reading of the vehicle's motion, for a source that records none; null: none. */
         private final VehicleMotion vehicleMotion;
         private long lastEnd;
 
-        /** @param codec the source's ({@link CameraHealth#framesCodedApart}) */
-        Preprocess(Preprocessor preprocessor, String codec, VehicleMotion vehicleMotion, boolean freshestOnly,
-                   LatencyStats stats, WaitStrategy wait, Consumer<Throwable> errors) {
+        /**
+         * @param rectification the lens to undo (not owned); null: none
+         * @param codec         the source's ({@link CameraHealth#framesCodedApart})
+         */
+        Preprocess(Preprocessor preprocessor, Rectification rectification, String codec, VehicleMotion vehicleMotion,
+                   boolean freshestOnly, LatencyStats stats, WaitStrategy wait, Consumer<Throwable> errors) {
             super("preprocess", freshestOnly, stats, wait, errors);
             this.preprocessor = preprocessor;
+            this.rectification = rectification;
+            this.resized = rectification == null ? null
+                    : new Mat(preprocessor.height(), preprocessor.width(), CV_8UC3);
+            this.resizedView = resized == null ? null
+                    : resized.data().capacity(3L * preprocessor.width() * preprocessor.height()).asByteBuffer();
             this.camera = new CameraHealth(preprocessor.width(), preprocessor.height(),
                     CameraHealth.framesCodedApart(codec));
             this.vehicleMotion = vehicleMotion;
@@ -115,12 +130,25 @@ final class Stages {
             }
             slot.preStartNanos = start;
             slot.hopPreNanos = start - Math.max(slot.publishedNanos, lastEnd);
-            preprocessor.resizeToModel(slot.sourceMat, slot.modelBgr);
+            if (rectification == null) {
+                preprocessor.resizeToModel(slot.sourceMat, slot.modelBgr);
+            } else {
+                preprocessor.resizeToModel(slot.sourceMat, resized);
+                rectification.apply(resized, slot.modelBgr);
+            }
             preprocessor.toTensor(slot.modelBgrView, slot.tensors.input);
             // moving: a finite curvature, which the vehicle's motion gives only above a walking pace
             boolean moving = Double.isFinite(vehicleCurvature(slot, vehicleMotion));
-            camera.measure(slot.modelBgrView, slot.sourceMicros, moving, slot.camera);
+            // the camera's own picture, not the rectified one (whose edges repeat where the camera saw nothing)
+            camera.measure(resized == null ? slot.modelBgrView : resizedView, slot.sourceMicros, moving, slot.camera);
             slot.preEndNanos = lastEnd = System.nanoTime();
+        }
+
+        @Override
+        public void close() {
+            if (resized != null) {
+                resized.close();
+            }
         }
     }
 

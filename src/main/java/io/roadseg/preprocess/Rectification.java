@@ -1,0 +1,161 @@
+package io.roadseg.preprocess;
+
+import org.bytedeco.javacpp.indexer.DoubleIndexer;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Scalar;
+import org.bytedeco.opencv.opencv_core.Size;
+
+import static org.bytedeco.opencv.global.opencv_calib3d.initUndistortRectifyMap;
+import static org.bytedeco.opencv.global.opencv_core.BORDER_CONSTANT;
+import static org.bytedeco.opencv.global.opencv_core.BORDER_REPLICATE;
+import static org.bytedeco.opencv.global.opencv_core.CV_16SC2;
+import static org.bytedeco.opencv.global.opencv_core.CV_32FC1;
+import static org.bytedeco.opencv.global.opencv_core.CV_64FC1;
+import static org.bytedeco.opencv.global.opencv_imgproc.INTER_LINEAR;
+import static org.bytedeco.opencv.global.opencv_imgproc.INTER_NEAREST;
+import static org.bytedeco.opencv.global.opencv_imgproc.convertMaps;
+import static org.bytedeco.opencv.global.opencv_imgproc.remap;
+
+/**
+ * Undoes a calibrated camera's lens distortion and roll on the picture at the model's input size, so that the network
+ * and the geometry after it see the pinhole camera, level about its optical axis, that both assume: the network was
+ * trained on such pictures, and the ground plane's depth ({@link io.roadseg.postprocess.GroundPlaneDepth}) is a
+ * function of the row alone only for a level pinhole camera. The rectified camera keeps the calibration's focal lengths
+ * and principal point (brought to the input size) and its pitch, so the figures computed from them hold unchanged;
+ * what the source had beyond the rectified picture's edges is cut, and what it lacks there (a rolled picture's
+ * corners, a pincushion lens's edges) repeats the nearest edge pixel, which the network reads as more of the same
+ * rather than as a black shape.
+ *
+ * <p>One {@code remap} through fixed-point maps made once (OpenCV's {@code initUndistortRectifyMap}): about the cost
+ * of the resize before it, no allocation per frame. The maps are read-only once made, so one instance serves the
+ * preprocess stage and the scoring of the truth ({@link #applyNearest}) on their own threads; {@link #close} after both
+ * have stopped.
+ */
+public final class Rectification implements AutoCloseable {
+    /** For the picture: fixed-point maps, OpenCV's fastest bilinear remap. */
+    private final Mat map1 = new Mat();
+    private final Mat map2 = new Mat();
+    /**
+     * For exact values: the same maps in floating point, which nearest-neighbour remapping rounds (the fixed-point
+     * maps' integer part alone would floor, putting every value half a pixel off on average).
+     */
+    private final Mat mapX = new Mat();
+    private final Mat mapY = new Mat();
+    private final int width;
+    private final int height;
+    private final Scalar fill = new Scalar();
+
+    /**
+     * The lens to undo at the model's input size, OpenCV's conventions (pixel centres at integers; distortion in
+     * normalised coordinates, so the same at any size).
+     *
+     * @param fx      horizontal focal length, pixels at the input size
+     * @param fy      vertical focal length, pixels at the input size
+     * @param cx      principal point column, pixels at the input size (pixel centres at integers)
+     * @param cy      principal point row
+     * @param k1      radial distortion (Brown–Conrady)
+     * @param k2      radial distortion, fourth order
+     * @param p1      tangential distortion
+     * @param p2      tangential distortion
+     * @param rollDeg the camera's roll about its optical axis, degrees, positive clockwise in the picture
+     */
+    public record Lens(double fx, double fy, double cx, double cy, double k1, double k2, double p1, double p2,
+                       double rollDeg) {
+        /** Whether there is anything to undo. */
+        public boolean isPinholeAndLevel() {
+            return k1 == 0 && k2 == 0 && p1 == 0 && p2 == 0 && rollDeg == 0;
+        }
+
+        /** What is undone, for the run's log: e.g. {@code k1 -0.300, k2 0.080, roll 4.0°}. */
+        public String describe() {
+            StringBuilder s = new StringBuilder();
+            String[] names = {"k1", "k2", "p1", "p2"};
+            double[] values = {k1, k2, p1, p2};
+            for (int i = 0; i < names.length; i++) {
+                if (values[i] != 0) {
+                    s.append(s.length() == 0 ? "" : ", ").append(String.format("%s %.3f", names[i], values[i]));
+                }
+            }
+            if (rollDeg != 0) {
+                s.append(s.length() == 0 ? "" : ", ").append(String.format("roll %.1f°", rollDeg));
+            }
+            return s.toString();
+        }
+    }
+
+    /**
+     * @param lens   the camera at the input size
+     * @param width  the model's input width
+     * @param height the model's input height
+     */
+    public Rectification(Lens lens, int width, int height) {
+        if (width < 1 || height < 1 || !(lens.fx() > 0) || !(lens.fy() > 0)) {
+            throw new IllegalArgumentException("rectification: size " + width + "x" + height + " and focal lengths "
+                    + lens.fx() + ", " + lens.fy() + " must be positive");
+        }
+        this.width = width;
+        this.height = height;
+        double roll = Math.toRadians(lens.rollDeg());
+        try (Mat k = matrix(lens.fx(), 0, lens.cx(), 0, lens.fy(), lens.cy(), 0, 0, 1);
+             // the level camera from the rolled one: its normalised coordinates turned by the roll about the axis
+             // (CameraCalibration.rayInRoadFrame's convention: the renderer rolls the same way)
+             Mat r = matrix(Math.cos(roll), -Math.sin(roll), 0, Math.sin(roll), Math.cos(roll), 0, 0, 0, 1);
+             Mat d = matrix(lens.k1(), lens.k2(), lens.p1(), lens.p2());
+             Size size = new Size(width, height)) {
+            initUndistortRectifyMap(k, d, r, k, size, CV_32FC1, mapX, mapY);
+            convertMaps(mapX, mapY, map1, map2, CV_16SC2, false);
+        }
+    }
+
+    /**
+     * The rectified picture.
+     *
+     * @param picture the picture at the input size, as the camera gave it
+     * @param out     where the rectified picture goes (same size and type; not {@code picture})
+     */
+    public void apply(Mat picture, Mat out) {
+        remap(picture, out, map1, map2, INTER_LINEAR, BORDER_REPLICATE, fill);
+    }
+
+    /**
+     * A map of exact values (class ids, depths) brought to the rectified camera: nearest neighbour, so that every
+     * value is one of the map's own.
+     *
+     * @param valueMap a map at the input size, as the camera's picture
+     * @param out      where the rectified map goes (not {@code valueMap})
+     * @param outside  the value where the rectified camera sees beyond the source's edges (a void id, a depth of 0)
+     */
+    public void applyNearest(Mat valueMap, Mat out, Scalar outside) {
+        remap(valueMap, out, mapX, mapY, INTER_NEAREST, BORDER_CONSTANT, outside);
+    }
+
+    /** @return the input width the maps were made for */
+    public int width() {
+        return width;
+    }
+
+    /** @return the input height the maps were made for */
+    public int height() {
+        return height;
+    }
+
+    private static Mat matrix(double... values) {
+        int rows = values.length == 9 ? 3 : 1;
+        Mat m = new Mat(rows, values.length / rows, CV_64FC1);
+        try (DoubleIndexer idx = m.createIndexer()) {
+            for (int i = 0; i < values.length; i++) {
+                idx.put(i / (values.length / rows), i % (values.length / rows), values[i]);
+            }
+        }
+        return m;
+    }
+
+    @Override
+    public void close() {
+        map1.close();
+        map2.close();
+        mapX.close();
+        mapY.close();
+        fill.close();
+    }
+}
