@@ -13,6 +13,10 @@
 //                               nav_msgs/msg/Odometry or geometry_msgs/msg/TwistStamped in CDR, twist.linear.x =
 //                               speed, twist.angular.z = yaw-step × the message's index; on the extra topic,
 //                               twice that)
+//     [--camera-info FX,FY,CX,CY[,D1,D2,...] [--distortion-model plumb_bob] [--camera-info-topic T]]
+//                              (the camera's intrinsics, sensor_msgs/msg/CameraInfo in CDR, one per frame at its
+//                               time before it, on T, by default the camera topic's namespace + "/camera_info";
+//                               K = [FX 0 CX; 0 FY CY; 0 0 1], D as given, the frames' size)
 //
 // Prints one JSON line: {"messages":N,"topics":[...]}
 import { open, readdir, readFile } from "node:fs/promises";
@@ -135,7 +139,22 @@ geometry_msgs/TwistWithCovariance twist
 const TWIST_STAMPED_MSG = `std_msgs/Header header
 geometry_msgs/Twist twist
 `;
+// sensor_msgs/CameraInfo with its dependency (fields as in ros2/common_interfaces, comments left out).
+const CAMERA_INFO_MSG = `std_msgs/Header header
+uint32 height
+uint32 width
+string distortion_model
+float64[] d
+float64[9]  k
+float64[9]  r
+float64[12] p
+uint32 binning_x
+uint32 binning_y
+RegionOfInterest roi
+`;
 const GEOMETRY = {
+  "sensor_msgs/RegionOfInterest":
+    "uint32 x_offset\nuint32 y_offset\nuint32 height\nuint32 width\nbool do_rectify\n",
   "geometry_msgs/PoseWithCovariance": "geometry_msgs/Pose pose\nfloat64[36] covariance\n",
   "geometry_msgs/Pose": "geometry_msgs/Point position\ngeometry_msgs/Quaternion orientation\n",
   "geometry_msgs/Point": "float64 x\nfloat64 y\nfloat64 z\n",
@@ -244,6 +263,9 @@ const { values: args } = parseArgs({
     "yaw-step": { type: "string", default: "0.01" },
     "motion-topic": { type: "string", default: "/odom" },
     "extra-motion-topic": { type: "string" },
+    "camera-info": { type: "string" },
+    "distortion-model": { type: "string", default: "plumb_bob" },
+    "camera-info-topic": { type: "string" },
   },
   strict: true,
 });
@@ -453,8 +475,41 @@ if (args.motion) {
     messages++;
   };
 }
+let writeCameraInfo = null; // (i, timeNs) => writes the CameraInfo of frame i
+if (args["camera-info"]) {
+  const values = args["camera-info"].split(",").map(Number);
+  if (values.length < 4 || values.some((v) => !Number.isFinite(v))) fail("--camera-info needs FX,FY,CX,CY[,D...]");
+  const [fx, fy, cx, cy, ...d] = values;
+  const text = ros2msgWithDependencies(CAMERA_INFO_MSG, ["sensor_msgs/RegionOfInterest"]);
+  const infoSchemaId = await writer.registerSchema({
+    name: "sensor_msgs/msg/CameraInfo", encoding: "ros2msg", data: new TextEncoder().encode(text),
+  });
+  const topic = args["camera-info-topic"] ?? args.topic.slice(0, args.topic.lastIndexOf("/")) + "/camera_info";
+  const id = await writer.registerChannel({
+    topic, schemaId: infoSchemaId, messageEncoding: "cdr", metadata: channelMetadata ?? new Map(),
+  });
+  topics.push(topic);
+  const infoWriter = new MessageWriter(parseRosMsg(text, { ros2: true }));
+  // the frames' size where --raw says it (size.txt); else 0, "not given", as a driver may leave it
+  const [frameWidth, frameHeight] = args.raw
+    ? (await readFile(path.join(args.raw, "size.txt"), "utf8")).trim().split(/\s+/).map(Number) : [0, 0];
+  writeCameraInfo = async (i, timeNs) => {
+    const message = {
+      header: { stamp: rosTime(timeNs), frame_id: frameId }, height: frameHeight, width: frameWidth,
+      distortion_model: args["distortion-model"], d: Float64Array.from(d),
+      k: Float64Array.from([fx, 0, cx, 0, fy, cy, 0, 0, 1]), r: Float64Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1]),
+      p: Float64Array.from([fx, 0, cx, 0, 0, fy, cy, 0, 0, 0, 1, 0]), binning_x: 0, binning_y: 0,
+      roi: { x_offset: 0, y_offset: 0, height: 0, width: 0, do_rectify: false },
+    };
+    await writer.addMessage({
+      channelId: id, sequence: i, logTime: timeNs, publishTime: timeNs, data: infoWriter.writeMessage(message),
+    });
+    messages++;
+  };
+}
 for (let i = 0; i < frames.length; i++) {
   const timeNs = startNs + BigInt(i) * periodNs;
+  if (writeCameraInfo) await writeCameraInfo(i, timeNs);
   if (writeMotion) await writeMotion(2 * i); // in log-time order: the motion at the frame's time first
   const payload = encodeFrame(new Uint8Array(await readFile(frames[i])), timeNs);
   for (const channelId of channelIds) {

@@ -331,7 +331,7 @@ final class BenchCommand implements Callable<Integer> {
         Histogram rectify = histogram();
         // a dash camera's lens as run --calib undoes it (Rectification): the cost depends on the size, not the lens
         io.roadseg.preprocess.Rectification.Lens lens = new io.roadseg.preprocess.Rectification.Lens(0.9 * w, 0.9 * w,
-                (w - 1) / 2.0, (h - 1) / 2.0, -0.1, 0.01, 0, 0, 1.0);
+                (w - 1) / 2.0, (h - 1) / 2.0, -0.1, 0.01, 0, 0, 0, 1.0);
         try (FrameSource src = openSource();
              Preprocessor pre = new Preprocessor(model);
              Mat frame = new Mat(info.height(), info.width(), org.bytedeco.opencv.global.opencv_core.CV_8UC3);

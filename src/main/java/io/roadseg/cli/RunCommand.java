@@ -14,6 +14,7 @@ import io.roadseg.pipeline.RunResult;
 import io.roadseg.pipeline.WaitKind;
 import io.roadseg.postprocess.ClassMaps;
 import io.roadseg.preprocess.Rectification;
+import io.roadseg.ros.CameraInfoMessage;
 import io.roadseg.sim.CameraCalibration;
 import io.roadseg.mcap.McapFormat;
 import io.roadseg.sink.FoxglovePublishSink;
@@ -181,7 +182,8 @@ final class RunCommand implements Callable<Integer> {
     double folderFps;
 
     @Option(names = "--calib", paramLabel = "FILE", description = "The camera's calibration (calibration/README.md): "
-            + "depth is scaled by its focal length over the one the model was trained for.")
+            + "depth is scaled by its focal length over the one the model was trained for, fused with its ground "
+            + "plane, and its lens distortion and roll undone; replaces an MCAP file's own CameraInfo.")
     Path calib;
 
     @Option(names = "--path-width", paramLabel = "METRES", description = "Width of the vehicle's path, a "
@@ -211,8 +213,8 @@ final class RunCommand implements Callable<Integer> {
             + "fusing it with the road geometry of the calibrated camera (height, pitch).")
     boolean noGroundPlane;
 
-    @Option(names = "--no-rectify", description = "With --calib: take the camera for a level pinhole, leaving the "
-            + "lens distortion (k1, k2, p1, p2) and roll the calibration gives in the picture, instead of undoing them "
+    @Option(names = "--no-rectify", description = "Take the camera for a level pinhole, leaving the lens distortion "
+            + "and roll that --calib or the recording's CameraInfo gives in the picture, instead of undoing them "
             + "before the network (every result is then the rectified camera's).")
     boolean noRectify;
 
@@ -359,7 +361,7 @@ final class RunCommand implements Callable<Integer> {
             config = config.withHud(!noHud).withShowUncertain(showUncertain)
                     .withDepthScale(depthScale(inference.model(), src, err))
                     .withGroundPlane(groundPlane(inference.model(), err))
-                    .withLens(lens(inference.model(), err))
+                    .withLens(lens(inference.model(), src, err))
                     .withPath(path(inference.model(), src));
             List<FrameSink> sinks = new ArrayList<>();
             VideoWriter video = null;
@@ -596,6 +598,9 @@ final class RunCommand implements Callable<Integer> {
             return new ResultMessages.Intrinsics(camera.fx() * sx, camera.fy() * sy, camera.cx() * sx - 0.5,
                     camera.cy() * sy - 0.5);
         }
+        if (src.recordedCamera() != null) {
+            return recordedAtInput(src.recordedCamera(), model, src.info());
+        }
         if (Double.isNaN(model.focalPx())) {
             return new ResultMessages.Intrinsics(0, 0, 0, 0);
         }
@@ -612,7 +617,7 @@ final class RunCommand implements Callable<Integer> {
      * {@code --calib} camera (the centre of the picture without one).
      */
     private PipelineConfig.Path path(ModelInfo model, FrameSource src) throws Exception {
-        ResultMessages.Intrinsics k = calib == null ? null : intrinsics(model, src);
+        ResultMessages.Intrinsics k = calib == null && src.recordedCamera() == null ? null : intrinsics(model, src);
         return new PipelineConfig.Path(pathWidth / 2, k == null ? Double.NaN : k.cx(), pathShape.shape);
     }
 
@@ -685,6 +690,16 @@ final class RunCommand implements Callable<Integer> {
      */
     private double depthScale(ModelInfo model, FrameSource src, PrintStream err) throws Exception {
         SourceInfo source = src.info();
+        CameraInfoMessage recorded = src.recordedCamera();
+        if (calib == null && Double.isNaN(src.groundTruthFocalPx()) && recorded != null
+                && !Double.isNaN(model.focalPx())) {
+            ResultMessages.Intrinsics k = recordedAtInput(recorded, model, source);
+            double scale = k.fx() / model.focalPx();
+            err.printf(java.util.Locale.ROOT, "depth scaled by %.4f: the recording's camera (%s), focal %.1f px at the "
+                    + "model's %d px width, model trained at %.1f px%n", scale, recorded.topic(), k.fx(),
+                    model.inputWidth(), model.focalPx());
+            return scale;
+        }
         if (calib == null) {
             double fx = src.groundTruthFocalPx();
             double scale = model.depthScaleFor(fx, source.width());
@@ -737,9 +752,12 @@ final class RunCommand implements Callable<Integer> {
      * undone on every picture ({@link Rectification}); null without {@code --calib}, with {@code --no-rectify}, or
      * for a calibration that gives neither.
      */
-    private Rectification.Lens lens(ModelInfo model, PrintStream err) throws Exception {
-        if (calib == null || noRectify) {
+    private Rectification.Lens lens(ModelInfo model, FrameSource src, PrintStream err) throws Exception {
+        if (noRectify) {
             return null;
+        }
+        if (calib == null) {
+            return recordedLens(model, src, err);
         }
         CameraCalibration camera = calibration();
         double sx = (double) model.inputWidth() / camera.width();
@@ -747,13 +765,51 @@ final class RunCommand implements Callable<Integer> {
         // calibration files put pixel centres at +0.5 (calibration/README.md); OpenCV at integers
         Rectification.Lens lens = new Rectification.Lens(camera.fx() * sx, camera.fy() * sy,
                 camera.cx() * sx - 0.5, camera.cy() * sy - 0.5, camera.k1(), camera.k2(), camera.p1(), camera.p2(),
-                camera.rollDeg());
+                0, camera.rollDeg());
         if (lens.isPinholeAndLevel()) {
             return null;
         }
         err.println("picture rectified: the calibration's " + lens.describe() + " undone before the network; "
                 + "every result is the level pinhole camera's (--no-rectify: as the camera gives it)");
         return lens;
+    }
+
+    /**
+     * The lens distortion of the camera the recording states ({@link FrameSource#recordedCamera}), at the model's
+     * input size; null where it states none, none to undo, or a model roadseg cannot undo (said once).
+     */
+    private static Rectification.Lens recordedLens(ModelInfo model, FrameSource src, PrintStream err) {
+        CameraInfoMessage recorded = src.recordedCamera();
+        if (recorded == null) {
+            return null;
+        }
+        double[] d = recorded.brownConrady();
+        if (d == null) {
+            err.println("warning: " + recorded.topic() + " gives the distortion model '" + recorded.distortionModel()
+                    + "' with " + recorded.d().length + " coefficients, which roadseg does not undo (it undoes "
+                    + CameraInfoMessage.PLUMB_BOB + "): the picture goes to the network as recorded");
+            return null;
+        }
+        ResultMessages.Intrinsics k = recordedAtInput(recorded, model, src.info());
+        Rectification.Lens lens = new Rectification.Lens(k.fx(), k.fy(), k.cx(), k.cy(), d[0], d[1], d[2], d[3],
+                d[4], 0);
+        if (lens.isPinholeAndLevel()) {
+            return null;
+        }
+        err.println("picture rectified: the recording's camera (" + recorded.topic() + ") " + lens.describe()
+                + " undone before the network; every result is the pinhole camera's (--no-rectify: as recorded)");
+        return lens;
+    }
+
+    /**
+     * A recording's own camera (ROS's K, pixel centres at integers) brought to the model's input size; where the
+     * CameraInfo does not say the image size it is for, the frames' own.
+     */
+    static ResultMessages.Intrinsics recordedAtInput(CameraInfoMessage c, ModelInfo model, SourceInfo source) {
+        double sx = (double) model.inputWidth() / (c.width() > 0 ? c.width() : source.width());
+        double sy = (double) model.inputHeight() / (c.height() > 0 ? c.height() : source.height());
+        return new ResultMessages.Intrinsics(c.fx() * sx, c.fy() * sy, (c.cx() + 0.5) * sx - 0.5,
+                (c.cy() + 0.5) * sy - 0.5);
     }
 
     /** The {@code --calib} camera; a file that cannot be read or breaks a rule is the user's error. */

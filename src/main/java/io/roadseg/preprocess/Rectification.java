@@ -57,20 +57,21 @@ public final class Rectification implements AutoCloseable {
      * @param k2      radial distortion, fourth order
      * @param p1      tangential distortion
      * @param p2      tangential distortion
+     * @param k3      radial distortion, sixth order (ROS's plumb_bob has it; roadseg's calibration files do not)
      * @param rollDeg the camera's roll about its optical axis, degrees, positive clockwise in the picture
      */
     public record Lens(double fx, double fy, double cx, double cy, double k1, double k2, double p1, double p2,
-                       double rollDeg) {
+                       double k3, double rollDeg) {
         /** Whether there is anything to undo. */
         public boolean isPinholeAndLevel() {
-            return k1 == 0 && k2 == 0 && p1 == 0 && p2 == 0 && rollDeg == 0;
+            return k1 == 0 && k2 == 0 && p1 == 0 && p2 == 0 && k3 == 0 && rollDeg == 0;
         }
 
         /** What is undone, for the run's log: e.g. {@code k1 -0.300, k2 0.080, roll 4.0°}. */
         public String describe() {
             StringBuilder s = new StringBuilder();
-            String[] names = {"k1", "k2", "p1", "p2"};
-            double[] values = {k1, k2, p1, p2};
+            String[] names = {"k1", "k2", "p1", "p2", "k3"};
+            double[] values = {k1, k2, p1, p2, k3};
             for (int i = 0; i < names.length; i++) {
                 if (values[i] != 0) {
                     s.append(s.length() == 0 ? "" : ", ").append(String.format("%s %.3f", names[i], values[i]));
@@ -100,7 +101,7 @@ public final class Rectification implements AutoCloseable {
              // the level camera from the rolled one: its normalised coordinates turned by the roll about the axis
              // (CameraCalibration.rayInRoadFrame's convention: the renderer rolls the same way)
              Mat r = matrix(Math.cos(roll), -Math.sin(roll), 0, Math.sin(roll), Math.cos(roll), 0, 0, 0, 1);
-             Mat d = matrix(lens.k1(), lens.k2(), lens.p1(), lens.p2());
+             Mat d = matrix(lens.k1(), lens.k2(), lens.p1(), lens.p2(), lens.k3());
              Size size = new Size(width, height)) {
             initUndistortRectifyMap(k, d, r, k, size, CV_32FC1, mapX, mapY);
             convertMaps(mapX, mapY, map1, map2, CV_16SC2, false);

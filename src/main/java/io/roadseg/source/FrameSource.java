@@ -76,6 +76,15 @@ public interface FrameSource extends AutoCloseable {
     }
 
     /**
+     * The camera's intrinsics as the recording itself states them (an MCAP file's {@code sensor_msgs/msg/CameraInfo}
+     * beside its camera topic: {@link McapSource}), for a run without {@code --calib}; null when it states none or
+     * an uncalibrated one.
+     */
+    default io.roadseg.ros.CameraInfoMessage recordedCamera() {
+        return null;
+    }
+
+    /**
      * The timestamp the recording itself gives the frame the last {@link #read} returned, in nanoseconds since the
      * Unix epoch (MCAP: the message's header stamp), or {@link #NO_STAMP} when the source has none (video files,
      * cameras): the pipeline then stamps frames itself (see {@code FrameResult#stampNanos}).

@@ -1,6 +1,7 @@
 package io.roadseg.source;
 
 import io.roadseg.mcap.McapReader;
+import io.roadseg.ros.CameraInfoMessage;
 import io.roadseg.ros.CameraMessages;
 import io.roadseg.ros.CdrReader;
 import io.roadseg.ros.MotionMessages;
@@ -71,6 +72,8 @@ public final class McapSource implements FrameSource {
     private McapReader.Cursor cursor;
     /** The vehicle's motion: its channel and schema (null: none), a cursor on it, one message read ahead. */
     private final McapReader.Channel motionChannel;
+    /** The camera's intrinsics as the file states them; null where it does not. */
+    private final CameraInfoMessage recordedCamera;
     private final String motionSchema;
     private McapReader.Cursor motion;
     private boolean motionAhead;
@@ -99,6 +102,7 @@ public final class McapSource implements FrameSource {
     private McapSource(String uri, McapReader reader, McapReader.Channel channel, CameraMessages decoder,
                        boolean loop, McapReader.Channel motionChannel) throws SourceException, IOException {
         this.reader = reader;
+        this.recordedCamera = readCameraInfo(reader, chooseCameraInfo(reader, channel.topic()));
         this.channel = channel;
         this.motionChannel = motionChannel;
         this.motionSchema = motionChannel == null ? null : reader.schemaOf(motionChannel).name();
@@ -130,7 +134,8 @@ public final class McapSource implements FrameSource {
                 "mcap " + channel.topic() + " " + what + (reader.indexed() ? ", indexed" : ", scanned")
                         + (reader.truncation() != null ? ", cut short" : "")
                         + (motionChannel == null ? "" : ", vehicle motion from " + motionChannel.topic() + " ("
-                        + motionSchema + ")"));
+                        + motionSchema + ")")
+                        + (recordedCamera == null ? "" : ", camera from " + recordedCamera.topic()));
         scaled = new Mat(info.height(), info.width(), CV_8UC3);
         size = new Size(info.width(), info.height());
     }
@@ -430,6 +435,58 @@ public final class McapSource implements FrameSource {
     @Override
     public double vehicleCurvature() {
         return vehicleCurvature;
+    }
+
+    @Override
+    public CameraInfoMessage recordedCamera() {
+        return recordedCamera;
+    }
+
+    /**
+     * The {@code sensor_msgs/msg/CameraInfo} channel of the camera topic: the one in the camera topic's namespace (a
+     * driver publishes {@code /cam/front/camera_info} beside {@code /cam/front/image_raw} and its
+     * {@code /compressed}), the deepest if several; the file's only one where none is; null where it has none or
+     * several unrelated ones.
+     */
+    static McapReader.Channel chooseCameraInfo(McapReader reader, String cameraTopic) {
+        List<McapReader.Channel> infos = new ArrayList<>();
+        for (McapReader.Channel c : reader.channels().values()) {
+            McapReader.Schema s = reader.schemaOf(c);
+            if (s != null && CameraInfoMessage.isCameraInfo(s.name(), c.messageEncoding())) {
+                infos.add(c);
+            }
+        }
+        McapReader.Channel best = null;
+        int bestDepth = -1;
+        for (McapReader.Channel c : infos) {
+            int slash = c.topic().lastIndexOf('/');
+            String namespace = slash < 0 ? "" : c.topic().substring(0, slash + 1);
+            if (cameraTopic.startsWith(namespace) && namespace.length() > bestDepth) {
+                best = c;
+                bestDepth = namespace.length();
+            }
+        }
+        return best != null ? best : infos.size() == 1 ? infos.get(0) : null;
+    }
+
+    /** The channel's first CameraInfo message with a usable K; null where it has none (or the channel is null). */
+    private CameraInfoMessage readCameraInfo(McapReader reader, McapReader.Channel channel) throws IOException {
+        if (channel == null) {
+            return null;
+        }
+        McapReader.Cursor c = reader.messages(channel.id());
+        for (int tried = 0; tried < 8 && c.next(); tried++) {
+            try {
+                CameraInfoMessage m = CameraInfoMessage.read(cdr.begin(c.payloadArray(), c.payloadOffset(),
+                        c.payloadLength()), channel.topic());
+                if (m.calibrated()) {
+                    return m;
+                }
+            } catch (CdrReader.CdrException e) {
+                // a damaged message: try the next
+            }
+        }
+        return null;
     }
 
     /** The Mat the first message decoded into (kept from the constructor). */

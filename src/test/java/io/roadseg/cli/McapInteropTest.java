@@ -35,6 +35,7 @@ import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imread;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imwrite;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -453,6 +454,65 @@ class McapInteropTest {
             }
         }
         return file;
+    }
+
+    /**
+     * A recording's own sensor_msgs/msg/CameraInfo (written by the reference serializer) stands in for --calib's
+     * intrinsics: depth scaled by its focal length, its plumb_bob lens undone, its K at the input size in the output's
+     * CameraInfo; a lens model roadseg cannot undo is said once and left in the picture.
+     */
+    @Test
+    void theRecordingsCameraInfoScalesDepthAndUndoesItsLens() throws Exception {
+        double fx = 0.6 * width;
+        double cx = width / 2.0 - 0.5;
+        double cy = height / 2.0 - 0.5;
+        String k = fx + "," + fx + "," + cx + "," + cy;
+        Path file = fixture("info.mcap", "--encoding", "ros2-compressed", "--compression", "zstd", "--index", "yes",
+                "--camera-info", k + ",-0.2,0.05,0.001,0,0.01");
+        try (FrameSource s = FrameSources.open(file.toString(), SourceOptions.defaults())) {
+            io.roadseg.ros.CameraInfoMessage c = s.recordedCamera();
+            assertEquals("/camera/front/camera_info", c.topic());
+            assertEquals(width, c.width());
+            assertEquals(height, c.height());
+            assertEquals(fx, c.fx());
+            assertEquals(cy, c.cy());
+            assertEquals("plumb_bob", c.distortionModel());
+            assertTrue(java.util.Arrays.equals(new double[] {-0.2, 0.05, 0.001, 0, 0.01}, c.brownConrady()));
+            assertTrue(s.info().codec().contains("camera from /camera/front/camera_info"), s.info().codec());
+        }
+        Path out = dir.resolve("info-out.mcap");
+        Cli.Outcome run = Cli.run("run", file.toString(), "--out", out.toString(), "-q");
+        assertEquals(0, run.exit(), run.stderr());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("depth scaled by ([0-9.]+): the recording's camera "
+                + "\\(/camera/front/camera_info\\), focal ([0-9.]+) px at the model's ([0-9]+) px width, model trained "
+                + "at ([0-9.]+) px").matcher(run.stderr());
+        assertTrue(m.find(), run.stderr());
+        double focalAtInput = fx * Integer.parseInt(m.group(3)) / width;
+        assertEquals(focalAtInput, Double.parseDouble(m.group(2)), 0.05);
+        assertEquals(focalAtInput / Double.parseDouble(m.group(4)), Double.parseDouble(m.group(1)), 1e-4);
+        assertTrue(run.stderr().contains("picture rectified: the recording's camera (/camera/front/camera_info) "
+                + "k1 -0.200, k2 0.050, p1 0.001, k3 0.010 undone"), run.stderr());
+        // the output's CameraInfo, decoded by the reference: the recorded K at the input size, the lens undone
+        Object doc = Json.parse(NodeReference.run("read-mcap.mjs", out.toString()));
+        Map<String, Object> info = Json.array(Json.at(doc, "channels")).stream().map(Json::object)
+                .filter(c -> ResultMessages.CAMERA_INFO_TOPIC.equals(c.get("topic"))).findFirst().orElseThrow();
+        Map<String, Object> fields = Json.object(Json.at(info, "messages", 0, "fields"));
+        assertEquals(focalAtInput, (Double) Json.at(fields, "k", 0), 1e-6);
+        assertTrue(Json.array(fields.get("d")).stream().allMatch(v -> (Double) v == 0.0), fields.toString());
+
+        Cli.Outcome asRecorded = Cli.run("run", file.toString(), "--no-rectify", "--frames", "2", "-q");
+        assertEquals(0, asRecorded.exit(), asRecorded.stderr());
+        assertFalse(asRecorded.stderr().contains("picture rectified"), asRecorded.stderr());
+        Path fisheye = fixture("fisheye.mcap", "--encoding", "ros2-compressed", "--compression", "none", "--index",
+                "no", "--camera-info", k + ",0.1,0.01,0,0", "--distortion-model", "equidistant",
+                "--camera-info-topic", "/calibration/camera_info");
+        Cli.Outcome f = Cli.run("run", fisheye.toString(), "--frames", "2", "-q");
+        assertEquals(0, f.exit(), f.stderr());
+        assertTrue(f.stderr().contains("depth scaled by"), "the file's only CameraInfo, its K still used: "
+                + f.stderr());
+        assertTrue(f.stderr().contains("warning: /calibration/camera_info gives the distortion model 'equidistant' "
+                + "with 4 coefficients, which roadseg does not undo"), f.stderr());
+        assertFalse(f.stderr().contains("picture rectified"), f.stderr());
     }
 
     @Test

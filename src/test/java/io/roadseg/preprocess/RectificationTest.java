@@ -29,7 +29,7 @@ class RectificationTest {
 
     private static Rectification.Lens lens(CameraCalibration c) {
         // OpenCV's pixel centres are at integers: the calibration's principal point moves by -0.5
-        return new Rectification.Lens(c.fx(), c.fy(), c.cx() - 0.5, c.cy() - 0.5, c.k1(), c.k2(), c.p1(), c.p2(),
+        return new Rectification.Lens(c.fx(), c.fy(), c.cx() - 0.5, c.cy() - 0.5, c.k1(), c.k2(), c.p1(), c.p2(), 0,
                 c.rollDeg());
     }
 

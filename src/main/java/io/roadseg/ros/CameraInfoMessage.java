@@ -1,0 +1,87 @@
+package io.roadseg.ros;
+
+/**
+ * A camera's intrinsics as a ROS 2 recording states them: {@code sensor_msgs/msg/CameraInfo} in CDR (fields as in
+ * ros2/common_interfaces), the part roadseg uses — the image size the calibration is for, the pinhole matrix K and
+ * the distortion model with its coefficients. Pixel centres at integers (ROS's and OpenCV's convention).
+ *
+ * @param topic           the topic it was read from
+ * @param width           image width the calibration is for, pixels (0: not given)
+ * @param height          image height
+ * @param fx              {@code K[0]}, pixels
+ * @param fy              {@code K[4]}
+ * @param cx              {@code K[2]}
+ * @param cy              {@code K[5]}
+ * @param distortionModel {@code distortion_model}, e.g. {@code plumb_bob}
+ * @param d               the distortion coefficients as given ({@code plumb_bob}: k1, k2, p1, p2, k3)
+ */
+public record CameraInfoMessage(String topic, int width, int height, double fx, double fy, double cx, double cy,
+                                String distortionModel, double[] d) {
+    public static final String CAMERA_INFO = "sensor_msgs/msg/CameraInfo";
+    /** ROS's Brown–Conrady model (k1, k2, p1, p2, k3), OpenCV's five-coefficient one. */
+    public static final String PLUMB_BOB = "plumb_bob";
+    /** OpenCV's eight-coefficient rational model; read here where k4..k6 are 0, when it is plumb_bob's. */
+    public static final String RATIONAL_POLYNOMIAL = "rational_polynomial";
+
+    /** Whether a channel of this schema and message encoding carries camera intrinsics that this class reads. */
+    public static boolean isCameraInfo(String schemaName, String messageEncoding) {
+        return "cdr".equals(messageEncoding) && CAMERA_INFO.equals(schemaName);
+    }
+
+    /**
+     * Reads one message.
+     *
+     * @param cdr   positioned at the message's start ({@link CdrReader#begin})
+     * @param topic the channel's topic, kept with the reading
+     * @throws CdrReader.CdrException when the message ends early or a count is absurd
+     */
+    public static CameraInfoMessage read(CdrReader cdr, String topic) throws CdrReader.CdrException {
+        cdr.int32();        // header.stamp.sec
+        cdr.uint32();       // header.stamp.nanosec
+        cdr.stringOffset(); // header.frame_id
+        long height = cdr.uint32();
+        long width = cdr.uint32();
+        String model = cdr.string();
+        long n = cdr.uint32();
+        if (n > 64) {
+            throw new CdrReader.CdrException("CameraInfo with " + n + " distortion coefficients");
+        }
+        double[] d = new double[(int) n];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = cdr.float64();
+        }
+        double[] k = new double[9];
+        for (int i = 0; i < k.length; i++) {
+            k[i] = cdr.float64();
+        }
+        return new CameraInfoMessage(topic, (int) Math.min(width, Integer.MAX_VALUE),
+                (int) Math.min(height, Integer.MAX_VALUE), k[0], k[4], k[2], k[5], model, d);
+    }
+
+    /** Whether K is usable: positive focal lengths (an uncalibrated camera's CameraInfo is all zeros). */
+    public boolean calibrated() {
+        return fx > 0 && fy > 0 && Double.isFinite(fx) && Double.isFinite(fy) && Double.isFinite(cx)
+                && Double.isFinite(cy);
+    }
+
+    /**
+     * The lens's Brown–Conrady coefficients {@code {k1, k2, p1, p2, k3}} where its model is one roadseg can undo
+     * ({@code plumb_bob}, or {@code rational_polynomial} whose k4..k6 are 0); null for another model (e.g. the
+     * {@code equidistant} fisheye).
+     */
+    public double[] brownConrady() {
+        boolean plumb = PLUMB_BOB.equals(distortionModel) || distortionModel.isEmpty() && d.length == 0;
+        boolean rational = RATIONAL_POLYNOMIAL.equals(distortionModel);
+        if (!plumb && !rational || d.length > (plumb ? 5 : 8)) {
+            return null;
+        }
+        for (int i = 5; i < d.length; i++) {
+            if (d[i] != 0) {
+                return null; // a rational model's denominator: not plumb_bob's
+            }
+        }
+        double[] out = new double[5];
+        System.arraycopy(d, 0, out, 0, Math.min(5, d.length));
+        return out;
+    }
+}
