@@ -614,7 +614,7 @@ final class RunCommand implements Callable<Integer> {
 
     /**
      * The vehicle's path at the model's input size: {@code --path-width} wide, about the principal column of the
-     * {@code --calib} camera (the centre of the picture without one).
+     * {@code --calib} camera or the recording's own (the centre of the picture without either).
      */
     private PipelineConfig.Path path(ModelInfo model, FrameSource src) throws Exception {
         ResultMessages.Intrinsics k = calib == null && src.recordedCamera() == null ? null : intrinsics(model, src);
@@ -693,6 +693,11 @@ final class RunCommand implements Callable<Integer> {
         CameraInfoMessage recorded = src.recordedCamera();
         if (calib == null && Double.isNaN(src.groundTruthFocalPx()) && recorded != null
                 && !Double.isNaN(model.focalPx())) {
+            if (recorded.width() > 0 && recorded.height() > 0
+                    && (long) recorded.width() * source.height() != (long) recorded.height() * source.width()) {
+                err.println("warning: " + recorded.topic() + " is for " + recorded.width() + "x" + recorded.height()
+                        + " pictures but the frames are " + source.width() + "x" + source.height());
+            }
             ResultMessages.Intrinsics k = recordedAtInput(recorded, model, source);
             double scale = k.fx() / model.focalPx();
             err.printf(java.util.Locale.ROOT, "depth scaled by %.4f: the recording's camera (%s), focal %.1f px at the "

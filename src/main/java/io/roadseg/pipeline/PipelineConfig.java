@@ -161,25 +161,30 @@ public record PipelineConfig(PipelineMode mode, int ringSize, WaitKind waitKind,
     }
 
     public PipelineConfig withWait(WaitKind w) {
-        return new PipelineConfig(mode, ringSize, w, maxFrames, hud, depthScale, groundPlane, path, showUncertain, lens);
+        return new PipelineConfig(mode, ringSize, w, maxFrames, hud, depthScale, groundPlane, path,
+                showUncertain, lens);
     }
 
     public PipelineConfig withHud(boolean on) {
-        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, on, depthScale, groundPlane, path, showUncertain, lens);
+        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, on, depthScale, groundPlane, path,
+                showUncertain, lens);
     }
 
     public PipelineConfig withDepthScale(double scale) {
-        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, hud, scale, groundPlane, path, showUncertain, lens);
+        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, hud, scale, groundPlane, path,
+                showUncertain, lens);
     }
 
     /** @return a copy fusing depth with this ground plane (null: none) */
     public PipelineConfig withGroundPlane(GroundPlane plane) {
-        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, hud, depthScale, plane, path, showUncertain, lens);
+        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, hud, depthScale, plane, path,
+                showUncertain, lens);
     }
 
     /** @return a copy looking for the lead road user in this corridor */
     public PipelineConfig withPath(Path p) {
-        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, hud, depthScale, groundPlane, p, showUncertain, lens);
+        return new PipelineConfig(mode, ringSize, waitKind, maxFrames, hud, depthScale, groundPlane, p,
+                showUncertain, lens);
     }
 
     /** @return a copy drawing the uncertain pixels without their class colour, or not */
@@ -194,6 +199,7 @@ public record PipelineConfig(PipelineMode mode, int ringSize, WaitKind waitKind,
     }
 
     public PipelineConfig withRingSize(int n) {
-        return new PipelineConfig(mode, n, waitKind, maxFrames, hud, depthScale, groundPlane, path, showUncertain, lens);
+        return new PipelineConfig(mode, n, waitKind, maxFrames, hud, depthScale, groundPlane, path,
+                showUncertain, lens);
     }
 }

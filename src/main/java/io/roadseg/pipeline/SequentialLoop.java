@@ -86,6 +86,7 @@ public final class SequentialLoop implements AutoCloseable {
         if (!closed) {
             closed = true;
             postprocess.close();
+            preprocess.close();
             preprocessor.close();
             slot.close();
         }
