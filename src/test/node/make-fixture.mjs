@@ -17,6 +17,8 @@
 //                              (the camera's intrinsics, sensor_msgs/msg/CameraInfo in CDR, one per frame at its
 //                               time before it, on T, by default the camera topic's namespace + "/camera_info";
 //                               K = [FX 0 CX; 0 FY CY; 0 0 1], D as given, the frames' size)
+//     [--tf-static PARENT:CHILD:X:Y:Z:QX:QY:QZ:QW[;...]]
+//                              (static transforms, one tf2_msgs/msg/TFMessage on /tf_static at the start)
 //
 // Prints one JSON line: {"messages":N,"topics":[...]}
 import { open, readdir, readFile } from "node:fs/promises";
@@ -153,6 +155,9 @@ uint32 binning_y
 RegionOfInterest roi
 `;
 const GEOMETRY = {
+  "geometry_msgs/TransformStamped":
+    "std_msgs/Header header\nstring child_frame_id\ngeometry_msgs/Transform transform\n",
+  "geometry_msgs/Transform": "geometry_msgs/Vector3 translation\ngeometry_msgs/Quaternion rotation\n",
   "sensor_msgs/RegionOfInterest":
     "uint32 x_offset\nuint32 y_offset\nuint32 height\nuint32 width\nbool do_rectify\n",
   "geometry_msgs/PoseWithCovariance": "geometry_msgs/Pose pose\nfloat64[36] covariance\n",
@@ -266,6 +271,7 @@ const { values: args } = parseArgs({
     "camera-info": { type: "string" },
     "distortion-model": { type: "string", default: "plumb_bob" },
     "camera-info-topic": { type: "string" },
+    "tf-static": { type: "string" },
   },
   strict: true,
 });
@@ -474,6 +480,33 @@ if (args.motion) {
     });
     messages++;
   };
+}
+if (args["tf-static"]) {
+  const transforms = args["tf-static"].split(";").map((entry) => {
+    const [parent, child, ...numbers] = entry.split(":");
+    const v = numbers.map(Number);
+    if (!parent || !child || v.length !== 7 || v.some((x) => !Number.isFinite(x))) {
+      fail("--tf-static entries are PARENT:CHILD:X:Y:Z:QX:QY:QZ:QW");
+    }
+    return {
+      header: { stamp: rosTime(startNs), frame_id: parent }, child_frame_id: child,
+      transform: { translation: { x: v[0], y: v[1], z: v[2] }, rotation: { x: v[3], y: v[4], z: v[5], w: v[6] } },
+    };
+  });
+  const text = ros2msgWithDependencies("geometry_msgs/TransformStamped[] transforms\n",
+    ["geometry_msgs/TransformStamped", "geometry_msgs/Transform", "geometry_msgs/Vector3", "geometry_msgs/Quaternion"]);
+  const tfSchemaId = await writer.registerSchema({
+    name: "tf2_msgs/msg/TFMessage", encoding: "ros2msg", data: new TextEncoder().encode(text),
+  });
+  const id = await writer.registerChannel({
+    topic: "/tf_static", schemaId: tfSchemaId, messageEncoding: "cdr", metadata: channelMetadata ?? new Map(),
+  });
+  topics.push("/tf_static");
+  await writer.addMessage({
+    channelId: id, sequence: 0, logTime: startNs, publishTime: startNs,
+    data: new MessageWriter(parseRosMsg(text, { ros2: true })).writeMessage({ transforms }),
+  });
+  messages++;
 }
 let writeCameraInfo = null; // (i, timeNs) => writes the CameraInfo of frame i
 if (args["camera-info"]) {

@@ -15,6 +15,7 @@ import io.roadseg.pipeline.WaitKind;
 import io.roadseg.postprocess.ClassMaps;
 import io.roadseg.preprocess.Rectification;
 import io.roadseg.ros.CameraInfoMessage;
+import io.roadseg.ros.CameraMount;
 import io.roadseg.sim.CameraCalibration;
 import io.roadseg.mcap.McapFormat;
 import io.roadseg.sink.FoxglovePublishSink;
@@ -360,7 +361,7 @@ final class RunCommand implements Callable<Integer> {
             }
             config = config.withHud(!noHud).withShowUncertain(showUncertain)
                     .withDepthScale(depthScale(inference.model(), src, err))
-                    .withGroundPlane(groundPlane(inference.model(), err))
+                    .withGroundPlane(groundPlane(inference.model(), src, err))
                     .withLens(lens(inference.model(), src, err))
                     .withPath(path(inference.model(), src));
             List<FrameSink> sinks = new ArrayList<>();
@@ -452,7 +453,8 @@ final class RunCommand implements Callable<Integer> {
             Pipeline.RoadHorizon horizon = pipeline.roadHorizon();
             String horizonWarning = horizonWarning(config.groundPlane(), horizon);
             if (horizonWarning != null) {
-                err.println("calibration " + calib + ": " + horizonWarning);
+                err.println((calib != null ? "calibration " + calib
+                        : "the recording's camera mount (" + CameraMount.TF_STATIC + ")") + ": " + horizonWarning);
             }
             if (video != null) {
                 err.println("wrote " + video.framesWritten() + " frames to " + video.target() + " with "
@@ -739,9 +741,32 @@ final class RunCommand implements Callable<Integer> {
      * row brought to the model's input height), fused with the network's depth; null without {@code --calib} or
      * with {@code --no-ground-plane}.
      */
-    private PipelineConfig.GroundPlane groundPlane(ModelInfo model, PrintStream err) throws Exception {
-        if (calib == null || noGroundPlane) {
+    private PipelineConfig.GroundPlane groundPlane(ModelInfo model, FrameSource src, PrintStream err)
+            throws Exception {
+        if (noGroundPlane) {
             return null;
+        }
+        if (calib == null) {
+            // a recording that states both its camera (CameraInfo) and where it sits (/tf_static)
+            CameraInfoMessage recorded = src.recordedCamera();
+            CameraMount mount = src.recordedMount();
+            if (recorded == null || mount == null) {
+                return null;
+            }
+            if (!(mount.heightM() > 0.2 && mount.heightM() < 50) || Math.abs(mount.pitchDownDeg()) > 45) {
+                err.println("warning: " + CameraMount.TF_STATIC + " puts " + mount.cameraFrame() + " "
+                        + String.format(java.util.Locale.ROOT, "%.2f m above %s, pitched %.1f° down", mount.heightM(),
+                        mount.groundFrame(), mount.pitchDownDeg()) + ": not a camera over the road, no ground plane "
+                        + "(give --calib)");
+                return null;
+            }
+            ResultMessages.Intrinsics k = recordedAtInput(recorded, model, src.info());
+            err.printf(java.util.Locale.ROOT, "depth fused with the ground plane: the recording's camera mount (%s: "
+                    + "%s over %s) %.2f m above the road, pitched %.2f° down%s%n", CameraMount.TF_STATIC,
+                    mount.cameraFrame(), mount.groundFrame(), mount.heightM(), mount.pitchDownDeg(),
+                    mount.groundFrame().equals("base_link") ? " (base_link taken for the ground: --calib if it is "
+                            + "not)" : "");
+            return new PipelineConfig.GroundPlane(k.fy(), k.cy(), mount.heightM(), mount.pitchDownDeg());
         }
         CameraCalibration camera = calibration();
         double sy = (double) model.inputHeight() / camera.height();
@@ -796,8 +821,11 @@ final class RunCommand implements Callable<Integer> {
             return null;
         }
         ResultMessages.Intrinsics k = recordedAtInput(recorded, model, src.info());
+        // the roll where the recording's static transforms say how the camera sits (under 0.05°: level)
+        double roll = src.recordedMount() == null || Math.abs(src.recordedMount().rollDeg()) < 0.05 ? 0
+                : src.recordedMount().rollDeg();
         Rectification.Lens lens = new Rectification.Lens(k.fx(), k.fy(), k.cx(), k.cy(), d[0], d[1], d[2], d[3],
-                d[4], 0);
+                d[4], roll);
         if (lens.isPinholeAndLevel()) {
             return null;
         }

@@ -6,6 +6,7 @@ package io.roadseg.ros;
  * the distortion model with its coefficients. Pixel centres at integers (ROS's and OpenCV's convention).
  *
  * @param topic           the topic it was read from
+ * @param frameId         the camera's frame ({@code header.frame_id})
  * @param width           image width the calibration is for, pixels (0: not given)
  * @param height          image height
  * @param fx              {@code K[0]}, pixels
@@ -15,7 +16,7 @@ package io.roadseg.ros;
  * @param distortionModel {@code distortion_model}, e.g. {@code plumb_bob}
  * @param d               the distortion coefficients as given ({@code plumb_bob}: k1, k2, p1, p2, k3)
  */
-public record CameraInfoMessage(String topic, int width, int height, double fx, double fy, double cx, double cy,
+public record CameraInfoMessage(String topic, String frameId, int width, int height, double fx, double fy, double cx, double cy,
                                 String distortionModel, double[] d) {
     public static final String CAMERA_INFO = "sensor_msgs/msg/CameraInfo";
     /** ROS's Brown–Conrady model (k1, k2, p1, p2, k3), OpenCV's five-coefficient one. */
@@ -38,7 +39,7 @@ public record CameraInfoMessage(String topic, int width, int height, double fx, 
     public static CameraInfoMessage read(CdrReader cdr, String topic) throws CdrReader.CdrException {
         cdr.int32();        // header.stamp.sec
         cdr.uint32();       // header.stamp.nanosec
-        cdr.stringOffset(); // header.frame_id
+        String frameId = cdr.string(); // header.frame_id
         long height = cdr.uint32();
         long width = cdr.uint32();
         String model = cdr.string();
@@ -54,7 +55,7 @@ public record CameraInfoMessage(String topic, int width, int height, double fx, 
         for (int i = 0; i < k.length; i++) {
             k[i] = cdr.float64();
         }
-        return new CameraInfoMessage(topic, (int) Math.min(width, Integer.MAX_VALUE),
+        return new CameraInfoMessage(topic, frameId, (int) Math.min(width, Integer.MAX_VALUE),
                 (int) Math.min(height, Integer.MAX_VALUE), k[0], k[4], k[2], k[5], model, d);
     }
 

@@ -85,6 +85,15 @@ public interface FrameSource extends AutoCloseable {
     }
 
     /**
+     * Where the camera sits over the road as the recording's static transforms say (an MCAP file's
+     * {@code /tf_static}: {@link io.roadseg.ros.CameraMount}), for a run without {@code --calib}; null when they do
+     * not reach from the camera's frame to a ground frame.
+     */
+    default io.roadseg.ros.CameraMount recordedMount() {
+        return null;
+    }
+
+    /**
      * The timestamp the recording itself gives the frame the last {@link #read} returned, in nanoseconds since the
      * Unix epoch (MCAP: the message's header stamp), or {@link #NO_STAMP} when the source has none (video files,
      * cameras): the pipeline then stamps frames itself (see {@code FrameResult#stampNanos}).

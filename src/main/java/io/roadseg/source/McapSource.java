@@ -2,6 +2,7 @@ package io.roadseg.source;
 
 import io.roadseg.mcap.McapReader;
 import io.roadseg.ros.CameraInfoMessage;
+import io.roadseg.ros.CameraMount;
 import io.roadseg.ros.CameraMessages;
 import io.roadseg.ros.CdrReader;
 import io.roadseg.ros.MotionMessages;
@@ -74,6 +75,8 @@ public final class McapSource implements FrameSource {
     private final McapReader.Channel motionChannel;
     /** The camera's intrinsics as the file states them; null where it does not. */
     private final CameraInfoMessage recordedCamera;
+    /** Where the camera sits over the road as the file's static transforms say; null where they do not. */
+    private final CameraMount recordedMount;
     private final String motionSchema;
     private McapReader.Cursor motion;
     private boolean motionAhead;
@@ -128,6 +131,8 @@ public final class McapSource implements FrameSource {
         }
         pendingFirst = true;
         rememberFrameId(); // known before the first read, for sinks made at start-up
+        this.recordedMount = readMount(reader, recordedCamera != null && !recordedCamera.frameId().isEmpty()
+                ? recordedCamera.frameId() : frameId);
         double fps = count > 1 && range[1] > range[0] ? (count - 1) * 1e9 / (range[1] - range[0]) : 30;
         String what = schemaName + (message.compressed ? " (" + message.format() + ")" : " " + message.format());
         info = new SourceInfo(uri, first.cols(), first.rows(), fps, false, count,
@@ -135,7 +140,8 @@ public final class McapSource implements FrameSource {
                         + (reader.truncation() != null ? ", cut short" : "")
                         + (motionChannel == null ? "" : ", vehicle motion from " + motionChannel.topic() + " ("
                         + motionSchema + ")")
-                        + (recordedCamera == null ? "" : ", camera from " + recordedCamera.topic()));
+                        + (recordedCamera == null ? "" : ", camera from " + recordedCamera.topic())
+                        + (recordedMount == null ? "" : ", its mount from " + CameraMount.TF_STATIC));
         scaled = new Mat(info.height(), info.width(), CV_8UC3);
         size = new Size(info.width(), info.height());
     }
@@ -440,6 +446,34 @@ public final class McapSource implements FrameSource {
     @Override
     public CameraInfoMessage recordedCamera() {
         return recordedCamera;
+    }
+
+    @Override
+    public CameraMount recordedMount() {
+        return recordedMount;
+    }
+
+    /** The camera frame's mount from every {@code /tf_static} message; null where they do not give one. */
+    private CameraMount readMount(McapReader reader, String cameraFrame) throws IOException {
+        if (cameraFrame == null || cameraFrame.isEmpty()) {
+            return null;
+        }
+        CameraMount.Tree tree = new CameraMount.Tree();
+        for (McapReader.Channel ch : reader.channels().values()) {
+            McapReader.Schema s = reader.schemaOf(ch);
+            if (s == null || !CameraMount.isStaticTransforms(ch.topic(), s.name(), ch.messageEncoding())) {
+                continue;
+            }
+            McapReader.Cursor c = reader.messages(ch.id());
+            while (c.next()) {
+                try {
+                    tree.read(cdr.begin(c.payloadArray(), c.payloadOffset(), c.payloadLength()));
+                } catch (CdrReader.CdrException e) {
+                    // a damaged message: the others may still reach the camera
+                }
+            }
+        }
+        return tree.size() == 0 ? null : tree.mount(cameraFrame);
     }
 
     /**

@@ -515,6 +515,46 @@ class McapInteropTest {
         assertFalse(f.stderr().contains("picture rectified"), f.stderr());
     }
 
+    /**
+     * The recording's /tf_static (written by the reference serializer) says where its camera sits: base_footprint →
+     * base_link 0.3 m up → camera_link 1.5 m ahead, 1.2 m up, pitched 3° down and rolled 2° → the optical frame the
+     * images are stamped with (REP 103's rotation). With its CameraInfo, that is a whole calibration: the run fuses
+     * depth with the ground plane 1.5 m below a camera pitched 3° down and undoes the roll.
+     */
+    @Test
+    void theRecordingsStaticTransformsGiveTheCamerasMount() throws Exception {
+        double p = Math.toRadians(3) / 2;
+        double r = Math.toRadians(2) / 2;
+        // q = q_pitch(about y) ⊗ q_roll(about x), as x, y, z, w
+        String mount = String.format(java.util.Locale.ROOT, "%.12f:%.12f:%.12f:%.12f", Math.cos(p) * Math.sin(r),
+                Math.cos(r) * Math.sin(p), -Math.sin(p) * Math.sin(r), Math.cos(p) * Math.cos(r));
+        String tf = "base_footprint:base_link:0:0:0.3:0:0:0:1;base_link:camera_link:1.5:0:1.2:" + mount
+                + ";camera_link:camera_front_optical:0:0:0:-0.5:0.5:-0.5:0.5";
+        double fx = 0.6 * width;
+        Path file = fixture("tf.mcap", "--encoding", "ros2-compressed", "--compression", "lz4", "--index", "yes",
+                "--frame-id", "camera_front_optical", "--tf-static", tf, "--camera-info",
+                fx + "," + fx + "," + (width / 2.0 - 0.5) + "," + (height / 2.0 - 0.5));
+        try (FrameSource s = FrameSources.open(file.toString(), SourceOptions.defaults())) {
+            io.roadseg.ros.CameraMount m = s.recordedMount();
+            assertNotNull(m, s.info().codec());
+            assertEquals("base_footprint", m.groundFrame());
+            assertEquals("camera_front_optical", m.cameraFrame());
+            assertEquals(1.5, m.heightM(), 1e-9);
+            assertEquals(3.0, m.pitchDownDeg(), 1e-9);
+            assertEquals(2.0, m.rollDeg(), 1e-9);
+            assertTrue(s.info().codec().contains("its mount from /tf_static"), s.info().codec());
+        }
+        Cli.Outcome run = Cli.run("run", file.toString(), "--frames", "3", "-q");
+        assertEquals(0, run.exit(), run.stderr());
+        assertTrue(run.stderr().contains("depth fused with the ground plane: the recording's camera mount (/tf_static: "
+                + "camera_front_optical over base_footprint) 1.50 m above the road, pitched 3.00° down"), run.stderr());
+        assertTrue(run.stderr().contains("picture rectified: the recording's camera (/camera/front/camera_info) "
+                + "roll 2.0° undone"), run.stderr());
+        Cli.Outcome plain = Cli.run("run", file.toString(), "--frames", "3", "--no-ground-plane", "-q");
+        assertEquals(0, plain.exit(), plain.stderr());
+        assertFalse(plain.stderr().contains("depth fused with the ground plane"), plain.stderr());
+    }
+
     @Test
     void aDamagedMessageIsSkippedCountedAndNamedOnce() throws Exception {
         Path file = ownFile("damaged.mcap", true, false);
