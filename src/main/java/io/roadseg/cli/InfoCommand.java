@@ -1,7 +1,9 @@
 package io.roadseg.cli;
 
 import io.roadseg.mcap.McapReader;
+import io.roadseg.ros.CameraInfoMessage;
 import io.roadseg.ros.CameraMessages;
+import io.roadseg.ros.CameraMount;
 import io.roadseg.ros.MotionMessages;
 import io.roadseg.source.FrameSource;
 import io.roadseg.source.FrameSources;
@@ -25,7 +27,8 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "info", mixinStandardHelpOptions = true,
         description = {"What a recording or model holds: for an MCAP file its channels (topic, type, messages, rate) "
-                + "with the camera topics roadseg replays marked '*' and the vehicle's motion '~'; for an .onnx "
+                + "with the camera topics roadseg replays marked '*', the vehicle's motion '~' and the camera's "
+                + "calibration (CameraInfo, /tf_static) '@'; for an .onnx "
                 + "model its metadata; for a video, folder or stream its size, rate and frames."})
 final class InfoCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SOURCE",
@@ -80,6 +83,7 @@ final class InfoCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "  %-1s %-36s %-34s %-9s %9s %9s %8s%n", "", "topic", "type", "encoding", "messages",
                 "seconds", "rate Hz");
         boolean anyMotion = false;
+        boolean anyCalibration = false;
         for (McapReader.Channel c : r.channels().values()) {
             McapReader.Schema s = r.schemaOf(c);
             String type = s == null ? "(schemaless)" : s.name();
@@ -95,7 +99,11 @@ final class InfoCommand implements Callable<Integer> {
             double seconds = (range[1] - range[0]) / 1e9;
             boolean motion = s != null && MotionMessages.isMotion(s.name(), c.messageEncoding());
             anyMotion |= motion;
-            out.printf(Locale.ROOT, "  %-1s %-36s %-34s %-9s %9d %9.2f %8s%n", camera ? "*" : motion ? "~" : "",
+            boolean calibration = s != null && (CameraInfoMessage.isCameraInfo(s.name(), c.messageEncoding())
+                    || CameraMount.isStaticTransforms(c.topic(), s.name(), c.messageEncoding()));
+            anyCalibration |= calibration;
+            out.printf(Locale.ROOT, "  %-1s %-36s %-34s %-9s %9d %9.2f %8s%n",
+                    camera ? "*" : motion ? "~" : calibration ? "@" : "",
                     c.topic(), type,
                     c.messageEncoding(), n, seconds, n > 1 && seconds > 0
                             ? String.format(Locale.ROOT, "%.2f", (n - 1) / seconds) : "-");
@@ -104,6 +112,10 @@ final class InfoCommand implements Callable<Integer> {
         if (anyMotion) {
             out.println("  ~ vehicle motion --path vehicle follows: roadseg run " + r.file()
                     + " --path vehicle --motion-topic TOPIC");
+        }
+        if (anyCalibration) {
+            out.println("  @ the camera's intrinsics and mount, used without --calib (the camera topic's own "
+                    + "CameraInfo; /tf_static to base_footprint or base_link): run's first lines say what was taken");
         }
     }
 }

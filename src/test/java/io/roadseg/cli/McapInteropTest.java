@@ -550,6 +550,10 @@ class McapInteropTest {
                 + "camera_front_optical over base_footprint) 1.50 m above the road, pitched 3.00° down"), run.stderr());
         assertTrue(run.stderr().contains("picture rectified: the recording's camera (/camera/front/camera_info) "
                 + "roll 2.0° undone"), run.stderr());
+        Cli.Outcome info = Cli.run("info", file.toString());
+        assertEquals(0, info.exit(), info.stderr());
+        assertTrue(info.stdout().lines().anyMatch(l -> l.matches("\\s*@ /tf_static .*")), info.stdout());
+        assertTrue(info.stdout().lines().anyMatch(l -> l.matches("\\s*@ /camera/front/camera_info .*")), info.stdout());
         Cli.Outcome plain = Cli.run("run", file.toString(), "--frames", "3", "--no-ground-plane", "-q");
         assertEquals(0, plain.exit(), plain.stderr());
         assertFalse(plain.stderr().contains("depth fused with the ground plane"), plain.stderr());
