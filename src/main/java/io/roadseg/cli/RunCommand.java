@@ -753,11 +753,12 @@ final class RunCommand implements Callable<Integer> {
             if (recorded == null || mount == null) {
                 return null;
             }
-            if (!(mount.heightM() > 0.2 && mount.heightM() < 50) || Math.abs(mount.pitchDownDeg()) > 45) {
+            if (!(mount.heightM() > 0.2 && mount.heightM() < 50) || Math.abs(mount.pitchDownDeg()) > 45
+                    || Math.abs(mount.rollDeg()) >= 45) {
                 err.println("warning: " + CameraMount.TF_STATIC + " puts " + mount.cameraFrame() + " "
-                        + String.format(java.util.Locale.ROOT, "%.2f m above %s, pitched %.1f° down", mount.heightM(),
-                        mount.groundFrame(), mount.pitchDownDeg()) + ": not a camera over the road, no ground plane "
-                        + "(give --calib)");
+                        + String.format(java.util.Locale.ROOT, "%.2f m above %s, pitched %.1f° down, rolled %.1f°",
+                        mount.heightM(), mount.groundFrame(), mount.pitchDownDeg(), mount.rollDeg())
+                        + ": not a camera over the road, no ground plane (give --calib)");
                 return null;
             }
             ResultMessages.Intrinsics k = recordedAtInput(recorded, model, src.info());
@@ -821,9 +822,15 @@ final class RunCommand implements Callable<Integer> {
             return null;
         }
         ResultMessages.Intrinsics k = recordedAtInput(recorded, model, src.info());
-        // the roll where the recording's static transforms say how the camera sits (under 0.05°: level)
-        double roll = src.recordedMount() == null || Math.abs(src.recordedMount().rollDeg()) < 0.05 ? 0
-                : src.recordedMount().rollDeg();
+        // the roll where the recording's static transforms say how the camera sits (under 0.05°: level; beyond the
+        // ±45° a calibration file may give, a camera turned on its side, whose picture a roll would turn out of view)
+        CameraMount mount = src.recordedMount();
+        double roll = mount == null || Math.abs(mount.rollDeg()) < 0.05 ? 0 : mount.rollDeg();
+        if (Math.abs(roll) >= 45) {
+            err.printf(java.util.Locale.ROOT, "warning: %s puts %s rolled %.1f°: not undone (a calibration's roll is "
+                    + "within ±45°)%n", CameraMount.TF_STATIC, mount.cameraFrame(), roll);
+            roll = 0;
+        }
         Rectification.Lens lens = new Rectification.Lens(k.fx(), k.fy(), k.cx(), k.cy(), d[0], d[1], d[2], d[3],
                 d[4], roll);
         if (lens.isPinholeAndLevel()) {
