@@ -559,6 +559,88 @@ class McapInteropTest {
         assertFalse(plain.stderr().contains("depth fused with the ground plane"), plain.stderr());
     }
 
+    /**
+     * The same camera said two ways gives the same results: a synthetic drive rendered through a wide lens, rolled
+     * and pitched (roadseg's calibration file), replayed from an MCAP file whose CameraInfo and /tf_static say that
+     * camera the ROS way (pixel centres at integers, a REP 103 optical frame under base_footprint) and from its own
+     * frames as PNG files with --calib: every frame's road ahead and nearest road users agree.
+     */
+    @Test
+    void aRecordingsCameraInfoAndMountMeanWhatACalibrationFileMeans() throws Exception {
+        Path calib = dir.resolve("wide.yaml");
+        Files.writeString(calib, String.join("\n", "name: wide", "width: 320", "height: 192", "fx: 180", "fy: 178",
+                "cx: 161", "cy: 95", "k1: -0.25", "k2: 0.05", "p1: 0.001", "p2: -0.002", "mount_height_m: 1.35",
+                "pitch_deg: 2.5", "roll_deg: 3", ""));
+        Path pngs = Files.createDirectories(dir.resolve("pngs"));
+        Path bgr = Files.createDirectories(dir.resolve("bgr"));
+        int frames = 8;
+        try (FrameSource s = FrameSources.open("sim://town?seed=1001&frames=" + frames + "&calib=" + calib,
+                SourceOptions.defaults())) {
+            ByteBuffer b = ByteBuffer.allocateDirect(s.info().frameBytes());
+            for (int i = 0; i < frames; i++) {
+                assertTrue(s.read(b) != FrameSource.END_OF_STREAM);
+                byte[] bytes = new byte[s.info().frameBytes()];
+                b.get(0, bytes);
+                Files.write(bgr.resolve(String.format("%03d.bgr", i)), bytes);
+                try (BytePointer p = new BytePointer(b); Mat m = new Mat(s.info().height(), s.info().width(),
+                        org.bytedeco.opencv.global.opencv_core.CV_8UC3, p)) {
+                    assertTrue(imwrite(pngs.resolve(String.format("%03d.png", i)).toString(), m));
+                }
+            }
+            Files.writeString(bgr.resolve("size.txt"), s.info().width() + " " + s.info().height());
+        }
+        double p = Math.toRadians(2.5) / 2;
+        double r = Math.toRadians(3) / 2;
+        String q = String.format(java.util.Locale.ROOT, "%.15f:%.15f:%.15f:%.15f", Math.cos(p) * Math.sin(r),
+                Math.cos(r) * Math.sin(p), -Math.sin(p) * Math.sin(r), Math.cos(p) * Math.cos(r));
+        Path mcap = dir.resolve("wide.mcap");
+        NodeReference.run("make-fixture.mjs", "--out", mcap.toString(), "--encoding", "ros2-image", "--raw",
+                bgr.toString(), "--compression", "zstd", "--index", "yes", "--topic", "/wide/image_raw",
+                "--frame-id", "wide_optical", "--period-ns", "100000000",
+                "--camera-info", "180,178,160.5,94.5,-0.25,0.05,0.001,-0.002,0",
+                "--tf-static", "base_footprint:wide_link:0.4:0:1.35:" + q
+                        + ";wide_link:wide_optical:0:0:0:-0.5:0.5:-0.5:0.5");
+        Path fromMcap = dir.resolve("mcap.jsonl");
+        Cli.Outcome a = Cli.run("run", mcap.toString(), "--results", fromMcap.toString(), "-q");
+        assertEquals(0, a.exit(), a.stderr());
+        assertTrue(a.stderr().contains("depth fused with the ground plane: the recording's camera mount"), a.stderr());
+        Path fromFiles = dir.resolve("files.jsonl");
+        Cli.Outcome b = Cli.run("run", pngs.toString(), "--folder-fps", "10", "--calib", calib.toString(),
+                "--results", fromFiles.toString(), "-q");
+        assertEquals(0, b.exit(), b.stderr());
+        List<String> x = Files.readAllLines(fromMcap);
+        List<String> y = Files.readAllLines(fromFiles);
+        assertEquals(frames, x.size());
+        assertEquals(frames, y.size());
+        int compared = 0;
+        for (int i = 0; i < frames; i++) {
+            Object u = Json.parse(x.get(i));
+            Object v = Json.parse(y.get(i));
+            Map<String, Object> su = Json.object(Json.at(u, "class_share"));
+            Map<String, Object> sv = Json.object(Json.at(v, "class_share"));
+            for (String k : su.keySet()) {
+                assertEquals((Double) su.get(k), (Double) sv.get(k), 1e-3, k + " share, frame " + i);
+            }
+            Object ru = Json.at(u, "road_ahead_m");
+            Object rv = Json.at(v, "road_ahead_m");
+            assertEquals(ru == null, rv == null, "frame " + i);
+            if (ru != null) {
+                assertEquals((Double) ru, (Double) rv, 0.011, "road ahead, frame " + i);
+                compared++;
+            }
+            Map<String, Object> nu = Json.object(Json.at(u, "nearest_ahead_m"));
+            Map<String, Object> nv = Json.object(Json.at(v, "nearest_ahead_m"));
+            assertEquals(nu.keySet(), nv.keySet());
+            for (String k : nu.keySet()) {
+                if (nu.get(k) != null || nv.get(k) != null) {
+                    assertEquals((Double) nu.get(k), (Double) nv.get(k), 0.011, k + ", frame " + i);
+                    compared++;
+                }
+            }
+        }
+        assertTrue(compared >= frames, "distances compared: " + compared);
+    }
+
     @Test
     void aDamagedMessageIsSkippedCountedAndNamedOnce() throws Exception {
         Path file = ownFile("damaged.mcap", true, false);
