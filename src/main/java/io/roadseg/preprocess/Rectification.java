@@ -130,6 +130,36 @@ public final class Rectification implements AutoCloseable {
         remap(valueMap, out, mapX, mapY, INTER_NEAREST, BORDER_CONSTANT, outside);
     }
 
+    /**
+     * The largest distorted radius (normalised image coordinates) a radial lens model reaches before it folds back:
+     * {@code r(1 + k1 r² + k2 r⁴ + k3 r⁶)} grows with the undistorted radius r only up to where its slope turns, and a
+     * picture whose corners lie farther out cannot have been taken through that lens (a coefficient of the wrong sign
+     * or scale). Infinite where it does not fold within r = 10 (160° off the axis at f = 1).
+     */
+    public static double reach(double k1, double k2, double k3) {
+        double previous = 0;
+        for (int i = 1; i <= 10_000; i++) {
+            double r = i * 1e-3;
+            double r2 = r * r;
+            double f = r * (1 + r2 * (k1 + r2 * (k2 + r2 * k3)));
+            if (f <= previous) {
+                return previous;
+            }
+            previous = f;
+        }
+        return Double.POSITIVE_INFINITY;
+    }
+
+    /**
+     * The farthest corner of a {@code width × height} picture from the principal point, in normalised image
+     * coordinates (the distorted radius {@link #reach} must exceed).
+     */
+    public static double cornerRadius(int width, int height, double fx, double fy, double cx, double cy) {
+        double dx = Math.max(cx, width - cx) / fx;
+        double dy = Math.max(cy, height - cy) / fy;
+        return Math.hypot(dx, dy);
+    }
+
     /** @return the input width the maps were made for */
     public int width() {
         return width;

@@ -32,6 +32,11 @@ public record CameraCalibration(String name, int width, int height, double fx, d
 
     public CameraCalibration {
         validate("calibration " + name, width, height, fx, fy, cx, cy, mountHeightM, pitchDeg, rollDeg);
+        double reach = io.roadseg.preprocess.Rectification.reach(k1, k2, 0);
+        double corner = io.roadseg.preprocess.Rectification.cornerRadius(width, height, fx, fy, cx, cy);
+        rule("calibration " + name, "k1", corner < reach, String.format(java.util.Locale.ROOT, "and k2 (%s, %s) "
+                + "make a lens that folds back at a normalised radius of %.2f, inside the picture, whose corners lie "
+                + "at %.2f: not a lens (a sign or a scale wrong?)", k1, k2, reach, corner));
     }
 
     private static void validate(String where, int width, int height, double fx, double fy, double cx, double cy,

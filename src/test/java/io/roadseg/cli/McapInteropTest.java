@@ -513,6 +513,13 @@ class McapInteropTest {
         assertTrue(f.stderr().contains("warning: /calibration/camera_info gives the distortion model 'equidistant' "
                 + "with 4 coefficients, which roadseg does not undo"), f.stderr());
         assertFalse(f.stderr().contains("picture rectified"), f.stderr());
+        Path folded = fixture("folded.mcap", "--encoding", "ros2-compressed", "--compression", "none", "--index",
+                "yes", "--camera-info", k + ",-0.9,0,0,0,0");
+        Cli.Outcome g = Cli.run("run", folded.toString(), "--frames", "2", "-q");
+        assertEquals(0, g.exit(), g.stderr());
+        assertTrue(g.stderr().contains("warning: /camera/front/camera_info's lens (k1 -0.9, k2 0.0, k3 0.0) folds back "
+                + "at a normalised radius of"), g.stderr());
+        assertFalse(g.stderr().contains("picture rectified"), g.stderr());
     }
 
     /**

@@ -76,7 +76,10 @@ class SimInputsTest {
             "pitch_deg: 2|pitch_deg: -45|pitch_deg must be within ±45°",
             "pitch_deg: 2|pitch_deg: 2\\nroll_deg: 45.5|roll_deg must be within ±45°",
             "fx: 400|fx: 400\\nfx: 500|field 'fx' given twice",
-            "fx: 400|fx: NaN|field 'fx' is not a number"})
+            "fx: 400|fx: NaN|field 'fx' is not a number",
+            "pitch_deg: 2|pitch_deg: 2\\nk1: -0.9|k1 and k2 (-0.9, 0.0) make a lens that folds back at a normalised "
+                    + "radius of 0.41, inside the picture, whose corners lie at 0.75: not a lens",
+            "pitch_deg: 2|pitch_deg: 2\\nk1: 0.3\\nk2: -1.0|k1 and k2 (0.3, -1.0) make a lens that folds back"})
     void aBrokenRuleIsNamed(String good, String bad, String message) throws IOException {
         Path file = Files.writeString(dir.resolve("bad.yaml"), GOOD.replace(good, bad.replace("\\n", "\n")));
         IOException e = assertThrows(IOException.class, () -> CameraCalibration.read(file));
