@@ -821,18 +821,16 @@ final class RunCommand implements Callable<Integer> {
                     + CameraInfoMessage.PLUMB_BOB + "): the picture goes to the network as recorded");
             return null;
         }
+        ResultMessages.Intrinsics k = recordedAtInput(recorded, model, src.info());
         double reach = Rectification.reach(d[0], d[1], d[4]);
-        double corner = Rectification.cornerRadius(src.info().width(), src.info().height(),
-                recorded.fx() * src.info().width() / (recorded.width() > 0 ? recorded.width() : src.info().width()),
-                recorded.fy() * src.info().height() / (recorded.height() > 0 ? recorded.height() : src.info().height()),
-                src.info().width() / 2.0, src.info().height() / 2.0);
+        double corner = Rectification.cornerRadius(model.inputWidth(), model.inputHeight(), k.fx(), k.fy(),
+                k.cx() + 0.5, k.cy() + 0.5);
         if (!(corner < reach)) {
             err.printf(java.util.Locale.ROOT, "warning: %s's lens (k1 %s, k2 %s, k3 %s) folds back at a normalised "
                     + "radius of %.2f, inside the picture (corners at %.2f): not undone%n", recorded.topic(), d[0],
                     d[1], d[4], reach, corner);
             return null;
         }
-        ResultMessages.Intrinsics k = recordedAtInput(recorded, model, src.info());
         // the roll where the recording's static transforms say how the camera sits (under 0.05°: level; beyond the
         // ±45° a calibration file may give, a camera turned on its side, whose picture a roll would turn out of view)
         CameraMount mount = src.recordedMount();
