@@ -815,20 +815,23 @@ final class RunCommand implements Callable<Integer> {
             return null;
         }
         double[] d = recorded.brownConrady();
-        if (d == null) {
+        double[] e = d == null ? recorded.equidistant() : null;
+        if (d == null && e == null) {
             err.println("warning: " + recorded.topic() + " gives the distortion model '" + recorded.distortionModel()
                     + "' with " + recorded.d().length + " coefficients, which roadseg does not undo (it undoes "
-                    + CameraInfoMessage.PLUMB_BOB + "): the picture goes to the network as recorded");
+                    + CameraInfoMessage.PLUMB_BOB + " and " + CameraInfoMessage.EQUIDISTANT
+                    + "): the picture goes to the network as recorded");
             return null;
         }
         ResultMessages.Intrinsics k = recordedAtInput(recorded, model, src.info());
-        double reach = Rectification.reach(d[0], d[1], d[4]);
+        double reach = d != null ? Rectification.reach(d[0], d[1], d[4])
+                : Rectification.reachFisheye(e[0], e[1], e[2], e[3]);
         double corner = Rectification.cornerRadius(model.inputWidth(), model.inputHeight(), k.fx(), k.fy(),
                 k.cx() + 0.5, k.cy() + 0.5);
         if (!(corner < reach)) {
-            err.printf(java.util.Locale.ROOT, "warning: %s's lens (k1 %s, k2 %s, k3 %s) folds back at a normalised "
-                    + "radius of %.2f, inside the picture (corners at %.2f): not undone%n", recorded.topic(), d[0],
-                    d[1], d[4], reach, corner);
+            err.printf(java.util.Locale.ROOT, "warning: %s's lens (%s %s) folds back at a normalised radius of %.2f, "
+                    + "inside the picture (corners at %.2f): not undone%n", recorded.topic(),
+                    recorded.distortionModel(), java.util.Arrays.toString(recorded.d()), reach, corner);
             return null;
         }
         // the roll where the recording's static transforms say how the camera sits (under 0.05°: level; beyond the
@@ -840,8 +843,9 @@ final class RunCommand implements Callable<Integer> {
                     + "within ±45°)%n", CameraMount.TF_STATIC, mount.cameraFrame(), roll);
             roll = 0;
         }
-        Rectification.Lens lens = new Rectification.Lens(k.fx(), k.fy(), k.cx(), k.cy(), d[0], d[1], d[2], d[3],
-                d[4], roll);
+        Rectification.Lens lens = d != null
+                ? new Rectification.Lens(k.fx(), k.fy(), k.cx(), k.cy(), d[0], d[1], d[2], d[3], d[4], roll)
+                : Rectification.Lens.fisheye(k.fx(), k.fy(), k.cx(), k.cy(), e[0], e[1], e[2], e[3], roll);
         if (lens.isPinholeAndLevel()) {
             return null;
         }

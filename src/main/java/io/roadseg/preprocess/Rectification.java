@@ -5,6 +5,7 @@ import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Scalar;
 import org.bytedeco.opencv.opencv_core.Size;
 
+import static org.bytedeco.opencv.global.opencv_calib3d.fisheyeInitUndistortRectifyMap;
 import static org.bytedeco.opencv.global.opencv_calib3d.initUndistortRectifyMap;
 import static org.bytedeco.opencv.global.opencv_core.BORDER_CONSTANT;
 import static org.bytedeco.opencv.global.opencv_core.BORDER_REPLICATE;
@@ -58,24 +59,50 @@ public final class Rectification implements AutoCloseable {
      * @param p1      tangential distortion
      * @param p2      tangential distortion
      * @param k3      radial distortion, sixth order (ROS's plumb_bob has it; roadseg's calibration files do not)
+     * @param k4      the equidistant model's fourth coefficient (0 for Brown–Conrady)
+     * @param fisheye the equidistant (fisheye) model, {@code θd = θ(1 + k1θ² + k2θ⁴ + k3θ⁶ + k4θ⁸)} of the angle θ
+     *                off the axis, as OpenCV's {@code cv::fisheye} and ROS's {@code equidistant}: then k1..k4 are
+     *                its coefficients and p1, p2 unused; else Brown–Conrady (k1, k2, p1, p2, k3)
      * @param rollDeg the camera's roll about its optical axis, degrees, positive clockwise in the picture
      */
     public record Lens(double fx, double fy, double cx, double cy, double k1, double k2, double p1, double p2,
-                       double k3, double rollDeg) {
-        /** Whether there is anything to undo. */
-        public boolean isPinholeAndLevel() {
-            return k1 == 0 && k2 == 0 && p1 == 0 && p2 == 0 && k3 == 0 && rollDeg == 0;
+                       double k3, double k4, boolean fisheye, double rollDeg) {
+        /** A Brown–Conrady lens. */
+        public Lens(double fx, double fy, double cx, double cy, double k1, double k2, double p1, double p2,
+                    double k3, double rollDeg) {
+            this(fx, fy, cx, cy, k1, k2, p1, p2, k3, 0, false, rollDeg);
         }
 
-        /** What is undone, for the run's log: e.g. {@code k1 -0.300, k2 0.080, roll 4.0°}. */
+        /** An equidistant (fisheye) lens. */
+        public static Lens fisheye(double fx, double fy, double cx, double cy, double k1, double k2, double k3,
+                                   double k4, double rollDeg) {
+            return new Lens(fx, fy, cx, cy, k1, k2, 0, 0, k3, k4, true, rollDeg);
+        }
+
+        /**
+         * Whether there is anything to undo (an equidistant lens always bends: its projection is not the pinhole's
+         * even with every coefficient 0).
+         */
+        public boolean isPinholeAndLevel() {
+            return !fisheye && k1 == 0 && k2 == 0 && p1 == 0 && p2 == 0 && k3 == 0 && rollDeg == 0;
+        }
+
+        /**
+         * What is undone, for the run's log: e.g. {@code k1 -0.300, k2 0.080, roll 4.0°}, {@code equidistant k1
+         * 0.100, k2 0.010}.
+         */
         public String describe() {
             StringBuilder s = new StringBuilder();
-            String[] names = {"k1", "k2", "p1", "p2", "k3"};
-            double[] values = {k1, k2, p1, p2, k3};
+            String[] names = fisheye ? new String[] {"k1", "k2", "k3", "k4"}
+                    : new String[] {"k1", "k2", "p1", "p2", "k3"};
+            double[] values = fisheye ? new double[] {k1, k2, k3, k4} : new double[] {k1, k2, p1, p2, k3};
             for (int i = 0; i < names.length; i++) {
                 if (values[i] != 0) {
                     s.append(s.length() == 0 ? "" : ", ").append(String.format("%s %.3f", names[i], values[i]));
                 }
+            }
+            if (fisheye) {
+                s.insert(0, s.length() == 0 ? "the equidistant projection" : "equidistant ");
             }
             if (rollDeg != 0) {
                 s.append(s.length() == 0 ? "" : ", ").append(String.format("roll %.1f°", rollDeg));
@@ -101,9 +128,14 @@ public final class Rectification implements AutoCloseable {
              // the level camera from the rolled one: its normalised coordinates turned by the roll about the axis
              // (CameraCalibration.rayInRoadFrame's convention: the renderer rolls the same way)
              Mat r = matrix(Math.cos(roll), -Math.sin(roll), 0, Math.sin(roll), Math.cos(roll), 0, 0, 0, 1);
-             Mat d = matrix(lens.k1(), lens.k2(), lens.p1(), lens.p2(), lens.k3());
+             Mat d = lens.fisheye() ? matrix(lens.k1(), lens.k2(), lens.k3(), lens.k4())
+                     : matrix(lens.k1(), lens.k2(), lens.p1(), lens.p2(), lens.k3());
              Size size = new Size(width, height)) {
-            initUndistortRectifyMap(k, d, r, k, size, CV_32FC1, mapX, mapY);
+            if (lens.fisheye()) {
+                fisheyeInitUndistortRectifyMap(k, d, r, k, size, CV_32FC1, mapX, mapY);
+            } else {
+                initUndistortRectifyMap(k, d, r, k, size, CV_32FC1, mapX, mapY);
+            }
             convertMaps(mapX, mapY, map1, map2, CV_16SC2, false);
         }
     }
@@ -137,17 +169,31 @@ public final class Rectification implements AutoCloseable {
      * or scale). Infinite where it does not fold within r = 10 (160° off the axis at f = 1).
      */
     public static double reach(double k1, double k2, double k3) {
+        return reach(k1, k2, k3, 0, 10, Double.POSITIVE_INFINITY);
+    }
+
+    /**
+     * The same for an equidistant lens, whose distorted radius {@code θ(1 + k1θ² + k2θ⁴ + k3θ⁶ + k4θ⁸)} is a
+     * function of the angle θ off the axis, up to 90° (a lens that sees farther is beyond a pinhole's maps).
+     */
+    public static double reachFisheye(double k1, double k2, double k3, double k4) {
+        return reach(k1, k2, k3, k4, Math.PI / 2, Double.NaN);
+    }
+
+    /** The largest {@code x(1 + k1x² + k2x⁴ + k3x⁶ + k4x⁸)} before it stops growing, over x up to {@code limit}. */
+    private static double reach(double k1, double k2, double k3, double k4, double limit, double noFold) {
         double previous = 0;
-        for (int i = 1; i <= 10_000; i++) {
-            double r = i * 1e-3;
-            double r2 = r * r;
-            double f = r * (1 + r2 * (k1 + r2 * (k2 + r2 * k3)));
+        int steps = 10_000;
+        for (int i = 1; i <= steps; i++) {
+            double x = i * limit / steps;
+            double x2 = x * x;
+            double f = x * (1 + x2 * (k1 + x2 * (k2 + x2 * (k3 + x2 * k4))));
             if (f <= previous) {
                 return previous;
             }
             previous = f;
         }
-        return Double.POSITIVE_INFINITY;
+        return Double.isNaN(noFold) ? previous : noFold;
     }
 
     /**

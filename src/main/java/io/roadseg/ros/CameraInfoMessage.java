@@ -23,6 +23,8 @@ public record CameraInfoMessage(String topic, String frameId, int width, int hei
     public static final String PLUMB_BOB = "plumb_bob";
     /** OpenCV's eight-coefficient rational model; read here where k4..k6 are 0, when it is plumb_bob's. */
     public static final String RATIONAL_POLYNOMIAL = "rational_polynomial";
+    /** The fisheye model (OpenCV's {@code cv::fisheye}): k1..k4 of the angle off the axis. */
+    public static final String EQUIDISTANT = "equidistant";
 
     /** Whether a channel of this schema and message encoding carries camera intrinsics that this class reads. */
     public static boolean isCameraInfo(String schemaName, String messageEncoding) {
@@ -63,6 +65,16 @@ public record CameraInfoMessage(String topic, String frameId, int width, int hei
     public boolean calibrated() {
         return fx > 0 && fy > 0 && Double.isFinite(fx) && Double.isFinite(fy) && Double.isFinite(cx)
                 && Double.isFinite(cy);
+    }
+
+    /** The equidistant model's {@code {k1, k2, k3, k4}} (missing ones 0); null for another model. */
+    public double[] equidistant() {
+        if (!EQUIDISTANT.equals(distortionModel) || d.length > 4) {
+            return null;
+        }
+        double[] out = new double[4];
+        System.arraycopy(d, 0, out, 0, d.length);
+        return out;
     }
 
     /**

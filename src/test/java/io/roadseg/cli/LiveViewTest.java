@@ -204,10 +204,12 @@ class LiveViewTest {
             assertTrue(processed == 0 || confidence >= 1.0 / 11 - 0.004 && confidence <= 1, "mean confidence "
                     + confidence);
             assertTrue(processed == 0 || m.get("roadseg_uncertain_pixels_ratio") <= 1);
-            assertTrue(m.get("roadseg_frames_low_confidence_total") <= processed);
+            // the sink counts a frame's confidence and camera issues as it delivers it, the statistics count it
+            // processed right after: a scrape between the two sees one frame more there
+            assertTrue(m.get("roadseg_frames_low_confidence_total") <= processed + 1);
             for (io.roadseg.preprocess.CameraIssue issue : io.roadseg.preprocess.CameraIssue.ALL) {
                 String label = "{issue=\"" + issue.key() + "\"}";
-                assertTrue(m.get("roadseg_camera_issue_frames_total" + label) <= processed, issue.key());
+                assertTrue(m.get("roadseg_camera_issue_frames_total" + label) <= processed + 1, issue.key());
                 assertTrue(m.get("roadseg_camera_issue" + label) == 0 || m.get("roadseg_camera_issue" + label) == 1);
             }
         }

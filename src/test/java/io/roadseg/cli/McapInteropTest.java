@@ -508,17 +508,22 @@ class McapInteropTest {
                 "--camera-info-topic", "/calibration/camera_info");
         Cli.Outcome f = Cli.run("run", fisheye.toString(), "--frames", "2", "-q");
         assertEquals(0, f.exit(), f.stderr());
-        assertTrue(f.stderr().contains("depth scaled by"), "the file's only CameraInfo, its K still used: "
-                + f.stderr());
-        assertTrue(f.stderr().contains("warning: /calibration/camera_info gives the distortion model 'equidistant' "
-                + "with 4 coefficients, which roadseg does not undo"), f.stderr());
-        assertFalse(f.stderr().contains("picture rectified"), f.stderr());
+        assertTrue(f.stderr().contains("depth scaled by"), "the file's only CameraInfo: " + f.stderr());
+        assertTrue(f.stderr().contains("picture rectified: the recording's camera (/calibration/camera_info) "
+                + "equidistant k1 0.100, k2 0.010 undone"), f.stderr());
+        Path rational = fixture("rational.mcap", "--encoding", "ros2-compressed", "--compression", "none", "--index",
+                "no", "--camera-info", k + ",-0.2,0.05,0,0,0,0.3,0,0", "--distortion-model", "rational_polynomial");
+        Cli.Outcome ra = Cli.run("run", rational.toString(), "--frames", "2", "-q");
+        assertEquals(0, ra.exit(), ra.stderr());
+        assertTrue(ra.stderr().contains("warning: /camera/front/camera_info gives the distortion model "
+                + "'rational_polynomial' with 8 coefficients, which roadseg does not undo"), ra.stderr());
+        assertFalse(ra.stderr().contains("picture rectified"), ra.stderr());
         Path folded = fixture("folded.mcap", "--encoding", "ros2-compressed", "--compression", "none", "--index",
                 "yes", "--camera-info", k + ",-0.9,0,0,0,0");
         Cli.Outcome g = Cli.run("run", folded.toString(), "--frames", "2", "-q");
         assertEquals(0, g.exit(), g.stderr());
-        assertTrue(g.stderr().contains("warning: /camera/front/camera_info's lens (k1 -0.9, k2 0.0, k3 0.0) folds back "
-                + "at a normalised radius of"), g.stderr());
+        assertTrue(g.stderr().contains("warning: /camera/front/camera_info's lens (plumb_bob [-0.9, 0.0, 0.0, 0.0, "
+                + "0.0]) folds back at a normalised radius of"), g.stderr());
         assertFalse(g.stderr().contains("picture rectified"), g.stderr());
     }
 

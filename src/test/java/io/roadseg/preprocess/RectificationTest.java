@@ -43,17 +43,7 @@ class RectificationTest {
              Mat out = new Mat()) {
             for (int v = 30; v < H - 30; v += 40) {
                 for (int u = 40; u < W - 40; u += 60) {
-                    picture.put(new Scalar(0, 0, 0, 0));
-                    // a 3x3 bright patch centred on pixel (u, v): its centre is at (u + 0.5, v + 0.5)
-                    try (UByteIndexer px = picture.createIndexer()) {
-                        for (int dy = -1; dy <= 1; dy++) {
-                            for (int dx = -1; dx <= 1; dx++) {
-                                for (int c = 0; c < 3; c++) {
-                                    px.put(v + dy, u + dx, c, 255);
-                                }
-                            }
-                        }
-                    }
+                    patch(picture, u, v);
                     r.apply(picture, out);
                     // where the level pinhole camera sees that ray: the renderer's own model, not OpenCV's
                     CAMERA.undistort(u + 0.5, v + 0.5, ray);
@@ -73,6 +63,56 @@ class RectificationTest {
             }
         }
         assertEquals(14, checked, "every patch but the two whose image lies at the picture's edge");
+    }
+
+    /**
+     * A fisheye (equidistant) lens: a point seen at angle θd·(1 + …) off the axis lands where a pinhole sees the ray
+     * at angle θ, {@code θd = θ(1 + k1θ² + k2θ⁴ + k3θ⁶ + k4θ⁸)} solved here by Newton's method, not by OpenCV.
+     */
+    @Test
+    void aFisheyePointLandsWhereThePinholeSeesItsAngle() {
+        double fx = 150;
+        double fy = 150;
+        double cx = 159.5;
+        double cy = 95.5;
+        double[] kf = {0.08, -0.02, 0.004, -0.0005};
+        Rectification.Lens lens = Rectification.Lens.fisheye(fx, fy, cx, cy, kf[0], kf[1], kf[2], kf[3], 0);
+        assertFalse(lens.isPinholeAndLevel());
+        assertEquals("equidistant k1 0.080, k2 -0.020, k3 0.004, k4 -0.001", lens.describe());
+        int checked = 0;
+        try (Rectification r = new Rectification(lens, W, H);
+             Mat picture = new Mat(H, W, CV_8UC3, new Scalar(0, 0, 0, 0));
+             Mat out = new Mat()) {
+            for (int v = 36; v < H - 30; v += 40) {
+                for (int u = 60; u < W - 40; u += 50) {
+                    patch(picture, u, v);
+                    r.apply(picture, out);
+                    double xd = (u - cx) / fx;
+                    double yd = (v - cy) / fy;
+                    double thetaD = Math.hypot(xd, yd);
+                    double theta = thetaD;
+                    for (int i = 0; i < 50; i++) {
+                        double t2 = theta * theta;
+                        double f = theta * (1 + t2 * (kf[0] + t2 * (kf[1] + t2 * (kf[2] + t2 * kf[3])))) - thetaD;
+                        double df = 1 + t2 * (3 * kf[0] + t2 * (5 * kf[1] + t2 * (7 * kf[2] + t2 * 9 * kf[3])));
+                        theta -= f / df;
+                    }
+                    double scale = thetaD == 0 ? 1 : Math.tan(theta) / thetaD;
+                    double expectU = fx * xd * scale + cx;
+                    double expectV = fy * yd * scale + cy;
+                    if (expectU < 8 || expectV < 8 || expectU > W - 9 || expectV > H - 9) {
+                        continue;
+                    }
+                    double[] centroid = centroid(out);
+                    assertEquals(expectU, centroid[0], 0.1, "column of the patch at (" + u + ", " + v + ")");
+                    assertEquals(expectV, centroid[1], 0.1, "row of the patch at (" + u + ", " + v + ")");
+                    checked++;
+                }
+            }
+        }
+        assertTrue(checked >= 8, "patches checked: " + checked);
+        assertTrue(Rectification.reachFisheye(kf[0], kf[1], kf[2], kf[3]) > Rectification.cornerRadius(W, H, fx, fy,
+                cx + 0.5, cy + 0.5), "this lens reaches the corners");
     }
 
     @Test
@@ -116,6 +156,20 @@ class RectificationTest {
         assertEquals("k1 -0.300, k2 0.080, p1 0.002, p2 -0.001, roll 4.0°", lens(CAMERA).describe());
         assertEquals(null, io.roadseg.pipeline.PipelineConfig.defaults(io.roadseg.pipeline.PipelineMode.EVERY_FRAME)
                 .withLens(lens(pinhole)).lens(), "nothing to undo: no rectification");
+    }
+
+    /** Blacks the picture out but for a 3x3 bright patch centred on pixel (u, v) (its centre at u + 0.5, v + 0.5). */
+    private static void patch(Mat picture, int u, int v) {
+        picture.put(new Scalar(0, 0, 0, 0));
+        try (UByteIndexer px = picture.createIndexer()) {
+            for (int dy = -1; dy <= 1; dy++) {
+                for (int dx = -1; dx <= 1; dx++) {
+                    for (int c = 0; c < 3; c++) {
+                        px.put(v + dy, u + dx, c, 255);
+                    }
+                }
+            }
+        }
     }
 
     /** The brightness-weighted centre of a picture's first channel, pixel centres at integers. */
