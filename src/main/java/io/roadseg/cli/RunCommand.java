@@ -488,6 +488,8 @@ final class RunCommand implements Callable<Integer> {
                 header.put("interrupted", result.interrupted() && result.failure() == null);
                 header.put("corrupt_frames", src.corruptFrames());
                 header.put("camera", new StatsReport.RawJson(pipeline.cameraIssues().json()));
+                header.put("camera_model", new StatsReport.RawJson(cameraModelJson(config,
+                        intrinsics(inference.model(), src), src)));
                 if (accuracy != null) {
                     header.put("accuracy", new StatsReport.RawJson(AccuracyReport.json(
                             inference.model().classNames(), accuracy.segmentation(), accuracy.depth(),
@@ -915,6 +917,30 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** {@code --stats}' {@code road_horizon}: the row read, and with {@code --calib} the pitches against each other. */
+    /**
+     * {@code --stats}' {@code camera_model}: the camera the run took, and where from — {@code "calibration FILE"},
+     * {@code "recording TOPIC"} (with {@code "mount": "/tf_static"} where the transforms gave the ground plane), or
+     * {@code "model"} (the training focal length, no geometry) — its K at the input size, the depth scale, the ground
+     * plane and the lens undone (null where none), so that a run's figures can be traced to the camera they assumed.
+     */
+    private String cameraModelJson(PipelineConfig config, ResultMessages.Intrinsics k, FrameSource src) {
+        String from = calib != null ? "calibration " + calib
+                : src.recordedCamera() != null ? "recording " + src.recordedCamera().topic()
+                : !Double.isNaN(src.groundTruthFocalPx()) ? "source" : "model";
+        StringBuilder b = new StringBuilder("{\"from\": ").append(io.roadseg.ros.Json.quote(from));
+        if (calib == null && src.recordedMount() != null && config.groundPlane() != null) {
+            b.append(", \"mount\": ").append(io.roadseg.ros.Json.quote(CameraMount.TF_STATIC));
+        }
+        b.append(String.format(java.util.Locale.ROOT, ", \"fx\": %.3f, \"fy\": %.3f, \"cx\": %.3f, \"cy\": %.3f, "
+                + "\"depth_scale\": %.5f", k.fx(), k.fy(), k.cx(), k.cy(), config.depthScale()));
+        PipelineConfig.GroundPlane g = config.groundPlane();
+        b.append(", \"ground_plane\": ").append(g == null ? "null" : String.format(java.util.Locale.ROOT,
+                "{\"height_m\": %.3f, \"pitch_down_deg\": %.3f}", g.cameraHeight(), g.pitchDownDeg()));
+        b.append(", \"rectified\": ").append(config.lens() == null ? "null"
+                : io.roadseg.ros.Json.quote(config.lens().describe()));
+        return b.append('}').toString();
+    }
+
     static String horizonJson(PipelineConfig.GroundPlane plane, Pipeline.RoadHorizon horizon) {
         StringBuilder b = new StringBuilder(String.format(java.util.Locale.ROOT, "{\"frames\": %d, \"row\": %.2f",
                 horizon.frames(), horizon.row()));

@@ -556,8 +556,14 @@ class McapInteropTest {
             assertEquals(2.0, m.rollDeg(), 1e-9);
             assertTrue(s.info().codec().contains("its mount from /tf_static"), s.info().codec());
         }
-        Cli.Outcome run = Cli.run("run", file.toString(), "--frames", "3", "-q");
+        Path stats = dir.resolve("tf-stats.json");
+        Cli.Outcome run = Cli.run("run", file.toString(), "--frames", "3", "--stats", stats.toString(), "-q");
         assertEquals(0, run.exit(), run.stderr());
+        Object model = Json.at(Json.parse(Files.readString(stats)), "camera_model");
+        assertEquals("recording /camera/front/camera_info", Json.at(model, "from"));
+        assertEquals("/tf_static", Json.at(model, "mount"));
+        assertEquals(3.0, (Double) Json.at(model, "ground_plane", "pitch_down_deg"), 1e-9);
+        assertEquals("roll 2.0°", Json.at(model, "rectified"));
         assertTrue(run.stderr().contains("depth fused with the ground plane: the recording's camera mount (/tf_static: "
                 + "camera_front_optical over base_footprint) 1.50 m above the road, pitched 3.00° down"), run.stderr());
         assertTrue(run.stderr().contains("picture rectified: the recording's camera (/camera/front/camera_info) "

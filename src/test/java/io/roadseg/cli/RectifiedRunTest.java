@@ -39,6 +39,11 @@ class RectifiedRunTest {
                 asGiven.toString(), "-q");
         assertEquals(0, g.exit(), g.stderr());
         assertFalse(g.stderr().contains("picture rectified"), g.stderr());
+        Object model = Json.at(Json.parse(Files.readString(rectified)), "camera_model");
+        assertEquals("calibration " + calib, Json.at(model, "from"));
+        assertEquals("k1 -0.300, k2 0.080, roll 4.0°", Json.at(model, "rectified"));
+        assertEquals(1.4, (Double) Json.at(model, "ground_plane", "height_m"), 1e-9);
+        assertEquals(null, Json.at(Json.parse(Files.readString(asGiven)), "camera_model", "rectified"));
         double absRel = depthAbsRel(rectified);
         double absRelAsGiven = depthAbsRel(asGiven);
         // measured 2026-11-28 on 150 frames at 640x360: 0.059 rectified, 0.41 as given, 0.056 for a pinhole camera
