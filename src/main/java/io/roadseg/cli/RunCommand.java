@@ -763,21 +763,22 @@ final class RunCommand implements Callable<Integer> {
                         + ": not a camera over the road, no ground plane (give --calib)");
                 return null;
             }
-            ResultMessages.Intrinsics k = recordedAtInput(recorded, model, src.info());
             err.printf(java.util.Locale.ROOT, "depth fused with the ground plane: the recording's camera mount (%s: "
                     + "%s over %s) %.2f m above the road, pitched %.2f° down%s%n", CameraMount.TF_STATIC,
                     mount.cameraFrame(), mount.groundFrame(), mount.heightM(), mount.pitchDownDeg(),
                     mount.groundFrame().equals("base_link") ? " (base_link taken for the ground: --calib if it is "
                             + "not)" : "");
-            return new PipelineConfig.GroundPlane(k.fy(), k.cy(), mount.heightM(), mount.pitchDownDeg());
+            return plane(intrinsics(model, src), mount.heightM(), mount.pitchDownDeg());
         }
         CameraCalibration camera = calibration();
-        double sy = (double) model.inputHeight() / camera.height();
         err.printf(java.util.Locale.ROOT, "depth fused with the ground plane: camera %.2f m above the road, pitched "
                 + "%.2f° down%n", camera.mountHeightM(), camera.pitchDeg());
-        // calibration files put pixel centres at +0.5 (calibration/README.md); GroundPlaneDepth at integers
-        return new PipelineConfig.GroundPlane(camera.fy() * sy, camera.cy() * sy - 0.5,
-                camera.mountHeightM(), camera.pitchDeg());
+        return plane(intrinsics(model, src), camera.mountHeightM(), camera.pitchDeg());
+    }
+
+    /** The road plane under a camera of intrinsics {@code k} at the input size (pixel centres at integers). */
+    private static PipelineConfig.GroundPlane plane(ResultMessages.Intrinsics k, double height, double pitchDownDeg) {
+        return new PipelineConfig.GroundPlane(k.fy(), k.cy(), height, pitchDownDeg);
     }
 
     /**
@@ -793,12 +794,9 @@ final class RunCommand implements Callable<Integer> {
             return recordedLens(model, src, err);
         }
         CameraCalibration camera = calibration();
-        double sx = (double) model.inputWidth() / camera.width();
-        double sy = (double) model.inputHeight() / camera.height();
-        // calibration files put pixel centres at +0.5 (calibration/README.md); OpenCV at integers
-        Rectification.Lens lens = new Rectification.Lens(camera.fx() * sx, camera.fy() * sy,
-                camera.cx() * sx - 0.5, camera.cy() * sy - 0.5, camera.k1(), camera.k2(), camera.p1(), camera.p2(),
-                0, camera.rollDeg());
+        ResultMessages.Intrinsics k = intrinsics(model, src); // the calibration's K at the input size
+        Rectification.Lens lens = new Rectification.Lens(k.fx(), k.fy(), k.cx(), k.cy(), camera.k1(), camera.k2(),
+                camera.p1(), camera.p2(), 0, camera.rollDeg());
         if (lens.isPinholeAndLevel()) {
             return null;
         }
