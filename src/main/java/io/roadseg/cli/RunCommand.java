@@ -182,9 +182,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--folder-fps", defaultValue = "10", description = "Frame rate of a folder of images.")
     double folderFps;
 
-    @Option(names = "--calib", paramLabel = "FILE", description = "The camera's calibration (calibration/README.md): "
-            + "depth is scaled by its focal length over the one the model was trained for, fused with its ground "
-            + "plane, and its lens distortion and roll undone; replaces an MCAP file's own CameraInfo.")
+    @Option(names = "--calib", paramLabel = "FILE", description = "The camera's calibration (calibration/README.md: "
+            + "roadseg's file, a camera.json, or ROS camera_calibration / OpenCV / Kalibr YAML): depth is scaled by "
+            + "its focal length over the one the model was trained for, fused with its ground plane where it gives "
+            + "the mount, and its lens distortion and roll undone; replaces an MCAP file's own CameraInfo (and its "
+            + "/tf_static mount where the file gives one).")
     Path calib;
 
     @Option(names = "--path-width", paramLabel = "METRES", description = "Width of the vehicle's path, a "
@@ -310,6 +312,8 @@ final class RunCommand implements Callable<Integer> {
 
     /** With --drives: the camera issue counts of the drive replayed last (null before its run ends). */
     private io.roadseg.preprocess.CameraIssueCounts lastCameraIssues;
+    /** Where the ground plane of the run came from ({@link #groundPlane}), for its messages; "" without one. */
+    private String planeFrom = "";
 
     private Integer replayOne() throws Exception {
         validate();
@@ -453,8 +457,7 @@ final class RunCommand implements Callable<Integer> {
             Pipeline.RoadHorizon horizon = pipeline.roadHorizon();
             String horizonWarning = horizonWarning(config.groundPlane(), horizon);
             if (horizonWarning != null) {
-                err.println((calib != null ? "calibration " + calib
-                        : "the recording's camera mount (" + CameraMount.TF_STATIC + ")") + ": " + horizonWarning);
+                err.println(planeFrom + ": " + horizonWarning);
             }
             if (video != null) {
                 err.println("wrote " + video.framesWritten() + " frames to " + video.target() + " with "
@@ -739,41 +742,49 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /**
-     * The road geometry of the camera given with {@code --calib} (mount height, pitch, focal length and principal
-     * row brought to the model's input height), fused with the network's depth; null without {@code --calib} or
-     * with {@code --no-ground-plane}.
+     * The road geometry of the camera (mount height, pitch, focal length and principal row brought to the model's
+     * input height), fused with the network's depth: the {@code --calib} file's mount, else a recording's
+     * {@code /tf_static} one (with the file's or the recording's K); null where neither gives a mount or with
+     * {@code --no-ground-plane}.
      */
     private PipelineConfig.GroundPlane groundPlane(ModelInfo model, FrameSource src, PrintStream err)
             throws Exception {
+        planeFrom = "";
         if (noGroundPlane) {
             return null;
         }
-        if (calib == null) {
-            // a recording that states both its camera (CameraInfo) and where it sits (/tf_static)
-            CameraInfoMessage recorded = src.recordedCamera();
-            CameraMount mount = src.recordedMount();
-            if (recorded == null || mount == null) {
-                return null;
-            }
-            if (!(mount.heightM() > 0.2 && mount.heightM() < 50) || Math.abs(mount.pitchDownDeg()) > 45
-                    || Math.abs(mount.rollDeg()) >= 45) {
-                err.println("warning: " + CameraMount.TF_STATIC + " puts " + mount.cameraFrame() + " "
-                        + String.format(java.util.Locale.ROOT, "%.2f m above %s, pitched %.1f° down, rolled %.1f°",
-                        mount.heightM(), mount.groundFrame(), mount.pitchDownDeg(), mount.rollDeg())
-                        + ": not a camera over the road, no ground plane (give --calib)");
-                return null;
-            }
-            err.printf(java.util.Locale.ROOT, "depth fused with the ground plane: the recording's camera mount (%s: "
-                    + "%s over %s) %.2f m above the road, pitched %.2f° down%s%n", CameraMount.TF_STATIC,
-                    mount.cameraFrame(), mount.groundFrame(), mount.heightM(), mount.pitchDownDeg(),
-                    mount.groundFrame().equals("base_link") ? " (base_link taken for the ground: --calib if it is "
-                            + "not)" : "");
-            return plane(intrinsics(model, src), mount.heightM(), mount.pitchDownDeg());
+        CameraCalibration camera = calib == null ? null : calibration();
+        if (camera != null && camera.hasMount()) {
+            err.printf(java.util.Locale.ROOT, "depth fused with the ground plane: camera %.2f m above the road, "
+                    + "pitched %.2f° down%n", camera.mountHeightM(), camera.pitchDeg());
+            planeFrom = "calibration " + calib;
+            return plane(intrinsics(model, src), camera.mountHeightM(), camera.pitchDeg());
         }
-        CameraCalibration camera = calibration();
-        err.printf(java.util.Locale.ROOT, "depth fused with the ground plane: camera %.2f m above the road, pitched "
-                + "%.2f° down%n", camera.mountHeightM(), camera.pitchDeg());
-        return plane(intrinsics(model, src), camera.mountHeightM(), camera.pitchDeg());
+        // a recording that states where its camera sits (/tf_static), with the camera's K from it or from --calib
+        CameraMount mount = src.recordedMount();
+        if (mount == null || camera == null && src.recordedCamera() == null) {
+            if (camera != null) {
+                err.println("calibration " + calib + " gives no mount (mount_height_m, pitch_deg): depth scaled by "
+                        + "the focal length only, not fused with the ground plane");
+            }
+            return null;
+        }
+        if (!(mount.heightM() > 0.2 && mount.heightM() < 50) || Math.abs(mount.pitchDownDeg()) > 45
+                || Math.abs(mount.rollDeg()) >= 45) {
+            err.println("warning: " + CameraMount.TF_STATIC + " puts " + mount.cameraFrame() + " "
+                    + String.format(java.util.Locale.ROOT, "%.2f m above %s, pitched %.1f° down, rolled %.1f°",
+                    mount.heightM(), mount.groundFrame(), mount.pitchDownDeg(), mount.rollDeg())
+                    + ": not a camera over the road, no ground plane (give --calib"
+                    + (camera != null ? " with mount_height_m and pitch_deg" : "") + ")");
+            return null;
+        }
+        err.printf(java.util.Locale.ROOT, "depth fused with the ground plane: the recording's camera mount (%s: "
+                + "%s over %s) %.2f m above the road, pitched %.2f° down%s%n", CameraMount.TF_STATIC,
+                mount.cameraFrame(), mount.groundFrame(), mount.heightM(), mount.pitchDownDeg(),
+                mount.groundFrame().equals("base_link") ? " (base_link taken for the ground: --calib if it is "
+                        + "not)" : "");
+        planeFrom = "the recording's camera mount (" + CameraMount.TF_STATIC + ")";
+        return plane(intrinsics(model, src), mount.heightM(), mount.pitchDownDeg());
     }
 
     /** The road plane under a camera of intrinsics {@code k} at the input size (pixel centres at integers). */
@@ -795,8 +806,17 @@ final class RunCommand implements Callable<Integer> {
         }
         CameraCalibration camera = calibration();
         ResultMessages.Intrinsics k = intrinsics(model, src); // the calibration's K at the input size
-        Rectification.Lens lens = new Rectification.Lens(k.fx(), k.fy(), k.cx(), k.cy(), camera.k1(), camera.k2(),
-                camera.p1(), camera.p2(), 0, camera.rollDeg());
+        double roll = camera.rollDeg();
+        CameraMount mount = src.recordedMount();
+        if (!camera.hasMount() && mount != null && Math.abs(mount.rollDeg()) >= 0.05
+                && Math.abs(mount.rollDeg()) < 45) {
+            roll = mount.rollDeg(); // the mount, roll included, from the recording's /tf_static (groundPlane)
+        }
+        Rectification.Lens lens = camera.fisheye()
+                ? Rectification.Lens.fisheye(k.fx(), k.fy(), k.cx(), k.cy(), camera.k1(), camera.k2(), camera.k3(),
+                camera.k4(), roll)
+                : new Rectification.Lens(k.fx(), k.fy(), k.cx(), k.cy(), camera.k1(), camera.k2(), camera.p1(),
+                camera.p2(), camera.k3(), roll);
         if (lens.isPinholeAndLevel()) {
             return null;
         }
@@ -828,10 +848,12 @@ final class RunCommand implements Callable<Integer> {
                 : Rectification.reachFisheye(e[0], e[1], e[2], e[3]);
         double corner = Rectification.cornerRadius(model.inputWidth(), model.inputHeight(), k.fx(), k.fy(),
                 k.cx() + 0.5, k.cy() + 0.5);
-        if (!(corner < reach)) {
-            err.printf(java.util.Locale.ROOT, "warning: %s's lens (%s %s) folds back at a normalised radius of %.2f, "
-                    + "inside the picture (corners at %.2f): not undone%n", recorded.topic(),
-                    recorded.distortionModel(), java.util.Arrays.toString(recorded.d()), reach, corner);
+        if (d != null ? !(corner < reach) : !Rectification.fisheyeUndoable(e[0], e[1], e[2], e[3], corner)) {
+            err.printf(java.util.Locale.ROOT, "warning: %s's lens (%s %s) folds back %s: not undone%n",
+                    recorded.topic(), recorded.distortionModel(), java.util.Arrays.toString(recorded.d()), d != null
+                    ? String.format(java.util.Locale.ROOT, "at a normalised radius of %.2f, inside the picture "
+                    + "(corners at %.2f)", reach, corner) : String.format(java.util.Locale.ROOT, "within %.0f° of "
+                    + "the axis, inside the view rectified to a pinhole camera", Math.toDegrees(Math.atan(corner))));
             return null;
         }
         // the roll where the recording's static transforms say how the camera sits (under 0.05°: level; beyond the
@@ -926,7 +948,7 @@ final class RunCommand implements Callable<Integer> {
                 : src.recordedCamera() != null ? "recording " + src.recordedCamera().topic()
                 : !Double.isNaN(src.groundTruthFocalPx()) ? "source" : "model";
         StringBuilder b = new StringBuilder("{\"from\": ").append(io.roadseg.ros.Json.quote(from));
-        if (calib == null && src.recordedMount() != null && config.groundPlane() != null) {
+        if (config.groundPlane() != null && !planeFrom.startsWith("calibration")) {
             b.append(", \"mount\": ").append(io.roadseg.ros.Json.quote(CameraMount.TF_STATIC));
         }
         b.append(String.format(java.util.Locale.ROOT, ", \"fx\": %.3f, \"fy\": %.3f, \"cx\": %.3f, \"cy\": %.3f, "

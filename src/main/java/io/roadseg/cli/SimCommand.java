@@ -70,7 +70,7 @@ final class SimCommand implements Callable<Integer> {
         }
         CameraCalibration camera;
         try {
-            camera = CameraCalibration.read(calib);
+            camera = CameraCalibration.readForRendering(calib);
         } catch (IOException e) {
             throw new UserError(e.getMessage());
         }

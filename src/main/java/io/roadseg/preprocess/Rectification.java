@@ -180,6 +180,25 @@ public final class Rectification implements AutoCloseable {
         return reach(k1, k2, k3, k4, Math.PI / 2, Double.NaN);
     }
 
+    /**
+     * Whether an equidistant lens can be undone over the view the rectified camera keeps: its distorted radius
+     * {@code θ(1 + k1θ² + k2θ⁴ + k3θ⁶ + k4θ⁸)} grows with θ up to the angle of the rectified (pinhole) picture's
+     * farthest corner, {@code atan(corner)}. A fisheye whose own corners see beyond 90° (more than 180° across) is
+     * undone so: the pinhole view at the same focal length is its middle.
+     *
+     * @param corner the picture's farthest corner in normalised coordinates ({@link #cornerRadius})
+     */
+    public static boolean fisheyeUndoable(double k1, double k2, double k3, double k4, double corner) {
+        double limit = Math.atan(corner);
+        for (int i = 0; i <= 1000; i++) {
+            double t2 = Math.pow(i * limit / 1000, 2);
+            if (1 + t2 * (3 * k1 + t2 * (5 * k2 + t2 * (7 * k3 + t2 * 9 * k4))) <= 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The largest {@code x(1 + k1x² + k2x⁴ + k3x⁶ + k4x⁸)} before it stops growing, over x up to {@code limit}. */
     private static double reach(double k1, double k2, double k3, double k4, double limit, double noFold) {
         double previous = 0;

@@ -82,8 +82,7 @@ public final class RenderBenchmark {
 
     /** The drive's camera with twice the width and height (same field of view and mounting). */
     static CameraCalibration doubled(CameraCalibration c) {
-        return new CameraCalibration(c.name() + "-x2", c.width() * 2, c.height() * 2, c.fx() * 2, c.fy() * 2,
-                c.cx() * 2, c.cy() * 2, c.k1(), c.k2(), c.p1(), c.p2(), c.mountHeightM(), c.pitchDeg(), c.rollDeg());
+        return c.resized(c.name() + "-x2", c.width() * 2, c.height() * 2);
     }
 
     /**
@@ -108,7 +107,7 @@ public final class RenderBenchmark {
 
     /** {@code RenderBenchmark [calibration.yaml]}: prints the report for a 300-frame town drive at 36 km/h. */
     public static void main(String[] args) throws IOException {
-        CameraCalibration camera = CameraCalibration.read(Path.of(args.length > 0 ? args[0]
+        CameraCalibration camera = CameraCalibration.readForRendering(Path.of(args.length > 0 ? args[0]
                 : SimSource.DEFAULT_CALIBRATION));
         System.out.print(report(new SimDrive("town", 1, 300, 30, 36, camera)));
     }

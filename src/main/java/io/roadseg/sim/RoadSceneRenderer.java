@@ -71,6 +71,14 @@ public final class RoadSceneRenderer {
     private static final byte S_SPHERE = 6;
 
     public RoadSceneRenderer(CameraCalibration camera) {
+        if (!camera.hasMount()) {
+            throw new IllegalArgumentException("calibration " + camera.name() + " gives no mount (mount_height_m, "
+                    + "pitch_deg): the renderer needs the camera's place over the road");
+        }
+        if (!camera.seesOnlyAhead()) {
+            throw new IllegalArgumentException("calibration " + camera.name() + ": a fisheye whose corners see more "
+                    + "than 90° off the axis, which the renderer does not draw");
+        }
         this.camera = camera;
         width = camera.width();
         height = camera.height();
@@ -385,6 +393,7 @@ public final class RoadSceneRenderer {
         }
     }
 
+    private final double[] pixel = new double[2];
     private int bu0;
     private int bu1;
     private int bv0;
@@ -419,8 +428,9 @@ public final class RoadSceneRenderer {
             double yr = (-yRel / d - sinPitch) / cosPitch;
             double x = xr * cosRoll + yr * sinRoll;
             double y = -xr * sinRoll + yr * cosRoll;
-            double u = camera.cx() + camera.fx() * x;
-            double v = camera.cy() + camera.fy() * y;
+            camera.distort(x, y, pixel);
+            double u = pixel[0];
+            double v = pixel[1];
             minU = Math.min(minU, u);
             maxU = Math.max(maxU, u);
             minV = Math.min(minV, v);

@@ -71,11 +71,7 @@ public final class SimDataset implements Iterator<SimDataset.Sample>, AutoClosea
 
     /** @return {@code base} scaled to {@code width x height} (field of view and mounting kept) */
     public static CameraCalibration scaled(CameraCalibration base, int width, int height) {
-        double sx = (double) width / base.width();
-        double sy = (double) height / base.height();
-        return new CameraCalibration(base.name() + "@" + width + "x" + height, width, height, base.fx() * sx,
-                base.fy() * sy, base.cx() * sx, base.cy() * sy, base.k1(), base.k2(), base.p1(), base.p2(),
-                base.mountHeightM(), base.pitchDeg(), base.rollDeg());
+        return base.resized(base.name() + "@" + width + "x" + height, width, height);
     }
 
     /** Renders sample {@code index} on the calling thread (what the background thread does). */

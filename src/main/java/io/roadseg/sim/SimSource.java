@@ -89,7 +89,7 @@ public final class SimSource implements FrameSource {
         Path calib = Path.of(params.getOrDefault("calib", DEFAULT_CALIBRATION));
         CameraCalibration camera;
         try {
-            camera = CameraCalibration.read(calib);
+            camera = CameraCalibration.readForRendering(calib);
         } catch (IOException e) {
             throw new SourceException("input " + uri + ": " + e.getMessage());
         }

@@ -135,6 +135,48 @@ class CliErrorsTest {
         assertOneLineError(Cli.run("evl"), 2, "'evl'", "did you mean eval?", "'roadseg --help' lists the options");
     }
 
+    /**
+     * A camera's own calibration as ROS writes it: a broken one is one line naming the field; one without the mount
+     * runs without the ground plane (said), and the simulator, which needs the mount, refuses it in one line.
+     */
+    @Test
+    void aRosCalibrationIsNamedWhenBrokenAndRunsWithoutItsMount() throws Exception {
+        Path model = TestData.smallModel(dir);
+        String ros = """
+                image_width: 480
+                image_height: 360
+                camera_matrix:
+                  rows: 3
+                  cols: 3
+                  data: [400, 0, 239.5, 0, 400, 179.5, 0, 0, 1]
+                distortion_model: plumb_bob
+                distortion_coefficients:
+                  rows: 1
+                  cols: 5
+                  data: [-0.1, 0.01, 0, 0, 0]
+                """;
+        Path broken = Files.writeString(dir.resolve("broken.yaml"), ros.replace(", 0, 0, 1]", ", 0, 0]"));
+        assertOneLineError(Cli.run("run", "sim://town?frames=3", "--model", model.toString(), "--calib",
+                broken.toString()), "calibration " + broken + ": camera_matrix.data has 8 numbers, not rows × cols = 9");
+        Path ost = Files.writeString(dir.resolve("ost.yaml"), ros);
+        assertOneLineError(Cli.run("sim", "--calib", ost.toString(), "--frames", "3", "--out",
+                dir.resolve("drive").toString()), "calibration " + ost + ": gives no mount_height_m and pitch_deg");
+        assertFalse(Files.exists(dir.resolve("drive")));
+        Path stats = dir.resolve("stats.json");
+        Cli.Outcome o = Cli.run("run", "sim://town?frames=3", "--model", model.toString(), "--calib", ost.toString(),
+                "--stats", stats.toString(), "-q");
+        assertEquals(0, o.exit(), o.stderr());
+        assertTrue(o.stderr().contains("calibration " + ost + " gives no mount (mount_height_m, pitch_deg): depth "
+                + "scaled by the focal length only, not fused with the ground plane"), o.stderr());
+        assertTrue(o.stderr().contains("picture rectified: the calibration's k1 -0.100, k2 0.010 undone"),
+                o.stderr());
+        Object camera = io.roadseg.ros.Json.at(io.roadseg.ros.Json.parse(Files.readString(stats)), "camera_model");
+        assertEquals(null, io.roadseg.ros.Json.at(camera, "ground_plane"));
+        // K at the model's input size, ROS's pixel centres at integers there as in the file
+        double scale = (Double) io.roadseg.ros.Json.at(camera, "fx") / 400;
+        assertEquals(240 * scale - 0.5, (Double) io.roadseg.ros.Json.at(camera, "cx"), 2e-3);
+    }
+
     @Test
     void aNonPositiveTimeoutIsRefusedInOneLine() {
         assertOneLineError(Cli.run("run", "x.mp4", "--timeout", "0"), 2, "--timeout");

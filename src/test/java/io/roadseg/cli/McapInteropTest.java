@@ -572,6 +572,32 @@ class McapInteropTest {
         assertEquals(0, info.exit(), info.stderr());
         assertTrue(info.stdout().lines().anyMatch(l -> l.matches("\\s*@ /tf_static .*")), info.stdout());
         assertTrue(info.stdout().lines().anyMatch(l -> l.matches("\\s*@ /camera/front/camera_info .*")), info.stdout());
+        // a ROS camera_calibration file of the camera gives its lens, not its mount: /tf_static still places it
+        Path ost = Files.writeString(dir.resolve("ost.yaml"), String.format(java.util.Locale.ROOT, """
+                image_width: %d
+                image_height: %d
+                camera_matrix:
+                  rows: 3
+                  cols: 3
+                  data: [%s, 0, %s, 0, %s, %s, 0, 0, 1]
+                distortion_model: plumb_bob
+                distortion_coefficients:
+                  rows: 1
+                  cols: 5
+                  data: [0, 0, 0, 0, 0]
+                """, width, height, fx, width / 2.0 - 0.5, fx, height / 2.0 - 0.5));
+        Path calibrated = dir.resolve("tf-ost-stats.json");
+        Cli.Outcome withFile = Cli.run("run", file.toString(), "--frames", "3", "--calib", ost.toString(), "--stats",
+                calibrated.toString(), "-q");
+        assertEquals(0, withFile.exit(), withFile.stderr());
+        assertTrue(withFile.stderr().contains("depth fused with the ground plane: the recording's camera mount "
+                + "(/tf_static: camera_front_optical over base_footprint) 1.50 m above the road"), withFile.stderr());
+        Object fromFile = Json.at(Json.parse(Files.readString(calibrated)), "camera_model");
+        assertEquals("calibration " + ost, Json.at(fromFile, "from"));
+        assertEquals("/tf_static", Json.at(fromFile, "mount"));
+        assertEquals(Json.at(model, "fx"), Json.at(fromFile, "fx"));
+        assertEquals(Json.at(model, "cy"), Json.at(fromFile, "cy"));
+        assertEquals("roll 2.0°", Json.at(fromFile, "rectified"));
         Cli.Outcome plain = Cli.run("run", file.toString(), "--frames", "3", "--no-ground-plane", "-q");
         assertEquals(0, plain.exit(), plain.stderr());
         assertFalse(plain.stderr().contains("depth fused with the ground plane"), plain.stderr());

@@ -54,6 +54,65 @@ class RectifiedRunTest {
         assertTrue(miou > miouAsGiven - 0.01, "classes no worse rectified: " + miou + " against " + miouAsGiven);
     }
 
+    /**
+     * A fisheye (the equidistant model) stated as ROS's {@code camera_calibration} writes it, with roadseg's mount
+     * keys beside: the run takes the very camera the simulator rendered through (its flat file), frame by frame the
+     * same figures, and the ground plane holds once the fisheye is undone.
+     */
+    @Test
+    void aFisheyeFromARosCalibrationIsUndone() throws Exception {
+        Path flat = Files.writeString(dir.resolve("fisheye.yaml"), String.join("\n", "name: fisheye", "width: 320",
+                "height: 192", "fx: 150", "fy: 150", "cx: 160", "cy: 96", "distortion_model: equidistant",
+                "k1: 0.03", "k2: -0.01", "mount_height_m: 1.4", "pitch_deg: 2.0", ""));
+        // ROS puts pixel centres at integers: the principal point 0.5 less
+        Path ros = Files.writeString(dir.resolve("ost.yaml"), """
+                image_width: 320
+                image_height: 192
+                camera_name: fisheye
+                camera_matrix:
+                  rows: 3
+                  cols: 3
+                  data: [150., 0., 159.5, 0., 150., 95.5, 0., 0., 1.]
+                distortion_model: equidistant
+                distortion_coefficients:
+                  rows: 1
+                  cols: 4
+                  data: [0.03, -0.01, 0., 0.]
+                rectification_matrix:
+                  rows: 3
+                  cols: 3
+                  data: [1., 0., 0., 0., 1., 0., 0., 0., 1.]
+                projection_matrix:
+                  rows: 3
+                  cols: 4
+                  data: [150., 0., 159.5, 0., 0., 150., 95.5, 0., 0., 0., 1., 0.]
+                mount_height_m: 1.4
+                pitch_deg: 2.0
+                """);
+        String drive = "sim://town?seed=1001&frames=30&calib=" + flat;
+        Path fromRos = dir.resolve("ros.json");
+        Cli.Outcome r = Cli.run("run", drive, "--calib", ros.toString(), "--stats", fromRos.toString(), "-q");
+        assertEquals(0, r.exit(), r.stderr());
+        assertTrue(r.stderr().contains("picture rectified: the calibration's equidistant k1 0.030, k2 -0.010 undone"),
+                r.stderr());
+        Path fromFlat = dir.resolve("flat.json");
+        Cli.Outcome f = Cli.run("run", drive, "--calib", flat.toString(), "--stats", fromFlat.toString(), "-q");
+        assertEquals(0, f.exit(), f.stderr());
+        Path asGiven = dir.resolve("as-given.json");
+        Cli.Outcome g = Cli.run("run", drive, "--calib", ros.toString(), "--no-rectify", "--stats",
+                asGiven.toString(), "-q");
+        assertEquals(0, g.exit(), g.stderr());
+        Object rosStats = Json.parse(Files.readString(fromRos));
+        Object flatStats = Json.parse(Files.readString(fromFlat));
+        assertEquals(Json.at(flatStats, "accuracy", "mean_iou"), Json.at(rosStats, "accuracy", "mean_iou"));
+        assertEquals(depthAbsRel(fromFlat), depthAbsRel(fromRos));
+        assertEquals(Json.at(flatStats, "camera_model", "cx"), Json.at(rosStats, "camera_model", "cx"));
+        double absRel = depthAbsRel(fromRos);
+        double absRelAsGiven = depthAbsRel(asGiven);
+        assertTrue(absRel < 0.10, "rectified: depth AbsRel " + absRel);
+        assertTrue(absRelAsGiven > 2 * absRel, "as given: depth AbsRel " + absRelAsGiven + " against " + absRel);
+    }
+
     private static double depthAbsRel(Path stats) throws Exception {
         return (Double) Json.at(Json.parse(Files.readString(stats)), "accuracy", "depth", "abs_rel");
     }
