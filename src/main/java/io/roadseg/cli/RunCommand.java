@@ -815,8 +815,8 @@ final class RunCommand implements Callable<Integer> {
         Rectification.Lens lens = camera.fisheye()
                 ? Rectification.Lens.fisheye(k.fx(), k.fy(), k.cx(), k.cy(), camera.k1(), camera.k2(), camera.k3(),
                 camera.k4(), roll)
-                : new Rectification.Lens(k.fx(), k.fy(), k.cx(), k.cy(), camera.k1(), camera.k2(), camera.p1(),
-                camera.p2(), camera.k3(), roll);
+                : Rectification.Lens.rational(k.fx(), k.fy(), k.cx(), k.cy(), camera.k1(), camera.k2(),
+                camera.p1(), camera.p2(), camera.k3(), camera.k4(), camera.k5(), camera.k6(), roll);
         if (lens.isPinholeAndLevel()) {
             return null;
         }
@@ -838,13 +838,15 @@ final class RunCommand implements Callable<Integer> {
         double[] e = d == null ? recorded.equidistant() : null;
         if (d == null && e == null) {
             err.println("warning: " + recorded.topic() + " gives the distortion model '" + recorded.distortionModel()
-                    + "' with " + recorded.d().length + " coefficients, which roadseg does not undo (it undoes "
-                    + CameraInfoMessage.PLUMB_BOB + " and " + CameraInfoMessage.EQUIDISTANT
+                    + "' with " + recorded.d().length + (recorded.d().length == 1 ? " coefficient" : " coefficients")
+                    + ", which roadseg does not undo (it undoes "
+                    + CameraInfoMessage.PLUMB_BOB + ", " + CameraInfoMessage.RATIONAL_POLYNOMIAL + " and "
+                    + CameraInfoMessage.EQUIDISTANT
                     + "): the picture goes to the network as recorded");
             return null;
         }
         ResultMessages.Intrinsics k = recordedAtInput(recorded, model, src.info());
-        double reach = d != null ? Rectification.reach(d[0], d[1], d[4])
+        double reach = d != null ? Rectification.reach(d[0], d[1], d[4], d[5], d[6], d[7])
                 : Rectification.reachFisheye(e[0], e[1], e[2], e[3]);
         double corner = Rectification.cornerRadius(model.inputWidth(), model.inputHeight(), k.fx(), k.fy(),
                 k.cx() + 0.5, k.cy() + 0.5);
@@ -866,7 +868,8 @@ final class RunCommand implements Callable<Integer> {
             roll = 0;
         }
         Rectification.Lens lens = d != null
-                ? new Rectification.Lens(k.fx(), k.fy(), k.cx(), k.cy(), d[0], d[1], d[2], d[3], d[4], roll)
+                ? Rectification.Lens.rational(k.fx(), k.fy(), k.cx(), k.cy(), d[0], d[1], d[2], d[3], d[4], d[5], d[6],
+                d[7], roll)
                 : Rectification.Lens.fisheye(k.fx(), k.fy(), k.cx(), k.cy(), e[0], e[1], e[2], e[3], roll);
         if (lens.isPinholeAndLevel()) {
             return null;

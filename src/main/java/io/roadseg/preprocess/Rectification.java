@@ -58,25 +58,35 @@ public final class Rectification implements AutoCloseable {
      * @param k2      radial distortion, fourth order
      * @param p1      tangential distortion
      * @param p2      tangential distortion
-     * @param k3      radial distortion, sixth order (ROS's plumb_bob has it; roadseg's calibration files do not)
-     * @param k4      the equidistant model's fourth coefficient (0 for Brown–Conrady)
+     * @param k3      radial distortion, sixth order
+     * @param k4      Brown–Conrady: the rational model's denominator, second order (OpenCV's eight coefficients, ROS's
+     *                {@code rational_polynomial}); equidistant: its fourth coefficient
+     * @param k5      the rational model's denominator, fourth order (0 otherwise)
+     * @param k6      the rational model's denominator, sixth order (0 otherwise)
      * @param fisheye the equidistant (fisheye) model, {@code θd = θ(1 + k1θ² + k2θ⁴ + k3θ⁶ + k4θ⁸)} of the angle θ
      *                off the axis, as OpenCV's {@code cv::fisheye} and ROS's {@code equidistant}: then k1..k4 are
-     *                its coefficients and p1, p2 unused; else Brown–Conrady (k1, k2, p1, p2, k3)
+     *                its coefficients and p1, p2, k5, k6 unused; else Brown–Conrady, radial factor
+     *                {@code (1 + k1r² + k2r⁴ + k3r⁶) / (1 + k4r² + k5r⁴ + k6r⁶)}, with p1, p2
      * @param rollDeg the camera's roll about its optical axis, degrees, positive clockwise in the picture
      */
     public record Lens(double fx, double fy, double cx, double cy, double k1, double k2, double p1, double p2,
-                       double k3, double k4, boolean fisheye, double rollDeg) {
-        /** A Brown–Conrady lens. */
+                       double k3, double k4, double k5, double k6, boolean fisheye, double rollDeg) {
+        /** A Brown–Conrady lens (five coefficients, ROS's {@code plumb_bob}). */
         public Lens(double fx, double fy, double cx, double cy, double k1, double k2, double p1, double p2,
                     double k3, double rollDeg) {
-            this(fx, fy, cx, cy, k1, k2, p1, p2, k3, 0, false, rollDeg);
+            this(fx, fy, cx, cy, k1, k2, p1, p2, k3, 0, 0, 0, false, rollDeg);
+        }
+
+        /** A Brown–Conrady lens with the rational model's denominator (OpenCV's eight coefficients). */
+        public static Lens rational(double fx, double fy, double cx, double cy, double k1, double k2, double p1,
+                                    double p2, double k3, double k4, double k5, double k6, double rollDeg) {
+            return new Lens(fx, fy, cx, cy, k1, k2, p1, p2, k3, k4, k5, k6, false, rollDeg);
         }
 
         /** An equidistant (fisheye) lens. */
         public static Lens fisheye(double fx, double fy, double cx, double cy, double k1, double k2, double k3,
                                    double k4, double rollDeg) {
-            return new Lens(fx, fy, cx, cy, k1, k2, 0, 0, k3, k4, true, rollDeg);
+            return new Lens(fx, fy, cx, cy, k1, k2, 0, 0, k3, k4, 0, 0, true, rollDeg);
         }
 
         /**
@@ -84,7 +94,8 @@ public final class Rectification implements AutoCloseable {
          * even with every coefficient 0).
          */
         public boolean isPinholeAndLevel() {
-            return !fisheye && k1 == 0 && k2 == 0 && p1 == 0 && p2 == 0 && k3 == 0 && rollDeg == 0;
+            return !fisheye && k1 == 0 && k2 == 0 && p1 == 0 && p2 == 0 && k3 == 0 && k4 == 0 && k5 == 0 && k6 == 0
+                    && rollDeg == 0;
         }
 
         /**
@@ -94,8 +105,9 @@ public final class Rectification implements AutoCloseable {
         public String describe() {
             StringBuilder s = new StringBuilder();
             String[] names = fisheye ? new String[] {"k1", "k2", "k3", "k4"}
-                    : new String[] {"k1", "k2", "p1", "p2", "k3"};
-            double[] values = fisheye ? new double[] {k1, k2, k3, k4} : new double[] {k1, k2, p1, p2, k3};
+                    : new String[] {"k1", "k2", "p1", "p2", "k3", "k4", "k5", "k6"};
+            double[] values = fisheye ? new double[] {k1, k2, k3, k4}
+                    : new double[] {k1, k2, p1, p2, k3, k4, k5, k6};
             for (int i = 0; i < names.length; i++) {
                 if (values[i] != 0) {
                     s.append(s.length() == 0 ? "" : ", ").append(String.format("%s %.3f", names[i], values[i]));
@@ -129,7 +141,9 @@ public final class Rectification implements AutoCloseable {
              // (CameraCalibration.rayInRoadFrame's convention: the renderer rolls the same way)
              Mat r = matrix(Math.cos(roll), -Math.sin(roll), 0, Math.sin(roll), Math.cos(roll), 0, 0, 0, 1);
              Mat d = lens.fisheye() ? matrix(lens.k1(), lens.k2(), lens.k3(), lens.k4())
-                     : matrix(lens.k1(), lens.k2(), lens.p1(), lens.p2(), lens.k3());
+                     : lens.k4() == 0 && lens.k5() == 0 && lens.k6() == 0
+                     ? matrix(lens.k1(), lens.k2(), lens.p1(), lens.p2(), lens.k3())
+                     : matrix(lens.k1(), lens.k2(), lens.p1(), lens.p2(), lens.k3(), lens.k4(), lens.k5(), lens.k6());
              Size size = new Size(width, height)) {
             if (lens.fisheye()) {
                 fisheyeInitUndistortRectifyMap(k, d, r, k, size, CV_32FC1, mapX, mapY);
@@ -169,7 +183,15 @@ public final class Rectification implements AutoCloseable {
      * or scale). Infinite where it does not fold within r = 10 (160° off the axis at f = 1).
      */
     public static double reach(double k1, double k2, double k3) {
-        return reach(k1, k2, k3, 0, 10, Double.POSITIVE_INFINITY);
+        return reach(k1, k2, k3, 0, 0, 0, 0, 10, Double.POSITIVE_INFINITY);
+    }
+
+    /**
+     * The same for the rational model, {@code r(1 + k1r² + k2r⁴ + k3r⁶) / (1 + k4r² + k5r⁴ + k6r⁶)}; a denominator
+     * that reaches 0 ends it there.
+     */
+    public static double reach(double k1, double k2, double k3, double k4, double k5, double k6) {
+        return reach(k1, k2, k3, 0, k4, k5, k6, 10, Double.POSITIVE_INFINITY);
     }
 
     /**
@@ -177,7 +199,28 @@ public final class Rectification implements AutoCloseable {
      * function of the angle θ off the axis, up to 90° (a lens that sees farther is beyond a pinhole's maps).
      */
     public static double reachFisheye(double k1, double k2, double k3, double k4) {
-        return reach(k1, k2, k3, k4, Math.PI / 2, Double.NaN);
+        return reach(k1, k2, k3, k4, 0, 0, 0, Math.PI / 2, Double.NaN);
+    }
+
+    /**
+     * The largest {@code x(1 + k1x² + k2x⁴ + k3x⁶ + k4x⁸) / (1 + d1x² + d2x⁴ + d3x⁶)} before it stops growing, over
+     * x up to {@code limit}.
+     */
+    private static double reach(double k1, double k2, double k3, double k4, double d1, double d2, double d3,
+                                double limit, double noFold) {
+        double previous = 0;
+        int steps = 10_000;
+        for (int i = 1; i <= steps; i++) {
+            double x = i * limit / steps;
+            double x2 = x * x;
+            double denominator = 1 + x2 * (d1 + x2 * (d2 + x2 * d3));
+            double f = x * (1 + x2 * (k1 + x2 * (k2 + x2 * (k3 + x2 * k4)))) / denominator;
+            if (!(denominator > 0) || f <= previous) {
+                return previous;
+            }
+            previous = f;
+        }
+        return Double.isNaN(noFold) ? previous : noFold;
     }
 
     /**
@@ -199,21 +242,6 @@ public final class Rectification implements AutoCloseable {
         return true;
     }
 
-    /** The largest {@code x(1 + k1x² + k2x⁴ + k3x⁶ + k4x⁸)} before it stops growing, over x up to {@code limit}. */
-    private static double reach(double k1, double k2, double k3, double k4, double limit, double noFold) {
-        double previous = 0;
-        int steps = 10_000;
-        for (int i = 1; i <= steps; i++) {
-            double x = i * limit / steps;
-            double x2 = x * x;
-            double f = x * (1 + x2 * (k1 + x2 * (k2 + x2 * (k3 + x2 * k4))));
-            if (f <= previous) {
-                return previous;
-            }
-            previous = f;
-        }
-        return Double.isNaN(noFold) ? previous : noFold;
-    }
 
     /**
      * The farthest corner of a {@code width × height} picture from the principal point, in normalised image

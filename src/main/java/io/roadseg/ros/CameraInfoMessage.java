@@ -21,7 +21,7 @@ public record CameraInfoMessage(String topic, String frameId, int width, int hei
     public static final String CAMERA_INFO = "sensor_msgs/msg/CameraInfo";
     /** ROS's Brown–Conrady model (k1, k2, p1, p2, k3), OpenCV's five-coefficient one. */
     public static final String PLUMB_BOB = "plumb_bob";
-    /** OpenCV's eight-coefficient rational model; read here where k4..k6 are 0, when it is plumb_bob's. */
+    /** OpenCV's eight-coefficient rational model: Brown–Conrady's five and a denominator's k4..k6. */
     public static final String RATIONAL_POLYNOMIAL = "rational_polynomial";
     /** The fisheye model (OpenCV's {@code cv::fisheye}): k1..k4 of the angle off the axis. */
     public static final String EQUIDISTANT = "equidistant";
@@ -78,9 +78,9 @@ public record CameraInfoMessage(String topic, String frameId, int width, int hei
     }
 
     /**
-     * The lens's Brown–Conrady coefficients {@code {k1, k2, p1, p2, k3}} where its model is one roadseg can undo
-     * ({@code plumb_bob}, or {@code rational_polynomial} whose k4..k6 are 0); null for another model (e.g. the
-     * {@code equidistant} fisheye).
+     * The lens's Brown–Conrady coefficients {@code {k1, k2, p1, p2, k3, k4, k5, k6}} (k4..k6 the rational model's
+     * denominator, 0 for {@code plumb_bob}) where its model is one roadseg can undo ({@code plumb_bob},
+     * {@code rational_polynomial}); null for another model (e.g. the {@code equidistant} fisheye).
      */
     public double[] brownConrady() {
         boolean plumb = PLUMB_BOB.equals(distortionModel) || distortionModel.isEmpty() && d.length == 0;
@@ -88,13 +88,8 @@ public record CameraInfoMessage(String topic, String frameId, int width, int hei
         if (!plumb && !rational || d.length > (plumb ? 5 : 8)) {
             return null;
         }
-        for (int i = 5; i < d.length; i++) {
-            if (d[i] != 0) {
-                return null; // a rational model's denominator: not plumb_bob's
-            }
-        }
-        double[] out = new double[5];
-        System.arraycopy(d, 0, out, 0, Math.min(5, d.length));
+        double[] out = new double[8];
+        System.arraycopy(d, 0, out, 0, d.length);
         return out;
     }
 }

@@ -26,9 +26,9 @@ import java.util.regex.Pattern;
  *   <li><b>ROS</b> {@code camera_calibration} / {@code camera_calibration_parsers} ({@code ost.yaml}, what
  *       {@code camera_info_url} points at): {@code image_width}, {@code image_height}, {@code camera_name},
  *       {@code camera_matrix} ({@code rows, cols, data}), {@code distortion_model} ({@code plumb_bob},
- *       {@code rational_polynomial} whose k4..k6 are 0, {@code equidistant}), {@code distortion_coefficients};</li>
+ *       {@code rational_polynomial}, {@code equidistant}), {@code distortion_coefficients};</li>
  *   <li><b>OpenCV</b> {@code FileStorage} YAML, as its calibration samples write it: the same names,
- *       {@code !!opencv-matrix} nodes, 4, 5, 8, 12 or 14 coefficients (those past the fifth 0), {@code fisheye_model:
+ *       {@code !!opencv-matrix} nodes, 4, 5, 8, 12 or 14 coefficients (those past the eighth 0), {@code fisheye_model:
  *       1} (or a {@code distortion_model}) for {@code cv::fisheye}'s four;</li>
  *   <li><b>Kalibr</b> camera chains: {@code cam0}'s {@code camera_model: pinhole}, {@code intrinsics [fu fv pu pv]},
  *       {@code resolution [w h]}, {@code distortion_model} ({@code radtan}, {@code equidistant} or {@code none}),
@@ -46,8 +46,8 @@ import java.util.regex.Pattern;
  */
 public final class CalibrationYaml {
     private static final Pattern KIND = Pattern.compile("(?m)^(%YAML|camera_matrix\\s*:|cam\\d+\\s*:)");
-    /** Coefficients past Brown–Conrady's five: the rational model's k4..k6, thin prism s1..s4, tilt τx, τy. */
-    private static final String[] BEYOND_FIVE = {"k4", "k5", "k6", "s1", "s2", "s3", "s4", "tauX", "tauY"};
+    /** Coefficients past the rational model's eight: thin prism s1..s4, tilt τx, τy (OpenCV's order). */
+    private static final String[] BEYOND_EIGHT = {"s1", "s2", "s3", "s4", "tauX", "tauY"};
 
     private CalibrationYaml() {
     }
@@ -111,10 +111,9 @@ public final class CalibrationYaml {
                     : CameraCalibration.PLUMB_BOB);
             d = top.has("distortion_coefficients") ? top.matrix("distortion_coefficients", -1) : new double[0];
         }
-        boolean fisheye = CameraCalibration.fisheye(file, model.equals("rational_polynomial")
-                ? CameraCalibration.PLUMB_BOB : model);
+        boolean fisheye = CameraCalibration.fisheye(file, model);
         String coefficients = kalibr ? "distortion_coeffs" : "distortion_coefficients";
-        double[] lens = new double[5];  // Brown–Conrady k1 k2 p1 p2 k3, or equidistant k1 k2 k3 k4
+        double[] lens = new double[8];  // Brown–Conrady k1 k2 p1 p2 k3 k4 k5 k6, or equidistant k1 k2 k3 k4
         if (fisheye) {
             if (d.length > 4) {
                 throw camera.error(coefficients, "has " + d.length + " numbers; the equidistant model has 4 (k1..k4)");
@@ -125,14 +124,14 @@ public final class CalibrationYaml {
                 throw camera.error(coefficients, "has " + d.length + " numbers; "
                         + (kalibr ? "radtan has 4 (k1 k2 p1 p2)" : "OpenCV's models have at most 14"));
             }
-            for (int i = 5; i < d.length; i++) {
+            for (int i = 8; i < d.length; i++) {
                 if (d[i] != 0) {
                     throw camera.error(coefficients, String.format(Locale.ROOT, "gives %s = %s: roadseg undoes "
-                            + "Brown–Conrady's k1 k2 p1 p2 k3 (plumb_bob), not the rational, thin-prism or tilted "
-                            + "model's further terms", BEYOND_FIVE[i - 5], d[i]));
+                            + "Brown–Conrady's k1 k2 p1 p2 k3 and the rational model's k4 k5 k6, not the thin-prism "
+                            + "or tilted model's further terms", BEYOND_EIGHT[i - 8], d[i]));
                 }
             }
-            System.arraycopy(d, 0, lens, 0, Math.min(5, d.length));
+            System.arraycopy(d, 0, lens, 0, Math.min(8, d.length));
         }
         String name = top.has("camera_name") ? top.string("camera_name", "") : kalibr
                 ? file.getFileName().toString().replaceFirst("\\.ya?ml$", "") + "-cam0"
@@ -149,9 +148,9 @@ public final class CalibrationYaml {
         try {
             return fisheye
                     ? new CameraCalibration(name, width, height, k[0], k[1], k[2] + 0.5, k[3] + 0.5, lens[0],
-                    lens[1], 0, 0, lens[2], lens[3], true, mount, pitch, roll)
+                    lens[1], 0, 0, lens[2], lens[3], 0, 0, true, mount, pitch, roll)
                     : new CameraCalibration(name, width, height, k[0], k[1], k[2] + 0.5, k[3] + 0.5, lens[0],
-                    lens[1], lens[2], lens[3], lens[4], 0, false, mount, pitch, roll);
+                    lens[1], lens[2], lens[3], lens[4], lens[5], lens[6], lens[7], false, mount, pitch, roll);
         } catch (IllegalArgumentException e) {
             throw CameraCalibration.named(e, name, "calibration " + file);
         }

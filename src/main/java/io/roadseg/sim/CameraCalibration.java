@@ -25,7 +25,10 @@ import java.util.Set;
  * <p>Immutable; safe to share between threads.
  *
  * @param k3           Brown–Conrady's sixth-order radial term, or the equidistant model's third coefficient
- * @param k4           the equidistant model's fourth coefficient (0 for Brown–Conrady)
+ * @param k4           Brown–Conrady: the rational model's denominator, second order (OpenCV's eight coefficients, ROS's
+ *                     {@code rational_polynomial}); equidistant: its fourth coefficient
+ * @param k5           the rational model's denominator, fourth order (Brown–Conrady only)
+ * @param k6           the rational model's denominator, sixth order (Brown–Conrady only)
  * @param fisheye      the equidistant model (then p1 and p2 are 0)
  * @param mountHeightM the optical centre's height above the road; NaN where the file gives no mount (a camera's
  *                     own calibration: the lens and focal length hold, the ground plane is not known)
@@ -33,15 +36,18 @@ import java.util.Set;
  * @param rollDeg      positive when the image is rotated clockwise
  */
 public record CameraCalibration(String name, int width, int height, double fx, double fy, double cx, double cy,
-                                double k1, double k2, double p1, double p2, double k3, double k4, boolean fisheye,
-                                double mountHeightM, double pitchDeg, double rollDeg) {
+                                double k1, double k2, double p1, double p2, double k3, double k4, double k5,
+                                double k6, boolean fisheye, double mountHeightM, double pitchDeg, double rollDeg) {
     private static final Set<String> REQUIRED = Set.of("width", "height", "fx", "fy", "cx", "cy", "mount_height_m",
             "pitch_deg");
     private static final List<String> KNOWN = List.of("name", "width", "height", "fx", "fy", "cx", "cy",
-            "distortion_model", "k1", "k2", "p1", "p2", "k3", "k4", "mount_height_m", "pitch_deg", "roll_deg");
+            "distortion_model", "k1", "k2", "p1", "p2", "k3", "k4", "k5", "k6", "mount_height_m", "pitch_deg",
+            "roll_deg");
     /** {@code distortion_model} values: Brown–Conrady (the default) and the equidistant fisheye. */
     static final String PLUMB_BOB = "plumb_bob";
     static final String EQUIDISTANT = "equidistant";
+    /** Brown–Conrady with the rational denominator (k4..k6): read as Brown–Conrady, whose k4..k6 default to 0. */
+    static final String RATIONAL_POLYNOMIAL = "rational_polynomial";
 
     public CameraCalibration {
         String where = "calibration " + name;
@@ -50,16 +56,18 @@ public record CameraCalibration(String name, int width, int height, double fx, d
         if (fisheye) {
             rule(where, "p1", p1 == 0 && p2 == 0, "and p2 must be 0 for the equidistant model (it has no tangential "
                     + "terms), got " + p1 + ", " + p2);
+            rule(where, "k5", k5 == 0 && k6 == 0, "and k6 are the rational model's, not the equidistant one's, got "
+                    + k5 + ", " + k6);
             rule(where, "k1", io.roadseg.preprocess.Rectification.fisheyeUndoable(k1, k2, k3, k4, corner),
                     String.format(Locale.ROOT, "..k4 (%s, %s, %s, %s) make an equidistant lens that folds back "
                     + "within %.0f° of the axis, inside the view rectified to a pinhole camera: not a lens (a sign or "
                     + "a scale wrong?)", k1, k2, k3, k4, Math.toDegrees(Math.atan(corner))));
         } else {
-            rule(where, "k4", k4 == 0, "is the equidistant model's (distortion_model: equidistant), got " + k4);
-            double reach = io.roadseg.preprocess.Rectification.reach(k1, k2, k3);
-            rule(where, "k1", corner < reach, String.format(Locale.ROOT, "and k2 (%s, %s%s) make a lens that folds "
-                    + "back at a normalised radius of %.2f, inside the picture, whose corners lie at %.2f: not a lens "
-                    + "(a sign or a scale wrong?)", k1, k2, k3 == 0 ? "" : ", k3 " + k3, reach, corner));
+            double reach = io.roadseg.preprocess.Rectification.reach(k1, k2, k3, k4, k5, k6);
+            rule(where, "k1", corner < reach, String.format(Locale.ROOT, "and k2 (%s, %s%s%s) make a lens that "
+                    + "folds back at a normalised radius of %.2f, inside the picture, whose corners lie at %.2f: not a "
+                    + "lens (a sign or a scale wrong?)", k1, k2, k3 == 0 ? "" : ", k3 " + k3, k4 == 0 && k5 == 0
+                    && k6 == 0 ? "" : ", k4..k6 " + k4 + ", " + k5 + ", " + k6, reach, corner));
         }
     }
 
@@ -67,7 +75,7 @@ public record CameraCalibration(String name, int width, int height, double fx, d
     public CameraCalibration(String name, int width, int height, double fx, double fy, double cx, double cy,
                              double k1, double k2, double p1, double p2, double mountHeightM, double pitchDeg,
                              double rollDeg) {
-        this(name, width, height, fx, fy, cx, cy, k1, k2, p1, p2, 0, 0, false, mountHeightM, pitchDeg, rollDeg);
+        this(name, width, height, fx, fy, cx, cy, k1, k2, p1, p2, 0, 0, 0, 0, false, mountHeightM, pitchDeg, rollDeg);
     }
 
     /** The same camera and mount at {@code width x height} (field of view, lens and mounting kept). */
@@ -75,7 +83,7 @@ public record CameraCalibration(String name, int width, int height, double fx, d
         double sx = (double) newWidth / width;
         double sy = (double) newHeight / height;
         return new CameraCalibration(newName, newWidth, newHeight, fx * sx, fy * sy, cx * sx, cy * sy, k1, k2, p1,
-                p2, k3, k4, fisheye, mountHeightM, pitchDeg, rollDeg);
+                p2, k3, k4, k5, k6, fisheye, mountHeightM, pitchDeg, rollDeg);
     }
 
     /** Whether the file gave the camera's mount (height and pitch), which the ground plane and the simulator need. */
@@ -172,7 +180,8 @@ public record CameraCalibration(String name, int width, int height, double fx, d
                     number(file, values, "fx", 0), number(file, values, "fy", 0),
                     number(file, values, "cx", 0), number(file, values, "cy", 0), number(file, values, "k1", 0),
                     number(file, values, "k2", 0), number(file, values, "p1", 0), number(file, values, "p2", 0),
-                    number(file, values, "k3", 0), number(file, values, "k4", 0), fisheye,
+                    number(file, values, "k3", 0), number(file, values, "k4", 0), number(file, values, "k5", 0),
+                    number(file, values, "k6", 0), fisheye,
                     number(file, values, "mount_height_m", 0), number(file, values, "pitch_deg", 0),
                     number(file, values, "roll_deg", 0));
         } catch (IllegalArgumentException e) {
@@ -201,11 +210,11 @@ public record CameraCalibration(String name, int width, int height, double fx, d
     /** Whether a {@code distortion_model} is the equidistant one; an unknown model is an error naming it. */
     static boolean fisheye(Path file, String model) throws IOException {
         return switch (model.strip().toLowerCase(Locale.ROOT)) {
-            case PLUMB_BOB, "radtan", "" -> false;
+            case PLUMB_BOB, RATIONAL_POLYNOMIAL, "radtan", "" -> false;
             case EQUIDISTANT, "fisheye" -> true;
             default -> throw new IOException("calibration " + file + ": distortion_model '" + model + "' is not one "
-                    + "roadseg undoes (plumb_bob, i.e. Brown–Conrady k1 k2 p1 p2 k3, or equidistant, the fisheye's "
-                    + "k1..k4)");
+                    + "roadseg undoes (plumb_bob, i.e. Brown–Conrady k1 k2 p1 p2 k3, rational_polynomial, its k4..k6 "
+                    + "added, or equidistant, the fisheye's k1..k4)");
         };
     }
 
@@ -287,6 +296,9 @@ public record CameraCalibration(String name, int width, int height, double fx, d
             if (k3 != 0) {
                 s.append(String.format(Locale.ROOT, "k3: %s%n", k3));
             }
+            if (isRational()) {
+                s.append(String.format(Locale.ROOT, "k4: %s%nk5: %s%nk6: %s%n", k4, k5, k6));
+            }
         }
         String mount = hasMount() ? "" : "# ";
         s.append(String.format(Locale.ROOT, "%smount_height_m: %s%n%spitch_deg: %s%nroll_deg: %s%n", mount,
@@ -310,7 +322,12 @@ public record CameraCalibration(String name, int width, int height, double fx, d
 
     /** Whether the lens bends rays (an equidistant lens always does: its projection is not the pinhole's). */
     public boolean hasDistortion() {
-        return fisheye || k1 != 0 || k2 != 0 || p1 != 0 || p2 != 0 || k3 != 0;
+        return fisheye || k1 != 0 || k2 != 0 || p1 != 0 || p2 != 0 || k3 != 0 || isRational();
+    }
+
+    /** Whether the lens is Brown–Conrady with the rational model's denominator (k4..k6 not all 0). */
+    public boolean isRational() {
+        return !fisheye && (k4 != 0 || k5 != 0 || k6 != 0);
     }
 
     /**
@@ -344,7 +361,7 @@ public record CameraCalibration(String name, int width, int height, double fx, d
             // to convergence: a strong lens's corners take dozens of steps (OpenCV's default of 5 stops short)
             for (int i = 0; i < 200; i++) {
                 double r2 = x * x + y * y;
-                double radial = 1 + r2 * (k1 + r2 * (k2 + r2 * k3));
+                double radial = (1 + r2 * (k1 + r2 * (k2 + r2 * k3))) / (1 + r2 * (k4 + r2 * (k5 + r2 * k6)));
                 double dx = 2 * p1 * x * y + p2 * (r2 + 2 * x * x);
                 double dy = p1 * (r2 + 2 * y * y) + 2 * p2 * x * y;
                 double nx = (xd - dx) / radial;
@@ -385,9 +402,13 @@ public record CameraCalibration(String name, int width, int height, double fx, d
                 }
             }
         } else if (hasDistortion()) {
-            double radial = 1 + r2 * (k1 + r2 * (k2 + r2 * k3));
-            double slope = 1 + r2 * (3 * k1 + r2 * (5 * k2 + r2 * 7 * k3));
-            if (radial > 0 && slope > 0) {
+            double numerator = 1 + r2 * (k1 + r2 * (k2 + r2 * k3));
+            double denominator = 1 + r2 * (k4 + r2 * (k5 + r2 * k6));
+            double radial = numerator / denominator;
+            // d/dr of r·N/D, times D²: (N + r·N')·D − r·N·D'
+            double slope = (numerator + r2 * (2 * k1 + r2 * (4 * k2 + r2 * 6 * k3))) * denominator
+                    - numerator * r2 * (2 * k4 + r2 * (4 * k5 + r2 * 6 * k6));
+            if (denominator > 0 && radial > 0 && slope > 0) {
                 xd = x * radial + 2 * p1 * x * y + p2 * (r2 + 2 * x * x);
                 yd = y * radial + p1 * (r2 + 2 * y * y) + 2 * p2 * x * y;
             }

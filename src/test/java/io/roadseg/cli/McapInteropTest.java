@@ -477,7 +477,7 @@ class McapInteropTest {
             assertEquals(fx, c.fx());
             assertEquals(cy, c.cy());
             assertEquals("plumb_bob", c.distortionModel());
-            assertTrue(java.util.Arrays.equals(new double[] {-0.2, 0.05, 0.001, 0, 0.01}, c.brownConrady()));
+            assertTrue(java.util.Arrays.equals(new double[] {-0.2, 0.05, 0.001, 0, 0.01, 0, 0, 0}, c.brownConrady()));
             assertTrue(s.info().codec().contains("camera from /camera/front/camera_info"), s.info().codec());
         }
         Path out = dir.resolve("info-out.mcap");
@@ -515,9 +515,15 @@ class McapInteropTest {
                 "no", "--camera-info", k + ",-0.2,0.05,0,0,0,0.3,0,0", "--distortion-model", "rational_polynomial");
         Cli.Outcome ra = Cli.run("run", rational.toString(), "--frames", "2", "-q");
         assertEquals(0, ra.exit(), ra.stderr());
-        assertTrue(ra.stderr().contains("warning: /camera/front/camera_info gives the distortion model "
-                + "'rational_polynomial' with 8 coefficients, which roadseg does not undo"), ra.stderr());
-        assertFalse(ra.stderr().contains("picture rectified"), ra.stderr());
+        assertTrue(ra.stderr().contains("picture rectified: the recording's camera (/camera/front/camera_info) "
+                + "k1 -0.200, k2 0.050, k4 0.300 undone"), ra.stderr());
+        Path unknown = fixture("fov.mcap", "--encoding", "ros2-compressed", "--compression", "none", "--index",
+                "no", "--camera-info", k + ",0.9", "--distortion-model", "fov");
+        Cli.Outcome un = Cli.run("run", unknown.toString(), "--frames", "2", "-q");
+        assertEquals(0, un.exit(), un.stderr());
+        assertTrue(un.stderr().contains("warning: /camera/front/camera_info gives the distortion model 'fov' with 1 "
+                + "coefficient, which roadseg does not undo"), un.stderr());
+        assertFalse(un.stderr().contains("picture rectified"), un.stderr());
         Path folded = fixture("folded.mcap", "--encoding", "ros2-compressed", "--compression", "none", "--index",
                 "yes", "--camera-info", k + ",-0.9,0,0,0,0");
         Cli.Outcome g = Cli.run("run", folded.toString(), "--frames", "2", "-q");

@@ -27,18 +27,35 @@ class RectificationTest {
     private static final CameraCalibration CAMERA = new CameraCalibration("wide", W, H, 170, 170, 160, 96,
             -0.30, 0.08, 0.002, -0.001, 1.4, 2.0, 4.0);
 
+    /** A wide lens of the rational model (OpenCV's eight coefficients, ROS's rational_polynomial), rolled 4°. */
+    private static final CameraCalibration RATIONAL = new CameraCalibration("rational", W, H, 170, 170, 160, 96,
+            -0.2, 0.05, 0.001, 0.0005, 0.001, 0.1, 0.02, 0.001, false, 1.4, 2.0, 4.0);
+
     private static Rectification.Lens lens(CameraCalibration c) {
         // OpenCV's pixel centres are at integers: the calibration's principal point moves by -0.5
-        return new Rectification.Lens(c.fx(), c.fy(), c.cx() - 0.5, c.cy() - 0.5, c.k1(), c.k2(), c.p1(), c.p2(), 0,
-                c.rollDeg());
+        return Rectification.Lens.rational(c.fx(), c.fy(), c.cx() - 0.5, c.cy() - 0.5, c.k1(), c.k2(), c.p1(),
+                c.p2(), c.k3(), c.k4(), c.k5(), c.k6(), c.rollDeg());
     }
 
     @Test
     void aPointLandsWhereTheLevelPinholeCameraSeesItsRay() {
+        assertEquals(14, landsWhereThePinholeSeesIt(CAMERA),
+                "every patch but the two whose image lies at the picture's edge");
+    }
+
+    @Test
+    void aRationalLensPointLandsWhereTheLevelPinholeCameraSeesItsRay() {
+        assertEquals("k1 -0.200, k2 0.050, p1 0.001, p2 0.001, k3 0.001, k4 0.100, k5 0.020, k6 0.001, roll 4.0°",
+                lens(RATIONAL).describe());
+        assertEquals(14, landsWhereThePinholeSeesIt(RATIONAL));
+    }
+
+    /** Patches over the picture, each checked where it lands rectified; returns how many were checked. */
+    private static int landsWhereThePinholeSeesIt(CameraCalibration camera) {
         double[] ray = new double[2];
-        double roll = Math.toRadians(CAMERA.rollDeg());
+        double roll = Math.toRadians(camera.rollDeg());
         int checked = 0;
-        try (Rectification r = new Rectification(lens(CAMERA), W, H);
+        try (Rectification r = new Rectification(lens(camera), W, H);
              Mat picture = new Mat(H, W, CV_8UC3, new Scalar(0, 0, 0, 0));
              Mat out = new Mat()) {
             for (int v = 30; v < H - 30; v += 40) {
@@ -46,11 +63,11 @@ class RectificationTest {
                     patch(picture, u, v);
                     r.apply(picture, out);
                     // where the level pinhole camera sees that ray: the renderer's own model, not OpenCV's
-                    CAMERA.undistort(u + 0.5, v + 0.5, ray);
+                    camera.undistort(u + 0.5, v + 0.5, ray);
                     double x = ray[0] * Math.cos(roll) - ray[1] * Math.sin(roll);
                     double y = ray[0] * Math.sin(roll) + ray[1] * Math.cos(roll);
-                    double expectU = CAMERA.fx() * x + CAMERA.cx() - 0.5; // pixel centres at integers
-                    double expectV = CAMERA.fy() * y + CAMERA.cy() - 0.5;
+                    double expectU = camera.fx() * x + camera.cx() - 0.5; // pixel centres at integers
+                    double expectV = camera.fy() * y + camera.cy() - 0.5;
                     double[] centroid = centroid(out);
                     String where = "the patch at (" + u + ", " + v + ")";
                     if (expectU < 8 || expectV < 8 || expectU > W - 9 || expectV > H - 9) {
@@ -62,7 +79,7 @@ class RectificationTest {
                 }
             }
         }
-        assertEquals(14, checked, "every patch but the two whose image lies at the picture's edge");
+        return checked;
     }
 
     /**

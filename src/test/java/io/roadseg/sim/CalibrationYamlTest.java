@@ -104,13 +104,19 @@ class CalibrationYamlTest {
         assertEquals(-0.0001, f.k4());
         assertEquals(f, read("fisheye-flat.yaml", f.toText()));
         CameraCalibration r = read("rational.yaml", ROS.replace("plumb_bob", "rational_polynomial")
-                .replace("cols: 5", "cols: 8").replace("-0.0065]", "-0.0065, 0, 0, 0]"));
+                .replace("cols: 5", "cols: 8").replace("-0.0065]", "-0.0065, -0.05, 0.01, 0.0003]")
+                + "mount_height_m: 1.2\npitch_deg: 0\n");
         assertEquals(-0.0065, r.k3());
-        IOException e = assertThrows(IOException.class, () -> read("rational-k4.yaml", ROS.replace("plumb_bob",
-                "rational_polynomial").replace("cols: 5", "cols: 8").replace("-0.0065]", "-0.0065, 0.1, 0, 0]")));
-        assertEquals("calibration " + dir.resolve("rational-k4.yaml") + ": distortion_coefficients gives k4 = 0.1: "
-                + "roadseg undoes Brown–Conrady's k1 k2 p1 p2 k3 (plumb_bob), not the rational, thin-prism or tilted "
-                + "model's further terms", e.getMessage());
+        assertEquals(-0.05, r.k4());
+        assertEquals(0.01, r.k5());
+        assertEquals(0.0003, r.k6());
+        assertTrue(r.isRational());
+        assertEquals(r, read("rational-flat.yaml", r.toText()));
+        IOException e = assertThrows(IOException.class, () -> read("prism.yaml", ROS.replace("cols: 5", "cols: 12")
+                .replace("-0.0065]", "-0.0065, 0, 0, 0, 0.1, 0, 0, 0]")));
+        assertEquals("calibration " + dir.resolve("prism.yaml") + ": distortion_coefficients gives s1 = 0.1: "
+                + "roadseg undoes Brown–Conrady's k1 k2 p1 p2 k3 and the rational model's k4 k5 k6, not the "
+                + "thin-prism or tilted model's further terms", e.getMessage());
     }
 
     /** OpenCV writes the file itself (its {@code FileStorage}: {@code %YAML:1.0}, {@code !!opencv-matrix} nodes). */
@@ -194,8 +200,8 @@ class CalibrationYamlTest {
             "data: [700.5, 0., 639.5, 0., 701.25, 359.5, 0., 0., 1.]|data: [700.5, 0., 639.5, 0., seven, 359.5, 0., "
                     + "0., 1.]|camera_matrix.data[4] is not a number: 'seven' (line 7)",
             "distortion_model: plumb_bob|distortion_model: omnidirectional|distortion_model 'omnidirectional' is not "
-                    + "one roadseg undoes (plumb_bob, i.e. Brown–Conrady k1 k2 p1 p2 k3, or equidistant, the fisheye's "
-                    + "k1..k4)",
+                    + "one roadseg undoes (plumb_bob, i.e. Brown–Conrady k1 k2 p1 p2 k3, rational_polynomial, its "
+                    + "k4..k6 added, or equidistant, the fisheye's k1..k4)",
             "image_width: 1280|image_widht: 1280|image_width is missing",
             "image_height: 720|image_height: 720.5|image_height must be a whole number of pixels in 16..8192, got 720.5",
             "camera_name: front_wide|camera_name: front_wide\\nmount_height_m: 1.4|pitch_deg is missing: the ground "
@@ -235,15 +241,18 @@ class CalibrationYamlTest {
     @Test
     void theLensModelsAgreeWithOpenCv() {
         CameraCalibration brown = new CameraCalibration("brown", 640, 360, 340, 345, 320.5, 180.5, -0.30, 0.09,
-                0.002, -0.001, 0.012, 0, false, 1.4, 2, 0);
+                0.002, -0.001, 0.012, 0, 0, 0, false, 1.4, 2, 0);
+        // a wide lens's rational model, as ROS's camera_calibration fits it with --k-coefficients 6
+        CameraCalibration rational = new CameraCalibration("rational", 640, 360, 340, 340, 320.5, 180.5, -0.2, 0.05,
+                0.001, 0.0005, 0.001, 0.1, 0.02, 0.001, false, 1.4, 2, 0);
         CameraCalibration fisheye = new CameraCalibration("fisheye", 640, 360, 300, 300, 320.5, 180.5, 0.06,
-                -0.012, 0, 0, 0.003, -0.0004, true, 1.4, 2, 0);
-        for (CameraCalibration c : new CameraCalibration[] {brown, fisheye}) {
+                -0.012, 0, 0, 0.003, -0.0004, 0, 0, true, 1.4, 2, 0);
+        for (CameraCalibration c : new CameraCalibration[] {brown, rational, fisheye}) {
             int n = 0;
             try (Mat points = new Mat(1, 15 * 9, CV_64FC2); Mat out = new Mat();
                  Mat k = matrix(3, 3, c.fx(), 0, c.cx() - 0.5, 0, c.fy(), c.cy() - 0.5, 0, 0, 1);
                  Mat d = c.fisheye() ? matrix(4, 1, c.k1(), c.k2(), c.k3(), c.k4())
-                         : matrix(5, 1, c.k1(), c.k2(), c.p1(), c.p2(), c.k3());
+                         : matrix(8, 1, c.k1(), c.k2(), c.p1(), c.p2(), c.k3(), c.k4(), c.k5(), c.k6());
                  DoubleIndexer in = points.createIndexer()) {
                 for (int j = 0; j < 9; j++) {
                     for (int i = 0; i < 15; i++, n++) {
