@@ -47,7 +47,7 @@ done
 python3 - "$out" "${sets[@]}" <<'PY'
 import json, sys
 out, sets = sys.argv[1], sys.argv[2:]
-issues = ['dark', 'washed_out', 'noisy', 'blurred', 'blocked', 'frozen']
+issues = ['dark', 'washed_out', 'noisy', 'blurred', 'blocked', 'frozen', 'upside_down', 'sideways']
 # and how long the picture stayed unchanged at most (what a set without the vehicle's motion reports, not raises)
 figures = ["brightness", "dark_end", "bright_end", 'noise', 'sharpness', 'uniform_share', 'unchanged_s']
 def q(v, p):

@@ -47,7 +47,8 @@ def degradations(rng):
         'noise': lambda a: a + rng.normal(0, 60, a.shape),           # heavy sensor noise
         'covered': lambda a: np.full_like(a, 128.0),                 # the lens covered
         'upper-half': lambda a: np.concatenate([np.full_like(a[:a.shape[0] // 2], 40.0), a[a.shape[0] // 2:]]),
-        'upside-down': lambda a: a[::-1],                            # a camera mounted upside down
+        'upside-down': lambda a: a[::-1, ::-1],                      # a camera mounted upside down: turned 180°
+        'sideways': lambda a: np.rot90(a),                           # a picture turned on its side (90°)
         'smear': smear,                                              # mud or water over part of the lens
         'frozen': lambda a: a,                                       # a stuck camera (video only: see FROZEN)
     }
@@ -155,13 +156,14 @@ def main(video, camvid, sequence, out, *only):
             print(name, flush=True)
             continue
         folder = os.path.join(out, 'camvid-' + name)
+        turned = name in ('upside-down', 'sideways')   # its labels would have to turn too: not linked, not scored
         os.makedirs(os.path.join(folder, 'train'), exist_ok=True)
         os.makedirs(os.path.join(folder, 'trainannot'), exist_ok=True)
         for n in names:
             a = np.asarray(Image.open(os.path.join(camvid, 'train', n)).convert('RGB')).astype(np.float32)
             Image.fromarray(np.clip(fn(a), 0, 255).astype(np.uint8)).save(os.path.join(folder, 'train', n))
             label = os.path.join(folder, 'trainannot', n)
-            if not os.path.lexists(label):
+            if not turned and not os.path.lexists(label):
                 os.symlink(os.path.abspath(os.path.join(camvid, 'trainannot', n)), label)
         print(name, flush=True)
 

@@ -221,6 +221,11 @@ final class RunCommand implements Callable<Integer> {
             + "before the network (every result is then the rectified camera's).")
     boolean noRectify;
 
+    @Option(names = "--rotate", paramLabel = "DEG", description = "Turn every picture by this many degrees before "
+            + "the network: 180 for a camera mounted upside down (the camera check says upside_down); 0 (default) "
+            + "leaves it.")
+    int rotate;
+
     @Option(names = "--no-hud", description = "Do not draw the heads-up display.")
     boolean noHud;
 
@@ -441,6 +446,10 @@ final class RunCommand implements Callable<Integer> {
             err.println(StatsReport.table(stats));
             lastCameraIssues = pipeline.cameraIssues();
             err.println(lastCameraIssues.line());
+            String turned = turnedAdvice(lastCameraIssues);
+            if (turned != null) {
+                err.println(turned);
+            }
             LiveAccuracy accuracy = pipeline.accuracy();
             if (accuracy != null) {
                 err.println("accuracy against the source's ground truth (model input size):");
@@ -638,6 +647,10 @@ final class RunCommand implements Callable<Integer> {
      * option, the value and the rule.
      */
     private void validate() throws UsageError {
+        if (rotate != 0 && rotate != 180) {
+            throw new UsageError("--rotate " + rotate + ": 0 or 180 (a camera mounted upside down); a picture turned "
+                    + "on its side needs the source turned, as roadseg does not turn one by 90°");
+        }
         if (!(timeoutSeconds > 0) || Double.isInfinite(timeoutSeconds)) {
             throw new UsageError("--timeout " + timeoutSeconds + ": must be a positive number of seconds");
         }
@@ -798,12 +811,30 @@ final class RunCommand implements Callable<Integer> {
      * for a calibration that gives neither.
      */
     private Rectification.Lens lens(ModelInfo model, FrameSource src, PrintStream err) throws Exception {
-        if (noRectify) {
-            return null;
+        Rectification.Lens lens = noRectify ? null : calib == null ? recordedLens(model, src, err)
+                : calibratedLens(model, src, err);
+        if (rotate != 180) {
+            return lens;
         }
-        if (calib == null) {
-            return recordedLens(model, src, err);
+        // a camera mounted upside down: its picture turned about the principal point, a roll of 180° (one remap,
+        // with the lens where there is one to undo)
+        if (lens == null) {
+            ResultMessages.Intrinsics k = calib == null && src.recordedCamera() == null ? null
+                    : intrinsics(model, src);
+            double w = model.inputWidth();
+            double h = model.inputHeight();
+            lens = k == null || !(k.fx() > 0)
+                    ? new Rectification.Lens(w, w, (w - 1) / 2, (h - 1) / 2, 0, 0, 0, 0, 0, 180)
+                    : new Rectification.Lens(k.fx(), k.fy(), k.cx(), k.cy(), 0, 0, 0, 0, 0, 180);
+        } else {
+            lens = lens.withRoll(lens.rollDeg() + 180);
         }
+        err.println("picture turned by 180° before the network (--rotate 180): every result is the upright camera's");
+        return lens;
+    }
+
+    /** The {@code --calib} camera's lens and roll at the model's input size; null for a level pinhole. */
+    private Rectification.Lens calibratedLens(ModelInfo model, FrameSource src, PrintStream err) throws Exception {
         CameraCalibration camera = calibration();
         ResultMessages.Intrinsics k = intrinsics(model, src); // the calibration's K at the input size
         double roll = camera.rollDeg();
@@ -888,6 +919,21 @@ final class RunCommand implements Callable<Integer> {
         double sy = (double) model.inputHeight() / (c.height() > 0 ? c.height() : source.height());
         return new ResultMessages.Intrinsics(c.fx() * sx, c.fy() * sy, (c.cx() + 0.5) * sx - 0.5,
                 (c.cy() + 0.5) * sy - 0.5);
+    }
+
+    /** What to do about a picture the orientation check found turned; null where none was. */
+    static String turnedAdvice(io.roadseg.preprocess.CameraIssueCounts counts) {
+        long down = counts.frames(io.roadseg.preprocess.CameraIssue.UPSIDE_DOWN);
+        long side = counts.frames(io.roadseg.preprocess.CameraIssue.SIDEWAYS);
+        if (down > 0) {
+            return "camera: the sky lies below the road in " + down + " frames: a camera mounted upside down? "
+                    + "--rotate 180 turns its picture the right way up";
+        }
+        if (side > 0) {
+            return "camera: the sky lies beside the road in " + side + " frames: a picture turned on its side, which "
+                    + "roadseg does not turn (turn the source, or the phone)";
+        }
+        return null;
     }
 
     /** The {@code --calib} camera; a file that cannot be read or breaks a rule is the user's error. */

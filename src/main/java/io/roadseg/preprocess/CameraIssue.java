@@ -6,9 +6,10 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * What can be wrong with a camera's picture, as {@link CameraHealth} reads it from the picture alone. Each is a bit of
+ * What can be wrong with a camera's picture, as {@link CameraHealth} reads it from the picture alone and, for the way
+ * up, {@link io.roadseg.postprocess.Orientation} from the network's classes. Each is a bit of
  * {@link CameraReading#issues()}; a frame may have several. The thresholds, and the real and degraded frames they were
- * chosen on, are in {@link CameraHealth}.
+ * chosen on, are in those classes.
  */
 public enum CameraIssue {
     /** The picture's bright end is dim: night, an underexposed or a dark-covered lens. */
@@ -22,7 +23,11 @@ public enum CameraIssue {
     /** A large part of the picture (or all of it) is uniform: the lens covered or partly blocked. */
     BLOCKED("blocked"),
     /** The picture has not changed at all for {@link CameraHealth#FROZEN_AFTER_SECONDS}: a stuck camera or driver. */
-    FROZEN("frozen");
+    FROZEN("frozen"),
+    /** The sky below the road frame after frame: a camera mounted upside down. */
+    UPSIDE_DOWN("upside_down"),
+    /** The sky beside the road frame after frame: a picture turned on its side (a phone held sideways). */
+    SIDEWAYS("sideways");
 
     /** All issues, in bit order. */
     public static final List<CameraIssue> ALL = List.of(values());

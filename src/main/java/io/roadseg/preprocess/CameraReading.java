@@ -68,6 +68,11 @@ public final class CameraReading {
         return !Float.isNaN(brightness);
     }
 
+    /** Adds an issue found after the picture's own check (the postprocess stage's {@code Orientation}). */
+    public void add(CameraIssue issue) {
+        issues |= issue.bit();
+    }
+
     /** Forgets the figures (a frame not measured). */
     public void clear() {
         issues = 0;

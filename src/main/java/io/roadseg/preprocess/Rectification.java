@@ -89,6 +89,11 @@ public final class Rectification implements AutoCloseable {
             return new Lens(fx, fy, cx, cy, k1, k2, 0, 0, k3, k4, 0, 0, true, rollDeg);
         }
 
+        /** The same lens rolled by {@code degrees} instead (180: a camera mounted upside down). */
+        public Lens withRoll(double degrees) {
+            return new Lens(fx, fy, cx, cy, k1, k2, p1, p2, k3, k4, k5, k6, fisheye, degrees);
+        }
+
         /**
          * Whether there is anything to undo (an equidistant lens always bends: its projection is not the pinhole's
          * even with every coefficient 0).

@@ -132,6 +132,8 @@ class CliErrorsTest {
         assertOneLineError(Cli.run("run", "x.mp4", "--path", "curvy"), 2, "Invalid value for option '--path': "
                 + "expected one of [road, straight, vehicle]", "'roadseg run --help' lists the options");
         assertOneLineError(Cli.run("eval", "--no-such-option"), 2, "Unknown option: '--no-such-option'");
+        assertOneLineError(Cli.run("run", "x.mp4", "--rotate", "90"), 2, "--rotate 90: 0 or 180 (a camera mounted "
+                + "upside down)");
         assertOneLineError(Cli.run("evl"), 2, "'evl'", "did you mean eval?", "'roadseg --help' lists the options");
     }
 
