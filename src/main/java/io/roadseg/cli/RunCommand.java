@@ -806,9 +806,9 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /**
-     * The lens distortion and roll of the camera given with {@code --calib}, brought to the model's input size, to be
-     * undone on every picture ({@link Rectification}); null without {@code --calib}, with {@code --no-rectify}, or
-     * for a calibration that gives neither.
+     * What the rectification undoes on every picture ({@link Rectification}), at the model's input size: the lens
+     * distortion and roll of the {@code --calib} camera, else of the recording's own, and the 180° of
+     * {@code --rotate 180}; null where there is nothing to undo or turn.
      */
     private Rectification.Lens lens(ModelInfo model, FrameSource src, PrintStream err) throws Exception {
         Rectification.Lens lens = noRectify ? null : calib == null ? recordedLens(model, src, err)
@@ -819,13 +819,12 @@ final class RunCommand implements Callable<Integer> {
         // a camera mounted upside down: its picture turned about the principal point, a roll of 180° (one remap,
         // with the lens where there is one to undo)
         if (lens == null) {
-            ResultMessages.Intrinsics k = calib == null && src.recordedCamera() == null ? null
-                    : intrinsics(model, src);
+            // about the principal point; a model that says no focal length gives K as zeros: any focal length, the
+            // centre (a pure roll's map does not depend on the focal length)
+            ResultMessages.Intrinsics k = intrinsics(model, src);
             double w = model.inputWidth();
-            double h = model.inputHeight();
-            lens = k == null || !(k.fx() > 0)
-                    ? new Rectification.Lens(w, w, (w - 1) / 2, (h - 1) / 2, 0, 0, 0, 0, 0, 180)
-                    : new Rectification.Lens(k.fx(), k.fy(), k.cx(), k.cy(), 0, 0, 0, 0, 0, 180);
+            lens = k.fx() > 0 ? new Rectification.Lens(k.fx(), k.fy(), k.cx(), k.cy(), 0, 0, 0, 0, 0, 180)
+                    : new Rectification.Lens(w, w, (w - 1) / 2, (model.inputHeight() - 1) / 2.0, 0, 0, 0, 0, 0, 180);
         } else {
             lens = lens.withRoll(lens.rollDeg() + 180);
         }
@@ -837,17 +836,9 @@ final class RunCommand implements Callable<Integer> {
     private Rectification.Lens calibratedLens(ModelInfo model, FrameSource src, PrintStream err) throws Exception {
         CameraCalibration camera = calibration();
         ResultMessages.Intrinsics k = intrinsics(model, src); // the calibration's K at the input size
-        double roll = camera.rollDeg();
-        CameraMount mount = src.recordedMount();
-        if (!camera.hasMount() && mount != null && Math.abs(mount.rollDeg()) >= 0.05
-                && Math.abs(mount.rollDeg()) < 45) {
-            roll = mount.rollDeg(); // the mount, roll included, from the recording's /tf_static (groundPlane)
-        }
-        Rectification.Lens lens = camera.fisheye()
-                ? Rectification.Lens.fisheye(k.fx(), k.fy(), k.cx(), k.cy(), camera.k1(), camera.k2(), camera.k3(),
-                camera.k4(), roll)
-                : Rectification.Lens.rational(k.fx(), k.fy(), k.cx(), k.cy(), camera.k1(), camera.k2(),
-                camera.p1(), camera.p2(), camera.k3(), camera.k4(), camera.k5(), camera.k6(), roll);
+        // a file without the mount: the mount, roll included, from the recording's /tf_static (as groundPlane)
+        double roll = camera.hasMount() || src.recordedMount() == null ? camera.rollDeg() : recordedRoll(src, err);
+        Rectification.Lens lens = camera.lensAt(k.fx(), k.fy(), k.cx(), k.cy(), roll);
         if (lens.isPinholeAndLevel()) {
             return null;
         }
@@ -889,15 +880,7 @@ final class RunCommand implements Callable<Integer> {
                     + "the axis, inside the view rectified to a pinhole camera", Math.toDegrees(Math.atan(corner))));
             return null;
         }
-        // the roll where the recording's static transforms say how the camera sits (under 0.05°: level; beyond the
-        // ±45° a calibration file may give, a camera turned on its side, whose picture a roll would turn out of view)
-        CameraMount mount = src.recordedMount();
-        double roll = mount == null || Math.abs(mount.rollDeg()) < 0.05 ? 0 : mount.rollDeg();
-        if (Math.abs(roll) >= 45) {
-            err.printf(java.util.Locale.ROOT, "warning: %s puts %s rolled %.1f°: not undone (a calibration's roll is "
-                    + "within ±45°)%n", CameraMount.TF_STATIC, mount.cameraFrame(), roll);
-            roll = 0;
-        }
+        double roll = recordedRoll(src, err);
         Rectification.Lens lens = d != null
                 ? Rectification.Lens.rational(k.fx(), k.fy(), k.cx(), k.cy(), d[0], d[1], d[2], d[3], d[4], d[5], d[6],
                 d[7], roll)
@@ -908,6 +891,22 @@ final class RunCommand implements Callable<Integer> {
         err.println("picture rectified: the recording's camera (" + recorded.topic() + ") " + lens.describe()
                 + " undone before the network; every result is the pinhole camera's (--no-rectify: as recorded)");
         return lens;
+    }
+
+    /**
+     * The camera's roll where the recording's static transforms say how it sits; 0 without them, under 0.05° (level)
+     * and beyond the ±45° a calibration file may give (a camera turned on its side, whose picture a roll would turn
+     * out of view: said once).
+     */
+    private static double recordedRoll(FrameSource src, PrintStream err) {
+        CameraMount mount = src.recordedMount();
+        double roll = mount == null || Math.abs(mount.rollDeg()) < 0.05 ? 0 : mount.rollDeg();
+        if (Math.abs(roll) >= 45) {
+            err.printf(java.util.Locale.ROOT, "warning: %s puts %s rolled %.1f°: not undone (a calibration's roll is "
+                    + "within ±45°)%n", CameraMount.TF_STATIC, mount.cameraFrame(), roll);
+            return 0;
+        }
+        return roll;
     }
 
     /**

@@ -18,7 +18,8 @@ import java.util.Set;
  * file ({@link CalibrationYaml}) or from a {@code camera.json}, all documented in {@code calibration/README.md};
  * every rule broken is reported with the file and the field.
  *
- * <p>The lens is Brown–Conrady ({@code k1, k2, p1, p2, k3}, OpenCV's and ROS's {@code plumb_bob}) or, with
+ * <p>The lens is Brown–Conrady ({@code k1, k2, p1, p2, k3}, OpenCV's and ROS's {@code plumb_bob}, with the rational
+ * model's denominator {@code k4, k5, k6}, ROS's {@code rational_polynomial}) or, with
  * {@code fisheye}, the equidistant model ({@code θd = θ(1 + k1θ² + k2θ⁴ + k3θ⁶ + k4θ⁸)} of the angle θ off the
  * axis, OpenCV's {@code cv::fisheye} and ROS's {@code equidistant}).
  *
@@ -84,6 +85,18 @@ public record CameraCalibration(String name, int width, int height, double fx, d
         double sy = (double) newHeight / height;
         return new CameraCalibration(newName, newWidth, newHeight, fx * sx, fy * sy, cx * sx, cy * sy, k1, k2, p1,
                 p2, k3, k4, k5, k6, fisheye, mountHeightM, pitchDeg, rollDeg);
+    }
+
+    /**
+     * This camera's lens and the given roll at other intrinsics (the model's input size, OpenCV's pixel centres), as
+     * the rectification undoes it: the distortion is in normalised coordinates, the same at any size.
+     */
+    public io.roadseg.preprocess.Rectification.Lens lensAt(double fxAt, double fyAt, double cxAt, double cyAt,
+                                                          double roll) {
+        return fisheye
+                ? io.roadseg.preprocess.Rectification.Lens.fisheye(fxAt, fyAt, cxAt, cyAt, k1, k2, k3, k4, roll)
+                : io.roadseg.preprocess.Rectification.Lens.rational(fxAt, fyAt, cxAt, cyAt, k1, k2, p1, p2, k3, k4,
+                k5, k6, roll);
     }
 
     /** Whether the file gave the camera's mount (height and pitch), which the ground plane and the simulator need. */

@@ -33,8 +33,7 @@ class RectificationTest {
 
     private static Rectification.Lens lens(CameraCalibration c) {
         // OpenCV's pixel centres are at integers: the calibration's principal point moves by -0.5
-        return Rectification.Lens.rational(c.fx(), c.fy(), c.cx() - 0.5, c.cy() - 0.5, c.k1(), c.k2(), c.p1(),
-                c.p2(), c.k3(), c.k4(), c.k5(), c.k6(), c.rollDeg());
+        return c.lensAt(c.fx(), c.fy(), c.cx() - 0.5, c.cy() - 0.5, c.rollDeg());
     }
 
     @Test
