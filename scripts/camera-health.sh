@@ -47,11 +47,14 @@ done
 python3 - "$out" "${sets[@]}" <<'PY'
 import json, sys
 out, sets = sys.argv[1], sys.argv[2:]
-issues = ['dark', 'washed_out', 'noisy', 'blurred', 'blocked', 'frozen', 'upside_down', 'sideways']
+issues = ['dark', 'washed_out', 'noisy', 'blurred', 'blocked', 'frozen', 'upside_down', 'sideways', 'smeared']
 # and how long the picture stayed unchanged at most (what a set without the vehicle's motion reports, not raises)
-figures = ["brightness", "dark_end", "bright_end", 'noise', 'sharpness', 'uniform_share', 'unchanged_s']
+# and the smear check's figure (null until its window has enough frames: those frames left out)
+figures = ["brightness", "dark_end", "bright_end", 'noise', 'sharpness', 'uniform_share', 'unchanged_s',
+           'smear_edge']
 def q(v, p):
-    v = sorted(v); return v[min(len(v) - 1, int(p * (len(v) - 1) + 0.5))]
+    v = sorted(x for x in v if x is not None)
+    return v[min(len(v) - 1, int(p * (len(v) - 1) + 0.5))] if v else float('nan')
 print('%-30s %5s ' % ('set', 'frames') + ' '.join('%10s' % i for i in issues) + '  %6s %8s  ' % ('any', 'lowconf')
       + '  '.join('%-17s' % f for f in figures))
 clean = []
@@ -72,6 +75,6 @@ for s in sets:
 # the margins: where the real frames reach against each threshold (CameraHealth)
 print('real frames (%d), lowest and highest of each figure:' % len(clean))
 for f in figures:
-    v = [c[f] for c in clean]
+    v = [c[f] for c in clean if c[f] is not None]
     print('  %-14s %8.2f .. %8.2f' % (f, min(v), max(v)))
 PY

@@ -50,15 +50,18 @@ def degradations(rng):
         'upside-down': lambda a: a[::-1, ::-1],                      # a camera mounted upside down: turned 180°
         'sideways': lambda a: np.rot90(a),                           # a picture turned on its side (90°)
         'smear': smear,                                              # mud or water over part of the lens
+        'smear-medium': lambda a: smear(a, 8),                       # the same, a thinner film
+        'smear-light': lambda a: smear(a, 4),                        # a light film (a wiper's streak)
         'frozen': lambda a: a,                                       # a stuck camera (video only: see FROZEN)
     }
 
 
-def smear(a):
-    """The lower left of the picture (40 % of its width, 60 % of its height) seen through a smear: heavily blurred."""
+def smear(a, k=15):
+    """The lower left of the picture (40 % of its width, 60 % of its height) seen through a smear: blurred by a Gaussian
+    of about k pixels (15: heavily; σ 7.5 at the network's 480 px width for the 960 px clip and CamVid)."""
     h, w = a.shape[:2]
     out = a.copy()
-    out[h - int(0.6 * h):, :int(0.4 * w)] = blur(a, 15)[h - int(0.6 * h):, :int(0.4 * w)]
+    out[h - int(0.6 * h):, :int(0.4 * w)] = blur(a, k)[h - int(0.6 * h):, :int(0.4 * w)]
     return out
 
 

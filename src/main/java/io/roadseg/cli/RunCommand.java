@@ -446,9 +446,9 @@ final class RunCommand implements Callable<Integer> {
             err.println(StatsReport.table(stats));
             lastCameraIssues = pipeline.cameraIssues();
             err.println(lastCameraIssues.line());
-            String turned = turnedAdvice(lastCameraIssues);
-            if (turned != null) {
-                err.println(turned);
+            String advice = cameraAdvice(lastCameraIssues);
+            if (advice != null) {
+                err.println(advice);
             }
             LiveAccuracy accuracy = pipeline.accuracy();
             if (accuracy != null) {
@@ -920,8 +920,8 @@ final class RunCommand implements Callable<Integer> {
                 (c.cy() + 0.5) * sy - 0.5);
     }
 
-    /** What to do about a picture the orientation check found turned; null where none was. */
-    static String turnedAdvice(io.roadseg.preprocess.CameraIssueCounts counts) {
+    /** What to do about a picture the checks after the network found turned or smeared; null where none was. */
+    static String cameraAdvice(io.roadseg.preprocess.CameraIssueCounts counts) {
         long down = counts.frames(io.roadseg.preprocess.CameraIssue.UPSIDE_DOWN);
         long side = counts.frames(io.roadseg.preprocess.CameraIssue.SIDEWAYS);
         if (down > 0) {
@@ -931,6 +931,11 @@ final class RunCommand implements Callable<Integer> {
         if (side > 0) {
             return "camera: the sky lies beside the road in " + side + " frames: a picture turned on its side, which "
                     + "roadseg does not turn (turn the source, or the phone)";
+        }
+        long smeared = counts.frames(io.roadseg.preprocess.CameraIssue.SMEARED);
+        if (smeared > 0) {
+            return "camera: part of the picture stayed soft while the rest was sharp in " + smeared + " frames: water, "
+                    + "mud or grease on the lens? what is read there may not hold";
         }
         return null;
     }

@@ -11,6 +11,7 @@ import io.roadseg.metrics.NearestAheadScore;
 import io.roadseg.metrics.SegmentationScore;
 import io.roadseg.pipeline.FrameResult;
 import io.roadseg.pipeline.PipelineConfig;
+import io.roadseg.postprocess.CameraClassChecks;
 import io.roadseg.postprocess.ClassMaps;
 import io.roadseg.postprocess.LeadTracker;
 import io.roadseg.postprocess.NearestAheadProbe;
@@ -156,6 +157,7 @@ public final class DriveEvaluator implements AutoCloseable {
             leadScored = path != null;
             LeadTracker predictedLead = new LeadTracker(roadUsers, m.maxDepth());
             LeadTracker truthLead = LeadTracker.truth(roadUsers, m.maxDepth());
+            CameraClassChecks checks = new CameraClassChecks(m); // the drive's own: each looks back a second
             try (Mat frame = new Mat(sh, sw, CV_8UC3);
                  Mat gtIds = new Mat(sh, sw, CV_8UC1);
                  Mat gtDepth = new Mat(sh, sw, CV_32FC1)) {
@@ -168,10 +170,11 @@ public final class DriveEvaluator implements AutoCloseable {
                     src.readGroundTruth(idsView, depthView);
                     pre.resizeToModel(frame, small);
                     health.measure(smallView, pts, Double.isFinite(src.vehicleCurvature()), reading);
-                    camera.count(reading);
                     resize(gtIds, truth, size, 0, 0, INTER_NEAREST);
                     resize(gtDepth, truthDepth, size, 0, 0, INTER_NEAREST);
                     latency.recordValue(Math.max(1, Math.min(LatencyStats.HIGHEST_NANOS, infer())));
+                    checks.read(reading, predictedView); // as run's postprocess stage: the way up, a smear
+                    camera.count(reading);
                     seg.add(predictedView, truthView, w * h);
                     if (scores) {
                         confidence.add(predictedView, confidenceView, truthView, w * h, m.classCount());
@@ -229,6 +232,7 @@ public final class DriveEvaluator implements AutoCloseable {
     private DriveResult camvid(String drive, java.nio.file.Path folder, long limit, SegmentationScore seg,
                                ConfidenceScore confidence, CameraIssueCounts camera, Histogram latency) {
         long n = 0;
+        CameraClassChecks checks = new CameraClassChecks(m);
         try {
             io.roadseg.train.LabelledFolder images = io.roadseg.train.LabelledFolder.camvid(folder.getParent(),
                     folder.getFileName().toString());
@@ -236,8 +240,9 @@ public final class DriveEvaluator implements AutoCloseable {
                 try (io.roadseg.train.LabelledFolder.Sample s = images.read(i)) {
                     pre.resizeToModel(s.image(), small);
                     imageHealth.measure(smallView, n * 1_000_000L, reading); // labelled frames: a second apart
-                    camera.count(reading);
                     latency.recordValue(Math.max(1, Math.min(LatencyStats.HIGHEST_NANOS, infer())));
+                    checks.read(reading, predictedView);
+                    camera.count(reading);
                     scoreAtLabels(seg, predicted, s.labels(), atLabels);
                     if (scores) {
                         scoreConfidenceAtLabels(confidence, predicted, confidenceMap, s.labels(), m.classCount(),

@@ -6,11 +6,11 @@ import io.roadseg.engine.ModelInfo;
 import io.roadseg.engine.SegmentationOutput;
 import io.roadseg.engine.TensorBinding;
 import io.roadseg.postprocess.AnnotationRenderer;
+import io.roadseg.postprocess.CameraClassChecks;
 import io.roadseg.postprocess.ClassMaps;
 import io.roadseg.postprocess.GroundPlaneDepth;
 import io.roadseg.postprocess.LeadTracker;
 import io.roadseg.postprocess.NearestAheadProbe;
-import io.roadseg.postprocess.Orientation;
 import io.roadseg.postprocess.RoadAheadProbe;
 import io.roadseg.postprocess.RoadCurve;
 import io.roadseg.preprocess.CameraHealth;
@@ -193,8 +193,8 @@ final class Stages {
         private volatile long framesPathFromVehicle;
         private final double pathHalfWidth;
         private final LeadTracker lead;
-        /** Whether the picture is upright, from the classes; null for a model without sky and road. */
-        private final Orientation orientation;
+        /** The camera checks that read the classes: which way is up, a smear over part of the lens. */
+        private final CameraClassChecks cameraChecks;
         /** The road users' class ids and their names for the HUD, in {@link FrameResult#ROAD_USERS}' order. */
         private final int[] roadUsers;
         private final byte[][] roadUserLabels;
@@ -237,10 +237,7 @@ final class Stages {
             this.byVehicle = path.shape() == PipelineConfig.Path.Shape.VEHICLE;
             this.vehicleMotion = vehicleMotion;
             this.lead = new LeadTracker(roadUsers, model.maxDepth());
-            int[] sky = model.classIds("sky");
-            int[] ground = model.classIds("road", "pavement");
-            this.orientation = sky.length > 0 && ground.length > 0
-                    ? new Orientation(model.inputWidth(), model.inputHeight(), sky, ground) : null;
+            this.cameraChecks = new CameraClassChecks(model);
             this.roadUserLabels = new byte[roadUsers.length][];
             this.leadLabels = new byte[Math.max(model.classCount(), 1)][];
             for (int k = 0; k < roadUsers.length; k++) {
@@ -273,13 +270,7 @@ final class Stages {
                 ClassMaps.narrow(t.classIds, t.classIdBytes, pixels, model.classCount(), model.voidId(),
                         slot.classIds);
             }
-            if (orientation != null) {
-                // the sky below or beside the road, read where the camera check finds the picture readable
-                CameraIssue turned = orientation.read(slot.classIds, slot.camera.issues() == 0);
-                if (turned != null) {
-                    slot.camera.add(turned);
-                }
-            }
+            cameraChecks.read(slot.camera, slot.classIds);
             if (depthScale != 1f) {
                 // a camera with another focal length than the training one sees sizes scaled: so is depth
                 for (int i = 0; i < pixels; i++) {

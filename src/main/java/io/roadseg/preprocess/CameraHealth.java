@@ -22,14 +22,18 @@ import java.util.Arrays;
  *   <li>the uniform share: 16×16 tiles whose mean gradient (as at that size) is under {@link #UNIFORM_GRADIENT} per
  *       100 levels of contrast (a constant patch over the lens), leaving out the sky's ({@link #SKY_BRIGHTNESS});</li>
  *   <li>how long (source time) the picture has been unchanged: identical to the one before where frames are coded on
- *       their own, within a key frame's requantisation of the one that began the stretch in an inter-frame codec.</li>
+ *       their own, within a key frame's requantisation of the one that began the stretch in an inter-frame codec;</li>
+ *   <li>per region of a {@link RegionGrid} (about 48), how steep its edges are for its contrast
+ *       ({@link CameraReading#regionEdge}), from which the postprocess stage's
+ *       {@link io.roadseg.postprocess.LensSmear} reads a smear over part of the lens with the sky's classes.</li>
  * </ul>
  * The thresholds were chosen on real frames (CamVid's three sequences, train and val, the dash-cam clip and stills, the KITTI and DDAD
  * frames of the real-depth set) and the shipped synthetic drive, which must raise nothing, and on degraded copies of
  * the clip and of CamVid 0006R0 ({@code scripts/degraded-inputs.py}), which should: {@code scripts/camera-health.sh}
  * measures both; the figures are in the README's <i>Camera health</i>.
  *
- * <p>One pass over the pixels for the brightness, one over the interior for noise and gradients; no allocation.
+ * <p>One pass over the pixels for the brightness, one over the interior for noise, gradients and the regions'
+ * histograms; no allocation.
  * Stateful (the previous picture, for {@link CameraIssue#FROZEN}): one instance per stream, frames in order, one
  * thread.
  */
@@ -102,6 +106,21 @@ public final class CameraHealth {
     /** For Gaussian noise of deviation σ the mask's response has deviation 6σ (‖N‖₂ = 6), median |·| 0.6745·6σ. */
     private static final float MEDIAN_TO_SIGMA = 1f / (0.6745f * 6f);
     private static final int RESIDUAL_BINS = 1024;
+    /**
+     * A region's edges are read where its contrast (5th to 95th percentile of brightness) is this at the least: under
+     * it, integer brightness alone puts a floor of 2 levels under the steepest gradients of a smooth region (a smear
+     * over CamVid's road at 24 levels of contrast read 0.13, at 32 and more 0.12 at the most; README, <i>Camera
+     * health</i>).
+     */
+    public static final int REGION_CONTRAST = 32;
+    /** The share of a region's steepest gradients its edge steepness is read at: the 99th percentile. */
+    static final double REGION_EDGE_QUANTILE = 0.99;
+    /** A region's brightness histogram: 4 levels a bin. */
+    private static final int REGION_LUMA_SHIFT = 2;
+    private static final int REGION_LUMA_BINS = 256 >> REGION_LUMA_SHIFT;
+    /** A region's gradient histogram: 2 levels a bin up to 254 ({@code |∂x| + |∂y|}, the last bin holds the rest). */
+    private static final int REGION_GRADIENT_SHIFT = 1;
+    private static final int REGION_GRADIENT_BINS = 128;
 
     private final int width;
     private final int height;
@@ -127,6 +146,11 @@ public final class CameraHealth {
     /** The tile rows whose middle lies in the upper half of the picture, where the sky is. */
     private final int upperTileRows;
     private final int[] secondDifference;
+    private final RegionGrid regions;
+    /** Per region, its sampled pixels' brightness histogram ({@link #REGION_LUMA_BINS} bins a region). */
+    private final int[] regionLuma;
+    /** Per region, its sampled pixels' gradient histogram ({@link #REGION_GRADIENT_BINS} bins a region). */
+    private final int[] regionGradient;
 
     /** A check of frames as a camera gives them, each on its own ({@link #framesCodedApart}). */
     public CameraHealth(int width, int height) {
@@ -162,6 +186,9 @@ public final class CameraHealth {
         }
         upperTileRows = upper;
         secondDifference = new int[width];
+        regions = new RegionGrid(width, height);
+        regionLuma = new int[regions.regions() * REGION_LUMA_BINS];
+        regionGradient = new int[regions.regions() * REGION_GRADIENT_BINS];
         for (int y = 1; y < height - 1; y += ROW_STEP) {
             for (int x = 0; x < width - 1; x++) {
                 tilePixels[(y >> TILE_SHIFT) * tilesX + (x >> TILE_SHIFT)]++;
@@ -222,6 +249,10 @@ public final class CameraHealth {
         Arrays.fill(residuals, 0);
         Arrays.fill(tileGradient, 0);
         Arrays.fill(tileLuma, 0);
+        Arrays.fill(regionLuma, 0);
+        Arrays.fill(regionGradient, 0);
+        int[] rLuma = regionLuma;
+        int[] rGradient = regionGradient;
         int w = width;
         int[] d2y = secondDifference;
         long[] tiles = tileGradient;
@@ -229,6 +260,7 @@ public final class CameraHealth {
         for (int y = 1; y < height - 1; y += ROW_STEP) {
             int row = y * w;
             int tileRow = (y >> TILE_SHIFT) * tilesX;
+            int regionRow = regions.rowStart(y);
             for (int x = 0; x < w; x++) {
                 int i = row + x;
                 d2y[x] = (l[i - w] & 0xff) - 2 * (l[i] & 0xff) + (l[i + w] & 0xff);
@@ -240,6 +272,9 @@ public final class CameraHealth {
                 int t = tileRow + (x >> TILE_SHIFT);
                 tiles[t] += g;
                 tileBrightness[t] += c;
+                int r = regionRow + regions.column(x);
+                rLuma[r * REGION_LUMA_BINS + (c >> REGION_LUMA_SHIFT)]++;
+                rGradient[r * REGION_GRADIENT_BINS + Math.min(g >> REGION_GRADIENT_SHIFT, REGION_GRADIENT_BINS - 1)]++;
             }
             // Immerkær's mask is the outer product of [1 −2 1] with itself: across the row's vertical differences
             for (int x = 1; x < w - 1; x++) {
@@ -295,6 +330,7 @@ public final class CameraHealth {
         out.sharpness = (float) (sharpSum / sharpest) * perContrast;
         out.uniformShare = uniform / (float) counted;
         out.unchangedSeconds = Math.max(0, sourceMicros - unchangedSinceMicros) / 1e6f;
+        regionEdges(out);
         // a picture without contrast shows nothing: it is dark where it is dark (night), else blocked, and neither
         // washed out, blurred nor frozen, which need a picture to be read from; a picture without texture in a large
         // share of its tiles is blocked whatever its brightness (a lens cap is dark and blocked)
@@ -320,6 +356,52 @@ public final class CameraHealth {
             issues |= CameraIssue.FROZEN.bit();
         }
         out.issues = issues;
+    }
+
+    /**
+     * Per region, how steep its steepest edges are for its contrast: the 99th percentile of {@code |∂x| + |∂y|} over
+     * the region's 5th-to-95th-percentile brightness range, as at {@link #REFERENCE_PIXELS} pixels — about 1 for a
+     * sharp step, {@code 1/(2.5σ)} for one blurred by a Gaussian of σ pixels; NaN where the contrast is under
+     * {@link #REGION_CONTRAST} (nothing to read an edge from). A smear softens its regions' edges while the rest of
+     * the picture keeps them ({@link io.roadseg.postprocess.LensSmear}).
+     */
+    private void regionEdges(CameraReading out) {
+        out.regions(regions);
+        out.softShare = out.smearEdge = Float.NaN; // read after the network (LensSmear), where there is one
+        float[] edges = out.regionEdge;
+        for (int r = 0, n = regions.regions(); r < n; r++) {
+            int samples = 0;
+            for (int b = r * REGION_LUMA_BINS, end = b + REGION_LUMA_BINS; b < end; b++) {
+                samples += regionLuma[b];
+            }
+            if (samples == 0) {
+                edges[r] = Float.NaN;
+                continue;
+            }
+            float contrast = (binQuantile(regionLuma, r * REGION_LUMA_BINS, REGION_LUMA_BINS, samples, 0.95)
+                    - binQuantile(regionLuma, r * REGION_LUMA_BINS, REGION_LUMA_BINS, samples, 0.05))
+                    * (1 << REGION_LUMA_SHIFT);
+            edges[r] = contrast < REGION_CONTRAST ? Float.NaN
+                    : binQuantile(regionGradient, r * REGION_GRADIENT_BINS, REGION_GRADIENT_BINS, samples,
+                    REGION_EDGE_QUANTILE) * (1 << REGION_GRADIENT_SHIFT) * pixelScale / contrast;
+        }
+    }
+
+    /**
+     * The {@code q} quantile of {@code n} values counted in {@code count} bins from {@code offset}, in bins,
+     * interpolated within its bin (a bin's values spread evenly over it).
+     */
+    private static float binQuantile(int[] bins, int offset, int count, int n, double q) {
+        double target = q * n;
+        long seen = 0;
+        for (int b = 0; b < count; b++) {
+            int in = bins[offset + b];
+            if (seen + in >= target && in > 0) {
+                return (float) (b + (target - seen) / in);
+            }
+            seen += in;
+        }
+        return count;
     }
 
     private int sampledRows() {

@@ -7,7 +7,8 @@ import java.util.function.Function;
 
 /**
  * What can be wrong with a camera's picture, as {@link CameraHealth} reads it from the picture alone and, for the way
- * up, {@link io.roadseg.postprocess.Orientation} from the network's classes. Each is a bit of
+ * up and a smear, {@link io.roadseg.postprocess.Orientation} and {@link io.roadseg.postprocess.LensSmear} with the
+ * network's classes. Each is a bit of
  * {@link CameraReading#issues()}; a frame may have several. The thresholds, and the real and degraded frames they were
  * chosen on, are in those classes.
  */
@@ -18,7 +19,7 @@ public enum CameraIssue {
     WASHED_OUT("washed_out"),
     /** More sensor noise than any usable camera gives by day. */
     NOISY("noisy"),
-    /** Edges soft for the picture's contrast: defocus, water or dirt smeared on the lens. */
+    /** Edges soft for the picture's contrast all over it: defocus, fog on the lens, a lens smeared all over. */
     BLURRED("blurred"),
     /** A large part of the picture (or all of it) is uniform: the lens covered or partly blocked. */
     BLOCKED("blocked"),
@@ -27,7 +28,9 @@ public enum CameraIssue {
     /** The sky below the road frame after frame: a camera mounted upside down. */
     UPSIDE_DOWN("upside_down"),
     /** The sky beside the road frame after frame: a picture turned on its side (a phone held sideways). */
-    SIDEWAYS("sideways");
+    SIDEWAYS("sideways"),
+    /** Part of the picture soft frame after frame while the rest is sharp: water, mud or grease on part of the lens. */
+    SMEARED("smeared");
 
     /** All issues, in bit order. */
     public static final List<CameraIssue> ALL = List.of(values());

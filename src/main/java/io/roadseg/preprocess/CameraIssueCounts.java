@@ -43,7 +43,7 @@ public final class CameraIssueCounts {
     public void addSums(long[] sums) {
         if (sums.length != 2 + frames.length) {
             throw new IllegalArgumentException("camera counts: expected " + (2 + frames.length) + " numbers, got "
-                    + sums.length);
+                    + sums.length + " (a report from a roadseg with other camera checks: run it again with this one)");
         }
         measured += sums[0];
         withAny += sums[1];

@@ -14,6 +14,12 @@ public final class CameraReading {
     float sharpness = Float.NaN;
     float uniformShare = Float.NaN;
     float unchangedSeconds = Float.NaN;
+    /** The grid {@link #regionEdge} is laid on; null until a picture is measured. */
+    RegionGrid regions;
+    /** Per region, its edges' steepness for its contrast (NaN: too little contrast); see {@link #regionEdge(int)}. */
+    final float[] regionEdge = new float[RegionGrid.MAX_REGIONS];
+    float softShare = Float.NaN;
+    float smearEdge = Float.NaN;
 
     /** The issues found, a mask of {@link CameraIssue#bit()}s; 0 for a picture with none (or not measured). */
     public int issues() {
@@ -63,6 +69,48 @@ public final class CameraReading {
         return unchangedSeconds;
     }
 
+    /** The grid the picture's regions are read on; null while nothing was measured. */
+    public RegionGrid regions() {
+        return regions;
+    }
+
+    /**
+     * How steep region {@code r}'s edges are for its contrast (the 99th percentile of {@code |∂x| + |∂y|} over its
+     * 5th-to-95th-percentile brightness range, as at 480×352): about 1 for a sharp edge, 0.1 for one blurred by a
+     * Gaussian of 4 pixels; NaN where its contrast is too low to tell ({@link CameraHealth#REGION_CONTRAST}).
+     */
+    public float regionEdge(int r) {
+        return regionEdge[r];
+    }
+
+    /**
+     * The share of the picture's regions whose edges stayed soft over the last second while the rest of the picture
+     * kept its own ({@link io.roadseg.postprocess.LensSmear}; the sky's regions never count); NaN where not read.
+     */
+    public float softShare() {
+        return softShare;
+    }
+
+    /**
+     * The figure the smear check decides on: over the last second, the steepest edge of the third softest region
+     * read (the sky's left out); under {@link io.roadseg.postprocess.LensSmear#SOFT_EDGE} three regions stayed soft:
+     * {@link CameraIssue#SMEARED}. NaN where not read.
+     */
+    public float smearEdge() {
+        return smearEdge;
+    }
+
+    /** Sets {@link #softShare} and {@link #smearEdge} (the postprocess stage's {@code LensSmear}). */
+    public void smear(float share, float edge) {
+        softShare = share;
+        smearEdge = edge;
+    }
+
+    /** Lays the reading on {@code grid} (at most {@link RegionGrid#MAX_REGIONS} regions: no allocation). */
+    void regions(RegionGrid grid) {
+        regions = grid;
+    }
+
     /** Whether the picture was measured. */
     public boolean measured() {
         return !Float.isNaN(brightness);
@@ -76,6 +124,7 @@ public final class CameraReading {
     /** Forgets the figures (a frame not measured). */
     public void clear() {
         issues = 0;
-        brightness = darkEnd = brightEnd = noise = sharpness = uniformShare = unchangedSeconds = Float.NaN;
+        brightness = darkEnd = brightEnd = noise = sharpness = uniformShare = unchangedSeconds = softShare = smearEdge
+                = Float.NaN;
     }
 }

@@ -18,7 +18,7 @@ import java.util.List;
  *  "nearest_ahead_m":{"car":12.31,"pedestrian":null,…},
  *  "path":{"curvature_per_m":-0.00412},
  *  "camera":{"issues":["washed_out"],"brightness":231.4,"dark_end":192,"bright_end":255,"noise":0.21,"sharpness":9.52,
- *            "uniform_share":0.012,"unchanged_s":0.00},
+ *            "uniform_share":0.012,"unchanged_s":0.00,"soft_share":0.000,"smear_edge":0.412},
  *  "lead":{"class":"car","confidence":0.93,"distance_m":12.31,"lateral_m":-0.42,"closing_mps":2.1,"ttc_s":5.8}}
  * </pre>
  * {@code confidence} is the network's in its classes over the frame ({@link FrameResult#meanConfidence},
@@ -29,9 +29,11 @@ import java.util.List;
  * ({@link FrameResult#ROAD_USERS}), null where none is seen ahead ({@link FrameResult#nearestAheadMetres});
  * {@code path} is the bend of the vehicle's path ({@link FrameResult#pathCurvature}: its centre line runs
  * ½·curvature·d² metres right of the camera's axis d metres ahead; 0 for a straight path), null where no path is read;
- * {@code camera} is the picture as read from the picture alone ({@link FrameResult#camera}): its issues (any of
- * {@code dark}, {@code washed_out}, {@code noisy}, {@code blurred}, {@code blocked}, {@code frozen}; empty for a
- * sound picture) and the figures they were read from;
+ * {@code camera} is the picture as the camera check read it ({@link FrameResult#camera}): its issues (any of
+ * {@code dark}, {@code washed_out}, {@code noisy}, {@code blurred}, {@code blocked}, {@code frozen} from the picture
+ * alone, {@code upside_down}, {@code sideways}, {@code smeared} with the network's classes; empty for a sound picture)
+ * and the figures they were read from ({@code soft_share}: the share of the regions read whose edges stayed soft over
+ * the last second, {@code smear_edge} the smear check's figure, a smear under 0.15; null until it has a window);
  * {@code lead} is the nearest road user in the vehicle's path ({@link FrameResult#leadClassId}), null when none is:
  * its {@code confidence} the network's in its class (the mean probability over its pixels; null without one), its
  * {@code lateral_m} is where it stands across (metres right of the camera's axis, negative left; null where it
@@ -63,6 +65,8 @@ public final class FrameJson {
     private static final byte[] SHARPNESS = AsciiText.ascii(",\"sharpness\":");
     private static final byte[] UNIFORM = AsciiText.ascii(",\"uniform_share\":");
     private static final byte[] UNCHANGED = AsciiText.ascii(",\"unchanged_s\":");
+    private static final byte[] SOFT = AsciiText.ascii(",\"soft_share\":");
+    private static final byte[] SMEAR_EDGE = AsciiText.ascii(",\"smear_edge\":");
     private static final byte[] NO_CAMERA = AsciiText.ascii(",\"camera\":null");
     private static final byte[][] ISSUES = CameraIssue.names(i -> '"' + i.key() + '"');
     private static final byte[] COMMA = AsciiText.ascii(",");
@@ -145,7 +149,8 @@ public final class FrameJson {
                     .append(BRIGHT_END).append(camera.brightEnd(), 0)
                     .append(NOISE).append(camera.noise(), 2).append(SHARPNESS).append(camera.sharpness(), 2)
                     .append(UNIFORM).append(camera.uniformShare(), 3).append(UNCHANGED)
-                    .append(camera.unchangedSeconds(), 2).append('}');
+                    .append(camera.unchangedSeconds(), 2).append(SOFT).append(camera.softShare(), 3)
+                    .append(SMEAR_EDGE).append(camera.smearEdge(), 3).append('}');
         }
         int lead = f.leadClassId();
         if (lead < 0 || lead >= classValues.length) {

@@ -113,7 +113,8 @@ public final class ResultMessages implements AutoCloseable {
     private static final byte[][] ISSUES = CameraIssue.names(CameraIssue::key);
     private static final byte[] COMMA = ascii(", ");
     private static final byte[][] CAMERA_KEYS = {ascii("brightness"), ascii("dark_end"), ascii("bright_end"),
-            ascii("noise"), ascii("sharpness"), ascii("uniform_share"), ascii("unchanged_s")};
+            ascii("noise"), ascii("sharpness"), ascii("uniform_share"), ascii("unchanged_s"),
+            ascii("soft_share"), ascii("smear_edge")};
     private static final byte[][] PERCEPTION_KEYS = {ascii("confidence_mean"), ascii("uncertain_share"),
             ascii("inference_ms")};
 
@@ -285,6 +286,8 @@ public final class ResultMessages implements AutoCloseable {
             keyValue(w, CAMERA_KEYS[4], c.sharpness(), 2);
             keyValue(w, CAMERA_KEYS[5], c.uniformShare(), 3);
             keyValue(w, CAMERA_KEYS[6], c.unchangedSeconds(), 2);
+            keyValue(w, CAMERA_KEYS[7], c.softShare(), 3);
+            keyValue(w, CAMERA_KEYS[8], c.smearEdge(), 3);
         }
         float confidence = f.meanConfidence();
         boolean low = confidence < ClassMaps.LOW_CONFIDENCE_FRAME;

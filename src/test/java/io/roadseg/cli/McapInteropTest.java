@@ -286,7 +286,7 @@ class McapInteropTest {
                         assertEquals("camera_front", camera.get("hardware_id"));
                         List<Object> values = Json.array(camera.get("values"));
                         assertEquals(List.of("brightness", "dark_end", "bright_end", "noise", "sharpness",
-                                "uniform_share", "unchanged_s"), values.stream()
+                                "uniform_share", "unchanged_s", "soft_share", "smear_edge"), values.stream()
                                 .map(v -> Json.object(v).get("key")).toList());
                         double brightness = Double.parseDouble((String) Json.object(values.get(0)).get("value"));
                         assertTrue(brightness > 60 && brightness < 160, "brightness " + brightness);

@@ -84,7 +84,7 @@ class PipelineReplayTest {
                     + "\"pedestrian\":(null|[0-9.]+),\"bicyclist\":(null|[0-9.]+)},\"path\":\\{\"curvature_per_m\":"
                     + "-?0\\.[0-9]{6}},\"camera\":\\{\"issues\":\\[],\"brightness\":1[23][0-9]\\.[0-9],"
                     + "\"dark_end\":[0-9]+,\"bright_end\":[0-9]+,\"noise\":0\\.[0-9]{2},\"sharpness\":[0-9.]+,"
-                    + "\"uniform_share\":0\\.[0-9]{3},\"unchanged_s\":0\\.0[0-9]},\"lead\":(null|\\{\"class\":"
+                    + "\"uniform_share\":0\\.[0-9]{3},\"unchanged_s\":0\\.0[0-9],\"soft_share\":(null|[01]\\.[0-9]{3}),\"smear_edge\":(null|[0-9]+\\.[0-9]{3})},\"lead\":(null|\\{\"class\":"
                     + "\"(car|pedestrian|bicyclist)\",\"confidence\":(null|[01]\\.[0-9]+),\"distance_m\":[0-9.]+,\"lateral_m\":(null|-?[0-9.]+),\"closing_mps\":(null|-?[0-9.]+),"
                     + "\"ttc_s\":(null|[0-9.]+)})}$").matcher(lines.get(i)).find(),
                     "the road ahead, the nearest road users ahead, the path's bend, the camera (a sound picture, "

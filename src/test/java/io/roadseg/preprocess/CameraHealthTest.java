@@ -241,7 +241,7 @@ class CameraHealthTest {
         assertEquals(1, counts.frames(CameraIssue.DARK));
         assertEquals("camera: issues in 2 of 3 frames (dark 1, noisy 2)", counts.line());
         assertEquals("{\"frames\":3,\"with_issue\":2,\"dark\":1,\"washed_out\":0,\"noisy\":2,\"blurred\":0,"
-                + "\"blocked\":0,\"frozen\":0,\"upside_down\":0,\"sideways\":0}", counts.json());
+                + "\"blocked\":0,\"frozen\":0,\"upside_down\":0,\"sideways\":0,\"smeared\":0}", counts.json());
         assertEquals("camera: no issue in 0 frames", new CameraIssueCounts().line());
         CameraIssueCounts twice = new CameraIssueCounts(); // a fleet's: drives' sums added
         twice.addSums(counts.sums());
@@ -251,6 +251,11 @@ class CameraHealthTest {
         assertEquals(2 * counts.withAny(), twice.withAny());
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> twice.addSums(new long[3]), "a row of another layout");
+        // a report written before the smear check (two counts and eight issues): said, not added up
+        IllegalArgumentException older = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> twice.addSums(new long[10]));
+        assertEquals("camera counts: expected 11 numbers, got 10 (a report from a roadseg with other camera checks: "
+                + "run it again with this one)", older.getMessage());
     }
 
     // ---- pictures --------------------------------------------------------------------------------------------------
