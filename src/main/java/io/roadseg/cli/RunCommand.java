@@ -856,17 +856,21 @@ final class RunCommand implements Callable<Integer> {
         if (recorded == null) {
             return null;
         }
-        double[] d = recorded.brownConrady();
-        double[] e = d == null ? recorded.equidistant() : null;
-        if (d == null && e == null) {
-            err.println("warning: " + recorded.topic() + " gives the distortion model '" + recorded.distortionModel()
-                    + "' with " + recorded.d().length + (recorded.d().length == 1 ? " coefficient" : " coefficients")
-                    + ", which roadseg does not undo (it undoes "
-                    + CameraInfoMessage.PLUMB_BOB + ", " + CameraInfoMessage.RATIONAL_POLYNOMIAL + " and "
-                    + CameraInfoMessage.EQUIDISTANT
-                    + "): the picture goes to the network as recorded");
+        io.roadseg.preprocess.Distortion distortion;
+        try {
+            io.roadseg.preprocess.Distortion.fisheye(recorded.distortionModel());
+        } catch (IllegalArgumentException unknown) {
+            err.println(notUndone(recorded, "it undoes " + io.roadseg.preprocess.Distortion.UNDONE));
             return null;
         }
+        try {
+            distortion = recorded.distortion();
+        } catch (IllegalArgumentException why) {
+            err.println(notUndone(recorded, "d " + why.getMessage()));
+            return null;
+        }
+        double[] d = distortion.fisheye() ? null : distortion.coefficients();
+        double[] e = distortion.fisheye() ? distortion.coefficients() : null;
         ResultMessages.Intrinsics k = recordedAtInput(recorded, model, src.info());
         double reach = d != null ? Rectification.reach(d[0], d[1], d[4], d[5], d[6], d[7])
                 : Rectification.reachFisheye(e[0], e[1], e[2], e[3]);
@@ -891,6 +895,13 @@ final class RunCommand implements Callable<Integer> {
         err.println("picture rectified: the recording's camera (" + recorded.topic() + ") " + lens.describe()
                 + " undone before the network; every result is the pinhole camera's (--no-rectify: as recorded)");
         return lens;
+    }
+
+    /** The warning for a recording whose lens roadseg does not undo, and why. */
+    private static String notUndone(CameraInfoMessage recorded, String why) {
+        return "warning: " + recorded.topic() + " gives the distortion model '" + recorded.distortionModel() + "' with "
+                + recorded.d().length + (recorded.d().length == 1 ? " coefficient" : " coefficients") + ", which "
+                + "roadseg does not undo (" + why + "): the picture goes to the network as recorded";
     }
 
     /**

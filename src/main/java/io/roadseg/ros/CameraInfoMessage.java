@@ -1,5 +1,7 @@
 package io.roadseg.ros;
 
+import io.roadseg.preprocess.Distortion;
+
 /**
  * A camera's intrinsics as a ROS 2 recording states them: {@code sensor_msgs/msg/CameraInfo} in CDR (fields as in
  * ros2/common_interfaces), the part roadseg uses — the image size the calibration is for, the pinhole matrix K and
@@ -19,12 +21,6 @@ package io.roadseg.ros;
 public record CameraInfoMessage(String topic, String frameId, int width, int height, double fx, double fy, double cx, double cy,
                                 String distortionModel, double[] d) {
     public static final String CAMERA_INFO = "sensor_msgs/msg/CameraInfo";
-    /** ROS's Brown–Conrady model (k1, k2, p1, p2, k3), OpenCV's five-coefficient one. */
-    public static final String PLUMB_BOB = "plumb_bob";
-    /** OpenCV's eight-coefficient rational model: Brown–Conrady's five and a denominator's k4..k6. */
-    public static final String RATIONAL_POLYNOMIAL = "rational_polynomial";
-    /** The fisheye model (OpenCV's {@code cv::fisheye}): k1..k4 of the angle off the axis. */
-    public static final String EQUIDISTANT = "equidistant";
 
     /** Whether a channel of this schema and message encoding carries camera intrinsics that this class reads. */
     public static boolean isCameraInfo(String schemaName, String messageEncoding) {
@@ -67,29 +63,14 @@ public record CameraInfoMessage(String topic, String frameId, int width, int hei
                 && Double.isFinite(cy);
     }
 
-    /** The equidistant model's {@code {k1, k2, k3, k4}} (missing ones 0); null for another model. */
-    public double[] equidistant() {
-        if (!EQUIDISTANT.equals(distortionModel) || d.length > 4) {
-            return null;
-        }
-        double[] out = new double[4];
-        System.arraycopy(d, 0, out, 0, d.length);
-        return out;
-    }
-
     /**
-     * The lens's Brown–Conrady coefficients {@code {k1, k2, p1, p2, k3, k4, k5, k6}} (k4..k6 the rational model's
-     * denominator, 0 for {@code plumb_bob}) where its model is one roadseg can undo ({@code plumb_bob},
-     * {@code rational_polynomial}); null for another model (e.g. the {@code equidistant} fisheye).
+     * The lens's distortion, read as every calibration roadseg meets is ({@link Distortion}: {@code plumb_bob} and
+     * {@code rational_polynomial} as OpenCV's vector, {@code equidistant} as {@code cv::fisheye}'s four).
+     *
+     * @throws IllegalArgumentException where roadseg cannot undo it (another model, or coefficients it does not
+     *                                  take), saying why
      */
-    public double[] brownConrady() {
-        boolean plumb = PLUMB_BOB.equals(distortionModel) || distortionModel.isEmpty() && d.length == 0;
-        boolean rational = RATIONAL_POLYNOMIAL.equals(distortionModel);
-        if (!plumb && !rational || d.length > (plumb ? 5 : 8)) {
-            return null;
-        }
-        double[] out = new double[8];
-        System.arraycopy(d, 0, out, 0, d.length);
-        return out;
+    public Distortion distortion() {
+        return Distortion.of(distortionModel, d);
     }
 }

@@ -1,5 +1,6 @@
 package io.roadseg.sim;
 
+import io.roadseg.preprocess.Distortion;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.Mark;
@@ -46,8 +47,6 @@ import java.util.regex.Pattern;
  */
 public final class CalibrationYaml {
     private static final Pattern KIND = Pattern.compile("(?m)^(%YAML|camera_matrix\\s*:|cam\\d+\\s*:)");
-    /** Coefficients past the rational model's eight: thin prism s1..s4, tilt τx, τy (OpenCV's order). */
-    private static final String[] BEYOND_EIGHT = {"s1", "s2", "s3", "s4", "tauX", "tauY"};
 
     private CalibrationYaml() {
     }
@@ -85,11 +84,11 @@ public final class CalibrationYaml {
             model = camera.string("distortion_model", "none");
             d = camera.has("distortion_coeffs") ? camera.numbers("distortion_coeffs", -1, null) : new double[0];
             if (model.equals("none")) {
-                model = CameraCalibration.PLUMB_BOB;
+                model = Distortion.PLUMB_BOB;
                 if (d.length > 0) {
                     throw camera.error("distortion_coeffs", "given for distortion_model none");
                 }
-            } else if (!model.equals("radtan") && !model.equals(CameraCalibration.EQUIDISTANT)) {
+            } else if (!model.equals("radtan") && !model.equals(Distortion.EQUIDISTANT)) {
                 throw camera.error("distortion_model", "is '" + model + "': roadseg undoes radtan (k1 k2 p1 p2) "
                         + "and equidistant (k1..k4)");
             }
@@ -107,31 +106,25 @@ public final class CalibrationYaml {
             k[2] = matrix[2];
             k[3] = matrix[5];
             boolean fisheyeFlag = top.has("fisheye_model") && top.number("fisheye_model") != 0;
-            model = top.string("distortion_model", fisheyeFlag ? CameraCalibration.EQUIDISTANT
-                    : CameraCalibration.PLUMB_BOB);
+            model = top.string("distortion_model", fisheyeFlag ? Distortion.EQUIDISTANT : Distortion.PLUMB_BOB);
             d = top.has("distortion_coefficients") ? top.matrix("distortion_coefficients", -1) : new double[0];
         }
-        boolean fisheye = CameraCalibration.fisheye(file, model);
+        // the model and its coefficients as everywhere else (a recording's CameraInfo too): Distortion
         String coefficients = kalibr ? "distortion_coeffs" : "distortion_coefficients";
-        double[] lens = new double[8];  // Brown–Conrady k1 k2 p1 p2 k3 k4 k5 k6, or equidistant k1 k2 k3 k4
-        if (fisheye) {
-            if (d.length > 4) {
-                throw camera.error(coefficients, "has " + d.length + " numbers; the equidistant model has 4 (k1..k4)");
-            }
-            System.arraycopy(d, 0, lens, 0, d.length);
-        } else {
-            if (d.length > 14 || kalibr && d.length > 4) {
-                throw camera.error(coefficients, "has " + d.length + " numbers; "
-                        + (kalibr ? "radtan has 4 (k1 k2 p1 p2)" : "OpenCV's models have at most 14"));
-            }
-            for (int i = 8; i < d.length; i++) {
-                if (d[i] != 0) {
-                    throw camera.error(coefficients, String.format(Locale.ROOT, "gives %s = %s: roadseg undoes "
-                            + "Brown–Conrady's k1 k2 p1 p2 k3 and the rational model's k4 k5 k6, not the thin-prism "
-                            + "or tilted model's further terms", BEYOND_EIGHT[i - 8], d[i]));
-                }
-            }
-            System.arraycopy(d, 0, lens, 0, Math.min(8, d.length));
+        boolean fisheye;
+        try {
+            fisheye = Distortion.fisheye(model);
+        } catch (IllegalArgumentException e) {
+            throw camera.error("distortion_model", e.getMessage());
+        }
+        if (kalibr && !fisheye && d.length > 4) {
+            throw camera.error(coefficients, "has " + d.length + " numbers; radtan has 4 (k1 k2 p1 p2)");
+        }
+        double[] lens;  // Brown–Conrady k1 k2 p1 p2 k3 k4 k5 k6, or equidistant k1 k2 k3 k4
+        try {
+            lens = Distortion.of(model, d).coefficients();
+        } catch (IllegalArgumentException e) {
+            throw camera.error(coefficients, e.getMessage());
         }
         String name = top.has("camera_name") ? top.string("camera_name", "") : kalibr
                 ? file.getFileName().toString().replaceFirst("\\.ya?ml$", "") + "-cam0"

@@ -1,5 +1,7 @@
 package io.roadseg.sim;
 
+import io.roadseg.preprocess.Distortion;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -44,11 +46,6 @@ public record CameraCalibration(String name, int width, int height, double fx, d
     private static final List<String> KNOWN = List.of("name", "width", "height", "fx", "fy", "cx", "cy",
             "distortion_model", "k1", "k2", "p1", "p2", "k3", "k4", "k5", "k6", "mount_height_m", "pitch_deg",
             "roll_deg");
-    /** {@code distortion_model} values: Brown–Conrady (the default) and the equidistant fisheye. */
-    static final String PLUMB_BOB = "plumb_bob";
-    static final String EQUIDISTANT = "equidistant";
-    /** Brown–Conrady with the rational denominator (k4..k6): read as Brown–Conrady, whose k4..k6 default to 0. */
-    static final String RATIONAL_POLYNOMIAL = "rational_polynomial";
 
     public CameraCalibration {
         String where = "calibration " + name;
@@ -185,7 +182,7 @@ public record CameraCalibration(String name, int width, int height, double fx, d
                 throw new IOException("calibration " + file + ": required field '" + key + "' is missing");
             }
         }
-        String model = values.getOrDefault("distortion_model", PLUMB_BOB);
+        String model = values.getOrDefault("distortion_model", Distortion.PLUMB_BOB);
         boolean fisheye = fisheye(file, model);
         String name = values.getOrDefault("name", file.getFileName().toString().replaceFirst("\\.ya?ml$", ""));
         try {
@@ -222,13 +219,11 @@ public record CameraCalibration(String name, int width, int height, double fx, d
 
     /** Whether a {@code distortion_model} is the equidistant one; an unknown model is an error naming it. */
     static boolean fisheye(Path file, String model) throws IOException {
-        return switch (model.strip().toLowerCase(Locale.ROOT)) {
-            case PLUMB_BOB, RATIONAL_POLYNOMIAL, "radtan", "" -> false;
-            case EQUIDISTANT, "fisheye" -> true;
-            default -> throw new IOException("calibration " + file + ": distortion_model '" + model + "' is not one "
-                    + "roadseg undoes (plumb_bob, i.e. Brown–Conrady k1 k2 p1 p2 k3, rational_polynomial, its k4..k6 "
-                    + "added, or equidistant, the fisheye's k1..k4)");
-        };
+        try {
+            return Distortion.fisheye(model);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("calibration " + file + ": distortion_model " + e.getMessage());
+        }
     }
 
     /** A broken rule reported under the calibration's name, renamed to the file it was read from. */
@@ -302,8 +297,8 @@ public record CameraCalibration(String name, int width, int height, double fx, d
                 cy: %s
                 """, name, width, height, fx, fy, cx, cy));
         if (fisheye) {
-            s.append(String.format(Locale.ROOT, "distortion_model: %s%nk1: %s%nk2: %s%nk3: %s%nk4: %s%n", EQUIDISTANT,
-                    k1, k2, k3, k4));
+            s.append(String.format(Locale.ROOT, "distortion_model: %s%nk1: %s%nk2: %s%nk3: %s%nk4: %s%n",
+                    Distortion.EQUIDISTANT, k1, k2, k3, k4));
         } else {
             s.append(String.format(Locale.ROOT, "k1: %s%nk2: %s%np1: %s%np2: %s%n", k1, k2, p1, p2));
             if (k3 != 0) {

@@ -102,7 +102,7 @@ public final class ResultMessages implements AutoCloseable {
     private static final byte[] JPEG = ascii("jpeg");
     private static final byte[] MONO8 = ascii("mono8");
     private static final byte[] FLOAT32 = ascii("32FC1");
-    private static final byte[] PLUMB_BOB = ascii("plumb_bob");
+    private static final byte[] PLUMB_BOB = ascii(io.roadseg.preprocess.Distortion.PLUMB_BOB);
     private static final byte[] CAMERA_NAME = ascii(CAMERA_STATUS);
     private static final byte[] PERCEPTION_NAME = ascii(PERCEPTION_STATUS);
     private static final byte[] OK_TEXT = ascii("ok");

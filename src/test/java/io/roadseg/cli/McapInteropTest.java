@@ -477,7 +477,7 @@ class McapInteropTest {
             assertEquals(fx, c.fx());
             assertEquals(cy, c.cy());
             assertEquals("plumb_bob", c.distortionModel());
-            assertTrue(java.util.Arrays.equals(new double[] {-0.2, 0.05, 0.001, 0, 0.01, 0, 0, 0}, c.brownConrady()));
+            assertTrue(java.util.Arrays.equals(new double[] {-0.2, 0.05, 0.001, 0, 0.01, 0, 0, 0}, c.distortion().coefficients()));
             assertTrue(s.info().codec().contains("camera from /camera/front/camera_info"), s.info().codec());
         }
         Path out = dir.resolve("info-out.mcap");
@@ -517,6 +517,22 @@ class McapInteropTest {
         assertEquals(0, ra.exit(), ra.stderr());
         assertTrue(ra.stderr().contains("picture rectified: the recording's camera (/camera/front/camera_info) "
                 + "k1 -0.200, k2 0.050, k4 0.300 undone"), ra.stderr());
+        // eight numbers under plumb_bob, as ROS's image_geometry and OpenCV read them: the rational model (until
+        // 2026-11-28 a warning, while a calibration file with the same vector was undone)
+        Path eight = fixture("eight.mcap", "--encoding", "ros2-compressed", "--compression", "none", "--index",
+                "no", "--camera-info", k + ",-0.2,0.05,0,0,0,0.3,0,0", "--distortion-model", "plumb_bob");
+        Cli.Outcome e8 = Cli.run("run", eight.toString(), "--frames", "2", "-q");
+        assertEquals(0, e8.exit(), e8.stderr());
+        assertTrue(e8.stderr().contains("picture rectified: the recording's camera (/camera/front/camera_info) "
+                + "k1 -0.200, k2 0.050, k4 0.300 undone"), e8.stderr());
+        Path prism = fixture("prism.mcap", "--encoding", "ros2-compressed", "--compression", "none", "--index",
+                "no", "--camera-info", k + ",-0.2,0.05,0,0,0,0,0,0,0.01,0,0,0", "--distortion-model", "plumb_bob");
+        Cli.Outcome p12 = Cli.run("run", prism.toString(), "--frames", "2", "-q");
+        assertEquals(0, p12.exit(), p12.stderr());
+        assertTrue(p12.stderr().contains("warning: /camera/front/camera_info gives the distortion model 'plumb_bob' "
+                + "with 12 coefficients, which roadseg does not undo (d gives s1 = 0.01: roadseg undoes "
+                + "Brown–Conrady's k1 k2 p1 p2 k3 and the rational model's k4 k5 k6, not the thin-prism or tilted "
+                + "model's further terms): the picture goes to the network as recorded"), p12.stderr());
         Path unknown = fixture("fov.mcap", "--encoding", "ros2-compressed", "--compression", "none", "--index",
                 "no", "--camera-info", k + ",0.9", "--distortion-model", "fov");
         Cli.Outcome un = Cli.run("run", unknown.toString(), "--frames", "2", "-q");

@@ -199,9 +199,9 @@ class CalibrationYamlTest {
                     + "0., 1.]|camera_matrix is not a pinhole camera's [fx 0 cx; 0 fy cy; 0 0 1]",
             "data: [700.5, 0., 639.5, 0., 701.25, 359.5, 0., 0., 1.]|data: [700.5, 0., 639.5, 0., seven, 359.5, 0., "
                     + "0., 1.]|camera_matrix.data[4] is not a number: 'seven' (line 7)",
-            "distortion_model: plumb_bob|distortion_model: omnidirectional|distortion_model 'omnidirectional' is not "
-                    + "one roadseg undoes (plumb_bob, i.e. Brown–Conrady k1 k2 p1 p2 k3, rational_polynomial, its "
-                    + "k4..k6 added, or equidistant, the fisheye's k1..k4)",
+            "distortion_model: plumb_bob|distortion_model: omnidirectional|distortion_model is 'omnidirectional', not "
+                    + "a model roadseg undoes (it undoes plumb_bob (Brown–Conrady k1 k2 p1 p2 k3), rational_polynomial "
+                    + "(its k4..k6 added) and equidistant (the fisheye's k1..k4))",
             "image_width: 1280|image_widht: 1280|image_width is missing",
             "image_height: 720|image_height: 720.5|image_height must be a whole number of pixels in 16..8192, got 720.5",
             "camera_name: front_wide|camera_name: front_wide\\nmount_height_m: 1.4|pitch_deg is missing: the ground "
