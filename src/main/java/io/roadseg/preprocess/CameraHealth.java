@@ -87,8 +87,8 @@ public final class CameraHealth {
      * An inter-frame codec: mean absolute change from the picture that began the stretch under which the camera's
      * picture counts as unchanged. A stuck picture re-encoded changes only at each key frame, by the requantisation
      * (1.2 levels, measured on the shipped drive re-encoded stuck); a moving vehicle's picture drifts from it by far
-     * more within the second it takes to be called frozen (5–6 levels a frame at 10 m/s on that drive; a crawl at 1–2
-     * m/s was not measured: no such footage).
+     * more within the second it takes to be called frozen (5–6 levels a frame at 10 m/s on that drive; a synthetic
+     * crawl at 1–2 m/s leaves the band within 0.12–0.20 s; no real footage of a crawl here).
      */
     static final float RECODED_UNCHANGED_BELOW = 2f;
 
