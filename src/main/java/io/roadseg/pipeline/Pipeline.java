@@ -89,7 +89,9 @@ public final class Pipeline implements AutoCloseable {
                 : null;
         postprocess = new Stages.Postprocess(model, stats, config.hud(), (float) config.depthScale(),
                 config.groundPlane(), config.path(), vehicleMotion, accuracy, config.showUncertain(),
-                waitStrategy, errors);
+                // the camera check reads the camera's own picture, the network the rectified one
+                rectification == null ? null : new io.roadseg.preprocess.RegionGrid(model.inputWidth(),
+                        model.inputHeight()).seenThrough(rectification), waitStrategy, errors);
         int[] next = {0};
         disruptor = new Disruptor<>(() -> slots[next[0]++], slots.length, r -> {
             Thread t = new Thread(r, "roadseg-stage"); // renamed by its handler on start

@@ -43,7 +43,7 @@ public final class SequentialLoop implements AutoCloseable {
                 errors);
         this.inference = new Stages.Inference(engine, false, stats, none, errors);
         this.postprocess = new Stages.Postprocess(engine.model(), stats, hud, 1f, null, PipelineConfig.Path.DEFAULT,
-                null, null, false, none, errors);
+                null, null, false, null, none, errors);
         this.sinks = new Stages.Sinks(sinks.toArray(new FrameSink[0]), stats, 0, null, none, errors);
     }
 

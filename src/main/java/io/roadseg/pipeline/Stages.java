@@ -215,7 +215,7 @@ final class Stages {
 
         Postprocess(ModelInfo model, LatencyStats stats, boolean hud, float depthScale,
                     PipelineConfig.GroundPlane plane, PipelineConfig.Path path, VehicleMotion vehicleMotion,
-                    LiveAccuracy accuracy, boolean showUncertain,
+                    LiveAccuracy accuracy, boolean showUncertain, byte[] cameraRegions,
                     WaitStrategy wait, Consumer<Throwable> errors) {
             super("postprocess", wait, errors);
             this.depthScale = depthScale;
@@ -237,7 +237,7 @@ final class Stages {
             this.byVehicle = path.shape() == PipelineConfig.Path.Shape.VEHICLE;
             this.vehicleMotion = vehicleMotion;
             this.lead = new LeadTracker(roadUsers, model.maxDepth());
-            this.cameraChecks = new CameraClassChecks(model);
+            this.cameraChecks = new CameraClassChecks(model, cameraRegions);
             this.roadUserLabels = new byte[roadUsers.length][];
             this.leadLabels = new byte[Math.max(model.classCount(), 1)][];
             for (int k = 0; k < roadUsers.length; k++) {

@@ -18,12 +18,21 @@ public final class CameraClassChecks {
     private final Orientation orientation;
     private final LensSmear smear;
 
+    /** Checks of a network that sees the camera's own picture. */
     public CameraClassChecks(ModelInfo model) {
+        this(model, null);
+    }
+
+    /**
+     * @param cameraRegion per class-map pixel, the camera check's region it shows where the network sees the picture
+     *                     rectified or turned ({@link io.roadseg.preprocess.RegionGrid#seenThrough}); null: the same
+     */
+    public CameraClassChecks(ModelInfo model, byte[] cameraRegion) {
         int[] sky = model.classIds("sky");
         int[] ground = model.classIds("road", "pavement");
         this.orientation = sky.length > 0 && ground.length > 0
                 ? new Orientation(model.inputWidth(), model.inputHeight(), sky, ground) : null;
-        this.smear = new LensSmear(model.inputWidth(), model.inputHeight(), sky);
+        this.smear = new LensSmear(model.inputWidth(), model.inputHeight(), sky, cameraRegion);
     }
 
     /**

@@ -26,8 +26,8 @@ import java.util.Arrays;
  * <p>The thresholds against real frames and the degraded copies are in the README's <i>Camera health</i>. Per-frame
  * cost here: a sampled pass over the class map (every other row and column) and the window's maxima, no allocation.
  * The region figures are read from the camera's own picture and the sky from the classes of the picture the network
- * saw: the same where there is no lens to undo, a few pixels apart at a region's edge where there is. Not thread-safe:
- * one instance per postprocess stage.
+ * saw; where that is another (a lens undone, the picture turned by {@code --rotate 180}) each class pixel counts for
+ * the camera region it shows ({@link RegionGrid#seenThrough}). Not thread-safe: one instance per postprocess stage.
  */
 public final class LensSmear {
     /** Frames looked back over (about a second of video). */
@@ -45,6 +45,11 @@ public final class LensSmear {
 
     private final int width;
     private final int height;
+    /**
+     * Per class-map pixel, the region of the camera's own picture it shows (-1: none), where the network sees the
+     * picture rectified or turned ({@link RegionGrid#seenThrough}); null: the same picture.
+     */
+    private final byte[] cameraRegion;
     private final boolean[] isSky = new boolean[256];
     private RegionGrid grid;
     /** Per region, sampled class pixels and those of them sky, this frame. */
@@ -66,11 +71,25 @@ public final class LensSmear {
      * @param skyIds the sky's class ids
      */
     public LensSmear(int width, int height, int[] skyIds) {
+        this(width, height, skyIds, null);
+    }
+
+    /**
+     * @param cameraRegion per class-map pixel, the camera region it shows ({@link RegionGrid#seenThrough}), where the
+     *                     network sees another picture than the camera check (a lens undone, {@code --rotate 180});
+     *                     null where it sees the same
+     */
+    public LensSmear(int width, int height, int[] skyIds, byte[] cameraRegion) {
         if (width < 1 || height < 1) {
             throw new IllegalArgumentException("class map " + width + "x" + height);
         }
+        if (cameraRegion != null && cameraRegion.length != width * height) {
+            throw new IllegalArgumentException("camera regions for " + cameraRegion.length + " pixels, class map "
+                    + width + "x" + height);
+        }
         this.width = width;
         this.height = height;
+        this.cameraRegion = cameraRegion;
         for (int id : skyIds) {
             isSky[id & 0xff] = true;
         }
@@ -100,7 +119,10 @@ public final class LensSmear {
             for (int y = 0; y < height; y += 2) {
                 int rowStart = g.rowStart(y);
                 for (int x = 0, i = y * width; x < width; x += 2, i += 2) {
-                    int r = rowStart + g.column(x);
+                    int r = cameraRegion == null ? rowStart + g.column(x) : cameraRegion[i];
+                    if (r < 0) {
+                        continue; // beyond the camera's picture
+                    }
                     sampled[r]++;
                     if (isSky[classIds.get(i) & 0xff]) {
                         sky[r]++;

@@ -49,6 +49,29 @@ public final class RegionGrid {
         }
     }
 
+    /**
+     * Per pixel of the picture the network sees through {@code rectification} (the lens undone, the picture turned),
+     * the region of the camera's own picture it shows, -1 where it shows none (beyond the camera's edges): how the
+     * network's classes are laid on the camera check's regions. Made once per run.
+     */
+    public byte[] seenThrough(Rectification rectification) {
+        byte[] out = new byte[width * height];
+        try (org.bytedeco.opencv.opencv_core.Mat own = new org.bytedeco.opencv.opencv_core.Mat(height, width,
+                org.bytedeco.opencv.global.opencv_core.CV_8UC1);
+             org.bytedeco.opencv.opencv_core.Mat seen = new org.bytedeco.opencv.opencv_core.Mat();
+             org.bytedeco.opencv.opencv_core.Scalar none = new org.bytedeco.opencv.opencv_core.Scalar(255)) {
+            java.nio.ByteBuffer b = own.data().capacity((long) width * height).asByteBuffer();
+            for (int y = 0; y < height; y++) {
+                for (int x = 0; x < width; x++) {
+                    b.put(y * width + x, (byte) regionOf(x, y));
+                }
+            }
+            rectification.applyNearest(own, seen, none);
+            seen.data().capacity((long) width * height).asByteBuffer().get(0, out);
+        }
+        return out; // 255 (no region) reads as -1
+    }
+
     /** The region a pixel lies in, row by row ({@code row * columns() + column}). */
     public int regionOf(int x, int y) {
         return rowStartOf[y] + columnOf[x];

@@ -4,6 +4,8 @@ import io.roadseg.TestData;
 import io.roadseg.preprocess.CameraHealth;
 import io.roadseg.preprocess.CameraIssue;
 import io.roadseg.preprocess.CameraReading;
+import io.roadseg.preprocess.Rectification;
+import io.roadseg.preprocess.RegionGrid;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.indexer.UByteIndexer;
 import org.bytedeco.opencv.opencv_core.Mat;
@@ -149,6 +151,42 @@ class LensSmearTest {
         // the sky's gradient reads as soft as a smear: only its classes keep it out
         CameraIssue[] skyAsRoad = run(40, 0, classes(0), true, new CameraReading());
         assertEquals(CameraIssue.SMEARED, skyAsRoad[39], "a smooth gradient taken for ground");
+    }
+
+    /**
+     * {@code --rotate 180}: the camera check reads the camera's own picture (its sky along the top), the network the
+     * turned one (the sky along the bottom of its class map). Laid on the camera's regions through the turn, the sky
+     * is kept out; laid on them as they are, the class map puts ground over the camera's sky, whose smooth gradient
+     * reads as a smear.
+     */
+    @Test
+    void theNetworksTurnedPictureIsLaidOnTheCamerasRegions() {
+        ByteBuffer turned = ByteBuffer.allocateDirect(W * H);
+        ByteBuffer upright = classes(SKY_ROWS);
+        for (int i = 0; i < W * H; i++) {
+            turned.put(i, upright.get(W * H - 1 - i));
+        }
+        Rectification.Lens half = new Rectification.Lens(400, 400, (W - 1) / 2.0, (H - 1) / 2.0, 0, 0, 0, 0, 0, 180);
+        byte[] seen;
+        try (Rectification r = new Rectification(half, W, H)) {
+            seen = new RegionGrid(W, H).seenThrough(r);
+        }
+        RegionGrid grid = new RegionGrid(W, H);
+        assertEquals(grid.regionOf(W - 1, H - 1), seen[0], "the turned picture's corner shows the camera's opposite one");
+        Scene scene = new Scene(7);
+        ByteBuffer bgr = ByteBuffer.allocateDirect(W * H * 3);
+        CameraHealth health = new CameraHealth(W, H);
+        CameraReading reading = new CameraReading();
+        LensSmear laid = new LensSmear(W, H, new int[] {SKY}, seen);
+        LensSmear asIs = new LensSmear(W, H, new int[] {SKY});
+        CameraIssue without = null;
+        for (int i = 0; i < 40; i++) {
+            scene.frame(i, bgr);
+            health.measure(bgr, i * 40_000L, reading);
+            assertNull(laid.read(reading, turned, true), "frame " + i);
+            without = asIs.read(reading, turned, true);
+        }
+        assertEquals(CameraIssue.SMEARED, without, "the camera's sky taken for the ground it is turned to");
     }
 
     @Test
