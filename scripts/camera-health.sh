@@ -23,6 +23,20 @@ add clean:stills "$data/drives/stills"
 for scene in "$data"/depth/*/; do
   [ -d "$scene/image" ] && add "clean:depth-$(basename "$scene")" "$scene/image"
 done
+# the same scenes' 2-3 frames looped to 36 (in turn, so that no two in a row are the same picture): a window for
+# the checks that look back over a second (the smear's, the way up)
+for scene in "$data"/depth/*/; do
+  [ -d "$scene/image" ] || continue
+  frames=("$scene"/image/*)
+  [ "${#frames[@]}" -ge 2 ] || continue
+  loop="$out/loops/$(basename "$scene")"
+  rm -rf "$loop" && mkdir -p "$loop"
+  i=0
+  for _ in $(seq 12); do
+    for f in "${frames[@]}"; do ln -s "$(cd "$(dirname "$f")" && pwd)/$(basename "$f")" "$loop/$(printf %03d $i).${f##*.}"; i=$((i + 1)); done
+  done
+  add "clean:loop-$(basename "$scene")" "$loop"
+done
 add clean:town "$here/recordings/town-drive/video.mp4"
 # a vehicle standing still, rendered (identical pictures, its motion recorded as none): not a stuck camera
 [ -d "$out/parked-sim" ] || "$here/roadseg" sim --seed 7 --frames 75 --fps 25 --speed 0 --out "$out/parked-sim" \
