@@ -97,7 +97,7 @@ public final class LensSmear {
 
     /**
      * Reads one frame and returns {@link CameraIssue#SMEARED} while the recent frames show a smear, else null; sets
-     * the reading's {@link CameraReading#softShare}.
+     * the reading's {@link CameraReading#softShare} and {@link CameraReading#smearEdge}.
      *
      * @param reading  the camera check's reading of the frame (its region figures); not measured: nothing counted
      * @param classIds the frame's class ids, row by row (absolute reads)
