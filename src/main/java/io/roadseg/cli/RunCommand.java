@@ -183,7 +183,8 @@ final class RunCommand implements Callable<Integer> {
     double folderFps;
 
     @Option(names = "--calib", paramLabel = "FILE", description = "The camera's calibration (calibration/README.md: "
-            + "roadseg's file, a camera.json, or ROS camera_calibration / OpenCV / Kalibr YAML): depth is scaled by "
+            + "roadseg's file, a camera.json, or ROS camera_calibration / OpenCV / Kalibr YAML, FILE#cam1 for a Kalibr "
+            + "chain's other camera): depth is scaled by "
             + "its focal length over the one the model was trained for, fused with its ground plane where it gives "
             + "the mount, and its lens distortion and roll undone; replaces an MCAP file's own CameraInfo (and its "
             + "/tf_static mount where the file gives one).")

@@ -88,7 +88,7 @@ public final class CameraHealth {
      * picture counts as unchanged. A stuck picture re-encoded changes only at each key frame, by the requantisation
      * (1.2 levels, measured on the shipped drive re-encoded stuck); a moving vehicle's picture drifts from it by far
      * more within the second it takes to be called frozen (5–6 levels a frame at 10 m/s on that drive; a synthetic
-     * crawl at 1–2 m/s leaves the band within 0.12–0.20 s; no real footage of a crawl here).
+     * crawl at 1–2 m/s leaves the band within 0.04–0.08 s; no real footage of a crawl here).
      */
     static final float RECODED_UNCHANGED_BELOW = 2f;
 

@@ -31,7 +31,8 @@ import java.util.regex.Pattern;
  *   <li><b>OpenCV</b> {@code FileStorage} YAML, as its calibration samples write it: the same names,
  *       {@code !!opencv-matrix} nodes, 4, 5, 8, 12 or 14 coefficients (those past the eighth 0), {@code fisheye_model:
  *       1} (or a {@code distortion_model}) for {@code cv::fisheye}'s four;</li>
- *   <li><b>Kalibr</b> camera chains: {@code cam0}'s {@code camera_model: pinhole}, {@code intrinsics [fu fv pu pv]},
+ *   <li><b>Kalibr</b> camera chains: {@code cam0}'s (or, given as {@code FILE#cam1}, another camera's)
+ *       {@code camera_model: pinhole}, {@code intrinsics [fu fv pu pv]},
  *       {@code resolution [w h]}, {@code distortion_model} ({@code radtan}, {@code equidistant} or {@code none}),
  *       {@code distortion_coeffs}.</li>
  * </ul>
@@ -56,15 +57,25 @@ public final class CalibrationYaml {
         return KIND.matcher(text).find();
     }
 
-    /** Reads the calibration; {@code text} is the file's content. */
-    static CameraCalibration read(Path file, String text) throws IOException {
+    /**
+     * Reads the calibration; {@code text} is the file's content, {@code pick} the camera of a Kalibr chain
+     * ({@code cam1}; null: {@code cam0}).
+     */
+    static CameraCalibration read(Path file, String text, String pick) throws IOException {
         Fields top = new Fields(file, "", root(file, text));
         Fields camera = top;
+        String cam = pick == null ? "cam0" : pick;
         boolean kalibr = !top.has("camera_matrix") && top.has("cam0");
         if (kalibr) {
-            camera = top.map("cam0");
+            if (!top.has(cam)) {
+                throw top.error("", "has no camera " + cam + " (its cameras: " + String.join(", ",
+                        top.keys().stream().filter(k -> k.matches("cam\\d+")).toList()) + ")");
+            }
+            camera = top.map(cam);
         } else if (!top.has("camera_matrix")) {
             throw top.error("", "neither camera_matrix (a ROS or OpenCV calibration) nor cam0 (Kalibr) is there");
+        } else if (pick != null) {
+            throw top.error("", "'#" + pick + "' picks a camera of a Kalibr chain, and this file calibrates one camera");
         }
         double[] k = new double[4];     // fx, fy, cx, cy: pixel centres at integers
         int width;
@@ -127,7 +138,7 @@ public final class CalibrationYaml {
             throw camera.error(coefficients, e.getMessage());
         }
         String name = top.has("camera_name") ? top.string("camera_name", "") : kalibr
-                ? file.getFileName().toString().replaceFirst("\\.ya?ml$", "") + "-cam0"
+                ? file.getFileName().toString().replaceFirst("\\.ya?ml$", "") + "-" + cam
                 : file.getFileName().toString().replaceFirst("\\.ya?ml$", "");
         double mount = top.has("mount_height_m") ? top.number("mount_height_m") : Double.NaN;
         if (Double.isNaN(mount) && top.has("pitch_deg")) {
@@ -196,6 +207,10 @@ public final class CalibrationYaml {
 
         boolean has(String key) {
             return fields.containsKey(key);
+        }
+
+        java.util.Set<String> keys() {
+            return fields.keySet();
         }
 
         Node node(String key) throws IOException {

@@ -135,6 +135,14 @@ public record CameraCalibration(String name, int width, int height, double fx, d
      * with a {@code camera_matrix} or a {@code cam0}) is read by {@link CalibrationYaml}.
      */
     public static CameraCalibration read(Path file) throws IOException {
+        // FILE#camN: that camera of a Kalibr chain (FILE alone: cam0), where no file has the whole name
+        String camera = null;
+        String whole = file.getFileName() == null ? "" : file.getFileName().toString();
+        int pick = whole.lastIndexOf('#');
+        if (pick > 0 && !Files.exists(file)) {
+            camera = whole.substring(pick + 1);
+            file = file.resolveSibling(whole.substring(0, pick));
+        }
         List<String> lines;
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
@@ -150,7 +158,11 @@ public record CameraCalibration(String name, int width, int height, double fx, d
             return fromCameraJson(file);
         }
         if (CalibrationYaml.isOne(text)) {
-            return CalibrationYaml.read(file, text);
+            return CalibrationYaml.read(file, text, camera);
+        }
+        if (camera != null) {
+            throw new IOException("calibration " + file + ": '#" + camera + "' picks a camera of a Kalibr chain, and "
+                    + "this file is not one");
         }
         Map<String, String> values = new LinkedHashMap<>();
         for (int i = 0; i < lines.size(); i++) {

@@ -191,6 +191,40 @@ class CalibrationYamlTest {
         assertEquals(0.9, c.mountHeightM());
     }
 
+    /** {@code FILE#cam1}: another camera of the chain (the one whose topic is replayed); a name that is none is said. */
+    @Test
+    void anotherCameraOfAKalibrChainIsPickedByName() throws IOException {
+        Path chain = Files.writeString(dir.resolve("chain.yaml"), """
+                cam0:
+                  camera_model: pinhole
+                  distortion_coeffs: [-0.2847, 0.0745, -0.0003, 0.0001]
+                  distortion_model: radtan
+                  intrinsics: [458.654, 457.296, 367.215, 248.375]
+                  resolution: [752, 480]
+                cam1:
+                  camera_model: pinhole
+                  distortion_coeffs: [0.1, 0.01, 0.001, 0.0001]
+                  distortion_model: equidistant
+                  intrinsics: [457.587, 456.134, 379.999, 255.238]
+                  resolution: [752, 480]
+                """);
+        CameraCalibration c = CameraCalibration.read(Path.of(chain + "#cam1"));
+        assertEquals("chain-cam1", c.name());
+        assertEquals(457.587, c.fx());
+        assertEquals(380.499, c.cx(), 1e-12);
+        assertTrue(c.fisheye());
+        assertEquals(0.1, c.k1());
+        assertEquals("chain-cam0", CameraCalibration.read(Path.of(chain + "#cam0")).name());
+        IOException none = assertThrows(IOException.class, () -> CameraCalibration.read(Path.of(chain + "#cam2")));
+        assertEquals("calibration " + chain + ": has no camera cam2 (its cameras: cam0, cam1)", none.getMessage());
+        Path ros = Files.writeString(dir.resolve("ost.yaml"), ROS);
+        IOException one = assertThrows(IOException.class, () -> CameraCalibration.read(Path.of(ros + "#cam1")));
+        assertEquals("calibration " + ros + ": '#cam1' picks a camera of a Kalibr chain, and this file calibrates one "
+                + "camera", one.getMessage());
+        IOException missing = assertThrows(IOException.class, () -> CameraCalibration.read(dir.resolve("x.yaml#cam1")));
+        assertEquals("calibration " + dir.resolve("x.yaml") + ": file not found", missing.getMessage());
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
             "data: [700.5, 0., 639.5, 0., 701.25, 359.5, 0., 0., 1.]|data: [700.5, 0., 639.5, 0., 701.25, 359.5]"
