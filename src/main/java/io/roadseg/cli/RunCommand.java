@@ -932,24 +932,27 @@ final class RunCommand implements Callable<Integer> {
                 (c.cy() + 0.5) * sy - 0.5);
     }
 
-    /** What to do about a picture the checks after the network found turned or smeared; null where none was. */
+    /**
+     * What to do about a picture the checks after the network found turned or smeared, a line for each; null where
+     * none was.
+     */
     static String cameraAdvice(io.roadseg.preprocess.CameraIssueCounts counts) {
+        java.util.List<String> lines = new java.util.ArrayList<>();
         long down = counts.frames(io.roadseg.preprocess.CameraIssue.UPSIDE_DOWN);
         long side = counts.frames(io.roadseg.preprocess.CameraIssue.SIDEWAYS);
         if (down > 0) {
-            return "camera: the sky lies below the road in " + down + " frames: a camera mounted upside down? "
-                    + "--rotate 180 turns its picture the right way up";
-        }
-        if (side > 0) {
-            return "camera: the sky lies beside the road in " + side + " frames: a picture turned on its side, which "
-                    + "roadseg does not turn (turn the source, or the phone)";
+            lines.add("camera: the sky lies below the road in " + down + " frames: a camera mounted upside down? "
+                    + "--rotate 180 turns its picture the right way up");
+        } else if (side > 0) {
+            lines.add("camera: the sky lies beside the road in " + side + " frames: a picture turned on its side, "
+                    + "which roadseg does not turn (turn the source, or the phone)");
         }
         long smeared = counts.frames(io.roadseg.preprocess.CameraIssue.SMEARED);
         if (smeared > 0) {
-            return "camera: part of the picture stayed soft while the rest was sharp in " + smeared + " frames: water, "
-                    + "mud or grease on the lens? what is read there may not hold";
+            lines.add("camera: part of the picture stayed soft while the rest was sharp in " + smeared + " frames: "
+                    + "water, mud or grease on the lens? what is read there may not hold");
         }
-        return null;
+        return lines.isEmpty() ? null : String.join(System.lineSeparator(), lines);
     }
 
     /** The {@code --calib} camera; a file that cannot be read or breaks a rule is the user's error. */
