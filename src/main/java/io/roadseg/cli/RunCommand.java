@@ -870,7 +870,7 @@ final class RunCommand implements Callable<Integer> {
             err.println(notUndone(recorded, "d " + why.getMessage()));
             return null;
         }
-        double[] d = distortion.fisheye() ? null : distortion.coefficients();
+        double[] d = distortion.fisheye() ? null : distortion.coefficients(); // for the fold checks below
         double[] e = distortion.fisheye() ? distortion.coefficients() : null;
         ResultMessages.Intrinsics k = recordedAtInput(recorded, model, src.info());
         double reach = d != null ? Rectification.reach(d[0], d[1], d[4], d[5], d[6], d[7])
@@ -885,11 +885,8 @@ final class RunCommand implements Callable<Integer> {
                     + "the axis, inside the view rectified to a pinhole camera", Math.toDegrees(Math.atan(corner))));
             return null;
         }
-        double roll = recordedRoll(src, err);
-        Rectification.Lens lens = d != null
-                ? Rectification.Lens.rational(k.fx(), k.fy(), k.cx(), k.cy(), d[0], d[1], d[2], d[3], d[4], d[5], d[6],
-                d[7], roll)
-                : Rectification.Lens.fisheye(k.fx(), k.fy(), k.cx(), k.cy(), e[0], e[1], e[2], e[3], roll);
+        Rectification.Lens lens = Rectification.Lens.of(distortion, k.fx(), k.fy(), k.cx(), k.cy(),
+                recordedRoll(src, err));
         if (lens.isPinholeAndLevel()) {
             return null;
         }

@@ -55,8 +55,8 @@ public interface FrameResult {
     /**
      * The camera's picture as read from the picture alone ({@link io.roadseg.preprocess.CameraHealth}): brightness,
      * contrast, noise, sharpness, uniform share, how long unchanged, and the {@link io.roadseg.preprocess.CameraIssue}s
-     * they amount to (dark, washed out, noisy, blurred, blocked, frozen; and, from the classes, upside down or
-     * sideways). The frame's other results are given as read
+     * they amount to (dark, washed out, noisy, blurred, blocked, frozen; and, with the classes, upside down, sideways
+     * or smeared, with the smear check's figures). The frame's other results are given as read
      * whatever the issues; a frozen or blocked camera's are not "all clear" (a stuck picture shows a lead at a constant
      * distance, never closing). Valid like the buffers: until the sink returns.
      */

@@ -14,31 +14,50 @@ import java.util.function.Function;
  */
 public enum CameraIssue {
     /** The picture's bright end is dim: night, an underexposed or a dark-covered lens. */
-    DARK("dark"),
+    DARK("dark", false),
     /** The picture's dark end is light: glare, fog, an overexposed sensor. */
-    WASHED_OUT("washed_out"),
+    WASHED_OUT("washed_out", false),
     /** More sensor noise than any usable camera gives by day. */
-    NOISY("noisy"),
+    NOISY("noisy", false),
     /** Edges soft for the picture's contrast all over it: defocus, fog on the lens, a lens smeared all over. */
-    BLURRED("blurred"),
+    BLURRED("blurred", false),
     /** A large part of the picture (or all of it) is uniform: the lens covered or partly blocked. */
-    BLOCKED("blocked"),
+    BLOCKED("blocked", true),
     /** The picture has not changed at all for {@link CameraHealth#FROZEN_AFTER_SECONDS}: a stuck camera or driver. */
-    FROZEN("frozen"),
+    FROZEN("frozen", true),
     /** The sky below the road frame after frame: a camera mounted upside down. */
-    UPSIDE_DOWN("upside_down"),
+    UPSIDE_DOWN("upside_down", true),
     /** The sky beside the road frame after frame: a picture turned on its side (a phone held sideways). */
-    SIDEWAYS("sideways"),
+    SIDEWAYS("sideways", true),
     /** Part of the picture soft frame after frame while the rest is sharp: water, mud or grease on part of the lens. */
-    SMEARED("smeared");
+    SMEARED("smeared", false);
 
     /** All issues, in bit order. */
     public static final List<CameraIssue> ALL = List.of(values());
+    /** The {@link #unusable} issues' bits. */
+    private static final int UNUSABLE = ALL.stream().filter(i -> i.unusable).mapToInt(CameraIssue::bit).reduce(0,
+            (a, b) -> a | b);
 
     private final String key;
+    private final boolean unusable;
 
-    CameraIssue(String key) {
+    CameraIssue(String key, boolean unusable) {
         this.key = key;
+        this.unusable = unusable;
+    }
+
+    /**
+     * Whether nothing read from the picture holds while it has this issue (blocked, frozen, upside down, sideways:
+     * ERROR on {@code /diagnostics}, the critical alert), rather than that the perception is degraded (WARN, the
+     * warning alert). One place for the severity every output gives.
+     */
+    public boolean unusable() {
+        return unusable;
+    }
+
+    /** Whether {@code mask} has an {@link #unusable} issue (one mask test: per frame, no allocation). */
+    public static boolean anyUnusable(int mask) {
+        return (mask & UNUSABLE) != 0;
     }
 
     /** The issue's name in results and metrics ({@code washed_out}). */

@@ -89,6 +89,16 @@ public final class Rectification implements AutoCloseable {
             return new Lens(fx, fy, cx, cy, k1, k2, 0, 0, k3, k4, 0, 0, true, rollDeg);
         }
 
+        /**
+         * The lens {@code distortion} describes (a recording's CameraInfo, a calibration file), at the intrinsics
+         * {@code fx..cy} and rolled by {@code rollDeg}.
+         */
+        public static Lens of(Distortion distortion, double fx, double fy, double cx, double cy, double rollDeg) {
+            double[] c = distortion.coefficients();
+            return distortion.fisheye() ? fisheye(fx, fy, cx, cy, c[0], c[1], c[2], c[3], rollDeg)
+                    : rational(fx, fy, cx, cy, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], rollDeg);
+        }
+
         /** The same lens rolled by {@code degrees} instead (180: a camera mounted upside down). */
         public Lens withRoll(double degrees) {
             return new Lens(fx, fy, cx, cy, k1, k2, p1, p2, k3, k4, k5, k6, fisheye, degrees);

@@ -90,10 +90,13 @@ public record CameraCalibration(String name, int width, int height, double fx, d
      */
     public io.roadseg.preprocess.Rectification.Lens lensAt(double fxAt, double fyAt, double cxAt, double cyAt,
                                                           double roll) {
-        return fisheye
-                ? io.roadseg.preprocess.Rectification.Lens.fisheye(fxAt, fyAt, cxAt, cyAt, k1, k2, k3, k4, roll)
-                : io.roadseg.preprocess.Rectification.Lens.rational(fxAt, fyAt, cxAt, cyAt, k1, k2, p1, p2, k3, k4,
-                k5, k6, roll);
+        return io.roadseg.preprocess.Rectification.Lens.of(distortion(), fxAt, fyAt, cxAt, cyAt, roll);
+    }
+
+    /** The lens's distortion as every calibration roadseg reads is held ({@link Distortion}). */
+    public Distortion distortion() {
+        return new Distortion(fisheye, fisheye ? new double[] {k1, k2, k3, k4}
+                : new double[] {k1, k2, p1, p2, k3, k4, k5, k6});
     }
 
     /** Whether the file gave the camera's mount (height and pitch), which the ground plane and the simulator need. */

@@ -39,8 +39,8 @@ import static org.bytedeco.opencv.global.opencv_imgcodecs.imencode;
  *       calibrating temperature), same size; not sent for a model that outputs class ids</li>
  *   <li>{@code /diagnostics}: {@code diagnostic_msgs/msg/DiagnosticArray}, two statuses per frame, as ROS's
  *       diagnostics tools and Foxglove's Diagnostics panel read them: {@value #CAMERA_STATUS} (the picture's
- *       {@link io.roadseg.preprocess.CameraIssue}s, ERROR for blocked, frozen, upside down or sideways, WARN for the
- *       others, OK for none; its figures as values) and {@value #PERCEPTION_STATUS} (WARN when the frame's mean confidence is under
+ *       {@link io.roadseg.preprocess.CameraIssue}s, ERROR for the {@code unusable()} ones — blocked, frozen, upside
+ *       down or sideways —, WARN for the others, OK for none; its figures as values) and {@value #PERCEPTION_STATUS} (WARN when the frame's mean confidence is under
  *       {@link ClassMaps#LOW_CONFIDENCE_FRAME}; the mean, the uncertain share and the inference time as values);
  *       {@code hardware_id} is the frame id</li>
  * </ol>
@@ -265,8 +265,7 @@ public final class ResultMessages implements AutoCloseable {
         int issues = c == null ? 0 : c.issues();
         boolean measured = c != null && c.measured();
         int level = !measured ? RosMessages.STALE
-                : CameraIssue.BLOCKED.in(issues) || CameraIssue.FROZEN.in(issues) || CameraIssue.UPSIDE_DOWN.in(issues)
-                || CameraIssue.SIDEWAYS.in(issues) ? RosMessages.ERROR
+                : CameraIssue.anyUnusable(issues) ? RosMessages.ERROR
                 : issues != 0 ? RosMessages.WARN : RosMessages.OK;
         text.clear();
         if (!measured) {

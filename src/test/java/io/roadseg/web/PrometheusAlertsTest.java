@@ -82,4 +82,28 @@ class PrometheusAlertsTest {
         }
         assertEquals(6, Pattern.compile("- alert: ").matcher(Files.readString(RULES)).results().count());
     }
+
+    /**
+     * The two camera alerts cover every issue, each at the severity {@code CameraIssue.unusable()} gives it (the one
+     * the {@code /diagnostics} status follows): a new issue, or one whose severity changes, cannot miss the rules.
+     */
+    @Test
+    void theCameraAlertsFollowEachIssuesSeverity() throws Exception {
+        String rules = Files.readString(RULES);
+        Set<String> critical = issuesOf(rules, "RoadsegCameraUnusable");
+        Set<String> warning = issuesOf(rules, "RoadsegCameraDegraded");
+        Set<String> unusable = new TreeSet<>();
+        Set<String> degraded = new TreeSet<>();
+        for (io.roadseg.preprocess.CameraIssue i : io.roadseg.preprocess.CameraIssue.ALL) {
+            (i.unusable() ? unusable : degraded).add(i.key());
+        }
+        assertEquals(unusable, critical);
+        assertEquals(degraded, warning);
+    }
+
+    private static Set<String> issuesOf(String rules, String alert) {
+        Matcher m = Pattern.compile("- alert: " + alert + "\\n(?:.*\\n)*?.*issue=~\"([a-z_|]+)\"").matcher(rules);
+        assertTrue(m.find(), alert + " has no issue=~ selector");
+        return new TreeSet<>(java.util.List.of(m.group(1).split("\\|")));
+    }
 }
