@@ -17,6 +17,10 @@
 //                              (the camera's intrinsics, sensor_msgs/msg/CameraInfo in CDR, one per frame at its
 //                               time before it, on T, by default the camera topic's namespace + "/camera_info";
 //                               K = [FX 0 CX; 0 FY CY; 0 0 1], D as given, the frames' size)
+//     [--projection FX,FY,CX,CY] (P = [FX 0 CX 0; 0 FY CY 0; 0 0 1 0]; default K's)
+//     [--info-size W,H] [--binning BX,BY] [--roi X,Y,W,H]
+//                              (the CameraInfo's width and height, default the frames' size; binning_x/y and the
+//                               region of interest, default 0: none)
 //     [--tf-static PARENT:CHILD:X:Y:Z:QX:QY:QZ:QW[;...]]
 //                              (static transforms, one tf2_msgs/msg/TFMessage on /tf_static at the start)
 //
@@ -271,6 +275,10 @@ const { values: args } = parseArgs({
     "camera-info": { type: "string" },
     "distortion-model": { type: "string", default: "plumb_bob" },
     "camera-info-topic": { type: "string" },
+    projection: { type: "string" },
+    "info-size": { type: "string" },
+    binning: { type: "string" },
+    roi: { type: "string" },
     "tf-static": { type: "string" },
   },
   strict: true,
@@ -524,15 +532,23 @@ if (args["camera-info"]) {
   topics.push(topic);
   const infoWriter = new MessageWriter(parseRosMsg(text, { ros2: true }));
   // the frames' size where --raw says it (size.txt); else 0, "not given", as a driver may leave it
-  const [frameWidth, frameHeight] = args.raw
+  const numbers = (option, count) => {
+    const v = args[option].split(",").map(Number);
+    if (v.length !== count || v.some((x) => !Number.isFinite(x))) fail(`--${option} needs ${count} numbers`);
+    return v;
+  };
+  const [frameWidth, frameHeight] = args["info-size"] ? numbers("info-size", 2) : args.raw
     ? (await readFile(path.join(args.raw, "size.txt"), "utf8")).trim().split(/\s+/).map(Number) : [0, 0];
+  const [pfx, pfy, pcx, pcy] = args.projection ? numbers("projection", 4) : [fx, fy, cx, cy];
+  const [binX, binY] = args.binning ? numbers("binning", 2) : [0, 0];
+  const [roiX, roiY, roiW, roiH] = args.roi ? numbers("roi", 4) : [0, 0, 0, 0];
   writeCameraInfo = async (i, timeNs) => {
     const message = {
       header: { stamp: rosTime(timeNs), frame_id: frameId }, height: frameHeight, width: frameWidth,
       distortion_model: args["distortion-model"], d: Float64Array.from(d),
       k: Float64Array.from([fx, 0, cx, 0, fy, cy, 0, 0, 1]), r: Float64Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1]),
-      p: Float64Array.from([fx, 0, cx, 0, 0, fy, cy, 0, 0, 0, 1, 0]), binning_x: 0, binning_y: 0,
-      roi: { x_offset: 0, y_offset: 0, height: 0, width: 0, do_rectify: false },
+      p: Float64Array.from([pfx, 0, pcx, 0, 0, pfy, pcy, 0, 0, 0, 1, 0]), binning_x: binX, binning_y: binY,
+      roi: { x_offset: roiX, y_offset: roiY, height: roiH, width: roiW, do_rectify: false },
     };
     await writer.addMessage({
       channelId: id, sequence: i, logTime: timeNs, publishTime: timeNs, data: infoWriter.writeMessage(message),

@@ -184,7 +184,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--calib", paramLabel = "FILE", description = "The camera's calibration (calibration/README.md: "
             + "roadseg's file, a camera.json, or ROS camera_calibration / OpenCV / Kalibr YAML, FILE#cam1 for a Kalibr "
-            + "chain's other camera): depth is scaled by "
+            + "chain's other camera, FILE#rectified for pictures already rectified with a ROS file): depth is scaled by "
             + "its focal length over the one the model was trained for, fused with its ground plane where it gives "
             + "the mount, and its lens distortion and roll undone; replaces an MCAP file's own CameraInfo (and its "
             + "/tf_static mount where the file gives one).")
@@ -364,6 +364,10 @@ final class RunCommand implements Callable<Integer> {
             err.println("source " + info.uri() + ": " + info.width() + "x" + info.height() + " "
                     + String.format("%.2f", info.fps()) + " fps " + info.codec()
                     + (info.live() ? " (live)" : info.frameCount() > 0 ? ", " + info.frameCount() + " frames" : ""));
+            CameraInfoMessage recorded = src.recordedCamera();
+            if (calib == null && recorded != null && !recorded.readAs().isEmpty()) {
+                err.println("camera from " + recorded.topic() + " for these pictures: " + recorded.readAs());
+            }
             PipelineMode mode = info.live() ? PipelineMode.LIVE : pace ? PipelineMode.PACED : PipelineMode.EVERY_FRAME;
             PipelineConfig config = PipelineConfig.defaults(mode).withWait(waitKind).withMaxFrames(frames);
             if (ring != null) {

@@ -4,23 +4,40 @@ import io.roadseg.preprocess.Distortion;
 
 /**
  * A camera's intrinsics as a ROS 2 recording states them: {@code sensor_msgs/msg/CameraInfo} in CDR (fields as in
- * ros2/common_interfaces), the part roadseg uses — the image size the calibration is for, the pinhole matrix K and
- * the distortion model with its coefficients. Pixel centres at integers (ROS's and OpenCV's convention).
+ * ros2/common_interfaces), the part roadseg uses, <b>for the pictures of one image topic</b>, as ROS's
+ * {@code image_geometry} ({@code PinholeCameraModel::fromCameraInfo}) reads the message for them:
+ * <ul>
+ *   <li>a <b>raw</b> picture (any topic but the next): K and the distortion;</li>
+ *   <li>a <b>rectified</b> picture — a topic with a name part that begins {@code image_rect}
+ *       ({@code image_proc}'s {@code image_rect} and {@code image_rect_color}, {@code stereo_image_proc}'s, RealSense's
+ *       {@code image_rect_raw}, ZED's and Isaac ROS's, each also under {@code /compressed}): the message still
+ *       describes the raw camera, so the picture's intrinsics are the projection P's left 3×3 and there is no lens
+ *       left to undo (until 2026-11-28 roadseg took K and undid the lens a second time);</li>
+ *   <li>either, with a region of interest and binning: the ROI (in the full sensor's pixels) moves the principal
+ *       point by its offset and is the picture's size; binning divides both, x and y apart (0 counts as 1, an
+ *       all-zero ROI as the whole picture).</li>
+ * </ul>
+ * Pixel centres at integers (ROS's and OpenCV's convention).
  *
  * @param topic           the topic it was read from
  * @param frameId         the camera's frame ({@code header.frame_id})
- * @param width           image width the calibration is for, pixels (0: not given)
- * @param height          image height
- * @param fx              {@code K[0]}, pixels
- * @param fy              {@code K[4]}
- * @param cx              {@code K[2]}
- * @param cy              {@code K[5]}
- * @param distortionModel {@code distortion_model}, e.g. {@code plumb_bob}
- * @param d               the distortion coefficients as given ({@code plumb_bob}: k1, k2, p1, p2, k3)
+ * @param width           width of the pictures it describes (after ROI and binning), pixels (0: not given)
+ * @param height          height of those pictures
+ * @param fx              the pictures' focal length in x: {@code K[0]}, or {@code P[0]} for a rectified picture,
+ *                        over the binning; pixels
+ * @param fy              {@code K[4]} ({@code P[5]})
+ * @param cx              {@code K[2]} ({@code P[2]}), less the ROI's offset, over the binning
+ * @param cy              {@code K[5]} ({@code P[6]})
+ * @param distortionModel {@code distortion_model}, e.g. {@code plumb_bob}; empty for a rectified picture
+ * @param d               the distortion coefficients as given ({@code plumb_bob}: k1, k2, p1, p2, k3); none for a
+ *                        rectified picture
+ * @param readAs          how the message was brought to the pictures, in words, for the run's first lines; empty
+ *                        where K and the lens were taken as they are
  */
 public record CameraInfoMessage(String topic, String frameId, int width, int height, double fx, double fy, double cx, double cy,
-                                String distortionModel, double[] d) {
+                                String distortionModel, double[] d, String readAs) {
     public static final String CAMERA_INFO = "sensor_msgs/msg/CameraInfo";
+    private static final java.util.regex.Pattern RECTIFIED = java.util.regex.Pattern.compile("(^|/)image_rect[^/]*(/|$)");
 
     /** Whether a channel of this schema and message encoding carries camera intrinsics that this class reads. */
     public static boolean isCameraInfo(String schemaName, String messageEncoding) {
@@ -28,13 +45,31 @@ public record CameraInfoMessage(String topic, String frameId, int width, int hei
     }
 
     /**
-     * Reads one message.
+     * Whether an image topic carries rectified pictures by ROS's naming: a part of its name begins {@code image_rect}
+     * ({@code /cam/image_rect}, {@code /cam/image_rect_color/compressed}, {@code /camera/color/image_rect_raw}).
+     */
+    public static boolean rectifiedTopic(String imageTopic) {
+        return imageTopic != null && RECTIFIED.matcher(imageTopic).find();
+    }
+
+    /**
+     * Reads one message for the raw pictures of the camera (K and its lens).
      *
-     * @param cdr   positioned at the message's start ({@link CdrReader#begin})
-     * @param topic the channel's topic, kept with the reading
-     * @throws CdrReader.CdrException when the message ends early or a count is absurd
+     * @see #read(CdrReader, String, String)
      */
     public static CameraInfoMessage read(CdrReader cdr, String topic) throws CdrReader.CdrException {
+        return read(cdr, topic, null);
+    }
+
+    /**
+     * Reads one message for the pictures of {@code imageTopic} (raw or rectified by its name; null: raw).
+     *
+     * @param cdr        positioned at the message's start ({@link CdrReader#begin})
+     * @param topic      the channel's topic, kept with the reading
+     * @param imageTopic the topic of the pictures it is read for
+     * @throws CdrReader.CdrException when the message ends before K or a count is absurd
+     */
+    public static CameraInfoMessage read(CdrReader cdr, String topic, String imageTopic) throws CdrReader.CdrException {
         cdr.int32();        // header.stamp.sec
         cdr.uint32();       // header.stamp.nanosec
         String frameId = cdr.string(); // header.frame_id
@@ -53,8 +88,70 @@ public record CameraInfoMessage(String topic, String frameId, int width, int hei
         for (int i = 0; i < k.length; i++) {
             k[i] = cdr.float64();
         }
+        double[] p = new double[12];
+        long[] binningAndRoi = new long[6]; // binning x, y; ROI x, y, height, width
+        try {
+            for (int i = 0; i < 9; i++) {
+                cdr.float64(); // r: the rectifying rotation, a stereo pair's; roadseg keeps the camera's own axes
+            }
+            for (int i = 0; i < p.length; i++) {
+                p[i] = cdr.float64();
+            }
+            for (int i = 0; i < binningAndRoi.length; i++) {
+                binningAndRoi[i] = cdr.uint32();
+            }
+        } catch (CdrReader.CdrException cut) {
+            // a message cut after K (not one ROS writes): the raw camera at full size, as before these were read
+            java.util.Arrays.fill(p, 0);
+            java.util.Arrays.fill(binningAndRoi, 0);
+        }
+        return forPictures(topic, frameId, width, height, model, d, k, p, binningAndRoi, imageTopic);
+    }
+
+    /** {@code image_geometry}'s reading of the message's fields for the pictures of {@code imageTopic}. */
+    static CameraInfoMessage forPictures(String topic, String frameId, long width, long height, String model,
+                                         double[] d, double[] k, double[] p, long[] binningAndRoi, String imageTopic) {
+        java.util.List<String> readAs = new java.util.ArrayList<>();
+        double fx = k[0], fy = k[4], cx = k[2], cy = k[5];
+        if (rectifiedTopic(imageTopic)) {
+            boolean projection = p[0] > 0 && p[5] > 0 && Double.isFinite(p[0]) && Double.isFinite(p[5]);
+            if (projection) {
+                fx = p[0];
+                fy = p[5];
+                cx = p[2];
+                cy = p[6];
+            }
+            boolean lens = false;
+            for (double c : d) {
+                lens |= c != 0;
+            }
+            readAs.add(imageTopic + " is rectified (its name): " + (projection ? "the projection P's intrinsics"
+                    : "K's intrinsics (P not given)") + (lens ? ", the " + model + " lens not undone again" : ""));
+            model = "";
+            d = new double[0];
+        }
+        long bx = Math.max(1, binningAndRoi[0]);
+        long by = Math.max(1, binningAndRoi[1]);
+        long roiX = binningAndRoi[2], roiY = binningAndRoi[3], roiHeight = binningAndRoi[4], roiWidth = binningAndRoi[5];
+        if (roiX != 0 || roiY != 0 || roiHeight != 0 || roiWidth != 0) {
+            cx -= roiX;
+            cy -= roiY;
+            width = roiWidth;
+            height = roiHeight;
+            readAs.add(String.format(java.util.Locale.ROOT, "the region %dx%d at (%d, %d) of the sensor", roiWidth,
+                    roiHeight, roiX, roiY));
+        }
+        if (bx > 1 || by > 1) {
+            fx /= bx;
+            cx /= bx;
+            fy /= by;
+            cy /= by;
+            width /= bx;
+            height /= by;
+            readAs.add("binned " + bx + "x" + by);
+        }
         return new CameraInfoMessage(topic, frameId, (int) Math.min(width, Integer.MAX_VALUE),
-                (int) Math.min(height, Integer.MAX_VALUE), k[0], k[4], k[2], k[5], model, d);
+                (int) Math.min(height, Integer.MAX_VALUE), fx, fy, cx, cy, model, d, String.join("; ", readAs));
     }
 
     /** Whether K is usable: positive focal lengths (an uncalibrated camera's CameraInfo is all zeros). */

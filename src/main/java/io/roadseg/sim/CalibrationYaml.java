@@ -39,14 +39,18 @@ import java.util.regex.Pattern;
  * These give the lens, not the mount: the top level may carry roadseg's {@code mount_height_m}, {@code pitch_deg}
  * and {@code roll_deg} beside them (ROS and OpenCV ignore names they do not read), else the camera has no mount
  * ({@link CameraCalibration#hasMount}). K's pixel centres are at integers in all three (ROS's and OpenCV's
- * convention) and are moved to roadseg's +0.5. The rectification and projection matrices of a stereo calibration are
- * not read: roadseg undoes the lens and keeps K. Other fields are ignored; a field of the wrong shape, a model roadseg
+ * convention) and are moved to roadseg's +0.5. For raw pictures the rectification and projection matrices are not
+ * read: roadseg undoes the lens and keeps K (the camera's own axes and focal length). {@code FILE#rectified} is the
+ * camera of the pictures {@code image_proc} rectified with a ROS or OpenCV file ({@code image_rect}): its
+ * {@code projection_matrix}'s intrinsics and no lens. Other fields are ignored; a field of the wrong shape, a model roadseg
  * cannot undo or a broken rule is an error naming the file and the field.
  *
  * <p>The file is read as YAML nodes only (SnakeYAML's composer): no object is constructed from it, so OpenCV's tags
  * need no classes and no tag can run code.
  */
 public final class CalibrationYaml {
+    /** {@code FILE#rectified}: the camera of the pictures rectified with a ROS file, its projection matrix. */
+    static final String RECTIFIED = "rectified";
     private static final Pattern KIND = Pattern.compile("(?m)^(%YAML|camera_matrix\\s*:|cam\\d+\\s*:)");
 
     private CalibrationYaml() {
@@ -74,8 +78,14 @@ public final class CalibrationYaml {
             camera = top.map(cam);
         } else if (!top.has("camera_matrix")) {
             throw top.error("", "neither camera_matrix (a ROS or OpenCV calibration) nor cam0 (Kalibr) is there");
-        } else if (pick != null) {
-            throw top.error("", "'#" + pick + "' picks a camera of a Kalibr chain, and this file calibrates one camera");
+        } else if (pick != null && !pick.equals(RECTIFIED)) {
+            throw top.error("", "'#" + pick + "' picks a camera of a Kalibr chain, and this file calibrates one camera"
+                    + " ('#" + RECTIFIED + "': its rectified pictures' camera, from projection_matrix)");
+        }
+        boolean rectified = RECTIFIED.equals(pick);
+        if (rectified && (kalibr || !top.has("projection_matrix"))) {
+            throw top.error("", "has no projection_matrix, which '#" + RECTIFIED + "' takes the rectified pictures' "
+                    + "camera from (a ROS camera_calibration file has one)");
         }
         double[] k = new double[4];     // fx, fy, cx, cy: pixel centres at integers
         int width;
@@ -119,6 +129,22 @@ public final class CalibrationYaml {
             boolean fisheyeFlag = top.has("fisheye_model") && top.number("fisheye_model") != 0;
             model = top.string("distortion_model", fisheyeFlag ? Distortion.EQUIDISTANT : Distortion.PLUMB_BOB);
             d = top.has("distortion_coefficients") ? top.matrix("distortion_coefficients", -1) : new double[0];
+            if (rectified) {
+                // the pictures image_proc rectified with this file: P's camera, no lens left (R turned them; a
+                // stereo pair's baseline, P's fourth column, is not a property of one camera's pictures)
+                double[] p = top.matrix("projection_matrix", 12);
+                boolean pinholeP = p[4] == 0 && p[8] == 0 && p[9] == 0 && p[10] == 1 && p[11] == 0 && p[0] > 0
+                        && p[5] > 0 && Math.abs(p[1]) <= 1e-6 * p[0];
+                if (!pinholeP) {
+                    throw top.error("projection_matrix", "is not a pinhole projection [fx 0 cx Tx; 0 fy cy Ty; 0 0 1 0]");
+                }
+                k[0] = p[0];
+                k[1] = p[5];
+                k[2] = p[2];
+                k[3] = p[6];
+                model = Distortion.PLUMB_BOB;
+                d = new double[0];
+            }
         }
         // the model and its coefficients as everywhere else (a recording's CameraInfo too): Distortion
         String coefficients = kalibr ? "distortion_coeffs" : "distortion_coefficients";

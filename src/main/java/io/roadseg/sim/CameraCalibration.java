@@ -138,7 +138,8 @@ public record CameraCalibration(String name, int width, int height, double fx, d
      * with a {@code camera_matrix} or a {@code cam0}) is read by {@link CalibrationYaml}.
      */
     public static CameraCalibration read(Path file) throws IOException {
-        // FILE#camN: that camera of a Kalibr chain (FILE alone: cam0), where no file has the whole name
+        // FILE#camN: that camera of a Kalibr chain (FILE alone: cam0); FILE#rectified: the rectified pictures'
+        // camera of a ROS file; where no file has the whole name
         String camera = null;
         String whole = file.getFileName() == null ? "" : file.getFileName().toString();
         int pick = whole.lastIndexOf('#');
@@ -164,8 +165,8 @@ public record CameraCalibration(String name, int width, int height, double fx, d
             return CalibrationYaml.read(file, text, camera);
         }
         if (camera != null) {
-            throw new IOException("calibration " + file + ": '#" + camera + "' picks a camera of a Kalibr chain, and "
-                    + "this file is not one");
+            throw new IOException("calibration " + file + ": '#" + camera + "' picks a camera of a Kalibr chain or a ROS "
+                    + "file's rectified one, and this file is neither");
         }
         Map<String, String> values = new LinkedHashMap<>();
         for (int i = 0; i < lines.size(); i++) {

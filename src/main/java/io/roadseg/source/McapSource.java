@@ -105,7 +105,7 @@ public final class McapSource implements FrameSource {
     private McapSource(String uri, McapReader reader, McapReader.Channel channel, CameraMessages decoder,
                        boolean loop, McapReader.Channel motionChannel) throws SourceException, IOException {
         this.reader = reader;
-        this.recordedCamera = readCameraInfo(reader, chooseCameraInfo(reader, channel.topic()));
+        this.recordedCamera = readCameraInfo(reader, chooseCameraInfo(reader, channel.topic()), channel.topic());
         this.channel = channel;
         this.motionChannel = motionChannel;
         this.motionSchema = motionChannel == null ? null : reader.schemaOf(motionChannel).name();
@@ -503,8 +503,12 @@ public final class McapSource implements FrameSource {
         return best != null ? best : infos.size() == 1 ? infos.get(0) : null;
     }
 
-    /** The channel's first CameraInfo message with a usable K; null where it has none (or the channel is null). */
-    private CameraInfoMessage readCameraInfo(McapReader reader, McapReader.Channel channel) throws IOException {
+    /**
+     * The channel's first CameraInfo message with a usable K, read for the pictures of {@code imageTopic} (raw or
+     * rectified, its region and binning: {@link CameraInfoMessage}); null where it has none (or the channel is null).
+     */
+    private CameraInfoMessage readCameraInfo(McapReader reader, McapReader.Channel channel, String imageTopic)
+            throws IOException {
         if (channel == null) {
             return null;
         }
@@ -512,7 +516,7 @@ public final class McapSource implements FrameSource {
         for (int tried = 0; tried < 8 && c.next(); tried++) {
             try {
                 CameraInfoMessage m = CameraInfoMessage.read(cdr.begin(c.payloadArray(), c.payloadOffset(),
-                        c.payloadLength()), channel.topic());
+                        c.payloadLength()), channel.topic(), imageTopic);
                 if (m.calibrated()) {
                     return m;
                 }

@@ -550,6 +550,85 @@ class McapInteropTest {
     }
 
     /**
+     * A CameraInfo describes the raw camera; ROS's image_geometry reads it for a topic's pictures, and so does
+     * roadseg: a rectified topic ({@code image_rect_color}, by its name) takes the projection P and has no lens left
+     * to undo (until 2026-11-28 its lens was undone a second time, at K's focal length); a region of interest and
+     * binning move and scale K to the pictures.
+     */
+    @Test
+    void aCameraInfoIsReadForItsTopicsPicturesAsImageGeometryReadsIt() throws Exception {
+        double fx = 0.6 * width;
+        double cx = width / 2.0 - 0.5;
+        double cy = height / 2.0 - 0.5;
+        String k = fx + "," + fx + "," + cx + "," + cy;
+        double pfx = 0.5 * width; // a calibration's P after cropping to valid pixels: a longer focal length than K's
+        Path rect = fixture("rect.mcap", "--encoding", "ros2-compressed", "--compression", "none", "--index", "yes",
+                "--topic", "/camera/front/image_rect_color/compressed", "--camera-info-topic",
+                "/camera/front/camera_info", "--camera-info", k + ",-0.2,0.05,0.001,0,0.01", "--projection",
+                pfx + "," + pfx + "," + (cx + 3) + "," + (cy - 2));
+        try (FrameSource s = FrameSources.open(rect.toString(), SourceOptions.defaults())) {
+            io.roadseg.ros.CameraInfoMessage c = s.recordedCamera();
+            assertEquals("/camera/front/camera_info", c.topic());
+            assertEquals(pfx, c.fx());
+            assertEquals(cx + 3, c.cx());
+            assertEquals(cy - 2, c.cy());
+            assertEquals(0, c.d().length);
+            assertFalse(c.distortion().any());
+        }
+        Path out = dir.resolve("rect-out.mcap");
+        Cli.Outcome run = Cli.run("run", rect.toString(), "--out", out.toString(), "--frames", "2", "-q");
+        assertEquals(0, run.exit(), run.stderr());
+        assertTrue(run.stderr().contains("camera from /camera/front/camera_info for these pictures: "
+                + "/camera/front/image_rect_color/compressed is rectified (its name): the projection P's intrinsics, "
+                + "the plumb_bob lens not undone again"), run.stderr());
+        assertFalse(run.stderr().contains("picture rectified"), run.stderr());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("depth scaled by [0-9.]+: the recording's camera "
+                + "\\(/camera/front/camera_info\\), focal ([0-9.]+) px at the model's ([0-9]+) px width")
+                .matcher(run.stderr());
+        assertTrue(m.find(), run.stderr());
+        double focalAtInput = pfx * Integer.parseInt(m.group(2)) / width;
+        assertEquals(focalAtInput, Double.parseDouble(m.group(1)), 0.05);
+        Object doc = Json.parse(NodeReference.run("read-mcap.mjs", out.toString()));
+        Map<String, Object> info = Json.array(Json.at(doc, "channels")).stream().map(Json::object)
+                .filter(c -> ResultMessages.CAMERA_INFO_TOPIC.equals(c.get("topic"))).findFirst().orElseThrow();
+        assertEquals(focalAtInput, (Double) Json.at(info, "messages", 0, "fields", "k", 0), 1e-6);
+
+        // the same CameraInfo for the raw topic beside it: K, the lens undone once
+        try (FrameSource s = FrameSources.open(fixture("raw.mcap", "--encoding", "ros2-compressed", "--compression",
+                "none", "--index", "yes", "--topic", "/camera/front/image_raw/compressed", "--camera-info-topic",
+                "/camera/front/camera_info", "--camera-info", k + ",-0.2,0.05,0.001,0,0.01", "--projection",
+                pfx + "," + pfx + "," + cx + "," + cy).toString(), SourceOptions.defaults())) {
+            assertEquals(fx, s.recordedCamera().fx());
+            assertEquals("plumb_bob", s.recordedCamera().distortionModel());
+            assertEquals("", s.recordedCamera().readAs());
+        }
+
+        // the frames are the region (2w × 2h at (40, 20)) of a 4w × 4h sensor, binned 2 × 2: K is the sensor's
+        double sensorFx = 2 * fx;
+        double sensorCx = 2 * cx + 40; // image_geometry: (cx − x_offset) / binning
+        double sensorCy = 2 * cy + 20;
+        Path roi = fixture("roi.mcap", "--encoding", "ros2-compressed", "--compression", "none", "--index", "yes",
+                "--camera-info", sensorFx + "," + sensorFx + "," + sensorCx + "," + sensorCy, "--info-size",
+                4 * width + "," + 4 * height, "--binning", "2,2", "--roi", "40,20," + 2 * width + "," + 2 * height);
+        try (FrameSource s = FrameSources.open(roi.toString(), SourceOptions.defaults())) {
+            io.roadseg.ros.CameraInfoMessage c = s.recordedCamera();
+            assertEquals(width, c.width());
+            assertEquals(height, c.height());
+            assertEquals(fx, c.fx(), 1e-9);
+            assertEquals(cx, c.cx(), 1e-9);
+            assertEquals(cy, c.cy(), 1e-9);
+            assertEquals("the region " + 2 * width + "x" + 2 * height + " at (40, 20) of the sensor; binned 2x2",
+                    c.readAs());
+        }
+        Cli.Outcome r = Cli.run("run", roi.toString(), "--frames", "2", "-q");
+        assertEquals(0, r.exit(), r.stderr());
+        assertFalse(r.stderr().contains("pictures but the frames are"), r.stderr());
+        m = java.util.regex.Pattern.compile("focal ([0-9.]+) px at the model's ([0-9]+) px width").matcher(r.stderr());
+        assertTrue(m.find(), r.stderr());
+        assertEquals(fx * Integer.parseInt(m.group(2)) / width, Double.parseDouble(m.group(1)), 0.05);
+    }
+
+    /**
      * The recording's /tf_static (written by the reference serializer) says where its camera sits: base_footprint →
      * base_link 0.3 m up → camera_link 1.5 m ahead, 1.2 m up, pitched 3° down and rolled 2° → the optical frame the
      * images are stamped with (REP 103's rotation). With its CameraInfo, that is a whole calibration: the run fuses

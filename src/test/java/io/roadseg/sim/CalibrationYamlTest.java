@@ -220,9 +220,41 @@ class CalibrationYamlTest {
         Path ros = Files.writeString(dir.resolve("ost.yaml"), ROS);
         IOException one = assertThrows(IOException.class, () -> CameraCalibration.read(Path.of(ros + "#cam1")));
         assertEquals("calibration " + ros + ": '#cam1' picks a camera of a Kalibr chain, and this file calibrates one "
-                + "camera", one.getMessage());
+                + "camera ('#rectified': its rectified pictures' camera, from projection_matrix)", one.getMessage());
         IOException missing = assertThrows(IOException.class, () -> CameraCalibration.read(dir.resolve("x.yaml#cam1")));
         assertEquals("calibration " + dir.resolve("x.yaml") + ": file not found", missing.getMessage());
+    }
+
+    /**
+     * {@code FILE#rectified}: the camera of the pictures {@code image_proc} rectified with a ROS file — the projection
+     * matrix's intrinsics, no lens (K and the lens would undo it a second time); a file without P, a Kalibr chain
+     * (which has none) or a P that is not a pinhole projection is said.
+     */
+    @Test
+    void theRectifiedPicturesCameraIsTheProjectionMatrixs() throws IOException {
+        Path ros = Files.writeString(dir.resolve("ost.yaml"), ROS + "mount_height_m: 1.5\npitch_deg: 2\n");
+        CameraCalibration c = CameraCalibration.read(Path.of(ros + "#rectified"));
+        assertEquals(540.2, c.fx());
+        assertEquals(600.3, c.fy());
+        assertEquals(640.6, c.cx(), 1e-12);
+        assertEquals(360.7, c.cy(), 1e-12);
+        assertEquals(1280, c.width());
+        assertFalse(c.distortion().any());
+        assertFalse(c.fisheye());
+        assertEquals(1.5, c.mountHeightM());
+        assertEquals(700.5, CameraCalibration.read(ros).fx(), "the raw pictures' camera: K");
+        Path flat = Files.writeString(dir.resolve("flat.yaml"), c.toText());
+        IOException notRos = assertThrows(IOException.class, () -> CameraCalibration.read(Path.of(flat + "#rectified")));
+        assertEquals("calibration " + flat + ": '#rectified' picks a camera of a Kalibr chain or a ROS file's "
+                + "rectified one, and this file is neither", notRos.getMessage());
+        Path noP = Files.writeString(dir.resolve("nop.yaml"), ROS.substring(0, ROS.indexOf("rectification_matrix")));
+        IOException none = assertThrows(IOException.class, () -> CameraCalibration.read(Path.of(noP + "#rectified")));
+        assertEquals("calibration " + noP + ": has no projection_matrix, which '#rectified' takes the rectified "
+                + "pictures' camera from (a ROS camera_calibration file has one)", none.getMessage());
+        Path bad = Files.writeString(dir.resolve("bad.yaml"), ROS.replace("0., 0., 1., 0.]", "0., 0., 2., 0.]"));
+        IOException shape = assertThrows(IOException.class, () -> CameraCalibration.read(Path.of(bad + "#rectified")));
+        assertTrue(shape.getMessage().startsWith("calibration " + bad + ": projection_matrix is not a pinhole "
+                + "projection"), shape.getMessage());
     }
 
     @ParameterizedTest
