@@ -17,6 +17,9 @@
 //                              (the camera's intrinsics, sensor_msgs/msg/CameraInfo in CDR, one per frame at its
 //                               time before it, on T, by default the camera topic's namespace + "/camera_info";
 //                               K = [FX 0 CX; 0 FY CY; 0 0 1], D as given, the frames' size)
+//     [--camera-info-schema ros2|foxglove]
+//                              (foxglove: foxglove.CameraCalibration in protobuf, its schema Foxglove's own, from
+//                               @foxglove/schemas' generator; no binning or ROI)
 //     [--projection FX,FY,CX,CY] (P = [FX 0 CX 0; 0 FY CY 0; 0 0 1 0]; default K's)
 //     [--info-size W,H] [--binning BX,BY] [--roi X,Y,W,H]
 //                              (the CameraInfo's width and height, default the frames' size; binning_x/y and the
@@ -36,6 +39,7 @@ import zstd from "@foxglove/wasm-zstd";
 import lz4 from "lz4js";
 import protobuf from "protobufjs";
 import descriptor from "protobufjs/ext/descriptor/index.js";
+import foxgloveSchemas from "@foxglove/schemas/internal.js";
 
 // ---------------------------------------------------------------------------------------------
 // ROS 2 .msg texts (verbatim from ros2/common_interfaces and ros2/rcl_interfaces)
@@ -245,6 +249,37 @@ function foxgloveCompressedImageDescriptorSet() {
   });
 }
 
+// A Foxglove message type's protobuf schema as a FileDescriptorSet, its fields exactly as Foxglove's own generator
+// (@foxglove/schemas) writes the .proto (parsed by protobufjs), with google.protobuf.Timestamp as a dependency.
+function foxgloveDescriptorSet(typeName) {
+  const schema = foxgloveSchemas.foxgloveMessageSchemas[typeName];
+  if (!schema) fail(`@foxglove/schemas has no ${typeName}`);
+  const root = new protobuf.Root();
+  protobuf.parse(foxgloveSchemas.generateProto(schema, []), root, { keepCase: true });
+  root.addJSON(protobuf.common["google/protobuf/timestamp.proto"].nested);
+  root.resolveAll();
+  const type = root.lookupType(`foxglove.${typeName}`);
+  const TYPES = { double: "TYPE_DOUBLE", float: "TYPE_FLOAT", fixed32: "TYPE_FIXED32", uint32: "TYPE_UINT32",
+    int32: "TYPE_INT32", string: "TYPE_STRING", bytes: "TYPE_BYTES", bool: "TYPE_BOOL" };
+  const field = type.fieldsArray.map((f) => {
+    const message = f.resolvedType && f.resolvedType instanceof protobuf.Type;
+    if (!message && !TYPES[f.type]) fail(`${typeName}.${f.name}: type ${f.type} not mapped`);
+    return {
+      name: f.name, number: f.id, label: f.repeated ? "LABEL_REPEATED" : "LABEL_OPTIONAL",
+      type: message ? "TYPE_MESSAGE" : TYPES[f.type],
+      ...(message ? { typeName: "." + f.resolvedType.fullName.replace(/^\./, "") } : {}),
+    };
+  });
+  const base = foxgloveCompressedImageDescriptorSet().file[0]; // google/protobuf/timestamp.proto
+  return descriptor.FileDescriptorSet.fromObject({
+    file: [
+      descriptor.FileDescriptorProto.toObject(base),
+      { name: `foxglove/${typeName}.proto`, package: "foxglove", dependency: ["google/protobuf/timestamp.proto"],
+        messageType: [{ name: typeName, field }], syntax: "proto3" },
+    ],
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 
 function fail(message) {
@@ -276,6 +311,7 @@ const { values: args } = parseArgs({
     "distortion-model": { type: "string", default: "plumb_bob" },
     "camera-info-topic": { type: "string" },
     projection: { type: "string" },
+    "camera-info-schema": { type: "string", default: "ros2" },
     "info-size": { type: "string" },
     binning: { type: "string" },
     roi: { type: "string" },
@@ -521,16 +557,31 @@ if (args["camera-info"]) {
   const values = args["camera-info"].split(",").map(Number);
   if (values.length < 4 || values.some((v) => !Number.isFinite(v))) fail("--camera-info needs FX,FY,CX,CY[,D...]");
   const [fx, fy, cx, cy, ...d] = values;
+  const foxgloveInfo = args["camera-info-schema"] === "foxglove";
+  if (!foxgloveInfo && args["camera-info-schema"] !== "ros2") fail("--camera-info-schema must be ros2 or foxglove");
   const text = ros2msgWithDependencies(CAMERA_INFO_MSG, ["sensor_msgs/RegionOfInterest"]);
-  const infoSchemaId = await writer.registerSchema({
-    name: "sensor_msgs/msg/CameraInfo", encoding: "ros2msg", data: new TextEncoder().encode(text),
-  });
+  const calibrationSet = foxgloveInfo ? foxgloveDescriptorSet("CameraCalibration") : null;
+  const infoSchemaId = await writer.registerSchema(foxgloveInfo
+    ? { name: "foxglove.CameraCalibration", encoding: "protobuf",
+      data: descriptor.FileDescriptorSet.encode(calibrationSet).finish() }
+    : { name: "sensor_msgs/msg/CameraInfo", encoding: "ros2msg", data: new TextEncoder().encode(text) });
   const topic = args["camera-info-topic"] ?? args.topic.slice(0, args.topic.lastIndexOf("/")) + "/camera_info";
   const id = await writer.registerChannel({
-    topic, schemaId: infoSchemaId, messageEncoding: "cdr", metadata: channelMetadata ?? new Map(),
+    topic, schemaId: infoSchemaId, messageEncoding: foxgloveInfo ? "protobuf" : "cdr",
+    metadata: channelMetadata ?? new Map(),
   });
   topics.push(topic);
-  const infoWriter = new MessageWriter(parseRosMsg(text, { ros2: true }));
+  const infoWriter = foxgloveInfo
+    ? (() => {
+      const type = protobuf.Root.fromDescriptor(calibrationSet, { keepCase: true })
+        .lookupType("foxglove.CameraCalibration");
+      return { writeMessage: (m) => type.encode(type.fromObject({
+        timestamp: { seconds: m.header.stamp.sec, nanos: m.header.stamp.nanosec }, frame_id: m.header.frame_id,
+        width: m.width, height: m.height, distortion_model: m.distortion_model,
+        D: Array.from(m.d), K: Array.from(m.k), R: Array.from(m.r), P: Array.from(m.p),
+      })).finish() };
+    })()
+    : new MessageWriter(parseRosMsg(text, { ros2: true }));
   // the frames' size where --raw says it (size.txt); else 0, "not given", as a driver may leave it
   const numbers = (option, count) => {
     const v = args[option].split(",").map(Number);

@@ -11,7 +11,8 @@ import java.util.Locale;
  *       its model told by its length as OpenCV and ROS's {@code image_geometry} tell it — 4 (k1 k2 p1 p2), 5 (and
  *       k3), 8 (and the rational model's k4 k5 k6), 12 or 14 (and the thin-prism and tilt terms, which must be 0: roadseg
  *       does not undo them); fewer are completed with zeros;</li>
- *   <li>{@value #EQUIDISTANT} (also {@code fisheye}): {@code cv::fisheye}'s k1..k4 of the angle off the axis;</li>
+ *   <li>{@value #EQUIDISTANT} (also {@code fisheye}, and Foxglove's {@value #KANNALA_BRANDT}): {@code cv::fisheye}'s
+ *       k1..k4 of the angle off the axis;</li>
  *   <li>no name: no distortion, where no coefficient is given (an uncalibrated CameraInfo).</li>
  * </ul>
  * Names are read without regard to case. Until 2026-11-28 a CameraInfo's {@code plumb_bob} had to have 5
@@ -28,6 +29,8 @@ public record Distortion(boolean fisheye, double[] coefficients) {
     public static final String RATIONAL_POLYNOMIAL = "rational_polynomial";
     /** The fisheye model ({@code cv::fisheye}): k1..k4 of the angle off the axis. */
     public static final String EQUIDISTANT = "equidistant";
+    /** Foxglove's name for the same fisheye model ({@code foxglove.CameraCalibration}). */
+    public static final String KANNALA_BRANDT = "kannala_brandt";
     /** The models roadseg undoes, in words: for a message saying which it does. */
     public static final String UNDONE = PLUMB_BOB + " (Brown–Conrady k1 k2 p1 p2 k3), " + RATIONAL_POLYNOMIAL
             + " (its k4..k6 added) and " + EQUIDISTANT + " (the fisheye's k1..k4)";
@@ -43,7 +46,7 @@ public record Distortion(boolean fisheye, double[] coefficients) {
     public static boolean fisheye(String model) {
         return switch (model.strip().toLowerCase(Locale.ROOT)) {
             case PLUMB_BOB, RATIONAL_POLYNOMIAL, "radtan", "" -> false;
-            case EQUIDISTANT, "fisheye" -> true;
+            case EQUIDISTANT, "fisheye", KANNALA_BRANDT -> true;
             default -> throw new IllegalArgumentException("is '" + model + "', not a model roadseg undoes (it undoes "
                     + UNDONE + ")");
         };

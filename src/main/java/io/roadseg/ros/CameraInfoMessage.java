@@ -39,9 +39,91 @@ public record CameraInfoMessage(String topic, String frameId, int width, int hei
     public static final String CAMERA_INFO = "sensor_msgs/msg/CameraInfo";
     private static final java.util.regex.Pattern RECTIFIED = java.util.regex.Pattern.compile("(^|/)image_rect[^/]*(/|$)");
 
-    /** Whether a channel of this schema and message encoding carries camera intrinsics that this class reads. */
+    /**
+     * Whether a channel of this schema and message encoding carries camera intrinsics that this class reads: ROS 2's
+     * {@code sensor_msgs/msg/CameraInfo} in CDR, Foxglove's {@code foxglove.CameraCalibration} in protobuf.
+     */
     public static boolean isCameraInfo(String schemaName, String messageEncoding) {
-        return "cdr".equals(messageEncoding) && CAMERA_INFO.equals(schemaName);
+        return "cdr".equals(messageEncoding) && CAMERA_INFO.equals(schemaName)
+                || "protobuf".equals(messageEncoding) && RosMessages.FOXGLOVE_CAMERA_CALIBRATION.equals(schemaName);
+    }
+
+    /**
+     * Reads one {@code foxglove.CameraCalibration} (protobuf, by the field names of the schema {@code type}): ROS's
+     * CameraInfo under other names — {@code width}, {@code height}, {@code distortion_model}, {@code D}, {@code K},
+     * {@code P} — read for the pictures of {@code imageTopic} the same way (it has no binning or region of interest).
+     *
+     * @throws CameraMessages.DecodeException where the bytes do not parse as the type or a field roadseg needs has
+     *                                        another type
+     */
+    public static CameraInfoMessage readFoxglove(com.google.protobuf.Descriptors.Descriptor type, byte[] b, int offset,
+                                                 int length, String topic, String imageTopic)
+            throws CameraMessages.DecodeException {
+        com.google.protobuf.DynamicMessage m;
+        try {
+            m = com.google.protobuf.DynamicMessage.parseFrom(type,
+                    com.google.protobuf.CodedInputStream.newInstance(b, offset, length));
+        } catch (java.io.IOException e) {
+            throw new CameraMessages.DecodeException(type.getFullName() + " does not parse (" + e.getMessage() + ")");
+        }
+        double[] k = doubles(m, "K", 9);
+        double[] p = doubles(m, "P", 12);
+        double[] d = doubles(m, "D", -1);
+        return forPictures(topic, string(m, "frame_id"), whole(m, "width"), whole(m, "height"),
+                string(m, "distortion_model"), d, k, p, new long[6], imageTopic);
+    }
+
+    private static com.google.protobuf.Descriptors.FieldDescriptor fieldOf(com.google.protobuf.DynamicMessage m,
+                                                                         String name) {
+        return m.getDescriptorForType().findFieldByName(name);
+    }
+
+    private static String string(com.google.protobuf.DynamicMessage m, String name) throws CameraMessages.DecodeException {
+        var f = fieldOf(m, name);
+        if (f == null) {
+            return "";
+        }
+        if (f.isRepeated() || !(m.getField(f) instanceof String v)) {
+            throw new CameraMessages.DecodeException(m.getDescriptorForType().getFullName() + "." + name
+                    + " is not a string");
+        }
+        return v;
+    }
+
+    private static long whole(com.google.protobuf.DynamicMessage m, String name) throws CameraMessages.DecodeException {
+        var f = fieldOf(m, name);
+        if (f == null) {
+            return 0;
+        }
+        if (f.isRepeated() || !(m.getField(f) instanceof Number v)) {
+            throw new CameraMessages.DecodeException(m.getDescriptorForType().getFullName() + "." + name
+                    + " is not a number");
+        }
+        // fixed32 comes back as a signed int: its unsigned value
+        return v instanceof Integer i ? Integer.toUnsignedLong(i) : Math.max(0, v.longValue());
+    }
+
+    /** A repeated double field's values: {@code n} of them (missing ones 0), or all where {@code n} is -1. */
+    private static double[] doubles(com.google.protobuf.DynamicMessage m, String name, int n)
+            throws CameraMessages.DecodeException {
+        var f = fieldOf(m, name);
+        if (f == null) {
+            return new double[Math.max(n, 0)];
+        }
+        if (!f.isRepeated() || f.getJavaType() != com.google.protobuf.Descriptors.FieldDescriptor.JavaType.DOUBLE) {
+            throw new CameraMessages.DecodeException(m.getDescriptorForType().getFullName() + "." + name
+                    + " is not a list of doubles");
+        }
+        int count = m.getRepeatedFieldCount(f);
+        if (count > 64) {
+            throw new CameraMessages.DecodeException(m.getDescriptorForType().getFullName() + "." + name + " has "
+                    + count + " numbers");
+        }
+        double[] out = new double[n < 0 ? count : n];
+        for (int i = 0; i < Math.min(count, out.length); i++) {
+            out[i] = (Double) m.getRepeatedField(f, i);
+        }
+        return out;
     }
 
     /**

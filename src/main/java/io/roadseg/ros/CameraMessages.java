@@ -117,6 +117,25 @@ public final class CameraMessages {
     }
 
     private void resolveProtobuf(String typeName, byte[] data) throws DecodeException {
+        Descriptors.Descriptor type = protobufType(typeName, data);
+        pbData = field(type, "data", Descriptors.FieldDescriptor.Type.BYTES);
+        pbFormat = field(type, "format", Descriptors.FieldDescriptor.Type.STRING);
+        pbFrameId = optionalField(type, "frame_id");
+        Descriptors.FieldDescriptor ts = type.findFieldByName("timestamp");
+        if (ts != null && ts.getType() == Descriptors.FieldDescriptor.Type.MESSAGE) {
+            pbTimestamp = ts.getNumber();
+            pbSeconds = optionalField(ts.getMessageType(), "seconds");
+            pbNanos = optionalField(ts.getMessageType(), "nanos");
+        }
+    }
+
+    /**
+     * The message type {@code typeName} as a channel's protobuf schema defines it (a {@code FileDescriptorSet},
+     * dependencies included, as protoc's {@code --include_imports} and the Foxglove SDKs write it).
+     *
+     * @throws DecodeException {@code schema NAME: …} where the set does not parse or does not define the type
+     */
+    public static Descriptors.Descriptor protobufType(String typeName, byte[] data) throws DecodeException {
         Descriptors.Descriptor type;
         try {
             DescriptorProtos.FileDescriptorSet set = DescriptorProtos.FileDescriptorSet.parseFrom(data);
@@ -142,15 +161,7 @@ public final class CameraMessages {
         if (type == null) {
             throw new DecodeException("schema " + typeName + ": its FileDescriptorSet does not define " + typeName);
         }
-        pbData = field(type, "data", Descriptors.FieldDescriptor.Type.BYTES);
-        pbFormat = field(type, "format", Descriptors.FieldDescriptor.Type.STRING);
-        pbFrameId = optionalField(type, "frame_id");
-        Descriptors.FieldDescriptor ts = type.findFieldByName("timestamp");
-        if (ts != null && ts.getType() == Descriptors.FieldDescriptor.Type.MESSAGE) {
-            pbTimestamp = ts.getNumber();
-            pbSeconds = optionalField(ts.getMessageType(), "seconds");
-            pbNanos = optionalField(ts.getMessageType(), "nanos");
-        }
+        return type;
     }
 
     private static Descriptors.FileDescriptor build(String name, Map<String, DescriptorProtos.FileDescriptorProto> protos,

@@ -34,6 +34,8 @@ public final class RosMessages {
     public static final int STALE = 3;
     /** Foxglove's protobuf image message, read through the descriptor in the file's schema record. */
     public static final String FOXGLOVE_COMPRESSED_IMAGE = "foxglove.CompressedImage";
+    /** Foxglove's camera intrinsics, CameraInfo's fields under other names (read in protobuf). */
+    public static final String FOXGLOVE_CAMERA_CALIBRATION = "foxglove.CameraCalibration";
 
     /** Camera image types a recording can be replayed from. */
     public static final List<String> CAMERA_TYPES = List.of(COMPRESSED_IMAGE, IMAGE, FOXGLOVE_COMPRESSED_IMAGE);

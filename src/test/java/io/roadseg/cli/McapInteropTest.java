@@ -629,6 +629,50 @@ class McapInteropTest {
     }
 
     /**
+     * A recording made with Foxglove's SDK states its camera as {@code foxglove.CameraCalibration} in protobuf (the
+     * schema as Foxglove's own generator writes it, {@code @foxglove/schemas}), beside {@code foxglove.CompressedImage}:
+     * read as a CameraInfo is — its fisheye ({@code kannala_brandt}, OpenCV's) undone, its P for a rectified topic.
+     */
+    @Test
+    void aFoxgloveCameraCalibrationIsTheRecordingsCamera() throws Exception {
+        double fx = 0.6 * width;
+        String k = fx + "," + fx + "," + (width / 2.0 - 0.5) + "," + (height / 2.0 - 0.5);
+        Path file = fixture("foxglove-cal.mcap", "--encoding", "foxglove", "--compression", "zstd", "--index", "yes",
+                "--camera-info-schema", "foxglove", "--camera-info", k + ",0.1,0.01,0,0", "--distortion-model",
+                "kannala_brandt", "--camera-info-topic", "/camera/front/calibration");
+        try (FrameSource s = FrameSources.open(file.toString(), SourceOptions.defaults())) {
+            io.roadseg.ros.CameraInfoMessage c = s.recordedCamera();
+            assertEquals("/camera/front/calibration", c.topic());
+            assertEquals("camera_front", c.frameId());
+            assertEquals(width, c.width());
+            assertEquals(height, c.height());
+            assertEquals(fx, c.fx());
+            assertTrue(c.distortion().fisheye());
+            assertEquals(0.1, c.distortion().coefficients()[0]);
+        }
+        Cli.Outcome info = Cli.run("info", file.toString());
+        assertEquals(0, info.exit(), info.stderr());
+        assertTrue(info.stdout().lines().anyMatch(l -> l.matches("\\s*@ /camera/front/calibration\\s+foxglove"
+                + "\\.CameraCalibration\\s+protobuf .*")), info.stdout());
+        Cli.Outcome run = Cli.run("run", file.toString(), "--frames", "2", "-q");
+        assertEquals(0, run.exit(), run.stderr());
+        assertTrue(run.stderr().contains("depth scaled by"), run.stderr());
+        assertTrue(run.stderr().contains("picture rectified: the recording's camera (/camera/front/calibration) "
+                + "equidistant k1 0.100, k2 0.010 undone"), run.stderr());
+        Path rect = fixture("foxglove-rect.mcap", "--encoding", "foxglove", "--compression", "none", "--index", "no",
+                "--topic", "/camera/front/image_rect/compressed", "--camera-info-schema", "foxglove",
+                "--camera-info", k + ",0.1,0.01,0,0", "--distortion-model", "kannala_brandt",
+                "--camera-info-topic", "/camera/front/calibration", "--projection", 0.5 * width + "," + 0.5 * width
+                        + "," + (width / 2.0 - 0.5) + "," + (height / 2.0 - 0.5));
+        try (FrameSource s = FrameSources.open(rect.toString(), SourceOptions.defaults())) {
+            assertEquals(0.5 * width, s.recordedCamera().fx());
+            assertFalse(s.recordedCamera().distortion().any());
+            assertTrue(s.recordedCamera().readAs().endsWith("the kannala_brandt lens not undone again"),
+                    s.recordedCamera().readAs());
+        }
+    }
+
+    /**
      * The recording's /tf_static (written by the reference serializer) says where its camera sits: base_footprint →
      * base_link 0.3 m up → camera_link 1.5 m ahead, 1.2 m up, pitched 3° down and rolled 2° → the optical frame the
      * images are stamped with (REP 103's rotation). With its CameraInfo, that is a whole calibration: the run fuses

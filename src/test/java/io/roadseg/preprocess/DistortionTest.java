@@ -33,6 +33,7 @@ class DistortionTest {
         assertTrue(d.fisheye());
         assertArrayEquals(new double[] {0.1, 0.01, 0, 0}, d.coefficients());
         assertTrue(Distortion.fisheye("FISHEYE"));
+        assertTrue(Distortion.fisheye("kannala_brandt"), "Foxglove's name for OpenCV's fisheye");
     }
 
     @Test
