@@ -5,7 +5,11 @@
 //     --compression zstd|lz4|none --index yes|no
 //     [--jpegs DIR]            (ros2-compressed, foxglove: every *.jpg in DIR, sorted by name)
 //     [--raw DIR]              (ros2-image: every *.bgr in DIR, sorted by name, plus DIR/size.txt "WIDTH HEIGHT")
-//     [--pixel bgr8|rgb8]      (ros2-image only, default bgr8; rgb8 swaps the B and R bytes of each pixel)
+//     [--pixel bgr8|rgb8|bayer_rggb8|bayer_bggr8|bayer_gbrg8|bayer_grbg8|yuv422|uyvy|yuv422_yuy2|yuyv|nv21]
+//                              (ros2-image only, default bgr8; rgb8 swaps the B and R bytes of each pixel; bayer_*
+//                               keeps each pixel's one colour of the mosaic, its pattern's first two rows; the YUV
+//                               encodings are ITU-R BT.601 studio range, chroma averaged over each pair of pixels
+//                               (nv21: over each 2x2 block, V before U) as sensor_msgs/image_encodings names them)
 //     [--topic /camera/front/compressed] [--extra-topic T]
 //     [--start-ns 1700000000000000000] [--period-ns 33333333] [--chunk-size 65536]
 //     [--motion odometry|twist --speed MPS --yaw-step RADPS [--motion-topic /odom] [--extra-motion-topic T]]
@@ -280,6 +284,62 @@ function foxgloveDescriptorSet(typeName) {
   });
 }
 
+// BGR bytes (3 per pixel) in one of sensor_msgs/image_encodings' encodings: { data, step }.
+function encodePixels(bgr, width, height, encoding) {
+  const at = (x, y, c) => bgr[(y * width + x) * 3 + c]; // c: 0 B, 1 G, 2 R
+  if (encoding === "bgr8") return { data: bgr, step: width * 3 };
+  if (encoding === "rgb8") {
+    const data = Uint8Array.from(bgr);
+    for (let i = 0; i < data.length; i += 3) {
+      data[i] = bgr[i + 2];
+      data[i + 2] = bgr[i];
+    }
+    return { data, step: width * 3 };
+  }
+  if (encoding.startsWith("bayer_")) {
+    const pattern = encoding.slice(6, 10); // e.g. rggb: row 0 r g r g …, row 1 g b g b …
+    const channel = { r: 2, g: 1, b: 0 };
+    const data = new Uint8Array(width * height);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) data[y * width + x] = at(x, y, channel[pattern[(y % 2) * 2 + (x % 2)]]);
+    }
+    return { data, step: width };
+  }
+  // ITU-R BT.601, studio range (Y 16-235, U and V 16-240)
+  const clamp = (v) => Math.max(0, Math.min(255, Math.round(v)));
+  const yOf = (x, y) => 16 + (65.481 * at(x, y, 2) + 128.553 * at(x, y, 1) + 24.966 * at(x, y, 0)) / 255;
+  const uOf = (x, y) => 128 + (-37.797 * at(x, y, 2) - 74.203 * at(x, y, 1) + 112.0 * at(x, y, 0)) / 255;
+  const vOf = (x, y) => 128 + (112.0 * at(x, y, 2) - 93.786 * at(x, y, 1) - 18.214 * at(x, y, 0)) / 255;
+  if (encoding === "nv21") {
+    if (width % 2 || height % 2) fail("nv21 needs even sides");
+    const data = new Uint8Array(width * height * 3 / 2);
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data[y * width + x] = clamp(yOf(x, y));
+    for (let y = 0; y < height; y += 2) {
+      for (let x = 0; x < width; x += 2) {
+        const block = [[x, y], [x + 1, y], [x, y + 1], [x + 1, y + 1]];
+        const o = width * height + (y / 2) * width + x;
+        data[o] = clamp(block.reduce((s, [a, b]) => s + vOf(a, b), 0) / 4);
+        data[o + 1] = clamp(block.reduce((s, [a, b]) => s + uOf(a, b), 0) / 4);
+      }
+    }
+    return { data, step: width };
+  }
+  const uyvy = encoding === "yuv422" || encoding === "uyvy";
+  if (width % 2) fail("4:2:2 needs an even width");
+  const data = new Uint8Array(width * height * 2);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x += 2) {
+      const o = (y * width + x) * 2;
+      const u = clamp((uOf(x, y) + uOf(x + 1, y)) / 2);
+      const v = clamp((vOf(x, y) + vOf(x + 1, y)) / 2);
+      const y0 = clamp(yOf(x, y));
+      const y1 = clamp(yOf(x + 1, y));
+      data.set(uyvy ? [u, y0, v, y1] : [y0, u, y1, v], o);
+    }
+  }
+  return { data, step: width * 2 };
+}
+
 // ---------------------------------------------------------------------------------------------
 
 function fail(message) {
@@ -326,7 +386,9 @@ if (!["ros2-compressed", "ros2-image", "foxglove"].includes(args.encoding)) {
 }
 if (!["zstd", "lz4", "none"].includes(args.compression)) fail("--compression must be zstd, lz4 or none");
 if (!["yes", "no"].includes(args.index)) fail("--index must be yes or no");
-if (!["bgr8", "rgb8"].includes(args.pixel)) fail("--pixel must be bgr8 or rgb8");
+const PIXELS = ["bgr8", "rgb8", "bayer_rggb8", "bayer_bggr8", "bayer_gbrg8", "bayer_grbg8", "yuv422", "uyvy",
+  "yuv422_yuy2", "yuyv", "nv21"];
+if (!PIXELS.includes(args.pixel)) fail(`--pixel must be one of ${PIXELS.join(", ")}`);
 
 const startNs = BigInt(args["start-ns"]);
 const periodNs = BigInt(args["period-ns"]);
@@ -377,21 +439,14 @@ if (args.encoding === "ros2-compressed" || args.encoding === "ros2-image") {
     frames = await listFiles(args.raw, ".bgr");
     encodeFrame = (bytes, timeNs) => {
       if (bytes.length !== width * height * 3) fail(`raw frame is ${bytes.length} bytes, expected ${width * height * 3}`);
-      let data = bytes;
-      if (args.pixel === "rgb8") {
-        data = Uint8Array.from(bytes);
-        for (let i = 0; i < data.length; i += 3) {
-          data[i] = bytes[i + 2];
-          data[i + 2] = bytes[i];
-        }
-      }
+      const { data, step } = encodePixels(bytes, width, height, args.pixel);
       return writer.writeMessage({
         header: { stamp: rosTime(timeNs), frame_id: frameId },
         height,
         width,
         encoding: args.pixel,
         is_bigendian: 0,
-        step: width * 3,
+        step,
         data,
       });
     };

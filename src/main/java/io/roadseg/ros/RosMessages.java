@@ -13,7 +13,8 @@ import java.util.List;
  *   <li>{@code std_msgs/Header}: {@code builtin_interfaces/Time stamp} (int32 sec, uint32 nanosec), string frame_id</li>
  *   <li>{@code sensor_msgs/msg/CompressedImage}: header, string format ({@code jpeg}, {@code png}), uint8[] data</li>
  *   <li>{@code sensor_msgs/msg/Image}: header, uint32 height, uint32 width, string encoding, uint8 is_bigendian,
- *       uint32 step, uint8[] data (encodings read: rgb8, bgr8, mono8, rgba8, bgra8; written: mono8, 32FC1)</li>
+ *       uint32 step, uint8[] data (encodings read: rgb8, bgr8, mono8, rgba8, bgra8, the
+ *       8-bit Bayer mosaics, yuv422/uyvy, yuv422_yuy2/yuyv, nv21; written: mono8, 32FC1)</li>
  *   <li>{@code sensor_msgs/msg/CameraInfo}: header, height, width, distortion_model, float64[] d, float64[9] k,
  *       float64[9] r, float64[12] p, binning_x, binning_y, {@code sensor_msgs/RegionOfInterest} roi</li>
  *   <li>{@code diagnostic_msgs/msg/DiagnosticArray}: header, {@code DiagnosticStatus[]} status, each: byte level

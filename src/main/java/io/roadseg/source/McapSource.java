@@ -18,14 +18,22 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC2;
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC4;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
 import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_BGRA2BGR;
+import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_BayerBG2BGR;
+import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_BayerGB2BGR;
+import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_BayerGR2BGR;
+import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_BayerRG2BGR;
 import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_GRAY2BGR;
 import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_RGB2BGR;
 import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_RGBA2BGR;
+import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_YUV2BGR_NV21;
+import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_YUV2BGR_UYVY;
+import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_YUV2BGR_YUY2;
 import static org.bytedeco.opencv.global.opencv_imgproc.cvtColor;
 import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 
@@ -302,43 +310,67 @@ public final class McapSource implements FrameSource {
         return raw();
     }
 
-    /** Raw {@code sensor_msgs/msg/Image} pixels to BGR. */
+    /** A raw encoding: its name, bytes per pixel in a row, OpenCV's conversion to BGR (-1: none). */
+    private record RawEncoding(String name, int channels, int conversion) {
+    }
+
+    private static final RawEncoding[] RAW = {
+            new RawEncoding("bgr8", 3, -1), new RawEncoding("8UC3", 3, -1),
+            new RawEncoding("rgb8", 3, COLOR_RGB2BGR),
+            new RawEncoding("mono8", 1, COLOR_GRAY2BGR), new RawEncoding("8UC1", 1, COLOR_GRAY2BGR),
+            new RawEncoding("bgra8", 4, COLOR_BGRA2BGR), new RawEncoding("8UC4", 4, COLOR_BGRA2BGR),
+            new RawEncoding("rgba8", 4, COLOR_RGBA2BGR),
+            // OpenCV names a mosaic by its second row's second and third pixels: ROS's rggb is its BayerBG
+            new RawEncoding("bayer_rggb8", 1, COLOR_BayerBG2BGR), new RawEncoding("bayer_bggr8", 1, COLOR_BayerRG2BGR),
+            new RawEncoding("bayer_gbrg8", 1, COLOR_BayerGR2BGR), new RawEncoding("bayer_grbg8", 1, COLOR_BayerGB2BGR),
+            new RawEncoding("yuv422", 2, COLOR_YUV2BGR_UYVY), new RawEncoding("uyvy", 2, COLOR_YUV2BGR_UYVY),
+            new RawEncoding("yuv422_yuy2", 2, COLOR_YUV2BGR_YUY2), new RawEncoding("yuyv", 2, COLOR_YUV2BGR_YUY2),
+            new RawEncoding("nv21", 1, COLOR_YUV2BGR_NV21)};
+
+    /** The raw encodings read, in words, for the message that refuses another. */
+    static final String RAW_ENCODINGS = "rgb8, bgr8, mono8, rgba8, bgra8, bayer_rggb8, bayer_bggr8, bayer_gbrg8, "
+            + "bayer_grbg8, yuv422 (uyvy), yuv422_yuy2 (yuyv), nv21 are";
+
+    /**
+     * Raw {@code sensor_msgs/msg/Image} pixels to BGR: the colour encodings, 8-bit Bayer mosaics (industrial and
+     * automotive cameras; demosaiced as ROS's {@code cv_bridge} does, with OpenCV's names for the patterns, which
+     * count from the second row), and the YUV encodings a V4L2 camera driver publishes unconverted
+     * ({@code usb_cam}'s {@code yuv422}/{@code uyvy} and {@code yuv422_yuy2}/{@code yuyv}; {@code nv21}).
+     */
     private Mat raw() {
         int w = message.width;
         int h = message.height;
-        int channels;
-        int conversion;
-        if (message.formatIs("bgr8") || message.formatIs("8UC3")) {
-            channels = 3;
-            conversion = -1;
-        } else if (message.formatIs("rgb8")) {
-            channels = 3;
-            conversion = COLOR_RGB2BGR;
-        } else if (message.formatIs("mono8") || message.formatIs("8UC1")) {
-            channels = 1;
-            conversion = COLOR_GRAY2BGR;
-        } else if (message.formatIs("bgra8") || message.formatIs("8UC4")) {
-            channels = 4;
-            conversion = COLOR_BGRA2BGR;
-        } else if (message.formatIs("rgba8")) {
-            channels = 4;
-            conversion = COLOR_RGBA2BGR;
-        } else {
-            return damaged("image encoding '" + message.format() + "' not supported (rgb8, bgr8, mono8, rgba8,"
-                    + " bgra8 are)");
+        RawEncoding encoding = null;
+        for (RawEncoding e : RAW) {
+            if (message.formatIs(e.name())) {
+                encoding = e;
+                break;
+            }
         }
-        if (w <= 0 || h <= 0 || message.step < w * channels || (long) message.step * h > message.dataLength) {
+        if (encoding == null) {
+            return damaged("image encoding '" + message.format() + "' not supported (" + RAW_ENCODINGS + ")");
+        }
+        int channels = encoding.channels(); // bytes per pixel in a row of the message
+        int conversion = encoding.conversion();
+        int rows = h; // rows of the message
+        if (conversion == COLOR_YUV2BGR_NV21) {
+            if (w % 2 != 0 || h % 2 != 0) {
+                return damaged("nv21 image " + w + "x" + h + ": its sides must be even");
+            }
+            rows = h + h / 2; // the luma plane, then V and U interleaved at half resolution
+        }
+        if (w <= 0 || h <= 0 || message.step < w * channels || (long) message.step * rows > message.dataLength) {
             return damaged("image " + w + "x" + h + " step " + message.step + " does not fit its "
                     + message.dataLength + " bytes");
         }
         Mat target = conversion < 0 ? converted : decoded;
-        int type = channels == 1 ? CV_8UC1 : channels == 3 ? CV_8UC3 : CV_8UC4;
-        if (target.rows() != h || target.cols() != w || target.type() != type) {
-            target.create(h, w, type);
+        int type = channels == 1 ? CV_8UC1 : channels == 2 ? CV_8UC2 : channels == 3 ? CV_8UC3 : CV_8UC4;
+        if (target.rows() != rows || target.cols() != w || target.type() != type) {
+            target.create(rows, w, type);
         }
         BytePointer data = target.data();
         int row = w * channels;
-        for (int y = 0; y < h; y++) {
+        for (int y = 0; y < rows; y++) {
             data.position((long) y * row).put(message.array, message.dataOffset + y * message.step, row);
         }
         data.position(0);

@@ -457,6 +457,40 @@ class McapInteropTest {
     }
 
     /**
+     * Raw pictures as cameras publish them unconverted: 8-bit Bayer mosaics (each pattern), YUV 4:2:2 in both byte
+     * orders and NV21, written in {@code sensor_msgs/image_encodings}' names from the recording's frames, come back
+     * as those frames (within what demosaicing and chroma subsampling lose), and each much farther from the frame
+     * with red and blue swapped — a pattern or byte order read the wrong way round would be nearer to that.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"bayer_rggb8,4", "bayer_bggr8,4", "bayer_gbrg8,4", "bayer_grbg8,4", "yuv422,2", "uyvy,2",
+            "yuv422_yuy2,2", "yuyv,2", "nv21,2"})
+    void rawEncodingsOfCamerasComeBackAsThePicture(String encoding, double within) throws Exception {
+        Path file = fixture(encoding + ".mcap", "--encoding", "ros2-image", "--compression", "none", "--index",
+                "yes", "--pixel", encoding);
+        byte[] truth = expected(0, false);
+        byte[] got = new byte[truth.length];
+        try (FrameSource s = FrameSources.open(file.toString(), SourceOptions.defaults())) {
+            assertTrue(s.info().codec().contains(encoding), s.info().codec());
+            ByteBuffer b = ByteBuffer.allocateDirect(s.info().frameBytes());
+            assertTrue(s.read(b) != FrameSource.END_OF_STREAM);
+            b.get(0, got);
+        }
+        double error = 0;
+        double swapped = 0;
+        for (int i = 0; i < truth.length; i++) {
+            int other = i - i % 3 + 2 - i % 3; // the same pixel's byte with B and R exchanged
+            error += Math.abs((got[i] & 0xff) - (truth[i] & 0xff));
+            swapped += Math.abs((got[i] & 0xff) - (truth[other] & 0xff));
+        }
+        error /= truth.length;
+        swapped /= truth.length;
+        System.out.printf("%s: mean error %.2f, against red and blue swapped %.2f%n", encoding, error, swapped);
+        assertTrue(error < within, encoding + ": mean error " + error);
+        assertTrue(swapped > 2 * error, encoding + ": " + swapped + " against the swapped picture, " + error);
+    }
+
+    /**
      * A recording's own sensor_msgs/msg/CameraInfo (written by the reference serializer) stands in for --calib's
      * intrinsics: depth scaled by its focal length, its plumb_bob lens undone, its K at the input size in the output's
      * CameraInfo; a lens model roadseg cannot undo is said once and left in the picture.
@@ -846,7 +880,8 @@ class McapInteropTest {
         Path file = ownFile("depth16.mcap", false, true);
         Cli.Outcome out = Cli.run("run", file.toString(), "-q");
         assertEquals(1, out.exit());
-        assertTrue(out.stderr().contains("image encoding '16UC1' not supported (rgb8, bgr8, mono8, rgba8, bgra8 are)"),
+        assertTrue(out.stderr().contains("image encoding '16UC1' not supported (rgb8, bgr8, mono8, rgba8, bgra8, "
+                + "bayer_rggb8, bayer_bggr8, bayer_gbrg8, bayer_grbg8, yuv422 (uyvy), yuv422_yuy2 (yuyv), nv21 are)"),
                 out.stderr());
         assertEquals(1, out.stderr().strip().lines().filter(l -> l.startsWith("roadseg:")).count(), out.stderr());
     }
