@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // Writes an MCAP fixture with the official @mcap/core McapWriter (reference side of roadseg's MCAP tests).
 //
-// node make-fixture.mjs --out FILE --encoding ros2-compressed|ros2-image|foxglove
+// node make-fixture.mjs --out FILE --encoding ros2-compressed|ros2-image|foxglove|foxglove-raw
 //     --compression zstd|lz4|none --index yes|no
 //     [--jpegs DIR]            (ros2-compressed, foxglove: every *.jpg in DIR, sorted by name)
 //     [--raw DIR]              (ros2-image: every *.bgr in DIR, sorted by name, plus DIR/size.txt "WIDTH HEIGHT")
 //     [--pixel bgr8|rgb8|bayer_rggb8|bayer_bggr8|bayer_gbrg8|bayer_grbg8|yuv422|uyvy|yuv422_yuy2|yuyv|nv21]
-//                              (ros2-image only, default bgr8; rgb8 swaps the B and R bytes of each pixel; bayer_*
+//                              (ros2-image and foxglove-raw, default bgr8; rgb8 swaps the B and R bytes of each pixel; bayer_*
 //                               keeps each pixel's one colour of the mosaic, its pattern's first two rows; the YUV
 //                               encodings are ITU-R BT.601 studio range, chroma averaged over each pair of pixels
 //                               (nv21: over each 2x2 block, V before U) as sensor_msgs/image_encodings names them)
@@ -381,8 +381,8 @@ const { values: args } = parseArgs({
 });
 
 if (!args.out) fail("--out is required");
-if (!["ros2-compressed", "ros2-image", "foxglove"].includes(args.encoding)) {
-  fail("--encoding must be ros2-compressed, ros2-image or foxglove");
+if (!["ros2-compressed", "ros2-image", "foxglove", "foxglove-raw"].includes(args.encoding)) {
+  fail("--encoding must be ros2-compressed, ros2-image, foxglove or foxglove-raw");
 }
 if (!["zstd", "lz4", "none"].includes(args.compression)) fail("--compression must be zstd, lz4 or none");
 if (!["yes", "no"].includes(args.index)) fail("--index must be yes or no");
@@ -451,6 +451,25 @@ if (args.encoding === "ros2-compressed" || args.encoding === "ros2-image") {
       });
     };
   }
+} else if (args.encoding === "foxglove-raw") {
+  // foxglove.RawImage in protobuf, its schema as Foxglove's own generator writes it
+  if (!args.raw) fail("--raw DIR (with *.bgr files and size.txt) is required for foxglove-raw");
+  const [width, height] = (await readFile(path.join(args.raw, "size.txt"), "utf8")).trim().split(/\s+/).map(Number);
+  frames = await listFiles(args.raw, ".bgr");
+  const descriptorSet = foxgloveDescriptorSet("RawImage");
+  schema = { name: "foxglove.RawImage", encoding: "protobuf",
+    data: descriptor.FileDescriptorSet.encode(descriptorSet).finish() };
+  messageEncoding = "protobuf";
+  profile = "";
+  channelMetadata = new Map();
+  const type = protobuf.Root.fromDescriptor(descriptorSet, { keepCase: true }).lookupType("foxglove.RawImage");
+  encodeFrame = (bytes, timeNs) => {
+    const { sec, nanosec } = rosTime(timeNs);
+    const { data, step } = encodePixels(bytes, width, height, args.pixel);
+    return type.encode(type.fromObject({
+      timestamp: { seconds: sec, nanos: nanosec }, frame_id: frameId, width, height, encoding: args.pixel, step, data,
+    })).finish();
+  };
 } else {
   if (!args.jpegs) fail("--jpegs DIR is required for foxglove");
   frames = await listFiles(args.jpegs, ".jpg");

@@ -11,7 +11,7 @@ import java.util.Map;
 /**
  * Decodes camera frames from the message types robotics recordings carry them in, without copying the pixels:
  * ROS 2 {@code sensor_msgs/msg/CompressedImage} and {@code sensor_msgs/msg/Image} in CDR, and Foxglove's
- * {@code foxglove.CompressedImage} in protobuf, whose field numbers are looked up by name in the
+ * {@code foxglove.CompressedImage} and {@code foxglove.RawImage} in protobuf, whose field numbers are looked up by name in the
  * {@code FileDescriptorSet} the recording stores in its schema record (no generated code).
  *
  * <p>One decoder per channel; {@link #decode} fills the reused {@link Frame} and allocates nothing.
@@ -68,11 +68,14 @@ public final class CameraMessages {
         }
     }
 
-    private enum Kind { ROS_COMPRESSED, ROS_IMAGE, FOXGLOVE_COMPRESSED }
+    private enum Kind { ROS_COMPRESSED, ROS_IMAGE, FOXGLOVE_COMPRESSED, FOXGLOVE_RAW }
 
     private final Kind kind;
     private final CdrReader cdr = new CdrReader();
-    // protobuf field numbers of foxglove.CompressedImage and google.protobuf.Timestamp
+    // protobuf field numbers of foxglove.CompressedImage / foxglove.RawImage and google.protobuf.Timestamp
+    private int pbWidth = -1;
+    private int pbHeight = -1;
+    private int pbStep = -1;
     private int pbTimestamp;
     private int pbFrameId;
     private int pbData;
@@ -102,8 +105,10 @@ public final class CameraMessages {
             }
         }
         if (messageEncoding.equals("protobuf") && schemaEncoding.equals("protobuf")
-                && schemaName.equals(RosMessages.FOXGLOVE_COMPRESSED_IMAGE)) {
-            CameraMessages m = new CameraMessages(Kind.FOXGLOVE_COMPRESSED);
+                && (schemaName.equals(RosMessages.FOXGLOVE_COMPRESSED_IMAGE)
+                || schemaName.equals(RosMessages.FOXGLOVE_RAW_IMAGE))) {
+            CameraMessages m = new CameraMessages(schemaName.equals(RosMessages.FOXGLOVE_RAW_IMAGE)
+                    ? Kind.FOXGLOVE_RAW : Kind.FOXGLOVE_COMPRESSED);
             m.resolveProtobuf(schemaName, schemaData);
             return m;
         }
@@ -119,7 +124,15 @@ public final class CameraMessages {
     private void resolveProtobuf(String typeName, byte[] data) throws DecodeException {
         Descriptors.Descriptor type = protobufType(typeName, data);
         pbData = field(type, "data", Descriptors.FieldDescriptor.Type.BYTES);
-        pbFormat = field(type, "format", Descriptors.FieldDescriptor.Type.STRING);
+        if (kind == Kind.FOXGLOVE_RAW) {
+            // RawImage: the pixels' encoding (ROS's names) and their layout, fixed32 or any varint integer
+            pbFormat = field(type, "encoding", Descriptors.FieldDescriptor.Type.STRING);
+            pbWidth = integerField(type, "width");
+            pbHeight = integerField(type, "height");
+            pbStep = integerField(type, "step");
+        } else {
+            pbFormat = field(type, "format", Descriptors.FieldDescriptor.Type.STRING);
+        }
         pbFrameId = optionalField(type, "frame_id");
         Descriptors.FieldDescriptor ts = type.findFieldByName("timestamp");
         if (ts != null && ts.getType() == Descriptors.FieldDescriptor.Type.MESSAGE) {
@@ -194,6 +207,14 @@ public final class CameraMessages {
         return f.getNumber();
     }
 
+    private static int integerField(Descriptors.Descriptor type, String name) throws DecodeException {
+        Descriptors.FieldDescriptor f = type.findFieldByName(name);
+        if (f == null || f.isRepeated() || f.getJavaType() != Descriptors.FieldDescriptor.JavaType.INT) {
+            throw new DecodeException("schema " + type.getFullName() + ": no integer field '" + name + "'");
+        }
+        return f.getNumber();
+    }
+
     private static int optionalField(Descriptors.Descriptor type, String name) {
         Descriptors.FieldDescriptor f = type.findFieldByName(name);
         return f == null ? -1 : f.getNumber();
@@ -231,7 +252,7 @@ public final class CameraMessages {
                     out.dataLength = cdr.lastLength;
                     out.compressed = false;
                 }
-                case FOXGLOVE_COMPRESSED -> protobuf(b, offset, offset + length, out);
+                case FOXGLOVE_COMPRESSED, FOXGLOVE_RAW -> protobuf(b, offset, offset + length, out);
             }
         } catch (CdrReader.CdrException e) {
             throw new DecodeException(e.getMessage());
@@ -252,7 +273,7 @@ public final class CameraMessages {
     private int pos;
 
     private void protobuf(byte[] b, int start, int end, Frame out) throws DecodeException {
-        out.compressed = true;
+        out.compressed = kind == Kind.FOXGLOVE_COMPRESSED;
         out.dataLength = 0;
         pos = start;
         boolean data = false;
@@ -279,6 +300,16 @@ public final class CameraMessages {
                     out.stampNanos = timestamp(b, pos, pos + n);
                 }
                 pos += n;
+            } else if ((wire == 5 || wire == 0) && (number == pbWidth || number == pbHeight || number == pbStep)) {
+                long v = wire == 0 ? varint(b, end) : fixed32(b, end);
+                int value = (int) Math.min(Integer.MAX_VALUE, Math.max(0, v));
+                if (number == pbWidth) {
+                    out.width = value;
+                } else if (number == pbHeight) {
+                    out.height = value;
+                } else {
+                    out.step = value;
+                }
             } else {
                 skip(b, wire, end, number);
             }
@@ -321,6 +352,15 @@ public final class CameraMessages {
         if (pos > end) {
             throw new DecodeException("protobuf field " + number + " runs past the message's end");
         }
+    }
+
+    private long fixed32(byte[] b, int end) throws DecodeException {
+        if (pos + 4 > end) {
+            throw new DecodeException("protobuf message ends inside a fixed32");
+        }
+        long v = (b[pos] & 0xffL) | (b[pos + 1] & 0xffL) << 8 | (b[pos + 2] & 0xffL) << 16 | (b[pos + 3] & 0xffL) << 24;
+        pos += 4;
+        return v;
     }
 
     private long varint(byte[] b, int end) throws DecodeException {

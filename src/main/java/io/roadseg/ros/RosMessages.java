@@ -39,7 +39,10 @@ public final class RosMessages {
     public static final String FOXGLOVE_CAMERA_CALIBRATION = "foxglove.CameraCalibration";
 
     /** Camera image types a recording can be replayed from. */
-    public static final List<String> CAMERA_TYPES = List.of(COMPRESSED_IMAGE, IMAGE, FOXGLOVE_COMPRESSED_IMAGE);
+    /** Foxglove's raw pixels: sensor_msgs/Image's fields and encodings (read in protobuf). */
+    public static final String FOXGLOVE_RAW_IMAGE = "foxglove.RawImage";
+    public static final List<String> CAMERA_TYPES = List.of(COMPRESSED_IMAGE, IMAGE, FOXGLOVE_COMPRESSED_IMAGE,
+            FOXGLOVE_RAW_IMAGE);
 
     private static final String TIME = "int32 sec\nuint32 nanosec\n";
     private static final String HEADER = "builtin_interfaces/Time stamp\nstring frame_id\n";

@@ -177,7 +177,8 @@ public final class McapSource implements FrameSource {
                 throw new SourceException("input " + uri + ": topic " + chosen.topic() + " is " + schema.name()
                         + " in " + chosen.messageEncoding() + ", which roadseg cannot replay (it reads "
                         + RosMessages.COMPRESSED_IMAGE + " and " + RosMessages.IMAGE + " in cdr, and "
-                        + RosMessages.FOXGLOVE_COMPRESSED_IMAGE + " in protobuf)");
+                        + RosMessages.FOXGLOVE_COMPRESSED_IMAGE + " and " + RosMessages.FOXGLOVE_RAW_IMAGE
+                        + " in protobuf)");
             }
             return new McapSource(uri, reader, chosen, decoder, options.loop(),
                     chooseMotion(uri, reader, options.motionTopic()));

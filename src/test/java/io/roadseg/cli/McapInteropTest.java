@@ -107,7 +107,7 @@ class McapInteropTest {
 
     @ParameterizedTest(name = "{0} {1} index={2}")
     @CsvSource({"ros2-compressed,zstd,yes", "ros2-compressed,lz4,no", "ros2-compressed,none,yes",
-            "foxglove,zstd,yes", "foxglove,lz4,no", "ros2-image,zstd,no", "ros2-image,lz4,yes"})
+            "foxglove,zstd,yes", "foxglove,lz4,no", "ros2-image,zstd,no", "ros2-image,lz4,yes", "foxglove-raw,zstd,yes"})
     void replaysWhatTheReferenceWriterWrote(String encoding, String compression, String index) throws Exception {
         Path file = fixture("f.mcap", "--encoding", encoding, "--compression", compression, "--index", index);
         try (FrameSource s = FrameSources.open(file.toString(), SourceOptions.defaults())) {
@@ -125,7 +125,8 @@ class McapInteropTest {
                 assertEquals(START + n * PERIOD, s.frameStampNanos(), "header stamp of frame " + n);
                 assertEquals("camera_front", s.frameId());
                 bgr.get(0, got);
-                assertTrue(java.util.Arrays.equals(expected(n, !encoding.equals("ros2-image")), got),
+                assertTrue(java.util.Arrays.equals(expected(n, !encoding.endsWith("-image")
+                        && !encoding.endsWith("-raw")), got),
                         "pixels of frame " + n);
                 n++;
             }
@@ -464,10 +465,12 @@ class McapInteropTest {
      */
     @ParameterizedTest(name = "{0}")
     @CsvSource({"bayer_rggb8,4", "bayer_bggr8,4", "bayer_gbrg8,4", "bayer_grbg8,4", "yuv422,2", "uyvy,2",
-            "yuv422_yuy2,2", "yuyv,2", "nv21,2"})
-    void rawEncodingsOfCamerasComeBackAsThePicture(String encoding, double within) throws Exception {
-        Path file = fixture(encoding + ".mcap", "--encoding", "ros2-image", "--compression", "none", "--index",
-                "yes", "--pixel", encoding);
+            "yuv422_yuy2,2", "yuyv,2", "nv21,2", "bayer_rggb8:foxglove-raw,4", "yuyv:foxglove-raw,2"})
+    void rawEncodingsOfCamerasComeBackAsThePicture(String encodingAndMessage, double within) throws Exception {
+        String encoding = encodingAndMessage.split(":")[0];
+        String message = encodingAndMessage.contains(":") ? encodingAndMessage.split(":")[1] : "ros2-image";
+        Path file = fixture(encoding + "-" + message + ".mcap", "--encoding", message, "--compression", "none",
+                "--index", "yes", "--pixel", encoding);
         byte[] truth = expected(0, false);
         byte[] got = new byte[truth.length];
         try (FrameSource s = FrameSources.open(file.toString(), SourceOptions.defaults())) {
