@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 // Writes an MCAP fixture with the official @mcap/core McapWriter (reference side of roadseg's MCAP tests).
 //
-// node make-fixture.mjs --out FILE --encoding ros2-compressed|ros2-image|foxglove|foxglove-raw
+// node make-fixture.mjs --out FILE --encoding ros2-compressed|ros2-image|foxglove|foxglove-raw|foxglove-video|ros2-foxglove-video
 //     --compression zstd|lz4|none --index yes|no
 //     [--jpegs DIR]            (ros2-compressed, foxglove: every *.jpg in DIR, sorted by name)
 //     [--raw DIR]              (ros2-image: every *.bgr in DIR, sorted by name, plus DIR/size.txt "WIDTH HEIGHT")
+//     [--packets DIR] [--video-format h264]
+//                              (foxglove-video: foxglove.CompressedVideo in protobuf; ros2-foxglove-video:
+//                               foxglove_msgs/msg/CompressedVideo in CDR; both schemas as Foxglove's generator
+//                               writes them; one message per file of DIR, sorted by name, its bytes the packet)
 //     [--pixel bgr8|rgb8|bayer_rggb8|bayer_bggr8|bayer_gbrg8|bayer_grbg8|yuv422|uyvy|yuv422_yuy2|yuyv|nv21]
 //                              (ros2-image and foxglove-raw, default bgr8; rgb8 swaps the B and R bytes of each pixel; bayer_*
 //                               keeps each pixel's one colour of the mosaic, its pattern's first two rows; the YUV
@@ -372,6 +376,8 @@ const { values: args } = parseArgs({
     "camera-info-topic": { type: "string" },
     projection: { type: "string" },
     "camera-info-schema": { type: "string", default: "ros2" },
+    packets: { type: "string" },
+    "video-format": { type: "string", default: "h264" },
     "info-size": { type: "string" },
     binning: { type: "string" },
     roi: { type: "string" },
@@ -381,8 +387,9 @@ const { values: args } = parseArgs({
 });
 
 if (!args.out) fail("--out is required");
-if (!["ros2-compressed", "ros2-image", "foxglove", "foxglove-raw"].includes(args.encoding)) {
-  fail("--encoding must be ros2-compressed, ros2-image, foxglove or foxglove-raw");
+const ENCODINGS = ["ros2-compressed", "ros2-image", "foxglove", "foxglove-raw", "foxglove-video", "ros2-foxglove-video"];
+if (!ENCODINGS.includes(args.encoding)) {
+  fail(`--encoding must be one of ${ENCODINGS.join(", ")}`);
 }
 if (!["zstd", "lz4", "none"].includes(args.compression)) fail("--compression must be zstd, lz4 or none");
 if (!["yes", "no"].includes(args.index)) fail("--index must be yes or no");
@@ -450,6 +457,37 @@ if (args.encoding === "ros2-compressed" || args.encoding === "ros2-image") {
         data,
       });
     };
+  }
+} else if (args.encoding === "foxglove-video" || args.encoding === "ros2-foxglove-video") {
+  if (!args.packets) fail(`--packets DIR is required for ${args.encoding}`);
+  frames = await listFiles(args.packets, "");
+  const format = args["video-format"];
+  if (args.encoding === "foxglove-video") {
+    const descriptorSet = foxgloveDescriptorSet("CompressedVideo");
+    schema = { name: "foxglove.CompressedVideo", encoding: "protobuf",
+      data: descriptor.FileDescriptorSet.encode(descriptorSet).finish() };
+    messageEncoding = "protobuf";
+    profile = "";
+    channelMetadata = new Map();
+    const type = protobuf.Root.fromDescriptor(descriptorSet, { keepCase: true }).lookupType("foxglove.CompressedVideo");
+    encodeFrame = (bytes, timeNs) => {
+      const { sec, nanosec } = rosTime(timeNs);
+      return type.encode(type.fromObject({
+        timestamp: { seconds: sec, nanos: nanosec }, frame_id: frameId, data: bytes, format,
+      })).finish();
+    };
+  } else {
+    // the ROS 2 message as Foxglove's generator writes foxglove_msgs/msg/CompressedVideo
+    const definition = foxgloveSchemas.generateRosMsgDefinition(
+      foxgloveSchemas.foxgloveMessageSchemas.CompressedVideo, { rosVersion: 2 });
+    const text = foxgloveSchemas.generateRosMsg(definition, { rosVersion: 2 });
+    schema = { name: "foxglove_msgs/msg/CompressedVideo", encoding: "ros2msg", data: new TextEncoder().encode(text) };
+    messageEncoding = "cdr";
+    profile = "ros2";
+    channelMetadata = new Map([["offered_qos_profiles", OFFERED_QOS]]);
+    const writer = new MessageWriter(parseRosMsg(text, { ros2: true }));
+    encodeFrame = (bytes, timeNs) =>
+      writer.writeMessage({ timestamp: rosTime(timeNs), frame_id: frameId, data: bytes, format });
   }
 } else if (args.encoding === "foxglove-raw") {
   // foxglove.RawImage in protobuf, its schema as Foxglove's own generator writes it

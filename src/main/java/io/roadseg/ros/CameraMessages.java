@@ -11,7 +11,8 @@ import java.util.Map;
 /**
  * Decodes camera frames from the message types robotics recordings carry them in, without copying the pixels:
  * ROS 2 {@code sensor_msgs/msg/CompressedImage} and {@code sensor_msgs/msg/Image} in CDR, and Foxglove's
- * {@code foxglove.CompressedImage} and {@code foxglove.RawImage} in protobuf, whose field numbers are looked up by name in the
+ * {@code foxglove.CompressedImage}, {@code foxglove.RawImage} and {@code foxglove.CompressedVideo} in protobuf (and
+ * the first and last as ROS 2's {@code foxglove_msgs} in CDR), whose field numbers are looked up by name in the
  * {@code FileDescriptorSet} the recording stores in its schema record (no generated code).
  *
  * <p>One decoder per channel; {@link #decode} fills the reused {@link Frame} and allocates nothing.
@@ -37,6 +38,8 @@ public final class CameraMessages {
         public int height;
         public int step;
         public boolean bigEndian;
+        /** One frame's packet of a video stream ({@link #format}: {@code h264}, …), not a picture of its own. */
+        public boolean video;
 
         /** @return the format (compressed) or encoding (raw) as text, for messages to people */
         public String format() {
@@ -68,9 +71,10 @@ public final class CameraMessages {
         }
     }
 
-    private enum Kind { ROS_COMPRESSED, ROS_IMAGE, FOXGLOVE_COMPRESSED, FOXGLOVE_RAW }
+    private enum Kind { ROS_COMPRESSED, ROS_IMAGE, FOXGLOVE_COMPRESSED, FOXGLOVE_RAW, FOXGLOVE_VIDEO, ROS_FOXGLOVE }
 
     private final Kind kind;
+    private boolean rosVideo; // ROS_FOXGLOVE: CompressedVideo rather than CompressedImage
     private final CdrReader cdr = new CdrReader();
     // protobuf field numbers of foxglove.CompressedImage / foxglove.RawImage and google.protobuf.Timestamp
     private int pbWidth = -1;
@@ -100,15 +104,23 @@ public final class CameraMessages {
             if (schemaName.equals(RosMessages.COMPRESSED_IMAGE)) {
                 return new CameraMessages(Kind.ROS_COMPRESSED);
             }
+            if (schemaName.equals(RosMessages.ROS_FOXGLOVE_COMPRESSED_IMAGE)
+                    || schemaName.equals(RosMessages.ROS_FOXGLOVE_COMPRESSED_VIDEO)) {
+                CameraMessages m = new CameraMessages(Kind.ROS_FOXGLOVE);
+                m.rosVideo = schemaName.equals(RosMessages.ROS_FOXGLOVE_COMPRESSED_VIDEO);
+                return m;
+            }
             if (schemaName.equals(RosMessages.IMAGE)) {
                 return new CameraMessages(Kind.ROS_IMAGE);
             }
         }
         if (messageEncoding.equals("protobuf") && schemaEncoding.equals("protobuf")
                 && (schemaName.equals(RosMessages.FOXGLOVE_COMPRESSED_IMAGE)
-                || schemaName.equals(RosMessages.FOXGLOVE_RAW_IMAGE))) {
-            CameraMessages m = new CameraMessages(schemaName.equals(RosMessages.FOXGLOVE_RAW_IMAGE)
-                    ? Kind.FOXGLOVE_RAW : Kind.FOXGLOVE_COMPRESSED);
+                || schemaName.equals(RosMessages.FOXGLOVE_RAW_IMAGE)
+                || schemaName.equals(RosMessages.FOXGLOVE_COMPRESSED_VIDEO))) {
+            CameraMessages m = new CameraMessages(schemaName.equals(RosMessages.FOXGLOVE_RAW_IMAGE) ? Kind.FOXGLOVE_RAW
+                    : schemaName.equals(RosMessages.FOXGLOVE_COMPRESSED_VIDEO) ? Kind.FOXGLOVE_VIDEO
+                    : Kind.FOXGLOVE_COMPRESSED);
             m.resolveProtobuf(schemaName, schemaData);
             return m;
         }
@@ -230,6 +242,7 @@ public final class CameraMessages {
         out.height = 0;
         out.step = 0;
         out.bigEndian = false;
+        out.video = kind == Kind.FOXGLOVE_VIDEO || kind == Kind.ROS_FOXGLOVE && rosVideo;
         try {
             switch (kind) {
                 case ROS_COMPRESSED -> {
@@ -252,7 +265,21 @@ public final class CameraMessages {
                     out.dataLength = cdr.lastLength;
                     out.compressed = false;
                 }
-                case FOXGLOVE_COMPRESSED, FOXGLOVE_RAW -> protobuf(b, offset, offset + length, out);
+                case ROS_FOXGLOVE -> {
+                    // foxglove_msgs: builtin_interfaces/Time timestamp, string frame_id, uint8[] data, string format
+                    cdr.begin(b, offset, length);
+                    long sec = cdr.int32();
+                    long nsec = cdr.uint32();
+                    out.stampNanos = sec * 1_000_000_000L + nsec;
+                    out.frameIdOffset = cdr.stringOffset();
+                    out.frameIdLength = cdr.lastLength;
+                    out.dataOffset = cdr.bytesOffset();
+                    out.dataLength = cdr.lastLength;
+                    out.formatOffset = cdr.stringOffset();
+                    out.formatLength = cdr.lastLength;
+                    out.compressed = true;
+                }
+                case FOXGLOVE_COMPRESSED, FOXGLOVE_RAW, FOXGLOVE_VIDEO -> protobuf(b, offset, offset + length, out);
             }
         } catch (CdrReader.CdrException e) {
             throw new DecodeException(e.getMessage());
@@ -273,7 +300,7 @@ public final class CameraMessages {
     private int pos;
 
     private void protobuf(byte[] b, int start, int end, Frame out) throws DecodeException {
-        out.compressed = kind == Kind.FOXGLOVE_COMPRESSED;
+        out.compressed = kind != Kind.FOXGLOVE_RAW;
         out.dataLength = 0;
         pos = start;
         boolean data = false;

@@ -38,11 +38,18 @@ public final class RosMessages {
     /** Foxglove's camera intrinsics, CameraInfo's fields under other names (read in protobuf). */
     public static final String FOXGLOVE_CAMERA_CALIBRATION = "foxglove.CameraCalibration";
 
-    /** Camera image types a recording can be replayed from. */
     /** Foxglove's raw pixels: sensor_msgs/Image's fields and encodings (read in protobuf). */
     public static final String FOXGLOVE_RAW_IMAGE = "foxglove.RawImage";
+    /** Foxglove's video: one frame's packet per message (H.264/H.265 Annex B, VP9, AV1), read in protobuf. */
+    public static final String FOXGLOVE_COMPRESSED_VIDEO = "foxglove.CompressedVideo";
+    /** The ROS 2 twins of Foxglove's messages (foxglove_msgs), read in CDR: what foxglove_bridge and
+     * foxglove_compressed_video_transport publish. */
+    public static final String ROS_FOXGLOVE_COMPRESSED_IMAGE = "foxglove_msgs/msg/CompressedImage";
+    public static final String ROS_FOXGLOVE_COMPRESSED_VIDEO = "foxglove_msgs/msg/CompressedVideo";
+
+    /** Camera image types a recording can be replayed from. */
     public static final List<String> CAMERA_TYPES = List.of(COMPRESSED_IMAGE, IMAGE, FOXGLOVE_COMPRESSED_IMAGE,
-            FOXGLOVE_RAW_IMAGE);
+            FOXGLOVE_RAW_IMAGE, FOXGLOVE_COMPRESSED_VIDEO, ROS_FOXGLOVE_COMPRESSED_IMAGE, ROS_FOXGLOVE_COMPRESSED_VIDEO);
 
     private static final String TIME = "int32 sec\nuint32 nanosec\n";
     private static final String HEADER = "builtin_interfaces/Time stamp\nstring frame_id\n";

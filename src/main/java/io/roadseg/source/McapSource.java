@@ -101,12 +101,13 @@ public final class McapSource implements FrameSource {
     private String frameId = "";
     private byte[] frameIdBytes = new byte[0];
     private long corrupt;
-    private boolean pendingFirst;
+    private Mat pendingFirst; // the first frame, decoded by the constructor for its size, until the first read
     private volatile boolean interrupted;
 
     private BytePointer input = new BytePointer(1L << 16);
     private final Mat decoded = new Mat();
     private final Mat converted = new Mat();
+    private VideoPackets video; // a video topic's decoder, made at its first packet
     private final Mat scaled;
     private final Size size;
 
@@ -134,10 +135,11 @@ public final class McapSource implements FrameSource {
             }
         }
         if (first == null) {
+            closeNatives();
             throw new SourceException("input " + uri + ": topic " + channel.topic() + " has no decodable frame"
                     + " among its " + count + " messages" + (lastError == null ? "" : " (" + lastError + ")"));
         }
-        pendingFirst = true;
+        pendingFirst = first;
         rememberFrameId(); // known before the first read, for sinks made at start-up
         this.recordedMount = readMount(reader, recordedCamera != null && !recordedCamera.frameId().isEmpty()
                 ? recordedCamera.frameId() : frameId);
@@ -177,8 +179,9 @@ public final class McapSource implements FrameSource {
                 throw new SourceException("input " + uri + ": topic " + chosen.topic() + " is " + schema.name()
                         + " in " + chosen.messageEncoding() + ", which roadseg cannot replay (it reads "
                         + RosMessages.COMPRESSED_IMAGE + " and " + RosMessages.IMAGE + " in cdr, and "
-                        + RosMessages.FOXGLOVE_COMPRESSED_IMAGE + " and " + RosMessages.FOXGLOVE_RAW_IMAGE
-                        + " in protobuf)");
+                        + RosMessages.FOXGLOVE_COMPRESSED_IMAGE + ", " + RosMessages.FOXGLOVE_RAW_IMAGE + " and "
+                        + RosMessages.FOXGLOVE_COMPRESSED_VIDEO + " in protobuf, " + RosMessages.ROS_FOXGLOVE_COMPRESSED_IMAGE
+                        + " and " + RosMessages.ROS_FOXGLOVE_COMPRESSED_VIDEO + " in cdr)");
             }
             return new McapSource(uri, reader, chosen, decoder, options.loop(),
                     chooseMotion(uri, reader, options.motionTopic()));
@@ -286,6 +289,9 @@ public final class McapSource implements FrameSource {
         } catch (CameraMessages.DecodeException e) {
             return damaged(e.getMessage());
         }
+        if (message.video) {
+            return videoFrame();
+        }
         if (message.compressed) {
             if (message.dataLength == 0) {
                 return damaged("empty image data");
@@ -327,6 +333,22 @@ public final class McapSource implements FrameSource {
             new RawEncoding("yuv422", 2, COLOR_YUV2BGR_UYVY), new RawEncoding("uyvy", 2, COLOR_YUV2BGR_UYVY),
             new RawEncoding("yuv422_yuy2", 2, COLOR_YUV2BGR_YUY2), new RawEncoding("yuyv", 2, COLOR_YUV2BGR_YUY2),
             new RawEncoding("nv21", 1, COLOR_YUV2BGR_NV21)};
+
+    /** A video topic's packet decoded to its frame (the decoder made for the stream's format at its first packet). */
+    private Mat videoFrame() {
+        if (video != null && !message.formatIs(video.format())) {
+            return damaged("a " + message.format() + " packet in a " + video.format() + " stream");
+        }
+        if (video == null) {
+            try {
+                video = new VideoPackets(message.format());
+            } catch (SourceException e) {
+                return damaged(e.getMessage());
+            }
+        }
+        Mat picture = video.decode(message.array, message.dataOffset, message.dataLength);
+        return picture != null ? picture : damaged(video.lastError());
+    }
 
     /** The raw encodings read, in words, for the message that refuses another. */
     static final String RAW_ENCODINGS = "rgb8, bgr8, mono8, rgba8, bgra8, bayer_rggb8, bayer_bggr8, bayer_gbrg8, "
@@ -397,9 +419,9 @@ public final class McapSource implements FrameSource {
     public long read(ByteBuffer bgr) throws SourceException {
         while (!interrupted) {
             Mat frame;
-            if (pendingFirst) {
-                pendingFirst = false;
-                frame = decoded.empty() && converted.empty() ? null : current();
+            if (pendingFirst != null) {
+                frame = pendingFirst;
+                pendingFirst = null;
             } else {
                 try {
                     if (!cursor.next()) {
@@ -413,6 +435,9 @@ public final class McapSource implements FrameSource {
                         }
                         loopOffsetNanos = lastPts * 1000 + Math.round(1e9 / info.fps());
                         cursor = reader.messages(channel.id());
+                        if (video != null) {
+                            video.restart(); // from the stream's first keyframe again
+                        }
                         if (motion != null) {
                             motion = reader.messages(motionChannel.id());
                             motionAhead = false;
@@ -572,11 +597,6 @@ public final class McapSource implements FrameSource {
         return null;
     }
 
-    /** The Mat the first message decoded into (kept from the constructor). */
-    private Mat current() {
-        return message.compressed ? decoded : converted;
-    }
-
     private void rememberFrameId() {
         int n = message.frameIdLength;
         boolean same = n == frameIdBytes.length;
@@ -617,12 +637,20 @@ public final class McapSource implements FrameSource {
 
     @Override
     public void close() {
-        input.close();
-        decoded.close();
-        converted.close();
+        closeNatives();
         scaled.close();
         size.close();
         closeQuietly(reader);
+    }
+
+    private void closeNatives() {
+        input.close();
+        decoded.close();
+        converted.close();
+        if (video != null) {
+            video.close();
+            video = null;
+        }
     }
 
     private static void closeQuietly(McapReader r) {

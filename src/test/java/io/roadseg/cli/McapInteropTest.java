@@ -458,6 +458,109 @@ class McapInteropTest {
     }
 
     /**
+     * A video topic — {@code foxglove.CompressedVideo} in protobuf or its ROS 2 twin {@code foxglove_msgs} in CDR
+     * (schemas as Foxglove's generator writes them), one H.264 frame's packet per message, as a recorder keeps a
+     * camera's stream — replays frame by frame with each message's time, the pictures exactly those FFmpeg decodes
+     * from the same stream in a file; packets before the first keyframe are counted damaged, not shown.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"foxglove-video", "ros2-foxglove-video"})
+    void aVideoTopicIsDecodedFrameByFrame(String encoding) throws Exception {
+        Path ts = dir.resolve("drive.ts");
+        try (org.bytedeco.javacv.FFmpegFrameRecorder r = new org.bytedeco.javacv.FFmpegFrameRecorder(ts.toString(),
+                width, height, 0)) {
+            r.setFormat("mpegts");
+            r.setVideoCodecName(io.roadseg.sink.H264Encoders.choose(io.roadseg.sink.H264Encoders.AUTO));
+            r.setFrameRate(30);
+            r.setGopSize(5);
+            r.setVideoOption("bf", "0"); // no B-frames, as Foxglove's CompressedVideo requires
+            r.start();
+            try (org.bytedeco.javacv.Frame f = new org.bytedeco.javacv.Frame(width, height,
+                    org.bytedeco.javacv.Frame.DEPTH_UBYTE, 3)) {
+                for (int i = 0; i < FRAMES; i++) {
+                    ((ByteBuffer) f.image[0]).put(0, expected(i, false));
+                    r.record(f, org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_BGR24);
+                }
+            }
+            r.stop();
+        }
+        // the stream's packets (Annex B in MPEG-TS), one file each, and the pictures FFmpeg decodes from the file
+        Path packets = Files.createDirectories(dir.resolve("packets"));
+        int count = 0;
+        try (org.bytedeco.javacv.FFmpegFrameGrabber g = new org.bytedeco.javacv.FFmpegFrameGrabber(ts.toString())) {
+            g.start();
+            org.bytedeco.ffmpeg.avcodec.AVPacket p;
+            while ((p = g.grabPacket()) != null) {
+                byte[] b = new byte[p.size()];
+                p.data().capacity(p.size()).get(b);
+                Files.write(packets.resolve(String.format("%03d.h264", count++)), b);
+            }
+            g.stop();
+        }
+        assertEquals(FRAMES, count, "one packet per frame");
+        List<byte[]> truth = new ArrayList<>();
+        try (FrameSource s = FrameSources.open(ts.toString(), SourceOptions.defaults())) {
+            ByteBuffer b = ByteBuffer.allocateDirect(s.info().frameBytes());
+            while (s.read(b) != FrameSource.END_OF_STREAM) {
+                byte[] a = new byte[s.info().frameBytes()];
+                b.get(0, a);
+                truth.add(a);
+            }
+        }
+        assertEquals(FRAMES, truth.size());
+        Path file = fixture(encoding + ".mcap", "--encoding", encoding, "--packets", packets.toString(),
+                "--compression", "zstd", "--index", "yes");
+        try (FrameSource s = FrameSources.open(file.toString(), SourceOptions.defaults())) {
+            assertEquals(width, s.info().width());
+            assertEquals(height, s.info().height());
+            ByteBuffer b = ByteBuffer.allocateDirect(s.info().frameBytes());
+            byte[] got = new byte[s.info().frameBytes()];
+            int n = 0;
+            long pts;
+            while ((pts = s.read(b)) != FrameSource.END_OF_STREAM) {
+                assertEquals(n * PERIOD / 1000, pts, "time of frame " + n);
+                assertEquals(START + n * PERIOD, s.frameStampNanos());
+                assertEquals("camera_front", s.frameId());
+                b.get(0, got);
+                double diff = 0;
+                long zeros = 0;
+                for (int i = 0; i < got.length; i++) {
+                    diff += Math.abs((got[i] & 0xff) - (truth.get(n)[i] & 0xff));
+                    zeros += got[i] == 0 ? 1 : 0;
+                }
+                assertTrue(java.util.Arrays.equals(truth.get(n), got), "pixels of frame " + n + ": mean diff "
+                        + diff / got.length + ", zeros " + zeros);
+                n++;
+            }
+            assertEquals(FRAMES, n);
+            assertEquals(0, s.corruptFrames());
+        }
+        // replayed in a loop through the whole pipeline: the decoder starts again at the first keyframe
+        Path results = dir.resolve(encoding + ".jsonl");
+        Cli.Outcome run = Cli.run("run", file.toString(), "--loop", "--frames", "30", "--results", results.toString(),
+                "-q");
+        assertEquals(0, run.exit(), run.stderr());
+        assertEquals(30, Files.readAllLines(results).size());
+        assertFalse(run.stderr().contains("damaged"), "no packet lost its picture across the loop: " + run.stderr());
+        // a recording that starts mid-stream: the frames before the next keyframe are damaged, the rest replay
+        Files.delete(packets.resolve("000.h264"));
+        Path late = fixture(encoding + "-late.mcap", "--encoding", encoding, "--packets", packets.toString(),
+                "--compression", "none", "--index", "yes");
+        try (FrameSource s = FrameSources.open(late.toString(), SourceOptions.defaults())) {
+            ByteBuffer b = ByteBuffer.allocateDirect(s.info().frameBytes());
+            byte[] got = new byte[s.info().frameBytes()];
+            int n = 0;
+            while (s.read(b) != FrameSource.END_OF_STREAM) {
+                b.get(0, got);
+                assertTrue(java.util.Arrays.equals(truth.get(5 + n), got), "pixels of frame " + (5 + n));
+                n++;
+            }
+            assertEquals(FRAMES - 5, n);
+            assertEquals(4, s.corruptFrames());
+        }
+    }
+
+    /**
      * Raw pictures as cameras publish them unconverted: 8-bit Bayer mosaics (each pattern), YUV 4:2:2 in both byte
      * orders and NV21, written in {@code sensor_msgs/image_encodings}' names from the recording's frames, come back
      * as those frames (within what demosaicing and chroma subsampling lose), and each much farther from the frame
