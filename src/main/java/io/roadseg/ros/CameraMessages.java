@@ -266,13 +266,9 @@ public final class CameraMessages {
                     out.compressed = false;
                 }
                 case ROS_FOXGLOVE -> {
-                    // foxglove_msgs: builtin_interfaces/Time timestamp, string frame_id, uint8[] data, string format
-                    cdr.begin(b, offset, length);
-                    long sec = cdr.int32();
-                    long nsec = cdr.uint32();
-                    out.stampNanos = sec * 1_000_000_000L + nsec;
-                    out.frameIdOffset = cdr.stringOffset();
-                    out.frameIdLength = cdr.lastLength;
+                    // foxglove_msgs: builtin_interfaces/Time timestamp, string frame_id (a Header's layout), uint8[]
+                    // data, string format
+                    rosHeader(b, offset, length, out);
                     out.dataOffset = cdr.bytesOffset();
                     out.dataLength = cdr.lastLength;
                     out.formatOffset = cdr.stringOffset();
