@@ -106,7 +106,8 @@ final class BenchCommand implements Callable<Integer> {
     boolean noVideo;
 
     @Option(names = "--mcap", description = {"Also measure MCAP, side by side in interleaved rounds: (e) replaying "
-            + "JPEG frames from an MCAP file against decoding the same JPEG files from a folder, (f) the pipeline "
+            + "JPEG frames from an MCAP file against decoding the same JPEG files from a folder (and the same frames "
+            + "as H.264 in MCAP, foxglove_msgs/msg/CompressedVideo), (f) the pipeline "
             + "writing MCAP (--out x.mcap) against writing the MP4."})
     boolean mcap;
 

@@ -75,6 +75,8 @@ public final class RosMessages {
                     + "byte STALE=3\nbyte level\nstring name\nstring message\nstring hardware_id\n"
                     + "diagnostic_msgs/KeyValue[] values\n")
                     + dependency("diagnostic_msgs/KeyValue", "string key\nstring value\n");
+            case ROS_FOXGLOVE_COMPRESSED_VIDEO -> "builtin_interfaces/Time timestamp\nstring frame_id\nuint8[] data\n"
+                    + "string format\n" + dependency("builtin_interfaces/Time", TIME);
             default -> throw new IllegalArgumentException("no ros2msg definition for " + type);
         };
     }
