@@ -32,6 +32,9 @@
 //     [--info-size W,H] [--binning BX,BY] [--roi X,Y,W,H]
 //                              (the CameraInfo's width and height, default the frames' size; binning_x/y and the
 //                               region of interest, default 0: none)
+//     [--ros1]                 (every ROS message as a ROS 1 bag converted to MCAP keeps it: profile ros1, schemas
+//                               ros1msg named pkg/Type, messages in ROS 1's serialization by
+//                               @foxglove/rosmsg-serialization; Header with seq, time, CameraInfo's D K R P)
 //     [--tf-static PARENT:CHILD:X:Y:Z:QX:QY:QZ:QW[;...]]
 //                              (static transforms, one tf2_msgs/msg/TFMessage on /tf_static at the start)
 //
@@ -42,6 +45,7 @@ import { parseArgs } from "node:util";
 
 import { McapWriter, LIBRARY_IDENTIFIER } from "@mcap/core";
 import { MessageWriter } from "@foxglove/rosmsg2-serialization";
+import { MessageWriter as Ros1MessageWriter } from "@foxglove/rosmsg-serialization";
 import { parse as parseRosMsg } from "@foxglove/rosmsg";
 import zstd from "@foxglove/wasm-zstd";
 import lz4 from "lz4js";
@@ -382,6 +386,7 @@ const { values: args } = parseArgs({
     binning: { type: "string" },
     roi: { type: "string" },
     "tf-static": { type: "string" },
+    ros1: { type: "boolean", default: false },
   },
   strict: true,
 });
@@ -418,6 +423,41 @@ let channelMetadata;
 let frames; // array of file paths
 let encodeFrame; // (fileBytes, timeNs) => Uint8Array
 
+// --- ROS 1 ------------------------------------------------------------------------------------
+// The ROS 2 definitions and messages above, as ROS 1 has them: a Header with seq and a time, no
+// builtin_interfaces, CameraInfo's matrices upper case, type names without "msg/".
+const ROS1 = args.ros1;
+const ROS1_HEADER = "uint32 seq\ntime stamp\nstring frame_id\n";
+function ros1Definition(text) {
+  const parts = text.split("\n" + DELIMITER);
+  return parts
+    .filter((p) => !p.startsWith("MSG: builtin_interfaces/Time"))
+    .map((p) => (p.startsWith("MSG: std_msgs/Header") ? "MSG: std_msgs/Header\n" + ROS1_HEADER : p))
+    .join("\n" + DELIMITER)
+    .replace(/builtin_interfaces\/Time /g, "time ")
+    .replace(/^([A-Za-z][\w/\[\]]*[ \t]+\w+)[ \t]+[^=\s#][^#\n]*$/gm, "$1") // ROS 2's default values
+    .replace(/^float64\[\] d$/m, "float64[] D").replace(/^float64\[9\]\s+k$/m, "float64[9] K")
+    .replace(/^float64\[9\]\s+r$/m, "float64[9] R").replace(/^float64\[12\] p$/m, "float64[12] P");
+}
+function ros1Value(v) {
+  if (Array.isArray(v)) return v.map(ros1Value);
+  if (v === null || typeof v !== "object" || ArrayBuffer.isView(v)) return v;
+  if ("sec" in v && "nanosec" in v) return { sec: v.sec, nsec: v.nanosec };
+  const out = {};
+  for (const [key, value] of Object.entries(v)) {
+    const name = ["d", "k", "r", "p"].includes(key) && "distortion_model" in v ? key.toUpperCase() : key;
+    out[name] = ros1Value(value);
+  }
+  if ("stamp" in v && "frame_id" in v) out.seq = 0;
+  return out;
+}
+// a message writer for a ROS 2 definition: CDR, or with --ros1 ROS 1's serialization of the same message
+function rosWriter(text) {
+  if (!ROS1) return new MessageWriter(parseRosMsg(text, { ros2: true }));
+  const w = new Ros1MessageWriter(parseRosMsg(ros1Definition(text)));
+  return { writeMessage: (m) => w.writeMessage(ros1Value(m)) };
+}
+
 function rosTime(timeNs) {
   return { sec: Number(timeNs / 1_000_000_000n), nanosec: Number(timeNs % 1_000_000_000n) };
 }
@@ -433,7 +473,7 @@ if (args.encoding === "ros2-compressed" || args.encoding === "ros2-image") {
   messageEncoding = "cdr";
   profile = "ros2";
   channelMetadata = new Map([["offered_qos_profiles", OFFERED_QOS]]);
-  const writer = new MessageWriter(parseRosMsg(text, { ros2: true }));
+  const writer = rosWriter(text);
   if (isCompressed) {
     if (!args.jpegs) fail("--jpegs DIR is required for ros2-compressed");
     frames = await listFiles(args.jpegs, ".jpg");
@@ -485,7 +525,7 @@ if (args.encoding === "ros2-compressed" || args.encoding === "ros2-image") {
     messageEncoding = "cdr";
     profile = "ros2";
     channelMetadata = new Map([["offered_qos_profiles", OFFERED_QOS]]);
-    const writer = new MessageWriter(parseRosMsg(text, { ros2: true }));
+    const writer = rosWriter(text);
     encodeFrame = (bytes, timeNs) =>
       writer.writeMessage({ timestamp: rosTime(timeNs), frame_id: frameId, data: bytes, format });
   }
@@ -577,6 +617,18 @@ const writer = new McapWriter({
   useChunkIndex: indexed,
 });
 
+if (ROS1) {
+  // schemas and channels registered as ROS 2's are written as ROS 1's
+  const registerSchema = writer.registerSchema.bind(writer);
+  writer.registerSchema = (s) => registerSchema(s.encoding !== "ros2msg" ? s : {
+    name: s.name.replace("/msg/", "/"), encoding: "ros1msg",
+    data: new TextEncoder().encode(ros1Definition(new TextDecoder().decode(s.data))),
+  });
+  const registerChannel = writer.registerChannel.bind(writer);
+  writer.registerChannel = (c) => registerChannel(c.messageEncoding !== "cdr" ? c
+    : { ...c, messageEncoding: "ros1", metadata: new Map() });
+  if (profile === "ros2") profile = "ros1";
+}
 await writer.start({ profile, library: LIBRARY_IDENTIFIER });
 const schemaId = await writer.registerSchema(schema);
 const topics = [args.topic];
@@ -612,7 +664,7 @@ if (args.motion) {
     motionChannels.push({ id, factor });
     topics.push(topic);
   }
-  const motionWriter = new MessageWriter(parseRosMsg(text, { ros2: true }));
+  const motionWriter = rosWriter(text);
   const speed = Number(args.speed);
   const yawStep = Number(args["yaw-step"]);
   writeMotion = async (k) => {
@@ -660,7 +712,7 @@ if (args["tf-static"]) {
   topics.push("/tf_static");
   await writer.addMessage({
     channelId: id, sequence: 0, logTime: startNs, publishTime: startNs,
-    data: new MessageWriter(parseRosMsg(text, { ros2: true })).writeMessage({ transforms }),
+    data: rosWriter(text).writeMessage({ transforms }),
   });
   messages++;
 }
@@ -693,7 +745,7 @@ if (args["camera-info"]) {
         D: Array.from(m.d), K: Array.from(m.k), R: Array.from(m.r), P: Array.from(m.p),
       })).finish() };
     })()
-    : new MessageWriter(parseRosMsg(text, { ros2: true }));
+    : rosWriter(text);
   // the frames' size where --raw says it (size.txt); else 0, "not given", as a driver may leave it
   const numbers = (option, count) => {
     const v = args[option].split(",").map(Number);

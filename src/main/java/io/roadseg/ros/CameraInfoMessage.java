@@ -44,7 +44,8 @@ public record CameraInfoMessage(String topic, String frameId, int width, int hei
      * {@code sensor_msgs/msg/CameraInfo} in CDR, Foxglove's {@code foxglove.CameraCalibration} in protobuf.
      */
     public static boolean isCameraInfo(String schemaName, String messageEncoding) {
-        return "cdr".equals(messageEncoding) && CAMERA_INFO.equals(schemaName)
+        return RosMessages.rosEncoding(messageEncoding)
+                && CAMERA_INFO.equals(RosMessages.ros2Name(schemaName, messageEncoding))
                 || "protobuf".equals(messageEncoding) && RosMessages.FOXGLOVE_CAMERA_CALIBRATION.equals(schemaName);
     }
 
@@ -152,8 +153,7 @@ public record CameraInfoMessage(String topic, String frameId, int width, int hei
      * @throws CdrReader.CdrException when the message ends before K or a count is absurd
      */
     public static CameraInfoMessage read(CdrReader cdr, String topic, String imageTopic) throws CdrReader.CdrException {
-        cdr.int32();        // header.stamp.sec
-        cdr.uint32();       // header.stamp.nanosec
+        cdr.stamp(true);    // header.stamp
         String frameId = cdr.string(); // header.frame_id
         long height = cdr.uint32();
         long width = cdr.uint32();

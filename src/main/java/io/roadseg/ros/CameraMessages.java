@@ -10,7 +10,8 @@ import java.util.Map;
 
 /**
  * Decodes camera frames from the message types robotics recordings carry them in, without copying the pixels:
- * ROS 2 {@code sensor_msgs/msg/CompressedImage} and {@code sensor_msgs/msg/Image} in CDR, and Foxglove's
+ * ROS 2 {@code sensor_msgs/msg/CompressedImage} and {@code sensor_msgs/msg/Image} in CDR (or ROS 1's serialization,
+ * as a ROS 1 bag converted to MCAP keeps them), and Foxglove's
  * {@code foxglove.CompressedImage}, {@code foxglove.RawImage} and {@code foxglove.CompressedVideo} in protobuf (and
  * the first and last as ROS 2's {@code foxglove_msgs} in CDR), whose field numbers are looked up by name in the
  * {@code FileDescriptorSet} the recording stores in its schema record (no generated code).
@@ -75,6 +76,7 @@ public final class CameraMessages {
 
     private final Kind kind;
     private boolean rosVideo; // ROS_FOXGLOVE: CompressedVideo rather than CompressedImage
+    private boolean ros1;     // ROS 1's serialization (a ROS 1 bag converted to MCAP) rather than CDR
     private final CdrReader cdr = new CdrReader();
     // protobuf field numbers of foxglove.CompressedImage / foxglove.RawImage and google.protobuf.Timestamp
     private int pbWidth = -1;
@@ -100,18 +102,17 @@ public final class CameraMessages {
      */
     public static CameraMessages forChannel(String schemaName, String schemaEncoding, byte[] schemaData,
                                             String messageEncoding) throws DecodeException {
-        if (messageEncoding.equals("cdr")) {
-            if (schemaName.equals(RosMessages.COMPRESSED_IMAGE)) {
-                return new CameraMessages(Kind.ROS_COMPRESSED);
-            }
-            if (schemaName.equals(RosMessages.ROS_FOXGLOVE_COMPRESSED_IMAGE)
-                    || schemaName.equals(RosMessages.ROS_FOXGLOVE_COMPRESSED_VIDEO)) {
-                CameraMessages m = new CameraMessages(Kind.ROS_FOXGLOVE);
-                m.rosVideo = schemaName.equals(RosMessages.ROS_FOXGLOVE_COMPRESSED_VIDEO);
+        if (RosMessages.rosEncoding(messageEncoding)) {
+            String name = RosMessages.ros2Name(schemaName, messageEncoding);
+            CameraMessages m = name.equals(RosMessages.COMPRESSED_IMAGE) ? new CameraMessages(Kind.ROS_COMPRESSED)
+                    : name.equals(RosMessages.IMAGE) ? new CameraMessages(Kind.ROS_IMAGE)
+                    : name.equals(RosMessages.ROS_FOXGLOVE_COMPRESSED_IMAGE)
+                    || name.equals(RosMessages.ROS_FOXGLOVE_COMPRESSED_VIDEO) ? new CameraMessages(Kind.ROS_FOXGLOVE)
+                    : null;
+            if (m != null) {
+                m.rosVideo = name.equals(RosMessages.ROS_FOXGLOVE_COMPRESSED_VIDEO);
+                m.ros1 = messageEncoding.equals("ros1");
                 return m;
-            }
-            if (schemaName.equals(RosMessages.IMAGE)) {
-                return new CameraMessages(Kind.ROS_IMAGE);
             }
         }
         if (messageEncoding.equals("protobuf") && schemaEncoding.equals("protobuf")
@@ -129,7 +130,8 @@ public final class CameraMessages {
 
     /** @return true when a channel looks like a camera (an image type), whether or not it can be read */
     public static boolean looksLikeCamera(String schemaName) {
-        return RosMessages.CAMERA_TYPES.contains(schemaName) || schemaName.endsWith("Image")
+        return RosMessages.CAMERA_TYPES.contains(schemaName)
+                || RosMessages.CAMERA_TYPES.contains(RosMessages.ros2Name(schemaName, "ros1")) || schemaName.endsWith("Image")
                 || schemaName.endsWith("/Image") || schemaName.endsWith(".RawImage");
     }
 
@@ -246,7 +248,7 @@ public final class CameraMessages {
         try {
             switch (kind) {
                 case ROS_COMPRESSED -> {
-                    rosHeader(b, offset, length, out);
+                    rosHeader(b, offset, length, out, true);
                     out.formatOffset = cdr.stringOffset();
                     out.formatLength = cdr.lastLength;
                     out.dataOffset = cdr.bytesOffset();
@@ -254,7 +256,7 @@ public final class CameraMessages {
                     out.compressed = true;
                 }
                 case ROS_IMAGE -> {
-                    rosHeader(b, offset, length, out);
+                    rosHeader(b, offset, length, out, true);
                     out.height = (int) Math.min(Integer.MAX_VALUE, cdr.uint32());
                     out.width = (int) Math.min(Integer.MAX_VALUE, cdr.uint32());
                     out.formatOffset = cdr.stringOffset();
@@ -266,9 +268,9 @@ public final class CameraMessages {
                     out.compressed = false;
                 }
                 case ROS_FOXGLOVE -> {
-                    // foxglove_msgs: builtin_interfaces/Time timestamp, string frame_id (a Header's layout), uint8[]
-                    // data, string format
-                    rosHeader(b, offset, length, out);
+                    // foxglove_msgs: builtin_interfaces/Time timestamp, string frame_id (a ROS 2 Header's layout, ROS
+                    // 1's without its sequence number), uint8[] data, string format
+                    rosHeader(b, offset, length, out, false);
                     out.dataOffset = cdr.bytesOffset();
                     out.dataLength = cdr.lastLength;
                     out.formatOffset = cdr.stringOffset();
@@ -282,11 +284,9 @@ public final class CameraMessages {
         }
     }
 
-    private void rosHeader(byte[] b, int offset, int length, Frame out) throws CdrReader.CdrException {
-        cdr.begin(b, offset, length);
-        long sec = cdr.int32();
-        long nsec = cdr.uint32();
-        out.stampNanos = sec * 1_000_000_000L + nsec;
+    private void rosHeader(byte[] b, int offset, int length, Frame out, boolean header) throws CdrReader.CdrException {
+        cdr.begin(b, offset, length, ros1);
+        out.stampNanos = cdr.stamp(header);
         out.frameIdOffset = cdr.stringOffset();
         out.frameIdLength = cdr.lastLength;
     }

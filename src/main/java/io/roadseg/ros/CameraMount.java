@@ -27,7 +27,8 @@ public record CameraMount(String groundFrame, String cameraFrame, double heightM
 
     /** Whether a channel carries static transforms this class reads. */
     public static boolean isStaticTransforms(String topic, String schemaName, String messageEncoding) {
-        return TF_STATIC.equals(topic) && TF_MESSAGE.equals(schemaName) && "cdr".equals(messageEncoding);
+        return TF_STATIC.equals(topic) && RosMessages.rosEncoding(messageEncoding)
+                && TF_MESSAGE.equals(RosMessages.ros2Name(schemaName, messageEncoding));
     }
 
     /** Static transforms, child frame to its parent, as {@code TFMessage}s give them. */
@@ -44,8 +45,7 @@ public record CameraMount(String groundFrame, String cameraFrame, double heightM
                 throw new CdrReader.CdrException("TFMessage with " + n + " transforms");
             }
             for (long i = 0; i < n; i++) {
-                cdr.int32();  // header.stamp.sec
-                cdr.uint32(); // header.stamp.nanosec
+                cdr.stamp(true); // header.stamp
                 String parent = strip(cdr.string());
                 String child = strip(cdr.string());
                 double[] t = {cdr.float64(), cdr.float64(), cdr.float64()};

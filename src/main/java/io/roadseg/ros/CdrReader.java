@@ -4,7 +4,10 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Decodes CDR-encoded ROS 2 messages (little- or big-endian encapsulation, XCDR1 alignment) from a byte range
- * without copying: strings are returned as offsets where the caller can avoid allocation.
+ * without copying: strings are returned as offsets where the caller can avoid allocation. Also ROS 1's serialization
+ * ({@link #begin(byte[], int, int, boolean)}), which a ROS 1 bag converted to MCAP keeps: little-endian, no
+ * encapsulation header, no alignment, strings without their NUL, and a {@code std_msgs/Header} that begins with a
+ * sequence number ({@link #stamp}).
  *
  * <p>Threading: one thread; reset with {@link #begin} per message.
  */
@@ -14,6 +17,7 @@ public final class CdrReader {
     private int at;
     private int end;
     private boolean little;
+    private boolean ros1;
 
     /**
      * Starts reading a message from {@code b[offset, offset+length)}.
@@ -31,13 +35,48 @@ public final class CdrReader {
         }
         this.b = b;
         this.little = kind == 1;
+        this.ros1 = false;
         this.origin = offset + 4;
         this.at = origin;
         this.end = offset + length;
         return this;
     }
 
+    /**
+     * Starts reading a message in ROS 1's serialization ({@code ros1} true: a channel whose message encoding is
+     * {@code ros1}) or in CDR ({@link #begin(byte[], int, int)}).
+     */
+    public CdrReader begin(byte[] b, int offset, int length, boolean ros1) throws CdrException {
+        if (!ros1) {
+            return begin(b, offset, length);
+        }
+        this.b = b;
+        this.little = true;
+        this.ros1 = true;
+        this.origin = offset;
+        this.at = offset;
+        this.end = offset + length;
+        return this;
+    }
+
+    /**
+     * Reads a time, ROS 2's {@code builtin_interfaces/Time} or ROS 1's {@code time}, as nanoseconds; with
+     * {@code header}, the start of a {@code std_msgs/Header}, whose ROS 1 form puts a sequence number before it.
+     * The frame id follows.
+     */
+    public long stamp(boolean header) throws CdrException {
+        if (ros1 && header) {
+            uint32(); // seq
+        }
+        long sec = int32();
+        long nsec = uint32();
+        return sec * 1_000_000_000L + nsec;
+    }
+
     private void align(int n) {
+        if (ros1) {
+            return;
+        }
         at += (n - (at - origin) % n) % n;
     }
 
@@ -86,7 +125,7 @@ public final class CdrReader {
         }
         int start = at;
         at += (int) n;
-        lastLength = n == 0 ? 0 : (int) n - 1; // without the NUL
+        lastLength = n == 0 || ros1 ? (int) n : (int) n - 1; // without CDR's NUL (ROS 1 has none)
         return start;
     }
 

@@ -19,19 +19,20 @@ public final class MotionMessages {
 
     /** Whether a channel of this schema and message encoding carries the vehicle's motion that this class reads. */
     public static boolean isMotion(String schemaName, String messageEncoding) {
-        return "cdr".equals(messageEncoding) && (ODOMETRY.equals(schemaName) || TWIST_STAMPED.equals(schemaName));
+        String name = RosMessages.ros2Name(schemaName, messageEncoding);
+        return RosMessages.rosEncoding(messageEncoding) && (ODOMETRY.equals(name) || TWIST_STAMPED.equals(name));
     }
 
     /**
      * Reads one message's forward speed (m/s, {@code twist.linear.x}) and yaw rate turning right (rad/s,
      * {@code −twist.angular.z}: REP 103 counts left turns positive) into {@code speedAndYawRate[0]} and {@code [1]}.
      *
-     * @param cdr positioned at the message's start ({@link CdrReader#begin})
+     * @param cdr        positioned at the message's start ({@link CdrReader#begin})
+     * @param schemaName the message type's ROS 2 name ({@link RosMessages#ros2Name})
      * @throws CdrReader.CdrException when the message ends early
      */
     public static void read(CdrReader cdr, String schemaName, double[] speedAndYawRate) throws CdrReader.CdrException {
-        cdr.int32();        // header.stamp.sec
-        cdr.uint32();       // header.stamp.nanosec
+        cdr.stamp(true);    // header.stamp
         cdr.stringOffset(); // header.frame_id
         if (ODOMETRY.equals(schemaName)) {
             cdr.stringOffset(); // child_frame_id: the frame the twist is in, the vehicle's body

@@ -59,6 +59,24 @@ public final class RosMessages {
     private RosMessages() {
     }
 
+    /** Whether a channel's message encoding is one roadseg decodes ROS messages from: ROS 2's CDR or ROS 1's. */
+    public static boolean rosEncoding(String messageEncoding) {
+        return "cdr".equals(messageEncoding) || "ros1".equals(messageEncoding);
+    }
+
+    /**
+     * A channel's message type by its ROS 2 name: a ROS 1 recording names it {@code pkg/Type}, ROS 2
+     * {@code pkg/msg/Type}; other encodings' names as they are.
+     */
+    public static String ros2Name(String schemaName, String messageEncoding) {
+        if ("ros1".equals(messageEncoding) && schemaName.indexOf('/') > 0
+                && schemaName.indexOf('/') == schemaName.lastIndexOf('/')) {
+            int slash = schemaName.indexOf('/');
+            return schemaName.substring(0, slash) + "/msg" + schemaName.substring(slash);
+        }
+        return schemaName;
+    }
+
     /** @return the {@code ros2msg} schema text of one of the types above, dependencies included */
     public static String definition(String type) {
         String headerDeps = dependency("std_msgs/Header", HEADER) + dependency("builtin_interfaces/Time", TIME);

@@ -117,7 +117,8 @@ public final class McapSource implements FrameSource {
         this.recordedCamera = readCameraInfo(reader, chooseCameraInfo(reader, channel.topic()), channel.topic());
         this.channel = channel;
         this.motionChannel = motionChannel;
-        this.motionSchema = motionChannel == null ? null : reader.schemaOf(motionChannel).name();
+        this.motionSchema = motionChannel == null ? null
+                : RosMessages.ros2Name(reader.schemaOf(motionChannel).name(), motionChannel.messageEncoding());
         this.motion = motionChannel == null ? null : reader.messages(motionChannel.id());
         this.decoder = decoder;
         this.loop = loop;
@@ -178,10 +179,10 @@ public final class McapSource implements FrameSource {
             if (decoder == null) {
                 throw new SourceException("input " + uri + ": topic " + chosen.topic() + " is " + schema.name()
                         + " in " + chosen.messageEncoding() + ", which roadseg cannot replay (it reads "
-                        + RosMessages.COMPRESSED_IMAGE + " and " + RosMessages.IMAGE + " in cdr, and "
+                        + RosMessages.COMPRESSED_IMAGE + " and " + RosMessages.IMAGE + " in cdr or ros1, and "
                         + RosMessages.FOXGLOVE_COMPRESSED_IMAGE + ", " + RosMessages.FOXGLOVE_RAW_IMAGE + " and "
                         + RosMessages.FOXGLOVE_COMPRESSED_VIDEO + " in protobuf, " + RosMessages.ROS_FOXGLOVE_COMPRESSED_IMAGE
-                        + " and " + RosMessages.ROS_FOXGLOVE_COMPRESSED_VIDEO + " in cdr)");
+                        + " and " + RosMessages.ROS_FOXGLOVE_COMPRESSED_VIDEO + " in cdr or ros1)");
             }
             return new McapSource(uri, reader, chosen, decoder, options.loop(),
                     chooseMotion(uri, reader, options.motionTopic()));
@@ -256,7 +257,7 @@ public final class McapSource implements FrameSource {
                     throw new SourceException("input " + uri + ": topic " + topic + " is "
                             + (s == null ? "schemaless" : s.name()) + " in " + c.messageEncoding()
                             + ", not vehicle motion (" + MotionMessages.ODOMETRY + " or "
-                            + MotionMessages.TWIST_STAMPED + " in cdr); vehicle-motion topics: "
+                            + MotionMessages.TWIST_STAMPED + " in cdr or ros1); vehicle-motion topics: "
                             + list(reader, motions));
                 }
                 return c;
@@ -404,6 +405,11 @@ public final class McapSource implements FrameSource {
         return converted;
     }
 
+    /** Whether a channel's messages are in ROS 1's serialization (a ROS 1 bag converted to MCAP) rather than CDR. */
+    private static boolean ros1(McapReader.Channel channel) {
+        return "ros1".equals(channel.messageEncoding());
+    }
+
     private Mat damaged(String why) {
         corrupt++;
         lastError = why;
@@ -482,7 +488,7 @@ public final class McapSource implements FrameSource {
                 motionAhead = false;
                 try {
                     MotionMessages.read(cdr.begin(motion.payloadArray(), motion.payloadOffset(),
-                            motion.payloadLength()), motionSchema, speedAndYawRate);
+                            motion.payloadLength(), ros1(motionChannel)), motionSchema, speedAndYawRate);
                     motionCurvature = VehicleCurvature.of(speedAndYawRate[0], speedAndYawRate[1]);
                     motionLogTime = motion.logTime();
                 } catch (CdrReader.CdrException e) {
@@ -525,7 +531,7 @@ public final class McapSource implements FrameSource {
             McapReader.Cursor c = reader.messages(ch.id());
             while (c.next()) {
                 try {
-                    tree.read(cdr.begin(c.payloadArray(), c.payloadOffset(), c.payloadLength()));
+                    tree.read(cdr.begin(c.payloadArray(), c.payloadOffset(), c.payloadLength(), ros1(ch)));
                 } catch (CdrReader.CdrException e) {
                     // a damaged message: the others may still reach the camera
                 }
@@ -585,7 +591,8 @@ public final class McapSource implements FrameSource {
                 CameraInfoMessage m = foxglove != null
                         ? CameraInfoMessage.readFoxglove(foxglove, c.payloadArray(), c.payloadOffset(),
                         c.payloadLength(), channel.topic(), imageTopic)
-                        : CameraInfoMessage.read(cdr.begin(c.payloadArray(), c.payloadOffset(), c.payloadLength()),
+                        : CameraInfoMessage.read(cdr.begin(c.payloadArray(), c.payloadOffset(), c.payloadLength(),
+                        ros1(channel)),
                         channel.topic(), imageTopic);
                 if (m.calibrated()) {
                     return m;

@@ -181,7 +181,7 @@ class McapInteropTest {
         SourceException e = assertThrows(SourceException.class, () -> FrameSources.open(file.toString(),
                 SourceOptions.defaults().withMotionTopic("/camera/front/compressed")).close());
         assertTrue(e.getMessage().contains("topic /camera/front/compressed is sensor_msgs/msg/CompressedImage in cdr, "
-                + "not vehicle motion (nav_msgs/msg/Odometry or geometry_msgs/msg/TwistStamped in cdr); vehicle-motion "
+                + "not vehicle motion (nav_msgs/msg/Odometry or geometry_msgs/msg/TwistStamped in cdr or ros1); vehicle-motion "
                 + "topics: /odom (nav_msgs/msg/Odometry, 24 messages), /odometry/filtered"), e.getMessage());
         e = assertThrows(SourceException.class, () -> FrameSources.open(file.toString(),
                 SourceOptions.defaults().withMotionTopic("/gps")).close());
@@ -194,6 +194,74 @@ class McapInteropTest {
         assertEquals(1, out.exit());
         assertTrue(out.stderr().strip().lines().count() <= 2 && out.stderr().contains("no topic /gps"),
                 out.stderr());
+    }
+
+    /**
+     * A ROS 1 bag converted to MCAP ({@code mcap convert}; the ros1 profile, {@code ros1msg} schemas named
+     * {@code pkg/Type}, messages in ROS 1's serialization written by {@code @foxglove/rosmsg-serialization}) replays as
+     * its ROS 2 twin does: the pictures and their stamps, the camera's CameraInfo (upper-case D, K, P), its mount from
+     * /tf_static (a Header with its sequence number) and the vehicle's motion from Odometry.
+     */
+    @Test
+    void aRos1BagConvertedToMcapReplaysWithItsCameraMountAndMotion() throws Exception {
+        double p = Math.toRadians(3) / 2;
+        String pitch = String.format(java.util.Locale.ROOT, "0:%.12f:0:%.12f", Math.sin(p), Math.cos(p));
+        String tf = "base_footprint:camera_link:1.5:0:1.2:" + pitch
+                + ";camera_link:camera_front_optical:0:0:0:-0.5:0.5:-0.5:0.5";
+        double fx = 0.6 * width;
+        String k = fx + "," + fx + "," + (width / 2.0 - 0.5) + "," + (height / 2.0 - 0.5);
+        Path file = fixture("ros1.mcap", "--ros1", "--encoding", "ros2-compressed", "--compression", "zstd", "--index",
+                "yes", "--frame-id", "camera_front_optical", "--tf-static", tf, "--camera-info",
+                k + ",-0.2,0.05,0.001,0,0.01", "--projection", 0.5 * width + "," + 0.5 * width + "," + (width / 2.0)
+                        + "," + (height / 2.0), "--motion", "odometry", "--speed", "10", "--yaw-step", "0.01");
+        McapReader.Schema schema;
+        try (McapReader r = McapReader.open(file)) {
+            McapReader.Channel camera = r.channels().values().stream()
+                    .filter(c -> c.topic().equals("/camera/front/compressed")).findFirst().orElseThrow();
+            assertEquals("ros1", camera.messageEncoding());
+            schema = r.schemaOf(camera);
+        }
+        assertEquals("sensor_msgs/CompressedImage", schema.name());
+        assertEquals("ros1msg", schema.encoding());
+        try (FrameSource s = FrameSources.open(file.toString(), SourceOptions.defaults())) {
+            io.roadseg.ros.CameraInfoMessage c = s.recordedCamera();
+            assertNotNull(c, s.info().codec());
+            assertEquals(fx, c.fx());
+            assertEquals("plumb_bob", c.distortionModel());
+            assertEquals(0.01, c.distortion().coefficients()[4]);
+            io.roadseg.ros.CameraMount m = s.recordedMount();
+            assertNotNull(m, s.info().codec());
+            assertEquals(1.2, m.heightM(), 1e-9);
+            assertEquals(3.0, m.pitchDownDeg(), 1e-9);
+            assertTrue(s.info().codec().contains("vehicle motion from /odom (nav_msgs/msg/Odometry)"), s.info().codec());
+            ByteBuffer bgr = ByteBuffer.allocateDirect(s.info().frameBytes());
+            byte[] got = new byte[s.info().frameBytes()];
+            for (int n = 0; n < FRAMES; n++) {
+                assertEquals(n * PERIOD / 1000, s.read(bgr));
+                assertEquals(START + n * PERIOD, s.frameStampNanos(), "header stamp of frame " + n);
+                assertEquals("camera_front_optical", s.frameId());
+                bgr.get(0, got);
+                assertTrue(java.util.Arrays.equals(expected(n, true), got), "pixels of frame " + n);
+                if (n > 0) {
+                    assertEquals(-0.01 * 2 * n / 10, s.vehicleCurvature(), 1e-12, "frame " + n);
+                }
+            }
+            assertEquals(FrameSource.END_OF_STREAM, s.read(bgr));
+        }
+        // the raw pictures of a ROS 1 camera driver: sensor_msgs/Image, a Bayer mosaic
+        try (FrameSource s = FrameSources.open(fixture("ros1-raw.mcap", "--ros1", "--encoding", "ros2-image",
+                "--compression", "none", "--index", "no", "--pixel", "bayer_rggb8").toString(), SourceOptions.defaults())) {
+            ByteBuffer bgr = ByteBuffer.allocateDirect(s.info().frameBytes());
+            assertEquals(0, s.read(bgr));
+            byte[] got = new byte[s.info().frameBytes()];
+            bgr.get(0, got);
+            byte[] truth = expected(0, false);
+            double error = 0;
+            for (int i = 0; i < got.length; i++) {
+                error += Math.abs((got[i] & 0xff) - (truth[i] & 0xff));
+            }
+            assertTrue(error / got.length < 4, "mean error " + error / got.length);
+        }
     }
 
     @Test
