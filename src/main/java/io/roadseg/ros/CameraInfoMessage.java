@@ -1,10 +1,21 @@
 package io.roadseg.ros;
 
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.Descriptors;
+import com.google.protobuf.DynamicMessage;
 import io.roadseg.preprocess.Distortion;
 
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
 /**
- * A camera's intrinsics as a ROS 2 recording states them: {@code sensor_msgs/msg/CameraInfo} in CDR (fields as in
- * ros2/common_interfaces), the part roadseg uses, <b>for the pictures of one image topic</b>, as ROS's
+ * A camera's intrinsics as a recording states them — {@code sensor_msgs/msg/CameraInfo} in CDR (fields as in
+ * ros2/common_interfaces) or in ROS 1's serialization, or Foxglove's {@code foxglove.CameraCalibration} in protobuf
+ * (the same fields under other names) — the part roadseg uses, <b>for the pictures of one image topic</b>, as ROS's
  * {@code image_geometry} ({@code PinholeCameraModel::fromCameraInfo}) reads the message for them:
  * <ul>
  *   <li>a <b>raw</b> picture (any topic but the next): K and the distortion;</li>
@@ -37,7 +48,7 @@ import io.roadseg.preprocess.Distortion;
 public record CameraInfoMessage(String topic, String frameId, int width, int height, double fx, double fy, double cx, double cy,
                                 String distortionModel, double[] d, String readAs) {
     public static final String CAMERA_INFO = "sensor_msgs/msg/CameraInfo";
-    private static final java.util.regex.Pattern RECTIFIED = java.util.regex.Pattern.compile("(^|/)image_rect[^/]*(/|$)");
+    private static final Pattern RECTIFIED = Pattern.compile("(^|/)image_rect[^/]*(/|$)");
 
     /**
      * Whether a channel of this schema and message encoding carries camera intrinsics that this class reads: ROS 2's
@@ -57,14 +68,14 @@ public record CameraInfoMessage(String topic, String frameId, int width, int hei
      * @throws CameraMessages.DecodeException where the bytes do not parse as the type or a field roadseg needs has
      *                                        another type
      */
-    public static CameraInfoMessage readFoxglove(com.google.protobuf.Descriptors.Descriptor type, byte[] b, int offset,
+    public static CameraInfoMessage readFoxglove(Descriptors.Descriptor type, byte[] b, int offset,
                                                  int length, String topic, String imageTopic)
             throws CameraMessages.DecodeException {
-        com.google.protobuf.DynamicMessage m;
+        DynamicMessage m;
         try {
-            m = com.google.protobuf.DynamicMessage.parseFrom(type,
-                    com.google.protobuf.CodedInputStream.newInstance(b, offset, length));
-        } catch (java.io.IOException e) {
+            m = DynamicMessage.parseFrom(type,
+                    CodedInputStream.newInstance(b, offset, length));
+        } catch (IOException e) {
             throw new CameraMessages.DecodeException(type.getFullName() + " does not parse (" + e.getMessage() + ")");
         }
         double[] k = doubles(m, "K", 9);
@@ -74,12 +85,12 @@ public record CameraInfoMessage(String topic, String frameId, int width, int hei
                 string(m, "distortion_model"), d, k, p, new long[6], imageTopic);
     }
 
-    private static com.google.protobuf.Descriptors.FieldDescriptor fieldOf(com.google.protobuf.DynamicMessage m,
+    private static Descriptors.FieldDescriptor fieldOf(DynamicMessage m,
                                                                          String name) {
         return m.getDescriptorForType().findFieldByName(name);
     }
 
-    private static String string(com.google.protobuf.DynamicMessage m, String name) throws CameraMessages.DecodeException {
+    private static String string(DynamicMessage m, String name) throws CameraMessages.DecodeException {
         var f = fieldOf(m, name);
         if (f == null) {
             return "";
@@ -91,7 +102,7 @@ public record CameraInfoMessage(String topic, String frameId, int width, int hei
         return v;
     }
 
-    private static long whole(com.google.protobuf.DynamicMessage m, String name) throws CameraMessages.DecodeException {
+    private static long whole(DynamicMessage m, String name) throws CameraMessages.DecodeException {
         var f = fieldOf(m, name);
         if (f == null) {
             return 0;
@@ -105,13 +116,13 @@ public record CameraInfoMessage(String topic, String frameId, int width, int hei
     }
 
     /** A repeated double field's values: {@code n} of them (missing ones 0), or all where {@code n} is -1. */
-    private static double[] doubles(com.google.protobuf.DynamicMessage m, String name, int n)
+    private static double[] doubles(DynamicMessage m, String name, int n)
             throws CameraMessages.DecodeException {
         var f = fieldOf(m, name);
         if (f == null) {
             return new double[Math.max(n, 0)];
         }
-        if (!f.isRepeated() || f.getJavaType() != com.google.protobuf.Descriptors.FieldDescriptor.JavaType.DOUBLE) {
+        if (!f.isRepeated() || f.getJavaType() != Descriptors.FieldDescriptor.JavaType.DOUBLE) {
             throw new CameraMessages.DecodeException(m.getDescriptorForType().getFullName() + "." + name
                     + " is not a list of doubles");
         }
@@ -184,8 +195,8 @@ public record CameraInfoMessage(String topic, String frameId, int width, int hei
             }
         } catch (CdrReader.CdrException cut) {
             // a message cut after K (not one ROS writes): the raw camera at full size, as before these were read
-            java.util.Arrays.fill(p, 0);
-            java.util.Arrays.fill(binningAndRoi, 0);
+            Arrays.fill(p, 0);
+            Arrays.fill(binningAndRoi, 0);
         }
         return forPictures(topic, frameId, width, height, model, d, k, p, binningAndRoi, imageTopic);
     }
@@ -193,7 +204,7 @@ public record CameraInfoMessage(String topic, String frameId, int width, int hei
     /** {@code image_geometry}'s reading of the message's fields for the pictures of {@code imageTopic}. */
     static CameraInfoMessage forPictures(String topic, String frameId, long width, long height, String model,
                                          double[] d, double[] k, double[] p, long[] binningAndRoi, String imageTopic) {
-        java.util.List<String> readAs = new java.util.ArrayList<>();
+        List<String> readAs = new ArrayList<>();
         double fx = k[0], fy = k[4], cx = k[2], cy = k[5];
         if (rectifiedTopic(imageTopic)) {
             boolean projection = p[0] > 0 && p[5] > 0 && Double.isFinite(p[0]) && Double.isFinite(p[5]);
@@ -220,7 +231,7 @@ public record CameraInfoMessage(String topic, String frameId, int width, int hei
             cy -= roiY;
             width = roiWidth;
             height = roiHeight;
-            readAs.add(String.format(java.util.Locale.ROOT, "the region %dx%d at (%d, %d) of the sensor", roiWidth,
+            readAs.add(String.format(Locale.ROOT, "the region %dx%d at (%d, %d) of the sensor", roiWidth,
                     roiHeight, roiX, roiY));
         }
         if (bx > 1 || by > 1) {
