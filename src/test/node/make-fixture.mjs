@@ -35,6 +35,9 @@
 //     [--ros1]                 (every ROS message as a ROS 1 bag converted to MCAP keeps it: profile ros1, schemas
 //                               ros1msg named pkg/Type, messages in ROS 1's serialization by
 //                               @foxglove/rosmsg-serialization; Header with seq, time, CameraInfo's D K R P)
+//     [--tf-schema ros2|foxglove] [--tf-topic T]
+//                              (foxglove: the transforms as one foxglove.FrameTransforms in protobuf, its schema
+//                               Foxglove's generator's, on T, default /tf)
 //     [--tf-static PARENT:CHILD:X:Y:Z:QX:QY:QZ:QW[;...]]
 //                              (static transforms, one tf2_msgs/msg/TFMessage on /tf_static at the start)
 //
@@ -264,32 +267,39 @@ function foxgloveCompressedImageDescriptorSet() {
 // A Foxglove message type's protobuf schema as a FileDescriptorSet, its fields exactly as Foxglove's own generator
 // (@foxglove/schemas) writes the .proto (parsed by protobufjs), with google.protobuf.Timestamp as a dependency.
 function foxgloveDescriptorSet(typeName) {
-  const schema = foxgloveSchemas.foxgloveMessageSchemas[typeName];
-  if (!schema) fail(`@foxglove/schemas has no ${typeName}`);
+  // every foxglove type it refers to, each parsed from the .proto Foxglove's generator writes for it
   const root = new protobuf.Root();
-  protobuf.parse(foxgloveSchemas.generateProto(schema, []), root, { keepCase: true });
   root.addJSON(protobuf.common["google/protobuf/timestamp.proto"].nested);
-  root.resolveAll();
-  const type = root.lookupType(`foxglove.${typeName}`);
+  const files = [];
+  const done = new Set();
   const TYPES = { double: "TYPE_DOUBLE", float: "TYPE_FLOAT", fixed32: "TYPE_FIXED32", uint32: "TYPE_UINT32",
     int32: "TYPE_INT32", string: "TYPE_STRING", bytes: "TYPE_BYTES", bool: "TYPE_BOOL" };
-  const field = type.fieldsArray.map((f) => {
-    const message = f.resolvedType && f.resolvedType instanceof protobuf.Type;
-    if (!message && !TYPES[f.type]) fail(`${typeName}.${f.name}: type ${f.type} not mapped`);
-    return {
-      name: f.name, number: f.id, label: f.repeated ? "LABEL_REPEATED" : "LABEL_OPTIONAL",
-      type: message ? "TYPE_MESSAGE" : TYPES[f.type],
-      ...(message ? { typeName: "." + f.resolvedType.fullName.replace(/^\./, "") } : {}),
-    };
-  });
+  const add = (name) => {
+    if (done.has(name)) return;
+    done.add(name);
+    const schema = foxgloveSchemas.foxgloveMessageSchemas[name];
+    if (!schema) fail(`@foxglove/schemas has no ${name}`);
+    const text = foxgloveSchemas.generateProto(schema, []);
+    const dependency = [...text.matchAll(/^import "([^"]+)";$/gm)].map((m) => m[1]);
+    for (const d of dependency) if (d.startsWith("foxglove/")) add(d.slice(9, -6));
+    protobuf.parse(text, root, { keepCase: true });
+    root.resolveAll();
+    const type = root.lookupType(`foxglove.${name}`);
+    const field = type.fieldsArray.map((f) => {
+      const message = f.resolvedType && f.resolvedType instanceof protobuf.Type;
+      if (!message && !TYPES[f.type]) fail(`${name}.${f.name}: type ${f.type} not mapped`);
+      return {
+        name: f.name, number: f.id, label: f.repeated ? "LABEL_REPEATED" : "LABEL_OPTIONAL",
+        type: message ? "TYPE_MESSAGE" : TYPES[f.type],
+        ...(message ? { typeName: "." + f.resolvedType.fullName.replace(/^\./, "") } : {}),
+      };
+    });
+    files.push({ name: `foxglove/${name}.proto`, package: "foxglove", dependency,
+      messageType: [{ name, field }], syntax: "proto3" });
+  };
+  add(typeName);
   const base = foxgloveCompressedImageDescriptorSet().file[0]; // google/protobuf/timestamp.proto
-  return descriptor.FileDescriptorSet.fromObject({
-    file: [
-      descriptor.FileDescriptorProto.toObject(base),
-      { name: `foxglove/${typeName}.proto`, package: "foxglove", dependency: ["google/protobuf/timestamp.proto"],
-        messageType: [{ name: typeName, field }], syntax: "proto3" },
-    ],
-  });
+  return descriptor.FileDescriptorSet.fromObject({ file: [descriptor.FileDescriptorProto.toObject(base), ...files] });
 }
 
 // BGR bytes (3 per pixel) in one of sensor_msgs/image_encodings' encodings: { data, step }.
@@ -386,6 +396,8 @@ const { values: args } = parseArgs({
     binning: { type: "string" },
     roi: { type: "string" },
     "tf-static": { type: "string" },
+    "tf-schema": { type: "string", default: "ros2" },
+    "tf-topic": { type: "string" },
     ros1: { type: "boolean", default: false },
   },
   strict: true,
@@ -701,20 +713,40 @@ if (args["tf-static"]) {
       transform: { translation: { x: v[0], y: v[1], z: v[2] }, rotation: { x: v[3], y: v[4], z: v[5], w: v[6] } },
     };
   });
-  const text = ros2msgWithDependencies("geometry_msgs/TransformStamped[] transforms\n",
-    ["geometry_msgs/TransformStamped", "geometry_msgs/Transform", "geometry_msgs/Vector3", "geometry_msgs/Quaternion"]);
-  const tfSchemaId = await writer.registerSchema({
-    name: "tf2_msgs/msg/TFMessage", encoding: "ros2msg", data: new TextEncoder().encode(text),
-  });
-  const id = await writer.registerChannel({
-    topic: "/tf_static", schemaId: tfSchemaId, messageEncoding: "cdr", metadata: channelMetadata ?? new Map(),
-  });
-  topics.push("/tf_static");
-  await writer.addMessage({
-    channelId: id, sequence: 0, logTime: startNs, publishTime: startNs,
-    data: rosWriter(text).writeMessage({ transforms }),
-  });
-  messages++;
+  if (args["tf-schema"] === "foxglove") {
+    const set = foxgloveDescriptorSet("FrameTransforms");
+    const type = protobuf.Root.fromDescriptor(set, { keepCase: true }).lookupType("foxglove.FrameTransforms");
+    const fxSchemaId = await writer.registerSchema({ name: "foxglove.FrameTransforms", encoding: "protobuf",
+      data: descriptor.FileDescriptorSet.encode(set).finish() });
+    const topic = args["tf-topic"] ?? "/tf";
+    const id = await writer.registerChannel({ topic, schemaId: fxSchemaId, messageEncoding: "protobuf",
+      metadata: new Map() });
+    topics.push(topic);
+    const { sec, nanosec } = rosTime(startNs);
+    await writer.addMessage({
+      channelId: id, sequence: 0, logTime: startNs, publishTime: startNs,
+      data: type.encode(type.fromObject({ transforms: transforms.map((t) => ({
+        timestamp: { seconds: sec, nanos: nanosec }, parent_frame_id: t.header.frame_id,
+        child_frame_id: t.child_frame_id, translation: t.transform.translation, rotation: t.transform.rotation,
+      })) })).finish(),
+    });
+    messages++;
+  } else {
+    const text = ros2msgWithDependencies("geometry_msgs/TransformStamped[] transforms\n",
+      ["geometry_msgs/TransformStamped", "geometry_msgs/Transform", "geometry_msgs/Vector3", "geometry_msgs/Quaternion"]);
+    const tfSchemaId = await writer.registerSchema({
+      name: "tf2_msgs/msg/TFMessage", encoding: "ros2msg", data: new TextEncoder().encode(text),
+    });
+    const id = await writer.registerChannel({
+      topic: "/tf_static", schemaId: tfSchemaId, messageEncoding: "cdr", metadata: channelMetadata ?? new Map(),
+    });
+    topics.push("/tf_static");
+    await writer.addMessage({
+      channelId: id, sequence: 0, logTime: startNs, publishTime: startNs,
+      data: rosWriter(text).writeMessage({ transforms }),
+    });
+    messages++;
+  }
 }
 let writeCameraInfo = null; // (i, timeNs) => writes the CameraInfo of frame i
 if (args["camera-info"]) {

@@ -100,7 +100,8 @@ final class InfoCommand implements Callable<Integer> {
             boolean motion = s != null && MotionMessages.isMotion(s.name(), c.messageEncoding());
             anyMotion |= motion;
             boolean calibration = s != null && (CameraInfoMessage.isCameraInfo(s.name(), c.messageEncoding())
-                    || CameraMount.isStaticTransforms(c.topic(), s.name(), c.messageEncoding()));
+                    || CameraMount.isStaticTransforms(c.topic(), s.name(), c.messageEncoding())
+                    || CameraMount.isFoxgloveTransforms(s.name(), c.messageEncoding()));
             anyCalibration |= calibration;
             out.printf(Locale.ROOT, "  %-1s %-36s %-34s %-9s %9d %9.2f %8s%n",
                     camera ? "*" : motion ? "~" : calibration ? "@" : "",

@@ -789,7 +789,7 @@ final class RunCommand implements Callable<Integer> {
         }
         if (!(mount.heightM() > 0.2 && mount.heightM() < 50) || Math.abs(mount.pitchDownDeg()) > 45
                 || Math.abs(mount.rollDeg()) >= 45) {
-            err.println("warning: " + CameraMount.TF_STATIC + " puts " + mount.cameraFrame() + " "
+            err.println("warning: " + mount.from() + " puts " + mount.cameraFrame() + " "
                     + String.format(java.util.Locale.ROOT, "%.2f m above %s, pitched %.1f° down, rolled %.1f°",
                     mount.heightM(), mount.groundFrame(), mount.pitchDownDeg(), mount.rollDeg())
                     + ": not a camera over the road, no ground plane (give --calib"
@@ -797,11 +797,11 @@ final class RunCommand implements Callable<Integer> {
             return null;
         }
         err.printf(java.util.Locale.ROOT, "depth fused with the ground plane: the recording's camera mount (%s: "
-                + "%s over %s) %.2f m above the road, pitched %.2f° down%s%n", CameraMount.TF_STATIC,
+                + "%s over %s) %.2f m above the road, pitched %.2f° down%s%n", mount.from(),
                 mount.cameraFrame(), mount.groundFrame(), mount.heightM(), mount.pitchDownDeg(),
                 mount.groundFrame().equals("base_link") ? " (base_link taken for the ground: --calib if it is "
                         + "not)" : "");
-        planeFrom = "the recording's camera mount (" + CameraMount.TF_STATIC + ")";
+        planeFrom = "the recording's camera mount (" + mount.from() + ")";
         return plane(intrinsics(model, src), mount.heightM(), mount.pitchDownDeg());
     }
 
@@ -916,7 +916,7 @@ final class RunCommand implements Callable<Integer> {
         double roll = mount == null || Math.abs(mount.rollDeg()) < 0.05 ? 0 : mount.rollDeg();
         if (Math.abs(roll) >= 45) {
             err.printf(java.util.Locale.ROOT, "warning: %s puts %s rolled %.1f°: not undone (a calibration's roll is "
-                    + "within ±45°)%n", CameraMount.TF_STATIC, mount.cameraFrame(), roll);
+                    + "within ±45°)%n", mount.from(), mount.cameraFrame(), roll);
             return 0;
         }
         return roll;
@@ -1018,7 +1018,7 @@ final class RunCommand implements Callable<Integer> {
                 : !Double.isNaN(src.groundTruthFocalPx()) ? "source" : "model";
         StringBuilder b = new StringBuilder("{\"from\": ").append(io.roadseg.ros.Json.quote(from));
         if (config.groundPlane() != null && !planeFrom.startsWith("calibration")) {
-            b.append(", \"mount\": ").append(io.roadseg.ros.Json.quote(CameraMount.TF_STATIC));
+            b.append(", \"mount\": ").append(io.roadseg.ros.Json.quote(src.recordedMount().from()));
         }
         b.append(String.format(java.util.Locale.ROOT, ", \"fx\": %.3f, \"fy\": %.3f, \"cx\": %.3f, \"cy\": %.3f, "
                 + "\"depth_scale\": %.5f", k.fx(), k.fy(), k.cx(), k.cy(), config.depthScale()));

@@ -5,8 +5,10 @@ import java.util.Map;
 
 /**
  * Where a camera sits over the road, from a recording's static transforms ({@code tf2_msgs/msg/TFMessage} on
- * {@code /tf_static}, CDR): the camera frame's height above the vehicle's ground frame and the pitch and roll of its
- * optical axis — what a calibration file's {@code mount_height_m}, {@code pitch_deg} and {@code roll_deg} say.
+ * {@code /tf_static}, CDR or ROS 1's serialization; or Foxglove's {@code foxglove.FrameTransforms} /
+ * {@code foxglove.FrameTransform} in protobuf, on any topic): the camera frame's height above the vehicle's ground
+ * frame and the pitch and roll of its optical axis — what a calibration file's {@code mount_height_m},
+ * {@code pitch_deg} and {@code roll_deg} say.
  *
  * <p>Conventions (REP 103, REP 105): the ground frame is {@code base_footprint} (on the ground under the vehicle) or,
  * where a recording has none, {@code base_link} (which Autoware and many car stacks put on the ground at the rear
@@ -19,11 +21,20 @@ import java.util.Map;
  * @param heightM      the camera's optical centre above the ground frame, metres
  * @param pitchDownDeg the optical axis below the horizontal, degrees
  * @param rollDeg      the picture's roll, degrees, clockwise positive (roadseg's calibration convention)
+ * @param from         the topics the transforms on the camera's chain came from, for messages to people
  */
 public record CameraMount(String groundFrame, String cameraFrame, double heightM, double pitchDownDeg,
-                          double rollDeg) {
+                          double rollDeg, String from) {
     public static final String TF_MESSAGE = "tf2_msgs/msg/TFMessage";
     public static final String TF_STATIC = "/tf_static";
+    public static final String FOXGLOVE_FRAME_TRANSFORMS = "foxglove.FrameTransforms";
+    public static final String FOXGLOVE_FRAME_TRANSFORM = "foxglove.FrameTransform";
+
+    /** Whether a channel carries Foxglove's transforms (protobuf), on whatever topic a recording put them. */
+    public static boolean isFoxgloveTransforms(String schemaName, String messageEncoding) {
+        return "protobuf".equals(messageEncoding) && (FOXGLOVE_FRAME_TRANSFORMS.equals(schemaName)
+                || FOXGLOVE_FRAME_TRANSFORM.equals(schemaName));
+    }
 
     /** Whether a channel carries static transforms this class reads. */
     public static boolean isStaticTransforms(String topic, String schemaName, String messageEncoding) {
@@ -33,7 +44,7 @@ public record CameraMount(String groundFrame, String cameraFrame, double heightM
 
     /** Static transforms, child frame to its parent, as {@code TFMessage}s give them. */
     public static final class Tree {
-        private record Edge(String parent, double[] translation, double[] rotation) {
+        private record Edge(String parent, double[] translation, double[] rotation, String topic) {
         }
 
         private final Map<String, Edge> parentOf = new HashMap<>();
@@ -50,8 +61,60 @@ public record CameraMount(String groundFrame, String cameraFrame, double heightM
                 String child = strip(cdr.string());
                 double[] t = {cdr.float64(), cdr.float64(), cdr.float64()};
                 double[] q = {cdr.float64(), cdr.float64(), cdr.float64(), cdr.float64()}; // x, y, z, w
-                parentOf.put(child, new Edge(parent, t, q));
+                parentOf.put(child, new Edge(parent, t, q, TF_STATIC));
             }
+        }
+
+        /**
+         * Adds the transforms of one {@code foxglove.FrameTransforms} (or the one {@code foxglove.FrameTransform})
+         * read from {@code topic}: {@code parent_frame_id}, {@code child_frame_id}, {@code translation} (x, y, z),
+         * {@code rotation} (x, y, z, w), by name.
+         */
+        public void read(com.google.protobuf.DynamicMessage m, String topic) {
+            var list = m.getDescriptorForType().findFieldByName("transforms");
+            if (list != null && list.isRepeated()
+                    && list.getJavaType() == com.google.protobuf.Descriptors.FieldDescriptor.JavaType.MESSAGE) {
+                for (int i = 0; i < m.getRepeatedFieldCount(list); i++) {
+                    read((com.google.protobuf.DynamicMessage) m.getRepeatedField(list, i), topic);
+                }
+                return;
+            }
+            String parent = text(m, "parent_frame_id");
+            String child = text(m, "child_frame_id");
+            if (parent.isEmpty() || child.isEmpty()) {
+                return;
+            }
+            double[] t = numbers(m, "translation", "x", "y", "z");
+            double[] q = numbers(m, "rotation", "x", "y", "z", "w");
+            parentOf.put(strip(child), new Edge(strip(parent), t, q, topic));
+        }
+
+        private static String text(com.google.protobuf.DynamicMessage m, String name) {
+            var f = m.getDescriptorForType().findFieldByName(name);
+            return f != null && !f.isRepeated() && m.getField(f) instanceof String s ? s : "";
+        }
+
+        /**
+         * A sub-message's double fields by name (proto3 leaves zeros out: an absent one is 0); where the sub-message
+         * itself is absent, none (a rotation's w 1: no turn).
+         */
+        private static double[] numbers(com.google.protobuf.DynamicMessage m, String name, String... fields) {
+            double[] out = new double[fields.length];
+            var f = m.getDescriptorForType().findFieldByName(name);
+            if (f == null || f.isRepeated() || !m.hasField(f)
+                    || !(m.getField(f) instanceof com.google.protobuf.DynamicMessage sub)) {
+                if (fields.length == 4) {
+                    out[3] = 1;
+                }
+                return out;
+            }
+            for (int i = 0; i < fields.length; i++) {
+                var g = sub.getDescriptorForType().findFieldByName(fields[i]);
+                if (g != null && !g.isRepeated() && sub.getField(g) instanceof Double v) {
+                    out[i] = v;
+                }
+            }
+            return out;
         }
 
         /** @return frames known */
@@ -66,9 +129,12 @@ public record CameraMount(String groundFrame, String cameraFrame, double heightM
         public CameraMount mount(String cameraFrame) {
             String camera = strip(cameraFrame);
             for (String ground : new String[] {"base_footprint", "base_link"}) {
-                double[][] pose = poseIn(camera, ground);
+                java.util.Set<String> topics = new java.util.TreeSet<>();
+                double[][] pose = poseIn(camera, ground, topics);
                 if (pose != null) {
-                    return of(ground, camera, pose[0], pose[1]);
+                    CameraMount m = of(ground, camera, pose[0], pose[1]);
+                    return new CameraMount(m.groundFrame, m.cameraFrame, m.heightM, m.pitchDownDeg, m.rollDeg,
+                            topics.isEmpty() ? TF_STATIC : String.join(", ", topics));
                 }
             }
             return null;
@@ -78,7 +144,7 @@ public record CameraMount(String groundFrame, String cameraFrame, double heightM
          * The frame's pose in an ancestor: {rotation as a row-major 3×3 (frame axes to ancestor axes), position};
          * null where the ancestor is not on the frame's chain.
          */
-        private double[][] poseIn(String frame, String ancestor) {
+        private double[][] poseIn(String frame, String ancestor, java.util.Set<String> topics) {
             double[] r = {1, 0, 0, 0, 1, 0, 0, 0, 1};
             double[] p = {0, 0, 0};
             String at = frame;
@@ -87,6 +153,7 @@ public record CameraMount(String groundFrame, String cameraFrame, double heightM
                 if (e == null) {
                     return null;
                 }
+                topics.add(e.topic);
                 double[] m = matrix(e.rotation);
                 // x_parent = M · x_child + t: compose onto what the chain below has
                 p = add(apply(m, p), e.translation);
@@ -110,7 +177,7 @@ public record CameraMount(String groundFrame, String cameraFrame, double heightM
         // level, the picture's right axis is horizontal; rolled clockwise in the picture, it dips (z < 0)
         double[] down = {r[1], r[4], r[7]};
         double roll = Math.toDegrees(Math.atan2(-right[2], -down[2]));
-        return new CameraMount(ground, camera, p[2], pitchDown, roll);
+        return new CameraMount(ground, camera, p[2], pitchDown, roll, TF_STATIC);
     }
 
     private static String strip(String frame) {

@@ -152,7 +152,7 @@ public final class McapSource implements FrameSource {
                         + (motionChannel == null ? "" : ", vehicle motion from " + motionChannel.topic() + " ("
                         + motionSchema + ")")
                         + (recordedCamera == null ? "" : ", camera from " + recordedCamera.topic())
-                        + (recordedMount == null ? "" : ", its mount from " + CameraMount.TF_STATIC));
+                        + (recordedMount == null ? "" : ", its mount from " + recordedMount.from()));
         scaled = new Mat(info.height(), info.width(), CV_8UC3);
         size = new Size(info.width(), info.height());
     }
@@ -525,6 +525,10 @@ public final class McapSource implements FrameSource {
         CameraMount.Tree tree = new CameraMount.Tree();
         for (McapReader.Channel ch : reader.channels().values()) {
             McapReader.Schema s = reader.schemaOf(ch);
+            if (s != null && CameraMount.isFoxgloveTransforms(s.name(), ch.messageEncoding())) {
+                readFoxgloveTransforms(reader, ch, s, tree);
+                continue;
+            }
             if (s == null || !CameraMount.isStaticTransforms(ch.topic(), s.name(), ch.messageEncoding())) {
                 continue;
             }
@@ -539,6 +543,32 @@ public final class McapSource implements FrameSource {
         }
         return tree.size() == 0 ? null : tree.mount(cameraFrame);
     }
+
+    /**
+     * A Foxglove recording's transforms (on any topic, static and moving ones together): its first
+     * {@value #FOXGLOVE_TRANSFORM_MESSAGES} messages, where a recorder puts a vehicle's fixed mounts.
+     */
+    private static void readFoxgloveTransforms(McapReader reader, McapReader.Channel ch, McapReader.Schema s,
+                                               CameraMount.Tree tree) throws IOException {
+        com.google.protobuf.Descriptors.Descriptor type;
+        try {
+            type = CameraMessages.protobufType(s.name(), s.data());
+        } catch (CameraMessages.DecodeException e) {
+            return; // a schema that does not parse: no transforms from it
+        }
+        McapReader.Cursor c = reader.messages(ch.id());
+        for (int n = 0; n < FOXGLOVE_TRANSFORM_MESSAGES && c.next(); n++) {
+            try {
+                tree.read(com.google.protobuf.DynamicMessage.parseFrom(type,
+                        com.google.protobuf.CodedInputStream.newInstance(c.payloadArray(), c.payloadOffset(),
+                                c.payloadLength())), ch.topic());
+            } catch (IOException e) {
+                // a damaged message: the others may still reach the camera
+            }
+        }
+    }
+
+    private static final int FOXGLOVE_TRANSFORM_MESSAGES = 256;
 
     /**
      * The {@code sensor_msgs/msg/CameraInfo} channel of the camera topic: the one in the camera topic's namespace (a

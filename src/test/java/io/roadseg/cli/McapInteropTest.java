@@ -665,6 +665,45 @@ class McapInteropTest {
     }
 
     /**
+     * A Foxglove-SDK recording says where its camera sits with {@code foxglove.FrameTransforms} (protobuf, the schema
+     * as Foxglove's generator writes it, here on /tf): the same chain as the ROS test below gives the same mount, and
+     * the run names the topic it came from.
+     */
+    @Test
+    void aFoxgloveRecordingsFrameTransformsGiveTheCamerasMount() throws Exception {
+        double p = Math.toRadians(3) / 2;
+        double r = Math.toRadians(2) / 2;
+        String mount = String.format(java.util.Locale.ROOT, "%.12f:%.12f:%.12f:%.12f", Math.cos(p) * Math.sin(r),
+                Math.cos(r) * Math.sin(p), -Math.sin(p) * Math.sin(r), Math.cos(p) * Math.cos(r));
+        String tf = "base_footprint:base_link:0:0:0.3:0:0:0:1;base_link:camera_link:1.5:0:1.2:" + mount
+                + ";camera_link:camera_front_optical:0:0:0:-0.5:0.5:-0.5:0.5";
+        double fx = 0.6 * width;
+        Path file = fixture("fox-tf.mcap", "--encoding", "foxglove", "--compression", "zstd", "--index", "yes",
+                "--frame-id", "camera_front_optical", "--tf-schema", "foxglove", "--tf-static", tf,
+                "--camera-info-schema", "foxglove", "--camera-info", fx + "," + fx + "," + (width / 2.0 - 0.5) + ","
+                        + (height / 2.0 - 0.5));
+        try (FrameSource s = FrameSources.open(file.toString(), SourceOptions.defaults())) {
+            io.roadseg.ros.CameraMount m = s.recordedMount();
+            assertNotNull(m, s.info().codec());
+            assertEquals("base_footprint", m.groundFrame());
+            assertEquals(1.5, m.heightM(), 1e-9);
+            assertEquals(3.0, m.pitchDownDeg(), 1e-9);
+            assertEquals(2.0, m.rollDeg(), 1e-9);
+            assertEquals("/tf", m.from());
+            assertTrue(s.info().codec().contains("its mount from /tf"), s.info().codec());
+        }
+        Cli.Outcome info = Cli.run("info", file.toString());
+        assertTrue(info.stdout().lines().anyMatch(l -> l.matches("\\s*@ /tf\\s+foxglove\\.FrameTransforms .*")),
+                info.stdout());
+        Path stats = dir.resolve("fox-tf-stats.json");
+        Cli.Outcome run = Cli.run("run", file.toString(), "--frames", "3", "--stats", stats.toString(), "-q");
+        assertEquals(0, run.exit(), run.stderr());
+        assertEquals("/tf", Json.at(Json.parse(Files.readString(stats)), "camera_model", "mount"));
+        assertTrue(run.stderr().contains("depth fused with the ground plane: the recording's camera mount (/tf: "
+                + "camera_front_optical over base_footprint) 1.50 m above the road, pitched 3.00° down"), run.stderr());
+    }
+
+    /**
      * A recording's own sensor_msgs/msg/CameraInfo (written by the reference serializer) stands in for --calib's
      * intrinsics: depth scaled by its focal length, its plumb_bob lens undone, its K at the input size in the output's
      * CameraInfo; a lens model roadseg cannot undo is said once and left in the picture.
