@@ -60,6 +60,22 @@ class McapInteropTest {
     @TempDir
     Path dir;
 
+    /**
+     * A camera's chain of static transforms (fixture's --tf-static): base_footprint → base_link 0.3 m up → camera_link
+     * 1.5 m ahead, 1.2 m up, pitched 3° down and rolled 2° (q = q_pitch(about y) ⊗ q_roll(about x), as x, y, z, w) →
+     * the optical frame the images are stamped with (REP 103's rotation).
+     */
+    private static final String MOUNTED_CHAIN;
+
+    static {
+        double p = Math.toRadians(3) / 2;
+        double r = Math.toRadians(2) / 2;
+        String mount = String.format(java.util.Locale.ROOT, "%.12f:%.12f:%.12f:%.12f", Math.cos(p) * Math.sin(r),
+                Math.cos(r) * Math.sin(p), -Math.sin(p) * Math.sin(r), Math.cos(p) * Math.cos(r));
+        MOUNTED_CHAIN = "base_footprint:base_link:0:0:0.3:0:0:0:1;base_link:camera_link:1.5:0:1.2:" + mount
+                + ";camera_link:camera_front_optical:0:0:0:-0.5:0.5:-0.5:0.5";
+    }
+
     /** The first frames of the shipped recording as JPEG files and raw BGR files. */
     @BeforeAll
     static void frames() throws Exception {
@@ -671,12 +687,7 @@ class McapInteropTest {
      */
     @Test
     void aFoxgloveRecordingsFrameTransformsGiveTheCamerasMount() throws Exception {
-        double p = Math.toRadians(3) / 2;
-        double r = Math.toRadians(2) / 2;
-        String mount = String.format(java.util.Locale.ROOT, "%.12f:%.12f:%.12f:%.12f", Math.cos(p) * Math.sin(r),
-                Math.cos(r) * Math.sin(p), -Math.sin(p) * Math.sin(r), Math.cos(p) * Math.cos(r));
-        String tf = "base_footprint:base_link:0:0:0.3:0:0:0:1;base_link:camera_link:1.5:0:1.2:" + mount
-                + ";camera_link:camera_front_optical:0:0:0:-0.5:0.5:-0.5:0.5";
+        String tf = MOUNTED_CHAIN;
         double fx = 0.6 * width;
         Path file = fixture("fox-tf.mcap", "--encoding", "foxglove", "--compression", "zstd", "--index", "yes",
                 "--frame-id", "camera_front_optical", "--tf-schema", "foxglove", "--tf-static", tf,
@@ -927,13 +938,7 @@ class McapInteropTest {
      */
     @Test
     void theRecordingsStaticTransformsGiveTheCamerasMount() throws Exception {
-        double p = Math.toRadians(3) / 2;
-        double r = Math.toRadians(2) / 2;
-        // q = q_pitch(about y) ⊗ q_roll(about x), as x, y, z, w
-        String mount = String.format(java.util.Locale.ROOT, "%.12f:%.12f:%.12f:%.12f", Math.cos(p) * Math.sin(r),
-                Math.cos(r) * Math.sin(p), -Math.sin(p) * Math.sin(r), Math.cos(p) * Math.cos(r));
-        String tf = "base_footprint:base_link:0:0:0.3:0:0:0:1;base_link:camera_link:1.5:0:1.2:" + mount
-                + ";camera_link:camera_front_optical:0:0:0:-0.5:0.5:-0.5:0.5";
+        String tf = MOUNTED_CHAIN;
         double fx = 0.6 * width;
         Path file = fixture("tf.mcap", "--encoding", "ros2-compressed", "--compression", "lz4", "--index", "yes",
                 "--frame-id", "camera_front_optical", "--tf-static", tf, "--camera-info",
