@@ -127,6 +127,12 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = {"-m", "--model"}, defaultValue = RunCommand.DEFAULT_MODEL, description = "ONNX model.")
     Path model;
 
+    @Option(names = "--against", paramLabel = "MODEL", description = {"--drive/--drives: score against what MODEL "
+            + "(the one in service) makes of the same frames at the same input size instead of the drives' truth: "
+            + "the two models' agreement, for drives without labels (a video, an MCAP file, a folder of pictures) — "
+            + "where a candidate would change what the car sees."})
+    Path against;
+
     @Option(names = "--engine", defaultValue = "cpu", description = "Backend (default: ${DEFAULT-VALUE}).")
     String engine;
 
@@ -162,6 +168,15 @@ final class EvalCommand implements Callable<Integer> {
                 shardOf = io.roadseg.fleet.DriveList.parseShard(shard);
             } catch (IllegalArgumentException e) {
                 throw new UsageError(e.getMessage());
+            }
+        }
+        if (against != null) {
+            if (data.drive == null && data.drives == null) {
+                throw new UsageError("--against applies to --drive and --drives");
+            }
+            against = InstallPaths.resolve(against);
+            if (!java.nio.file.Files.isRegularFile(against)) {
+                throw new UserError("--against " + against + ": no such model file");
             }
         }
         if (fitTemperature && data.camvid == null) {
@@ -283,7 +298,8 @@ final class EvalCommand implements Callable<Integer> {
     /** {@code --drive}: one drive at the input size {@code run} would give its camera. */
     private int drive() throws Exception {
         EngineOptions options = InputSizeOption.apply(inputSize, engineOptions(), 0, 0);
-        try (FittedDriveEvaluator evaluator = new FittedDriveEvaluator(engine, model, options, System.err::println)) {
+        try (FittedDriveEvaluator evaluator = new FittedDriveEvaluator(engine, model, against, options,
+                System.err::println)) {
             DriveResult r = evaluator.evaluate(data.drive, limit);
             if (!r.ok()) {
                 throw new UserError("data " + data.drive + ": " + r.error());
@@ -298,8 +314,9 @@ final class EvalCommand implements Callable<Integer> {
             depth.addSums(r.depthSums());
             NearestAheadScore nearest = r.nearestAhead(Math.max(m.classCount(), 1));
             LeadScore lead = r.lead();
-            report(data.drive, (int) r.frames(), m, m.inputWidth() + "x" + m.inputHeight(), seg, depth,
-                    nearest.any() ? nearest : null, r.leadSums().length > 0 ? lead : null, r.confidence());
+            report(data.drive + (against == null ? "" : " against the output of " + against), (int) r.frames(), m,
+                    m.inputWidth() + "x" + m.inputHeight(), seg, depth, nearest.any() ? nearest : null,
+                    r.leadSums().length > 0 ? lead : null, r.confidence());
         }
         return 0;
     }
@@ -349,7 +366,8 @@ final class EvalCommand implements Callable<Integer> {
         String modelName;
         java.util.List<String> classes;
         EngineOptions options = InputSizeOption.apply(inputSize, engineOptions(), 0, 0);
-        try (FittedDriveEvaluator evaluator = new FittedDriveEvaluator(engine, model, options, System.err::println)) {
+        try (FittedDriveEvaluator evaluator = new FittedDriveEvaluator(engine, model, against, options,
+                System.err::println)) {
             modelName = model.getFileName().toString();
             classes = evaluator.model().classNames(); // a model that cannot be opened stops here, before any drive
             for (String d : mine) {
@@ -358,7 +376,8 @@ final class EvalCommand implements Callable<Integer> {
                 results.add(r);
             }
         }
-        FleetReport report = new FleetReport(modelName, classes, results);
+        FleetReport report = new FleetReport(modelName, against == null ? null : against.getFileName().toString(),
+                classes, results);
         System.out.print(report.table());
         if (json != null) {
             String text = report.json(shard);

@@ -36,6 +36,7 @@ final class MergeCommand implements Callable<Integer> {
         new OutputPaths().output("--json", json);
         String model = null;
         List<String> classes = null;
+        String reference = null;
         List<DriveResult> rows = new ArrayList<>();
         if (!reports.isEmpty() && isReplaySummary(reports.get(0))) {
             return mergeReplays();
@@ -52,15 +53,21 @@ final class MergeCommand implements Callable<Integer> {
             if (model == null) {
                 model = r.model();
                 classes = r.classNames();
+                reference = r.reference();
             } else if (!model.equals(r.model()) || !classes.equals(r.classNames())) {
                 throw new UserError("report " + p + ": model " + r.model() + " differs from " + model
                         + " of the first report; merge reports of one model");
+            } else if (!java.util.Objects.equals(reference, r.reference())) {
+                throw new UserError("report " + p + " was scored against " + (r.reference() == null
+                        ? "the drives' truth" : "the output of " + r.reference()) + ", the first report against "
+                        + (reference == null ? "the drives' truth" : "the output of " + reference)
+                        + "; merge reports scored against one reference");
             }
             rows.addAll(r.drives());
         }
         FleetReport merged;
         try {
-            merged = new FleetReport(model, classes, rows);
+            merged = new FleetReport(model, reference, classes, rows);
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }

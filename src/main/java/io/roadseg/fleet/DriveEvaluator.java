@@ -51,6 +51,13 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
  * {@code eval --drive}, {@code eval --drives} and the fleet job on Spark all use (through
  * {@link FittedDriveEvaluator}, one per input size), so their figures agree to the last pixel.
  *
+ * <p><b>Against a reference model</b> ({@link #DriveEvaluator(InferenceEngine, InferenceEngine)}): every drive —
+ * a recording, a video, an MCAP file, a folder of pictures: a fleet's drives have no labels — is scored against what
+ * another model (the one in service) makes of the same frames at the same input size, its classes and depth taken for
+ * the truth: the figures are then the two models' agreement (per-class IoU of one's classes against the other's,
+ * depth's relative difference, the nearest road users ahead), which says where a candidate changes what the car
+ * would see before any label exists. The lead in the path is not scored that way (no path driven to follow).
+ *
  * <p>Threading: one thread; buffers at the model's size are allocated once, those at a drive's size per drive.
  */
 public final class DriveEvaluator implements AutoCloseable {
@@ -84,9 +91,24 @@ public final class DriveEvaluator implements AutoCloseable {
     private final int[] roadUsers;
     private final float[] predictedAhead;
     private final float[] truthAhead;
+    /** The model whose output stands for the truth, its binding and preprocessing; null: the drive's truth. */
+    private final InferenceEngine reference;
+    private final TensorBinding referenceBinding;
+    private final Preprocessor referencePre;
+    private final Mat referenceConfidence;
 
     /** @param inference an open engine, owned by the caller */
     public DriveEvaluator(InferenceEngine inference) throws Exception {
+        this(inference, null);
+    }
+
+    /**
+     * @param inference an open engine, owned by the caller
+     * @param reference an open engine of the model to score against instead of the drives' truth (null: the truth),
+     *                  at the same input size and with the same classes; owned by the caller
+     * @throws IllegalArgumentException where the reference runs at another size or has other classes
+     */
+    public DriveEvaluator(InferenceEngine inference, InferenceEngine reference) throws Exception {
         this.inference = inference;
         this.binding = inference.allocate();
         this.pre = new Preprocessor(inference.model());
@@ -112,6 +134,25 @@ public final class DriveEvaluator implements AutoCloseable {
         roadUsers = ahead.trackedIds();
         predictedAhead = new float[Math.max(m.classCount(), 1)];
         truthAhead = new float[predictedAhead.length];
+        this.reference = reference;
+        if (reference != null) {
+            ModelInfo r = reference.model();
+            if (r.inputWidth() != w || r.inputHeight() != h) {
+                throw new IllegalArgumentException("the reference model runs at " + r.inputWidth() + "x"
+                        + r.inputHeight() + ", the model at " + w + "x" + h);
+            }
+            if (!r.classNames().equals(m.classNames())) {
+                throw new IllegalArgumentException("the reference model has other classes (" + r.classNames()
+                        + ") than the model (" + m.classNames() + ")");
+            }
+            referenceBinding = reference.allocate();
+            referencePre = new Preprocessor(r);
+            referenceConfidence = new Mat(h, w, CV_8UC1);
+        } else {
+            referenceBinding = null;
+            referencePre = null;
+            referenceConfidence = null;
+        }
     }
 
     /**
@@ -132,6 +173,9 @@ public final class DriveEvaluator implements AutoCloseable {
         boolean leadScored = false;
         Histogram latency = new Histogram(1, LatencyStats.HIGHEST_NANOS, 3);
         long n = 0;
+        if (reference != null) {
+            return againstReference(drive, limit, seg, confidence, depth, nearest, camera, latency);
+        }
         java.nio.file.Path folder = java.nio.file.Path.of(drive);
         java.nio.file.Path annot = folder.resolveSibling(folder.getFileName() + "annot");
         if (!drive.contains("://") && java.nio.file.Files.isDirectory(folder)
@@ -175,19 +219,12 @@ public final class DriveEvaluator implements AutoCloseable {
                     latency.recordValue(Math.max(1, Math.min(LatencyStats.HIGHEST_NANOS, infer())));
                     checks.read(reading, predictedView); // as run's postprocess stage: the way up, a smear
                     camera.count(reading);
-                    seg.add(predictedView, truthView, w * h);
-                    if (scores) {
-                        confidence.add(predictedView, confidenceView, truthView, w * h, m.classCount());
-                    }
                     if (depthScale != 1f) {
                         for (int i = 0; i < w * h; i++) {
                             binding.depth.put(i, binding.depth.get(i) * depthScale);
                         }
                     }
-                    depth.add(binding.depth, truthDepthView, w * h, m.maxDepth());
-                    ahead.measure(predictedView, binding.depth, predictedAhead);
-                    ahead.measure(truthView, truthDepthView, truthAhead);
-                    nearest.add(roadUsers, predictedAhead, truthAhead);
+                    score(seg, confidence, depth, nearest);
                     if (path != null) {
                         double curvature = 0;
                         if (curve != null) {
@@ -214,15 +251,96 @@ public final class DriveEvaluator implements AutoCloseable {
                 }
             }
         } catch (Exception e) {
-            String why = e.getMessage() == null ? e.toString() : e.getMessage();
-            return DriveResult.failed(drive, why.replaceFirst("^input " + java.util.regex.Pattern.quote(drive)
-                    + ": ", ""));
+            return failed(drive, e);
         }
         if (n == 0) {
             return DriveResult.failed(drive, "no frames");
         }
         return new DriveResult(drive, null, n, seg.counts(), depth.sums(), latency, nearest.sums(),
                 leadScored ? lead.sums() : new double[0], scores ? confidence.sums() : new long[0], camera.sums());
+    }
+
+    /** A drive whose source failed: the reason without the source's own "input DRIVE: " prefix. */
+    private static DriveResult failed(String drive, Exception e) {
+        String why = e.getMessage() == null ? e.toString() : e.getMessage();
+        return DriveResult.failed(drive, why.replaceFirst("^input " + java.util.regex.Pattern.quote(drive) + ": ",
+                ""));
+    }
+
+    /**
+     * Scores one frame's prediction ({@link #predicted}, the depth in the binding) against the truth's buffers
+     * ({@link #truth}, {@link #truthDepth}): classes, confidence, depth, the nearest road users ahead.
+     */
+    private void score(SegmentationScore seg, ConfidenceScore confidence, DepthScore depth,
+                       NearestAheadScore nearest) {
+        int pixels = m.inputPixels();
+        seg.add(predictedView, truthView, pixels);
+        if (scores) {
+            confidence.add(predictedView, confidenceView, truthView, pixels, m.classCount());
+        }
+        depth.add(binding.depth, truthDepthView, pixels, m.maxDepth());
+        ahead.measure(predictedView, binding.depth, predictedAhead);
+        ahead.measure(truthView, truthDepthView, truthAhead);
+        nearest.add(roadUsers, predictedAhead, truthAhead);
+    }
+
+    /**
+     * Any drive scored against the reference model's output on the same frames: its classes for the truth's, its
+     * depth (each model's by its own focal-length rule where the drive knows its camera) for the true depth.
+     */
+    private DriveResult againstReference(String drive, long limit, SegmentationScore seg, ConfidenceScore confidence,
+                                         DepthScore depth, NearestAheadScore nearest, CameraIssueCounts camera,
+                                         Histogram latency) {
+        long n = 0;
+        ModelInfo r = reference.model();
+        int w = m.inputWidth();
+        int h = m.inputHeight();
+        ByteBuffer referenceConfidenceView = referenceConfidence.data().capacity((long) w * h).asByteBuffer();
+        try (FrameSource src = FrameSources.open(drive, SourceOptions.defaults())) {
+            int sw = src.info().width();
+            int sh = src.info().height();
+            double focal = src.groundTruthFocalPx();
+            double rule = Double.isNaN(focal) ? Double.NaN : m.depthScaleFor(focal, sw);
+            double referenceRule = Double.isNaN(focal) ? Double.NaN : r.depthScaleFor(focal, sw);
+            float depthScale = Double.isNaN(rule) ? 1f : (float) rule;
+            float referenceScale = Double.isNaN(referenceRule) ? 1f : (float) referenceRule;
+            CameraHealth check = CameraHealth.framesCodedApart(src.info().codec()) ? imageHealth : health;
+            CameraClassChecks checks = new CameraClassChecks(m);
+            try (Mat frame = new Mat(sh, sw, CV_8UC3)) {
+                ByteBuffer frameView = frame.data().capacity(3L * sw * sh).asByteBuffer();
+                long pts;
+                while ((limit <= 0 || n < limit) && (pts = src.read(frameView)) != FrameSource.END_OF_STREAM) {
+                    pre.resizeToModel(frame, small);
+                    check.measure(smallView, pts, Double.isFinite(src.vehicleCurvature()), reading);
+                    latency.recordValue(Math.max(1, Math.min(LatencyStats.HIGHEST_NANOS, infer())));
+                    checks.read(reading, predictedView);
+                    camera.count(reading);
+                    // the reference on the same picture, through its own normalisation: its classes and depth
+                    referencePre.toTensor(smallView, referenceBinding.input);
+                    reference.infer(referenceBinding);
+                    if (r.segmentation() == SegmentationOutput.LOGITS) {
+                        ClassMaps.argmax(referenceBinding.logits, r.classCount(), r.inputPixels(),
+                                r.confidenceTemperature(), truthView, referenceConfidenceView);
+                    } else {
+                        ClassMaps.narrow(referenceBinding.classIds, referenceBinding.classIdBytes, r.inputPixels(),
+                                r.classCount(), r.voidId(), truthView);
+                    }
+                    for (int i = 0; i < w * h; i++) {
+                        binding.depth.put(i, binding.depth.get(i) * depthScale);
+                        truthDepthView.put(i, referenceBinding.depth.get(i) * referenceScale);
+                    }
+                    score(seg, confidence, depth, nearest);
+                    n++;
+                }
+            }
+        } catch (Exception e) {
+            return failed(drive, e);
+        }
+        if (n == 0) {
+            return DriveResult.failed(drive, "no frames");
+        }
+        return new DriveResult(drive, null, n, seg.counts(), depth.sums(), latency, nearest.sums(), new double[0],
+                scores ? confidence.sums() : new long[0], camera.sums());
     }
 
     /**
@@ -336,5 +454,10 @@ public final class DriveEvaluator implements AutoCloseable {
         size.close();
         pre.close();
         binding.close();
+        if (reference != null) {
+            referencePre.close();
+            referenceBinding.close();
+            referenceConfidence.close();
+        }
     }
 }

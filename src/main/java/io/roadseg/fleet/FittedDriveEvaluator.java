@@ -25,6 +25,9 @@ import java.util.function.Consumer;
  * {@link DriveEvaluator} per frame size met, opened on first need and kept for the later drives of that size (a
  * fleet's drives come from few kinds of camera), all closed together.
  *
+ * <p>With a reference model, each drive is scored against its output instead of the drive's truth (agreement,
+ * {@link DriveEvaluator}): the reference opened beside each engine at that engine's input size.
+ *
  * <p>A drive that cannot be read is a failed {@link DriveResult}, as with {@link DriveEvaluator}; a model or engine
  * that cannot be opened is an exception, the same for every drive.
  *
@@ -33,6 +36,7 @@ import java.util.function.Consumer;
 public final class FittedDriveEvaluator implements AutoCloseable {
     private final String engine;
     private final Path model;
+    private final Path reference;
     private final EngineOptions options;
     private final Consumer<String> log;
     private final Map<InputSize, DriveEvaluator> bySourceSize = new LinkedHashMap<>();
@@ -48,8 +52,18 @@ public final class FittedDriveEvaluator implements AutoCloseable {
      * @param log     the engines' one-line descriptions when opened
      */
     public FittedDriveEvaluator(String engine, Path model, EngineOptions options, Consumer<String> log) {
+        this(engine, model, null, options, log);
+    }
+
+    /**
+     * @param reference the model whose output every drive is scored against (null: the drives' truth)
+     * @see #FittedDriveEvaluator(String, Path, EngineOptions, Consumer)
+     */
+    public FittedDriveEvaluator(String engine, Path model, Path reference, EngineOptions options,
+                                Consumer<String> log) {
         this.engine = engine;
         this.model = model;
+        this.reference = reference;
         this.options = options;
         this.log = log;
     }
@@ -88,7 +102,14 @@ public final class FittedDriveEvaluator implements AutoCloseable {
                 opened.close();
             } else {
                 engines.add(opened);
-                e = new DriveEvaluator(opened);
+                InferenceEngine against = null;
+                if (reference != null) {
+                    // the reference at the model's own input size for these frames, whatever its native one
+                    against = InferenceEngines.open(engine, reference, options.withSourceSize(null)
+                            .withBudget(null).withInputSize(new InputSize(m.inputWidth(), m.inputHeight())), said::add);
+                    engines.add(against);
+                }
+                e = new DriveEvaluator(opened, against);
                 evaluators.add(e);
                 said.forEach(log);
             }

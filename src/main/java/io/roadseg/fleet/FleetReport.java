@@ -23,7 +23,9 @@ import java.util.Set;
  * Drive results added up: per-class IoU from the summed confusion counts (ΣI/ΣU), depth errors from the summed
  * terms, latency from the merged histograms; the drives in list order; per class the drives that score it worst,
  * so a regression is found in minutes. The same whether the results came from one process, from {@code --shard}
- * files merged afterwards or from Spark executors: drives are sorted and summed in that order.
+ * files merged afterwards or from Spark executors: drives are sorted and summed in that order. Scored against a
+ * reference model's output instead of the drives' truth ({@link #reference}), the same figures are the two models'
+ * agreement.
  */
 public final class FleetReport {
     /** A class counts for a drive's worst-of list only where the drive has at least this many true pixels of it. */
@@ -31,6 +33,7 @@ public final class FleetReport {
     static final int WORST = 3;
 
     private final String model;
+    private final String reference;
     private final List<String> classNames;
     private final List<DriveResult> drives;
     private final SegmentationScore seg;
@@ -44,7 +47,16 @@ public final class FleetReport {
 
     /** @throws IllegalArgumentException when a drive appears twice (overlapping shards) */
     public FleetReport(String model, List<String> classNames, List<DriveResult> results) {
+        this(model, null, classNames, results);
+    }
+
+    /**
+     * @param reference the model whose output the drives were scored against, or null for their ground truth
+     * @throws IllegalArgumentException when a drive appears twice (overlapping shards)
+     */
+    public FleetReport(String model, String reference, List<String> classNames, List<DriveResult> results) {
         this.model = model;
+        this.reference = reference;
         this.classNames = classNames;
         this.drives = new ArrayList<>(results);
         this.drives.sort(Comparator.comparing(DriveResult::drive));
@@ -120,6 +132,10 @@ public final class FleetReport {
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "fleet report: model %s, %d drives (%d failed), %d frames%n", model,
                 drives.size(), failed(), frames));
+        if (reference != null) {
+            b.append("scored against the output of ").append(reference).append(" on the same frames, not a truth: "
+                    + "IoU is the two models' agreement class by class, depth the relative difference from it\n");
+        }
         b.append(String.format(Locale.ROOT, "%-48s %8s %8s %8s %9s %6s %8s%n", "drive", "frames", "mIoU %", "AbsRel",
                 "p50 ms", "conf", "camera"));
         for (DriveResult r : drives) {
@@ -200,7 +216,11 @@ public final class FleetReport {
 
     /** The report as JSON: model, classes, shard, every drive's row (mergeable), and the summary. */
     public String json(String shard) {
-        StringBuilder b = new StringBuilder("{\"model\":").append(Json.quote(model)).append(",\"classes\":[");
+        StringBuilder b = new StringBuilder("{\"model\":").append(Json.quote(model));
+        if (reference != null) {
+            b.append(",\"reference\":").append(Json.quote(reference));
+        }
+        b.append(",\"classes\":[");
         for (int c = 0; c < classNames.size(); c++) {
             b.append(c == 0 ? "" : ",").append(Json.quote(classNames.get(c)));
         }
@@ -229,11 +249,16 @@ public final class FleetReport {
         for (Object o : Json.array(doc.get("drives"))) {
             rows.add(DriveResult.parse(o));
         }
-        return new FleetReport((String) doc.get("model"), classes, rows);
+        return new FleetReport((String) doc.get("model"), (String) doc.get("reference"), classes, rows);
     }
 
     public String model() {
         return model;
+    }
+
+    /** The model the drives were scored against, or null where they were scored against their ground truth. */
+    public String reference() {
+        return reference;
     }
 
     public List<String> classNames() {

@@ -34,7 +34,10 @@ import java.util.Locale;
  * <pre>
  * roadseg-fleet evaluate --drives LIST|GLOB --model engines/roadseg.onnx --out report/ [--baseline old.onnx] [--limit N]
  *     [--input-size auto:WxH|WxH] [--flip-average]
+ * roadseg-fleet evaluate --drives LIST|GLOB --model candidate.onnx --against in-service.onnx --out report/
  * </pre>
+ * With {@code --against} the drives need no truth: each is scored against the reference model's output on the same
+ * frames ({@link io.roadseg.fleet.DriveEvaluator}), the two models' agreement.
  * Each drive runs at the input size {@code run} gives its camera (its aspect at the model's pixel count,
  * {@link FittedDriveEvaluator}); {@code --input-size auto:WxH} at WxH's pixel count instead (e.g. auto:640x480, the
  * offline setting of the model card's <i>The input size at run time</i>), {@code --input-size WxH} every drive at
@@ -78,12 +81,14 @@ public final class FleetJob {
     static int run(String[] args, String master) throws Exception {
         if (args.length == 0 || !args[0].equals("evaluate")) {
             throw new UsageException("usage: roadseg-fleet evaluate --drives LIST|GLOB --model FILE --out DIR "
-                    + "[--baseline FILE] [--limit N] [--input-size auto:WxH|WxH] [--flip-average] [--master URL]");
+                    + "[--baseline FILE | --against FILE] [--limit N] [--input-size auto:WxH|WxH] [--flip-average] "
+                    + "[--master URL]");
         }
         String drives = null;
         String model = null;
         String out = null;
         String baseline = null;
+        String against = null;
         long limit = 0;
         InputSize size = null;
         boolean fit = false;
@@ -104,6 +109,7 @@ public final class FleetJob {
                 case "--out" -> out = v;
                 case "--limit" -> limit = Long.parseLong(v);
                 case "--baseline" -> baseline = v;
+                case "--against" -> against = v;
                 case "--input-size" -> {
                     fit = v.startsWith("auto:");
                     try {
@@ -119,6 +125,10 @@ public final class FleetJob {
         }
         if (drives == null || model == null || out == null) {
             throw new UsageException("--drives, --model and --out are required");
+        }
+        if (baseline != null && against != null) {
+            throw new UsageException("--baseline and --against: give one (--against already scores the model against "
+                    + "the other's output)");
         }
         List<String> list = HadoopDrives.isUri(drives)
                 ? HadoopDrives.read(drives, new org.apache.hadoop.conf.Configuration()) : DriveList.read(drives);
@@ -153,10 +163,14 @@ public final class FleetJob {
         if (baseline != null && !Files.isRegularFile(Path.of(baseline))) {
             throw new IOException("--baseline " + baseline + ": no such file");
         }
+        if (against != null && !Files.isRegularFile(Path.of(against))) {
+            throw new IOException("--against " + against + ": no such file");
+        }
         try (JavaSparkContext sc = new JavaSparkContext(conf)) {
-            report = evaluate(sc, list, modelPath, limit, classes, size, fit, flip);
+            report = evaluate(sc, list, modelPath, against == null ? null : Path.of(against), limit, classes, size,
+                    fit, flip);
             if (baseline != null) {
-                base = evaluate(sc, list, Path.of(baseline), limit, classes, size, fit, flip);
+                base = evaluate(sc, list, Path.of(baseline), null, limit, classes, size, fit, flip);
             }
         }
         Path dir = Path.of(out);
@@ -189,7 +203,7 @@ public final class FleetJob {
     /** The distributed part at the model's own size. */
     static FleetReport evaluate(JavaSparkContext sc, List<String> drives, Path model, long limit,
                                 List<String> classes) {
-        return evaluate(sc, drives, model, limit, classes, null, false, false);
+        return evaluate(sc, drives, model, null, limit, classes, null, false, false);
     }
 
     /**
@@ -197,24 +211,33 @@ public final class FleetJob {
      *
      * @param size the input size every drive runs at ({@code fit} false) or whose pixel count each drive's aspect is
      *             fitted to ({@code fit} true); null for the model's own pixel count, fitted
-     * @param flip each frame run as it is and mirrored, the outputs averaged
+     * @param flip      each frame run as it is and mirrored, the outputs averaged
+     * @param reference the model whose output the drives are scored against instead of their truth (null: the
+     *                  truth)
      */
-    static FleetReport evaluate(JavaSparkContext sc, List<String> drives, Path model, long limit,
+    static FleetReport evaluate(JavaSparkContext sc, List<String> drives, Path model, Path reference, long limit,
                                 List<String> classes, InputSize size, boolean fit, boolean flip) {
         sc.addFile(model.toAbsolutePath().toString());
         String name = model.getFileName().toString();
+        String referenceName = null;
+        if (reference != null) {
+            sc.addFile(reference.toAbsolutePath().toString());
+            referenceName = reference.getFileName().toString();
+        }
         List<String> rows = sc.parallelize(drives, drives.size())
-                .mapPartitions(new EvaluatePartition(name, limit, size, fit, flip)).collect();
+                .mapPartitions(new EvaluatePartition(name, referenceName, limit, size, fit, flip)).collect();
         List<DriveResult> results = new ArrayList<>();
         for (String row : rows) {
             results.add(DriveResult.parse(Json.parse(row)));
         }
-        return new FleetReport(name, classes, results);
+        return new FleetReport(name, referenceName, classes, results);
     }
 
     /** Executor side: open the engine once for the partition, evaluate its drives, close the engine. */
     static final class EvaluatePartition implements FlatMapFunction<Iterator<String>, String> {
         private final String modelName;
+        /** The reference model's file name among the job's files, or null: scored against the drives' truth. */
+        private final String referenceName;
         private final long limit;
         /** The input size, 0 x 0 for the model's own (InputSize itself is not serializable). */
         private final int width;
@@ -224,8 +247,10 @@ public final class FleetJob {
         /** Whether each frame is run as it is and mirrored and the outputs averaged. */
         private final boolean flip;
 
-        EvaluatePartition(String modelName, long limit, InputSize size, boolean fit, boolean flip) {
+        EvaluatePartition(String modelName, String referenceName, long limit, InputSize size, boolean fit,
+                          boolean flip) {
             this.modelName = modelName;
+            this.referenceName = referenceName;
             this.limit = limit;
             this.width = size == null ? 0 : size.width();
             this.height = size == null ? 0 : size.height();
@@ -244,7 +269,9 @@ public final class FleetJob {
             Path tmp = Files.createTempDirectory("roadseg-drive");
             InputSize size = width > 0 ? new InputSize(width, height) : null;
             EngineOptions options = engineOptions(size, fit, flip);
-            try (FittedDriveEvaluator evaluator = new FittedDriveEvaluator("cpu", model, options, m -> { })) {
+            Path reference = referenceName == null ? null : Path.of(SparkFiles.get(referenceName));
+            try (FittedDriveEvaluator evaluator = new FittedDriveEvaluator("cpu", model, reference, options,
+                    m -> { })) {
                 while (drives.hasNext()) {
                     String drive = drives.next();
                     if (!HadoopDrives.isUri(drive)) {

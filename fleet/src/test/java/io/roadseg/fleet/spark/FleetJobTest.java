@@ -117,6 +117,29 @@ class FleetJobTest {
         assertTrue(bad.getMessage() != null && bad.getMessage().contains("not-a-model.onnx"), bad.getMessage());
     }
 
+    /**
+     * {@code --against}: every executor scores its drives against the reference model's output (agreement); the model
+     * against itself agrees exactly, and the report says what it was scored against.
+     */
+    @Test
+    void againstAReferenceEveryExecutorScoresTheAgreement() throws Exception {
+        Path out = dir.resolve("against");
+        assertEquals(0, FleetJob.run(new String[] {"evaluate", "--drives", dir + "/drive-*", "--model",
+                model.toString(), "--against", model.toString(), "--out", out.toString()}, "local[2]"));
+        FleetReport report = FleetReport.parse(Files.readString(out.resolve("report.json")));
+        assertEquals("small.onnx", report.reference());
+        assertEquals(12, report.frames());
+        assertEquals(1, report.failed(), "the broken drive");
+        assertEquals(1.0, report.segmentation().meanIou(), 1e-12);
+        assertEquals(0.0, report.depth().absRel(), 1e-12);
+        assertTrue(Files.readString(out.resolve("summary.txt")).contains("scored against the output of small.onnx"));
+        FleetJob.UsageException both = org.junit.jupiter.api.Assertions.assertThrows(FleetJob.UsageException.class,
+                () -> FleetJob.run(new String[] {"evaluate", "--drives", dir + "/drive-*", "--model", model.toString(),
+                        "--against", model.toString(), "--baseline", model.toString(), "--out", out.toString()},
+                        "local[1]"));
+        assertTrue(both.getMessage().contains("--baseline and --against: give one"), both.getMessage());
+    }
+
     @Test
     void theInputSizeIsTheOneEveryExecutorRunsAt() throws Exception {
         Path out = dir.resolve("sized-report");
