@@ -14,7 +14,10 @@ import java.util.Map;
  * where a recording has none, {@code base_link} (which Autoware and many car stacks put on the ground at the rear
  * axle; a robot that raises it above the ground needs {@code --calib}); x forward, y left, z up. A camera frame whose
  * name says {@code optical} is an optical frame (z forward, x right, y down, as image messages are stamped); another is
- * a body frame (x forward, y left, z up) and is turned into its optical frame.
+ * a body frame (x forward, y left, z up) and is turned into its optical frame — unless its axes say otherwise: a
+ * frame whose y axis points down and whose z axis does not point up is an optical frame whatever its name (datasets
+ * converted to MCAP stamp images in their camera's optical frame under names such as {@code CAM_FRONT}: nuScenes',
+ * through Foxglove's converter), where a body frame of an upright camera has z up.
  *
  * @param groundFrame  the ancestor the mount is measured from
  * @param cameraFrame  the camera's frame as stamped on its images
@@ -166,7 +169,9 @@ public record CameraMount(String groundFrame, String cameraFrame, double heightM
 
     /** The mount of a camera frame whose pose in the ground frame is {@code r} (row-major) and {@code p}. */
     static CameraMount of(String ground, String camera, double[] r, double[] p) {
-        if (!camera.contains("optical")) {
+        // r's columns are the frame's axes in the ground frame: r[7] its y axis' upward part, r[8] its z axis'
+        boolean opticalByAxes = r[7] < -0.5 && r[8] < 0.5;
+        if (!camera.contains("optical") && !opticalByAxes) {
             // a body frame: the optical frame's x (right) is its -y, y (down) its -z, z (forward) its x
             r = multiply(r, new double[] {0, 0, 1, -1, 0, 0, 0, -1, 0});
         }

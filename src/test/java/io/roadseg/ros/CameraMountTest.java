@@ -36,4 +36,25 @@ class CameraMountTest {
         assertEquals(0, m.rollDeg(), 1e-12);
         assertEquals(1.6, m.heightM(), 1e-12);
     }
+
+    /**
+     * An optical frame named as a dataset names its camera ({@code CAM_FRONT}, nuScenes' through Foxglove's
+     * converter): its axes, y down, say what its name does not; the same camera as a body frame stays a body frame.
+     */
+    @Test
+    void anOpticalFrameIsToldByItsAxesWhereItsNameDoesNotSay() {
+        double p = Math.toRadians(2);
+        // optical axes of a camera pitched 2° down: x right, y down-and-back, z forward-and-down (columns)
+        double[] optical = {0, Math.sin(p), Math.cos(p), -1, 0, 0, 0, -Math.cos(p), -Math.sin(p)};
+        CameraMount named = CameraMount.of("base_link", "CAM_FRONT", optical, new double[] {1.7, 0, 1.5});
+        assertEquals(2, named.pitchDownDeg(), 1e-9);
+        assertEquals(0, named.rollDeg(), 1e-9);
+        CameraMount byName = CameraMount.of("base_link", "cam_front_optical", optical, new double[] {1.7, 0, 1.5});
+        assertEquals(byName.pitchDownDeg(), named.pitchDownDeg(), 1e-12);
+        assertEquals(byName.rollDeg(), named.rollDeg(), 1e-12);
+        // a body frame pitched 2° down (x forward-and-down, z up-and-forward): not taken for an optical one
+        double[] body = {Math.cos(p), 0, Math.sin(p), 0, 1, 0, -Math.sin(p), 0, Math.cos(p)};
+        assertEquals(2, CameraMount.of("base_link", "CAM_FRONT", body, new double[] {1.7, 0, 1.5}).pitchDownDeg(),
+                1e-9);
+    }
 }
