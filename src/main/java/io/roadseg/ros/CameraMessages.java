@@ -72,10 +72,12 @@ public final class CameraMessages {
         }
     }
 
-    private enum Kind { ROS_COMPRESSED, ROS_IMAGE, FOXGLOVE_COMPRESSED, FOXGLOVE_RAW, FOXGLOVE_VIDEO, ROS_FOXGLOVE }
+    private enum Kind {
+        ROS_COMPRESSED, ROS_IMAGE, FOXGLOVE_COMPRESSED, FOXGLOVE_RAW, FOXGLOVE_VIDEO, ROS_FOXGLOVE_IMAGE,
+        ROS_FOXGLOVE_VIDEO
+    }
 
     private final Kind kind;
-    private boolean rosVideo; // ROS_FOXGLOVE: CompressedVideo rather than CompressedImage
     private boolean ros1;     // ROS 1's serialization (a ROS 1 bag converted to MCAP) rather than CDR
     private final CdrReader cdr = new CdrReader();
     // protobuf field numbers of foxglove.CompressedImage / foxglove.RawImage and google.protobuf.Timestamp
@@ -106,11 +108,10 @@ public final class CameraMessages {
             String name = RosMessages.ros2Name(schemaName, messageEncoding);
             CameraMessages m = name.equals(RosMessages.COMPRESSED_IMAGE) ? new CameraMessages(Kind.ROS_COMPRESSED)
                     : name.equals(RosMessages.IMAGE) ? new CameraMessages(Kind.ROS_IMAGE)
-                    : name.equals(RosMessages.ROS_FOXGLOVE_COMPRESSED_IMAGE)
-                    || name.equals(RosMessages.ROS_FOXGLOVE_COMPRESSED_VIDEO) ? new CameraMessages(Kind.ROS_FOXGLOVE)
+                    : name.equals(RosMessages.ROS_FOXGLOVE_COMPRESSED_IMAGE) ? new CameraMessages(Kind.ROS_FOXGLOVE_IMAGE)
+                    : name.equals(RosMessages.ROS_FOXGLOVE_COMPRESSED_VIDEO) ? new CameraMessages(Kind.ROS_FOXGLOVE_VIDEO)
                     : null;
             if (m != null) {
-                m.rosVideo = name.equals(RosMessages.ROS_FOXGLOVE_COMPRESSED_VIDEO);
                 m.ros1 = messageEncoding.equals("ros1");
                 return m;
             }
@@ -244,7 +245,7 @@ public final class CameraMessages {
         out.height = 0;
         out.step = 0;
         out.bigEndian = false;
-        out.video = kind == Kind.FOXGLOVE_VIDEO || kind == Kind.ROS_FOXGLOVE && rosVideo;
+        out.video = kind == Kind.FOXGLOVE_VIDEO || kind == Kind.ROS_FOXGLOVE_VIDEO;
         try {
             switch (kind) {
                 case ROS_COMPRESSED -> {
@@ -267,7 +268,7 @@ public final class CameraMessages {
                     out.dataLength = cdr.lastLength;
                     out.compressed = false;
                 }
-                case ROS_FOXGLOVE -> {
+                case ROS_FOXGLOVE_IMAGE, ROS_FOXGLOVE_VIDEO -> {
                     // foxglove_msgs: builtin_interfaces/Time timestamp, string frame_id (a ROS 2 Header's layout, ROS
                     // 1's without its sequence number), uint8[] data, string format
                     rosHeader(b, offset, length, out, false);
