@@ -474,18 +474,20 @@ public final class McapReader implements AutoCloseable {
         switch (ref.compression()) {
             case NONE -> readFully(ByteBuffer.wrap(into, 0, n), ref.recordsOffset());
             case ZSTD -> {
-                byte[] src = read(ref.recordsOffset(), (int) ref.compressedSize());
-                long got = Zstd.decompressByteArray(into, 0, n, src, 0, src.length);
+                int length = (int) ref.compressedSize();
+                byte[] src = readCompressed(ref.recordsOffset(), length);
+                long got = Zstd.decompressByteArray(into, 0, n, src, 0, length);
                 if (Zstd.isError(got) || got != n) {
                     throw new McapException("input " + file + ": damaged zstd chunk at byte " + ref.recordsOffset()
                             + (Zstd.isError(got) ? " (" + Zstd.getErrorName(got) + ")" : ""));
                 }
             }
             case LZ4 -> {
-                byte[] src = read(ref.recordsOffset(), (int) ref.compressedSize());
+                int length = (int) ref.compressedSize();
+                byte[] src = readCompressed(ref.recordsOffset(), length);
                 int got;
                 try {
-                    got = Lz4Frames.decompress(src, 0, src.length, into, n);
+                    got = Lz4Frames.decompress(src, 0, length, into, n);
                 } catch (IllegalArgumentException e) {
                     throw new McapException("input " + file + ": damaged lz4 chunk at byte " + ref.recordsOffset()
                             + " (" + e.getMessage() + ")");
@@ -498,6 +500,20 @@ public final class McapReader implements AutoCloseable {
         }
         return into;
     }
+
+    /**
+     * A chunk's compressed bytes, read into a buffer the reader keeps (grown to the largest chunk met), so that a
+     * replay decompressing chunk after chunk allocates nothing once it has met its largest; valid until the next call.
+     */
+    private byte[] readCompressed(long pos, int n) throws IOException {
+        if (compressed.length < n) {
+            compressed = new byte[n];
+        }
+        readFully(ByteBuffer.wrap(compressed, 0, n), pos);
+        return compressed;
+    }
+
+    private byte[] compressed = new byte[0];
 
     private byte[] read(long pos, int n) throws IOException {
         byte[] b = new byte[n];
@@ -548,6 +564,14 @@ public final class McapReader implements AutoCloseable {
         /** @return messages this cursor will have delivered in all */
         public int size() {
             return plan.size;
+        }
+
+        /**
+         * Back before the first message, keeping the buffers (and the chunk in them) for a replay that loops: a second
+         * pass allocates nothing.
+         */
+        public void rewind() {
+            index = -1;
         }
 
         /** Moves to the next message; false at the end. */

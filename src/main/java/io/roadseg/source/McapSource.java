@@ -440,12 +440,12 @@ public final class McapSource implements FrameSource {
                             return END_OF_STREAM;
                         }
                         loopOffsetNanos = lastPts * 1000 + Math.round(1e9 / info.fps());
-                        cursor = reader.messages(channel.id());
+                        cursor.rewind();
                         if (video != null) {
                             video.restart(); // from the stream's first keyframe again
                         }
                         if (motion != null) {
-                            motion = reader.messages(motionChannel.id());
+                            motion.rewind();
                             motionAhead = false;
                             motionLogTime = Long.MIN_VALUE;
                         }
