@@ -8,7 +8,10 @@
 //     [--packets DIR] [--video-format h264]
 //                              (foxglove-video: foxglove.CompressedVideo in protobuf; ros2-foxglove-video:
 //                               foxglove_msgs/msg/CompressedVideo in CDR; both schemas as Foxglove's generator
-//                               writes them; one message per file of DIR, sorted by name, its bytes the packet)
+//                               writes them; ros2-ffmpeg-packet: ffmpeg_image_transport_msgs/msg/FFMPEGPacket, its
+//                               encoding the video format given (e.g. libx264); ros2-compressed with --packets:
+//                               sensor_msgs/msg/CompressedImage whose format is the video format; one message per
+//                               file of DIR, sorted by name, its bytes the packet)
 //     [--pixel bgr8|rgb8|bayer_rggb8|bayer_bggr8|bayer_gbrg8|bayer_grbg8|yuv422|uyvy|yuv422_yuy2|yuyv|nv21]
 //                              (ros2-image and foxglove-raw, default bgr8; rgb8 swaps the B and R bytes of each pixel; bayer_*
 //                               keeps each pixel's one colour of the mosaic, its pattern's first two rows; the YUV
@@ -404,7 +407,8 @@ const { values: args } = parseArgs({
 });
 
 if (!args.out) fail("--out is required");
-const ENCODINGS = ["ros2-compressed", "ros2-image", "foxglove", "foxglove-raw", "foxglove-video", "ros2-foxglove-video"];
+const ENCODINGS = ["ros2-compressed", "ros2-image", "foxglove", "foxglove-raw", "foxglove-video", "ros2-foxglove-video",
+  "ros2-ffmpeg-packet"];
 if (!ENCODINGS.includes(args.encoding)) {
   fail(`--encoding must be one of ${ENCODINGS.join(", ")}`);
 }
@@ -487,10 +491,11 @@ if (args.encoding === "ros2-compressed" || args.encoding === "ros2-image") {
   channelMetadata = new Map([["offered_qos_profiles", OFFERED_QOS]]);
   const writer = rosWriter(text);
   if (isCompressed) {
-    if (!args.jpegs) fail("--jpegs DIR is required for ros2-compressed");
-    frames = await listFiles(args.jpegs, ".jpg");
+    if (!args.jpegs && !args.packets) fail("--jpegs DIR is required for ros2-compressed");
+    frames = args.packets ? await listFiles(args.packets, "") : await listFiles(args.jpegs, ".jpg");
+    const format = args.packets ? args["video-format"] : "jpeg";
     encodeFrame = (bytes, timeNs) =>
-      writer.writeMessage({ header: { stamp: rosTime(timeNs), frame_id: frameId }, format: "jpeg", data: bytes });
+      writer.writeMessage({ header: { stamp: rosTime(timeNs), frame_id: frameId }, format, data: bytes });
   } else {
     if (!args.raw) fail("--raw DIR (with *.bgr files and size.txt) is required for ros2-image");
     const [width, height] = (await readFile(path.join(args.raw, "size.txt"), "utf8")).trim().split(/\s+/).map(Number);
@@ -510,6 +515,23 @@ if (args.encoding === "ros2-compressed" || args.encoding === "ros2-image") {
       });
     };
   }
+} else if (args.encoding === "ros2-ffmpeg-packet") {
+  // ffmpeg_image_transport_msgs/msg/FFMPEGPacket (its fields as the package defines them)
+  if (!args.packets) fail("--packets DIR is required for ros2-ffmpeg-packet");
+  frames = await listFiles(args.packets, "");
+  const text = ros2msgWithDependencies("std_msgs/Header header\nint32 width\nint32 height\nstring encoding\n"
+    + "uint64 pts\nuint8 flags\nbool is_bigendian\nuint8[] data\n");
+  schema = { name: "ffmpeg_image_transport_msgs/msg/FFMPEGPacket", encoding: "ros2msg",
+    data: new TextEncoder().encode(text) };
+  messageEncoding = "cdr";
+  profile = "ros2";
+  channelMetadata = new Map([["offered_qos_profiles", OFFERED_QOS]]);
+  const writer = rosWriter(text);
+  let pts = 0n;
+  encodeFrame = (bytes, timeNs) => writer.writeMessage({
+    header: { stamp: rosTime(timeNs), frame_id: frameId }, width: 0, height: 0, encoding: args["video-format"],
+    pts: pts++, flags: 0, is_bigendian: false, data: bytes,
+  });
 } else if (args.encoding === "foxglove-video" || args.encoding === "ros2-foxglove-video") {
   if (!args.packets) fail(`--packets DIR is required for ${args.encoding}`);
   frames = await listFiles(args.packets, "");

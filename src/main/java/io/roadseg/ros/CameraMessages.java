@@ -74,7 +74,7 @@ public final class CameraMessages {
 
     private enum Kind {
         ROS_COMPRESSED, ROS_IMAGE, FOXGLOVE_COMPRESSED, FOXGLOVE_RAW, FOXGLOVE_VIDEO, ROS_FOXGLOVE_IMAGE,
-        ROS_FOXGLOVE_VIDEO
+        ROS_FOXGLOVE_VIDEO, ROS_FFMPEG_PACKET
     }
 
     private final Kind kind;
@@ -110,6 +110,7 @@ public final class CameraMessages {
                     : name.equals(RosMessages.IMAGE) ? new CameraMessages(Kind.ROS_IMAGE)
                     : name.equals(RosMessages.ROS_FOXGLOVE_COMPRESSED_IMAGE) ? new CameraMessages(Kind.ROS_FOXGLOVE_IMAGE)
                     : name.equals(RosMessages.ROS_FOXGLOVE_COMPRESSED_VIDEO) ? new CameraMessages(Kind.ROS_FOXGLOVE_VIDEO)
+                    : name.equals(RosMessages.FFMPEG_PACKET) ? new CameraMessages(Kind.ROS_FFMPEG_PACKET)
                     : null;
             if (m != null) {
                 m.ros1 = messageEncoding.equals("ros1");
@@ -245,13 +246,31 @@ public final class CameraMessages {
         out.height = 0;
         out.step = 0;
         out.bigEndian = false;
-        out.video = kind == Kind.FOXGLOVE_VIDEO || kind == Kind.ROS_FOXGLOVE_VIDEO;
+        out.video = kind == Kind.FOXGLOVE_VIDEO || kind == Kind.ROS_FOXGLOVE_VIDEO || kind == Kind.ROS_FFMPEG_PACKET;
         try {
             switch (kind) {
                 case ROS_COMPRESSED -> {
                     rosHeader(b, offset, length, out, true);
                     out.formatOffset = cdr.stringOffset();
                     out.formatLength = cdr.lastLength;
+                    out.dataOffset = cdr.bytesOffset();
+                    out.dataLength = cdr.lastLength;
+                    out.compressed = true;
+                    // a CompressedImage whose format names a video codec carries a frame's packet (FFmpeg-based
+                    // image transports publish them so)
+                    out.video = videoFormat(out);
+                }
+                case ROS_FFMPEG_PACKET -> {
+                    // header, int32 width, int32 height, string encoding (the encoder's name), uint64 pts,
+                    // uint8 flags, bool is_bigendian, uint8[] data
+                    rosHeader(b, offset, length, out, true);
+                    cdr.int32();
+                    cdr.int32();
+                    out.formatOffset = cdr.stringOffset();
+                    out.formatLength = cdr.lastLength;
+                    cdr.int64();
+                    cdr.uint8();
+                    cdr.uint8();
                     out.dataOffset = cdr.bytesOffset();
                     out.dataLength = cdr.lastLength;
                     out.compressed = true;
@@ -283,6 +302,18 @@ public final class CameraMessages {
         } catch (CdrReader.CdrException e) {
             throw new DecodeException(e.getMessage());
         }
+    }
+
+    /** The video codecs' names a CompressedImage's format may carry (FFmpeg's, and Foxglove's for H.265). */
+    private static final String[] VIDEO_FORMATS = {"h264", "h265", "hevc", "vp9", "av1"};
+
+    private static boolean videoFormat(Frame f) {
+        for (String v : VIDEO_FORMATS) {
+            if (f.formatIs(v)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void rosHeader(byte[] b, int offset, int length, Frame out, boolean header) throws CdrReader.CdrException {

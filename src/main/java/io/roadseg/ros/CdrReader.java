@@ -101,11 +101,8 @@ public final class CdrReader {
         return v;
     }
 
-    public long uint32() throws CdrException {
-        return int32() & 0xffffffffL;
-    }
-
-    public double float64() throws CdrException {
+    /** A {@code uint64}/{@code int64}'s bits (a {@code uint64} over 2⁶³ reads negative). */
+    public long int64() throws CdrException {
         align(8);
         need(8);
         long v = 0;
@@ -114,7 +111,15 @@ public final class CdrReader {
             v = (v << 8) | (b[at + k] & 0xffL);
         }
         at += 8;
-        return Double.longBitsToDouble(v);
+        return v;
+    }
+
+    public long uint32() throws CdrException {
+        return int32() & 0xffffffffL;
+    }
+
+    public double float64() throws CdrException {
+        return Double.longBitsToDouble(int64());
     }
 
     /** Reads a string's length and skips it; returns its offset in the array (its length: {@link #lastLength}). */

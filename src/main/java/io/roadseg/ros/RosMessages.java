@@ -46,10 +46,13 @@ public final class RosMessages {
      * foxglove_compressed_video_transport publish. */
     public static final String ROS_FOXGLOVE_COMPRESSED_IMAGE = "foxglove_msgs/msg/CompressedImage";
     public static final String ROS_FOXGLOVE_COMPRESSED_VIDEO = "foxglove_msgs/msg/CompressedVideo";
+    /** ROS's {@code ffmpeg_image_transport}: one encoded packet per message, its encoder's name in {@code encoding}. */
+    public static final String FFMPEG_PACKET = "ffmpeg_image_transport_msgs/msg/FFMPEGPacket";
 
     /** Camera image types a recording can be replayed from. */
     public static final List<String> CAMERA_TYPES = List.of(COMPRESSED_IMAGE, IMAGE, FOXGLOVE_COMPRESSED_IMAGE,
-            FOXGLOVE_RAW_IMAGE, FOXGLOVE_COMPRESSED_VIDEO, ROS_FOXGLOVE_COMPRESSED_IMAGE, ROS_FOXGLOVE_COMPRESSED_VIDEO);
+            FOXGLOVE_RAW_IMAGE, FOXGLOVE_COMPRESSED_VIDEO, ROS_FOXGLOVE_COMPRESSED_IMAGE, ROS_FOXGLOVE_COMPRESSED_VIDEO,
+            FFMPEG_PACKET);
 
     private static final String TIME = "int32 sec\nuint32 nanosec\n";
     private static final String HEADER = "builtin_interfaces/Time stamp\nstring frame_id\n";

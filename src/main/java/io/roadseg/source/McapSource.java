@@ -182,7 +182,8 @@ public final class McapSource implements FrameSource {
                         + RosMessages.COMPRESSED_IMAGE + " and " + RosMessages.IMAGE + " in cdr or ros1, and "
                         + RosMessages.FOXGLOVE_COMPRESSED_IMAGE + ", " + RosMessages.FOXGLOVE_RAW_IMAGE + " and "
                         + RosMessages.FOXGLOVE_COMPRESSED_VIDEO + " in protobuf, " + RosMessages.ROS_FOXGLOVE_COMPRESSED_IMAGE
-                        + " and " + RosMessages.ROS_FOXGLOVE_COMPRESSED_VIDEO + " in cdr or ros1)");
+                        + ", " + RosMessages.ROS_FOXGLOVE_COMPRESSED_VIDEO + " and " + RosMessages.FFMPEG_PACKET
+                        + " in cdr or ros1)");
             }
             return new McapSource(uri, reader, chosen, decoder, options.loop(),
                     chooseMotion(uri, reader, options.motionTopic()));

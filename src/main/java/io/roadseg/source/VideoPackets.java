@@ -41,8 +41,10 @@ import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 /**
  * Decodes a recorded video stream one message at a time — {@code foxglove.CompressedVideo} and its ROS 2 twin
  * {@code foxglove_msgs/msg/CompressedVideo}, which carry in each message the packet of exactly one frame
- * (H.264 or H.265 in Annex B, VP9, AV1; no B-frames, as Foxglove's schema requires) — with FFmpeg's decoder on one
- * thread in low-delay mode, so each packet gives its picture at once, converted to BGR in a reused {@link Mat}.
+ * (H.264 or H.265 in Annex B, VP9, AV1; no B-frames, as Foxglove's schema requires), and
+ * {@code ffmpeg_image_transport}'s packets and a {@code CompressedImage} whose format names a codec likewise — with
+ * FFmpeg's decoder on one thread in low-delay mode, so each packet gives its picture at once, converted to BGR in a
+ * reused {@link Mat}. (A stream with B-frames gives each picture a packet late: the first counted as damaged.)
  *
  * <p>Every native object is allocated in the constructor (the packet buffer and the picture grow when a larger one
  * comes) and freed in {@link #close}; {@link #decode} allocates nothing in steady state.
@@ -73,14 +75,11 @@ final class VideoPackets implements AutoCloseable {
      */
     VideoPackets(String format) throws SourceException {
         this.format = format;
-        int id = switch (format.toLowerCase(Locale.ROOT)) {
-            case "h264" -> AV_CODEC_ID_H264;
-            case "h265", "hevc" -> AV_CODEC_ID_HEVC;
-            case "vp9" -> AV_CODEC_ID_VP9;
-            case "av1" -> AV_CODEC_ID_AV1;
-            default -> throw new SourceException("video format '" + format + "' is not one roadseg decodes (h264, "
-                    + "h265, vp9, av1)");
-        };
+        int id = codec(format);
+        if (id < 0) {
+            throw new SourceException("video format '" + format + "' is not one roadseg decodes (h264, h265, vp9, av1, "
+                    + "or an encoder of them such as libx264 or hevc_nvenc)");
+        }
         AVCodec codec = avcodec_find_decoder(id);
         if (codec == null) {
             throw new SourceException("video format '" + format + "': this FFmpeg build has no decoder for it");
@@ -101,6 +100,33 @@ final class VideoPackets implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /**
+     * FFmpeg's codec for a stream's format as messages name it: the codec ({@code h264}, {@code h265} or
+     * {@code hevc}, {@code vp9}, {@code av1}) or, as {@code ffmpeg_image_transport} does, the encoder that made it
+     * ({@code libx264}, {@code h264_nvenc}, {@code hevc_vaapi}, {@code libx265}, {@code libaom-av1}, …, an
+     * {@code ;pixel format} after it left out); -1 for another.
+     */
+    static int codec(String format) {
+        String f = format.toLowerCase(Locale.ROOT);
+        int semicolon = f.indexOf(';');
+        if (semicolon >= 0) {
+            f = f.substring(0, semicolon);
+        }
+        if (f.contains("hevc") || f.contains("265")) {
+            return AV_CODEC_ID_HEVC;
+        }
+        if (f.contains("264")) {
+            return AV_CODEC_ID_H264;
+        }
+        if (f.contains("av1")) {
+            return AV_CODEC_ID_AV1;
+        }
+        if (f.contains("vp9")) {
+            return AV_CODEC_ID_VP9;
+        }
+        return -1;
     }
 
     /** The format it decodes, as the messages name it. */

@@ -543,13 +543,15 @@ class McapInteropTest {
 
     /**
      * A video topic — {@code foxglove.CompressedVideo} in protobuf or its ROS 2 twin {@code foxglove_msgs} in CDR
-     * (schemas as Foxglove's generator writes them), one H.264 frame's packet per message, as a recorder keeps a
-     * camera's stream — replays frame by frame with each message's time, the pictures exactly those FFmpeg decodes
+     * (schemas as Foxglove's generator writes them), {@code ffmpeg_image_transport}'s {@code FFMPEGPacket} (its
+     * encoder named), a {@code CompressedImage} whose format is {@code h264} — one H.264 frame's packet per message,
+     * as a recorder keeps a camera's stream — replays frame by frame with each message's time, the pictures exactly those FFmpeg decodes
      * from the same stream in a file; packets before the first keyframe are counted damaged, not shown.
      */
-    @ParameterizedTest(name = "{0}")
-    @CsvSource({"foxglove-video", "ros2-foxglove-video"})
-    void aVideoTopicIsDecodedFrameByFrame(String encoding) throws Exception {
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"foxglove-video,h264", "ros2-foxglove-video,h264", "ros2-ffmpeg-packet,libx264",
+            "ros2-compressed,h264"})
+    void aVideoTopicIsDecodedFrameByFrame(String encoding, String format) throws Exception {
         Path ts = dir.resolve("drive.ts");
         try (org.bytedeco.javacv.FFmpegFrameRecorder r = new org.bytedeco.javacv.FFmpegFrameRecorder(ts.toString(),
                 width, height, 0)) {
@@ -593,6 +595,7 @@ class McapInteropTest {
         }
         assertEquals(FRAMES, truth.size());
         Path file = fixture(encoding + ".mcap", "--encoding", encoding, "--packets", packets.toString(),
+                "--video-format", format,
                 "--compression", "zstd", "--index", "yes");
         try (FrameSource s = FrameSources.open(file.toString(), SourceOptions.defaults())) {
             assertEquals(width, s.info().width());
@@ -629,6 +632,7 @@ class McapInteropTest {
         // a recording that starts mid-stream: the frames before the next keyframe are damaged, the rest replay
         Files.delete(packets.resolve("000.h264"));
         Path late = fixture(encoding + "-late.mcap", "--encoding", encoding, "--packets", packets.toString(),
+                "--video-format", format,
                 "--compression", "none", "--index", "yes");
         try (FrameSource s = FrameSources.open(late.toString(), SourceOptions.defaults())) {
             ByteBuffer b = ByteBuffer.allocateDirect(s.info().frameBytes());
