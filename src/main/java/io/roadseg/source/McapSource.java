@@ -339,7 +339,7 @@ public final class McapSource implements FrameSource {
     /** A video topic's packet decoded to its frame (the decoder made for the stream's format at its first packet). */
     private Mat videoFrame() {
         if (video != null && !message.formatIs(video.format())) {
-            return damaged("a " + message.format() + " packet in a " + video.format() + " stream");
+            return damaged("a packet (" + message.format() + ") in a stream of " + video.format());
         }
         if (video == null) {
             try {

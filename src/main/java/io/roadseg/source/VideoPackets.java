@@ -80,6 +80,7 @@ final class VideoPackets implements AutoCloseable {
             throw new SourceException("video format '" + format + "' is not one roadseg decodes (h264, h265, vp9, av1, "
                     + "or an encoder of them such as libx264 or hevc_nvenc)");
         }
+        Ffmpeg.quietUnlessVerbose(); // a damaged packet is counted and said once by the source, not logged by FFmpeg
         AVCodec codec = avcodec_find_decoder(id);
         if (codec == null) {
             throw new SourceException("video format '" + format + "': this FFmpeg build has no decoder for it");
@@ -142,7 +143,7 @@ final class VideoPackets implements AutoCloseable {
      */
     Mat decode(byte[] b, int offset, int length) {
         if (length <= 0) {
-            lastError = "an empty " + format + " packet";
+            lastError = "an empty packet (" + format + ")";
             return null;
         }
         long need = (long) length + AV_INPUT_BUFFER_PADDING_SIZE;
@@ -158,16 +159,16 @@ final class VideoPackets implements AutoCloseable {
         int ret = avcodec_send_packet(decoder, packet);
         packet.data(null).size(0);
         if (ret < 0 && ret != EAGAIN) {
-            lastError = "a " + format + " packet the decoder refuses (" + Ffmpeg.errorText(ret) + ")";
+            lastError = "a packet the " + format + " decoder refuses (" + Ffmpeg.errorText(ret) + ")";
             return null;
         }
         ret = avcodec_receive_frame(decoder, decoded);
         if (ret == EAGAIN) {
-            lastError = "a " + format + " packet that gives no picture (before the stream's first keyframe?)";
+            lastError = "a packet (" + format + ") that gives no picture (before the stream's first keyframe?)";
             return null;
         }
         if (ret < 0) {
-            lastError = "a " + format + " packet that does not decode (" + Ffmpeg.errorText(ret) + ")";
+            lastError = "a packet (" + format + ") that does not decode (" + Ffmpeg.errorText(ret) + ")";
             return null;
         }
         try {

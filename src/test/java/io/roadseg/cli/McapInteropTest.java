@@ -648,6 +648,30 @@ class McapInteropTest {
         }
     }
 
+    /** A video topic of another codec, or of bytes that are no video at all: one line each, exit 1. */
+    @Test
+    void aVideoTopicThatCannotBeDecodedIsOneLine() throws Exception {
+        Path junk = Files.createDirectories(dir.resolve("junk-packets"));
+        java.util.Random random = new java.util.Random(7);
+        for (int i = 0; i < 3; i++) {
+            byte[] b = new byte[4000];
+            random.nextBytes(b);
+            Files.write(junk.resolve(String.format("%03d.h264", i)), b);
+        }
+        Path garbage = fixture("garbage.mcap", "--encoding", "foxglove-video", "--packets", junk.toString(),
+                "--compression", "none", "--index", "yes");
+        Cli.Outcome g = Cli.run("run", garbage.toString(), "-q");
+        assertEquals(1, g.exit(), g.stderr());
+        assertEquals(1, g.stderr().lines().filter(l -> l.startsWith("roadseg: ")).count(), g.stderr());
+        assertTrue(g.stderr().contains("has no decodable frame among its 3 messages (a packet the h264 decoder "
+                + "refuses"), g.stderr());
+        Path other = fixture("mjpeg.mcap", "--encoding", "foxglove-video", "--packets", junk.toString(),
+                "--video-format", "theora", "--compression", "none", "--index", "yes");
+        Cli.Outcome o = Cli.run("run", other.toString(), "-q");
+        assertEquals(1, o.exit(), o.stderr());
+        assertTrue(o.stderr().contains("(video format 'theora' is not one roadseg decodes"), o.stderr());
+    }
+
     /**
      * Raw pictures as cameras publish them unconverted: 8-bit Bayer mosaics (each pattern), YUV 4:2:2 in both byte
      * orders and NV21, written in {@code sensor_msgs/image_encodings}' names from the recording's frames, come back
