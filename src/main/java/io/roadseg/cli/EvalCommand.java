@@ -133,6 +133,10 @@ final class EvalCommand implements Callable<Integer> {
             + "where a candidate would change what the car sees."})
     Path against;
 
+    @Option(names = "--topic", paramLabel = "TOPIC", description = "--drive/--drives: the camera topic of MCAP drives "
+            + "(default: each drive's only camera topic; a drive with several and none named fails with the list).")
+    String topic;
+
     @Option(names = "--engine", defaultValue = "cpu", description = "Backend (default: ${DEFAULT-VALUE}).")
     String engine;
 
@@ -169,6 +173,9 @@ final class EvalCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new UsageError(e.getMessage());
             }
+        }
+        if (topic != null && data.drive == null && data.drives == null) {
+            throw new UsageError("--topic applies to --drive and --drives");
         }
         if (against != null) {
             if (data.drive == null && data.drives == null) {
@@ -299,7 +306,7 @@ final class EvalCommand implements Callable<Integer> {
     private int drive() throws Exception {
         EngineOptions options = InputSizeOption.apply(inputSize, engineOptions(), 0, 0);
         try (FittedDriveEvaluator evaluator = new FittedDriveEvaluator(engine, model, against, options,
-                System.err::println)) {
+                sources(), System.err::println)) {
             DriveResult r = evaluator.evaluate(data.drive, limit);
             if (!r.ok()) {
                 throw new UserError("data " + data.drive + ": " + r.error());
@@ -367,7 +374,7 @@ final class EvalCommand implements Callable<Integer> {
         java.util.List<String> classes;
         EngineOptions options = InputSizeOption.apply(inputSize, engineOptions(), 0, 0);
         try (FittedDriveEvaluator evaluator = new FittedDriveEvaluator(engine, model, against, options,
-                System.err::println)) {
+                sources(), System.err::println)) {
             modelName = model.getFileName().toString();
             classes = evaluator.model().classNames(); // a model that cannot be opened stops here, before any drive
             for (String d : mine) {
@@ -384,6 +391,11 @@ final class EvalCommand implements Callable<Integer> {
             StatsReport.writeTo(json, text);
         }
         return 0;
+    }
+
+    /** How drives are opened: {@code --topic}. */
+    private io.roadseg.source.SourceOptions sources() {
+        return io.roadseg.source.SourceOptions.defaults().withTopic(topic);
     }
 
     /** The thresholds the confidence tables show. */

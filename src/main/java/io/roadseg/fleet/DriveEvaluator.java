@@ -51,7 +51,7 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
  * {@code eval --drive}, {@code eval --drives} and the fleet job on Spark all use (through
  * {@link FittedDriveEvaluator}, one per input size), so their figures agree to the last pixel.
  *
- * <p><b>Against a reference model</b> ({@link #DriveEvaluator(InferenceEngine, InferenceEngine)}): every drive —
+ * <p><b>Against a reference model</b> ({@link #DriveEvaluator(InferenceEngine, InferenceEngine, SourceOptions)}): every drive —
  * a recording, a video, an MCAP file, a folder of pictures: a fleet's drives have no labels — is scored against what
  * another model (the one in service) makes of the same frames at the same input size, its classes and depth taken for
  * the truth: the figures are then the two models' agreement (per-class IoU of one's classes against the other's,
@@ -96,19 +96,24 @@ public final class DriveEvaluator implements AutoCloseable {
     private final TensorBinding referenceBinding;
     private final Preprocessor referencePre;
     private final Mat referenceConfidence;
+    /** How drives are opened: an MCAP drive's camera topic. */
+    private final SourceOptions sources;
 
     /** @param inference an open engine, owned by the caller */
     public DriveEvaluator(InferenceEngine inference) throws Exception {
-        this(inference, null);
+        this(inference, null, SourceOptions.defaults());
     }
 
     /**
      * @param inference an open engine, owned by the caller
      * @param reference an open engine of the model to score against instead of the drives' truth (null: the truth),
      *                  at the same input size and with the same classes; owned by the caller
+     * @param sources   how each drive is opened (an MCAP drive's camera topic: {@link SourceOptions#topic()})
      * @throws IllegalArgumentException where the reference runs at another size or has other classes
      */
-    public DriveEvaluator(InferenceEngine inference, InferenceEngine reference) throws Exception {
+    public DriveEvaluator(InferenceEngine inference, InferenceEngine reference, SourceOptions sources)
+            throws Exception {
+        this.sources = sources;
         this.inference = inference;
         this.binding = inference.allocate();
         this.pre = new Preprocessor(inference.model());
@@ -182,7 +187,7 @@ public final class DriveEvaluator implements AutoCloseable {
                 && java.nio.file.Files.isDirectory(annot)) {
             return camvid(drive, folder, limit, seg, confidence, camera, latency);
         }
-        try (FrameSource src = FrameSources.open(drive, SourceOptions.defaults())) {
+        try (FrameSource src = FrameSources.open(drive, sources)) {
             if (!src.hasGroundTruth()) {
                 return DriveResult.failed(drive, "no ground truth to score against (a recording folder written by "
                         + "roadseg sim has it)");
@@ -296,7 +301,7 @@ public final class DriveEvaluator implements AutoCloseable {
         int w = m.inputWidth();
         int h = m.inputHeight();
         ByteBuffer referenceConfidenceView = referenceConfidence.data().capacity((long) w * h).asByteBuffer();
-        try (FrameSource src = FrameSources.open(drive, SourceOptions.defaults())) {
+        try (FrameSource src = FrameSources.open(drive, sources)) {
             int sw = src.info().width();
             int sh = src.info().height();
             double focal = src.groundTruthFocalPx();

@@ -38,6 +38,7 @@ public final class FittedDriveEvaluator implements AutoCloseable {
     private final Path model;
     private final Path reference;
     private final EngineOptions options;
+    private final SourceOptions sources;
     private final Consumer<String> log;
     private final Map<InputSize, DriveEvaluator> bySourceSize = new LinkedHashMap<>();
     /** Owned: each evaluator with the engine it runs on, in the order opened. */
@@ -52,19 +53,21 @@ public final class FittedDriveEvaluator implements AutoCloseable {
      * @param log     the engines' one-line descriptions when opened
      */
     public FittedDriveEvaluator(String engine, Path model, EngineOptions options, Consumer<String> log) {
-        this(engine, model, null, options, log);
+        this(engine, model, null, options, SourceOptions.defaults(), log);
     }
 
     /**
      * @param reference the model whose output every drive is scored against (null: the drives' truth)
+     * @param sources   how each drive is opened (an MCAP drive's camera topic)
      * @see #FittedDriveEvaluator(String, Path, EngineOptions, Consumer)
      */
     public FittedDriveEvaluator(String engine, Path model, Path reference, EngineOptions options,
-                                Consumer<String> log) {
+                                SourceOptions sources, Consumer<String> log) {
         this.engine = engine;
         this.model = model;
         this.reference = reference;
         this.options = options;
+        this.sources = sources;
         this.log = log;
     }
 
@@ -74,7 +77,7 @@ public final class FittedDriveEvaluator implements AutoCloseable {
      * @throws Exception when the model cannot be opened at that size
      */
     public DriveResult evaluate(String drive, long limit) throws Exception {
-        InputSize source = options.inputSize() == null ? frameSize(drive) : null;
+        InputSize source = options.inputSize() == null ? frameSize(drive, sources) : null;
         return evaluatorFor(source).evaluate(drive, limit);
     }
 
@@ -109,7 +112,7 @@ public final class FittedDriveEvaluator implements AutoCloseable {
                             .withBudget(null).withInputSize(new InputSize(m.inputWidth(), m.inputHeight())), said::add);
                     engines.add(against);
                 }
-                e = new DriveEvaluator(opened, against);
+                e = new DriveEvaluator(opened, against, sources);
                 evaluators.add(e);
                 said.forEach(log);
             }
@@ -123,7 +126,7 @@ public final class FittedDriveEvaluator implements AutoCloseable {
      * The frame size of a drive (a CamVid-style folder's first image, else the source's), or null when it cannot
      * be read — the evaluation then says why.
      */
-    static InputSize frameSize(String drive) {
+    static InputSize frameSize(String drive, SourceOptions sources) {
         try {
             Path folder = Path.of(drive);
             if (!drive.contains("://") && Files.isDirectory(folder)
@@ -136,7 +139,7 @@ public final class FittedDriveEvaluator implements AutoCloseable {
                     return new InputSize(s.image().cols(), s.image().rows());
                 }
             }
-            try (FrameSource src = FrameSources.open(drive, SourceOptions.defaults())) {
+            try (FrameSource src = FrameSources.open(drive, sources)) {
                 return new InputSize(src.info().width(), src.info().height());
             }
         } catch (Exception e) {

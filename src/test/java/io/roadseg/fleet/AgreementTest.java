@@ -87,6 +87,46 @@ class AgreementTest {
                 + "the drives' truth"), merged.stderr());
     }
 
+    /**
+     * A fleet's MCAP drives with several cameras: without {@code --topic} such a drive is a failed row naming them,
+     * with it every drive is read from that camera.
+     */
+    @Test
+    void aTwoCameraMcapDriveIsReadFromTheTopicNamed() throws Exception {
+        Path mcap = dir.resolve("two-cameras.mcap");
+        try (java.io.OutputStream out = Files.newOutputStream(mcap);
+             io.roadseg.mcap.McapWriter w = new io.roadseg.mcap.McapWriter(out, "ros2", "AgreementTest",
+                     io.roadseg.mcap.McapFormat.Compression.ZSTD, 1 << 20)) {
+            int schema = w.addSchema(io.roadseg.ros.RosMessages.COMPRESSED_IMAGE, "ros2msg",
+                    io.roadseg.ros.RosMessages.definitionBytes(io.roadseg.ros.RosMessages.COMPRESSED_IMAGE));
+            int front = w.addChannel(schema, "/cam/front/compressed", "cdr", java.util.Map.of());
+            int rear = w.addChannel(schema, "/cam/rear/compressed", "cdr", java.util.Map.of());
+            io.roadseg.ros.CdrWriter cdr = new io.roadseg.ros.CdrWriter(1 << 20);
+            byte[] id = "cam".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            for (int i = 0; i < 4; i++) {
+                byte[] png = Files.readAllBytes(dir.resolve("pictures").resolve(String.format("%03d.png", i)));
+                long t = i * 40_000_000L;
+                cdr.begin().header(t, id).string("png").uint8Sequence(png, 0, png.length);
+                w.write(front, t, t, cdr.array(), 0, cdr.size());
+                w.write(rear, t, t, cdr.array(), 0, cdr.size());
+            }
+        }
+        Path one = Files.writeString(dir.resolve("two.txt"), mcap + "\n");
+        Cli.Outcome none = Cli.run("eval", "--drives", one.toString(), "--against", "engines/roadseg.onnx",
+                "--json", dir.resolve("none.json").toString());
+        assertEquals(0, none.exit(), none.stderr());
+        assertTrue(none.stdout().contains("FAILED: 2 camera topics, choose one with --topic"), none.stdout());
+        Cli.Outcome named = Cli.run("eval", "--drives", one.toString(), "--against", "engines/roadseg.onnx",
+                "--topic", "/cam/rear/compressed", "--json", dir.resolve("named.json").toString());
+        assertEquals(0, named.exit(), named.stderr());
+        Object doc = Json.parse(Files.readString(dir.resolve("named.json")));
+        assertEquals(4L, ((Number) Json.at(doc, "frames")).longValue());
+        assertEquals(1.0, (Double) Json.at(doc, "summary", "mean_iou"), 1e-12);
+        Cli.Outcome camvid = Cli.run("eval", "--camvid", "x", "--topic", "/cam/rear/compressed");
+        assertEquals(2, camvid.exit(), camvid.stderr());
+        assertTrue(camvid.stderr().contains("--topic applies to --drive and --drives"), camvid.stderr());
+    }
+
     @Test
     void againstNeedsDrivesAndAModelFile() {
         Cli.Outcome camvid = Cli.run("eval", "--camvid", "x", "--against", "engines/roadseg.onnx");

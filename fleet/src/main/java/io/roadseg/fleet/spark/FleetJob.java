@@ -81,14 +81,15 @@ public final class FleetJob {
     static int run(String[] args, String master) throws Exception {
         if (args.length == 0 || !args[0].equals("evaluate")) {
             throw new UsageException("usage: roadseg-fleet evaluate --drives LIST|GLOB --model FILE --out DIR "
-                    + "[--baseline FILE | --against FILE] [--limit N] [--input-size auto:WxH|WxH] [--flip-average] "
-                    + "[--master URL]");
+                    + "[--baseline FILE | --against FILE] [--topic TOPIC] [--limit N] [--input-size auto:WxH|WxH] "
+                    + "[--flip-average] [--master URL]");
         }
         String drives = null;
         String model = null;
         String out = null;
         String baseline = null;
         String against = null;
+        String topic = null;
         long limit = 0;
         InputSize size = null;
         boolean fit = false;
@@ -110,6 +111,7 @@ public final class FleetJob {
                 case "--limit" -> limit = Long.parseLong(v);
                 case "--baseline" -> baseline = v;
                 case "--against" -> against = v;
+                case "--topic" -> topic = v;
                 case "--input-size" -> {
                     fit = v.startsWith("auto:");
                     try {
@@ -167,10 +169,10 @@ public final class FleetJob {
             throw new IOException("--against " + against + ": no such file");
         }
         try (JavaSparkContext sc = new JavaSparkContext(conf)) {
-            report = evaluate(sc, list, modelPath, against == null ? null : Path.of(against), limit, classes, size,
-                    fit, flip);
+            report = evaluate(sc, list, modelPath, against == null ? null : Path.of(against), topic, limit, classes,
+                    size, fit, flip);
             if (baseline != null) {
-                base = evaluate(sc, list, Path.of(baseline), null, limit, classes, size, fit, flip);
+                base = evaluate(sc, list, Path.of(baseline), null, topic, limit, classes, size, fit, flip);
             }
         }
         Path dir = Path.of(out);
@@ -203,7 +205,7 @@ public final class FleetJob {
     /** The distributed part at the model's own size. */
     static FleetReport evaluate(JavaSparkContext sc, List<String> drives, Path model, long limit,
                                 List<String> classes) {
-        return evaluate(sc, drives, model, null, limit, classes, null, false, false);
+        return evaluate(sc, drives, model, null, null, limit, classes, null, false, false);
     }
 
     /**
@@ -214,9 +216,10 @@ public final class FleetJob {
      * @param flip      each frame run as it is and mirrored, the outputs averaged
      * @param reference the model whose output the drives are scored against instead of their truth (null: the
      *                  truth)
+     * @param topic     an MCAP drive's camera topic (null: its only one)
      */
-    static FleetReport evaluate(JavaSparkContext sc, List<String> drives, Path model, Path reference, long limit,
-                                List<String> classes, InputSize size, boolean fit, boolean flip) {
+    static FleetReport evaluate(JavaSparkContext sc, List<String> drives, Path model, Path reference, String topic,
+                                long limit, List<String> classes, InputSize size, boolean fit, boolean flip) {
         sc.addFile(model.toAbsolutePath().toString());
         String name = model.getFileName().toString();
         String referenceName = null;
@@ -225,7 +228,7 @@ public final class FleetJob {
             referenceName = reference.getFileName().toString();
         }
         List<String> rows = sc.parallelize(drives, drives.size())
-                .mapPartitions(new EvaluatePartition(name, referenceName, limit, size, fit, flip)).collect();
+                .mapPartitions(new EvaluatePartition(name, referenceName, topic, limit, size, fit, flip)).collect();
         List<DriveResult> results = new ArrayList<>();
         for (String row : rows) {
             results.add(DriveResult.parse(Json.parse(row)));
@@ -238,6 +241,8 @@ public final class FleetJob {
         private final String modelName;
         /** The reference model's file name among the job's files, or null: scored against the drives' truth. */
         private final String referenceName;
+        /** An MCAP drive's camera topic, or null for its only one. */
+        private final String topic;
         private final long limit;
         /** The input size, 0 x 0 for the model's own (InputSize itself is not serializable). */
         private final int width;
@@ -247,10 +252,11 @@ public final class FleetJob {
         /** Whether each frame is run as it is and mirrored and the outputs averaged. */
         private final boolean flip;
 
-        EvaluatePartition(String modelName, String referenceName, long limit, InputSize size, boolean fit,
-                          boolean flip) {
+        EvaluatePartition(String modelName, String referenceName, String topic, long limit, InputSize size,
+                          boolean fit, boolean flip) {
             this.modelName = modelName;
             this.referenceName = referenceName;
+            this.topic = topic;
             this.limit = limit;
             this.width = size == null ? 0 : size.width();
             this.height = size == null ? 0 : size.height();
@@ -271,7 +277,7 @@ public final class FleetJob {
             EngineOptions options = engineOptions(size, fit, flip);
             Path reference = referenceName == null ? null : Path.of(SparkFiles.get(referenceName));
             try (FittedDriveEvaluator evaluator = new FittedDriveEvaluator("cpu", model, reference, options,
-                    m -> { })) {
+                    io.roadseg.source.SourceOptions.defaults().withTopic(topic), m -> { })) {
                 while (drives.hasNext()) {
                     String drive = drives.next();
                     if (!HadoopDrives.isUri(drive)) {
