@@ -6,6 +6,9 @@
  *   v4l2:///dev/video0     V4L2 camera                                              FfmpegVideoSource (live)
  *   rtsp:// udp:// tcp:// srt:// rtmp:// http(s)://   network stream, low latency   FfmpegVideoSource (live)
  *   a folder               images in name order (png, jpg, bmp)                     ImageFolderSource
+ *   FILE.mcap              a recording's camera topic (ROS 2, ROS 1, Foxglove;      McapSource
+ *                          pictures or one video packet per message) with the        (+ VideoPackets)
+ *                          camera's calibration, mount and motion where it logs them
  * </pre>
  *
  * {@link io.roadseg.source.FrameSources#open} parses the URI; every source delivers BGR24 pixels into a buffer the
