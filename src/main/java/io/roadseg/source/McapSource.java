@@ -7,7 +7,6 @@ import io.roadseg.ros.CameraMessages;
 import io.roadseg.ros.CdrReader;
 import io.roadseg.ros.MotionMessages;
 import io.roadseg.ros.RosMessages;
-import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Size;
 
@@ -17,32 +16,16 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
-import static org.bytedeco.opencv.global.opencv_core.CV_8UC2;
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
-import static org.bytedeco.opencv.global.opencv_core.CV_8UC4;
-import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
-import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
-import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_BGRA2BGR;
-import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_BayerBG2BGR;
-import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_BayerGB2BGR;
-import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_BayerGR2BGR;
-import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_BayerRG2BGR;
-import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_GRAY2BGR;
-import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_RGB2BGR;
-import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_RGBA2BGR;
-import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_YUV2BGR_NV21;
-import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_YUV2BGR_UYVY;
-import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_YUV2BGR_YUY2;
-import static org.bytedeco.opencv.global.opencv_imgproc.cvtColor;
 import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 
 /**
- * Replays the camera frames of an MCAP recording (ROS 2 bags, Foxglove recordings): one camera topic, its messages
- * in log-time order, JPEG/PNG decoded by OpenCV and raw images converted to BGR.
+ * Replays the camera frames of an MCAP recording (ROS 2 bags, ROS 1 bags converted, Foxglove recordings): one camera
+ * topic, its messages in log-time order, to BGR pictures ({@link CameraPictures}: JPEG/PNG decoded by OpenCV, raw
+ * images converted, a video stream's packets decoded by FFmpeg).
  *
  * <p><b>Topics.</b> With {@code --topic} that topic; without it the file's only camera topic
- * ({@code sensor_msgs/msg/CompressedImage}, {@code sensor_msgs/msg/Image} or {@code foxglove.CompressedImage}); a
+ * ({@link RosMessages#CAMERA_TYPES}); a
  * file with several, or none, is refused with the list ({@code roadseg info FILE} prints it too).
  *
  * <p><b>Time.</b> Frames are ordered and paced ({@code --pace}) by the messages' log time, the recorder's clock,
@@ -66,8 +49,8 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
  * replayed up to its last complete record, then {@link #read} fails with where it was cut, so the run finalises its
  * outputs and exits non-zero.
  *
- * <p>Native memory: one growing input buffer and the decoded/converted {@code Mat}s, reused and freed by
- * {@link #close()}; a {@code Mat} header over each compressed message is freed at once.
+ * <p>Native memory: the pictures' decoding ({@link CameraPictures}: a growing input buffer, the decoded and converted
+ * {@code Mat}s, a video decoder) and the scaled picture, reused and freed by {@link #close()}.
  *
  * <p>Threading: one reader thread.
  */
@@ -104,10 +87,7 @@ public final class McapSource implements FrameSource {
     private Mat pendingFirst; // the first frame, decoded by the constructor for its size, until the first read
     private volatile boolean interrupted;
 
-    private BytePointer input = new BytePointer(1L << 16);
-    private final Mat decoded = new Mat();
-    private final Mat converted = new Mat();
-    private VideoPackets video; // a video topic's decoder, made at its first packet
+    private final CameraPictures pictures = new CameraPictures();
     private final Mat scaled;
     private final Size size;
 
@@ -291,119 +271,8 @@ public final class McapSource implements FrameSource {
         } catch (CameraMessages.DecodeException e) {
             return damaged(e.getMessage());
         }
-        if (message.video) {
-            return videoFrame();
-        }
-        if (message.compressed) {
-            if (message.dataLength == 0) {
-                return damaged("empty image data");
-            }
-            if (input.capacity() < message.dataLength) {
-                input.close();
-                input = new BytePointer(Math.max(message.dataLength, 2 * input.capacity()));
-            }
-            input.position(0).put(message.array, message.dataOffset, message.dataLength);
-            // the returned header says whether it decoded: on failure OpenCV leaves `decoded` as it was
-            boolean ok;
-            try (Mat buffer = new Mat(1, message.dataLength, CV_8UC1, input);
-                 Mat result = imdecode(buffer, IMREAD_COLOR, decoded)) {
-                ok = result != null && !result.empty();
-            } catch (RuntimeException e) {
-                return damaged("image does not decode (" + e.getMessage() + ")");
-            }
-            if (!ok || decoded.empty()) {
-                return damaged("a " + message.format() + " image that OpenCV cannot decode");
-            }
-            return decoded;
-        }
-        return raw();
-    }
-
-    /** A raw encoding: its name, bytes per pixel in a row, OpenCV's conversion to BGR (-1: none). */
-    private record RawEncoding(String name, int channels, int conversion) {
-    }
-
-    private static final RawEncoding[] RAW = {
-            new RawEncoding("bgr8", 3, -1), new RawEncoding("8UC3", 3, -1),
-            new RawEncoding("rgb8", 3, COLOR_RGB2BGR),
-            new RawEncoding("mono8", 1, COLOR_GRAY2BGR), new RawEncoding("8UC1", 1, COLOR_GRAY2BGR),
-            new RawEncoding("bgra8", 4, COLOR_BGRA2BGR), new RawEncoding("8UC4", 4, COLOR_BGRA2BGR),
-            new RawEncoding("rgba8", 4, COLOR_RGBA2BGR),
-            // OpenCV names a mosaic by its second row's second and third pixels: ROS's rggb is its BayerBG
-            new RawEncoding("bayer_rggb8", 1, COLOR_BayerBG2BGR), new RawEncoding("bayer_bggr8", 1, COLOR_BayerRG2BGR),
-            new RawEncoding("bayer_gbrg8", 1, COLOR_BayerGR2BGR), new RawEncoding("bayer_grbg8", 1, COLOR_BayerGB2BGR),
-            new RawEncoding("yuv422", 2, COLOR_YUV2BGR_UYVY), new RawEncoding("uyvy", 2, COLOR_YUV2BGR_UYVY),
-            new RawEncoding("yuv422_yuy2", 2, COLOR_YUV2BGR_YUY2), new RawEncoding("yuyv", 2, COLOR_YUV2BGR_YUY2),
-            new RawEncoding("nv21", 1, COLOR_YUV2BGR_NV21)};
-
-    /** A video topic's packet decoded to its frame (the decoder made for the stream's format at its first packet). */
-    private Mat videoFrame() {
-        if (video != null && !message.formatIs(video.format())) {
-            return damaged("a packet (" + message.format() + ") in a stream of " + video.format());
-        }
-        if (video == null) {
-            try {
-                video = new VideoPackets(message.format());
-            } catch (SourceException e) {
-                return damaged(e.getMessage());
-            }
-        }
-        Mat picture = video.decode(message.array, message.dataOffset, message.dataLength);
-        return picture != null ? picture : damaged(video.lastError());
-    }
-
-    /** The raw encodings read, in words, for the message that refuses another. */
-    static final String RAW_ENCODINGS = "rgb8, bgr8, mono8, rgba8, bgra8, bayer_rggb8, bayer_bggr8, bayer_gbrg8, "
-            + "bayer_grbg8, yuv422 (uyvy), yuv422_yuy2 (yuyv), nv21 are";
-
-    /**
-     * Raw {@code sensor_msgs/msg/Image} pixels to BGR: the colour encodings, 8-bit Bayer mosaics (industrial and
-     * automotive cameras; demosaiced as ROS's {@code cv_bridge} does, with OpenCV's names for the patterns, which
-     * count from the second row), and the YUV encodings a V4L2 camera driver publishes unconverted
-     * ({@code usb_cam}'s {@code yuv422}/{@code uyvy} and {@code yuv422_yuy2}/{@code yuyv}; {@code nv21}).
-     */
-    private Mat raw() {
-        int w = message.width;
-        int h = message.height;
-        RawEncoding encoding = null;
-        for (RawEncoding e : RAW) {
-            if (message.formatIs(e.name())) {
-                encoding = e;
-                break;
-            }
-        }
-        if (encoding == null) {
-            return damaged("image encoding '" + message.format() + "' not supported (" + RAW_ENCODINGS + ")");
-        }
-        int channels = encoding.channels(); // bytes per pixel in a row of the message
-        int conversion = encoding.conversion();
-        int rows = h; // rows of the message
-        if (conversion == COLOR_YUV2BGR_NV21) {
-            if (w % 2 != 0 || h % 2 != 0) {
-                return damaged("nv21 image " + w + "x" + h + ": its sides must be even");
-            }
-            rows = h + h / 2; // the luma plane, then V and U interleaved at half resolution
-        }
-        if (w <= 0 || h <= 0 || message.step < w * channels || (long) message.step * rows > message.dataLength) {
-            return damaged("image " + w + "x" + h + " step " + message.step + " does not fit its "
-                    + message.dataLength + " bytes");
-        }
-        Mat target = conversion < 0 ? converted : decoded;
-        int type = channels == 1 ? CV_8UC1 : channels == 2 ? CV_8UC2 : channels == 3 ? CV_8UC3 : CV_8UC4;
-        if (target.rows() != rows || target.cols() != w || target.type() != type) {
-            target.create(rows, w, type);
-        }
-        BytePointer data = target.data();
-        int row = w * channels;
-        for (int y = 0; y < rows; y++) {
-            data.position((long) y * row).put(message.array, message.dataOffset + y * message.step, row);
-        }
-        data.position(0);
-        if (conversion < 0) {
-            return converted;
-        }
-        cvtColor(decoded, converted, conversion);
-        return converted;
+        Mat picture = pictures.decode(message);
+        return picture != null ? picture : damaged(pictures.lastError());
     }
 
     /** Whether a channel's messages are in ROS 1's serialization (a ROS 1 bag converted to MCAP) rather than CDR. */
@@ -442,9 +311,7 @@ public final class McapSource implements FrameSource {
                         }
                         loopOffsetNanos = lastPts * 1000 + Math.round(1e9 / info.fps());
                         cursor.rewind();
-                        if (video != null) {
-                            video.restart(); // from the stream's first keyframe again
-                        }
+                        pictures.restart(); // a video stream: from its first keyframe again
                         if (motion != null) {
                             motion.rewind();
                             motionAhead = false;
@@ -682,13 +549,7 @@ public final class McapSource implements FrameSource {
     }
 
     private void closeNatives() {
-        input.close();
-        decoded.close();
-        converted.close();
-        if (video != null) {
-            video.close();
-            video = null;
-        }
+        pictures.close();
     }
 
     private static void closeQuietly(McapReader r) {
