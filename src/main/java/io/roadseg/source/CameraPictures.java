@@ -95,6 +95,27 @@ final class CameraPictures implements AutoCloseable {
         return raw(message);
     }
 
+    /**
+     * The message's frame id ({@code header.frame_id}), the same {@code String} while it does not change: a new one
+     * only when a message names another frame, none per frame.
+     */
+    String frameId(CameraMessages.Frame message) {
+        int n = message.frameIdLength;
+        boolean same = n == frameIdBytes.length;
+        for (int i = 0; same && i < n; i++) {
+            same = frameIdBytes[i] == message.array[message.frameIdOffset + i];
+        }
+        if (!same) {
+            frameIdBytes = java.util.Arrays.copyOfRange(message.array, message.frameIdOffset,
+                    message.frameIdOffset + n);
+            frameId = new String(frameIdBytes, java.nio.charset.StandardCharsets.UTF_8);
+        }
+        return frameId;
+    }
+
+    private byte[] frameIdBytes = new byte[0];
+    private String frameId = "";
+
     /** Why the last {@link #decode} gave no picture. */
     String lastError() {
         return lastError;

@@ -63,6 +63,9 @@ public final class FrameSources {
             }
             return camera(uri, Path.of(device), options);
         }
+        if (scheme.equals("ws") || scheme.equals("wss")) {
+            return FoxgloveSource.open(uri, options); // a Foxglove WebSocket server: foxglove_bridge on a robot
+        }
         if (scheme.equals("sim")) {
             return new io.roadseg.sim.SimSource(uri, io.roadseg.sim.SimSource.parse(uri));
         }
@@ -70,7 +73,8 @@ public final class FrameSources {
             return FfmpegVideoSource.open(uri, uri, null, true, options);
         }
         throw new SourceException("input " + uri + ": unknown scheme '" + scheme
-                + "' (use a file or folder path, file://, v4l2://, sim://, " + String.join("://, ",
+                + "' (use a file or folder path, file://, v4l2://, sim://, ws:// (a Foxglove WebSocket server), "
+                + String.join("://, ",
                 NETWORK_SCHEMES.stream().sorted().toList()) + "://)");
     }
 

@@ -82,7 +82,6 @@ public final class McapSource implements FrameSource {
     private long lastPts;
     private long stampNanos = NO_STAMP;
     private String frameId = "";
-    private byte[] frameIdBytes = new byte[0];
     private long corrupt;
     private Mat pendingFirst; // the first frame, decoded by the constructor for its size, until the first read
     private volatile boolean interrupted;
@@ -121,7 +120,7 @@ public final class McapSource implements FrameSource {
                     + " among its " + count + " messages" + (lastError == null ? "" : " (" + lastError + ")"));
         }
         pendingFirst = first;
-        rememberFrameId(); // known before the first read, for sinks made at start-up
+        frameId = pictures.frameId(message); // known before the first read, for sinks made at start-up
         this.recordedMount = readMount(reader, recordedCamera != null && !recordedCamera.frameId().isEmpty()
                 ? recordedCamera.frameId() : frameId);
         double fps = count > 1 && range[1] > range[0] ? (count - 1) * 1e9 / (range[1] - range[0]) : 30;
@@ -334,7 +333,7 @@ public final class McapSource implements FrameSource {
             }
             bgr.put(0, src.data().capacity((long) info.frameBytes()).asByteBuffer(), 0, info.frameBytes());
             stampNanos = message.stampNanos != 0 ? message.stampNanos : cursor.logTime();
-            rememberFrameId();
+            frameId = pictures.frameId(message);
             lastPts = (cursor.logTime() - firstLogTime + loopOffsetNanos) / 1000;
             followMotion(cursor.logTime());
             return lastPts;
@@ -500,19 +499,6 @@ public final class McapSource implements FrameSource {
             }
         }
         return null;
-    }
-
-    private void rememberFrameId() {
-        int n = message.frameIdLength;
-        boolean same = n == frameIdBytes.length;
-        for (int i = 0; same && i < n; i++) {
-            same = frameIdBytes[i] == message.array[message.frameIdOffset + i];
-        }
-        if (!same) {
-            frameIdBytes = java.util.Arrays.copyOfRange(message.array, message.frameIdOffset,
-                    message.frameIdOffset + n);
-            frameId = new String(frameIdBytes, java.nio.charset.StandardCharsets.UTF_8);
-        }
     }
 
     @Override

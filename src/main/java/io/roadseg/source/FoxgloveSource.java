@@ -1,0 +1,417 @@
+package io.roadseg.source;
+
+import io.roadseg.ros.CameraMessages;
+import io.roadseg.ros.Json;
+import io.roadseg.ros.RosMessages;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Size;
+import org.java_websocket.client.WebSocketClient;
+import org.java_websocket.drafts.Draft_6455;
+import org.java_websocket.handshake.ServerHandshake;
+import org.java_websocket.protocols.IProtocol;
+import org.java_websocket.protocols.Protocol;
+
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
+import static org.bytedeco.opencv.global.opencv_imgproc.resize;
+
+/**
+ * A live camera from a running Foxglove WebSocket server ({@code run ws://HOST:PORT}): {@code foxglove_bridge} on a
+ * ROS 2 robot, or any program that serves the {@code foxglove.websocket.v1} protocol — so roadseg runs on a robot's
+ * camera without ROS installed beside it. The camera topic is {@code --topic} or the server's only camera channel
+ * (the message types an MCAP recording is read in, {@link RosMessages#CAMERA_TYPES}: ROS 2's in CDR, Foxglove's in
+ * protobuf with the schema the server advertises), its messages decoded as a recording's ({@link CameraPictures}).
+ *
+ * <p>Live: the newest message wins. The connection's thread keeps the last message that arrived (two buffers swapped,
+ * no allocation once they have grown to the largest); {@link #read} takes it, and messages that came in between are
+ * skipped (counted in {@link SourceInfo#codec()}'s summary at the end as dropped). A frame's time is its header stamp.
+ * No message for {@link SourceOptions#timeout()} is a stall, one line; the server closing the connection normally
+ * ends the stream.
+ *
+ * <p>Threading: one reader thread; the WebSocket client's own thread; {@link #interrupt()} from any thread.
+ */
+public final class FoxgloveSource implements FrameSource {
+    private static final List<String> SUBPROTOCOLS = List.of("foxglove.websocket.v1", "foxglove.sdk.v1");
+
+    private final String uri;
+    private final Client client;
+    private final String topic;
+    private final CameraMessages decoder;
+    private final CameraMessages.Frame message = new CameraMessages.Frame();
+    private final CameraPictures pictures = new CameraPictures();
+    private final long timeoutMillis;
+    private final SourceInfo info;
+    private final Mat scaled;
+    private final Size size;
+    // the newest message from the connection's thread, and the one being decoded: swapped under the lock
+    private final Object lock = new Object();
+    private byte[] newest = new byte[1 << 16];
+    private int newestLength;
+    private long arrived;
+    private byte[] reading = new byte[1 << 16];
+    private int readingLength;
+    private long taken;
+    private long skipped;
+    private Mat pendingFirst;
+    private long corrupt;
+    private long firstStamp = Long.MIN_VALUE;
+    private long stampNanos = NO_STAMP;
+    private long lastPts = -1;
+    private String frameId = "";
+    private volatile boolean interrupted;
+
+    private FoxgloveSource(String uri, SourceOptions options) throws SourceException {
+        this.uri = uri;
+        this.timeoutMillis = Math.max(1, options.timeout().toMillis());
+        URI address;
+        try {
+            address = URI.create(uri);
+        } catch (IllegalArgumentException e) {
+            throw new SourceException("input " + uri + ": not a URL (expected ws://HOST:PORT)");
+        }
+        if (address.getHost() == null || address.getPort() < 0) {
+            throw new SourceException("input " + uri + ": expected ws://HOST:PORT, e.g. ws://127.0.0.1:8765");
+        }
+        List<IProtocol> protocols = new ArrayList<>();
+        for (String p : SUBPROTOCOLS) {
+            protocols.add(new Protocol(p));
+        }
+        client = new Client(address, new Draft_6455(Collections.emptyList(), protocols));
+        try {
+            if (!client.connectBlocking(timeoutMillis, TimeUnit.MILLISECONDS)) {
+                String why = client.failure;
+                throw new SourceException("input " + uri + ": cannot connect (" + (why != null ? why
+                        : "no answer within " + timeoutMillis / 1000.0 + " s") + "); is foxglove_bridge running there?");
+            }
+            Client.Channel camera = client.awaitCamera(options.topic(), timeoutMillis);
+            this.topic = camera.topic;
+            byte[] schema = "protobuf".equals(camera.schemaEncoding) || "flatbuffer".equals(camera.schemaEncoding)
+                    ? Base64.getDecoder().decode(camera.schema) : camera.schema.getBytes(StandardCharsets.UTF_8);
+            try {
+                decoder = CameraMessages.forChannel(camera.schemaName, camera.schemaEncoding, schema,
+                        camera.encoding);
+            } catch (CameraMessages.DecodeException e) {
+                throw new SourceException("input " + uri + ": topic " + topic + ": " + e.getMessage());
+            }
+            if (decoder == null) {
+                throw new SourceException("input " + uri + ": topic " + topic + " is " + camera.schemaName + " in "
+                        + camera.encoding + ", which roadseg cannot read (it reads "
+                        + String.join(", ", RosMessages.CAMERA_TYPES) + ")");
+            }
+            client.send("{\"op\":\"subscribe\",\"subscriptions\":[{\"id\":1,\"channelId\":" + camera.id + "}]}");
+            Mat first = null;
+            long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+            while (first == null) {
+                if (!next(deadline)) {
+                    throw new SourceException("input " + uri + ": topic " + topic + " sent no decodable frame "
+                            + (client.closedNormally ? "before the server closed" : "within " + timeoutMillis / 1000.0
+                            + " s") + (pictures.lastError() == null ? "" : " (" + pictures.lastError() + ")"));
+                }
+                first = decodeTaken();
+            }
+            pendingFirst = first;
+            frameId = pictures.frameId(message); // known before the first read, for sinks made at start-up
+            info = new SourceInfo(uri, first.cols(), first.rows(), 30, true, -1,
+                    "foxglove " + topic + " " + camera.schemaName + " (" + message.format() + ")");
+            scaled = new Mat(info.height(), info.width(), CV_8UC3);
+            size = new Size(info.width(), info.height());
+        } catch (SourceException | RuntimeException e) {
+            client.close();
+            pictures.close();
+            throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            client.close();
+            pictures.close();
+            throw new SourceException("input " + uri + ": interrupted while connecting");
+        }
+    }
+
+    /** Connects to the server, chooses the camera channel and subscribes to it. */
+    public static FoxgloveSource open(String uri, SourceOptions options) throws SourceException {
+        return new FoxgloveSource(uri, options);
+    }
+
+    /**
+     * Waits for a message newer than the last one taken, until {@code deadline} ({@link System#nanoTime()}); takes it.
+     *
+     * @return false where none came (the deadline, the server closing, an interrupt)
+     */
+    private boolean next(long deadline) throws SourceException {
+        synchronized (lock) {
+            while (arrived == taken) {
+                if (interrupted || client.lost != null || client.closedNormally) {
+                    if (client.lost != null && !interrupted) {
+                        throw new SourceException("stream " + uri + ": " + client.lost + " after " + taken
+                                + " messages");
+                    }
+                    return false;
+                }
+                long left = (deadline - System.nanoTime()) / 1_000_000L;
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    lock.wait(Math.min(left, 100));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            byte[] b = reading;
+            reading = newest;
+            newest = b;
+            readingLength = newestLength;
+            skipped += arrived - taken - 1;
+            taken = arrived;
+        }
+        return true;
+    }
+
+    /** The taken message's picture, or null where it does not decode (counted). */
+    private Mat decodeTaken() {
+        try {
+            decoder.decode(reading, 0, readingLength, message);
+        } catch (CameraMessages.DecodeException e) {
+            corrupt++;
+            return null;
+        }
+        Mat picture = pictures.decode(message);
+        if (picture == null) {
+            corrupt++;
+        }
+        return picture;
+    }
+
+    @Override
+    public SourceInfo info() {
+        return info;
+    }
+
+    @Override
+    public long read(ByteBuffer bgr) throws SourceException {
+        while (!interrupted) {
+            Mat frame = pendingFirst;
+            pendingFirst = null;
+            if (frame == null) {
+                if (!next(System.nanoTime() + timeoutMillis * 1_000_000L)) {
+                    if (interrupted || client.closedNormally) {
+                        return END_OF_STREAM;
+                    }
+                    throw new SourceException("stream " + uri + ": no message on " + topic + " for "
+                            + timeoutMillis / 1000.0 + " s (the server stopped sending it)");
+                }
+                frame = decodeTaken();
+                if (frame == null) {
+                    continue;
+                }
+            }
+            Mat src = frame;
+            if (frame.cols() != info.width() || frame.rows() != info.height()) {
+                resize(frame, scaled, size);
+                src = scaled;
+            }
+            bgr.put(0, src.data().capacity((long) info.frameBytes()).asByteBuffer(), 0, info.frameBytes());
+            stampNanos = message.stampNanos;
+            if (firstStamp == Long.MIN_VALUE) {
+                firstStamp = stampNanos;
+            }
+            frameId = pictures.frameId(message);
+            long pts = Math.max((stampNanos - firstStamp) / 1000, lastPts + 1);
+            lastPts = pts;
+            return pts;
+        }
+        return END_OF_STREAM;
+    }
+
+    @Override
+    public long frameStampNanos() {
+        return stampNanos;
+    }
+
+    @Override
+    public String frameId() {
+        return frameId;
+    }
+
+    @Override
+    public long corruptFrames() {
+        return corrupt;
+    }
+
+    /** @return messages that arrived while an earlier one was still being read: skipped, the newest taken */
+    public long skippedMessages() {
+        synchronized (lock) {
+            return skipped;
+        }
+    }
+
+    @Override
+    public void interrupt() {
+        interrupted = true;
+        synchronized (lock) {
+            lock.notifyAll();
+        }
+    }
+
+    @Override
+    public void close() {
+        interrupted = true;
+        try {
+            client.closeBlocking();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        pictures.close();
+        scaled.close();
+        size.close();
+    }
+
+    /** The connection: the server's channels, and every message of the subscription kept as the newest. */
+    private final class Client extends WebSocketClient {
+        record Channel(long id, String topic, String encoding, String schemaName, String schema,
+                       String schemaEncoding) {
+        }
+
+        private final Map<Long, Channel> channels = new LinkedHashMap<>();
+        private long lastAdvertised;
+        volatile String failure;
+        volatile String lost;
+        volatile boolean closedNormally;
+
+        Client(URI uri, Draft_6455 draft) {
+            super(uri, draft);
+            setConnectionLostTimeout(10);
+        }
+
+        /**
+         * The camera channel: {@code topic}, or the only camera-like one once the advertisements have settled (a
+         * quarter second without a new one).
+         */
+        Channel awaitCamera(String topic, long timeoutMillis) throws SourceException, InterruptedException {
+            long deadline = System.currentTimeMillis() + timeoutMillis;
+            synchronized (channels) {
+                while (true) {
+                    List<Channel> cameras = new ArrayList<>();
+                    for (Channel c : channels.values()) {
+                        if (topic != null ? c.topic.equals(topic) : CameraMessages.looksLikeCamera(c.schemaName)) {
+                            cameras.add(c);
+                        }
+                    }
+                    long now = System.currentTimeMillis();
+                    boolean settled = lastAdvertised > 0 && now - lastAdvertised >= 250;
+                    if (topic != null && !cameras.isEmpty()) {
+                        return cameras.get(0);
+                    }
+                    if (topic == null && cameras.size() == 1 && settled) {
+                        return cameras.get(0);
+                    }
+                    if (topic == null && cameras.size() > 1 && settled) {
+                        throw new SourceException("input " + uri + ": " + cameras.size() + " camera topics, choose "
+                                + "one with --topic: " + list(cameras));
+                    }
+                    if (now >= deadline || lost != null || closedNormally) {
+                        throw new SourceException("input " + uri + ": " + (topic != null ? "no topic " + topic
+                                : "no camera topic") + " among the server's " + channels.size() + " channels"
+                                + (channels.isEmpty() ? "" : ": " + list(new ArrayList<>(channels.values()))));
+                    }
+                    channels.wait(Math.min(50, Math.max(1, deadline - now)));
+                }
+            }
+        }
+
+        private static String list(List<Channel> channels) {
+            List<String> names = new ArrayList<>();
+            for (Channel c : channels) {
+                names.add(c.topic + " (" + c.schemaName + ")");
+            }
+            return String.join(", ", names);
+        }
+
+        @Override
+        public void onOpen(ServerHandshake handshake) {
+        }
+
+        @Override
+        public void onMessage(String text) {
+            try {
+                Map<String, Object> msg = Json.object(Json.parse(text));
+                Object op = msg.get("op");
+                if ("advertise".equals(op)) {
+                    synchronized (channels) {
+                        for (Object o : Json.array(msg.get("channels"))) {
+                            Map<String, Object> c = Json.object(o);
+                            long id = ((Number) c.get("id")).longValue();
+                            channels.put(id, new Channel(id, String.valueOf(c.get("topic")),
+                                    String.valueOf(c.get("encoding")), String.valueOf(c.get("schemaName")),
+                                    c.get("schema") == null ? "" : String.valueOf(c.get("schema")),
+                                    c.get("schemaEncoding") == null ? "" : String.valueOf(c.get("schemaEncoding"))));
+                        }
+                        lastAdvertised = System.currentTimeMillis();
+                        channels.notifyAll();
+                    }
+                } else if ("unadvertise".equals(op)) {
+                    synchronized (channels) {
+                        for (Object o : Json.array(msg.get("channelIds"))) {
+                            channels.remove(((Number) o).longValue());
+                        }
+                    }
+                }
+            } catch (RuntimeException ignored) {
+                // other ops (serverInfo, status, parameters): not needed to subscribe
+            }
+        }
+
+        @Override
+        public void onMessage(ByteBuffer bytes) {
+            // opcode 1, message data: subscription id (u32), receive timestamp (u64), payload
+            ByteBuffer b = bytes.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+            if (b.remaining() < 13 || b.get(b.position()) != 0x01) {
+                return;
+            }
+            int payload = b.remaining() - 13;
+            synchronized (lock) {
+                if (newest.length < payload) {
+                    newest = new byte[Math.max(payload, 2 * newest.length)];
+                }
+                b.position(b.position() + 13);
+                b.get(newest, 0, payload);
+                newestLength = payload;
+                arrived++;
+                lock.notifyAll();
+            }
+        }
+
+        @Override
+        public void onClose(int code, String reason, boolean remote) {
+            if (code == 1000) {
+                closedNormally = true;
+            } else if (remote || lost == null) {
+                lost = "the connection closed (" + code + (reason == null || reason.isEmpty() ? "" : " " + reason)
+                        + ")";
+            }
+            synchronized (lock) {
+                lock.notifyAll();
+            }
+            synchronized (channels) {
+                channels.notifyAll();
+            }
+        }
+
+        @Override
+        public void onError(Exception ex) {
+            failure = ex.getMessage() == null ? ex.toString() : ex.getMessage();
+        }
+    }
+}

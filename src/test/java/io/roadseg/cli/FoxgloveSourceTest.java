@@ -1,0 +1,165 @@
+package io.roadseg.cli;
+
+import io.roadseg.NodeReference;
+import io.roadseg.ros.Json;
+import io.roadseg.source.FoxgloveSource;
+import io.roadseg.source.FrameSource;
+import io.roadseg.source.FrameSources;
+import io.roadseg.source.SourceException;
+import io.roadseg.source.SourceOptions;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.imread;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.imwrite;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code run ws://HOST:PORT}: a live camera from a Foxglove WebSocket server — the official {@code @foxglove/ws-protocol}
+ * server publishing the shipped drive's frames as {@code sensor_msgs/msg/CompressedImage} in CDR beside an odometry
+ * channel, as {@code foxglove_bridge} does on a robot: the camera channel is found and subscribed to, each frame is
+ * the JPEG it was sent as (decoded by OpenCV as a file is) at its header's time, the server closing normally ends the
+ * stream, and what cannot be read is one line.
+ */
+class FoxgloveSourceTest {
+    private static final long START = 1_700_000_000_000_000_000L;
+    private static final long PERIOD_MS = 40;
+    private static final int FRAMES = 12;
+
+    @TempDir
+    static Path jpegs;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void frames() throws Exception {
+        NodeReference.assume();
+        try (FrameSource s = FrameSources.open("recordings/town-drive/video.mp4", SourceOptions.defaults());
+             Mat m = new Mat(s.info().height(), s.info().width(), CV_8UC3)) {
+            ByteBuffer view = m.data().capacity(s.info().frameBytes()).asByteBuffer();
+            for (int i = 0; i < FRAMES; i++) {
+                s.read(view);
+                assertTrue(imwrite(jpegs.resolve(String.format("%03d.jpg", i)).toString(), m));
+            }
+        }
+    }
+
+    /** Runs the reference camera server; returns it with its port read from its first line. */
+    private static Process server(BufferedReader[] out, String... more) throws Exception {
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("node", "ws-camera.mjs", "--jpegs",
+                jpegs.toString(), "--port", "0", "--period-ms", Long.toString(PERIOD_MS), "--start-ns",
+                Long.toString(START)));
+        args.addAll(java.util.List.of(more));
+        Process p = new ProcessBuilder(args).directory(NodeReference.DIR.toFile())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        out[0] = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        return p;
+    }
+
+    private static int port(BufferedReader out) throws Exception {
+        return ((Double) Json.at(Json.parse(out.readLine()), "listening")).intValue();
+    }
+
+    @Test
+    void theServersCameraIsReadFrameByFrameUntilItCloses() throws Exception {
+        BufferedReader[] out = new BufferedReader[1];
+        Process p = server(out);
+        try {
+            String url = "ws://127.0.0.1:" + port(out[0]);
+            try (FrameSource s = FrameSources.open(url, SourceOptions.defaults())) {
+                assertTrue(s instanceof FoxgloveSource);
+                assertTrue(s.info().live());
+                assertTrue(s.info().codec().contains("foxglove /camera/front/compressed "
+                        + "sensor_msgs/msg/CompressedImage (jpeg)"), s.info().codec());
+                ByteBuffer bgr = ByteBuffer.allocateDirect(s.info().frameBytes());
+                byte[] got = new byte[s.info().frameBytes()];
+                int n = 0;
+                long pts;
+                while ((pts = s.read(bgr)) != FrameSource.END_OF_STREAM) {
+                    long i = (s.frameStampNanos() - START) / (PERIOD_MS * 1_000_000L);
+                    assertEquals(START + i * PERIOD_MS * 1_000_000L, s.frameStampNanos());
+                    assertEquals("camera_front", s.frameId());
+                    if (n == 0) {
+                        assertEquals(0, pts);
+                    }
+                    bgr.get(0, got);
+                    try (Mat m = imread(jpegs.resolve(String.format("%03d.jpg", i)).toString(), IMREAD_COLOR);
+                         BytePointer data = m.data()) {
+                        byte[] truth = new byte[got.length];
+                        data.capacity(truth.length).get(truth);
+                        assertTrue(java.util.Arrays.equals(truth, got), "pixels of frame " + i);
+                    }
+                    n++;
+                }
+                long skipped = ((FoxgloveSource) s).skippedMessages();
+                assertEquals(FRAMES, n + skipped, "every message read or skipped as newer ones came");
+                assertTrue(n >= FRAMES / 2, n + " of " + FRAMES + " read");
+                assertEquals(0, s.corruptFrames());
+            }
+        } finally {
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void runTakesTheLiveCameraAndWritesItsResults() throws Exception {
+        BufferedReader[] out = new BufferedReader[1];
+        Process p = server(out, "--repeat", "3");
+        try {
+            String url = "ws://127.0.0.1:" + port(out[0]);
+            Path results = dir.resolve("live.jsonl");
+            Cli.Outcome run = Cli.run("run", url, "--results", results.toString(), "--out",
+                    dir.resolve("live.mp4").toString(), "-q");
+            assertEquals(0, run.exit(), run.stderr());
+            assertTrue(run.stderr().contains("source " + url + ": " + 480 + "x" + 360), run.stderr());
+            assertTrue(run.stderr().contains("(live)"), run.stderr());
+            long frames = Files.readAllLines(results).size();
+            assertTrue(frames >= 3 && frames <= 3 * FRAMES, frames + " frames");
+        } finally {
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void whatCannotBeReadIsOneLine() throws Exception {
+        BufferedReader[] out = new BufferedReader[1];
+        Process p = server(out);
+        try {
+            String url = "ws://127.0.0.1:" + port(out[0]);
+            SourceException none = assertThrows(SourceException.class, () -> FrameSources.open(url,
+                    SourceOptions.defaults().withTopic("/camera/rear/compressed")).close());
+            assertEquals("input " + url + ": no topic /camera/rear/compressed among the server's 2 channels: /odom "
+                    + "(nav_msgs/msg/Odometry), /camera/front/compressed (sensor_msgs/msg/CompressedImage)",
+                    none.getMessage());
+        } finally {
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+        int closed = Cli.freePort();
+        Cli.Outcome run = Cli.run("run", "ws://127.0.0.1:" + closed, "--timeout", "2", "-q");
+        assertEquals(1, run.exit());
+        assertTrue(run.stderr().contains("cannot connect"), run.stderr());
+        assertTrue(run.stderr().lines().noneMatch(l -> l.startsWith("\tat ")), run.stderr());
+        SourceException port = assertThrows(SourceException.class, () -> FrameSources.open("ws://127.0.0.1",
+                SourceOptions.defaults()).close());
+        assertTrue(port.getMessage().contains("expected ws://HOST:PORT"), port.getMessage());
+    }
+}
