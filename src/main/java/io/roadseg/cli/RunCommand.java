@@ -547,6 +547,10 @@ final class RunCommand implements Callable<Integer> {
                 throw new UserError("--publish " + publisher.url() + ": " + publisher.lostReason() + " after "
                         + publisher.messagesSent() + " messages");
             }
+            if (src instanceof io.roadseg.source.FoxgloveSource bridge && bridge.skippedMessages() > 0) {
+                err.println("input " + info.uri() + ": " + bridge.skippedMessages() + " of the server's messages "
+                        + "skipped as newer ones came (live: the newest is read)");
+            }
             if (src.corruptFrames() > 0) {
                 err.println("warning: input " + info.uri() + ": " + src.corruptFrames() + " damaged "
                         + (src instanceof McapSource m ? "messages skipped (last: " + m.lastError() + ")"
