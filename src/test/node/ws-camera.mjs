@@ -6,7 +6,9 @@
 // each stamped START + i × period, then closes every connection normally (1000) and exits.
 //
 // node ws-camera.mjs --jpegs DIR [--port 0] [--period-ms 40] [--start-ns N] [--topic /camera/front/compressed]
-//     [--frame-id camera_front] [--repeat K] [--timeout 60]
+//     [--frame-id camera_front] [--repeat K] [--timeout 60] [--foxglove]
+// --foxglove: the camera as foxglove.CompressedImage in protobuf (what a Foxglove SDK server sends), its schema the
+// FileDescriptorSet of the .proto Foxglove's generator (@foxglove/schemas) writes, base64 in the advertisement.
 //
 // Prints {"listening": PORT} first and {"sent": N} when done.
 import { readdir, readFile } from "node:fs/promises";
@@ -16,6 +18,9 @@ import wsProtocol from "@foxglove/ws-protocol";
 import { parse as parseRosMsg } from "@foxglove/rosmsg";
 import { MessageWriter } from "@foxglove/rosmsg2-serialization";
 import { WebSocketServer } from "ws";
+import protobuf from "protobufjs";
+import descriptor from "protobufjs/ext/descriptor/index.js";
+import foxgloveSchemas from "@foxglove/schemas/internal.js";
 const { FoxgloveServer } = wsProtocol;
 
 const { values } = parseArgs({
@@ -28,6 +33,7 @@ const { values } = parseArgs({
     "frame-id": { type: "string", default: "camera_front" },
     repeat: { type: "string", default: "1" },
     timeout: { type: "string", default: "60" },
+    foxglove: { type: "boolean", default: false },
   },
 });
 if (!values.jpegs) {
@@ -44,9 +50,33 @@ const frames = await Promise.all(names.map((n) => readFile(path.join(values.jpeg
 
 const server = new FoxgloveServer({ name: "reference-camera", capabilities: [], supportedEncodings: ["cdr"] });
 server.addChannel({ topic: "/odom", encoding: "cdr", schemaName: "nav_msgs/msg/Odometry", schema: "" });
-const camera = server.addChannel({
-  topic: values.topic, encoding: "cdr", schemaName: "sensor_msgs/msg/CompressedImage", schema: COMPRESSED_IMAGE,
-});
+// foxglove.CompressedImage as Foxglove's generator defines it, with google.protobuf.Timestamp beside it
+function foxgloveImage() {
+  const root = new protobuf.Root();
+  root.addJSON(protobuf.common["google/protobuf/timestamp.proto"].nested);
+  protobuf.parse(foxgloveSchemas.generateProto(foxgloveSchemas.foxgloveMessageSchemas.CompressedImage, []), root,
+    { keepCase: true });
+  root.resolveAll();
+  const type = root.lookupType("foxglove.CompressedImage");
+  const TYPES = { string: "TYPE_STRING", bytes: "TYPE_BYTES" };
+  const set = descriptor.FileDescriptorSet.fromObject({ file: [
+    { name: "google/protobuf/timestamp.proto", package: "google.protobuf", syntax: "proto3", messageType: [{
+      name: "Timestamp", field: [
+        { name: "seconds", number: 1, label: "LABEL_OPTIONAL", type: "TYPE_INT64" },
+        { name: "nanos", number: 2, label: "LABEL_OPTIONAL", type: "TYPE_INT32" }] }] },
+    { name: "foxglove/CompressedImage.proto", package: "foxglove", syntax: "proto3",
+      dependency: ["google/protobuf/timestamp.proto"], messageType: [{ name: "CompressedImage",
+        field: type.fieldsArray.map((f) => ({ name: f.name, number: f.id, label: "LABEL_OPTIONAL",
+          type: f.resolvedType ? "TYPE_MESSAGE" : TYPES[f.type],
+          ...(f.resolvedType ? { typeName: ".google.protobuf.Timestamp" } : {}) })) }] },
+  ] });
+  return { type, schema: Buffer.from(descriptor.FileDescriptorSet.encode(set).finish()).toString("base64") };
+}
+const fox = values.foxglove ? foxgloveImage() : null;
+const camera = server.addChannel(fox
+  ? { topic: values.topic, encoding: "protobuf", schemaName: "foxglove.CompressedImage", schema: fox.schema,
+    schemaEncoding: "protobuf" }
+  : { topic: values.topic, encoding: "cdr", schemaName: "sensor_msgs/msg/CompressedImage", schema: COMPRESSED_IMAGE });
 const wss = new WebSocketServer({
   host: "127.0.0.1",
   port: Number(values.port),
@@ -73,9 +103,12 @@ server.on("subscribe", (channelId) => {
     }
     const t = start + BigInt(sent) * BigInt(period) * 1_000_000n;
     const stamp = { sec: Number(t / 1_000_000_000n), nanosec: Number(t % 1_000_000_000n) };
-    const data = writer.writeMessage({
-      header: { stamp, frame_id: values["frame-id"] }, format: "jpeg", data: frames[sent % frames.length],
-    });
+    const data = fox
+      ? fox.type.encode(fox.type.fromObject({ timestamp: { seconds: stamp.sec, nanos: stamp.nanosec },
+        frame_id: values["frame-id"], data: frames[sent % frames.length], format: "jpeg" })).finish()
+      : writer.writeMessage({
+        header: { stamp, frame_id: values["frame-id"] }, format: "jpeg", data: frames[sent % frames.length],
+      });
     server.sendMessage(camera, t, data);
     sent++;
   }, period);

@@ -76,17 +76,23 @@ class FoxgloveSourceTest {
         return ((Double) Json.at(Json.parse(out.readLine()), "listening")).intValue();
     }
 
-    @Test
-    void theServersCameraIsReadFrameByFrameUntilItCloses() throws Exception {
+    /**
+     * @param foxglove the server sends {@code foxglove.CompressedImage} in protobuf, as a Foxglove SDK server does
+     *                 (its schema's FileDescriptorSet base64 in the advertisement), instead of ROS 2's in CDR
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "foxglove protobuf {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void theServersCameraIsReadFrameByFrameUntilItCloses(boolean foxglove) throws Exception {
         BufferedReader[] out = new BufferedReader[1];
-        Process p = server(out);
+        Process p = foxglove ? server(out, "--foxglove") : server(out);
         try {
             String url = "ws://127.0.0.1:" + port(out[0]);
             try (FrameSource s = FrameSources.open(url, SourceOptions.defaults())) {
                 assertTrue(s instanceof FoxgloveSource);
                 assertTrue(s.info().live());
-                assertTrue(s.info().codec().contains("foxglove /camera/front/compressed "
-                        + "sensor_msgs/msg/CompressedImage (jpeg)"), s.info().codec());
+                assertTrue(s.info().codec().contains("foxglove /camera/front/compressed " + (foxglove
+                        ? "foxglove.CompressedImage" : "sensor_msgs/msg/CompressedImage") + " (jpeg)"),
+                        s.info().codec());
                 ByteBuffer bgr = ByteBuffer.allocateDirect(s.info().frameBytes());
                 byte[] got = new byte[s.info().frameBytes()];
                 int n = 0;
