@@ -6,7 +6,10 @@
 // each stamped START + i × period, then closes every connection normally (1000) and exits.
 //
 // node ws-camera.mjs --jpegs DIR [--port 0] [--period-ms 40] [--start-ns N] [--topic /camera/front/compressed]
-//     [--frame-id camera_front] [--repeat K] [--timeout 60] [--foxglove]
+//     [--frame-id camera_front] [--repeat K] [--timeout 60] [--foxglove] [--camera-info FX,FY,CX,CY[,D...]]
+// --camera-info: a sensor_msgs/msg/CameraInfo channel beside the camera (its namespace + /camera_info, CDR,
+// plumb_bob with the D given, the frames' size from the first JPEG's size is not known here: 0), one message
+// before each frame.
 // --foxglove: the camera as foxglove.CompressedImage in protobuf (what a Foxglove SDK server sends), its schema the
 // FileDescriptorSet of the .proto Foxglove's generator (@foxglove/schemas) writes, base64 in the advertisement.
 //
@@ -34,6 +37,7 @@ const { values } = parseArgs({
     repeat: { type: "string", default: "1" },
     timeout: { type: "string", default: "60" },
     foxglove: { type: "boolean", default: false },
+    "camera-info": { type: "string" },
   },
 });
 if (!values.jpegs) {
@@ -89,6 +93,27 @@ function finish() {
   process.stdout.write(JSON.stringify({ sent }) + "\n");
   setTimeout(() => process.exit(0), 200);
 }
+const CAMERA_INFO = "std_msgs/Header header\nuint32 height\nuint32 width\nstring distortion_model\nfloat64[] d\n"
+  + "float64[9] k\nfloat64[9] r\nfloat64[12] p\nuint32 binning_x\nuint32 binning_y\nsensor_msgs/RegionOfInterest roi\n"
+  + "\n" + DELIMITER + "MSG: std_msgs/Header\nbuiltin_interfaces/Time stamp\nstring frame_id\n"
+  + "\n" + DELIMITER + "MSG: builtin_interfaces/Time\nint32 sec\nuint32 nanosec\n"
+  + "\n" + DELIMITER + "MSG: sensor_msgs/RegionOfInterest\nuint32 x_offset\nuint32 y_offset\nuint32 height\n"
+  + "uint32 width\nbool do_rectify\n";
+let info = null;
+if (values["camera-info"]) {
+  const [fx, fy, cx, cy, ...d] = values["camera-info"].split(",").map(Number);
+  const infoWriter = new MessageWriter(parseRosMsg(CAMERA_INFO, { ros2: true }));
+  const id = server.addChannel({
+    topic: values.topic.slice(0, values.topic.lastIndexOf("/")) + "/camera_info", encoding: "cdr",
+    schemaName: "sensor_msgs/msg/CameraInfo", schema: CAMERA_INFO,
+  });
+  info = (stamp) => server.sendMessage(id, 0n, infoWriter.writeMessage({
+    header: { stamp, frame_id: values["frame-id"] }, height: 0, width: 0, distortion_model: "plumb_bob",
+    d: Float64Array.from(d), k: Float64Array.from([fx, 0, cx, 0, fy, cy, 0, 0, 1]),
+    r: Float64Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1]), p: Float64Array.from([fx, 0, cx, 0, 0, fy, cy, 0, 0, 0, 1, 0]),
+    binning_x: 0, binning_y: 0, roi: { x_offset: 0, y_offset: 0, height: 0, width: 0, do_rectify: false },
+  }));
+}
 server.on("subscribe", (channelId) => {
   if (channelId !== camera || started) return;
   started = true;
@@ -109,6 +134,7 @@ server.on("subscribe", (channelId) => {
       : writer.writeMessage({
         header: { stamp, frame_id: values["frame-id"] }, format: "jpeg", data: frames[sent % frames.length],
       });
+    if (info) info(stamp);
     server.sendMessage(camera, t, data);
     sent++;
   }, period);

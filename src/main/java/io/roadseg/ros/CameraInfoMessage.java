@@ -139,6 +139,26 @@ public record CameraInfoMessage(String topic, String frameId, int width, int hei
     }
 
     /**
+     * Of the calibration topics {@code infos}, the one of the camera topic: the one in its namespace (a driver
+     * publishes {@code /cam/front/camera_info} beside {@code /cam/front/image_raw} and its {@code /compressed}), the
+     * deepest if several; the only one where none is; -1 where there is none or several unrelated ones.
+     */
+    public static int choose(List<String> infos, String cameraTopic) {
+        int best = -1;
+        int bestDepth = -1;
+        for (int i = 0; i < infos.size(); i++) {
+            String t = infos.get(i);
+            int slash = t.lastIndexOf('/');
+            String namespace = slash < 0 ? "" : t.substring(0, slash + 1);
+            if (cameraTopic.startsWith(namespace) && namespace.length() > bestDepth) {
+                best = i;
+                bestDepth = namespace.length();
+            }
+        }
+        return best >= 0 ? best : infos.size() == 1 ? 0 : -1;
+    }
+
+    /**
      * Whether an image topic carries rectified pictures by ROS's naming: a part of its name begins {@code image_rect}
      * ({@code /cam/image_rect}, {@code /cam/image_rect_color/compressed}, {@code /camera/color/image_rect_raw}).
      */

@@ -1,6 +1,8 @@
 package io.roadseg.source;
 
+import io.roadseg.ros.CameraInfoMessage;
 import io.roadseg.ros.CameraMessages;
+import io.roadseg.ros.CdrReader;
 import io.roadseg.ros.Json;
 import io.roadseg.ros.RosMessages;
 import org.bytedeco.opencv.opencv_core.Mat;
@@ -32,6 +34,9 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
  * camera without ROS installed beside it. The camera topic is {@code --topic} or the server's only camera channel
  * (the message types an MCAP recording is read in, {@link RosMessages#CAMERA_TYPES}: ROS 2's in CDR, Foxglove's in
  * protobuf with the schema the server advertises), its messages decoded as a recording's ({@link CameraPictures}).
+ * The camera's calibration channel beside it ({@code sensor_msgs/msg/CameraInfo} or {@code foxglove.CameraCalibration},
+ * chosen by namespace as in a recording) is subscribed to as well and its first message taken for the camera
+ * ({@link #recordedCamera()}), as a recording's is.
  *
  * <p>Live: the newest message wins. The connection's thread keeps the last message that arrived (two buffers swapped,
  * no allocation once they have grown to the largest); {@link #read} takes it, and messages that came in between are
@@ -70,6 +75,8 @@ public final class FoxgloveSource implements FrameSource {
     private long lastPts = -1;
     private String frameId = "";
     private volatile boolean interrupted;
+    /** The camera's calibration as the server's CameraInfo channel states it; null where it has none. */
+    private CameraInfoMessage recordedCamera;
 
     private FoxgloveSource(String uri, SourceOptions options) throws SourceException {
         this.uri = uri;
@@ -109,7 +116,9 @@ public final class FoxgloveSource implements FrameSource {
                         + camera.encoding + ", which roadseg cannot read (it reads "
                         + String.join(", ", RosMessages.CAMERA_TYPES) + ")");
             }
-            client.send("{\"op\":\"subscribe\",\"subscriptions\":[{\"id\":1,\"channelId\":" + camera.id + "}]}");
+            Client.Channel calibration = client.calibrationOf(topic);
+            client.send("{\"op\":\"subscribe\",\"subscriptions\":[{\"id\":1,\"channelId\":" + camera.id + "}"
+                    + (calibration == null ? "" : ",{\"id\":2,\"channelId\":" + calibration.id + "}") + "]}");
             Mat first = null;
             long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
             while (first == null) {
@@ -122,8 +131,12 @@ public final class FoxgloveSource implements FrameSource {
             }
             pendingFirst = first;
             frameId = pictures.frameId(message); // known before the first read, for sinks made at start-up
+            if (calibration != null) {
+                recordedCamera = readCalibration(calibration, Math.min(timeoutMillis, 2000));
+            }
             info = new SourceInfo(uri, first.cols(), first.rows(), 30, true, -1,
-                    "foxglove " + topic + " " + camera.schemaName + " (" + message.format() + ")");
+                    "foxglove " + topic + " " + camera.schemaName + " (" + message.format() + ")"
+                            + (recordedCamera == null ? "" : ", camera from " + recordedCamera.topic()));
             scaled = new Mat(info.height(), info.width(), CV_8UC3);
             size = new Size(info.width(), info.height());
         } catch (SourceException | RuntimeException e) {
@@ -136,6 +149,35 @@ public final class FoxgloveSource implements FrameSource {
             pictures.close();
             throw new SourceException("input " + uri + ": interrupted while connecting");
         }
+    }
+
+    /**
+     * The calibration channel's first message read for the camera topic's pictures ({@link CameraInfoMessage}: a
+     * rectified topic's P, a region and binning), waiting up to {@code millis} for it; null where none came with a
+     * usable K or it does not parse.
+     */
+    private CameraInfoMessage readCalibration(Client.Channel channel, long millis) throws InterruptedException {
+        byte[] payload = client.awaitCalibration(millis);
+        if (payload == null) {
+            return null;
+        }
+        try {
+            CameraInfoMessage m;
+            if ("protobuf".equals(channel.encoding)) {
+                m = CameraInfoMessage.readFoxglove(CameraMessages.protobufType(channel.schemaName,
+                        Base64.getDecoder().decode(channel.schema)), payload, 0, payload.length, channel.topic, topic);
+            } else {
+                m = CameraInfoMessage.read(new CdrReader().begin(payload, 0, payload.length), channel.topic, topic);
+            }
+            return m.calibrated() ? m : null;
+        } catch (CameraMessages.DecodeException | CdrReader.CdrException | IllegalArgumentException e) {
+            return null; // a calibration that does not parse: the camera without one, as a recording without
+        }
+    }
+
+    @Override
+    public CameraInfoMessage recordedCamera() {
+        return recordedCamera;
     }
 
     /** Connects to the server, chooses the camera channel and subscribes to it. */
@@ -286,6 +328,8 @@ public final class FoxgloveSource implements FrameSource {
 
         private final Map<Long, Channel> channels = new LinkedHashMap<>();
         private long lastAdvertised;
+        /** The calibration channel's first message (subscription 2), kept once. */
+        private byte[] calibration;
         volatile String failure;
         volatile String lost;
         volatile boolean closedNormally;
@@ -328,6 +372,35 @@ public final class FoxgloveSource implements FrameSource {
                     }
                     channels.wait(Math.min(50, Math.max(1, deadline - now)));
                 }
+            }
+        }
+
+        /** The camera topic's calibration channel (CameraInfo, foxglove.CameraCalibration), or null. */
+        Channel calibrationOf(String cameraTopic) {
+            synchronized (channels) {
+                List<Channel> infos = new ArrayList<>();
+                for (Channel c : channels.values()) {
+                    if (CameraInfoMessage.isCameraInfo(c.schemaName, c.encoding)) {
+                        infos.add(c);
+                    }
+                }
+                int i = CameraInfoMessage.choose(infos.stream().map(Channel::topic).toList(), cameraTopic);
+                return i < 0 ? null : infos.get(i);
+            }
+        }
+
+        /** The calibration channel's first message, waiting up to {@code millis}; null where none came. */
+        byte[] awaitCalibration(long millis) throws InterruptedException {
+            long deadline = System.currentTimeMillis() + millis;
+            synchronized (lock) {
+                while (calibration == null && lost == null && !closedNormally) {
+                    long left = deadline - System.currentTimeMillis();
+                    if (left <= 0) {
+                        break;
+                    }
+                    lock.wait(left);
+                }
+                return calibration;
             }
         }
 
@@ -381,6 +454,17 @@ public final class FoxgloveSource implements FrameSource {
                 return;
             }
             int payload = b.remaining() - 13;
+            if (b.getInt(b.position() + 1) == 2) {
+                synchronized (lock) {
+                    if (calibration == null) {
+                        calibration = new byte[payload]; // once: the calibration does not change
+                        b.position(b.position() + 13);
+                        b.get(calibration);
+                        lock.notifyAll();
+                    }
+                }
+                return;
+            }
             synchronized (lock) {
                 if (newest.length < payload) {
                     newest = new byte[Math.max(payload, 2 * newest.length)];

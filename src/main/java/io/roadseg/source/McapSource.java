@@ -451,17 +451,8 @@ public final class McapSource implements FrameSource {
                 infos.add(c);
             }
         }
-        McapReader.Channel best = null;
-        int bestDepth = -1;
-        for (McapReader.Channel c : infos) {
-            int slash = c.topic().lastIndexOf('/');
-            String namespace = slash < 0 ? "" : c.topic().substring(0, slash + 1);
-            if (cameraTopic.startsWith(namespace) && namespace.length() > bestDepth) {
-                best = c;
-                bestDepth = namespace.length();
-            }
-        }
-        return best != null ? best : infos.size() == 1 ? infos.get(0) : null;
+        int chosen = CameraInfoMessage.choose(infos.stream().map(McapReader.Channel::topic).toList(), cameraTopic);
+        return chosen < 0 ? null : infos.get(chosen);
     }
 
     /**

@@ -124,10 +124,14 @@ class FoxgloveSourceTest {
         }
     }
 
+    /**
+     * The server's CameraInfo beside the camera is the camera's calibration, as a recording's is: depth scaled by its
+     * focal length and its lens undone.
+     */
     @Test
-    void runTakesTheLiveCameraAndWritesItsResults() throws Exception {
+    void runTakesTheLiveCameraWithItsCalibrationAndWritesItsResults() throws Exception {
         BufferedReader[] out = new BufferedReader[1];
-        Process p = server(out, "--repeat", "3");
+        Process p = server(out, "--repeat", "3", "--camera-info", "288,288,239.5,179.5,-0.2,0.05,0.001,0,0.01");
         try {
             String url = "ws://127.0.0.1:" + port(out[0]);
             Path results = dir.resolve("live.jsonl");
@@ -136,6 +140,10 @@ class FoxgloveSourceTest {
             assertEquals(0, run.exit(), run.stderr());
             assertTrue(run.stderr().contains("source " + url + ": " + 480 + "x" + 360), run.stderr());
             assertTrue(run.stderr().contains("(live)"), run.stderr());
+            assertTrue(run.stderr().contains("depth scaled by"), run.stderr());
+            assertTrue(run.stderr().contains("(/camera/front/camera_info), focal "), run.stderr());
+            assertTrue(run.stderr().contains("picture rectified: the recording's camera (/camera/front/camera_info) "
+                    + "k1 -0.200, k2 0.050, p1 0.001, k3 0.010 undone"), run.stderr());
             long frames = Files.readAllLines(results).size();
             assertTrue(frames >= 3 && frames <= 3 * FRAMES, frames + " frames");
         } finally {
