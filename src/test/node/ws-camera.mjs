@@ -10,6 +10,8 @@
 // --camera-info: a sensor_msgs/msg/CameraInfo channel beside the camera (its namespace + /camera_info, CDR,
 // plumb_bob with the D given, the frames' size from the first JPEG's size is not known here: 0), one message
 // before each frame.
+// --tf-static PARENT:CHILD:X:Y:Z:QX:QY:QZ:QW[;...]: a /tf_static channel (tf2_msgs/msg/TFMessage, CDR) whose one message
+// is sent when a client subscribes to it, as foxglove_bridge sends a latched topic.
 // --foxglove: the camera as foxglove.CompressedImage in protobuf (what a Foxglove SDK server sends), its schema the
 // FileDescriptorSet of the .proto Foxglove's generator (@foxglove/schemas) writes, base64 in the advertisement.
 //
@@ -38,6 +40,7 @@ const { values } = parseArgs({
     timeout: { type: "string", default: "60" },
     foxglove: { type: "boolean", default: false },
     "camera-info": { type: "string" },
+    "tf-static": { type: "string" },
   },
 });
 if (!values.jpegs) {
@@ -114,7 +117,30 @@ if (values["camera-info"]) {
     binning_x: 0, binning_y: 0, roi: { x_offset: 0, y_offset: 0, height: 0, width: 0, do_rectify: false },
   }));
 }
+let tfChannel = null;
+let tfMessage = null;
+if (values["tf-static"]) {
+  const TF = "geometry_msgs/TransformStamped[] transforms\n"
+    + "\n" + DELIMITER + "MSG: geometry_msgs/TransformStamped\nstd_msgs/Header header\nstring child_frame_id\n"
+    + "geometry_msgs/Transform transform\n"
+    + "\n" + DELIMITER + "MSG: std_msgs/Header\nbuiltin_interfaces/Time stamp\nstring frame_id\n"
+    + "\n" + DELIMITER + "MSG: builtin_interfaces/Time\nint32 sec\nuint32 nanosec\n"
+    + "\n" + DELIMITER + "MSG: geometry_msgs/Transform\ngeometry_msgs/Vector3 translation\n"
+    + "geometry_msgs/Quaternion rotation\n"
+    + "\n" + DELIMITER + "MSG: geometry_msgs/Vector3\nfloat64 x\nfloat64 y\nfloat64 z\n"
+    + "\n" + DELIMITER + "MSG: geometry_msgs/Quaternion\nfloat64 x\nfloat64 y\nfloat64 z\nfloat64 w\n";
+  const transforms = values["tf-static"].split(";").map((entry) => {
+    const [parent, child, ...v] = entry.split(":");
+    const n = v.map(Number);
+    return { header: { stamp: { sec: 0, nanosec: 0 }, frame_id: parent }, child_frame_id: child,
+      transform: { translation: { x: n[0], y: n[1], z: n[2] }, rotation: { x: n[3], y: n[4], z: n[5], w: n[6] } } };
+  });
+  tfMessage = new MessageWriter(parseRosMsg(TF, { ros2: true })).writeMessage({ transforms });
+  tfChannel = server.addChannel({ topic: "/tf_static", encoding: "cdr", schemaName: "tf2_msgs/msg/TFMessage",
+    schema: TF });
+}
 server.on("subscribe", (channelId) => {
+  if (channelId === tfChannel) server.sendMessage(tfChannel, 0n, tfMessage);
   if (channelId !== camera || started) return;
   started = true;
   const period = Number(values["period-ms"]);

@@ -2,6 +2,7 @@ package io.roadseg.source;
 
 import io.roadseg.ros.CameraInfoMessage;
 import io.roadseg.ros.CameraMessages;
+import io.roadseg.ros.CameraMount;
 import io.roadseg.ros.CdrReader;
 import io.roadseg.ros.Json;
 import io.roadseg.ros.RosMessages;
@@ -36,7 +37,8 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
  * protobuf with the schema the server advertises), its messages decoded as a recording's ({@link CameraPictures}).
  * The camera's calibration channel beside it ({@code sensor_msgs/msg/CameraInfo} or {@code foxglove.CameraCalibration},
  * chosen by namespace as in a recording) is subscribed to as well and its first message taken for the camera
- * ({@link #recordedCamera()}), as a recording's is.
+ * ({@link #recordedCamera()}), as a recording's is; so is {@code /tf_static}, latched, for where the camera sits
+ * ({@link #recordedMount()}).
  *
  * <p>Live: the newest message wins. The connection's thread keeps the last message that arrived (two buffers swapped,
  * no allocation once they have grown to the largest); {@link #read} takes it, and messages that came in between are
@@ -77,6 +79,8 @@ public final class FoxgloveSource implements FrameSource {
     private volatile boolean interrupted;
     /** The camera's calibration as the server's CameraInfo channel states it; null where it has none. */
     private CameraInfoMessage recordedCamera;
+    /** Where the camera sits as the server's /tf_static states it; null where it does not. */
+    private CameraMount recordedMount;
 
     private FoxgloveSource(String uri, SourceOptions options) throws SourceException {
         this.uri = uri;
@@ -117,8 +121,10 @@ public final class FoxgloveSource implements FrameSource {
                         + String.join(", ", RosMessages.CAMERA_TYPES) + ")");
             }
             Client.Channel calibration = client.calibrationOf(topic);
+            Client.Channel transforms = client.staticTransforms();
             client.send("{\"op\":\"subscribe\",\"subscriptions\":[{\"id\":1,\"channelId\":" + camera.id + "}"
-                    + (calibration == null ? "" : ",{\"id\":2,\"channelId\":" + calibration.id + "}") + "]}");
+                    + (calibration == null ? "" : ",{\"id\":2,\"channelId\":" + calibration.id + "}")
+                    + (transforms == null ? "" : ",{\"id\":3,\"channelId\":" + transforms.id + "}") + "]}");
             Mat first = null;
             long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
             while (first == null) {
@@ -134,9 +140,13 @@ public final class FoxgloveSource implements FrameSource {
             if (calibration != null) {
                 recordedCamera = readCalibration(calibration, Math.min(timeoutMillis, 2000));
             }
+            if (transforms != null) {
+                recordedMount = readMount(Math.min(timeoutMillis, 2000));
+            }
             info = new SourceInfo(uri, first.cols(), first.rows(), 30, true, -1,
                     "foxglove " + topic + " " + camera.schemaName + " (" + message.format() + ")"
-                            + (recordedCamera == null ? "" : ", camera from " + recordedCamera.topic()));
+                            + (recordedCamera == null ? "" : ", camera from " + recordedCamera.topic())
+                            + (recordedMount == null ? "" : ", its mount from " + recordedMount.from()));
             scaled = new Mat(info.height(), info.width(), CV_8UC3);
             size = new Size(info.width(), info.height());
         } catch (SourceException | RuntimeException e) {
@@ -178,6 +188,31 @@ public final class FoxgloveSource implements FrameSource {
     @Override
     public CameraInfoMessage recordedCamera() {
         return recordedCamera;
+    }
+
+    /**
+     * The camera's mount from the server's /tf_static (latched: foxglove_bridge sends it on subscription), waiting up
+     * to {@code millis} for it; null where none came or it does not reach the camera's frame.
+     */
+    private CameraMount readMount(long millis) throws InterruptedException {
+        byte[] payload = client.awaitTransforms(millis);
+        if (payload == null) {
+            return null;
+        }
+        CameraMount.Tree tree = new CameraMount.Tree();
+        try {
+            tree.read(new CdrReader().begin(payload, 0, payload.length));
+        } catch (CdrReader.CdrException e) {
+            return null;
+        }
+        String cameraFrame = recordedCamera != null && !recordedCamera.frameId().isEmpty() ? recordedCamera.frameId()
+                : frameId;
+        return cameraFrame.isEmpty() ? null : tree.mount(cameraFrame);
+    }
+
+    @Override
+    public CameraMount recordedMount() {
+        return recordedMount;
     }
 
     /** Connects to the server, chooses the camera channel and subscribes to it. */
@@ -330,6 +365,8 @@ public final class FoxgloveSource implements FrameSource {
         private long lastAdvertised;
         /** The calibration channel's first message (subscription 2), kept once. */
         private byte[] calibration;
+        /** The /tf_static channel's first message (subscription 3), kept once. */
+        private byte[] transforms;
         volatile String failure;
         volatile String lost;
         volatile boolean closedNormally;
@@ -389,18 +426,39 @@ public final class FoxgloveSource implements FrameSource {
             }
         }
 
+        /** The server's {@code /tf_static} channel ({@code tf2_msgs/msg/TFMessage} in CDR), or null. */
+        Channel staticTransforms() {
+            synchronized (channels) {
+                for (Channel c : channels.values()) {
+                    if (CameraMount.isStaticTransforms(c.topic, c.schemaName, c.encoding)) {
+                        return c;
+                    }
+                }
+                return null;
+            }
+        }
+
         /** The calibration channel's first message, waiting up to {@code millis}; null where none came. */
         byte[] awaitCalibration(long millis) throws InterruptedException {
+            return await(2, millis);
+        }
+
+        /** The /tf_static channel's first message, waiting up to {@code millis}; null where none came. */
+        byte[] awaitTransforms(long millis) throws InterruptedException {
+            return await(3, millis);
+        }
+
+        private byte[] await(int subscription, long millis) throws InterruptedException {
             long deadline = System.currentTimeMillis() + millis;
             synchronized (lock) {
-                while (calibration == null && lost == null && !closedNormally) {
+                while ((subscription == 2 ? calibration : transforms) == null && lost == null && !closedNormally) {
                     long left = deadline - System.currentTimeMillis();
                     if (left <= 0) {
                         break;
                     }
                     lock.wait(left);
                 }
-                return calibration;
+                return subscription == 2 ? calibration : transforms;
             }
         }
 
@@ -454,12 +512,18 @@ public final class FoxgloveSource implements FrameSource {
                 return;
             }
             int payload = b.remaining() - 13;
-            if (b.getInt(b.position() + 1) == 2) {
+            int subscription = b.getInt(b.position() + 1);
+            if (subscription == 2 || subscription == 3) {
                 synchronized (lock) {
-                    if (calibration == null) {
-                        calibration = new byte[payload]; // once: the calibration does not change
+                    if ((subscription == 2 ? calibration : transforms) == null) {
+                        byte[] kept = new byte[payload]; // once: a calibration and a mount do not change
                         b.position(b.position() + 13);
-                        b.get(calibration);
+                        b.get(kept);
+                        if (subscription == 2) {
+                            calibration = kept;
+                        } else {
+                            transforms = kept;
+                        }
                         lock.notifyAll();
                     }
                 }

@@ -125,13 +125,17 @@ class FoxgloveSourceTest {
     }
 
     /**
-     * The server's CameraInfo beside the camera is the camera's calibration, as a recording's is: depth scaled by its
-     * focal length and its lens undone.
+     * The server's CameraInfo beside the camera is the camera's calibration and its latched /tf_static the camera's
+     * mount, as a recording's are: depth scaled by its focal length, its lens undone, fused with the ground plane.
      */
     @Test
     void runTakesTheLiveCameraWithItsCalibrationAndWritesItsResults() throws Exception {
         BufferedReader[] out = new BufferedReader[1];
-        Process p = server(out, "--repeat", "3", "--camera-info", "288,288,239.5,179.5,-0.2,0.05,0.001,0,0.01");
+        double half = Math.toRadians(3) / 2; // the camera pitched 3° down, 1.5 m over base_footprint
+        String tf = "base_footprint:camera_link:1.5:0:1.5:0:" + Math.sin(half) + ":0:" + Math.cos(half)
+                + ";camera_link:camera_front:0:0:0:-0.5:0.5:-0.5:0.5";
+        Process p = server(out, "--repeat", "3", "--camera-info", "288,288,239.5,179.5,-0.2,0.05,0.001,0,0.01",
+                "--tf-static", tf);
         try {
             String url = "ws://127.0.0.1:" + port(out[0]);
             Path results = dir.resolve("live.jsonl");
@@ -144,6 +148,10 @@ class FoxgloveSourceTest {
             assertTrue(run.stderr().contains("(/camera/front/camera_info), focal "), run.stderr());
             assertTrue(run.stderr().contains("picture rectified: the recording's camera (/camera/front/camera_info) "
                     + "k1 -0.200, k2 0.050, p1 0.001, k3 0.010 undone"), run.stderr());
+            // /tf_static, latched: where the camera sits, so depth is fused with the ground plane under it
+            assertTrue(run.stderr().contains("depth fused with the ground plane: the recording's camera mount "
+                    + "(/tf_static: camera_front over base_footprint) 1.50 m above the road, pitched 3.00° down"),
+                    run.stderr());
             long frames = Files.readAllLines(results).size();
             assertTrue(frames >= 3 && frames <= 3 * FRAMES, frames + " frames");
         } finally {
