@@ -52,12 +52,14 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Run a recording, camera or stream through the pipeline.",
-                "SOURCE: a video file or file://, a folder of images, v4l2:///dev/video0, rtsp://, udp://, "
-                        + "tcp://, srt://, rtmp://, http(s)://."},
+                "SOURCE: a video file or file://, a folder of images, an MCAP recording, v4l2:///dev/video0, "
+                        + "rtsp://, udp://, tcp://, srt://, rtmp://, http(s)://, ws://HOST:PORT (a Foxglove WebSocket "
+                        + "server's camera topic: foxglove_bridge on a robot), sim://town?…."},
         footer = {"", "Examples:",
                 "  roadseg run recordings/town-drive --out out/annotated.mp4 --stats out/stats.json",
                 "  roadseg run v4l2:///dev/video0 --out udp://127.0.0.1:5000",
-                "  roadseg run rtsp://host/cam --results out/frames.jsonl"})
+                "  roadseg run rtsp://host/cam --results out/frames.jsonl",
+                "  roadseg run ws://robot:8765 --topic /camera/image_raw/compressed --publish ws://robot:8765"})
 final class RunCommand implements Callable<Integer> {
     static final String DEFAULT_MODEL = "engines/roadseg.onnx";
 
