@@ -7,6 +7,9 @@
 //
 // node ws-camera.mjs --jpegs DIR [--port 0] [--period-ms 40] [--start-ns N] [--topic /camera/front/compressed]
 //     [--frame-id camera_front] [--repeat K] [--timeout 60] [--foxglove] [--camera-info FX,FY,CX,CY[,D...]]
+//     [--motion SPEED,YAWRATE]
+// --motion: the /odom channel carries nav_msgs/msg/Odometry (CDR), one message before each frame, twist.linear.x
+// SPEED m/s, twist.angular.z YAWRATE rad/s (REP 103: positive turning left).
 // --camera-info: a sensor_msgs/msg/CameraInfo channel beside the camera (its namespace + /camera_info, CDR,
 // plumb_bob with the D given, the frames' size from the first JPEG's size is not known here: 0), one message
 // before each frame.
@@ -41,6 +44,7 @@ const { values } = parseArgs({
     foxglove: { type: "boolean", default: false },
     "camera-info": { type: "string" },
     "tf-static": { type: "string" },
+    motion: { type: "string" },
   },
 });
 if (!values.jpegs) {
@@ -56,7 +60,31 @@ const names = (await readdir(values.jpegs)).filter((n) => n.endsWith(".jpg")).so
 const frames = await Promise.all(names.map((n) => readFile(path.join(values.jpegs, n))));
 
 const server = new FoxgloveServer({ name: "reference-camera", capabilities: [], supportedEncodings: ["cdr"] });
-server.addChannel({ topic: "/odom", encoding: "cdr", schemaName: "nav_msgs/msg/Odometry", schema: "" });
+const ODOMETRY = "std_msgs/Header header\nstring child_frame_id\ngeometry_msgs/PoseWithCovariance pose\n"
+  + "geometry_msgs/TwistWithCovariance twist\n"
+  + "\n" + DELIMITER + "MSG: std_msgs/Header\nbuiltin_interfaces/Time stamp\nstring frame_id\n"
+  + "\n" + DELIMITER + "MSG: builtin_interfaces/Time\nint32 sec\nuint32 nanosec\n"
+  + "\n" + DELIMITER + "MSG: geometry_msgs/PoseWithCovariance\ngeometry_msgs/Pose pose\nfloat64[36] covariance\n"
+  + "\n" + DELIMITER + "MSG: geometry_msgs/Pose\ngeometry_msgs/Point position\ngeometry_msgs/Quaternion orientation\n"
+  + "\n" + DELIMITER + "MSG: geometry_msgs/Point\nfloat64 x\nfloat64 y\nfloat64 z\n"
+  + "\n" + DELIMITER + "MSG: geometry_msgs/Quaternion\nfloat64 x\nfloat64 y\nfloat64 z\nfloat64 w\n"
+  + "\n" + DELIMITER + "MSG: geometry_msgs/TwistWithCovariance\ngeometry_msgs/Twist twist\nfloat64[36] covariance\n"
+  + "\n" + DELIMITER + "MSG: geometry_msgs/Twist\ngeometry_msgs/Vector3 linear\ngeometry_msgs/Vector3 angular\n"
+  + "\n" + DELIMITER + "MSG: geometry_msgs/Vector3\nfloat64 x\nfloat64 y\nfloat64 z\n";
+const odom = server.addChannel({ topic: "/odom", encoding: "cdr", schemaName: "nav_msgs/msg/Odometry",
+  schema: values.motion ? ODOMETRY : "" });
+let motion = null;
+if (values.motion) {
+  const [speed, yaw] = values.motion.split(",").map(Number);
+  const odomWriter = new MessageWriter(parseRosMsg(ODOMETRY, { ros2: true }));
+  const zero = { x: 0, y: 0, z: 0 };
+  motion = (stamp) => server.sendMessage(odom, 0n, odomWriter.writeMessage({
+    header: { stamp, frame_id: "odom" }, child_frame_id: "base_link",
+    pose: { pose: { position: zero, orientation: { x: 0, y: 0, z: 0, w: 1 } }, covariance: new Float64Array(36) },
+    twist: { twist: { linear: { x: speed, y: 0, z: 0 }, angular: { x: 0, y: 0, z: yaw } },
+      covariance: new Float64Array(36) },
+  }));
+}
 // foxglove.CompressedImage as Foxglove's generator defines it, with google.protobuf.Timestamp beside it
 function foxgloveImage() {
   const root = new protobuf.Root();
@@ -161,6 +189,7 @@ server.on("subscribe", (channelId) => {
         header: { stamp, frame_id: values["frame-id"] }, format: "jpeg", data: frames[sent % frames.length],
       });
     if (info) info(stamp);
+    if (motion) motion(stamp);
     server.sendMessage(camera, t, data);
     sent++;
   }, period);

@@ -5,6 +5,7 @@ import io.roadseg.ros.CameraMessages;
 import io.roadseg.ros.CameraMount;
 import io.roadseg.ros.CdrReader;
 import io.roadseg.ros.Json;
+import io.roadseg.ros.MotionMessages;
 import io.roadseg.ros.RosMessages;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Size;
@@ -38,7 +39,7 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
  * The camera's calibration channel beside it ({@code sensor_msgs/msg/CameraInfo} or {@code foxglove.CameraCalibration},
  * chosen by namespace as in a recording) is subscribed to as well and its first message taken for the camera
  * ({@link #recordedCamera()}), as a recording's is; so is {@code /tf_static}, latched, for where the camera sits
- * ({@link #recordedMount()}).
+ * ({@link #recordedMount()}), and the vehicle's odometry ({@link #vehicleCurvature()}, for {@code --path vehicle}).
  *
  * <p>Live: the newest message wins. The connection's thread keeps the last message that arrived (two buffers swapped,
  * no allocation once they have grown to the largest); {@link #read} takes it, and messages that came in between are
@@ -81,6 +82,8 @@ public final class FoxgloveSource implements FrameSource {
     private CameraInfoMessage recordedCamera;
     /** Where the camera sits as the server's /tf_static states it; null where it does not. */
     private CameraMount recordedMount;
+    /** The curvature the vehicle drives at the frame read last, from the server's odometry; NaN: none. */
+    private double vehicleCurvature = Double.NaN;
 
     private FoxgloveSource(String uri, SourceOptions options) throws SourceException {
         this.uri = uri;
@@ -122,9 +125,11 @@ public final class FoxgloveSource implements FrameSource {
             }
             Client.Channel calibration = client.calibrationOf(topic);
             Client.Channel transforms = client.staticTransforms();
+            Client.Channel motion = client.motion(options.motionTopic());
             client.send("{\"op\":\"subscribe\",\"subscriptions\":[{\"id\":1,\"channelId\":" + camera.id + "}"
                     + (calibration == null ? "" : ",{\"id\":2,\"channelId\":" + calibration.id + "}")
-                    + (transforms == null ? "" : ",{\"id\":3,\"channelId\":" + transforms.id + "}") + "]}");
+                    + (transforms == null ? "" : ",{\"id\":3,\"channelId\":" + transforms.id + "}")
+                    + (motion == null ? "" : ",{\"id\":4,\"channelId\":" + motion.id + "}") + "]}");
             Mat first = null;
             long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
             while (first == null) {
@@ -146,7 +151,9 @@ public final class FoxgloveSource implements FrameSource {
             info = new SourceInfo(uri, first.cols(), first.rows(), 30, true, -1,
                     "foxglove " + topic + " " + camera.schemaName + " (" + message.format() + ")"
                             + (recordedCamera == null ? "" : ", camera from " + recordedCamera.topic())
-                            + (recordedMount == null ? "" : ", its mount from " + recordedMount.from()));
+                            + (recordedMount == null ? "" : ", its mount from " + recordedMount.from())
+                            + (motion == null ? "" : ", vehicle motion from " + motion.topic + " (" + motion.schemaName
+                            + ")"));
             scaled = new Mat(info.height(), info.width(), CV_8UC3);
             size = new Size(info.width(), info.height());
         } catch (SourceException | RuntimeException e) {
@@ -213,6 +220,17 @@ public final class FoxgloveSource implements FrameSource {
     @Override
     public CameraMount recordedMount() {
         return recordedMount;
+    }
+
+    /**
+     * The curvature the vehicle drives ({@code −angular.z / linear.x} of the server's odometry, {@link MotionMessages})
+     * as the last motion message that arrived before the frame was read says; NaN where none did within
+     * {@value VehicleCurvature#STALE_MILLIS} ms or the vehicle was slower than {@value VehicleCurvature#MIN_SPEED_MPS}
+     * m/s.
+     */
+    @Override
+    public double vehicleCurvature() {
+        return vehicleCurvature;
     }
 
     /** Connects to the server, chooses the camera channel and subscribes to it. */
@@ -304,6 +322,7 @@ public final class FoxgloveSource implements FrameSource {
             if (firstStamp == Long.MIN_VALUE) {
                 firstStamp = stampNanos;
             }
+            vehicleCurvature = client.curvatureAt(System.nanoTime());
             frameId = pictures.frameId(message);
             long pts = Math.max((stampNanos - firstStamp) / 1000, lastPts + 1);
             lastPts = pts;
@@ -367,6 +386,13 @@ public final class FoxgloveSource implements FrameSource {
         private byte[] calibration;
         /** The /tf_static channel's first message (subscription 3), kept once. */
         private byte[] transforms;
+        /** The motion channel's schema (subscription 4), its reader and its last reading (connection thread). */
+        private volatile String motionSchema; // written (after motionRos1) before subscribing
+        private boolean motionRos1;
+        private final CdrReader motionCdr = new CdrReader();
+        private final double[] speedAndYawRate = new double[2];
+        private volatile double motionCurvature = Double.NaN;
+        private volatile long motionArrived;
         volatile String failure;
         volatile String lost;
         volatile boolean closedNormally;
@@ -424,6 +450,33 @@ public final class FoxgloveSource implements FrameSource {
                 int i = CameraInfoMessage.choose(infos.stream().map(Channel::topic).toList(), cameraTopic);
                 return i < 0 ? null : infos.get(i);
             }
+        }
+
+        /**
+         * The vehicle's motion channel ({@code nav_msgs/msg/Odometry} or {@code geometry_msgs/msg/TwistStamped}):
+         * {@code topic}, or the first such by name; null where there is none.
+         */
+        Channel motion(String topic) {
+            synchronized (channels) {
+                Channel best = null;
+                for (Channel c : channels.values()) {
+                    if (MotionMessages.isMotion(c.schemaName, c.encoding) && (topic == null ? best == null
+                            || c.topic.compareTo(best.topic) < 0 : c.topic.equals(topic))) {
+                        best = c;
+                    }
+                }
+                if (best != null) {
+                    motionRos1 = "ros1".equals(best.encoding);
+                    motionSchema = RosMessages.ros2Name(best.schemaName, best.encoding);
+                }
+                return best;
+            }
+        }
+
+        /** The curvature of the last motion message that arrived up to {@code nanos} ({@link System#nanoTime}). */
+        double curvatureAt(long nanos) {
+            long at = motionArrived;
+            return at != 0 && VehicleCurvature.stands(at, nanos) ? motionCurvature : Double.NaN;
         }
 
         /** The server's {@code /tf_static} channel ({@code tf2_msgs/msg/TFMessage} in CDR), or null. */
@@ -513,6 +566,25 @@ public final class FoxgloveSource implements FrameSource {
             }
             int payload = b.remaining() - 13;
             int subscription = b.getInt(b.position() + 1);
+            if (subscription == 4 && motionSchema != null) {
+                // the vehicle's motion, read here on arrival: no copy kept
+                byte[] array = b.hasArray() ? b.array() : null;
+                int offset = array == null ? 0 : b.arrayOffset() + b.position() + 13;
+                if (array == null) {
+                    array = new byte[payload];
+                    b.position(b.position() + 13);
+                    b.get(array);
+                }
+                try {
+                    MotionMessages.read(motionCdr.begin(array, offset, payload, motionRos1), motionSchema,
+                            speedAndYawRate);
+                    motionCurvature = VehicleCurvature.of(speedAndYawRate[0], speedAndYawRate[1]);
+                    motionArrived = System.nanoTime();
+                } catch (CdrReader.CdrException e) {
+                    // a damaged motion message: the last good one stands until it is stale
+                }
+                return;
+            }
             if (subscription == 2 || subscription == 3) {
                 synchronized (lock) {
                     if ((subscription == 2 ? calibration : transforms) == null) {

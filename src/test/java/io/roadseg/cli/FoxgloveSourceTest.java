@@ -125,8 +125,9 @@ class FoxgloveSourceTest {
     }
 
     /**
-     * The server's CameraInfo beside the camera is the camera's calibration and its latched /tf_static the camera's
-     * mount, as a recording's are: depth scaled by its focal length, its lens undone, fused with the ground plane.
+     * The server's CameraInfo beside the camera is the camera's calibration, its latched /tf_static the camera's
+     * mount and its odometry the vehicle's motion, as a recording's are: depth scaled by its focal length, its lens
+     * undone, fused with the ground plane, and {@code --path vehicle} bent along the curvature driven.
      */
     @Test
     void runTakesTheLiveCameraWithItsCalibrationAndWritesItsResults() throws Exception {
@@ -135,12 +136,12 @@ class FoxgloveSourceTest {
         String tf = "base_footprint:camera_link:1.5:0:1.5:0:" + Math.sin(half) + ":0:" + Math.cos(half)
                 + ";camera_link:camera_front:0:0:0:-0.5:0.5:-0.5:0.5";
         Process p = server(out, "--repeat", "3", "--camera-info", "288,288,239.5,179.5,-0.2,0.05,0.001,0,0.01",
-                "--tf-static", tf);
+                "--tf-static", tf, "--motion", "10,0.02");
         try {
             String url = "ws://127.0.0.1:" + port(out[0]);
             Path results = dir.resolve("live.jsonl");
             Cli.Outcome run = Cli.run("run", url, "--results", results.toString(), "--out",
-                    dir.resolve("live.mp4").toString(), "-q");
+                    dir.resolve("live.mp4").toString(), "--path", "vehicle", "-q");
             assertEquals(0, run.exit(), run.stderr());
             assertTrue(run.stderr().contains("source " + url + ": " + 480 + "x" + 360), run.stderr());
             assertTrue(run.stderr().contains("(live)"), run.stderr());
@@ -152,8 +153,12 @@ class FoxgloveSourceTest {
             assertTrue(run.stderr().contains("depth fused with the ground plane: the recording's camera mount "
                     + "(/tf_static: camera_front over base_footprint) 1.50 m above the road, pitched 3.00° down"),
                     run.stderr());
-            long frames = Files.readAllLines(results).size();
+            java.util.List<String> lines = Files.readAllLines(results);
+            long frames = lines.size();
             assertTrue(frames >= 3 && frames <= 3 * FRAMES, frames + " frames");
+            // the path bent along the vehicle's odometry: 0.02 rad/s to the left at 10 m/s, −0.002 per metre
+            assertEquals(-0.002, ((Number) Json.at(Json.parse(lines.get(lines.size() - 1)), "path",
+                    "curvature_per_m")).doubleValue(), 1e-6, lines.get(lines.size() - 1));
         } finally {
             p.destroyForcibly();
             p.waitFor(10, TimeUnit.SECONDS);
