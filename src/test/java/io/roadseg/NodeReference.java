@@ -43,8 +43,7 @@ public final class NodeReference {
             whyNot = "node not installed (" + e.getMessage() + ")";
             return false;
         }
-        if (Files.isDirectory(DIR.resolve("node_modules/@mcap/core"))
-                && Files.isDirectory(DIR.resolve("node_modules/@foxglove/rosmsg2-serialization"))) {
+        if (allInstalled()) {
             return true;
         }
         try {
@@ -58,6 +57,22 @@ public final class NodeReference {
             return true;
         } catch (IOException | InterruptedException e) {
             whyNot = "npm not available (" + e.getMessage() + ")";
+            return false;
+        }
+    }
+
+    /** Whether every dependency package.json names is in node_modules (a package added later is installed then). */
+    private static boolean allInstalled() {
+        try {
+            Object deps = io.roadseg.ros.Json.at(io.roadseg.ros.Json.parse(Files.readString(DIR.resolve("package.json"))),
+                    "dependencies");
+            for (String name : io.roadseg.ros.Json.object(deps).keySet()) {
+                if (!Files.isDirectory(DIR.resolve("node_modules").resolve(name))) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (IOException | RuntimeException e) {
             return false;
         }
     }
