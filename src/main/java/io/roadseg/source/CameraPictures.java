@@ -3,6 +3,7 @@ package io.roadseg.source;
 import io.roadseg.ros.CameraMessages;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Size;
 
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC2;
@@ -22,6 +23,7 @@ import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_YUV2BGR_NV21;
 import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_YUV2BGR_UYVY;
 import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_YUV2BGR_YUY2;
 import static org.bytedeco.opencv.global.opencv_imgproc.cvtColor;
+import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 
 /**
  * One camera topic's messages ({@link CameraMessages.Frame}) to BGR pictures, whatever carries them: an encoded
@@ -29,8 +31,8 @@ import static org.bytedeco.opencv.global.opencv_imgproc.cvtColor;
  * YUV), or one frame's packet of a video stream ({@link VideoPackets}, made for the stream's format at its first
  * packet). What a recording ({@link McapSource}) and a live connection read frames with alike.
  *
- * <p>Native memory: one growing input buffer, the decoded and converted {@code Mat}s and the video decoder, reused and
- * freed by {@link #close}.
+ * <p>Native memory: one growing input buffer, the decoded, converted and scaled {@code Mat}s and the video decoder,
+ * reused and freed by {@link #close}.
  *
  * <p>Threading: one thread.
  */
@@ -115,6 +117,30 @@ final class CameraPictures implements AutoCloseable {
 
     private byte[] frameIdBytes = new byte[0];
     private String frameId = "";
+
+    /**
+     * Copies a picture of {@link #decode} into {@code bgr} at {@code width}×{@code height} (the source's size, the first
+     * picture's): as it is, or resized into a Mat kept for it where a later picture's size differs.
+     */
+    void copyTo(Mat picture, java.nio.ByteBuffer bgr, int width, int height) {
+        Mat src = picture;
+        if (picture.cols() != width || picture.rows() != height) {
+            if (scaledSize == null || scaled.cols() != width || scaled.rows() != height) {
+                if (scaledSize != null) {
+                    scaledSize.close();
+                }
+                scaled.create(height, width, CV_8UC3);
+                scaledSize = new Size(width, height);
+            }
+            resize(picture, scaled, scaledSize);
+            src = scaled;
+        }
+        int bytes = width * height * 3;
+        bgr.put(0, src.data().capacity(bytes).asByteBuffer(), 0, bytes);
+    }
+
+    private final Mat scaled = new Mat();
+    private Size scaledSize;
 
     /** Why the last {@link #decode} gave no picture. */
     String lastError() {
@@ -204,6 +230,10 @@ final class CameraPictures implements AutoCloseable {
         input.close();
         decoded.close();
         converted.close();
+        scaled.close();
+        if (scaledSize != null) {
+            scaledSize.close();
+        }
         if (video != null) {
             video.close();
             video = null;

@@ -9,8 +9,6 @@ import org.bytedeco.ffmpeg.avformat.AVStream;
 import org.bytedeco.ffmpeg.avutil.AVDictionary;
 import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.bytedeco.ffmpeg.avutil.AVRational;
-import org.bytedeco.ffmpeg.swscale.SwsContext;
-import org.bytedeco.javacpp.DoublePointer;
 
 import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
@@ -21,10 +19,6 @@ import static org.bytedeco.ffmpeg.global.avdevice.avdevice_register_all;
 import static org.bytedeco.ffmpeg.global.avformat.*;
 import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EXIT;
 import static org.bytedeco.ffmpeg.global.avutil.*;
-import static org.bytedeco.ffmpeg.global.swscale.SWS_BILINEAR;
-import static org.bytedeco.ffmpeg.global.swscale.sws_freeContext;
-import static org.bytedeco.ffmpeg.global.swscale.sws_getCachedContext;
-import static org.bytedeco.ffmpeg.global.swscale.sws_scale_frame;
 
 /**
  * Decodes a recording, camera or network stream with FFmpeg's own API (demux → decode → swscale to BGR24).
@@ -46,14 +40,11 @@ public final class FfmpegVideoSource implements FrameSource {
     private final double timeoutSeconds;
     private long previousReadNanos;
     private AVFormatContext format;
+    /** The stream's decoder and conversion to BGR24; {@link #decoder}, {@link #packet}, {@link #decoded} are its. */
+    private FfmpegDecoder decoding;
     private AVCodecContext decoder;
     private AVPacket packet;
     private AVFrame decoded;
-    private AVFrame bgr;
-    private SwsContext sws;
-    private int swsWidth;
-    private int swsHeight;
-    private int swsFormat = -1;
     private final int streamIndex;
     private final AVRational streamTimeBase;
     private final AVRational micros;
@@ -146,16 +137,10 @@ public final class FfmpegVideoSource implements FrameSource {
                 throw new SourceException(name + ": no decoder in this FFmpeg build for codec id "
                         + stream.codecpar().codec_id());
             }
-            decoder = avcodec_alloc_context3(codec);
-            avcodec_parameters_to_context(decoder, stream.codecpar());
-            decoder.thread_count(live ? 1 : 2);
-            if (live) {
-                decoder.flags(decoder.flags() | AV_CODEC_FLAG_LOW_DELAY);
-            }
-            if ((ret = avcodec_open2(decoder, codec, (AVDictionary) null)) < 0) {
-                throw new SourceException(name + ": cannot open decoder " + codec.name().getString() + " ("
-                        + Ffmpeg.errorText(ret) + ")");
-            }
+            decoding = FfmpegDecoder.open(codec, stream.codecpar(), live ? 1 : 2, live, name);
+            decoder = decoding.context;
+            packet = decoding.packet;
+            decoded = decoding.decoded;
             int w = decoder.width();
             int h = decoder.height();
             if (w <= 0 || h <= 0) {
@@ -174,18 +159,11 @@ public final class FfmpegVideoSource implements FrameSource {
             frameMicros = Math.round(1e6 / fps);
             long count = live ? -1 : stream.nb_frames() > 0 ? stream.nb_frames()
                     : format.duration() > 0 ? Math.round(format.duration() / 1e6 * fps) : -1;
-            packet = av_packet_alloc();
-            decoded = av_frame_alloc();
-            bgr = av_frame_alloc();
-            bgr.format(AV_PIX_FMT_BGR24).width(w).height(h);
-            if ((ret = av_frame_get_buffer(bgr, 1)) < 0) {
-                throw new SourceException(name + ": cannot allocate a " + w + "x" + h + " frame ("
-                        + Ffmpeg.errorText(ret) + ")");
+            String why = decoding.allocateBgr(w, h);
+            if (why != null) {
+                throw new SourceException(name + ": " + why);
             }
-            if (bgr.linesize(0) != w * 3) {
-                throw new SourceException(name + ": unexpected BGR row stride " + bgr.linesize(0));
-            }
-            bgrView = bgr.data(0).capacity((long) w * h * 3).asByteBuffer();
+            bgrView = decoding.bgrData().asByteBuffer();
             info = new SourceInfo(uri, w, h, fps, live, count, codec.name().getString());
             displayRotation = displayRotation(stream);
         } catch (SourceException | RuntimeException e) {
@@ -314,25 +292,9 @@ public final class FfmpegVideoSource implements FrameSource {
     }
 
     private void scale(ByteBuffer dst) throws SourceException {
-        int w = decoded.width();
-        int h = decoded.height();
-        int fmt = decoded.format();
-        if (sws == null || w != swsWidth || h != swsHeight || fmt != swsFormat) {
-            // Only when the stream's size or pixel format changes: the returned Java object is an allocation.
-            sws = sws_getCachedContext(sws, w, h, fmt, info.width(), info.height(), AV_PIX_FMT_BGR24, SWS_BILINEAR,
-                    null, null, (DoublePointer) null);
-            swsWidth = w;
-            swsHeight = h;
-            swsFormat = fmt;
-        }
-        if (sws == null) {
-            throw new SourceException("input " + info.uri() + ": cannot convert pixel format " + decoded.format()
-                    + " to BGR24");
-        }
-        int ret = sws_scale_frame(sws, bgr, decoded);
-        if (ret < 0) {
-            throw new SourceException("input " + info.uri() + ": pixel conversion failed ("
-                    + Ffmpeg.errorText(ret) + ")");
+        String why = decoding.toBgr(); // at the stream's size from the start: a camera that changes it is scaled
+        if (why != null) {
+            throw new SourceException("input " + info.uri() + ": " + why);
         }
         dst.put(0, bgrView, 0, info.frameBytes());
     }
@@ -360,25 +322,12 @@ public final class FfmpegVideoSource implements FrameSource {
 
     @Override
     public void close() {
-        if (sws != null) {
-            sws_freeContext(sws);
-            sws = null;
-        }
-        if (bgr != null) {
-            av_frame_free(bgr);
-            bgr = null;
-        }
-        if (decoded != null) {
-            av_frame_free(decoded);
-            decoded = null;
-        }
-        if (packet != null) {
-            av_packet_free(packet);
-            packet = null;
-        }
-        if (decoder != null) {
-            avcodec_free_context(decoder);
+        if (decoding != null) {
+            decoding.close();
+            decoding = null;
             decoder = null;
+            packet = null;
+            decoded = null;
         }
         if (format != null) {
             avformat_close_input(format);

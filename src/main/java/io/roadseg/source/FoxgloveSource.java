@@ -8,7 +8,6 @@ import io.roadseg.ros.Json;
 import io.roadseg.ros.MotionMessages;
 import io.roadseg.ros.RosMessages;
 import org.bytedeco.opencv.opencv_core.Mat;
-import org.bytedeco.opencv.opencv_core.Size;
 import org.java_websocket.client.WebSocketClient;
 import org.java_websocket.drafts.Draft_6455;
 import org.java_websocket.handshake.ServerHandshake;
@@ -27,8 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
-import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 
 /**
  * A live camera from a running Foxglove WebSocket server ({@code run ws://HOST:PORT}): {@code foxglove_bridge} on a
@@ -60,8 +57,6 @@ public final class FoxgloveSource implements FrameSource {
     private final CameraPictures pictures = new CameraPictures();
     private final long timeoutMillis;
     private final SourceInfo info;
-    private final Mat scaled;
-    private final Size size;
     // the newest message from the connection's thread, and the one being decoded: swapped under the lock
     private final Object lock = new Object();
     private byte[] newest = new byte[1 << 16];
@@ -154,8 +149,6 @@ public final class FoxgloveSource implements FrameSource {
                             + (recordedMount == null ? "" : ", its mount from " + recordedMount.from())
                             + (motion == null ? "" : ", vehicle motion from " + motion.topic + " (" + motion.schemaName
                             + ")"));
-            scaled = new Mat(info.height(), info.width(), CV_8UC3);
-            size = new Size(info.width(), info.height());
         } catch (SourceException | RuntimeException e) {
             client.close();
             pictures.close();
@@ -312,12 +305,7 @@ public final class FoxgloveSource implements FrameSource {
                     continue;
                 }
             }
-            Mat src = frame;
-            if (frame.cols() != info.width() || frame.rows() != info.height()) {
-                resize(frame, scaled, size);
-                src = scaled;
-            }
-            bgr.put(0, src.data().capacity((long) info.frameBytes()).asByteBuffer(), 0, info.frameBytes());
+            pictures.copyTo(frame, bgr, info.width(), info.height());
             stampNanos = message.stampNanos;
             if (firstStamp == Long.MIN_VALUE) {
                 firstStamp = stampNanos;
@@ -370,8 +358,6 @@ public final class FoxgloveSource implements FrameSource {
             Thread.currentThread().interrupt();
         }
         pictures.close();
-        scaled.close();
-        size.close();
     }
 
     /** The connection: the server's channels, and every message of the subscription kept as the newest. */

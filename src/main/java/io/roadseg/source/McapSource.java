@@ -8,7 +8,6 @@ import io.roadseg.ros.CdrReader;
 import io.roadseg.ros.MotionMessages;
 import io.roadseg.ros.RosMessages;
 import org.bytedeco.opencv.opencv_core.Mat;
-import org.bytedeco.opencv.opencv_core.Size;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -16,8 +15,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
-import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 
 /**
  * Replays the camera frames of an MCAP recording (ROS 2 bags, ROS 1 bags converted, Foxglove recordings): one camera
@@ -50,7 +47,7 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
  * outputs and exits non-zero.
  *
  * <p>Native memory: the pictures' decoding ({@link CameraPictures}: a growing input buffer, the decoded and converted
- * {@code Mat}s, a video decoder) and the scaled picture, reused and freed by {@link #close()}.
+ * {@code Mat}s, a video decoder, a picture scaled to the source's size), reused and freed by {@link #close()}.
  *
  * <p>Threading: one reader thread.
  */
@@ -87,8 +84,6 @@ public final class McapSource implements FrameSource {
     private volatile boolean interrupted;
 
     private final CameraPictures pictures = new CameraPictures();
-    private final Mat scaled;
-    private final Size size;
 
     private McapSource(String uri, McapReader reader, McapReader.Channel channel, CameraMessages decoder,
                        boolean loop, McapReader.Channel motionChannel) throws SourceException, IOException {
@@ -132,8 +127,6 @@ public final class McapSource implements FrameSource {
                         + motionSchema + ")")
                         + (recordedCamera == null ? "" : ", camera from " + recordedCamera.topic())
                         + (recordedMount == null ? "" : ", its mount from " + recordedMount.from()));
-        scaled = new Mat(info.height(), info.width(), CV_8UC3);
-        size = new Size(info.width(), info.height());
     }
 
     /** Opens {@code file}, picks the camera topic ({@link SourceOptions#topic()} or the only one). */
@@ -326,12 +319,7 @@ public final class McapSource implements FrameSource {
             if (frame == null) {
                 continue;
             }
-            Mat src = frame;
-            if (frame.cols() != info.width() || frame.rows() != info.height()) {
-                resize(frame, scaled, size);
-                src = scaled;
-            }
-            bgr.put(0, src.data().capacity((long) info.frameBytes()).asByteBuffer(), 0, info.frameBytes());
+            pictures.copyTo(frame, bgr, info.width(), info.height());
             stampNanos = message.stampNanos != 0 ? message.stampNanos : cursor.logTime();
             frameId = pictures.frameId(message);
             lastPts = (cursor.logTime() - firstLogTime + loopOffsetNanos) / 1000;
@@ -520,8 +508,6 @@ public final class McapSource implements FrameSource {
     @Override
     public void close() {
         closeNatives();
-        scaled.close();
-        size.close();
         closeQuietly(reader);
     }
 

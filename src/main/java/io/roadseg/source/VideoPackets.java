@@ -1,41 +1,21 @@
 package io.roadseg.source;
 
 import org.bytedeco.ffmpeg.avcodec.AVCodec;
-import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
-import org.bytedeco.ffmpeg.avcodec.AVPacket;
-import org.bytedeco.ffmpeg.avutil.AVDictionary;
-import org.bytedeco.ffmpeg.avutil.AVFrame;
-import org.bytedeco.ffmpeg.swscale.SwsContext;
 import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.opencv.opencv_core.Mat;
 
 import java.util.Locale;
 
-import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_FLAG_LOW_DELAY;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_AV1;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_H264;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_HEVC;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_VP9;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_INPUT_BUFFER_PADDING_SIZE;
-import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
-import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;
-import static org.bytedeco.ffmpeg.global.avcodec.avcodec_alloc_context3;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_find_decoder;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_flush_buffers;
-import static org.bytedeco.ffmpeg.global.avcodec.avcodec_free_context;
-import static org.bytedeco.ffmpeg.global.avcodec.avcodec_open2;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_receive_frame;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_send_packet;
-import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_BGR24;
-import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
-import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
-import static org.bytedeco.ffmpeg.global.avutil.av_frame_get_buffer;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_unref;
-import static org.bytedeco.ffmpeg.global.swscale.SWS_BILINEAR;
-import static org.bytedeco.ffmpeg.global.swscale.sws_freeContext;
-import static org.bytedeco.ffmpeg.global.swscale.sws_getCachedContext;
-import static org.bytedeco.ffmpeg.global.swscale.sws_scale_frame;
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 
 /**
@@ -43,8 +23,8 @@ import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
  * {@code foxglove_msgs/msg/CompressedVideo}, which carry in each message the packet of exactly one frame
  * (H.264 or H.265 in Annex B, VP9, AV1; no B-frames, as Foxglove's schema requires), and
  * {@code ffmpeg_image_transport}'s packets and a {@code CompressedImage} whose format names a codec likewise — with
- * FFmpeg's decoder on one thread in low-delay mode, so each packet gives its picture at once, converted to BGR in a
- * reused {@link Mat}. (A stream with B-frames gives each picture a packet late: the first counted as damaged.)
+ * FFmpeg's decoder on one thread in low-delay mode ({@link FfmpegDecoder}, as a file's), so each packet gives its
+ * picture at once, converted to BGR in a reused {@link Mat}. (A stream with B-frames gives each picture a packet late: the first counted as damaged.)
  *
  * <p>Every native object is allocated in the constructor (the packet buffer and the picture grow when a larger one
  * comes) and freed in {@link #close}; {@link #decode} allocates nothing in steady state.
@@ -55,16 +35,9 @@ final class VideoPackets implements AutoCloseable {
     private static final int EAGAIN = -11;
 
     private final String format;
-    private AVCodecContext decoder;
-    private AVPacket packet;
-    private AVFrame decoded;
-    private AVFrame bgr;
-    private SwsContext sws;
-    private int swsWidth;
-    private int swsHeight;
-    private int swsFormat = -1;
+    private final FfmpegDecoder decoder;
     private BytePointer input = new BytePointer(1L << 16);
-    private Mat picture; // a view of bgr's buffer
+    private Mat picture; // a view of the decoder's BGR buffer
     private String lastError;
 
     /**
@@ -85,22 +58,7 @@ final class VideoPackets implements AutoCloseable {
         if (codec == null) {
             throw new SourceException("video format '" + format + "': this FFmpeg build has no decoder for it");
         }
-        try {
-            decoder = avcodec_alloc_context3(codec);
-            decoder.thread_count(1);
-            decoder.flags(decoder.flags() | AV_CODEC_FLAG_LOW_DELAY);
-            int ret = avcodec_open2(decoder, codec, (AVDictionary) null);
-            if (ret < 0) {
-                throw new SourceException("video format '" + format + "': cannot open decoder "
-                        + codec.name().getString() + " (" + Ffmpeg.errorText(ret) + ")");
-            }
-            packet = av_packet_alloc();
-            decoded = av_frame_alloc();
-            bgr = av_frame_alloc();
-        } catch (SourceException | RuntimeException e) {
-            close();
-            throw e;
-        }
+        decoder = FfmpegDecoder.open(codec, null, 1, true, "video format '" + format + "'");
     }
 
     /**
@@ -155,14 +113,14 @@ final class VideoPackets implements AutoCloseable {
         for (int i = 0; i < AV_INPUT_BUFFER_PADDING_SIZE; i++) {
             input.put(length + i, (byte) 0);
         }
-        packet.data(input).size(length);
-        int ret = avcodec_send_packet(decoder, packet);
-        packet.data(null).size(0);
+        decoder.packet.data(input).size(length);
+        int ret = avcodec_send_packet(decoder.context, decoder.packet);
+        decoder.packet.data(null).size(0);
         if (ret < 0 && ret != EAGAIN) {
             lastError = "a packet the " + format + " decoder refuses (" + Ffmpeg.errorText(ret) + ")";
             return null;
         }
-        ret = avcodec_receive_frame(decoder, decoded);
+        ret = avcodec_receive_frame(decoder.context, decoder.decoded);
         if (ret == EAGAIN) {
             lastError = "a packet (" + format + ") that gives no picture (before the stream's first keyframe?)";
             return null;
@@ -174,44 +132,28 @@ final class VideoPackets implements AutoCloseable {
         try {
             return toBgr();
         } finally {
-            av_frame_unref(decoded);
+            av_frame_unref(decoder.decoded);
         }
     }
 
+    /** The decoded frame in BGR at its own size: the decoder's buffer, and a Mat over it made when the size changes. */
     private Mat toBgr() {
-        int w = decoded.width();
-        int h = decoded.height();
-        int fmt = decoded.format();
-        if (picture == null || picture.cols() != w || picture.rows() != h) {
-            // only when the stream's size changes: the scaler's own output buffer, and a Mat over it
-            if (picture != null) {
-                picture.close();
-                picture = null;
-            }
-            av_frame_unref(bgr);
-            bgr.format(AV_PIX_FMT_BGR24).width(w).height(h);
-            int ret = av_frame_get_buffer(bgr, 1);
-            if (ret < 0 || bgr.linesize(0) != w * 3) {
-                lastError = "a " + w + "x" + h + " " + format + " picture with no room for it in BGR ("
-                        + (ret < 0 ? Ffmpeg.errorText(ret) : "row stride " + bgr.linesize(0)) + ")";
-                return null;
-            }
-            picture = new Mat(h, w, CV_8UC3, bgr.data(0));
-        }
-        if (sws == null || w != swsWidth || h != swsHeight || fmt != swsFormat) {
-            sws = sws_getCachedContext(sws, w, h, fmt, w, h, AV_PIX_FMT_BGR24, SWS_BILINEAR, null, null,
-                    (DoublePointer) null);
-            swsWidth = w;
-            swsHeight = h;
-            swsFormat = fmt;
-        }
-        if (sws == null) {
-            lastError = "a " + format + " picture in pixel format " + fmt + ", which cannot be converted to BGR";
+        int w = decoder.decoded.width();
+        int h = decoder.decoded.height();
+        String why = decoder.allocateBgr(w, h);
+        if (why != null) {
+            lastError = "a " + w + "x" + h + " " + format + " picture: " + why;
             return null;
         }
-        int ret = sws_scale_frame(sws, bgr, decoded);
-        if (ret < 0) {
-            lastError = "a " + format + " picture whose conversion to BGR failed (" + Ffmpeg.errorText(ret) + ")";
+        if (picture == null || picture.cols() != w || picture.rows() != h) {
+            if (picture != null) {
+                picture.close();
+            }
+            picture = new Mat(h, w, CV_8UC3, decoder.bgrData());
+        }
+        why = decoder.toBgr();
+        if (why != null) {
+            lastError = "a " + format + " picture: " + why;
             return null;
         }
         return picture;
@@ -224,35 +166,16 @@ final class VideoPackets implements AutoCloseable {
 
     /** Forgets the frames decoded so far (a replay looping back to its first message, a keyframe). */
     void restart() {
-        avcodec_flush_buffers(decoder);
+        avcodec_flush_buffers(decoder.context);
     }
 
     @Override
     public void close() {
-        if (sws != null) {
-            sws_freeContext(sws);
-            sws = null;
-        }
         if (picture != null) {
             picture.close();
             picture = null;
         }
-        if (bgr != null) {
-            av_frame_free(bgr);
-            bgr = null;
-        }
-        if (decoded != null) {
-            av_frame_free(decoded);
-            decoded = null;
-        }
-        if (packet != null) {
-            av_packet_free(packet);
-            packet = null;
-        }
-        if (decoder != null) {
-            avcodec_free_context(decoder);
-            decoder = null;
-        }
+        decoder.close();
         input.close();
     }
 }
