@@ -5,11 +5,15 @@ import io.roadseg.ros.CameraInfoMessage;
 import io.roadseg.ros.CameraMessages;
 import io.roadseg.ros.CameraMount;
 import io.roadseg.ros.MotionMessages;
+import io.roadseg.source.FoxgloveChannel;
+import io.roadseg.source.FoxgloveSurvey;
 import io.roadseg.source.FrameSource;
+import io.roadseg.source.SourceException;
 import io.roadseg.source.FrameSources;
 import io.roadseg.source.SourceInfo;
 import io.roadseg.source.SourceOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
@@ -22,22 +26,41 @@ import java.util.concurrent.Callable;
 /**
  * {@code roadseg info SOURCE}: what a recording holds. For an MCAP file every channel (topic, type, encodings,
  * message count, time span and rate) with the camera topics roadseg can replay marked; for an ONNX model its
- * metadata (what it was trained on, its held-out score, its logit adjustment); for anything else the source as
+ * metadata (what it was trained on, its held-out score, its logit adjustment); for a Foxglove WebSocket server its
+ * channels marked alike and, for the marked ones, what arrived in a short listen ({@link FoxgloveSurvey}); for anything else the source as
  * {@code run} would open it.
  */
 @Command(name = "info", mixinStandardHelpOptions = true,
         description = {"What a recording or model holds: for an MCAP file its channels (topic, type, messages, rate) "
                 + "with the camera topics roadseg replays marked '*', the vehicle's motion '~' and the camera's "
-                + "calibration (CameraInfo, /tf_static) '@'; for an .onnx "
+                + "calibration (CameraInfo, /tf_static) '@'; for a Foxglove WebSocket server "
+                + "(ws://HOST:PORT, foxglove_bridge) its channels marked alike and what arrived on the marked ones in a "
+                + "short listen (rate, bandwidth, the camera's picture); for an .onnx "
                 + "model its metadata; for a video, folder or stream its size, rate and frames."})
 final class InfoCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SOURCE",
             description = "An MCAP file, an ONNX model, a video file, a folder or a URL.")
     String source;
 
+    @Option(names = "--listen", paramLabel = "SECONDS", defaultValue = "2",
+            description = "For a Foxglove WebSocket server (ws://HOST:PORT): how long to listen to its marked channels "
+                    + "for their rate, bandwidth and first picture (0: list the channels only; default ${DEFAULT-VALUE}).")
+    double listen;
+
     @Override
     public Integer call() throws Exception {
         PrintStream out = System.out;
+        if (source.startsWith("ws://") || source.startsWith("wss://")) {
+            if (!(listen >= 0) || listen > 600) {
+                throw new UsageError("--listen " + listen + ": expected 0 to 600 seconds");
+            }
+            try {
+                printServer(out);
+            } catch (SourceException e) {
+                throw new UserError(e.getMessage());
+            }
+            return 0;
+        }
         Path path = source.contains("://") ? null : Path.of(source);
         if (path != null && Files.isRegularFile(path) && source.toLowerCase(Locale.ROOT).endsWith(".onnx")) {
             java.util.Map<String, String> metadata;
@@ -87,36 +110,92 @@ final class InfoCommand implements Callable<Integer> {
         for (McapReader.Channel c : r.channels().values()) {
             McapReader.Schema s = r.schemaOf(c);
             String type = s == null ? "(schemaless)" : s.name();
-            boolean camera;
-            try {
-                camera = s != null && CameraMessages.forChannel(s.name(), s.encoding(), s.data(),
-                        c.messageEncoding()) != null;
-            } catch (CameraMessages.DecodeException e) {
-                camera = false;
-            }
+            String mark = s == null ? "" : mark(c.topic(), s.name(), s.encoding(), s.data(), c.messageEncoding());
             int n = r.messageCount(c.id());
             long[] range = r.timeRange(c.id());
             double seconds = (range[1] - range[0]) / 1e9;
-            boolean motion = s != null && MotionMessages.isMotion(s.name(), c.messageEncoding());
-            anyMotion |= motion;
-            boolean calibration = s != null && (CameraInfoMessage.isCameraInfo(s.name(), c.messageEncoding())
-                    || CameraMount.isStaticTransforms(c.topic(), s.name(), c.messageEncoding())
-                    || CameraMount.isFoxgloveTransforms(s.name(), c.messageEncoding()));
-            anyCalibration |= calibration;
+            anyMotion |= mark.equals("~");
+            anyCalibration |= mark.equals("@");
             out.printf(Locale.ROOT, "  %-1s %-36s %-34s %-9s %9d %9.2f %8s%n",
-                    camera ? "*" : motion ? "~" : calibration ? "@" : "",
-                    c.topic(), type,
+                    mark, c.topic(), type,
                     c.messageEncoding(), n, seconds, n > 1 && seconds > 0
                             ? String.format(Locale.ROOT, "%.2f", (n - 1) / seconds) : "-");
         }
-        out.println("  * camera topic roadseg replays: roadseg run " + r.file() + " --topic TOPIC");
+        legend(r.file().toString(), anyMotion, anyCalibration, out);
+    }
+
+    private static void legend(String source, boolean anyMotion, boolean anyCalibration, PrintStream out) {
+        out.println("  * camera topic roadseg " + (source.contains("://") ? "runs on" : "replays") + ": roadseg run "
+                + source + " --topic TOPIC");
         if (anyMotion) {
-            out.println("  ~ vehicle motion --path vehicle follows: roadseg run " + r.file()
+            out.println("  ~ vehicle motion --path vehicle follows: roadseg run " + source
                     + " --path vehicle --motion-topic TOPIC");
         }
         if (anyCalibration) {
             out.println("  @ the camera's intrinsics and mount, used without --calib (the camera topic's own "
                     + "CameraInfo; /tf_static to base_footprint or base_link): run's first lines say what was taken");
         }
+    }
+
+    /**
+     * A channel's mark in the listing: {@code *} a camera topic roadseg reads, {@code ~} the vehicle's motion,
+     * {@code @} the camera's calibration or mount, or nothing.
+     */
+    static String mark(String topic, String schemaName, String schemaEncoding, byte[] schema, String messageEncoding) {
+        try {
+            if (CameraMessages.forChannel(schemaName, schemaEncoding, schema, messageEncoding) != null) {
+                return "*";
+            }
+        } catch (CameraMessages.DecodeException | IllegalArgumentException e) {
+            // a camera type whose schema does not resolve: not one roadseg reads
+        }
+        if (MotionMessages.isMotion(schemaName, messageEncoding)) {
+            return "~";
+        }
+        return CameraInfoMessage.isCameraInfo(schemaName, messageEncoding)
+                || CameraMount.isStaticTransforms(topic, schemaName, messageEncoding)
+                || CameraMount.isFoxgloveTransforms(schemaName, messageEncoding) ? "@" : "";
+    }
+
+    /** A Foxglove WebSocket server's channels, and what arrived on the marked ones in a short listen. */
+    private void printServer(PrintStream out) throws SourceException {
+        FoxgloveSurvey.Survey survey = FoxgloveSurvey.of(source, Math.round(listen * 1000), 10_000, c -> {
+            byte[] schema;
+            try {
+                schema = c.schemaBytes();
+            } catch (IllegalArgumentException e) {
+                return false;
+            }
+            return !mark(c.topic(), c.schemaName(), c.schemaEncoding(), schema, c.encoding()).isEmpty();
+        });
+        out.printf(Locale.ROOT, "%s: Foxglove WebSocket server '%s'%s, %d channels%s%n", survey.uri(), survey.server(),
+                survey.capabilities().isEmpty() ? "" : " (" + String.join(", ", survey.capabilities()) + ")",
+                survey.rows().size(), listen > 0 ? String.format(Locale.ROOT,
+                        "; listened %.1f s to the marked ones%s", survey.listenedSeconds(),
+                        survey.closedEarly() ? " (the server closed the connection)" : "") : "");
+        out.printf(Locale.ROOT, "  %-1s %-36s %-34s %-9s %9s %8s %9s  %s%n", "", "topic", "type", "encoding",
+                "messages", "rate Hz", "KB/s", "first picture");
+        boolean anyMotion = false;
+        boolean anyCalibration = false;
+        for (FoxgloveSurvey.Row row : survey.rows()) {
+            FoxgloveChannel c = row.channel();
+            String mark;
+            try {
+                mark = mark(c.topic(), c.schemaName(), c.schemaEncoding(), c.schemaBytes(), c.encoding());
+            } catch (IllegalArgumentException e) {
+                mark = "";
+            }
+            anyMotion |= mark.equals("~");
+            anyCalibration |= mark.equals("@");
+            double rate = row.rateHz();
+            out.println(String.format(Locale.ROOT, "  %-1s %-36s %-34s %-9s %9s %8s %9s  %s", mark, c.topic(),
+                    c.schemaName(),
+                    c.encoding(), row.listened() ? String.valueOf(row.messages()) : "-",
+                    Double.isNaN(rate) ? "-" : String.format(Locale.ROOT, "%.2f", rate),
+                    row.listened() && survey.listenedSeconds() > 0 ? String.format(Locale.ROOT, "%.1f",
+                            row.bytes() / 1024.0 / survey.listenedSeconds()) : "-",
+                    row.picture() == null ? "" : row.picture()).stripTrailing());
+        }
+        legend(source, anyMotion, anyCalibration, out);
     }
 }

@@ -17,9 +17,7 @@ import org.java_websocket.protocols.Protocol;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -83,48 +81,30 @@ public final class FoxgloveSource implements FrameSource {
     private FoxgloveSource(String uri, SourceOptions options) throws SourceException {
         this.uri = uri;
         this.timeoutMillis = Math.max(1, options.timeout().toMillis());
-        URI address;
+        client = new Client(address(uri), draft());
         try {
-            address = URI.create(uri);
-        } catch (IllegalArgumentException e) {
-            throw new SourceException("input " + uri + ": not a URL (expected ws://HOST:PORT)");
-        }
-        if (address.getHost() == null || address.getPort() < 0) {
-            throw new SourceException("input " + uri + ": expected ws://HOST:PORT, e.g. ws://127.0.0.1:8765");
-        }
-        List<IProtocol> protocols = new ArrayList<>();
-        for (String p : SUBPROTOCOLS) {
-            protocols.add(new Protocol(p));
-        }
-        client = new Client(address, new Draft_6455(Collections.emptyList(), protocols));
-        try {
-            if (!client.connectBlocking(timeoutMillis, TimeUnit.MILLISECONDS)) {
-                String why = client.failure;
-                throw new SourceException("input " + uri + ": cannot connect (" + (why != null ? why
-                        : "no answer within " + timeoutMillis / 1000.0 + " s") + "); is foxglove_bridge running there?");
-            }
-            Client.Channel camera = client.awaitCamera(options.topic(), timeoutMillis);
-            this.topic = camera.topic;
-            byte[] schema = "protobuf".equals(camera.schemaEncoding) || "flatbuffer".equals(camera.schemaEncoding)
-                    ? Base64.getDecoder().decode(camera.schema) : camera.schema.getBytes(StandardCharsets.UTF_8);
+            connect(client, uri, timeoutMillis, () -> client.failure);
+            FoxgloveChannel camera = client.awaitCamera(options.topic(), timeoutMillis);
+            this.topic = camera.topic();
+            byte[] schema = camera.schemaBytes();
             try {
-                decoder = CameraMessages.forChannel(camera.schemaName, camera.schemaEncoding, schema,
-                        camera.encoding);
+                decoder = CameraMessages.forChannel(camera.schemaName(), camera.schemaEncoding(), schema,
+                        camera.encoding());
             } catch (CameraMessages.DecodeException e) {
                 throw new SourceException("input " + uri + ": topic " + topic + ": " + e.getMessage());
             }
             if (decoder == null) {
-                throw new SourceException("input " + uri + ": topic " + topic + " is " + camera.schemaName + " in "
-                        + camera.encoding + ", which roadseg cannot read (it reads "
+                throw new SourceException("input " + uri + ": topic " + topic + " is " + camera.schemaName() + " in "
+                        + camera.encoding() + ", which roadseg cannot read (it reads "
                         + String.join(", ", RosMessages.CAMERA_TYPES) + ")");
             }
-            Client.Channel calibration = client.calibrationOf(topic);
-            Client.Channel transforms = client.staticTransforms();
-            Client.Channel motion = client.motion(options.motionTopic());
-            client.send("{\"op\":\"subscribe\",\"subscriptions\":[{\"id\":1,\"channelId\":" + camera.id + "}"
-                    + (calibration == null ? "" : ",{\"id\":2,\"channelId\":" + calibration.id + "}")
-                    + (transforms == null ? "" : ",{\"id\":3,\"channelId\":" + transforms.id + "}")
-                    + (motion == null ? "" : ",{\"id\":4,\"channelId\":" + motion.id + "}") + "]}");
+            FoxgloveChannel calibration = client.calibrationOf(topic);
+            FoxgloveChannel transforms = client.staticTransforms();
+            FoxgloveChannel motion = client.motion(options.motionTopic());
+            client.send("{\"op\":\"subscribe\",\"subscriptions\":[{\"id\":1,\"channelId\":" + camera.id() + "}"
+                    + (calibration == null ? "" : ",{\"id\":2,\"channelId\":" + calibration.id() + "}")
+                    + (transforms == null ? "" : ",{\"id\":3,\"channelId\":" + transforms.id() + "}")
+                    + (motion == null ? "" : ",{\"id\":4,\"channelId\":" + motion.id() + "}") + "]}");
             Mat first = null;
             long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
             while (first == null) {
@@ -144,10 +124,10 @@ public final class FoxgloveSource implements FrameSource {
                 recordedMount = readMount(Math.min(timeoutMillis, 2000));
             }
             info = new SourceInfo(uri, first.cols(), first.rows(), 30, true, -1,
-                    "foxglove " + topic + " " + camera.schemaName + " (" + message.format() + ")"
+                    "foxglove " + topic + " " + camera.schemaName() + " (" + message.format() + ")"
                             + (recordedCamera == null ? "" : ", camera from " + recordedCamera.topic())
                             + (recordedMount == null ? "" : ", its mount from " + recordedMount.from())
-                            + (motion == null ? "" : ", vehicle motion from " + motion.topic + " (" + motion.schemaName
+                            + (motion == null ? "" : ", vehicle motion from " + motion.topic() + " (" + motion.schemaName()
                             + ")"));
         } catch (SourceException | RuntimeException e) {
             client.close();
@@ -166,18 +146,18 @@ public final class FoxgloveSource implements FrameSource {
      * rectified topic's P, a region and binning), waiting up to {@code millis} for it; null where none came with a
      * usable K or it does not parse.
      */
-    private CameraInfoMessage readCalibration(Client.Channel channel, long millis) throws InterruptedException {
+    private CameraInfoMessage readCalibration(FoxgloveChannel channel, long millis) throws InterruptedException {
         byte[] payload = client.awaitCalibration(millis);
         if (payload == null) {
             return null;
         }
         try {
             CameraInfoMessage m;
-            if ("protobuf".equals(channel.encoding)) {
-                m = CameraInfoMessage.readFoxglove(CameraMessages.protobufType(channel.schemaName,
-                        Base64.getDecoder().decode(channel.schema)), payload, 0, payload.length, channel.topic, topic);
+            if ("protobuf".equals(channel.encoding())) {
+                m = CameraInfoMessage.readFoxglove(CameraMessages.protobufType(channel.schemaName(),
+                        channel.schemaBytes()), payload, 0, payload.length, channel.topic(), topic);
             } else {
-                m = CameraInfoMessage.read(new CdrReader().begin(payload, 0, payload.length), channel.topic, topic);
+                m = CameraInfoMessage.read(new CdrReader().begin(payload, 0, payload.length), channel.topic(), topic);
             }
             return m.calibrated() ? m : null;
         } catch (CameraMessages.DecodeException | CdrReader.CdrException | IllegalArgumentException e) {
@@ -224,6 +204,39 @@ public final class FoxgloveSource implements FrameSource {
     @Override
     public double vehicleCurvature() {
         return vehicleCurvature;
+    }
+
+    /** A {@code ws://HOST:PORT} address, or one line saying what it lacks. */
+    static URI address(String uri) throws SourceException {
+        URI address;
+        try {
+            address = URI.create(uri);
+        } catch (IllegalArgumentException e) {
+            throw new SourceException("input " + uri + ": not a URL (expected ws://HOST:PORT)");
+        }
+        if (address.getHost() == null || address.getPort() < 0) {
+            throw new SourceException("input " + uri + ": expected ws://HOST:PORT, e.g. ws://127.0.0.1:8765");
+        }
+        return address;
+    }
+
+    /** The WebSocket handshake offering the protocol's subprotocols (the classic bridge's and the SDK's name). */
+    static Draft_6455 draft() {
+        List<IProtocol> protocols = new ArrayList<>();
+        for (String p : SUBPROTOCOLS) {
+            protocols.add(new Protocol(p));
+        }
+        return new Draft_6455(Collections.emptyList(), protocols);
+    }
+
+    /** Connects {@code client}, or one line saying why it could not. */
+    static void connect(WebSocketClient client, String uri, long timeoutMillis, java.util.function.Supplier<String> failure)
+            throws SourceException, InterruptedException {
+        if (!client.connectBlocking(timeoutMillis, TimeUnit.MILLISECONDS)) {
+            String why = failure.get();
+            throw new SourceException("input " + uri + ": cannot connect (" + (why != null ? why
+                    : "no answer within " + timeoutMillis / 1000.0 + " s") + "); is foxglove_bridge running there?");
+        }
     }
 
     /** Connects to the server, chooses the camera channel and subscribes to it. */
@@ -362,11 +375,7 @@ public final class FoxgloveSource implements FrameSource {
 
     /** The connection: the server's channels, and every message of the subscription kept as the newest. */
     private final class Client extends WebSocketClient {
-        record Channel(long id, String topic, String encoding, String schemaName, String schema,
-                       String schemaEncoding) {
-        }
-
-        private final Map<Long, Channel> channels = new LinkedHashMap<>();
+        private final Map<Long, FoxgloveChannel> channels = new LinkedHashMap<>();
         private long lastAdvertised;
         /** The calibration channel's first message (subscription 2), kept once. */
         private byte[] calibration;
@@ -392,13 +401,13 @@ public final class FoxgloveSource implements FrameSource {
          * The camera channel: {@code topic}, or the only camera-like one once the advertisements have settled (a
          * quarter second without a new one).
          */
-        Channel awaitCamera(String topic, long timeoutMillis) throws SourceException, InterruptedException {
+        FoxgloveChannel awaitCamera(String topic, long timeoutMillis) throws SourceException, InterruptedException {
             long deadline = System.currentTimeMillis() + timeoutMillis;
             synchronized (channels) {
                 while (true) {
-                    List<Channel> cameras = new ArrayList<>();
-                    for (Channel c : channels.values()) {
-                        if (topic != null ? c.topic.equals(topic) : CameraMessages.looksLikeCamera(c.schemaName)) {
+                    List<FoxgloveChannel> cameras = new ArrayList<>();
+                    for (FoxgloveChannel c : channels.values()) {
+                        if (topic != null ? c.topic().equals(topic) : CameraMessages.looksLikeCamera(c.schemaName())) {
                             cameras.add(c);
                         }
                     }
@@ -425,15 +434,15 @@ public final class FoxgloveSource implements FrameSource {
         }
 
         /** The camera topic's calibration channel (CameraInfo, foxglove.CameraCalibration), or null. */
-        Channel calibrationOf(String cameraTopic) {
+        FoxgloveChannel calibrationOf(String cameraTopic) {
             synchronized (channels) {
-                List<Channel> infos = new ArrayList<>();
-                for (Channel c : channels.values()) {
-                    if (CameraInfoMessage.isCameraInfo(c.schemaName, c.encoding)) {
+                List<FoxgloveChannel> infos = new ArrayList<>();
+                for (FoxgloveChannel c : channels.values()) {
+                    if (CameraInfoMessage.isCameraInfo(c.schemaName(), c.encoding())) {
                         infos.add(c);
                     }
                 }
-                int i = CameraInfoMessage.choose(infos.stream().map(Channel::topic).toList(), cameraTopic);
+                int i = CameraInfoMessage.choose(infos.stream().map(FoxgloveChannel::topic).toList(), cameraTopic);
                 return i < 0 ? null : infos.get(i);
             }
         }
@@ -442,18 +451,18 @@ public final class FoxgloveSource implements FrameSource {
          * The vehicle's motion channel ({@code nav_msgs/msg/Odometry} or {@code geometry_msgs/msg/TwistStamped}):
          * {@code topic}, or the first such by name; null where there is none.
          */
-        Channel motion(String topic) {
+        FoxgloveChannel motion(String topic) {
             synchronized (channels) {
-                Channel best = null;
-                for (Channel c : channels.values()) {
-                    if (MotionMessages.isMotion(c.schemaName, c.encoding) && (topic == null ? best == null
-                            || c.topic.compareTo(best.topic) < 0 : c.topic.equals(topic))) {
+                FoxgloveChannel best = null;
+                for (FoxgloveChannel c : channels.values()) {
+                    if (MotionMessages.isMotion(c.schemaName(), c.encoding()) && (topic == null ? best == null
+                            || c.topic().compareTo(best.topic()) < 0 : c.topic().equals(topic))) {
                         best = c;
                     }
                 }
                 if (best != null) {
-                    motionRos1 = "ros1".equals(best.encoding);
-                    motionSchema = RosMessages.ros2Name(best.schemaName, best.encoding);
+                    motionRos1 = "ros1".equals(best.encoding());
+                    motionSchema = RosMessages.ros2Name(best.schemaName(), best.encoding());
                 }
                 return best;
             }
@@ -466,10 +475,10 @@ public final class FoxgloveSource implements FrameSource {
         }
 
         /** The server's {@code /tf_static} channel ({@code tf2_msgs/msg/TFMessage} in CDR), or null. */
-        Channel staticTransforms() {
+        FoxgloveChannel staticTransforms() {
             synchronized (channels) {
-                for (Channel c : channels.values()) {
-                    if (CameraMount.isStaticTransforms(c.topic, c.schemaName, c.encoding)) {
+                for (FoxgloveChannel c : channels.values()) {
+                    if (CameraMount.isStaticTransforms(c.topic(), c.schemaName(), c.encoding())) {
                         return c;
                     }
                 }
@@ -501,10 +510,10 @@ public final class FoxgloveSource implements FrameSource {
             }
         }
 
-        private static String list(List<Channel> channels) {
+        private static String list(List<FoxgloveChannel> channels) {
             List<String> names = new ArrayList<>();
-            for (Channel c : channels) {
-                names.add(c.topic + " (" + c.schemaName + ")");
+            for (FoxgloveChannel c : channels) {
+                names.add(c.topic() + " (" + c.schemaName() + ")");
             }
             return String.join(", ", names);
         }
@@ -520,13 +529,8 @@ public final class FoxgloveSource implements FrameSource {
                 Object op = msg.get("op");
                 if ("advertise".equals(op)) {
                     synchronized (channels) {
-                        for (Object o : Json.array(msg.get("channels"))) {
-                            Map<String, Object> c = Json.object(o);
-                            long id = ((Number) c.get("id")).longValue();
-                            channels.put(id, new Channel(id, String.valueOf(c.get("topic")),
-                                    String.valueOf(c.get("encoding")), String.valueOf(c.get("schemaName")),
-                                    c.get("schema") == null ? "" : String.valueOf(c.get("schema")),
-                                    c.get("schemaEncoding") == null ? "" : String.valueOf(c.get("schemaEncoding"))));
+                        for (FoxgloveChannel c : FoxgloveChannel.advertised(msg)) {
+                            channels.put(c.id(), c);
                         }
                         lastAdvertised = System.currentTimeMillis();
                         channels.notifyAll();

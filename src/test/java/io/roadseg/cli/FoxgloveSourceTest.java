@@ -165,6 +165,54 @@ class FoxgloveSourceTest {
         }
     }
 
+    /**
+     * {@code info ws://…} lists the server's channels marked as a recording's are, and for the marked ones what
+     * arrived in a short listen: the camera at the server's 25 Hz with its first picture's format and size, the latched
+     * /tf_static once.
+     */
+    @Test
+    void infoListsTheServersChannelsAndWhatArrivesOnThem() throws Exception {
+        BufferedReader[] out = new BufferedReader[1];
+        Process p = server(out, "--repeat", "30", "--camera-info", "288,288,239.5,179.5",
+                "--tf-static", "base_footprint:camera_front:1.5:0:1.5:-0.5:0.5:-0.5:0.5", "--motion", "10,0");
+        try {
+            String url = "ws://127.0.0.1:" + port(out[0]);
+            Cli.Outcome info = Cli.run("info", url, "--listen", "1.5");
+            assertEquals(0, info.exit(), info.stderr());
+            String text = info.stdout();
+            assertTrue(text.startsWith(url + ": Foxglove WebSocket server 'reference-camera', 4 channels; listened "),
+                    text);
+            java.util.regex.Matcher camera = java.util.regex.Pattern.compile("\\* /camera/front/compressed +"
+                    + "sensor_msgs/msg/CompressedImage +cdr +(\\d+) +([0-9.]+) +([0-9.]+) +jpeg 480x360\n")
+                    .matcher(text);
+            assertTrue(camera.find(), text);
+            double rate = Double.parseDouble(camera.group(2));
+            assertTrue(rate > 15 && rate < 35, "the server sends 25 a second: " + rate);
+            assertTrue(Integer.parseInt(camera.group(1)) >= 10, text);
+            assertTrue(java.util.regex.Pattern.compile("@ /camera/front/camera_info +sensor_msgs/msg/CameraInfo +cdr "
+                    + "+\\d+ +[0-9.]+").matcher(text).find(), text);
+            assertTrue(java.util.regex.Pattern.compile("~ /odom +nav_msgs/msg/Odometry +cdr +\\d+ +[0-9.]+")
+                    .matcher(text).find(), text);
+            assertTrue(java.util.regex.Pattern.compile("@ /tf_static +tf2_msgs/msg/TFMessage +cdr +1 +- ")
+                    .matcher(text).find(), "latched: one message on subscribing\n" + text);
+            assertTrue(text.contains("roadseg run " + url + " --topic TOPIC"), text);
+            Cli.Outcome listOnly = Cli.run("info", url, "--listen", "0");
+            assertEquals(0, listOnly.exit(), listOnly.stderr());
+            assertTrue(java.util.regex.Pattern.compile("\\* /camera/front/compressed +sensor_msgs/msg/CompressedImage"
+                    + " +cdr +- +- +-\n").matcher(listOnly.stdout()).find(), listOnly.stdout());
+        } finally {
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+        Cli.Outcome refused = Cli.run("info", "ws://127.0.0.1:" + Cli.freePort());
+        assertEquals(1, refused.exit());
+        assertTrue(refused.stderr().contains("cannot connect"), refused.stderr());
+        assertEquals(1, refused.stderr().strip().lines().count(), refused.stderr());
+        Cli.Outcome badListen = Cli.run("info", "ws://127.0.0.1:1", "--listen", "-1");
+        assertEquals(2, badListen.exit());
+        assertTrue(badListen.stderr().contains("--listen -1.0: expected 0 to 600 seconds"), badListen.stderr());
+    }
+
     @Test
     void whatCannotBeReadIsOneLine() throws Exception {
         BufferedReader[] out = new BufferedReader[1];
