@@ -12,8 +12,11 @@
 //                               encoding the video format given (e.g. libx264); ros2-compressed with --packets:
 //                               sensor_msgs/msg/CompressedImage whose format is the video format; one message per
 //                               file of DIR, sorted by name, its bytes the packet)
-//     [--pixel bgr8|rgb8|bayer_rggb8|bayer_bggr8|bayer_gbrg8|bayer_grbg8|yuv422|uyvy|yuv422_yuy2|yuyv|nv21]
-//                              (ros2-image and foxglove-raw, default bgr8; rgb8 swaps the B and R bytes of each pixel; bayer_*
+//     [--pixel bgr8|rgb8|mono8|bayer_rggb8|bayer_bggr8|bayer_gbrg8|bayer_grbg8|yuv422|uyvy|yuv422_yuy2|yuyv|nv21
+//              |bgr16|rgb16|mono16|bayer_*16] [--bits 16] [--big-endian]
+//                              (ros2-image and foxglove-raw, default bgr8; rgb8 swaps the B and R bytes of each pixel;
+//                               mono8 is OpenCV's grey; the 16-bit encodings are the 8-bit one's samples scaled to
+//                               --bits significant bits, low-aligned, in little- or --big-endian order; bayer_*
 //                               keeps each pixel's one colour of the mosaic, its pattern's first two rows; the YUV
 //                               encodings are ITU-R BT.601 studio range, chroma averaged over each pair of pixels
 //                               (nv21: over each 2x2 block, V before U) as sensor_msgs/image_encodings names them)
@@ -308,7 +311,28 @@ function foxgloveDescriptorSet(typeName) {
 // BGR bytes (3 per pixel) in one of sensor_msgs/image_encodings' encodings: { data, step }.
 function encodePixels(bgr, width, height, encoding) {
   const at = (x, y, c) => bgr[(y * width + x) * 3 + c]; // c: 0 B, 1 G, 2 R
+  if (encoding.endsWith("16")) {
+    // the 8-bit encoding's samples at --bits significant bits (low-aligned, as a 10- or 12-bit camera mode
+    // publishes them), two bytes each in --big-endian or little-endian order
+    const narrow = encodePixels(bgr, width, height, encoding.slice(0, -2) + "8");
+    const top = 2 ** Number(args.bits) - 1;
+    const data = new Uint8Array(narrow.data.length * 2);
+    for (let i = 0; i < narrow.data.length; i++) {
+      const v = Math.round(narrow.data[i] * top / 255);
+      data[2 * i] = args["big-endian"] ? v >> 8 : v & 0xff;
+      data[2 * i + 1] = args["big-endian"] ? v & 0xff : v >> 8;
+    }
+    return { data, step: narrow.step * 2 };
+  }
   if (encoding === "bgr8") return { data: bgr, step: width * 3 };
+  if (encoding === "mono8") {
+    // OpenCV's BGR to grey: 0.299 R + 0.587 G + 0.114 B
+    const data = new Uint8Array(width * height);
+    for (let i = 0; i < data.length; i++) {
+      data[i] = Math.round(0.299 * bgr[3 * i + 2] + 0.587 * bgr[3 * i + 1] + 0.114 * bgr[3 * i]);
+    }
+    return { data, step: width };
+  }
   if (encoding === "rgb8") {
     const data = Uint8Array.from(bgr);
     for (let i = 0; i < data.length; i += 3) {
@@ -402,6 +426,8 @@ const { values: args } = parseArgs({
     "tf-schema": { type: "string", default: "ros2" },
     "tf-topic": { type: "string" },
     ros1: { type: "boolean", default: false },
+    bits: { type: "string", default: "16" },
+    "big-endian": { type: "boolean", default: false },
   },
   strict: true,
 });
@@ -414,8 +440,11 @@ if (!ENCODINGS.includes(args.encoding)) {
 }
 if (!["zstd", "lz4", "none"].includes(args.compression)) fail("--compression must be zstd, lz4 or none");
 if (!["yes", "no"].includes(args.index)) fail("--index must be yes or no");
-const PIXELS = ["bgr8", "rgb8", "bayer_rggb8", "bayer_bggr8", "bayer_gbrg8", "bayer_grbg8", "yuv422", "uyvy",
-  "yuv422_yuy2", "yuyv", "nv21"];
+const PIXELS = ["bgr8", "rgb8", "mono8", "bayer_rggb8", "bayer_bggr8", "bayer_gbrg8", "bayer_grbg8", "yuv422", "uyvy",
+  "yuv422_yuy2", "yuyv", "nv21", "bgr16", "rgb16", "mono16", "bayer_rggb16", "bayer_bggr16", "bayer_gbrg16",
+  "bayer_grbg16"];
+if (!(Number(args.bits) >= 8 && Number(args.bits) <= 16)) fail("--bits must be 8 to 16");
+if (args["big-endian"] && args.encoding !== "ros2-image") fail("--big-endian is for ros2-image (is_bigendian)");
 if (!PIXELS.includes(args.pixel)) fail(`--pixel must be one of ${PIXELS.join(", ")}`);
 
 const startNs = BigInt(args["start-ns"]);
@@ -509,7 +538,7 @@ if (args.encoding === "ros2-compressed" || args.encoding === "ros2-image") {
         height,
         width,
         encoding: args.pixel,
-        is_bigendian: 0,
+        is_bigendian: args["big-endian"] ? 1 : 0,
         step,
         data,
       });

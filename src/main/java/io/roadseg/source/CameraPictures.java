@@ -2,13 +2,18 @@ package io.roadseg.source;
 
 import io.roadseg.ros.CameraMessages;
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Size;
 
+import static org.bytedeco.opencv.global.opencv_core.CV_16UC;
+import static org.bytedeco.opencv.global.opencv_core.CV_16UC1;
+import static org.bytedeco.opencv.global.opencv_core.CV_8U;
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC2;
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC4;
+import static org.bytedeco.opencv.global.opencv_core.minMaxLoc;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
 import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_BGRA2BGR;
@@ -43,8 +48,14 @@ final class CameraPictures implements AutoCloseable {
     private VideoPackets video;
     private String lastError;
 
-    /** A raw encoding: its name, bytes per pixel in a row, OpenCV's conversion to BGR (-1: none). */
-    private record RawEncoding(String name, int channels, int conversion) {
+    /**
+     * A raw encoding: its name, samples per pixel in a row, OpenCV's conversion to BGR (-1: none), and whether each
+     * sample is 16 bits (else 8).
+     */
+    private record RawEncoding(String name, int channels, int conversion, boolean wide) {
+        RawEncoding(String name, int channels, int conversion) {
+            this(name, channels, conversion, false);
+        }
     }
 
     private static final RawEncoding[] RAW = {
@@ -58,11 +69,20 @@ final class CameraPictures implements AutoCloseable {
             new RawEncoding("bayer_gbrg8", 1, COLOR_BayerGR2BGR), new RawEncoding("bayer_grbg8", 1, COLOR_BayerGB2BGR),
             new RawEncoding("yuv422", 2, COLOR_YUV2BGR_UYVY), new RawEncoding("uyvy", 2, COLOR_YUV2BGR_UYVY),
             new RawEncoding("yuv422_yuy2", 2, COLOR_YUV2BGR_YUY2), new RawEncoding("yuyv", 2, COLOR_YUV2BGR_YUY2),
-            new RawEncoding("nv21", 1, COLOR_YUV2BGR_NV21)};
+            new RawEncoding("nv21", 1, COLOR_YUV2BGR_NV21),
+            // 16-bit samples (machine-vision and automotive cameras' 10-, 12- and 16-bit modes), scaled to 8 bits
+            new RawEncoding("bgr16", 3, -1, true), new RawEncoding("rgb16", 3, COLOR_RGB2BGR, true),
+            new RawEncoding("mono16", 1, COLOR_GRAY2BGR, true),
+            new RawEncoding("bgra16", 4, COLOR_BGRA2BGR, true), new RawEncoding("rgba16", 4, COLOR_RGBA2BGR, true),
+            new RawEncoding("bayer_rggb16", 1, COLOR_BayerBG2BGR, true),
+            new RawEncoding("bayer_bggr16", 1, COLOR_BayerRG2BGR, true),
+            new RawEncoding("bayer_gbrg16", 1, COLOR_BayerGR2BGR, true),
+            new RawEncoding("bayer_grbg16", 1, COLOR_BayerGB2BGR, true)};
 
     /** The raw encodings read, in words, for the message that refuses another. */
     static final String RAW_ENCODINGS = "rgb8, bgr8, mono8, rgba8, bgra8, bayer_rggb8, bayer_bggr8, bayer_gbrg8, "
-            + "bayer_grbg8, yuv422 (uyvy), yuv422_yuy2 (yuyv), nv21 are";
+            + "bayer_grbg8, yuv422 (uyvy), yuv422_yuy2 (yuyv), nv21, and the 16-bit rgb16, bgr16, mono16, rgba16, "
+            + "bgra16, bayer_*16 are; 16UC1 and 32FC1 are depth images, not a camera's picture";
 
     /**
      * The message's picture in BGR (reused: valid until the next call), at its own size; null where it gives none
@@ -203,7 +223,9 @@ final class CameraPictures implements AutoCloseable {
             }
             rows = h + h / 2; // the luma plane, then V and U interleaved at half resolution
         }
-        if (w <= 0 || h <= 0 || message.step < w * channels || (long) message.step * rows > message.dataLength) {
+        int sampleBytes = encoding.wide() ? 2 : 1;
+        if (w <= 0 || h <= 0 || message.step < w * channels * sampleBytes
+                || (long) message.step * rows > message.dataLength) {
             return failed("image " + w + "x" + h + " step " + message.step + " does not fit its "
                     + message.dataLength + " bytes");
         }
@@ -212,12 +234,16 @@ final class CameraPictures implements AutoCloseable {
         if (target.rows() != rows || target.cols() != w || target.type() != type) {
             target.create(rows, w, type);
         }
-        BytePointer data = target.data();
-        int row = w * channels;
-        for (int y = 0; y < rows; y++) {
-            data.position((long) y * row).put(message.array, message.dataOffset + y * message.step, row);
+        if (encoding.wide()) {
+            widen(message, rows, w, channels, target);
+        } else {
+            BytePointer data = target.data();
+            int row = w * channels;
+            for (int y = 0; y < rows; y++) {
+                data.position((long) y * row).put(message.array, message.dataOffset + y * message.step, row);
+            }
+            data.position(0);
         }
-        data.position(0);
         if (conversion < 0) {
             return converted;
         }
@@ -225,11 +251,75 @@ final class CameraPictures implements AutoCloseable {
         return converted;
     }
 
+    /**
+     * 16-bit samples into {@code target}'s 8 bits. A camera's 10- or 12-bit mode is published in 16-bit encodings with
+     * its values in the low bits (a 12-bit sensor's white is 4095, not 65535), so the scale is 255 over the largest
+     * value the bits seen so far can hold: the highest bit set in any picture since the start (never below 8 bits),
+     * which settles at the sensor's depth on its first bright picture and only grows. cv_bridge scales by 255/65535
+     * always, which leaves a 12-bit camera's pictures at a sixteenth of their brightness.
+     */
+    private void widen(CameraMessages.Frame message, int rows, int w, int channels, Mat target) {
+        if (wide.rows() != rows || wide.cols() != w || wide.channels() != channels) {
+            wide.create(rows, w, CV_16UC(channels));
+            if (wideSamples != null) {
+                wideSamples.close();
+            }
+            wideSamples = new Mat(rows, w * channels, CV_16UC1, wide.data()); // its samples, one channel, for the max
+        }
+        BytePointer data = wide.data();
+        int row = w * channels * 2;
+        boolean swap = message.bigEndian; // OpenCV's 16-bit samples are this machine's order, little-endian
+        if (swap && rowBuffer.length < row) {
+            rowBuffer = new byte[row];
+        }
+        for (int y = 0; y < rows; y++) {
+            int from = message.dataOffset + y * message.step;
+            if (swap) {
+                for (int i = 0; i < row; i += 2) {
+                    rowBuffer[i] = message.array[from + i + 1];
+                    rowBuffer[i + 1] = message.array[from + i];
+                }
+                data.position((long) y * row).put(rowBuffer, 0, row);
+            } else {
+                data.position((long) y * row).put(message.array, from, row);
+            }
+        }
+        data.position(0);
+        minMaxLoc(wideSamples, null, largest, null, null, null);
+        int value = (int) largest.get();
+        if (value > largestSeen) {
+            largestSeen = value;
+            significantBits = Math.max(8, 32 - Integer.numberOfLeadingZeros(value));
+        }
+        wide.convertTo(target, CV_8U, 255.0 / ((1 << significantBits) - 1), 0);
+    }
+
+    private final Mat wide = new Mat();
+    private Mat wideSamples;
+    private final DoublePointer largest = new DoublePointer(1);
+    private byte[] rowBuffer = new byte[0];
+    private int largestSeen;
+    private int significantBits;
+
+    /**
+     * For 16-bit pictures, how they are scaled ("16-bit samples, 12 significant bits"); empty for 8-bit ones. Said
+     * with the source's first picture.
+     */
+    String sampleNote() {
+        return significantBits == 0 ? "" : ", 16-bit samples with " + significantBits + " significant bits (the "
+                + "largest value so far " + largestSeen + ") scaled to 8";
+    }
+
     @Override
     public void close() {
         input.close();
         decoded.close();
         converted.close();
+        wide.close();
+        if (wideSamples != null) {
+            wideSamples.close();
+        }
+        largest.close();
         scaled.close();
         if (scaledSize != null) {
             scaledSize.close();

@@ -125,6 +125,7 @@ public final class FoxgloveSource implements FrameSource {
             }
             info = new SourceInfo(uri, first.cols(), first.rows(), 30, true, -1,
                     "foxglove " + topic + " " + camera.schemaName() + " (" + message.format() + ")"
+                            + pictures.sampleNote()
                             + (recordedCamera == null ? "" : ", camera from " + recordedCamera.topic())
                             + (recordedMount == null ? "" : ", its mount from " + recordedMount.from())
                             + (motion == null ? "" : ", vehicle motion from " + motion.topic() + " (" + motion.schemaName()

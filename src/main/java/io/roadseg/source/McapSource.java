@@ -119,7 +119,8 @@ public final class McapSource implements FrameSource {
         this.recordedMount = readMount(reader, recordedCamera != null && !recordedCamera.frameId().isEmpty()
                 ? recordedCamera.frameId() : frameId);
         double fps = count > 1 && range[1] > range[0] ? (count - 1) * 1e9 / (range[1] - range[0]) : 30;
-        String what = schemaName + (message.compressed ? " (" + message.format() + ")" : " " + message.format());
+        String what = schemaName + (message.compressed ? " (" + message.format() + ")" : " " + message.format())
+                + pictures.sampleNote();
         info = new SourceInfo(uri, first.cols(), first.rows(), fps, false, count,
                 "mcap " + channel.topic() + " " + what + (reader.indexed() ? ", indexed" : ", scanned")
                         + (reader.truncation() != null ? ", cut short" : "")
