@@ -528,6 +528,9 @@ final class RunCommand implements Callable<Integer> {
             if (result.failure() != null) {
                 throw result.failure();
             }
+            if (stats.histogramLogFailure() != null) {
+                throw new UserError(stats.histogramLogFailure());
+            }
             if (result.interrupted()) {
                 err.println("interrupted: outputs finalised after " + stats.processed() + " frames");
             }

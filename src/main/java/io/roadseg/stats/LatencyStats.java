@@ -40,6 +40,7 @@ public final class LatencyStats implements AutoCloseable {
     private final boolean progressIsTerminal;
     private final HistogramLogWriter log;
     private final PrintStream logStream;
+    private final Path histogramLog;
     private final long startNanos = System.nanoTime();
     private final long startEpochMs = System.currentTimeMillis();
     private long lastReportNanos = startNanos;
@@ -100,6 +101,7 @@ public final class LatencyStats implements AutoCloseable {
                 throw new FileNotFoundException("histogram log " + histogramLog + ": cannot create folder ("
                         + e.getMessage() + ")");
             }
+            this.histogramLog = histogramLog;
             logStream = new PrintStream(histogramLog.toFile());
             log = new HistogramLogWriter(logStream);
             log.outputLogFormatVersion();
@@ -108,6 +110,7 @@ public final class LatencyStats implements AutoCloseable {
             log.outputComment("roadseg latency intervals, values in nanoseconds; tags are stage names");
             log.outputLegend();
         } else {
+            this.histogramLog = null;
             logStream = null;
             log = null;
         }
@@ -294,6 +297,15 @@ public final class LatencyStats implements AutoCloseable {
     /** The run's total histogram for a stage (after {@link #finish}). */
     public Histogram total(Stage stage) {
         return totals.get(stage);
+    }
+
+    /**
+     * Why the histogram log was not written whole (a full disk, a closed pipe), or null where it was or there is none.
+     * Checked once the run has finished.
+     */
+    public String histogramLogFailure() {
+        return logStream != null && logStream.checkError() ? "histogram log " + histogramLog + ": write failed "
+                + "(the disk full or the file gone?); the log is incomplete" : null;
     }
 
     public double wallSeconds() {

@@ -72,15 +72,27 @@ public final class StatsReport {
 
     /** Writes text atomically: a temporary file beside the target, then a rename. */
     public static void writeAtomically(Path target, String text) throws IOException {
-        Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        // A plain file (the umask's permissions, like any output) rather than createTempFile's owner-only one.
-        Path tmp = dir.resolve("." + target.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
         try {
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
+            if (Files.exists(target) && !Files.isRegularFile(target)) {
+                // a device, a pipe, /dev/stdout: written in place (a rename would replace the device with a file)
+                Files.writeString(target, text, StandardCharsets.UTF_8);
+                return;
+            }
+            Path dir = target.toAbsolutePath().getParent();
+            Files.createDirectories(dir);
+            // A plain file (the umask's permissions, like any output) rather than createTempFile's owner-only one.
+            Path tmp = dir.resolve("." + target.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+            try {
+                Files.writeString(tmp, text, StandardCharsets.UTF_8);
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            String why = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
+                    : e.getMessage() != null && !e.getMessage().equals(target.toString()) ? e.getMessage()
+                    : e.getClass().getSimpleName();
+            throw new IOException(target + ": cannot write (" + why + ")", e);
         }
     }
 

@@ -159,6 +159,61 @@ class NothingLostTest {
         assertArrayEquals(shipped, Files.readAllBytes(Path.of("engines/roadseg.onnx")));
     }
 
+    /**
+     * An output that fails on writing (a full disk: {@code /dev/full}) is one line naming it and exit 1, the other
+     * outputs finished; the device stays a device (the statistics' write-and-rename would have put a file in its place).
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"--stats,/dev/full: cannot write (No space left on device)",
+            "--hlog,histogram log /dev/full: write failed",
+            "--results,results /dev/full: write failed (No space left on device)"})
+    void anOutputThatCannotBeWrittenIsOneLineAndTheOthersAreFinished(String option, String line) throws Exception {
+        Path full = Path.of("/dev/full");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(full) && !Files.isRegularFile(full),
+                "no /dev/full on this machine");
+        Path model = TestData.smallModel(dir);
+        Path video = dir.resolve(option.substring(2) + ".mp4");
+        Cli.Outcome o = Cli.run("run", "recordings/town-drive/video.mp4", "--model", model.toString(), "--frames", "20",
+                option, full.toString(), "--out", video.toString(), "-q");
+        assertEquals(1, o.exit(), o.stderr());
+        List<String> errors = o.stderr().lines().filter(l -> l.startsWith("roadseg: ")).toList();
+        assertEquals(List.of("roadseg: " + line), errors.stream().map(l -> l.substring(0, Math.min(l.length(),
+                ("roadseg: " + line).length()))).toList(), o.stderr());
+        assertTrue(o.stderr().lines().noneMatch(l -> l.startsWith("\tat ")), o.stderr());
+        assertTrue(Files.exists(full) && !Files.isRegularFile(full), "/dev/full is still a device");
+        try (io.roadseg.source.FrameSource s = io.roadseg.source.FrameSources.open(video.toString(),
+                io.roadseg.source.SourceOptions.defaults())) {
+            assertTrue(s.info().frameCount() > 0, "the video is finished and playable");
+        }
+    }
+
+    /** Statistics into a pipe (a FIFO, as /dev/stdout can be) are written into it, and the pipe stays a pipe. */
+    @Test
+    void statisticsIntoAPipeAreWrittenIntoIt() throws Exception {
+        Path fifo = dir.resolve("stats.fifo");
+        Process mk;
+        try {
+            mk = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        } catch (java.io.IOException e) {
+            org.junit.jupiter.api.Assumptions.abort("no mkfifo here");
+            return;
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(mk.waitFor() == 0, "mkfifo failed");
+        java.util.concurrent.CompletableFuture<String> read = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return Files.readString(fifo);
+            } catch (java.io.IOException e) {
+                return e.toString();
+            }
+        });
+        Path model = TestData.smallModel(dir);
+        Cli.Outcome o = Cli.run("run", "recordings/town-drive/video.mp4", "--model", model.toString(), "--frames", "3",
+                "--stats", fifo.toString(), "-q");
+        assertEquals(0, o.exit(), o.stderr());
+        assertTrue(read.get(30, java.util.concurrent.TimeUnit.SECONDS).contains("\"frames\""), read.get());
+        assertTrue(Files.exists(fifo) && !Files.isRegularFile(fifo), "still a pipe");
+    }
+
     @Test
     void statisticsGoToStandardOutputWithADash() throws Exception {
         Path model = TestData.smallModel(dir);
