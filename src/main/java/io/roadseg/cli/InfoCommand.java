@@ -5,6 +5,7 @@ import io.roadseg.ros.CameraInfoMessage;
 import io.roadseg.ros.CameraMessages;
 import io.roadseg.ros.CameraMount;
 import io.roadseg.ros.MotionMessages;
+import io.roadseg.source.CameraPictures;
 import io.roadseg.source.FoxgloveChannel;
 import io.roadseg.source.FoxgloveSurvey;
 import io.roadseg.source.FrameSource;
@@ -103,8 +104,8 @@ final class InfoCommand implements Callable<Integer> {
         if (r.truncation() != null) {
             out.println("  cut short: " + r.truncation());
         }
-        out.printf(Locale.ROOT, "  %-1s %-36s %-34s %-9s %9s %9s %8s%n", "", "topic", "type", "encoding", "messages",
-                "seconds", "rate Hz");
+        out.printf(Locale.ROOT, "  %-1s %-36s %-34s %-9s %9s %9s %8s  %s%n", "", "topic", "type", "encoding",
+                "messages", "seconds", "rate Hz", "first picture");
         boolean anyMotion = false;
         boolean anyCalibration = false;
         for (McapReader.Channel c : r.channels().values()) {
@@ -116,12 +117,28 @@ final class InfoCommand implements Callable<Integer> {
             double seconds = (range[1] - range[0]) / 1e9;
             anyMotion |= mark.equals("~");
             anyCalibration |= mark.equals("@");
-            out.printf(Locale.ROOT, "  %-1s %-36s %-34s %-9s %9d %9.2f %8s%n",
+            String picture = mark.equals("*") ? firstPicture(r, c, s) : null;
+            out.println(String.format(Locale.ROOT, "  %-1s %-36s %-34s %-9s %9d %9.2f %8s  %s",
                     mark, c.topic(), type,
                     c.messageEncoding(), n, seconds, n > 1 && seconds > 0
-                            ? String.format(Locale.ROOT, "%.2f", (n - 1) / seconds) : "-");
+                            ? String.format(Locale.ROOT, "%.2f", (n - 1) / seconds) : "-",
+                    picture == null ? "" : picture).stripTrailing());
         }
         legend(r.file().toString(), anyMotion, anyCalibration, out);
+    }
+
+    /** A camera channel's first message as its picture's format and size. */
+    private static String firstPicture(McapReader r, McapReader.Channel c, McapReader.Schema s) {
+        McapReader.Cursor cursor = r.messages(c.id());
+        try {
+            if (!cursor.next()) {
+                return null;
+            }
+        } catch (IOException | RuntimeException e) {
+            return "does not read (" + e.getMessage() + ")";
+        }
+        return CameraPictures.describe(s.name(), s.encoding(), s.data(), c.messageEncoding(), cursor.payloadArray(),
+                cursor.payloadOffset(), cursor.payloadLength());
     }
 
     private static void legend(String source, boolean anyMotion, boolean anyCalibration, PrintStream out) {

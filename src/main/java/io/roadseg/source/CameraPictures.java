@@ -41,7 +41,7 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
  *
  * <p>Threading: one thread.
  */
-final class CameraPictures implements AutoCloseable {
+public final class CameraPictures implements AutoCloseable {
     private BytePointer input = new BytePointer(1L << 16);
     private final Mat decoded = new Mat();
     private final Mat converted = new Mat();
@@ -78,6 +78,39 @@ final class CameraPictures implements AutoCloseable {
             new RawEncoding("bayer_bggr16", 1, COLOR_BayerRG2BGR, true),
             new RawEncoding("bayer_gbrg16", 1, COLOR_BayerGR2BGR, true),
             new RawEncoding("bayer_grbg16", 1, COLOR_BayerGB2BGR, true)};
+
+    /**
+     * One camera message as its picture's format and size ("jpeg 640x480", "bayer_rggb16 1920x1200"), or why it gives
+     * none; null where the channel is not a camera type roadseg reads. What {@code roadseg info} shows for a camera
+     * topic's first message.
+     */
+    public static String describe(String schemaName, String schemaEncoding, byte[] schema, String messageEncoding,
+                                  byte[] array, int offset, int length) {
+        CameraMessages decoder;
+        try {
+            decoder = CameraMessages.forChannel(schemaName, schemaEncoding, schema, messageEncoding);
+        } catch (CameraMessages.DecodeException | RuntimeException e) {
+            return null;
+        }
+        if (decoder == null) {
+            return null;
+        }
+        CameraMessages.Frame frame = new CameraMessages.Frame();
+        try {
+            decoder.decode(array, offset, length, frame);
+        } catch (CameraMessages.DecodeException e) {
+            return "does not decode (" + e.getMessage() + ")";
+        }
+        try (CameraPictures pictures = new CameraPictures()) {
+            Mat m = pictures.decode(frame);
+            return frame.format() + (m != null ? " " + m.cols() + "x" + m.rows()
+                    : pictures.lastError() != null ? ", " + pictures.lastError()
+                    : " (a video packet: the size comes with a keyframe)");
+        }
+    }
+
+    CameraPictures() {
+    }
 
     /** The raw encodings read, in words, for the message that refuses another. */
     static final String RAW_ENCODINGS = "rgb8, bgr8, mono8, rgba8, bgra8, bayer_rggb8, bayer_bggr8, bayer_gbrg8, "

@@ -1,8 +1,6 @@
 package io.roadseg.source;
 
-import io.roadseg.ros.CameraMessages;
 import io.roadseg.ros.Json;
-import org.bytedeco.opencv.opencv_core.Mat;
 import org.java_websocket.client.WebSocketClient;
 import org.java_websocket.handshake.ServerHandshake;
 
@@ -101,26 +99,14 @@ public final class FoxgloveSurvey {
 
     /** A camera channel's first message as a picture's format and size; null for a channel that is not a camera. */
     private static String picture(FoxgloveChannel c, byte[] message) {
-        CameraMessages decoder;
+        byte[] schema;
         try {
-            decoder = CameraMessages.forChannel(c.schemaName(), c.schemaEncoding(), c.schemaBytes(), c.encoding());
-        } catch (CameraMessages.DecodeException | IllegalArgumentException e) {
+            schema = c.schemaBytes();
+        } catch (IllegalArgumentException e) {
             return null;
         }
-        if (decoder == null || message == null) {
-            return null;
-        }
-        CameraMessages.Frame frame = new CameraMessages.Frame();
-        try {
-            decoder.decode(message, 0, message.length, frame);
-        } catch (CameraMessages.DecodeException e) {
-            return "does not decode (" + e.getMessage() + ")";
-        }
-        try (CameraPictures pictures = new CameraPictures()) {
-            Mat m = pictures.decode(frame);
-            return frame.format() + (m != null ? " " + m.cols() + "x" + m.rows()
-                    : frame.video ? " (a video packet: size from a keyframe)" : ", " + pictures.lastError());
-        }
+        return message == null ? null : CameraPictures.describe(c.schemaName(), c.schemaEncoding(), schema,
+                c.encoding(), message, 0, message.length);
     }
 
     /** The connection: the server's info and advertisements, then per-subscription counts. */

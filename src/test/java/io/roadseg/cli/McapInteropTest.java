@@ -709,6 +709,10 @@ class McapInteropTest {
         if (encoding.endsWith("16")) {
             assertTrue(codec.contains(encoding + ", 16-bit samples with " + bits + " significant bits"), codec);
         }
+        Cli.Outcome info = Cli.run("info", file.toString());
+        assertTrue(info.stdout().lines().anyMatch(l -> l.matches("\\s*\\* /camera/front/compressed\\s+sensor_msgs/msg/Image"
+                + "\\s.*\\s" + encoding + " " + width + "x" + height)), "the first picture's format and size\n"
+                + info.stdout());
     }
 
     /**
