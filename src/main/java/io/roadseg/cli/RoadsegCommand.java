@@ -39,8 +39,22 @@ public final class RoadsegCommand {
 
     /** Runs the command line and returns the exit code (tests call this rather than {@link #main}). */
     public static int execute(String... args) {
+        return execute(null, args);
+    }
+
+    /**
+     * Runs the command line with its one-line errors (and usage errors) written to {@code errors} instead of standard
+     * error — what a caller running many commands in one process (a Spark executor's tasks) reads each one's failure
+     * from; the commands' progress lines still go to standard error.
+     *
+     * @param errors where the "roadseg: …" line of a failure goes; null for standard error
+     */
+    public static int execute(PrintWriter errors, String... args) {
         verbose = false;
         CommandLine cli = new CommandLine(new RoadsegCommand());
+        if (errors != null) {
+            cli.setErr(errors);
+        }
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
             err.println("roadseg: " + oneLine(ex));

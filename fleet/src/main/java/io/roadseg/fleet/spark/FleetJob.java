@@ -79,10 +79,15 @@ public final class FleetJob {
      * @return the exit code
      */
     static int run(String[] args, String master) throws Exception {
+        if (args.length > 0 && args[0].equals("replay")) {
+            return FleetReplay.run(args, master);
+        }
         if (args.length == 0 || !args[0].equals("evaluate")) {
             throw new UsageException("usage: roadseg-fleet evaluate --drives LIST|GLOB --model FILE --out DIR "
                     + "[--baseline FILE | --against FILE] [--topic TOPIC] [--limit N] [--input-size auto:WxH|WxH] "
-                    + "[--flip-average] [--master URL]");
+                    + "[--flip-average] [--master URL]; roadseg-fleet replay --drives LIST|GLOB --model FILE --out DIR "
+                    + "[--topic TOPIC] [--limit N] [--input-size auto:WxH|WxH] [--flip-average] [--calib FILE] "
+                    + "[--master URL]");
         }
         String drives = null;
         String model = null;
@@ -91,8 +96,7 @@ public final class FleetJob {
         String against = null;
         String topic = null;
         long limit = 0;
-        InputSize size = null;
-        boolean fit = false;
+        SizeOption sizeOption = new SizeOption(null, false);
         boolean flip = false;
         for (int i = 1; i < args.length; i++) {
             String a = args[i];
@@ -112,19 +116,13 @@ public final class FleetJob {
                 case "--baseline" -> baseline = v;
                 case "--against" -> against = v;
                 case "--topic" -> topic = v;
-                case "--input-size" -> {
-                    fit = v.startsWith("auto:");
-                    try {
-                        size = InputSize.parse(fit ? v.substring(5) : v, 1);
-                    } catch (IllegalArgumentException e) {
-                        throw new UsageException("--input-size " + v + ": expected auto:WIDTHxHEIGHT or "
-                                + "WIDTHxHEIGHT, e.g. auto:640x480");
-                    }
-                }
+                case "--input-size" -> sizeOption = SizeOption.parse(v);
                 case "--master" -> master = master == null ? v : master;
                 default -> throw new UsageException("unknown option " + a);
             }
         }
+        InputSize size = sizeOption.size();
+        boolean fit = sizeOption.fit();
         if (drives == null || model == null || out == null) {
             throw new UsageException("--drives, --model and --out are required");
         }
@@ -132,34 +130,15 @@ public final class FleetJob {
             throw new UsageException("--baseline and --against: give one (--against already scores the model against "
                     + "the other's output)");
         }
-        List<String> list = HadoopDrives.isUri(drives)
-                ? HadoopDrives.read(drives, new org.apache.hadoop.conf.Configuration()) : DriveList.read(drives);
-        if (list.isEmpty()) {
-            throw new IOException("--drives " + drives + ": lists no drives");
-        }
+        List<String> list = driveList(drives);
         Path modelPath = Path.of(model);
         if (!Files.isRegularFile(modelPath)) {
             throw new IOException("--model " + model + ": no such file");
         }
         // the driver checks the model once (a non-roadseg model stops here, in one line) and learns its classes
-        List<String> classes;
         // (and, with --input-size, that it runs at that size: a size off the stride stops here too)
-        EngineOptions sized = engineOptions(size, fit, flip);
-        try (InferenceEngine probe = InferenceEngines.open("cpu", modelPath, sized, m -> { })) {
-            classes = probe.model().classNames();
-        }
-        SparkConf conf = new SparkConf().setAppName("roadseg fleet evaluate");
-        if (master != null) {
-            conf.setMaster(master);
-        } else if (!conf.contains("spark.master")) {
-            conf.setMaster("local[*]"); // started without spark-submit: this machine's cores
-        }
-        if (conf.get("spark.master", "").startsWith("local")) {
-            // one machine: no web UI, and nothing listening beyond this machine unless asked for
-            conf.setIfMissing("spark.ui.enabled", "false");
-            conf.setIfMissing("spark.driver.host", "127.0.0.1");
-            conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
-        }
+        List<String> classes = checkModel(modelPath, engineOptions(size, fit, flip));
+        SparkConf conf = conf("roadseg fleet evaluate", master);
         FleetReport report;
         FleetReport base = null;
         if (baseline != null && !Files.isRegularFile(Path.of(baseline))) {
@@ -190,6 +169,59 @@ public final class FleetJob {
         System.err.println("wrote " + dir.resolve("report.json") + ", drives.csv, summary.txt"
                 + (base != null ? ", baseline.json, comparison.txt" : ""));
         return 0;
+    }
+
+    /** {@code --input-size}: a size ({@code WxH}) or a pixel count each drive's aspect is fitted to ({@code auto:WxH}). */
+    record SizeOption(InputSize size, boolean fit) {
+        static SizeOption parse(String v) throws UsageException {
+            if (v == null) {
+                return new SizeOption(null, false);
+            }
+            boolean fit = v.startsWith("auto:");
+            try {
+                return new SizeOption(InputSize.parse(fit ? v.substring(5) : v, 1), fit);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--input-size " + v + ": expected auto:WIDTHxHEIGHT or WIDTHxHEIGHT, "
+                        + "e.g. auto:640x480");
+            }
+        }
+    }
+
+    /** The drives of a list file or glob, local or on a Hadoop file system; none is an error. */
+    static List<String> driveList(String drives) throws IOException {
+        List<String> list = HadoopDrives.isUri(drives)
+                ? HadoopDrives.read(drives, new org.apache.hadoop.conf.Configuration()) : DriveList.read(drives);
+        if (list.isEmpty()) {
+            throw new IOException("--drives " + drives + ": lists no drives");
+        }
+        return list;
+    }
+
+    /**
+     * Opens the model once on the driver with the job's engine options: a file that is not a roadseg model, or an
+     * input size it cannot take, stops the job here in one line before any executor starts. Returns its classes.
+     */
+    static List<String> checkModel(Path model, EngineOptions options) throws Exception {
+        try (InferenceEngine probe = InferenceEngines.open("cpu", model, options, m -> { })) {
+            return probe.model().classNames();
+        }
+    }
+
+    /** The job's Spark configuration: {@code master}, else spark-submit's, else this machine's cores. */
+    static SparkConf conf(String app, String master) {
+        SparkConf conf = new SparkConf().setAppName(app);
+        if (master != null) {
+            conf.setMaster(master);
+        } else if (!conf.contains("spark.master")) {
+            conf.setMaster("local[*]"); // started without spark-submit: this machine's cores
+        }
+        if (conf.get("spark.master", "").startsWith("local")) {
+            // one machine: no web UI, and nothing listening beyond this machine unless asked for
+            conf.setIfMissing("spark.ui.enabled", "false");
+            conf.setIfMissing("spark.driver.host", "127.0.0.1");
+            conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+        }
+        return conf;
     }
 
     /**
@@ -271,36 +303,17 @@ public final class FleetJob {
                 return out.iterator();
             }
             Path model = Path.of(SparkFiles.get(modelName));
-            org.apache.hadoop.conf.Configuration hadoop = new org.apache.hadoop.conf.Configuration();
-            Path tmp = Files.createTempDirectory("roadseg-drive");
             InputSize size = width > 0 ? new InputSize(width, height) : null;
             EngineOptions options = engineOptions(size, fit, flip);
             Path reference = referenceName == null ? null : Path.of(SparkFiles.get(referenceName));
             try (FittedDriveEvaluator evaluator = new FittedDriveEvaluator("cpu", model, reference, options,
                     io.roadseg.source.SourceOptions.defaults().withTopic(topic), m -> { })) {
-                while (drives.hasNext()) {
-                    String drive = drives.next();
-                    if (!HadoopDrives.isUri(drive)) {
-                        out.add(evaluator.evaluate(drive, limit).json());
-                        continue;
-                    }
-                    // a drive on HDFS, S3, …: evaluated from a local copy, reported under its own name
-                    Path local = null;
-                    try {
-                        local = HadoopDrives.localCopy(drive, tmp, hadoop);
-                        DriveResult r = evaluator.evaluate(local.toString(), limit);
-                        out.add(r.renamed(drive, r.error() == null ? null
-                                : r.error().replace(local.toString(), drive)).json());
-                    } catch (IOException e) {
-                        out.add(DriveResult.failed(drive, e.getMessage()).json());
-                    } finally {
-                        if (local != null) {
-                            HadoopDrives.delete(local);
-                        }
-                    }
-                }
-            } finally {
-                HadoopDrives.delete(tmp);
+                // a drive on HDFS, S3, …: evaluated from a local copy, reported under its own name
+                HadoopDrives.forEach(drives, new org.apache.hadoop.conf.Configuration(), (drive, source) -> {
+                    DriveResult r = evaluator.evaluate(source, limit);
+                    out.add(source.equals(drive) ? r.json() : r.renamed(drive, r.error() == null ? null
+                            : r.error().replace(source, drive)).json());
+                }, (drive, error) -> out.add(DriveResult.failed(drive, error).json()));
             }
             return out.iterator();
         }
@@ -329,7 +342,7 @@ public final class FleetJob {
         return b.toString();
     }
 
-    private static String quote(String s) {
+    static String quote(String s) {
         return "\"" + s.replace("\"", "\"\"") + "\"";
     }
 }

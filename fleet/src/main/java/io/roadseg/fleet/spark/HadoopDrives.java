@@ -72,6 +72,41 @@ final class HadoopDrives {
         return local;
     }
 
+    /** What an executor does with one drive: {@code source} is the drive itself, or its local copy. */
+    interface DriveWork {
+        void on(String drive, String source) throws Exception;
+    }
+
+    /**
+     * Each drive through {@code work}: a local file as it is, a drive on HDFS, S3, … from a local copy under a
+     * temporary folder, deleted after; a copy or work that fails with an {@code IOException} goes to {@code failed}
+     * with its message.
+     */
+    static void forEach(java.util.Iterator<String> drives, Configuration conf, DriveWork work,
+                        java.util.function.BiConsumer<String, String> failed) throws Exception {
+        java.nio.file.Path tmp = Files.createTempDirectory("roadseg-drive");
+        try {
+            while (drives.hasNext()) {
+                String drive = drives.next();
+                java.nio.file.Path local = null;
+                try {
+                    if (isUri(drive)) {
+                        local = localCopy(drive, tmp, conf);
+                    }
+                    work.on(drive, local == null ? drive : local.toString());
+                } catch (IOException e) {
+                    failed.accept(drive, e.getMessage());
+                } finally {
+                    if (local != null) {
+                        delete(local);
+                    }
+                }
+            }
+        } finally {
+            delete(tmp);
+        }
+    }
+
     static void delete(java.nio.file.Path local) {
         try (var walk = Files.walk(local)) {
             walk.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(f -> f.toFile().delete());
