@@ -22,6 +22,8 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * {@code roadseg-fleet evaluate}: a model over many recorded drives on Apache Spark ({@code spark-submit} to any
@@ -89,38 +91,18 @@ public final class FleetJob {
                     + "[--topic TOPIC] [--limit N] [--input-size auto:WxH|WxH] [--flip-average] [--calib FILE] "
                     + "[--master URL]");
         }
-        String drives = null;
-        String model = null;
-        String out = null;
-        String baseline = null;
-        String against = null;
-        String topic = null;
-        long limit = 0;
-        SizeOption sizeOption = new SizeOption(null, false);
-        boolean flip = false;
-        for (int i = 1; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("--flip-average")) {
-                flip = true;
-                continue;
-            }
-            if (i + 1 >= args.length) {
-                throw new UsageException(a + ": needs a value");
-            }
-            String v = args[++i];
-            switch (a) {
-                case "--drives" -> drives = v;
-                case "--model" -> model = v;
-                case "--out" -> out = v;
-                case "--limit" -> limit = Long.parseLong(v);
-                case "--baseline" -> baseline = v;
-                case "--against" -> against = v;
-                case "--topic" -> topic = v;
-                case "--input-size" -> sizeOption = SizeOption.parse(v);
-                case "--master" -> master = master == null ? v : master;
-                default -> throw new UsageException("unknown option " + a);
-            }
-        }
+        Map<String, String> o = options(args, Set.of("--drives", "--model", "--out", "--limit", "--baseline",
+                "--against", "--topic", "--input-size", "--master"), Set.of("--flip-average"));
+        String drives = o.get("--drives");
+        String model = o.get("--model");
+        String out = o.get("--out");
+        String baseline = o.get("--baseline");
+        String against = o.get("--against");
+        String topic = o.get("--topic");
+        long limit = limit(o.get("--limit"));
+        SizeOption sizeOption = SizeOption.parse(o.get("--input-size"));
+        boolean flip = o.containsKey("--flip-average");
+        master = master != null ? master : o.get("--master");
         InputSize size = sizeOption.size();
         boolean fit = sizeOption.fit();
         if (drives == null || model == null || out == null) {
@@ -169,6 +151,44 @@ public final class FleetJob {
         System.err.println("wrote " + dir.resolve("report.json") + ", drives.csv, summary.txt"
                 + (base != null ? ", baseline.json, comparison.txt" : ""));
         return 0;
+    }
+
+    /**
+     * The options after the command word: each of {@code valued} with the value after it, each of {@code flags} mapped
+     * to "true"; anything else, or a valued option at the end, is a usage error.
+     */
+    static Map<String, String> options(String[] args, Set<String> valued, Set<String> flags) throws UsageException {
+        Map<String, String> o = new java.util.HashMap<>();
+        for (int i = 1; i < args.length; i++) {
+            String a = args[i];
+            if (flags.contains(a)) {
+                o.put(a, "true");
+            } else if (!valued.contains(a)) {
+                throw new UsageException("unknown option " + a);
+            } else if (i + 1 >= args.length) {
+                throw new UsageException(a + ": needs a value");
+            } else {
+                o.put(a, args[++i]);
+            }
+        }
+        return o;
+    }
+
+    /** {@code --limit}: at most this many frames of each drive, 0 (or none given) for all. */
+    static long limit(String v) throws UsageException {
+        if (v == null) {
+            return 0;
+        }
+        long limit;
+        try {
+            limit = Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            limit = -1;
+        }
+        if (limit < 0) {
+            throw new UsageException("--limit " + v + ": expected a whole number ≥ 0");
+        }
+        return limit;
     }
 
     /** {@code --input-size}: a size ({@code WxH}) or a pixel count each drive's aspect is fitted to ({@code auto:WxH}). */

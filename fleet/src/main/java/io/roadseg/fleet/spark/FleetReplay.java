@@ -29,6 +29,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -76,45 +77,17 @@ final class FleetReplay {
     }
 
     static int run(String[] args, String master) throws Exception {
-        String drives = null;
-        String model = null;
-        String out = null;
-        String topic = null;
-        String inputSize = null;
-        String calib = null;
-        long limit = 0;
-        boolean flip = false;
-        for (int i = 1; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("--flip-average")) {
-                flip = true;
-                continue;
-            }
-            if (i + 1 >= args.length) {
-                throw new FleetJob.UsageException(a + ": needs a value");
-            }
-            String v = args[++i];
-            switch (a) {
-                case "--drives" -> drives = v;
-                case "--model" -> model = v;
-                case "--out" -> out = v;
-                case "--topic" -> topic = v;
-                case "--input-size" -> inputSize = v;
-                case "--calib" -> calib = v;
-                case "--limit" -> {
-                    try {
-                        limit = Long.parseLong(v);
-                    } catch (NumberFormatException e) {
-                        limit = -1;
-                    }
-                    if (limit < 0) {
-                        throw new FleetJob.UsageException("--limit " + v + ": expected a whole number ≥ 0");
-                    }
-                }
-                case "--master" -> master = master == null ? v : master;
-                default -> throw new FleetJob.UsageException("unknown option " + a);
-            }
-        }
+        Map<String, String> o = FleetJob.options(args, Set.of("--drives", "--model", "--out", "--topic",
+                "--input-size", "--calib", "--limit", "--master"), Set.of("--flip-average"));
+        String drives = o.get("--drives");
+        String model = o.get("--model");
+        String out = o.get("--out");
+        String topic = o.get("--topic");
+        String inputSize = o.get("--input-size");
+        String calib = o.get("--calib");
+        long limit = FleetJob.limit(o.get("--limit"));
+        boolean flip = o.containsKey("--flip-average");
+        master = master != null ? master : o.get("--master");
         if (drives == null || model == null || out == null) {
             throw new FleetJob.UsageException("--drives, --model and --out are required");
         }
