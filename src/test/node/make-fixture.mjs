@@ -1,7 +1,11 @@
 #!/usr/bin/env node
-// Writes an MCAP fixture with the official @mcap/core McapWriter (reference side of roadseg's MCAP tests).
+// Writes an MCAP fixture with the official @mcap/core McapWriter (reference side of roadseg's MCAP tests); with
+// --rosbag2 the same messages as a ROS 2 bag in rosbag2's SQLite storage, --out its folder (rosbag2-writer.mjs:
+// Humble's or Jazzy's schema, split over N .db3 files, message-mode zstd).
 //
-// node make-fixture.mjs --out FILE --encoding ros2-compressed|ros2-image|foxglove|foxglove-raw|foxglove-video|ros2-foxglove-video
+// node make-fixture.mjs --out FILE [--rosbag2 humble|jazzy [--rosbag2-splits N] [--rosbag2-zstd] [--rosbag2-page-size B]
+//     [--rosbag2-filler N]]
+//     --encoding ros2-compressed|ros2-image|foxglove|foxglove-raw|foxglove-video|ros2-foxglove-video
 //     --compression zstd|lz4|none --index yes|no
 //     [--jpegs DIR]            (ros2-compressed, foxglove: every *.jpg in DIR, sorted by name)
 //     [--raw DIR]              (ros2-image: every *.bgr in DIR, sorted by name, plus DIR/size.txt "WIDTH HEIGHT")
@@ -53,6 +57,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 
 import { McapWriter, LIBRARY_IDENTIFIER } from "@mcap/core";
+import { Rosbag2Writer } from "./rosbag2-writer.mjs";
 import { MessageWriter } from "@foxglove/rosmsg2-serialization";
 import { MessageWriter as Ros1MessageWriter } from "@foxglove/rosmsg-serialization";
 import { parse as parseRosMsg } from "@foxglove/rosmsg";
@@ -427,6 +432,11 @@ const { values: args } = parseArgs({
     "tf-topic": { type: "string" },
     ros1: { type: "boolean", default: false },
     bits: { type: "string", default: "16" },
+    rosbag2: { type: "string" },
+    "rosbag2-splits": { type: "string", default: "1" },
+    "rosbag2-zstd": { type: "boolean", default: false },
+    "rosbag2-page-size": { type: "string", default: "4096" },
+    "rosbag2-filler": { type: "string", default: "0" },
     "big-endian": { type: "boolean", default: false },
   },
   strict: true,
@@ -653,7 +663,7 @@ if (args.compression === "zstd") {
 
 // --- write -----------------------------------------------------------------------------------
 
-const fh = await open(args.out, "w");
+const fh = args.rosbag2 ? null : await open(args.out, "w");
 let position = 0n;
 const writable = {
   async write(buffer) {
@@ -665,7 +675,11 @@ const writable = {
   },
 };
 
-const writer = new McapWriter({
+if (args["rosbag2-zstd"]) await zstd.isLoaded;
+const writer = args.rosbag2 ? new Rosbag2Writer({ dir: args.out, distro: args.rosbag2,
+  splits: Number(args["rosbag2-splits"]), pageSize: Number(args["rosbag2-page-size"]),
+  filler: Number(args["rosbag2-filler"]), compress: args["rosbag2-zstd"] ? (b) => new Uint8Array(zstd.compress(b, 3)) : null })
+  : new McapWriter({
   writable,
   chunkSize,
   compressChunk,
@@ -866,6 +880,6 @@ for (let i = 0; i < frames.length; i++) {
   if (writeMotion) await writeMotion(2 * i + 1);
 }
 await writer.end();
-await fh.close();
+if (fh) await fh.close();
 
 process.stdout.write(JSON.stringify({ messages, topics }) + "\n");

@@ -1,6 +1,7 @@
 package io.roadseg.cli;
 
 import io.roadseg.mcap.McapReader;
+import io.roadseg.mcap.Recording;
 import io.roadseg.ros.CameraInfoMessage;
 import io.roadseg.ros.CameraMessages;
 import io.roadseg.ros.CameraMount;
@@ -78,7 +79,24 @@ final class InfoCommand implements Callable<Integer> {
             }
             return 0;
         }
-        if (path != null && Files.isRegularFile(path) && (source.toLowerCase(Locale.ROOT).endsWith(".mcap")
+        if (path != null && Files.isDirectory(path) && Files.isRegularFile(path.resolve("metadata.yaml"))) {
+            // a ROS 2 bag in MCAP storage: its one .mcap file
+            try (java.util.stream.Stream<Path> files = Files.list(path)) {
+                java.util.List<Path> mcaps = files.filter(p -> p.toString().endsWith(".mcap")).sorted().toList();
+                if (mcaps.size() == 1) {
+                    path = mcaps.get(0);
+                }
+            }
+        }
+        if (path != null && io.roadseg.rosbag2.Rosbag2Reader.isBag(path)) {
+            try (Recording r = io.roadseg.rosbag2.Rosbag2Reader.open(path)) {
+                print(r, out);
+            } catch (IOException e) {
+                throw new UserError(e.getMessage());
+            }
+            return 0;
+        }
+        if (path != null && Files.isRegularFile(path) && (path.toString().toLowerCase(Locale.ROOT).endsWith(".mcap")
                 || McapReader.isMcap(path))) {
             try (McapReader r = McapReader.open(path)) {
                 print(r, out);
@@ -98,9 +116,13 @@ final class InfoCommand implements Callable<Integer> {
         return 0;
     }
 
-    static void print(McapReader r, PrintStream out) {
-        out.printf(Locale.ROOT, "%s: MCAP, profile '%s', written by '%s', %s%n", r.file(), r.profile(), r.library(),
-                r.indexed() ? "indexed (summary read)" : "no usable index (data section scanned)");
+    static void print(Recording r, PrintStream out) {
+        if (r instanceof McapReader) {
+            out.printf(Locale.ROOT, "%s: MCAP, profile '%s', written by '%s', %s%n", r.file(), r.profile(),
+                    r.library(), r.indexed() ? "indexed (summary read)" : "no usable index (data section scanned)");
+        } else {
+            out.printf(Locale.ROOT, "%s: ROS 2 bag, %s%n", r.file(), r.library());
+        }
         if (r.truncation() != null) {
             out.println("  cut short: " + r.truncation());
         }
@@ -128,8 +150,8 @@ final class InfoCommand implements Callable<Integer> {
     }
 
     /** A camera channel's first message as its picture's format and size. */
-    private static String firstPicture(McapReader r, McapReader.Channel c, McapReader.Schema s) {
-        McapReader.Cursor cursor = r.messages(c.id());
+    private static String firstPicture(Recording r, McapReader.Channel c, McapReader.Schema s) {
+        Recording.Cursor cursor = r.messages(c.id());
         try {
             if (!cursor.next()) {
                 return null;

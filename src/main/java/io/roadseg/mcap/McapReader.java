@@ -34,7 +34,7 @@ import static io.roadseg.mcap.McapFormat.*;
  *
  * <p>Threading: one thread per reader; a cursor belongs to the thread that made it.
  */
-public final class McapReader implements AutoCloseable {
+public final class McapReader implements Recording {
     /** A schema record. */
     public record Schema(int id, String name, String encoding, byte[] data) {
         /** @return the schema data as text (ros2msg, ros2idl, jsonschema) */
@@ -543,7 +543,7 @@ public final class McapReader implements AutoCloseable {
      * One channel's messages in log-time order. {@link #payload()} is a view into a reused buffer, valid until the
      * next {@link #next()}.
      */
-    public final class Cursor {
+    public final class Cursor implements Recording.Cursor {
         private final Plan plan;
         private int index = -1;
         private int loadedChunk = -1;

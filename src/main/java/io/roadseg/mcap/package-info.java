@@ -3,6 +3,7 @@
  * itself (no Java MCAP library is on Maven Central): {@link io.roadseg.mcap.McapReader} (summary and indexes when
  * present, a record-by-record scan otherwise, files cut short read to their last complete record; zstd, lz4 and
  * uncompressed chunks) and {@link io.roadseg.mcap.McapWriter} (chunks with message indexes, summary, footer; crash
- * safe to the last chunk). What the messages mean is {@code io.roadseg.ros}'s business.
+ * safe to the last chunk). {@link io.roadseg.mcap.Recording} is what a recording source reads, an MCAP file or a
+ * rosbag2 bag ({@code io.roadseg.rosbag2}) alike. What the messages mean is {@code io.roadseg.ros}'s business.
  */
 package io.roadseg.mcap;

@@ -231,7 +231,8 @@ public final class FoxgloveSource implements FrameSource {
     }
 
     /** Connects {@code client}, or one line saying why it could not. */
-    static void connect(WebSocketClient client, String uri, long timeoutMillis, java.util.function.Supplier<String> failure)
+    static void connect(WebSocketClient client, String uri, long timeoutMillis,
+                        java.util.function.Supplier<String> failure)
             throws SourceException, InterruptedException {
         if (!client.connectBlocking(timeoutMillis, TimeUnit.MILLISECONDS)) {
             String why = failure.get();

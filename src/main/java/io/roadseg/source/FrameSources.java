@@ -3,6 +3,7 @@ package io.roadseg.source;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
@@ -29,6 +30,25 @@ public final class FrameSources {
             } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
                 throw new SourceException("input " + uri + ": not a valid " + (scheme == null ? "path" : "file URI")
                         + " (" + e.getMessage() + "; a file URI is file:///absolute/path, spaces as %20)");
+            }
+            if (io.roadseg.rosbag2.Rosbag2Reader.isBag(path)) {
+                return McapSource.open(uri, path, options); // a ROS 2 bag (rosbag2's SQLite storage)
+            }
+            if (Files.isDirectory(path) && Files.isRegularFile(path.resolve("metadata.yaml"))) {
+                // a ROS 2 bag in MCAP storage (rosbag2's default since Iron): its .mcap file
+                List<Path> mcaps;
+                try (java.util.stream.Stream<Path> s = Files.list(path)) {
+                    mcaps = s.filter(p -> p.getFileName().toString().endsWith(".mcap")).sorted().toList();
+                } catch (java.io.IOException e) {
+                    throw new SourceException("input " + uri + ": cannot list (" + e.getMessage() + ")");
+                }
+                if (mcaps.size() == 1) {
+                    return McapSource.open(uri, mcaps.get(0), options);
+                }
+                if (mcaps.size() > 1) {
+                    throw new SourceException("input " + uri + ": a bag split into " + mcaps.size() + " .mcap files; "
+                            + "replay them one by one (run --drives '" + path + "/*.mcap') or merge them first");
+                }
             }
             if (Files.isDirectory(path)) {
                 if (Files.isRegularFile(path.resolve(io.roadseg.sim.DriveRecording.MANIFEST))) {

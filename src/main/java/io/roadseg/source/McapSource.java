@@ -1,6 +1,8 @@
 package io.roadseg.source;
 
 import io.roadseg.mcap.McapReader;
+import io.roadseg.mcap.Recording;
+import io.roadseg.rosbag2.Rosbag2Reader;
 import io.roadseg.ros.CameraInfoMessage;
 import io.roadseg.ros.CameraMount;
 import io.roadseg.ros.CameraMessages;
@@ -52,13 +54,13 @@ import java.util.List;
  * <p>Threading: one reader thread.
  */
 public final class McapSource implements FrameSource {
-    private final McapReader reader;
+    private final Recording reader;
     private final McapReader.Channel channel;
     private final String schemaName;
     private final CameraMessages decoder;
     private final CameraMessages.Frame message = new CameraMessages.Frame();
     private final boolean loop;
-    private McapReader.Cursor cursor;
+    private Recording.Cursor cursor;
     /** The vehicle's motion: its channel and schema (null: none), a cursor on it, one message read ahead. */
     private final McapReader.Channel motionChannel;
     /** The camera's intrinsics as the file states them; null where it does not. */
@@ -66,7 +68,7 @@ public final class McapSource implements FrameSource {
     /** Where the camera sits over the road as the file's static transforms say; null where they do not. */
     private final CameraMount recordedMount;
     private final String motionSchema;
-    private McapReader.Cursor motion;
+    private Recording.Cursor motion;
     private boolean motionAhead;
     private final CdrReader cdr = new CdrReader();
     private final double[] speedAndYawRate = new double[2];
@@ -85,7 +87,7 @@ public final class McapSource implements FrameSource {
 
     private final CameraPictures pictures = new CameraPictures();
 
-    private McapSource(String uri, McapReader reader, McapReader.Channel channel, CameraMessages decoder,
+    private McapSource(String uri, Recording reader, McapReader.Channel channel, CameraMessages decoder,
                        boolean loop, McapReader.Channel motionChannel) throws SourceException, IOException {
         this.reader = reader;
         this.recordedCamera = readCameraInfo(reader, chooseCameraInfo(reader, channel.topic()), channel.topic());
@@ -122,7 +124,8 @@ public final class McapSource implements FrameSource {
         String what = schemaName + (message.compressed ? " (" + message.format() + ")" : " " + message.format())
                 + pictures.sampleNote();
         info = new SourceInfo(uri, first.cols(), first.rows(), fps, false, count,
-                "mcap " + channel.topic() + " " + what + (reader.indexed() ? ", indexed" : ", scanned")
+                (reader instanceof Rosbag2Reader ? "rosbag2 " : "mcap ") + channel.topic() + " " + what
+                        + (reader instanceof Rosbag2Reader ? "" : reader.indexed() ? ", indexed" : ", scanned")
                         + (reader.truncation() != null ? ", cut short" : "")
                         + (motionChannel == null ? "" : ", vehicle motion from " + motionChannel.topic() + " ("
                         + motionSchema + ")")
@@ -130,11 +133,14 @@ public final class McapSource implements FrameSource {
                         + (recordedMount == null ? "" : ", its mount from " + recordedMount.from()));
     }
 
-    /** Opens {@code file}, picks the camera topic ({@link SourceOptions#topic()} or the only one). */
+    /**
+     * Opens {@code file} — an MCAP file, or a ROS 2 bag in rosbag2's SQLite storage (its folder or a {@code .db3}
+     * file) — and picks the camera topic ({@link SourceOptions#topic()} or the only one).
+     */
     public static McapSource open(String uri, Path file, SourceOptions options) throws SourceException {
-        McapReader reader;
+        Recording reader;
         try {
-            reader = McapReader.open(file);
+            reader = Rosbag2Reader.isBag(file) ? Rosbag2Reader.open(file) : McapReader.open(file);
         } catch (IOException e) {
             throw new SourceException(e.getMessage().startsWith("input ") ? e.getMessage()
                     : "input " + uri + ": " + e.getMessage());
@@ -170,7 +176,7 @@ public final class McapSource implements FrameSource {
     }
 
     /** The channel to replay: {@code topic}, or the only camera channel; otherwise a message with the list. */
-    static McapReader.Channel choose(String uri, McapReader reader, String topic) throws SourceException {
+    static McapReader.Channel choose(String uri, Recording reader, String topic) throws SourceException {
         List<McapReader.Channel> cameras = new ArrayList<>();
         for (McapReader.Channel c : reader.channels().values()) {
             McapReader.Schema s = reader.schemaOf(c);
@@ -212,7 +218,7 @@ public final class McapSource implements FrameSource {
      *
      * @throws SourceException when {@code topic} is not in the file or is not vehicle motion roadseg reads
      */
-    static McapReader.Channel chooseMotion(String uri, McapReader reader, String topic) throws SourceException {
+    static McapReader.Channel chooseMotion(String uri, Recording reader, String topic) throws SourceException {
         List<McapReader.Channel> motions = new ArrayList<>();
         for (McapReader.Channel c : reader.channels().values()) {
             McapReader.Schema s = reader.schemaOf(c);
@@ -241,7 +247,7 @@ public final class McapSource implements FrameSource {
                 + list(reader, motions));
     }
 
-    private static String list(McapReader reader, List<McapReader.Channel> channels) {
+    private static String list(Recording reader, List<McapReader.Channel> channels) {
         if (channels.isEmpty()) {
             return "none";
         }
@@ -374,7 +380,7 @@ public final class McapSource implements FrameSource {
     }
 
     /** The camera frame's mount from every {@code /tf_static} message; null where they do not give one. */
-    private CameraMount readMount(McapReader reader, String cameraFrame) throws IOException {
+    private CameraMount readMount(Recording reader, String cameraFrame) throws IOException {
         if (cameraFrame == null || cameraFrame.isEmpty()) {
             return null;
         }
@@ -388,7 +394,7 @@ public final class McapSource implements FrameSource {
             if (s == null || !CameraMount.isStaticTransforms(ch.topic(), s.name(), ch.messageEncoding())) {
                 continue;
             }
-            McapReader.Cursor c = reader.messages(ch.id());
+            Recording.Cursor c = reader.messages(ch.id());
             while (c.next()) {
                 try {
                     tree.read(cdr.begin(c.payloadArray(), c.payloadOffset(), c.payloadLength(), ros1(ch)));
@@ -404,7 +410,7 @@ public final class McapSource implements FrameSource {
      * A Foxglove recording's transforms (on any topic, static and moving ones together): its first
      * {@value #FOXGLOVE_TRANSFORM_MESSAGES} messages, where a recorder puts a vehicle's fixed mounts.
      */
-    private static void readFoxgloveTransforms(McapReader reader, McapReader.Channel ch, McapReader.Schema s,
+    private static void readFoxgloveTransforms(Recording reader, McapReader.Channel ch, McapReader.Schema s,
                                                CameraMount.Tree tree) throws IOException {
         com.google.protobuf.Descriptors.Descriptor type;
         try {
@@ -412,7 +418,7 @@ public final class McapSource implements FrameSource {
         } catch (CameraMessages.DecodeException e) {
             return; // a schema that does not parse: no transforms from it
         }
-        McapReader.Cursor c = reader.messages(ch.id());
+        Recording.Cursor c = reader.messages(ch.id());
         for (int n = 0; n < FOXGLOVE_TRANSFORM_MESSAGES && c.next(); n++) {
             try {
                 tree.read(com.google.protobuf.DynamicMessage.parseFrom(type,
@@ -432,7 +438,7 @@ public final class McapSource implements FrameSource {
      * {@code /compressed}), the deepest if several; the file's only one where none is; null where it has none or
      * several unrelated ones.
      */
-    static McapReader.Channel chooseCameraInfo(McapReader reader, String cameraTopic) {
+    static McapReader.Channel chooseCameraInfo(Recording reader, String cameraTopic) {
         List<McapReader.Channel> infos = new ArrayList<>();
         for (McapReader.Channel c : reader.channels().values()) {
             McapReader.Schema s = reader.schemaOf(c);
@@ -448,7 +454,7 @@ public final class McapSource implements FrameSource {
      * The channel's first CameraInfo message with a usable K, read for the pictures of {@code imageTopic} (raw or
      * rectified, its region and binning: {@link CameraInfoMessage}); null where it has none (or the channel is null).
      */
-    private CameraInfoMessage readCameraInfo(McapReader reader, McapReader.Channel channel, String imageTopic)
+    private CameraInfoMessage readCameraInfo(Recording reader, McapReader.Channel channel, String imageTopic)
             throws IOException {
         if (channel == null) {
             return null;
@@ -462,7 +468,7 @@ public final class McapSource implements FrameSource {
                 return null; // a schema that does not parse: no calibration from it
             }
         }
-        McapReader.Cursor c = reader.messages(channel.id());
+        Recording.Cursor c = reader.messages(channel.id());
         for (int tried = 0; tried < 8 && c.next(); tried++) {
             try {
                 CameraInfoMessage m = foxglove != null
@@ -516,7 +522,7 @@ public final class McapSource implements FrameSource {
         pictures.close();
     }
 
-    private static void closeQuietly(McapReader r) {
+    private static void closeQuietly(Recording r) {
         try {
             r.close();
         } catch (IOException ignored) {

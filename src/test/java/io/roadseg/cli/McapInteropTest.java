@@ -80,33 +80,16 @@ class McapInteropTest {
     @BeforeAll
     static void frames() throws Exception {
         NodeReference.assume();
-        jpegs = Files.createDirectories(shared.resolve("jpegs"));
-        raw = Files.createDirectories(shared.resolve("raw"));
-        try (FrameSource s = FrameSources.open("recordings/town-drive/video.mp4", SourceOptions.defaults())) {
-            width = s.info().width();
-            height = s.info().height();
-            ByteBuffer bgr = ByteBuffer.allocateDirect(s.info().frameBytes());
-            for (int i = 0; i < FRAMES; i++) {
-                assertTrue(s.read(bgr) != FrameSource.END_OF_STREAM);
-                byte[] b = new byte[s.info().frameBytes()];
-                bgr.get(0, b);
-                Files.write(raw.resolve(String.format("%03d.bgr", i)), b);
-                try (BytePointer p = new BytePointer(bgr); Mat m = new Mat(height, width,
-                        org.bytedeco.opencv.global.opencv_core.CV_8UC3, p)) {
-                    assertTrue(imwrite(jpegs.resolve(String.format("%03d.jpg", i)).toString(), m));
-                }
-            }
-        }
-        Files.writeString(raw.resolve("size.txt"), width + " " + height);
+        RecordingFixtures.Frames f = RecordingFixtures.write(shared, FRAMES);
+        jpegs = f.jpegs();
+        raw = f.raw();
+        width = f.width();
+        height = f.height();
     }
 
     private Path fixture(String name, String... args) throws Exception {
-        Path out = dir.resolve(name);
-        List<String> a = new ArrayList<>(List.of("--out", out.toString(), "--jpegs", jpegs.toString(), "--raw",
-                raw.toString(), "--start-ns", Long.toString(START), "--period-ns", Long.toString(PERIOD)));
-        a.addAll(List.of(args));
-        NodeReference.run("make-fixture.mjs", a.toArray(new String[0]));
-        return out;
+        return RecordingFixtures.fixture(new RecordingFixtures.Frames(jpegs, raw, width, height), dir.resolve(name),
+                START, PERIOD, args);
     }
 
     /** What OpenCV decodes frame i's file to (the source decodes the same bytes with the same codec). */

@@ -1,0 +1,66 @@
+package io.roadseg.mcap;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * A recorded drive's channels and their messages, whatever file holds them: an MCAP file ({@link McapReader}) or a
+ * ROS 2 bag in rosbag2's SQLite storage ({@link io.roadseg.rosbag2.Rosbag2Reader}). What the recording source and
+ * {@code roadseg info} read.
+ */
+public interface Recording extends AutoCloseable {
+    /** The file or folder read. */
+    Path file();
+
+    /** The recording's profile ({@code ros2}, {@code ros1}, or empty). */
+    String profile();
+
+    /** What wrote it, as it says. */
+    String library();
+
+    /** Every channel by id. */
+    Map<Integer, McapReader.Channel> channels();
+
+    /** A channel's schema (its message type), or null for a schemaless one. */
+    McapReader.Schema schemaOf(McapReader.Channel c);
+
+    /** Whether the messages were found through an index (else by reading the whole file). */
+    boolean indexed();
+
+    /** Why the recording ends early (a file cut short), or null. */
+    String truncation();
+
+    /** A channel's message count. */
+    int messageCount(int channelId);
+
+    /** A channel's first and last message time, nanoseconds. */
+    long[] timeRange(int channelId);
+
+    /** One channel's messages in time order. */
+    Cursor messages(int channelId);
+
+    @Override
+    void close() throws IOException;
+
+    /** One channel's messages in time order; the payload a view into a reused buffer, valid until the next call. */
+    interface Cursor {
+        /** The number of messages. */
+        int size();
+
+        /** Back before the first message. */
+        void rewind();
+
+        /** Moves to the next message; false after the last. */
+        boolean next() throws IOException;
+
+        /** The message's time (its log or receive time), nanoseconds. */
+        long logTime();
+
+        byte[] payloadArray();
+
+        int payloadOffset();
+
+        int payloadLength();
+    }
+}

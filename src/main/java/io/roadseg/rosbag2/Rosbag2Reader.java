@@ -1,0 +1,469 @@
+package io.roadseg.rosbag2;
+
+import com.github.luben.zstd.Zstd;
+import io.roadseg.mcap.McapReader;
+import io.roadseg.mcap.Recording;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * A ROS 2 bag in rosbag2's SQLite storage — the {@code .db3} files {@code ros2 bag record} writes by default up to
+ * ROS 2 Humble (and with {@code -s sqlite3} since) — read as a {@link Recording}, so it replays as an MCAP recording does:
+ * pictures, CameraInfo, {@code /tf_static}, odometry. A bag is its folder ({@code metadata.yaml} beside one or more
+ * {@code NAME_N.db3} files, split bags read in order) or one {@code .db3} file.
+ *
+ * <p>Each file's {@code topics} table gives the channels (the same topic in several split files is one channel), its
+ * {@code messages} table the messages: CDR bytes with their receive time in nanoseconds. One pass over each file's
+ * {@code messages} B-tree at open reads only the cell headers (topic and time) and remembers where each message sits;
+ * a channel's messages are then read in time order (the recorder's order where times tie), each copied from its page
+ * and overflow pages into one buffer the cursor keeps. The {@code message_definitions} table (Iron and later) gives a
+ * type's definition as the schema; Humble's bags have none, and the ROS 2 types roadseg reads are known by name.
+ * Message-mode zstd compression ({@code ros2 bag record --compression-mode message}) is undone per message; file-mode
+ * compression ({@code .db3.zstd}) is refused with what to do.
+ *
+ * <p>Threading: one thread per instance (each cursor reads through the shared files).
+ */
+public final class Rosbag2Reader implements Recording {
+    private final Path path;
+    private final List<SqliteFile> files = new ArrayList<>();
+    private final Map<Integer, McapReader.Channel> channels = new LinkedHashMap<>();
+    private final Map<Integer, McapReader.Schema> schemas = new HashMap<>();
+    private final Map<Integer, Messages> messages = new HashMap<>();
+    private final String distro;
+    private final boolean messageCompression;
+
+    /** Where a channel's messages are: time, file, leaf page and cell, in time order once sorted. */
+    private static final class Messages {
+        int n;
+        long[] time = new long[64];
+        int[] file = new int[64];
+        int[] page = new int[64];
+        int[] cell = new int[64];
+
+        void add(long t, int f, int p, int c) {
+            if (n == time.length) {
+                time = Arrays.copyOf(time, 2 * n);
+                file = Arrays.copyOf(file, 2 * n);
+                page = Arrays.copyOf(page, 2 * n);
+                cell = Arrays.copyOf(cell, 2 * n);
+            }
+            time[n] = t;
+            file[n] = f;
+            page[n] = p;
+            cell[n] = c;
+            n++;
+        }
+
+        /** Sorts by time, keeping the recorded order where times tie (a stable sort of the indices). */
+        void sort() {
+            boolean sorted = true;
+            for (int i = 1; i < n && sorted; i++) {
+                sorted = time[i - 1] <= time[i];
+            }
+            if (sorted) {
+                return;
+            }
+            Integer[] order = new Integer[n];
+            for (int i = 0; i < n; i++) {
+                order[i] = i;
+            }
+            Arrays.sort(order, (a, b) -> Long.compare(time[a], time[b]));
+            long[] t = new long[n];
+            int[] f = new int[n];
+            int[] p = new int[n];
+            int[] c = new int[n];
+            for (int i = 0; i < n; i++) {
+                t[i] = time[order[i]];
+                f[i] = file[order[i]];
+                p[i] = page[order[i]];
+                c[i] = cell[order[i]];
+            }
+            time = t;
+            file = f;
+            page = p;
+            cell = c;
+        }
+    }
+
+    private Rosbag2Reader(Path path) throws IOException {
+        this.path = path;
+        List<Path> dbs = new ArrayList<>();
+        String compressionMode = "";
+        String compressionFormat = "";
+        if (Files.isDirectory(path)) {
+            Path metadata = path.resolve("metadata.yaml");
+            String yaml = Files.isRegularFile(metadata) ? Files.readString(metadata) : "";
+            compressionFormat = yamlValue(yaml, "compression_format");
+            compressionMode = yamlValue(yaml, "compression_mode");
+            List<String> listed = new ArrayList<>();
+            Matcher m = Pattern.compile("(?m)^\\s*-\\s*([^\\s#]+\\.db3(\\.zstd)?)\\s*$").matcher(yaml);
+            while (m.find()) {
+                listed.add(m.group(1).replaceAll("^[\"']|[\"']$", ""));
+            }
+            if (listed.isEmpty()) {
+                try (Stream<Path> s = Files.list(path)) {
+                    s.filter(p -> p.getFileName().toString().endsWith(".db3")).forEach(dbs::add);
+                }
+                dbs.sort((a, b) -> compareSplits(a.getFileName().toString(), b.getFileName().toString()));
+            } else {
+                for (String name : listed) {
+                    dbs.add(path.resolve(name));
+                }
+            }
+        } else {
+            dbs.add(path);
+        }
+        if (compressionMode.equalsIgnoreCase("FILE") || dbs.stream().anyMatch(p -> p.toString().endsWith(".zstd"))) {
+            throw new IOException("input " + path + ": a rosbag2 bag compressed file by file (" + compressionFormat
+                    + "): decompress it first (ros2 bag decompress, or zstd -d on each .db3.zstd) or convert it to "
+                    + "MCAP (ros2 bag convert)");
+        }
+        messageCompression = compressionMode.equalsIgnoreCase("MESSAGE");
+        if (messageCompression && !compressionFormat.equalsIgnoreCase("zstd")) {
+            throw new IOException("input " + path + ": messages compressed with '" + compressionFormat
+                    + "' (roadseg reads zstd, rosbag2's compressor)");
+        }
+        if (dbs.isEmpty()) {
+            throw new IOException("input " + path + ": a rosbag2 folder without .db3 files");
+        }
+        String rosDistro = "";
+        Map<String, Integer> byTopic = new HashMap<>();
+        try {
+            for (Path db : dbs) {
+                if (!Files.isRegularFile(db)) {
+                    throw new IOException("input " + path + ": " + path.relativize(db) + " (listed in metadata.yaml) "
+                            + "is missing");
+                }
+                SqliteFile f = SqliteFile.open(db);
+                files.add(f);
+                rosDistro = readDistro(f, rosDistro);
+                Map<String, byte[]> definitions = readDefinitions(f);
+                Map<String, String> definitionEncodings = new HashMap<>();
+                readDefinitionEncodings(f, definitionEncodings);
+                Map<Long, Integer> local = readTopics(f, byTopic, definitions, definitionEncodings);
+                readMessages(f, files.size() - 1, local);
+            }
+        } catch (IOException | RuntimeException e) {
+            closeQuietly();
+            throw e instanceof IOException io ? io : new IOException("input " + path + ": damaged bag ("
+                    + e.getMessage() + ")");
+        }
+        for (Messages m : messages.values()) {
+            m.sort();
+        }
+        distro = rosDistro;
+    }
+
+    /** Opens a bag folder or one {@code .db3} file. */
+    public static Rosbag2Reader open(Path path) throws IOException {
+        return new Rosbag2Reader(path);
+    }
+
+    /**
+     * Whether {@code path} is a rosbag2 bag in SQLite storage: a {@code .db3} file, or a folder with a
+     * {@code metadata.yaml} naming the sqlite3 storage (or with {@code .db3} files beside it).
+     */
+    public static boolean isBag(Path path) {
+        try {
+            if (Files.isRegularFile(path)) {
+                return path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".db3");
+            }
+            if (!Files.isDirectory(path) || !Files.isRegularFile(path.resolve("metadata.yaml"))) {
+                return false;
+            }
+            String yaml = Files.readString(path.resolve("metadata.yaml"));
+            if (yaml.contains("rosbag2_bagfile_information") && yamlValue(yaml, "storage_identifier")
+                    .equals("sqlite3")) {
+                return true;
+            }
+            try (Stream<Path> s = Files.list(path)) {
+                return s.anyMatch(p -> p.getFileName().toString().matches(".*\\.db3(\\.zstd)?"));
+            }
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static String yamlValue(String yaml, String key) {
+        Matcher m = Pattern.compile("(?m)^\\s*" + key + ":\\s*[\"']?([^\"'\\s#]*)").matcher(yaml);
+        return m.find() ? m.group(1) : "";
+    }
+
+    /** Split files in order: NAME_2.db3 before NAME_10.db3. */
+    private static int compareSplits(String a, String b) {
+        Matcher ma = Pattern.compile("^(.*?)(\\d+)\\.db3$").matcher(a);
+        Matcher mb = Pattern.compile("^(.*?)(\\d+)\\.db3$").matcher(b);
+        if (ma.matches() && mb.matches() && ma.group(1).equals(mb.group(1))) {
+            return Long.compare(Long.parseLong(ma.group(2)), Long.parseLong(mb.group(2)));
+        }
+        return a.compareTo(b);
+    }
+
+    private static String readDistro(SqliteFile f, String known) throws IOException {
+        SqliteFile.Table t = f.table("schema");
+        if (t == null || t.column("ros_distro") < 0) {
+            return known;
+        }
+        SqliteFile.Scan s = f.scan(t);
+        return s.next() ? s.text(t.column("ros_distro")) : known;
+    }
+
+    /** Iron's and later's message definitions: type name → definition text. */
+    private static Map<String, byte[]> readDefinitions(SqliteFile f) throws IOException {
+        Map<String, byte[]> out = new HashMap<>();
+        SqliteFile.Table t = f.table("message_definitions");
+        if (t == null) {
+            return out;
+        }
+        int type = t.column("topic_type");
+        int text = t.column("encoded_message_definition");
+        SqliteFile.Scan s = f.scan(t);
+        while (s.next()) {
+            String definition = s.text(text);
+            if (s.text(type) != null && definition != null && !definition.isEmpty()) {
+                out.put(s.text(type), definition.getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        return out;
+    }
+
+    private static void readDefinitionEncodings(SqliteFile f, Map<String, String> out) throws IOException {
+        SqliteFile.Table t = f.table("message_definitions");
+        if (t == null || t.column("encoding") < 0) {
+            return;
+        }
+        SqliteFile.Scan s = f.scan(t);
+        while (s.next()) {
+            out.put(s.text(t.column("topic_type")), s.text(t.column("encoding")));
+        }
+    }
+
+    /** This file's topics as channels (one per topic name across the bag); returns its topic ids → channel ids. */
+    private Map<Long, Integer> readTopics(SqliteFile f, Map<String, Integer> byTopic, Map<String, byte[]> definitions,
+                                          Map<String, String> encodings) throws IOException {
+        SqliteFile.Table t = f.table("topics");
+        if (t == null || t.column("name") < 0 || t.column("type") < 0) {
+            throw new IOException("input " + path + ": " + f.path().getFileName() + " has no rosbag2 topics table "
+                    + "(not a ROS 2 bag)");
+        }
+        int idColumn = t.column("id");
+        int format = t.column("serialization_format");
+        Map<Long, Integer> local = new HashMap<>();
+        SqliteFile.Scan s = f.scan(t);
+        while (s.next()) {
+            String name = s.text(t.column("name"));
+            String type = s.text(t.column("type"));
+            long id = idColumn < 0 || s.isNull(idColumn) ? s.rowid() : s.integer(idColumn);
+            Integer channel = byTopic.get(name);
+            if (channel == null) {
+                channel = byTopic.size() + 1;
+                byTopic.put(name, channel);
+                String encoding = format < 0 || s.text(format) == null ? "cdr" : s.text(format);
+                channels.put(channel, new McapReader.Channel(channel, channel, name, encoding, Map.of()));
+                byte[] definition = definitions.getOrDefault(type, new byte[0]);
+                schemas.put(channel, new McapReader.Schema(channel, type,
+                        encodings.getOrDefault(type, "ros2msg"), definition));
+                messages.put(channel, new Messages());
+            }
+            local.put(id, channel);
+        }
+        return local;
+    }
+
+    /** One pass over the messages table's cells: topic and time of each, and where it sits. */
+    private void readMessages(SqliteFile f, int fileIndex, Map<Long, Integer> topics) throws IOException {
+        SqliteFile.Table t = f.table("messages");
+        if (t == null || t.column("topic_id") < 0 || t.column("timestamp") < 0 || t.column("data") < 0) {
+            throw new IOException("input " + path + ": " + f.path().getFileName() + " has no rosbag2 messages table");
+        }
+        int topic = t.column("topic_id");
+        int time = t.column("timestamp");
+        SqliteFile.Scan s = f.scan(t);
+        while (s.next()) {
+            Integer channel = topics.get(s.integer(topic));
+            if (channel != null) {
+                messages.get(channel).add(s.integer(time), fileIndex, s.placePage(), s.placeCell());
+            }
+        }
+    }
+
+    @Override
+    public Path file() {
+        return path;
+    }
+
+    @Override
+    public String profile() {
+        return "ros2";
+    }
+
+    @Override
+    public String library() {
+        return "rosbag2 sqlite3" + (distro.isEmpty() ? "" : " (ROS 2 " + distro + ")");
+    }
+
+    @Override
+    public Map<Integer, McapReader.Channel> channels() {
+        return Collections.unmodifiableMap(channels);
+    }
+
+    @Override
+    public McapReader.Schema schemaOf(McapReader.Channel c) {
+        return schemas.get(c.schemaId());
+    }
+
+    /** The bag's files are read through their B-trees: an index of sorts. */
+    @Override
+    public boolean indexed() {
+        return true;
+    }
+
+    @Override
+    public String truncation() {
+        return null;
+    }
+
+    @Override
+    public int messageCount(int channelId) {
+        Messages m = messages.get(channelId);
+        return m == null ? 0 : m.n;
+    }
+
+    @Override
+    public long[] timeRange(int channelId) {
+        Messages m = messages.get(channelId);
+        return m == null || m.n == 0 ? new long[] {0, 0} : new long[] {m.time[0], m.time[m.n - 1]};
+    }
+
+    @Override
+    public Recording.Cursor messages(int channelId) {
+        Messages m = messages.get(channelId);
+        return new Cursor(m == null ? new Messages() : m);
+    }
+
+    /** One channel's messages in time order, each copied into a buffer the cursor keeps. */
+    private final class Cursor implements Recording.Cursor {
+        private final Messages m;
+        private final SqliteFile.Scan[] readers = new SqliteFile.Scan[files.size()];
+        private int index = -1;
+        /** The message as stored (compressed or not), and decompressed; {@code payload} is the one to read. */
+        private byte[] compressed = new byte[1 << 16];
+        private byte[] buffer = new byte[0];
+        private byte[] payload = compressed;
+        private int length;
+        private int column = -1;
+
+        Cursor(Messages m) {
+            this.m = m;
+        }
+
+        @Override
+        public int size() {
+            return m.n;
+        }
+
+        @Override
+        public void rewind() {
+            index = -1;
+        }
+
+        @Override
+        public boolean next() throws IOException {
+            if (index + 1 >= m.n) {
+                return false;
+            }
+            index++;
+            int f = m.file[index];
+            SqliteFile file = files.get(f);
+            if (readers[f] == null) {
+                readers[f] = file.scan(file.table("messages"));
+            }
+            if (column < 0) {
+                column = file.table("messages").column("data");
+            }
+            SqliteFile.Scan s = readers[f];
+            s.seek(m.page[index], m.cell[index]);
+            int n = s.blobLength(column);
+            if (n < 0) {
+                throw new IOException("input " + path + ": a message whose data is not a BLOB");
+            }
+            if (compressed.length < n) {
+                compressed = new byte[Math.max(n, 2 * compressed.length)];
+            }
+            s.blob(column, compressed);
+            // zstd as the bag's metadata says, or as the bytes say (a .db3 read without its metadata.yaml): a zstd
+            // frame's magic number is never the start of a CDR message
+            boolean zstd = messageCompression || n >= 4 && compressed[0] == 0x28 && compressed[1] == (byte) 0xb5
+                    && compressed[2] == 0x2f && compressed[3] == (byte) 0xfd;
+            if (!zstd) {
+                payload = compressed;
+                length = n;
+                return true;
+            }
+            long size = Zstd.getFrameContentSize(compressed, 0, n);
+            if (size < 0 || size > Integer.MAX_VALUE) {
+                throw new IOException("input " + path + ": a zstd-compressed message without its size");
+            }
+            if (buffer.length < size) {
+                buffer = new byte[(int) Math.max(size, 2L * buffer.length)];
+            }
+            long done = Zstd.decompressByteArray(buffer, 0, (int) size, compressed, 0, n);
+            if (Zstd.isError(done)) {
+                throw new IOException("input " + path + ": a message does not decompress ("
+                        + Zstd.getErrorName(done) + ")");
+            }
+            payload = buffer;
+            length = (int) done;
+            return true;
+        }
+
+        @Override
+        public long logTime() {
+            return m.time[index];
+        }
+
+        @Override
+        public byte[] payloadArray() {
+            return payload;
+        }
+
+        @Override
+        public int payloadOffset() {
+            return 0;
+        }
+
+        @Override
+        public int payloadLength() {
+            return length;
+        }
+    }
+
+    private void closeQuietly() {
+        for (SqliteFile f : files) {
+            try {
+                f.close();
+            } catch (IOException ignored) {
+                // closing a read-only file
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closeQuietly();
+    }
+}

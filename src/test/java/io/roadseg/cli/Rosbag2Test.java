@@ -1,0 +1,223 @@
+package io.roadseg.cli;
+
+import io.roadseg.NodeReference;
+import io.roadseg.ros.CameraInfoMessage;
+import io.roadseg.ros.CameraMount;
+import io.roadseg.ros.Json;
+import io.roadseg.source.FrameSource;
+import io.roadseg.source.FrameSources;
+import io.roadseg.source.McapSource;
+import io.roadseg.source.SourceOptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * ROS 2 bags in rosbag2's SQLite storage (the {@code .db3} files {@code ros2 bag record} writes by default up to Humble)
+ * replay as the same messages in an MCAP file do: each bag and its MCAP twin written by one fixture script from the
+ * same messages (the bag's tables as rosbag2_storage_sqlite3 lays them out, the file by SQLite itself through sql.js),
+ * read frame by frame to the same pixels, times, calibration, mount and vehicle motion, and run to the same per-frame
+ * results — with Humble's and Jazzy's schema, a bag split over several files, message-mode zstd and small pages (large
+ * messages over chains of overflow pages).
+ */
+class Rosbag2Test {
+    static final int FRAMES = 8;
+    static final long START = 1_700_000_000_123_000_000L;
+    static final long PERIOD = 33_333_333L;
+    private static final String TF = "base_footprint:base_link:0:0:0.3:0:0:0:1;base_link:camera_front:1.5:0:1.2:"
+            + "0:0.0261769:0:0.9996573;camera_front:camera_front_optical:0:0:0:-0.5:0.5:-0.5:0.5";
+
+    @TempDir
+    static Path shared;
+    static RecordingFixtures.Frames frames;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void frames() throws Exception {
+        NodeReference.assume();
+        frames = RecordingFixtures.write(shared, FRAMES);
+    }
+
+    /** The fixture script's output for these arguments: an MCAP file, or with --rosbag2 a bag folder. */
+    private Path fixture(String name, String... args) throws Exception {
+        return RecordingFixtures.fixture(frames, dir.resolve(name), START, PERIOD, args);
+    }
+
+    /** A source's frames: pixels, header stamp, frame id, pts. */
+    private record Frames(List<byte[]> pixels, List<Long> stamps, List<Long> pts, String frameId,
+                          CameraInfoMessage camera, CameraMount mount, String codec) {
+    }
+
+    private static Frames read(Path recording) throws Exception {
+        List<byte[]> pixels = new ArrayList<>();
+        List<Long> stamps = new ArrayList<>();
+        List<Long> pts = new ArrayList<>();
+        try (FrameSource s = FrameSources.open(recording.toString(), SourceOptions.defaults())) {
+            assertTrue(s instanceof McapSource, s.getClass().getName());
+            ByteBuffer b = ByteBuffer.allocateDirect(s.info().frameBytes());
+            long t;
+            while ((t = s.read(b)) != FrameSource.END_OF_STREAM) {
+                byte[] a = new byte[s.info().frameBytes()];
+                b.get(0, a);
+                pixels.add(a);
+                stamps.add(s.frameStampNanos());
+                pts.add(t);
+            }
+            return new Frames(pixels, stamps, pts, s.frameId(), s.recordedCamera(), s.recordedMount(),
+                    s.info().codec());
+        }
+    }
+
+    private static void sameFrames(Frames mcap, Frames bag) {
+        assertEquals(FRAMES, mcap.pixels().size());
+        assertEquals(mcap.pixels().size(), bag.pixels().size(), "frames");
+        for (int i = 0; i < FRAMES; i++) {
+            assertTrue(Arrays.equals(mcap.pixels().get(i), bag.pixels().get(i)), "pixels of frame " + i);
+        }
+        assertEquals(mcap.stamps(), bag.stamps());
+        assertEquals(START + 3 * PERIOD, bag.stamps().get(3));
+        assertEquals(mcap.pts(), bag.pts());
+        assertEquals(mcap.frameId(), bag.frameId());
+    }
+
+    /** The per-frame results of {@code run} on a recording, without the timings. */
+    private List<Map<String, Object>> results(Path recording, String name) throws Exception {
+        Path out = dir.resolve(name + ".jsonl");
+        Cli.Outcome run = Cli.run("run", recording.toString(), "--results", out.toString(), "--path", "vehicle",
+                "--threads", "1", "-q");
+        assertEquals(0, run.exit(), run.stderr());
+        List<Map<String, Object>> frames = new ArrayList<>();
+        for (String line : Files.readAllLines(out)) {
+            Map<String, Object> f = Json.object(Json.parse(line));
+            f.remove("latency_ms");
+            f.remove("dropped_before");
+            frames.add(f);
+        }
+        return frames;
+    }
+
+    /**
+     * @param filler that many more small messages on another topic: with 512-byte pages, a messages table three
+     *               pages deep (interior pages over interior pages)
+     */
+    @ParameterizedTest(name = "{0}, {1} file(s), zstd {2}, page {3}, {4}, filler {5}")
+    @CsvSource({"humble,1,false,4096,ros2-image,0", "jazzy,3,false,4096,ros2-image,0",
+            "humble,2,true,1024,ros2-image,0", "jazzy,1,true,4096,ros2-compressed,0",
+            "humble,1,false,512,ros2-compressed,20000"})
+    void aBagReplaysAsItsMcapTwin(String distro, int splits, boolean zstd, int pageSize, String encoding, int filler)
+            throws Exception {
+        String[] common = {"--encoding", encoding, "--camera-info", "288,288,239.5,179.5,-0.1,0.02,0,0,0",
+                "--motion", "odometry", "--speed", "10", "--yaw-step", "0.002", "--tf-static", TF,
+                "--frame-id", "camera_front_optical"};
+        Path mcap = fixture("twin.mcap", common);
+        List<String> bagArgs = new ArrayList<>(List.of(common));
+        bagArgs.addAll(List.of("--rosbag2", distro, "--rosbag2-splits", Integer.toString(splits),
+                "--rosbag2-page-size", Integer.toString(pageSize), "--rosbag2-filler", Integer.toString(filler)));
+        if (zstd) {
+            bagArgs.add("--rosbag2-zstd");
+        }
+        Path bag = fixture("bag-" + distro, bagArgs.toArray(String[]::new));
+        try (var files = Files.list(bag)) {
+            assertEquals(splits, files.filter(p -> p.toString().endsWith(".db3")).count());
+        }
+        Frames m = read(mcap);
+        Frames b = read(bag);
+        sameFrames(m, b);
+        assertTrue(b.codec().startsWith("rosbag2 /camera/front/compressed sensor_msgs/msg/"), b.codec());
+        assertTrue(b.codec().contains("vehicle motion from /odom"), b.codec());
+        assertNotNull(b.camera(), "the bag's CameraInfo");
+        assertEquals(m.camera().fx(), b.camera().fx());
+        assertEquals(m.camera().topic(), b.camera().topic());
+        assertNotNull(b.mount(), "the bag's /tf_static");
+        assertEquals(m.mount().heightM(), b.mount().heightM(), 1e-12);
+        assertEquals(m.mount().pitchDownDeg(), b.mount().pitchDownDeg(), 1e-12);
+        assertEquals(1.5, b.mount().heightM(), 1e-9);
+        assertEquals(results(mcap, "mcap"), results(bag, "bag"), "the same results frame by frame");
+        // one .db3 file of a bag reads on its own too
+        if (splits == 1) {
+            try (var files = Files.list(bag)) {
+                Path db3 = files.filter(p -> p.toString().endsWith(".db3")).findFirst().orElseThrow();
+                sameFrames(m, read(db3));
+            }
+        }
+        Cli.Outcome info = Cli.run("info", bag.toString());
+        assertEquals(0, info.exit(), info.stderr());
+        assertTrue(info.stdout().startsWith(bag + ": ROS 2 bag, rosbag2 sqlite3 (ROS 2 " + distro + ")"),
+                info.stdout());
+        assertTrue(info.stdout().lines().anyMatch(l -> l.matches("\\s*\\* /camera/front/compressed\\s+sensor_msgs/"
+                + "msg/\\S+\\s+cdr\\s+" + FRAMES + "\\s.*\\s(bgr8|jpeg) \\d+x\\d+")), info.stdout());
+        assertTrue(info.stdout().lines().anyMatch(l -> l.matches("\\s*~ /odom\\s+nav_msgs/msg/Odometry .*")),
+                info.stdout());
+        assertTrue(info.stdout().lines().anyMatch(l -> l.matches("\\s*@ /tf_static .*")), info.stdout());
+        if (filler > 0) {
+            assertTrue(info.stdout().lines().anyMatch(l -> l.matches("\\s*/filler\\s+std_msgs/msg/Empty\\s+cdr\\s+"
+                    + filler + "\\s.*")), info.stdout());
+        }
+    }
+
+    /** A bag in MCAP storage (rosbag2's default since Iron) is its folder's .mcap file: run and info take the folder. */
+    @Test
+    void aBagInMcapStorageIsItsMcapFile() throws Exception {
+        Path mcap = fixture("twin.mcap", "--encoding", "ros2-compressed");
+        Path bag = Files.createDirectories(dir.resolve("iron-bag"));
+        Files.copy(mcap, bag.resolve("iron-bag_0.mcap"));
+        Files.writeString(bag.resolve("metadata.yaml"), "rosbag2_bagfile_information:\n  version: 5\n"
+                + "  storage_identifier: mcap\n  relative_file_paths:\n    - iron-bag_0.mcap\n");
+        sameFrames(read(mcap), read(bag));
+        Cli.Outcome info = Cli.run("info", bag.toString());
+        assertEquals(0, info.exit(), info.stderr());
+        assertTrue(info.stdout().startsWith(bag.resolve("iron-bag_0.mcap") + ": MCAP"), info.stdout());
+        Files.copy(mcap, bag.resolve("iron-bag_1.mcap"));
+        Cli.Outcome split = Cli.run("run", bag.toString(), "-q");
+        assertEquals(1, split.exit());
+        assertTrue(split.stderr().contains("a bag split into 2 .mcap files"), split.stderr());
+    }
+
+    @Test
+    void whatCannotBeReadIsOneLine() throws Exception {
+        Path bag = fixture("bag", "--encoding", "ros2-image", "--rosbag2", "humble", "--rosbag2-splits", "2");
+        // a split file the metadata lists but that is gone
+        Files.delete(bag.resolve("bag_1.db3"));
+        Cli.Outcome gone = Cli.run("run", bag.toString(), "-q");
+        assertEquals(1, gone.exit());
+        assertTrue(gone.stderr().contains("bag_1.db3 (listed in metadata.yaml) is missing"), gone.stderr());
+        assertEquals(1, gone.stderr().strip().lines().filter(l -> l.startsWith("roadseg: ")).count(), gone.stderr());
+        // a .db3 that is not a database
+        Path junk = dir.resolve("junk.db3");
+        Files.writeString(junk, "not a database at all, but long enough to have a header of a hundred bytes; "
+                + "not a database at all, but long enough");
+        Cli.Outcome notSqlite = Cli.run("run", junk.toString(), "-q");
+        assertEquals(1, notSqlite.exit());
+        assertTrue(notSqlite.stderr().contains("not an SQLite 3 database"), notSqlite.stderr());
+        // a bag compressed file by file
+        Path compressed = Files.createDirectories(dir.resolve("compressed"));
+        Files.writeString(compressed.resolve("metadata.yaml"), "rosbag2_bagfile_information:\n  version: 5\n"
+                + "  storage_identifier: sqlite3\n  compression_format: zstd\n  compression_mode: FILE\n"
+                + "  relative_file_paths:\n    - compressed_0.db3.zstd\n");
+        Files.write(compressed.resolve("compressed_0.db3.zstd"), new byte[] {40, -75, 47, -3});
+        Cli.Outcome file = Cli.run("run", compressed.toString(), "-q");
+        assertEquals(1, file.exit());
+        assertTrue(file.stderr().contains("compressed file by file (zstd): decompress it first"), file.stderr());
+        // a topic the bag does not have
+        Path whole = fixture("whole", "--encoding", "ros2-image", "--rosbag2", "jazzy");
+        Cli.Outcome missingTopic = Cli.run("run", whole.toString(), "--topic", "/nope", "-q");
+        assertEquals(1, missingTopic.exit());
+        assertTrue(missingTopic.stderr().contains("/nope"), missingTopic.stderr());
+    }
+}
