@@ -13,8 +13,8 @@ import java.util.List;
  * Reads the tables of an SQLite 3 database file directly, as its file format
  * (<a href="https://www.sqlite.org/fileformat2.html">sqlite.org/fileformat2.html</a>) lays them out: the schema
  * table on page 1, each table a B-tree of pages keyed by row id, a row a record of typed values, a value too large for
- * its page continued on a chain of overflow pages. Read only, no SQL: what a rosbag2 recording ({@link Rosbag2Reader}) needs —
- * its few tables scanned in row id order, a row's values, and a message's bytes read again later from where the scan
+ * its page continued on a chain of overflow pages. Read only, no SQL: what a rosbag2 recording
+ * ({@link Rosbag2Reader}) needs — its few tables scanned in row id order, a row's values, and a message's bytes read again later from where the scan
  * found it, into a buffer the caller keeps (no allocation per message).
  *
  * <p>Not read: a write-ahead log beside the file (what it holds is left out: a recorder that was killed before it
@@ -363,7 +363,7 @@ final class SqliteFile implements AutoCloseable {
             copy(valueAt[column], out, 0, blobLength(column));
         }
 
-        /** Copies {@code n} payload bytes from offset {@code from} into {@code out}: its page, then its overflow chain. */
+        /** Copies {@code n} payload bytes from offset {@code from} into {@code out}: its page, then overflow pages. */
         private void copy(long from, byte[] out, int at, int n) throws IOException {
             long p = from;
             int done = 0;
