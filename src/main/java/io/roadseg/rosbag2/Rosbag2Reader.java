@@ -23,8 +23,8 @@ import java.util.stream.Stream;
 /**
  * A ROS 2 bag in rosbag2's SQLite storage — the {@code .db3} files {@code ros2 bag record} writes by default up to
  * ROS 2 Humble (and with {@code -s sqlite3} since) — read as a {@link Recording}, so it replays as an MCAP recording
- * does: pictures, CameraInfo, {@code /tf_static}, odometry. A bag is its folder ({@code metadata.yaml} beside one or more
- * {@code NAME_N.db3} files, split bags read in order) or one {@code .db3} file.
+ * does: pictures, CameraInfo, {@code /tf_static}, odometry. A bag is its folder ({@code metadata.yaml} beside one or
+ * more {@code NAME_N.db3} files, split bags read in order) or one {@code .db3} file.
  *
  * <p>Each file's {@code topics} table gives the channels (the same topic in several split files is one channel), its
  * {@code messages} table the messages: CDR bytes with their receive time in nanoseconds. One pass over each file's

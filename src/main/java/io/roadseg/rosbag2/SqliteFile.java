@@ -14,8 +14,8 @@ import java.util.List;
  * (<a href="https://www.sqlite.org/fileformat2.html">sqlite.org/fileformat2.html</a>) lays them out: the schema
  * table on page 1, each table a B-tree of pages keyed by row id, a row a record of typed values, a value too large for
  * its page continued on a chain of overflow pages. Read only, no SQL: what a rosbag2 recording
- * ({@link Rosbag2Reader}) needs — its few tables scanned in row id order, a row's values, and a message's bytes read again later from where the scan
- * found it, into a buffer the caller keeps (no allocation per message).
+ * ({@link Rosbag2Reader}) needs — its few tables scanned in row id order, a row's values, and a message's bytes read
+ * again later from where the scan found it, into a buffer the caller keeps (no allocation per message).
  *
  * <p>Not read: a write-ahead log beside the file (what it holds is left out: a recorder that was killed before it
  * checkpointed), UTF-16 databases, WITHOUT ROWID tables.
