@@ -26,14 +26,14 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * {@code roadseg info SOURCE}: what a recording holds. For an MCAP file every channel (topic, type, encodings,
- * message count, time span and rate) with the camera topics roadseg can replay marked; for an ONNX model its
- * metadata (what it was trained on, its held-out score, its logit adjustment); for a Foxglove WebSocket server its
- * channels marked alike and, for the marked ones, what arrived in a short listen ({@link FoxgloveSurvey}); for anything else the source as
- * {@code run} would open it.
+ * {@code roadseg info SOURCE}: what a recording holds. For an MCAP file or a ROS 2 bag every channel (topic, type,
+ * encodings, message count, time span and rate) with the camera topics roadseg can replay marked and their first
+ * picture; for an ONNX model its metadata (what it was trained on, its held-out score, its logit adjustment); for a
+ * Foxglove WebSocket server its channels marked alike and, for the marked ones, what arrived in a short listen
+ * ({@link FoxgloveSurvey}); for anything else the source as {@code run} would open it.
  */
 @Command(name = "info", mixinStandardHelpOptions = true,
-        description = {"What a recording or model holds: for an MCAP file its channels (topic, type, messages, rate) "
+        description = {"What a recording or model holds: for an MCAP file or a ROS 2 bag (folder or .db3) its channels (topic, type, messages, rate) "
                 + "with the camera topics roadseg replays marked '*', the vehicle's motion '~' and the camera's "
                 + "calibration (CameraInfo, /tf_static) '@'; for a Foxglove WebSocket server "
                 + "(ws://HOST:PORT, foxglove_bridge) its channels marked alike and what arrived on the marked ones in a "
@@ -41,7 +41,7 @@ import java.util.concurrent.Callable;
                 + "model its metadata; for a video, folder or stream its size, rate and frames."})
 final class InfoCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SOURCE",
-            description = "An MCAP file, an ONNX model, a video file, a folder or a URL.")
+            description = "An MCAP file, a ROS 2 bag, an ONNX model, a video file, a folder or a URL.")
     String source;
 
     @Option(names = "--listen", paramLabel = "SECONDS", defaultValue = "2",
@@ -79,14 +79,9 @@ final class InfoCommand implements Callable<Integer> {
             }
             return 0;
         }
-        if (path != null && Files.isDirectory(path) && Files.isRegularFile(path.resolve("metadata.yaml"))) {
-            // a ROS 2 bag in MCAP storage: its one .mcap file
-            try (java.util.stream.Stream<Path> files = Files.list(path)) {
-                java.util.List<Path> mcaps = files.filter(p -> p.toString().endsWith(".mcap")).sorted().toList();
-                if (mcaps.size() == 1) {
-                    path = mcaps.get(0);
-                }
-            }
+        Path bagMcap = path == null ? null : FrameSources.bagMcap(source, path); // a bag in MCAP storage
+        if (bagMcap != null) {
+            path = bagMcap;
         }
         if (path != null && io.roadseg.rosbag2.Rosbag2Reader.isBag(path)) {
             try (Recording r = io.roadseg.rosbag2.Rosbag2Reader.open(path)) {

@@ -18,6 +18,27 @@ public final class FrameSources {
     private FrameSources() {
     }
 
+    /**
+     * A ROS 2 bag folder in MCAP storage (rosbag2's default since Iron: {@code metadata.yaml} beside the recording):
+     * its one {@code .mcap} file; null for anything else; a bag split into several is refused with what to do.
+     */
+    public static Path bagMcap(String uri, Path path) throws SourceException {
+        if (!Files.isDirectory(path) || !Files.isRegularFile(path.resolve("metadata.yaml"))) {
+            return null;
+        }
+        List<Path> mcaps;
+        try (java.util.stream.Stream<Path> s = Files.list(path)) {
+            mcaps = s.filter(p -> p.getFileName().toString().endsWith(".mcap")).sorted().toList();
+        } catch (java.io.IOException e) {
+            throw new SourceException("input " + uri + ": cannot list (" + e.getMessage() + ")");
+        }
+        if (mcaps.size() > 1) {
+            throw new SourceException("input " + uri + ": a bag split into " + mcaps.size() + " .mcap files; "
+                    + "replay them one by one (run --drives '" + path + "/*.mcap') or merge them first");
+        }
+        return mcaps.isEmpty() ? null : mcaps.get(0);
+    }
+
     public static FrameSource open(String uri, SourceOptions options) throws SourceException {
         if (uri == null || uri.isBlank()) {
             throw new SourceException("input: empty source name");
@@ -34,21 +55,9 @@ public final class FrameSources {
             if (io.roadseg.rosbag2.Rosbag2Reader.isBag(path)) {
                 return McapSource.open(uri, path, options); // a ROS 2 bag (rosbag2's SQLite storage)
             }
-            if (Files.isDirectory(path) && Files.isRegularFile(path.resolve("metadata.yaml"))) {
-                // a ROS 2 bag in MCAP storage (rosbag2's default since Iron): its .mcap file
-                List<Path> mcaps;
-                try (java.util.stream.Stream<Path> s = Files.list(path)) {
-                    mcaps = s.filter(p -> p.getFileName().toString().endsWith(".mcap")).sorted().toList();
-                } catch (java.io.IOException e) {
-                    throw new SourceException("input " + uri + ": cannot list (" + e.getMessage() + ")");
-                }
-                if (mcaps.size() == 1) {
-                    return McapSource.open(uri, mcaps.get(0), options);
-                }
-                if (mcaps.size() > 1) {
-                    throw new SourceException("input " + uri + ": a bag split into " + mcaps.size() + " .mcap files; "
-                            + "replay them one by one (run --drives '" + path + "/*.mcap') or merge them first");
-                }
+            Path bagMcap = bagMcap(uri, path);
+            if (bagMcap != null) {
+                return McapSource.open(uri, bagMcap, options); // a ROS 2 bag in MCAP storage: its .mcap file
             }
             if (Files.isDirectory(path)) {
                 if (Files.isRegularFile(path.resolve(io.roadseg.sim.DriveRecording.MANIFEST))) {
