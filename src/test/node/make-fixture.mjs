@@ -4,7 +4,8 @@
 // Humble's or Jazzy's schema, split over N .db3 files, message-mode zstd).
 //
 // node make-fixture.mjs --out FILE [--rosbag2 humble|jazzy [--rosbag2-splits N] [--rosbag2-zstd] [--rosbag2-page-size B]
-//     [--rosbag2-filler N]]
+//     [--rosbag2-filler N]] [--ros1 --rosbag1 [--rosbag1-compression none|lz4] [--rosbag1-chunk-size B]]
+//     (--rosbag1: a ROS 1 bag, format 2.0, checked by reading it back with @foxglove/rosbag)
 //     --encoding ros2-compressed|ros2-image|foxglove|foxglove-raw|foxglove-video|ros2-foxglove-video
 //     --compression zstd|lz4|none --index yes|no
 //     [--jpegs DIR]            (ros2-compressed, foxglove: every *.jpg in DIR, sorted by name)
@@ -58,6 +59,7 @@ import { parseArgs } from "node:util";
 
 import { McapWriter, LIBRARY_IDENTIFIER } from "@mcap/core";
 import { Rosbag2Writer } from "./rosbag2-writer.mjs";
+import { Rosbag1Writer } from "./rosbag1-writer.mjs";
 import { MessageWriter } from "@foxglove/rosmsg2-serialization";
 import { MessageWriter as Ros1MessageWriter } from "@foxglove/rosmsg-serialization";
 import { parse as parseRosMsg } from "@foxglove/rosmsg";
@@ -437,6 +439,9 @@ const { values: args } = parseArgs({
     "rosbag2-zstd": { type: "boolean", default: false },
     "rosbag2-page-size": { type: "string", default: "4096" },
     "rosbag2-filler": { type: "string", default: "0" },
+    rosbag1: { type: "boolean", default: false },
+    "rosbag1-compression": { type: "string", default: "none" },
+    "rosbag1-chunk-size": { type: "string", default: "786432" },
     "big-endian": { type: "boolean", default: false },
   },
   strict: true,
@@ -663,7 +668,7 @@ if (args.compression === "zstd") {
 
 // --- write -----------------------------------------------------------------------------------
 
-const fh = args.rosbag2 ? null : await open(args.out, "w");
+const fh = args.rosbag2 || args.rosbag1 ? null : await open(args.out, "w");
 let position = 0n;
 const writable = {
   async write(buffer) {
@@ -676,7 +681,8 @@ const writable = {
 };
 
 if (args["rosbag2-zstd"]) await zstd.isLoaded;
-const writer = args.rosbag2 ? new Rosbag2Writer({ dir: args.out, distro: args.rosbag2,
+const writer = args.rosbag1 ? new Rosbag1Writer({ file: args.out, compression: args["rosbag1-compression"],
+  chunkSize: Number(args["rosbag1-chunk-size"]) }) : args.rosbag2 ? new Rosbag2Writer({ dir: args.out, distro: args.rosbag2,
   splits: Number(args["rosbag2-splits"]), pageSize: Number(args["rosbag2-page-size"]),
   filler: Number(args["rosbag2-filler"]), compress: args["rosbag2-zstd"] ? (b) => new Uint8Array(zstd.compress(b, 3)) : null })
   : new McapWriter({

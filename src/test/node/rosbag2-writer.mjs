@@ -5,6 +5,7 @@
 // calls as @mcap/core's McapWriter (registerSchema, registerChannel, addMessage), so one fixture script writes both.
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { BagWriter } from "./bag-writer.mjs";
 import initSqlJs from "sql.js";
 
 const HUMBLE = [
@@ -28,40 +29,19 @@ const JAZZY = [
   "CREATE INDEX timestamp_idx ON messages (timestamp ASC);",
 ];
 
-export class Rosbag2Writer {
+export class Rosbag2Writer extends BagWriter {
   // dir: the bag folder; distro: humble | jazzy; splits: the number of .db3 files the messages are spread over (in
   // order); compress: a function compressing one message's bytes (message-mode zstd), or null; pageSize: SQLite's
   // filler: that many more small messages on /filler (std_msgs/msg/Empty), spread over the recording's time: a
   // messages table deep enough for interior pages over interior pages
   constructor({ dir, distro = "humble", splits = 1, compress = null, pageSize = 4096, filler = 0 }) {
+    super("cdr", 1);
     this.filler = filler;
     this.dir = dir;
     this.distro = distro;
     this.splits = splits;
     this.compress = compress;
     this.pageSize = pageSize;
-    this.schemas = new Map();
-    this.channels = new Map();
-    this.messages = [];
-  }
-
-  async start() {}
-
-  async registerSchema(schema) {
-    const id = this.schemas.size + 1;
-    this.schemas.set(id, schema);
-    return id;
-  }
-
-  async registerChannel(channel) {
-    const id = this.channels.size + 1;
-    if (channel.messageEncoding !== "cdr") throw new Error(`rosbag2 stores cdr, not ${channel.messageEncoding}`);
-    this.channels.set(id, channel);
-    return id;
-  }
-
-  async addMessage(message) {
-    this.messages.push(message);
   }
 
   async end() {

@@ -26,14 +26,14 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * {@code roadseg info SOURCE}: what a recording holds. For an MCAP file or a ROS 2 bag every channel (topic, type,
+ * {@code roadseg info SOURCE}: what a recording holds. For an MCAP file or a ROS bag every channel (topic, type,
  * encodings, message count, time span and rate) with the camera topics roadseg can replay marked and their first
  * picture; for an ONNX model its metadata (what it was trained on, its held-out score, its logit adjustment); for a
  * Foxglove WebSocket server its channels marked alike and, for the marked ones, what arrived in a short listen
  * ({@link FoxgloveSurvey}); for anything else the source as {@code run} would open it.
  */
 @Command(name = "info", mixinStandardHelpOptions = true,
-        description = {"What a recording or model holds: for an MCAP file or a ROS 2 bag (folder or .db3) its channels (topic, type, messages, rate) "
+        description = {"What a recording or model holds: for an MCAP file or a ROS bag (ROS 2: folder or .db3; ROS 1: .bag) its channels (topic, type, messages, rate) "
                 + "with the camera topics roadseg replays marked '*', the vehicle's motion '~' and the camera's "
                 + "calibration (CameraInfo, /tf_static) '@'; for a Foxglove WebSocket server "
                 + "(ws://HOST:PORT, foxglove_bridge) its channels marked alike and what arrived on the marked ones in a "
@@ -41,7 +41,7 @@ import java.util.concurrent.Callable;
                 + "model its metadata; for a video, folder or stream its size, rate and frames."})
 final class InfoCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SOURCE",
-            description = "An MCAP file, a ROS 2 bag, an ONNX model, a video file, a folder or a URL.")
+            description = "An MCAP file, a ROS 1 or ROS 2 bag, an ONNX model, a video file, a folder or a URL.")
     String source;
 
     @Option(names = "--listen", paramLabel = "SECONDS", defaultValue = "2",
@@ -83,8 +83,10 @@ final class InfoCommand implements Callable<Integer> {
         if (bagMcap != null) {
             path = bagMcap;
         }
-        if (path != null && io.roadseg.rosbag2.Rosbag2Reader.isBag(path)) {
-            try (Recording r = io.roadseg.rosbag2.Rosbag2Reader.open(path)) {
+        boolean rosbag1 = path != null && io.roadseg.rosbag1.Rosbag1Reader.isBag(path);
+        if (path != null && (io.roadseg.rosbag2.Rosbag2Reader.isBag(path) || rosbag1)) {
+            try (Recording r = rosbag1 ? io.roadseg.rosbag1.Rosbag1Reader.open(path)
+                    : io.roadseg.rosbag2.Rosbag2Reader.open(path)) {
                 print(r, out);
             } catch (IOException e) {
                 throw new UserError(e.getMessage());
@@ -116,7 +118,8 @@ final class InfoCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "%s: MCAP, profile '%s', written by '%s', %s%n", r.file(), r.profile(),
                     r.library(), r.indexed() ? "indexed (summary read)" : "no usable index (data section scanned)");
         } else {
-            out.printf(Locale.ROOT, "%s: ROS 2 bag, %s%n", r.file(), r.library());
+            out.printf(Locale.ROOT, "%s: %s bag, %s%n", r.file(), r.profile().equals("ros1") ? "ROS 1" : "ROS 2",
+                    r.library());
         }
         if (r.truncation() != null) {
             out.println("  cut short: " + r.truncation());

@@ -2,7 +2,7 @@ package io.roadseg.mcap;
 
 /**
  * Decodes LZ4 frames (the LZ4 frame format, magic {@code 0x184D2204}), what MCAP's {@code lz4} chunk compression
- * means. Written here because writers differ in their frame flags: the C++ and Go MCAP writers use LZ4's default
+ * means, and a ROS 1 bag's lz4 chunks (roslz4 writes the same frames). Written here because writers differ in their frame flags: the C++ and Go MCAP writers use LZ4's default
  * <i>linked</i> blocks (a block may refer back into the previous ones), which lz4-java's frame reader refuses.
  * Decoding a whole chunk into one array makes linked and independent blocks the same case: every back-reference
  * lands in bytes already written. Block and content checksums are skipped (MCAP chunks carry their own CRC);
@@ -10,7 +10,7 @@ package io.roadseg.mcap;
  *
  * <p>Stateless; allocation-free.
  */
-final class Lz4Frames {
+public final class Lz4Frames {
     private static final int MAGIC = 0x184D2204;
 
     private Lz4Frames() {
@@ -22,7 +22,7 @@ final class Lz4Frames {
      * @return bytes written
      * @throws IllegalArgumentException when the input is not a valid LZ4 frame or does not fit {@code dst}
      */
-    static int decompress(byte[] src, int offset, int length, byte[] dst, int dstLength) {
+    public static int decompress(byte[] src, int offset, int length, byte[] dst, int dstLength) {
         int ip = offset;
         int end = offset + length;
         int op = 0;

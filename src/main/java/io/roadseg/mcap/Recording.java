@@ -5,8 +5,9 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * A recorded drive's channels and their messages, whatever file holds them: an MCAP file ({@link McapReader}) or a
- * ROS 2 bag in rosbag2's SQLite storage ({@link io.roadseg.rosbag2.Rosbag2Reader}). What the recording source and
+ * A recorded drive's channels and their messages, whatever file holds them: an MCAP file ({@link McapReader}), a
+ * ROS 2 bag in rosbag2's SQLite storage ({@link io.roadseg.rosbag2.Rosbag2Reader}) or a ROS 1 bag
+ * ({@link io.roadseg.rosbag1.Rosbag1Reader}). What the recording source and
  * {@code roadseg info} read.
  */
 public interface Recording extends AutoCloseable {

@@ -4,6 +4,6 @@
  * present, a record-by-record scan otherwise, files cut short read to their last complete record; zstd, lz4 and
  * uncompressed chunks) and {@link io.roadseg.mcap.McapWriter} (chunks with message indexes, summary, footer; crash
  * safe to the last chunk). {@link io.roadseg.mcap.Recording} is what a recording source reads, an MCAP file or a
- * rosbag2 bag ({@code io.roadseg.rosbag2}) alike. What the messages mean is {@code io.roadseg.ros}'s business.
+ * ROS bag ({@code io.roadseg.rosbag1}, {@code io.roadseg.rosbag2}: {@link io.roadseg.mcap.IndexedRecording}) alike. What the messages mean is {@code io.roadseg.ros}'s business.
  */
 package io.roadseg.mcap;

@@ -198,13 +198,13 @@ public final class CameraHealth {
 
     /**
      * Whether a source's frames are each coded on their own, from its codec as {@code SourceInfo.codec()} names it:
-     * raw video, MJPEG and still-image codecs, a folder of images, MCAP and rosbag2 image messages. Not inter-frame
+     * raw video, MJPEG and still-image codecs, a folder of images, MCAP and ROS bag image messages. Not inter-frame
      * codecs, nor roadseg's synthetic drives (a noise-free renderer: a vehicle standing still renders the same picture).
      */
     public static boolean framesCodedApart(String codec) {
         String c = codec == null ? "" : codec.toLowerCase(java.util.Locale.ROOT);
         for (String apart : new String[] {"rawvideo", "mjpeg", "jpeg", "png", "bmp", "tiff", "image files",
-                "mcap ", "rosbag2 "}) {
+                "mcap ", "rosbag2 ", "rosbag1 "}) {
             if (c.startsWith(apart)) {
                 return true;
             }

@@ -1,7 +1,7 @@
 package io.roadseg.rosbag2;
 
 import com.github.luben.zstd.Zstd;
-import io.roadseg.mcap.McapReader;
+import io.roadseg.mcap.IndexedRecording;
 import io.roadseg.mcap.Recording;
 
 import java.io.IOException;
@@ -9,10 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collections;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -37,67 +34,11 @@ import java.util.stream.Stream;
  *
  * <p>Threading: one thread per instance (each cursor reads through the shared files).
  */
-public final class Rosbag2Reader implements Recording {
+public final class Rosbag2Reader extends IndexedRecording {
     private final Path path;
     private final List<SqliteFile> files = new ArrayList<>();
-    private final Map<Integer, McapReader.Channel> channels = new LinkedHashMap<>();
-    private final Map<Integer, McapReader.Schema> schemas = new HashMap<>();
-    private final Map<Integer, Messages> messages = new HashMap<>();
     private final String distro;
     private final boolean messageCompression;
-
-    /** Where a channel's messages are: time, file, leaf page and cell, in time order once sorted. */
-    private static final class Messages {
-        int n;
-        long[] time = new long[64];
-        int[] file = new int[64];
-        int[] page = new int[64];
-        int[] cell = new int[64];
-
-        void add(long t, int f, int p, int c) {
-            if (n == time.length) {
-                time = Arrays.copyOf(time, 2 * n);
-                file = Arrays.copyOf(file, 2 * n);
-                page = Arrays.copyOf(page, 2 * n);
-                cell = Arrays.copyOf(cell, 2 * n);
-            }
-            time[n] = t;
-            file[n] = f;
-            page[n] = p;
-            cell[n] = c;
-            n++;
-        }
-
-        /** Sorts by time, keeping the recorded order where times tie (a stable sort of the indices). */
-        void sort() {
-            boolean sorted = true;
-            for (int i = 1; i < n && sorted; i++) {
-                sorted = time[i - 1] <= time[i];
-            }
-            if (sorted) {
-                return;
-            }
-            Integer[] order = new Integer[n];
-            for (int i = 0; i < n; i++) {
-                order[i] = i;
-            }
-            Arrays.sort(order, (a, b) -> Long.compare(time[a], time[b]));
-            long[] t = new long[n];
-            int[] f = new int[n];
-            int[] p = new int[n];
-            int[] c = new int[n];
-            for (int i = 0; i < n; i++) {
-                t[i] = time[order[i]];
-                f[i] = file[order[i]];
-                p[i] = page[order[i]];
-                c[i] = cell[order[i]];
-            }
-            time = t;
-            file = f;
-            page = p;
-            cell = c;
-        }
-    }
 
     private Rosbag2Reader(Path path) throws IOException {
         this.path = path;
@@ -162,9 +103,7 @@ public final class Rosbag2Reader implements Recording {
             throw e instanceof IOException io ? io : new IOException("input " + path + ": damaged bag ("
                     + e.getMessage() + ")");
         }
-        for (Messages m : messages.values()) {
-            m.sort();
-        }
+        sortMessages();
         distro = rosDistro;
     }
 
@@ -273,11 +212,8 @@ public final class Rosbag2Reader implements Recording {
                 channel = byTopic.size() + 1;
                 byTopic.put(name, channel);
                 String encoding = format < 0 || s.text(format) == null ? "cdr" : s.text(format);
-                channels.put(channel, new McapReader.Channel(channel, channel, name, encoding, Map.of()));
-                byte[] definition = definitions.getOrDefault(type, new byte[0]);
-                schemas.put(channel, new McapReader.Schema(channel, type,
-                        encodings.getOrDefault(type, "ros2msg"), definition));
-                messages.put(channel, new Messages());
+                addChannel(channel, name, encoding, type, encodings.getOrDefault(type, "ros2msg"),
+                        definitions.getOrDefault(type, new byte[0]));
             }
             local.put(id, channel);
         }
@@ -296,7 +232,7 @@ public final class Rosbag2Reader implements Recording {
         while (s.next()) {
             Integer channel = topics.get(s.integer(topic));
             if (channel != null) {
-                messages.get(channel).add(s.integer(time), fileIndex, s.placePage(), s.placeCell());
+                messagesOf(channel).add(s.integer(time), fileIndex, s.placePage(), s.placeCell());
             }
         }
     }
@@ -317,49 +253,13 @@ public final class Rosbag2Reader implements Recording {
     }
 
     @Override
-    public Map<Integer, McapReader.Channel> channels() {
-        return Collections.unmodifiableMap(channels);
-    }
-
-    @Override
-    public McapReader.Schema schemaOf(McapReader.Channel c) {
-        return schemas.get(c.schemaId());
-    }
-
-    /** The bag's files are read through their B-trees: an index of sorts. */
-    @Override
-    public boolean indexed() {
-        return true;
-    }
-
-    @Override
-    public String truncation() {
-        return null;
-    }
-
-    @Override
-    public int messageCount(int channelId) {
-        Messages m = messages.get(channelId);
-        return m == null ? 0 : m.n;
-    }
-
-    @Override
-    public long[] timeRange(int channelId) {
-        Messages m = messages.get(channelId);
-        return m == null || m.n == 0 ? new long[] {0, 0} : new long[] {m.time[0], m.time[m.n - 1]};
-    }
-
-    @Override
     public Recording.Cursor messages(int channelId) {
-        Messages m = messages.get(channelId);
-        return new Cursor(m == null ? new Messages() : m);
+        return new Cursor(messagesOf(channelId));
     }
 
     /** One channel's messages in time order, each copied into a buffer the cursor keeps. */
-    private final class Cursor implements Recording.Cursor {
-        private final Messages m;
+    private final class Cursor extends IndexedCursor {
         private final SqliteFile.Scan[] readers = new SqliteFile.Scan[files.size()];
-        private int index = -1;
         /** The message as stored (compressed or not), and decompressed; {@code payload} is the one to read. */
         private byte[] compressed = new byte[1 << 16];
         private byte[] buffer = new byte[0];
@@ -368,26 +268,12 @@ public final class Rosbag2Reader implements Recording {
         private int column = -1;
 
         Cursor(Messages m) {
-            this.m = m;
+            super(m);
         }
 
         @Override
-        public int size() {
-            return m.n;
-        }
-
-        @Override
-        public void rewind() {
-            index = -1;
-        }
-
-        @Override
-        public boolean next() throws IOException {
-            if (index + 1 >= m.n) {
-                return false;
-            }
-            index++;
-            int f = m.file[index];
+        protected void read(int index) throws IOException {
+            int f = m.a[index];
             SqliteFile file = files.get(f);
             if (readers[f] == null) {
                 readers[f] = file.scan(file.table("messages"));
@@ -396,7 +282,7 @@ public final class Rosbag2Reader implements Recording {
                 column = file.table("messages").column("data");
             }
             SqliteFile.Scan s = readers[f];
-            s.seek(m.page[index], m.cell[index]);
+            s.seek(m.b[index], m.c[index]);
             int n = s.blobLength(column);
             if (n < 0) {
                 throw new IOException("input " + path + ": a message whose data is not a BLOB");
@@ -412,7 +298,7 @@ public final class Rosbag2Reader implements Recording {
             if (!zstd) {
                 payload = compressed;
                 length = n;
-                return true;
+                return;
             }
             long size = Zstd.getFrameContentSize(compressed, 0, n);
             if (size < 0 || size > Integer.MAX_VALUE) {
@@ -428,12 +314,6 @@ public final class Rosbag2Reader implements Recording {
             }
             payload = buffer;
             length = (int) done;
-            return true;
-        }
-
-        @Override
-        public long logTime() {
-            return m.time[index];
         }
 
         @Override

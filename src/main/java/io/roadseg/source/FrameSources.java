@@ -76,7 +76,7 @@ public final class FrameSources {
                 throw new SourceException("input " + uri + ": not readable (permission denied)");
             }
             if (path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".mcap")
-                    || io.roadseg.mcap.McapReader.isMcap(path)) {
+                    || io.roadseg.mcap.McapReader.isMcap(path) || io.roadseg.rosbag1.Rosbag1Reader.isBag(path)) {
                 return McapSource.open(uri, path, options);
             }
             if (options.topic() != null) {

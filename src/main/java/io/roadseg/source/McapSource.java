@@ -2,6 +2,7 @@ package io.roadseg.source;
 
 import io.roadseg.mcap.McapReader;
 import io.roadseg.mcap.Recording;
+import io.roadseg.rosbag1.Rosbag1Reader;
 import io.roadseg.rosbag2.Rosbag2Reader;
 import io.roadseg.ros.CameraInfoMessage;
 import io.roadseg.ros.CameraMount;
@@ -124,8 +125,8 @@ public final class McapSource implements FrameSource {
         String what = schemaName + (message.compressed ? " (" + message.format() + ")" : " " + message.format())
                 + pictures.sampleNote();
         info = new SourceInfo(uri, first.cols(), first.rows(), fps, false, count,
-                (reader instanceof Rosbag2Reader ? "rosbag2 " : "mcap ") + channel.topic() + " " + what
-                        + (reader instanceof Rosbag2Reader ? "" : reader.indexed() ? ", indexed" : ", scanned")
+                (reader instanceof Rosbag2Reader ? "rosbag2 " : reader instanceof Rosbag1Reader ? "rosbag1 " : "mcap ") + channel.topic() + " " + what
+                        + (!(reader instanceof McapReader) ? "" : reader.indexed() ? ", indexed" : ", scanned")
                         + (reader.truncation() != null ? ", cut short" : "")
                         + (motionChannel == null ? "" : ", vehicle motion from " + motionChannel.topic() + " ("
                         + motionSchema + ")")
@@ -134,13 +135,14 @@ public final class McapSource implements FrameSource {
     }
 
     /**
-     * Opens {@code file} — an MCAP file, or a ROS 2 bag in rosbag2's SQLite storage (its folder or a {@code .db3}
-     * file) — and picks the camera topic ({@link SourceOptions#topic()} or the only one).
+     * Opens {@code file} — an MCAP file, a ROS 2 bag in rosbag2's SQLite storage (its folder or a {@code .db3}
+     * file), or a ROS 1 bag — and picks the camera topic ({@link SourceOptions#topic()} or the only one).
      */
     public static McapSource open(String uri, Path file, SourceOptions options) throws SourceException {
         Recording reader;
         try {
-            reader = Rosbag2Reader.isBag(file) ? Rosbag2Reader.open(file) : McapReader.open(file);
+            reader = Rosbag2Reader.isBag(file) ? Rosbag2Reader.open(file)
+                    : Rosbag1Reader.isBag(file) ? Rosbag1Reader.open(file) : McapReader.open(file);
         } catch (IOException e) {
             throw new SourceException(e.getMessage().startsWith("input ") ? e.getMessage()
                     : "input " + uri + ": " + e.getMessage());

@@ -27,14 +27,16 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * ROS 2 bags in rosbag2's SQLite storage (the {@code .db3} files {@code ros2 bag record} writes by default up to Humble)
- * replay as the same messages in an MCAP file do: each bag and its MCAP twin written by one fixture script from the
+ * ROS bags replay as the same messages in an MCAP file do. ROS 1 bags (format 2.0, uncompressed and lz4, in one chunk
+ * or many), written by the fixture script and read back there by Foxglove's ROS 1 bag reader ({@code @foxglove/rosbag})
+ * before roadseg reads them. ROS 2 bags in rosbag2's SQLite storage (the {@code .db3} files {@code ros2 bag record}
+ * writes by default up to Humble): each bag and its MCAP twin written by one fixture script from the
  * same messages (the bag's tables as rosbag2_storage_sqlite3 lays them out, the file by SQLite itself through sql.js),
  * read frame by frame to the same pixels, times, calibration, mount and vehicle motion, and run to the same per-frame
  * results — with Humble's and Jazzy's schema, a bag split over several files, message-mode zstd and small pages (large
  * messages over chains of overflow pages).
  */
-class Rosbag2Test {
+class RosBagTest {
     static final int FRAMES = 8;
     static final long START = 1_700_000_000_123_000_000L;
     static final long PERIOD = 33_333_333L;
@@ -168,6 +170,89 @@ class Rosbag2Test {
         if (filler > 0) {
             assertTrue(info.stdout().lines().anyMatch(l -> l.matches("\\s*/filler\\s+std_msgs/msg/Empty\\s+cdr\\s+"
                     + filler + "\\s.*")), info.stdout());
+        }
+    }
+
+    /** A ROS 1 bag beside its MCAP twin (the same messages in ROS 1's serialization, as {@code mcap convert} keeps them). */
+    @ParameterizedTest(name = "{0}, chunks of {1} bytes")
+    @CsvSource({"none,786432", "lz4,200000", "none,100000"})
+    void aRos1BagReplaysAsItsMcapTwin(String compression, int chunkSize) throws Exception {
+        String[] common = {"--ros1", "--encoding", "ros2-compressed", "--camera-info",
+                "288,288,239.5,179.5,-0.1,0.02,0,0,0", "--motion", "odometry", "--speed", "10", "--yaw-step", "0.002",
+                "--tf-static", TF, "--frame-id", "camera_front_optical"};
+        Path mcap = fixture("ros1.mcap", common);
+        List<String> bagArgs = new ArrayList<>(List.of(common));
+        bagArgs.addAll(List.of("--rosbag1", "--rosbag1-compression", compression, "--rosbag1-chunk-size",
+                Integer.toString(chunkSize)));
+        Path bag = fixture("drive.bag", bagArgs.toArray(String[]::new));
+        Frames m = read(mcap);
+        Frames b = read(bag);
+        sameFrames(m, b);
+        assertTrue(b.codec().startsWith("rosbag1 /camera/front/compressed sensor_msgs/CompressedImage (jpeg)"),
+                b.codec());
+        assertTrue(b.codec().contains("vehicle motion from /odom"), b.codec());
+        assertEquals(m.camera().fx(), b.camera().fx());
+        assertEquals(m.mount().pitchDownDeg(), b.mount().pitchDownDeg(), 1e-12);
+        assertEquals(1.5, b.mount().heightM(), 1e-9);
+        assertEquals(results(mcap, "mcap"), results(bag, "bag"), "the same results frame by frame");
+        Cli.Outcome info = Cli.run("info", bag.toString());
+        assertEquals(0, info.exit(), info.stderr());
+        assertTrue(info.stdout().startsWith(bag + ": ROS 1 bag, rosbag (format 2.0)"), info.stdout());
+        assertTrue(info.stdout().lines().anyMatch(l -> l.matches("\\s*\\* /camera/front/compressed\\s+"
+                + "sensor_msgs/CompressedImage\\s+ros1\\s+" + FRAMES + "\\s.*\\sjpeg \\d+x\\d+")), info.stdout());
+    }
+
+    /** A ROS 1 bag whose chunks roadseg cannot decompress, or without its index: one line with what to do. */
+    @Test
+    void aRos1BagThatCannotBeReadIsOneLine() throws Exception {
+        Path bag = fixture("drive.bag", "--ros1", "--encoding", "ros2-compressed", "--rosbag1");
+        byte[] bytes = Files.readAllBytes(bag);
+        byte[] zstd = bytes.clone();
+        replaceAll(zstd, "compression=none", "compression=zstd");
+        Path other = dir.resolve("zstd.bag");
+        Files.write(other, zstd);
+        Cli.Outcome compressed = Cli.run("run", other.toString(), "-q");
+        assertEquals(1, compressed.exit());
+        assertTrue(compressed.stderr().contains("chunks compressed with zstd (roadseg reads lz4 and uncompressed "
+                + "bags)"), compressed.stderr());
+        byte[] open = bytes.clone();
+        int at = indexOf(open, "index_pos=") + "index_pos=".length();
+        Arrays.fill(open, at, at + 8, (byte) 0);
+        Path unindexed = dir.resolve("unindexed.bag");
+        Files.write(unindexed, open);
+        Cli.Outcome noIndex = Cli.run("run", unindexed.toString(), "-q");
+        assertEquals(1, noIndex.exit());
+        assertTrue(noIndex.stderr().contains("without its index (a recording that was not closed): run 'rosbag "
+                + "reindex'"), noIndex.stderr());
+        assertEquals(1, noIndex.stderr().strip().lines().filter(l -> l.startsWith("roadseg: ")).count(),
+                noIndex.stderr());
+        Path cut = dir.resolve("cut.bag");
+        Files.write(cut, Arrays.copyOf(bytes, bytes.length / 2));
+        Cli.Outcome half = Cli.run("run", cut.toString(), "-q");
+        assertEquals(1, half.exit());
+        assertTrue(half.stderr().contains("without its index"), half.stderr());
+    }
+
+    private static int indexOf(byte[] b, String s) {
+        byte[] n = s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        outer:
+        for (int i = 0; i + n.length <= b.length; i++) {
+            for (int k = 0; k < n.length; k++) {
+                if (b[i + k] != n[k]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    private static void replaceAll(byte[] b, String from, String to) {
+        byte[] t = to.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        for (int i = indexOf(b, from); i >= 0; ) {
+            System.arraycopy(t, 0, b, i, t.length);
+            int next = indexOf(Arrays.copyOfRange(b, i + 1, b.length), from);
+            i = next < 0 ? -1 : i + 1 + next;
         }
     }
 

@@ -1,0 +1,353 @@
+package io.roadseg.rosbag1;
+
+import io.roadseg.mcap.Lz4Frames;
+import io.roadseg.mcap.IndexedRecording;
+import io.roadseg.mcap.Recording;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A ROS 1 bag — format 2.0 (<a href="http://wiki.ros.org/Bags/Format/2.0">wiki.ros.org/Bags/Format/2.0</a>), the
+ * {@code .bag} files of {@code rosbag record} and of many public driving datasets — read as a {@link Recording}, so it
+ * replays as an MCAP recording does: its messages are ROS 1's serialization, which the camera, CameraInfo,
+ * {@code /tf_static} and odometry readers take as they take an MCAP file converted from a bag.
+ *
+ * <p>At open only the index is read: the bag header's pointer to the connection and chunk info records at the end,
+ * and after each chunk its index data records (each message's connection, time and offset in the uncompressed chunk),
+ * so nothing is decompressed. A channel's messages are then read in time order, each from its chunk, decompressed
+ * (lz4, or stored) into one buffer the cursor keeps and reuses while its messages last. Connections of one topic (one
+ * per publisher) are one channel. Not read: bz2 chunks ({@code rosbag record -j}) and a bag without its index (a
+ * recorder that was killed), each refused with what to do.
+ *
+ * <p>Threading: one thread per instance.
+ */
+public final class Rosbag1Reader extends IndexedRecording {
+    private static final byte[] MAGIC = "#ROSBAG V2.0\n".getBytes(StandardCharsets.US_ASCII);
+
+    private final Path path;
+    private final FileChannel file;
+    /** Each chunk: where its compressed data starts, its length, its uncompressed size, lz4 or not. */
+    private final List<long[]> chunks = new ArrayList<>();
+
+    /** One record's header fields (name → value bytes) and where its data is. */
+    private record Record(Map<String, byte[]> fields, long dataAt, int dataLength) {
+        int op() {
+            byte[] op = fields.get("op");
+            return op == null || op.length != 1 ? -1 : op[0] & 0xff;
+        }
+
+        int int32(String name) throws IOException {
+            byte[] v = fields.get(name);
+            if (v == null || v.length < 4) {
+                throw new IOException("a record without its '" + name + "' field");
+            }
+            return ByteBuffer.wrap(v).order(ByteOrder.LITTLE_ENDIAN).getInt();
+        }
+
+        long int64(String name) throws IOException {
+            byte[] v = fields.get(name);
+            if (v == null || v.length < 8) {
+                throw new IOException("a record without its '" + name + "' field");
+            }
+            return ByteBuffer.wrap(v).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        }
+
+        String text(String name) {
+            byte[] v = fields.get(name);
+            return v == null ? null : new String(v, StandardCharsets.UTF_8);
+        }
+    }
+
+    private Rosbag1Reader(Path path) throws IOException {
+        this.path = path;
+        this.file = FileChannel.open(path, StandardOpenOption.READ);
+        try {
+            readIndex();
+        } catch (IOException | RuntimeException e) {
+            file.close();
+            String m = e.getMessage() == null ? e.toString() : e.getMessage();
+            throw new IOException(m.startsWith("input ") ? m : "input " + path + ": " + m);
+        }
+        sortMessages();
+    }
+
+    /** Opens a ROS 1 bag. */
+    public static Rosbag1Reader open(Path path) throws IOException {
+        return new Rosbag1Reader(path);
+    }
+
+    /** Whether {@code path} is a ROS 1 bag (format 2.0): a file that starts with its magic line. */
+    public static boolean isBag(Path path) {
+        if (!Files.isRegularFile(path)) {
+            return false;
+        }
+        try (FileChannel f = FileChannel.open(path, StandardOpenOption.READ)) {
+            ByteBuffer b = ByteBuffer.allocate(MAGIC.length);
+            f.read(b, 0);
+            return Arrays.equals(b.array(), MAGIC);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private void readIndex() throws IOException {
+        long size = file.size();
+        Record header = record(MAGIC.length);
+        if (header.op() != 0x03) {
+            throw new IOException("not a ROS 1 bag (no bag header record)");
+        }
+        long indexPos = header.int64("index_pos");
+        if (indexPos <= 0 || indexPos >= size) {
+            throw new IOException("a ROS 1 bag without its index (a recording that was not closed): "
+                    + "run 'rosbag reindex' on it first");
+        }
+        Map<Integer, Integer> channelOf = new HashMap<>();
+        Map<String, Integer> byTopic = new HashMap<>();
+        List<Long> chunkPositions = new ArrayList<>();
+        long at = indexPos;
+        while (at < size) {
+            Record r = record(at);
+            if (r.op() == 0x07) {
+                connection(r, channelOf, byTopic);
+            } else if (r.op() == 0x06) {
+                chunkPositions.add(r.int64("chunk_pos"));
+            }
+            at = r.dataAt() + r.dataLength();
+        }
+        for (long chunkPos : chunkPositions) {
+            Record chunk = record(chunkPos);
+            if (chunk.op() != 0x05) {
+                throw new IOException("no chunk at " + chunkPos + " where the index says one is (damaged bag)");
+            }
+            String compression = chunk.text("compression");
+            if (!"none".equals(compression) && !"lz4".equals(compression)) {
+                throw new IOException("chunks compressed with " + compression + " (roadseg reads lz4 and uncompressed "
+                        + "bags): 'rosbag decompress' it, or 'rosbag compress --lz4'");
+            }
+            int index = chunks.size();
+            chunks.add(new long[] {chunk.dataAt(), chunk.dataLength(), chunk.int32("size"),
+                    "lz4".equals(compression) ? 1 : 0});
+            // the chunk's index data records follow it: one per connection with messages in it
+            long p = chunk.dataAt() + chunk.dataLength();
+            while (p < size) {
+                Record r = record(p);
+                if (r.op() != 0x04) {
+                    break;
+                }
+                Integer channel = channelOf.get(r.int32("conn"));
+                int count = r.int32("count");
+                if (r.dataLength() < 12L * count) {
+                    throw new IOException("an index data record shorter than its " + count + " entries");
+                }
+                ByteBuffer entries = read(r.dataAt(), 12 * count);
+                for (int k = 0; k < count && channel != null; k++) {
+                    long sec = entries.getInt(12 * k) & 0xffffffffL;
+                    long nsec = entries.getInt(12 * k + 4) & 0xffffffffL;
+                    messagesOf(channel).add(sec * 1_000_000_000L + nsec, index, entries.getInt(12 * k + 8), 0);
+                }
+                p = r.dataAt() + r.dataLength();
+            }
+        }
+    }
+
+    /** A connection record: its topic is a channel (the first connection of a topic names it). */
+    private void connection(Record r, Map<Integer, Integer> channelOf, Map<String, Integer> byTopic)
+            throws IOException {
+        int conn = r.int32("conn");
+        Map<String, byte[]> header = fields(read(r.dataAt(), r.dataLength()), r.dataLength());
+        String topic = r.text("topic");
+        String type = header.get("type") == null ? "" : new String(header.get("type"), StandardCharsets.UTF_8);
+        byte[] definition = header.getOrDefault("message_definition", new byte[0]);
+        Integer channel = byTopic.get(topic);
+        if (channel == null) {
+            channel = conn;
+            byTopic.put(topic, channel);
+            addChannel(channel, topic, "ros1", type, "ros1msg", definition);
+        }
+        channelOf.put(conn, channel);
+    }
+
+    /** The record at {@code at}: its header's fields, where its data is. */
+    private Record record(long at) throws IOException {
+        ByteBuffer len = read(at, 4);
+        int headerLength = len.getInt(0);
+        if (headerLength < 0 || at + 4 + headerLength + 4 > file.size()) {
+            throw new IOException("a record at " + at + " runs past the end of the file (damaged or cut short)");
+        }
+        ByteBuffer h = read(at + 4, headerLength + 4);
+        Map<String, byte[]> fields = fields(h, headerLength);
+        int dataLength = h.getInt(headerLength);
+        long dataAt = at + 4 + headerLength + 4;
+        if (dataLength < 0 || dataAt + dataLength > file.size()) {
+            throw new IOException("a record at " + at + " runs past the end of the file (damaged or cut short)");
+        }
+        return new Record(fields, dataAt, dataLength);
+    }
+
+    /** {@code name=value} fields, each after its little-endian length. */
+    private static Map<String, byte[]> fields(ByteBuffer b, int length) throws IOException {
+        Map<String, byte[]> out = new HashMap<>();
+        int p = 0;
+        while (p + 4 <= length) {
+            int n = b.getInt(p);
+            if (n < 0 || p + 4 + n > length) {
+                throw new IOException("a record header field runs past its header (damaged bag)");
+            }
+            int eq = -1;
+            for (int i = 0; i < n; i++) {
+                if (b.get(p + 4 + i) == '=') {
+                    eq = i;
+                    break;
+                }
+            }
+            if (eq < 0) {
+                throw new IOException("a record header field without '=' (damaged bag)");
+            }
+            byte[] name = new byte[eq];
+            b.get(p + 4, name);
+            byte[] value = new byte[n - eq - 1];
+            b.get(p + 4 + eq + 1, value);
+            out.put(new String(name, StandardCharsets.US_ASCII), value);
+            p += 4 + n;
+        }
+        return out;
+    }
+
+    private ByteBuffer read(long at, int n) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(n).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(b, at);
+        return b;
+    }
+
+    private void readFully(ByteBuffer b, long at) throws IOException {
+        while (b.hasRemaining()) {
+            if (file.read(b, at + b.position()) < 0) {
+                throw new IOException("input " + path + ": cut short at " + (at + b.position()));
+            }
+        }
+    }
+
+    @Override
+    public Path file() {
+        return path;
+    }
+
+    @Override
+    public String profile() {
+        return "ros1";
+    }
+
+    @Override
+    public String library() {
+        return "rosbag (format 2.0)";
+    }
+
+    @Override
+    public Recording.Cursor messages(int channelId) {
+        return new Cursor(messagesOf(channelId));
+    }
+
+    /** One channel's messages in time order, each read from its chunk, which stays loaded while its messages last. */
+    private final class Cursor extends IndexedCursor {
+        private int loaded = -1;
+        private byte[] compressed = new byte[0];
+        private ByteBuffer compressedIn = ByteBuffer.wrap(compressed);
+        private byte[] chunk = new byte[0];
+        private ByteBuffer view = ByteBuffer.wrap(chunk).order(ByteOrder.LITTLE_ENDIAN);
+        private int payloadAt;
+        private int payloadLength;
+
+        Cursor(Messages m) {
+            super(m);
+        }
+
+        @Override
+        protected void read(int index) throws IOException {
+            load(m.a[index]);
+            int at = m.b[index];
+            long[] c = chunks.get(loaded);
+            if (at < 0 || at + 8 > c[2]) {
+                throw new IOException("input " + path + ": a message offset outside its chunk (damaged index)");
+            }
+            int headerLength = view.getInt(at);
+            int dataAt = at + 4 + headerLength + 4;
+            if (headerLength < 0 || dataAt > c[2]) {
+                throw new IOException("input " + path + ": a message record runs past its chunk (damaged bag)");
+            }
+            payloadLength = view.getInt(at + 4 + headerLength);
+            payloadAt = dataAt;
+            if (payloadLength < 0 || dataAt + (long) payloadLength > c[2]) {
+                throw new IOException("input " + path + ": a message runs past its chunk (damaged bag)");
+            }
+        }
+
+        /** Chunk {@code k}, uncompressed, into the cursor's buffer (the buffers grow to the largest chunk, once). */
+        private void load(int k) throws IOException {
+            if (loaded == k) {
+                return;
+            }
+            long[] c = chunks.get(k);
+            int stored = (int) c[1];
+            int size = (int) c[2];
+            if (chunk.length < size) {
+                chunk = new byte[Math.max(size, 2 * chunk.length)];
+                view = ByteBuffer.wrap(chunk).order(ByteOrder.LITTLE_ENDIAN);
+            }
+            if (c[3] == 0) {
+                view.clear().limit(stored);
+                readFully(view, c[0]);
+                view.clear();
+            } else {
+                if (compressed.length < stored) {
+                    compressed = new byte[Math.max(stored, 2 * compressed.length)];
+                    compressedIn = ByteBuffer.wrap(compressed);
+                }
+                compressedIn.clear().limit(stored);
+                readFully(compressedIn, c[0]);
+                int got;
+                try {
+                    got = Lz4Frames.decompress(compressed, 0, stored, chunk, size);
+                } catch (IllegalArgumentException e) {
+                    throw new IOException("input " + path + ": an lz4 chunk does not decompress (" + e.getMessage()
+                            + ")");
+                }
+                if (got != size) {
+                    throw new IOException("input " + path + ": an lz4 chunk gives " + got + " bytes, not " + size);
+                }
+            }
+            loaded = k;
+        }
+
+        @Override
+        public byte[] payloadArray() {
+            return chunk;
+        }
+
+        @Override
+        public int payloadOffset() {
+            return payloadAt;
+        }
+
+        @Override
+        public int payloadLength() {
+            return payloadLength;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        file.close();
+    }
+}
