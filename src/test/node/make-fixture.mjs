@@ -4,7 +4,7 @@
 // Humble's or Jazzy's schema, split over N .db3 files, message-mode zstd).
 //
 // node make-fixture.mjs --out FILE [--rosbag2 humble|jazzy [--rosbag2-splits N] [--rosbag2-zstd] [--rosbag2-page-size B]
-//     [--rosbag2-filler N]] [--ros1 --rosbag1 [--rosbag1-compression none|lz4] [--rosbag1-chunk-size B]]
+//     [--rosbag2-filler N]] [--ros1 --rosbag1 [--rosbag1-compression none|lz4|bz2] [--rosbag1-chunk-size B]]
 //     (--rosbag1: a ROS 1 bag, format 2.0, checked by reading it back with @foxglove/rosbag)
 //     --encoding ros2-compressed|ros2-image|foxglove|foxglove-raw|foxglove-video|ros2-foxglove-video
 //     --compression zstd|lz4|none --index yes|no

@@ -1,10 +1,11 @@
 // A ROS 1 bag (format 2.0, http://wiki.ros.org/Bags/Format/2.0) as rosbag writes one: the bag header record padded to
-// 4096 bytes, chunks of connection and message data records (uncompressed or lz4), each followed by its index data
+// 4096 bytes, chunks of connection and message data records (uncompressed, lz4 or bz2), each followed by its index data
 // records, then the connection records and the chunk info records the bag header points at. Used by make-fixture.mjs
 // --rosbag1 with the same calls as @mcap/core's McapWriter; end() reads the file back with Foxglove's ROS 1 bag reader
 // (@foxglove/rosbag) and fails unless every message comes back, byte for byte, on its topic at its time.
 import { writeFile } from "node:fs/promises";
 import lz4 from "lz4js";
+import compressjs from "compressjs";
 import { BagWriter } from "./bag-writer.mjs";
 import rosbag from "@foxglove/rosbag";
 const { Bag } = rosbag;
@@ -54,7 +55,7 @@ function record(fields, data) {
 const op = (o) => field("op", Uint8Array.of(o));
 
 export class Rosbag1Writer extends BagWriter {
-  // file: the .bag; compression: none | lz4; chunkSize: uncompressed bytes after which a chunk is closed
+  // file: the .bag; compression: none | lz4 | bz2; chunkSize: uncompressed bytes after which a chunk is closed
   constructor({ file, compression = "none", chunkSize = 768 * 1024 }) {
     super("ros1", 0);
     this.file = file;
@@ -103,7 +104,8 @@ export class Rosbag1Writer extends BagWriter {
         end = end === null || m.logTime > end ? m.logTime : end;
       }
       const plain = concat(inner);
-      const data = this.compression === "lz4" ? Uint8Array.from(lz4.compress(plain)) : plain;
+      const data = this.compression === "lz4" ? Uint8Array.from(lz4.compress(plain))
+        : this.compression === "bz2" ? Uint8Array.from(compressjs.Bzip2.compressFile(plain)) : plain;
       const chunk = record([op(0x05), field("compression", this.compression), field("size", u32(plain.length))],
         data);
       parts.push(chunk);
@@ -136,9 +138,13 @@ export class Rosbag1Writer extends BagWriter {
 
   /** Reads the bag back with @foxglove/rosbag: every message, on its topic, at its time, with its bytes. */
   async check(messages) {
-    const bag = new Bag(new FileReader(this.file), {
+    const reader = new FileReader(this.file);
+    const bag = new Bag(reader, {
       parse: false,
-      decompress: { lz4: (buffer, size) => Uint8Array.from(lz4.decompress(buffer, size)) },
+      decompress: {
+        lz4: (buffer, size) => Uint8Array.from(lz4.decompress(buffer, size)),
+        bz2: (buffer) => Uint8Array.from(compressjs.Bzip2.decompressFile(buffer)),
+      },
     });
     await bag.open();
     // the same messages, whatever the order among messages of one time (the reader merges connections by time)
@@ -148,6 +154,7 @@ export class Rosbag1Writer extends BagWriter {
     for await (const r of bag.messageIterator()) {
       read.push(key(r.topic, BigInt(r.timestamp.sec) * 1_000_000_000n + BigInt(r.timestamp.nsec), r.data));
     }
+    await reader.close();
     read.sort();
     if (read.length !== written.length) {
       throw new Error(`rosbag1-writer: ${read.length} of ${written.length} messages read back by @foxglove/rosbag`);

@@ -3,7 +3,9 @@ package io.roadseg.rosbag1;
 import io.roadseg.mcap.Lz4Frames;
 import io.roadseg.mcap.IndexedRecording;
 import io.roadseg.mcap.Recording;
+import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -27,9 +29,9 @@ import java.util.Map;
  * <p>At open only the index is read: the bag header's pointer to the connection and chunk info records at the end,
  * and after each chunk its index data records (each message's connection, time and offset in the uncompressed chunk),
  * so nothing is decompressed. A channel's messages are then read in time order, each from its chunk, decompressed
- * (lz4, or stored) into one buffer the cursor keeps and reuses while its messages last. Connections of one topic (one
- * per publisher) are one channel. Not read: bz2 chunks ({@code rosbag record -j}) and a bag without its index (a
- * recorder that was killed), each refused with what to do.
+ * (lz4, bz2, or stored) into one buffer the cursor keeps and reuses while its messages last. Connections of one topic
+ * (one per publisher) are one channel. Not read: a bag without its index (a recorder that was killed), refused with
+ * what to do.
  *
  * <p>Threading: one thread per instance.
  */
@@ -38,7 +40,7 @@ public final class Rosbag1Reader extends IndexedRecording {
 
     private final Path path;
     private final FileChannel file;
-    /** Each chunk: where its compressed data starts, its length, its uncompressed size, lz4 or not. */
+    /** Each chunk: where its compressed data starts, its length, its uncompressed size, 0 stored, 1 lz4, 2 bz2. */
     private final List<long[]> chunks = new ArrayList<>();
 
     /** One record's header fields (name → value bytes) and where its data is. */
@@ -132,13 +134,13 @@ public final class Rosbag1Reader extends IndexedRecording {
                 throw new IOException("no chunk at " + chunkPos + " where the index says one is (damaged bag)");
             }
             String compression = chunk.text("compression");
-            if (!"none".equals(compression) && !"lz4".equals(compression)) {
-                throw new IOException("chunks compressed with " + compression + " (roadseg reads lz4 and uncompressed "
-                        + "bags): 'rosbag decompress' it, or 'rosbag compress --lz4'");
+            int kind = List.of("none", "lz4", "bz2").indexOf(compression);
+            if (kind < 0) {
+                throw new IOException("chunks compressed with " + compression + " (roadseg reads bz2, lz4 and "
+                        + "uncompressed bags): 'rosbag decompress' it");
             }
             int index = chunks.size();
-            chunks.add(new long[] {chunk.dataAt(), chunk.dataLength(), chunk.int32("size"),
-                    "lz4".equals(compression) ? 1 : 0});
+            chunks.add(new long[] {chunk.dataAt(), chunk.dataLength(), chunk.int32("size"), kind});
             // the chunk's index data records follow it: one per connection with messages in it
             long p = chunk.dataAt() + chunk.dataLength();
             while (p < size) {
@@ -318,16 +320,28 @@ public final class Rosbag1Reader extends IndexedRecording {
                 readFully(compressedIn, c[0]);
                 int got;
                 try {
-                    got = Lz4Frames.decompress(compressed, 0, stored, chunk, size);
-                } catch (IllegalArgumentException e) {
-                    throw new IOException("input " + path + ": an lz4 chunk does not decompress (" + e.getMessage()
-                            + ")");
+                    got = c[3] == 1 ? Lz4Frames.decompress(compressed, 0, stored, chunk, size) : bz2(stored, size);
+                } catch (IllegalArgumentException | IOException e) {
+                    throw new IOException("input " + path + ": " + (c[3] == 1 ? "an lz4" : "a bz2") + " chunk does "
+                            + "not decompress (" + e.getMessage() + ")");
                 }
                 if (got != size) {
-                    throw new IOException("input " + path + ": an lz4 chunk gives " + got + " bytes, not " + size);
+                    throw new IOException("input " + path + ": a chunk decompresses to " + got + " bytes, not "
+                            + size);
                 }
             }
             loaded = k;
+        }
+
+        /**
+         * A bz2 chunk ({@code rosbag record -j}) decompressed into the chunk buffer. The decoder and its block tables
+         * are made for each chunk (commons-compress has no reusable one): bz2 bags cost that allocation per chunk.
+         */
+        private int bz2(int stored, int size) throws IOException {
+            try (BZip2CompressorInputStream in = new BZip2CompressorInputStream(
+                    new ByteArrayInputStream(compressed, 0, stored))) {
+                return in.readNBytes(chunk, 0, size);
+            }
         }
 
         @Override

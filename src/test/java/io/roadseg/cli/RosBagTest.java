@@ -27,8 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * ROS bags replay as the same messages in an MCAP file do. ROS 1 bags (format 2.0, uncompressed and lz4, in one chunk
- * or many), written by the fixture script and read back there by Foxglove's ROS 1 bag reader ({@code @foxglove/rosbag})
+ * ROS bags replay as the same messages in an MCAP file do. ROS 1 bags (format 2.0, uncompressed, lz4 and bz2, in one
+ * chunk or many), written by the fixture script and read back there by Foxglove's ROS 1 bag reader ({@code @foxglove/rosbag})
  * before roadseg reads them. ROS 2 bags in rosbag2's SQLite storage (the {@code .db3} files {@code ros2 bag record}
  * writes by default up to Humble): each bag and its MCAP twin written by one fixture script from the
  * same messages (the bag's tables as rosbag2_storage_sqlite3 lays them out, the file by SQLite itself through sql.js),
@@ -175,7 +175,7 @@ class RosBagTest {
 
     /** A ROS 1 bag beside its MCAP twin (the same messages in ROS 1's serialization, as {@code mcap convert} keeps them). */
     @ParameterizedTest(name = "{0}, chunks of {1} bytes")
-    @CsvSource({"none,786432", "lz4,200000", "none,100000"})
+    @CsvSource({"none,786432", "lz4,200000", "none,100000", "bz2,300000"})
     void aRos1BagReplaysAsItsMcapTwin(String compression, int chunkSize) throws Exception {
         String[] common = {"--ros1", "--encoding", "ros2-compressed", "--camera-info",
                 "288,288,239.5,179.5,-0.1,0.02,0,0,0", "--motion", "odometry", "--speed", "10", "--yaw-step", "0.002",
@@ -213,8 +213,8 @@ class RosBagTest {
         Files.write(other, zstd);
         Cli.Outcome compressed = Cli.run("run", other.toString(), "-q");
         assertEquals(1, compressed.exit());
-        assertTrue(compressed.stderr().contains("chunks compressed with zstd (roadseg reads lz4 and uncompressed "
-                + "bags)"), compressed.stderr());
+        assertTrue(compressed.stderr().contains("chunks compressed with zstd (roadseg reads bz2, lz4 and "
+                + "uncompressed bags)"), compressed.stderr());
         byte[] open = bytes.clone();
         int at = indexOf(open, "index_pos=") + "index_pos=".length();
         Arrays.fill(open, at, at + 8, (byte) 0);
