@@ -38,6 +38,8 @@ public final class Rosbag2Reader extends IndexedRecording {
     private final Path path;
     private final List<SqliteFile> files = new ArrayList<>();
     private final String distro;
+    /** Why messages may be missing: a write-ahead log left beside a file (its recorder did not close it), or null. */
+    private String unfinished;
     private final boolean messageCompression;
 
     private Rosbag2Reader(Path path) throws IOException {
@@ -91,6 +93,11 @@ public final class Rosbag2Reader extends IndexedRecording {
                 }
                 SqliteFile f = SqliteFile.open(db);
                 files.add(f);
+                Path wal = db.resolveSibling(db.getFileName() + "-wal");
+                if (unfinished == null && Files.isRegularFile(wal) && Files.size(wal) > 0) {
+                    unfinished = "a write-ahead log beside " + db.getFileName() + " (the recorder did not close the "
+                            + "bag): the messages still in it are not read";
+                }
                 rosDistro = readDistro(f, rosDistro);
                 Map<String, byte[]> definitions = readDefinitions(f);
                 Map<String, String> definitionEncodings = new HashMap<>();
@@ -240,6 +247,11 @@ public final class Rosbag2Reader extends IndexedRecording {
     @Override
     public Path file() {
         return path;
+    }
+
+    @Override
+    public String truncation() {
+        return unfinished;
     }
 
     @Override

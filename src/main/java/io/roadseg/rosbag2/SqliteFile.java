@@ -18,7 +18,7 @@ import java.util.List;
  * again later from where the scan found it, into a buffer the caller keeps (no allocation per message).
  *
  * <p>Not read: a write-ahead log beside the file (what it holds is left out: a recorder that was killed before it
- * checkpointed), UTF-16 databases, WITHOUT ROWID tables.
+ * checkpointed; {@link Rosbag2Reader} says so), UTF-16 databases, WITHOUT ROWID tables.
  *
  * <p>Threading: one thread per instance.
  */

@@ -303,9 +303,10 @@ public final class McapSource implements FrameSource {
                 try {
                     if (!cursor.next()) {
                         if (reader.truncation() != null) {
-                            throw new SourceException("input " + info.uri() + ": MCAP file cut short ("
-                                    + reader.truncation() + "); the " + cursor.size() + " complete messages of "
-                                    + channel.topic() + " before the cut were replayed");
+                            throw new SourceException("input " + info.uri() + ": " + (reader instanceof McapReader
+                                    ? "MCAP file" : "bag") + " cut short (" + reader.truncation() + "); the "
+                                    + cursor.size() + " complete messages of " + channel.topic()
+                                    + " before the cut were replayed");
                         }
                         if (!loop) {
                             return END_OF_STREAM;

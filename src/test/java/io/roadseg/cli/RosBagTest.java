@@ -283,6 +283,15 @@ class RosBagTest {
         assertEquals(1, gone.exit());
         assertTrue(gone.stderr().contains("bag_1.db3 (listed in metadata.yaml) is missing"), gone.stderr());
         assertEquals(1, gone.stderr().strip().lines().filter(l -> l.startsWith("roadseg: ")).count(), gone.stderr());
+        // a bag whose recorder was killed: a write-ahead log left beside it, its messages not read (said, exit 1)
+        Path killed = fixture("killed", "--encoding", "ros2-image", "--rosbag2", "humble");
+        Files.writeString(killed.resolve("killed_0.db3-wal"), "frames the recorder had not checkpointed");
+        Cli.Outcome wal = Cli.run("run", killed.toString(), "--results", dir.resolve("k.jsonl").toString(), "-q");
+        assertEquals(1, wal.exit());
+        assertTrue(wal.stderr().contains("bag cut short (a write-ahead log beside killed_0.db3 (the recorder did not "
+                + "close the bag): the messages still in it are not read); the " + FRAMES + " complete messages"),
+                wal.stderr());
+        assertEquals(FRAMES, Files.readAllLines(dir.resolve("k.jsonl")).size(), "what the file holds is replayed");
         // a .db3 that is not a database
         Path junk = dir.resolve("junk.db3");
         Files.writeString(junk, "not a database at all, but long enough to have a header of a hundred bytes; "
