@@ -3,7 +3,7 @@
 // --rosbag2 the same messages as a ROS 2 bag in rosbag2's SQLite storage, --out its folder (rosbag2-writer.mjs:
 // Humble's or Jazzy's schema, split over N .db3 files, message-mode zstd).
 //
-// node make-fixture.mjs --out FILE [--rosbag2 humble|jazzy [--rosbag2-splits N] [--rosbag2-zstd] [--rosbag2-page-size B]
+// node make-fixture.mjs --out FILE [--rosbag2 humble|jazzy [--rosbag2-splits N] [--rosbag2-zstd | --rosbag2-file-zstd] [--rosbag2-page-size B]
 //     [--rosbag2-filler N]] [--ros1 --rosbag1 [--rosbag1-compression none|lz4|bz2] [--rosbag1-chunk-size B]]
 //     (--rosbag1: a ROS 1 bag, format 2.0, checked by reading it back with @foxglove/rosbag)
 //     --encoding ros2-compressed|ros2-image|foxglove|foxglove-raw|foxglove-video|ros2-foxglove-video
@@ -437,6 +437,7 @@ const { values: args } = parseArgs({
     rosbag2: { type: "string" },
     "rosbag2-splits": { type: "string", default: "1" },
     "rosbag2-zstd": { type: "boolean", default: false },
+    "rosbag2-file-zstd": { type: "boolean", default: false },
     "rosbag2-page-size": { type: "string", default: "4096" },
     "rosbag2-filler": { type: "string", default: "0" },
     rosbag1: { type: "boolean", default: false },
@@ -680,11 +681,12 @@ const writable = {
   },
 };
 
-if (args["rosbag2-zstd"]) await zstd.isLoaded;
+if (args["rosbag2-zstd"] || args["rosbag2-file-zstd"]) await zstd.isLoaded;
 const writer = args.rosbag1 ? new Rosbag1Writer({ file: args.out, compression: args["rosbag1-compression"],
   chunkSize: Number(args["rosbag1-chunk-size"]) }) : args.rosbag2 ? new Rosbag2Writer({ dir: args.out, distro: args.rosbag2,
   splits: Number(args["rosbag2-splits"]), pageSize: Number(args["rosbag2-page-size"]),
-  filler: Number(args["rosbag2-filler"]), compress: args["rosbag2-zstd"] ? (b) => new Uint8Array(zstd.compress(b, 3)) : null })
+  filler: Number(args["rosbag2-filler"]),
+  compressFile: args["rosbag2-file-zstd"] ? (b) => new Uint8Array(zstd.compress(b, 3)) : null, compress: args["rosbag2-zstd"] ? (b) => new Uint8Array(zstd.compress(b, 3)) : null })
   : new McapWriter({
   writable,
   chunkSize,

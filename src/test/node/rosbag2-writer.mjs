@@ -34,8 +34,10 @@ export class Rosbag2Writer extends BagWriter {
   // order); compress: a function compressing one message's bytes (message-mode zstd), or null; pageSize: SQLite's
   // filler: that many more small messages on /filler (std_msgs/msg/Empty), spread over the recording's time: a
   // messages table deep enough for interior pages over interior pages
-  constructor({ dir, distro = "humble", splits = 1, compress = null, pageSize = 4096, filler = 0 }) {
+  // compressFile: a function compressing a whole .db3 (file-mode zstd: NAME_N.db3.zstd), or null
+  constructor({ dir, distro = "humble", splits = 1, compress = null, pageSize = 4096, filler = 0, compressFile = null }) {
     super("cdr", 1);
+    this.compressFile = compressFile;
     this.filler = filler;
     this.dir = dir;
     this.distro = distro;
@@ -94,8 +96,9 @@ export class Rosbag2Writer extends BagWriter {
         counts.set(m.channelId, (counts.get(m.channelId) ?? 0) + 1);
       }
       insert.free();
-      const file = `${name}_${s}.db3`;
-      await writeFile(path.join(this.dir, file), Buffer.from(db.export()));
+      const bytes = db.export();
+      const file = `${name}_${s}.db3${this.compressFile ? ".zstd" : ""}`;
+      await writeFile(path.join(this.dir, file), Buffer.from(this.compressFile ? this.compressFile(bytes) : bytes));
       db.close();
       files.push(file);
     }
@@ -108,8 +111,8 @@ export class Rosbag2Writer extends BagWriter {
     const yaml = "rosbag2_bagfile_information:\n  version: 5\n  storage_identifier: sqlite3\n"
       + `  duration:\n    nanoseconds: ${end - start}\n  starting_time:\n    nanoseconds_since_epoch: ${start}\n`
       + `  message_count: ${this.messages.length}\n  topics_with_message_count:\n${topics}\n`
-      + `  compression_format: "${this.compress ? "zstd" : ""}"\n`
-      + `  compression_mode: "${this.compress ? "MESSAGE" : ""}"\n`
+      + `  compression_format: "${this.compress || this.compressFile ? "zstd" : ""}"\n`
+      + `  compression_mode: "${this.compress ? "MESSAGE" : this.compressFile ? "FILE" : ""}"\n`
       + `  relative_file_paths:\n${files.map((f) => `    - ${f}`).join("\n")}\n`;
     await writeFile(path.join(this.dir, "metadata.yaml"), yaml);
   }

@@ -29,8 +29,8 @@ import java.util.stream.Stream;
  * a channel's messages are then read in time order (the recorder's order where times tie), each copied from its page
  * and overflow pages into one buffer the cursor keeps. The {@code message_definitions} table (Iron and later) gives a
  * type's definition as the schema; Humble's bags have none, and the ROS 2 types roadseg reads are known by name.
- * Message-mode zstd compression ({@code ros2 bag record --compression-mode message}) is undone per message; file-mode
- * compression ({@code .db3.zstd}) is refused with what to do.
+ * Message-mode zstd compression ({@code ros2 bag record --compression-mode message}) is undone per message; a file-mode
+ * compressed file ({@code .db3.zstd}) is decompressed to a temporary file at open, deleted at close.
  *
  * <p>Threading: one thread per instance (each cursor reads through the shared files).
  */
@@ -70,10 +70,11 @@ public final class Rosbag2Reader extends IndexedRecording {
         } else {
             dbs.add(path);
         }
-        if (compressionMode.equalsIgnoreCase("FILE") || dbs.stream().anyMatch(p -> p.toString().endsWith(".zstd"))) {
-            throw new IOException("input " + path + ": a rosbag2 bag compressed file by file (" + compressionFormat
-                    + "): decompress it first (ros2 bag decompress, or zstd -d on each .db3.zstd) or convert it to "
-                    + "MCAP (ros2 bag convert)");
+        boolean fileCompression = compressionMode.equalsIgnoreCase("FILE")
+                || dbs.stream().anyMatch(p -> p.toString().endsWith(".zstd"));
+        if (fileCompression && !compressionFormat.isEmpty() && !compressionFormat.equalsIgnoreCase("zstd")) {
+            throw new IOException("input " + path + ": a rosbag2 bag compressed file by file with '"
+                    + compressionFormat + "' (roadseg reads zstd, rosbag2's compressor): ros2 bag decompress it first");
         }
         messageCompression = compressionMode.equalsIgnoreCase("MESSAGE");
         if (messageCompression && !compressionFormat.equalsIgnoreCase("zstd")) {
@@ -91,7 +92,7 @@ public final class Rosbag2Reader extends IndexedRecording {
                     throw new IOException("input " + path + ": " + path.relativize(db) + " (listed in metadata.yaml) "
                             + "is missing");
                 }
-                SqliteFile f = SqliteFile.open(db);
+                SqliteFile f = SqliteFile.open(db.toString().endsWith(".zstd") ? decompressed(db) : db);
                 files.add(f);
                 Path wal = db.resolveSibling(db.getFileName() + "-wal");
                 if (unfinished == null && Files.isRegularFile(wal) && Files.size(wal) > 0) {
@@ -113,6 +114,29 @@ public final class Rosbag2Reader extends IndexedRecording {
         sortMessages();
         distro = rosDistro;
     }
+
+    /**
+     * A file-mode compressed split file ({@code NAME_N.db3.zstd}, {@code ros2 bag record --compression-mode file})
+     * decompressed to a temporary file, deleted when the bag is closed: SQLite's pages need random access.
+     */
+    private Path decompressed(Path zstd) throws IOException {
+        if (temporary == null) {
+            temporary = Files.createTempDirectory("roadseg-bag");
+        }
+        String name = zstd.getFileName().toString();
+        Path out = temporary.resolve(name.substring(0, name.length() - ".zstd".length()));
+        try (java.io.InputStream in = new com.github.luben.zstd.ZstdInputStream(
+                new java.io.BufferedInputStream(Files.newInputStream(zstd)))) {
+            Files.copy(in, out);
+        } catch (IOException e) {
+            throw new IOException("input " + path + ": " + name + " does not decompress (" + e.getMessage()
+                    + "; free space for it in " + temporary.getParent() + "?)");
+        }
+        return out;
+    }
+
+    /** Where file-mode compressed files are decompressed to, or null. */
+    private Path temporary;
 
     /** Opens a bag folder or one {@code .db3} file. */
     public static Rosbag2Reader open(Path path) throws IOException {
@@ -351,6 +375,14 @@ public final class Rosbag2Reader extends IndexedRecording {
             } catch (IOException ignored) {
                 // closing a read-only file
             }
+        }
+        if (temporary != null) {
+            try (Stream<Path> s = Files.walk(temporary)) {
+                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException ignored) {
+                // a temporary copy
+            }
+            temporary = null;
         }
     }
 
