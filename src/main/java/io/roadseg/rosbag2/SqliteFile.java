@@ -44,17 +44,17 @@ final class SqliteFile implements AutoCloseable {
             ByteBuffer header = ByteBuffer.allocate(100);
             if (file.read(header, 0) < 100 || !new String(header.array(), 0, 16, StandardCharsets.ISO_8859_1)
                     .equals("SQLite format 3\0")) {
-                throw new IOException(path + ": not an SQLite 3 database");
+                throw new IOException("input " + path + ": not an SQLite 3 database");
             }
             int size = ((header.get(16) & 0xff) << 8) | (header.get(17) & 0xff);
             pageSize = size == 1 ? 65536 : size;
             if (pageSize < 512 || (pageSize & (pageSize - 1)) != 0) {
-                throw new IOException(path + ": page size " + pageSize + " is not an SQLite page size");
+                throw new IOException("input " + path + ": page size " + pageSize + " is not an SQLite page size");
             }
             usable = pageSize - (header.get(20) & 0xff);
             int encoding = header.getInt(56);
             if (encoding != 0 && encoding != 1) {
-                throw new IOException(path + ": a UTF-16 database (roadseg reads UTF-8 ones, as rosbag2 writes)");
+                throw new IOException("input " + path + ": a UTF-16 database (roadseg reads UTF-8 ones, as rosbag2 writes)");
             }
             pages = file.size() / pageSize;
             page = ByteBuffer.allocate(pageSize);
@@ -62,7 +62,7 @@ final class SqliteFile implements AutoCloseable {
             readSchema();
         } catch (IOException | RuntimeException e) {
             file.close();
-            throw e instanceof IOException io ? io : new IOException(path + ": damaged SQLite file ("
+            throw e instanceof IOException io ? io : new IOException("input " + path + ": damaged SQLite file ("
                     + e.getMessage() + ")");
         }
     }
@@ -135,7 +135,7 @@ final class SqliteFile implements AutoCloseable {
     /** Page {@code n} (1-based) into the one page buffer. */
     private ByteBuffer load(long n) throws IOException {
         if (n < 1 || n > pages) {
-            throw new IOException(path + ": page " + n + " outside the file's " + pages + " pages (damaged or "
+            throw new IOException("input " + path + ": page " + n + " outside the file's " + pages + " pages (damaged or "
                     + "still being written)");
         }
         if (loaded != n) {
@@ -143,7 +143,7 @@ final class SqliteFile implements AutoCloseable {
             long at = (n - 1) * pageSize;
             while (page.hasRemaining()) {
                 if (file.read(page, at + page.position()) < 0) {
-                    throw new IOException(path + ": cut short in page " + n);
+                    throw new IOException("input " + path + ": cut short in page " + n);
                 }
             }
             loaded = n;
@@ -215,7 +215,7 @@ final class SqliteFile implements AutoCloseable {
                         continue;
                     }
                     if (type != 0x05) {
-                        throw new IOException(path + ": page " + p + " is not a table page (type " + type + ")");
+                        throw new IOException("input " + path + ": page " + p + " is not a table page (type " + type + ")");
                     }
                     int n = b.getShort(h + 3) & 0xffff;
                     int next = stackCell[depth - 1] + 1;
@@ -227,7 +227,7 @@ final class SqliteFile implements AutoCloseable {
                     int child = next < n ? b.getInt(b.getShort(h + 12 + 2 * next) & 0xffff)
                             : b.getInt(h + 8); // the right-most pointer after the cells
                     if (depth == stackPage.length) {
-                        throw new IOException(path + ": a B-tree deeper than 32 pages");
+                        throw new IOException("input " + path + ": a B-tree deeper than 32 pages");
                     }
                     stackPage[depth] = child;
                     stackCell[depth] = -1;
@@ -294,7 +294,7 @@ final class SqliteFile implements AutoCloseable {
 
         private int payloadByte(long p) throws IOException {
             if (p >= local) {
-                throw new IOException(path + ": a record header reaching into its overflow pages (not read)");
+                throw new IOException("input " + path + ": a record header reaching into its overflow pages (not read)");
             }
             return load(leaf).get(payloadAt + (int) p) & 0xff;
         }
@@ -328,7 +328,7 @@ final class SqliteFile implements AutoCloseable {
                 return 1;
             }
             if (t < 1 || t > 6) {
-                throw new IOException(path + ": column " + column + " is not an integer (serial type " + t + ")");
+                throw new IOException("input " + path + ": column " + column + " is not an integer (serial type " + t + ")");
             }
             int n = (int) size(t);
             long value = (byte) payloadByte(valueAt[column]); // sign-extended first byte
@@ -385,7 +385,7 @@ final class SqliteFile implements AutoCloseable {
             int cellLeaf = leaf;
             while (done < n) {
                 if (overflow == 0) {
-                    throw new IOException(path + ": an overflow chain ends early (damaged file)");
+                    throw new IOException("input " + path + ": an overflow chain ends early (damaged file)");
                 }
                 ByteBuffer o = load(overflow);
                 long nextPage = o.getInt(0) & 0xffffffffL;
@@ -409,7 +409,7 @@ final class SqliteFile implements AutoCloseable {
             ByteBuffer b = load(pageNumber);
             int h = pageNumber == 1 ? 100 : 0;
             if ((b.get(h) & 0xff) != 0x0d || index >= (b.getShort(h + 3) & 0xffff)) {
-                throw new IOException(path + ": row at page " + pageNumber + " cell " + index + " is gone");
+                throw new IOException("input " + path + ": row at page " + pageNumber + " cell " + index + " is gone");
             }
             cells = 0; // a seek ends the walk
             depth = 0;

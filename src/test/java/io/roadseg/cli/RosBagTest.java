@@ -234,6 +234,42 @@ class RosBagTest {
         assertTrue(half.stderr().contains("without its index"), half.stderr());
     }
 
+    /**
+     * Damaged bags — bytes changed at random in a ROS 2 bag's first pages (its schema, tables and B-tree pages) and in
+     * a ROS 1 bag's header and index — replay what still reads or stop with one line: no stack trace, no hang.
+     */
+    @Test
+    void damagedBagsAreOneLineOrReplayed() throws Exception {
+        Path db3Bag = fixture("fuzz2", "--encoding", "ros2-compressed", "--rosbag2", "humble");
+        byte[] db3 = Files.readAllBytes(db3Bag.resolve("fuzz2_0.db3"));
+        Path ros1 = fixture("fuzz1.bag", "--ros1", "--encoding", "ros2-compressed", "--rosbag1",
+                "--rosbag1-compression", "lz4", "--rosbag1-chunk-size", "200000");
+        byte[] bag = Files.readAllBytes(ros1);
+        java.util.Random random = new java.util.Random(7);
+        int failed = 0;
+        for (int round = 0; round < 24; round++) {
+            boolean first = round % 2 == 0;
+            byte[] b = (first ? db3 : bag).clone();
+            for (int k = 0; k < 4; k++) {
+                int at = first ? random.nextInt(16384) : random.nextBoolean() ? random.nextInt(8192)
+                        : b.length - 1 - random.nextInt(16384);
+                b[at] = (byte) random.nextInt(256);
+            }
+            Path damaged = dir.resolve("damaged-" + round + (first ? ".db3" : ".bag"));
+            Files.write(damaged, b);
+            Cli.Outcome run = Cli.run("run", damaged.toString(), "--frames", "4", "-q");
+            assertTrue(run.exit() == 0 || run.exit() == 1, run.stderr());
+            assertTrue(run.stderr().lines().noneMatch(l -> l.startsWith("\tat ")), run.stderr());
+            if (run.exit() == 1) {
+                failed++;
+                assertEquals(1, run.stderr().strip().lines().filter(l -> l.startsWith("roadseg: ")).count(),
+                        run.stderr());
+                assertTrue(run.stderr().contains("roadseg: input " + damaged), run.stderr());
+            }
+        }
+        assertTrue(failed > 0, "some damage is found");
+    }
+
     private static int indexOf(byte[] b, String s) {
         byte[] n = s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         outer:
