@@ -46,7 +46,7 @@
 //     [--ros1]                 (every ROS message as a ROS 1 bag converted to MCAP keeps it: profile ros1, schemas
 //                               ros1msg named pkg/Type, messages in ROS 1's serialization by
 //                               @foxglove/rosmsg-serialization; Header with seq, time, CameraInfo's D K R P)
-//     [--tf-schema ros2|foxglove] [--tf-topic T]
+//     [--tf-schema ros2|foxglove] [--tf-topic T (default /tf_static for ros2, /tf for foxglove)]
 //                              (foxglove: the transforms as one foxglove.FrameTransforms in protobuf, its schema
 //                               Foxglove's generator's, on T, default /tf)
 //     [--tf-static PARENT:CHILD:X:Y:Z:QX:QY:QZ:QW[;...]]
@@ -810,10 +810,11 @@ if (args["tf-static"]) {
     const tfSchemaId = await writer.registerSchema({
       name: "tf2_msgs/msg/TFMessage", encoding: "ros2msg", data: new TextEncoder().encode(text),
     });
+    const topic = args["tf-topic"] ?? "/tf_static";
     const id = await writer.registerChannel({
-      topic: "/tf_static", schemaId: tfSchemaId, messageEncoding: "cdr", metadata: channelMetadata ?? new Map(),
+      topic, schemaId: tfSchemaId, messageEncoding: "cdr", metadata: channelMetadata ?? new Map(),
     });
-    topics.push("/tf_static");
+    topics.push(topic);
     await writer.addMessage({
       channelId: id, sequence: 0, logTime: startNs, publishTime: startNs,
       data: rosWriter(text).writeMessage({ transforms }),

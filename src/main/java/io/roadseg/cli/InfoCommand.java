@@ -170,7 +170,8 @@ final class InfoCommand implements Callable<Integer> {
         }
         if (anyCalibration) {
             out.println("  @ the camera's intrinsics and mount, used without --calib (the camera topic's own "
-                    + "CameraInfo; /tf_static to base_footprint or base_link): run's first lines say what was taken");
+                    + "CameraInfo; /tf_static, else /tf's first seconds, to base_footprint or base_link): run's first lines "
+                    + "say what was taken");
         }
     }
 
@@ -191,6 +192,7 @@ final class InfoCommand implements Callable<Integer> {
         }
         return CameraInfoMessage.isCameraInfo(schemaName, messageEncoding)
                 || CameraMount.isStaticTransforms(topic, schemaName, messageEncoding)
+                || CameraMount.isTransforms(topic, schemaName, messageEncoding)
                 || CameraMount.isFoxgloveTransforms(schemaName, messageEncoding) ? "@" : "";
     }
 

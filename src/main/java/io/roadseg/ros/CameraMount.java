@@ -30,6 +30,8 @@ public record CameraMount(String groundFrame, String cameraFrame, double heightM
                           double rollDeg, String from) {
     public static final String TF_MESSAGE = "tf2_msgs/msg/TFMessage";
     public static final String TF_STATIC = "/tf_static";
+    /** The moving transforms' topic; older recordings publish their static transforms there too. */
+    public static final String TF = "/tf";
     public static final String FOXGLOVE_FRAME_TRANSFORMS = "foxglove.FrameTransforms";
     public static final String FOXGLOVE_FRAME_TRANSFORM = "foxglove.FrameTransform";
 
@@ -45,6 +47,19 @@ public record CameraMount(String groundFrame, String cameraFrame, double heightM
                 && TF_MESSAGE.equals(RosMessages.ros2Name(schemaName, messageEncoding));
     }
 
+    /**
+     * Whether a channel is {@code /tf} in a type this class reads ({@code tf2_msgs/TFMessage}, or ROS 1's older
+     * {@code tf/tfMessage}, the same fields): where a recording without {@code /tf_static} — a ROS 1 bag from before
+     * tf2, a recorder that missed the latched topic — says where its camera sits.
+     */
+    public static boolean isTransforms(String topic, String schemaName, String messageEncoding) {
+        if (!TF.equals(topic) || !RosMessages.rosEncoding(messageEncoding)) {
+            return false;
+        }
+        String type = RosMessages.ros2Name(schemaName, messageEncoding);
+        return TF_MESSAGE.equals(type) || "tf/msg/tfMessage".equals(type);
+    }
+
     /** Static transforms, child frame to its parent, as {@code TFMessage}s give them. */
     public static final class Tree {
         private record Edge(String parent, double[] translation, double[] rotation, String topic) {
@@ -54,6 +69,11 @@ public record CameraMount(String groundFrame, String cameraFrame, double heightM
 
         /** Adds every transform of one {@code TFMessage}; a later one for the same child replaces the earlier. */
         public void read(CdrReader cdr) throws CdrReader.CdrException {
+            read(cdr, TF_STATIC);
+        }
+
+        /** {@link #read(CdrReader)} for a message of {@code topic} (named in the mount's {@code from}). */
+        public void read(CdrReader cdr, String topic) throws CdrReader.CdrException {
             long n = cdr.uint32();
             if (n > 10_000) {
                 throw new CdrReader.CdrException("TFMessage with " + n + " transforms");
@@ -64,7 +84,7 @@ public record CameraMount(String groundFrame, String cameraFrame, double heightM
                 String child = strip(cdr.string());
                 double[] t = {cdr.float64(), cdr.float64(), cdr.float64()};
                 double[] q = {cdr.float64(), cdr.float64(), cdr.float64(), cdr.float64()}; // x, y, z, w
-                parentOf.put(child, new Edge(parent, t, q, TF_STATIC));
+                parentOf.put(child, new Edge(parent, t, q, topic));
             }
         }
 

@@ -388,11 +388,15 @@ public final class McapSource implements FrameSource {
             return null;
         }
         CameraMount.Tree tree = new CameraMount.Tree();
+        List<McapReader.Channel> moving = new ArrayList<>();
         for (McapReader.Channel ch : reader.channels().values()) {
             McapReader.Schema s = reader.schemaOf(ch);
             if (s != null && CameraMount.isFoxgloveTransforms(s.name(), ch.messageEncoding())) {
                 readFoxgloveTransforms(reader, ch, s, tree);
                 continue;
+            }
+            if (s != null && CameraMount.isTransforms(ch.topic(), s.name(), ch.messageEncoding())) {
+                moving.add(ch);
             }
             if (s == null || !CameraMount.isStaticTransforms(ch.topic(), s.name(), ch.messageEncoding())) {
                 continue;
@@ -406,8 +410,33 @@ public final class McapSource implements FrameSource {
                 }
             }
         }
+        CameraMount mount = tree.size() == 0 ? null : tree.mount(cameraFrame);
+        if (mount != null || moving.isEmpty()) {
+            return mount;
+        }
+        // no static transform reaches the camera: /tf's first seconds, as older recordings publish the fixed ones
+        // there (a moving camera's first pose would be taken for its mount: the run's line names /tf)
+        for (McapReader.Channel ch : moving) {
+            Recording.Cursor c = reader.messages(ch.id());
+            long first = Long.MIN_VALUE;
+            while (c.next()) {
+                first = first == Long.MIN_VALUE ? c.logTime() : first;
+                if (c.logTime() - first > MOVING_TRANSFORMS_NANOS) {
+                    break;
+                }
+                try {
+                    tree.read(cdr.begin(c.payloadArray(), c.payloadOffset(), c.payloadLength(), ros1(ch)),
+                            ch.topic());
+                } catch (CdrReader.CdrException e) {
+                    // a damaged message: the others may still reach the camera
+                }
+            }
+        }
         return tree.size() == 0 ? null : tree.mount(cameraFrame);
     }
+
+    /** How much of /tf is read for a camera's mount where /tf_static has none: its first two seconds. */
+    private static final long MOVING_TRANSFORMS_NANOS = 2_000_000_000L;
 
     /**
      * A Foxglove recording's transforms (on any topic, static and moving ones together): its first

@@ -203,6 +203,32 @@ class RosBagTest {
                 + "sensor_msgs/CompressedImage\\s+ros1\\s+" + FRAMES + "\\s.*\\sjpeg \\d+x\\d+")), info.stdout());
     }
 
+    /**
+     * Where a recording has no {@code /tf_static} — a ROS 1 bag from before tf2 publishes its fixed transforms on
+     * {@code /tf} — the camera's mount comes from {@code /tf}'s first seconds, and the run says so.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"ros1-bag", "mcap"})
+    void withoutStaticTransformsTheMountComesFromTf(String kind) throws Exception {
+        List<String> args = new ArrayList<>(List.of("--encoding", "ros2-compressed", "--camera-info",
+                "288,288,239.5,179.5", "--tf-static", TF, "--tf-topic", "/tf", "--frame-id", "camera_front_optical"));
+        if (kind.equals("ros1-bag")) {
+            args.addAll(List.of("--ros1", "--rosbag1"));
+        }
+        Path recording = fixture(kind.equals("ros1-bag") ? "tf.bag" : "tf.mcap", args.toArray(String[]::new));
+        Frames f = read(recording);
+        assertNotNull(f.mount(), f.codec());
+        assertEquals("/tf", f.mount().from());
+        assertEquals(1.5, f.mount().heightM(), 1e-9);
+        assertEquals(3.0, f.mount().pitchDownDeg(), 1e-3);
+        Cli.Outcome run = Cli.run("run", recording.toString(), "--frames", "3", "-q");
+        assertEquals(0, run.exit(), run.stderr());
+        assertTrue(run.stderr().contains("depth fused with the ground plane: the recording's camera mount (/tf: "
+                + "camera_front_optical over base_footprint) 1.50 m above the road, pitched 3.00° down"), run.stderr());
+        Cli.Outcome info = Cli.run("info", recording.toString());
+        assertTrue(info.stdout().lines().anyMatch(l -> l.matches("\\s*@ /tf\\s.*")), info.stdout());
+    }
+
     /** A ROS 1 bag whose chunks roadseg cannot decompress, or without its index: one line with what to do. */
     @Test
     void aRos1BagThatCannotBeReadIsOneLine() throws Exception {
