@@ -343,7 +343,7 @@ final class BenchCommand implements Callable<Integer> {
             ByteBuffer smallView = small.data().capacity(3L * w * h).asByteBuffer();
             java.nio.FloatBuffer tensor = ByteBuffer.allocateDirect(12 * w * h)
                     .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
-            CameraHealth health = new CameraHealth(w, h, CameraHealth.framesCodedApart(info.codec()));
+            CameraHealth health = new CameraHealth(w, h, info.framesCodedApart());
             CameraReading reading = new CameraReading();
             for (int i = 0; i < warmup + frames; i++) {
                 long pts = src.read(frameView);

@@ -309,7 +309,7 @@ public final class DriveEvaluator implements AutoCloseable {
             double referenceRule = Double.isNaN(focal) ? Double.NaN : r.depthScaleFor(focal, sw);
             float depthScale = Double.isNaN(rule) ? 1f : (float) rule;
             float referenceScale = Double.isNaN(referenceRule) ? 1f : (float) referenceRule;
-            CameraHealth check = CameraHealth.framesCodedApart(src.info().codec()) ? imageHealth : health;
+            CameraHealth check = src.info().framesCodedApart() ? imageHealth : health;
             CameraClassChecks checks = new CameraClassChecks(m);
             try (Mat frame = new Mat(sh, sw, CV_8UC3)) {
                 ByteBuffer frameView = frame.data().capacity(3L * sw * sh).asByteBuffer();

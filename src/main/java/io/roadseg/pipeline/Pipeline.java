@@ -103,7 +103,7 @@ public final class Pipeline implements AutoCloseable {
         boolean fresh = config.mode().dropsFrames();
         long interval = config.mode().dropsFrames() ? Math.round(1e9 / sourceInfo.fps()) : 0;
         disruptor.handleEventsWith(preprocess = new Stages.Preprocess(preprocessor, rectification,
-                        sourceInfo.codec(), vehicleMotion, fresh, stats, waitStrategy, errors))
+                        sourceInfo.framesCodedApart(), vehicleMotion, fresh, stats, waitStrategy, errors))
                 .then(new Stages.Inference(engine, fresh, stats, waitStrategy, errors))
                 .then(postprocess)
                 .then(sinkStage = new Stages.Sinks(sinks.toArray(new FrameSink[0]), stats, interval, this,

@@ -39,7 +39,7 @@ public final class SequentialLoop implements AutoCloseable {
         this.preprocessor = new Preprocessor(engine.model());
         WaitStrategy none = new ParkingWaitStrategy(); // never waited on: no ring
         Consumer<Throwable> errors = e -> failure = e;
-        this.preprocess = new Stages.Preprocess(preprocessor, null, source.info().codec(), null, false, stats, none,
+        this.preprocess = new Stages.Preprocess(preprocessor, null, source.info().framesCodedApart(), null, false, stats, none,
                 errors);
         this.inference = new Stages.Inference(engine, false, stats, none, errors);
         this.postprocess = new Stages.Postprocess(engine.model(), stats, hud, 1f, null, PipelineConfig.Path.DEFAULT,

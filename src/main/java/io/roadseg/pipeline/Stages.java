@@ -107,9 +107,11 @@ final class Stages {
 
         /**
          * @param rectification the lens to undo (not owned); null: none
-         * @param codec         the source's ({@link CameraHealth#framesCodedApart})
+         * @param framesCodedApart whether the source's frames are each coded on their own
+         *                         ({@link io.roadseg.source.SourceInfo#framesCodedApart})
          */
-        Preprocess(Preprocessor preprocessor, Rectification rectification, String codec, VehicleMotion vehicleMotion,
+        Preprocess(Preprocessor preprocessor, Rectification rectification, boolean framesCodedApart,
+                   VehicleMotion vehicleMotion,
                    boolean freshestOnly, LatencyStats stats, WaitStrategy wait, Consumer<Throwable> errors) {
             super("preprocess", freshestOnly, stats, wait, errors);
             this.preprocessor = preprocessor;
@@ -118,8 +120,7 @@ final class Stages {
                     : new Mat(preprocessor.height(), preprocessor.width(), CV_8UC3);
             this.resizedView = resized == null ? null
                     : resized.data().capacity(3L * preprocessor.width() * preprocessor.height()).asByteBuffer();
-            this.camera = new CameraHealth(preprocessor.width(), preprocessor.height(),
-                    CameraHealth.framesCodedApart(codec));
+            this.camera = new CameraHealth(preprocessor.width(), preprocessor.height(), framesCodedApart);
             this.vehicleMotion = vehicleMotion;
         }
 

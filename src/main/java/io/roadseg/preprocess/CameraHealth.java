@@ -1,6 +1,7 @@
 package io.roadseg.preprocess;
 
 import io.roadseg.postprocess.FloatSelect;
+import io.roadseg.source.SourceInfo;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -196,20 +197,9 @@ public final class CameraHealth {
         }
     }
 
-    /**
-     * Whether a source's frames are each coded on their own, from its codec as {@code SourceInfo.codec()} names it:
-     * raw video, MJPEG and still-image codecs, a folder of images, MCAP and ROS bag image messages. Not inter-frame
-     * codecs, nor roadseg's synthetic drives (a noise-free renderer: a vehicle standing still renders the same picture).
-     */
+    /** Whether frames of a codec of this name are each coded on their own ({@link SourceInfo#codedApart}). */
     public static boolean framesCodedApart(String codec) {
-        String c = codec == null ? "" : codec.toLowerCase(java.util.Locale.ROOT);
-        for (String apart : new String[] {"rawvideo", "mjpeg", "jpeg", "png", "bmp", "tiff", "image files",
-                "mcap ", "rosbag2 ", "rosbag1 "}) {
-            if (c.startsWith(apart)) {
-                return true;
-            }
-        }
-        return false;
+        return SourceInfo.codedApart(codec);
     }
 
     /** {@link #measure(ByteBuffer, long, boolean, CameraReading)} where the vehicle's motion is not known. */

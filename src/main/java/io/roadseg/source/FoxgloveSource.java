@@ -128,8 +128,9 @@ public final class FoxgloveSource implements FrameSource {
                             + pictures.sampleNote()
                             + (recordedCamera == null ? "" : ", camera from " + recordedCamera.topic())
                             + (recordedMount == null ? "" : ", its mount from " + recordedMount.from())
-                            + (motion == null ? "" : ", vehicle motion from " + motion.topic() + " (" + motion.schemaName()
-                            + ")"));
+                            + (motion == null ? "" : ", vehicle motion from " + motion.topic() + " ("
+                            + motion.schemaName() + ")"),
+                    !message.video); // pictures each coded on their own, or one video stream's packets
         } catch (SourceException | RuntimeException e) {
             client.close();
             pictures.close();

@@ -124,14 +124,17 @@ public final class McapSource implements FrameSource {
         double fps = count > 1 && range[1] > range[0] ? (count - 1) * 1e9 / (range[1] - range[0]) : 30;
         String what = schemaName + (message.compressed ? " (" + message.format() + ")" : " " + message.format())
                 + pictures.sampleNote();
+        String container = reader instanceof Rosbag2Reader ? "rosbag2 " : reader instanceof Rosbag1Reader ? "rosbag1 "
+                : "mcap ";
         info = new SourceInfo(uri, first.cols(), first.rows(), fps, false, count,
-                (reader instanceof Rosbag2Reader ? "rosbag2 " : reader instanceof Rosbag1Reader ? "rosbag1 " : "mcap ") + channel.topic() + " " + what
+                container + channel.topic() + " " + what
                         + (!(reader instanceof McapReader) ? "" : reader.indexed() ? ", indexed" : ", scanned")
                         + (reader.truncation() != null ? ", cut short" : "")
                         + (motionChannel == null ? "" : ", vehicle motion from " + motionChannel.topic() + " ("
                         + motionSchema + ")")
                         + (recordedCamera == null ? "" : ", camera from " + recordedCamera.topic())
-                        + (recordedMount == null ? "" : ", its mount from " + recordedMount.from()));
+                        + (recordedMount == null ? "" : ", its mount from " + recordedMount.from()),
+                !message.video); // pictures each coded on their own, or one video stream's packets
     }
 
     /**

@@ -111,6 +111,7 @@ class McapInteropTest {
         Path file = fixture("f.mcap", "--encoding", encoding, "--compression", compression, "--index", index);
         try (FrameSource s = FrameSources.open(file.toString(), SourceOptions.defaults())) {
             assertTrue(s instanceof McapSource);
+            assertTrue(s.info().framesCodedApart(), "picture messages are each coded on their own");
             assertEquals(width, s.info().width());
             assertEquals(height, s.info().height());
             assertEquals(FRAMES, s.info().frameCount());
@@ -583,6 +584,7 @@ class McapInteropTest {
         try (FrameSource s = FrameSources.open(file.toString(), SourceOptions.defaults())) {
             assertEquals(width, s.info().width());
             assertEquals(height, s.info().height());
+            assertFalse(s.info().framesCodedApart(), "a video stream's frames are coded from each other");
             ByteBuffer b = ByteBuffer.allocateDirect(s.info().frameBytes());
             byte[] got = new byte[s.info().frameBytes()];
             int n = 0;
