@@ -61,6 +61,30 @@ public record CameraInfoMessage(String topic, String frameId, int width, int hei
     }
 
     /**
+     * The protobuf type of a {@code foxglove.CameraCalibration} channel from its schema (resolved once, for
+     * {@link #read(Descriptors.Descriptor, CdrReader, boolean, byte[], int, int, String, String)}); null for a ROS
+     * CameraInfo channel.
+     */
+    public static Descriptors.Descriptor foxgloveType(String schemaName, byte[] schema)
+            throws CameraMessages.DecodeException {
+        return RosMessages.FOXGLOVE_CAMERA_CALIBRATION.equals(schemaName)
+                ? CameraMessages.protobufType(schemaName, schema) : null;
+    }
+
+    /**
+     * One message of a calibration channel, whichever it is: {@code foxglove.CameraCalibration} where
+     * {@code foxglove} (its type, {@link #foxgloveType}) is given, else ROS's CameraInfo in CDR or, {@code ros1}, in
+     * ROS 1's serialization — read for the pictures of {@code imageTopic}. What a recording and a live server read
+     * alike.
+     */
+    public static CameraInfoMessage read(Descriptors.Descriptor foxglove, CdrReader cdr, boolean ros1, byte[] b,
+                                         int offset, int length, String topic, String imageTopic)
+            throws CameraMessages.DecodeException, CdrReader.CdrException {
+        return foxglove != null ? readFoxglove(foxglove, b, offset, length, topic, imageTopic)
+                : read(cdr.begin(b, offset, length, ros1), topic, imageTopic);
+    }
+
+    /**
      * Reads one {@code foxglove.CameraCalibration} (protobuf, by the field names of the schema {@code type}): ROS's
      * CameraInfo under other names — {@code width}, {@code height}, {@code distortion_model}, {@code D}, {@code K},
      * {@code P} — read for the pictures of {@code imageTopic} the same way (it has no binning or region of interest).

@@ -121,7 +121,7 @@ public final class FoxgloveSource implements FrameSource {
                 recordedCamera = readCalibration(calibration, Math.min(timeoutMillis, 2000));
             }
             if (transforms != null) {
-                recordedMount = readMount(Math.min(timeoutMillis, 2000));
+                recordedMount = readMount(transforms, Math.min(timeoutMillis, 2000));
             }
             info = new SourceInfo(uri, first.cols(), first.rows(), 30, true, -1,
                     "foxglove " + topic + " " + camera.schemaName() + " (" + message.format() + ")"
@@ -154,13 +154,9 @@ public final class FoxgloveSource implements FrameSource {
             return null;
         }
         try {
-            CameraInfoMessage m;
-            if ("protobuf".equals(channel.encoding())) {
-                m = CameraInfoMessage.readFoxglove(CameraMessages.protobufType(channel.schemaName(),
-                        channel.schemaBytes()), payload, 0, payload.length, channel.topic(), topic);
-            } else {
-                m = CameraInfoMessage.read(new CdrReader().begin(payload, 0, payload.length), channel.topic(), topic);
-            }
+            CameraInfoMessage m = CameraInfoMessage.read(CameraInfoMessage.foxgloveType(channel.schemaName(),
+                    channel.schemaBytes()), new CdrReader(), "ros1".equals(channel.encoding()), payload, 0,
+                    payload.length, channel.topic(), topic);
             return m.calibrated() ? m : null;
         } catch (CameraMessages.DecodeException | CdrReader.CdrException | IllegalArgumentException e) {
             return null; // a calibration that does not parse: the camera without one, as a recording without
@@ -176,14 +172,14 @@ public final class FoxgloveSource implements FrameSource {
      * The camera's mount from the server's /tf_static (latched: foxglove_bridge sends it on subscription), waiting up
      * to {@code millis} for it; null where none came or it does not reach the camera's frame.
      */
-    private CameraMount readMount(long millis) throws InterruptedException {
+    private CameraMount readMount(FoxgloveChannel channel, long millis) throws InterruptedException {
         byte[] payload = client.awaitTransforms(millis);
         if (payload == null) {
             return null;
         }
         CameraMount.Tree tree = new CameraMount.Tree();
         try {
-            tree.read(new CdrReader().begin(payload, 0, payload.length));
+            tree.read(new CdrReader().begin(payload, 0, payload.length, "ros1".equals(channel.encoding())));
         } catch (CdrReader.CdrException e) {
             return null;
         }

@@ -495,23 +495,17 @@ public final class McapSource implements FrameSource {
             return null;
         }
         McapReader.Schema schema = reader.schemaOf(channel);
-        com.google.protobuf.Descriptors.Descriptor foxglove = null;
-        if (RosMessages.FOXGLOVE_CAMERA_CALIBRATION.equals(schema.name())) {
-            try {
-                foxglove = CameraMessages.protobufType(schema.name(), schema.data());
-            } catch (CameraMessages.DecodeException e) {
-                return null; // a schema that does not parse: no calibration from it
-            }
+        com.google.protobuf.Descriptors.Descriptor foxglove;
+        try {
+            foxglove = CameraInfoMessage.foxgloveType(schema.name(), schema.data());
+        } catch (CameraMessages.DecodeException e) {
+            return null; // a schema that does not parse: no calibration from it
         }
         Recording.Cursor c = reader.messages(channel.id());
         for (int tried = 0; tried < 8 && c.next(); tried++) {
             try {
-                CameraInfoMessage m = foxglove != null
-                        ? CameraInfoMessage.readFoxglove(foxglove, c.payloadArray(), c.payloadOffset(),
-                        c.payloadLength(), channel.topic(), imageTopic)
-                        : CameraInfoMessage.read(cdr.begin(c.payloadArray(), c.payloadOffset(), c.payloadLength(),
-                        ros1(channel)),
-                        channel.topic(), imageTopic);
+                CameraInfoMessage m = CameraInfoMessage.read(foxglove, cdr, ros1(channel), c.payloadArray(),
+                        c.payloadOffset(), c.payloadLength(), channel.topic(), imageTopic);
                 if (m.calibrated()) {
                     return m;
                 }
