@@ -100,9 +100,9 @@ public final class Rosbag2Reader extends IndexedRecording {
                             + "bag): the messages still in it are not read";
                 }
                 rosDistro = readDistro(f, rosDistro);
-                Map<String, byte[]> definitions = readDefinitions(f);
+                Map<String, byte[]> definitions = new HashMap<>();
                 Map<String, String> definitionEncodings = new HashMap<>();
-                readDefinitionEncodings(f, definitionEncodings);
+                readDefinitions(f, definitions, definitionEncodings);
                 Map<Long, Integer> local = readTopics(f, byTopic, definitions, definitionEncodings);
                 readMessages(f, files.size() - 1, local);
             }
@@ -192,33 +192,32 @@ public final class Rosbag2Reader extends IndexedRecording {
         return s.next() ? s.text(t.column("ros_distro")) : known;
     }
 
-    /** Iron's and later's message definitions: type name → definition text. */
-    private static Map<String, byte[]> readDefinitions(SqliteFile f) throws IOException {
-        Map<String, byte[]> out = new HashMap<>();
+    /**
+     * Iron's and later's message definitions ({@code message_definitions}): type name → definition text, and type
+     * name → its encoding ({@code ros2msg}, {@code ros2idl}).
+     */
+    private static void readDefinitions(SqliteFile f, Map<String, byte[]> definitions, Map<String, String> encodings)
+            throws IOException {
         SqliteFile.Table t = f.table("message_definitions");
         if (t == null) {
-            return out;
+            return;
         }
         int type = t.column("topic_type");
         int text = t.column("encoded_message_definition");
+        int encoding = t.column("encoding");
         SqliteFile.Scan s = f.scan(t);
         while (s.next()) {
+            String name = s.text(type);
             String definition = s.text(text);
-            if (s.text(type) != null && definition != null && !definition.isEmpty()) {
-                out.put(s.text(type), definition.getBytes(StandardCharsets.UTF_8));
+            if (name == null) {
+                continue;
             }
-        }
-        return out;
-    }
-
-    private static void readDefinitionEncodings(SqliteFile f, Map<String, String> out) throws IOException {
-        SqliteFile.Table t = f.table("message_definitions");
-        if (t == null || t.column("encoding") < 0) {
-            return;
-        }
-        SqliteFile.Scan s = f.scan(t);
-        while (s.next()) {
-            out.put(s.text(t.column("topic_type")), s.text(t.column("encoding")));
+            if (definition != null && !definition.isEmpty()) {
+                definitions.put(name, definition.getBytes(StandardCharsets.UTF_8));
+            }
+            if (encoding >= 0 && s.text(encoding) != null) {
+                encodings.put(name, s.text(encoding));
+            }
         }
     }
 
