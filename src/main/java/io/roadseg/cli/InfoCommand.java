@@ -144,6 +144,9 @@ final class InfoCommand implements Callable<Integer> {
                             ? String.format(Locale.ROOT, "%.2f", (n - 1) / seconds) : "-",
                     picture == null ? "" : picture).stripTrailing());
         }
+        if (r.damage().count() > 0) { // met by the scan, or by reading a first picture: a replay skips it
+            out.println("  damaged: " + r.damage());
+        }
         legend(r.file().toString(), anyMotion, anyCalibration, out);
     }
 

@@ -15,6 +15,8 @@ public abstract class IndexedRecording implements Recording {
     private final Map<Integer, McapReader.Channel> channels = new LinkedHashMap<>();
     private final Map<Integer, McapReader.Schema> schemas = new HashMap<>();
     private final Map<Integer, Messages> messages = new HashMap<>();
+    /** The damaged parts the cursors met. */
+    protected final DamagedParts damage = new DamagedParts();
 
     /** Where one channel's messages are: each one's time and three numbers locating it, growing as they are found. */
     protected static final class Messages {
@@ -69,21 +71,43 @@ public abstract class IndexedRecording implements Recording {
         }
     }
 
-    /** A channel's messages in time order, each read by {@link #read} from where it sits. */
-    protected abstract static class IndexedCursor implements Recording.Cursor {
+    /**
+     * A channel's messages in time order, each read by {@link #read} from where it sits; a damaged one
+     * ({@link DamagedPartException}) is skipped and counted, with every later one in the same chunk where the whole
+     * chunk is lost.
+     */
+    protected abstract class IndexedCursor implements Recording.Cursor {
         protected final Messages m;
         private int index = -1;
+        private int skipped;
 
         protected IndexedCursor(Messages m) {
             this.m = m;
         }
 
-        /** Reads message {@code i} (its place in {@code m}) into the cursor's buffer. */
+        /**
+         * Reads message {@code i} (its place in {@code m}) into the cursor's buffer.
+         *
+         * @throws DamagedPartException where the message, or its chunk, cannot be read while others can
+         */
         protected abstract void read(int i) throws java.io.IOException;
+
+        /**
+         * The chunk message {@code i} is in, as a position in the file that no other chunk has (its place in
+         * {@link #damage}); -1 where each message is stored on its own.
+         */
+        protected long chunkOf(int i) {
+            return -1;
+        }
 
         @Override
         public int size() {
             return m.n;
+        }
+
+        @Override
+        public int skipped() {
+            return skipped;
         }
 
         @Override
@@ -93,18 +117,33 @@ public abstract class IndexedRecording implements Recording {
 
         @Override
         public boolean next() throws java.io.IOException {
-            if (index + 1 >= m.n) {
-                return false;
+            while (index + 1 < m.n) {
+                index++;
+                long chunk = chunkOf(index);
+                if (chunk >= 0 && damage.has(chunk)) {
+                    skipped++;
+                    continue;
+                }
+                try {
+                    read(index);
+                    return true;
+                } catch (DamagedPartException e) {
+                    damage.note(e.wholeChunk() && chunk >= 0 ? Long.valueOf(chunk) : new MessagePlace(m,
+                            index), e.getMessage());
+                    skipped++;
+                }
             }
-            index++;
-            read(index);
-            return true;
+            return false;
         }
 
         @Override
         public long logTime() {
             return m.time[index];
         }
+    }
+
+    /** A damaged message's place: its channel's messages and its index among them. */
+    private record MessagePlace(Messages channel, int index) {
     }
 
     /** Adds a channel (its id its schema's id too); returns where its messages go. */
@@ -149,6 +188,11 @@ public abstract class IndexedRecording implements Recording {
     @Override
     public String truncation() {
         return null;
+    }
+
+    @Override
+    public DamagedParts damage() {
+        return damage;
     }
 
     @Override

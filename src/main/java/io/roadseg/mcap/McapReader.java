@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.zip.CRC32;
 
 import static io.roadseg.mcap.McapFormat.*;
 
@@ -32,6 +33,13 @@ import static io.roadseg.mcap.McapFormat.*;
  *
  * <p>Chunk compressions: none, zstd and lz4 (frame format). Messages outside chunks are read too.
  *
+ * <p><b>Damage.</b> A chunk whose records do not decompress, or whose CRC-32 (where the writer stated one) does not
+ * match them, is a damaged part ({@link DamagedParts}): a cursor skips its messages and counts them
+ * ({@link Cursor#skipped()}), a scan skips the chunk and goes on with the next record; a message record that runs past
+ * its chunk is skipped alone. Chunk indexes or message indexes that do not point where they say make the file be
+ * scanned instead. A stated size that cannot be true (stored bytes not the uncompressed size, a zstd frame stating
+ * another size) is damage found before anything is allocated for it.
+ *
  * <p>Threading: one thread per reader; a cursor belongs to the thread that made it.
  */
 public final class McapReader implements Recording {
@@ -47,8 +55,13 @@ public final class McapReader implements Recording {
     public record Channel(int id, int schemaId, String topic, String messageEncoding, Map<String, String> metadata) {
     }
 
-    private record ChunkRef(long recordsOffset, long compressedSize, long uncompressedSize, Compression compression,
-                            long messageStart, long messageEnd) {
+    /** A chunk: where its record starts (its place in {@link #damage}) and its records, and their CRC-32 (0: none). */
+    private record ChunkRef(long recordStart, long recordsOffset, long compressedSize, long uncompressedSize,
+                            Compression compression, long crc) {
+    }
+
+    /** A damaged message record's place: its chunk's record and its offset in the chunk's records. */
+    private record MessagePlace(long chunk, long offset) {
     }
 
     /** Where a channel's messages are: per message its log time, chunk (-1: outside chunks) and offset. */
@@ -109,6 +122,8 @@ public final class McapReader implements Recording {
     private final Map<Integer, Plan> plans = new TreeMap<>();
     private boolean indexed;
     private String truncation;
+    private final DamagedParts damage = new DamagedParts();
+    private final CRC32 crc32 = new CRC32();
 
     private McapReader(Path file, FileChannel channel) throws IOException {
         this.file = file;
@@ -185,6 +200,11 @@ public final class McapReader implements Recording {
         return truncation;
     }
 
+    @Override
+    public DamagedParts damage() {
+        return damage;
+    }
+
     /** @return messages of a channel found in the file */
     public int messageCount(int channelId) {
         Plan p = plans.get(channelId);
@@ -225,7 +245,17 @@ public final class McapReader implements Recording {
         profile = hf.string();
         library = hf.string();
         long dataStart = pos + 9 + headerLength;
-        if (!loadSummary()) {
+        boolean summarised;
+        try {
+            summarised = loadSummary();
+        } catch (McapException | IllegalStateException e) {
+            summarised = false; // a summary or indexes that do not read as they say: the scan finds what is there
+        }
+        if (!summarised) {
+            schemas.clear();
+            channels.clear();
+            chunks.clear();
+            plans.clear();
             scan(dataStart);
         }
         for (Plan p : plans.values()) {
@@ -245,7 +275,7 @@ public final class McapReader implements Recording {
             return false;
         }
         long summaryStart = LeBytes.u64(tail, 9);
-        if (summaryStart == 0 || summaryStart >= footerAt) {
+        if (summaryStart < MAGIC.length || summaryStart >= footerAt) {
             return false;
         }
         Map<Integer, Schema> s = new TreeMap<>();
@@ -259,7 +289,7 @@ public final class McapReader implements Recording {
         while (at + 9 <= summary.length) {
             int op = summary[at] & 0xff;
             long len = LeBytes.u64(summary, at + 1);
-            if (at + 9 + len > summary.length) {
+            if (len < 0 || at + 9 + len > summary.length) {
                 return false;
             }
             Fields f = new Fields(summary, at + 9, (int) len);
@@ -312,47 +342,58 @@ public final class McapReader implements Recording {
         schemas.putAll(s);
         channels.putAll(c);
         for (int i = 0; i < chunkIndexes.size(); i++) {
-            long[] ci = chunkIndexes.get(i);
-            long chunkOffset = ci[2];
-            byte[] head = read(chunkOffset, (int) Math.min(ci[3], 9 + 28 + 4 + 64));
-            if (head[0] != OP_CHUNK) {
-                throw new McapException("input " + file + ": chunk index points at byte " + chunkOffset
-                        + ", which is not a chunk");
-            }
-            Fields cf = new Fields(head, 9, head.length - 9);
-            cf.u64();
-            cf.u64();
-            cf.u64();
-            cf.u32();
-            cf.string();
-            cf.u64();
-            chunks.add(new ChunkRef(chunkOffset + cf.at, ci[4], ci[5], compressions.get(i), ci[0], ci[1]));
-            for (Map.Entry<Integer, Long> e : indexOffsets.get(i).entrySet()) {
-                byte[] mh = read(e.getValue(), 9);
-                if (mh[0] != OP_MESSAGE_INDEX) {
-                    throw new McapException("input " + file + ": message index offset " + e.getValue()
-                            + " does not point at a message index");
-                }
-                Fields mi = new Fields(read(e.getValue() + 9, (int) LeBytes.u64(mh, 1)));
-                int channelId = mi.u16();
-                long bytes = mi.u32();
-                Plan plan = plans.computeIfAbsent(channelId, k -> new Plan());
-                for (long k = 0; k < bytes / 16; k++) {
-                    plan.add(mi.u64(), chunks.size() - 1, mi.u64());
-                    indexedMessages++;
-                }
-            }
+            indexedMessages += indexChunk(chunkIndexes.get(i), compressions.get(i), indexOffsets.get(i));
         }
         if (statisticsMessages > indexedMessages) {
-            // messages outside chunks, which the chunk indexes do not list: scan instead
-            schemas.clear();
-            channels.clear();
-            chunks.clear();
-            plans.clear();
-            return false;
+            return false; // messages outside chunks, which the chunk indexes do not list: scan instead
         }
         indexed = true;
         return true;
+    }
+
+    /**
+     * One chunk index: the chunk's record (checked to be one) and its message indexes, into the plans.
+     *
+     * @return the messages it lists
+     * @throws McapException where an offset does not point at the record it names
+     */
+    private long indexChunk(long[] ci, Compression compression, Map<Integer, Long> indexOffsets) throws IOException {
+        long chunkOffset = ci[2];
+        if (chunkOffset < 0 || ci[3] < 9 || chunkOffset + ci[3] > fileSize) {
+            throw new McapException("chunk index outside the file");
+        }
+        byte[] head = read(chunkOffset, (int) Math.min(ci[3], 9 + 28 + 4 + 64));
+        if (head[0] != OP_CHUNK) {
+            throw new McapException("chunk index points at byte " + chunkOffset + ", which is not a chunk");
+        }
+        Fields cf = new Fields(head, 9, head.length - 9);
+        cf.u64();
+        cf.u64();
+        cf.u64();
+        long crc = cf.u32();
+        cf.string();
+        cf.u64();
+        chunks.add(new ChunkRef(chunkOffset, chunkOffset + cf.at, ci[4], ci[5], compression, crc));
+        long listed = 0;
+        for (Map.Entry<Integer, Long> e : indexOffsets.entrySet()) {
+            if (e.getValue() < 0 || e.getValue() + 9 > fileSize) {
+                throw new McapException("message index outside the file");
+            }
+            byte[] mh = read(e.getValue(), 9);
+            long length = LeBytes.u64(mh, 1);
+            if (mh[0] != OP_MESSAGE_INDEX || length < 0 || e.getValue() + 9 + length > fileSize) {
+                throw new McapException("message index offset " + e.getValue() + " does not point at a message index");
+            }
+            Fields mi = new Fields(read(e.getValue() + 9, (int) length));
+            int channelId = mi.u16();
+            long bytes = mi.u32();
+            Plan plan = plans.computeIfAbsent(channelId, k -> new Plan());
+            for (long k = 0; k < bytes / 16; k++) {
+                plan.add(mi.u64(), chunks.size() - 1, mi.u64());
+                listed++;
+            }
+        }
+        return listed;
     }
 
     /** Linear scan of the data section from {@code pos}; stops at the data end, the footer or the file's end. */
@@ -398,27 +439,46 @@ public final class McapReader implements Recording {
     private void scanChunk(long content, long len, long recordStart) throws IOException {
         byte[] head = read(content, (int) Math.min(len, 28 + 4 + 64));
         Fields f = new Fields(head);
-        long start = f.u64();
-        long end = f.u64();
+        f.u64(); // message start and end time
+        f.u64();
         long uncompressed = f.u64();
-        f.u32();
-        String compressionId = f.string();
+        long crc = f.u32();
+        String compressionId;
+        try {
+            compressionId = f.string();
+        } catch (IllegalStateException e) {
+            damage.note(recordStart, "input " + file + ": damaged chunk at byte " + recordStart + " (its compression"
+                    + " field runs past its record)");
+            return;
+        }
         Compression compression = Compression.of(compressionId);
         if (compression == null) {
             throw new McapException("input " + file + ": chunk at byte " + recordStart + " is compressed with '"
                     + compressionId + "', which this reader does not support (zstd, lz4 or none)");
         }
         long compressedSize = f.u64();
-        ChunkRef ref = new ChunkRef(content + f.at, compressedSize, uncompressed, compression, start, end);
+        ChunkRef ref = new ChunkRef(recordStart, content + f.at, compressedSize, uncompressed, compression, crc);
+        byte[] records;
+        try {
+            if (ref.recordsOffset() + compressedSize > content + len || compressedSize < 0) {
+                throw new DamagedPartException("input " + file + ": damaged chunk at byte " + recordStart + " (its "
+                        + compressedSize + " bytes run past its record)", true);
+            }
+            checkSizes(ref);
+            records = decompress(ref, new byte[(int) uncompressed]);
+        } catch (DamagedPartException e) {
+            damage.note(recordStart, e.getMessage()); // its messages are not known: the scan goes on past it
+            return;
+        }
         chunks.add(ref);
-        byte[] records = decompress(ref, new byte[(int) uncompressed]);
         int at = 0;
         while (at + 9 <= uncompressed) {
             int op = records[at] & 0xff;
             long rl = LeBytes.u64(records, at + 1);
-            if (at + 9 + rl > uncompressed) {
-                throw new McapException("input " + file + ": damaged chunk at byte " + recordStart
-                        + " (a record runs past its end)");
+            if (rl < 0 || at + 9 + rl > uncompressed) {
+                damage.note(recordStart, "input " + file + ": damaged chunk at byte " + recordStart
+                        + " (a record runs past its end; the messages before it kept)");
+                return;
             }
             Fields rf = new Fields(records, at + 9, (int) rl);
             switch (op) {
@@ -466,20 +526,61 @@ public final class McapReader implements Recording {
         return new Channel(id, schemaId, topic, encoding, Collections.unmodifiableMap(metadata));
     }
 
-    private byte[] decompress(ChunkRef ref, byte[] into) throws IOException {
-        if (ref.uncompressedSize() > Integer.MAX_VALUE - 16 || ref.compressedSize() > Integer.MAX_VALUE - 16) {
-            throw new McapException("input " + file + ": chunk larger than 2 GiB");
+    /**
+     * The sizes a chunk states, checked against what its bytes can hold before a buffer is made for them.
+     *
+     * @throws DamagedPartException where they cannot be true
+     */
+    private void checkSizes(ChunkRef ref) throws IOException {
+        long n = ref.uncompressedSize();
+        long stored = ref.compressedSize();
+        String why = null;
+        if (n < 0 || stored < 0 || n > Integer.MAX_VALUE - 16 || stored > Integer.MAX_VALUE - 16) {
+            why = n > Integer.MAX_VALUE - 16 ? "states " + n + " bytes, over the 2 GiB a chunk may hold here"
+                    : "a negative size";
+        } else if (ref.compression() == Compression.NONE && n != stored) {
+            why = "stored, " + stored + " bytes, but states " + n;
+        } else if (ref.compression() == Compression.LZ4 && n > 256 * stored + 1024) {
+            why = "lz4, " + stored + " bytes, cannot hold the " + n + " it states";
+        } else if (ref.compression() == Compression.ZSTD) {
+            byte[] src = readCompressed(ref.recordsOffset(), (int) Math.min(stored, 18));
+            long framed;
+            try {
+                framed = Zstd.getFrameContentSize(src, 0, (int) Math.min(stored, 18));
+            } catch (RuntimeException e) { // zstd-jni throws where the bytes are no zstd frame's header
+                framed = -2;
+                why = "its records do not start with a zstd frame (" + e.getMessage() + ")";
+            }
+            if (framed >= 0 && framed != n) {
+                why = "its zstd frame holds " + framed + " bytes, the chunk states " + n;
+            }
         }
+        if (why != null) {
+            throw new DamagedPartException("input " + file + ": damaged chunk at byte " + ref.recordStart() + " ("
+                    + why + ")", true);
+        }
+    }
+
+    /**
+     * A chunk's records, decompressed into {@code into} and checked against the chunk's CRC-32 where it states one.
+     *
+     * @throws DamagedPartException when they do not decompress to the stated size or fail the check
+     */
+    private byte[] decompress(ChunkRef ref, byte[] into) throws IOException {
         int n = (int) ref.uncompressedSize();
         switch (ref.compression()) {
             case NONE -> readFully(ByteBuffer.wrap(into, 0, n), ref.recordsOffset());
             case ZSTD -> {
                 int length = (int) ref.compressedSize();
                 byte[] src = readCompressed(ref.recordsOffset(), length);
-                long got = Zstd.decompressByteArray(into, 0, n, src, 0, length);
+                long got;
+                try {
+                    got = Zstd.decompressByteArray(into, 0, n, src, 0, length);
+                } catch (RuntimeException e) { // zstd-jni throws for some damage, returns an error code for other
+                    throw damaged(ref, e.getMessage());
+                }
                 if (Zstd.isError(got) || got != n) {
-                    throw new McapException("input " + file + ": damaged zstd chunk at byte " + ref.recordsOffset()
-                            + (Zstd.isError(got) ? " (" + Zstd.getErrorName(got) + ")" : ""));
+                    throw damaged(ref, Zstd.isError(got) ? Zstd.getErrorName(got) : got + " bytes, " + n + " stated");
                 }
             }
             case LZ4 -> {
@@ -489,16 +590,27 @@ public final class McapReader implements Recording {
                 try {
                     got = Lz4Frames.decompress(src, 0, length, into, n);
                 } catch (IllegalArgumentException e) {
-                    throw new McapException("input " + file + ": damaged lz4 chunk at byte " + ref.recordsOffset()
-                            + " (" + e.getMessage() + ")");
+                    throw damaged(ref, e.getMessage());
                 }
                 if (got != n) {
-                    throw new McapException("input " + file + ": damaged lz4 chunk at byte " + ref.recordsOffset()
-                            + " (" + got + " bytes, " + n + " announced)");
+                    throw damaged(ref, got + " bytes, " + n + " stated");
                 }
             }
         }
+        if (ref.crc() != 0) {
+            crc32.reset();
+            crc32.update(into, 0, n);
+            if (crc32.getValue() != ref.crc()) {
+                throw damaged(ref, "its records fail their CRC-32: " + String.format("%08x", crc32.getValue())
+                        + " read, " + String.format("%08x", ref.crc()) + " stated");
+            }
+        }
         return into;
+    }
+
+    private DamagedPartException damaged(ChunkRef ref, String why) {
+        return new DamagedPartException("input " + file + ": damaged " + ref.compression().name()
+                .toLowerCase(java.util.Locale.ROOT) + " chunk at byte " + ref.recordStart() + " (" + why + ")", true);
     }
 
     /**
@@ -555,6 +667,7 @@ public final class McapReader implements Recording {
         private long logTime;
         private long publishTime;
         private long sequence;
+        private int skipped;
         private final byte[] head = new byte[9];
 
         private Cursor(Plan plan) {
@@ -574,54 +687,80 @@ public final class McapReader implements Recording {
             index = -1;
         }
 
-        /** Moves to the next message; false at the end. */
+        /** @return messages skipped because their chunk or record is damaged ({@link #damage()}) */
+        @Override
+        public int skipped() {
+            return skipped;
+        }
+
+        /** Moves to the next message, past damaged ones (counted in {@link #skipped()}); false at the end. */
         public boolean next() throws IOException {
-            if (index + 1 >= plan.size) {
-                index = plan.size;
-                return false;
+            while (index + 1 < plan.size) {
+                index++;
+                if (read(plan.chunk[index], plan.offset[index])) {
+                    return true;
+                }
+                skipped++;
             }
-            index++;
-            int c = plan.chunk[index];
+            index = plan.size;
+            return false;
+        }
+
+        /** Reads the message at {@code offset} of chunk {@code c} (-1: outside chunks); false when it is damaged. */
+        private boolean read(int c, long offset) throws IOException {
             byte[] src;
             int at;
-            int length;
+            long length;
             if (c >= 0) {
+                ChunkRef ref = chunks.get(c);
                 if (c != loadedChunk) {
-                    ChunkRef ref = chunks.get(c);
-                    if (chunkBytes.length < ref.uncompressedSize()) {
-                        chunkBytes = new byte[(int) ref.uncompressedSize()];
+                    if (damage.has(ref.recordStart())) {
+                        return false;
                     }
-                    decompress(ref, chunkBytes);
+                    loadedChunk = -1;
+                    try {
+                        checkSizes(ref);
+                        if (chunkBytes.length < ref.uncompressedSize()) {
+                            chunkBytes = new byte[(int) ref.uncompressedSize()];
+                        }
+                        decompress(ref, chunkBytes);
+                    } catch (DamagedPartException e) {
+                        damage.note(ref.recordStart(), e.getMessage());
+                        return false;
+                    }
                     loadedChunk = c;
                 }
                 src = chunkBytes;
-                at = (int) plan.offset[index];
-                if (src[at] != OP_MESSAGE) {
-                    throw new McapException("input " + file + ": a message index points at a record that is not a"
-                            + " message");
+                length = offset >= 0 && offset + 9 <= ref.uncompressedSize() && src[(int) offset] == OP_MESSAGE
+                        ? LeBytes.u64(src, (int) offset + 1) : -1;
+                if (length < 22 || offset + 9 + length > ref.uncompressedSize()) {
+                    damage.note(new MessagePlace(ref.recordStart(), offset), "input " + file + ": a message index"
+                            + " points at a damaged record (byte " + offset + " of the chunk at byte "
+                            + ref.recordStart() + ")");
+                    return false;
                 }
-                length = (int) LeBytes.u64(src, at + 1);
-                at += 9;
+                at = (int) offset + 9;
             } else {
                 ByteBuffer hb = ByteBuffer.wrap(head);
-                readFully(hb, plan.offset[index]);
-                length = (int) LeBytes.u64(head, 1);
-                if (single.length < length) {
-                    single = new byte[length];
+                readFully(hb, offset);
+                length = LeBytes.u64(head, 1);
+                if (length < 22 || offset + 9 + length > fileSize || length > Integer.MAX_VALUE - 16) {
+                    damage.note(offset, "input " + file + ": damaged message record at byte " + offset);
+                    return false;
                 }
-                readFully(ByteBuffer.wrap(single, 0, length), plan.offset[index] + 9);
+                if (single.length < length) {
+                    single = new byte[(int) length];
+                }
+                readFully(ByteBuffer.wrap(single, 0, (int) length), offset + 9);
                 src = single;
                 at = 0;
-            }
-            if (length < 22) {
-                throw new McapException("input " + file + ": damaged message record (" + length + " bytes)");
             }
             sequence = LeBytes.u32(src, at + 2);
             logTime = LeBytes.u64(src, at + 6);
             publishTime = LeBytes.u64(src, at + 14);
             payloadArray = src;
             payloadOffset = at + 22;
-            payloadLength = length - 22;
+            payloadLength = (int) length - 22;
             return true;
         }
 
@@ -672,7 +811,7 @@ public final class McapReader implements Recording {
         }
 
         private void need(int n) {
-            if (at + n > end) {
+            if (n < 0 || at + n > end) {
                 throw new IllegalStateException("record shorter than its fields");
             }
         }

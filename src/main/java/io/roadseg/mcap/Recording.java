@@ -32,6 +32,12 @@ public interface Recording extends AutoCloseable {
     /** Why the recording ends early (a file cut short), or null. */
     String truncation();
 
+    /**
+     * The parts of the recording found damaged so far and skipped: at open (a file read without an index) or as
+     * cursors reached them; none for an undamaged file.
+     */
+    DamagedParts damage();
+
     /** A channel's message count. */
     int messageCount(int channelId);
 
@@ -54,6 +60,12 @@ public interface Recording extends AutoCloseable {
 
         /** Moves to the next message; false after the last. */
         boolean next() throws IOException;
+
+        /**
+         * Messages this cursor skipped because the part of the recording holding them is damaged
+         * ({@link Recording#damage()}); counted again on a second pass.
+         */
+        int skipped();
 
         /** The message's time (its log or receive time), nanoseconds. */
         long logTime();

@@ -1,7 +1,8 @@
 package io.roadseg.rosbag1;
 
-import io.roadseg.mcap.Lz4Frames;
+import io.roadseg.mcap.DamagedPartException;
 import io.roadseg.mcap.IndexedRecording;
+import io.roadseg.mcap.Lz4Frames;
 import io.roadseg.mcap.Recording;
 import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
 
@@ -40,7 +41,10 @@ public final class Rosbag1Reader extends IndexedRecording {
 
     private final Path path;
     private final FileChannel file;
-    /** Each chunk: where its compressed data starts, its length, its uncompressed size, 0 stored, 1 lz4, 2 bz2. */
+    /**
+     * Each chunk: where its compressed data starts, its length, its uncompressed size, 0 stored, 1 lz4, 2 bz2, and
+     * where its record starts (the position the bag's chunk infos give it, by which it is named).
+     */
     private final List<long[]> chunks = new ArrayList<>();
 
     /** One record's header fields (name → value bytes) and where its data is. */
@@ -140,7 +144,7 @@ public final class Rosbag1Reader extends IndexedRecording {
                         + "uncompressed bags): 'rosbag decompress' it");
             }
             int index = chunks.size();
-            chunks.add(new long[] {chunk.dataAt(), chunk.dataLength(), chunk.int32("size"), kind});
+            chunks.add(new long[] {chunk.dataAt(), chunk.dataLength(), chunk.int32("size"), kind, chunkPos});
             // the chunk's index data records follow it: one per connection with messages in it
             long p = chunk.dataAt() + chunk.dataLength();
             while (p < size) {
@@ -276,23 +280,33 @@ public final class Rosbag1Reader extends IndexedRecording {
         }
 
         @Override
+        protected long chunkOf(int index) {
+            return chunks.get(m.a[index])[4];
+        }
+
+        @Override
         protected void read(int index) throws IOException {
             load(m.a[index]);
             int at = m.b[index];
             long[] c = chunks.get(loaded);
             if (at < 0 || at + 8 > c[2]) {
-                throw new IOException("input " + path + ": a message offset outside its chunk (damaged index)");
+                throw damagedMessage("a message offset outside its chunk (damaged index)", at, c);
             }
             int headerLength = view.getInt(at);
-            int dataAt = at + 4 + headerLength + 4;
+            long dataAt = at + 4L + headerLength + 4;
             if (headerLength < 0 || dataAt > c[2]) {
-                throw new IOException("input " + path + ": a message record runs past its chunk (damaged bag)");
+                throw damagedMessage("a message record runs past its chunk (damaged bag)", at, c);
             }
             payloadLength = view.getInt(at + 4 + headerLength);
-            payloadAt = dataAt;
-            if (payloadLength < 0 || dataAt + (long) payloadLength > c[2]) {
-                throw new IOException("input " + path + ": a message runs past its chunk (damaged bag)");
+            payloadAt = (int) dataAt;
+            if (payloadLength < 0 || dataAt + payloadLength > c[2]) {
+                throw damagedMessage("a message runs past its chunk (damaged bag)", at, c);
             }
+        }
+
+        private DamagedPartException damagedMessage(String what, int at, long[] chunk) {
+            return new DamagedPartException("input " + path + ": " + what + " at byte " + at + " of the chunk at byte "
+                    + chunk[4], false);
         }
 
         /** Chunk {@code k}, uncompressed, into the cursor's buffer (the buffers grow to the largest chunk, once). */
@@ -303,6 +317,13 @@ public final class Rosbag1Reader extends IndexedRecording {
             long[] c = chunks.get(k);
             int stored = (int) c[1];
             int size = (int) c[2];
+            loaded = -1;
+            if (size < 0 || size > Integer.MAX_VALUE - 16 || c[3] == 0 && size != stored
+                    || c[3] == 1 && size > 256L * stored + 1024) {
+                throw new DamagedPartException("input " + path + ": the chunk at byte " + c[4] + " states " + size
+                        + " bytes, which its " + stored + (c[3] == 0 ? " stored" : " compressed") + " bytes cannot"
+                        + " hold", true);
+            }
             if (chunk.length < size) {
                 chunk = new byte[Math.max(size, 2 * chunk.length)];
                 view = ByteBuffer.wrap(chunk).order(ByteOrder.LITTLE_ENDIAN);
@@ -322,12 +343,12 @@ public final class Rosbag1Reader extends IndexedRecording {
                 try {
                     got = c[3] == 1 ? Lz4Frames.decompress(compressed, 0, stored, chunk, size) : bz2(stored, size);
                 } catch (IllegalArgumentException | IOException e) {
-                    throw new IOException("input " + path + ": " + (c[3] == 1 ? "an lz4" : "a bz2") + " chunk does "
-                            + "not decompress (" + e.getMessage() + ")");
+                    throw new DamagedPartException("input " + path + ": " + (c[3] == 1 ? "the lz4" : "the bz2")
+                            + " chunk at byte " + c[4] + " does not decompress (" + e.getMessage() + ")", true);
                 }
                 if (got != size) {
-                    throw new IOException("input " + path + ": a chunk decompresses to " + got + " bytes, not "
-                            + size);
+                    throw new DamagedPartException("input " + path + ": the chunk at byte " + c[4] + " decompresses"
+                            + " to " + got + " bytes, not " + size, true);
                 }
             }
             loaded = k;

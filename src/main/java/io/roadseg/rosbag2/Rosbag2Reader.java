@@ -1,10 +1,12 @@
 package io.roadseg.rosbag2;
 
 import com.github.luben.zstd.Zstd;
+import io.roadseg.mcap.DamagedPartException;
 import io.roadseg.mcap.IndexedRecording;
 import io.roadseg.mcap.Recording;
 
 import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -306,8 +308,23 @@ public final class Rosbag2Reader extends IndexedRecording {
             super(m);
         }
 
+        /**
+         * Reads a message from its row; a row that cannot be read (a page out of place, an overflow chain cut, a
+         * message that does not decompress) is that message's damage alone, as each row is stored on its own.
+         */
         @Override
         protected void read(int index) throws IOException {
+            try {
+                readRow(index);
+            } catch (ClosedChannelException e) {
+                throw e;
+            } catch (IOException | RuntimeException e) {
+                throw new DamagedPartException(e.getMessage() != null && e.getMessage().startsWith("input ")
+                        ? e.getMessage() : "input " + path + ": a damaged message row (" + e + ")", false);
+            }
+        }
+
+        private void readRow(int index) throws IOException {
             int f = m.a[index];
             SqliteFile file = files.get(f);
             if (readers[f] == null) {

@@ -47,7 +47,10 @@ import java.util.List;
  * <p><b>Damage.</b> A message that does not decode (bad CDR, an image codec that fails) is skipped and counted
  * ({@link #corruptFrames()}; the run warns once at its end). A file cut short (a recorder killed mid-write) is
  * replayed up to its last complete record, then {@link #read} fails with where it was cut, so the run finalises its
- * outputs and exits non-zero.
+ * outputs and exits non-zero. A damaged part of the file — a chunk that does not decompress or fails its checksum, a
+ * message record that runs past its chunk ({@link io.roadseg.mcap.DamagedParts}) — has its frames skipped and counted
+ * as damaged, and the replay goes on past it; at the end {@link #read} fails naming the part and how many of the
+ * topic's messages it held, so such a run too finalises its outputs and exits non-zero (a looping replay only warns).
  *
  * <p>Native memory: the pictures' decoding ({@link CameraPictures}: a growing input buffer, the decoded and converted
  * {@code Mat}s, a video decoder, a picture scaled to the source's size), reused and freed by {@link #close()}.
@@ -304,12 +307,22 @@ public final class McapSource implements FrameSource {
                 pendingFirst = null;
             } else {
                 try {
-                    if (!cursor.next()) {
+                    int skipped = cursor.skipped();
+                    boolean more = cursor.next();
+                    if (cursor.skipped() != skipped) {
+                        String what = reader.damage().toString();
+                        String prefix = "input " + reader.file() + ": ";
+                        lastError = what.startsWith(prefix) ? what.substring(prefix.length()) : what;
+                    }
+                    if (!more) {
                         if (reader.truncation() != null) {
                             throw new SourceException("input " + info.uri() + ": " + (reader instanceof McapReader
                                     ? "MCAP file" : "bag") + " cut short (" + reader.truncation() + "); the "
                                     + cursor.size() + " complete messages of " + channel.topic()
                                     + " before the cut were replayed");
+                        }
+                        if (!loop && reader.damage().count() > 0) {
+                            throw new SourceException(damageReport());
                         }
                         if (!loop) {
                             return END_OF_STREAM;
@@ -340,6 +353,18 @@ public final class McapSource implements FrameSource {
             return lastPts;
         }
         return END_OF_STREAM;
+    }
+
+    /** The end of a replay past damaged parts: the first part, how many there were, what the camera's topic lost. */
+    private String damageReport() {
+        int lost = cursor.skipped();
+        String them = reader.damage().count() == 1 ? "it" : "them";
+        return reader.damage() + "; " + (lost > 0 ? lost + " of the " + cursor.size() + " messages of "
+                + channel.topic() + " were in " + them + " and were skipped, the other " + (cursor.size() - lost)
+                + " replayed" : reader.indexed() ? "none of the " + cursor.size() + " messages of " + channel.topic()
+                + " was in " + them + "; all replayed" : "found while scanning a file without an index, so the "
+                + "messages in " + them + " are not known; the " + cursor.size() + " messages of " + channel.topic()
+                + " read were replayed");
     }
 
     /** Takes the vehicle's motion from the last motion message logged at or before {@code frameLogTime}. */
@@ -528,7 +553,7 @@ public final class McapSource implements FrameSource {
 
     @Override
     public long corruptFrames() {
-        return corrupt;
+        return corrupt + cursor.skipped();
     }
 
     /** @return the last decode failure, for the end-of-run warning, or null */
