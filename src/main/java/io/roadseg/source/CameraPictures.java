@@ -173,26 +173,56 @@ public final class CameraPictures implements AutoCloseable {
 
     /**
      * Copies a picture of {@link #decode} into {@code bgr} at {@code width}×{@code height} (the source's size, the first
-     * picture's): as it is, or resized into a Mat kept for it where a later picture's size differs.
+     * picture's): as it is, or resized where a later picture's size differs. OpenCV writes straight into the buffer,
+     * through a {@code Mat} header kept for each buffer the source is handed (a ring's slots: made on a slot's first
+     * frame, none after), so a frame costs no Java object.
      */
     void copyTo(Mat picture, java.nio.ByteBuffer bgr, int width, int height) {
-        Mat src = picture;
+        if (picture.type() != CV_8UC3) {
+            throw new IllegalStateException("a decoded picture that is not 8-bit BGR"); // would detach the target
+        }
+        Mat target = target(bgr, width, height);
         if (picture.cols() != width || picture.rows() != height) {
-            if (scaledSize == null || scaled.cols() != width || scaled.rows() != height) {
+            if (scaledSize == null || scaledSize.width() != width || scaledSize.height() != height) {
                 if (scaledSize != null) {
                     scaledSize.close();
                 }
-                scaled.create(height, width, CV_8UC3);
                 scaledSize = new Size(width, height);
             }
-            resize(picture, scaled, scaledSize);
-            src = scaled;
+            resize(picture, target, scaledSize);
+        } else {
+            picture.copyTo(target);
         }
-        int bytes = width * height * 3;
-        bgr.put(0, src.data().capacity(bytes).asByteBuffer(), 0, bytes);
     }
 
-    private final Mat scaled = new Mat();
+    /** The {@code Mat} header over a buffer the pictures are copied into (its data the buffer's, never reallocated). */
+    private Mat target(java.nio.ByteBuffer bgr, int width, int height) {
+        Mat t = targets.get(bgr);
+        if (t != null && t.cols() == width && t.rows() == height) {
+            return t;
+        }
+        if (t != null || targets.size() >= MAX_TARGETS) { // a new size, or buffers not reused as a ring's are
+            closeTargets();
+        }
+        if (bgr.capacity() < width * height * 3 || !bgr.isDirect()) {
+            throw new IllegalArgumentException("a frame buffer of " + bgr.capacity() + " bytes" + (bgr.isDirect()
+                    ? "" : ", not direct,") + " for a " + width + "x" + height + " BGR picture");
+        }
+        t = new Mat(height, width, CV_8UC3, new BytePointer(bgr.duplicate().clear()));
+        targets.put(bgr, t);
+        return t;
+    }
+
+    private void closeTargets() {
+        for (Mat t : targets.values()) {
+            t.close();
+        }
+        targets.clear();
+    }
+
+    /** More buffers than any ring has slots: a caller handing a new buffer each time, whose headers are let go. */
+    private static final int MAX_TARGETS = 256;
+    private final java.util.IdentityHashMap<java.nio.ByteBuffer, Mat> targets = new java.util.IdentityHashMap<>();
     private Size scaledSize;
 
     /** Why the last {@link #decode} gave no picture. */
@@ -353,7 +383,7 @@ public final class CameraPictures implements AutoCloseable {
             wideSamples.close();
         }
         largest.close();
-        scaled.close();
+        closeTargets();
         if (scaledSize != null) {
             scaledSize.close();
         }

@@ -135,6 +135,54 @@ class McapInteropTest {
         }
     }
 
+    /**
+     * A camera whose pictures change size during the recording (a driver reconfigured) replays at its first picture's
+     * size, the later pictures scaled to it as OpenCV's resize does, written into each of a ring's buffers in turn.
+     */
+    @Test
+    void picturesOfAnotherSizeAreScaledToTheFirstOnesSize() throws Exception {
+        Path mixed = Files.createDirectories(dir.resolve("mixed"));
+        int half = FRAMES / 2;
+        for (int i = 0; i < FRAMES; i++) {
+            Path from = jpegs.resolve(String.format("%03d.jpg", i));
+            Path to = mixed.resolve(String.format("%03d.jpg", i));
+            if (i < half) {
+                Files.copy(from, to);
+                continue;
+            }
+            try (Mat m = imread(from.toString(), IMREAD_COLOR); Mat small = new Mat();
+                 org.bytedeco.opencv.opencv_core.Size size = new org.bytedeco.opencv.opencv_core.Size(width / 2,
+                         height / 2 + 3)) {
+                org.bytedeco.opencv.global.opencv_imgproc.resize(m, small, size);
+                assertTrue(imwrite(to.toString(), small));
+            }
+        }
+        Path file = RecordingFixtures.fixture(new RecordingFixtures.Frames(mixed, raw, width, height),
+                dir.resolve("mixed.mcap"), START, PERIOD, "--encoding", "ros2-compressed");
+        ByteBuffer[] ring = {ByteBuffer.allocateDirect(width * height * 3), ByteBuffer.allocateDirect(width * height
+                * 3), ByteBuffer.allocateDirect(width * height * 3)};
+        try (FrameSource s = FrameSources.open(file.toString(), SourceOptions.defaults());
+             org.bytedeco.opencv.opencv_core.Size full = new org.bytedeco.opencv.opencv_core.Size(width, height)) {
+            assertEquals(width, s.info().width());
+            assertEquals(height, s.info().height());
+            byte[] got = new byte[width * height * 3];
+            byte[] want = new byte[width * height * 3];
+            for (int i = 0; i < FRAMES; i++) {
+                ByteBuffer slot = ring[i % ring.length];
+                assertTrue(s.read(slot) != FrameSource.END_OF_STREAM);
+                slot.get(0, got);
+                try (Mat m = imread(mixed.resolve(String.format("%03d.jpg", i)).toString(), IMREAD_COLOR);
+                     Mat scaled = new Mat()) {
+                    assertEquals(i < half ? width : width / 2, m.cols());
+                    org.bytedeco.opencv.global.opencv_imgproc.resize(m, scaled, full);
+                    (i < half ? m : scaled).data().capacity(want.length).get(want);
+                }
+                assertTrue(java.util.Arrays.equals(want, got), "pixels of frame " + i);
+            }
+            assertEquals(FrameSource.END_OF_STREAM, s.read(ring[0]));
+        }
+    }
+
     @ParameterizedTest(name = "{0} at {1} m/s")
     @CsvSource({"odometry,10,zstd,yes", "twist,10,lz4,no", "odometry,0.5,none,yes"})
     void theVehiclesOdometryGivesEachFrameTheCurvatureItDrove(String motion, double speed, String compression,
