@@ -15,6 +15,8 @@
 // before each frame.
 // --tf-static PARENT:CHILD:X:Y:Z:QX:QY:QZ:QW[;...]: a /tf_static channel (tf2_msgs/msg/TFMessage, CDR) whose one message
 // is sent when a client subscribes to it, as foxglove_bridge sends a latched topic.
+// --tf-topic T: those transforms on T instead (e.g. /tf, as ROS 1 robots publish fixed mounts), not latched: sent every
+// --period-ms from the start, each message with them and a moving odom → base_footprint transform (10 m/s ahead).
 // --foxglove: the camera as foxglove.CompressedImage in protobuf (what a Foxglove SDK server sends), its schema the
 // FileDescriptorSet of the .proto Foxglove's generator (@foxglove/schemas) writes, base64 in the advertisement.
 //
@@ -44,6 +46,7 @@ const { values } = parseArgs({
     foxglove: { type: "boolean", default: false },
     "camera-info": { type: "string" },
     "tf-static": { type: "string" },
+    "tf-topic": { type: "string", default: "/tf_static" },
     motion: { type: "string" },
   },
 });
@@ -163,12 +166,24 @@ if (values["tf-static"]) {
     return { header: { stamp: { sec: 0, nanosec: 0 }, frame_id: parent }, child_frame_id: child,
       transform: { translation: { x: n[0], y: n[1], z: n[2] }, rotation: { x: n[3], y: n[4], z: n[5], w: n[6] } } };
   });
-  tfMessage = new MessageWriter(parseRosMsg(TF, { ros2: true })).writeMessage({ transforms });
-  tfChannel = server.addChannel({ topic: "/tf_static", encoding: "cdr", schemaName: "tf2_msgs/msg/TFMessage",
+  const tfWriter = new MessageWriter(parseRosMsg(TF, { ros2: true }));
+  tfMessage = tfWriter.writeMessage({ transforms });
+  tfChannel = server.addChannel({ topic: values["tf-topic"], encoding: "cdr", schemaName: "tf2_msgs/msg/TFMessage",
     schema: TF });
+  if (values["tf-topic"] !== "/tf_static") {
+    const period = Number(values["period-ms"]);
+    let n = 0;
+    const moving = setInterval(() => {
+      const odom = { header: { stamp: { sec: 0, nanosec: 0 }, frame_id: "odom" }, child_frame_id: "base_footprint",
+        transform: { translation: { x: 10 * n * period / 1000, y: 0, z: 0 }, rotation: { x: 0, y: 0, z: 0, w: 1 } } };
+      n++;
+      server.sendMessage(tfChannel, 0n, tfWriter.writeMessage({ transforms: [odom, ...transforms] }));
+    }, period);
+    moving.unref();
+  }
 }
 server.on("subscribe", (channelId) => {
-  if (channelId === tfChannel) server.sendMessage(tfChannel, 0n, tfMessage);
+  if (channelId === tfChannel && values["tf-topic"] === "/tf_static") server.sendMessage(tfChannel, 0n, tfMessage);
   if (channelId !== camera || started) return;
   started = true;
   const period = Number(values["period-ms"]);

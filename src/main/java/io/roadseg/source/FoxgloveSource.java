@@ -35,6 +35,10 @@ import java.util.concurrent.TimeUnit;
  * chosen by namespace as in a recording) is subscribed to as well and its first message taken for the camera
  * ({@link #recordedCamera()}), as a recording's is; so is {@code /tf_static}, latched, for where the camera sits
  * ({@link #recordedMount()}), and the vehicle's odometry ({@link #vehicleCurvature()}, for {@code --path vehicle}).
+ * Where {@code /tf_static} does not reach the camera, the server's moving transforms ({@code /tf}, ROS 1's and ROS 2's
+ * {@code TFMessage}, or {@code foxglove.FrameTransform(s)} on any topic) are listened to at start-up for up to two
+ * seconds, as a recording's first two seconds of {@code /tf} are read, and the mount taken from them (named
+ * {@code /tf} on the run's line: a camera that moves on its mount would be taken at that pose).
  *
  * <p>Live: the newest message wins. The connection's thread keeps the last message that arrived (two buffers swapped,
  * no allocation once they have grown to the largest); {@link #read} takes it, and messages that came in between are
@@ -73,7 +77,7 @@ public final class FoxgloveSource implements FrameSource {
     private volatile boolean interrupted;
     /** The camera's calibration as the server's CameraInfo channel states it; null where it has none. */
     private CameraInfoMessage recordedCamera;
-    /** Where the camera sits as the server's /tf_static states it; null where it does not. */
+    /** Where the camera sits as the server's /tf_static (else its first /tf) states it; null where they do not. */
     private CameraMount recordedMount;
     /** The curvature the vehicle drives at the frame read last, from the server's odometry; NaN: none. */
     private double vehicleCurvature = Double.NaN;
@@ -120,8 +124,12 @@ public final class FoxgloveSource implements FrameSource {
             if (calibration != null) {
                 recordedCamera = readCalibration(calibration, Math.min(timeoutMillis, 2000));
             }
+            CameraMount.Tree tree = new CameraMount.Tree();
             if (transforms != null) {
-                recordedMount = readMount(transforms, Math.min(timeoutMillis, 2000));
+                recordedMount = readMount(transforms, Math.min(timeoutMillis, 2000), tree);
+            }
+            if (recordedMount == null) {
+                recordedMount = readMovingMount(client.movingTransforms(), Math.min(timeoutMillis, 2000), tree);
             }
             info = new SourceInfo(uri, first.cols(), first.rows(), 30, true, -1,
                     "foxglove " + topic + " " + camera.schemaName() + " (" + message.format() + ")"
@@ -172,20 +180,91 @@ public final class FoxgloveSource implements FrameSource {
      * The camera's mount from the server's /tf_static (latched: foxglove_bridge sends it on subscription), waiting up
      * to {@code millis} for it; null where none came or it does not reach the camera's frame.
      */
-    private CameraMount readMount(FoxgloveChannel channel, long millis) throws InterruptedException {
+    private CameraMount readMount(FoxgloveChannel channel, long millis, CameraMount.Tree tree)
+            throws InterruptedException {
         byte[] payload = client.awaitTransforms(millis);
         if (payload == null) {
             return null;
         }
-        CameraMount.Tree tree = new CameraMount.Tree();
         try {
             tree.read(new CdrReader().begin(payload, 0, payload.length, "ros1".equals(channel.encoding())));
         } catch (CdrReader.CdrException e) {
             return null;
         }
-        String cameraFrame = recordedCamera != null && !recordedCamera.frameId().isEmpty() ? recordedCamera.frameId()
-                : frameId;
+        String cameraFrame = cameraFrame();
         return cameraFrame.isEmpty() ? null : tree.mount(cameraFrame);
+    }
+
+    /** The frame the camera's pictures are in: its CameraInfo's, else its pictures' header's. */
+    private String cameraFrame() {
+        return recordedCamera != null && !recordedCamera.frameId().isEmpty() ? recordedCamera.frameId() : frameId;
+    }
+
+    /**
+     * The camera's mount from the server's moving transforms, added to what {@code /tf_static} gave: each channel
+     * subscribed to for up to {@code millis}, or until the transforms reach the camera, then let go. Null where they
+     * do not reach it (or there are none).
+     */
+    private CameraMount readMovingMount(List<FoxgloveChannel> channels, long millis, CameraMount.Tree tree)
+            throws InterruptedException {
+        String cameraFrame = cameraFrame();
+        if (channels.isEmpty() || cameraFrame.isEmpty()) {
+            return null;
+        }
+        List<com.google.protobuf.Descriptors.Descriptor> types = new ArrayList<>();
+        StringBuilder subscribe = new StringBuilder();
+        StringBuilder ids = new StringBuilder();
+        for (int i = 0; i < channels.size(); i++) {
+            FoxgloveChannel c = channels.get(i);
+            com.google.protobuf.Descriptors.Descriptor type = null;
+            if (CameraMount.isFoxgloveTransforms(c.schemaName(), c.encoding())) {
+                try {
+                    type = CameraMessages.protobufType(c.schemaName(), c.schemaBytes());
+                } catch (CameraMessages.DecodeException | IllegalArgumentException e) {
+                    continue; // a schema that does not parse: no transforms from it
+                }
+            }
+            types.add(type);
+            int id = Client.FIRST_MOVING_TRANSFORMS + i;
+            subscribe.append(subscribe.length() == 0 ? "" : ",").append("{\"id\":").append(id)
+                    .append(",\"channelId\":").append(c.id()).append('}');
+            ids.append(ids.length() == 0 ? "" : ",").append(id);
+        }
+        if (subscribe.length() == 0) {
+            return null;
+        }
+        client.send("{\"op\":\"subscribe\",\"subscriptions\":[" + subscribe + "]}");
+        long deadline = System.currentTimeMillis() + millis;
+        CdrReader cdr = new CdrReader();
+        CameraMount mount = null;
+        try {
+            while (mount == null) {
+                Client.Transforms next = client.awaitMovingTransforms(deadline);
+                if (next == null) {
+                    break;
+                }
+                int i = next.subscription() - Client.FIRST_MOVING_TRANSFORMS;
+                FoxgloveChannel c = channels.get(i);
+                try {
+                    if (types.get(i) != null) {
+                        tree.read(com.google.protobuf.DynamicMessage.parseFrom(types.get(i), next.payload()),
+                                c.topic());
+                    } else {
+                        tree.read(cdr.begin(next.payload(), 0, next.payload().length, "ros1".equals(c.encoding())),
+                                c.topic());
+                    }
+                } catch (CdrReader.CdrException | com.google.protobuf.InvalidProtocolBufferException e) {
+                    continue; // a damaged message: the others may still reach the camera
+                }
+                mount = tree.mount(cameraFrame);
+            }
+        } finally {
+            client.stopMovingTransforms();
+            if (client.isOpen()) {
+                client.send("{\"op\":\"unsubscribe\",\"subscriptionIds\":[" + ids + "]}");
+            }
+        }
+        return mount;
     }
 
     @Override
@@ -485,6 +564,60 @@ public final class FoxgloveSource implements FrameSource {
             }
         }
 
+        /** The first subscription id of the moving transforms' channels (one id each, in their order). */
+        static final int FIRST_MOVING_TRANSFORMS = 16;
+
+        /** Moving transforms kept while the mount is looked for: more than two seconds of any robot's /tf. */
+        private static final int MAX_MOVING_TRANSFORMS = 4096;
+
+        /** One moving-transforms message: its subscription and its bytes. */
+        record Transforms(int subscription, byte[] payload) {
+        }
+
+        /** Moving-transforms messages not yet read (connection thread → reader), and whether they are still kept. */
+        private final java.util.ArrayDeque<Transforms> movingTransforms = new java.util.ArrayDeque<>();
+        private boolean keepMovingTransforms = true;
+
+        /**
+         * The server's moving-transform channels: {@code /tf} ({@code TFMessage} in CDR or ROS 1's serialization)
+         * and {@code foxglove.FrameTransform(s)} in protobuf on any topic, by topic name.
+         */
+        List<FoxgloveChannel> movingTransforms() {
+            synchronized (channels) {
+                List<FoxgloveChannel> list = new ArrayList<>();
+                for (FoxgloveChannel c : channels.values()) {
+                    if (CameraMount.isTransforms(c.topic(), c.schemaName(), c.encoding())
+                            || CameraMount.isFoxgloveTransforms(c.schemaName(), c.encoding())) {
+                        list.add(c);
+                    }
+                }
+                list.sort(java.util.Comparator.comparing(FoxgloveChannel::topic));
+                return list;
+            }
+        }
+
+        /** The next moving-transforms message, waiting until {@code deadline} (epoch ms); null where none came. */
+        Transforms awaitMovingTransforms(long deadline) throws InterruptedException {
+            synchronized (lock) {
+                while (movingTransforms.isEmpty() && lost == null && !closedNormally) {
+                    long left = deadline - System.currentTimeMillis();
+                    if (left <= 0) {
+                        return null;
+                    }
+                    lock.wait(left);
+                }
+                return movingTransforms.poll();
+            }
+        }
+
+        /** No more moving transforms are kept (those still arriving after the unsubscription are dropped). */
+        void stopMovingTransforms() {
+            synchronized (lock) {
+                keepMovingTransforms = false;
+                movingTransforms.clear();
+            }
+        }
+
         /** The calibration channel's first message, waiting up to {@code millis}; null where none came. */
         byte[] awaitCalibration(long millis) throws InterruptedException {
             return await(2, millis);
@@ -571,6 +704,18 @@ public final class FoxgloveSource implements FrameSource {
                     motionArrived = System.nanoTime();
                 } catch (CdrReader.CdrException e) {
                     // a damaged motion message: the last good one stands until it is stale
+                }
+                return;
+            }
+            if (subscription >= FIRST_MOVING_TRANSFORMS) {
+                synchronized (lock) {
+                    if (keepMovingTransforms && movingTransforms.size() < MAX_MOVING_TRANSFORMS) {
+                        byte[] kept = new byte[payload]; // at start-up only, until the mount is found
+                        b.position(b.position() + 13);
+                        b.get(kept);
+                        movingTransforms.add(new Transforms(subscription, kept));
+                        lock.notifyAll();
+                    }
                 }
                 return;
             }

@@ -166,6 +166,32 @@ class FoxgloveSourceTest {
     }
 
     /**
+     * A robot that publishes its camera's fixed mount on {@code /tf} (as ROS 1 robots do), with no {@code /tf_static}:
+     * its first transforms give the mount, named {@code /tf} on the run's line, and the moving {@code odom} transform
+     * sent with them does not get in the way.
+     */
+    @Test
+    void aMountPublishedOnTfIsTakenFromItsFirstTransforms() throws Exception {
+        BufferedReader[] out = new BufferedReader[1];
+        double half = Math.toRadians(3) / 2;
+        String tf = "base_footprint:camera_link:1.5:0:1.5:0:" + Math.sin(half) + ":0:" + Math.cos(half)
+                + ";camera_link:camera_front:0:0:0:-0.5:0.5:-0.5:0.5";
+        Process p = server(out, "--camera-info", "288,288,239.5,179.5", "--tf-static", tf, "--tf-topic", "/tf");
+        try {
+            String url = "ws://127.0.0.1:" + port(out[0]);
+            Cli.Outcome run = Cli.run("run", url, "--results", dir.resolve("tf.jsonl").toString(), "-q");
+            assertEquals(0, run.exit(), run.stderr());
+            assertTrue(run.stderr().contains(", its mount from /tf,"), run.stderr());
+            assertTrue(run.stderr().contains("depth fused with the ground plane: the recording's camera mount "
+                    + "(/tf: camera_front over base_footprint) 1.50 m above the road, pitched 3.00° down"),
+                    run.stderr());
+        } finally {
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
      * {@code info ws://…} lists the server's channels marked as a recording's are, and for the marked ones what
      * arrived in a short listen: the camera at the server's 25 Hz with its first picture's format and size, the latched
      * /tf_static once.
