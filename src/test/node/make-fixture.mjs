@@ -26,7 +26,7 @@
 //                               encodings are ITU-R BT.601 studio range, chroma averaged over each pair of pixels
 //                               (nv21: over each 2x2 block, V before U) as sensor_msgs/image_encodings names them)
 //     [--topic /camera/front/compressed] [--extra-topic T]
-//     [--start-ns 1700000000000000000] [--period-ns 33333333] [--chunk-size 65536]
+//     [--start-ns 1700000000000000000] [--period-ns 33333333] [--chunk-size 65536] [--stamp-order K0,K1,...]
 //     [--motion odometry|twist --speed MPS --yaw-step RADPS [--motion-topic /odom] [--extra-motion-topic T]]
 //                              (the vehicle's motion, twice per frame period from the first frame's time on:
 //                               nav_msgs/msg/Odometry or geometry_msgs/msg/TwistStamped in CDR, twist.linear.x =
@@ -412,6 +412,7 @@ const { values: args } = parseArgs({
     "extra-topic": { type: "string" },
     "start-ns": { type: "string", default: "1700000000000000000" },
     "period-ns": { type: "string", default: "33333333" },
+    "stamp-order": { type: "string" },
     "chunk-size": { type: "string", default: "65536" },
     "frame-id": { type: "string", default: "camera_front" },
     motion: { type: "string" },
@@ -877,11 +878,16 @@ if (args["camera-info"]) {
     messages++;
   };
 }
+// --stamp-order: each camera message's header stamp is start + k·period for its k in the list (a video stream with
+// B-frames, its packets in decode order, each stamped with the capture time of the picture it codes, as
+// ffmpeg_image_transport stamps them); the log times stay in message order
+const stampOrder = args["stamp-order"] ? args["stamp-order"].split(",").map((k) => BigInt(k)) : null;
 for (let i = 0; i < frames.length; i++) {
   const timeNs = startNs + BigInt(i) * periodNs;
   if (writeCameraInfo) await writeCameraInfo(i, timeNs);
   if (writeMotion) await writeMotion(2 * i); // in log-time order: the motion at the frame's time first
-  const payload = encodeFrame(new Uint8Array(await readFile(frames[i])), timeNs);
+  const stampNs = stampOrder ? startNs + stampOrder[i] * periodNs : timeNs;
+  const payload = encodeFrame(new Uint8Array(await readFile(frames[i])), stampNs);
   for (const channelId of channelIds) {
     await writer.addMessage({ channelId, sequence: i, logTime: timeNs, publishTime: timeNs, data: payload });
     messages++;

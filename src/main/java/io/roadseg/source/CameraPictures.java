@@ -122,6 +122,8 @@ public final class CameraPictures implements AutoCloseable {
      * ({@link #lastError} says why).
      */
     Mat decode(CameraMessages.Frame message) {
+        pending = false;
+        pictureStamp = message.stampNanos;
         if (message.video) {
             return videoFrame(message);
         }
@@ -254,9 +256,52 @@ public final class CameraPictures implements AutoCloseable {
                 return failed(e.getMessage());
             }
         }
+        videoStamps[(int) (video.nextKey() % VideoPackets.WINDOW)] = message.stampNanos;
         Mat picture = video.decode(message.array, message.dataOffset, message.dataLength);
-        return picture != null ? picture : failed(video.lastError());
+        if (picture == null) {
+            pending = video.pending();
+            return failed(video.lastError());
+        }
+        pictureStamp = videoStamps[(int) (video.pictureKey() % VideoPackets.WINDOW)];
+        return picture;
     }
+
+    /**
+     * At a video topic's end: the next picture its decoder still holds back (a stream with B-frames), stamped in
+     * {@link #pictureStamp()}; null once none is left (and for pictures coded on their own).
+     */
+    Mat drain() {
+        Mat picture = video == null ? null : video.drain();
+        if (picture != null) {
+            pictureStamp = videoStamps[(int) (video.pictureKey() % VideoPackets.WINDOW)];
+        }
+        return picture;
+    }
+
+    /**
+     * Whether the last {@link #decode} gave no picture because a video decoder holds it back (B-frames: it comes with a
+     * later packet, or from {@link #drain()}), not because the message is damaged.
+     */
+    boolean pending() {
+        return pending;
+    }
+
+    /**
+     * The header stamp of the message the last picture came from: the message decoded, or for a video stream with
+     * B-frames the earlier packet whose picture came out.
+     */
+    long pictureStamp() {
+        return pictureStamp;
+    }
+
+    /** A video topic's packets whose pictures never came (before its first keyframe, or lost in decoding). */
+    long lostPackets() {
+        return video == null ? 0 : video.lostPackets();
+    }
+
+    private final long[] videoStamps = new long[VideoPackets.WINDOW];
+    private long pictureStamp;
+    private boolean pending;
 
     /**
      * Raw {@code sensor_msgs/msg/Image} pixels to BGR: the colour encodings, 8-bit Bayer mosaics (industrial and

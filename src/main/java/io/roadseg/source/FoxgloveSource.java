@@ -367,7 +367,7 @@ public final class FoxgloveSource implements FrameSource {
             return null;
         }
         Mat picture = pictures.decode(message);
-        if (picture == null) {
+        if (picture == null && !pictures.pending()) { // not a picture a video decoder holds back (B-frames)
             corrupt++;
         }
         return picture;
@@ -397,7 +397,7 @@ public final class FoxgloveSource implements FrameSource {
                 }
             }
             pictures.copyTo(frame, bgr, info.width(), info.height());
-            stampNanos = message.stampNanos;
+            stampNanos = pictures.pictureStamp(); // its own message's, for a picture held back by B-frames too
             if (firstStamp == Long.MIN_VALUE) {
                 firstStamp = stampNanos;
             }
@@ -422,7 +422,7 @@ public final class FoxgloveSource implements FrameSource {
 
     @Override
     public long corruptFrames() {
-        return corrupt;
+        return corrupt + pictures.lostPackets();
     }
 
     /** @return messages that arrived while an earlier one was still being read: skipped, the newest taken */

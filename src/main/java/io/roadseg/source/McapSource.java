@@ -82,7 +82,7 @@ public final class McapSource implements FrameSource {
     private final SourceInfo info;
     private final long firstLogTime;
     private long loopOffsetNanos;
-    private long lastPts;
+    private long lastPts = -1;
     private long stampNanos = NO_STAMP;
     private String frameId = "";
     private long corrupt;
@@ -114,6 +114,9 @@ public final class McapSource implements FrameSource {
             if (first != null) {
                 break;
             }
+        }
+        if (first == null) {
+            first = pictures.drain(); // a video stream's only pictures, held back for reordering
         }
         if (first == null) {
             closeNatives();
@@ -279,6 +282,10 @@ public final class McapSource implements FrameSource {
             return damaged(e.getMessage());
         }
         Mat picture = pictures.decode(message);
+        if (picture == null && pictures.pending()) {
+            lastError = pictures.lastError(); // held back by a video decoder, not damage (counted if it never comes)
+            return null;
+        }
         return picture != null ? picture : damaged(pictures.lastError());
     }
 
@@ -314,6 +321,11 @@ public final class McapSource implements FrameSource {
                         String prefix = "input " + reader.file() + ": ";
                         lastError = what.startsWith(prefix) ? what.substring(prefix.length()) : what;
                     }
+                    Mat held = more ? null : pictures.drain(); // a video stream's last, reordered pictures
+                    if (held != null) {
+                        lastPts += Math.round(1e6 / info.fps());
+                        return deliver(held, bgr, lastPts);
+                    }
                     if (!more) {
                         if (reader.truncation() != null) {
                             throw new SourceException("input " + info.uri() + ": " + (reader instanceof McapReader
@@ -345,14 +357,21 @@ public final class McapSource implements FrameSource {
             if (frame == null) {
                 continue;
             }
-            pictures.copyTo(frame, bgr, info.width(), info.height());
-            stampNanos = message.stampNanos != 0 ? message.stampNanos : cursor.logTime();
-            frameId = pictures.frameId(message);
-            lastPts = (cursor.logTime() - firstLogTime + loopOffsetNanos) / 1000;
-            followMotion(cursor.logTime());
-            return lastPts;
+            // a frame's time is when its message was logged (for a video stream with B-frames, the later message
+            // that released its picture: always forward)
+            lastPts = Math.max(lastPts + 1, (cursor.logTime() - firstLogTime + loopOffsetNanos) / 1000);
+            return deliver(frame, bgr, lastPts);
         }
         return END_OF_STREAM;
+    }
+
+    /** Hands {@code frame} on at {@code pts}, stamped with its own message's header stamp (else its log time). */
+    private long deliver(Mat frame, ByteBuffer bgr, long pts) throws SourceException {
+        pictures.copyTo(frame, bgr, info.width(), info.height());
+        stampNanos = pictures.pictureStamp() != 0 ? pictures.pictureStamp() : cursor.logTime();
+        frameId = pictures.frameId(message);
+        followMotion(cursor.logTime());
+        return pts;
     }
 
     /** The end of a replay past damaged parts: the first part, how many there were, what the camera's topic lost. */
@@ -553,7 +572,7 @@ public final class McapSource implements FrameSource {
 
     @Override
     public long corruptFrames() {
-        return corrupt + cursor.skipped();
+        return corrupt + cursor.skipped() + pictures.lostPackets();
     }
 
     /** @return the last decode failure, for the end-of-run warning, or null */

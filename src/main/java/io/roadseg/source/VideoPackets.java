@@ -15,16 +15,25 @@ import static org.bytedeco.ffmpeg.global.avcodec.avcodec_find_decoder;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_flush_buffers;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_receive_frame;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_send_packet;
+import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EOF;
+import static org.bytedeco.ffmpeg.global.avutil.AV_NOPTS_VALUE;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_unref;
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 
 /**
  * Decodes a recorded video stream one message at a time — {@code foxglove.CompressedVideo} and its ROS 2 twin
  * {@code foxglove_msgs/msg/CompressedVideo}, which carry in each message the packet of exactly one frame
- * (H.264 or H.265 in Annex B, VP9, AV1; no B-frames, as Foxglove's schema requires), and
- * {@code ffmpeg_image_transport}'s packets and a {@code CompressedImage} whose format names a codec likewise — with
- * FFmpeg's decoder on one thread in low-delay mode ({@link FfmpegDecoder}, as a file's), so each packet gives its
- * picture at once, converted to BGR in a reused {@link Mat}. (A stream with B-frames gives each picture a packet late: the first counted as damaged.)
+ * (H.264 or H.265 in Annex B, VP9, AV1), and {@code ffmpeg_image_transport}'s packets and a {@code CompressedImage}
+ * whose format names a codec likewise — with FFmpeg's decoder on one thread in low-delay mode ({@link FfmpegDecoder},
+ * as a file's), so each packet gives its picture at once, converted to BGR in a reused {@link Mat}.
+ *
+ * <p><b>B-frames.</b> Foxglove's schema forbids them, but {@code ffmpeg_image_transport}'s default encoder (libx264
+ * with its default settings) makes them: pictures then come out in display order, up to a few packets after the
+ * packet that carried them. Each packet is sent with its own key (its number, as its pts), and a picture says by its
+ * pts which packet it came from ({@link #pictureKey()}), so the caller stamps it with that packet's message; a packet
+ * that gives no picture yet is {@link #pending()}, not damage. A packet whose picture never comes — before the stream's
+ * first keyframe, or lost by the decoder — is counted in {@link #lostPackets()} once it is {@value #WINDOW} packets old
+ * or the stream is {@linkplain #drain() drained}; at the stream's end {@link #drain()} gives the pictures still held.
  *
  * <p>Every native object is allocated in the constructor (the packet buffer and the picture grow when a larger one
  * comes) and freed in {@link #close}; {@link #decode} allocates nothing in steady state.
@@ -39,6 +48,16 @@ final class VideoPackets implements AutoCloseable {
     private BytePointer input = new BytePointer(1L << 16);
     private Mat picture; // a view of the decoder's BGR buffer
     private String lastError;
+    /** Packets followed: more than any codec holds back for reordering (H.264 at most 16). */
+    static final int WINDOW = 64;
+    /** Per key (mod {@link #WINDOW}): whether the packet's picture came out, or it was counted otherwise. */
+    private final boolean[] settled = new boolean[WINDOW];
+    private long nextKey;
+    private long oldestOpen;
+    private long lost;
+    private long pictureKey = -1;
+    private boolean pending;
+    private boolean draining;
 
     /**
      * @param format the messages' {@code format} field: {@code h264}, {@code h265} (or {@code hevc}), {@code vp9},
@@ -94,15 +113,23 @@ final class VideoPackets implements AutoCloseable {
     }
 
     /**
-     * Decodes one message's packet.
+     * Decodes one message's packet, its key the next number.
      *
-     * @return the frame's picture in BGR (reused: valid until the next call), or null where the packet gives none —
-     * damaged, or a frame before the stream's first keyframe ({@link #lastError} says which)
+     * @return a picture in BGR (reused: valid until the next call), the one of the packet {@link #pictureKey()} names;
+     * or null where none came: {@link #pending()} (held for reordering, or before the first keyframe: counted in
+     * {@link #lostPackets()} if it never comes), else damaged ({@link #lastError} says how)
      */
     Mat decode(byte[] b, int offset, int length) {
+        long key = nextKey++;
+        settleBefore(key - WINDOW + 1);
+        settled[(int) (key % WINDOW)] = false;
+        pending = false;
+        if (draining) { // packets after a drain: the decoder starts again
+            avcodec_flush_buffers(decoder.context);
+            draining = false;
+        }
         if (length <= 0) {
-            lastError = "an empty packet (" + format + ")";
-            return null;
+            return refused(key, "an empty packet (" + format + ")");
         }
         long need = (long) length + AV_INPUT_BUFFER_PADDING_SIZE;
         if (input.capacity() < need) {
@@ -113,27 +140,91 @@ final class VideoPackets implements AutoCloseable {
         for (int i = 0; i < AV_INPUT_BUFFER_PADDING_SIZE; i++) {
             input.put(length + i, (byte) 0);
         }
-        decoder.packet.data(input).size(length);
+        decoder.packet.data(input).size(length).pts(key).dts(key);
         int ret = avcodec_send_packet(decoder.context, decoder.packet);
-        decoder.packet.data(null).size(0);
+        decoder.packet.data(null).size(0).pts(AV_NOPTS_VALUE).dts(AV_NOPTS_VALUE);
         if (ret < 0 && ret != EAGAIN) {
-            lastError = "a packet the " + format + " decoder refuses (" + Ffmpeg.errorText(ret) + ")";
-            return null;
+            return refused(key, "a packet the " + format + " decoder refuses (" + Ffmpeg.errorText(ret) + ")");
         }
-        ret = avcodec_receive_frame(decoder.context, decoder.decoded);
-        if (ret == EAGAIN) {
+        return receive(key);
+    }
+
+    /** The next picture out of the decoder, its packet's key in {@link #pictureKey()}; null: none (pending or lost). */
+    private Mat receive(long fallbackKey) {
+        int ret = avcodec_receive_frame(decoder.context, decoder.decoded);
+        if (ret == EAGAIN || ret == AVERROR_EOF) {
+            pending = true;
             lastError = "a packet (" + format + ") that gives no picture (before the stream's first keyframe?)";
             return null;
         }
         if (ret < 0) {
-            lastError = "a packet (" + format + ") that does not decode (" + Ffmpeg.errorText(ret) + ")";
-            return null;
+            return refused(fallbackKey, "a packet (" + format + ") that does not decode (" + Ffmpeg.errorText(ret)
+                    + ")");
         }
         try {
+            long key = decoder.decoded.pts();
+            pictureKey = key >= oldestOpen && key < nextKey ? key : fallbackKey;
+            settled[(int) (pictureKey % WINDOW)] = true;
             return toBgr();
         } finally {
             av_frame_unref(decoder.decoded);
         }
+    }
+
+    /** A packet counted as damaged now (so never again as lost). */
+    private Mat refused(long key, String why) {
+        settled[(int) (key % WINDOW)] = true;
+        lastError = why;
+        return null;
+    }
+
+    /** Counts the packets before {@code key} whose pictures never came, and forgets them. */
+    private void settleBefore(long key) {
+        for (; oldestOpen < key; oldestOpen++) {
+            int slot = (int) (oldestOpen % WINDOW);
+            if (!settled[slot]) {
+                lost++;
+            }
+            settled[slot] = true;
+        }
+    }
+
+    /**
+     * At the stream's end: the next picture the decoder still holds (reordered ones), its packet's key in
+     * {@link #pictureKey()}; null once none is left, the packets whose pictures never came then counted as lost. The
+     * next {@link #decode} starts the decoder again.
+     */
+    Mat drain() {
+        if (!draining) {
+            draining = true;
+            avcodec_send_packet(decoder.context, null);
+        }
+        Mat m = receive(nextKey - 1);
+        if (m == null) {
+            pending = false;
+            settleBefore(nextKey);
+        }
+        return m;
+    }
+
+    /** Whether the last {@link #decode} gave no picture yet rather than a damaged packet. */
+    boolean pending() {
+        return pending;
+    }
+
+    /** The key the next {@link #decode} gives its packet. */
+    long nextKey() {
+        return nextKey;
+    }
+
+    /** The key ({@link #decode}'s count, from 0) of the packet the last picture came from. */
+    long pictureKey() {
+        return pictureKey;
+    }
+
+    /** The packets whose pictures never came (settled: older than the window, or drained). */
+    long lostPackets() {
+        return lost;
     }
 
     /** The decoded frame in BGR at its own size: the decoder's buffer, and a Mat over it made when the size changes. */
@@ -167,6 +258,8 @@ final class VideoPackets implements AutoCloseable {
     /** Forgets the frames decoded so far (a replay looping back to its first message, a keyframe). */
     void restart() {
         avcodec_flush_buffers(decoder.context);
+        draining = false;
+        settleBefore(nextKey);
     }
 
     @Override

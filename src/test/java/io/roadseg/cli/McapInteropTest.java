@@ -616,15 +616,7 @@ class McapInteropTest {
             g.stop();
         }
         assertEquals(FRAMES, count, "one packet per frame");
-        List<byte[]> truth = new ArrayList<>();
-        try (FrameSource s = FrameSources.open(ts.toString(), SourceOptions.defaults())) {
-            ByteBuffer b = ByteBuffer.allocateDirect(s.info().frameBytes());
-            while (s.read(b) != FrameSource.END_OF_STREAM) {
-                byte[] a = new byte[s.info().frameBytes()];
-                b.get(0, a);
-                truth.add(a);
-            }
-        }
+        List<byte[]> truth = decodedFrames(ts);
         assertEquals(FRAMES, truth.size());
         Path file = fixture(encoding + ".mcap", "--encoding", encoding, "--packets", packets.toString(),
                 "--video-format", format,
@@ -678,6 +670,92 @@ class McapInteropTest {
             }
             assertEquals(FRAMES - 5, n);
             assertEquals(4, s.corruptFrames());
+        }
+    }
+
+    /** Every frame of a video file as the file source decodes it (FFmpeg), in display order. */
+    private static List<byte[]> decodedFrames(Path video) throws Exception {
+        List<byte[]> frames = new ArrayList<>();
+        try (FrameSource s = FrameSources.open(video.toString(), SourceOptions.defaults())) {
+            ByteBuffer b = ByteBuffer.allocateDirect(s.info().frameBytes());
+            while (s.read(b) != FrameSource.END_OF_STREAM) {
+                byte[] a = new byte[s.info().frameBytes()];
+                b.get(0, a);
+                frames.add(a);
+            }
+        }
+        return frames;
+    }
+
+    /** Debian's {@code ffmpeg} (with libx264): the encoder of the B-frame test's stream, as robots record it. */
+    static final Path FFMPEG = Path.of("/usr/bin/ffmpeg");
+
+    private static String tool(Path workDir, String... command) throws Exception {
+        Process p = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0, String.join(" ", command) + ": " + out);
+        return out;
+    }
+
+    /**
+     * A video topic with B-frames, as {@code ffmpeg_image_transport}'s default encoder (libx264, its default settings)
+     * records a camera: its packets in decode order, each message stamped with the capture time of the picture it
+     * codes. Every picture replays in display order with its own message's stamp — the first not taken for damaged,
+     * the last ones the decoder holds back for reordering not lost at the end — and the pixels are those FFmpeg
+     * decodes from the same stream in a file. The stream is Debian's {@code ffmpeg}'s (libx264, two B-frames); the
+     * display order of each packet its pts as {@code ffprobe} reads it.
+     */
+    @Test
+    void aVideoTopicWithBFramesGivesEveryPictureWithItsOwnStamp() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(FFMPEG),
+                "Debian's ffmpeg (libx264) is not installed (.ci/run installs it where it can)");
+        Path all = dir.resolve("all.bgr");
+        try (java.io.OutputStream o = Files.newOutputStream(all)) {
+            for (int i = 0; i < FRAMES; i++) {
+                o.write(expected(i, false));
+            }
+        }
+        tool(dir, FFMPEG.toString(), "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgr24", "-s",
+                width + "x" + height, "-r", "30", "-i", all.toString(), "-c:v", "libx264", "-bf", "2", "-g", "6",
+                "-pix_fmt", "yuv420p", "drive.mkv");
+        Path packets = Files.createDirectories(dir.resolve("b-packets"));
+        tool(dir, FFMPEG.toString(), "-loglevel", "error", "-y", "-i", "drive.mkv", "-c:v", "copy", "-bsf:v",
+                "h264_mp4toannexb", "-f", "image2", packets.resolve("%03d.h264").toString());
+        List<Long> pts = tool(dir, "/usr/bin/ffprobe", "-v", "error", "-select_streams", "v", "-show_entries",
+                "packet=pts", "-of", "csv=p=0", "drive.mkv").lines().map(String::strip).filter(l -> !l.isEmpty())
+                .map(Long::parseLong).toList();
+        assertEquals(FRAMES, pts.size());
+        List<Long> sorted = pts.stream().sorted().toList();
+        List<String> display = pts.stream().map(t -> Integer.toString(sorted.indexOf(t))).toList();
+        assertFalse(pts.equals(sorted), "the stream has B-frames: packets out of display order " + pts);
+        List<byte[]> truth = decodedFrames(dir.resolve("drive.mkv"));
+        assertEquals(FRAMES, truth.size());
+        Path file = fixture("b-frames.mcap", "--encoding", "ros2-ffmpeg-packet", "--packets", packets.toString(),
+                "--video-format", "libx264", "--stamp-order", String.join(",", display));
+        try (FrameSource s = FrameSources.open(file.toString(), SourceOptions.defaults())) {
+            ByteBuffer b = ByteBuffer.allocateDirect(s.info().frameBytes());
+            byte[] got = new byte[s.info().frameBytes()];
+            int n = 0;
+            long last = -1;
+            long t;
+            while ((t = s.read(b)) != FrameSource.END_OF_STREAM) {
+                assertTrue(t > last, "time goes forward: " + t + " after " + last);
+                last = t;
+                assertEquals(START + n * PERIOD, s.frameStampNanos(), "the stamp of picture " + n);
+                b.get(0, got);
+                assertTrue(java.util.Arrays.equals(truth.get(n), got), "pixels of picture " + n);
+                n++;
+            }
+            assertEquals(FRAMES, n, "every picture, the reordered last ones too");
+            assertEquals(0, s.corruptFrames());
+        }
+        Path results = dir.resolve("b-frames.jsonl");
+        Cli.Outcome run = Cli.run("run", file.toString(), "--results", results.toString(), "-q");
+        assertEquals(0, run.exit(), run.stderr());
+        List<String> lines = Files.readAllLines(results);
+        assertEquals(FRAMES, lines.size());
+        for (int n = 0; n < FRAMES; n++) {
+            assertTrue(lines.get(n).contains("\"stamp_ns\":" + (START + n * PERIOD) + ","), lines.get(n));
         }
     }
 
