@@ -20,8 +20,11 @@
 // --foxglove: the camera as foxglove.CompressedImage in protobuf (what a Foxglove SDK server sends), its schema the
 // FileDescriptorSet of the .proto Foxglove's generator (@foxglove/schemas) writes, base64 in the advertisement.
 //
+// --tls-pfx FILE.p12 [--tls-passphrase P]: served over TLS (wss://), with that certificate and key.
+//
 // Prints {"listening": PORT} first and {"sent": N} when done.
 import { readdir, readFile } from "node:fs/promises";
+import https from "node:https";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import wsProtocol from "@foxglove/ws-protocol";
@@ -48,6 +51,8 @@ const { values } = parseArgs({
     "tf-static": { type: "string" },
     "tf-topic": { type: "string", default: "/tf_static" },
     motion: { type: "string" },
+    "tls-pfx": { type: "string" },
+    "tls-passphrase": { type: "string" },
   },
 });
 if (!values.jpegs) {
@@ -115,11 +120,19 @@ const camera = server.addChannel(fox
   ? { topic: values.topic, encoding: "protobuf", schemaName: "foxglove.CompressedImage", schema: fox.schema,
     schemaEncoding: "protobuf" }
   : { topic: values.topic, encoding: "cdr", schemaName: "sensor_msgs/msg/CompressedImage", schema: COMPRESSED_IMAGE });
+// --tls-pfx FILE --tls-passphrase P: wss:// — the server's certificate and key in PKCS#12, over node's own TLS
+// (foxglove_bridge's tls, certfile and keyfile)
+const tls = values["tls-pfx"]
+  ? https.createServer({ pfx: await readFile(values["tls-pfx"]), passphrase: values["tls-passphrase"] ?? "" })
+  : null;
 const wss = new WebSocketServer({
-  host: "127.0.0.1",
-  port: Number(values.port),
+  ...(tls ? { server: tls } : { host: "127.0.0.1", port: Number(values.port) }),
   handleProtocols: (protocols) => server.handleProtocols(protocols),
 });
+if (tls) {
+  tls.listen(Number(values.port), "127.0.0.1", () =>
+    process.stdout.write(JSON.stringify({ listening: tls.address().port }) + "\n"));
+}
 let started = false;
 let sent = 0;
 function finish() {
@@ -210,6 +223,6 @@ server.on("subscribe", (channelId) => {
   }, period);
 });
 server.on("error", (e) => process.stderr.write(`ws-camera: ${e}\n`));
-wss.on("listening", () => process.stdout.write(JSON.stringify({ listening: wss.address().port }) + "\n"));
+if (!tls) wss.on("listening", () => process.stdout.write(JSON.stringify({ listening: wss.address().port }) + "\n"));
 wss.on("connection", (conn, req) => server.handleConnection(conn, `${req.socket.remoteAddress}:${req.socket.remotePort}`));
 setTimeout(finish, Number(values.timeout) * 1000);

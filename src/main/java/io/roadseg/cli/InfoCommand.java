@@ -49,9 +49,17 @@ final class InfoCommand implements Callable<Integer> {
                     + "for their rate, bandwidth and first picture (0: list the channels only; default ${DEFAULT-VALUE}).")
     double listen;
 
+    @Option(names = "--ca-cert", paramLabel = "FILE.pem",
+            description = "For a wss:// server: its TLS certificate, or the authority's that signed it, trusted beside "
+                    + "the JVM's (a robot's own certificate, foxglove_bridge's certfile).")
+    java.nio.file.Path caCert;
+
     @Override
     public Integer call() throws Exception {
         PrintStream out = System.out;
+        if (caCert != null && !source.startsWith("wss://")) {
+            throw new UsageError("--ca-cert " + caCert + ": for a wss:// server only");
+        }
         if (source.startsWith("ws://") || source.startsWith("wss://")) {
             if (!(listen >= 0) || listen > 600) {
                 throw new UsageError("--listen " + listen + ": expected 0 to 600 seconds");
@@ -209,7 +217,7 @@ final class InfoCommand implements Callable<Integer> {
                 return false;
             }
             return !mark(c.topic(), c.schemaName(), c.schemaEncoding(), schema, c.encoding()).isEmpty();
-        });
+        }, caCert);
         out.printf(Locale.ROOT, "%s: Foxglove WebSocket server '%s'%s, %d channels%s%n", survey.uri(), survey.server(),
                 survey.capabilities().isEmpty() ? "" : " (" + String.join(", ", survey.capabilities()) + ")",
                 survey.rows().size(), listen > 0 ? String.format(Locale.ROOT,

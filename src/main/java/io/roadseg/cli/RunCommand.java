@@ -95,6 +95,11 @@ final class RunCommand implements Callable<Integer> {
                     + "name; 'roadseg info' lists them).")
     String motionTopic;
 
+    @Option(names = "--ca-cert", paramLabel = "FILE.pem",
+            description = "For a wss:// source: its TLS certificate, or the authority's that signed it, trusted beside "
+                    + "the JVM's (a robot's own certificate, foxglove_bridge's certfile).")
+    Path caCert;
+
     @Option(names = "--serve", paramLabel = "ws://HOST:PORT",
             description = {"Serve the results live to Foxglove (Foxglove WebSocket protocol), e.g. ws://127.0.0.1:8765;",
                     "bind another address than 127.0.0.1 only on purpose."})
@@ -329,7 +334,7 @@ final class RunCommand implements Callable<Integer> {
         calib = InstallPaths.resolve(calib);
         PrintStream err = System.err;
         SourceOptions sourceOptions = new SourceOptions(loop, Duration.ofMillis(Math.round(timeoutSeconds * 1000)),
-                folderFps, topic, motionTopic);
+                folderFps, topic, motionTopic, caCert);
         List<AutoCloseable> owned = new ArrayList<>();
         Throwable failure = null;
         Integer exit = null;
@@ -670,6 +675,9 @@ final class RunCommand implements Callable<Integer> {
         }
         if (!(pathWidth >= 0.5 && pathWidth <= 20)) {
             throw new UsageError("--path-width " + pathWidth + ": must be a width in metres from 0.5 to 20");
+        }
+        if (caCert != null && (source == null || !source.startsWith("wss://"))) {
+            throw new UsageError("--ca-cert " + caCert + ": for a wss:// source only");
         }
         if (motionTopic != null && pathShape != PathShape.vehicle) {
             throw new UsageError("--motion-topic " + motionTopic + ": read only with --path vehicle");

@@ -87,7 +87,7 @@ public final class FoxgloveSource implements FrameSource {
         this.timeoutMillis = Math.max(1, options.timeout().toMillis());
         client = new Client(address(uri), draft());
         try {
-            connect(client, uri, timeoutMillis, () -> client.failure);
+            connect(client, uri, timeoutMillis, () -> client.failure, options.caCert());
             FoxgloveChannel camera = client.awaitCamera(options.topic(), timeoutMillis);
             this.topic = camera.topic();
             byte[] schema = camera.schemaBytes();
@@ -291,7 +291,8 @@ public final class FoxgloveSource implements FrameSource {
         } catch (IllegalArgumentException e) {
             throw new SourceException("input " + uri + ": not a URL (expected ws://HOST:PORT)");
         }
-        if (address.getHost() == null || address.getPort() < 0) {
+        if (address.getHost() == null || address.getPort() < 0
+                || !("ws".equals(address.getScheme()) || "wss".equals(address.getScheme()))) {
             throw new SourceException("input " + uri + ": expected ws://HOST:PORT, e.g. ws://127.0.0.1:8765");
         }
         return address;
@@ -306,14 +307,26 @@ public final class FoxgloveSource implements FrameSource {
         return new Draft_6455(Collections.emptyList(), protocols);
     }
 
-    /** Connects {@code client}, or one line saying why it could not. */
+    /**
+     * Connects {@code client} ({@code wss://}: over TLS, trusting {@code caCert} beside the JVM's authorities), or one
+     * line saying why it could not.
+     */
     static void connect(WebSocketClient client, String uri, long timeoutMillis,
-                        java.util.function.Supplier<String> failure)
+                        java.util.function.Supplier<String> failure, java.nio.file.Path caCert)
             throws SourceException, InterruptedException {
+        boolean tls = uri.startsWith("wss:");
+        if (caCert != null && !tls) {
+            throw new SourceException("--ca-cert " + caCert + ": for a wss:// server only (" + uri + " is not TLS)");
+        }
+        if (caCert != null) {
+            client.setSocketFactory(TlsTrust.socketFactory(caCert));
+        }
         if (!client.connectBlocking(timeoutMillis, TimeUnit.MILLISECONDS)) {
             String why = failure.get();
-            throw new SourceException("input " + uri + ": cannot connect (" + (why != null ? why
-                    : "no answer within " + timeoutMillis / 1000.0 + " s") + "); is foxglove_bridge running there?");
+            String trust = tls ? TlsTrust.explain(why, caCert) : null;
+            throw new SourceException("input " + uri + ": " + (trust != null ? trust : "cannot connect (" + (why != null
+                    ? why : "no answer within " + timeoutMillis / 1000.0 + " s") + "); is foxglove_bridge running "
+                    + "there?"));
         }
     }
 

@@ -44,14 +44,14 @@ public final class FoxgloveSurvey {
     }
 
     /**
-     * Connects, waits for the advertisements to settle, subscribes to the channels {@code listen} accepts for
-     * {@code listenMillis} and closes.
+     * Connects ({@code wss://}: trusting {@code caCert} too, where given), waits for the advertisements to settle,
+     * subscribes to the channels {@code listen} accepts for {@code listenMillis} and closes.
      */
-    public static Survey of(String uri, long listenMillis, long timeoutMillis, Predicate<FoxgloveChannel> listen)
-            throws SourceException {
+    public static Survey of(String uri, long listenMillis, long timeoutMillis, Predicate<FoxgloveChannel> listen,
+                            java.nio.file.Path caCert) throws SourceException {
         Listener client = new Listener(FoxgloveSource.address(uri));
         try {
-            FoxgloveSource.connect(client, uri, timeoutMillis, () -> client.failure);
+            FoxgloveSource.connect(client, uri, timeoutMillis, () -> client.failure, caCert);
             List<FoxgloveChannel> channels = client.awaitSettled(timeoutMillis);
             if (client.closedBy != null && channels.isEmpty()) {
                 throw new SourceException("input " + uri + ": " + client.closedBy + " before advertising a channel");

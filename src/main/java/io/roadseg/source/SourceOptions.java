@@ -1,5 +1,6 @@
 package io.roadseg.source;
 
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -10,14 +11,20 @@ import java.time.Duration;
  * @param folderFps frame rate assigned to a folder of images
  * @param topic     the camera topic of an MCAP recording, or null to take its only camera topic
  * @param motionTopic the vehicle-motion topic of an MCAP recording (odometry), or null to take the first by name
+ * @param caCert    certificates (PEM) to trust for a {@code wss://} server beside the JVM's authorities, or null
  */
-public record SourceOptions(boolean loop, Duration timeout, double folderFps, String topic, String motionTopic) {
+public record SourceOptions(boolean loop, Duration timeout, double folderFps, String topic, String motionTopic,
+                            Path caCert) {
     public SourceOptions(boolean loop, Duration timeout, double folderFps) {
-        this(loop, timeout, folderFps, null, null);
+        this(loop, timeout, folderFps, null, null, null);
     }
 
     public SourceOptions(boolean loop, Duration timeout, double folderFps, String topic) {
-        this(loop, timeout, folderFps, topic, null);
+        this(loop, timeout, folderFps, topic, null, null);
+    }
+
+    public SourceOptions(boolean loop, Duration timeout, double folderFps, String topic, String motionTopic) {
+        this(loop, timeout, folderFps, topic, motionTopic, null);
     }
 
     public SourceOptions {
@@ -34,18 +41,22 @@ public record SourceOptions(boolean loop, Duration timeout, double folderFps, St
     }
 
     public SourceOptions withLoop(boolean loop) {
-        return new SourceOptions(loop, timeout, folderFps, topic, motionTopic);
+        return new SourceOptions(loop, timeout, folderFps, topic, motionTopic, caCert);
     }
 
     public SourceOptions withTimeout(Duration timeout) {
-        return new SourceOptions(loop, timeout, folderFps, topic, motionTopic);
+        return new SourceOptions(loop, timeout, folderFps, topic, motionTopic, caCert);
     }
 
     public SourceOptions withTopic(String topic) {
-        return new SourceOptions(loop, timeout, folderFps, topic, motionTopic);
+        return new SourceOptions(loop, timeout, folderFps, topic, motionTopic, caCert);
     }
 
     public SourceOptions withMotionTopic(String motionTopic) {
-        return new SourceOptions(loop, timeout, folderFps, topic, motionTopic);
+        return new SourceOptions(loop, timeout, folderFps, topic, motionTopic, caCert);
+    }
+
+    public SourceOptions withCaCert(Path caCert) {
+        return new SourceOptions(loop, timeout, folderFps, topic, motionTopic, caCert);
     }
 }

@@ -166,6 +166,57 @@ class FoxgloveSourceTest {
     }
 
     /**
+     * A robot's server over TLS ({@code wss://}, its own certificate, as {@code foxglove_bridge} serves with
+     * {@code tls:=true}): read with that certificate given ({@code --ca-cert}), listed by {@code info} likewise;
+     * without it one line saying the certificate is not trusted and what to give; {@code --ca-cert} for a plain
+     * {@code ws://} source a usage error. The certificate and key are made by the JDK's keytool, served by node's TLS.
+     */
+    @Test
+    void aServerOverTlsIsReadWithItsCertificateTrusted() throws Exception {
+        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+        Path p12 = dir.resolve("robot.p12");
+        Path pem = dir.resolve("robot.pem");
+        for (String[] command : new String[][] {
+                {keytool, "-genkeypair", "-alias", "robot", "-keyalg", "EC", "-groupname", "secp256r1", "-dname",
+                        "CN=robot", "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2", "-storetype", "PKCS12",
+                        "-keystore", p12.toString(), "-storepass", "secret", "-keypass", "secret"},
+                {keytool, "-exportcert", "-rfc", "-alias", "robot", "-keystore", p12.toString(), "-storepass",
+                        "secret", "-file", pem.toString()}}) {
+            Process k = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String said = new String(k.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(k.waitFor(60, TimeUnit.SECONDS) && k.exitValue() == 0, said);
+        }
+        BufferedReader[] out = new BufferedReader[1];
+        Process p = server(out, "--repeat", "20", "--tls-pfx", p12.toString(), "--tls-passphrase", "secret");
+        try {
+            String url = "wss://127.0.0.1:" + port(out[0]);
+            Cli.Outcome untrusted = Cli.run("run", url, "--frames", "3", "-q");
+            assertEquals(1, untrusted.exit(), untrusted.stderr());
+            assertTrue(untrusted.stderr().contains("roadseg: input " + url + ": the server's TLS certificate is not "
+                    + "trusted: give it, or the authority that signed it, with --ca-cert FILE.pem"), untrusted.stderr());
+            Path results = dir.resolve("tls.jsonl");
+            Cli.Outcome run = Cli.run("run", url, "--ca-cert", pem.toString(), "--frames", "5", "--results",
+                    results.toString(), "-q");
+            assertEquals(0, run.exit(), run.stderr());
+            int frames = Files.readAllLines(results).size(); // live: a frame that comes while one is read is skipped
+            assertTrue(frames >= 1 && frames <= 5, frames + " frames");
+            assertTrue(run.stderr().contains("source " + url + ": 480x360"), run.stderr());
+            Cli.Outcome info = Cli.run("info", url, "--ca-cert", pem.toString(), "--listen", "0");
+            assertEquals(0, info.exit(), info.stderr());
+            assertTrue(info.stdout().contains("* /camera/front/compressed"), info.stdout());
+            Cli.Outcome plain = Cli.run("run", url.replace("wss:", "ws:"), "--ca-cert", pem.toString(), "-q");
+            assertEquals(2, plain.exit(), plain.stderr());
+            assertTrue(plain.stderr().contains("--ca-cert " + pem + ": for a wss:// source only"), plain.stderr());
+            Cli.Outcome notPem = Cli.run("run", url, "--ca-cert", p12.toString(), "-q");
+            assertEquals(1, notPem.exit(), notPem.stderr());
+            assertTrue(notPem.stderr().contains("--ca-cert " + p12 + ": not a certificate"), notPem.stderr());
+        } finally {
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
      * A robot that publishes its camera's fixed mount on {@code /tf} (as ROS 1 robots do), with no {@code /tf_static}:
      * its first transforms give the mount, named {@code /tf} on the run's line, and the moving {@code odom} transform
      * sent with them does not get in the way.
