@@ -22,6 +22,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -48,6 +49,11 @@ final class InfoCommand implements Callable<Integer> {
             description = "For a Foxglove WebSocket server (ws://HOST:PORT): how long to listen to its marked channels "
                     + "for their rate, bandwidth and first picture (0: list the channels only; default ${DEFAULT-VALUE}).")
     double listen;
+
+    @Option(names = "--check",
+            description = "For a recording (MCAP, ROS bag): read every message of every topic, each chunk decompressed "
+                    + "and checked against its CRC-32, and say what is damaged or cut short (exit 1 then).")
+    boolean check;
 
     @Option(names = "--ca-cert", paramLabel = "FILE.pem",
             description = "For a wss:// server: its TLS certificate, or the authority's that signed it, trusted beside "
@@ -96,22 +102,25 @@ final class InfoCommand implements Callable<Integer> {
             try (Recording r = rosbag1 ? io.roadseg.rosbag1.Rosbag1Reader.open(path)
                     : io.roadseg.rosbag2.Rosbag2Reader.open(path)) {
                 print(r, out);
+                return check ? check(r, out) : 0;
             } catch (IOException e) {
                 throw new UserError(e.getMessage());
             }
-            return 0;
         }
         if (path != null && Files.isRegularFile(path) && (path.toString().toLowerCase(Locale.ROOT).endsWith(".mcap")
                 || McapReader.isMcap(path))) {
             try (McapReader r = McapReader.open(path)) {
                 print(r, out);
+                return check ? check(r, out) : 0;
             } catch (IOException e) {
                 throw new UserError(e.getMessage());
             }
-            return 0;
         }
         if (path != null && !Files.exists(path)) {
             throw new UserError("input " + source + ": no such file or folder");
+        }
+        if (check) {
+            throw new UsageError("--check " + source + ": for a recording (MCAP, ROS bag) only");
         }
         try (FrameSource s = FrameSources.open(source, SourceOptions.defaults())) {
             SourceInfo i = s.info();
@@ -156,6 +165,42 @@ final class InfoCommand implements Callable<Integer> {
             out.println("  damaged: " + r.damage());
         }
         legend(r.file().toString(), anyMotion, anyCalibration, out);
+    }
+
+    /**
+     * Reads every message of every channel: each chunk decompressed and checked, each message located. Prints what is
+     * damaged (per topic, the messages skipped) or cut short.
+     *
+     * @return 0 for an undamaged, complete recording, else 1
+     */
+    static int check(Recording r, PrintStream out) throws IOException {
+        long messages = 0;
+        List<String> lost = new java.util.ArrayList<>();
+        for (McapReader.Channel c : r.channels().values()) {
+            Recording.Cursor cursor = r.messages(c.id());
+            while (cursor.next()) {
+                messages++;
+            }
+            if (cursor.skipped() > 0) {
+                lost.add(c.topic() + " " + cursor.skipped() + " of " + cursor.size());
+            }
+        }
+        if (r.damage().count() == 0 && r.truncation() == null) {
+            out.printf(Locale.ROOT, "check: every message read, %d on %d topic%s; no damage%n", messages,
+                    r.channels().size(), r.channels().size() == 1 ? "" : "s");
+            return 0;
+        }
+        if (r.damage().count() > 0) {
+            out.println("check: " + r.damage().count() + " damaged part" + (r.damage().count() == 1 ? "" : "s")
+                    + ", the first: " + r.damage().first());
+            out.println("check: messages skipped: " + (lost.isEmpty() ? "none indexed (the damaged parts were passed "
+                    + "over while scanning a file without an index)" : String.join(", ", lost)) + "; " + messages
+                    + " read");
+        }
+        if (r.truncation() != null) {
+            out.println("check: cut short: " + r.truncation());
+        }
+        return 1;
     }
 
     /** A camera channel's first message as its picture's format and size. */

@@ -115,6 +115,17 @@ class DamagedRecordingTest {
                     "the reference finds the damaged chunk and only it: " + after);
         }
 
+        // info --check reads every chunk: the same chunk, and each topic's messages in it, as the reference says
+        Cli.Outcome check = Cli.run("info", damaged.toString(), "--check");
+        assertEquals(1, check.exit(), check.stderr());
+        assertTrue(check.stdout().contains("check: 1 damaged part, the first: input " + damaged + ": damaged "
+                + compression + " chunk at byte " + hit.offset()), check.stdout());
+        assertTrue(check.stdout().contains(TOPIC + " " + hit.camera() + " of " + FRAMES), check.stdout());
+        Cli.Outcome undamaged = Cli.run("info", good.toString(), "--check");
+        assertEquals(0, undamaged.exit(), undamaged.stderr());
+        assertTrue(undamaged.stdout().contains("check: every message read, " + 2 * FRAMES + " on 2 topics; no damage"),
+                undamaged.stdout());
+
         Run clean = run(good, "good-" + compression);
         assertEquals(0, clean.outcome().exit(), clean.outcome().stderr());
         assertEquals(FRAMES, clean.results().size());
