@@ -31,8 +31,13 @@ import java.util.Map;
  * and after each chunk its index data records (each message's connection, time and offset in the uncompressed chunk),
  * so nothing is decompressed. A channel's messages are then read in time order, each from its chunk, decompressed
  * (lz4, bz2, or stored) into one buffer the cursor keeps and reuses while its messages last. Connections of one topic
- * (one per publisher) are one channel. Not read: a bag without its index (a recorder that was killed), refused with
- * what to do.
+ * (one per publisher) are one channel.
+ *
+ * <p>A bag without its index — a recorder that was killed leaves its bag header's {@code index_pos} at 0 and no
+ * connection or chunk info records at the end, and a file cut short loses them — is read as {@code rosbag reindex}
+ * reads it: chunk by chunk from the start, each decompressed once at open for its connection and message data
+ * records; a chunk cut short at the end, and what follows, are lost, and {@link #truncation()} says the bag was not
+ * closed (a replay then ends with exit 1, as for an MCAP file cut short).
  *
  * <p>Threading: one thread per instance.
  */
@@ -46,6 +51,8 @@ public final class Rosbag1Reader extends IndexedRecording {
      * where its record starts (the position the bag's chunk infos give it, by which it is named).
      */
     private final List<long[]> chunks = new ArrayList<>();
+    /** Why the bag has no usable index and where its scan stopped; null for a closed bag read through its index. */
+    private String truncation;
 
     /** One record's header fields (name → value bytes) and where its data is. */
     private record Record(Map<String, byte[]> fields, long dataAt, int dataLength) {
@@ -115,12 +122,12 @@ public final class Rosbag1Reader extends IndexedRecording {
             throw new IOException("not a ROS 1 bag (no bag header record)");
         }
         long indexPos = header.int64("index_pos");
-        if (indexPos <= 0 || indexPos >= size) {
-            throw new IOException("a ROS 1 bag without its index (a recording that was not closed): "
-                    + "run 'rosbag reindex' on it first");
-        }
         Map<Integer, Integer> channelOf = new HashMap<>();
         Map<String, Integer> byTopic = new HashMap<>();
+        if (indexPos <= 0 || indexPos >= size) {
+            scan(header.dataAt() + header.dataLength(), size, indexPos, channelOf, byTopic);
+            return;
+        }
         List<Long> chunkPositions = new ArrayList<>();
         long at = indexPos;
         while (at < size) {
@@ -137,14 +144,8 @@ public final class Rosbag1Reader extends IndexedRecording {
             if (chunk.op() != 0x05) {
                 throw new IOException("no chunk at " + chunkPos + " where the index says one is (damaged bag)");
             }
-            String compression = chunk.text("compression");
-            int kind = List.of("none", "lz4", "bz2").indexOf(compression);
-            if (kind < 0) {
-                throw new IOException("chunks compressed with " + compression + " (roadseg reads bz2, lz4 and "
-                        + "uncompressed bags): 'rosbag decompress' it");
-            }
             int index = chunks.size();
-            chunks.add(new long[] {chunk.dataAt(), chunk.dataLength(), chunk.int32("size"), kind, chunkPos});
+            chunks.add(chunkOf(chunk, chunkPos));
             // the chunk's index data records follow it: one per connection with messages in it
             long p = chunk.dataAt() + chunk.dataLength();
             while (p < size) {
@@ -168,12 +169,112 @@ public final class Rosbag1Reader extends IndexedRecording {
         }
     }
 
+    /**
+     * A bag without its index, read as {@code rosbag reindex} does: every record from {@code from} on, each chunk
+     * decompressed for the connection and message data records in it, until the file ends or a record runs past it.
+     */
+    private void scan(long from, long size, long indexPos, Map<Integer, Integer> channelOf,
+                      Map<String, Integer> byTopic) throws IOException {
+        String why = indexPos <= 0 ? "the recorder did not close it: no index" : "its index at byte " + indexPos
+                + " is past the file's end";
+        ChunkBuffers buffers = new ChunkBuffers(); // let go after the scan
+        long at = from;
+        while (at < size) {
+            Record r;
+            try {
+                r = record(at);
+            } catch (IOException e) {
+                truncation = why + "; it ends inside a record at byte " + at + " of " + size;
+                return;
+            }
+            if (r.op() == 0x07) {
+                connection(r.int32("conn"), r.text("topic"), read(r.dataAt(), r.dataLength()), r.dataLength(),
+                        channelOf, byTopic);
+            } else if (r.op() == 0x05) {
+                scanChunk(r, at, buffers, channelOf, byTopic);
+            }
+            at = r.dataAt() + r.dataLength();
+        }
+        truncation = why + "; its chunks were read from the start";
+    }
+
+    /**
+     * A chunk record as {@link #chunks} keeps it.
+     *
+     * @throws IOException for a compression roadseg does not read, with what to do
+     */
+    private static long[] chunkOf(Record chunk, long chunkPos) throws IOException {
+        String compression = chunk.text("compression");
+        int kind = List.of("none", "lz4", "bz2").indexOf(compression);
+        if (kind < 0) {
+            throw new IOException("chunks compressed with " + compression + " (roadseg reads bz2, lz4 and "
+                    + "uncompressed bags): 'rosbag decompress' it");
+        }
+        return new long[] {chunk.dataAt(), chunk.dataLength(), chunk.int32("size"), kind, chunkPos};
+    }
+
+    /** One chunk of a bag read without its index: its connections and where each of its messages is. */
+    private void scanChunk(Record chunk, long chunkPos, ChunkBuffers buffers, Map<Integer, Integer> channelOf,
+                           Map<String, Integer> byTopic) throws IOException {
+        int index = chunks.size();
+        long[] c = chunkOf(chunk, chunkPos);
+        chunks.add(c);
+        ByteBuffer data;
+        try {
+            decompress(c, buffers);
+            data = buffers.view;
+        } catch (DamagedPartException e) {
+            damage.note(chunkPos, e.getMessage()); // its messages are not known: the scan goes on past it
+            return;
+        }
+        int size = (int) c[2];
+        int p = 0;
+        while (p + 8 <= size) {
+            int headerLength = data.getInt(p);
+            long dataAt = p + 4L + headerLength + 4;
+            if (headerLength < 0 || dataAt > size) {
+                break;
+            }
+            Map<String, byte[]> fields = fields(data.slice(p + 4, headerLength).order(ByteOrder.LITTLE_ENDIAN),
+                    headerLength);
+            int dataLength = data.getInt(p + 4 + headerLength);
+            if (dataLength < 0 || dataAt + dataLength > size) {
+                damage.note(chunkPos, "input " + path + ": the chunk at byte " + chunkPos + " holds a record that "
+                        + "runs past its end (the messages before it kept)");
+                return;
+            }
+            Record r = new Record(fields, dataAt, dataLength);
+            if (r.op() == 0x07) {
+                connection(r.int32("conn"), r.text("topic"), data.slice((int) dataAt, dataLength)
+                        .order(ByteOrder.LITTLE_ENDIAN), dataLength, channelOf, byTopic);
+            } else if (r.op() == 0x02) {
+                Integer channel = channelOf.get(r.int32("conn"));
+                byte[] t = fields.get("time");
+                if (channel != null && t != null && t.length == 8) {
+                    ByteBuffer time = ByteBuffer.wrap(t).order(ByteOrder.LITTLE_ENDIAN);
+                    long sec = time.getInt(0) & 0xffffffffL;
+                    long nsec = time.getInt(4) & 0xffffffffL;
+                    messagesOf(channel).add(sec * 1_000_000_000L + nsec, index, p, 0);
+                }
+            }
+            p = (int) (dataAt + dataLength);
+        }
+    }
+
     /** A connection record: its topic is a channel (the first connection of a topic names it). */
     private void connection(Record r, Map<Integer, Integer> channelOf, Map<String, Integer> byTopic)
             throws IOException {
-        int conn = r.int32("conn");
-        Map<String, byte[]> header = fields(read(r.dataAt(), r.dataLength()), r.dataLength());
-        String topic = r.text("topic");
+        connection(r.int32("conn"), r.text("topic"), read(r.dataAt(), r.dataLength()), r.dataLength(), channelOf,
+                byTopic);
+    }
+
+    /** A connection (its id, topic, and its connection header's fields in {@code data}) as a channel. */
+    private void connection(int conn, String topic, ByteBuffer data, int length, Map<Integer, Integer> channelOf,
+                            Map<String, Integer> byTopic) throws IOException {
+        if (channelOf.containsKey(conn)) {
+            return; // met again (each chunk repeats its connections, and the index lists them all)
+        }
+        Map<String, byte[]> header = fields(data, length);
         String type = header.get("type") == null ? "" : new String(header.get("type"), StandardCharsets.UTF_8);
         byte[] definition = header.getOrDefault("message_definition", new byte[0]);
         Integer channel = byTopic.get(topic);
@@ -260,18 +361,88 @@ public final class Rosbag1Reader extends IndexedRecording {
         return "rosbag (format 2.0)";
     }
 
+    /** Whether the messages were found through the bag's index (else its chunks were scanned: it was not closed). */
+    @Override
+    public boolean indexed() {
+        return truncation == null;
+    }
+
+    @Override
+    public String truncation() {
+        return truncation;
+    }
+
     @Override
     public Recording.Cursor messages(int channelId) {
         return new Cursor(messagesOf(channelId));
     }
 
+    /** A chunk's bytes as stored and uncompressed, in buffers that grow to the largest chunk met, once. */
+    private static final class ChunkBuffers {
+        byte[] compressed = new byte[0];
+        ByteBuffer compressedIn = ByteBuffer.wrap(compressed);
+        byte[] chunk = new byte[0];
+        ByteBuffer view = ByteBuffer.wrap(chunk).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /**
+     * Chunk {@code c} uncompressed into {@code b.chunk} ({@code b.view} over it).
+     *
+     * @throws DamagedPartException where its stated size cannot be true or it does not decompress to it
+     */
+    private void decompress(long[] c, ChunkBuffers b) throws IOException {
+        int stored = (int) c[1];
+        int size = (int) c[2];
+        if (size < 0 || size > Integer.MAX_VALUE - 16 || c[3] == 0 && size != stored
+                || c[3] == 1 && size > 256L * stored + 1024) {
+            throw new DamagedPartException("input " + path + ": the chunk at byte " + c[4] + " states " + size
+                    + " bytes, which its " + stored + (c[3] == 0 ? " stored" : " compressed") + " bytes cannot"
+                    + " hold", true);
+        }
+        if (b.chunk.length < size) {
+            b.chunk = new byte[Math.max(size, 2 * b.chunk.length)];
+            b.view = ByteBuffer.wrap(b.chunk).order(ByteOrder.LITTLE_ENDIAN);
+        }
+        if (c[3] == 0) {
+            b.view.clear().limit(stored);
+            readFully(b.view, c[0]);
+            b.view.clear();
+            return;
+        }
+        if (b.compressed.length < stored) {
+            b.compressed = new byte[Math.max(stored, 2 * b.compressed.length)];
+            b.compressedIn = ByteBuffer.wrap(b.compressed);
+        }
+        b.compressedIn.clear().limit(stored);
+        readFully(b.compressedIn, c[0]);
+        int got;
+        try {
+            got = c[3] == 1 ? Lz4Frames.decompress(b.compressed, 0, stored, b.chunk, size) : bz2(b, stored, size);
+        } catch (IllegalArgumentException | IOException e) {
+            throw new DamagedPartException("input " + path + ": " + (c[3] == 1 ? "the lz4" : "the bz2")
+                    + " chunk at byte " + c[4] + " does not decompress (" + e.getMessage() + ")", true);
+        }
+        if (got != size) {
+            throw new DamagedPartException("input " + path + ": the chunk at byte " + c[4] + " decompresses"
+                    + " to " + got + " bytes, not " + size, true);
+        }
+    }
+
+    /**
+     * A bz2 chunk ({@code rosbag record -j}) decompressed into the chunk buffer. The decoder and its block tables
+     * are made for each chunk (commons-compress has no reusable one): bz2 bags cost that allocation per chunk.
+     */
+    private static int bz2(ChunkBuffers b, int stored, int size) throws IOException {
+        try (BZip2CompressorInputStream in = new BZip2CompressorInputStream(
+                new ByteArrayInputStream(b.compressed, 0, stored))) {
+            return in.readNBytes(b.chunk, 0, size);
+        }
+    }
+
     /** One channel's messages in time order, each read from its chunk, which stays loaded while its messages last. */
     private final class Cursor extends IndexedCursor {
         private int loaded = -1;
-        private byte[] compressed = new byte[0];
-        private ByteBuffer compressedIn = ByteBuffer.wrap(compressed);
-        private byte[] chunk = new byte[0];
-        private ByteBuffer view = ByteBuffer.wrap(chunk).order(ByteOrder.LITTLE_ENDIAN);
+        private final ChunkBuffers buffers = new ChunkBuffers();
         private int payloadAt;
         private int payloadLength;
 
@@ -286,9 +457,14 @@ public final class Rosbag1Reader extends IndexedRecording {
 
         @Override
         protected void read(int index) throws IOException {
-            load(m.a[index]);
+            if (loaded != m.a[index]) {
+                loaded = -1;
+                decompress(chunks.get(m.a[index]), buffers);
+                loaded = m.a[index];
+            }
             int at = m.b[index];
             long[] c = chunks.get(loaded);
+            ByteBuffer view = buffers.view;
             if (at < 0 || at + 8 > c[2]) {
                 throw damagedMessage("a message offset outside its chunk (damaged index)", at, c);
             }
@@ -309,65 +485,9 @@ public final class Rosbag1Reader extends IndexedRecording {
                     + chunk[4], false);
         }
 
-        /** Chunk {@code k}, uncompressed, into the cursor's buffer (the buffers grow to the largest chunk, once). */
-        private void load(int k) throws IOException {
-            if (loaded == k) {
-                return;
-            }
-            long[] c = chunks.get(k);
-            int stored = (int) c[1];
-            int size = (int) c[2];
-            loaded = -1;
-            if (size < 0 || size > Integer.MAX_VALUE - 16 || c[3] == 0 && size != stored
-                    || c[3] == 1 && size > 256L * stored + 1024) {
-                throw new DamagedPartException("input " + path + ": the chunk at byte " + c[4] + " states " + size
-                        + " bytes, which its " + stored + (c[3] == 0 ? " stored" : " compressed") + " bytes cannot"
-                        + " hold", true);
-            }
-            if (chunk.length < size) {
-                chunk = new byte[Math.max(size, 2 * chunk.length)];
-                view = ByteBuffer.wrap(chunk).order(ByteOrder.LITTLE_ENDIAN);
-            }
-            if (c[3] == 0) {
-                view.clear().limit(stored);
-                readFully(view, c[0]);
-                view.clear();
-            } else {
-                if (compressed.length < stored) {
-                    compressed = new byte[Math.max(stored, 2 * compressed.length)];
-                    compressedIn = ByteBuffer.wrap(compressed);
-                }
-                compressedIn.clear().limit(stored);
-                readFully(compressedIn, c[0]);
-                int got;
-                try {
-                    got = c[3] == 1 ? Lz4Frames.decompress(compressed, 0, stored, chunk, size) : bz2(stored, size);
-                } catch (IllegalArgumentException | IOException e) {
-                    throw new DamagedPartException("input " + path + ": " + (c[3] == 1 ? "the lz4" : "the bz2")
-                            + " chunk at byte " + c[4] + " does not decompress (" + e.getMessage() + ")", true);
-                }
-                if (got != size) {
-                    throw new DamagedPartException("input " + path + ": the chunk at byte " + c[4] + " decompresses"
-                            + " to " + got + " bytes, not " + size, true);
-                }
-            }
-            loaded = k;
-        }
-
-        /**
-         * A bz2 chunk ({@code rosbag record -j}) decompressed into the chunk buffer. The decoder and its block tables
-         * are made for each chunk (commons-compress has no reusable one): bz2 bags cost that allocation per chunk.
-         */
-        private int bz2(int stored, int size) throws IOException {
-            try (BZip2CompressorInputStream in = new BZip2CompressorInputStream(
-                    new ByteArrayInputStream(compressed, 0, stored))) {
-                return in.readNBytes(chunk, 0, size);
-            }
-        }
-
         @Override
         public byte[] payloadArray() {
-            return chunk;
+            return buffers.chunk;
         }
 
         @Override

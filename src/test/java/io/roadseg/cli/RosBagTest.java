@@ -229,7 +229,7 @@ class RosBagTest {
         assertTrue(info.stdout().lines().anyMatch(l -> l.matches("\\s*@ /tf\\s.*")), info.stdout());
     }
 
-    /** A ROS 1 bag whose chunks roadseg cannot decompress, or without its index: one line with what to do. */
+    /** A ROS 1 bag whose chunks roadseg cannot decompress: one line with what to do. */
     @Test
     void aRos1BagThatCannotBeReadIsOneLine() throws Exception {
         Path bag = fixture("drive.bag", "--ros1", "--encoding", "ros2-compressed", "--rosbag1");
@@ -242,22 +242,74 @@ class RosBagTest {
         assertEquals(1, compressed.exit());
         assertTrue(compressed.stderr().contains("chunks compressed with zstd (roadseg reads bz2, lz4 and "
                 + "uncompressed bags)"), compressed.stderr());
-        byte[] open = bytes.clone();
-        int at = indexOf(open, "index_pos=") + "index_pos=".length();
+    }
+
+    /**
+     * A bag the recorder did not close — {@code rosbag record} killed: its header's {@code index_pos} still 0, nothing
+     * after its last chunk — is read as {@code rosbag reindex} reads it, chunk by chunk from the start: every frame, the
+     * same as its MCAP twin's, then the run ends saying the bag was not closed (exit 1, its outputs finished). Cut
+     * short inside a chunk, the frames of the chunks before it.
+     */
+    @Test
+    void aBagTheRecorderDidNotCloseIsReadChunkByChunk() throws Exception {
+        Frames twin = read(fixture("unclosed-twin.mcap", "--encoding", "ros2-compressed"));
+        Path bag = fixture("closed.bag", "--ros1", "--encoding", "ros2-compressed", "--rosbag1",
+                "--rosbag1-compression", "lz4", "--rosbag1-chunk-size", "60000");
+        byte[] bytes = Files.readAllBytes(bag);
+        int at = indexOf(bytes, "index_pos=") + "index_pos=".length();
+        long indexPos = java.nio.ByteBuffer.wrap(bytes, at, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        byte[] open = Arrays.copyOf(bytes, (int) indexPos); // no connection or chunk info records after the chunks
         Arrays.fill(open, at, at + 8, (byte) 0);
-        Path unindexed = dir.resolve("unindexed.bag");
-        Files.write(unindexed, open);
-        Cli.Outcome noIndex = Cli.run("run", unindexed.toString(), "-q");
-        assertEquals(1, noIndex.exit());
-        assertTrue(noIndex.stderr().contains("without its index (a recording that was not closed): run 'rosbag "
-                + "reindex'"), noIndex.stderr());
-        assertEquals(1, noIndex.stderr().strip().lines().filter(l -> l.startsWith("roadseg: ")).count(),
-                noIndex.stderr());
+        Path unclosed = dir.resolve("unclosed.bag");
+        Files.write(unclosed, open);
+        List<byte[]> pixels = new ArrayList<>();
+        List<Long> stamps = new ArrayList<>();
+        String end = readUntilCut(unclosed, pixels, stamps);
+        assertTrue(end.contains("bag cut short (the recorder did not close it: no index; its chunks were read from "
+                + "the start)"), end);
+        assertEquals(FRAMES, pixels.size());
+        for (int i = 0; i < FRAMES; i++) {
+            assertTrue(Arrays.equals(twin.pixels().get(i), pixels.get(i)), "pixels of frame " + i);
+        }
+        assertEquals(twin.stamps(), stamps);
+        Path results = dir.resolve("unclosed.jsonl");
+        Cli.Outcome run = Cli.run("run", unclosed.toString(), "--results", results.toString(), "--out",
+                dir.resolve("unclosed.mp4").toString(), "-q");
+        assertEquals(1, run.exit(), run.stderr());
+        assertEquals(1, run.stderr().strip().lines().filter(l -> l.startsWith("roadseg: ")).count(), run.stderr());
+        assertTrue(run.stderr().contains("roadseg: input " + unclosed + ": bag cut short (the recorder did not close"),
+                run.stderr());
+        assertEquals(FRAMES, Files.readAllLines(results).size());
+        Cli.Outcome info = Cli.run("info", unclosed.toString());
+        assertTrue(info.stdout().contains("cut short: the recorder did not close it: no index"), info.stdout());
+        // cut inside a chunk: the frames of the chunks before it
         Path cut = dir.resolve("cut.bag");
-        Files.write(cut, Arrays.copyOf(bytes, bytes.length / 2));
-        Cli.Outcome half = Cli.run("run", cut.toString(), "-q");
-        assertEquals(1, half.exit());
-        assertTrue(half.stderr().contains("without its index"), half.stderr());
+        Files.write(cut, Arrays.copyOf(open, open.length * 2 / 3));
+        pixels.clear();
+        stamps.clear();
+        end = readUntilCut(cut, pixels, stamps);
+        assertTrue(end.contains("it ends inside a record at byte "), end);
+        assertTrue(pixels.size() > 0 && pixels.size() < FRAMES, pixels.size() + " frames");
+        for (int i = 0; i < pixels.size(); i++) {
+            assertTrue(Arrays.equals(twin.pixels().get(i), pixels.get(i)), "pixels of frame " + i);
+        }
+        assertEquals(twin.stamps().subList(0, stamps.size()), stamps);
+    }
+
+    /** A recording's frames up to the end its source reports as a cut; that report. */
+    private static String readUntilCut(Path recording, List<byte[]> pixels, List<Long> stamps) throws Exception {
+        try (FrameSource s = FrameSources.open(recording.toString(), SourceOptions.defaults())) {
+            ByteBuffer b = ByteBuffer.allocateDirect(s.info().frameBytes());
+            while (s.read(b) != FrameSource.END_OF_STREAM) {
+                byte[] a = new byte[s.info().frameBytes()];
+                b.get(0, a);
+                pixels.add(a);
+                stamps.add(s.frameStampNanos());
+            }
+            throw new AssertionError("no cut reported after " + pixels.size() + " frames");
+        } catch (io.roadseg.source.SourceException e) {
+            return e.getMessage();
+        }
     }
 
     /**
