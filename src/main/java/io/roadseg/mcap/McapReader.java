@@ -36,8 +36,8 @@ import static io.roadseg.mcap.McapFormat.*;
  * <p><b>Damage.</b> A chunk whose records do not decompress, or whose CRC-32 (where the writer stated one) does not
  * match them, is a damaged part ({@link DamagedParts}): a cursor skips its messages and counts them
  * ({@link Cursor#skipped()}), a scan skips the chunk and goes on with the next record; a message record that runs past
- * its chunk is skipped alone. Chunk indexes or message indexes that do not point where they say make the file be
- * scanned instead. A stated size that cannot be true (stored bytes not the uncompressed size, a zstd frame stating
+ * its chunk is skipped alone. A summary that fails the footer's CRC-32, and chunk indexes or message indexes that do
+ * not point where they say, make the file be scanned instead. A stated size that cannot be true (stored bytes not the uncompressed size, a zstd frame stating
  * another size) is damage found before anything is allocated for it.
  *
  * <p>Threading: one thread per reader; a cursor belongs to the thread that made it.
@@ -278,13 +278,23 @@ public final class McapReader implements Recording {
         if (summaryStart < MAGIC.length || summaryStart >= footerAt) {
             return false;
         }
+        byte[] summary = read(summaryStart, (int) (footerAt - summaryStart));
+        long summaryCrc = LeBytes.u32(tail, 9 + 16);
+        if (summaryCrc != 0) {
+            // the summary and the footer up to its CRC field, as the writer checksummed them: damaged, it is not used
+            crc32.reset();
+            crc32.update(summary);
+            crc32.update(tail, 0, 9 + 16);
+            if (crc32.getValue() != summaryCrc) {
+                return false;
+            }
+        }
         Map<Integer, Schema> s = new TreeMap<>();
         Map<Integer, Channel> c = new TreeMap<>();
         List<long[]> chunkIndexes = new ArrayList<>();
         List<Map<Integer, Long>> indexOffsets = new ArrayList<>();
         List<Compression> compressions = new ArrayList<>();
         long statisticsMessages = -1;
-        byte[] summary = read(summaryStart, (int) (footerAt - summaryStart));
         int at = 0;
         while (at + 9 <= summary.length) {
             int op = summary[at] & 0xff;

@@ -180,6 +180,59 @@ class DamagedRecordingTest {
         assertTrue(read > FRAMES / 2 && read < FRAMES, read + " frames replayed");
     }
 
+    /**
+     * MCAP files with bytes changed at random anywhere — chunks, message indexes, the summary's chunk indexes, the
+     * footer — in indexed and unindexed files: each replays what still reads or stops with one line naming the input;
+     * no stack trace, no hang. A byte changed in the summary alone fails the footer's CRC-32: the file is scanned and
+     * every frame replays.
+     */
+    @Test
+    void mcapFilesDamagedAtRandomReplayWhatReadsOrAreOneLine() throws Exception {
+        byte[] indexed = Files.readAllBytes(fixture("fuzz-indexed.mcap", "--encoding", "ros2-compressed",
+                "--compression", "lz4", "--index", "yes", "--chunk-size", "60000", "--camera-info", "400,400,240,180"));
+        byte[] scanned = Files.readAllBytes(fixture("fuzz-scanned.mcap", "--encoding", "ros2-compressed",
+                "--compression", "zstd", "--index", "no", "--chunk-size", "60000"));
+        int footerAt = indexed.length - 8 - (1 + 8 + 20);
+        int summaryStart = (int) le(indexed).getLong(footerAt + 9);
+        assertTrue(summaryStart > 0 && summaryStart < footerAt, "the fixture has a summary");
+        java.util.Random random = new java.util.Random(11);
+        int replayedAll = 0;
+        int failed = 0;
+        for (int round = 0; round < 24; round++) {
+            byte[] b = (round % 3 == 2 ? scanned : indexed).clone();
+            if (round % 3 == 0) { // one byte in the summary alone: it fails its CRC, the file is scanned, nothing lost
+                b[summaryStart + random.nextInt(footerAt - summaryStart)] ^= (byte) (1 + random.nextInt(255));
+            }
+            for (int k = 0; k < (round % 3 == 0 ? 0 : 3); k++) {
+                // half in the last 2 KB (summary, indexes, footer), half anywhere
+                int at = random.nextBoolean() ? b.length - 1 - random.nextInt(Math.min(2048, b.length - 8))
+                        : 8 + random.nextInt(b.length - 8);
+                b[at] = (byte) random.nextInt(256);
+            }
+            Path damaged = dir.resolve("fuzz-" + round + ".mcap");
+            Files.write(damaged, b);
+            Path results = dir.resolve("fuzz-" + round + ".jsonl");
+            Cli.Outcome run = Cli.run("run", damaged.toString(), "--model", model.toString(), "--results",
+                    results.toString(), "-q");
+            assertTrue(run.exit() == 0 || run.exit() == 1, run.stderr());
+            assertTrue(run.stderr().lines().noneMatch(l -> l.startsWith("\tat ")), run.stderr());
+            if (round % 3 == 0) {
+                assertEquals(0, run.exit(), run.stderr());
+                assertEquals(FRAMES, Files.readAllLines(results).size(), "every frame, the file scanned");
+            }
+            if (run.exit() == 1) {
+                failed++;
+                assertEquals(1, run.stderr().strip().lines().filter(l -> l.startsWith("roadseg: ")).count(),
+                        run.stderr());
+                assertTrue(run.stderr().contains("roadseg: input " + damaged), run.stderr());
+            } else if (Files.readAllLines(results).size() == FRAMES) {
+                replayedAll++;
+            }
+        }
+        assertTrue(failed > 0, "some damage is found");
+        assertTrue(replayedAll >= 8, "every frame replays where only the summary is damaged: " + replayedAll);
+    }
+
     /** A ROS 1 bag's lz4 chunk that does not decompress: its messages skipped, the other chunks' replayed. */
     @Test
     void aBagsDamagedChunkIsSkipped() throws Exception {
