@@ -313,6 +313,51 @@ class RosBagTest {
     }
 
     /**
+     * A rosbag2 message whose row is damaged (frame 5's) — the pointer to the next of its overflow pages changed to a page the file
+     * does not have — is skipped alone: every other frame replays as from the bag's MCAP twin, and the run ends
+     * naming the damage and the one message lost, exit 1.
+     */
+    @Test
+    void aDamagedMessageRowOfARosbag2BagIsSkippedAlone() throws Exception {
+        Frames twin = read(fixture("row-twin.mcap", "--encoding", "ros2-compressed"));
+        Path bag = fixture("row-bag", "--encoding", "ros2-compressed", "--rosbag2", "humble");
+        Path db3 = bag.resolve("row-bag_0.db3");
+        byte[] b = Files.readAllBytes(db3);
+        int pageSize = ((b[16] & 0xff) << 8) | (b[17] & 0xff);
+        // frame 5's picture in its lower half (the road, which changes from frame to frame, not the sky, which need
+        // not), two pages before its end: an overflow page of its row, whose first 4 bytes are the next one's number
+        byte[] jpeg = Files.readAllBytes(frames.jpegs().resolve("005.jpg"));
+        int at = -1;
+        for (int from = jpeg.length - 2 * pageSize; at < 0 && from < jpeg.length - pageSize; from += 64) {
+            at = indexOf(b, Arrays.copyOfRange(jpeg, from, from + 32)); // not across a page's pointer
+            if (at >= 0) {
+                assertEquals(-1, indexOf(Arrays.copyOfRange(b, at + 1, b.length), Arrays.copyOfRange(jpeg, from,
+                        from + 32)), "frame 5's bytes there are its alone");
+            }
+        }
+        assertTrue(at > 0, "frame 5's bytes are in the file");
+        int page = at / pageSize * pageSize;
+        b[page] = 0x7f; // next overflow page: far past the file's end
+        Files.write(db3, b);
+        List<byte[]> pixels = new ArrayList<>();
+        List<Long> stamps = new ArrayList<>();
+        String end = readUntilCut(bag, pixels, stamps);
+        assertTrue(end.contains("1 of the " + FRAMES + " messages of /camera/front/compressed were in it and were "
+                + "skipped"), end);
+        assertEquals(FRAMES - 1, pixels.size());
+        for (int i = 0, j = 0; i < FRAMES; i++) {
+            if (i == 5) {
+                continue;
+            }
+            assertTrue(Arrays.equals(twin.pixels().get(i), pixels.get(j)), "pixels of frame " + i);
+            assertEquals(twin.stamps().get(i), stamps.get(j++));
+        }
+        Cli.Outcome run = Cli.run("run", bag.toString(), "-q");
+        assertEquals(1, run.exit(), run.stderr());
+        assertEquals(1, run.stderr().strip().lines().filter(l -> l.startsWith("roadseg: ")).count(), run.stderr());
+    }
+
+    /**
      * Damaged bags — bytes changed at random in a ROS 2 bag's first pages (its schema, tables and B-tree pages) and in
      * a ROS 1 bag's header and index — replay what still reads or stop with one line: no stack trace, no hang.
      */
@@ -346,6 +391,19 @@ class RosBagTest {
             }
         }
         assertTrue(failed > 0, "some damage is found");
+    }
+
+    private static int indexOf(byte[] b, byte[] n) {
+        outer:
+        for (int i = 0; i + n.length <= b.length; i++) {
+            for (int k = 0; k < n.length; k++) {
+                if (b[i + k] != n[k]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     private static int indexOf(byte[] b, String s) {
