@@ -20,6 +20,7 @@
 // --foxglove: the camera as foxglove.CompressedImage in protobuf (what a Foxglove SDK server sends), its schema the
 // FileDescriptorSet of the .proto Foxglove's generator (@foxglove/schemas) writes, base64 in the advertisement.
 //
+// --packets DIR [--video-format h264]: a video topic (foxglove_msgs/msg/CompressedVideo, CDR), one packet per file.
 // --tls-pfx FILE.p12 [--tls-passphrase P]: served over TLS (wss://), with that certificate and key.
 //
 // Prints {"listening": PORT} first and {"sent": N} when done.
@@ -51,12 +52,14 @@ const { values } = parseArgs({
     "tf-static": { type: "string" },
     "tf-topic": { type: "string", default: "/tf_static" },
     motion: { type: "string" },
+    packets: { type: "string" },
+    "video-format": { type: "string", default: "h264" },
     "tls-pfx": { type: "string" },
     "tls-passphrase": { type: "string" },
   },
 });
-if (!values.jpegs) {
-  process.stderr.write("ws-camera: --jpegs DIR is required\n");
+if (!values.jpegs && !values.packets) {
+  process.stderr.write("ws-camera: --jpegs DIR (or --packets DIR) is required\n");
   process.exit(2);
 }
 const DELIMITER = "=".repeat(80) + "\n";
@@ -64,8 +67,14 @@ const COMPRESSED_IMAGE = "std_msgs/Header header\nstring format\nuint8[] data\n"
   + "\n" + DELIMITER + "MSG: std_msgs/Header\nbuiltin_interfaces/Time stamp\nstring frame_id\n"
   + "\n" + DELIMITER + "MSG: builtin_interfaces/Time\nint32 sec\nuint32 nanosec\n";
 const writer = new MessageWriter(parseRosMsg(COMPRESSED_IMAGE, { ros2: true }));
-const names = (await readdir(values.jpegs)).filter((n) => n.endsWith(".jpg")).sort();
-const frames = await Promise.all(names.map((n) => readFile(path.join(values.jpegs, n))));
+// --packets DIR: a video stream instead, one packet per file (name order), as foxglove_msgs/msg/CompressedVideo in
+// CDR (its ROS 2 definition as Foxglove's generator writes it), format --video-format (h264)
+const source = values.packets ?? values.jpegs;
+const names = (await readdir(source)).filter((n) => values.packets || n.endsWith(".jpg")).sort();
+const frames = await Promise.all(names.map((n) => readFile(path.join(source, n))));
+const VIDEO = values.packets ? foxgloveSchemas.generateRosMsg(foxgloveSchemas.generateRosMsgDefinition(
+  foxgloveSchemas.foxgloveMessageSchemas.CompressedVideo, { rosVersion: 2 }), { rosVersion: 2 }) : null;
+const videoWriter = VIDEO ? new MessageWriter(parseRosMsg(VIDEO, { ros2: true })) : null;
 
 const server = new FoxgloveServer({ name: "reference-camera", capabilities: [], supportedEncodings: ["cdr"] });
 const ODOMETRY = "std_msgs/Header header\nstring child_frame_id\ngeometry_msgs/PoseWithCovariance pose\n"
@@ -119,6 +128,7 @@ const fox = values.foxglove ? foxgloveImage() : null;
 const camera = server.addChannel(fox
   ? { topic: values.topic, encoding: "protobuf", schemaName: "foxglove.CompressedImage", schema: fox.schema,
     schemaEncoding: "protobuf" }
+  : VIDEO ? { topic: values.topic, encoding: "cdr", schemaName: "foxglove_msgs/msg/CompressedVideo", schema: VIDEO }
   : { topic: values.topic, encoding: "cdr", schemaName: "sensor_msgs/msg/CompressedImage", schema: COMPRESSED_IMAGE });
 // --tls-pfx FILE --tls-passphrase P: wss:// — the server's certificate and key in PKCS#12, over node's own TLS
 // (foxglove_bridge's tls, certfile and keyfile)
@@ -210,7 +220,10 @@ server.on("subscribe", (channelId) => {
     }
     const t = start + BigInt(sent) * BigInt(period) * 1_000_000n;
     const stamp = { sec: Number(t / 1_000_000_000n), nanosec: Number(t % 1_000_000_000n) };
-    const data = fox
+    const data = videoWriter
+      ? videoWriter.writeMessage({ timestamp: stamp, frame_id: values["frame-id"], data: frames[sent % frames.length],
+        format: values["video-format"] })
+      : fox
       ? fox.type.encode(fox.type.fromObject({ timestamp: { seconds: stamp.sec, nanos: stamp.nanosec },
         frame_id: values["frame-id"], data: frames[sent % frames.length], format: "jpeg" })).finish()
       : writer.writeMessage({

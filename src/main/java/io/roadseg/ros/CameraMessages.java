@@ -130,6 +130,11 @@ public final class CameraMessages {
         return null;
     }
 
+    /** Whether every message of the channel is a video stream's packet (its type says so, not its format field). */
+    public boolean videoChannel() {
+        return kind == Kind.FOXGLOVE_VIDEO || kind == Kind.ROS_FOXGLOVE_VIDEO || kind == Kind.ROS_FFMPEG_PACKET;
+    }
+
     /** @return true when a channel looks like a camera (an image type), whether or not it can be read */
     public static boolean looksLikeCamera(String schemaName) {
         return RosMessages.CAMERA_TYPES.contains(schemaName)

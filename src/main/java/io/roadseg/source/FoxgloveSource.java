@@ -40,9 +40,13 @@ import java.util.concurrent.TimeUnit;
  * seconds, as a recording's first two seconds of {@code /tf} are read, and the mount taken from them (named
  * {@code /tf} on the run's line: a camera that moves on its mount would be taken at that pose).
  *
- * <p>Live: the newest message wins. The connection's thread keeps the last message that arrived (two buffers swapped,
- * no allocation once they have grown to the largest); {@link #read} takes it, and messages that came in between are
- * skipped (counted in {@link SourceInfo#codec()}'s summary at the end as dropped). A frame's time is its header stamp.
+ * <p>Live: the newest picture wins. The connection's thread keeps the last message that arrived (buffers swapped, no
+ * allocation once they have grown to the largest); {@link #read} takes it, and messages that came in between are
+ * skipped (counted in {@link #skippedMessages()}, said at the end). A video stream's packets cannot be skipped — each
+ * is coded from the ones before — so for a video topic the connection's thread queues them (up to
+ * {@value #VIDEO_QUEUE}), {@link #read} decodes every one in order and hands on the newest picture, skipping the
+ * pictures of packets that came while it worked; a queue that overflows drops its oldest packets and the decoder starts
+ * again at the next keyframe (the packets before it counted as damaged). A frame's time is its header stamp.
  * No message for {@link SourceOptions#timeout()} is a stall, one line; the server closing the connection normally
  * ends the stream.
  *
@@ -59,10 +63,19 @@ public final class FoxgloveSource implements FrameSource {
     private final CameraPictures pictures = new CameraPictures();
     private final long timeoutMillis;
     private final SourceInfo info;
-    // the newest message from the connection's thread, and the one being decoded: swapped under the lock
+    // the messages from the connection's thread, and the one being decoded: swapped under the lock
     private final Object lock = new Object();
-    private byte[] newest = new byte[1 << 16];
-    private int newestLength;
+    /** Packets a video topic's queue holds while {@link #read} works: seconds of any camera's stream. */
+    static final int VIDEO_QUEUE = 64;
+    /** Messages that arrived and are not taken yet, oldest first: a ring of buffers swapped with {@code reading}. */
+    private final byte[][] queue = new byte[VIDEO_QUEUE][];
+    private final int[] queueLengths = new int[VIDEO_QUEUE];
+    private int queueHead;
+    private int queued;
+    /** How many messages the queue keeps: 1 (the newest) for pictures, {@link #VIDEO_QUEUE} for a video stream. */
+    private int queueCapacity = 1;
+    /** A video stream's queue overflowed: packets were dropped, the decoder must start again at a keyframe. */
+    private boolean queueOverflowed;
     private long arrived;
     private byte[] reading = new byte[1 << 16];
     private int readingLength;
@@ -105,6 +118,9 @@ public final class FoxgloveSource implements FrameSource {
             FoxgloveChannel calibration = client.calibrationOf(topic);
             FoxgloveChannel transforms = client.staticTransforms();
             FoxgloveChannel motion = client.motion(options.motionTopic());
+            if (decoder.videoChannel()) {
+                videoStream(); // every packet from the first on
+            }
             client.send("{\"op\":\"subscribe\",\"subscriptions\":[{\"id\":1,\"channelId\":" + camera.id() + "}"
                     + (calibration == null ? "" : ",{\"id\":2,\"channelId\":" + calibration.id() + "}")
                     + (transforms == null ? "" : ",{\"id\":3,\"channelId\":" + transforms.id() + "}")
@@ -120,6 +136,9 @@ public final class FoxgloveSource implements FrameSource {
                 first = decodeTaken();
             }
             pendingFirst = first;
+            if (message.video) {
+                videoStream(); // a CompressedImage whose format names a codec
+            }
             frameId = pictures.frameId(message); // known before the first read, for sinks made at start-up
             if (calibration != null) {
                 recordedCamera = readCalibration(calibration, Math.min(timeoutMillis, 2000));
@@ -342,7 +361,7 @@ public final class FoxgloveSource implements FrameSource {
      */
     private boolean next(long deadline) throws SourceException {
         synchronized (lock) {
-            while (arrived == taken) {
+            while (queued == 0) {
                 if (interrupted || client.lost != null || client.closedNormally) {
                     if (client.lost != null && !interrupted) {
                         throw new SourceException("stream " + uri + ": " + client.lost + " after " + taken
@@ -361,14 +380,45 @@ public final class FoxgloveSource implements FrameSource {
                     return false;
                 }
             }
+            if (!videoQueue && queued > 1) {
+                skipped += queued - 1; // pictures: the newest wins
+                queueHead = (queueHead + queued - 1) % VIDEO_QUEUE;
+                queued = 1;
+            }
             byte[] b = reading;
-            reading = newest;
-            newest = b;
-            readingLength = newestLength;
-            skipped += arrived - taken - 1;
-            taken = arrived;
+            reading = queue[queueHead];
+            queue[queueHead] = b;
+            readingLength = queueLengths[queueHead];
+            queueHead = (queueHead + 1) % VIDEO_QUEUE;
+            queued--;
+            taken++;
+            if (queueOverflowed) {
+                queueOverflowed = false;
+                resync = true;
+            }
         }
         return true;
+    }
+
+    /** From now on every message is queued and decoded in order: the topic is a video stream. */
+    private void videoStream() {
+        synchronized (lock) {
+            videoQueue = true;
+            queueCapacity = VIDEO_QUEUE;
+        }
+    }
+
+    private boolean videoQueue;
+    /** A video stream's pictures decoded but not handed on, a newer packet waiting (reader thread). */
+    private long skippedPictures;
+    /** Packets were dropped before the one taken: the video decoder starts again (at the next keyframe). */
+    private boolean resync;
+
+    /** Whether more messages wait in the queue (a video stream's packets that came while one was decoded). */
+    private boolean moreQueued() {
+        synchronized (lock) {
+            return queued > 0;
+        }
     }
 
     /** The taken message's picture, or null where it does not decode (counted). */
@@ -404,8 +454,16 @@ public final class FoxgloveSource implements FrameSource {
                     throw new SourceException("stream " + uri + ": no message on " + topic + " for "
                             + timeoutMillis / 1000.0 + " s (the server stopped sending it)");
                 }
+                if (resync) {
+                    resync = false;
+                    pictures.restart(); // packets were dropped: decode again from the next keyframe
+                }
                 frame = decodeTaken();
                 if (frame == null) {
+                    continue;
+                }
+                if (videoQueue && moreQueued()) {
+                    skippedPictures++; // a newer packet waits: this picture is skipped, its packet was decoded
                     continue;
                 }
             }
@@ -438,10 +496,13 @@ public final class FoxgloveSource implements FrameSource {
         return corrupt + pictures.lostPackets();
     }
 
-    /** @return messages that arrived while an earlier one was still being read: skipped, the newest taken */
+    /**
+     * @return messages that arrived while an earlier one was still being read, skipped (the newest taken), and a video
+     * stream's pictures not handed on (their packets decoded) or packets dropped by an overflowing queue
+     */
     public long skippedMessages() {
         synchronized (lock) {
-            return skipped;
+            return skipped + skippedPictures;
         }
     }
 
@@ -464,7 +525,7 @@ public final class FoxgloveSource implements FrameSource {
         pictures.close();
     }
 
-    /** The connection: the server's channels, and every message of the subscription kept as the newest. */
+    /** The connection: the server's channels, and the camera's messages queued (the newest, or a video's packets). */
     private final class Client extends WebSocketClient {
         private final Map<Long, FoxgloveChannel> channels = new LinkedHashMap<>();
         private long lastAdvertised;
@@ -749,12 +810,20 @@ public final class FoxgloveSource implements FrameSource {
                 return;
             }
             synchronized (lock) {
-                if (newest.length < payload) {
-                    newest = new byte[Math.max(payload, 2 * newest.length)];
+                if (queued == queueCapacity) { // the oldest goes: a picture replaced, or a video packet dropped
+                    queueHead = (queueHead + 1) % VIDEO_QUEUE;
+                    queued--;
+                    skipped++;
+                    queueOverflowed = queueCapacity > 1;
+                }
+                int slot = (queueHead + queued) % VIDEO_QUEUE;
+                if (queue[slot] == null || queue[slot].length < payload) {
+                    queue[slot] = new byte[Math.max(payload, queue[slot] == null ? 1 << 16 : 2 * queue[slot].length)];
                 }
                 b.position(b.position() + 13);
-                b.get(newest, 0, payload);
-                newestLength = payload;
+                b.get(queue[slot], 0, payload);
+                queueLengths[slot] = payload;
+                queued++;
                 arrived++;
                 lock.notifyAll();
             }

@@ -166,6 +166,42 @@ class FoxgloveSourceTest {
     }
 
     /**
+     * A live video topic ({@code foxglove_msgs/msg/CompressedVideo}, H.264) sent faster than it is read: every packet is
+     * decoded in order and the newest picture handed on, so each picture read is exactly the one FFmpeg decodes from
+     * the same stream in a file for its packet — none smeared by a skipped packet — and none is counted damaged.
+     */
+    @Test
+    void aLiveVideoTopicIsDecodedPacketByPacketWhenReadSlowly() throws Exception {
+        RecordingFixtures.Frames f = RecordingFixtures.write(dir.resolve("frames"), FRAMES);
+        Path packets = dir.resolve("packets");
+        java.util.List<byte[]> truth = RecordingFixtures.h264(f, dir, packets, 6);
+        BufferedReader[] out = new BufferedReader[1];
+        Process p = server(out, "--packets", packets.toString(), "--period-ms", "5");
+        try (FrameSource s = FrameSources.open("ws://127.0.0.1:" + port(out[0]), SourceOptions.defaults())) {
+            assertEquals(false, s.info().framesCodedApart());
+            ByteBuffer b = ByteBuffer.allocateDirect(s.info().frameBytes());
+            byte[] got = new byte[s.info().frameBytes()];
+            int n = 0;
+            int last = -1;
+            while (s.read(b) != FrameSource.END_OF_STREAM) {
+                int i = (int) ((s.frameStampNanos() - START) / 5_000_000L);
+                assertTrue(i > last && i < FRAMES, "picture " + i + " after " + last);
+                b.get(0, got);
+                assertTrue(java.util.Arrays.equals(truth.get(i), got), "pixels of picture " + i);
+                last = i;
+                n++;
+                Thread.sleep(25); // slower than the server's 200 packets a second
+            }
+            assertEquals(FRAMES - 1, last, "the last packet's picture is read");
+            assertTrue(n < FRAMES, "pictures were skipped: " + n + " read");
+            assertEquals(0, s.corruptFrames());
+        } finally {
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
      * A robot's server over TLS ({@code wss://}, its own certificate, as {@code foxglove_bridge} serves with
      * {@code tls:=true}): read with that certificate given ({@code --ca-cert}), listed by {@code info} likewise;
      * without it one line saying the certificate is not trusted and what to give; {@code --ca-cert} for a plain

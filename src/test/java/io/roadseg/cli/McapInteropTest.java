@@ -584,39 +584,10 @@ class McapInteropTest {
     @CsvSource({"foxglove-video,h264", "ros2-foxglove-video,h264", "ros2-ffmpeg-packet,libx264",
             "ros2-compressed,h264"})
     void aVideoTopicIsDecodedFrameByFrame(String encoding, String format) throws Exception {
-        Path ts = dir.resolve("drive.ts");
-        try (org.bytedeco.javacv.FFmpegFrameRecorder r = new org.bytedeco.javacv.FFmpegFrameRecorder(ts.toString(),
-                width, height, 0)) {
-            r.setFormat("mpegts");
-            r.setVideoCodecName(io.roadseg.sink.H264Encoders.choose(io.roadseg.sink.H264Encoders.AUTO));
-            r.setFrameRate(30);
-            r.setGopSize(5);
-            r.setVideoOption("bf", "0"); // no B-frames, as Foxglove's CompressedVideo requires
-            r.start();
-            try (org.bytedeco.javacv.Frame f = new org.bytedeco.javacv.Frame(width, height,
-                    org.bytedeco.javacv.Frame.DEPTH_UBYTE, 3)) {
-                for (int i = 0; i < FRAMES; i++) {
-                    ((ByteBuffer) f.image[0]).put(0, expected(i, false));
-                    r.record(f, org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_BGR24);
-                }
-            }
-            r.stop();
-        }
         // the stream's packets (Annex B in MPEG-TS), one file each, and the pictures FFmpeg decodes from the file
-        Path packets = Files.createDirectories(dir.resolve("packets"));
-        int count = 0;
-        try (org.bytedeco.javacv.FFmpegFrameGrabber g = new org.bytedeco.javacv.FFmpegFrameGrabber(ts.toString())) {
-            g.start();
-            org.bytedeco.ffmpeg.avcodec.AVPacket p;
-            while ((p = g.grabPacket()) != null) {
-                byte[] b = new byte[p.size()];
-                p.data().capacity(p.size()).get(b);
-                Files.write(packets.resolve(String.format("%03d.h264", count++)), b);
-            }
-            g.stop();
-        }
-        assertEquals(FRAMES, count, "one packet per frame");
-        List<byte[]> truth = decodedFrames(ts);
+        Path packets = dir.resolve("packets");
+        List<byte[]> truth = RecordingFixtures.h264(new RecordingFixtures.Frames(jpegs, raw, width, height), dir,
+                packets, 5);
         assertEquals(FRAMES, truth.size());
         Path file = fixture(encoding + ".mcap", "--encoding", encoding, "--packets", packets.toString(),
                 "--video-format", format,

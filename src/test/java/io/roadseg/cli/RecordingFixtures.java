@@ -51,6 +51,63 @@ final class RecordingFixtures {
     }
 
     /**
+     * The frames as an H.264 stream without B-frames (the project's encoder, keyframe every {@code gop} frames) in an
+     * MPEG-TS file, and its packets one file each in {@code packets} (Annex B, decode order = display order).
+     *
+     * @return the pictures FFmpeg decodes from the file, in order: what each packet's picture must be
+     */
+    static List<byte[]> h264(Frames frames, Path dir, Path packets, int gop) throws Exception {
+        Path ts = dir.resolve("drive-" + gop + ".ts");
+        int w = frames.width();
+        int h = frames.height();
+        List<Path> raw;
+        try (java.util.stream.Stream<Path> list = Files.list(frames.raw())) {
+            raw = list.filter(f -> f.toString().endsWith(".bgr")).sorted().toList();
+        }
+        try (org.bytedeco.javacv.FFmpegFrameRecorder r = new org.bytedeco.javacv.FFmpegFrameRecorder(ts.toString(),
+                w, h, 0)) {
+            r.setFormat("mpegts");
+            r.setVideoCodecName(io.roadseg.sink.H264Encoders.choose(io.roadseg.sink.H264Encoders.AUTO));
+            r.setFrameRate(30);
+            r.setGopSize(gop);
+            r.setVideoOption("bf", "0"); // no B-frames, as Foxglove's CompressedVideo requires
+            r.start();
+            try (org.bytedeco.javacv.Frame f = new org.bytedeco.javacv.Frame(w, h,
+                    org.bytedeco.javacv.Frame.DEPTH_UBYTE, 3)) {
+                for (Path p : raw) {
+                    ((ByteBuffer) f.image[0]).put(0, Files.readAllBytes(p));
+                    r.record(f, org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_BGR24);
+                }
+            }
+            r.stop();
+        }
+        Files.createDirectories(packets);
+        int count = 0;
+        try (org.bytedeco.javacv.FFmpegFrameGrabber g = new org.bytedeco.javacv.FFmpegFrameGrabber(ts.toString())) {
+            g.start();
+            org.bytedeco.ffmpeg.avcodec.AVPacket p;
+            while ((p = g.grabPacket()) != null) {
+                byte[] b = new byte[p.size()];
+                p.data().capacity(p.size()).get(b);
+                Files.write(packets.resolve(String.format("%03d.h264", count++)), b);
+            }
+            g.stop();
+        }
+        List<byte[]> truth = new ArrayList<>();
+        try (FrameSource s = FrameSources.open(ts.toString(), SourceOptions.defaults())) {
+            ByteBuffer b = ByteBuffer.allocateDirect(s.info().frameBytes());
+            while (s.read(b) != FrameSource.END_OF_STREAM) {
+                byte[] a = new byte[s.info().frameBytes()];
+                b.get(0, a);
+                truth.add(a);
+            }
+        }
+        assertTrue(count == raw.size() && truth.size() == raw.size(), "one packet and one picture per frame: " + count
+                + ", " + truth.size() + " of " + raw.size());
+        return truth;
+    }
+
+    /**
      * Runs the fixture script ({@code make-fixture.mjs}: an MCAP file, or with {@code --rosbag2} a bag folder) on the
      * frames, the first stamped {@code start}, {@code period} apart; returns {@code out}.
      */
