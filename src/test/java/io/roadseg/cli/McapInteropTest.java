@@ -644,20 +644,6 @@ class McapInteropTest {
         }
     }
 
-    /** Every frame of a video file as the file source decodes it (FFmpeg), in display order. */
-    private static List<byte[]> decodedFrames(Path video) throws Exception {
-        List<byte[]> frames = new ArrayList<>();
-        try (FrameSource s = FrameSources.open(video.toString(), SourceOptions.defaults())) {
-            ByteBuffer b = ByteBuffer.allocateDirect(s.info().frameBytes());
-            while (s.read(b) != FrameSource.END_OF_STREAM) {
-                byte[] a = new byte[s.info().frameBytes()];
-                b.get(0, a);
-                frames.add(a);
-            }
-        }
-        return frames;
-    }
-
     /** Debian's {@code ffmpeg} (with libx264): the encoder of the B-frame test's stream, as robots record it. */
     static final Path FFMPEG = Path.of("/usr/bin/ffmpeg");
 
@@ -699,7 +685,7 @@ class McapInteropTest {
         List<Long> sorted = pts.stream().sorted().toList();
         List<String> display = pts.stream().map(t -> Integer.toString(sorted.indexOf(t))).toList();
         assertFalse(pts.equals(sorted), "the stream has B-frames: packets out of display order " + pts);
-        List<byte[]> truth = decodedFrames(dir.resolve("drive.mkv"));
+        List<byte[]> truth = RecordingFixtures.decodedFrames(dir.resolve("drive.mkv"));
         assertEquals(FRAMES, truth.size());
         Path file = fixture("b-frames.mcap", "--encoding", "ros2-ffmpeg-packet", "--packets", packets.toString(),
                 "--video-format", "libx264", "--stamp-order", String.join(",", display));

@@ -93,18 +93,24 @@ final class RecordingFixtures {
             }
             g.stop();
         }
-        List<byte[]> truth = new ArrayList<>();
-        try (FrameSource s = FrameSources.open(ts.toString(), SourceOptions.defaults())) {
+        List<byte[]> truth = decodedFrames(ts);
+        assertTrue(count == raw.size() && truth.size() == raw.size(), "one packet and one picture per frame: " + count
+                + ", " + truth.size() + " of " + raw.size());
+        return truth;
+    }
+
+    /** Every frame of a video file as the file source decodes it (FFmpeg), in display order. */
+    static List<byte[]> decodedFrames(Path video) throws Exception {
+        List<byte[]> frames = new ArrayList<>();
+        try (FrameSource s = FrameSources.open(video.toString(), SourceOptions.defaults())) {
             ByteBuffer b = ByteBuffer.allocateDirect(s.info().frameBytes());
             while (s.read(b) != FrameSource.END_OF_STREAM) {
                 byte[] a = new byte[s.info().frameBytes()];
                 b.get(0, a);
-                truth.add(a);
+                frames.add(a);
             }
         }
-        assertTrue(count == raw.size() && truth.size() == raw.size(), "one packet and one picture per frame: " + count
-                + ", " + truth.size() + " of " + raw.size());
-        return truth;
+        return frames;
     }
 
     /**
