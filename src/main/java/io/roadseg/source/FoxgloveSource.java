@@ -230,20 +230,19 @@ public final class FoxgloveSource implements FrameSource {
         if (channels.isEmpty() || cameraFrame.isEmpty()) {
             return null;
         }
-        List<com.google.protobuf.Descriptors.Descriptor> types = new ArrayList<>();
+        com.google.protobuf.Descriptors.Descriptor[] types = new com.google.protobuf.Descriptors.Descriptor[
+                channels.size()]; // by channel, as the subscription ids; null for a ROS message
         StringBuilder subscribe = new StringBuilder();
         StringBuilder ids = new StringBuilder();
         for (int i = 0; i < channels.size(); i++) {
             FoxgloveChannel c = channels.get(i);
-            com.google.protobuf.Descriptors.Descriptor type = null;
             if (CameraMount.isFoxgloveTransforms(c.schemaName(), c.encoding())) {
                 try {
-                    type = CameraMessages.protobufType(c.schemaName(), c.schemaBytes());
+                    types[i] = CameraMessages.protobufType(c.schemaName(), c.schemaBytes());
                 } catch (CameraMessages.DecodeException | IllegalArgumentException e) {
-                    continue; // a schema that does not parse: no transforms from it
+                    continue; // a schema that does not parse: no transforms from it, not subscribed to
                 }
             }
-            types.add(type);
             int id = Client.FIRST_MOVING_TRANSFORMS + i;
             subscribe.append(subscribe.length() == 0 ? "" : ",").append("{\"id\":").append(id)
                     .append(",\"channelId\":").append(c.id()).append('}');
@@ -265,8 +264,8 @@ public final class FoxgloveSource implements FrameSource {
                 int i = next.subscription() - Client.FIRST_MOVING_TRANSFORMS;
                 FoxgloveChannel c = channels.get(i);
                 try {
-                    if (types.get(i) != null) {
-                        tree.read(com.google.protobuf.DynamicMessage.parseFrom(types.get(i), next.payload()),
+                    if (types[i] != null) {
+                        tree.read(com.google.protobuf.DynamicMessage.parseFrom(types[i], next.payload()),
                                 c.topic());
                     } else {
                         tree.read(cdr.begin(next.payload(), 0, next.payload().length, "ros1".equals(c.encoding())),
@@ -389,7 +388,7 @@ public final class FoxgloveSource implements FrameSource {
             reading = queue[queueHead];
             queue[queueHead] = b;
             readingLength = queueLengths[queueHead];
-            queueHead = (queueHead + 1) % VIDEO_QUEUE;
+            queueHead = queued == 1 ? 0 : (queueHead + 1) % VIDEO_QUEUE;
             queued--;
             taken++;
             if (queueOverflowed) {
@@ -815,6 +814,9 @@ public final class FoxgloveSource implements FrameSource {
                     queued--;
                     skipped++;
                     queueOverflowed = queueCapacity > 1;
+                }
+                if (queued == 0) {
+                    queueHead = 0; // an empty queue starts at its first slot: pictures use one slot, two buffers
                 }
                 int slot = (queueHead + queued) % VIDEO_QUEUE;
                 if (queue[slot] == null || queue[slot].length < payload) {
