@@ -37,8 +37,8 @@ import static io.roadseg.mcap.McapFormat.*;
  * match them, is a damaged part ({@link DamagedParts}): a cursor skips its messages and counts them
  * ({@link Cursor#skipped()}), a scan skips the chunk and goes on with the next record; a message record that runs past
  * its chunk is skipped alone. A summary that fails the footer's CRC-32, and chunk indexes or message indexes that do
- * not point where they say, make the file be scanned instead. A stated size that cannot be true (stored bytes not the uncompressed size, a zstd frame stating
- * another size) is damage found before anything is allocated for it.
+ * not point where they say, make the file be scanned instead. A stated size that cannot be true (stored bytes not the
+ * uncompressed size, a zstd frame stating another size) is damage found before anything is allocated for it.
  *
  * <p>Threading: one thread per reader; a cursor belongs to the thread that made it.
  */
