@@ -156,6 +156,13 @@ public abstract class IndexedRecording implements Recording {
         return m;
     }
 
+    /** Forgets every channel and message found so far (an index that turned out damaged: read again otherwise). */
+    protected void clearChannels() {
+        channels.clear();
+        schemas.clear();
+        messages.clear();
+    }
+
     /** A channel's messages, in time order once {@link #sortMessages} ran (empty for an unknown channel). */
     protected Messages messagesOf(int channelId) {
         Messages m = messages.get(channelId);

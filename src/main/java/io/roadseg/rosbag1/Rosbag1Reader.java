@@ -37,7 +37,8 @@ import java.util.Map;
  * connection or chunk info records at the end, and a file cut short loses them — is read as {@code rosbag reindex}
  * reads it: chunk by chunk from the start, each decompressed once at open for its connection and message data
  * records; a chunk cut short at the end, and what follows, are lost, and {@link #truncation()} says the bag was not
- * closed (a replay then ends with exit 1, as for an MCAP file cut short).
+ * closed (a replay then ends with exit 1, as for an MCAP file cut short). A bag whose index does not read as it says
+ * is read the same way, the index listed as a damaged part ({@link #damage()}).
  *
  * <p>Threading: one thread per instance.
  */
@@ -124,10 +125,39 @@ public final class Rosbag1Reader extends IndexedRecording {
         long indexPos = header.int64("index_pos");
         Map<Integer, Integer> channelOf = new HashMap<>();
         Map<String, Integer> byTopic = new HashMap<>();
+        long from = header.dataAt() + header.dataLength();
         if (indexPos <= 0 || indexPos >= size) {
-            scan(header.dataAt() + header.dataLength(), size, indexPos, channelOf, byTopic);
+            scan(from, size, indexPos <= 0 ? "the recorder did not close it: no index" : "its index at byte "
+                    + indexPos + " is past the file's end", channelOf, byTopic);
             return;
         }
+        try {
+            readIndex(indexPos, size, channelOf, byTopic);
+        } catch (UnsupportedChunksException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            // an index that does not read as it says: the chunks themselves, as rosbag reindex would (a damaged part,
+            // not a bag cut short: every chunk is there)
+            clearChannels();
+            chunks.clear();
+            channelOf.clear();
+            byTopic.clear();
+            damage.note(-1L, "input " + path + ": its index is damaged (" + (e.getMessage() == null ? e
+                    : e.getMessage()) + "); its chunks were read from the start instead");
+            scan(from, size, null, channelOf, byTopic);
+        }
+    }
+
+    /** Chunks compressed with what roadseg does not read: the bag cannot be replayed, index or not. */
+    private static final class UnsupportedChunksException extends IOException {
+        UnsupportedChunksException(String message) {
+            super(message);
+        }
+    }
+
+    /** The bag's index from {@code indexPos}: its connections, its chunks, and each chunk's index data records. */
+    private void readIndex(long indexPos, long size, Map<Integer, Integer> channelOf, Map<String, Integer> byTopic)
+            throws IOException {
         List<Long> chunkPositions = new ArrayList<>();
         long at = indexPos;
         while (at < size) {
@@ -173,10 +203,9 @@ public final class Rosbag1Reader extends IndexedRecording {
      * A bag without its index, read as {@code rosbag reindex} does: every record from {@code from} on, each chunk
      * decompressed for the connection and message data records in it, until the file ends or a record runs past it.
      */
-    private void scan(long from, long size, long indexPos, Map<Integer, Integer> channelOf,
+    private void scan(long from, long size, String why, Map<Integer, Integer> channelOf,
                       Map<String, Integer> byTopic) throws IOException {
-        String why = indexPos <= 0 ? "the recorder did not close it: no index" : "its index at byte " + indexPos
-                + " is past the file's end";
+        scanned = true;
         ChunkBuffers buffers = new ChunkBuffers(); // let go after the scan
         long at = from;
         while (at < size) {
@@ -184,7 +213,7 @@ public final class Rosbag1Reader extends IndexedRecording {
             try {
                 r = record(at);
             } catch (IOException e) {
-                truncation = why + "; it ends inside a record at byte " + at + " of " + size;
+                truncation = (why == null ? "" : why + "; ") + "it ends inside a record at byte " + at + " of " + size;
                 return;
             }
             if (r.op() == 0x07) {
@@ -195,7 +224,7 @@ public final class Rosbag1Reader extends IndexedRecording {
             }
             at = r.dataAt() + r.dataLength();
         }
-        truncation = why + "; its chunks were read from the start";
+        truncation = why == null ? null : why + "; its chunks were read from the start";
     }
 
     /**
@@ -207,8 +236,8 @@ public final class Rosbag1Reader extends IndexedRecording {
         String compression = chunk.text("compression");
         int kind = List.of("none", "lz4", "bz2").indexOf(compression);
         if (kind < 0) {
-            throw new IOException("chunks compressed with " + compression + " (roadseg reads bz2, lz4 and "
-                    + "uncompressed bags): 'rosbag decompress' it");
+            throw new UnsupportedChunksException("chunks compressed with " + compression + " (roadseg reads bz2, lz4 "
+                    + "and uncompressed bags): 'rosbag decompress' it");
         }
         return new long[] {chunk.dataAt(), chunk.dataLength(), chunk.int32("size"), kind, chunkPos};
     }
@@ -361,11 +390,13 @@ public final class Rosbag1Reader extends IndexedRecording {
         return "rosbag (format 2.0)";
     }
 
-    /** Whether the messages were found through the bag's index (else its chunks were scanned: it was not closed). */
+    /** Whether the messages were found through the bag's index (else its chunks were scanned). */
     @Override
     public boolean indexed() {
-        return truncation == null;
+        return !scanned;
     }
+
+    private boolean scanned;
 
     @Override
     public String truncation() {

@@ -381,9 +381,9 @@ public final class McapSource implements FrameSource {
         return reader.damage() + "; " + (lost > 0 ? lost + " of the " + cursor.size() + " messages of "
                 + channel.topic() + " were in " + them + " and were skipped, the other " + (cursor.size() - lost)
                 + " replayed" : reader.indexed() ? "none of the " + cursor.size() + " messages of " + channel.topic()
-                + " was in " + them + "; all replayed" : "found while scanning a file without an index, so the "
-                + "messages in " + them + " are not known; the " + cursor.size() + " messages of " + channel.topic()
-                + " read were replayed");
+                + " was in " + them + "; all replayed" : "the file was read without its index, so what a damaged chunk "
+                + "held is not known; the " + cursor.size() + " messages of " + channel.topic() + " read were "
+                + "replayed");
     }
 
     /** Takes the vehicle's motion from the last motion message logged at or before {@code frameLogTime}. */

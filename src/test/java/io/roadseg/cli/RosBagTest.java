@@ -282,6 +282,22 @@ class RosBagTest {
         assertEquals(FRAMES, Files.readAllLines(results).size());
         Cli.Outcome info = Cli.run("info", unclosed.toString());
         assertTrue(info.stdout().contains("cut short: the recorder did not close it: no index"), info.stdout());
+        // an index that points wrong (its first chunk info's chunk_pos at the bag header): the chunks read instead,
+        // every frame, the index named as the damaged part
+        byte[] wrong = bytes.clone();
+        int chunkPos = indexOf(Arrays.copyOfRange(wrong, (int) indexPos, wrong.length), "chunk_pos=") + (int) indexPos
+                + "chunk_pos=".length();
+        java.nio.ByteBuffer.wrap(wrong, chunkPos, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(13);
+        Path misindexed = dir.resolve("misindexed.bag");
+        Files.write(misindexed, wrong);
+        pixels.clear();
+        stamps.clear();
+        end = readUntilCut(misindexed, pixels, stamps);
+        assertTrue(end.contains("its index is damaged (no chunk at 13 where the index says one is"), end);
+        assertTrue(end.contains("its chunks were read from the start instead; the file was read without its index, "
+                + "so what a damaged chunk held is not known; the " + FRAMES + " messages of /camera/front/compressed "
+                + "read were replayed"), end);
+        assertEquals(twin.stamps(), stamps);
         // cut inside a chunk: the frames of the chunks before it
         Path cut = dir.resolve("cut.bag");
         Files.write(cut, Arrays.copyOf(open, open.length * 2 / 3));
