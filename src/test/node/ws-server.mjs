@@ -3,10 +3,12 @@
 // --publish), with the official @foxglove/ws-protocol FoxgloveServer over `ws`. Decodes each published CDR message
 // with @foxglove/rosmsg2-serialization against the schema the client advertised.
 //
-// node ws-server.mjs [--port 0] [--timeout 60] [--no-publish]
+// node ws-server.mjs [--port 0] [--timeout 60] [--no-publish] [--tls-pfx FILE.p12 [--tls-passphrase P]]
 //
 // Prints {"listening": PORT} first, then, when the publishing client disconnects (or at the timeout), one JSON
 // object: {"channels":[{"topic","encoding","schemaName","count","first","decodeError"}], "timedOut"}.
+import { readFileSync } from "node:fs";
+import https from "node:https";
 import { parseArgs } from "node:util";
 import wsProtocol from "@foxglove/ws-protocol";
 const { FoxgloveServer } = wsProtocol;
@@ -20,6 +22,8 @@ const { values } = parseArgs({
     port: { type: "string", default: "0" },
     timeout: { type: "string", default: "60" },
     "no-publish": { type: "boolean", default: false },
+    "tls-pfx": { type: "string" },
+    "tls-passphrase": { type: "string" },
   },
 });
 const server = new FoxgloveServer({
@@ -68,14 +72,17 @@ server.on("message", ({ client, channel, data }) => {
 });
 server.on("error", (e) => process.stderr.write(`ws-server: ${e}\n`));
 
+// --tls-pfx FILE --tls-passphrase P: wss:// (foxglove_bridge's tls, certfile and keyfile), over node's own TLS
+const tls = values["tls-pfx"]
+  ? https.createServer({ pfx: readFileSync(values["tls-pfx"]), passphrase: values["tls-passphrase"] ?? "" })
+  : null;
 const wss = new WebSocketServer({
-  host: "127.0.0.1",
-  port: Number(values.port),
+  ...(tls ? { server: tls } : { host: "127.0.0.1", port: Number(values.port) }),
   handleProtocols: (protocols) => server.handleProtocols(protocols),
 });
-wss.on("listening", () => {
-  process.stdout.write(JSON.stringify({ listening: wss.address().port }) + "\n");
-});
+const listening = () => process.stdout.write(JSON.stringify({ listening: (tls ?? wss).address().port }) + "\n");
+if (tls) tls.listen(Number(values.port), "127.0.0.1", listening);
+else wss.on("listening", listening);
 wss.on("connection", (conn, req) => {
   server.handleConnection(conn, `${req.socket.remoteAddress}:${req.socket.remotePort}`);
   conn.on("close", () => finish(false));

@@ -96,8 +96,8 @@ final class RunCommand implements Callable<Integer> {
     String motionTopic;
 
     @Option(names = "--ca-cert", paramLabel = "FILE.pem",
-            description = "For a wss:// source: its TLS certificate, or the authority's that signed it, trusted beside "
-                    + "the JVM's (a robot's own certificate, foxglove_bridge's certfile).")
+            description = "For a wss:// source or --publish wss://: the server's TLS certificate, or the authority's "
+                    + "that signed it, trusted beside the JVM's (a robot's own certificate, foxglove_bridge's certfile).")
     Path caCert;
 
     @Option(names = "--serve", paramLabel = "ws://HOST:PORT",
@@ -111,7 +111,8 @@ final class RunCommand implements Callable<Integer> {
     String http;
 
     @Option(names = "--publish", paramLabel = "ws://HOST:PORT",
-            description = "Publish the results into a running foxglove_bridge (client publish), onto ROS 2 topics.")
+            description = "Publish the results into a running foxglove_bridge (client publish), onto ROS 2 topics "
+                    + "(wss:// over TLS, --ca-cert for its own certificate).")
     String publish;
 
     @Option(names = "--mcap-compression", paramLabel = "zstd|lz4|none", defaultValue = "zstd",
@@ -420,7 +421,8 @@ final class RunCommand implements Callable<Integer> {
             }
             FoxglovePublishSink publisher = null;
             if (publish != null) {
-                publisher = new FoxglovePublishSink(publish, resultMessages(inference.model(), src), timeoutSeconds);
+                publisher = new FoxglovePublishSink(publish, resultMessages(inference.model(), src), timeoutSeconds,
+                        publish.startsWith("wss://") ? caCert : null);
                 owned.add(publisher);
                 sinks.add(publisher);
             }
@@ -676,8 +678,9 @@ final class RunCommand implements Callable<Integer> {
         if (!(pathWidth >= 0.5 && pathWidth <= 20)) {
             throw new UsageError("--path-width " + pathWidth + ": must be a width in metres from 0.5 to 20");
         }
-        if (caCert != null && (source == null || !source.startsWith("wss://"))) {
-            throw new UsageError("--ca-cert " + caCert + ": for a wss:// source only");
+        if (caCert != null && (source == null || !source.startsWith("wss://"))
+                && (publish == null || !publish.startsWith("wss://"))) {
+            throw new UsageError("--ca-cert " + caCert + ": for a wss:// source or --publish wss:// only");
         }
         if (motionTopic != null && pathShape != PathShape.vehicle) {
             throw new UsageError("--motion-topic " + motionTopic + ": read only with --path vehicle");
@@ -699,10 +702,12 @@ final class RunCommand implements Callable<Integer> {
         if (http != null && !http.matches("([^:\\[\\]]+:|\\[[0-9a-fA-F:.]+\\]:)?[0-9]{1,5}")) {
             throw new UsageError("--http " + http + ": expected PORT or HOST:PORT, e.g. 8080 or 127.0.0.1:8080");
         }
-        for (String[] ws : new String[][] {{"--serve", serve}, {"--publish", publish}}) {
-            if (ws[1] != null && !ws[1].matches(WS_URL)) {
-                throw new UsageError(ws[0] + " " + ws[1] + ": expected ws://HOST:PORT, e.g. ws://127.0.0.1:8765");
-            }
+        if (serve != null && !serve.matches(WS_URL)) {
+            throw new UsageError("--serve " + serve + ": expected ws://HOST:PORT, e.g. ws://127.0.0.1:8765");
+        }
+        if (publish != null && !publish.matches(WS_URL) && !publish.replaceFirst("^wss:", "ws:").matches(WS_URL)) {
+            throw new UsageError("--publish " + publish + ": expected ws://HOST:PORT (or wss:// over TLS), e.g. "
+                    + "ws://127.0.0.1:8765");
         }
         if (topic != null && topic.isBlank()) {
             throw new UsageError("--topic: empty topic name");

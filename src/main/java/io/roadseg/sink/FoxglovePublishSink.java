@@ -51,10 +51,27 @@ public final class FoxglovePublishSink implements FrameSink {
      * @throws SinkException when the server cannot be reached, does not speak the protocol or refuses publishing
      */
     public FoxglovePublishSink(String url, ResultMessages messages, double timeoutSeconds) throws SinkException {
+        this(url, messages, timeoutSeconds, null);
+    }
+
+    /**
+     * As {@link #FoxglovePublishSink(String, ResultMessages, double)}; a {@code wss://} server over TLS, trusting
+     * {@code caCert} (PEM) beside the JVM's authorities where given.
+     */
+    public FoxglovePublishSink(String url, ResultMessages messages, double timeoutSeconds, java.nio.file.Path caCert)
+            throws SinkException {
         this.url = url;
         this.messages = messages;
-        FoxgloveServerSink.address(url, "--publish");
+        boolean tls = url.startsWith("wss://");
+        FoxgloveServerSink.address(tls ? "ws://" + url.substring("wss://".length()) : url, "--publish");
         client = new Client(URI.create(url));
+        if (tls && caCert != null) {
+            try {
+                client.setSocketFactory(io.roadseg.source.TlsTrust.socketFactory(caCert));
+            } catch (io.roadseg.source.SourceException e) {
+                throw new SinkException(e.getMessage());
+            }
+        }
         long timeoutMs = Math.max(1, Math.round(timeoutSeconds * 1000));
         boolean connected;
         try {
@@ -66,8 +83,10 @@ public final class FoxglovePublishSink implements FrameSink {
         if (!connected) {
             String why = client.failure.get();
             client.close();
-            throw new SinkException("--publish " + url + ": cannot connect (" + (why != null ? why
-                    : "no answer within " + timeoutSeconds + " s") + "); is foxglove_bridge running there?");
+            String trust = tls ? io.roadseg.source.TlsTrust.explain(why, caCert) : null;
+            throw new SinkException("--publish " + url + ": " + (trust != null ? trust : "cannot connect (" + (why
+                    != null ? why : "no answer within " + timeoutSeconds + " s") + "); is foxglove_bridge running "
+                    + "there?"));
         }
         try {
             if (!client.serverInfo.await(timeoutMs, TimeUnit.MILLISECONDS)) {

@@ -161,15 +161,46 @@ class FoxgloveLiveTest {
 
     @Test
     void publishesIntoTheReferenceServer() throws Exception {
+        publishes(null);
+    }
+
+    /**
+     * The same into a server over TLS ({@code --publish wss://}, {@code foxglove_bridge} with {@code tls:=true}),
+     * its own certificate given with {@code --ca-cert}; without it, one line saying what to give.
+     */
+    @Test
+    void publishesIntoAServerOverTls() throws Exception {
+        publishes(TlsFixture.make(dir));
+    }
+
+    private void publishes(TlsFixture tls) throws Exception {
         NodeReference.assume();
-        Process server = new ProcessBuilder("node", "ws-server.mjs", "--port", "0", "--timeout", "60")
+        List<String> command = new java.util.ArrayList<>(List.of("node", "ws-server.mjs", "--port", "0", "--timeout",
+                "60"));
+        if (tls != null) {
+            command.addAll(List.of("--tls-pfx", tls.p12().toString(), "--tls-passphrase", tls.passphrase()));
+        }
+        Process server = new ProcessBuilder(command)
                 .directory(NodeReference.DIR.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         try {
             BufferedReader lines = new BufferedReader(new InputStreamReader(server.getInputStream(),
                     StandardCharsets.UTF_8));
             int port = ((Double) Json.at(Json.parse(lines.readLine()), "listening")).intValue();
-            Cli.Outcome out = Cli.run("run", "recordings/town-drive/video.mp4", "--frames", "12", "--model",
-                    TestData.smallModel(dir).toString(), "--publish", "ws://127.0.0.1:" + port, "-q");
+            String url = (tls == null ? "ws" : "wss") + "://127.0.0.1:" + port;
+            if (tls != null) {
+                Cli.Outcome untrusted = Cli.run("run", "recordings/town-drive/video.mp4", "--frames", "2", "--model",
+                        TestData.smallModel(dir).toString(), "--publish", url, "-q");
+                assertEquals(1, untrusted.exit(), untrusted.stderr());
+                assertTrue(untrusted.stderr().contains("--publish " + url + ": the server's TLS certificate is not "
+                        + "trusted: give it, or the authority that signed it, with --ca-cert FILE.pem"),
+                        untrusted.stderr());
+            }
+            List<String> args = new java.util.ArrayList<>(List.of("run", "recordings/town-drive/video.mp4", "--frames",
+                    "12", "--model", TestData.smallModel(dir).toString(), "--publish", url, "-q"));
+            if (tls != null) {
+                args.addAll(List.of("--ca-cert", tls.pem().toString()));
+            }
+            Cli.Outcome out = Cli.run(args.toArray(new String[0]));
             assertEquals(0, out.exit(), out.stderr());
             Matcher m = Pattern.compile("published (\\d+) messages").matcher(out.stderr());
             assertTrue(m.find(), out.stderr());

@@ -209,19 +209,9 @@ class FoxgloveSourceTest {
      */
     @Test
     void aServerOverTlsIsReadWithItsCertificateTrusted() throws Exception {
-        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-        Path p12 = dir.resolve("robot.p12");
-        Path pem = dir.resolve("robot.pem");
-        for (String[] command : new String[][] {
-                {keytool, "-genkeypair", "-alias", "robot", "-keyalg", "EC", "-groupname", "secp256r1", "-dname",
-                        "CN=robot", "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2", "-storetype", "PKCS12",
-                        "-keystore", p12.toString(), "-storepass", "secret", "-keypass", "secret"},
-                {keytool, "-exportcert", "-rfc", "-alias", "robot", "-keystore", p12.toString(), "-storepass",
-                        "secret", "-file", pem.toString()}}) {
-            Process k = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String said = new String(k.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(k.waitFor(60, TimeUnit.SECONDS) && k.exitValue() == 0, said);
-        }
+        TlsFixture tls = TlsFixture.make(dir);
+        Path p12 = tls.p12();
+        Path pem = tls.pem();
         BufferedReader[] out = new BufferedReader[1];
         Process p = server(out, "--repeat", "20", "--tls-pfx", p12.toString(), "--tls-passphrase", "secret");
         try {
@@ -242,7 +232,8 @@ class FoxgloveSourceTest {
             assertTrue(info.stdout().contains("* /camera/front/compressed"), info.stdout());
             Cli.Outcome plain = Cli.run("run", url.replace("wss:", "ws:"), "--ca-cert", pem.toString(), "-q");
             assertEquals(2, plain.exit(), plain.stderr());
-            assertTrue(plain.stderr().contains("--ca-cert " + pem + ": for a wss:// source only"), plain.stderr());
+            assertTrue(plain.stderr().contains("--ca-cert " + pem + ": for a wss:// source or --publish wss:// only"),
+                    plain.stderr());
             Cli.Outcome notPem = Cli.run("run", url, "--ca-cert", p12.toString(), "-q");
             assertEquals(1, notPem.exit(), notPem.stderr());
             assertTrue(notPem.stderr().contains("--ca-cert " + p12 + ": not a certificate"), notPem.stderr());
