@@ -174,15 +174,15 @@ final class InfoCommand implements Callable<Integer> {
      * @return 0 for an undamaged, complete recording, else 1
      */
     static int check(Recording r, PrintStream out) throws IOException {
+        java.util.Map<Integer, Integer> skipped = r.checkEveryMessage();
         long messages = 0;
         List<String> lost = new java.util.ArrayList<>();
         for (McapReader.Channel c : r.channels().values()) {
-            Recording.Cursor cursor = r.messages(c.id());
-            while (cursor.next()) {
-                messages++;
-            }
-            if (cursor.skipped() > 0) {
-                lost.add(c.topic() + " " + cursor.skipped() + " of " + cursor.size());
+            int n = r.messageCount(c.id());
+            int k = skipped.getOrDefault(c.id(), 0);
+            messages += n - k;
+            if (k > 0) {
+                lost.add(c.topic() + " " + k + " of " + n);
             }
         }
         if (r.damage().count() == 0 && r.truncation() == null) {

@@ -205,6 +205,85 @@ public final class McapReader implements Recording {
         return damage;
     }
 
+    /**
+     * Every chunk decompressed and checked once, whatever the number of channels in it (where reading each channel's
+     * messages would decompress a chunk once per channel), and every message record located in it.
+     */
+    @Override
+    public Map<Integer, Integer> checkEveryMessage() throws IOException {
+        // the messages by chunk: channel and offset of each
+        int[] perChunk = new int[chunks.size()];
+        for (Plan p : plans.values()) {
+            for (int i = 0; i < p.size; i++) {
+                if (p.chunk[i] >= 0) {
+                    perChunk[p.chunk[i]]++;
+                }
+            }
+        }
+        int[][] channelOf = new int[chunks.size()][];
+        long[][] offsetOf = new long[chunks.size()][];
+        for (int c = 0; c < chunks.size(); c++) {
+            channelOf[c] = new int[perChunk[c]];
+            offsetOf[c] = new long[perChunk[c]];
+            perChunk[c] = 0;
+        }
+        Map<Integer, Integer> lost = new TreeMap<>();
+        for (Map.Entry<Integer, Plan> e : plans.entrySet()) {
+            Plan p = e.getValue();
+            for (int i = 0; i < p.size; i++) {
+                int c = p.chunk[i];
+                if (c >= 0) {
+                    channelOf[c][perChunk[c]] = e.getKey();
+                    offsetOf[c][perChunk[c]++] = p.offset[i];
+                } else if (!readsAsMessage(p.offset[i])) {
+                    lost.merge(e.getKey(), 1, Integer::sum);
+                }
+            }
+        }
+        byte[] records = new byte[0];
+        for (int c = 0; c < chunks.size(); c++) {
+            ChunkRef ref = chunks.get(c);
+            boolean damaged = damage.has(ref.recordStart());
+            if (!damaged) {
+                try {
+                    checkSizes(ref);
+                    if (records.length < ref.uncompressedSize()) {
+                        records = new byte[(int) ref.uncompressedSize()];
+                    }
+                    decompress(ref, records);
+                } catch (DamagedPartException e) {
+                    damage.note(ref.recordStart(), e.getMessage());
+                    damaged = true;
+                }
+            }
+            for (int k = 0; k < channelOf[c].length; k++) {
+                long at = offsetOf[c][k];
+                long length = damaged || at < 0 || at + 9 > ref.uncompressedSize() || records[(int) at] != OP_MESSAGE
+                        ? -1 : LeBytes.u64(records, (int) at + 1);
+                if (length < 22 || at + 9 + length > ref.uncompressedSize()) {
+                    if (!damaged) {
+                        damage.note(new MessagePlace(ref.recordStart(), at), "input " + file + ": a message index "
+                                + "points at a damaged record (byte " + at + " of the chunk at byte "
+                                + ref.recordStart() + ")");
+                    }
+                    lost.merge(channelOf[c][k], 1, Integer::sum);
+                }
+            }
+        }
+        return lost;
+    }
+
+    /** Whether the record at {@code offset} (outside chunks) is a whole message record; noted as damage if not. */
+    private boolean readsAsMessage(long offset) throws IOException {
+        byte[] head = offset >= 0 && offset + 9 <= fileSize ? read(offset, 9) : null;
+        long length = head == null || head[0] != OP_MESSAGE ? -1 : LeBytes.u64(head, 1);
+        if (length < 22 || offset + 9 + length > fileSize) {
+            damage.note(offset, "input " + file + ": damaged message record at byte " + offset);
+            return false;
+        }
+        return true;
+    }
+
     /** @return messages of a channel found in the file */
     public int messageCount(int channelId) {
         Plan p = plans.get(channelId);

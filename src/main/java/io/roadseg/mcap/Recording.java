@@ -47,6 +47,25 @@ public interface Recording extends AutoCloseable {
     /** One channel's messages in time order. */
     Cursor messages(int channelId);
 
+    /**
+     * Reads every message of every channel, so that every damaged part is found ({@link #damage()}).
+     *
+     * @return per channel id, the messages skipped as damaged (channels without any left out)
+     */
+    default Map<Integer, Integer> checkEveryMessage() throws IOException {
+        Map<Integer, Integer> lost = new java.util.TreeMap<>();
+        for (McapReader.Channel c : channels().values()) {
+            Cursor cursor = messages(c.id());
+            while (cursor.next()) {
+                // each message located and read
+            }
+            if (cursor.skipped() > 0) {
+                lost.put(c.id(), cursor.skipped());
+            }
+        }
+        return lost;
+    }
+
     @Override
     void close() throws IOException;
 
