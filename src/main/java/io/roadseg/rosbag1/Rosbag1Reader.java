@@ -403,6 +403,54 @@ public final class Rosbag1Reader extends IndexedRecording {
         return truncation;
     }
 
+    /**
+     * Every chunk decompressed once, whatever the number of topics in it (where reading each topic's messages would
+     * decompress a chunk once per topic), and every message record located in it.
+     */
+    @Override
+    public Map<Integer, Integer> checkEveryMessage() throws IOException {
+        Map<Integer, List<int[]>> byChunk = new HashMap<>(); // chunk -> (channel, offset) of each message in it
+        for (int channel : channels().keySet()) {
+            Messages m = messagesOf(channel);
+            for (int i = 0; i < m.n; i++) {
+                byChunk.computeIfAbsent(m.a[i], k -> new ArrayList<>()).add(new int[] {channel, m.b[i]});
+            }
+        }
+        Map<Integer, Integer> lost = new java.util.TreeMap<>();
+        ChunkBuffers buffers = new ChunkBuffers();
+        for (Map.Entry<Integer, List<int[]>> e : new java.util.TreeMap<>(byChunk).entrySet()) {
+            long[] c = chunks.get(e.getKey());
+            boolean damaged = damage.has(c[4]);
+            if (!damaged) {
+                try {
+                    decompress(c, buffers);
+                } catch (DamagedPartException d) {
+                    damage.note(c[4], d.getMessage());
+                    damaged = true;
+                }
+            }
+            for (int[] message : e.getValue()) {
+                int at = message[1];
+                ByteBuffer view = buffers.view;
+                boolean whole = !damaged && at >= 0 && at + 8 <= c[2];
+                if (whole) {
+                    int headerLength = view.getInt(at);
+                    long dataAt = at + 4L + headerLength + 4;
+                    whole = headerLength >= 0 && dataAt <= c[2] && view.getInt(at + 4 + headerLength) >= 0
+                            && dataAt + view.getInt(at + 4 + headerLength) <= c[2];
+                }
+                if (!whole) {
+                    if (!damaged) {
+                        damage.note(List.of(c[4], (long) at), "input " + path + ": a damaged message record at byte "
+                                + at + " of the chunk at byte " + c[4]);
+                    }
+                    lost.merge(message[0], 1, Integer::sum);
+                }
+            }
+        }
+        return lost;
+    }
+
     @Override
     public Recording.Cursor messages(int channelId) {
         return new Cursor(messagesOf(channelId));

@@ -252,6 +252,11 @@ class DamagedRecordingTest {
         for (Chunk c : after) {
             assertEquals(c.offset() != hit.offset(), c.ok(), "the reference finds the damaged chunk: " + after);
         }
+        Cli.Outcome check = Cli.run("info", damaged.toString(), "--check");
+        assertEquals(1, check.exit(), check.stderr());
+        assertTrue(check.stdout().contains("lz4 chunk at byte " + hit.offset() + " does not decompress"),
+                check.stdout());
+        assertTrue(check.stdout().contains(TOPIC + " " + hit.camera() + " of " + FRAMES), check.stdout());
         Run replay = run(damaged, "damaged-bag");
         String err = replay.outcome().stderr();
         assertEquals(1, replay.outcome().exit(), err);
