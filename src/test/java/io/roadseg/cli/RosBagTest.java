@@ -423,17 +423,7 @@ class RosBagTest {
     }
 
     private static int indexOf(byte[] b, String s) {
-        byte[] n = s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        outer:
-        for (int i = 0; i + n.length <= b.length; i++) {
-            for (int k = 0; k < n.length; k++) {
-                if (b[i + k] != n[k]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
+        return indexOf(b, s.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     }
 
     private static void replaceAll(byte[] b, String from, String to) {
