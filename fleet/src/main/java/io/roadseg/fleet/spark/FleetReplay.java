@@ -54,7 +54,9 @@ import static org.apache.spark.sql.functions.when;
  * (a drive on HDFS or S3 copied to local disk first), one inference thread, with its per-frame results as JSON lines;
  * each line becomes a row, so the table holds exactly what {@code roadseg run DRIVE --results} writes for that drive,
  * calibration from the recording, lead tracking and camera checks included. A drive that fails is one row with its
- * {@code error} (the run's one line) and no frame. {@code DIR/frames.parquet} is written by the executors (one file per
+ * {@code error} (the run's one line) and no frame; a drive that fails part-way — a recording cut short or with a
+ * damaged chunk, which {@code run} replays as far as it reads and then ends with its one line — keeps the rows of the
+ * frames it gave, beside that error row ({@code partial} in {@code drives.csv}). {@code DIR/frames.parquet} is written by the executors (one file per
  * drive); the driver then reads it back for {@code DIR/drives.csv} (per drive: frames, warnings, frames with a camera
  * issue, mean confidence, error) and prints the same table.
  *
@@ -149,14 +151,17 @@ final class FleetReplay {
                 "drive", "frames", "warnings", "camera", "conf", "lead≥ m", "error"));
         long total = 0;
         int failed = 0;
+        int partial = 0;
         for (Row r : perDrive) {
             String error = r.isNullAt(r.fieldIndex("error")) ? null : r.getString(r.fieldIndex("error"));
-            failed += error != null ? 1 : 0;
             long frames = r.getLong(r.fieldIndex("frames"));
+            failed += error != null && frames == 0 ? 1 : 0;
+            partial += error != null && frames > 0 ? 1 : 0;
             total += frames;
             String confidence = decimals(r, "mean_confidence", 4);
             String lead = decimals(r, "closest_lead_m", 2);
-            csv.append(FleetJob.quote(r.getString(0))).append(error == null ? ",ok," : ",failed,").append(frames)
+            csv.append(FleetJob.quote(r.getString(0))).append(error == null ? ",ok," : frames > 0 ? ",partial,"
+                    : ",failed,").append(frames)
                     .append(',').append(r.getLong(r.fieldIndex("warning_frames")))
                     .append(',').append(r.getLong(r.fieldIndex("camera_issue_frames")))
                     .append(',').append(confidence).append(',').append(lead)
@@ -168,8 +173,9 @@ final class FleetReplay {
         }
         writeText(out, "drives.csv", csv.toString());
         System.out.print(text);
-        System.err.println("replayed " + (perDrive.size() - failed) + " of " + perDrive.size() + " drives, " + total
-                + " frames: " + table + " (one row per frame), " + (out.endsWith("/") ? out : out + "/")
+        System.err.println("replayed " + (perDrive.size() - failed) + " of " + perDrive.size() + " drives"
+                + (partial > 0 ? " (" + partial + " part-way: cut short or damaged, the error in drives.csv)" : "")
+                + ", " + total + " frames: " + table + " (one row per frame), " + (out.endsWith("/") ? out : out + "/")
                 + "drives.csv");
         return 0;
     }
@@ -337,14 +343,16 @@ final class FleetReplay {
             try (PrintWriter w = new PrintWriter(errors)) {
                 exit = RoadsegCommand.execute(w, args.toArray(String[]::new));
             }
+            // the frames the run gave, also where it failed part-way (a recording cut short or damaged: what it read)
+            if (Files.isRegularFile(results)) {
+                try (var lines = Files.lines(results)) {
+                    lines.forEach(l -> out.add(row(drive, l, classes)));
+                }
+            }
             if (exit != 0) {
                 String line = errors.toString().strip().lines().filter(l -> l.startsWith("roadseg: "))
                         .reduce((a, b) -> b).orElse("roadseg run exited " + exit).replaceFirst("^roadseg: ", "");
                 out.add(failed(drive, line.replace(source, drive), columns));
-                return; // a drive that failed part-way is reported failed, its frames left out: rerun it whole
-            }
-            try (var lines = Files.lines(results)) {
-                lines.forEach(l -> out.add(row(drive, l, classes)));
             }
         }
     }

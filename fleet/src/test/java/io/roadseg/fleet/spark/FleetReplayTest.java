@@ -29,10 +29,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code roadseg-fleet replay} on {@code local[2]} over synthetic drives made at test time and one broken drive: every
- * frame of every drive is a row of the Parquet table holding what {@code roadseg run DRIVE --results} writes for it
- * (run again here, in this process, for the comparison), the broken drive one row with its error; the table read back
- * by Spark and by hyparquet, a Parquet reader of its own (npm), when Node is here.
+ * {@code roadseg-fleet replay} on {@code local[2]} over synthetic drives made at test time, one drive cut short and one
+ * broken drive: every frame of every drive is a row of the Parquet table holding what {@code roadseg run DRIVE
+ * --results} writes for it (run again here, in this process, for the comparison) — the cut drive's frames up to its
+ * cut too, beside a row with its error ({@code partial}) —, the broken drive one row with its error; the table read
+ * back by Spark and by hyparquet, a Parquet reader of its own (npm), when Node is here.
  */
 class FleetReplayTest {
     @TempDir
@@ -50,6 +51,12 @@ class FleetReplayTest {
             assertEquals(0, RoadsegCommand.execute("sim", "--seed", Integer.toString(seed), "--frames", "4",
                     "--out", dir.resolve("drive-" + seed).toString()));
         }
+        // a drive whose video was cut short: its truth holds 8 frames, its video the first of them
+        assertEquals(0, RoadsegCommand.execute("sim", "--seed", "5", "--frames", "8", "--out",
+                dir.resolve("drive-5-cut").toString()));
+        Path video = dir.resolve("drive-5-cut/video.mp4");
+        byte[] whole = Files.readAllBytes(video);
+        Files.write(video, java.util.Arrays.copyOf(whole, whole.length * 3 / 5));
         Files.createDirectories(dir.resolve("drive-9-broken"));
         Files.writeString(dir.resolve("drive-9-broken/video.mp4"), "not a video");
         drives = DriveList.read(dir + "/drive-*");
@@ -58,11 +65,11 @@ class FleetReplayTest {
                 model.toString(), "--out", out.toString()}, "local[2]"));
     }
 
-    /** The frames {@code roadseg run} writes for a drive, as JSON objects in frame order. */
-    private static List<Map<String, Object>> runResults(String drive) throws Exception {
+    /** The frames {@code roadseg run} writes for a drive, as JSON objects in frame order; its exit as expected. */
+    private static List<Map<String, Object>> runResults(String drive, int exit) throws Exception {
         Path results = dir.resolve(Path.of(drive).getFileName() + ".jsonl");
-        assertEquals(0, RoadsegCommand.execute("run", drive, "--model", model.toString(), "--threads", "1",
-                "--results", results.toString(), "--quiet"));
+        assertEquals(exit, RoadsegCommand.execute(new java.io.PrintWriter(new java.io.StringWriter()), "run", drive,
+                "--model", model.toString(), "--threads", "1", "--results", results.toString(), "--quiet"));
         List<Map<String, Object>> frames = new ArrayList<>();
         for (String line : Files.readAllLines(results)) {
             frames.add(Json.object(Json.parse(line)));
@@ -84,13 +91,27 @@ class FleetReplayTest {
             }
         }
         assertEquals(drives, new ArrayList<>(byDrive.keySet()), "a row (or rows) for every drive");
+        List<Row> cut = byDrive.get(dir.resolve("drive-5-cut").toString());
+        List<Map<String, Object>> cutTruth = runResults(dir.resolve("drive-5-cut").toString(), 1);
+        assertTrue(cutTruth.size() > 0 && cutTruth.size() < 8, cutTruth.size() + " frames before the cut");
+        assertEquals(cutTruth.size() + 1, cut.size(), "the cut drive's frames, and its error");
+        assertTrue(cut.get(0).isNullAt(columns.indexOf("frame")), "its error row first (no frame: sorted first)");
+        assertTrue(cut.get(0).getString(columns.indexOf("error")).contains("truncated video"),
+                cut.get(0).getString(columns.indexOf("error")));
+        for (int i = 0; i < cutTruth.size(); i++) {
+            assertEquals(((Number) cutTruth.get(i).get("frame")).longValue(), cut.get(i + 1).getLong(
+                    columns.indexOf("frame")));
+            assertEquals(Json.at(cutTruth.get(i), "confidence", "mean"), cut.get(i + 1).get(columns.indexOf(
+                    "confidence_mean")));
+            assertNull(cut.get(i + 1).get(columns.indexOf("error")));
+        }
         List<Row> broken = byDrive.get(dir.resolve("drive-9-broken").toString());
         assertEquals(1, broken.size(), "a broken drive is one row");
         assertTrue(broken.get(0).isNullAt(columns.indexOf("frame")));
         assertTrue(broken.get(0).getString(columns.indexOf("error")).contains("drive-9-broken"),
                 broken.get(0).getString(columns.indexOf("error")));
         for (String drive : drives.subList(0, 2)) {
-            List<Map<String, Object>> truth = runResults(drive);
+            List<Map<String, Object>> truth = runResults(drive, 0);
             List<Row> rows = byDrive.get(drive);
             assertEquals(truth.size(), rows.size(), drive + ": one row per frame run writes");
             assertEquals(4, rows.size());
@@ -124,9 +145,10 @@ class FleetReplayTest {
         List<String> csv = Files.readAllLines(out.resolve("drives.csv"));
         assertEquals("drive,status,frames,warning_frames,camera_issue_frames,mean_confidence,closest_lead_m,"
                 + "max_latency_ms,error", csv.get(0));
-        assertEquals(4, csv.size(), String.join("\n", csv));
+        assertEquals(5, csv.size(), String.join("\n", csv));
         assertTrue(csv.get(1).startsWith("\"" + drives.get(0) + "\",ok,4,"), csv.get(1));
-        assertTrue(csv.get(3).startsWith("\"" + drives.get(2) + "\",failed,0,0,0,,,,\""), csv.get(3));
+        assertTrue(csv.get(3).startsWith("\"" + drives.get(2) + "\",partial," + cutTruth.size() + ","), csv.get(3));
+        assertTrue(csv.get(4).startsWith("\"" + drives.get(3) + "\",failed,0,0,0,,,,\""), csv.get(4));
     }
 
     /** The table as another Parquet reader (hyparquet, npm) reads it: the same rows, typed columns, a list of issues. */
@@ -160,9 +182,9 @@ class FleetReplayTest {
         for (String line : lines.subList(0, lines.size() - 1)) {
             rows.add(Json.object(Json.parse(line)));
         }
-        assertEquals(2 * 4 + 1, rows.size(), "every frame of the two drives and the broken drive's row");
         long frames = rows.stream().filter(r -> r.get("frame") != null).count();
-        assertEquals(8, frames);
+        assertEquals(2, rows.size() - frames, "the cut drive's and the broken drive's error rows");
+        assertTrue(frames > 8 && frames < 16, frames + ": every frame of the two drives and the cut one's");
         assertTrue(rows.stream().filter(r -> r.get("frame") != null)
                 .allMatch(r -> r.get("camera_issues") instanceof List<?>), "camera_issues is a list");
     }
