@@ -82,6 +82,17 @@ public final class FoxglovePublishSink implements FrameSink {
         }
         if (!connected) {
             String why = client.failure.get();
+            // the client may say the connection closed before its writing thread reports why (a TLS handshake that
+            // failed): a moment for the reason
+            for (int i = 0; why == null && i < 50; i++) {
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+                why = client.failure.get();
+            }
             client.close();
             String trust = tls ? io.roadseg.source.TlsTrust.explain(why, caCert) : null;
             throw new SinkException("--publish " + url + ": " + (trust != null ? trust : "cannot connect (" + (why

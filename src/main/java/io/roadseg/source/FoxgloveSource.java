@@ -339,12 +339,20 @@ public final class FoxgloveSource implements FrameSource {
         if (caCert != null) {
             client.setSocketFactory(TlsTrust.socketFactory(caCert));
         }
+        long start = System.nanoTime();
         if (!client.connectBlocking(timeoutMillis, TimeUnit.MILLISECONDS)) {
+            boolean closed = System.nanoTime() - start < timeoutMillis * 1_000_000L; // refused or closed, not silent
             String why = failure.get();
+            // the client may say the connection closed before its writing thread reports why (a TLS handshake that
+            // failed): a moment for the reason
+            for (int i = 0; why == null && i < 50; i++) {
+                Thread.sleep(10);
+                why = failure.get();
+            }
             String trust = tls ? TlsTrust.explain(why, caCert) : null;
             throw new SourceException("input " + uri + ": " + (trust != null ? trust : "cannot connect (" + (why != null
-                    ? why : "no answer within " + timeoutMillis / 1000.0 + " s") + "); is foxglove_bridge running "
-                    + "there?"));
+                    ? why : closed ? "the connection closed before the handshake finished" : "no answer within "
+                    + timeoutMillis / 1000.0 + " s") + "); is foxglove_bridge running there?"));
         }
     }
 
