@@ -235,7 +235,7 @@ public final class McapReader implements Recording {
                 if (c >= 0) {
                     channelOf[c][perChunk[c]] = e.getKey();
                     offsetOf[c][perChunk[c]++] = p.offset[i];
-                } else if (!readsAsMessage(p.offset[i])) {
+                } else if (unchunkedLength(p.offset[i], new byte[9]) < 0) {
                     lost.merge(e.getKey(), 1, Integer::sum);
                 }
             }
@@ -257,15 +257,7 @@ public final class McapReader implements Recording {
                 }
             }
             for (int k = 0; k < channelOf[c].length; k++) {
-                long at = offsetOf[c][k];
-                long length = damaged || at < 0 || at + 9 > ref.uncompressedSize() || records[(int) at] != OP_MESSAGE
-                        ? -1 : LeBytes.u64(records, (int) at + 1);
-                if (length < 22 || at + 9 + length > ref.uncompressedSize()) {
-                    if (!damaged) {
-                        damage.note(new MessagePlace(ref.recordStart(), at), "input " + file + ": a message index "
-                                + "points at a damaged record (byte " + at + " of the chunk at byte "
-                                + ref.recordStart() + ")");
-                    }
+                if (damaged || messageLength(ref, records, offsetOf[c][k]) < 0) {
                     lost.merge(channelOf[c][k], 1, Integer::sum);
                 }
             }
@@ -273,15 +265,36 @@ public final class McapReader implements Recording {
         return lost;
     }
 
-    /** Whether the record at {@code offset} (outside chunks) is a whole message record; noted as damage if not. */
-    private boolean readsAsMessage(long offset) throws IOException {
-        byte[] head = offset >= 0 && offset + 9 <= fileSize ? read(offset, 9) : null;
-        long length = head == null || head[0] != OP_MESSAGE ? -1 : LeBytes.u64(head, 1);
-        if (length < 22 || offset + 9 + length > fileSize) {
-            damage.note(offset, "input " + file + ": damaged message record at byte " + offset);
-            return false;
+    /**
+     * The length of the message record at {@code at} of chunk {@code ref}'s {@code records}; -1 where no whole message
+     * record is there (noted as a damaged part).
+     */
+    private long messageLength(ChunkRef ref, byte[] records, long at) {
+        long size = ref.uncompressedSize();
+        long length = at >= 0 && at + 9 <= size && records[(int) at] == OP_MESSAGE ? LeBytes.u64(records, (int) at + 1)
+                : -1;
+        if (length < 22 || at + 9 + length > size) {
+            damage.note(new MessagePlace(ref.recordStart(), at), "input " + file + ": a message index points at a "
+                    + "damaged record (byte " + at + " of the chunk at byte " + ref.recordStart() + ")");
+            return -1;
         }
-        return true;
+        return length;
+    }
+
+    /**
+     * The length of the message record at {@code offset} outside chunks, its head read into {@code head} (9 bytes);
+     * -1 where no whole message record is there (noted as a damaged part).
+     */
+    private long unchunkedLength(long offset, byte[] head) throws IOException {
+        if (offset >= 0 && offset + 9 <= fileSize) {
+            readFully(ByteBuffer.wrap(head), offset);
+            long length = head[0] == OP_MESSAGE ? LeBytes.u64(head, 1) : -1;
+            if (length >= 22 && offset + 9 + length <= fileSize && length <= Integer.MAX_VALUE - 16) {
+                return length;
+            }
+        }
+        damage.note(offset, "input " + file + ": damaged message record at byte " + offset);
+        return -1;
     }
 
     /** @return messages of a channel found in the file */
@@ -820,21 +833,14 @@ public final class McapReader implements Recording {
                     loadedChunk = c;
                 }
                 src = chunkBytes;
-                length = offset >= 0 && offset + 9 <= ref.uncompressedSize() && src[(int) offset] == OP_MESSAGE
-                        ? LeBytes.u64(src, (int) offset + 1) : -1;
-                if (length < 22 || offset + 9 + length > ref.uncompressedSize()) {
-                    damage.note(new MessagePlace(ref.recordStart(), offset), "input " + file + ": a message index"
-                            + " points at a damaged record (byte " + offset + " of the chunk at byte "
-                            + ref.recordStart() + ")");
+                length = messageLength(ref, src, offset);
+                if (length < 0) {
                     return false;
                 }
                 at = (int) offset + 9;
             } else {
-                ByteBuffer hb = ByteBuffer.wrap(head);
-                readFully(hb, offset);
-                length = LeBytes.u64(head, 1);
-                if (length < 22 || offset + 9 + length > fileSize || length > Integer.MAX_VALUE - 16) {
-                    damage.note(offset, "input " + file + ": damaged message record at byte " + offset);
+                length = unchunkedLength(offset, head);
+                if (length < 0) {
                     return false;
                 }
                 if (single.length < length) {

@@ -430,19 +430,9 @@ public final class Rosbag1Reader extends IndexedRecording {
                 }
             }
             for (int[] message : e.getValue()) {
-                int at = message[1];
-                ByteBuffer view = buffers.view;
-                boolean whole = !damaged && at >= 0 && at + 8 <= c[2];
-                if (whole) {
-                    int headerLength = view.getInt(at);
-                    long dataAt = at + 4L + headerLength + 4;
-                    whole = headerLength >= 0 && dataAt <= c[2] && view.getInt(at + 4 + headerLength) >= 0
-                            && dataAt + view.getInt(at + 4 + headerLength) <= c[2];
-                }
-                if (!whole) {
+                if (damaged || payloadAt(buffers.view, message[1], c[2]) < 0) {
                     if (!damaged) {
-                        damage.note(List.of(c[4], (long) at), "input " + path + ": a damaged message record at byte "
-                                + at + " of the chunk at byte " + c[4]);
+                        damage.note(List.of(c[4], (long) message[1]), damagedMessage(message[1], c).getMessage());
                     }
                     lost.merge(message[0], 1, Integer::sum);
                 }
@@ -454,6 +444,28 @@ public final class Rosbag1Reader extends IndexedRecording {
     @Override
     public Recording.Cursor messages(int channelId) {
         return new Cursor(messagesOf(channelId));
+    }
+
+    /**
+     * Where the data of the message record at {@code at} of an uncompressed chunk of {@code size} bytes starts (its
+     * length the 4 bytes before); -1 where no whole record is there.
+     */
+    private static int payloadAt(ByteBuffer chunk, int at, long size) {
+        if (at < 0 || at + 8 > size) {
+            return -1;
+        }
+        int headerLength = chunk.getInt(at);
+        long dataAt = at + 4L + headerLength + 4;
+        if (headerLength < 0 || dataAt > size) {
+            return -1;
+        }
+        int length = chunk.getInt((int) dataAt - 4);
+        return length >= 0 && dataAt + length <= size ? (int) dataAt : -1;
+    }
+
+    private DamagedPartException damagedMessage(int at, long[] chunk) {
+        return new DamagedPartException("input " + path + ": a damaged message record at byte " + at + " of the chunk "
+                + "at byte " + chunk[4] + " (it runs past its chunk, or the index points beside it)", false);
     }
 
     /** A chunk's bytes as stored and uncompressed, in buffers that grow to the largest chunk met, once. */
@@ -543,25 +555,11 @@ public final class Rosbag1Reader extends IndexedRecording {
             }
             int at = m.b[index];
             long[] c = chunks.get(loaded);
-            ByteBuffer view = buffers.view;
-            if (at < 0 || at + 8 > c[2]) {
-                throw damagedMessage("a message offset outside its chunk (damaged index)", at, c);
+            payloadAt = payloadAt(buffers.view, at, c[2]);
+            if (payloadAt < 0) {
+                throw damagedMessage(at, c);
             }
-            int headerLength = view.getInt(at);
-            long dataAt = at + 4L + headerLength + 4;
-            if (headerLength < 0 || dataAt > c[2]) {
-                throw damagedMessage("a message record runs past its chunk (damaged bag)", at, c);
-            }
-            payloadLength = view.getInt(at + 4 + headerLength);
-            payloadAt = (int) dataAt;
-            if (payloadLength < 0 || dataAt + payloadLength > c[2]) {
-                throw damagedMessage("a message runs past its chunk (damaged bag)", at, c);
-            }
-        }
-
-        private DamagedPartException damagedMessage(String what, int at, long[] chunk) {
-            return new DamagedPartException("input " + path + ": " + what + " at byte " + at + " of the chunk at byte "
-                    + chunk[4], false);
+            payloadLength = buffers.view.getInt(payloadAt - 4);
         }
 
         @Override

@@ -65,39 +65,20 @@ public final class FoxglovePublishSink implements FrameSink {
         boolean tls = url.startsWith("wss://");
         FoxgloveServerSink.address(tls ? "ws://" + url.substring("wss://".length()) : url, "--publish");
         client = new Client(URI.create(url));
-        if (tls && caCert != null) {
-            try {
-                client.setSocketFactory(io.roadseg.source.TlsTrust.socketFactory(caCert));
-            } catch (io.roadseg.source.SourceException e) {
-                throw new SinkException(e.getMessage());
-            }
-        }
         long timeoutMs = Math.max(1, Math.round(timeoutSeconds * 1000));
-        boolean connected;
+        String why;
         try {
-            connected = client.connectBlocking(timeoutMs, TimeUnit.MILLISECONDS);
+            why = io.roadseg.source.FoxgloveSource.connectOrWhyNot(client, url, timeoutMs, client.failure::get,
+                    tls ? caCert : null);
+        } catch (io.roadseg.source.SourceException e) {
+            throw new SinkException(e.getMessage()); // a --ca-cert file that holds no certificate
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SinkException("--publish " + url + ": interrupted while connecting");
         }
-        if (!connected) {
-            String why = client.failure.get();
-            // the client may say the connection closed before its writing thread reports why (a TLS handshake that
-            // failed): a moment for the reason
-            for (int i = 0; why == null && i < 50; i++) {
-                try {
-                    Thread.sleep(10);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-                why = client.failure.get();
-            }
+        if (why != null) {
             client.close();
-            String trust = tls ? io.roadseg.source.TlsTrust.explain(why, caCert) : null;
-            throw new SinkException("--publish " + url + ": " + (trust != null ? trust : "cannot connect (" + (why
-                    != null ? why : "no answer within " + timeoutSeconds + " s") + "); is foxglove_bridge running "
-                    + "there?"));
+            throw new SinkException("--publish " + url + ": " + why);
         }
         try {
             if (!client.serverInfo.await(timeoutMs, TimeUnit.MILLISECONDS)) {

@@ -72,7 +72,10 @@ public final class FoxgloveSource implements FrameSource {
     private final int[] queueLengths = new int[VIDEO_QUEUE];
     private int queueHead;
     private int queued;
-    /** How many messages the queue keeps: 1 (the newest) for pictures, {@link #VIDEO_QUEUE} for a video stream. */
+    /**
+     * How many messages the queue keeps: 1 for pictures (a newer one replaces it: the newest wins),
+     * {@link #VIDEO_QUEUE} for a video stream.
+     */
     private int queueCapacity = 1;
     /** A video stream's queue overflowed: packets were dropped, the decoder must start again at a keyframe. */
     private boolean queueOverflowed;
@@ -332,6 +335,22 @@ public final class FoxgloveSource implements FrameSource {
     static void connect(WebSocketClient client, String uri, long timeoutMillis,
                         java.util.function.Supplier<String> failure, java.nio.file.Path caCert)
             throws SourceException, InterruptedException {
+        String why = connectOrWhyNot(client, uri, timeoutMillis, failure, caCert);
+        if (why != null) {
+            throw new SourceException("input " + uri + ": " + why);
+        }
+    }
+
+    /**
+     * Connects a Foxglove WebSocket client — the source's, {@code info}'s, {@code --publish}'s — to {@code uri}
+     * ({@code wss://}: over TLS, trusting {@code caCert} beside the JVM's authorities where given).
+     *
+     * @return null once connected, else why not in the words a user acts on (an untrusted certificate: what to give)
+     * @throws SourceException {@code --ca-cert} given for a {@code ws://} server, or a file that holds no certificate
+     */
+    public static String connectOrWhyNot(WebSocketClient client, String uri, long timeoutMillis,
+                                         java.util.function.Supplier<String> failure, java.nio.file.Path caCert)
+            throws SourceException, InterruptedException {
         boolean tls = uri.startsWith("wss:");
         if (caCert != null && !tls) {
             throw new SourceException("--ca-cert " + caCert + ": for a wss:// server only (" + uri + " is not TLS)");
@@ -340,20 +359,21 @@ public final class FoxgloveSource implements FrameSource {
             client.setSocketFactory(TlsTrust.socketFactory(caCert));
         }
         long start = System.nanoTime();
-        if (!client.connectBlocking(timeoutMillis, TimeUnit.MILLISECONDS)) {
-            boolean closed = System.nanoTime() - start < timeoutMillis * 1_000_000L; // refused or closed, not silent
-            String why = failure.get();
-            // the client may say the connection closed before its writing thread reports why (a TLS handshake that
-            // failed): a moment for the reason
-            for (int i = 0; why == null && i < 50; i++) {
-                Thread.sleep(10);
-                why = failure.get();
-            }
-            String trust = tls ? TlsTrust.explain(why, caCert) : null;
-            throw new SourceException("input " + uri + ": " + (trust != null ? trust : "cannot connect (" + (why != null
-                    ? why : closed ? "the connection closed before the handshake finished" : "no answer within "
-                    + timeoutMillis / 1000.0 + " s") + "); is foxglove_bridge running there?"));
+        if (client.connectBlocking(timeoutMillis, TimeUnit.MILLISECONDS)) {
+            return null;
         }
+        boolean closed = System.nanoTime() - start < timeoutMillis * 1_000_000L; // refused or closed, not silent
+        String why = failure.get();
+        // the client may say the connection closed before its writing thread reports why (a TLS handshake that
+        // failed): a moment for the reason
+        for (int i = 0; why == null && i < 50; i++) {
+            Thread.sleep(10);
+            why = failure.get();
+        }
+        String trust = tls ? TlsTrust.explain(why, caCert) : null;
+        return trust != null ? trust : "cannot connect (" + (why != null ? why : closed ? "the connection closed "
+                + "before the handshake finished" : "no answer within " + timeoutMillis / 1000.0 + " s") + "); is "
+                + "foxglove_bridge running there?";
     }
 
     /** Connects to the server, chooses the camera channel and subscribes to it. */
@@ -387,11 +407,6 @@ public final class FoxgloveSource implements FrameSource {
                     return false;
                 }
             }
-            if (!videoQueue && queued > 1) {
-                skipped += queued - 1; // pictures: the newest wins
-                queueHead = (queueHead + queued - 1) % VIDEO_QUEUE;
-                queued = 1;
-            }
             byte[] b = reading;
             reading = queue[queueHead];
             queue[queueHead] = b;
@@ -410,12 +425,10 @@ public final class FoxgloveSource implements FrameSource {
     /** From now on every message is queued and decoded in order: the topic is a video stream. */
     private void videoStream() {
         synchronized (lock) {
-            videoQueue = true;
             queueCapacity = VIDEO_QUEUE;
         }
     }
 
-    private boolean videoQueue;
     /** A video stream's pictures decoded but not handed on, a newer packet waiting (reader thread). */
     private long skippedPictures;
     /** Packets were dropped before the one taken: the video decoder starts again (at the next keyframe). */
@@ -469,7 +482,7 @@ public final class FoxgloveSource implements FrameSource {
                 if (frame == null) {
                     continue;
                 }
-                if (videoQueue && moreQueued()) {
+                if (queueCapacity > 1 && moreQueued()) { // a video stream: a newer packet waits
                     skippedPictures++; // a newer packet waits: this picture is skipped, its packet was decoded
                     continue;
                 }

@@ -66,7 +66,7 @@ public final class TlsTrust {
     }
 
     /** Why a TLS connection failed, in the words a user acts on; null where it is not about trust. */
-    public static String explain(String failure, Path caCert) {
+    static String explain(String failure, Path caCert) {
         if (failure == null) {
             return null;
         }
