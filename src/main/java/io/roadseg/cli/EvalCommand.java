@@ -308,7 +308,7 @@ final class EvalCommand implements Callable<Integer> {
         try (FittedDriveEvaluator evaluator = new FittedDriveEvaluator(engine, model, against, options,
                 sources(), System.err::println)) {
             DriveResult r = evaluator.evaluate(data.drive, limit);
-            if (!r.ok()) {
+            if (!r.scored()) {
                 throw new UserError("data " + data.drive + ": " + r.error());
             }
             if (r.frames() == 0) {
@@ -324,6 +324,10 @@ final class EvalCommand implements Callable<Integer> {
             report(data.drive + (against == null ? "" : " against the output of " + against), (int) r.frames(), m,
                     m.inputWidth() + "x" + m.inputHeight(), seg, depth, nearest.any() ? nearest : null,
                     r.leadSums().length > 0 ? lead : null, r.confidence());
+            if (r.partial()) { // the frames before it are scored above (and in --json): then the one line, exit 1
+                throw new UserError("data " + data.drive + ": " + r.error() + " (the " + r.frames()
+                        + " frames before it are scored above)");
+            }
         }
         return 0;
     }

@@ -162,7 +162,8 @@ public final class DriveEvaluator implements AutoCloseable {
 
     /**
      * Evaluates one drive; never throws for a bad drive: a drive that does not exist, cannot be decoded or has no
-     * ground truth is a failed result naming why.
+     * ground truth is a failed result naming why; one that fails part-way (a video cut short, a damaged chunk) is a
+     * partial result, the frames scored before it with the error.
      *
      * @param limit at most this many frames (0 = all)
      */
@@ -178,6 +179,7 @@ public final class DriveEvaluator implements AutoCloseable {
         boolean leadScored = false;
         Histogram latency = new Histogram(1, LatencyStats.HIGHEST_NANOS, 3);
         long n = 0;
+        String stopped = null; // why the drive stopped before its end, after n frames
         if (reference != null) {
             return againstReference(drive, limit, seg, confidence, depth, nearest, camera, latency);
         }
@@ -256,20 +258,22 @@ public final class DriveEvaluator implements AutoCloseable {
                 }
             }
         } catch (Exception e) {
-            return failed(drive, e);
+            stopped = why(drive, e);
         }
         if (n == 0) {
-            return DriveResult.failed(drive, "no frames");
+            return DriveResult.failed(drive, stopped == null ? "no frames" : stopped);
         }
-        return new DriveResult(drive, null, n, seg.counts(), depth.sums(), latency, nearest.sums(),
+        return new DriveResult(drive, stopped, n, seg.counts(), depth.sums(), latency, nearest.sums(),
                 leadScored ? lead.sums() : new double[0], scores ? confidence.sums() : new long[0], camera.sums());
     }
 
-    /** A drive whose source failed: the reason without the source's own "input DRIVE: " prefix. */
-    private static DriveResult failed(String drive, Exception e) {
+    /**
+     * Why a drive's source or scoring failed, in one line: the reason without the source's own "input DRIVE: "
+     * prefix. After frames were scored, the drive's row keeps them beside it (a partial {@link DriveResult}).
+     */
+    private static String why(String drive, Exception e) {
         String why = e.getMessage() == null ? e.toString() : e.getMessage();
-        return DriveResult.failed(drive, why.replaceFirst("^input " + java.util.regex.Pattern.quote(drive) + ": ",
-                ""));
+        return why.replaceFirst("^input " + java.util.regex.Pattern.quote(drive) + ": ", "");
     }
 
     /**
@@ -297,6 +301,7 @@ public final class DriveEvaluator implements AutoCloseable {
                                          DepthScore depth, NearestAheadScore nearest, CameraIssueCounts camera,
                                          Histogram latency) {
         long n = 0;
+        String stopped = null;
         ModelInfo r = reference.model();
         int w = m.inputWidth();
         int h = m.inputHeight();
@@ -339,12 +344,12 @@ public final class DriveEvaluator implements AutoCloseable {
                 }
             }
         } catch (Exception e) {
-            return failed(drive, e);
+            stopped = why(drive, e);
         }
         if (n == 0) {
-            return DriveResult.failed(drive, "no frames");
+            return DriveResult.failed(drive, stopped == null ? "no frames" : stopped);
         }
-        return new DriveResult(drive, null, n, seg.counts(), depth.sums(), latency, nearest.sums(), new double[0],
+        return new DriveResult(drive, stopped, n, seg.counts(), depth.sums(), latency, nearest.sums(), new double[0],
                 scores ? confidence.sums() : new long[0], camera.sums());
     }
 
@@ -355,6 +360,7 @@ public final class DriveEvaluator implements AutoCloseable {
     private DriveResult camvid(String drive, java.nio.file.Path folder, long limit, SegmentationScore seg,
                                ConfidenceScore confidence, CameraIssueCounts camera, Histogram latency) {
         long n = 0;
+        String stopped = null;
         CameraClassChecks checks = new CameraClassChecks(m);
         try {
             io.roadseg.train.LabelledFolder images = io.roadseg.train.LabelledFolder.camvid(folder.getParent(),
@@ -375,12 +381,12 @@ public final class DriveEvaluator implements AutoCloseable {
                 n++;
             }
         } catch (Exception e) {
-            return DriveResult.failed(drive, e.getMessage() == null ? e.toString() : e.getMessage());
+            stopped = e.getMessage() == null ? e.toString() : e.getMessage();
         }
         if (n == 0) {
-            return DriveResult.failed(drive, "no labelled images");
+            return DriveResult.failed(drive, stopped == null ? "no labelled images" : stopped);
         }
-        return new DriveResult(drive, null, n, seg.counts(), new DepthScore().sums(), latency, new double[0],
+        return new DriveResult(drive, stopped, n, seg.counts(), new DepthScore().sums(), latency, new double[0],
                 new double[0], scores ? confidence.sums() : new long[0], camera.sums());
     }
 

@@ -20,11 +20,13 @@ import java.util.Map;
  * What one drive's evaluation adds to a fleet report, in a form that adds up exactly: the confusion counts of the
  * class maps (so IoU is ΣI/ΣU over any set of drives, never a mean of per-drive IoUs), the depth error sums, the frame
  * count and the per-frame inference latency as a serialised HdrHistogram. A drive that could not be evaluated is a
- * row with its error and nothing else.
+ * row with its error and nothing else; one that failed part-way (cut short, a damaged chunk) is a <em>partial</em>
+ * row: its error and the figures of the frames it gave, which count in a fleet's sums as any drive's do (what those
+ * frames showed is not lost, and a merge of shards adds them the same way).
  *
  * @param drive     the drive as listed
- * @param error     null when evaluated, else why not (one line)
- * @param frames    frames evaluated
+ * @param error     null when evaluated to its end, else why not or why it stopped (one line)
+ * @param frames    frames evaluated (0 for a failed row)
  * @param confusion {@code SegmentationScore.counts()} layout
  * @param depthSums {@code DepthScore.sums()} layout
  * @param latency   per-frame inference time, nanoseconds
@@ -63,8 +65,19 @@ public record DriveResult(String drive, String error, long frames, long[] confus
         return new DriveResult(drive, error, 0, new long[0], new double[0], null);
     }
 
+    /** @return whether the drive was evaluated to its end */
     public boolean ok() {
         return error == null;
+    }
+
+    /** @return whether the drive stopped part-way with an error after frames that are scored (a partial row) */
+    public boolean partial() {
+        return error != null && frames > 0;
+    }
+
+    /** @return whether the row carries figures: evaluated to its end, or part-way */
+    public boolean scored() {
+        return error == null || frames > 0;
     }
 
     /** This row under another name and error (a drive evaluated from a local copy), every figure kept. */
@@ -124,10 +137,11 @@ public record DriveResult(String drive, String error, long frames, long[] confus
     /** One JSON object; doubles written so that they read back to the same bits. */
     public String json() {
         StringBuilder b = new StringBuilder("{\"drive\":").append(Json.quote(drive));
-        if (error != null) {
+        if (!scored()) {
             return b.append(",\"status\":\"failed\",\"error\":").append(Json.quote(error)).append('}').toString();
         }
-        b.append(",\"status\":\"ok\",\"frames\":").append(frames).append(",\"confusion\":[");
+        b.append(",\"status\":").append(partial() ? "\"partial\",\"error\":" + Json.quote(error) : "\"ok\"");
+        b.append(",\"frames\":").append(frames).append(",\"confusion\":[");
         for (int i = 0; i < confusion.length; i++) {
             b.append(i == 0 ? "" : ",").append(confusion[i]);
         }
@@ -194,7 +208,8 @@ public record DriveResult(String drive, String error, long frames, long[] confus
         } catch (java.util.zip.DataFormatException e) {
             throw new IllegalArgumentException("drive " + drive + ": latency histogram does not decode");
         }
-        return new DriveResult(drive, null, ((Double) m.get("frames")).longValue(), confusion, sums, latency, ahead,
+        String error = "partial".equals(m.get("status")) ? (String) m.get("error") : null;
+        return new DriveResult(drive, error, ((Double) m.get("frames")).longValue(), confusion, sums, latency, ahead,
                 lead, confidence, camera);
     }
 
@@ -218,7 +233,8 @@ public record DriveResult(String drive, String error, long frames, long[] confus
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "%s: %s", drive, ok() ? frames + " frames" : "failed: " + error);
+        return String.format(Locale.ROOT, "%s: %s", drive, ok() ? frames + " frames"
+                : partial() ? frames + " frames, then failed: " + error : "failed: " + error);
     }
 
     /** The drives of several results, for messages. */

@@ -51,7 +51,8 @@ public final class FleetComparison {
         List<Object[]> deltas = new ArrayList<>();
         for (DriveResult r : model.drives()) {
             DriveResult o = base.get(r.drive());
-            if (r.ok() && o != null && o.ok()) {
+            // a drive that stopped part-way is compared only where both reports scored the same frames of it
+            if (r.scored() && o != null && o.scored() && r.frames() == o.frames()) {
                 deltas.add(new Object[] {r.drive(), meanIou(r, model) - meanIou(o, baseline)});
             }
         }

@@ -70,7 +70,7 @@ public final class FleetReport {
         seg = new SegmentationScore(classNames.size());
         nearest = new NearestAheadScore(Math.max(classNames.size(), 1));
         for (DriveResult r : drives) {
-            if (r.ok()) {
+            if (r.scored()) { // a drive that failed part-way adds the frames it gave
                 seg.addCounts(r.confusion());
                 depth.addSums(r.depthSums());
                 nearest.addSums(r.aheadSums());
@@ -123,15 +123,22 @@ public final class FleetReport {
         return drives;
     }
 
+    /** @return the drives that gave no frame (their error is all their row holds) */
     public long failed() {
-        return drives.stream().filter(r -> !r.ok()).count();
+        return drives.stream().filter(r -> !r.scored()).count();
+    }
+
+    /** @return the drives that failed part-way: their frames are in the sums, their error in their row */
+    public long partial() {
+        return drives.stream().filter(DriveResult::partial).count();
     }
 
     /** The text report: one row per drive, the summed per-class table, the worst drives per class. */
     public String table() {
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "fleet report: model %s, %d drives (%d failed), %d frames%n", model,
-                drives.size(), failed(), frames));
+        b.append(String.format(Locale.ROOT, "fleet report: model %s, %d drives (%d failed%s), %d frames%n", model,
+                drives.size(), failed(), partial() == 0 ? "" : ", " + partial() + " part-way: their frames counted",
+                frames));
         if (reference != null) {
             b.append("scored against the output of ").append(reference).append(" on the same frames, not a truth: "
                     + "IoU is the two models' agreement class by class, depth the relative difference from it\n");
@@ -139,7 +146,7 @@ public final class FleetReport {
         b.append(String.format(Locale.ROOT, "%-48s %8s %8s %8s %9s %6s %8s%n", "drive", "frames", "mIoU %", "AbsRel",
                 "p50 ms", "conf", "camera"));
         for (DriveResult r : drives) {
-            if (!r.ok()) {
+            if (!r.scored()) {
                 b.append(String.format(Locale.ROOT, "%-48s FAILED: %s%n", r.drive(), r.error()));
                 continue;
             }
@@ -153,6 +160,9 @@ public final class FleetReport {
                     c == null ? "-" : String.format(Locale.ROOT, "%.3f", c.meanConfidence()),
                     cam == null || cam.measured() == 0 ? "-" : cam.withAny() == 0 ? "ok"
                             : String.format(Locale.ROOT, "%.0f %%", 100.0 * cam.withAny() / cam.measured())));
+            if (r.partial()) {
+                b.append(String.format(Locale.ROOT, "%-48s   then FAILED: %s%n", "", r.error()));
+            }
         }
         b.append("all drives (IoU = ΣI/ΣU, depth from summed terms):\n");
         b.append(AccuracyReport.table(classNames, seg, depth.pixels() > 0 ? depth : null,
@@ -166,7 +176,7 @@ public final class FleetReport {
             // the drives to look at first: a camera that was dark, blocked or stuck explains their scores
             List<DriveResult> issues = new ArrayList<>();
             for (DriveResult r : drives) {
-                if (r.ok() && r.camera() != null && r.camera().withAny() > 0) {
+                if (r.scored() && r.camera() != null && r.camera().withAny() > 0) {
                     issues.add(r);
                 }
             }
@@ -199,7 +209,7 @@ public final class FleetReport {
     List<String> worst(int c) {
         List<Object[]> scored = new ArrayList<>();
         for (DriveResult r : drives) {
-            if (r.ok()) {
+            if (r.scored()) {
                 SegmentationScore s = r.segmentation(classNames.size());
                 if (s.truthPixels(c) >= MIN_CLASS_PIXELS) {
                     scored.add(new Object[] {r.drive(), s.iou(c)});
@@ -231,7 +241,8 @@ public final class FleetReport {
         b.append("],\"summary\":").append(AccuracyReport.json(classNames, seg, depth.pixels() > 0 ? depth : null,
                 nearest.any() ? nearest : null, lead.any() ? lead : null, confidence(), ClassMaps.UNCERTAIN_BELOW,
                 Double.NaN));
-        b.append(",\"frames\":").append(frames).append(",\"failed_drives\":").append(failed());
+        b.append(",\"frames\":").append(frames).append(",\"failed_drives\":").append(failed())
+                .append(",\"partial_drives\":").append(partial());
         if (camera() != null) {
             b.append(",\"camera\":").append(camera.json());
         }

@@ -43,9 +43,11 @@ class ShardAndMergeTest {
     Path dir;
 
     private FleetReport eval(String json, String... more) throws Exception {
-        List<String> args = new java.util.ArrayList<>(List.of("eval", "--drives",
-                drives.resolve("list.txt").toString(), "--model", model.toString(), "--json", json));
+        List<String> args = new java.util.ArrayList<>(List.of("eval", "--model", model.toString(), "--json", json));
         args.addAll(List.of(more));
+        if (!args.contains("--drives")) {
+            args.addAll(List.of("--drives", drives.resolve("list.txt").toString()));
+        }
         Cli.Outcome o = Cli.run(args.toArray(new String[0]));
         assertEquals(0, o.exit(), o.stderr());
         return FleetReport.parse(Files.readString(Path.of(json)));
@@ -127,6 +129,85 @@ class ShardAndMergeTest {
         o = Cli.run("merge", dir.resolve("junk.json").toString());
         assertEquals(1, o.exit());
         assertTrue(o.stderr().contains("not a roadseg fleet report"), o.stderr());
+    }
+
+    /**
+     * A drive whose video was cut short: its row keeps the frames before the cut, scored exactly as the same frames of
+     * the whole drive ({@code eval --drive WHOLE --limit k}), with its error; they count in the fleet's sums, survive
+     * shards and a merge, and {@code eval --drive CUT} prints them, writes them and then exits 1 with one line.
+     */
+    @Test
+    void aDriveCutShortKeepsTheFramesItGave() throws Exception {
+        Path whole = dir.resolve("drive-5");
+        Path cut = dir.resolve("drive-5-cut");
+        Cli.Outcome sim = Cli.run("sim", "--seed", "5", "--frames", "8", "--out", whole.toString());
+        assertEquals(0, sim.exit(), sim.stderr());
+        try (java.util.stream.Stream<Path> files = Files.walk(whole)) {
+            for (Path f : files.toList()) { // parents first
+                Files.copy(f, cut.resolve(whole.relativize(f).toString()));
+            }
+        }
+        byte[] video = Files.readAllBytes(whole.resolve("video.mp4"));
+        Files.write(cut.resolve("video.mp4"), java.util.Arrays.copyOf(video, video.length * 3 / 5));
+        Files.writeString(dir.resolve("cut.txt"), drives.resolve("drive-1") + "\n" + cut + "\n");
+
+        FleetReport fleet = eval(dir.resolve("cut.json").toString(), "--drives", dir.resolve("cut.txt").toString());
+        DriveResult row = fleet.drives().stream().filter(r -> r.drive().equals(cut.toString())).findFirst()
+                .orElseThrow();
+        assertTrue(row.partial() && !row.ok() && row.scored(), row.toString());
+        assertTrue(row.error().contains("truncated video"), row.error());
+        long k = row.frames();
+        assertTrue(k > 0 && k < 8, k + " frames before the cut");
+        assertEquals(0, fleet.failed());
+        assertEquals(1, fleet.partial());
+        assertEquals(4 + k, fleet.frames(), "the partial drive's frames are in the sums");
+        assertEquals(4 + k, fleet.camera().measured());
+        String json = Files.readString(dir.resolve("cut.json"));
+        assertTrue(json.contains("\"failed_drives\":0,\"partial_drives\":1"), json);
+
+        // the same frames of the whole drive give the same sums, to the last bit
+        Cli.Outcome first = Cli.run("eval", "--drive", whole.toString(), "--limit", Long.toString(k), "--model",
+                model.toString(), "--json", dir.resolve("first.json").toString());
+        assertEquals(0, first.exit(), first.stderr());
+        Files.writeString(dir.resolve("whole.txt"), whole + "\n");
+        DriveResult same = eval(dir.resolve("whole.json").toString(), "--drives", dir.resolve("whole.txt").toString(),
+                "--limit", Long.toString(k)).drives().get(0);
+        assertTrue(same.ok() && same.frames() == k, same.toString());
+        assertTrue(java.util.Arrays.equals(same.confusion(), row.confusion()), "confusion counts");
+        assertTrue(java.util.Arrays.equals(same.depthSums(), row.depthSums()), "depth sums");
+        assertTrue(java.util.Arrays.equals(same.aheadSums(), row.aheadSums()), "nearest-ahead sums");
+        assertTrue(java.util.Arrays.equals(same.leadSums(), row.leadSums()), "lead sums");
+        assertTrue(java.util.Arrays.equals(same.confidenceSums(), row.confidenceSums()), "confidence counts");
+        assertTrue(java.util.Arrays.equals(same.cameraSums(), row.cameraSums()), "camera counts");
+        assertEquals(k, row.latency().getTotalCount());
+
+        // shards and a merge keep the partial row as it is
+        eval(dir.resolve("c0.json").toString(), "--drives", dir.resolve("cut.txt").toString(), "--shard", "0/2");
+        eval(dir.resolve("c1.json").toString(), "--drives", dir.resolve("cut.txt").toString(), "--shard", "1/2");
+        Cli.Outcome merged = Cli.run("merge", dir.resolve("c0.json").toString(), dir.resolve("c1.json").toString(),
+                "--json", dir.resolve("cm.json").toString());
+        assertEquals(0, merged.exit(), merged.stderr());
+        assertTrue(merged.stdout().contains("(0 failed, 1 part-way: their frames counted)"), merged.stdout());
+        assertTrue(merged.stdout().contains("then FAILED: "), merged.stdout());
+        FleetReport m = FleetReport.parse(Files.readString(dir.resolve("cm.json")));
+        assertTrue(java.util.Arrays.equals(fleet.segmentation().counts(), m.segmentation().counts()), "confusion");
+        assertTrue(java.util.Arrays.equals(fleet.depth().sums(), m.depth().sums()), "depth sums");
+        DriveResult back = m.drives().stream().filter(r -> r.drive().equals(cut.toString())).findFirst().orElseThrow();
+        assertEquals(row.error(), back.error());
+        assertEquals(k, back.frames());
+
+        // one drive: its frames' report, then one line and exit 1
+        Cli.Outcome one = Cli.run("eval", "--drive", cut.toString(), "--model", model.toString(), "--json",
+                dir.resolve("one.json").toString());
+        assertEquals(1, one.exit(), one.stderr());
+        assertTrue(one.stdout().contains(k + " samples"), one.stdout());
+        List<String> said = one.stderr().strip().lines().toList(); // the engine's line, then the error's
+        String last = said.get(said.size() - 1);
+        assertTrue(last.startsWith("roadseg: data " + cut + ": ") && last.contains("truncated video")
+                && last.endsWith("(the " + k + " frames before it are scored above)"), one.stderr());
+        assertFalse(one.stderr().contains("\tat "), one.stderr());
+        assertEquals(Files.readString(dir.resolve("first.json")), Files.readString(dir.resolve("one.json")),
+                "the same report as the whole drive's first frames");
     }
 
     @Test

@@ -31,7 +31,8 @@ import java.util.Set;
  * once per input size, evaluates its drives with the core's {@link DriveEvaluator} and returns mergeable
  * {@link DriveResult}s; the driver adds them up into the same {@link FleetReport} that {@code roadseg eval --drives}
  * and {@code roadseg merge} write, so the three agree to the last pixel count. A drive that fails is a row with its
- * reason, not a failed job.
+ * reason, not a failed job; one that fails part-way (cut short, a damaged chunk) keeps the figures of the frames it
+ * gave beside its reason ({@code partial} in {@code drives.csv}), counted in the sums as {@code replay} keeps them.
  *
  * <pre>
  * roadseg-fleet evaluate --drives LIST|GLOB --model engines/roadseg.onnx --out report/ [--baseline old.onnx] [--limit N]
@@ -341,23 +342,25 @@ public final class FleetJob {
 
     /**
      * One row per drive: drive, status, frames, mean IoU, depth AbsRel, latency p50 (ms), the share of its frames
-     * whose camera picture had an issue (empty for a row without camera counts), error.
+     * whose camera picture had an issue (empty for a row without camera counts), error (a failed row's; a partial
+     * row's, beside the figures of the frames before it).
      */
     static String csv(FleetReport report) {
         StringBuilder b = new StringBuilder("drive,status,frames,mean_iou,depth_abs_rel,latency_p50_ms,"
                 + "camera_issue_share,error\n");
         for (DriveResult r : report.drives()) {
-            if (!r.ok()) {
+            if (!r.scored()) {
                 b.append(quote(r.drive())).append(",failed,0,,,,,").append(quote(r.error())).append('\n');
                 continue;
             }
             io.roadseg.preprocess.CameraIssueCounts camera = r.camera();
-            b.append(quote(r.drive())).append(",ok,").append(r.frames()).append(',')
+            b.append(quote(r.drive())).append(r.partial() ? ",partial," : ",ok,").append(r.frames()).append(',')
                     .append(String.format(Locale.ROOT, "%.6f,%.6f,%.3f,",
                             r.segmentation(report.classNames().size()).meanIou(), r.depth().absRel(),
                             r.latency().getValueAtPercentile(50) / 1e6))
                     .append(camera == null || camera.measured() == 0 ? "" : String.format(Locale.ROOT, "%.4f",
-                            camera.withAny() / (double) camera.measured())).append(",\n");
+                            camera.withAny() / (double) camera.measured())).append(',')
+                    .append(r.partial() ? quote(r.error()) : "").append('\n');
         }
         return b.toString();
     }

@@ -36,6 +36,8 @@ class FleetJobTest {
     static Path dir;
     static Path model;
     static List<String> drives;
+    /** The frames the cut drive gives before its cut. */
+    static long cutFrames;
 
     @BeforeAll
     static void fleet() throws Exception {
@@ -47,10 +49,21 @@ class FleetJobTest {
                     "--out", dir.resolve("drive-" + seed).toString());
             assertEquals(0, exit);
         }
+        // a drive whose video was cut short: its truth holds 8 frames, its video the first of them
+        assertEquals(0, io.roadseg.cli.RoadsegCommand.execute("sim", "--seed", "5", "--frames", "8", "--out",
+                dir.resolve("drive-5-cut").toString()));
+        Path video = dir.resolve("drive-5-cut/video.mp4");
+        byte[] whole = Files.readAllBytes(video);
+        Files.write(video, Arrays.copyOf(whole, whole.length * 3 / 5));
         Files.createDirectories(dir.resolve("drive-9-broken"));
         Files.writeString(dir.resolve("drive-9-broken/video.mp4"), "not a video");
         drives = DriveList.read(dir + "/drive-*");
-        assertEquals(5, drives.size());
+        assertEquals(6, drives.size());
+        try (InferenceEngine engine = InferenceEngines.open("cpu", model, new EngineOptions(1), m -> { });
+             DriveEvaluator evaluator = new DriveEvaluator(engine)) {
+            cutFrames = evaluator.evaluate(dir.resolve("drive-5-cut").toString(), 0).frames();
+        }
+        assertTrue(cutFrames > 0 && cutFrames < 8, cutFrames + " frames before the cut");
     }
 
     /** Spark allows one context per JVM: each test makes and closes its own. */
@@ -79,13 +92,21 @@ class FleetJobTest {
         assertTrue(Arrays.equals(expected.segmentation().counts(), spark.segmentation().counts()), "confusion");
         assertTrue(Arrays.equals(expected.depth().sums(), spark.depth().sums()), "depth sums");
         assertEquals(expected.frames(), spark.frames());
-        assertEquals(12, spark.frames());
+        DriveResult cut = spark.drives().get(4);
+        assertTrue(cut.drive().endsWith("drive-5-cut") && cut.partial(), cut.toString());
+        assertTrue(cut.frames() > 0 && cut.frames() < 8 && cut.error().contains("truncated video"), cut.toString());
+        assertTrue(Arrays.equals(local.get(4).confusion(), cut.confusion()), "the cut drive's frames, as one process");
+        assertEquals(cutFrames, cut.frames());
+        assertEquals(12 + cutFrames, spark.frames(), "the cut drive's frames counted");
         assertEquals(1, spark.failed(), "the broken drive is a failed row, the job goes on");
-        DriveResult broken = spark.drives().get(4);
-        assertTrue(broken.drive().endsWith("drive-9-broken") && !broken.ok(), broken.toString());
+        assertEquals(1, spark.partial());
+        DriveResult broken = spark.drives().get(5);
+        assertTrue(broken.drive().endsWith("drive-9-broken") && !broken.scored(), broken.toString());
         String csv = FleetJob.csv(spark);
-        assertEquals(6, csv.strip().split("\n").length, csv);
+        assertEquals(7, csv.strip().split("\n").length, csv);
         assertTrue(csv.contains("drive-9-broken\",failed"), csv);
+        assertTrue(csv.contains("drive-5-cut\",partial," + cut.frames() + ","), csv);
+        assertTrue(csv.strip().split("\n")[5].endsWith(",\"" + cut.error().replace("\"", "\"\"") + "\""), csv);
         assertTrue(csv.startsWith("drive,status,frames,mean_iou,depth_abs_rel,latency_p50_ms,camera_issue_share,error\n"),
                 csv);
         assertEquals(4, csv.split(",0\\.0000,\n", -1).length - 1, "the sound drives' camera: " + csv);
@@ -101,10 +122,10 @@ class FleetJobTest {
                 "--baseline", other.toString(), "--out", out.toString()}, "local[2]");
         assertEquals(0, exit);
         String comparison = Files.readString(out.resolve("comparison.txt"));
-        assertTrue(comparison.contains("against the baseline other.onnx on 5 drives"), comparison);
+        assertTrue(comparison.contains("against the baseline other.onnx on 6 drives"), comparison);
         assertTrue(comparison.contains("drives that regressed most"), comparison);
         FleetReport report = FleetReport.parse(Files.readString(out.resolve("report.json")));
-        assertEquals(12, report.frames());
+        assertEquals(12 + cutFrames, report.frames());
         assertTrue(Files.readString(out.resolve("summary.txt")).contains("worst drives per class"));
         FleetJob.UsageException e = org.junit.jupiter.api.Assertions.assertThrows(FleetJob.UsageException.class,
                 () -> FleetJob.run(new String[] {"evaluate", "--model", model.toString()}, "local[1]"));
@@ -128,7 +149,7 @@ class FleetJobTest {
                 model.toString(), "--against", model.toString(), "--out", out.toString()}, "local[2]"));
         FleetReport report = FleetReport.parse(Files.readString(out.resolve("report.json")));
         assertEquals("small.onnx", report.reference());
-        assertEquals(12, report.frames());
+        assertEquals(12 + cutFrames, report.frames());
         assertEquals(1, report.failed(), "the broken drive");
         assertEquals(1.0, report.segmentation().meanIou(), 1e-12);
         assertEquals(0.0, report.depth().absRel(), 1e-12);
@@ -158,7 +179,7 @@ class FleetJobTest {
         }
         FleetReport expected = new FleetReport("small.onnx", report.classNames(), local);
         assertTrue(Arrays.equals(expected.segmentation().counts(), report.segmentation().counts()), "confusion");
-        assertEquals(12, report.frames());
+        assertEquals(12 + cutFrames, report.frames());
         // 320x240 pixels per frame scored, not the model's 240x176
         assertTrue(report.segmentation().evaluatedPixels() > 176L * 240 * 12, "" + report.segmentation()
                 .evaluatedPixels());
@@ -214,16 +235,19 @@ class FleetJobTest {
                 model.toString(), "--out", out.toString()}, "local[2]");
         assertEquals(0, exit);
         FleetReport report = FleetReport.parse(Files.readString(out.resolve("report.json")));
-        assertEquals(5, report.drives().size());
-        assertEquals(12, report.frames());
+        assertEquals(6, report.drives().size());
+        assertEquals(12 + cutFrames, report.frames());
         assertEquals(1, report.failed());
         for (DriveResult r : report.drives()) {
             assertTrue(r.drive().startsWith("file:"), r.drive());
-            if (r.ok()) { // the copy's row keeps every figure, not only those of the first fleet reports
+            if (r.scored()) { // the copy's row keeps every figure, not only those of the first fleet reports
                 assertTrue(r.confidenceSums().length > 0 && r.cameraSums().length > 0, r.drive());
             }
         }
         assertEquals(report.frames(), report.camera().measured(), "every frame's camera counted");
+        DriveResult cut = report.drives().get(4);
+        assertTrue(cut.drive().endsWith("drive-5-cut") && cut.partial() && cut.frames() == cutFrames,
+                "the cut drive's copy keeps its frames: " + cut);
         List<String> local = new ArrayList<>();
         for (String d : drives) {
             local.add(d);
@@ -233,7 +257,7 @@ class FleetJobTest {
             long[] expected = new long[report.segmentation().counts().length];
             for (String d : local) {
                 DriveResult r = evaluator.evaluate(d, 0);
-                if (r.ok()) {
+                if (r.scored()) {
                     for (int i = 0; i < expected.length; i++) {
                         expected[i] += r.confusion()[i];
                     }
