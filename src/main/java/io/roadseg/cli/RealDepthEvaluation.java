@@ -234,7 +234,7 @@ final class RealDepthEvaluation {
                     }
                     for (int y = y0; y < y1; y++) {
                         for (int x = x0; x < x1; x++) {
-                            truth[y * w + x] = (float) (idx.get(y, x) / DepthScenes.KITTI_DEPTH_SCALE);
+                            truth[y * w + x] = (float) (idx.get(y, x) / f.camera().depthScale());
                         }
                     }
                     idx.close();

@@ -8,32 +8,33 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
  * Folders of real images with metric depth ground truth in the KITTI convention: a scene is any folder holding a
  * {@code camera.json} (pinhole intrinsics {@code fx, fy, cx, cy} in pixels of the stored images, their
- * {@code width} and {@code height}, optionally {@code camera_height_m}), with {@code image/NAME.png|jpg} and
- * {@code depth/NAME.png} (16-bit, metres = value / 256, 0 = no measurement) paired by base name.
+ * {@code width} and {@code height}, optionally {@code camera_height_m}, {@code optical_axis_pitch_down_deg} and
+ * {@code depth_scale}), with {@code image/NAME.png|jpg} and {@code depth/NAME.png} (16-bit, metres = value /
+ * {@code depth_scale}, 256 as KITTI's where not given; 0 = no measurement) paired by base name. A camera.json is
+ * JSON: a field read that is not a number, or a file that is not JSON, is an error naming it.
  * Listing validates everything that can be checked without decoding pixels; each error names the file and the
  * problem.
  *
  * <p>Immutable after {@link #list}; safe to share.
  */
 public final class DepthScenes {
-    /** Metres per unit of a KITTI depth PNG's value. */
+    /** Units of a KITTI depth PNG's value per metre. */
     public static final double KITTI_DEPTH_SCALE = 256.0;
 
     /**
      * One scene's camera.
      *
      * @param cameraHeight metres above the ground, or NaN when the file does not say
+     * @param depthScale   the depth PNGs' value per metre (256, KITTI's, where the file does not say)
      * @param pitchDownDeg downward pitch of the optical axis ({@code optical_axis_pitch_down_deg}), 0 when not given
      */
     public record Camera(double fx, double fy, double cx, double cy, int width, int height, double cameraHeight,
-                         double pitchDownDeg) {
+                         double pitchDownDeg, double depthScale) {
     }
 
     /** One frame: its image, its depth PNG, its scene's name and camera. */
@@ -44,7 +45,9 @@ public final class DepthScenes {
         }
     }
 
-    private static final Pattern NUMBER = Pattern.compile("\"([a-zA-Z_0-9]+)\"\\s*:\\s*(-?[0-9][0-9.eE+-]*)");
+    /** The fields read, each a number. */
+    private static final java.util.Set<String> KNOWN = java.util.Set.of("fx", "fy", "cx", "cy", "width", "height",
+            "camera_height_m", "optical_axis_pitch_down_deg", "depth_scale");
 
     private DepthScenes() {
     }
@@ -124,14 +127,26 @@ public final class DepthScenes {
 
     /** Reads and checks a camera.json. */
     public static Camera camera(Path json) throws IOException {
+        if (Files.isDirectory(json)) {
+            throw new IOException("camera " + json + ": is a folder, expected a camera.json file");
+        }
         String text = Files.readString(json);
+        Object doc;
+        try {
+            doc = io.roadseg.ros.Json.parse(text);
+        } catch (RuntimeException e) {
+            throw new IOException("camera " + json + ": not valid JSON (" + e.getMessage() + ")");
+        }
+        if (!(doc instanceof Map)) {
+            throw new IOException("camera " + json + ": not a JSON object of the camera's fields");
+        }
         Map<String, Double> values = new TreeMap<>();
-        Matcher m = NUMBER.matcher(text);
-        while (m.find()) {
-            try {
-                values.put(m.group(1), Double.parseDouble(m.group(2)));
-            } catch (NumberFormatException e) {
-                throw new IOException("camera " + json + ": " + m.group(1) + " = " + m.group(2) + " is not a number");
+        for (Map.Entry<String, Object> e : io.roadseg.ros.Json.object(doc).entrySet()) {
+            if (e.getValue() instanceof Double v) {
+                values.put(e.getKey(), v);
+            } else if (KNOWN.contains(e.getKey())) {
+                throw new IOException("camera " + json + ": " + e.getKey() + " = " + e.getValue()
+                        + " is not a number");
             }
         }
         for (String key : new String[] {"fx", "fy", "cx", "cy", "width", "height"}) {
@@ -148,12 +163,22 @@ public final class DepthScenes {
                 throw new IOException("camera " + json + ": " + key + " = " + values.get(key) + " must be positive");
             }
         }
+        if (values.get("fx") > 100 * values.get("width") || values.get("fy") > 100 * values.get("height")) {
+            throw new IOException("camera " + json + ": fx = " + values.get("fx") + ", fy = " + values.get("fy")
+                    + " for a " + values.get("width").intValue() + " pixels wide picture: not a camera's focal length "
+                    + "in pixels");
+        }
         Double h = values.get("camera_height_m");
         if (h != null && !(h > 0 && h < 100)) {
             throw new IOException("camera " + json + ": camera_height_m = " + h + " must be in (0, 100) m");
         }
+        double scale = values.getOrDefault("depth_scale", KITTI_DEPTH_SCALE);
+        if (!(scale > 0) || Double.isInfinite(scale)) {
+            throw new IOException("camera " + json + ": depth_scale = " + scale + " must be positive (the depth PNGs' "
+                    + "value per metre; KITTI's is 256)");
+        }
         return new Camera(values.get("fx"), values.get("fy"), values.get("cx"), values.get("cy"),
                 values.get("width").intValue(), values.get("height").intValue(), h == null ? Double.NaN : h,
-                values.getOrDefault("optical_axis_pitch_down_deg", 0.0));
+                values.getOrDefault("optical_axis_pitch_down_deg", 0.0), scale);
     }
 }

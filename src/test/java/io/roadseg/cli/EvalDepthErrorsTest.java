@@ -29,6 +29,11 @@ class EvalDepthErrorsTest {
 
     /** A scene with one 64x48 frame: an RGB image and a 16-bit depth map of a flat wall at 10 m. */
     private Path scene(String cameraJson, boolean sixteenBit) throws IOException {
+        return scene(cameraJson, sixteenBit, 2560);
+    }
+
+    /** The same with the wall's depth samples at {@code sample} (16-bit). */
+    private Path scene(String cameraJson, boolean sixteenBit, int sample) throws IOException {
         Path scene = dir.resolve("data/scene-a");
         Files.createDirectories(scene.resolve("image"));
         Files.createDirectories(scene.resolve("depth"));
@@ -39,7 +44,7 @@ class EvalDepthErrorsTest {
                 : BufferedImage.TYPE_BYTE_GRAY);
         for (int y = 0; y < 48; y++) {
             for (int x = 0; x < 64; x++) {
-                depth.getRaster().setSample(x, y, 0, sixteenBit ? 2560 : 10);
+                depth.getRaster().setSample(x, y, 0, sixteenBit ? sample : 10);
             }
         }
         ImageIO.write(depth, "png", scene.resolve("depth/f1.png").toFile());
@@ -109,6 +114,41 @@ class EvalDepthErrorsTest {
                 .toString(), "--model", model.toString()), 1, "camera.json", "fy = -5.0 must be positive");
     }
 
+    @Test
+    void aCameraFileThatIsNotJsonOrHoldsImpossibleValuesIsNamed() throws Exception {
+        Path model = TestData.smallModel(dir);
+        // NaN is not JSON: the height was silently dropped, and with it the fused table
+        assertOneLineError(Cli.run("eval", "--depth", scene(CAMERA.replace("1.5", "NaN"), true).toString(),
+                "--model", model.toString()), 1, "camera.json", "not valid JSON");
+        assertOneLineError(Cli.run("eval", "--depth", scene(CAMERA.replace("\"fx\": 100", "\"fx\": \"abc\""), true)
+                .toString(), "--model", model.toString()), 1, "camera.json", "fx = abc is not a number");
+        assertOneLineError(Cli.run("eval", "--depth", scene(CAMERA.replace("\"depth_scale\": 256",
+                "\"depth_scale\": 0"), true).toString(), "--model", model.toString()), 1, "camera.json",
+                "depth_scale = 0.0 must be positive");
+        assertOneLineError(Cli.run("eval", "--depth", scene(CAMERA.replace("\"fx\": 100", "\"fx\": 1e308"), true)
+                .toString(), "--model", model.toString()), 1, "camera.json", "not a camera's focal length");
+        Files.delete(dir.resolve("data/scene-a/camera.json"));
+        Files.createDirectories(dir.resolve("data/scene-a/camera.json"));
+        assertOneLineError(Cli.run("eval", "--depth", dir.resolve("data").toString(), "--model", model.toString()),
+                1, "camera.json", "is a folder");
+    }
+
+    @Test
+    void theCameraFilesDepthScaleIsHonoured() throws Exception {
+        Path model = TestData.smallModel(dir);
+        Cli.Outcome kitti = Cli.run("eval", "--depth", scene(CAMERA, true, 2560).toString(), "--model",
+                model.toString());
+        assertEquals(0, kitti.exit(), kitti.stderr());
+        // the same wall at 10 m written at 512 a metre, as some datasets store it: the same figures
+        Cli.Outcome finer = Cli.run("eval", "--depth", scene(CAMERA.replace("\"depth_scale\": 256",
+                "\"depth_scale\": 512"), true, 5120).toString(), "--model", model.toString());
+        assertEquals(0, finer.exit(), finer.stderr());
+        assertEquals(kitti.stdout(), finer.stdout());
+        Cli.Outcome misread = Cli.run("eval", "--depth", scene(CAMERA, true, 5120).toString(), "--model",
+                model.toString());
+        assertNotEquals(kitti.stdout(), misread.stdout(), "the scale is what makes the two agree");
+    }
+
     /** The fused table of an eval --depth output, without its heading (which names the class model). */
     private static String fusedRows(String out) {
         String fused = out.substring(out.indexOf("fused with"));
@@ -160,6 +200,6 @@ class EvalDepthErrorsTest {
     void anInputSizeTheNetworkCannotTakeIsNamedWithItsStride() throws Exception {
         Path model = TestData.smallModel(dir);
         assertOneLineError(Cli.run("eval", "--depth", scene(CAMERA, true).toString(), "--model", model.toString(),
-                "--input-size", "100x50"), 1, "100x50", "stride 16");
+                "--input-size", "100x80"), 1, "100x80", "stride 16");
     }
 }
