@@ -156,9 +156,7 @@ public final class FoxglovePublishSink implements FrameSink {
         }
         closed = true;
         try {
-            client.closeBlocking();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            io.roadseg.source.FoxgloveSource.closeWithin(client, io.roadseg.source.FoxgloveSource.CLOSE_WAIT_MILLIS);
         } finally {
             messages.close();
         }

@@ -376,6 +376,37 @@ public final class FoxgloveSource implements FrameSource {
                 + "foxglove_bridge running there?";
     }
 
+    /**
+     * Closes a Foxglove client — the source's, {@code info}'s, {@code --publish}'s — waiting at most {@code millis}
+     * for the server's close handshake; a server that never answered (one that accepts the connection and says
+     * nothing) has its socket closed instead of being waited for forever, as {@code closeBlocking} would.
+     */
+    public static void closeWithin(WebSocketClient client, long millis) {
+        client.close();
+        long deadline = System.nanoTime() + millis * 1_000_000L;
+        try {
+            while (!client.isClosed() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (!client.isClosed()) {
+            client.closeConnection(org.java_websocket.framing.CloseFrame.ABNORMAL_CLOSE, "no answer to the close");
+            java.net.Socket socket = client.getSocket();
+            if (socket != null) {
+                try {
+                    socket.close();
+                } catch (java.io.IOException ignored) {
+                    // closing what never answered: nothing to report
+                }
+            }
+        }
+    }
+
+    /** How long a close waits for the server's close handshake. */
+    public static final long CLOSE_WAIT_MILLIS = 2000;
+
     /** Connects to the server, chooses the camera channel and subscribes to it. */
     public static FoxgloveSource open(String uri, SourceOptions options) throws SourceException {
         return new FoxgloveSource(uri, options);
@@ -537,11 +568,7 @@ public final class FoxgloveSource implements FrameSource {
     @Override
     public void close() {
         interrupted = true;
-        try {
-            client.closeBlocking();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        closeWithin(client, CLOSE_WAIT_MILLIS);
         pictures.close();
     }
 

@@ -89,11 +89,7 @@ public final class FoxgloveSurvey {
             Thread.currentThread().interrupt();
             throw new SourceException("input " + uri + ": interrupted while listening");
         } finally {
-            try {
-                client.closeBlocking();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            FoxgloveSource.closeWithin(client, FoxgloveSource.CLOSE_WAIT_MILLIS);
         }
     }
 
