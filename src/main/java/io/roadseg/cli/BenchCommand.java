@@ -26,6 +26,7 @@ import io.roadseg.sink.StalledViewer;
 import io.roadseg.sink.VideoWriter;
 import io.roadseg.source.FrameSource;
 import io.roadseg.source.FrameSources;
+import io.roadseg.source.InstallPaths;
 import io.roadseg.source.SourceInfo;
 import io.roadseg.source.SourceOptions;
 import io.roadseg.stats.LatencyStats;
@@ -138,8 +139,22 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         model = InstallPaths.resolve(model);
+        if (warmup < 0) {
+            throw new UsageError("--warmup " + warmup + ": must be >= 0");
+        }
         if (frames <= warmup) {
             throw new UsageError("--frames " + frames + " must exceed --warmup " + warmup);
+        }
+        List<WaitKind> waits = new ArrayList<>(); // checked before anything runs
+        if (!(hopWaits.size() == 1 && hopWaits.get(0).equalsIgnoreCase("NONE"))) {
+            for (String w : hopWaits) {
+                try {
+                    waits.add(WaitKind.valueOf(w.trim().toUpperCase(Locale.ROOT)));
+                } catch (IllegalArgumentException e) {
+                    throw new UsageError("--hop-waits: unknown wait strategy '" + w + "' (known: "
+                            + Arrays.toString(WaitKind.values()) + ", or NONE)");
+                }
+            }
         }
         if (rounds < 1) {
             throw new UsageError("--rounds must be ≥ 1");
@@ -207,18 +222,11 @@ final class BenchCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "  %-20s p50 %8.1f µs   p99 %9.1f µs%n", s.key,
                         h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3);
             }
-            if (!(hopWaits.size() == 1 && hopWaits.get(0).equalsIgnoreCase("NONE"))) {
+            if (!waits.isEmpty()) {
                 out.println("ring hand-off alone (4 chained handlers, 500 frames at 200/s, per hop; after a discarded "
                         + "warm-up run):");
                 RingHopProbe.measure(WaitKind.PARKING, 4, 200, 5_000_000); // JIT warm-up of the probe's handlers
-                for (String w : hopWaits) {
-                    WaitKind kind;
-                    try {
-                        kind = WaitKind.valueOf(w.trim().toUpperCase(Locale.ROOT));
-                    } catch (IllegalArgumentException e) {
-                        throw new UsageError("--hop-waits: unknown wait strategy '" + w + "' (known: "
-                                + Arrays.toString(WaitKind.values()) + ")");
-                    }
+                for (WaitKind kind : waits) {
                     RingHopProbe.Result r = RingHopProbe.measure(kind, 4, 500, 5_000_000);
                     out.printf(Locale.ROOT, "  %-14s p50 %8.1f µs   p99 %8.1f µs   max %9.1f µs   CPU %5.1f%% of "
                                     + "a core%n", kind, r.hopNanos().getValueAtPercentile(50) / 1e3,

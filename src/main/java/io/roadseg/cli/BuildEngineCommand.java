@@ -3,6 +3,7 @@ package io.roadseg.cli;
 import io.roadseg.engine.trt.TensorRtPlans;
 import io.roadseg.engine.trt.TrtOptions;
 import io.roadseg.engine.trt.TrtPrecision;
+import io.roadseg.source.InstallPaths;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -64,8 +64,8 @@ final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (resamples < 100) {
-            throw new UsageError("--resamples " + resamples + ": at least 100");
+        if (resamples < 100 || resamples > 1_000_000) {
+            throw new UsageError("--resamples " + resamples + ": must be 100 to 1000000");
         }
         boolean candidateDir = Files.isDirectory(candidate);
         boolean baselineDir = Files.isDirectory(baseline);
@@ -172,17 +172,13 @@ final class CompareCommand implements Callable<Integer> {
             return Kind.SEGMENTATION;
         }
         throw new UserError("report " + p + ": not a report of 'roadseg eval --depth/--camvid/--drive --json' "
-                + (doc.containsKey("drives") ? "(a fleet report: compare those with 'eval --drives … --baseline')"
+                + (doc.containsKey("drives") ? "(a fleet report of 'eval --drives': 'roadseg-fleet evaluate … "
+                + "--baseline OLD.onnx' compares two models over drives)"
                 : ""));
     }
 
     private static Map<String, Object> read(Path p) throws UserError {
-        String text;
-        try {
-            text = Files.readString(p);
-        } catch (IOException e) {
-            throw new UserError("report " + p + ": cannot be read (" + e.getMessage() + ")");
-        }
+        String text = MergeCommand.read(p);
         try {
             Object doc = Json.parse(text);
             if (!(doc instanceof Map)) {

@@ -19,6 +19,7 @@ import io.roadseg.metrics.NearestAheadScore;
 import io.roadseg.metrics.SegmentationScore;
 import io.roadseg.postprocess.ClassMaps;
 import io.roadseg.preprocess.Preprocessor;
+import io.roadseg.source.InstallPaths;
 import io.roadseg.stats.StatsReport;
 import io.roadseg.train.LabelledFolder;
 import org.bytedeco.opencv.opencv_core.Mat;
@@ -162,7 +163,15 @@ final class EvalCommand implements Callable<Integer> {
         if (limit < 0) {
             throw new UsageError("--limit " + limit + ": must be >= 0 (0 = all)");
         }
-        new OutputPaths().output("--json", json);
+        new OutputPaths().input("--model", model.toString())
+                .input("--camvid", data.camvid == null ? null : data.camvid.toString())
+                .input("--depth", data.depth == null ? null : data.depth.toString())
+                .input("--drive", data.drive)
+                .input("--drives", data.drives)
+                .input("--against", against == null ? null : against.toString())
+                .input("--classes-from", classesFrom == null ? null : classesFrom.toString())
+                .output("--json", json)
+                .outputFolder("--dump", dump == null ? null : dump.toString());
         int[] shardOf = null;
         if (shard != null) {
             if (data.drives == null) {
@@ -192,9 +201,6 @@ final class EvalCommand implements Callable<Integer> {
         if (data.depth == null && (byClass || calibCheck || dump != null || classesFrom != null)) {
             throw new UsageError((byClass ? "--by-class" : calibCheck ? "--calib-check" : dump != null ? "--dump"
                     : "--classes-from") + " applies to --depth");
-        }
-        if (dump != null && java.nio.file.Files.exists(dump) && !java.nio.file.Files.isDirectory(dump)) {
-            throw new UsageError("--dump " + dump + ": is a file, expected a folder");
         }
         if (data.depth != null) {
             if (!(pitchWindow >= 0) || pitchWindow > 10) {
@@ -393,6 +399,10 @@ final class EvalCommand implements Callable<Integer> {
         if (json != null) {
             String text = report.json(shard);
             StatsReport.writeTo(json, text);
+        }
+        if (!results.isEmpty() && report.failed() == results.size()) {
+            throw new UserError("--drives " + data.drives + ": every drive " + (shardOf == null ? "" : "of the shard ")
+                    + "failed (each with its error above" + (json == null ? "" : " and in " + json) + ")");
         }
         return 0;
     }

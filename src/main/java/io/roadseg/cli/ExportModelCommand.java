@@ -6,6 +6,7 @@ import io.roadseg.model.LogitAdjustment;
 import io.roadseg.model.ModelContract;
 import io.roadseg.model.OnnxModelWriter;
 import io.roadseg.model.OnnxWeightsReader;
+import io.roadseg.source.InstallPaths;
 import io.roadseg.train.Trainer;
 import io.roadseg.train.TrainingCheckpoint;
 import io.roadseg.train.WeightAverage;
@@ -96,6 +97,12 @@ final class ExportModelCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (out.toString().equals("-")) {
+            throw new UsageError("-o -: a model is written to a file (e.g. -o out/model.onnx)");
+        }
+        if (from == null) {
+            new OutputPaths().output("--out", out.toString()); // random weights: the fine path checks inputs too
+        }
         if (checkpointOut() && (average.isEmpty() || tau != null || temperature != null || autoContrast != null)) {
             throw new UsageError("-o " + out + ": a .ckpt is written only for a weight average (--from RUN.ckpt "
                     + "--average CKPT …), without --logit-adjust or --temperature; a model is written as .onnx");

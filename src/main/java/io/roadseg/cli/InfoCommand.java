@@ -80,6 +80,9 @@ final class InfoCommand implements Callable<Integer> {
         Path path = source.contains("://") ? null : Path.of(source);
         if (path != null && Files.isRegularFile(path) && source.toLowerCase(Locale.ROOT).endsWith(".onnx")) {
             java.util.Map<String, String> metadata;
+            if (Files.size(path) == 0) {
+                throw new UserError("model " + path + ": an empty file, not an ONNX model");
+            }
             try {
                 metadata = io.roadseg.model.OnnxWeightsReader.readMetadata(path);
             } catch (IOException e) {

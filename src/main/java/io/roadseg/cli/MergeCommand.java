@@ -33,8 +33,13 @@ final class MergeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        new OutputPaths().output("--json", json);
+        OutputPaths paths = new OutputPaths();
+        for (Path p : reports) {
+            paths.input(null, p.toString());
+        }
+        paths.output("--json", json);
         String model = null;
+        Path first = null;
         List<String> classes = null;
         String reference = null;
         List<DriveResult> rows = new ArrayList<>();
@@ -44,19 +49,23 @@ final class MergeCommand implements Callable<Integer> {
         for (Path p : reports) {
             FleetReport r;
             try {
-                r = FleetReport.parse(Files.readString(p));
-            } catch (IOException e) {
-                throw new UserError("report " + p + ": cannot be read (" + e.getMessage() + ")");
-            } catch (RuntimeException e) {
+                r = FleetReport.parse(read(p));
+            } catch (IllegalArgumentException e) {
                 throw new UserError("report " + p + ": not a roadseg fleet report (" + e.getMessage() + ")");
+            } catch (RuntimeException e) { // a field of another kind than a report's
+                throw new UserError("report " + p + ": not a roadseg fleet report (its fields are not a report's)");
             }
             if (model == null) {
                 model = r.model();
                 classes = r.classNames();
                 reference = r.reference();
-            } else if (!model.equals(r.model()) || !classes.equals(r.classNames())) {
-                throw new UserError("report " + p + ": model " + r.model() + " differs from " + model
-                        + " of the first report; merge reports of one model");
+                first = p;
+            } else if (!model.equals(r.model())) {
+                throw new UserError("report " + p + ": model " + r.model() + " differs from " + model + " of "
+                        + first + "; merge reports of one model");
+            } else if (!classes.equals(r.classNames())) {
+                throw new UserError("report " + p + ": classes " + r.classNames() + " differ from " + classes
+                        + " of " + first + "; merge reports of one model");
             } else if (!java.util.Objects.equals(reference, r.reference())) {
                 throw new UserError("report " + p + " was scored against " + (r.reference() == null
                         ? "the drives' truth" : "the output of " + r.reference()) + ", the first report against "
@@ -79,6 +88,17 @@ final class MergeCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** A report's text, or one line saying why it cannot be read. */
+    static String read(Path p) throws UserError {
+        try {
+            return Files.readString(p);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new UserError("report " + p + ": not a JSON report (not UTF-8 text)");
+        } catch (IOException e) {
+            throw new UserError("report " + p + ": cannot be read (" + Errors.reason(e) + ")");
+        }
+    }
+
     private static boolean isReplaySummary(Path p) {
         try {
             Object doc = Json.parse(Files.readString(p));
@@ -93,15 +113,23 @@ final class MergeCommand implements Callable<Integer> {
         java.util.TreeMap<String, java.util.Map<String, Object>> byDrive = new java.util.TreeMap<>();
         for (Path p : reports) {
             Object doc;
+            String text = read(p);
             try {
-                doc = Json.parse(Files.readString(p));
-            } catch (IOException | RuntimeException e) {
-                throw new UserError("report " + p + ": not a roadseg replay summary (" + e.getMessage() + ")");
+                doc = Json.parse(text);
+            } catch (RuntimeException e) {
+                throw new UserError("report " + p + ": not a roadseg replay summary (not JSON: " + e.getMessage()
+                        + ")");
+            }
+            if (!(doc instanceof java.util.Map) || !(Json.object(doc).get("drives") instanceof List)) {
+                throw new UserError("report " + p + ": not a roadseg replay summary (no \"drives\" list)");
             }
             if (Json.object(doc).containsKey("model")) {
                 throw new UserError("report " + p + ": a fleet report among replay summaries; merge one kind");
             }
             for (Object o : Json.array(Json.object(doc).get("drives"))) {
+                if (!(o instanceof java.util.Map) || !(Json.object(o).get("drive") instanceof String)) {
+                    throw new UserError("report " + p + ": not a roadseg replay summary (a row without its drive)");
+                }
                 java.util.Map<String, Object> row = Json.object(o);
                 if (byDrive.put((String) row.get("drive"), row) != null) {
                     throw new UserError("drive " + row.get("drive") + " appears in more than one summary "

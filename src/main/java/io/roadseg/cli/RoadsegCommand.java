@@ -79,10 +79,26 @@ public final class RoadsegCommand {
             err.flush();
             return cmd.getCommandSpec().exitCodeOnInvalidInput();
         });
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } catch (OutOfMemoryError e) {
+            // an option value that asks for more than the JVM has (picocli lets Errors through): one line
+            PrintWriter err = cli.getErr();
+            err.println("roadseg: out of memory (" + e.getMessage() + "): the options ask for more than this JVM "
+                    + "has (-Xmx in ROADSEG_JAVA_OPTS gives it more)");
+            if (verbose) {
+                e.printStackTrace(err);
+            }
+            err.flush();
+            return EXIT_ERROR;
+        }
     }
 
     static String oneLine(Throwable ex) {
+        String file = Errors.describe(ex);
+        if (file != null) {
+            return file;
+        }
         boolean known = ex instanceof UserError || ex instanceof UsageError || ex instanceof SourceException || ex instanceof SinkException
                 || ex instanceof InferenceException || ex instanceof IOException;
         String msg = ex.getMessage();

@@ -26,6 +26,7 @@ import io.roadseg.sink.ResultMessages;
 import io.roadseg.sink.VideoWriter;
 import io.roadseg.source.FrameSource;
 import io.roadseg.source.FrameSources;
+import io.roadseg.source.InstallPaths;
 import io.roadseg.source.McapSource;
 import io.roadseg.source.SourceException;
 import io.roadseg.source.SourceInfo;
@@ -36,7 +37,6 @@ import io.roadseg.web.LiveView;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import sun.misc.Signal;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -287,6 +287,11 @@ final class RunCommand implements Callable<Integer> {
             throw new UserError("--drives " + drives + ": lists no drives");
         }
         List<String> mine = io.roadseg.fleet.DriveList.shard(all, part[0], part[1]);
+        OutputPaths outputs = new OutputPaths().input("--drives", drives);
+        for (String drive : all) {
+            outputs.input(null, drive);
+        }
+        outputs.outputFolder("--out-dir", outDir.toString());
         java.nio.file.Files.createDirectories(outDir);
         StringBuilder rows = new StringBuilder();
         int failed = 0;
@@ -321,6 +326,10 @@ final class RunCommand implements Callable<Integer> {
         System.err.println("replayed " + (mine.size() - failed) + " of " + mine.size() + " drives of shard "
                 + part[0] + "/" + part[1] + (failed > 0 ? " (" + failed + " failed, listed in " + summary + ")"
                 : "") + "; summary " + summary);
+        if (failed > 0 && failed == mine.size()) {
+            throw new UserError("--drives " + drives + ": every drive of the shard failed (listed with its error in "
+                    + summary + ")");
+        }
         return 0;
     }
 
@@ -330,15 +339,17 @@ final class RunCommand implements Callable<Integer> {
     private String planeFrom = "";
 
     private Integer replayOne() throws Exception {
-        validate();
         model = InstallPaths.resolve(model);
         calib = InstallPaths.resolve(calib);
+        validate();
         PrintStream err = System.err;
         SourceOptions sourceOptions = new SourceOptions(loop, Duration.ofMillis(Math.round(timeoutSeconds * 1000)),
                 folderFps, topic, motionTopic, caCert);
         List<AutoCloseable> owned = new ArrayList<>();
         Throwable failure = null;
         Integer exit = null;
+        StopSignals signals = new StopSignals(err);
+        owned.add(signals); // closed last: a signal while the outputs are finalised is still a stop
         try {
             // the engine's own lines wait until it is known whether it is reopened at the source's aspect
             List<String> engineLog = new ArrayList<>();
@@ -443,7 +454,8 @@ final class RunCommand implements Callable<Integer> {
                 live.attach(pipeline, stats);
             }
             RunResult result;
-            try (StopSignals ignored = new StopSignals(pipeline, err)) {
+            signals.attach(pipeline::requestStop);
+            try {
                 stats.start();
                 result = pipeline.run();
             } catch (SourceException e) {
@@ -482,7 +494,9 @@ final class RunCommand implements Callable<Integer> {
             if (horizonWarning != null) {
                 err.println(planeFrom + ": " + horizonWarning);
             }
-            if (video != null) {
+            if (video != null && video.framesWritten() == 0 && !video.target().contains("://")) {
+                err.println("no frame reached " + video.target() + ": no file left (a video without a picture)");
+            } else if (video != null) {
                 err.println("wrote " + video.framesWritten() + " frames to " + video.target() + " with "
                         + video.openedEncoder() + (video.sendFailures() > 0 ? " (" + video.sendFailures()
                         + " failed sends)" : ""));
@@ -607,6 +621,27 @@ final class RunCommand implements Callable<Integer> {
     /** {@code ws://HOST:PORT[/path]}, HOST a name, an IPv4 address or a bracketed IPv6 address. */
     private static final String WS_URL = "ws://([^/:\\[\\]]+|\\[[0-9a-fA-F:.]+\\]):[0-9]{1,5}(/.*)?";
 
+    /**
+     * A URL's port, where it has one, must be one: 1 to 65535.
+     *
+     * @param option the option (or "source") the URL was given with
+     * @param url    the value, or null
+     */
+    static void port(String option, String url) throws UsageError {
+        if (url == null || !url.contains("://")) {
+            return;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^[a-zA-Z0-9+.-]+://(?:[^/@]*@)?"
+                + "(?:\\[[^\\]]*\\]|[^/:\\[\\]]*):([0-9]+)(?:[/?].*)?$").matcher(url);
+        if (m.matches()) {
+            String digits = m.group(1);
+            if (digits.length() > 5 || Integer.parseInt(digits) < 1 || Integer.parseInt(digits) > 65535) {
+                throw new UsageError(option + " " + url.replaceFirst("^http://(localhost:)?", "") + ": port " + digits
+                        + " is not a port (1 to 65535)");
+            }
+        }
+    }
+
     static boolean isMcap(String out) {
         return out.toLowerCase(java.util.Locale.ROOT).endsWith(".mcap") 
                 && !out.contains("://");
@@ -682,6 +717,31 @@ final class RunCommand implements Callable<Integer> {
                 && (publish == null || !publish.startsWith("wss://"))) {
             throw new UsageError("--ca-cert " + caCert + ": for a wss:// source or --publish wss:// only");
         }
+        if (caCert != null && !java.nio.file.Files.isRegularFile(caCert)) {
+            throw new UsageError("--ca-cert " + caCert + ": " + (java.nio.file.Files.isDirectory(caCert)
+                    ? "is a folder, expected a PEM file" : "no such file"));
+        }
+        String unknown = io.roadseg.engine.InferenceEngines.unknownEngine(engine);
+        if (unknown != null) {
+            throw new UsageError(unknown);
+        }
+        if (source != null && (source.startsWith("ws://") || source.startsWith("wss://"))
+                && !source.replaceFirst("^wss:", "ws:").matches(WS_URL)) {
+            throw new UsageError("source " + source + ": expected ws://HOST:PORT (or wss://), e.g. "
+                    + "ws://127.0.0.1:8765");
+        }
+        port("source", source);
+        port("--serve", serve);
+        port("--publish", publish);
+        port("--out", out);
+        port("--http", http == null ? null : "http://" + (http.matches("[0-9]+") ? "localhost:" + http : http));
+        if (out != null && !isMcap(out)) {
+            try {
+                io.roadseg.sink.VideoWriter.muxer(out);
+            } catch (io.roadseg.sink.SinkException e) {
+                throw new UsageError(e.getMessage().replaceFirst("^output ", "--out "));
+            }
+        }
         if (motionTopic != null && pathShape != PathShape.vehicle) {
             throw new UsageError("--motion-topic " + motionTopic + ": read only with --path vehicle");
         }
@@ -716,6 +776,15 @@ final class RunCommand implements Callable<Integer> {
                 && !videoSize.matches("[1-9][0-9]{0,4}x[1-9][0-9]{0,4}")) {
             throw new UsageError("--video-size " + videoSize + ": expected model, source or WIDTHxHEIGHT");
         }
+        if (videoSize.contains("x")) {
+            String[] wh = videoSize.split("x");
+            int w = Integer.parseInt(wh[0]);
+            int h = Integer.parseInt(wh[1]);
+            if (w < 64 || h < 32 || w > 8192 || h > 4320) {
+                throw new UsageError("--video-size " + videoSize + ": the whole video, both panes side by side: "
+                        + "64x32 to 8192x4320 (e.g. 1920x540)");
+            }
+        }
         if (!(folderFps > 0) || folderFps > 1000) {
             throw new UsageError("--folder-fps " + folderFps + ": must be a frame rate in (0, 1000]");
         }
@@ -724,7 +793,14 @@ final class RunCommand implements Callable<Integer> {
                 throw new UsageError("--ring " + ring + ": must be a power of 2 from 2 to 64");
             }
         }
-        new OutputPaths().input(source).output("--out", out).output("--results", results)
+        if ("-".equals(hlog == null ? null : hlog.toString())) {
+            throw new UsageError("--hlog -: a histogram log goes to a file (--stats - writes the statistics to "
+                    + "standard output)");
+        }
+        new OutputPaths().input(source).input("--model", model == null ? null : model.toString())
+                .input("--calib", calib == null ? null : calib.toString())
+                .input("--ca-cert", caCert == null ? null : caCert.toString())
+                .output("--out", out).output("--results", results)
                 .output("--stats", statsJson == null ? null : statsJson.toString())
                 .output("--hlog", hlog == null ? null : hlog.toString());
     }
@@ -1078,43 +1154,5 @@ final class RunCommand implements Callable<Integer> {
             }
         }
         return first;
-    }
-
-    /**
-     * SIGINT / SIGTERM during a run: the first asks the pipeline to stop (frames in flight finish, outputs are
-     * finalised, statistics written); a second one exits at once.
-     */
-    static final class StopSignals implements AutoCloseable {
-        private final List<Signal> signals = new ArrayList<>();
-        private final List<sun.misc.SignalHandler> previous = new ArrayList<>();
-        private volatile boolean stopping;
-
-        StopSignals(Pipeline pipeline, PrintStream err) {
-            for (String name : new String[]{"INT", "TERM"}) {
-                try {
-                    Signal s = new Signal(name);
-                    previous.add(Signal.handle(s, sig -> {
-                        if (stopping) {
-                            Runtime.getRuntime().halt(130);
-                        }
-                        stopping = true;
-                        err.println();
-                        err.println("SIG" + sig.getName() + ": stopping; finishing frames in flight and finalising "
-                                + "outputs (again to abort)");
-                        pipeline.requestStop();
-                    }));
-                    signals.add(s);
-                } catch (IllegalArgumentException e) {
-                    // signal not available on this platform
-                }
-            }
-        }
-
-        @Override
-        public void close() {
-            for (int i = 0; i < signals.size(); i++) {
-                Signal.handle(signals.get(i), previous.get(i));
-            }
-        }
     }
 }

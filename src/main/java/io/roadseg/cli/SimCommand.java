@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -56,6 +57,7 @@ final class SimCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        calib = io.roadseg.source.InstallPaths.resolve(calib);
         if (!(fps > 0) || Double.isInfinite(fps) || fps > 1000) {
             throw new UsageError("--fps " + fps + ": must be a frame rate in (0, 1000]");
         }
@@ -68,6 +70,24 @@ final class SimCommand implements Callable<Integer> {
         if (bitrate <= 0) {
             throw new UsageError("--bitrate " + bitrate + ": must be positive (bit/s)");
         }
+        if (bench && out != null) {
+            throw new UsageError("--out " + out + " and --bench: give one (--bench renders without writing)");
+        }
+        if (!bench && out == null) {
+            throw new UsageError("--out FOLDER is required (or --bench)");
+        }
+        if (out != null) {
+            new OutputPaths().input("--calib", calib == null ? null : calib.toString())
+                    .outputFolder("--out", out.toString());
+            if (Files.isDirectory(out)) {
+                try (java.util.stream.Stream<Path> in = Files.list(out)) {
+                    if (in.findAny().isPresent()) {
+                        throw new UsageError("--out " + out + ": a folder that is not empty (a drive is written "
+                                + "into an empty or new one)");
+                    }
+                }
+            }
+        }
         CameraCalibration camera;
         try {
             camera = CameraCalibration.readForRendering(calib);
@@ -78,21 +98,26 @@ final class SimCommand implements Callable<Integer> {
         try {
             drive = new SimDrive(scene, seed, frames, fps, speed, camera);
         } catch (IllegalArgumentException e) {
-            throw new UserError("sim: --" + e.getMessage());
+            throw new UsageError("--" + e.getMessage());
         }
         if (bench) {
             System.out.print(RenderBenchmark.report(drive));
             return 0;
         }
-        if (out == null) {
-            throw new UserError("sim: --out FOLDER is required (or --bench)");
-        }
         long t0 = System.nanoTime();
-        DriveRecording.write(drive, out, bitrate, i -> {
-            if (i % 50 == 0 || i == frames) {
-                System.err.printf(Locale.ROOT, "\rsim: %d/%d frames", i, frames);
-            }
-        });
+        int written;
+        try (StopSignals signals = new StopSignals(System.err)) {
+            written = DriveRecording.write(drive, out, bitrate, i -> {
+                if (i % 50 == 0 || i == frames) {
+                    System.err.printf(Locale.ROOT, "\rsim: %d/%d frames", i, frames);
+                }
+            }, signals::stopping);
+        }
+        if (written < frames) {
+            System.err.printf(Locale.ROOT, "%ninterrupted: wrote %s as a drive of its first %d frames (of %d) in "
+                    + "%.1f s%n", out, written, frames, (System.nanoTime() - t0) / 1e9);
+            return 0;
+        }
         System.err.printf(Locale.ROOT, "%nwrote %s: %s in %.1f s%n", out, drive.describe(),
                 (System.nanoTime() - t0) / 1e9);
         return 0;

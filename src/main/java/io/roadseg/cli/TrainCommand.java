@@ -4,6 +4,7 @@ import io.roadseg.model.FcnArchitecture;
 import io.roadseg.model.FcnWeights;
 import io.roadseg.model.ModelContract;
 import io.roadseg.model.OnnxWeightsReader;
+import io.roadseg.source.InstallPaths;
 import io.roadseg.train.Trainer;
 import io.roadseg.train.TrainingCheckpoint;
 import io.roadseg.train.WeightAverage;

@@ -21,6 +21,21 @@ public final class InferenceEngines {
     private InferenceEngines() {
     }
 
+    /**
+     * @return null when {@code name} is {@code auto} or a backend on the class path, else why not (one line naming the
+     *         ones there are): a usage error to give before anything is opened
+     */
+    public static String unknownEngine(String name) {
+        StringJoiner known = new StringJoiner(", ");
+        for (EngineProvider p : providers()) {
+            if (p.name().equals(name)) {
+                return null;
+            }
+            known.add(p.name());
+        }
+        return AUTO.equals(name) ? null : "--engine " + name + ": unknown; available: " + AUTO + ", " + known;
+    }
+
     /** All providers on the class path, best rank first. */
     public static List<EngineProvider> providers() {
         List<EngineProvider> all = new ArrayList<>();
@@ -47,7 +62,8 @@ public final class InferenceEngines {
     static InferenceEngine open(String name, Path model, EngineOptions options, Consumer<String> log,
                                 List<EngineProvider> providers) throws InferenceException {
         if (!Files.isRegularFile(model)) {
-            throw new InferenceException("model " + model + ": file not found");
+            throw new InferenceException("model " + model + ": " + (Files.isDirectory(model)
+                    ? "is a folder, expected an .onnx file" : "file not found"));
         }
         if (AUTO.equals(name)) {
             StringJoiner passed = new StringJoiner("; ");

@@ -176,12 +176,51 @@ public record DriveResult(String drive, String error, long frames, long[] confus
         return b.append('}').toString();
     }
 
-    /** Reads {@link #json()} back. */
+    /**
+     * Reads {@link #json()} back.
+     *
+     * @throws IllegalArgumentException naming the drive and what is missing or impossible (a negative count, a
+     *                                  status it does not know), for a row that is not one of these
+     */
     public static DriveResult parse(Object o) {
+        if (!(o instanceof Map)) {
+            throw new IllegalArgumentException("a drive row that is not an object: " + o);
+        }
         Map<String, Object> m = Json.object(o);
-        String drive = (String) m.get("drive");
-        if ("failed".equals(m.get("status"))) {
+        if (!(m.get("drive") instanceof String drive)) {
+            throw new IllegalArgumentException("a drive row without its \"drive\" name");
+        }
+        Object status = m.get("status");
+        if (!"ok".equals(status) && !"partial".equals(status) && !"failed".equals(status)) {
+            throw new IllegalArgumentException("drive " + drive + ": status " + status + " is none of ok, partial, "
+                    + "failed");
+        }
+        if (!"ok".equals(status) && !(m.get("error") instanceof String)) {
+            throw new IllegalArgumentException("drive " + drive + ": a " + status + " row without its error");
+        }
+        if ("failed".equals(status)) {
             return failed(drive, (String) m.get("error"));
+        }
+        for (String key : new String[] {"confusion", "depth_sums", "ahead_sums", "lead_sums", "confidence_sums",
+                "camera_sums"}) {
+            Object v = m.get(key);
+            if ((v != null || key.equals("confusion") || key.equals("depth_sums")) && !(v instanceof List<?> list
+                    && list.stream().allMatch(x -> x instanceof Double d && !d.isNaN()))) {
+                throw new IllegalArgumentException("drive " + drive + ": \"" + key + "\" is not a list of numbers");
+            }
+        }
+        for (String key : new String[] {"confusion", "confidence_sums", "camera_sums"}) {
+            if (m.get(key) != null && Json.array(m.get(key)).stream().anyMatch(x -> (Double) x < 0)) {
+                throw new IllegalArgumentException("drive " + drive + ": a negative count in \"" + key + "\"");
+            }
+        }
+        if (!(m.get("frames") instanceof Double f) || f < ("ok".equals(status) ? 0 : 1)
+                || f != Math.rint(f)) {
+            throw new IllegalArgumentException("drive " + drive + ": frames " + m.get("frames")
+                    + " is not a count of frames");
+        }
+        if (!(m.get("latency_hdr") instanceof String)) {
+            throw new IllegalArgumentException("drive " + drive + ": no \"latency_hdr\" histogram");
         }
         List<Object> c = Json.array(m.get("confusion"));
         long[] confusion = new long[c.size()];
@@ -201,14 +240,14 @@ public record DriveResult(String drive, String error, long frames, long[] confus
         for (int i = 0; i < cam.length; i++) {
             camera[i] = (long) cam[i];
         }
-        byte[] hdr = Base64.getDecoder().decode((String) m.get("latency_hdr"));
         Histogram latency;
         try {
+            byte[] hdr = Base64.getDecoder().decode((String) m.get("latency_hdr"));
             latency = Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(hdr), 0);
-        } catch (java.util.zip.DataFormatException e) {
+        } catch (java.util.zip.DataFormatException | RuntimeException e) {
             throw new IllegalArgumentException("drive " + drive + ": latency histogram does not decode");
         }
-        String error = "partial".equals(m.get("status")) ? (String) m.get("error") : null;
+        String error = "partial".equals(status) ? (String) m.get("error") : null;
         return new DriveResult(drive, error, ((Double) m.get("frames")).longValue(), confusion, sums, latency, ahead,
                 lead, confidence, camera);
     }

@@ -249,18 +249,47 @@ public final class FleetReport {
         return b.append("}\n").toString();
     }
 
-    /** Reads the drive rows and the header of a report written by {@link #json}. */
+    /**
+     * Reads the drive rows and the header of a report written by {@link #json}.
+     *
+     * @throws IllegalArgumentException saying what is missing or wrong (a field, a negative count) in words, for a
+     *                                  document that is not such a report
+     */
     public static FleetReport parse(String text) {
-        Map<String, Object> doc = Json.object(Json.parse(text));
+        Object parsed = Json.parse(text);
+        if (!(parsed instanceof Map)) {
+            throw new IllegalArgumentException("a JSON " + (parsed instanceof List ? "array" : "value")
+                    + ", not a report's object");
+        }
+        Map<String, Object> doc = Json.object(parsed);
+        if (!(doc.get("model") instanceof String model)) {
+            throw new IllegalArgumentException("no \"model\" name");
+        }
+        if (!(doc.get("classes") instanceof List<?> names) || !(doc.get("drives") instanceof List<?> drives)) {
+            throw new IllegalArgumentException("no \"" + (doc.get("classes") instanceof List ? "drives" : "classes")
+                    + "\" list");
+        }
         List<String> classes = new ArrayList<>();
-        for (Object o : Json.array(doc.get("classes"))) {
-            classes.add((String) o);
+        for (Object o : names) {
+            if (!(o instanceof String name)) {
+                throw new IllegalArgumentException("a class name that is not a string: " + o);
+            }
+            classes.add(name);
+        }
+        Object reference = doc.get("reference");
+        if (reference != null && !(reference instanceof String)) {
+            throw new IllegalArgumentException("a \"reference\" that is not a model's name: " + reference);
         }
         List<DriveResult> rows = new ArrayList<>();
-        for (Object o : Json.array(doc.get("drives"))) {
-            rows.add(DriveResult.parse(o));
+        for (Object o : drives) {
+            DriveResult r = DriveResult.parse(o);
+            if (r.scored() && r.confusion().length != (long) classes.size() * (classes.size() + 1)) {
+                throw new IllegalArgumentException("drive " + r.drive() + ": " + r.confusion().length
+                        + " confusion counts for " + classes.size() + " classes");
+            }
+            rows.add(r);
         }
-        return new FleetReport((String) doc.get("model"), (String) doc.get("reference"), classes, rows);
+        return new FleetReport(model, (String) reference, classes, rows);
     }
 
     public String model() {

@@ -60,6 +60,9 @@ public final class FcnArchitecture {
     static final int BLOCKS_4 = 2;
     /** Dilations of the context blocks at 1/8 resolution. */
     private static final int[] DILATIONS_8 = {2, 4, 2, 4};
+    /** The widest a stage may be: over five times the shipped network's widest (past it, a typo, not a design). */
+    public static final int MAX_CHANNELS = 1024;
+
     /** Dilations of the context blocks at 1/16 resolution. */
     private static final int[] DILATIONS_16 = {2, 4, 8, 2, 4, 8};
 
@@ -85,8 +88,9 @@ public final class FcnArchitecture {
         }
         int[] widths = {c1, c2, c3, c4};
         for (int i = 0; i < widths.length; i++) {
-            if (widths[i] < 1) {
-                throw new IllegalArgumentException("channel width c" + (i + 1) + " " + widths[i] + " must be >= 1");
+            if (widths[i] < 1 || widths[i] > MAX_CHANNELS) {
+                throw new IllegalArgumentException("channel width c" + (i + 1) + " " + widths[i] + " must be 1 to "
+                        + MAX_CHANNELS);
             }
         }
         if (!(maxDepth > 0) || Float.isInfinite(maxDepth)) {

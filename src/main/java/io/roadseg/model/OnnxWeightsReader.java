@@ -106,7 +106,11 @@ public final class OnnxWeightsReader {
                 }
             }
         } catch (RuntimeException e) {
-            throw new IOException("checkpoint " + file + ": not a readable ONNX file (" + e.getMessage() + ")");
+            // a protobuf field that runs past the end of the file: cut short, or not ONNX at all
+            throw new IOException("checkpoint " + file + ": not a readable ONNX file (" + (e instanceof
+                    IndexOutOfBoundsException || e instanceof java.nio.BufferUnderflowException
+                    || String.valueOf(e.getMessage()).contains("newLimit") ? "a field runs past its end at "
+                    + java.nio.file.Files.size(file) + " bytes: cut short, or not ONNX" : e.getMessage()) + ")");
         }
     }
 

@@ -46,6 +46,7 @@ public final class AnnotationRenderer implements AutoCloseable {
     private final Mat depthLog;
     private final Mat nearFloor;
     private final Mat legend;
+    /** Where the legend goes in the depth pane; null where the pane is too small to hold it. */
     private final Mat legendRoi;
     private final BytePointer text = new BytePointer(256);
     private final Point origin = new Point();
@@ -78,7 +79,8 @@ public final class AnnotationRenderer implements AutoCloseable {
                 new Scalar(NEAR_M, 0, 0, 0));
         fontScale = Math.max(0.35, width / 1100.0);
         legend = legend(model.maxDepth());
-        legendRoi = new Mat(depthColor, new org.bytedeco.opencv.opencv_core.Rect(width - legend.cols() - 6,
+        legendRoi = width < legend.cols() + 6 || height < legend.rows() + 6 ? null
+                : new Mat(depthColor, new org.bytedeco.opencv.opencv_core.Rect(width - legend.cols() - 6,
                 height - legend.rows() - 6, legend.cols(), legend.rows()));
     }
 
@@ -97,7 +99,9 @@ public final class AnnotationRenderer implements AutoCloseable {
         org.bytedeco.opencv.global.opencv_core.log(depthLog, depthLog);
         depthLog.convertTo(depth8, CV_8U, depthAlpha, depthBeta);
         applyColorMap(depth8, depthColor, COLORMAP_TURBO);
-        legend.copyTo(legendRoi);
+        if (legendRoi != null) {
+            legend.copyTo(legendRoi);
+        }
         depthColor.copyTo(depthPane);
     }
 
@@ -194,7 +198,9 @@ public final class AnnotationRenderer implements AutoCloseable {
         class3.close();
         colorMask.close();
         depth8.close();
-        legendRoi.close();
+        if (legendRoi != null) {
+            legendRoi.close();
+        }
         legend.close();
         depthLog.close();
         nearFloor.close();

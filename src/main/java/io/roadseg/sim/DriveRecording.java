@@ -49,6 +49,18 @@ public final class DriveRecording {
     /** Renders and writes every frame of {@code drive} into {@code folder} (created; must be empty or absent). */
     public static void write(SimDrive drive, Path folder, long bitRate, java.util.function.IntConsumer progress)
             throws IOException, SinkException {
+        write(drive, folder, bitRate, progress, () -> false);
+    }
+
+    /**
+     * Renders and writes the frames of {@code drive} into {@code folder} (created; must be empty or absent) until
+     * {@code stop} says so: a stopped drive is finalised as a drive of the frames written (its video, truth, motion
+     * and manifest agree), not left half-written.
+     *
+     * @return the frames written
+     */
+    public static int write(SimDrive drive, Path folder, long bitRate, java.util.function.IntConsumer progress,
+                            java.util.function.BooleanSupplier stop) throws IOException, SinkException {
         if (Files.exists(folder) && !(Files.isDirectory(folder) && isEmpty(folder))) {
             throw new IOException("output " + folder + ": exists and is not an empty folder");
         }
@@ -66,6 +78,7 @@ public final class DriveRecording {
         ByteBuffer pixels = ByteBuffer.allocateDirect(n * 3);
         short[] mm = new short[n];
         StringBuilder ego = new StringBuilder(EGO_HEADER).append('\n');
+        int written = 0;
         try (VideoWriter video = new VideoWriter(folder.resolve(VIDEO).toString(), w, h, drive.fps(), "auto",
                 bitRate);
              Mat labels = new Mat(h, w, CV_8UC1);
@@ -74,7 +87,7 @@ public final class DriveRecording {
             ByteBuffer labelView = labels.data().capacity(n).asByteBuffer();
             ShortBuffer depthView = depthMm.data().capacity(2L * n).asByteBuffer().order(ByteOrder.nativeOrder())
                     .asShortBuffer();
-            for (int i = 0; i < drive.frames(); i++) {
+            for (int i = 0; i < drive.frames() && !stop.getAsBoolean(); i++) {
                 drive.render(town, renderer, i, bgr, ids, depth);
                 pixels.put(0, bgr);
                 video.write(pixels, Math.round(i * 1e6 / drive.fps()));
@@ -92,6 +105,7 @@ public final class DriveRecording {
                 ego.append(String.format(Locale.ROOT, "%d,%.6f,%.4f,%.8f\n", i, i / drive.fps(), drive.speed(),
                         drive.pathCurvature(town, i)));
                 progress.accept(i + 1);
+                written = i + 1;
             }
         }
         Files.writeString(folder.resolve(EGO), ego);
@@ -113,8 +127,9 @@ public final class DriveRecording {
                 tree, sign, fence, car, pedestrian, bicyclist)",
                   "depth": "depth/NNNNNN.png, 16-bit millimetres along the optical axis, 0 = unknown (sky, beyond 65.535 m)"
                 }
-                """, drive.scene(), drive.seed(), drive.frames(), drive.fps(), drive.speedKmh(), jsonText(cam.name()),
+                """, drive.scene(), drive.seed(), written, drive.fps(), drive.speedKmh(), jsonText(cam.name()),
                 w, h, jsonText(roadsegVersion()), RoadSceneRenderer.VERSION));
+        return written;
     }
 
     /** {@code text} escaped for use inside a JSON string. */

@@ -86,7 +86,8 @@ public final class SimSource implements FrameSource {
         if (scene.isEmpty()) {
             scene = "town";
         }
-        Path calib = Path.of(params.getOrDefault("calib", DEFAULT_CALIBRATION));
+        Path calib = io.roadseg.source.InstallPaths.resolve(Path.of(params.getOrDefault("calib",
+                DEFAULT_CALIBRATION)));
         CameraCalibration camera;
         try {
             camera = CameraCalibration.readForRendering(calib);

@@ -91,6 +91,34 @@ public final class VideoWriter implements FrameSink {
     }
 
     /**
+     * The muxer a target is written with: null for a file (its container from its extension), else the stream's.
+     *
+     * @throws SinkException naming the target when its scheme or file type is not one this writer makes: what
+     *                       {@code run} checks before anything is opened
+     */
+    public static String muxer(String target) throws SinkException {
+        String scheme = target.contains("://") ? target.substring(0, target.indexOf("://")).toLowerCase(Locale.ROOT)
+                : "file";
+        String muxer = switch (scheme) {
+            case "udp", "srt", "tcp" -> "mpegts";
+            case "rtp" -> "rtp_mpegts";
+            case "rtmp", "rtmps" -> "flv";
+            case "file" -> null;
+            default -> throw new SinkException("output " + target + ": unsupported scheme '" + scheme
+                    + "' (use a file path, udp://, rtp://, rtmp://, srt:// or tcp://)");
+        };
+        if (muxer == null) {
+            Path name = Path.of(target.startsWith("file://") ? target.substring(7) : target).getFileName();
+            String n = name == null ? "" : name.toString().toLowerCase(Locale.ROOT);
+            if (!(n.endsWith(".mp4") || n.endsWith(".mov") || n.endsWith(".mkv") || n.endsWith(".ts"))) {
+                throw new SinkException("output " + target + ": unsupported file type (use .mp4, .mov, .mkv, .ts "
+                        + "or .mcap)");
+            }
+        }
+        return muxer;
+    }
+
+    /**
      * A writer that takes pictures of {@code pictureWidth x pictureHeight} and encodes them at {@code width x height}:
      * the scaling happens in the same libswscale pass as the colour conversion (no extra copy).
      *
@@ -109,24 +137,11 @@ public final class VideoWriter implements FrameSink {
         this.height = height;
         this.pictureWidth = pictureWidth;
         this.pictureHeight = pictureHeight;
-        String scheme = target.contains("://") ? target.substring(0, target.indexOf("://")).toLowerCase(Locale.ROOT)
-                : "file";
-        this.network = !scheme.equals("file");
-        String muxer = switch (scheme) {
-            case "udp", "srt", "tcp" -> "mpegts";
-            case "rtp" -> "rtp_mpegts";
-            case "rtmp", "rtmps" -> "flv";
-            case "file" -> null;
-            default -> throw new SinkException("output " + target + ": unsupported scheme '" + scheme
-                    + "' (use a file path, udp://, rtp://, rtmp://, srt:// or tcp://)");
-        };
+        String muxer = muxer(target);
+        this.network = muxer != null;
         String url = target;
         if (!network) {
             Path path = Path.of(target.startsWith("file://") ? target.substring(7) : target);
-            String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
-            if (!(name.endsWith(".mp4") || name.endsWith(".mov") || name.endsWith(".mkv") || name.endsWith(".ts"))) {
-                throw new SinkException("output " + target + ": unsupported file type (use .mp4, .mov, .mkv or .ts)");
-            }
             try {
                 Path parent = path.toAbsolutePath().getParent();
                 Files.createDirectories(parent);

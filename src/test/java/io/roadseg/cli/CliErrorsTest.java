@@ -83,13 +83,13 @@ class CliErrorsTest {
         Path drive = TestData.anyDrive();
         Path model = TestData.smallModel(dir);
         assertOneLineError(Cli.run("run", drive.toString(), "--model", model.toString(), "--out",
-                dir.resolve("x.avi").toString()), "x.avi", "unsupported");
+                dir.resolve("x.avi").toString()), 2, "x.avi", "unsupported");
     }
 
     @Test
     void anUnknownEngineListsTheKnownOnes() throws Exception {
         Path model = TestData.smallModel(dir);
-        assertOneLineError(Cli.run("run", "x.mp4", "--model", model.toString(), "--engine", "warp"), "warp", "cpu");
+        assertOneLineError(Cli.run("run", "x.mp4", "--model", model.toString(), "--engine", "warp"), 2, "warp", "cpu");
     }
 
     @Test

@@ -46,13 +46,23 @@ class InterruptTest {
 
     private Process start(Path video, Path stats) throws Exception {
         Process p = launch(video, stats);
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (!(Files.exists(video) && Files.size(video) > 100_000)) {
-            assertTrue(p.isAlive(), "child ended early: " + Files.readString(dir.resolve("child.log")));
-            assertTrue(System.nanoTime() < deadline, "no video after 60 s");
-            Thread.sleep(100);
-        }
+        await(p, dir.resolve("child.log"), "100 kB of video", () -> Files.exists(video) && Files.size(video) > 100_000);
         return p;
+    }
+
+    /** A condition on the child's files, checked while it runs. */
+    private interface Check {
+        boolean holds() throws Exception;
+    }
+
+    /** Waits until {@code until} holds, failing with the child's log if it ends first or 60 s pass. */
+    private static void await(Process p, Path log, String what, Check until) throws Exception {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!until.holds()) {
+            assertTrue(p.isAlive(), "child ended early: " + (Files.exists(log) ? Files.readString(log) : ""));
+            assertTrue(System.nanoTime() < deadline, "not " + what + " after 60 s");
+            Thread.sleep(5);
+        }
     }
 
     /** Whether signal {@code number} is ignored by this process (Linux: the SigIgn mask of /proc/self/status). */
@@ -165,13 +175,9 @@ class InterruptTest {
         Path video = dir.resolve("d.mp4");
         Path results = dir.resolve("d.jsonl");
         Process p = launch(video, dir.resolve("d.json"), "--results", results.toString());
-        long deadline = System.nanoTime() + 60_000_000_000L;
         // 60 frames processed: the fragments of frames 0-24 and 25-49 are complete.
-        while (!(Files.exists(results) && Files.readAllLines(results).size() >= 60)) {
-            assertTrue(p.isAlive(), "child ended early: " + Files.readString(dir.resolve("child.log")));
-            assertTrue(System.nanoTime() < deadline, "not 60 frames after 60 s");
-            Thread.sleep(50);
-        }
+        await(p, dir.resolve("child.log"), "60 frames", () -> Files.exists(results)
+                && Files.readAllLines(results).size() >= 60);
         p.destroyForcibly();
         p.waitFor(30, TimeUnit.SECONDS);
         long size = Files.size(video);
@@ -183,5 +189,59 @@ class InterruptTest {
                     + e.getMessage(), e);
         }
         assertTrue(frames >= 25, "decoded " + frames + " frames of the killed run's " + size + " bytes");
+    }
+
+    /**
+     * A signal while the run is still starting (the engine, the source and the outputs opening): the pipeline stops as
+     * soon as it exists and its outputs are finalised — the statistics say it was interrupted, a video is either
+     * absent (no frame reached it) or plays — where the JVM's own handler used to end it with a 0-byte MP4 and no
+     * statistics.
+     */
+    @Test
+    void aSignalWhileTheRunStartsStillFinalisesItsOutputs() throws Exception {
+        Path video = dir.resolve("e.mp4");
+        Path stats = dir.resolve("e.json");
+        Process p = launch(video, stats);
+        // the first line is the engine's, printed once the source is open: the signal handlers are in place
+        Path log = dir.resolve("child.log");
+        await(p, log, "a line", () -> Files.exists(log) && Files.size(log) > 0);
+        p.destroy(); // SIGTERM
+        assertStops(p, "SIGTERM");
+        assertEquals(0, p.exitValue(), Files.readString(dir.resolve("child.log")));
+        String json = Files.readString(stats);
+        assertTrue(json.contains("\"interrupted\": true"), json);
+        if (Files.exists(video)) {
+            assertTrue(decodedFrames(video) > 0, "a video left behind plays");
+        }
+    }
+
+    /**
+     * {@code sim} stopped part-way is a drive of the frames it wrote — video, truth, motion and manifest agree —
+     * which {@code run} reads; it used to leave a folder that no command could read or write again.
+     */
+    @Test
+    void anInterruptedSimIsADriveOfItsFramesSoFar() throws Exception {
+        Path out = dir.resolve("sim-drive");
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(javaBin, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+                RoadsegCommand.class.getName(), "sim", "--frames", "3000", "--out", out.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("sim.log").toFile()).start();
+        children.add(p);
+        await(p, dir.resolve("sim.log"), "5 frames", () -> Files.isDirectory(out.resolve("labels"))
+                && Files.list(out.resolve("labels")).count() >= 5);
+        p.destroy(); // SIGTERM
+        assertStops(p, "SIGTERM");
+        assertEquals(0, p.exitValue(), Files.readString(dir.resolve("sim.log")));
+        String manifest = Files.readString(out.resolve("drive.json"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"frames\": (\\d+)").matcher(manifest);
+        assertTrue(m.find(), manifest);
+        int frames = Integer.parseInt(m.group(1));
+        assertTrue(frames >= 5 && frames < 3000, frames + " frames");
+        assertEquals(frames, Files.list(out.resolve("labels")).count());
+        assertEquals(frames, Files.list(out.resolve("depth")).count());
+        assertEquals(frames + 1, Files.readAllLines(out.resolve("ego.csv")).size());
+        assertEquals(frames, decodedFrames(out.resolve("video.mp4")));
+        assertTrue(Files.readString(dir.resolve("sim.log")).contains("interrupted: wrote " + out
+                + " as a drive of its first " + frames + " frames"), Files.readString(dir.resolve("sim.log")));
     }
 }

@@ -114,8 +114,9 @@ class AgreementTest {
         Path one = Files.writeString(dir.resolve("two.txt"), mcap + "\n");
         Cli.Outcome none = Cli.run("eval", "--drives", one.toString(), "--against", "engines/roadseg.onnx",
                 "--json", dir.resolve("none.json").toString());
-        assertEquals(0, none.exit(), none.stderr());
+        assertEquals(1, none.exit(), none.stderr()); // its only drive failed: the report, then a failed run
         assertTrue(none.stdout().contains("FAILED: 2 camera topics, choose one with --topic"), none.stdout());
+        assertTrue(none.stderr().contains("every drive failed"), none.stderr());
         Cli.Outcome named = Cli.run("eval", "--drives", one.toString(), "--against", "engines/roadseg.onnx",
                 "--topic", "/cam/rear/compressed", "--json", dir.resolve("named.json").toString());
         assertEquals(0, named.exit(), named.stderr());

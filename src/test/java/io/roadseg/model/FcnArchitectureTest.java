@@ -45,7 +45,7 @@ class FcnArchitectureTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> a.withClasses(0)).getMessage()
                 .contains("classes 0 must be >= 1"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> a.withChannels(16, 0, 64, 128)).getMessage()
-                .contains("c2 0 must be >= 1"));
+                .contains("c2 0 must be 1 to 1024"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> a.withMaxDepth(Float.NaN)).getMessage()
                 .contains("max depth NaN"));
     }

@@ -1,4 +1,4 @@
-package io.roadseg.cli;
+package io.roadseg.source;
 
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -10,14 +10,14 @@ import java.nio.file.Path;
  * {@code engines/roadseg.onnx}. A relative path the user gives is taken from the current folder when it exists there,
  * else from the install. Stateless.
  */
-final class InstallPaths {
+public final class InstallPaths {
     private InstallPaths() {
     }
 
     /** @return the install folder, or null when it cannot be told (classes outside a {@code target/} folder) */
-    static Path root() {
+    public static Path root() {
         try {
-            Path code = Path.of(RoadsegCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path code = Path.of(InstallPaths.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             // target/roadseg.jar or target/classes → the folder above target/
             Path target = code.getParent();
             if (target != null && target.getFileName() != null && target.getFileName().toString().equals("target")) {
@@ -34,7 +34,7 @@ final class InstallPaths {
      * @return {@code path} itself when it is absolute or exists from the current folder; else the install's file of
      *     that relative name when it exists; else {@code path} unchanged (its error then names what was given)
      */
-    static Path resolve(Path path) {
+    public static Path resolve(Path path) {
         if (path == null || path.isAbsolute() || Files.exists(path)) {
             return path;
         }
