@@ -40,6 +40,10 @@ public final class OnnxWeightsReader {
         Map<String, String> metadata = new LinkedHashMap<>();
         parse(file, tensors, metadata);
         String arch = metadata.get(ModelContract.ARCHITECTURE);
+        if (arch == null) {
+            throw new IOException("checkpoint " + file + ": " + (java.nio.file.Files.size(file) == 0 ? "an empty file"
+                    : "no roadseg metadata") + ", not a model roadseg wrote (export-model writes one)");
+        }
         if (!FcnArchitecture.NAME.equals(arch)) {
             throw new IOException("checkpoint " + file + ": architecture '" + arch + "', expected '"
                     + FcnArchitecture.NAME + "'");

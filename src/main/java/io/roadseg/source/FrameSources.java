@@ -20,21 +20,34 @@ public final class FrameSources {
 
     /**
      * A ROS 2 bag folder in MCAP storage (rosbag2's default since Iron: {@code metadata.yaml} beside the recording):
-     * its one {@code .mcap} file; null for anything else; a bag split into several is refused with what to do.
+     * its one {@code .mcap} file; null for anything else (a bag in SQLite storage, a folder of pictures or a drive that
+     * holds a metadata.yaml); a bag split into several is refused with what to do, one with no recording beside its
+     * metadata.yaml likewise.
      */
     public static Path bagMcap(String uri, Path path) throws SourceException {
-        if (!Files.isDirectory(path) || !Files.isRegularFile(path.resolve("metadata.yaml"))) {
+        if (!Files.isDirectory(path) || !Files.isRegularFile(path.resolve("metadata.yaml"))
+                || io.roadseg.rosbag2.Rosbag2Reader.isBag(path)) { // SQLite storage: read as such
             return null;
         }
         List<Path> mcaps;
+        boolean pictures;
         try (java.util.stream.Stream<Path> s = Files.list(path)) {
-            mcaps = s.filter(p -> p.getFileName().toString().endsWith(".mcap")).sorted().toList();
+            List<Path> all = s.toList();
+            mcaps = all.stream().filter(p -> p.getFileName().toString().endsWith(".mcap")).sorted().toList();
+            pictures = all.stream().anyMatch(p -> p.getFileName().toString().toLowerCase(java.util.Locale.ROOT)
+                    .matches(".*\\.(png|jpe?g|bmp)"));
         } catch (java.io.IOException e) {
             throw new SourceException("input " + uri + ": cannot list (" + e.getMessage() + ")");
         }
         if (mcaps.size() > 1) {
             throw new SourceException("input " + uri + ": a bag split into " + mcaps.size() + " .mcap files; "
                     + "replay them one by one (run --drives '" + path + "/*.mcap') or merge them first");
+        }
+        if (mcaps.isEmpty() && !pictures
+                && !Files.isRegularFile(path.resolve(io.roadseg.sim.DriveRecording.MANIFEST))) {
+            // a metadata.yaml without a recording rosbag2 writes (a .mcap, or a .db3 that isBag would have taken)
+            throw new SourceException("input " + uri + ": a ROS 2 bag folder (metadata.yaml) without its recording: "
+                    + "no .mcap file, and no .db3 that its metadata.yaml names");
         }
         return mcaps.isEmpty() ? null : mcaps.get(0);
     }

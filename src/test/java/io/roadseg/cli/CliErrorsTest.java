@@ -87,6 +87,18 @@ class CliErrorsTest {
     }
 
     @Test
+    void aBagFolderWithoutItsRecordingAndAnEmptyModelAreNamed() throws Exception {
+        Path model = TestData.smallModel(dir);
+        Path bag = Files.createDirectories(dir.resolve("bag"));
+        Files.writeString(bag.resolve("metadata.yaml"), "{{{[[[\n"); // was: "folder has no png, jpg or bmp images"
+        assertOneLineError(Cli.run("run", bag.toString(), "--model", model.toString()), "bag",
+                "without its recording");
+        Path empty = Files.createFile(dir.resolve("empty.onnx")); // was: "architecture 'null'"
+        assertOneLineError(Cli.run("export-model", "--from", empty.toString(), "--temperature", "1.2", "-o",
+                dir.resolve("o.onnx").toString()), "empty.onnx", "an empty file");
+    }
+
+    @Test
     void anUnknownEngineListsTheKnownOnes() throws Exception {
         Path model = TestData.smallModel(dir);
         assertOneLineError(Cli.run("run", "x.mp4", "--model", model.toString(), "--engine", "warp"), 2, "warp", "cpu");
