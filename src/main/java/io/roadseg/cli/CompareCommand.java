@@ -324,6 +324,9 @@ final class CompareCommand implements Callable<Integer> {
         if (!(v instanceof Double d)) {
             throw new UserError("report " + p + ": class " + k + " has IoU '" + v + "', not a number");
         }
+        if (!(d >= 0 && d <= 1)) {
+            throw new UserError("report " + p + ": class " + k + " has IoU " + d + ", not a share from 0 to 1");
+        }
         return d;
     }
 
@@ -337,6 +340,9 @@ final class CompareCommand implements Callable<Integer> {
             throws UserError {
         if (!(truth.get(k) instanceof Double t) || !(predicted.get(k) instanceof Double n)) {
             throw new UserError("report " + p + ": class " + k + " has no pixel counts beside its IoU");
+        }
+        if (t < 0 || n < 0) {
+            throw new UserError("report " + p + ": class " + k + " has a negative pixel count");
         }
         return t == 0 ? Double.NaN : n / t;
     }
@@ -399,8 +405,8 @@ final class CompareCommand implements Callable<Integer> {
             worse += x < y ? 1 : 0;
             out.append(String.format(Locale.ROOT, "%-12s %8.2f %8.2f %+8.2f%s%n", k, x, y, x - y, ratioColumns));
         }
-        double ma = 100 * (Double) ca.get("mean_iou");
-        double mb = 100 * (Double) cb.get("mean_iou");
+        double ma = 100 * iou(a, "mean IoU", ca.get("mean_iou"));
+        double mb = 100 * iou(b, "mean IoU", cb.get("mean_iou"));
         out.append(String.format(Locale.ROOT, "%-12s %8.2f %8.2f %+8.2f   (higher on %d of %d classes, lower on %d)%n",
                 "mean IoU", ma, mb, ma - mb, better, scored, worse));
         if (largest[0] != null && largest[1] != null) {

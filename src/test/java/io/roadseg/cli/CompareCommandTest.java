@@ -352,7 +352,8 @@ class CompareCommandTest {
         assertOneLineError(Cli.run("compare", depth, notJson.toString()), 1, "not.json", "not JSON");
         Path fleet = dir.resolve("fleet.json");
         Files.writeString(fleet, "{\"model\": \"m\", \"drives\": []}");
-        assertOneLineError(Cli.run("compare", fleet.toString(), depth), 1, "fleet.json", "--baseline");
+        assertOneLineError(Cli.run("compare", fleet.toString(), depth), 1, "fleet.json", "roadseg-fleet evaluate",
+                "--baseline");
         assertOneLineError(Cli.run("compare", shipped.resolve("sim.json").toString(), depth), 1, "depth.json",
                 "real-depth", "segmentation");
         Path otherScenes = dir.resolve("other-scenes.json");
@@ -365,5 +366,16 @@ class CompareCommandTest {
         Path empty = Files.createDirectories(dir.resolve("empty"));
         assertOneLineError(Cli.run("compare", shipped.toString(), empty.toString()), 1, "no report");
         assertOneLineError(Cli.run("compare", depth, depth, "--resamples", "10"), 2, "--resamples 10");
+        // impossible figures in a hand-edited report (were printed as 500.00 % and -8810.80x)
+        String sim = Files.readString(shipped.resolve("sim.json"));
+        java.util.regex.Matcher mean = java.util.regex.Pattern.compile("\"mean_iou\": ([0-9.]+)").matcher(sim);
+        assertTrue(mean.find(), sim);
+        Path five = Files.writeString(dir.resolve("five.json"), sim.replace(mean.group(), "\"mean_iou\": 5.0"));
+        assertOneLineError(Cli.run("compare", five.toString(), shipped.resolve("sim.json").toString()), 1,
+                "five.json", "not a share from 0 to 1");
+        Path negative = Files.writeString(dir.resolve("negative.json"), sim.replaceFirst(
+                "(\"truth_pixels\": \\{\"[a-z]+\": )", "$1-"));
+        assertOneLineError(Cli.run("compare", negative.toString(), shipped.resolve("sim.json").toString()), 1,
+                "negative.json", "negative pixel count");
     }
 }
