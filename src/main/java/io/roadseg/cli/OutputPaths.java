@@ -78,7 +78,8 @@ final class OutputPaths {
     }
 
     /**
-     * Registers an output folder (made if missing): it may not be an input folder or inside one's files.
+     * Registers an output folder (made if missing): it may not be an input file or folder itself (files written into
+     * a new folder inside an input folder replace nothing of it).
      *
      * @throws UsageError when it is a file, an input, or cannot be created
      */
