@@ -74,7 +74,7 @@ final class BuildEngineCommand implements Callable<Integer> {
         try {
             options = TrtOptions.fromEnvironment();
         } catch (IllegalArgumentException e) {
-            throw new UserError(e.getMessage());
+            throw UserError.of(e);
         }
         try {
             if (precision != null) {
@@ -109,6 +109,21 @@ final class BuildEngineCommand implements Callable<Integer> {
                 throw new UsageError("--argmax " + argmax + ": expected gpu or host");
             }
             options = options.withGpuArgmax(a.equals("gpu"));
+        }
+        // what can be checked without a GPU, before the GPU is looked for
+        if (workspaceMb != null && (workspaceMb < 16 || workspaceMb > 1 << 20)) {
+            throw new UsageError("--workspace-mb " + workspaceMb + ": must be 16 to 1048576 MiB");
+        }
+        if (!java.nio.file.Files.isRegularFile(model)) {
+            throw new UsageError("-m " + model + ": " + (java.nio.file.Files.isDirectory(model) ? "is a folder, "
+                    + "expected an .onnx file" : "no such model file"));
+        }
+        if (calibration != null && !java.nio.file.Files.exists(calibration)) {
+            throw new UsageError("--calibration " + calibration + ": no such folder or list file");
+        }
+        OutputPaths paths = new OutputPaths().input("-m", model.toString());
+        if (cacheDir != null) {
+            paths.outputFolder("--cache-dir", cacheDir.toString());
         }
         TensorRtPlans.Prepared plan = TensorRtPlans.prepare(model, options, force, System.err::println);
         System.out.println("plan " + plan + " for " + plan.key());

@@ -373,7 +373,7 @@ final class EvalCommand implements Callable<Integer> {
         try {
             all = DriveList.read(data.drives);
         } catch (java.io.IOException e) {
-            throw new UserError(e.getMessage());
+            throw UserError.of(e);
         }
         if (all.isEmpty()) {
             throw new UserError("--drives " + data.drives + ": lists no drives");

@@ -73,7 +73,7 @@ final class InfoCommand implements Callable<Integer> {
             try {
                 printServer(out);
             } catch (SourceException e) {
-                throw new UserError(e.getMessage());
+                throw UserError.of(e);
             }
             return 0;
         }
@@ -107,7 +107,7 @@ final class InfoCommand implements Callable<Integer> {
                 print(r, out);
                 return check ? check(r, out) : 0;
             } catch (IOException e) {
-                throw new UserError(e.getMessage());
+                throw UserError.of(e);
             }
         }
         if (path != null && Files.isRegularFile(path) && (path.toString().toLowerCase(Locale.ROOT).endsWith(".mcap")
@@ -116,7 +116,7 @@ final class InfoCommand implements Callable<Integer> {
                 print(r, out);
                 return check ? check(r, out) : 0;
             } catch (IOException e) {
-                throw new UserError(e.getMessage());
+                throw UserError.of(e);
             }
         }
         if (path != null && !Files.exists(path)) {

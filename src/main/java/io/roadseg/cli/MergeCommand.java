@@ -78,7 +78,7 @@ final class MergeCommand implements Callable<Integer> {
         try {
             merged = new FleetReport(model, reference, classes, rows);
         } catch (IllegalArgumentException e) {
-            throw new UserError(e.getMessage());
+            throw UserError.of(e);
         }
         System.out.print(merged.table());
         if (json != null) {

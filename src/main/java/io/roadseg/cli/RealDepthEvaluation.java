@@ -127,7 +127,7 @@ final class RealDepthEvaluation {
         try {
             frames = DepthScenes.list(root);
         } catch (IOException e) {
-            throw new UserError(e.getMessage());
+            throw UserError.of(e);
         }
         Map<String, Opened> engines = new LinkedHashMap<>();
         Map<String, Opened> classEngines = new LinkedHashMap<>(); // --classes-from, by the same keys

@@ -281,7 +281,7 @@ final class RunCommand implements Callable<Integer> {
         try {
             all = io.roadseg.fleet.DriveList.read(drives);
         } catch (java.io.IOException e) {
-            throw new UserError(e.getMessage());
+            throw UserError.of(e);
         }
         if (all.isEmpty()) {
             throw new UserError("--drives " + drives + ": lists no drives");
@@ -408,8 +408,7 @@ final class RunCommand implements Callable<Integer> {
             } else if (out != null) {
                 int[] size = videoSize(inference.model(), info);
                 video = new VideoWriter(out, inference.model().inputWidth() * 2, inference.model().inputHeight(),
-                        size[0], size[1],
-                        info.fps(), codec, bitrate);
+                        size[0], size[1], info.fps(), codec, bitrate, timeoutSeconds, signals::stopping);
                 owned.add(video);
                 sinks.add(video);
             }
@@ -793,6 +792,25 @@ final class RunCommand implements Callable<Integer> {
                 throw new UsageError("--ring " + ring + ": must be a power of 2 from 2 to 64");
             }
         }
+        if ("-".equals(results) && statsJson != null && "-".equals(statsJson.toString())) {
+            throw new UsageError("--results - and --stats -: both to standard output would interleave JSON lines with "
+                    + "the statistics; send one to a file");
+        }
+        if (out != null && out.matches("(?i)(udp|rtp|srt|tcp)://.*")
+                && !out.matches("(?i)[a-z]+://(\\[[0-9a-fA-F:.]+\\]|[^/:\\[\\]?@]+):[0-9]+([/?].*)?")) {
+            throw new UsageError("--out " + out + ": expected SCHEME://HOST:PORT, e.g. udp://127.0.0.1:5000");
+        }
+        String[] listeners = {http == null ? null : "127.0.0.1:" + http.replaceFirst("^.*:", ""),
+                serve == null ? null : "127.0.0.1:" + serve.replaceFirst("^ws://.*:([0-9]+).*$", "$1")};
+        if (listeners[0] != null && listeners[0].equals(listeners[1])) {
+            throw new UsageError("--http " + http + " and --serve " + serve + ": one port for both; give each its "
+                    + "own");
+        }
+        if (serve != null && publish != null && serve.replaceFirst("^ws://", "").replaceFirst("/.*$", "").equals(
+                publish.replaceFirst("^wss?://", "").replaceFirst("/.*$", ""))) {
+            throw new UsageError("--serve " + serve + " and --publish " + publish + ": roadseg would publish to its "
+                    + "own server; give the robot's address to --publish");
+        }
         if ("-".equals(hlog == null ? null : hlog.toString())) {
             throw new UsageError("--hlog -: a histogram log goes to a file (--stats - writes the statistics to "
                     + "standard output)");
@@ -1059,7 +1077,7 @@ final class RunCommand implements Callable<Integer> {
         try {
             return CameraCalibration.read(calib);
         } catch (java.io.IOException e) {
-            throw new UserError(e.getMessage());
+            throw UserError.of(e);
         }
     }
 

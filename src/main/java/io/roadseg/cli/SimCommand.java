@@ -92,7 +92,7 @@ final class SimCommand implements Callable<Integer> {
         try {
             camera = CameraCalibration.readForRendering(calib);
         } catch (IOException e) {
-            throw new UserError(e.getMessage());
+            throw UserError.of(e);
         }
         SimDrive drive;
         try {

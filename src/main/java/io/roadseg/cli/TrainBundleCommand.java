@@ -70,6 +70,14 @@ final class TrainBundleCommand implements Callable<Integer> {
             throw new UsageError("--camvid-pitch " + camvidPitch + ": must be within ±45°");
         }
         Path root = data.root();
+        new OutputPaths().input("--camvid", root.toString()).outputFolder("--out", out.toString());
+        if (Files.isDirectory(out)) {
+            try (java.util.stream.Stream<Path> in = Files.list(out)) {
+                if (in.findAny().isPresent()) {
+                    throw new UsageError("--out " + out + ": a folder that is not empty; give a new one");
+                }
+            }
+        }
         io.roadseg.model.FcnArchitecture architecture = widths("--channels", channels);
         List<io.roadseg.model.FcnArchitecture> others = new java.util.ArrayList<>();
         for (String v : variants) {
@@ -80,7 +88,7 @@ final class TrainBundleCommand implements Callable<Integer> {
             s = TrainingBundle.write(architecture, others, root, data.splits, simSamples, seed, simStride, seed,
                     new TrainingBundle.GroundLabels(camvidPitch, contactTrees), out, System.err);
         } catch (IOException e) {
-            throw new UserError(e.getMessage());
+            throw UserError.of(e);
         }
         System.err.printf(Locale.ROOT, "wrote %s: %d CamVid frames, %d synthetic samples, %.1f MB%n", out,
                 s.camvidFrames(), s.simSamples(), s.bytes() / 1e6);

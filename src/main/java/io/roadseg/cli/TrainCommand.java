@@ -179,8 +179,8 @@ final class TrainCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             throw new UsageError("--crop " + crop + ": expected WIDTHxHEIGHT, e.g. 320x240");
         }
-        if (w % 16 != 0 || h % 16 != 0 || w <= 0 || h <= 0) {
-            throw new UsageError("--crop " + crop + ": width and height must be positive multiples of 16");
+        if (w % 16 != 0 || h % 16 != 0 || w <= 0 || h <= 0 || w > 2048 || h > 2048) {
+            throw new UsageError("--crop " + crop + ": width and height must be multiples of 16 from 16 to 2048");
         }
         String[] range = scale.split("\\.\\.");
         double scaleMin;
@@ -191,26 +191,38 @@ final class TrainCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             throw new UsageError("--scale " + scale + ": expected MIN..MAX, e.g. 0.5..2.0");
         }
-        if (!(scaleMin > 0) || !(scaleMax >= scaleMin)) {
-            throw new UsageError("--scale " + scale + ": need 0 < MIN <= MAX");
+        if (!(scaleMin > 0) || !(scaleMax >= scaleMin) || scaleMax > 8) {
+            throw new UsageError("--scale " + scale + ": need 0 < MIN <= MAX <= 8");
         }
-        if (steps < 1 || warmup < 0 || warmup >= steps) {
-            throw new UsageError("--steps " + steps + " must be >= 1 and above --warmup " + warmup);
+        if (warmup < 0) {
+            throw new UsageError("--warmup " + warmup + ": must be >= 0");
+        }
+        if (steps < 1 || warmup >= steps || steps > 100_000_000) {
+            throw new UsageError("--steps " + steps + ": must be above --warmup " + warmup + " and at most 100000000");
         }
         if (contactTrees && !(contactDepthWeight > 0)) {
             throw new UsageError("--contact-trees needs --contact-depth-weight above 0");
         }
-        if (!(lr > 0) || weightDecay < 0 || threads < 1 || evalEvery < 1 || checkpointEvery < 1
-                || !(contactDepthWeight >= 0) || camvidBatch < 0 || simBatch < 0 || camvidBatch + simBatch < 1
-                || !(classWeightC > 1) || !(Math.abs(camvidPitch) < 45) || !(simSuburb >= 0 && simSuburb <= 1)
-                || !(cutMix >= 0 && cutMix <= 1) || !(copyPaste >= 0 && copyPaste <= 1)
-                || !(classUniform >= 0 && classUniform <= 1)
-                || !(lovasz >= 0 && Double.isFinite(lovasz))) {
-            throw new UsageError("train: --lr and --class-weight-c - 1 must be > 0, --contact-depth-weight and "
-                    + "--lovasz >= 0, "
-                    + "--camvid-pitch within ±45°, --sim-suburb, --cutmix, --copy-paste and --class-uniform in 0..1, "
-                    + "--threads, --eval-every and --checkpoint-every >= 1, batches >= 0 with at least one crop");
-        }
+        // each value on its own, named with its rule (NaN fails every comparison, so it is refused too)
+        rule(lr > 0 && lr <= 1, "--lr", lr, "a learning rate in (0, 1]");
+        rule(weightDecay >= 0 && weightDecay <= 10, "--weight-decay", weightDecay, "must be 0 to 10");
+        rule(threads >= 1 && threads <= 256, "--threads", threads, "must be 1 to 256");
+        rule(evalEvery >= 1, "--eval-every", evalEvery, "must be >= 1");
+        rule(checkpointEvery >= 1, "--checkpoint-every", checkpointEvery, "must be >= 1");
+        rule(contactDepthWeight >= 0 && contactDepthWeight <= 100, "--contact-depth-weight", contactDepthWeight,
+                "must be 0 to 100");
+        rule(camvidBatch >= 0 && camvidBatch <= 256, "--camvid-batch", camvidBatch, "must be 0 to 256");
+        rule(simBatch >= 0 && simBatch <= 256, "--sim-batch", simBatch, "must be 0 to 256");
+        rule(camvidBatch + simBatch >= 1, "--camvid-batch and --sim-batch", camvidBatch + "+" + simBatch,
+                "at least one crop a step");
+        rule(classWeightC > 1 && classWeightC <= 100, "--class-weight-c", classWeightC, "must be above 1 (1.02-1.10 "
+                + "as ENet's)");
+        rule(Math.abs(camvidPitch) < 45, "--camvid-pitch", camvidPitch, "must be within ±45°");
+        rule(simSuburb >= 0 && simSuburb <= 1, "--sim-suburb", simSuburb, "must be 0 to 1");
+        rule(cutMix >= 0 && cutMix <= 1, "--cutmix", cutMix, "must be 0 to 1");
+        rule(copyPaste >= 0 && copyPaste <= 1, "--copy-paste", copyPaste, "must be 0 to 1");
+        rule(classUniform >= 0 && classUniform <= 1, "--class-uniform", classUniform, "must be 0 to 1");
+        rule(lovasz >= 0 && lovasz <= 100, "--lovasz", lovasz, "must be 0 to 100");
         FcnArchitecture architecture;
         try {
             architecture = FcnArchitecture.withChannelsOrDefaults(channels);
@@ -226,6 +238,9 @@ final class TrainCommand implements Callable<Integer> {
         if (teacher != null && !(distill > 0 && Double.isFinite(distill))) {
             throw new UsageError("--distill " + distill + ": must be > 0");
         }
+        if (teacher == null && distill != 1) {
+            throw new UsageError("--distill " + distill + ": weighs a --teacher's posteriors; give one");
+        }
         new OutputPaths().output("--out", out.toString())
                 .output("--out (its checkpoint)", Trainer.checkpointFor(out).toString());
         if (out.toAbsolutePath().normalize().equals(InstallPaths.resolve(Path.of(RunCommand.DEFAULT_MODEL))
@@ -240,6 +255,9 @@ final class TrainCommand implements Callable<Integer> {
             }
             try {
                 java.util.Map<String, String> metadata = OnnxWeightsReader.readMetadata(teacher);
+                if (!metadata.containsKey(ModelContract.FORMAT)) {
+                    throw new UserError("--teacher " + teacher + ": not a roadseg model (no roadseg metadata)");
+                }
                 if (metadata.containsKey(ModelContract.LOGIT_ADJUSTMENT)) {
                     throw new UserError("--teacher " + teacher + ": is logit-adjusted ("
                             + metadata.get(ModelContract.LOGIT_ADJUSTMENT) + "); distil from the model exported "
@@ -254,11 +272,24 @@ final class TrainCommand implements Callable<Integer> {
                 }
                 taught = OnnxWeightsReader.read(teacher, ModelContract.architecture(metadata));
             } catch (IOException | IllegalArgumentException e) {
-                throw new UserError("--teacher: " + e.getMessage());
+                throw new UserError("--teacher: " + e.getMessage().replaceFirst("^checkpoint ", ""));
             }
         }
         Path root = data.root();
         String heldOut = "none".equals(holdOut) ? "" : holdOut;
+        if (!heldOut.isEmpty()) {
+            java.util.TreeSet<String> sequences = new java.util.TreeSet<>();
+            for (String split : data.splits) {
+                try (java.util.stream.Stream<Path> in = Files.list(root.resolve(split))) {
+                    in.map(p -> p.getFileName().toString()).filter(n -> n.contains("_"))
+                            .forEach(n -> sequences.add(n.substring(0, n.indexOf('_'))));
+                }
+            }
+            if (!sequences.contains(heldOut)) {
+                throw new UsageError("--hold-out " + holdOut + ": no frame of --splits " + String.join(",", data.splits)
+                        + " is from it (their sequences: " + String.join(", ", sequences) + "; or none)");
+            }
+        }
         Trainer.Settings settings = new Trainer.Settings(root, data.splits, heldOut, steps, camvidBatch, simBatch, w, h,
                 lr, weightDecay, warmup, scaleMin, scaleMax, !noJitter, classWeightC, pseudoDepthWeight,
                 contactDepthWeight, camvidPitch, simSuburb, cutMix, lovasz, copyPaste, classUniform, contactTrees, relu,
@@ -304,7 +335,7 @@ final class TrainCommand implements Callable<Integer> {
                         r.lastDepthLoss(), 100 * r.heldOutMeanIou());
             }
         } catch (IOException e) {
-            throw new UserError(e.getMessage());
+            throw UserError.of(e);
         }
         System.err.println("wrote " + out + " and " + Trainer.checkpointFor(out));
         return 0;
@@ -322,6 +353,13 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** The network of a checkpoint or model, where --channels is not given or names the same widths. */
+    /** A usage error naming the option, its value and its rule, unless {@code ok}. */
+    private static void rule(boolean ok, String option, Object value, String what) throws UsageError {
+        if (!ok) {
+            throw new UsageError(option + " " + value + ": " + what);
+        }
+    }
+
     private FcnArchitecture sameWidths(FcnArchitecture held, String what, FcnArchitecture asked) throws UsageError {
         if (channels != null && !java.util.Arrays.equals(held.channels(), asked.channels())) {
             throw new UsageError(what + ": holds a network of channel widths " + held.channelsText()

@@ -51,6 +51,13 @@ public record CameraCalibration(String name, int width, int height, double fx, d
         String where = "calibration " + name;
         validate(where, width, height, fx, fy, cx, cy, mountHeightM, pitchDeg, rollDeg);
         double corner = io.roadseg.preprocess.Rectification.cornerRadius(width, height, fx, fy, cx, cy);
+        double[] terms = {k1, k2, p1, p2, k3, k4, k5, k6};
+        String[] names = {"k1", "k2", "p1", "p2", "k3", "k4", "k5", "k6"};
+        for (int i = 0; i < terms.length; i++) {
+            // real lenses, rational models included, stay within tens; 1e30 is a unit or exponent gone wrong
+            rule(where, names[i], Double.isFinite(terms[i]) && Math.abs(terms[i]) <= 1000, "= " + terms[i]
+                    + " is no lens's distortion coefficient (at most 1000 in size)");
+        }
         if (fisheye) {
             rule(where, "p1", p1 == 0 && p2 == 0, "and p2 must be 0 for the equidistant model (it has no tangential "
                     + "terms), got " + p1 + ", " + p2);

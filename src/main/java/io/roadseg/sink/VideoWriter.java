@@ -53,6 +53,24 @@ public final class VideoWriter implements FrameSink {
     /** The exclusive lock on an output file, held from before FFmpeg opens it until {@link #close()}. */
     private java.nio.channels.FileChannel lockChannel;
     private Path createdFile;
+    private final double openTimeoutSeconds;
+    private final java.util.function.BooleanSupplier stopped;
+    /**
+     * Polled by FFmpeg while a network output connects: gives up at the deadline or on a stop. Once connected it never
+     * interrupts: the frames in flight at a stop are still sent.
+     */
+    private final OpenGate openGate = new OpenGate();
+    private org.bytedeco.ffmpeg.avformat.AVIOInterruptCB interrupt;
+
+    private final class OpenGate extends org.bytedeco.ffmpeg.avformat.AVIOInterruptCB.Callback_Pointer {
+        volatile long until = Long.MAX_VALUE;
+        volatile boolean connected;
+
+        @Override
+        public int call(org.bytedeco.javacpp.Pointer opaque) {
+            return !connected && (stopped.getAsBoolean() || System.nanoTime() - until > 0) ? 1 : 0;
+        }
+    }
     private final int pictureHeight;
     private final int height;
     private final String encoderName;
@@ -127,7 +145,22 @@ public final class VideoWriter implements FrameSink {
      */
     public VideoWriter(String target, int pictureWidth, int pictureHeight, int width, int height, double fps,
                        String codec, long bitRate) throws SinkException {
+        this(target, pictureWidth, pictureHeight, width, height, fps, codec, bitRate, Double.POSITIVE_INFINITY,
+                () -> false);
+    }
+
+    /**
+     * As {@link #VideoWriter(String, int, int, int, int, double, String, long)}, a network output's connection bounded:
+     * opening it (a receiver to reach, an {@code srt://…?mode=listener} waiting for its caller) gives up after
+     * {@code openTimeoutSeconds} or as soon as {@code stopped} says so (a Ctrl-C while the run starts), through
+     * FFmpeg's interrupt callback, which every protocol polls.
+     */
+    public VideoWriter(String target, int pictureWidth, int pictureHeight, int width, int height, double fps,
+                       String codec, long bitRate, double openTimeoutSeconds,
+                       java.util.function.BooleanSupplier stopped) throws SinkException {
         Ffmpeg.quietUnlessVerbose();
+        this.openTimeoutSeconds = openTimeoutSeconds;
+        this.stopped = stopped;
         if (width < 2 || height < 2 || width % 2 != 0 || height % 2 != 0 || pictureWidth < 1 || pictureHeight < 1) {
             throw new SinkException("output " + target + ": video size " + width + "x" + height
                     + " must be even and positive (H.264 4:2:0)");
@@ -241,10 +274,20 @@ public final class VideoWriter implements FrameSink {
         String url = outputUrl;
         if ((format.oformat().flags() & AVFMT_NOFILE) == 0) {
             AVIOContext pb = new AVIOContext(null);
-            ret = avio_open2(pb, url, AVIO_FLAG_WRITE, null, null);
+            long started = System.nanoTime();
+            if (network) {
+                openGate.until = Double.isInfinite(openTimeoutSeconds) ? Long.MAX_VALUE
+                        : started + Math.round(openTimeoutSeconds * 1e9);
+                interrupt = new org.bytedeco.ffmpeg.avformat.AVIOInterruptCB();
+                interrupt.callback(openGate);
+            }
+            ret = avio_open2(pb, url, AVIO_FLAG_WRITE, interrupt, null);
+            openGate.connected = true; // from now on sending is watched by its own failures, never cut short
             if (ret < 0) {
-                throw new SinkException("output " + target + ": cannot open for writing (" + Ffmpeg.errorText(ret)
-                        + ")");
+                String why = stopped.getAsBoolean() ? "stopped while connecting"
+                        : network && System.nanoTime() >= started + Math.round(openTimeoutSeconds * 1e9)
+                        ? "no receiver within " + openTimeoutSeconds + " s (--timeout)" : Ffmpeg.errorText(ret);
+                throw new SinkException("output " + target + ": cannot open for writing (" + why + ")");
             }
             format.pb(pb);
         }
@@ -448,6 +491,10 @@ public final class VideoWriter implements FrameSink {
                 }
                 avformat_free_context(format);
             }
+            if (interrupt != null) {
+                interrupt.close();
+            }
+            openGate.close();
             if (micros != null) {
                 micros.close();
             }

@@ -129,6 +129,9 @@ public final class FrameSources {
 
     /** The URI's scheme in lower case, or null for a plain path (Windows drive letters count as paths). */
     static String scheme(String uri) {
+        if (uri.regionMatches(true, 0, "file:/", 0, 6) && !uri.regionMatches(5, "//", 0, 2)) {
+            return "file"; // file:/absolute/path, the form Java's own Path.toUri().toString() drops to in places
+        }
         int colon = uri.indexOf("://");
         if (colon <= 1) {
             return null;

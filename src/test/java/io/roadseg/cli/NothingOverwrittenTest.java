@@ -157,6 +157,44 @@ class NothingOverwrittenTest {
     }
 
     @Test
+    void optionsThatClashWithEachOtherAreUsageErrors() throws Exception {
+        String d = drive.toString();
+        String m = model.toString();
+        Cli.assertOneLineError(Cli.run("run", d, "--model", m, "--results", "-", "--stats", "-"), 2,
+                "--results - and --stats -");
+        Cli.assertOneLineError(Cli.run("run", d, "--model", m, "--out", "udp://127.0.0.1"), 2, "udp://127.0.0.1",
+                "HOST:PORT");
+        Cli.assertOneLineError(Cli.run("run", d, "--model", m, "--http", "127.0.0.1:18086", "--serve",
+                "ws://127.0.0.1:18086"), 2, "one port for both");
+        Cli.assertOneLineError(Cli.run("run", d, "--model", m, "--serve", "ws://127.0.0.1:18100", "--publish",
+                "ws://127.0.0.1:18100"), 2, "its own server");
+        Cli.assertOneLineError(Cli.run("export-model", "--out", dir.resolve("big.onnx").toString(), "--size",
+                "100000x100000"), 2, "--size 100000x100000");
+        Cli.assertOneLineError(Cli.run("train-bundle", "--camvid", dir.toString(), "--splits", "nope", "--out",
+                dir.resolve("bundle").toString()), 2, "--splits nope", "not found");
+        assertFalse(Files.exists(dir.resolve("bundle")), "nothing written before the splits are known");
+        Cli.assertOneLineError(Cli.run("train", "--camvid", dir.toString(), "--splits", "a,a", "--out",
+                dir.resolve("t.onnx").toString()), 2, "named twice");
+        Cli.assertOneLineError(Cli.run("train", "--weight-decay", "NaN", "--out", dir.resolve("t.onnx").toString()),
+                2, "--weight-decay NaN");
+        Cli.assertOneLineError(Cli.run("build-engine", "--workspace-mb", "99999999"), 2, "--workspace-mb");
+        // a lens that no calibration describes: k1 = 1e30 was taken and "undone"
+        Path lens = Files.writeString(dir.resolve("lens.yaml"), Files.readString(calib).replaceFirst(
+                "(?m)^k1:.*$", "k1: 1e30"));
+        Cli.assertOneLineError(Cli.run("run", d, "--model", m, "--calib", lens.toString()), 1, "k1", "1000");
+    }
+
+    /** An SRT listener no receiver calls: bounded by --timeout, not waited for forever. */
+    @Test
+    void aNetworkOutputNobodyReceivesIsBoundedByTheTimeout() {
+        long t0 = System.nanoTime();
+        Cli.Outcome o = Cli.run("run", drive.toString(), "--model", model.toString(), "--timeout", "1", "--out",
+                "srt://127.0.0.1:" + (20000 + (int) (ProcessHandle.current().pid() % 20000)) + "?mode=listener");
+        Cli.assertOneLineError(o, 1, "no receiver within 1.0 s");
+        assertTrue(System.nanoTime() - t0 < 20_000_000_000L, (System.nanoTime() - t0) / 1e9 + " s");
+    }
+
+    @Test
     void aServerThatAcceptsAndNeverAnswersIsNotWaitedForForever() throws Exception {
         try (ServerSocket silent = new ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {
             List<Socket> accepted = new ArrayList<>();
