@@ -172,8 +172,9 @@ class GpuTrainScriptTest {
         assertTrue(made.stderr().contains("3 CamVid frames, 3 synthetic samples"), made.stderr());
         assertTrue(Files.isRegularFile(bundle.resolve("sim/000002.depth.png")));
         assertContactLabelsAreTrainers(bundle.resolve("camvid"), "0006R0_f00930");
-        Cli.Outcome again = Cli.run("train-bundle", "--camvid", small.toString(), "-o", bundle.toString());
-        assertEquals(1, again.exit());
+        Cli.Outcome again = Cli.run("train-bundle", "--camvid", small.toString(), "--splits", "train", "-o",
+                bundle.toString());
+        assertEquals(2, again.exit(), again.stderr()); // a usage error, found before anything is written
         assertTrue(again.stderr().contains("not empty"), again.stderr());
 
         String[] common = {python, SCRIPT.toString(), "--bundle", bundle.toString(), "--splits", "train",
