@@ -18,17 +18,18 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 
 /**
  * A folder of still images (png, jpg, jpeg, bmp) played in file-name order at a fixed frame rate; every image is
- * scaled to the first image's size; with {@code loop} the folder starts again after its last image (timestamps keep
- * rising). Each decoded image is a native {@link Mat} freed as soon as its pixels are
- * copied out. Not live.
+ * fitted inside the first image's size at its own aspect (letterboxed, never squashed); with {@code loop} the folder
+ * starts again after its last image (timestamps keep rising). Each decoded image is a native {@link Mat} freed as
+ * soon as its pixels are copied out. Not live.
  *
  * <p>Threading: one reader thread.
  */
 public final class ImageFolderSource implements FrameSource {
     private final List<Path> images;
     private final SourceInfo info;
+    private static final org.bytedeco.opencv.opencv_core.Scalar BLACK =
+            new org.bytedeco.opencv.opencv_core.Scalar(0, 0, 0, 0);
     private final Mat scaled;
-    private final Size size;
     private final boolean loop;
     private long next;
     private volatile boolean interrupted;
@@ -53,7 +54,6 @@ public final class ImageFolderSource implements FrameSource {
             first.close();
         }
         scaled = new Mat(info.height(), info.width(), org.bytedeco.opencv.global.opencv_core.CV_8UC3);
-        size = new Size(info.width(), info.height());
     }
 
     private static Mat load(String uri, Path file) throws SourceException {
@@ -82,7 +82,18 @@ public final class ImageFolderSource implements FrameSource {
         try {
             Mat src = m;
             if (m.cols() != info.width() || m.rows() != info.height()) {
-                resize(m, scaled, size);
+                // a picture of another size than the folder's first: fitted inside it at its own aspect, the rest
+                // black, as a player letterboxes — never squashed into the first picture's shape
+                double s = Math.min((double) info.width() / m.cols(), (double) info.height() / m.rows());
+                int w = Math.max(1, Math.min(info.width(), (int) Math.round(m.cols() * s)));
+                int h = Math.max(1, Math.min(info.height(), (int) Math.round(m.rows() * s)));
+                scaled.put(BLACK);
+                try (org.bytedeco.opencv.opencv_core.Rect r = new org.bytedeco.opencv.opencv_core.Rect(
+                        (info.width() - w) / 2, (info.height() - h) / 2, w, h);
+                     Mat inside = new Mat(scaled, r);
+                     Size fitted = new Size(w, h)) {
+                    resize(m, inside, fitted);
+                }
                 src = scaled;
             }
             BytePointer data = src.data();
@@ -101,6 +112,5 @@ public final class ImageFolderSource implements FrameSource {
     @Override
     public void close() {
         scaled.close();
-        size.close();
     }
 }

@@ -75,6 +75,35 @@ class FrameSourcesTest {
         }
     }
 
+    /**
+     * A folder whose pictures differ in size: a portrait picture among landscape ones is fitted inside the frame at
+     * its own aspect, black beside it (it was squashed to the first picture's shape).
+     */
+    @Test
+    void aPictureOfAnotherShapeIsLetterboxedNotSquashed(@TempDir Path folder) throws Exception {
+        java.awt.image.BufferedImage wide = new java.awt.image.BufferedImage(80, 60,
+                java.awt.image.BufferedImage.TYPE_3BYTE_BGR);
+        java.awt.image.BufferedImage tall = new java.awt.image.BufferedImage(60, 80,
+                java.awt.image.BufferedImage.TYPE_3BYTE_BGR);
+        java.awt.Graphics2D g = tall.createGraphics();
+        g.setColor(java.awt.Color.WHITE);
+        g.fillRect(0, 0, 60, 80);
+        g.dispose();
+        javax.imageio.ImageIO.write(wide, "png", folder.resolve("a.png").toFile());
+        javax.imageio.ImageIO.write(tall, "png", folder.resolve("b.png").toFile());
+        try (FrameSource s = FrameSources.open(folder.toString(), SourceOptions.defaults())) {
+            assertEquals(80, s.info().width());
+            ByteBuffer buf = ByteBuffer.allocateDirect(s.info().frameBytes());
+            s.read(buf);
+            s.read(buf);
+            // 60x80 fitted into 80x60: 45x60, centred, columns 17..61 white, the rest black
+            assertEquals(0, buf.get((30 * 80 + 5) * 3) & 0xff, "black beside the portrait picture");
+            assertEquals(0, buf.get((30 * 80 + 74) * 3) & 0xff, "black beside the portrait picture");
+            assertEquals(255, buf.get((30 * 80 + 40) * 3) & 0xff, "the picture itself in the middle");
+            assertEquals(255, buf.get((2 * 80 + 40) * 3) & 0xff, "its full height kept");
+        }
+    }
+
     @Test
     void aFileUriOpensTheSameRecordingAsItsPath() throws Exception {
         Path drive = TestData.drive().toAbsolutePath().normalize();
