@@ -706,8 +706,9 @@ final class RunCommand implements Callable<Integer> {
             throw new UsageError("--rotate " + rotate + ": 0 or 180 (a camera mounted upside down); a picture turned "
                     + "on its side needs the source turned, as roadseg does not turn one by 90°");
         }
-        if (!(timeoutSeconds > 0) || Double.isInfinite(timeoutSeconds)) {
-            throw new UsageError("--timeout " + timeoutSeconds + ": must be a positive number of seconds");
+        if (!(timeoutSeconds > 0) || timeoutSeconds > 86_400) {
+            throw new UsageError("--timeout " + timeoutSeconds + ": must be a positive number of seconds, at most "
+                    + "86400 (a day)");
         }
         if (!(pathWidth >= 0.5 && pathWidth <= 20)) {
             throw new UsageError("--path-width " + pathWidth + ": must be a width in metres from 0.5 to 20");
@@ -784,8 +785,8 @@ final class RunCommand implements Callable<Integer> {
                         + "64x32 to 8192x4320 (e.g. 1920x540)");
             }
         }
-        if (!(folderFps > 0) || folderFps > 1000) {
-            throw new UsageError("--folder-fps " + folderFps + ": must be a frame rate in (0, 1000]");
+        if (!(folderFps >= 0.1) || folderFps > 1000) {
+            throw new UsageError("--folder-fps " + folderFps + ": must be a frame rate from 0.1 to 1000");
         }
         if (ring != null) {
             if (ring < 2 || Integer.bitCount(ring) != 1 || ring > 64) {

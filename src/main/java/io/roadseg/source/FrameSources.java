@@ -88,6 +88,13 @@ public final class FrameSources {
             if (!Files.isReadable(path)) {
                 throw new SourceException("input " + uri + ": not readable (permission denied)");
             }
+            try {
+                if (Files.isRegularFile(path) && Files.size(path) == 0) {
+                    throw new SourceException("input " + uri + ": an empty file (0 bytes), no recording in it");
+                }
+            } catch (java.io.IOException e) {
+                throw new SourceException("input " + uri + ": cannot be read (" + e.getMessage() + ")");
+            }
             if (path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".mcap")
                     || io.roadseg.mcap.McapReader.isMcap(path) || io.roadseg.rosbag1.Rosbag1Reader.isBag(path)) {
                 return McapSource.open(uri, path, options);

@@ -93,6 +93,15 @@ class CliErrorsTest {
         Files.writeString(bag.resolve("metadata.yaml"), "{{{[[[\n"); // was: "folder has no png, jpg or bmp images"
         assertOneLineError(Cli.run("run", bag.toString(), "--model", model.toString()), "bag",
                 "without its recording");
+        for (String name : new String[] {"empty.mcap", "empty.bag", "empty.mp4"}) { // was: FFmpeg's or MCAP's words
+            Path recording = Files.createFile(dir.resolve(name));
+            assertOneLineError(Cli.run("run", recording.toString(), "--model", model.toString()), name,
+                    "an empty file");
+        }
+        assertOneLineError(Cli.run("run", bag.toString(), "--model", model.toString(), "--folder-fps", "0.0001"), 2,
+                "--folder-fps 1.0E-4");
+        assertOneLineError(Cli.run("run", bag.toString(), "--model", model.toString(), "--timeout", "1e9"), 2,
+                "--timeout");
         Path empty = Files.createFile(dir.resolve("empty.onnx")); // was: "architecture 'null'"
         assertOneLineError(Cli.run("export-model", "--from", empty.toString(), "--temperature", "1.2", "-o",
                 dir.resolve("o.onnx").toString()), "empty.onnx", "an empty file");
