@@ -126,11 +126,9 @@ final class ExportModelCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             throw new UsageError("--size " + size + ": expected WIDTHxHEIGHT, e.g. 480x352");
         }
-        if (w < InputSizeOption.MIN_SIDE || h < InputSizeOption.MIN_SIDE || w > InputSizeOption.MAX_SIDE
-                || h > InputSizeOption.MAX_SIDE || (long) w * h > InputSizeOption.MAX_PIXELS) {
-            throw new UsageError("--size " + size + ": each side " + InputSizeOption.MIN_SIDE + " to "
-                    + InputSizeOption.MAX_SIDE + " pixels and at most " + InputSizeOption.MAX_PIXELS + " in all, as "
-                    + "--input-size");
+        String outside = io.roadseg.engine.InputSize.outsideLimits(w, h);
+        if (outside != null) {
+            throw new UsageError("--size " + size + ": " + outside);
         }
         FcnArchitecture arch;
         try {

@@ -53,15 +53,6 @@ final class InputSizeOption {
         return InferenceEngines.open(engine, model, options.withInputSize(fitted), log);
     }
 
-    /** The smallest side the network is run at: 4 cells of its 1/16 features. */
-    static final int MIN_SIDE = 64;
-    /**
-     * The largest side and pixel count (about 12 times 480x352's; 1920x1088 fits): beyond, the ring's per-slot
-     * buffers outgrow the JVM's memory and a vehicle computer's.
-     */
-    static final int MAX_SIDE = 4096;
-    static final long MAX_PIXELS = 2048L * 1024;
-
     /**
      * @param value        {@code auto} (fit the source's aspect), {@code auto:WxH} (the same at WxH's pixel count),
      *                     {@code model} (the metadata's size) or {@code WxH}
@@ -86,11 +77,9 @@ final class InputSizeOption {
             throw new UsageError("--input-size " + value + ": expected auto, auto:WIDTHxHEIGHT, model or "
                     + "WIDTHxHEIGHT (e.g. 544x304)");
         }
-        if (size.width() < MIN_SIDE || size.height() < MIN_SIDE || size.width() > MAX_SIDE
-                || size.height() > MAX_SIDE || (long) size.width() * size.height() > MAX_PIXELS) {
-            throw new UsageError("--input-size " + value + ": each side must be " + MIN_SIDE + " to " + MAX_SIDE
-                    + " pixels and the whole at most " + MAX_PIXELS + " pixels (e.g. 2048x1024; the shipped model's "
-                    + "own is 480x352)");
+        String outside = InputSize.outsideLimits(size.width(), size.height());
+        if (outside != null) {
+            throw new UsageError("--input-size " + value + ": " + outside);
         }
         if (!fit) {
             return options.withInputSize(size);

@@ -104,6 +104,28 @@ final class OutputPaths {
         return this;
     }
 
+    /**
+     * Registers an output folder that must be new or empty (a drive, a training bundle: written whole, never mixed
+     * with what is there), as {@link #outputFolder}.
+     *
+     * @throws UsageError also when it holds anything
+     */
+    OutputPaths newFolder(String option, String value) throws UsageError {
+        outputFolder(option, value);
+        Path path = Path.of(value);
+        if (Files.isDirectory(path)) {
+            try (java.util.stream.Stream<Path> in = Files.list(path)) {
+                if (in.findAny().isPresent()) {
+                    throw new UsageError(option + " " + value + ": a folder that is not empty; give a new or empty "
+                            + "one");
+                }
+            } catch (java.io.IOException e) {
+                throw new UsageError(option + " " + value + ": cannot be listed (" + Errors.reason(e) + ")");
+            }
+        }
+        return this;
+    }
+
     /** The nearest existing folder of {@code path} must take a new file: one is made there and removed. */
     private static void writableFolder(String option, String value, Path path) throws UsageError {
         Path dir = path.getParent();

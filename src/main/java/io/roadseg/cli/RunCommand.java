@@ -641,6 +641,22 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Whether two HOST:PORT listeners would bind the same socket: one port, and one host or either on every address
+     * ({@code 0.0.0.0}, {@code [::]}).
+     */
+    static boolean sameListener(String a, String b) {
+        int ca = a.lastIndexOf(':');
+        int cb = b.lastIndexOf(':');
+        if (ca < 0 || cb < 0 || !a.substring(ca + 1).equals(b.substring(cb + 1))) {
+            return false;
+        }
+        String ha = a.substring(0, ca);
+        String hb = b.substring(0, cb);
+        java.util.Set<String> any = java.util.Set.of("0.0.0.0", "[::]", "");
+        return ha.equalsIgnoreCase(hb) || any.contains(ha) || any.contains(hb);
+    }
+
     static boolean isMcap(String out) {
         return out.toLowerCase(java.util.Locale.ROOT).endsWith(".mcap") 
                 && !out.contains("://");
@@ -801,9 +817,8 @@ final class RunCommand implements Callable<Integer> {
                 && !out.matches("(?i)[a-z]+://(\\[[0-9a-fA-F:.]+\\]|[^/:\\[\\]?@]+):[0-9]+([/?].*)?")) {
             throw new UsageError("--out " + out + ": expected SCHEME://HOST:PORT, e.g. udp://127.0.0.1:5000");
         }
-        String[] listeners = {http == null ? null : "127.0.0.1:" + http.replaceFirst("^.*:", ""),
-                serve == null ? null : "127.0.0.1:" + serve.replaceFirst("^ws://.*:([0-9]+).*$", "$1")};
-        if (listeners[0] != null && listeners[0].equals(listeners[1])) {
+        if (http != null && serve != null && sameListener(http.contains(":") ? http : "127.0.0.1:" + http,
+                serve.replaceFirst("^ws://", "").replaceFirst("/.*$", ""))) {
             throw new UsageError("--http " + http + " and --serve " + serve + ": one port for both; give each its "
                     + "own");
         }

@@ -9,7 +9,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -78,15 +77,7 @@ final class SimCommand implements Callable<Integer> {
         }
         if (out != null) {
             new OutputPaths().input("--calib", calib == null ? null : calib.toString())
-                    .outputFolder("--out", out.toString());
-            if (Files.isDirectory(out)) {
-                try (java.util.stream.Stream<Path> in = Files.list(out)) {
-                    if (in.findAny().isPresent()) {
-                        throw new UsageError("--out " + out + ": a folder that is not empty (a drive is written "
-                                + "into an empty or new one)");
-                    }
-                }
-            }
+                    .newFolder("--out", out.toString());
         }
         CameraCalibration camera;
         try {

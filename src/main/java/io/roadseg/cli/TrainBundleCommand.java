@@ -6,7 +6,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -70,14 +69,7 @@ final class TrainBundleCommand implements Callable<Integer> {
             throw new UsageError("--camvid-pitch " + camvidPitch + ": must be within ±45°");
         }
         Path root = data.root();
-        new OutputPaths().input("--camvid", root.toString()).outputFolder("--out", out.toString());
-        if (Files.isDirectory(out)) {
-            try (java.util.stream.Stream<Path> in = Files.list(out)) {
-                if (in.findAny().isPresent()) {
-                    throw new UsageError("--out " + out + ": a folder that is not empty; give a new one");
-                }
-            }
-        }
+        new OutputPaths().input("--camvid", root.toString()).newFolder("--out", out.toString());
         io.roadseg.model.FcnArchitecture architecture = widths("--channels", channels);
         List<io.roadseg.model.FcnArchitecture> others = new java.util.ArrayList<>();
         for (String v : variants) {

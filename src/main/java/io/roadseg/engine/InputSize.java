@@ -13,6 +13,16 @@ package io.roadseg.engine;
  * @param height input height H, a positive multiple of the stride
  */
 public record InputSize(int width, int height) {
+    /** The smallest side a network is run at: 4 cells of its 1/16 features. */
+    public static final int MIN_SIDE = 64;
+    /** The largest side. */
+    public static final int MAX_SIDE = 4096;
+    /**
+     * The largest pixel count (about 12 times 480x352's; 1920x1088 fits): beyond, the ring's per-slot buffers outgrow
+     * the JVM's memory and a vehicle computer's.
+     */
+    public static final long MAX_PIXELS = 2048L * 1024;
+
     public InputSize {
         if (width <= 0 || height <= 0) {
             throw new IllegalArgumentException("input size " + width + "x" + height + " must be positive");
@@ -72,6 +82,13 @@ public record InputSize(int width, int height) {
                     + "multiples of the model's stride " + stride);
         }
         return new InputSize(w, h);
+    }
+
+    /** @return null where roadseg runs a network at {@code width x height}, else the rule it breaks */
+    public static String outsideLimits(long width, long height) {
+        return width < MIN_SIDE || height < MIN_SIDE || width > MAX_SIDE || height > MAX_SIDE
+                || width * height > MAX_PIXELS ? "each side must be " + MIN_SIDE + " to " + MAX_SIDE + " pixels and the "
+                + "whole at most " + MAX_PIXELS + " pixels (e.g. 2048x1024; the shipped model's own is 480x352)" : null;
     }
 
     @Override

@@ -150,10 +150,12 @@ public final class ModelMetadata {
             // a pixel count, not a size: its own aspect in multiples of the stride
             size = InputSize.forSource(budget.width(), budget.height(), budget, stride);
         }
-        if (size.width() > 4096 || size.height() > 4096 || (long) size.width() * size.height() > 2048L * 1024) {
-            // the ring's per-slot buffers at such a size outgrow the JVM's memory (and a vehicle computer's)
-            throw new InferenceException("model " + file + ": input size " + size + " is larger than roadseg runs "
-                    + "(4096 a side, 2097152 pixels; give --input-size)");
+        if (size.width() > InputSize.MAX_SIDE || size.height() > InputSize.MAX_SIDE
+                || (long) size.width() * size.height() > InputSize.MAX_PIXELS) {
+            // the ring's per-slot buffers at such a size outgrow the JVM's memory (a small one is the caller's to
+            // refuse: tests run networks of a few cells)
+            throw new InferenceException("model " + file + ": input size " + size + " is larger than roadseg runs ("
+                    + InputSize.MAX_SIDE + " a side, " + InputSize.MAX_PIXELS + " pixels; give --input-size)");
         }
         if (size.width() % stride != 0 || size.height() % stride != 0) {
             throw new InferenceException("model " + file + ": input size " + size + " is not a multiple of the "

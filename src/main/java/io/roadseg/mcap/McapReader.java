@@ -228,6 +228,7 @@ public final class McapReader implements Recording {
             perChunk[c] = 0;
         }
         Map<Integer, Integer> lost = new TreeMap<>();
+        byte[] head = new byte[9];
         for (Map.Entry<Integer, Plan> e : plans.entrySet()) {
             Plan p = e.getValue();
             for (int i = 0; i < p.size; i++) {
@@ -235,7 +236,7 @@ public final class McapReader implements Recording {
                 if (c >= 0) {
                     channelOf[c][perChunk[c]] = e.getKey();
                     offsetOf[c][perChunk[c]++] = p.offset[i];
-                } else if (unchunkedLength(p.offset[i], new byte[9]) < 0) {
+                } else if (unchunkedLength(p.offset[i], head) < 0) {
                     lost.merge(e.getKey(), 1, Integer::sum);
                 }
             }
@@ -243,19 +244,9 @@ public final class McapReader implements Recording {
         byte[] records = new byte[0];
         for (int c = 0; c < chunks.size(); c++) {
             ChunkRef ref = chunks.get(c);
-            boolean damaged = damage.has(ref.recordStart());
-            if (!damaged) {
-                try {
-                    checkSizes(ref);
-                    if (records.length < ref.uncompressedSize()) {
-                        records = new byte[(int) ref.uncompressedSize()];
-                    }
-                    decompress(ref, records);
-                } catch (DamagedPartException e) {
-                    damage.note(ref.recordStart(), e.getMessage());
-                    damaged = true;
-                }
-            }
+            byte[] loaded = chunkRecords(ref, records);
+            boolean damaged = loaded == null;
+            records = damaged ? records : loaded;
             for (int k = 0; k < channelOf[c].length; k++) {
                 if (damaged || messageLength(ref, records, offsetOf[c][k]) < 0) {
                     lost.merge(channelOf[c][k], 1, Integer::sum);
@@ -263,6 +254,26 @@ public final class McapReader implements Recording {
             }
         }
         return lost;
+    }
+
+    /**
+     * Chunk {@code ref}'s records, decompressed into {@code buffer} or, where that is too small, into a new one the
+     * caller keeps in its place; null where the chunk is damaged (noted, and passed over from then on) — the one load
+     * the cursor and {@code --check} share.
+     */
+    private byte[] chunkRecords(ChunkRef ref, byte[] buffer) throws IOException {
+        if (damage.has(ref.recordStart())) {
+            return null;
+        }
+        try {
+            checkSizes(ref);
+            byte[] records = buffer.length < ref.uncompressedSize() ? new byte[(int) ref.uncompressedSize()] : buffer;
+            decompress(ref, records);
+            return records;
+        } catch (DamagedPartException e) {
+            damage.note(ref.recordStart(), e.getMessage());
+            return null;
+        }
     }
 
     /**
@@ -816,20 +827,12 @@ public final class McapReader implements Recording {
             if (c >= 0) {
                 ChunkRef ref = chunks.get(c);
                 if (c != loadedChunk) {
-                    if (damage.has(ref.recordStart())) {
+                    loadedChunk = -1; // the buffer may be half overwritten by a chunk that turns out damaged
+                    byte[] loaded = chunkRecords(ref, chunkBytes);
+                    if (loaded == null) {
                         return false;
                     }
-                    loadedChunk = -1;
-                    try {
-                        checkSizes(ref);
-                        if (chunkBytes.length < ref.uncompressedSize()) {
-                            chunkBytes = new byte[(int) ref.uncompressedSize()];
-                        }
-                        decompress(ref, chunkBytes);
-                    } catch (DamagedPartException e) {
-                        damage.note(ref.recordStart(), e.getMessage());
-                        return false;
-                    }
+                    chunkBytes = loaded;
                     loadedChunk = c;
                 }
                 src = chunkBytes;

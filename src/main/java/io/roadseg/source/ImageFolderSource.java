@@ -25,10 +25,11 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
  * <p>Threading: one reader thread.
  */
 public final class ImageFolderSource implements FrameSource {
-    private final List<Path> images;
-    private final SourceInfo info;
+    /** The letterbox's fill: one native constant for the program's life. */
     private static final org.bytedeco.opencv.opencv_core.Scalar BLACK =
             new org.bytedeco.opencv.opencv_core.Scalar(0, 0, 0, 0);
+    private final List<Path> images;
+    private final SourceInfo info;
     private final Mat scaled;
     private final boolean loop;
     private long next;
